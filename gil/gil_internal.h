@@ -1,0 +1,111 @@
+/*
+ * gil_internal.h - private to gil/; everyone else includes gil.h.
+ *
+ * The state shared by the policies (one `struct gil`, one
+ * `struct gil_thread` per thread), the policy method table, and the small
+ * helpers every policy uses: locking that aborts on a corrupt pthread
+ * object, event emission to the hook, and counters.
+ */
+#ifndef GILSIM_GIL_INTERNAL_H
+#define GILSIM_GIL_INTERNAL_H
+
+#include "gil.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+/* A const method table per policy (gil_new.c, gil_legacy.c, gil_none.c). */
+struct gil_policy {
+    const char *name;
+    const char *description;     /* one line, for --help */
+    int64_t default_check_every; /* instructions between checks */
+    void (*take)(struct gil *g, struct gil_thread *t);
+    void (*drop)(struct gil *g, struct gil_thread *t,
+                 enum gil_drop_reason reason);
+    int (*check)(struct gil *g, struct gil_thread *t);
+};
+
+extern const struct gil_policy gil__policy_new;
+extern const struct gil_policy gil__policy_legacy;
+extern const struct gil_policy gil__policy_none;
+
+/* Counters; atomics so gil_get_stats may read them from any thread. */
+struct gil__counters {
+    atomic_uint_fast64_t takes;
+    atomic_uint_fast64_t drops;
+    atomic_uint_fast64_t switches;
+    atomic_uint_fast64_t drop_requests;
+    atomic_uint_fast64_t forced_drops;
+    atomic_uint_fast64_t waits;
+};
+
+/*
+ * The lock. Field comments give the unit and the lock that guards each
+ * field, as CPython's pycore_gil.h does.
+ */
+struct gil {
+    const struct gil_policy *policy; /* immutable after gil_new */
+    struct gil_clock clock;          /* immutable; stamps hook events */
+    struct gil_hooks hooks;          /* immutable */
+    int64_t interval_ns; /* switch interval, >= 1000 (1 us); immutable */
+
+    pthread_mutex_t mutex; /* guards locked and switch_number */
+    pthread_cond_t cond;   /* waiters for locked == 0; CLOCK_MONOTONIC */
+    int locked;            /* 1 = held; guarded by mutex */
+    /* Changes of holder since creation; guarded by mutex. Only a take by a
+     * thread other than last_holder moves it (CPython's switch_number). */
+    unsigned long switch_number;
+
+    /* FORCE_SWITCHING: a forced dropper waits on switch_cond until
+     * last_holder is no longer itself. */
+    pthread_mutex_t switch_mutex;
+    pthread_cond_t switch_cond;
+    /* Holds or last held the GIL. Written under mutex + switch_mutex by a
+     * taker, and by a dropper before it releases; read without a lock. */
+    _Atomic(struct gil_thread *) last_holder;
+
+    /* The eval breaker: set by a timed-out waiter, polled by the holder at
+     * every check, cleared by the next taker (gil_drop_request). */
+    atomic_int drop_request;
+
+    struct gil__counters counters;
+};
+
+struct gil_thread {
+    struct gil *g; /* immutable */
+    void *user;    /* passed back to the hook; immutable */
+    int holds;     /* 1 while this thread holds the GIL; owner-only */
+};
+
+/* Print "gilsim: fatal: WHAT: strerror(rc)" and abort: a pthread call
+ * failing inside take/drop means the GIL is corrupt (CPython's MUTEX_LOCK
+ * does the same through Py_FatalError). */
+_Noreturn void gil__fatal(const char *what, int rc);
+
+void gil__lock(pthread_mutex_t *m);
+void gil__unlock(pthread_mutex_t *m);
+void gil__signal(pthread_cond_t *c);
+void gil__wait(pthread_cond_t *c, pthread_mutex_t *m);
+/* 1 if the wait timed out, 0 if woken (or woken spuriously). */
+int gil__timedwait_ns(pthread_cond_t *c, pthread_mutex_t *m,
+                      int64_t timeout_ns);
+
+int64_t gil__now(const struct gil *g);
+
+static inline void
+gil__emit(struct gil *g, struct gil_thread *t, enum gil_event ev,
+          int64_t arg)
+{
+    if (g->hooks.event != NULL) {
+        g->hooks.event(t->user, ev, arg, gil__now(g));
+    }
+}
+
+static inline void
+gil__count(atomic_uint_fast64_t *c)
+{
+    atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+#endif /* GILSIM_GIL_INTERNAL_H */

@@ -1,0 +1,134 @@
+/*
+ * gil_new.c - the time-based GIL of CPython 3.2-3.12 (policy "new").
+ *
+ * The GIL is a flag, `locked`, guarded by `mutex`; changes are signalled on
+ * `cond`. A thread that finds it held sleeps on `cond` for one switch
+ * interval. If the wait times out, the GIL is still held and no hand-off
+ * happened meanwhile (`switch_number` did not move), the waiter sets
+ * `drop_request` and waits again; every pass of the loop starts a fresh full
+ * interval. The holder polls `drop_request` at each check (the eval
+ * breaker); when it is set, the holder releases, signals `cond`, and, with
+ * FORCE_SWITCHING, waits on `switch_cond` until `last_holder` shows that
+ * another thread has taken the GIL, before it queues up again. The new
+ * holder clears the request. Waiters are not queued: the OS decides which
+ * waiter a signal wakes, and a thread arriving while the GIL is free takes
+ * it at once.
+ *
+ * This mirrors take_gil()/drop_gil() in CPython's Python/ceval_gil.c
+ * (ceval_gil.h before 3.12). Differences, on purpose:
+ *  - The forced dropper waits on switch_cond in a loop until last_holder
+ *    changes; CPython waits once, so a spurious wake-up could let it barge.
+ *  - The final release of a thread (GIL_DROP_EXIT) never waits for the
+ *    switch, as in 3.13's final_release; 3.11/3.12 would wait there too.
+ *  - A drop-request event is reported when the flag goes from 0 to 1; a
+ *    second waiter re-setting a flag already set is not counted.
+ *
+ * Hook events are emitted with `mutex` held, so the events of one GIL are
+ * ordered in time exactly as the lock changed hands.
+ */
+#include "gil_internal.h"
+
+static void
+new_take(struct gil *g, struct gil_thread *t)
+{
+    int switched = 0;
+
+    gil__lock(&g->mutex);
+    if (g->locked) {
+        gil__count(&g->counters.waits);
+        gil__emit(g, t, GIL_EV_WAIT, 0);
+        while (g->locked) {
+            unsigned long saved = g->switch_number;
+            int timed_out =
+                gil__timedwait_ns(&g->cond, &g->mutex, g->interval_ns);
+
+            /* Ask only a holder that kept the GIL for a whole interval. */
+            if (timed_out && g->locked && g->switch_number == saved) {
+                if (atomic_exchange_explicit(&g->drop_request, 1,
+                                             memory_order_relaxed) == 0) {
+                    gil__count(&g->counters.drop_requests);
+                    gil__emit(g, t, GIL_EV_DROP_REQUEST, 0);
+                }
+            }
+        }
+    }
+
+    /* switch_mutex must be held to change last_holder: see new_drop. */
+    gil__lock(&g->switch_mutex);
+    g->locked = 1;
+    if (atomic_load_explicit(&g->last_holder, memory_order_relaxed) != t) {
+        atomic_store_explicit(&g->last_holder, t, memory_order_relaxed);
+        g->switch_number++;
+        /* Counted under switch_mutex, so a forced dropper that wakes on
+         * switch_cond already sees the switch in the counters. */
+        gil__count(&g->counters.switches);
+        switched = 1;
+    }
+    gil__signal(&g->switch_cond);
+    gil__unlock(&g->switch_mutex);
+
+    /* The new holder starts with a clean request (RESET_GIL_DROP_REQUEST). */
+    atomic_store_explicit(&g->drop_request, 0, memory_order_relaxed);
+    t->holds = 1;
+    gil__count(&g->counters.takes);
+    gil__emit(g, t, GIL_EV_TAKE, switched);
+    gil__unlock(&g->mutex);
+}
+
+static void
+new_drop(struct gil *g, struct gil_thread *t, enum gil_drop_reason reason)
+{
+    gil__lock(&g->mutex);
+    if (!g->locked) {
+        gil__fatal("drop_gil: GIL is not locked", 0);
+    }
+    gil__count(&g->counters.drops);
+    if (reason == GIL_DROP_FORCED) {
+        gil__count(&g->counters.forced_drops);
+    }
+    gil__emit(g, t, GIL_EV_DROP, (int64_t)reason);
+    atomic_store_explicit(&g->last_holder, t, memory_order_relaxed);
+    g->locked = 0;
+    t->holds = 0;
+    gil__signal(&g->cond);
+    gil__unlock(&g->mutex);
+
+    /* FORCE_SWITCHING: do not queue up again before someone else took it.
+     * This applies to any release while a request is pending, I/O too. */
+    if (reason != GIL_DROP_EXIT &&
+        atomic_load_explicit(&g->drop_request, memory_order_relaxed)) {
+        gil__lock(&g->switch_mutex);
+        if (atomic_load_explicit(&g->last_holder, memory_order_relaxed) ==
+            t) {
+            atomic_store_explicit(&g->drop_request, 0, memory_order_relaxed);
+            while (atomic_load_explicit(&g->last_holder,
+                                        memory_order_relaxed) == t) {
+                gil__wait(&g->switch_cond, &g->switch_mutex);
+            }
+        }
+        gil__unlock(&g->switch_mutex);
+    }
+}
+
+/* The eval breaker's GIL part (eval_frame_handle_pending in CPython). */
+static int
+new_check(struct gil *g, struct gil_thread *t)
+{
+    if (!atomic_load_explicit(&g->drop_request, memory_order_relaxed)) {
+        return 0;
+    }
+    new_drop(g, t, GIL_DROP_FORCED);
+    /* Other threads may run now. */
+    new_take(g, t);
+    return 1;
+}
+
+const struct gil_policy gil__policy_new = {
+    .name = "new",
+    .description = "CPython 3.2-3.12: timed waits, drop requests, forced "
+                   "switching (the default)",
+    .default_check_every = 8,
+    .take = new_take,
+    .drop = new_drop,
+    .check = new_check,
+};
