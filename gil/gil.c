@@ -322,18 +322,15 @@ gil_held(const struct gil_thread *t)
 void
 gil_get_stats(struct gil *g, struct gil_stats *out)
 {
-    out->takes = atomic_load_explicit(&g->counters.takes,
-                                      memory_order_relaxed);
-    out->drops = atomic_load_explicit(&g->counters.drops,
-                                      memory_order_relaxed);
-    out->switches = atomic_load_explicit(&g->counters.switches,
-                                         memory_order_relaxed);
-    out->drop_requests = atomic_load_explicit(&g->counters.drop_requests,
-                                              memory_order_relaxed);
-    out->forced_drops = atomic_load_explicit(&g->counters.forced_drops,
-                                             memory_order_relaxed);
-    out->waits = atomic_load_explicit(&g->counters.waits,
-                                      memory_order_relaxed);
+    out->takes = atomic_load_explicit(&g->counters.takes, memory_order_relaxed);
+    out->drops = atomic_load_explicit(&g->counters.drops, memory_order_relaxed);
+    out->switches =
+        atomic_load_explicit(&g->counters.switches, memory_order_relaxed);
+    out->drop_requests =
+        atomic_load_explicit(&g->counters.drop_requests, memory_order_relaxed);
+    out->forced_drops =
+        atomic_load_explicit(&g->counters.forced_drops, memory_order_relaxed);
+    out->waits = atomic_load_explicit(&g->counters.waits, memory_order_relaxed);
 }
 
 int64_t

@@ -94,8 +94,7 @@ int gil__timedwait_ns(pthread_cond_t *c, pthread_mutex_t *m,
 int64_t gil__now(const struct gil *g);
 
 static inline void
-gil__emit(struct gil *g, struct gil_thread *t, enum gil_event ev,
-          int64_t arg)
+gil__emit(struct gil *g, struct gil_thread *t, enum gil_event ev, int64_t arg)
 {
     if (g->hooks.event != NULL) {
         g->hooks.event(t->user, ev, arg, gil__now(g));

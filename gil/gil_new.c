@@ -98,8 +98,7 @@ new_drop(struct gil *g, struct gil_thread *t, enum gil_drop_reason reason)
     if (reason != GIL_DROP_EXIT &&
         atomic_load_explicit(&g->drop_request, memory_order_relaxed)) {
         gil__lock(&g->switch_mutex);
-        if (atomic_load_explicit(&g->last_holder, memory_order_relaxed) ==
-            t) {
+        if (atomic_load_explicit(&g->last_holder, memory_order_relaxed) == t) {
             atomic_store_explicit(&g->drop_request, 0, memory_order_relaxed);
             while (atomic_load_explicit(&g->last_holder,
                                         memory_order_relaxed) == t) {

@@ -40,20 +40,20 @@ enum sim_exit {
 };
 
 struct sim_options {
-    unsigned models;            /* bit (1u << enum sim_model) per model */
-    int threads;                /* pool size */
-    int processes;              /* pool size of `processes` */
-    int64_t switch_interval_ns; /* CPython's sys.setswitchinterval */
-    char policy[16];            /* gil policy name */
-    int64_t check_every;        /* 0 = the policy's default */
-    double instr_ns;            /* cost of one instruction */
-    char workload[64];          /* "cpu" so far */
-    int64_t count;              /* cpu workload: countdown iterations */
-    int repeat;                 /* repetitions of each run */
-    char out_dir[4096];         /* run folder; "" = gilsim-out/TIMESTAMP */
+    unsigned models;              /* bit (1u << enum sim_model) per model */
+    int threads;                  /* pool size */
+    int processes;                /* pool size of `processes` */
+    int64_t switch_interval_ns;   /* CPython's sys.setswitchinterval */
+    char policy[16];              /* gil policy name */
+    int64_t check_every;          /* 0 = the policy's default */
+    double instr_ns;              /* cost of one instruction */
+    char workload[64];            /* "cpu" so far */
+    int64_t count;                /* cpu workload: countdown iterations */
+    int repeat;                   /* repetitions of each run */
+    char out_dir[4096];           /* run folder; "" = gilsim-out/TIMESTAMP */
     int format_text, format_json; /* what goes to stdout */
-    uint64_t trace_events;      /* buffer capacity per thread */
-    int quiet;                  /* no progress lines on stderr */
+    uint64_t trace_events;        /* buffer capacity per thread */
+    int quiet;                    /* no progress lines on stderr */
 };
 
 /* Defaults, as documented in --help and README. */

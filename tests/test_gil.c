@@ -30,7 +30,7 @@
 #include "gil.h"
 
 #define MAX_THREADS 8
-#define MAX_RECS (1u << 20)
+#define MAX_RECS    (1u << 20)
 
 struct rec {
     int64_t t_ns;
@@ -61,8 +61,8 @@ struct harness {
     atomic_int violations; /* a take while held, or a drop by a non-holder */
     atomic_int requests;   /* drop requests seen so far */
     atomic_int takes_by[MAX_THREADS];
-    long shared_counter;   /* plain int: only the GIL protects it */
-    int exclusive;         /* 1 for policies that exclude */
+    long shared_counter; /* plain int: only the GIL protects it */
+    int exclusive;       /* 1 for policies that exclude */
 };
 
 static void
@@ -254,8 +254,7 @@ assert_takes_and_drops_alternate(const struct rec *r, size_t n)
 }
 
 static void
-assert_counters_match_events(struct harness *h, const struct rec *r,
-                             size_t n)
+assert_counters_match_events(struct harness *h, const struct rec *r, size_t n)
 {
     struct gil_stats st;
     size_t switches = 0;
@@ -270,8 +269,7 @@ assert_counters_match_events(struct harness *h, const struct rec *r,
     assert_int_equal(st.takes, count_ev(r, n, GIL_EV_TAKE, -1));
     assert_int_equal(st.drops, count_ev(r, n, GIL_EV_DROP, -1));
     assert_int_equal(st.waits, count_ev(r, n, GIL_EV_WAIT, -1));
-    assert_int_equal(st.drop_requests,
-                     count_ev(r, n, GIL_EV_DROP_REQUEST, -1));
+    assert_int_equal(st.drop_requests, count_ev(r, n, GIL_EV_DROP_REQUEST, -1));
     assert_int_equal(st.forced_drops,
                      count_ev(r, n, GIL_EV_DROP, GIL_DROP_FORCED));
     assert_int_equal(st.switches, switches);
@@ -328,8 +326,8 @@ request_holder(void *arg)
         int switched;
 
         switched = gil_check(w->gt);
-        if (c->a_checks < (int)(sizeof(c->a_check_times) /
-                                sizeof(c->a_check_times[0]))) {
+        if (c->a_checks <
+            (int)(sizeof(c->a_check_times) / sizeof(c->a_check_times[0]))) {
             c->a_check_times[c->a_checks++] = t;
         }
         if (switched) {
@@ -373,11 +371,9 @@ waiter_sets_drop_request_after_one_interval(void **state)
     (void)state;
     assert_non_null(c);
     harness_init(&c->h, "new", interval, 2);
-    assert_int_equal(pthread_create(&c->h.w[0].thread, NULL, request_holder,
-                                    c),
+    assert_int_equal(pthread_create(&c->h.w[0].thread, NULL, request_holder, c),
                      0);
-    assert_int_equal(pthread_create(&c->h.w[1].thread, NULL, request_waiter,
-                                    c),
+    assert_int_equal(pthread_create(&c->h.w[1].thread, NULL, request_waiter, c),
                      0);
     assert_int_equal(pthread_join(c->h.w[0].thread, NULL), 0);
     assert_int_equal(pthread_join(c->h.w[1].thread, NULL), 0);
@@ -396,8 +392,7 @@ waiter_sets_drop_request_after_one_interval(void **state)
         }
     }
     for (i = 0; i < a->n; i++) {
-        if (a->recs[i].ev == GIL_EV_DROP &&
-            a->recs[i].arg == GIL_DROP_FORCED) {
+        if (a->recs[i].ev == GIL_EV_DROP && a->recs[i].arg == GIL_DROP_FORCED) {
             t_drop = a->recs[i].t_ns;
         }
     }
@@ -414,8 +409,7 @@ waiter_sets_drop_request_after_one_interval(void **state)
         }
     }
     assert_true(missed <= checks_missed_tolerance);
-    assert_int_equal(count_ev(a->recs, a->n, GIL_EV_DROP, GIL_DROP_FORCED),
-                     1);
+    assert_int_equal(count_ev(a->recs, a->n, GIL_EV_DROP, GIL_DROP_FORCED), 1);
     harness_fini(&c->h);
     free(c);
 }
@@ -509,10 +503,8 @@ io_release_with_pending_request_waits_for_the_switch(void **state)
     (void)state;
     assert_non_null(c);
     harness_init(&c->h, "new", 1000000, 2);
-    assert_int_equal(pthread_create(&c->h.w[0].thread, NULL, io_holder, c),
-                     0);
-    assert_int_equal(pthread_create(&c->h.w[1].thread, NULL, io_waiter, c),
-                     0);
+    assert_int_equal(pthread_create(&c->h.w[0].thread, NULL, io_holder, c), 0);
+    assert_int_equal(pthread_create(&c->h.w[1].thread, NULL, io_waiter, c), 0);
     assert_int_equal(pthread_join(c->h.w[0].thread, NULL), 0);
     assert_int_equal(pthread_join(c->h.w[1].thread, NULL), 0);
     /* Switch 1 was the holder's own first take; 2 is the waiter's. */
@@ -571,10 +563,10 @@ release_within_the_interval_sets_no_request(void **state)
     assert_non_null(c);
     /* 10 s: far longer than the hand-off, so a request would be a bug. */
     harness_init(&c->h, "new", 10000000000, 2);
-    assert_int_equal(
-        pthread_create(&c->h.w[0].thread, NULL, quick_holder, c), 0);
-    assert_int_equal(
-        pthread_create(&c->h.w[1].thread, NULL, quick_waiter, c), 0);
+    assert_int_equal(pthread_create(&c->h.w[0].thread, NULL, quick_holder, c),
+                     0);
+    assert_int_equal(pthread_create(&c->h.w[1].thread, NULL, quick_waiter, c),
+                     0);
     assert_int_equal(pthread_join(c->h.w[0].thread, NULL), 0);
     assert_int_equal(pthread_join(c->h.w[1].thread, NULL), 0);
     gil_get_stats(c->h.g, &st);
@@ -643,18 +635,14 @@ nogil_records_no_waits(void **state)
     for (i = 0; i < 4; i++) {
         h->w[i].checks = 10000;
         assert_int_equal(
-            pthread_create(&h->w[i].thread, NULL, nogil_worker, &h->w[i]),
-            0);
+            pthread_create(&h->w[i].thread, NULL, nogil_worker, &h->w[i]), 0);
     }
     for (i = 0; i < 4; i++) {
         assert_int_equal(pthread_join(h->w[i].thread, NULL), 0);
-        assert_int_equal(count_ev(h->w[i].recs, h->w[i].n, GIL_EV_WAIT, -1),
-                         0);
+        assert_int_equal(count_ev(h->w[i].recs, h->w[i].n, GIL_EV_WAIT, -1), 0);
         assert_int_equal(h->w[i].switched, 0);
-        assert_int_equal(count_ev(h->w[i].recs, h->w[i].n, GIL_EV_TAKE, -1),
-                         2);
-        assert_int_equal(count_ev(h->w[i].recs, h->w[i].n, GIL_EV_DROP, -1),
-                         2);
+        assert_int_equal(count_ev(h->w[i].recs, h->w[i].n, GIL_EV_TAKE, -1), 2);
+        assert_int_equal(count_ev(h->w[i].recs, h->w[i].n, GIL_EV_DROP, -1), 2);
     }
     gil_get_stats(h->g, &st);
     assert_int_equal(st.waits, 0);

@@ -32,14 +32,14 @@
 enum sim_ev {
     SIM_EV_THREAD_START = 0,
     SIM_EV_THREAD_END = 1,
-    SIM_EV_TASK_BEGIN = 2,     /* task = task id */
-    SIM_EV_TASK_END = 3,       /* task = task id; outcome = worst step's */
-    SIM_EV_STEP_BEGIN = 4,     /* detail = enum sim_step */
-    SIM_EV_STEP_END = 5,       /* detail = enum sim_step, outcome, arg =
-                                  instructions run or bytes moved */
-    SIM_EV_GIL_WAIT = 6,       /* found the GIL held; starts waiting */
-    SIM_EV_GIL_TAKE = 7,       /* arg = 1 if the holder changed */
-    SIM_EV_GIL_DROP = 8,       /* detail = enum sim_drop */
+    SIM_EV_TASK_BEGIN = 2,       /* task = task id */
+    SIM_EV_TASK_END = 3,         /* task = task id; outcome = worst step's */
+    SIM_EV_STEP_BEGIN = 4,       /* detail = enum sim_step */
+    SIM_EV_STEP_END = 5,         /* detail = enum sim_step, outcome, arg =
+                                    instructions run or bytes moved */
+    SIM_EV_GIL_WAIT = 6,         /* found the GIL held; starts waiting */
+    SIM_EV_GIL_TAKE = 7,         /* arg = 1 if the holder changed */
+    SIM_EV_GIL_DROP = 8,         /* detail = enum sim_drop */
     SIM_EV_GIL_DROP_REQUEST = 9, /* this thread, waiting, asked the holder
                                     to drop */
     SIM_EV_COUNT
@@ -66,12 +66,12 @@ enum sim_step {
 /* Mirrors enum wl_outcome. 0 is success; anything else is a failed step. */
 enum sim_outcome {
     SIM_OUT_OK = 0,
-    SIM_OUT_FAILED = 1,   /* unspecified failure */
-    SIM_OUT_REFUSED = 2,  /* connection refused */
-    SIM_OUT_TIMEOUT = 3,  /* connect or transfer timeout */
-    SIM_OUT_HTTP = 4,     /* HTTP status >= 400 */
-    SIM_OUT_IO = 5,       /* local I/O error (write, rename) */
-    SIM_OUT_ABORTED = 6,  /* stopped by Ctrl-C or a dead worker */
+    SIM_OUT_FAILED = 1,  /* unspecified failure */
+    SIM_OUT_REFUSED = 2, /* connection refused */
+    SIM_OUT_TIMEOUT = 3, /* connect or transfer timeout */
+    SIM_OUT_HTTP = 4,    /* HTTP status >= 400 */
+    SIM_OUT_IO = 5,      /* local I/O error (write, rename) */
+    SIM_OUT_ABORTED = 6, /* stopped by Ctrl-C or a dead worker */
     SIM_OUT_COUNT
 };
 
@@ -112,10 +112,10 @@ struct sim_trace_buf {
 };
 
 struct sim_trace_config {
-    uint32_t max_threads;   /* buffers to reserve (>= 1) */
+    uint32_t max_threads;       /* buffers to reserve (>= 1) */
     uint64_t events_per_thread; /* capacity of each buffer (>= 16) */
-    int shared;             /* 1: MAP_SHARED, for fork()ed recorders */
-    int64_t origin_ns;      /* t = 0 in writers (the run's start) */
+    int shared;                 /* 1: MAP_SHARED, for fork()ed recorders */
+    int64_t origin_ns;          /* t = 0 in writers (the run's start) */
 };
 
 struct sim_trace;
@@ -127,8 +127,8 @@ void sim_trace_free(struct sim_trace *t);
 /* Claim the next buffer; call before the recording thread starts. The name
  * is copied (truncated to fit). -ENOSPC when max_threads are taken. */
 int sim_trace_add_thread(struct sim_trace *t, const char *name, int process,
-                         int gil, struct sim_trace_buf **out)
-    SIM_TRACE_WARN_UNUSED;
+                         int gil,
+                         struct sim_trace_buf **out) SIM_TRACE_WARN_UNUSED;
 
 size_t sim_trace_thread_count(const struct sim_trace *t);
 const struct sim_trace_buf *sim_trace_thread(const struct sim_trace *t,
@@ -167,8 +167,8 @@ const char *sim_trace_state_name(enum sim_state s);
 struct sim_segment {
     int64_t begin_ns; /* absolute, same clock as the events */
     int64_t end_ns;
-    uint32_t thread;  /* index into the trace's threads */
-    uint8_t state;    /* enum sim_state */
+    uint32_t thread; /* index into the trace's threads */
+    uint8_t state;   /* enum sim_state */
 };
 
 /*
@@ -183,14 +183,14 @@ int sim_trace_segments(const struct sim_trace *t, struct sim_segment **out,
 
 /* Numbers derived from the events alone. */
 struct sim_trace_stats {
-    uint64_t events;          /* recorded, all threads */
-    uint64_t events_lost;     /* did not fit in a buffer */
+    uint64_t events;      /* recorded, all threads */
+    uint64_t events_lost; /* did not fit in a buffer */
     uint64_t takes, drops, waits, switches;
     uint64_t drop_requests;   /* SIM_EV_GIL_DROP_REQUEST events */
     uint64_t forced_switches; /* GIL_DROP with SIM_DROP_FORCED */
     uint64_t tasks;           /* TASK_END events */
     uint64_t steps_ok, steps_failed;
-    uint64_t steps_failed_by[SIM_OUT_COUNT]; /* by outcome */
+    uint64_t steps_failed_by[SIM_OUT_COUNT];  /* by outcome */
     int64_t hold_ns, wait_ns, io_ns, idle_ns; /* summed over threads */
     /* Hand-off: from a GIL_DROP to the next GIL_TAKE of the same GIL by a
      * different thread that was waiting (GIL_WAIT before it). */
@@ -209,27 +209,26 @@ struct sim_trace_summary {
     int threads;
     int processes;
     int64_t switch_interval_ns;
-    int64_t check_every;  /* instructions between checks */
-    double instr_ns;      /* cost of one instruction */
-    int repeat;           /* repetitions; wall_ns is their median */
+    int64_t check_every; /* instructions between checks */
+    double instr_ns;     /* cost of one instruction */
+    int repeat;          /* repetitions; wall_ns is their median */
     int64_t wall_ns, wall_ns_min, wall_ns_max;
-    int64_t cpu_ns;       /* user + system CPU of the run */
+    int64_t cpu_ns;               /* user + system CPU of the run */
     struct sim_trace_stats stats; /* of the median repetition */
 };
 
 /* Header row, then one event a line, times relative to the origin:
  * t_ns thread process gil thread_name event detail outcome task arg */
-int sim_trace_write_tsv(const struct sim_trace *t, FILE *f)
-    SIM_TRACE_WARN_UNUSED;
+int sim_trace_write_tsv(const struct sim_trace *t,
+                        FILE *f) SIM_TRACE_WARN_UNUSED;
 /* Chrome Trace Event JSON (Perfetto, chrome://tracing): metadata events
  * naming processes and threads, one complete ("X") event per state
  * segment, instant ("i") events for drop requests. */
 int sim_trace_write_json(const struct sim_trace *t, const char *title,
                          FILE *f) SIM_TRACE_WARN_UNUSED;
 /* {"gilsim_version": ..., "command": ..., "runs": [...]} */
-int sim_trace_write_summary_json(const struct sim_trace_summary *runs,
-                                 size_t n, const char *version,
-                                 const char *command,
+int sim_trace_write_summary_json(const struct sim_trace_summary *runs, size_t n,
+                                 const char *version, const char *command,
                                  FILE *f) SIM_TRACE_WARN_UNUSED;
 
 #endif /* GILSIM_TRACE_H */
