@@ -1,0 +1,129 @@
+/*
+ * write_summary.c - writes summary.json: what each run was and what it
+ * gave.
+ *
+ *     {"gilsim_version": ..., "command": ..., "runs": [{...}, ...]}
+ *
+ * Each run is one struct sim_trace_summary written as a flat object, one
+ * key a line, in the order of the struct: parameters (model, policy,
+ * workload, threads, processes, switch_interval_ns, check_every, instr_ns,
+ * repeat), times (wall_ns and its min and max over repetitions, cpu_ns,
+ * then the per-state totals gil_hold_ns, gil_wait_ns, io_ns, idle_ns), GIL
+ * counts, hand-off latency as handoff_ns {p50, p99, max}, step results
+ * with steps_failed_by naming only the outcomes that occurred, and event
+ * counts. Times are integer nanoseconds. Strings go through
+ * sim_trace__json_string() (write_json.c), so the output is always valid
+ * JSON.
+ */
+#include "trace.h"
+
+#include <errno.h>
+#include <math.h>
+
+#include "trace_internal.h"
+
+static void
+key(FILE *f, const char *name)
+{
+    fprintf(f, ",\n      \"%s\": ", name);
+}
+
+static void
+key_i64(FILE *f, const char *name, int64_t v)
+{
+    key(f, name);
+    fprintf(f, "%lld", (long long)v);
+}
+
+static void
+key_u64(FILE *f, const char *name, uint64_t v)
+{
+    key(f, name);
+    fprintf(f, "%llu", (unsigned long long)v);
+}
+
+static void
+write_run(FILE *f, const struct sim_trace_summary *r)
+{
+    const struct sim_trace_stats *s = &r->stats;
+    int first = 1;
+    int o;
+
+    fputs("    {\n      \"model\": ", f);
+    sim_trace__json_string(f, r->model, sizeof(r->model));
+    key(f, "policy");
+    sim_trace__json_string(f, r->policy, sizeof(r->policy));
+    key(f, "workload");
+    sim_trace__json_string(f, r->workload, sizeof(r->workload));
+    key_i64(f, "threads", r->threads);
+    key_i64(f, "processes", r->processes);
+    key_i64(f, "switch_interval_ns", r->switch_interval_ns);
+    key_i64(f, "check_every", r->check_every);
+    key(f, "instr_ns");
+    /* JSON has no NaN or infinity. */
+    if (isfinite(r->instr_ns)) {
+        fprintf(f, "%.9g", r->instr_ns);
+    } else {
+        fputs("null", f);
+    }
+    key_i64(f, "repeat", r->repeat);
+    key_i64(f, "wall_ns", r->wall_ns);
+    key_i64(f, "wall_ns_min", r->wall_ns_min);
+    key_i64(f, "wall_ns_max", r->wall_ns_max);
+    key_i64(f, "cpu_ns", r->cpu_ns);
+    key_i64(f, "gil_hold_ns", s->hold_ns);
+    key_i64(f, "gil_wait_ns", s->wait_ns);
+    key_i64(f, "io_ns", s->io_ns);
+    key_i64(f, "idle_ns", s->idle_ns);
+    key_u64(f, "takes", s->takes);
+    key_u64(f, "drops", s->drops);
+    key_u64(f, "waits", s->waits);
+    key_u64(f, "switches", s->switches);
+    key_u64(f, "forced_switches", s->forced_switches);
+    key_u64(f, "drop_requests", s->drop_requests);
+    key_u64(f, "handoffs", s->handoffs);
+    key(f, "handoff_ns");
+    fprintf(f, "{\"p50\": %lld, \"p99\": %lld, \"max\": %lld}",
+            (long long)s->handoff_p50_ns, (long long)s->handoff_p99_ns,
+            (long long)s->handoff_max_ns);
+    key_u64(f, "tasks", s->tasks);
+    key_u64(f, "steps_ok", s->steps_ok);
+    key_u64(f, "steps_failed", s->steps_failed);
+    key(f, "steps_failed_by");
+    putc('{', f);
+    for (o = 0; o < SIM_OUT_COUNT; o++) {
+        if (s->steps_failed_by[o] == 0) {
+            continue;
+        }
+        fprintf(f, "%s\"%s\": %llu", first ? "" : ", ",
+                sim_trace_outcome_name((enum sim_outcome)o),
+                (unsigned long long)s->steps_failed_by[o]);
+        first = 0;
+    }
+    putc('}', f);
+    key_u64(f, "events", s->events);
+    key_u64(f, "events_lost", s->events_lost);
+    fputs("\n    }", f);
+}
+
+int
+sim_trace_write_summary_json(const struct sim_trace_summary *runs, size_t n,
+                             const char *version, const char *command, FILE *f)
+{
+    size_t i;
+
+    if (f == NULL || (runs == NULL && n > 0)) {
+        return -EINVAL;
+    }
+    fputs("{\n  \"gilsim_version\": ", f);
+    sim_trace__json_string(f, version != NULL ? version : "", SIZE_MAX);
+    fputs(",\n  \"command\": ", f);
+    sim_trace__json_string(f, command != NULL ? command : "", SIZE_MAX);
+    fputs(",\n  \"runs\": [", f);
+    for (i = 0; i < n; i++) {
+        fputs(i == 0 ? "\n" : ",\n", f);
+        write_run(f, &runs[i]);
+    }
+    fputs(n > 0 ? "\n  ]\n}\n" : "]\n}\n", f);
+    return ferror(f) ? -EIO : 0;
+}
