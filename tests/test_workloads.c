@@ -1,0 +1,524 @@
+/*
+ * test_workloads.c - cmocka tests of workloads/: building workloads, the
+ * cpu step's checks and stop flag, the sleep step's release and acquire,
+ * and calibration.
+ *
+ * The steps run against a fake struct wl_env whose callbacks count their
+ * calls and log their order, so every assertion is about what the step
+ * did, never about how long it took: the tests run on a shared, noisy
+ * machine, and timing belongs in bench/.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "wl.h"
+
+/* What the fake env saw. */
+struct fake {
+    int checks;   /* env->check calls */
+    int releases; /* env->release calls */
+    int acquires; /* env->acquire calls */
+    char log[16]; /* 'c', 'r', 'a' in call order (first 15) */
+    size_t n_log;
+    int stop_after; /* set `stop` at this check (0: never) */
+    atomic_int stop;
+};
+
+static void
+fake_log(struct fake *f, char c)
+{
+    if (f->n_log < sizeof(f->log) - 1) {
+        f->log[f->n_log++] = c;
+        f->log[f->n_log] = '\0';
+    }
+}
+
+static void
+fake_check(void *ctx)
+{
+    struct fake *f = ctx;
+
+    f->checks++;
+    fake_log(f, 'c');
+    if (f->stop_after > 0 && f->checks == f->stop_after) {
+        atomic_store(&f->stop, 1);
+    }
+}
+
+static void
+fake_release(void *ctx)
+{
+    struct fake *f = ctx;
+
+    f->releases++;
+    fake_log(f, 'r');
+}
+
+static void
+fake_acquire(void *ctx)
+{
+    struct fake *f = ctx;
+
+    f->acquires++;
+    fake_log(f, 'a');
+}
+
+/* A cheap env: instructions cost almost nothing, so tests are fast. */
+static struct wl_env
+fake_env(struct fake *f, int64_t check_every, int with_stop)
+{
+    struct wl_env env;
+
+    memset(f, 0, sizeof(*f));
+    atomic_init(&f->stop, 0);
+    memset(&env, 0, sizeof(env));
+    env.check = fake_check;
+    env.release = fake_release;
+    env.acquire = fake_acquire;
+    env.ctx = f;
+    env.check_every = check_every;
+    env.cost.instr_ns = 0.5;
+    env.cost.spins_per_ns = 1.0;
+    env.stop = with_stop ? &f->stop : NULL;
+    return env;
+}
+
+static struct wl_step
+cpu_step(int64_t instructions)
+{
+    struct wl_step s;
+
+    memset(&s, 0, sizeof(s));
+    s.kind = WL_STEP_CPU;
+    s.instructions = instructions;
+    return s;
+}
+
+static struct wl_step
+sleep_step(int64_t duration_ns)
+{
+    struct wl_step s;
+
+    memset(&s, 0, sizeof(s));
+    s.kind = WL_STEP_SLEEP;
+    s.duration_ns = duration_ns;
+    return s;
+}
+
+/* ---- building workloads ---- */
+
+static void
+workload_new_gives_each_task_its_own_room(void **state)
+{
+    struct wl_workload *w = NULL;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(wl_workload_new("three", 3, 4, &w), 0);
+    assert_non_null(w);
+    assert_string_equal(w->name, "three");
+    assert_int_equal(w->n_tasks, 3);
+    assert_int_equal(w->n_steps_total, 12);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(w->tasks[i].id, (int32_t)i);
+        assert_int_equal(w->tasks[i].n_steps, 0);
+        assert_ptr_equal(w->tasks[i].steps, w->step_storage + i * 4);
+    }
+    wl_workload_free(w);
+}
+
+static void
+workload_new_truncates_a_long_name(void **state)
+{
+    struct wl_workload *w = NULL;
+    char name[200];
+
+    (void)state;
+    memset(name, 'x', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    assert_int_equal(wl_workload_new(name, 1, 1, &w), 0);
+    assert_int_equal(strlen(w->name), sizeof(w->name) - 1);
+    wl_workload_free(w);
+}
+
+static void
+workload_new_rejects_nonsense(void **state)
+{
+    struct wl_workload *w = NULL;
+
+    (void)state;
+    assert_int_equal(wl_workload_new("x", 0, 1, &w), -EINVAL);
+    assert_int_equal(wl_workload_new("x", 1, 0, &w), -EINVAL);
+    assert_int_equal(wl_workload_new("x", 1, 1, NULL), -EINVAL);
+    assert_int_equal(wl_workload_new("x", SIZE_MAX / 2, SIZE_MAX / 2, &w),
+                     -ENOMEM);
+    assert_null(w);
+}
+
+static void
+workload_free_null_does_nothing(void **state)
+{
+    (void)state;
+    wl_workload_free(NULL);
+}
+
+static void
+add_step_fails_with_enospc_when_the_task_is_full(void **state)
+{
+    struct wl_workload *w = NULL;
+    struct wl_step s = sleep_step(1);
+
+    (void)state;
+    assert_int_equal(wl_workload_new("full", 2, 2, &w), 0);
+    assert_int_equal(wl_task_add_step(w, 1, &s), 0);
+    s.duration_ns = 2;
+    assert_int_equal(wl_task_add_step(w, 1, &s), 0);
+    assert_int_equal(wl_task_add_step(w, 1, &s), -ENOSPC);
+    assert_int_equal(w->tasks[1].n_steps, 2);
+    assert_int_equal(w->tasks[1].steps[0].duration_ns, 1);
+    assert_int_equal(w->tasks[1].steps[1].duration_ns, 2);
+    /* Task 0's room is untouched by task 1's steps. */
+    assert_int_equal(w->tasks[0].n_steps, 0);
+    assert_int_equal(wl_task_add_step(w, 0, &s), 0);
+    assert_int_equal(wl_task_add_step(w, 2, &s), -EINVAL);
+    wl_workload_free(w);
+}
+
+static void
+workload_cpu_splits_count_exactly(void **state)
+{
+    static const int64_t counts[] = {1, 7, 100, 103, 20000001};
+    static const size_t tasks[] = {1, 2, 3, 4, 7, 16};
+    struct wl_workload *w;
+    size_t i, j, k;
+    int64_t sum;
+
+    (void)state;
+    for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+        for (j = 0; j < sizeof(tasks) / sizeof(tasks[0]); j++) {
+            w = NULL;
+            assert_int_equal(wl_workload_cpu(counts[i], tasks[j], &w), 0);
+            assert_int_equal(w->n_tasks, tasks[j]);
+            sum = 0;
+            for (k = 0; k < w->n_tasks; k++) {
+                assert_int_equal(w->tasks[k].n_steps, 1);
+                assert_int_equal(w->tasks[k].steps[0].kind, WL_STEP_CPU);
+                assert_int_equal(w->tasks[k].steps[0].instructions %
+                                     WL_COUNTDOWN_INSTRUCTIONS,
+                                 0);
+                sum += w->tasks[k].steps[0].instructions;
+            }
+            assert_int_equal(sum, counts[i] * WL_COUNTDOWN_INSTRUCTIONS);
+            wl_workload_free(w);
+        }
+    }
+}
+
+static void
+workload_cpu_gives_the_remainder_to_the_first_tasks(void **state)
+{
+    struct wl_workload *w = NULL;
+
+    (void)state;
+    /* 103 = 4 * 25 + 3: tasks 0-2 count 26, task 3 counts 25. */
+    assert_int_equal(wl_workload_cpu(103, 4, &w), 0);
+    assert_int_equal(w->tasks[0].steps[0].instructions, 26 * 8);
+    assert_int_equal(w->tasks[1].steps[0].instructions, 26 * 8);
+    assert_int_equal(w->tasks[2].steps[0].instructions, 26 * 8);
+    assert_int_equal(w->tasks[3].steps[0].instructions, 25 * 8);
+    wl_workload_free(w);
+}
+
+static void
+workload_cpu_rejects_bad_args(void **state)
+{
+    struct wl_workload *w = NULL;
+
+    (void)state;
+    assert_int_equal(wl_workload_cpu(0, 1, &w), -EINVAL);
+    assert_int_equal(wl_workload_cpu(-5, 1, &w), -EINVAL);
+    assert_int_equal(wl_workload_cpu(10, 0, &w), -EINVAL);
+    assert_int_equal(wl_workload_cpu(INT64_MAX, 1, &w), -EINVAL);
+    assert_int_equal(wl_workload_cpu(10, 1, NULL), -EINVAL);
+    assert_null(w);
+}
+
+/* ---- the cpu step ---- */
+
+static void
+cpu_step_checks_once_per_chunk_and_reports_n(void **state)
+{
+    static const struct {
+        int64_t n, every;
+    } cases[] = {
+        {1000, 7}, {1000, 8}, {1, 8}, {8, 8}, {9, 8}, {5, 1}, {100, 1000},
+    };
+    struct fake f;
+    struct wl_env env;
+    struct wl_step s;
+    int64_t arg;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        env = fake_env(&f, cases[i].every, 1);
+        s = cpu_step(cases[i].n);
+        arg = -1;
+        assert_int_equal(wl_step_run(&s, &env, &arg), WL_OK);
+        assert_int_equal(arg, cases[i].n);
+        assert_int_equal(f.checks,
+                         (cases[i].n + cases[i].every - 1) / cases[i].every);
+        assert_int_equal(f.releases, 0);
+        assert_int_equal(f.acquires, 0);
+    }
+}
+
+static void
+cpu_step_of_zero_instructions_makes_no_check(void **state)
+{
+    struct fake f;
+    struct wl_env env = fake_env(&f, 8, 0);
+    struct wl_step s = cpu_step(0);
+    int64_t arg = -1;
+
+    (void)state;
+    assert_int_equal(wl_step_run(&s, &env, &arg), WL_OK);
+    assert_int_equal(arg, 0);
+    assert_int_equal(f.checks, 0);
+}
+
+static void
+cpu_step_with_stop_set_before_runs_nothing(void **state)
+{
+    struct fake f;
+    struct wl_env env = fake_env(&f, 8, 1);
+    struct wl_step s = cpu_step(800);
+    int64_t arg = -1;
+
+    (void)state;
+    atomic_store(&f.stop, 1);
+    assert_int_equal(wl_step_run(&s, &env, &arg), WL_ABORTED);
+    assert_true(arg < 800);
+    assert_int_equal(arg, 0);
+    assert_int_equal(f.checks, 0);
+}
+
+static void
+cpu_step_stops_at_the_chunk_after_stop_is_set(void **state)
+{
+    struct fake f;
+    struct wl_env env = fake_env(&f, 10, 1);
+    struct wl_step s = cpu_step(1000);
+    int64_t arg = -1;
+
+    (void)state;
+    f.stop_after = 3; /* the third check sets the flag */
+    assert_int_equal(wl_step_run(&s, &env, &arg), WL_ABORTED);
+    assert_int_equal(arg, 30);
+    assert_int_equal(f.checks, 3);
+}
+
+static void
+cpu_step_ignores_stop_when_it_is_null(void **state)
+{
+    struct fake f;
+    struct wl_env env = fake_env(&f, 10, 0);
+    struct wl_step s = cpu_step(100);
+    int64_t arg = -1;
+
+    (void)state;
+    f.stop_after = 1; /* sets f.stop, which the env does not point to */
+    assert_int_equal(wl_step_run(&s, &env, &arg), WL_OK);
+    assert_int_equal(arg, 100);
+    assert_int_equal(f.checks, 10);
+}
+
+static void
+cpu_step_rejects_a_bad_env_or_step(void **state)
+{
+    struct fake f;
+    struct wl_env env = fake_env(&f, 0, 0);
+    struct wl_step s = cpu_step(100);
+    int64_t arg = -1;
+
+    (void)state;
+    assert_int_equal(wl_step_run(&s, &env, &arg), WL_FAILED);
+    assert_int_equal(arg, 0);
+    env.check_every = 8;
+    s.instructions = -1;
+    assert_int_equal(wl_step_run(&s, &env, &arg), WL_FAILED);
+    assert_int_equal(f.checks, 0);
+    assert_int_equal(wl_step_run(NULL, &env, &arg), WL_FAILED);
+    s.instructions = 8;
+    assert_int_equal(wl_step_run(&s, NULL, NULL), WL_FAILED);
+}
+
+static void
+cpu_step_calibrates_when_spins_per_ns_is_unset(void **state)
+{
+    struct fake f;
+    struct wl_env env = fake_env(&f, 8, 0);
+    struct wl_step s = cpu_step(64);
+    int64_t arg = -1;
+
+    (void)state;
+    env.cost.spins_per_ns = 0.0;
+    assert_int_equal(wl_step_run(&s, &env, &arg), WL_OK);
+    assert_int_equal(arg, 64);
+    assert_int_equal(f.checks, 8);
+}
+
+/* ---- the sleep step ---- */
+
+static void
+sleep_step_releases_then_acquires_once_without_checks(void **state)
+{
+    struct fake f;
+    struct wl_env env;
+    struct wl_step s = sleep_step(1000000); /* 1 ms */
+    int64_t arg = -1;
+    int with_stop;
+
+    (void)state;
+    for (with_stop = 0; with_stop < 2; with_stop++) {
+        env = fake_env(&f, 8, with_stop);
+        assert_int_equal(wl_step_run(&s, &env, &arg), WL_OK);
+        assert_int_equal(f.releases, 1);
+        assert_int_equal(f.acquires, 1);
+        assert_int_equal(f.checks, 0);
+        assert_string_equal(f.log, "ra");
+        assert_int_equal(arg, 0);
+    }
+}
+
+static void
+sleep_step_of_zero_still_releases_and_acquires(void **state)
+{
+    struct fake f;
+    struct wl_env env = fake_env(&f, 8, 0);
+    struct wl_step s = sleep_step(0);
+
+    (void)state;
+    assert_int_equal(wl_step_run(&s, &env, NULL), WL_OK);
+    assert_string_equal(f.log, "ra");
+}
+
+static void
+sleep_step_with_stop_set_aborts_keeping_the_gil(void **state)
+{
+    struct fake f;
+    struct wl_env env = fake_env(&f, 8, 1);
+    struct wl_step s = sleep_step(10LL * 1000000000); /* 10 s, never slept */
+
+    (void)state;
+    atomic_store(&f.stop, 1);
+    assert_int_equal(wl_step_run(&s, &env, NULL), WL_ABORTED);
+    assert_int_equal(f.releases, 0);
+    assert_int_equal(f.acquires, 0);
+}
+
+static void
+sleep_step_rejects_a_negative_duration(void **state)
+{
+    struct fake f;
+    struct wl_env env = fake_env(&f, 8, 0);
+    struct wl_step s = sleep_step(-1);
+
+    (void)state;
+    assert_int_equal(wl_step_run(&s, &env, NULL), WL_FAILED);
+    assert_int_equal(f.releases, 0);
+}
+
+/* ---- kinds not implemented yet, names ---- */
+
+static void
+fetch_write_and_unknown_steps_fail_cleanly(void **state)
+{
+    struct fake f;
+    struct wl_env env = fake_env(&f, 8, 0);
+    struct wl_step s;
+    int64_t arg = -1;
+
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    s.kind = WL_STEP_FETCH;
+    assert_int_equal(wl_step_run(&s, &env, &arg), WL_FAILED);
+    assert_int_equal(arg, 0);
+    s.kind = WL_STEP_WRITE;
+    assert_int_equal(wl_step_run(&s, &env, &arg), WL_FAILED);
+    s.kind = (enum wl_step_kind)42;
+    assert_int_equal(wl_step_run(&s, &env, &arg), WL_FAILED);
+    assert_int_equal(f.checks + f.releases + f.acquires, 0);
+}
+
+static void
+names_cover_every_kind_and_outcome(void **state)
+{
+    (void)state;
+    assert_string_equal(wl_step_kind_name(WL_STEP_CPU), "cpu");
+    assert_string_equal(wl_step_kind_name(WL_STEP_SLEEP), "sleep");
+    assert_string_equal(wl_step_kind_name(WL_STEP_FETCH), "fetch");
+    assert_string_equal(wl_step_kind_name(WL_STEP_WRITE), "write");
+    assert_string_equal(wl_step_kind_name((enum wl_step_kind)42), "unknown");
+    assert_string_equal(wl_outcome_name(WL_OK), "ok");
+    assert_string_equal(wl_outcome_name(WL_FAILED), "failed");
+    assert_string_equal(wl_outcome_name(WL_REFUSED), "refused");
+    assert_string_equal(wl_outcome_name(WL_TIMEOUT), "timeout");
+    assert_string_equal(wl_outcome_name(WL_HTTP_ERROR), "http_error");
+    assert_string_equal(wl_outcome_name(WL_IO_ERROR), "io_error");
+    assert_string_equal(wl_outcome_name(WL_ABORTED), "aborted");
+    assert_string_equal(wl_outcome_name((enum wl_outcome)42), "unknown");
+}
+
+/* ---- calibration ---- */
+
+static void
+calibrate_returns_a_positive_rate_and_caches_it(void **state)
+{
+    double a;
+    double b;
+
+    (void)state;
+    a = wl_cpu_calibrate();
+    b = wl_cpu_calibrate();
+    assert_true(a > 0.0);
+    assert_true(a == b);
+    wl_cpu_spin(1000); /* callable directly, for benchmarks */
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(workload_new_gives_each_task_its_own_room),
+        cmocka_unit_test(workload_new_truncates_a_long_name),
+        cmocka_unit_test(workload_new_rejects_nonsense),
+        cmocka_unit_test(workload_free_null_does_nothing),
+        cmocka_unit_test(add_step_fails_with_enospc_when_the_task_is_full),
+        cmocka_unit_test(workload_cpu_splits_count_exactly),
+        cmocka_unit_test(workload_cpu_gives_the_remainder_to_the_first_tasks),
+        cmocka_unit_test(workload_cpu_rejects_bad_args),
+        cmocka_unit_test(cpu_step_checks_once_per_chunk_and_reports_n),
+        cmocka_unit_test(cpu_step_of_zero_instructions_makes_no_check),
+        cmocka_unit_test(cpu_step_with_stop_set_before_runs_nothing),
+        cmocka_unit_test(cpu_step_stops_at_the_chunk_after_stop_is_set),
+        cmocka_unit_test(cpu_step_ignores_stop_when_it_is_null),
+        cmocka_unit_test(cpu_step_rejects_a_bad_env_or_step),
+        cmocka_unit_test(cpu_step_calibrates_when_spins_per_ns_is_unset),
+        cmocka_unit_test(sleep_step_releases_then_acquires_once_without_checks),
+        cmocka_unit_test(sleep_step_of_zero_still_releases_and_acquires),
+        cmocka_unit_test(sleep_step_with_stop_set_aborts_keeping_the_gil),
+        cmocka_unit_test(sleep_step_rejects_a_negative_duration),
+        cmocka_unit_test(fetch_write_and_unknown_steps_fail_cleanly),
+        cmocka_unit_test(names_cover_every_kind_and_outcome),
+        cmocka_unit_test(calibrate_returns_a_positive_rate_and_caches_it),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

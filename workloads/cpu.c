@@ -1,0 +1,227 @@
+/*
+ * cpu.c - the cost model of an interpreter instruction: a calibrated spin
+ * loop, and the cpu step that runs N instructions with a check every
+ * env->check_every of them.
+ *
+ * The spin loop is a chain of 64-bit LCG steps (a multiply and an add per
+ * iteration), each depending on the last, so the CPU cannot overlap
+ * iterations and the rate is set by the multiplier's latency. An empty
+ * volatile asm that takes and "changes" x each iteration stops the
+ * compiler from deleting the loop, vectorising the chain or folding it
+ * into a closed form (checked with objdump at -O2). Nothing is written to
+ * shared memory, so threads spinning at once on two cores do not bounce a
+ * cache line between them.
+ *
+ * wl_cpu_calibrate() times the loop a few times (a few ms each, under
+ * ~50 ms in all, CLOCK_MONOTONIC) and keeps the fastest rate: noise from
+ * other processes only ever makes a run slower, so the best run is the
+ * closest to the loop's true speed. It runs once per process
+ * (pthread_once).
+ *
+ * The cpu step turns instructions into spins chunk by chunk. A chunk of
+ * `check_every` instructions costs round(check_every * instr_ns *
+ * spins_per_ns) spins; the fractional part is carried to the next chunk
+ * (in fixed point, see cpu_run), so a long step spins the exact total on
+ * average. The loop's own bookkeeping is not subtracted: it overlaps with
+ * the spin chain, and bench_gil's figure (d) shows what is left of it.
+ * After every chunk the step calls env->check, the eval-breaker poll
+ * where the GIL may change hands, and before every chunk it looks at
+ * env->stop (one relaxed load).
+ *
+ * The step carries the chain's value from chunk to chunk as well, so a
+ * chunk cannot start before the last one's chain has finished.
+ *
+ * wl__cpu_step_run is private to workloads/ (wl_internal.h): step.c
+ * dispatches to it, and everyone else goes through wl_step_run().
+ */
+#include "wl.h"
+#include "wl_internal.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+/* The measured rate, written once under pthread_once. */
+static pthread_once_t calibrate_once = PTHREAD_ONCE_INIT;
+static double calibrated_spins_per_ns;
+
+/* How calibration spends its ~50 ms budget. */
+#define CALIBRATE_RUNS   8
+#define CALIBRATE_RUN_NS 4000000 /* each timed run: about 4 ms */
+#define CALIBRATE_PILOT  100000  /* spins of the first, sizing run */
+
+/*
+ * The chain itself: `spins` LCG steps from x, returning the last value.
+ * The step carries x from chunk to chunk, so each chunk's chain depends
+ * on the one before: otherwise the CPU would start the next chunk's
+ * chain while the last one is still in flight, and short chunks would
+ * run up to ~1.6x faster than calibrated.
+ */
+static uint64_t
+spin_chain(uint64_t x, uint64_t spins)
+{
+    uint64_t i;
+
+    for (i = 0; i < spins; i++) {
+        /* Knuth's MMIX LCG: one dependent multiply-add per iteration. */
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        __asm__ volatile("" : "+r"(x));
+    }
+    return x;
+}
+
+void
+wl_cpu_spin(uint64_t spins)
+{
+    uint64_t x = spin_chain(spins, spins);
+
+    __asm__ volatile("" : : "r"(x)); /* the result is "used" */
+}
+
+static int64_t
+now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Spin `spins` times and return the rate in spins per ns. */
+static double
+timed_rate(uint64_t spins)
+{
+    int64_t t0;
+    int64_t dt;
+
+    t0 = now_ns();
+    wl_cpu_spin(spins);
+    dt = now_ns() - t0;
+    if (dt < 1) {
+        dt = 1;
+    }
+    return (double)spins / (double)dt;
+}
+
+/* Spins are counted in fixed point with FRAC_BITS fraction bits, so the
+ * carry from chunk to chunk is an integer add and a mask: the CPU runs
+ * that bookkeeping beside the spin chain almost for free, where a
+ * double -> integer -> double round trip per chunk would make a chain of
+ * its own (~8 ns) that short chunks could not hide. */
+#define FRAC_BITS 16
+#define FRAC_ONE  ((uint64_t)1 << FRAC_BITS)
+/* Chunk budgets are capped at 2^47 spins (about two days), so they cannot
+ * overflow 64 bits in fixed point. */
+#define MAX_CHUNK_SPINS 140737488355328.0
+
+static uint64_t
+fixed_spins(double spins)
+{
+    if (!(spins > 0.0)) {
+        return 0;
+    }
+    if (spins > MAX_CHUNK_SPINS) {
+        spins = MAX_CHUNK_SPINS;
+    }
+    return (uint64_t)(spins * (double)FRAC_ONE + 0.5);
+}
+
+/* The step loop at `spins_per_ns`. */
+static enum wl_outcome
+cpu_run(const struct wl_step *s, const struct wl_env *env, double spins_per_ns,
+        int64_t *arg_out)
+{
+    double spins_per_instr = env->cost.instr_ns * spins_per_ns;
+    uint64_t full = fixed_spins((double)env->check_every * spins_per_instr);
+    uint64_t budget;
+    /* Starting at one half makes the truncation below round to nearest. */
+    uint64_t acc = FRAC_ONE / 2;
+    uint64_t x = (uint64_t)s->instructions; /* the chain, across chunks */
+    int64_t total = s->instructions;
+    int64_t done = 0;
+    int64_t chunk;
+    enum wl_outcome outcome = WL_OK;
+
+    while (done < total) {
+        if (env->stop != NULL &&
+            atomic_load_explicit(env->stop, memory_order_relaxed) != 0) {
+            outcome = WL_ABORTED;
+            break;
+        }
+        chunk = total - done;
+        if (chunk >= env->check_every) {
+            chunk = env->check_every;
+            budget = full;
+        } else {
+            budget = fixed_spins((double)chunk * spins_per_instr);
+        }
+        acc += budget;
+        x = spin_chain(x, acc >> FRAC_BITS);
+        acc &= FRAC_ONE - 1;
+        done += chunk;
+        if (env->check != NULL) {
+            env->check(env->ctx);
+        }
+    }
+    __asm__ volatile("" : : "r"(x)); /* the result is "used" */
+    if (arg_out != NULL) {
+        *arg_out = done;
+    }
+    return outcome;
+}
+
+static void
+calibrate(void)
+{
+    double best;
+    double rate;
+    uint64_t spins;
+    int i;
+
+    /* A pilot run sizes the timed runs; it also wakes the core up from a
+     * low frequency before the runs that count. */
+    best = timed_rate(CALIBRATE_PILOT);
+    for (i = 0; i < CALIBRATE_RUNS; i++) {
+        spins = (uint64_t)(best * CALIBRATE_RUN_NS);
+        if (spins < CALIBRATE_PILOT) {
+            spins = CALIBRATE_PILOT;
+        }
+        rate = timed_rate(spins);
+        if (rate > best) {
+            best = rate;
+        }
+    }
+    calibrated_spins_per_ns = best;
+}
+
+double
+wl_cpu_calibrate(void)
+{
+    int rc = pthread_once(&calibrate_once, calibrate);
+
+    if (rc != 0) {
+        /* pthread_once fails only on a corrupt once-control. Answer with
+         * an uncached quick measurement rather than race on the cache. */
+        return timed_rate(CALIBRATE_PILOT);
+    }
+    return calibrated_spins_per_ns;
+}
+
+enum wl_outcome
+wl__cpu_step_run(const struct wl_step *s, const struct wl_env *env,
+                 int64_t *arg_out)
+{
+    double spins_per_ns = env->cost.spins_per_ns;
+
+    if (s->instructions < 0 || env->check_every < 1 ||
+        !(env->cost.instr_ns >= 0.0)) {
+        if (arg_out != NULL) {
+            *arg_out = 0;
+        }
+        return WL_FAILED;
+    }
+    if (!(spins_per_ns > 0.0)) {
+        spins_per_ns = wl_cpu_calibrate(); /* not filled in: measure */
+    }
+    return cpu_run(s, env, spins_per_ns, arg_out);
+}

@@ -1,0 +1,173 @@
+/*
+ * workload.c - building workloads: the task and step arrays, the cpu
+ * countdown workload, and the names of step kinds and outcomes.
+ *
+ * A workload is three allocations: the struct itself, one array of
+ * n_tasks tasks, and one array of n_tasks * steps_per_task steps. Task i
+ * owns the slice step_storage[i * steps_per_task ...] and fills it with
+ * wl_task_add_step(), so a task's room is n_steps_total / n_tasks and no
+ * step is ever allocated on its own. `n_steps_total` is that capacity,
+ * the length of step_storage, not the number of steps added so far.
+ *
+ * Includes only wl.h; knows nothing of the GIL.
+ */
+#include "wl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+wl_workload_new(const char *name, size_t n_tasks, size_t steps_per_task,
+                struct wl_workload **out)
+{
+    struct wl_workload *w;
+    size_t i;
+
+    if (out == NULL || n_tasks == 0 || steps_per_task == 0) {
+        return -EINVAL;
+    }
+    /* n_tasks * steps_per_task must not wrap, nor its size in bytes. */
+    if (steps_per_task > SIZE_MAX / n_tasks / sizeof(struct wl_step)) {
+        return -ENOMEM;
+    }
+    w = calloc(1, sizeof(*w));
+    if (w == NULL) {
+        return -ENOMEM;
+    }
+    w->tasks = calloc(n_tasks, sizeof(*w->tasks));
+    if (w->tasks == NULL) {
+        goto fail_free;
+    }
+    w->step_storage = calloc(n_tasks * steps_per_task, sizeof(struct wl_step));
+    if (w->step_storage == NULL) {
+        goto fail_tasks;
+    }
+    /* The name is copied and truncated to fit, as sim_trace names are. */
+    if (name != NULL) {
+        strncpy(w->name, name, sizeof(w->name) - 1);
+        w->name[sizeof(w->name) - 1] = '\0';
+    }
+    w->n_tasks = n_tasks;
+    w->n_steps_total = n_tasks * steps_per_task;
+    for (i = 0; i < n_tasks; i++) {
+        w->tasks[i].id = (int32_t)i;
+        w->tasks[i].n_steps = 0;
+        w->tasks[i].steps = w->step_storage + i * steps_per_task;
+    }
+    *out = w;
+    return 0;
+fail_tasks:
+    free(w->tasks);
+fail_free:
+    free(w);
+    return -ENOMEM;
+}
+
+void
+wl_workload_free(struct wl_workload *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    free(w->step_storage);
+    free(w->tasks);
+    free(w);
+}
+
+int
+wl_task_add_step(struct wl_workload *w, size_t task, const struct wl_step *s)
+{
+    struct wl_task *t;
+    size_t room;
+
+    if (w == NULL || s == NULL || task >= w->n_tasks) {
+        return -EINVAL;
+    }
+    t = &w->tasks[task];
+    room = w->n_steps_total / w->n_tasks;
+    if (t->n_steps >= room) {
+        return -ENOSPC;
+    }
+    t->steps[t->n_steps] = *s;
+    t->n_steps++;
+    return 0;
+}
+
+int
+wl_workload_cpu(int64_t count, size_t tasks, struct wl_workload **out)
+{
+    struct wl_workload *w;
+    struct wl_step step;
+    int64_t share;
+    int64_t extra;
+    size_t i;
+    int rc;
+
+    if (out == NULL || count < 1 || tasks < 1) {
+        return -EINVAL;
+    }
+    if (count > INT64_MAX / WL_COUNTDOWN_INSTRUCTIONS) {
+        return -EINVAL; /* the instruction count would overflow */
+    }
+    rc = wl_workload_new("cpu", tasks, 1, &w);
+    if (rc != 0) {
+        return rc;
+    }
+    /* Equal shares; the first `count % tasks` tasks take one more. The
+     * size_t -> int64_t conversion is safe: a workload of more than
+     * INT64_MAX tasks could not have been allocated. */
+    share = count / (int64_t)tasks;
+    extra = count % (int64_t)tasks;
+    for (i = 0; i < tasks; i++) {
+        memset(&step, 0, sizeof(step));
+        step.kind = WL_STEP_CPU;
+        step.instructions =
+            (share + ((int64_t)i < extra ? 1 : 0)) * WL_COUNTDOWN_INSTRUCTIONS;
+        rc = wl_task_add_step(w, i, &step);
+        if (rc != 0) {
+            wl_workload_free(w);
+            return rc;
+        }
+    }
+    *out = w;
+    return 0;
+}
+
+const char *
+wl_step_kind_name(enum wl_step_kind k)
+{
+    switch (k) {
+    case WL_STEP_CPU:
+        return "cpu";
+    case WL_STEP_SLEEP:
+        return "sleep";
+    case WL_STEP_FETCH:
+        return "fetch";
+    case WL_STEP_WRITE:
+        return "write";
+    }
+    return "unknown";
+}
+
+const char *
+wl_outcome_name(enum wl_outcome o)
+{
+    switch (o) {
+    case WL_OK:
+        return "ok";
+    case WL_FAILED:
+        return "failed";
+    case WL_REFUSED:
+        return "refused";
+    case WL_TIMEOUT:
+        return "timeout";
+    case WL_HTTP_ERROR:
+        return "http_error";
+    case WL_IO_ERROR:
+        return "io_error";
+    case WL_ABORTED:
+        return "aborted";
+    }
+    return "unknown";
+}
