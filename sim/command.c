@@ -1,0 +1,108 @@
+/*
+ * command.c - sim_main(), the whole gilsim command: parse the command
+ * line, then print help or the version, or hand the options to the run
+ * driver.
+ *
+ * Every option is checked before anything is created (sim_opt_parse), so a
+ * bad value costs one line on stderr and exit status 2 and leaves no
+ * folder behind. The command line is recorded in summary.json, quoted the
+ * way a POSIX shell would need it, so a run can be repeated by pasting it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_internal.h"
+
+/* 1 if `a` needs no quoting in a POSIX shell. */
+static int
+shell_safe(const char *a)
+{
+    if (*a == '\0') {
+        return 0;
+    }
+    for (; *a != '\0'; a++) {
+        if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789-_=.,/:+@%",
+                   *a) == NULL) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* argv as one shell-quoted line; malloc'd, NULL when out of memory. */
+static char *
+join_command(int argc, char **argv)
+{
+    size_t len = 1;
+    char *s;
+    char *p;
+    int i;
+
+    for (i = 0; i < argc; i++) {
+        len += 4 * strlen(argv[i]) + 3; /* worst case: every char is ' */
+    }
+    s = malloc(len);
+    if (s == NULL) {
+        return NULL;
+    }
+    p = s;
+    for (i = 0; i < argc; i++) {
+        const char *a = i == 0 ? "gilsim" : argv[i];
+
+        if (i > 0) {
+            *p++ = ' ';
+        }
+        if (shell_safe(a)) {
+            size_t n = strlen(a);
+
+            memcpy(p, a, n);
+            p += n;
+            continue;
+        }
+        *p++ = '\'';
+        for (; *a != '\0'; a++) {
+            if (*a == '\'') {
+                memcpy(p, "'\\''", 4);
+                p += 4;
+            } else {
+                *p++ = *a;
+            }
+        }
+        *p++ = '\'';
+    }
+    *p = '\0';
+    return s;
+}
+
+int
+sim_main(int argc, char **argv, FILE *out, FILE *err)
+{
+    struct sim_options o;
+    enum sim_cmd cmd;
+    char msg[SIM_ERR_LEN];
+    char *command;
+    int status;
+
+    status = sim_opt_parse(argc, argv, &o, &cmd, msg, sizeof(msg));
+    if (status != 0) {
+        fprintf(err, "gilsim: %s\n", msg);
+        return status;
+    }
+    if (cmd == SIM_CMD_HELP) {
+        sim_opt_print_help(out);
+        return SIM_EXIT_OK;
+    }
+    if (cmd == SIM_CMD_VERSION) {
+        fprintf(out, "gilsim %s\n", SIM_VERSION);
+        return SIM_EXIT_OK;
+    }
+    command = join_command(argc, argv);
+    if (command == NULL) {
+        fprintf(err, "gilsim: out of memory\n");
+        return SIM_EXIT_ERROR;
+    }
+    status = sim_run_main(&o, command, out, err, 1, NULL);
+    free(command);
+    return status;
+}

@@ -1,0 +1,397 @@
+/*
+ * pool.c - the pool models: `serial` (one thread under the GIL), `threads`
+ * (N threads under the GIL) and `nogil` (N free threads: the same code
+ * under the GIL policy "nogil").
+ *
+ * The run driver creates the trace and the GIL (with the hooks from
+ * sim_model_gil_hooks()), then calls sim_model_run(). For each thread it
+ * claims a trace buffer and a GIL thread state whose `user` pointer is the
+ * thread's `struct sim_model_thread`, so the hook can record GIL events
+ * straight into that thread's buffer: gil/ calls every hook on the thread
+ * the event is about, so each buffer has exactly one writer and needs no
+ * lock. The threads are created first and held at a gate; when all exist,
+ * the gate opens and the run's clock starts. Each thread then records
+ * THREAD_START, takes the GIL and, until the tasks run out, claims the next
+ * task with an atomic fetch_add and runs its steps (STEP_BEGIN,
+ * wl_step_run, STEP_END), bracketed by TASK_BEGIN/TASK_END. A cpu step's
+ * checks call gil_check(); I/O steps release the GIL with GIL_DROP_IO and
+ * take it back, exactly as Py_BEGIN/END_ALLOW_THREADS do. At the end the
+ * thread drops the GIL with GIL_DROP_EXIT and records THREAD_END.
+ *
+ * If a thread cannot be created, the gate opens with the abort flag set:
+ * the threads already created leave without touching the GIL, are joined,
+ * and every allocation is freed.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_internal.h"
+
+/* Stack of each pool thread: enough for a step, and small enough that
+ * 4096 threads do not reserve 32 GiB of address space. */
+#define POOL_STACK_BYTES ((size_t)1024 * 1024)
+
+struct sim_model_pool {
+    const struct sim_model_params *p;
+    atomic_size_t next_task; /* index of the next unclaimed task */
+    pthread_mutex_t gate_mu; /* guards open, abort */
+    pthread_cond_t gate_cv;  /* signalled when the gate opens */
+    int open;                /* 1: threads may go; guarded by gate_mu */
+    int abort;               /* 1: leave at once; guarded by gate_mu */
+};
+
+/* ---- enum mappings (the values coincide; map them explicitly anyway) ---- */
+
+static int
+map_drop(int64_t reason)
+{
+    switch ((enum gil_drop_reason)reason) {
+    case GIL_DROP_IO:
+        return SIM_DROP_IO;
+    case GIL_DROP_FORCED:
+        return SIM_DROP_FORCED;
+    case GIL_DROP_YIELD:
+        return SIM_DROP_YIELD;
+    case GIL_DROP_EXIT:
+        return SIM_DROP_EXIT;
+    }
+    return SIM_DROP_IO;
+}
+
+static int
+map_step(enum wl_step_kind k)
+{
+    switch (k) {
+    case WL_STEP_CPU:
+        return SIM_STEP_CPU;
+    case WL_STEP_SLEEP:
+        return SIM_STEP_SLEEP;
+    case WL_STEP_FETCH:
+        return SIM_STEP_FETCH;
+    case WL_STEP_WRITE:
+        return SIM_STEP_WRITE;
+    }
+    return SIM_STEP_CPU;
+}
+
+static int
+map_outcome(enum wl_outcome o)
+{
+    switch (o) {
+    case WL_OK:
+        return SIM_OUT_OK;
+    case WL_FAILED:
+        return SIM_OUT_FAILED;
+    case WL_REFUSED:
+        return SIM_OUT_REFUSED;
+    case WL_TIMEOUT:
+        return SIM_OUT_TIMEOUT;
+    case WL_HTTP_ERROR:
+        return SIM_OUT_HTTP;
+    case WL_IO_ERROR:
+        return SIM_OUT_IO;
+    case WL_ABORTED:
+        return SIM_OUT_ABORTED;
+    }
+    return SIM_OUT_FAILED;
+}
+
+/* ---- the GIL hook ------------------------------------------------------ */
+
+static void
+hook_event(void *user, enum gil_event ev, int64_t arg, int64_t t_ns)
+{
+    struct sim_model_thread *mt = user;
+
+    switch (ev) {
+    case GIL_EV_WAIT:
+        sim_trace_record(mt->buf, t_ns, SIM_EV_GIL_WAIT, 0, 0, mt->task, 0);
+        break;
+    case GIL_EV_TAKE:
+        sim_trace_record(mt->buf, t_ns, SIM_EV_GIL_TAKE, 0, 0, mt->task, arg);
+        break;
+    case GIL_EV_DROP:
+        sim_trace_record(mt->buf, t_ns, SIM_EV_GIL_DROP, map_drop(arg), 0,
+                         mt->task, 0);
+        break;
+    case GIL_EV_DROP_REQUEST:
+        sim_trace_record(mt->buf, t_ns, SIM_EV_GIL_DROP_REQUEST, 0, 0, mt->task,
+                         0);
+        break;
+    }
+}
+
+struct gil_hooks
+sim_model_gil_hooks(void)
+{
+    struct gil_hooks h;
+
+    h.event = hook_event;
+    return h;
+}
+
+/* ---- what a step may do to its thread (struct wl_env) ------------------ */
+
+static void
+env_check(void *ctx)
+{
+    struct sim_model_thread *mt = ctx;
+
+    (void)gil_check(mt->gt);
+}
+
+static void
+env_release(void *ctx)
+{
+    struct sim_model_thread *mt = ctx;
+
+    gil_drop(mt->gt, GIL_DROP_IO);
+}
+
+static void
+env_acquire(void *ctx)
+{
+    struct sim_model_thread *mt = ctx;
+
+    gil_take(mt->gt);
+}
+
+/* ---- a pool thread ----------------------------------------------------- */
+
+static int64_t
+now(const struct sim_model_thread *mt)
+{
+    return mt->clock.now_ns(mt->clock.ctx);
+}
+
+static int
+stopped(const struct sim_model_params *p)
+{
+    return p->stop != NULL &&
+           atomic_load_explicit(p->stop, memory_order_relaxed) != 0;
+}
+
+/* Wait at the gate; 1 if the pool is being torn down instead. */
+static int
+wait_at_gate(struct sim_model_pool *pool)
+{
+    int abort_now;
+
+    pthread_mutex_lock(&pool->gate_mu);
+    while (!pool->open) {
+        pthread_cond_wait(&pool->gate_cv, &pool->gate_mu);
+    }
+    abort_now = pool->abort;
+    pthread_mutex_unlock(&pool->gate_mu);
+    return abort_now;
+}
+
+static void
+run_task(struct sim_model_thread *mt, const struct wl_task *task)
+{
+    const struct sim_model_params *p = mt->pool->p;
+    int task_outcome = SIM_OUT_OK;
+    size_t i;
+
+    mt->task = task->id;
+    sim_trace_record(mt->buf, now(mt), SIM_EV_TASK_BEGIN, 0, 0, mt->task, 0);
+    for (i = 0; i < task->n_steps; i++) {
+        const struct wl_step *s = &task->steps[i];
+        int kind = map_step(s->kind);
+        int64_t arg = 0;
+        int outcome;
+
+        sim_trace_record(mt->buf, now(mt), SIM_EV_STEP_BEGIN, kind, 0, mt->task,
+                         0);
+        outcome = map_outcome(wl_step_run(s, &mt->env, &arg));
+        sim_trace_record(mt->buf, now(mt), SIM_EV_STEP_END, kind, outcome,
+                         mt->task, arg);
+        if (outcome != SIM_OUT_OK && task_outcome == SIM_OUT_OK) {
+            task_outcome = outcome;
+        }
+        if (stopped(p)) {
+            /* The step ran its last chunk; the rest of the task is given
+             * up, and the task is marked aborted if nothing failed first. */
+            if (task_outcome == SIM_OUT_OK && i + 1 < task->n_steps) {
+                task_outcome = SIM_OUT_ABORTED;
+            }
+            break;
+        }
+    }
+    sim_trace_record(mt->buf, now(mt), SIM_EV_TASK_END, 0, task_outcome,
+                     mt->task, 0);
+    mt->task = -1;
+}
+
+static void *
+pool_thread(void *arg)
+{
+    struct sim_model_thread *mt = arg;
+    struct sim_model_pool *pool = mt->pool;
+    const struct sim_model_params *p = pool->p;
+    const struct wl_workload *w = p->workload;
+
+    if (wait_at_gate(pool)) {
+        return NULL;
+    }
+    sim_trace_record(mt->buf, now(mt), SIM_EV_THREAD_START, 0, 0, -1, 0);
+    gil_take(mt->gt);
+    while (!stopped(p)) {
+        size_t k = atomic_fetch_add(&pool->next_task, 1);
+
+        if (k >= w->n_tasks) {
+            break;
+        }
+        run_task(mt, &w->tasks[k]);
+    }
+    gil_drop(mt->gt, GIL_DROP_EXIT);
+    sim_trace_record(mt->buf, now(mt), SIM_EV_THREAD_END, 0, 0, -1, 0);
+    return NULL;
+}
+
+/* ---- the pool ---------------------------------------------------------- */
+
+static void
+open_gate(struct sim_model_pool *pool, int abort_now)
+{
+    pthread_mutex_lock(&pool->gate_mu);
+    pool->open = 1;
+    pool->abort = abort_now;
+    pthread_cond_broadcast(&pool->gate_cv);
+    pthread_mutex_unlock(&pool->gate_mu);
+}
+
+static void
+errtext(int rc, char *buf, size_t len)
+{
+    if (strerror_r(rc, buf, len) != 0) {
+        (void)snprintf(buf, len, "error %d", rc);
+    }
+}
+
+int
+sim_model_run(const struct sim_model_params *p, int64_t *begin_ns,
+              int64_t *end_ns, char *err, size_t errlen)
+{
+    struct sim_model_pool pool;
+    struct sim_model_thread *mts = NULL;
+    pthread_t *tids = NULL;
+    pthread_attr_t attr;
+    char etext[128];
+    int n = p->threads;
+    int created = 0;
+    int i;
+    int rc;
+
+    if (errlen > 0) {
+        err[0] = '\0';
+    }
+    if (n < 1 || p->workload == NULL || p->gil == NULL || p->trace == NULL ||
+        p->check_every < 1) {
+        (void)snprintf(err, errlen, "invalid pool parameters");
+        return -EINVAL;
+    }
+    memset(&pool, 0, sizeof(pool));
+    pool.p = p;
+    atomic_init(&pool.next_task, 0);
+    mts = calloc((size_t)n, sizeof(*mts));
+    tids = calloc((size_t)n, sizeof(*tids));
+    if (mts == NULL || tids == NULL) {
+        (void)snprintf(err, errlen, "out of memory for %d threads", n);
+        rc = -ENOMEM;
+        goto fail_alloc;
+    }
+    rc = pthread_mutex_init(&pool.gate_mu, NULL);
+    if (rc != 0) {
+        rc = -rc;
+        goto fail_alloc;
+    }
+    rc = pthread_cond_init(&pool.gate_cv, NULL);
+    if (rc != 0) {
+        rc = -rc;
+        goto fail_mutex;
+    }
+    rc = pthread_attr_init(&attr);
+    if (rc != 0) {
+        rc = -rc;
+        goto fail_cond;
+    }
+    (void)pthread_attr_setstacksize(&attr, POOL_STACK_BYTES);
+
+    /* Buffers and GIL states, before any thread exists. */
+    for (i = 0; i < n; i++) {
+        struct sim_model_thread *mt = &mts[i];
+        char name[40];
+
+        if (p->model == SIM_MODEL_SERIAL) {
+            (void)snprintf(name, sizeof(name), "serial");
+        } else {
+            (void)snprintf(name, sizeof(name), "thread-%d", i + 1);
+        }
+        mt->pool = &pool;
+        mt->task = -1;
+        mt->clock = p->clock;
+        mt->index = i;
+        mt->env.check = env_check;
+        mt->env.release = env_release;
+        mt->env.acquire = env_acquire;
+        mt->env.ctx = mt;
+        mt->env.check_every = p->check_every;
+        mt->env.cost = p->cost;
+        mt->env.stop = p->stop;
+        rc = sim_trace_add_thread(p->trace, name, 0, 0, &mt->buf);
+        if (rc != 0) {
+            errtext(-rc, etext, sizeof(etext));
+            (void)snprintf(err, errlen, "trace buffer for %s: %s", name, etext);
+            goto fail_states;
+        }
+        rc = gil_thread_new(p->gil, mt, &mt->gt);
+        if (rc != 0) {
+            errtext(-rc, etext, sizeof(etext));
+            (void)snprintf(err, errlen, "GIL state for %s: %s", name, etext);
+            goto fail_states;
+        }
+    }
+
+    for (created = 0; created < n; created++) {
+        rc = pthread_create(&tids[created], &attr, pool_thread, &mts[created]);
+        if (rc != 0) {
+            errtext(rc, etext, sizeof(etext));
+            (void)snprintf(err, errlen, "cannot create thread %d of %d: %s",
+                           created + 1, n, etext);
+            rc = -rc;
+            open_gate(&pool, 1);
+            goto fail_join;
+        }
+    }
+    *begin_ns = p->clock.now_ns(p->clock.ctx);
+    open_gate(&pool, 0);
+    rc = 0;
+
+fail_join:
+    for (i = 0; i < created; i++) {
+        (void)pthread_join(tids[i], NULL);
+    }
+    if (rc == 0) {
+        *end_ns = p->clock.now_ns(p->clock.ctx);
+    }
+fail_states:
+    for (i = 0; i < n; i++) {
+        gil_thread_free(mts[i].gt);
+    }
+    (void)pthread_attr_destroy(&attr);
+fail_cond:
+    (void)pthread_cond_destroy(&pool.gate_cv);
+fail_mutex:
+    (void)pthread_mutex_destroy(&pool.gate_mu);
+fail_alloc:
+    free(tids);
+    free(mts);
+    if (rc != 0 && err[0] == '\0') {
+        errtext(-rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "cannot set up the pool: %s", etext);
+    }
+    return rc;
+}

@@ -1,0 +1,647 @@
+/*
+ * options.c - the command line of gilsim: defaults, parsing, --help.
+ *
+ * sim_opt_parse() walks argv once. An optional leading subcommand (`run`;
+ * `sweep`, `serve` and `plot` are recognised but not in this version) is
+ * followed by long options, `--name=value` or `--name value`. Each option
+ * is looked up in `opt_table`, which also carries the sentence that says
+ * what it accepts; that sentence is used for range errors and missing
+ * values, while format errors use the sentence of the value parser
+ * (parse.c). The first bad value stops the parse with one line in `err`
+ * naming the flag, the value and what is accepted; the caller prints it
+ * and exits 2 before anything is created. Options given twice: the last
+ * one wins.
+ *
+ * This file also holds the model names and the help text.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim_internal.h"
+
+/* Long options, and what each accepts (for error messages). */
+static const struct sim_opt_desc opt_table[] = {
+    {"model", 1,
+     "a comma-separated list of models: serial, threads, nogil or all"},
+    {"threads", 1, "a whole number from 1 to 4096"},
+    {"processes", 1, "a whole number from 1 to 1024"},
+    {"switch-interval", 1,
+     "a duration from 1us to 10s with a unit (ns, us, ms, s), e.g. 5ms"},
+    {"policy", 1, "a GIL policy name, e.g. new or legacy"},
+    {"check-every", 1,
+     "a whole number of instructions from 0 (the policy's default) to 1G"},
+    {"instr-ns", 1,
+     "a duration above 0 and at most 1s with a unit (ns, us, ms, s), "
+     "e.g. 4.1ns"},
+    {"workload", 1, "a workload name: cpu"},
+    {"count", 1,
+     "a whole number from 1 to 1000G; K, M and G multiply by 1e3, 1e6 "
+     "and 1e9, e.g. 50M"},
+    {"repeat", 1, "a whole number from 1 to 1000"},
+    {"out", 1, "a directory path"},
+    {"format", 1, "text, json or text,json"},
+    {"trace-events", 1,
+     "a whole number of events from 16 to 100M; K and M multiply by 1e3 "
+     "and 1e6, e.g. 1M"},
+    {"quiet", 0, NULL},
+    {"help", 0, NULL},
+    {"version", 0, NULL},
+};
+
+#define N_OPTS (sizeof(opt_table) / sizeof(opt_table[0]))
+
+static const char *const model_names[SIM_MODEL_COUNT] = {
+    "serial", "threads", "executor", "nogil", "processes", "loop",
+};
+
+/* What this build can run, in the order of enum sim_model. */
+#define AVAILABLE_MODELS                                                       \
+    ((1u << SIM_MODEL_SERIAL) | (1u << SIM_MODEL_THREADS) |                    \
+     (1u << SIM_MODEL_NOGIL))
+#define AVAILABLE_TEXT "serial, threads, nogil"
+
+const struct sim_opt_desc *
+sim_opt_table(size_t *n_out)
+{
+    *n_out = N_OPTS;
+    return opt_table;
+}
+
+void
+sim_options_default(struct sim_options *o)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+    memset(o, 0, sizeof(*o));
+    o->models = AVAILABLE_MODELS;
+    o->threads = 5;
+    if (cores < 1) {
+        cores = 1;
+    } else if (cores > 1024) {
+        cores = 1024;
+    }
+    o->processes = (int)cores;
+    o->switch_interval_ns = 5000000;
+    (void)snprintf(o->policy, sizeof(o->policy), "%s", "new");
+    o->check_every = 0;
+    o->instr_ns = 4.1;
+    (void)snprintf(o->workload, sizeof(o->workload), "%s", "cpu");
+    o->count = 50000000;
+    o->repeat = 1;
+    o->out_dir[0] = '\0';
+    o->format_text = 1;
+    o->format_json = 0;
+    o->trace_events = 1000000;
+    o->quiet = 0;
+}
+
+const char *
+sim_model_name(enum sim_model m)
+{
+    if ((unsigned)m >= SIM_MODEL_COUNT) {
+        return "?";
+    }
+    return model_names[m];
+}
+
+int
+sim_model_find(const char *name)
+{
+    int i;
+
+    for (i = 0; i < SIM_MODEL_COUNT; i++) {
+        if (strcmp(name, model_names[i]) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+int
+sim_model_available(enum sim_model m)
+{
+    if ((unsigned)m >= SIM_MODEL_COUNT) {
+        return 0;
+    }
+    return (int)((AVAILABLE_MODELS >> m) & 1u);
+}
+
+const char *
+sim_opt_policy_for(const struct sim_options *o, enum sim_model m)
+{
+    return m == SIM_MODEL_NOGIL ? "nogil" : o->policy;
+}
+
+int
+sim_opt_pool_size(const struct sim_options *o, enum sim_model m)
+{
+    return m == SIM_MODEL_SERIAL ? 1 : o->threads;
+}
+
+int64_t
+sim_opt_check_every(const struct sim_options *o)
+{
+    const struct gil_policy *p;
+
+    if (o->check_every > 0) {
+        return o->check_every;
+    }
+    p = gil_policy_find(o->policy);
+    if (p == NULL) {
+        return WL_COUNTDOWN_INSTRUCTIONS;
+    }
+    return gil_policy_default_check_every(p);
+}
+
+/* ---- error helpers ------------------------------------------------------ */
+
+/* "--flag=value: what" into err; always returns SIM_EXIT_USAGE. The value
+ * is cut short so that one line stays one readable line. */
+static int
+bad_value(char *err, size_t errlen, const char *flag, const char *value,
+          const char *what)
+{
+    (void)snprintf(err, errlen, "--%s=%.200s%s: %s", flag, value,
+                   strlen(value) > 200 ? "..." : "", what);
+    return SIM_EXIT_USAGE;
+}
+
+static int
+bad_expect(char *err, size_t errlen, const struct sim_opt_desc *op,
+           const char *value)
+{
+    char what[SIM_ERR_LEN];
+
+    (void)snprintf(what, sizeof(what), "expected %s", op->expect);
+    return bad_value(err, errlen, op->name, value, what);
+}
+
+/* ---- one option each ---------------------------------------------------- */
+
+struct model_ctx {
+    unsigned models;
+};
+
+static int
+model_item(const char *elem, void *ctx, char *err, size_t errlen)
+{
+    struct model_ctx *mc = ctx;
+    int m;
+
+    if (strcmp(elem, "all") == 0) {
+        mc->models |= AVAILABLE_MODELS;
+        return 0;
+    }
+    m = sim_model_find(elem);
+    if (m < 0) {
+        (void)snprintf(err, errlen,
+                       "unknown model '%.64s' (expected a comma-separated "
+                       "list of " AVAILABLE_TEXT
+                       " or all; executor, processes and loop come in "
+                       "later versions)",
+                       elem);
+        return -EINVAL;
+    }
+    if (!sim_model_available((enum sim_model)m)) {
+        (void)snprintf(err, errlen,
+                       "%s is not available yet in this build "
+                       "(available: " AVAILABLE_TEXT ")",
+                       elem);
+        return -ENOTSUP;
+    }
+    mc->models |= 1u << m;
+    return 0;
+}
+
+struct format_ctx {
+    int text, json;
+};
+
+static int
+format_item(const char *elem, void *ctx, char *err, size_t errlen)
+{
+    struct format_ctx *fc = ctx;
+
+    if (strcmp(elem, "text") == 0) {
+        fc->text = 1;
+    } else if (strcmp(elem, "json") == 0) {
+        fc->json = 1;
+    } else {
+        (void)snprintf(err, errlen,
+                       "unknown format '%.64s' (expected text, json or "
+                       "text,json)",
+                       elem);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* A count option in [lo, hi]; the parser's own sentence is not used, the
+ * option's range sentence is clearer. */
+static int
+opt_count(const struct sim_opt_desc *op, const char *v, int64_t lo, int64_t hi,
+          int64_t *out, char *err, size_t errlen)
+{
+    char perr[SIM_ERR_LEN];
+    int64_t n;
+
+    if (sim_parse_count(v, 1, &n, perr, sizeof(perr)) != 0 || n < lo ||
+        n > hi) {
+        return bad_expect(err, errlen, op, v);
+    }
+    *out = n;
+    return 0;
+}
+
+/* A duration option in (lo_excl ? (lo, hi] : [lo, hi]). Format errors get
+ * the parser's sentence, range errors the option's. */
+static int
+opt_duration(const struct sim_opt_desc *op, const char *v, double lo,
+             int lo_excl, double hi, double *out, char *err, size_t errlen)
+{
+    char perr[SIM_ERR_LEN];
+    double ns;
+    int rc;
+
+    rc = sim_parse_duration(v, &ns, perr, sizeof(perr));
+    if (rc == -EINVAL && strstr(perr, "greater than 0") == NULL) {
+        return bad_value(err, errlen, op->name, v, perr);
+    }
+    if (rc != 0 || ns > hi || ns < lo || (lo_excl && ns <= lo)) {
+        return bad_expect(err, errlen, op, v);
+    }
+    *out = ns;
+    return 0;
+}
+
+static int
+policy_error(const char *v, char *err, size_t errlen)
+{
+    char names[256] = "";
+    const char *const *p;
+    size_t used = 0;
+
+    for (p = gil_policy_names(); p != NULL && *p != NULL; p++) {
+        int w = snprintf(names + used, sizeof(names) - used, "%s%s",
+                         used > 0 ? ", " : "", *p);
+
+        if (w < 0 || (size_t)w >= sizeof(names) - used) {
+            break;
+        }
+        used += (size_t)w;
+    }
+    (void)snprintf(err, errlen,
+                   "--policy=%.64s: unknown GIL policy "
+                   "(expected one of: %s)",
+                   v, names);
+    return SIM_EXIT_USAGE;
+}
+
+static int
+apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
+      char *err, size_t errlen)
+{
+    const char *name = op->name;
+    char perr[SIM_ERR_LEN];
+    int64_t n;
+    double d;
+    int rc;
+
+    if (strcmp(name, "model") == 0) {
+        struct model_ctx mc = {0};
+
+        if (v[0] == '\0') {
+            return bad_expect(err, errlen, op, v);
+        }
+        if (sim_parse_list(v, model_item, &mc, perr, sizeof(perr)) != 0) {
+            return bad_value(err, errlen, name, v, perr);
+        }
+        o->models = mc.models;
+    } else if (strcmp(name, "threads") == 0) {
+        rc = opt_count(op, v, 1, 4096, &n, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        o->threads = (int)n;
+    } else if (strcmp(name, "processes") == 0) {
+        rc = opt_count(op, v, 1, 1024, &n, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        o->processes = (int)n;
+    } else if (strcmp(name, "switch-interval") == 0) {
+        rc = opt_duration(op, v, 1e3, 0, 1e10, &d, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        o->switch_interval_ns = (int64_t)(d + 0.5);
+    } else if (strcmp(name, "policy") == 0) {
+        if (strlen(v) >= sizeof(o->policy) || gil_policy_find(v) == NULL) {
+            return policy_error(v, err, errlen);
+        }
+        (void)snprintf(o->policy, sizeof(o->policy), "%s", v);
+    } else if (strcmp(name, "check-every") == 0) {
+        rc = opt_count(op, v, 0, 1000000000, &n, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        o->check_every = n;
+    } else if (strcmp(name, "instr-ns") == 0) {
+        rc = opt_duration(op, v, 0.0, 1, 1e9, &d, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        o->instr_ns = d;
+    } else if (strcmp(name, "workload") == 0) {
+        if (strcmp(v, "seed") == 0 || strcmp(v, "convoy") == 0) {
+            return bad_value(err, errlen, name, v,
+                             "this workload comes with the I/O version and "
+                             "is not in this build (available: cpu)");
+        }
+        if (strcmp(v, "cpu") != 0) {
+            return bad_value(err, errlen, name, v,
+                             "unknown workload (available: cpu; seed and "
+                             "convoy come with the I/O version)");
+        }
+        (void)snprintf(o->workload, sizeof(o->workload), "%s", v);
+    } else if (strcmp(name, "count") == 0) {
+        rc = opt_count(op, v, 1, 1000000000000LL, &n, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        o->count = n;
+    } else if (strcmp(name, "repeat") == 0) {
+        rc = opt_count(op, v, 1, 1000, &n, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        o->repeat = (int)n;
+    } else if (strcmp(name, "out") == 0) {
+        if (v[0] == '\0') {
+            return bad_expect(err, errlen, op, v);
+        }
+        if (strlen(v) >= sizeof(o->out_dir) - 64) {
+            return bad_value(err, errlen, name, v,
+                             "expected a directory path shorter than "
+                             "4000 characters");
+        }
+        (void)snprintf(o->out_dir, sizeof(o->out_dir), "%s", v);
+    } else if (strcmp(name, "format") == 0) {
+        struct format_ctx fc = {0, 0};
+
+        if (v[0] == '\0') {
+            return bad_expect(err, errlen, op, v);
+        }
+        if (sim_parse_list(v, format_item, &fc, perr, sizeof(perr)) != 0) {
+            return bad_value(err, errlen, name, v, perr);
+        }
+        o->format_text = fc.text;
+        o->format_json = fc.json;
+    } else if (strcmp(name, "trace-events") == 0) {
+        rc = opt_count(op, v, 16, 100000000, &n, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        o->trace_events = (uint64_t)n;
+    }
+    return 0;
+}
+
+static const struct sim_opt_desc *
+find_opt(const char *name, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < N_OPTS; i++) {
+        if (strlen(opt_table[i].name) == len &&
+            strncmp(opt_table[i].name, name, len) == 0) {
+            return &opt_table[i];
+        }
+    }
+    return NULL;
+}
+
+int
+sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
+              char *err, size_t errlen)
+{
+    int i = 1;
+
+    sim_options_default(o);
+    *cmd = SIM_CMD_RUN;
+    if (i < argc && argv[i][0] != '-') {
+        const char *sub = argv[i];
+
+        if (strcmp(sub, "sweep") == 0 || strcmp(sub, "serve") == 0 ||
+            strcmp(sub, "plot") == 0) {
+            (void)snprintf(err, errlen,
+                           "%s is not implemented yet in this version "
+                           "(see gilsim --help)",
+                           sub);
+            return SIM_EXIT_USAGE;
+        }
+        if (strcmp(sub, "run") != 0) {
+            (void)snprintf(err, errlen,
+                           "unknown command '%.64s' (expected run, or "
+                           "options; see gilsim --help)",
+                           sub);
+            return SIM_EXIT_USAGE;
+        }
+        i++;
+    }
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        const char *name;
+        const char *eq;
+        const char *value;
+        const struct sim_opt_desc *op;
+        size_t len;
+        int rc;
+
+        if (strcmp(a, "-h") == 0) {
+            *cmd = SIM_CMD_HELP;
+            return 0;
+        }
+        if (a[0] != '-') {
+            (void)snprintf(err, errlen,
+                           "unexpected argument '%.64s' (see gilsim --help)",
+                           a);
+            return SIM_EXIT_USAGE;
+        }
+        if (a[1] != '-' || a[2] == '\0') {
+            (void)snprintf(err, errlen,
+                           "unknown option %.64s (see gilsim --help)", a);
+            return SIM_EXIT_USAGE;
+        }
+        name = a + 2;
+        eq = strchr(name, '=');
+        len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+        op = find_opt(name, len);
+        if (op == NULL) {
+            (void)snprintf(err, errlen,
+                           "unknown option --%.*s (see gilsim --help)",
+                           (int)(len > 64 ? 64 : len), name);
+            return SIM_EXIT_USAGE;
+        }
+        if (!op->takes_value) {
+            if (eq != NULL) {
+                (void)snprintf(err, errlen, "--%s=%.64s: --%s takes no value",
+                               op->name, eq + 1, op->name);
+                return SIM_EXIT_USAGE;
+            }
+            if (strcmp(op->name, "help") == 0) {
+                *cmd = SIM_CMD_HELP;
+                return 0;
+            }
+            if (strcmp(op->name, "version") == 0) {
+                *cmd = SIM_CMD_VERSION;
+                return 0;
+            }
+            o->quiet = 1;
+            continue;
+        }
+        if (eq != NULL) {
+            value = eq + 1;
+        } else if (i + 1 < argc &&
+                   !(argv[i + 1][0] == '-' && argv[i + 1][1] == '-')) {
+            value = argv[++i];
+        } else {
+            (void)snprintf(err, errlen, "--%s: missing value (expected %s)",
+                           op->name, op->expect);
+            return SIM_EXIT_USAGE;
+        }
+        rc = apply(o, op, value, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* ---- --help ------------------------------------------------------------- */
+
+static const char help_head[] =
+    "gilsim " SIM_VERSION
+    " - run work under a CPython-style GIL and compare execution models\n"
+    "\n"
+    "Usage:\n"
+    "  gilsim [run] [OPTIONS]    run a workload under one or more models\n"
+    "  gilsim --help | --version\n"
+    "  (gilsim sweep, gilsim serve and gilsim plot come in later versions.)\n"
+    "\n"
+    "Each run prints a comparison table and writes a run folder holding\n"
+    "summary.json and, for each model, MODEL/trace.tsv (one event a line)\n"
+    "and MODEL/trace.json (open it in https://ui.perfetto.dev or\n"
+    "chrome://tracing).\n"
+    "\n"
+    "Options take --name=value or --name value. Durations need a unit\n"
+    "(ns, us, ms, s); counts may end in K, M or G (x1e3, x1e6, x1e9);\n"
+    "lists are comma-separated. Defaults are in brackets.\n"
+    "\n"
+    "What to run:\n"
+    "  --model=LIST          models to run [serial,threads,nogil]\n"
+    "                          serial   the tasks one after another, one "
+    "thread\n"
+    "                          threads  a pool of --threads threads under "
+    "the GIL\n"
+    "                          nogil    the same pool without a GIL (free "
+    "threads)\n"
+    "                          all      every model this build can run\n"
+    "                        executor, processes and loop come in later\n"
+    "                        versions.\n"
+    "  --workload=NAME       what the tasks do [cpu]\n"
+    "                          cpu      Beazley's countdown, `while n > 0: "
+    "n -= 1`,\n"
+    "                                   split into one task per pool "
+    "thread\n"
+    "                        seed (fetch, parse and write 25 pages) and "
+    "convoy\n"
+    "                        (one I/O thread against CPU threads) come with "
+    "the\n"
+    "                        I/O version.\n"
+    "  --count=N             countdown iterations in all, for cpu [50M]\n"
+    "  --threads=N           pool size of threads and nogil, 1..4096 [5]\n"
+    "  --processes=N         pool size of processes (a later version), "
+    "1..1024\n"
+    "                        [the number of online cores]\n"
+    "\n"
+    "The GIL:\n"
+    "  --policy=NAME         the GIL's policy [new]\n";
+
+static const char help_tail[] =
+    "  --switch-interval=D   how long a waiter waits before it asks the "
+    "holder to\n"
+    "                        drop the GIL, like sys.setswitchinterval; "
+    "1us..10s\n"
+    "                        [5ms]\n"
+    "  --check-every=N       instructions between eval-breaker checks; 0 = "
+    "the\n"
+    "                        policy's own: 8 for new (one per countdown "
+    "iteration,\n"
+    "                        as in CPython 3.11), 100 for legacy\n"
+    "                        (sys.setcheckinterval) [0]\n"
+    "  --instr-ns=D          cost of one simulated instruction, above 0 and "
+    "at\n"
+    "                        most 1s [4.1ns]\n"
+    "\n"
+    "Output:\n"
+    "  --repeat=N            run each model N times, 1..1000; the table and\n"
+    "                        summary.json give the median repetition and the\n"
+    "                        min and max wall time [1]\n"
+    "  --out=DIR             the run folder; it must not exist or must be "
+    "empty\n"
+    "                        [gilsim-out/YYYYmmdd-HHMMSS]\n"
+    "  --format=LIST         what goes to stdout: text (the table), json\n"
+    "                        (summary.json) or text,json [text]\n"
+    "  --trace-events=N      trace capacity of each thread, in events, "
+    "16..100M;\n"
+    "                        events beyond it are counted as lost [1M]\n"
+    "  --quiet               no progress lines on stderr\n"
+    "  -h, --help            print this help and exit\n"
+    "  --version             print the version and exit\n"
+    "\n"
+    "The table:\n"
+    "  wall      time from the start of the pool to the last thread's end\n"
+    "  CPU       user + system CPU time of the process during the run\n"
+    "  CPU %     CPU / wall; above 100% means more than one core was busy\n"
+    "  speed-up  wall time of serial / wall time of this model\n"
+    "  GIL wait  the threads' share of time spent waiting for the GIL:\n"
+    "            waiting / (running + waiting + I/O), summed over threads\n"
+    "  forced    GIL drops made because a waiter asked for one\n"
+    "  drop req  drop requests set by waiters whose interval ran out\n"
+    "  hand-off  from a GIL drop to the take by a waiting thread, p50 and\n"
+    "            p99, in microseconds\n"
+    "  failed    steps that did not complete\n"
+    "\n"
+    "Exit status: 0 done; 1 done, but steps failed; 2 bad command line "
+    "(nothing\n"
+    "was run or written); 3 the run could not be carried out; 130 "
+    "interrupted\n"
+    "by Ctrl-C (143 by SIGTERM; the traces and summary of what ran are "
+    "still\n"
+    "written).\n";
+
+void
+sim_opt_print_help(FILE *f)
+{
+    const char *const *p;
+
+    fputs(help_head, f);
+    for (p = gil_policy_names(); p != NULL && *p != NULL; p++) {
+        const char *what;
+
+        if (strcmp(*p, "new") == 0) {
+            what = "CPython 3.2-3.12: time-based, drop requests,\n"
+                   "                                   forced switching";
+        } else if (strcmp(*p, "legacy") == 0) {
+            what = "Python 2: the holder lets go at every check";
+        } else if (strcmp(*p, "nogil") == 0) {
+            what = "no exclusion (the nogil model's policy)";
+        } else {
+            what = gil_policy_describe(gil_policy_find(*p));
+        }
+        fprintf(f, "                          %-8s %s\n", *p, what);
+    }
+    fputs(help_tail, f);
+}

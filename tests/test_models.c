@@ -1,0 +1,423 @@
+/*
+ * test_models.c - the pool models and the run driver (sim/models/pool.c,
+ * sim/run.c), driven in-process through sim_internal.h.
+ *
+ * Every assertion is made from the trace, never from timing: per thread,
+ * GIL_TAKE and GIL_DROP alternate, starting with a take and ending with a
+ * drop, and each TAKE..DROP is a running segment; across the threads of
+ * one GIL no two running segments overlap (sorted by begin, each begins at
+ * or after the previous one ends - the hook stamps events under the GIL's
+ * mutex, so equal stamps are possible but overlap is not); the counts
+ * recomputed here from the raw events equal the GIL's own counters; and
+ * summary.json, as written by the run driver, carries the same counters as
+ * sim_trace_stats of that run. The nogil model must record no GIL_WAIT,
+ * and the legacy policy no DROP_REQUEST.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sim_internal.h"
+
+/* 4 threads x 100 000 checks: 4 tasks of 800 000 instructions with a
+ * check every 8, at 1 ns an instruction, under a 100 us interval. */
+#define N_THREADS       4
+#define CHECK_EVERY     8
+#define CHECKS_PER_TASK 100000
+
+static void
+small_options(struct sim_options *o, const char *policy)
+{
+    sim_options_default(o);
+    o->threads = N_THREADS;
+    o->check_every = CHECK_EVERY;
+    /* count is in countdown iterations of WL_COUNTDOWN_INSTRUCTIONS each. */
+    o->count = (int64_t)N_THREADS * CHECKS_PER_TASK * CHECK_EVERY /
+               WL_COUNTDOWN_INSTRUCTIONS;
+    o->instr_ns = 1.0;
+    o->switch_interval_ns = 100000;
+    o->trace_events = 1000000;
+    o->quiet = 1;
+    (void)snprintf(o->policy, sizeof(o->policy), "%s", policy);
+}
+
+struct seg {
+    int64_t begin, end;
+};
+
+static int
+cmp_seg(const void *a, const void *b)
+{
+    const struct seg *x = a;
+    const struct seg *y = b;
+
+    return (x->begin > y->begin) - (x->begin < y->begin);
+}
+
+/* Counts recomputed from the raw events. */
+struct counts {
+    uint64_t takes, drops, waits, switches, drop_requests, forced;
+    uint64_t tasks_ok, instructions;
+};
+
+/*
+ * Walk every thread's events: TAKE and DROP alternate; collect running
+ * segments; if `exclusive`, check that no two overlap. Fills *c.
+ */
+static void
+check_trace(const struct sim_trace *t, int exclusive, struct counts *c)
+{
+    size_t nthreads = sim_trace_thread_count(t);
+    size_t cap = 0;
+    size_t nseg = 0;
+    struct seg *segs = NULL;
+    size_t i;
+    uint64_t k;
+
+    memset(c, 0, sizeof(*c));
+    for (i = 0; i < nthreads; i++) {
+        cap += sim_trace_thread(t, i)->n;
+    }
+    segs = calloc(cap + 1, sizeof(*segs));
+    assert_non_null(segs);
+    for (i = 0; i < nthreads; i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(t, i);
+        int holding = 0;
+        int64_t since = 0;
+
+        assert_int_equal(b->lost, 0);
+        assert_true(b->n >= 2);
+        assert_int_equal(b->ev[0].kind, SIM_EV_THREAD_START);
+        assert_int_equal(b->ev[b->n - 1].kind, SIM_EV_THREAD_END);
+        for (k = 0; k < b->n; k++) {
+            const struct sim_trace_event *e = &b->ev[k];
+
+            if (k > 0) {
+                assert_true(e->t_ns >= b->ev[k - 1].t_ns);
+            }
+            switch ((enum sim_ev)e->kind) {
+            case SIM_EV_GIL_TAKE:
+                if (holding) {
+                    fail_msg("thread %zu: TAKE while holding (event %llu)", i,
+                             (unsigned long long)k);
+                }
+                holding = 1;
+                since = e->t_ns;
+                c->takes++;
+                c->switches += e->arg == 1;
+                break;
+            case SIM_EV_GIL_DROP:
+                if (!holding) {
+                    fail_msg("thread %zu: DROP without TAKE (event %llu)", i,
+                             (unsigned long long)k);
+                }
+                holding = 0;
+                segs[nseg].begin = since;
+                segs[nseg].end = e->t_ns;
+                nseg++;
+                c->drops++;
+                c->forced += e->detail == SIM_DROP_FORCED;
+                break;
+            case SIM_EV_GIL_WAIT:
+                assert_false(holding);
+                c->waits++;
+                break;
+            case SIM_EV_GIL_DROP_REQUEST:
+                assert_false(holding);
+                c->drop_requests++;
+                break;
+            case SIM_EV_TASK_END:
+                c->tasks_ok += e->outcome == SIM_OUT_OK;
+                break;
+            case SIM_EV_STEP_END:
+                assert_int_equal(e->detail, SIM_STEP_CPU);
+                assert_int_equal(e->outcome, SIM_OUT_OK);
+                /* Steps run only while the GIL is held. */
+                assert_true(holding);
+                c->instructions += (uint64_t)e->arg;
+                break;
+            default:
+                break;
+            }
+        }
+        assert_false(holding);
+    }
+    if (exclusive) {
+        qsort(segs, nseg, sizeof(*segs), cmp_seg);
+        for (i = 1; i < nseg; i++) {
+            if (segs[i].begin < segs[i - 1].end) {
+                fail_msg("running segments overlap: [%lld, %lld] and "
+                         "[%lld, %lld]",
+                         (long long)segs[i - 1].begin,
+                         (long long)segs[i - 1].end, (long long)segs[i].begin,
+                         (long long)segs[i].end);
+            }
+        }
+    }
+    free(segs);
+}
+
+static void
+assert_counts_match(const struct counts *c, const struct gil_stats *g,
+                    const struct sim_trace_stats *s)
+{
+    assert_int_equal(c->takes, g->takes);
+    assert_int_equal(c->drops, g->drops);
+    assert_int_equal(c->waits, g->waits);
+    assert_int_equal(c->switches, g->switches);
+    assert_int_equal(c->drop_requests, g->drop_requests);
+    assert_int_equal(c->forced, g->forced_drops);
+    assert_int_equal(s->takes, g->takes);
+    assert_int_equal(s->drops, g->drops);
+    assert_int_equal(s->waits, g->waits);
+    assert_int_equal(s->switches, g->switches);
+    assert_int_equal(s->drop_requests, g->drop_requests);
+    assert_int_equal(s->forced_switches, g->forced_drops);
+    assert_int_equal(s->events_lost, 0);
+}
+
+static void
+run_and_check(const char *policy, enum sim_model m, int exclusive,
+              struct counts *c, struct sim_run_result *r)
+{
+    struct sim_options o;
+    char err[SIM_ERR_LEN * 2] = "";
+    int rc;
+
+    small_options(&o, policy);
+    rc = sim_run_once(&o, m, NULL, r, err, sizeof(err));
+    if (rc != 0) {
+        fail_msg("sim_run_once: %d: %s", rc, err);
+    }
+    check_trace(r->trace, exclusive, c);
+    assert_counts_match(c, &r->gil, &r->stats);
+    /* Every task ran to the end, and every instruction was executed. */
+    assert_int_equal(c->tasks_ok, N_THREADS);
+    assert_int_equal(r->stats.tasks, N_THREADS);
+    assert_int_equal(r->stats.steps_ok, N_THREADS);
+    assert_int_equal(r->stats.steps_failed, 0);
+    assert_int_equal(c->instructions,
+                     (uint64_t)N_THREADS * CHECKS_PER_TASK * CHECK_EVERY);
+}
+
+static void
+threads_under_new_gil_never_overlap_and_counts_agree(void **state)
+{
+    struct sim_run_result r;
+    struct counts c;
+
+    (void)state;
+    run_and_check("new", SIM_MODEL_THREADS, 1, &c, &r);
+    assert_int_equal(sim_trace_thread_count(r.trace), N_THREADS);
+    /* Every thread took the GIL at least once. */
+    assert_true(c.takes >= N_THREADS);
+    sim_run_result_clear(&r);
+}
+
+static void
+serial_runs_every_task_on_one_thread(void **state)
+{
+    struct sim_run_result r;
+    struct counts c;
+
+    (void)state;
+    run_and_check("new", SIM_MODEL_SERIAL, 1, &c, &r);
+    assert_int_equal(sim_trace_thread_count(r.trace), 1);
+    assert_string_equal(sim_trace_thread(r.trace, 0)->name, "serial");
+    /* Alone, it never waits and is never asked to drop. */
+    assert_int_equal(c.waits, 0);
+    assert_int_equal(c.drop_requests, 0);
+    sim_run_result_clear(&r);
+}
+
+static void
+nogil_run_records_no_gil_wait(void **state)
+{
+    struct sim_run_result r;
+    struct counts c;
+
+    (void)state;
+    /* --policy says new, but the nogil model runs under "nogil". */
+    run_and_check("new", SIM_MODEL_NOGIL, 0, &c, &r);
+    assert_int_equal(c.waits, 0);
+    assert_int_equal(c.drop_requests, 0);
+    assert_int_equal(c.forced, 0);
+    assert_int_equal(sim_trace_thread_count(r.trace), N_THREADS);
+    assert_string_equal(sim_trace_thread(r.trace, 0)->name, "thread-1");
+    sim_run_result_clear(&r);
+}
+
+static void
+legacy_run_records_no_drop_request(void **state)
+{
+    struct sim_run_result r;
+    struct counts c;
+
+    (void)state;
+    run_and_check("legacy", SIM_MODEL_THREADS, 1, &c, &r);
+    assert_int_equal(c.drop_requests, 0);
+    assert_int_equal(c.forced, 0);
+    sim_run_result_clear(&r);
+}
+
+/* ---- summary.json against sim_trace_stats ------------------------------ */
+
+static void
+remove_tree(const char *path)
+{
+    struct stat st;
+    DIR *d;
+    struct dirent *de;
+
+    if (lstat(path, &st) != 0) {
+        return;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        (void)unlink(path);
+        return;
+    }
+    d = opendir(path);
+    if (d != NULL) {
+        for (;;) {
+            /* Only this thread uses the DIR, so readdir is safe. */
+            de = readdir(d); // NOLINT(concurrency-mt-unsafe)
+            if (de == NULL) {
+                break;
+            }
+            char child[4096];
+
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+                continue;
+            }
+            (void)snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+            remove_tree(child);
+        }
+        closedir(d);
+    }
+    (void)rmdir(path);
+}
+
+static char *
+slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf;
+    long len;
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    len = ftell(f);
+    assert_true(len > 0);
+    rewind(f);
+    buf = malloc((size_t)len + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+    buf[len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* The integer after `"key": ` inside [obj, end). */
+static long long
+json_int(const char *obj, const char *end, const char *key)
+{
+    char pat[64];
+    const char *p;
+
+    (void)snprintf(pat, sizeof(pat), "\"%s\": ", key);
+    p = strstr(obj, pat);
+    if (p == NULL || p >= end) {
+        fail_msg("summary.json: no \"%s\" in the run", key);
+        return -1;
+    }
+    return strtoll(p + strlen(pat), NULL, 10);
+}
+
+static void
+summary_json_carries_the_trace_stats(void **state)
+{
+    static struct sim_run_report rep;
+    struct sim_options o;
+    char tmp[] = "/tmp/gilsim-models-XXXXXX";
+    char path[4200];
+    FILE *devnull;
+    char *json;
+    size_t i;
+    int status;
+
+    (void)state;
+    assert_non_null(mkdtemp(tmp));
+    small_options(&o, "new");
+    o.count = 20000;
+    o.threads = 3;
+    o.format_text = 1;
+    o.format_json = 1;
+    (void)snprintf(o.out_dir, sizeof(o.out_dir), "%s/run", tmp);
+    devnull = fopen("/dev/null", "w");
+    assert_non_null(devnull);
+    status = sim_run_main(&o, "gilsim test", devnull, stderr, 0, &rep);
+    fclose(devnull);
+    assert_int_equal(status, SIM_EXIT_OK);
+    assert_int_equal(rep.n, 3); /* serial, threads, nogil */
+    assert_string_equal(rep.dir, o.out_dir);
+
+    (void)snprintf(path, sizeof(path), "%s/summary.json", o.out_dir);
+    json = slurp(path);
+    for (i = 0; i < rep.n; i++) {
+        const struct sim_trace_summary *s = &rep.runs[i];
+        const struct sim_trace_stats *st = &s->stats;
+        char pat[64];
+        const char *obj;
+        const char *end;
+
+        (void)snprintf(pat, sizeof(pat), "\"model\": \"%s\"", s->model);
+        obj = strstr(json, pat);
+        assert_non_null(obj);
+        end = strstr(obj + 1, "\"model\": ");
+        if (end == NULL) {
+            end = obj + strlen(obj);
+        }
+        assert_int_equal(json_int(obj, end, "takes"), st->takes);
+        assert_int_equal(json_int(obj, end, "drops"), st->drops);
+        assert_int_equal(json_int(obj, end, "waits"), st->waits);
+        assert_int_equal(json_int(obj, end, "switches"), st->switches);
+        assert_int_equal(json_int(obj, end, "forced_switches"),
+                         st->forced_switches);
+        assert_int_equal(json_int(obj, end, "drop_requests"),
+                         st->drop_requests);
+        assert_int_equal(json_int(obj, end, "steps_ok"), st->steps_ok);
+        assert_int_equal(json_int(obj, end, "steps_failed"), st->steps_failed);
+        assert_int_equal(json_int(obj, end, "gil_hold_ns"), st->hold_ns);
+        assert_int_equal(json_int(obj, end, "gil_wait_ns"), st->wait_ns);
+        assert_int_equal(json_int(obj, end, "events"), st->events);
+        assert_int_equal(json_int(obj, end, "wall_ns"), s->wall_ns);
+        assert_int_equal(json_int(obj, end, "threads"), s->threads);
+        assert_int_equal(json_int(obj, end, "switch_interval_ns"), 100000);
+        assert_int_equal(st->steps_ok, 3);
+    }
+    free(json);
+    remove_tree(tmp);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(threads_under_new_gil_never_overlap_and_counts_agree),
+        cmocka_unit_test(serial_runs_every_task_on_one_thread),
+        cmocka_unit_test(nogil_run_records_no_gil_wait),
+        cmocka_unit_test(legacy_run_records_no_drop_request),
+        cmocka_unit_test(summary_json_carries_the_trace_stats),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
