@@ -56,7 +56,7 @@ struct wl_workload {
     char name[64];
     size_t n_tasks;
     struct wl_task *tasks;
-    size_t n_steps_total;       /* capacity of step_storage: tasks x room */
+    size_t n_steps_total; /* capacity of step_storage: tasks x room */
     struct wl_step *step_storage;
 };
 
