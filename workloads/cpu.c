@@ -31,8 +31,17 @@
  * The step carries the chain's value from chunk to chunk as well, so a
  * chunk cannot start before the last one's chain has finished.
  *
+ * A step with instr_per_byte also runs that many instructions per byte of
+ * the body the thread fetched last (wl_io_body of env->io): the decode of
+ * requests' r.text. A step of WL_UNTIL_DONE instructions runs whole
+ * chunks until env->until is set, reading the flag once per chunk next to
+ * the stop flag (so a flag set before the step starts means no chunk at
+ * all); without env->until it fails at once, since nothing would end it.
+ *
  * wl__cpu_step_run is private to workloads/ (wl_internal.h): step.c
  * dispatches to it, and everyone else goes through wl_step_run().
+ * wl__cpu_instructions runs the Python-side work of fetch and write
+ * steps through the same loop, so their checks happen the same way.
  */
 #include "wl.h"
 #include "wl_internal.h"
@@ -126,29 +135,39 @@ fixed_spins(double spins)
     return (uint64_t)(spins * (double)FRAC_ONE + 0.5);
 }
 
-/* The step loop at `spins_per_ns`. */
+/* The step loop at `spins_per_ns`: `total` instructions, or, with
+ * `until` non-NULL, whole chunks until *until is set (total unused). */
 static enum wl_outcome
-cpu_run(const struct wl_step *s, const struct wl_env *env, double spins_per_ns,
-        int64_t *arg_out)
+cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
+        const atomic_int *until, int64_t *arg_out)
 {
     double spins_per_instr = env->cost.instr_ns * spins_per_ns;
     uint64_t full = fixed_spins((double)env->check_every * spins_per_instr);
     uint64_t budget;
     /* Starting at one half makes the truncation below round to nearest. */
     uint64_t acc = FRAC_ONE / 2;
-    uint64_t x = (uint64_t)s->instructions; /* the chain, across chunks */
-    int64_t total = s->instructions;
+    uint64_t x = (uint64_t)total; /* the chain, across chunks */
     int64_t done = 0;
     int64_t chunk;
     enum wl_outcome outcome = WL_OK;
 
-    while (done < total) {
+    for (;;) {
+        if (until != NULL) {
+            /* Read once per chunk, beside the stop flag. Acquire pairs
+             * with the run's release store, so whatever the ending task
+             * did is visible once the flag is. */
+            if (atomic_load_explicit(until, memory_order_acquire) != 0) {
+                break;
+            }
+        } else if (done >= total) {
+            break;
+        }
         if (env->stop != NULL &&
             atomic_load_explicit(env->stop, memory_order_relaxed) != 0) {
             outcome = WL_ABORTED;
             break;
         }
-        chunk = total - done;
+        chunk = until != NULL ? env->check_every : total - done;
         if (chunk >= env->check_every) {
             chunk = env->check_every;
             budget = full;
@@ -207,21 +226,85 @@ wl_cpu_calibrate(void)
     return calibrated_spins_per_ns;
 }
 
+/* The rate to spin at: the env's, or this machine's if it has none. */
+static double
+env_spins_per_ns(const struct wl_env *env)
+{
+    if (env->cost.spins_per_ns > 0.0) {
+        return env->cost.spins_per_ns;
+    }
+    return wl_cpu_calibrate(); /* not filled in: measure */
+}
+
+static int
+env_ok(const struct wl_env *env)
+{
+    return env->check_every >= 1 && env->cost.instr_ns >= 0.0;
+}
+
+/*
+ * The decode work of a step with instr_per_byte: that many instructions
+ * per byte of the body the thread fetched last (requests' r.text). -1 if
+ * the figure is negative, not a number, or does not fit an int64_t.
+ */
+static int64_t
+per_byte_instructions(const struct wl_step *s, const struct wl_env *env)
+{
+    size_t len = 0;
+    double extra;
+
+    if (!(s->instr_per_byte >= 0.0)) {
+        return -1;
+    }
+    if (s->instr_per_byte == 0.0 || env->io == NULL) {
+        return 0;
+    }
+    (void)wl_io_body(env->io, &len); /* 0 when the last fetch failed */
+    extra = s->instr_per_byte * (double)len + 0.5;
+    if (!(extra < 9.2e18)) {
+        return -1;
+    }
+    return (int64_t)extra;
+}
+
+enum wl_outcome
+wl__cpu_instructions(const struct wl_env *env, int64_t n, int64_t *done)
+{
+    if (done != NULL) {
+        *done = 0;
+    }
+    if (n < 0 || !env_ok(env)) {
+        return WL_FAILED;
+    }
+    if (n == 0) {
+        return WL_OK; /* no chunk, so no check: and no calibration */
+    }
+    return cpu_run(env, env_spins_per_ns(env), n, NULL, done);
+}
+
 enum wl_outcome
 wl__cpu_step_run(const struct wl_step *s, const struct wl_env *env,
                  int64_t *arg_out)
 {
-    double spins_per_ns = env->cost.spins_per_ns;
+    int64_t extra;
 
-    if (s->instructions < 0 || env->check_every < 1 ||
-        !(env->cost.instr_ns >= 0.0)) {
-        if (arg_out != NULL) {
-            *arg_out = 0;
-        }
+    if (arg_out != NULL) {
+        *arg_out = 0;
+    }
+    if (!env_ok(env)) {
         return WL_FAILED;
     }
-    if (!(spins_per_ns > 0.0)) {
-        spins_per_ns = wl_cpu_calibrate(); /* not filled in: measure */
+    if (s->instructions == WL_UNTIL_DONE) {
+        if (env->until == NULL) {
+            return WL_FAILED; /* nobody would ever end it */
+        }
+        return cpu_run(env, env_spins_per_ns(env), 0, env->until, arg_out);
     }
-    return cpu_run(s, env, spins_per_ns, arg_out);
+    extra = per_byte_instructions(s, env);
+    if (s->instructions < 0 || extra < 0 ||
+        extra > INT64_MAX - s->instructions) {
+        return WL_FAILED;
+    }
+    return cpu_run(env, env_spins_per_ns(env), s->instructions + extra, NULL,
+                   arg_out);
 }

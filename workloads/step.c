@@ -11,8 +11,9 @@
  * slices of at most 50 ms and the flag is read between them, so a stop
  * request is honoured within 50 ms.
  *
- * fetch and write steps arrive with the I/O issue; until then they fail
- * cleanly (WL_FAILED), as does any unknown kind.
+ * fetch steps go to fetch.c and write steps to write.c; both fail with
+ * WL_FAILED when env->io is NULL. An unknown kind fails cleanly
+ * (WL_FAILED) too.
  */
 #include "wl.h"
 #include "wl_internal.h"
@@ -140,9 +141,9 @@ wl_step_run(const struct wl_step *s, const struct wl_env *env, int64_t *arg_out)
     case WL_STEP_SLEEP:
         return sleep_step_run(s, env);
     case WL_STEP_FETCH:
+        return wl__fetch_step_run(s, env, arg_out);
     case WL_STEP_WRITE:
-        /* Not implemented until the I/O issue: fail, do not crash. */
-        return WL_FAILED;
+        return wl__write_step_run(s, env, arg_out);
     }
     return WL_FAILED;
 }

@@ -42,14 +42,27 @@ enum wl_outcome {
 
 struct wl_step {
     enum wl_step_kind kind;
-    int64_t instructions; /* cpu: instructions to run */
-    int64_t duration_ns;  /* sleep: how long */
+    /* cpu: instructions to run; WL_UNTIL_DONE = until env->until is set */
+    int64_t instructions;
+    /* cpu: extra instructions per byte of the thread's last fetched body
+     * (decoding it, like requests' r.text); 0 for a plain cpu step */
+    double instr_per_byte;
+    int64_t duration_ns; /* sleep: how long */
+    int64_t page;        /* fetch: replaces {page} in the URL;
+                            write: names the file top250-{page}.html */
 };
+
+/* A cpu step that runs until the run says the other tasks are done (the
+ * CPU threads of the convoy workload). */
+#define WL_UNTIL_DONE INT64_C(-1)
 
 struct wl_task {
     int32_t id;
     size_t n_steps;
     struct wl_step *steps; /* points into the workload's step array */
+    /* 1: when this task ends, the run sets env->until, so the
+     * WL_UNTIL_DONE steps of other threads finish (convoy's I/O task) */
+    int ends_run;
 };
 
 struct wl_workload {
@@ -79,6 +92,18 @@ int wl_task_add_step(struct wl_workload *w, size_t task,
 int wl_workload_cpu(int64_t count, size_t tasks,
                     struct wl_workload **out) WL_WARN_UNUSED;
 
+/* The seed scenario: `pages` tasks; task p fetches page p, decodes the
+ * body (a cpu step of `decode_instr_per_byte` per byte) and writes it to
+ * top250-{p}.html. */
+int wl_workload_seed(int64_t pages, double decode_instr_per_byte,
+                     struct wl_workload **out) WL_WARN_UNUSED;
+
+/* The convoy experiment (bpo-7946): task 0 makes `ops` fetches one after
+ * another (pages 0..ops-1) and ends the run; tasks 1..cpu_threads spin on
+ * WL_UNTIL_DONE cpu steps until it has. */
+int wl_workload_convoy(int64_t ops, size_t cpu_threads,
+                       struct wl_workload **out) WL_WARN_UNUSED;
+
 /*
  * The cost model of one instruction. The cpu step spins a calibrated
  * dependent-arithmetic loop: `spins_per_ns` is measured once per process
@@ -96,6 +121,108 @@ double wl_cpu_calibrate(void);
 /* Burn `spins` iterations of the calibrated loop (for benchmarks). */
 void wl_cpu_spin(uint64_t spins);
 
+/*
+ * I/O: each thread that fetches or writes owns a `struct wl_io`, like a
+ * requests.Session: one libcurl easy handle reused for every fetch (so
+ * keep-alive gives one connection per thread), the body of the last fetch
+ * (which decode and write steps use), and the paths it writes to.
+ *
+ * A fetch releases the GIL (env->release) for the blocking transfer, as
+ * CPython does around every socket call, and takes it back (env->acquire)
+ * for the Python-side work on each chunk that arrives (libcurl's write
+ * callback: `chunk_instructions` under the GIL), then releases it again:
+ * so a transfer of k chunks re-takes the GIL k + 1 times, the pattern
+ * behind the convoy effect (bpo-7946). `request_instructions` is the
+ * Python-side work of building the request and parsing the response
+ * (requests, urllib3, http.client), run under the GIL before the
+ * transfer. A write step runs the encode under the GIL
+ * (`write_instr_per_byte`), releases the GIL around the system calls,
+ * writes a temporary file and renames it into place.
+ */
+struct wl_io_config {
+    /* URL with {page} replaced by the step's page, e.g.
+     * "http://127.0.0.1:8080/top250?start={page}". At most 2047 bytes. */
+    char url_template[2048];
+    /* Folder for write steps (created if missing); "" = no writes. */
+    char out_dir[4096];
+    int64_t connect_timeout_ns;   /* libcurl's CURLOPT_CONNECTTIMEOUT_MS */
+    int64_t timeout_ns;           /* libcurl's CURLOPT_TIMEOUT_MS */
+    int64_t request_instructions; /* Python-side work per fetch */
+    int64_t chunk_instructions;   /* Python-side work per chunk received */
+    double write_instr_per_byte;  /* encode before a write */
+    uint64_t max_body;            /* larger bodies fail the fetch */
+};
+
+struct wl_io;
+
+/* Call once before any thread uses I/O (curl_global_init), and
+ * wl_io_global_cleanup() once after they all ended. 0 or -EIO. */
+int wl_io_global_init(void) WL_WARN_UNUSED;
+void wl_io_global_cleanup(void);
+
+/* 0, -EINVAL (no {page}... is allowed; a URL libcurl cannot parse is not),
+ * -ENOMEM. Checks the template with libcurl's URL parser, so a malformed
+ * URL is found before a run starts. */
+int wl_io_new(const struct wl_io_config *cfg,
+              struct wl_io **out) WL_WARN_UNUSED;
+void wl_io_free(struct wl_io *io);
+/* 1 if `url_template` (with {page} replaced by 0) is a URL libcurl can
+ * fetch (scheme http or https, a host); 0 otherwise, with a reason. */
+int wl_io_url_ok(const char *url_template, char *why, size_t whylen);
+/* The body of the last successful fetch (NULL, 0 before one). */
+const char *wl_io_body(const struct wl_io *io, size_t *len);
+
+/*
+ * The loopback latency server (libevent's evhttp, one thread): answers
+ * `GET /top250?start=N` after `latency_ns` (plus jitter) with a
+ * deterministic HTML body of `body_size` bytes for page N, keep-alive,
+ * deferring each reply with a timer (never by sleeping a thread), so one
+ * thread holds thousands of connections. Failure injection: a share
+ * `fail_rate` of the pages is answered with a 500, a connection closed in
+ * the middle of the body, or a reply withheld for `stall_ns` (past the
+ * client's timeout); which page fails and how is a function of (seed,
+ * page) alone, so a run can be repeated exactly.
+ */
+struct wl_server_config {
+    char bind[64];      /* address to bind: "127.0.0.1" */
+    int port;           /* 0 = an ephemeral port */
+    int64_t latency_ns; /* before each reply */
+    int64_t jitter_ns;  /* + uniform [0, jitter_ns), seeded */
+    uint64_t body_size; /* bytes of each page's body */
+    double fail_rate;   /* 0..1 */
+    int64_t stall_ns;   /* how long a stalled reply is withheld */
+    uint64_t seed;
+};
+
+struct wl_server_stats {
+    uint64_t requests;     /* requests received */
+    uint64_t replies_ok;   /* 200 replies sent in full */
+    uint64_t injected_500; /* failures injected, by kind */
+    uint64_t injected_close;
+    uint64_t injected_stall;
+    uint64_t connections;      /* accepted since the start */
+    uint64_t connections_open; /* open now */
+    uint64_t connections_max;  /* most open at once */
+};
+
+struct wl_server;
+
+/* Bind and start the server's thread. 0, -EINVAL, -EADDRINUSE, -errno. */
+int wl_server_start(const struct wl_server_config *cfg,
+                    struct wl_server **out) WL_WARN_UNUSED;
+/* The port it listens on (useful with port 0). */
+int wl_server_port(const struct wl_server *s);
+/* A snapshot of the counters; safe from any thread. */
+void wl_server_get_stats(struct wl_server *s, struct wl_server_stats *out);
+/* Stop the thread, close every connection, free. NULL does nothing. */
+void wl_server_stop(struct wl_server *s);
+/* The body the server sends for `page`: fills out[0..size). */
+void wl_server_page_body(uint64_t seed, int64_t page, uint64_t size, char *out);
+/* 1 if the server injects a failure for `page` (and which, in *kind:
+ * 1 = 500, 2 = close mid-body, 3 = stall); 0 if it answers normally. */
+int wl_server_page_fails(uint64_t seed, double fail_rate, int64_t page,
+                         int *kind);
+
 /* What a step may do to the thread running it. */
 struct wl_env {
     /* The eval-breaker check; may release the GIL and take it back. */
@@ -109,6 +236,12 @@ struct wl_env {
     struct wl_cpu_cost cost;
     /* Set to nonzero (from any thread) to abandon steps early. */
     const atomic_int *stop; /* may be NULL */
+    /* Set when the run's ends_run task finished: WL_UNTIL_DONE cpu steps
+     * end at their next check. May be NULL (such steps then fail). */
+    const atomic_int *until;
+    /* This thread's I/O state; NULL if the workload does no I/O (fetch
+     * and write steps then fail with WL_FAILED). */
+    struct wl_io *io;
 };
 
 /* Run one step on the calling thread. *arg_out (may be NULL) receives the

@@ -9,6 +9,9 @@
  * step is ever allocated on its own. `n_steps_total` is that capacity,
  * the length of step_storage, not the number of steps added so far.
  *
+ * The seed and convoy builders fill such a workload with fetch, cpu
+ * (decode or WL_UNTIL_DONE) and write steps; see wl.h for their shapes.
+ *
  * Includes only wl.h; knows nothing of the GIL.
  */
 #include "wl.h"
@@ -132,6 +135,104 @@ wl_workload_cpu(int64_t count, size_t tasks, struct wl_workload **out)
     }
     *out = w;
     return 0;
+}
+
+int
+wl_workload_seed(int64_t pages, double decode_instr_per_byte,
+                 struct wl_workload **out)
+{
+    struct wl_workload *w;
+    struct wl_step step;
+    int64_t p;
+    int rc;
+
+    if (out == NULL || pages < 1 || !(decode_instr_per_byte >= 0.0)) {
+        return -EINVAL;
+    }
+    if ((uint64_t)pages > SIZE_MAX) {
+        return -ENOMEM;
+    }
+    rc = wl_workload_new("seed", (size_t)pages, 3, &w);
+    if (rc != 0) {
+        return rc;
+    }
+    for (p = 0; p < pages; p++) {
+        memset(&step, 0, sizeof(step));
+        step.kind = WL_STEP_FETCH;
+        step.page = p;
+        rc = wl_task_add_step(w, (size_t)p, &step);
+        if (rc != 0) {
+            goto fail;
+        }
+        /* The decode: no fixed work, only the per-byte part (r.text). */
+        memset(&step, 0, sizeof(step));
+        step.kind = WL_STEP_CPU;
+        step.instr_per_byte = decode_instr_per_byte;
+        rc = wl_task_add_step(w, (size_t)p, &step);
+        if (rc != 0) {
+            goto fail;
+        }
+        memset(&step, 0, sizeof(step));
+        step.kind = WL_STEP_WRITE;
+        step.page = p;
+        rc = wl_task_add_step(w, (size_t)p, &step);
+        if (rc != 0) {
+            goto fail;
+        }
+    }
+    *out = w;
+    return 0;
+fail:
+    wl_workload_free(w);
+    return rc;
+}
+
+int
+wl_workload_convoy(int64_t ops, size_t cpu_threads, struct wl_workload **out)
+{
+    struct wl_workload *w;
+    struct wl_step step;
+    int64_t p;
+    size_t i;
+    int rc;
+
+    if (out == NULL || ops < 1 || cpu_threads == SIZE_MAX) {
+        return -EINVAL;
+    }
+    if ((uint64_t)ops > SIZE_MAX) {
+        return -ENOMEM;
+    }
+    /* Every task gets room for `ops` steps; the CPU tasks use one. The
+     * waste is ops x cpu_threads steps, small for the few CPU threads a
+     * convoy run has. */
+    rc = wl_workload_new("convoy", cpu_threads + 1, (size_t)ops, &w);
+    if (rc != 0) {
+        return rc;
+    }
+    for (p = 0; p < ops; p++) {
+        memset(&step, 0, sizeof(step));
+        step.kind = WL_STEP_FETCH;
+        step.page = p;
+        rc = wl_task_add_step(w, 0, &step);
+        if (rc != 0) {
+            goto fail;
+        }
+    }
+    w->tasks[0].ends_run = 1;
+    for (i = 1; i <= cpu_threads; i++) {
+        memset(&step, 0, sizeof(step));
+        step.kind = WL_STEP_CPU;
+        step.instructions = WL_UNTIL_DONE;
+        rc = wl_task_add_step(w, i, &step);
+        if (rc != 0) {
+            goto fail;
+        }
+    }
+    *out = w;
+    return 0;
+fail:
+    wl_workload_free(w);
+    return rc;
 }
 
 const char *

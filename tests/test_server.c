@@ -1,0 +1,1053 @@
+/*
+ * test_server.c - cmocka tests of the loopback latency server (server.c)
+ * and its bodies and failure plan (body.c), over 127.0.0.1 only.
+ *
+ * The clients are written here on plain sockets, so the tests see the
+ * bytes on the wire and do not depend on libcurl: a blocking keep-alive
+ * client (one request at a time on one socket) and a nonblocking client
+ * that drives many sockets with poll(). A test never sleeps to let the
+ * server catch up: when it needs a server counter to reach a value that
+ * the wire cannot show (a request counted before any reply, a close the
+ * server has to notice), it polls the counter until a generous deadline.
+ *
+ * Timing checks use named tolerances: a reply never comes before the
+ * configured latency (the server's timers run on CLOCK_MONOTONIC with
+ * EVENT_BASE_FLAG_PRECISE_TIMER, as the client's clock does), and comes
+ * within LATENCY_TOLERANCE_NS after it at the 99th percentile.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "wl.h"
+
+#define MS INT64_C(1000000)
+#define S  INT64_C(1000000000)
+
+/* How late after latency_ns a reply may come, at the 99th percentile. */
+#define LATENCY_TOLERANCE_NS (50 * MS)
+/* Deadline for replies that must come (and for server counters to reach
+ * a value): far beyond any honest delay, so only a bug reaches it. */
+#define GENEROUS_DEADLINE_NS (20 * S)
+/* The client's patience with a stalled page (shorter than its stall). */
+#define STALL_CLIENT_TIMEOUT_NS (300 * MS)
+#define STALL_NS                (2 * S)
+
+#define N_SEQUENTIAL 100
+#define N_CONCURRENT 1000
+#define N_FAIL_PAGES 200
+
+static int64_t
+now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * S + ts.tv_nsec;
+}
+
+static void
+pause_ms(int ms)
+{
+    struct timespec ts = {0, (long)ms * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+static struct wl_server_config
+base_config(void)
+{
+    struct wl_server_config cfg;
+
+    memset(&cfg, 0, sizeof(cfg));
+    snprintf(cfg.bind, sizeof(cfg.bind), "127.0.0.1");
+    cfg.port = 0;
+    cfg.latency_ns = 1 * MS;
+    cfg.body_size = 4096;
+    cfg.stall_ns = STALL_NS;
+    cfg.seed = 2024;
+    return cfg;
+}
+
+static struct wl_server *
+start(const struct wl_server_config *cfg)
+{
+    struct wl_server *s = NULL;
+
+    assert_int_equal(wl_server_start(cfg, &s), 0);
+    assert_non_null(s);
+    assert_true(wl_server_port(s) > 0);
+    return s;
+}
+
+/* Which server counter a wait is about. */
+enum counter { C_REQUESTS, C_REPLIES_OK, C_OPEN };
+
+static uint64_t
+counter(struct wl_server *s, enum counter c)
+{
+    struct wl_server_stats st;
+
+    wl_server_get_stats(s, &st);
+    switch (c) {
+    case C_REQUESTS:
+        return st.requests;
+    case C_REPLIES_OK:
+        return st.replies_ok;
+    default:
+        return st.connections_open;
+    }
+}
+
+/* Wait until a counter equals want; fails the test at the deadline. */
+static void
+wait_counter(struct wl_server *s, enum counter c, uint64_t want)
+{
+    int64_t deadline = now_ns() + GENEROUS_DEADLINE_NS;
+
+    while (counter(s, c) != want && now_ns() < deadline) {
+        pause_ms(1);
+    }
+    assert_int_equal(counter(s, c), want);
+}
+
+/* ------------------------------------------------------------------ */
+/* A response read off the wire. */
+
+struct response {
+    char *buf;
+    size_t len;
+    size_t cap;
+    size_t head_len;          /* through "\r\n\r\n"; 0 until seen */
+    int status;               /* from the status line */
+    long long content_length; /* -1 when absent */
+    char content_type[64];
+    int connection_close; /* "Connection: close" seen */
+};
+
+static void
+response_reset(struct response *r)
+{
+    free(r->buf);
+    memset(r, 0, sizeof(*r));
+    r->content_length = -1;
+}
+
+static void
+response_append(struct response *r, const char *data, size_t n)
+{
+    if (r->len + n + 1 > r->cap) {
+        size_t cap = r->cap == 0 ? 8192 : r->cap;
+
+        while (r->len + n + 1 > cap) {
+            cap *= 2;
+        }
+        r->buf = realloc(r->buf, cap);
+        assert_non_null(r->buf);
+        r->cap = cap;
+    }
+    memcpy(r->buf + r->len, data, n);
+    r->len += n;
+    r->buf[r->len] = '\0';
+}
+
+static void
+parse_head(struct response *r)
+{
+    const char *line;
+    const char *end = r->buf + r->head_len;
+
+    assert_int_equal(sscanf(r->buf, "HTTP/1.1 %d", &r->status), 1);
+    line = strstr(r->buf, "\r\n") + 2;
+    while (line < end - 2) {
+        const char *eol = strstr(line, "\r\n");
+
+        if (strncasecmp(line, "Content-Length:", 15) == 0) {
+            r->content_length = strtoll(line + 15, NULL, 10);
+        } else if (strncasecmp(line, "Content-Type:", 13) == 0) {
+            const char *v = line + 13;
+            size_t n;
+
+            while (*v == ' ') {
+                v++;
+            }
+            n = (size_t)(eol - v);
+            if (n >= sizeof(r->content_type)) {
+                n = sizeof(r->content_type) - 1;
+            }
+            memcpy(r->content_type, v, n);
+            r->content_type[n] = '\0';
+        } else if (strncasecmp(line, "Connection: close", 17) == 0) {
+            r->connection_close = 1;
+        }
+        line = eol + 2;
+    }
+}
+
+/* Add bytes; 1 when the response is complete (head and the whole
+ * Content-Length body), else 0. */
+static int
+response_feed(struct response *r, const char *data, size_t n)
+{
+    response_append(r, data, n);
+    if (r->head_len == 0) {
+        char *h = strstr(r->buf, "\r\n\r\n");
+
+        if (h == NULL) {
+            return 0;
+        }
+        r->head_len = (size_t)(h - r->buf) + 4;
+        parse_head(r);
+    }
+    return r->content_length >= 0 &&
+           r->len - r->head_len >= (size_t)r->content_length;
+}
+
+static const char *
+response_body(const struct response *r, size_t *n)
+{
+    *n = r->head_len > 0 ? r->len - r->head_len : 0;
+    return r->buf + r->head_len;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sockets. */
+
+static int
+connect_to(int port, int nonblocking)
+{
+    struct sockaddr_in sa;
+    int one = 1;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int rc;
+
+    assert_true(fd >= 0);
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (nonblocking) {
+        assert_int_equal(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK),
+                         0);
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+    assert_true(rc == 0 || (nonblocking && errno == EINPROGRESS));
+    return fd;
+}
+
+static size_t
+format_get(char *buf, size_t n, int64_t page)
+{
+    int len = snprintf(buf, n,
+                       "GET /top250?start=%lld HTTP/1.1\r\n"
+                       "Host: 127.0.0.1\r\n\r\n",
+                       (long long)page);
+
+    assert_true(len > 0 && (size_t)len < n);
+    return (size_t)len;
+}
+
+static void
+send_all(int fd, const char *data, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = send(fd, data, n, 0);
+
+        assert_true(w > 0);
+        data += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Read one response from a blocking socket. 0 when complete, -EPIPE on
+ * EOF (or reset) before it is, -ETIMEDOUT after timeout_ns. */
+static int
+read_response(int fd, struct response *r, int64_t timeout_ns)
+{
+    int64_t deadline = now_ns() + timeout_ns;
+    char chunk[16384];
+
+    response_reset(r);
+    for (;;) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        int64_t left = deadline - now_ns();
+        ssize_t n;
+
+        if (left <= 0) {
+            return -ETIMEDOUT;
+        }
+        if (poll(&pfd, 1, (int)((left + MS - 1) / MS)) == 0) {
+            continue;
+        }
+        n = recv(fd, chunk, sizeof(chunk), 0);
+        if (n <= 0) {
+            return -EPIPE;
+        }
+        if (response_feed(r, chunk, (size_t)n)) {
+            return 0;
+        }
+    }
+}
+
+/* GET one page over fd; the response in *r. */
+static int
+get_page(int fd, int64_t page, struct response *r)
+{
+    char req[128];
+    size_t n = format_get(req, sizeof(req), page);
+
+    send_all(fd, req, n);
+    return read_response(fd, r, GENEROUS_DEADLINE_NS);
+}
+
+static void
+assert_body_is_page(const struct response *r, uint64_t seed, int64_t page,
+                    uint64_t size)
+{
+    char *want = malloc(size + 1);
+    const char *got;
+    size_t n;
+
+    assert_non_null(want);
+    wl_server_page_body(seed, page, size, want);
+    got = response_body(r, &n);
+    assert_int_equal(n, size);
+    assert_memory_equal(got, want, size);
+    free(want);
+}
+
+/* ------------------------------------------------------------------ */
+/* Many nonblocking clients, one request each, driven by poll(). */
+
+struct client {
+    int fd;
+    int64_t page;
+    char req[128];
+    size_t req_len;
+    size_t sent;
+    int64_t t_open; /* socket created */
+    int64_t t_send; /* first byte of the request sent */
+    int64_t t_done; /* response complete, EOF or timeout */
+    int64_t timeout_ns;
+    struct response r;
+    int done;
+    int complete;  /* the whole response arrived */
+    int eof;       /* the server closed (or reset) first */
+    int timed_out; /* we gave up and closed */
+};
+
+static void
+client_finish(struct client *c, int64_t now)
+{
+    c->done = 1;
+    c->t_done = now;
+}
+
+/* Run every client to completion, EOF or its timeout. Completed clients
+ * keep their sockets open until all are done; timed-out ones close at
+ * once. */
+static void
+run_clients(struct client *cs, size_t n, int port)
+{
+    struct pollfd *pfds = calloc(n, sizeof(*pfds));
+    size_t *idx = calloc(n, sizeof(*idx));
+    size_t left = n;
+    size_t i;
+
+    assert_non_null(pfds);
+    assert_non_null(idx);
+    for (i = 0; i < n; i++) {
+        response_reset(&cs[i].r);
+        cs[i].req_len = format_get(cs[i].req, sizeof(cs[i].req), cs[i].page);
+        cs[i].fd = connect_to(port, 1);
+        cs[i].t_open = now_ns();
+    }
+    while (left > 0) {
+        int64_t now = now_ns();
+        int64_t wait_ns = GENEROUS_DEADLINE_NS;
+        size_t np = 0;
+
+        for (i = 0; i < n; i++) {
+            struct client *c = &cs[i];
+
+            if (c->done) {
+                continue;
+            }
+            if ((c->t_send != 0 && now - c->t_send >= c->timeout_ns) ||
+                now - c->t_open >= 2 * GENEROUS_DEADLINE_NS) {
+                c->timed_out = 1;
+                client_finish(c, now);
+                close(c->fd);
+                c->fd = -1;
+                left--;
+                continue;
+            }
+            if (c->t_send != 0 && c->t_send + c->timeout_ns - now < wait_ns) {
+                wait_ns = c->t_send + c->timeout_ns - now;
+            }
+            pfds[np].fd = c->fd;
+            pfds[np].events = c->sent < c->req_len ? POLLOUT : POLLIN;
+            pfds[np].revents = 0;
+            idx[np++] = i;
+        }
+        if (np == 0) {
+            break;
+        }
+        assert_true(poll(pfds, np, (int)((wait_ns + MS - 1) / MS)) >= 0);
+        now = now_ns();
+        for (i = 0; i < np; i++) {
+            struct client *c = &cs[idx[i]];
+            char chunk[16384];
+            ssize_t r;
+
+            if (pfds[i].revents == 0) {
+                continue;
+            }
+            if (c->sent < c->req_len) {
+                r = send(c->fd, c->req + c->sent, c->req_len - c->sent, 0);
+                if (r < 0 && (errno == EAGAIN || errno == EINPROGRESS)) {
+                    continue;
+                }
+                assert_true(r > 0);
+                if (c->t_send == 0) {
+                    c->t_send = now;
+                }
+                c->sent += (size_t)r;
+                continue;
+            }
+            r = recv(c->fd, chunk, sizeof(chunk), 0);
+            if (r < 0 && errno == EAGAIN) {
+                continue;
+            }
+            if (r <= 0) {
+                c->eof = 1;
+                client_finish(c, now);
+                left--;
+            } else if (response_feed(&c->r, chunk, (size_t)r)) {
+                c->complete = 1;
+                client_finish(c, now);
+                left--;
+            }
+        }
+    }
+    free(pfds);
+    free(idx);
+}
+
+static void
+close_clients(struct client *cs, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (cs[i].fd >= 0) {
+            close(cs[i].fd);
+            cs[i].fd = -1;
+        }
+        response_reset(&cs[i].r);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* body.c */
+
+static int
+is_ascii_text(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (!(s[i] == '\n' || (s[i] >= 0x20 && s[i] < 0x7f))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void
+body_has_exact_size_and_is_ascii(void **state)
+{
+    static const uint64_t sizes[] = {0,   1,   7,    64,   200,  300,
+                                     400, 512, 1000, 4096, 65536};
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        uint64_t n = sizes[i];
+        char *b = malloc(n + 2);
+
+        assert_non_null(b);
+        b[n] = '#'; /* must survive: nothing is written past size */
+        b[n + 1] = '#';
+        wl_server_page_body(7, 3, n, n > 0 ? b : NULL);
+        assert_int_equal(b[n], '#');
+        assert_true(is_ascii_text(b, n));
+        free(b);
+    }
+}
+
+static void
+body_is_a_whole_html_page_when_it_fits(void **state)
+{
+    char b[65536 + 1];
+    const char *tail = "</table>\n</body>\n</html>\n";
+
+    (void)state;
+    wl_server_page_body(7, 3, 65536, b);
+    b[65536] = '\0';
+    assert_memory_equal(b, "<!DOCTYPE html>", 15);
+    assert_string_equal(b + 65536 - strlen(tail), tail);
+    assert_non_null(strstr(b, "<tr><td class=\"rank\">4</td>"));
+    /* A small page still opens and closes its tags. */
+    wl_server_page_body(7, 3, 600, b);
+    b[600] = '\0';
+    assert_memory_equal(b, "<!DOCTYPE html>", 15);
+    assert_string_equal(b + 600 - strlen(tail), tail);
+}
+
+static void
+body_depends_on_seed_and_page_only(void **state)
+{
+    char a[4096];
+    char b[4096];
+
+    (void)state;
+    wl_server_page_body(1, 5, sizeof(a), a);
+    wl_server_page_body(1, 5, sizeof(b), b);
+    assert_memory_equal(a, b, sizeof(a));
+    wl_server_page_body(1, 6, sizeof(b), b);
+    assert_memory_not_equal(a, b, sizeof(a));
+    wl_server_page_body(2, 5, sizeof(b), b);
+    assert_memory_not_equal(a, b, sizeof(a));
+}
+
+static void
+page_fails_follows_rate_and_is_deterministic(void **state)
+{
+    int kinds[4] = {0, 0, 0, 0};
+    int fails = 0;
+    int kind;
+    int64_t p;
+
+    (void)state;
+    for (p = 0; p < 10000; p++) {
+        kind = -1;
+        assert_int_equal(wl_server_page_fails(9, 0.0, p, &kind), 0);
+        assert_int_equal(kind, 0);
+        assert_int_equal(wl_server_page_fails(9, 1.0, p, &kind), 1);
+        assert_in_range(kind, 1, 3);
+        if (wl_server_page_fails(9, 0.3, p, &kind)) {
+            int again;
+
+            fails++;
+            kinds[kind]++;
+            assert_int_equal(wl_server_page_fails(9, 0.3, p, &again), 1);
+            assert_int_equal(again, kind);
+            /* How a page fails does not depend on the rate. */
+            assert_int_equal(wl_server_page_fails(9, 1.0, p, &again), 1);
+            assert_int_equal(again, kind);
+        }
+    }
+    /* 3000 expected; 5 standard deviations is about 230. */
+    assert_in_range(fails, 2700, 3300);
+    assert_true(kinds[1] > 800 && kinds[2] > 800 && kinds[3] > 800);
+    assert_int_equal(wl_server_page_fails(9, 0.5, 1, NULL),
+                     wl_server_page_fails(9, 0.5, 1, &kind));
+}
+
+/* ------------------------------------------------------------------ */
+/* (a) latency over one keep-alive connection */
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a;
+    int64_t y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+static void
+keepalive_replies_never_early_and_p99_within_tolerance(void **state)
+{
+    struct wl_server_config cfg = base_config();
+    struct wl_server_stats st;
+    struct wl_server *s;
+    struct response r = {0};
+    int64_t lat[N_SEQUENTIAL];
+    int64_t p50;
+    int64_t p99;
+    int fd;
+    int i;
+
+    (void)state;
+    cfg.latency_ns = 20 * MS;
+    s = start(&cfg);
+    fd = connect_to(wl_server_port(s), 0);
+    for (i = 0; i < N_SEQUENTIAL; i++) {
+        int64_t t0 = now_ns();
+
+        assert_int_equal(get_page(fd, i, &r), 0);
+        lat[i] = now_ns() - t0;
+        assert_int_equal(r.status, 200);
+        assert_int_equal(r.len, r.head_len + cfg.body_size);
+        assert_true(lat[i] >= cfg.latency_ns);
+    }
+    qsort(lat, N_SEQUENTIAL, sizeof(lat[0]), cmp_i64);
+    p50 = lat[N_SEQUENTIAL / 2];
+    p99 = lat[N_SEQUENTIAL * 99 / 100 - 1];
+    print_message("latency over keep-alive: p50 %.2f ms, p99 %.2f ms, "
+                  "max %.2f ms (server latency %.0f ms)\n",
+                  (double)p50 / MS, (double)p99 / MS,
+                  (double)lat[N_SEQUENTIAL - 1] / MS,
+                  (double)cfg.latency_ns / MS);
+    assert_true(p99 < cfg.latency_ns + LATENCY_TOLERANCE_NS);
+
+    /* replies_ok counts when evhttp sees the last byte written, which
+     * can be just after the client has read it. */
+    wait_counter(s, C_REPLIES_OK, N_SEQUENTIAL);
+    wl_server_get_stats(s, &st);
+    assert_int_equal(st.connections, 1); /* the one socket was kept */
+    assert_int_equal(st.requests, N_SEQUENTIAL);
+    close(fd);
+    response_reset(&r);
+    wl_server_stop(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* (b) many connections at once */
+
+static void
+thousand_concurrent_connections_all_answered(void **state)
+{
+    struct wl_server_config cfg = base_config();
+    struct wl_server_stats st;
+    struct wl_server *s;
+    struct client *cs;
+    struct rlimit rl;
+    int64_t t0;
+    int64_t elapsed;
+    size_t i;
+
+    (void)state;
+    /* 1000 client sockets and 1000 server sockets in this process. */
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_cur < 4096) {
+        rl.rlim_cur = rl.rlim_max < 4096 ? rl.rlim_max : 4096;
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    }
+    if (rl.rlim_cur < 2 * N_CONCURRENT + 64) {
+        print_message("RLIMIT_NOFILE hard limit %llu is too low\n",
+                      (unsigned long long)rl.rlim_max);
+        skip();
+    }
+    cfg.latency_ns = 100 * MS;
+    cfg.body_size = 1024;
+    s = start(&cfg);
+    cs = calloc(N_CONCURRENT, sizeof(*cs));
+    assert_non_null(cs);
+    for (i = 0; i < N_CONCURRENT; i++) {
+        cs[i].page = (int64_t)i;
+        cs[i].timeout_ns = GENEROUS_DEADLINE_NS;
+    }
+    t0 = now_ns();
+    run_clients(cs, N_CONCURRENT, wl_server_port(s));
+    elapsed = now_ns() - t0;
+    for (i = 0; i < N_CONCURRENT; i++) {
+        assert_true(cs[i].complete);
+        assert_int_equal(cs[i].r.status, 200);
+        assert_true(cs[i].t_done - cs[i].t_send >= cfg.latency_ns);
+        assert_body_is_page(&cs[i].r, cfg.seed, cs[i].page, cfg.body_size);
+    }
+    print_message("%d concurrent requests of %.0f ms answered in %.0f ms\n",
+                  N_CONCURRENT, (double)cfg.latency_ns / MS,
+                  (double)elapsed / MS);
+
+    /* Every client socket is still open here, so the server had all of
+     * them open at once, and no other. */
+    wait_counter(s, C_REPLIES_OK, N_CONCURRENT);
+    wl_server_get_stats(s, &st);
+    assert_int_equal(st.requests, N_CONCURRENT);
+    assert_int_equal(st.connections, N_CONCURRENT);
+    assert_int_equal(st.connections_open, N_CONCURRENT);
+    assert_int_equal(st.connections_max, N_CONCURRENT);
+    close_clients(cs, N_CONCURRENT);
+    wait_counter(s, C_OPEN, 0);
+    free(cs);
+    wl_server_stop(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* (c) bodies on the wire */
+
+static void
+bodies_match_page_body_and_repeat_across_servers(void **state)
+{
+    struct wl_server_config cfg = base_config();
+    struct wl_server *a;
+    struct wl_server *b;
+    struct response ra = {0};
+    struct response rb = {0};
+    int fa;
+    int fb;
+    int64_t p;
+
+    (void)state;
+    cfg.body_size = 10000;
+    a = start(&cfg);
+    b = start(&cfg);
+    fa = connect_to(wl_server_port(a), 0);
+    fb = connect_to(wl_server_port(b), 0);
+    for (p = 0; p < 5; p++) {
+        assert_int_equal(get_page(fa, p, &ra), 0);
+        assert_int_equal(get_page(fb, p, &rb), 0);
+        assert_int_equal(ra.status, 200);
+        assert_string_equal(ra.content_type, "text/html; charset=utf-8");
+        assert_int_equal(ra.content_length, (long long)cfg.body_size);
+        assert_body_is_page(&ra, cfg.seed, p, cfg.body_size);
+        assert_int_equal(rb.len - rb.head_len, ra.len - ra.head_len);
+        assert_memory_equal(rb.buf + rb.head_len, ra.buf + ra.head_len,
+                            cfg.body_size);
+    }
+    /* Another page is another body. */
+    assert_int_equal(get_page(fb, 6, &rb), 0);
+    assert_memory_not_equal(rb.buf + rb.head_len, ra.buf + ra.head_len,
+                            cfg.body_size);
+    close(fa);
+    close(fb);
+    response_reset(&ra);
+    response_reset(&rb);
+    wl_server_stop(a);
+    wl_server_stop(b);
+}
+
+static void
+bad_requests_get_400_and_other_methods_405(void **state)
+{
+    static const char *const bad[] = {
+        "GET /top250 HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /top250?start= HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /top250?start=-1 HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /top250?start=12x HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /top250?start=1234567890123456789 HTTP/1.1\r\nHost: x\r\n\r\n",
+    };
+    struct wl_server_config cfg = base_config();
+    struct wl_server *s;
+    struct response r = {0};
+    const char *post = "POST /top250?start=1 HTTP/1.1\r\nHost: x\r\n"
+                       "Content-Length: 3\r\n\r\nabc";
+    const char *other = "GET /any/path?x&start=7 HTTP/1.1\r\nHost: x\r\n\r\n";
+    size_t i;
+    int fd;
+
+    (void)state;
+    s = start(&cfg);
+    fd = connect_to(wl_server_port(s), 0);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        send_all(fd, bad[i], strlen(bad[i]));
+        assert_int_equal(read_response(fd, &r, GENEROUS_DEADLINE_NS), 0);
+        assert_int_equal(r.status, 400);
+    }
+    send_all(fd, post, strlen(post));
+    assert_int_equal(read_response(fd, &r, GENEROUS_DEADLINE_NS), 0);
+    assert_int_equal(r.status, 405);
+    assert_non_null(strstr(r.buf, "\r\nAllow: GET\r\n"));
+    /* Any path works; only start= matters. Same connection throughout. */
+    send_all(fd, other, strlen(other));
+    assert_int_equal(read_response(fd, &r, GENEROUS_DEADLINE_NS), 0);
+    assert_int_equal(r.status, 200);
+    assert_body_is_page(&r, cfg.seed, 7, cfg.body_size);
+    close(fd);
+    response_reset(&r);
+    wl_server_stop(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* (d) failure injection */
+
+static void
+injected_failures_match_the_plan_and_look_right_on_the_wire(void **state)
+{
+    struct wl_server_config cfg = base_config();
+    struct wl_server_stats st;
+    struct wl_server *s;
+    struct client *cs;
+    uint64_t want[4] = {0, 0, 0, 0};
+    char *page_body;
+    size_t i;
+
+    (void)state;
+    cfg.latency_ns = 10 * MS;
+    cfg.fail_rate = 0.3;
+    cfg.stall_ns = STALL_NS;
+    cfg.body_size = 8000;
+    s = start(&cfg);
+    cs = calloc(N_FAIL_PAGES, sizeof(*cs));
+    page_body = malloc(cfg.body_size);
+    assert_non_null(cs);
+    assert_non_null(page_body);
+    for (i = 0; i < N_FAIL_PAGES; i++) {
+        int kind;
+
+        wl_server_page_fails(cfg.seed, cfg.fail_rate, (int64_t)i, &kind);
+        want[kind]++;
+        cs[i].page = (int64_t)i;
+        /* Only a stalled page meets the short client timeout. */
+        cs[i].timeout_ns =
+            kind == 3 ? STALL_CLIENT_TIMEOUT_NS : GENEROUS_DEADLINE_NS;
+    }
+    assert_true(want[1] > 0 && want[2] > 0 && want[3] > 0);
+    run_clients(cs, N_FAIL_PAGES, wl_server_port(s));
+
+    for (i = 0; i < N_FAIL_PAGES; i++) {
+        struct client *c = &cs[i];
+        const char *got;
+        size_t n;
+        int kind;
+
+        wl_server_page_fails(cfg.seed, cfg.fail_rate, c->page, &kind);
+        wl_server_page_body(cfg.seed, c->page, cfg.body_size, page_body);
+        got = response_body(&c->r, &n);
+        switch (kind) {
+        case 0:
+            assert_true(c->complete);
+            assert_int_equal(c->r.status, 200);
+            assert_int_equal(n, cfg.body_size);
+            assert_memory_equal(got, page_body, n);
+            break;
+        case 1:
+            assert_true(c->complete);
+            assert_int_equal(c->r.status, 500);
+            break;
+        case 2:
+            /* Headers promise the whole body; half comes, then EOF. */
+            assert_true(c->eof);
+            assert_false(c->complete);
+            assert_int_equal(c->r.status, 200);
+            assert_int_equal(c->r.content_length, (long long)cfg.body_size);
+            assert_true(c->r.connection_close);
+            assert_int_equal(n, cfg.body_size / 2);
+            assert_memory_equal(got, page_body, n);
+            break;
+        default:
+            /* Not one byte before the client gave up. */
+            assert_true(c->timed_out);
+            assert_int_equal(c->r.len, 0);
+            assert_true(c->t_done - c->t_send >= STALL_CLIENT_TIMEOUT_NS);
+            break;
+        }
+    }
+
+    wait_counter(s, C_REQUESTS, N_FAIL_PAGES);
+    wait_counter(s, C_REPLIES_OK, want[0]);
+    wl_server_get_stats(s, &st);
+    assert_int_equal(st.injected_500, want[1]);
+    assert_int_equal(st.injected_close, want[2]);
+    assert_int_equal(st.injected_stall, want[3]);
+    close_clients(cs, N_FAIL_PAGES);
+    free(cs);
+    free(page_body);
+    /* The stalled replies are still pending: stop must free them. */
+    wl_server_stop(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* (e) start errors */
+
+static void
+taken_port_gives_eaddrinuse(void **state)
+{
+    struct wl_server_config cfg = base_config();
+    struct wl_server *a = start(&cfg);
+    struct wl_server *b = NULL;
+
+    (void)state;
+    cfg.port = wl_server_port(a);
+    assert_int_equal(wl_server_start(&cfg, &b), -EADDRINUSE);
+    assert_null(b);
+    wl_server_stop(a);
+}
+
+static void
+bad_configs_give_einval(void **state)
+{
+    struct wl_server_config good = base_config();
+    struct wl_server_config cfg;
+    struct wl_server *s = NULL;
+    static const char *const bad_binds[] = {"not-an-address", "999.1.1.1",
+                                            "localhost", "127.0.0.1:80"};
+    size_t i;
+
+    (void)state;
+    cfg = good;
+    cfg.latency_ns = -1;
+    assert_int_equal(wl_server_start(&cfg, &s), -EINVAL);
+    cfg = good;
+    cfg.jitter_ns = -1;
+    assert_int_equal(wl_server_start(&cfg, &s), -EINVAL);
+    cfg = good;
+    cfg.stall_ns = -1;
+    assert_int_equal(wl_server_start(&cfg, &s), -EINVAL);
+    cfg = good;
+    cfg.fail_rate = 1.5;
+    assert_int_equal(wl_server_start(&cfg, &s), -EINVAL);
+    cfg = good;
+    cfg.fail_rate = -0.1;
+    assert_int_equal(wl_server_start(&cfg, &s), -EINVAL);
+    cfg = good;
+    cfg.fail_rate = NAN;
+    assert_int_equal(wl_server_start(&cfg, &s), -EINVAL);
+    cfg = good;
+    cfg.port = 65536;
+    assert_int_equal(wl_server_start(&cfg, &s), -EINVAL);
+    cfg = good;
+    cfg.port = -1;
+    assert_int_equal(wl_server_start(&cfg, &s), -EINVAL);
+    for (i = 0; i < sizeof(bad_binds) / sizeof(bad_binds[0]); i++) {
+        cfg = good;
+        snprintf(cfg.bind, sizeof(cfg.bind), "%s", bad_binds[i]);
+        assert_int_equal(wl_server_start(&cfg, &s), -EINVAL);
+    }
+    cfg = good;
+    memset(cfg.bind, 'x', sizeof(cfg.bind)); /* not terminated */
+    assert_int_equal(wl_server_start(&cfg, &s), -EINVAL);
+    assert_int_equal(wl_server_start(NULL, &s), -EINVAL);
+    assert_null(s);
+}
+
+static void
+empty_bind_means_loopback_and_stop_null_is_a_no_op(void **state)
+{
+    struct wl_server_config cfg = base_config();
+    struct wl_server *s;
+    struct response r = {0};
+    int fd;
+
+    (void)state;
+    wl_server_stop(NULL);
+    cfg.bind[0] = '\0';
+    s = start(&cfg);
+    fd = connect_to(wl_server_port(s), 0);
+    assert_int_equal(get_page(fd, 1, &r), 0);
+    assert_int_equal(r.status, 200);
+    close(fd);
+    response_reset(&r);
+    wl_server_stop(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* (f) clients that leave early */
+
+static void
+server_survives_clients_that_leave_before_the_reply(void **state)
+{
+    struct wl_server_config cfg = base_config();
+    struct wl_server_stats st;
+    struct wl_server *s;
+    struct response r = {0};
+    struct linger lg = {1, 0}; /* close with a reset */
+    char req[128];
+    size_t n = format_get(req, sizeof(req), 1);
+    int gone_fin;
+    int gone_rst;
+    int fd;
+
+    (void)state;
+    cfg.latency_ns = 50 * MS;
+    s = start(&cfg);
+    gone_fin = connect_to(wl_server_port(s), 0);
+    gone_rst = connect_to(wl_server_port(s), 0);
+    send_all(gone_fin, req, n);
+    send_all(gone_rst, req, n);
+    wait_counter(s, C_REQUESTS, 2);
+    close(gone_fin);
+    setsockopt(gone_rst, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    close(gone_rst);
+
+    /* Asked after both, so answered after the server wrote to both dead
+     * sockets (same latency, timers in order); SIGPIPE must not kill us. */
+    fd = connect_to(wl_server_port(s), 0);
+    assert_int_equal(get_page(fd, 2, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(get_page(fd, 3, &r), 0);
+    assert_int_equal(r.status, 200);
+    wl_server_get_stats(s, &st);
+    assert_int_equal(st.requests, 4);
+    assert_int_equal(st.connections, 3);
+    close(fd);
+    /* The server notices every close. */
+    wait_counter(s, C_OPEN, 0);
+    response_reset(&r);
+    wl_server_stop(s);
+}
+
+static void
+stop_frees_pending_replies_and_closes_connections(void **state)
+{
+    struct wl_server_config cfg = base_config();
+    struct wl_server *s;
+    struct response r = {0};
+    char req[128];
+    size_t n = format_get(req, sizeof(req), 1);
+    int64_t t0;
+    int fd;
+
+    (void)state;
+    cfg.latency_ns = 60 * S; /* never answered */
+    s = start(&cfg);
+    fd = connect_to(wl_server_port(s), 0);
+    send_all(fd, req, n);
+    wait_counter(s, C_REQUESTS, 1);
+    t0 = now_ns();
+    wl_server_stop(s);
+    assert_true(now_ns() - t0 < GENEROUS_DEADLINE_NS);
+    /* The connection is closed with no reply. */
+    assert_int_equal(read_response(fd, &r, GENEROUS_DEADLINE_NS), -EPIPE);
+    assert_int_equal(r.len, 0);
+    close(fd);
+    response_reset(&r);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(body_has_exact_size_and_is_ascii),
+        cmocka_unit_test(body_is_a_whole_html_page_when_it_fits),
+        cmocka_unit_test(body_depends_on_seed_and_page_only),
+        cmocka_unit_test(page_fails_follows_rate_and_is_deterministic),
+        cmocka_unit_test(
+            keepalive_replies_never_early_and_p99_within_tolerance),
+        cmocka_unit_test(thousand_concurrent_connections_all_answered),
+        cmocka_unit_test(bodies_match_page_body_and_repeat_across_servers),
+        cmocka_unit_test(bad_requests_get_400_and_other_methods_405),
+        cmocka_unit_test(
+            injected_failures_match_the_plan_and_look_right_on_the_wire),
+        cmocka_unit_test(taken_port_gives_eaddrinuse),
+        cmocka_unit_test(bad_configs_give_einval),
+        cmocka_unit_test(empty_bind_means_loopback_and_stop_null_is_a_no_op),
+        cmocka_unit_test(server_survives_clients_that_leave_before_the_reply),
+        cmocka_unit_test(stop_frees_pending_replies_and_closes_connections),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

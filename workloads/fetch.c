@@ -1,0 +1,251 @@
+/*
+ * fetch.c - the fetch step: one HTTP GET through the thread's libcurl easy
+ * handle, with the GIL released around the blocking parts as CPython
+ * releases it around every socket call.
+ *
+ * The step runs in the order requests.Session.get does on CPython:
+ *
+ *   1. Under the GIL: `request_instructions` of cpu work (building the
+ *      request, and the response parsing of urllib3 and http.client,
+ *      lumped before the transfer), with checks, through cpu.c.
+ *   2. env->release (Py_BEGIN_ALLOW_THREADS), then curl_easy_perform.
+ *   3. For each chunk libcurl hands to the write callback, which runs on
+ *      this thread inside curl_easy_perform, without the GIL:
+ *      env->acquire, `chunk_instructions` of cpu work with checks, append
+ *      the chunk to the body, env->release. This is the recv() returning
+ *      and Python handling the bytes before its next recv().
+ *   4. curl_easy_perform returns; env->acquire (Py_END_ALLOW_THREADS).
+ *
+ * So a transfer of k chunks takes the GIL back k + 1 times, and with a
+ * CPU-bound thread beside it each of those waits about one switch
+ * interval: the convoy effect (bpo-7946, GIL.md 4.3).
+ *
+ * The transfer's state (struct fetch) lives on this step's stack and
+ * travels with the easy handle: CURLOPT_PRIVATE, CURLOPT_WRITEDATA and
+ * CURLOPT_XFERINFODATA all point at it for the length of the transfer
+ * and are cleared before the step returns, so the handle never keeps a
+ * pointer to a dead frame.
+ *
+ * env->stop is honoured before the request, between chunks (the chunk
+ * work's cpu loop reads it) and while libcurl waits: the progress
+ * callback (CURLOPT_XFERINFOFUNCTION) returns nonzero when the flag is
+ * set, and libcurl aborts the transfer. While nothing arrives libcurl
+ * calls it about once a second (its poll timeout), so an abort during a
+ * stalled reply takes up to ~1 s. That callback runs without the GIL and
+ * must not touch it.
+ *
+ * A failed fetch leaves no body (wl_io_body answers NULL), so the decode
+ * and write steps after it see that it failed.
+ */
+#include "wl.h"
+#include "wl_internal.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+/* One transfer's state, shared with libcurl's callbacks. */
+struct fetch {
+    const struct wl_env *env;
+    struct wl_io *io;
+    int aborted;    /* 1: stopped by env->stop (not a failure) */
+    int too_big;    /* 1: the body passed cfg.max_body */
+    int no_memory;  /* 1: growing the body failed */
+    int64_t chunks; /* write callbacks so far */
+};
+
+static int
+stop_requested(const struct wl_env *env)
+{
+    return env->stop != NULL &&
+           atomic_load_explicit(env->stop, memory_order_relaxed) != 0;
+}
+
+/* Make room for `more` bytes after body_len, doubling up to max_body. 0,
+ * or -1 with the reason recorded in f. */
+static int
+body_reserve(struct fetch *f, size_t more)
+{
+    struct wl_io *io = f->io;
+    size_t need;
+    size_t cap;
+    char *p;
+
+    if (more > io->cfg.max_body - io->body_len) {
+        f->too_big = 1; /* body_len <= max_body always holds */
+        return -1;
+    }
+    need = io->body_len + more;
+    if (need <= io->body_cap) {
+        return 0;
+    }
+    cap = io->body_cap;
+    while (cap < need) {
+        cap = cap > io->cfg.max_body / 2 ? io->cfg.max_body : cap * 2;
+    }
+    p = realloc(io->body, cap);
+    if (p == NULL) {
+        f->no_memory = 1;
+        return -1;
+    }
+    io->body = p;
+    io->body_cap = cap;
+    return 0;
+}
+
+/*
+ * CURLOPT_WRITEFUNCTION: called on the fetching thread, inside
+ * curl_easy_perform, with the GIL released. Returning less than
+ * size * nmemb makes libcurl abort with CURLE_WRITE_ERROR.
+ */
+size_t
+wl__fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *data)
+{
+    struct fetch *f = data;
+    const struct wl_env *env = f->env;
+    size_t n = size * nmemb; /* size is always 1 for this callback */
+    enum wl_outcome o;
+    size_t taken = n;
+
+    f->chunks++;
+    if (env->acquire != NULL) {
+        env->acquire(env->ctx);
+    }
+    o = wl__cpu_instructions(env, f->io->cfg.chunk_instructions, NULL);
+    if (o == WL_ABORTED) {
+        f->aborted = 1;
+        taken = 0;
+    } else if (o != WL_OK || body_reserve(f, n) != 0) {
+        taken = 0;
+    } else {
+        memcpy(f->io->body + f->io->body_len, ptr, n);
+        f->io->body_len += n;
+    }
+    if (env->release != NULL) {
+        env->release(env->ctx);
+    }
+    return taken;
+}
+
+/*
+ * CURLOPT_XFERINFOFUNCTION: called often during the transfer and about
+ * once a second while it waits, without the GIL. Nonzero aborts the
+ * transfer with CURLE_ABORTED_BY_CALLBACK.
+ */
+int
+wl__fetch_xferinfo_cb(void *data, curl_off_t dltotal, curl_off_t dlnow,
+                      curl_off_t ultotal, curl_off_t ulnow)
+{
+    struct fetch *f = data;
+
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    if (f == NULL) {
+        return 0; /* not one of our transfers */
+    }
+    if (stop_requested(f->env)) {
+        f->aborted = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* The outcome of a finished transfer. */
+static enum wl_outcome
+outcome_of(const struct fetch *f, CURLcode rc)
+{
+    long status = 0;
+
+    if (f->aborted) {
+        return WL_ABORTED;
+    }
+    switch (rc) {
+    case CURLE_OK:
+        if (curl_easy_getinfo(f->io->curl, CURLINFO_RESPONSE_CODE, &status) !=
+            CURLE_OK) {
+            return WL_FAILED;
+        }
+        return status >= 400 ? WL_HTTP_ERROR : WL_OK;
+    case CURLE_COULDNT_CONNECT:
+        return WL_REFUSED;
+    case CURLE_OPERATION_TIMEDOUT:
+        return WL_TIMEOUT;
+    case CURLE_ABORTED_BY_CALLBACK:
+        return WL_ABORTED;
+    default:
+        /* CURLE_PARTIAL_FILE (closed mid-body), CURLE_RECV_ERROR,
+         * CURLE_GOT_NOTHING, CURLE_WRITE_ERROR (max_body, no memory)... */
+        return WL_FAILED;
+    }
+}
+
+/* Point the handle at this transfer's state, or at nothing (f NULL). */
+static int
+attach(struct wl_io *io, struct fetch *f)
+{
+    int bad = 0; /* 1 once an option was refused */
+
+    bad |= curl_easy_setopt(io->curl, CURLOPT_PRIVATE, (void *)f) != CURLE_OK;
+    bad |= curl_easy_setopt(io->curl, CURLOPT_WRITEDATA, (void *)f) != CURLE_OK;
+    bad |=
+        curl_easy_setopt(io->curl, CURLOPT_XFERINFODATA, (void *)f) != CURLE_OK;
+    return bad ? -1 : 0;
+}
+
+enum wl_outcome
+wl__fetch_step_run(const struct wl_step *s, const struct wl_env *env,
+                   int64_t *arg_out)
+{
+    struct wl_io *io = env->io;
+    struct fetch f;
+    enum wl_outcome o;
+    CURLcode rc;
+
+    if (io == NULL) {
+        return WL_FAILED;
+    }
+    io->body_len = 0;
+    io->body_ok = 0;
+    if (stop_requested(env)) {
+        return WL_ABORTED; /* still holding the GIL: nothing to undo */
+    }
+    if (wl__io_expand(io->cfg.url_template, s->page, io->url, io->url_cap) <
+        0) {
+        return WL_FAILED; /* cannot happen: url_cap fits any page */
+    }
+    o = wl__cpu_instructions(env, io->cfg.request_instructions, NULL);
+    if (o != WL_OK) {
+        return o;
+    }
+    memset(&f, 0, sizeof(f));
+    f.env = env;
+    f.io = io;
+    io->errbuf[0] = '\0';
+    if (curl_easy_setopt(io->curl, CURLOPT_URL, io->url) != CURLE_OK ||
+        attach(io, &f) != 0) {
+        attach(io, NULL);
+        return WL_FAILED;
+    }
+    if (env->release != NULL) {
+        env->release(env->ctx);
+    }
+    rc = curl_easy_perform(io->curl);
+    if (env->acquire != NULL) {
+        env->acquire(env->ctx);
+    }
+    o = outcome_of(&f, rc);
+    attach(io, NULL);
+    if (arg_out != NULL) {
+        *arg_out = (int64_t)io->body_len;
+    }
+    if (o == WL_OK) {
+        io->body_ok = 1;
+    } else {
+        io->body_len = 0;
+    }
+    return o;
+}

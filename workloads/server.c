@@ -1,0 +1,946 @@
+/*
+ * server.c - the loopback latency server: libevent's evhttp on one thread
+ * with its own event_base. It answers `GET /top250?start=N` (any path;
+ * only the query's `start` matters) after cfg->latency_ns plus a seeded
+ * jitter, with the body of body.c, so one thread can hold thousands of
+ * connections whose replies are all pending at once.
+ *
+ * How a request goes:
+ *   1. evhttp parses it and calls on_request (the generic callback). A
+ *      method other than GET gets 405, a missing or malformed start= gets
+ *      400, both at once and keeping the connection alive (evhttp_send_error
+ *      would close it). Otherwise wl_server_page_fails(seed, fail_rate,
+ *      N) decides the page's fate, and a one-shot timer (event_new, never
+ *      a sleep) is armed for latency + jitter, plus stall_ns for a stall.
+ *      The jitter is uniform in [0, jitter_ns), from a splitmix64 stream
+ *      seeded with cfg->seed and advanced once per valid request, on the
+ *      server thread only.
+ *   2. on_timer answers: 200 with the body (kind 0 and, late, kind 3), 500
+ *      with a short body (kind 1), or, for kind 2, the headers with the
+ *      full Content-Length, half of the body and "Connection: close", so
+ *      evhttp closes the connection once the half is written and the
+ *      client sees a transfer cut short.
+ *
+ * Request lifetime. evhttp stops reading a connection while its request
+ * waits for a reply (evhttp_handle_request disables EV_READ), so a client
+ * that closes early is only noticed when the reply is written; evhttp then
+ * frees the request with the connection. While a timer is pending, the
+ * request can only disappear when its connection is freed, and evhttp calls
+ * the connection's close callback (on_close) before it frees the requests.
+ * on_close therefore cancels the connection's pending timers; a request
+ * that evhttp has detached from its connection (evcon == NULL, see
+ * evhttp_connection_incoming_fail) is ours to free. So no timer ever fires
+ * on a freed request.
+ *
+ * What the counters mean (struct wl_server_stats):
+ *   requests       requests evhttp parsed and handed to us, bad ones too.
+ *   replies_ok     un-injected 200 replies whose last byte the kernel
+ *                  accepted (evhttp's on-complete callback); stalled
+ *                  replies are counted as injected_stall only.
+ *   injected_*     pages answered with a failure, counted when the request
+ *                  arrives, whether or not the client stays to see it.
+ *   connections    TCP connections accepted (evhttp's bufferevent
+ *                  callback, which runs once per accept).
+ *   connections_open / _max
+ *                  accepted connections that have sent at least one request
+ *                  and that evhttp has not closed yet. evhttp 2.1 gives no
+ *                  hook at accept that knows the connection, so a
+ *                  connection is tracked from its first request (where its
+ *                  close callback is set) to its close callback; one that
+ *                  closes without sending a request is never open, and
+ *                  one whose client left while its reply was pending stays
+ *                  open until the reply is written (evhttp is not
+ *                  reading it meanwhile).
+ * The counters are written on the server thread and read with relaxed
+ * atomics from any thread: each is exact, but a snapshot is not one
+ * instant across counters.
+ *
+ * Stopping: wl_server_stop activates stop_ev from its own thread (libevent
+ * is made thread-aware with evthread_use_pthreads, once per process, so
+ * that wakes the loop); on_stop breaks the loop; after the join, the caller
+ * frees evhttp (which closes every connection, so on_close frees every
+ * pending timer and connection record) and then the base.
+ *
+ * Timers: the base uses EVENT_BASE_FLAG_PRECISE_TIMER (CLOCK_MONOTONIC and
+ * a timerfd). Without it libevent reads CLOCK_MONOTONIC_COARSE and sleeps
+ * in whole milliseconds: measured over keep-alive with latency 20 ms, the
+ * p99 was 24.4 ms instead of 20.3 ms, and a deadline taken from a lagging
+ * coarse clock could even come early. Deadlines are rounded up to the
+ * microsecond, and the loop's cached time is read after the request
+ * arrived, so a reply never leaves before latency_ns has passed since
+ * the client sent the request.
+ *
+ * Accept errors: when accept() fails for want of descriptors or memory
+ * (EMFILE, ENFILE, ENOBUFS, ENOMEM), the listener pauses for
+ * ACCEPT_BACKOFF_MS instead of spinning on a socket that stays readable;
+ * the connections wait in the listen backlog meanwhile.
+ *
+ * The server thread blocks every signal: a write to a socket the client
+ * closed raises SIGPIPE in the writing thread, which would otherwise kill
+ * the process, and Ctrl-C belongs to the CLI's threads.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <event2/util.h>
+
+#include "wl.h"
+
+#define LISTEN_BACKLOG    4096  /* the kernel caps it at somaxconn */
+#define MAX_HEADERS_SIZE  16384 /* request line + headers, bytes */
+#define MAX_REQ_BODY      65536 /* bodies of requests we refuse */
+#define MAX_BODY_SIZE     (UINT64_C(1) << 30) /* cfg->body_size limit */
+#define MAX_START_DIGITS  18                  /* start=N fits int64_t */
+#define ACCEPT_BACKOFF_MS 50                  /* pause after EMFILE and kin */
+
+struct conn;
+
+/* A request whose reply waits for its timer. */
+struct pending {
+    struct conn *conn;          /* the connection it arrived on */
+    struct evhttp_request *req; /* evhttp's; alive while we are pending */
+    struct event *timer;        /* one-shot, owned */
+    int64_t page;               /* start=N */
+    int kind;                   /* 0 = normal, 1..3 as wl_server_page_fails */
+    struct pending *prev;       /* in conn->pending */
+    struct pending *next;
+};
+
+/* One connection that has sent a request (see "connections_open"). */
+struct conn {
+    struct wl_server *srv;
+    struct evhttp_connection *evcon; /* evhttp's */
+    int fd;                          /* index in srv->conns */
+    struct pending *pending;         /* replies waiting, a list */
+};
+
+struct wl_server {
+    struct wl_server_config cfg; /* a copy; bind filled in */
+    int port;                    /* bound port; set before the thread */
+    struct event_base *base;
+    struct evhttp *http;
+    struct event *stop_ev;           /* activated by wl_server_stop */
+    struct evconnlistener *listener; /* evhttp's (bound to it) */
+    struct event *resume_ev;         /* re-enables the listener */
+    pthread_t thread;
+
+    /* Server thread only (or the stopper, after the join). */
+    uint64_t jitter_state; /* splitmix64 state for the jitter draws */
+    struct conn **conns;   /* by fd; NULL where none is tracked */
+    size_t n_conns;        /* capacity of conns */
+    uint64_t open;         /* tracked connections */
+
+    /* Written by the server thread, read by anyone (relaxed). */
+    _Atomic uint64_t requests;
+    _Atomic uint64_t replies_ok;
+    _Atomic uint64_t injected_500;
+    _Atomic uint64_t injected_close;
+    _Atomic uint64_t injected_stall;
+    _Atomic uint64_t connections;
+    _Atomic uint64_t connections_open;
+    _Atomic uint64_t connections_max;
+};
+
+/* The server of the calling thread, set by server_main: evhttp hands the
+ * listener's error callback its own argument, not ours. */
+static _Thread_local struct wl_server *thread_server;
+
+static pthread_once_t threads_once = PTHREAD_ONCE_INIT;
+static int threads_rc; /* evthread_use_pthreads()'s result */
+
+static void
+init_threads(void)
+{
+    threads_rc = evthread_use_pthreads();
+}
+
+static void
+bump(_Atomic uint64_t *counter)
+{
+    atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
+}
+
+/* splitmix64 (Steele, Lea and Flood 2014), as in body.c. */
+static uint64_t
+splitmix64(uint64_t *state)
+{
+    uint64_t z;
+
+    *state += UINT64_C(0x9e3779b97f4a7c15);
+    z = *state;
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+/* A timeval of at least `ns` (rounded up to the microsecond, so a timer
+ * never fires before ns have passed). */
+static struct timeval
+timeval_from_ns(int64_t ns)
+{
+    struct timeval tv;
+    int64_t us = ns / 1000 + (ns % 1000 != 0);
+
+    tv.tv_sec = (time_t)(us / 1000000);
+    tv.tv_usec = (suseconds_t)(us % 1000000);
+    return tv;
+}
+
+static void
+pending_unlink(struct pending *p)
+{
+    if (p->prev != NULL) {
+        p->prev->next = p->next;
+    } else {
+        p->conn->pending = p->next;
+    }
+    if (p->next != NULL) {
+        p->next->prev = p->prev;
+    }
+    p->prev = NULL;
+    p->next = NULL;
+}
+
+/* Forget the record c and cancel its pending replies. With reqs_alive,
+ * evhttp is closing the connection (on_close): the requests still
+ * attached to it are freed by evhttp right after, and one it has detached
+ * (evcon == NULL) is ours to free. Without, the requests may be gone
+ * already and are not touched. */
+static void
+conn_forget(struct conn *c, int reqs_alive)
+{
+    struct wl_server *srv = c->srv;
+
+    while (c->pending != NULL) {
+        struct pending *p = c->pending;
+
+        /* Pop the head (pending_unlink, spelled out for the analyzer). */
+        c->pending = p->next;
+        if (p->next != NULL) {
+            p->next->prev = NULL;
+        }
+        event_free(p->timer);
+        if (reqs_alive && evhttp_request_get_connection(p->req) == NULL) {
+            evhttp_request_free(p->req);
+        }
+        free(p);
+    }
+    if (c->fd >= 0 && (size_t)c->fd < srv->n_conns && srv->conns[c->fd] == c) {
+        srv->conns[c->fd] = NULL;
+    }
+    srv->open--;
+    atomic_store_explicit(&srv->connections_open, srv->open,
+                          memory_order_relaxed);
+    free(c);
+}
+
+/* evhttp's close callback of a tracked connection; it runs before evhttp
+ * frees the connection's requests. */
+static void
+on_close(struct evhttp_connection *evcon, void *arg)
+{
+    (void)evcon;
+    conn_forget(arg, 1);
+}
+
+/* The record of the connection `evcon`, created (and its close callback
+ * set) at its first request. NULL when out of memory. */
+static struct conn *
+conn_of(struct wl_server *srv, struct evhttp_connection *evcon)
+{
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+    int fd = bev != NULL ? (int)bufferevent_getfd(bev) : -1;
+    struct conn *c;
+
+    if (fd < 0) {
+        return NULL;
+    }
+    if ((size_t)fd >= srv->n_conns) {
+        size_t n = srv->n_conns == 0 ? 256 : srv->n_conns;
+        struct conn **grown;
+
+        while (n <= (size_t)fd) {
+            n *= 2;
+        }
+        grown = realloc(srv->conns, n * sizeof(struct conn *));
+        if (grown == NULL) {
+            return NULL;
+        }
+        memset(grown + srv->n_conns, 0,
+               (n - srv->n_conns) * sizeof(struct conn *));
+        srv->conns = grown;
+        srv->n_conns = n;
+    }
+    c = srv->conns[fd];
+    if (c != NULL && c->evcon == evcon) {
+        return c;
+    }
+    /* A record left on this fd would mean evhttp freed a connection
+     * without its close callback, which 2.1 never does for a connected
+     * server connection; forget it all the same. */
+    if (c != NULL) {
+        conn_forget(c, 0);
+    }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return NULL;
+    }
+    c->srv = srv;
+    c->evcon = evcon;
+    c->fd = fd;
+    srv->conns[fd] = c;
+    evhttp_connection_set_closecb(evcon, on_close, c);
+    srv->open++;
+    atomic_store_explicit(&srv->connections_open, srv->open,
+                          memory_order_relaxed);
+    if (srv->open >
+        atomic_load_explicit(&srv->connections_max, memory_order_relaxed)) {
+        atomic_store_explicit(&srv->connections_max, srv->open,
+                              memory_order_relaxed);
+    }
+    return c;
+}
+
+/* evhttp asks for the bufferevent of each accepted connection: the one
+ * place that sees every accept. */
+static struct bufferevent *
+on_accept_bev(struct event_base *base, void *arg)
+{
+    struct wl_server *srv = arg;
+
+    bump(&srv->connections);
+    /* What evhttp creates when there is no callback (NULL: it does). */
+    return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+}
+
+static void
+on_complete(struct evhttp_request *req, void *arg)
+{
+    struct wl_server *srv = arg;
+
+    (void)req;
+    bump(&srv->replies_ok);
+}
+
+/* The page body of `n` bytes (n <= body_size) in a new evbuffer. */
+static struct evbuffer *
+body_buffer(const struct wl_server *srv, int64_t page, uint64_t n)
+{
+    struct evbuffer *buf = evbuffer_new();
+    struct evbuffer_iovec vec;
+    char *full;
+
+    if (buf == NULL || srv->cfg.body_size == 0) {
+        return buf;
+    }
+    if (n == srv->cfg.body_size) {
+        /* Generate in place: one contiguous extent, no copy. */
+        if (evbuffer_reserve_space(buf, (ev_ssize_t)n, &vec, 1) != 1 ||
+            vec.iov_len < n) {
+            evbuffer_free(buf);
+            return NULL;
+        }
+        wl_server_page_body(srv->cfg.seed, page, n, vec.iov_base);
+        vec.iov_len = n;
+        if (evbuffer_commit_space(buf, &vec, 1) != 0) {
+            evbuffer_free(buf);
+            return NULL;
+        }
+        return buf;
+    }
+    /* A prefix of the body: generate it all, keep the first n bytes. */
+    full = malloc(srv->cfg.body_size);
+    if (full == NULL) {
+        evbuffer_free(buf);
+        return NULL;
+    }
+    wl_server_page_body(srv->cfg.seed, page, srv->cfg.body_size, full);
+    if (n > 0 && evbuffer_add(buf, full, n) != 0) {
+        free(full);
+        evbuffer_free(buf);
+        return NULL;
+    }
+    free(full);
+    return buf;
+}
+
+/* A short text/plain reply. Unlike evhttp_send_error, which clears our
+ * headers and closes the connection, it keeps the connection alive. */
+static void
+send_plain(struct evhttp_request *req, int code, const char *reason,
+           const char *text)
+{
+    struct evbuffer *buf = evbuffer_new();
+
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "text/plain; charset=utf-8");
+    if (buf != NULL) {
+        evbuffer_add_printf(buf, "%d %s: %s\n", code, reason, text);
+    }
+    evhttp_send_reply(req, code, reason, buf);
+    if (buf != NULL) {
+        evbuffer_free(buf);
+    }
+}
+
+static void
+send_unavailable(struct evhttp_request *req)
+{
+    send_plain(req, 503, "Service Unavailable", "out of memory");
+}
+
+/* Kind 2: promise the whole body, send half, close. evhttp closes the
+ * connection after the reply because of "Connection: close"; the client
+ * gets fewer bytes than Content-Length and then EOF. */
+static void
+send_truncated(struct wl_server *srv, struct evhttp_request *req, int64_t page)
+{
+    struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+    struct evbuffer *half = body_buffer(srv, page, srv->cfg.body_size / 2);
+    char len[32];
+
+    if (half == NULL) {
+        send_unavailable(req);
+        return;
+    }
+    snprintf(len, sizeof(len), "%llu", (unsigned long long)srv->cfg.body_size);
+    evhttp_add_header(out, "Content-Type", "text/html; charset=utf-8");
+    evhttp_add_header(out, "Content-Length", len);
+    evhttp_add_header(out, "Connection", "close");
+    evhttp_send_reply_start(req, 200, "OK");
+    evhttp_send_reply_chunk(req, half); /* no-op when half is empty */
+    evhttp_send_reply_end(req);
+    evbuffer_free(half);
+}
+
+static void
+send_page(struct wl_server *srv, struct evhttp_request *req, int64_t page,
+          int count_ok)
+{
+    struct evbuffer *buf = body_buffer(srv, page, srv->cfg.body_size);
+
+    if (buf == NULL) {
+        send_unavailable(req);
+        return;
+    }
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "text/html; charset=utf-8");
+    if (count_ok) {
+        evhttp_request_set_on_complete_cb(req, on_complete, srv);
+    }
+    evhttp_send_reply(req, 200, "OK", buf);
+    evbuffer_free(buf);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct pending *p = arg;
+    struct wl_server *srv = p->conn->srv;
+    struct evhttp_request *req = p->req;
+    int64_t page = p->page;
+    int kind = p->kind;
+
+    (void)fd;
+    (void)what;
+    /* Forget p first: a reply can free the connection, and so run
+     * on_close, before evhttp_send_* returns. */
+    pending_unlink(p);
+    event_free(p->timer); /* safe from the event's own callback */
+    free(p);
+
+    switch (kind) {
+    case 1:
+        send_plain(req, 500, "Internal Server Error", "injected failure");
+        break;
+    case 2:
+        send_truncated(srv, req, page);
+        break;
+    case 3:
+        send_page(srv, req, page, 0);
+        break;
+    default:
+        send_page(srv, req, page, 1);
+        break;
+    }
+}
+
+/* start=N from the query: 0 and the page, or -1 when there is no start=
+ * or its value is not a non-negative decimal integer. Parsed by hand, so
+ * other parameters (even ones without a value) do not matter; the last
+ * start= wins, as in most frameworks. */
+static int
+parse_start(struct evhttp_request *req, int64_t *page)
+{
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *q = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+    int found = -1;
+
+    while (q != NULL && *q != '\0') {
+        size_t len = strcspn(q, "&");
+
+        if (len > 6 && strncmp(q, "start=", 6) == 0) {
+            int64_t n = 0;
+            size_t i;
+
+            found = len - 6 <= MAX_START_DIGITS ? 0 : -1;
+            for (i = 6; i < len && found == 0; i++) {
+                if (q[i] < '0' || q[i] > '9') {
+                    found = -1;
+                } else {
+                    n = n * 10 + (q[i] - '0');
+                }
+            }
+            if (found == 0) {
+                *page = n;
+            }
+        } else if (len == 6 && strncmp(q, "start=", 6) == 0) {
+            found = -1;
+        }
+        q += len;
+        if (*q == '&') {
+            q++;
+        }
+    }
+    return found;
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+    struct wl_server *srv = arg;
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    struct pending *p;
+    struct conn *c;
+    struct timeval tv;
+    int64_t page;
+    int64_t delay_ns;
+    int kind = 0;
+
+    bump(&srv->requests);
+    c = evcon != NULL ? conn_of(srv, evcon) : NULL;
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+                          "GET");
+        send_plain(req, 405, "Method Not Allowed", "only GET is served");
+        return;
+    }
+    if (parse_start(req, &page) != 0) {
+        send_plain(req, 400, "Bad Request",
+                   "want ?start=N, N a non-negative integer");
+        return;
+    }
+    if (c == NULL) {
+        send_unavailable(req);
+        return;
+    }
+
+    delay_ns = srv->cfg.latency_ns;
+    if (srv->cfg.jitter_ns > 0) {
+        delay_ns += (int64_t)(splitmix64(&srv->jitter_state) %
+                              (uint64_t)srv->cfg.jitter_ns);
+    }
+    if (wl_server_page_fails(srv->cfg.seed, srv->cfg.fail_rate, page, &kind)) {
+        switch (kind) {
+        case 1:
+            bump(&srv->injected_500);
+            break;
+        case 2:
+            bump(&srv->injected_close);
+            break;
+        default:
+            bump(&srv->injected_stall);
+            delay_ns += srv->cfg.stall_ns;
+            break;
+        }
+    }
+
+    p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        send_unavailable(req);
+        return;
+    }
+    p->timer = evtimer_new(srv->base, on_timer, p);
+    if (p->timer == NULL) {
+        free(p);
+        send_unavailable(req);
+        return;
+    }
+    p->conn = c;
+    p->req = req;
+    p->page = page;
+    p->kind = kind;
+    p->next = c->pending;
+    if (c->pending != NULL) {
+        c->pending->prev = p;
+    }
+    c->pending = p;
+    tv = timeval_from_ns(delay_ns);
+    if (evtimer_add(p->timer, &tv) != 0) {
+        pending_unlink(p);
+        event_free(p->timer);
+        free(p);
+        send_unavailable(req);
+    }
+}
+
+static void
+on_resume(evutil_socket_t fd, short what, void *arg)
+{
+    struct wl_server *srv = arg;
+
+    (void)fd;
+    (void)what;
+    evconnlistener_enable(srv->listener);
+}
+
+static void
+on_accept_error(struct evconnlistener *lev, void *arg)
+{
+    struct wl_server *srv = thread_server;
+    int err = EVUTIL_SOCKET_ERROR();
+    struct timeval tv = {0, (suseconds_t)ACCEPT_BACKOFF_MS * 1000};
+    char msg[128];
+
+    (void)arg; /* evhttp's */
+    if (srv != NULL &&
+        (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)) {
+        evconnlistener_disable(lev);
+        evtimer_add(srv->resume_ev, &tv);
+        return;
+    }
+    if (strerror_r(err, msg, sizeof(msg)) != 0) {
+        snprintf(msg, sizeof(msg), "error %d", err);
+    }
+    fprintf(stderr, "gilsim server: accept: %s\n", msg);
+}
+
+static void
+on_stop(evutil_socket_t fd, short what, void *arg)
+{
+    struct wl_server *srv = arg;
+
+    (void)fd;
+    (void)what;
+    event_base_loopbreak(srv->base);
+}
+
+static void *
+server_main(void *arg)
+{
+    struct wl_server *srv = arg;
+
+    thread_server = srv;
+    event_base_loop(srv->base, EVLOOP_NO_EXIT_ON_EMPTY);
+    return NULL;
+}
+
+static int
+check_config(const struct wl_server_config *cfg)
+{
+    if (memchr(cfg->bind, '\0', sizeof(cfg->bind)) == NULL) {
+        return -EINVAL;
+    }
+    if (cfg->port < 0 || cfg->port > 65535) {
+        return -EINVAL;
+    }
+    if (cfg->latency_ns < 0 || cfg->jitter_ns < 0 || cfg->stall_ns < 0) {
+        return -EINVAL;
+    }
+    /* Keep latency + jitter + stall far from overflowing int64_t. */
+    if (cfg->latency_ns > INT64_MAX / 4 || cfg->jitter_ns > INT64_MAX / 4 ||
+        cfg->stall_ns > INT64_MAX / 4) {
+        return -EINVAL;
+    }
+    if (!(cfg->fail_rate >= 0.0 && cfg->fail_rate <= 1.0)) {
+        return -EINVAL; /* also NaN */
+    }
+    if (cfg->body_size > MAX_BODY_SIZE) {
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* A nonblocking, close-on-exec socket bound to bind:port and listening
+ * with LISTEN_BACKLOG. 0 or -errno (-EINVAL for an address that is not a
+ * numeric IPv4 or IPv6 address). */
+static int
+open_listener(const char *bind_addr, int port, evutil_socket_t *out)
+{
+    struct addrinfo hints;
+    struct addrinfo *ai = NULL;
+    char service[16];
+    int one = 1;
+    int fd;
+    int rc;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+    snprintf(service, sizeof(service), "%d", port);
+    rc = getaddrinfo(bind_addr, service, &hints, &ai);
+    if (rc != 0) {
+        return rc == EAI_MEMORY ? -ENOMEM : -EINVAL;
+    }
+    fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    if (fd < 0) {
+        rc = -errno;
+        goto fail_ai;
+    }
+    if (evutil_make_socket_nonblocking(fd) != 0 ||
+        evutil_make_socket_closeonexec(fd) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0) {
+        rc = -errno;
+        goto fail_fd;
+    }
+    /* Accepted sockets inherit TCP_NODELAY on Linux. Without it, evhttp's
+     * separate writes of headers and body meet the client's delayed ACK
+     * (Nagle), and each reply comes ~40 ms late. */
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+        rc = -errno;
+        goto fail_fd;
+    }
+    if (listen(fd, LISTEN_BACKLOG) != 0) {
+        rc = -errno;
+        goto fail_fd;
+    }
+    freeaddrinfo(ai);
+    *out = fd;
+    return 0;
+fail_fd:
+    close(fd);
+fail_ai:
+    freeaddrinfo(ai);
+    return rc != 0 ? rc : -EIO;
+}
+
+static int
+bound_port(evutil_socket_t fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
+        return -errno;
+    }
+    if (ss.ss_family == AF_INET) {
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    }
+    if (ss.ss_family == AF_INET6) {
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    }
+    return -EAFNOSUPPORT;
+}
+
+int
+wl_server_start(const struct wl_server_config *cfg, struct wl_server **out)
+{
+    struct wl_server *srv;
+    struct event_config *ecfg;
+    struct evconnlistener *lev;
+    evutil_socket_t fd;
+    sigset_t all;
+    sigset_t old;
+    int rc;
+
+    if (cfg == NULL || out == NULL) {
+        return -EINVAL;
+    }
+    rc = check_config(cfg);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = pthread_once(&threads_once, init_threads);
+    if (rc != 0) {
+        return -rc;
+    }
+    if (threads_rc != 0) {
+        return -ENOMEM;
+    }
+    srv = calloc(1, sizeof(*srv));
+    if (srv == NULL) {
+        return -ENOMEM;
+    }
+    srv->cfg = *cfg;
+    if (srv->cfg.bind[0] == '\0') {
+        snprintf(srv->cfg.bind, sizeof(srv->cfg.bind), "127.0.0.1");
+    }
+    srv->jitter_state = cfg->seed;
+
+    rc = open_listener(srv->cfg.bind, cfg->port, &fd);
+    if (rc != 0) {
+        goto fail_free;
+    }
+    rc = bound_port(fd);
+    if (rc < 0) {
+        evutil_closesocket(fd);
+        goto fail_free;
+    }
+    srv->port = rc;
+
+    ecfg = event_config_new();
+    if (ecfg == NULL) {
+        evutil_closesocket(fd);
+        rc = -ENOMEM;
+        goto fail_free;
+    }
+    event_config_set_flag(ecfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+    srv->base = event_base_new_with_config(ecfg);
+    event_config_free(ecfg);
+    if (srv->base == NULL) {
+        evutil_closesocket(fd);
+        rc = -ENOMEM;
+        goto fail_free;
+    }
+    /* From here on the listener owns fd (LEV_OPT_CLOSE_ON_FREE); it is
+     * disabled until evhttp sets its callback. Backlog 0: listening. */
+    lev = evconnlistener_new(srv->base, NULL, NULL,
+                             LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0,
+                             fd);
+    if (lev == NULL) {
+        evutil_closesocket(fd);
+        rc = -ENOMEM;
+        goto fail_base;
+    }
+    srv->http = evhttp_new(srv->base);
+    if (srv->http == NULL) {
+        evconnlistener_free(lev);
+        rc = -ENOMEM;
+        goto fail_base;
+    }
+    if (evhttp_bind_listener(srv->http, lev) == NULL) {
+        evconnlistener_free(lev);
+        rc = -ENOMEM;
+        goto fail_http;
+    }
+    srv->listener = lev;
+    /* Every method reaches on_request, which answers 405 itself. */
+    evhttp_set_allowed_methods(
+        srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                       EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+                       EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+                       EVHTTP_REQ_PATCH);
+    evhttp_set_max_headers_size(srv->http, MAX_HEADERS_SIZE);
+    evhttp_set_max_body_size(srv->http, MAX_REQ_BODY);
+    evhttp_set_default_content_type(srv->http, "text/html; charset=utf-8");
+    evhttp_set_gencb(srv->http, on_request, srv);
+    evhttp_set_bevcb(srv->http, on_accept_bev, srv);
+
+    srv->stop_ev = event_new(srv->base, -1, 0, on_stop, srv);
+    if (srv->stop_ev == NULL) {
+        rc = -ENOMEM;
+        goto fail_http;
+    }
+    srv->resume_ev = evtimer_new(srv->base, on_resume, srv);
+    if (srv->resume_ev == NULL) {
+        rc = -ENOMEM;
+        goto fail_stop_ev;
+    }
+    evconnlistener_set_error_cb(lev, on_accept_error);
+
+    /* The thread starts with every signal blocked (see the top). */
+    sigfillset(&all);
+    rc = pthread_sigmask(SIG_SETMASK, &all, &old);
+    if (rc != 0) {
+        rc = -rc;
+        goto fail_resume_ev;
+    }
+    rc = pthread_create(&srv->thread, NULL, server_main, srv);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        rc = -rc;
+        goto fail_resume_ev;
+    }
+    *out = srv;
+    return 0;
+fail_resume_ev:
+    event_free(srv->resume_ev);
+fail_stop_ev:
+    event_free(srv->stop_ev);
+fail_http:
+    evhttp_free(srv->http); /* and the listener bound to it */
+fail_base:
+    event_base_free(srv->base);
+fail_free:
+    free(srv);
+    return rc;
+}
+
+int
+wl_server_port(const struct wl_server *s)
+{
+    return s->port;
+}
+
+void
+wl_server_get_stats(struct wl_server *s, struct wl_server_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->requests = atomic_load_explicit(&s->requests, memory_order_relaxed);
+    out->replies_ok =
+        atomic_load_explicit(&s->replies_ok, memory_order_relaxed);
+    out->injected_500 =
+        atomic_load_explicit(&s->injected_500, memory_order_relaxed);
+    out->injected_close =
+        atomic_load_explicit(&s->injected_close, memory_order_relaxed);
+    out->injected_stall =
+        atomic_load_explicit(&s->injected_stall, memory_order_relaxed);
+    out->connections =
+        atomic_load_explicit(&s->connections, memory_order_relaxed);
+    out->connections_open =
+        atomic_load_explicit(&s->connections_open, memory_order_relaxed);
+    out->connections_max =
+        atomic_load_explicit(&s->connections_max, memory_order_relaxed);
+}
+
+void
+wl_server_stop(struct wl_server *s)
+{
+    size_t i;
+
+    if (s == NULL) {
+        return;
+    }
+    /* Safe from any thread, even before the loop runs: an active event
+     * waits in the queue, where event_base_loopbreak() alone would be
+     * lost if it came before the loop began. */
+    event_active(s->stop_ev, EV_READ, 0);
+    pthread_join(s->thread, NULL);
+
+    /* Closes every connection: on_close frees the records and timers.
+     * Nothing should be left after it; if something is, its requests went
+     * with evhttp and only our records remain. */
+    evhttp_free(s->http);
+    for (i = 0; i < s->n_conns; i++) {
+        if (s->conns[i] != NULL) {
+            conn_forget(s->conns[i], 0);
+        }
+    }
+    free(s->conns);
+    event_free(s->resume_ev);
+    event_free(s->stop_ev);
+    event_base_free(s->base);
+    free(s);
+}
