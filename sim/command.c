@@ -97,6 +97,9 @@ sim_main(int argc, char **argv, FILE *out, FILE *err)
         fprintf(out, "gilsim %s\n", SIM_VERSION);
         return SIM_EXIT_OK;
     }
+    if (cmd == SIM_CMD_SERVE) {
+        return sim_serve_main(&o, out, err);
+    }
     command = join_command(argc, argv);
     if (command == NULL) {
         fprintf(err, "gilsim: out of memory\n");

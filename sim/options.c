@@ -14,7 +14,10 @@
  *
  * This file also holds the model names and the help text.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,7 +37,26 @@ static const struct sim_opt_desc opt_table[] = {
     {"instr-ns", 1,
      "a duration above 0 and at most 1s with a unit (ns, us, ms, s), "
      "e.g. 4.1ns"},
-    {"workload", 1, "a workload name: cpu"},
+    {"workload", 1, "a workload name: seed, cpu or convoy"},
+    {"pages", 1, "a whole number of pages from 1 to 1M"},
+    {"ops", 1, "a whole number of round trips from 1 to 10M"},
+    {"cpu-threads", 1, "a whole number from 0 to 4095"},
+    {"latency", 1,
+     "a duration from 0 to 60s with a unit (ns, us, ms, s), e.g. 150ms"},
+    {"latency-jitter", 1,
+     "a duration from 0 to 60s with a unit (ns, us, ms, s), e.g. 20ms"},
+    {"body-size", 1, "a size from 0B to 64MiB, e.g. 64KiB"},
+    {"fail-rate", 1, "a number from 0 to 1, e.g. 0.1"},
+    {"seed", 1, "a whole number from 0 to 1000G"},
+    {"url", 1,
+     "an http:// or https:// URL with a host, where {page} stands for the "
+     "page number"},
+    {"timeout", 1,
+     "a duration from 1ms to 1h with a unit (ns, us, ms, s), e.g. 10s"},
+    {"connect-timeout", 1,
+     "a duration from 1ms to 1h with a unit (ns, us, ms, s), e.g. 2s"},
+    {"bind", 1, "an IPv4 address such as 127.0.0.1"},
+    {"port", 1, "a port number from 0 (any free port) to 65535"},
     {"count", 1,
      "a whole number from 1 to 1000G; K, M and G multiply by 1e3, 1e6 "
      "and 1e9, e.g. 50M"},
@@ -86,8 +108,21 @@ sim_options_default(struct sim_options *o)
     (void)snprintf(o->policy, sizeof(o->policy), "%s", "new");
     o->check_every = 0;
     o->instr_ns = 4.1;
-    (void)snprintf(o->workload, sizeof(o->workload), "%s", "cpu");
+    (void)snprintf(o->workload, sizeof(o->workload), "%s", "seed");
     o->count = 50000000;
+    o->pages = 25;
+    o->ops = 200;
+    o->cpu_threads = 1;
+    o->latency_ns = -1;
+    o->jitter_ns = 0;
+    o->body_size = -1;
+    o->fail_rate = 0.0;
+    o->seed = 1;
+    o->url[0] = '\0';
+    o->timeout_ns = 10000000000LL;
+    o->connect_timeout_ns = 2000000000LL;
+    (void)snprintf(o->bind, sizeof(o->bind), "%s", "127.0.0.1");
+    o->port = 0;
     o->repeat = 1;
     o->out_dir[0] = '\0';
     o->format_text = 1;
@@ -136,7 +171,37 @@ sim_opt_policy_for(const struct sim_options *o, enum sim_model m)
 int
 sim_opt_pool_size(const struct sim_options *o, enum sim_model m)
 {
-    return m == SIM_MODEL_SERIAL ? 1 : o->threads;
+    if (m == SIM_MODEL_SERIAL) {
+        return 1;
+    }
+    if (strcmp(o->workload, "convoy") == 0) {
+        return 1 + o->cpu_threads;
+    }
+    return o->threads;
+}
+
+int
+sim_opt_uses_io(const struct sim_options *o)
+{
+    return strcmp(o->workload, "cpu") != 0;
+}
+
+int64_t
+sim_opt_latency_ns(const struct sim_options *o)
+{
+    if (o->latency_ns >= 0) {
+        return o->latency_ns;
+    }
+    return strcmp(o->workload, "convoy") == 0 ? 0 : 150000000;
+}
+
+int64_t
+sim_opt_body_size(const struct sim_options *o)
+{
+    if (o->body_size >= 0) {
+        return o->body_size;
+    }
+    return strcmp(o->workload, "convoy") == 0 ? 128 : 64 * 1024;
 }
 
 int64_t
@@ -275,6 +340,34 @@ opt_duration(const struct sim_opt_desc *op, const char *v, double lo,
     return 0;
 }
 
+/* A duration that may be 0 (`0`, `0ms`), in [0, hi]. */
+static int
+opt_duration0(const struct sim_opt_desc *op, const char *v, double hi,
+              double *out, char *err, size_t errlen)
+{
+    char perr[SIM_ERR_LEN];
+    double ns;
+    int rc;
+
+    if (strcmp(v, "0") == 0) {
+        *out = 0.0;
+        return 0;
+    }
+    rc = sim_parse_duration(v, &ns, perr, sizeof(perr));
+    if (rc == -EINVAL && strstr(perr, "greater than 0") != NULL) {
+        *out = 0.0; /* well formed, and zero */
+        return 0;
+    }
+    if (rc == -EINVAL) {
+        return bad_value(err, errlen, op->name, v, perr);
+    }
+    if (rc != 0 || ns > hi) {
+        return bad_expect(err, errlen, op, v);
+    }
+    *out = ns;
+    return 0;
+}
+
 static int
 policy_error(const char *v, char *err, size_t errlen)
 {
@@ -305,7 +398,7 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
     const char *name = op->name;
     char perr[SIM_ERR_LEN];
     int64_t n;
-    double d;
+    double d = 0.0;
     int rc;
 
     if (strcmp(name, "model") == 0) {
@@ -354,17 +447,118 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
         }
         o->instr_ns = d;
     } else if (strcmp(name, "workload") == 0) {
-        if (strcmp(v, "seed") == 0 || strcmp(v, "convoy") == 0) {
+        if (strcmp(v, "seed") != 0 && strcmp(v, "cpu") != 0 &&
+            strcmp(v, "convoy") != 0) {
             return bad_value(err, errlen, name, v,
-                             "this workload comes with the I/O version and "
-                             "is not in this build (available: cpu)");
-        }
-        if (strcmp(v, "cpu") != 0) {
-            return bad_value(err, errlen, name, v,
-                             "unknown workload (available: cpu; seed and "
-                             "convoy come with the I/O version)");
+                             "unknown workload (expected seed, cpu or "
+                             "convoy; workload files come in a later "
+                             "version)");
         }
         (void)snprintf(o->workload, sizeof(o->workload), "%s", v);
+    } else if (strcmp(name, "pages") == 0) {
+        rc = opt_count(op, v, 1, 1000000, &n, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        o->pages = n;
+    } else if (strcmp(name, "ops") == 0) {
+        rc = opt_count(op, v, 1, 10000000, &n, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        o->ops = n;
+    } else if (strcmp(name, "cpu-threads") == 0) {
+        if (strcmp(v, "0") == 0) {
+            n = 0;
+        } else {
+            rc = opt_count(op, v, 1, 4095, &n, err, errlen);
+            if (rc != 0) {
+                return rc;
+            }
+        }
+        o->cpu_threads = (int)n;
+    } else if (strcmp(name, "latency") == 0 ||
+               strcmp(name, "latency-jitter") == 0) {
+        rc = opt_duration0(op, v, 60e9, &d, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        if (name[7] == '\0') {
+            o->latency_ns = (int64_t)(d + 0.5);
+        } else {
+            o->jitter_ns = (int64_t)(d + 0.5);
+        }
+    } else if (strcmp(name, "body-size") == 0) {
+        uint64_t b;
+
+        if (sim_parse_size(v, &b, perr, sizeof(perr)) != 0) {
+            return bad_value(err, errlen, name, v, perr);
+        }
+        if (b > 64u * 1024 * 1024) {
+            return bad_expect(err, errlen, op, v);
+        }
+        o->body_size = (int64_t)b;
+    } else if (strcmp(name, "fail-rate") == 0) {
+        char *end = NULL;
+
+        errno = 0;
+        d = strtod(v, &end);
+        if (v[0] == '\0' || end == NULL || *end != '\0' || errno != 0 ||
+            !(d >= 0.0 && d <= 1.0)) {
+            return bad_expect(err, errlen, op, v);
+        }
+        o->fail_rate = d;
+    } else if (strcmp(name, "seed") == 0) {
+        if (strcmp(v, "0") == 0) {
+            n = 0;
+        } else {
+            rc = opt_count(op, v, 1, 1000000000000LL, &n, err, errlen);
+            if (rc != 0) {
+                return rc;
+            }
+        }
+        o->seed = (uint64_t)n;
+    } else if (strcmp(name, "url") == 0) {
+        if (strlen(v) >= sizeof(o->url) - 32) {
+            return bad_value(err, errlen, name, v,
+                             "expected a URL shorter than 2000 characters");
+        }
+        if (!wl_io_url_ok(v, perr, sizeof(perr))) {
+            char what[SIM_ERR_LEN];
+
+            (void)snprintf(what, sizeof(what), "%.200s (expected %s)", perr,
+                           op->expect);
+            return bad_value(err, errlen, name, v, what);
+        }
+        (void)snprintf(o->url, sizeof(o->url), "%s", v);
+    } else if (strcmp(name, "timeout") == 0 ||
+               strcmp(name, "connect-timeout") == 0) {
+        rc = opt_duration(op, v, 1e6, 0, 3600e9, &d, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        if (name[0] == 't') {
+            o->timeout_ns = (int64_t)(d + 0.5);
+        } else {
+            o->connect_timeout_ns = (int64_t)(d + 0.5);
+        }
+    } else if (strcmp(name, "bind") == 0) {
+        struct in_addr a;
+
+        if (strlen(v) >= sizeof(o->bind) || inet_pton(AF_INET, v, &a) != 1) {
+            return bad_expect(err, errlen, op, v);
+        }
+        (void)snprintf(o->bind, sizeof(o->bind), "%s", v);
+    } else if (strcmp(name, "port") == 0) {
+        if (strcmp(v, "0") == 0) {
+            n = 0;
+        } else {
+            rc = opt_count(op, v, 1, 65535, &n, err, errlen);
+            if (rc != 0) {
+                return rc;
+            }
+        }
+        o->port = (int)n;
     } else if (strcmp(name, "count") == 0) {
         rc = opt_count(op, v, 1, 1000000000000LL, &n, err, errlen);
         if (rc != 0) {
@@ -433,15 +627,15 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
     if (i < argc && argv[i][0] != '-') {
         const char *sub = argv[i];
 
-        if (strcmp(sub, "sweep") == 0 || strcmp(sub, "serve") == 0 ||
-            strcmp(sub, "plot") == 0) {
+        if (strcmp(sub, "serve") == 0) {
+            *cmd = SIM_CMD_SERVE;
+        } else if (strcmp(sub, "sweep") == 0 || strcmp(sub, "plot") == 0) {
             (void)snprintf(err, errlen,
                            "%s is not implemented yet in this version "
                            "(see gilsim --help)",
                            sub);
             return SIM_EXIT_USAGE;
-        }
-        if (strcmp(sub, "run") != 0) {
+        } else if (strcmp(sub, "run") != 0) {
             (void)snprintf(err, errlen,
                            "unknown command '%.64s' (expected run, or "
                            "options; see gilsim --help)",
@@ -527,44 +721,72 @@ static const char help_head[] =
     "\n"
     "Usage:\n"
     "  gilsim [run] [OPTIONS]    run a workload under one or more models\n"
+    "  gilsim serve [OPTIONS]    the loopback latency server alone, until\n"
+    "                            Ctrl-C (uses --bind, --port, --latency,\n"
+    "                            --latency-jitter, --body-size, --fail-rate,\n"
+    "                            --seed, --timeout)\n"
     "  gilsim --help | --version\n"
-    "  (gilsim sweep, gilsim serve and gilsim plot come in later versions.)\n"
+    "  (gilsim sweep and gilsim plot come in later versions.)\n"
     "\n"
     "Each run prints a comparison table and writes a run folder holding\n"
     "summary.json and, for each model, MODEL/trace.tsv (one event a line)\n"
     "and MODEL/trace.json (open it in https://ui.perfetto.dev or\n"
-    "chrome://tracing).\n"
+    "chrome://tracing); the seed workload also writes MODEL/pages/.\n"
     "\n"
     "Options take --name=value or --name value. Durations need a unit\n"
-    "(ns, us, ms, s); counts may end in K, M or G (x1e3, x1e6, x1e9);\n"
-    "lists are comma-separated. Defaults are in brackets.\n"
+    "(ns, us, ms, s); sizes too (B, KiB, MiB); counts may end in K, M or G\n"
+    "(x1e3, x1e6, x1e9); lists are comma-separated. Defaults are in\n"
+    "brackets.\n"
     "\n"
     "What to run:\n"
     "  --model=LIST          models to run [serial,threads,nogil]\n"
     "                          serial   the tasks one after another, one "
     "thread\n"
-    "                          threads  a pool of --threads threads under "
-    "the GIL\n"
+    "                          threads  a pool of --threads threads under the "
+    "GIL\n"
     "                          nogil    the same pool without a GIL (free "
     "threads)\n"
     "                          all      every model this build can run\n"
     "                        executor, processes and loop come in later\n"
     "                        versions.\n"
-    "  --workload=NAME       what the tasks do [cpu]\n"
-    "                          cpu      Beazley's countdown, `while n > 0: "
-    "n -= 1`,\n"
-    "                                   split into one task per pool "
-    "thread\n"
-    "                        seed (fetch, parse and write 25 pages) and "
-    "convoy\n"
-    "                        (one I/O thread against CPU threads) come with "
-    "the\n"
-    "                        I/O version.\n"
-    "  --count=N             countdown iterations in all, for cpu [50M]\n"
+    "  --workload=NAME       what the tasks do [seed]\n"
+    "                          seed     --pages tasks: fetch a page, decode "
+    "it,\n"
+    "                                   write it to MODEL/pages/top250-N.html\n"
+    "                          cpu      Beazley's countdown, `while n > 0: n "
+    "-= 1`,\n"
+    "                                   split into one task per pool thread\n"
+    "                          convoy   one thread makes --ops small round "
+    "trips\n"
+    "                                   while --cpu-threads threads spin "
+    "(bpo-7946)\n"
+    "  --pages=N             seed: pages to fetch, 1..1M [25]\n"
+    "  --count=N             cpu: countdown iterations in all [50M]\n"
+    "  --ops=N               convoy: round trips of the I/O thread [200]\n"
+    "  --cpu-threads=N       convoy: CPU threads beside it, 0..4095; the\n"
+    "                        pool is 1 + N threads [1]\n"
     "  --threads=N           pool size of threads and nogil, 1..4096 [5]\n"
     "  --processes=N         pool size of processes (a later version), "
     "1..1024\n"
     "                        [the number of online cores]\n"
+    "\n"
+    "I/O (seed and convoy):\n"
+    "  --url=URL             fetch this URL instead of the embedded server;\n"
+    "                        {page} is replaced by the page number\n"
+    "  --latency=D           the embedded server's delay before each reply\n"
+    "                        [150ms for seed, 0 for convoy]\n"
+    "  --latency-jitter=D    plus a uniform random delay in [0, D) [0]\n"
+    "  --body-size=S         bytes of each page [64KiB for seed, 128B for\n"
+    "                        convoy]\n"
+    "  --fail-rate=F         share of pages the server fails on purpose, "
+    "0..1:\n"
+    "                        a 500, a connection closed mid-body, or a reply\n"
+    "                        withheld past --timeout [0]\n"
+    "  --seed=N              seed of the bodies, jitter and failures [1]\n"
+    "  --timeout=D           a fetch's time limit, connection included [10s]\n"
+    "  --connect-timeout=D   the connection's time limit [2s]\n"
+    "  --bind=ADDR           address of the embedded server [127.0.0.1]\n"
+    "  --port=N              its port, 0 = any free port [0]\n"
     "\n"
     "The GIL:\n"
     "  --policy=NAME         the GIL's policy [new]\n";
@@ -612,6 +834,8 @@ static const char help_tail[] =
     "  drop req  drop requests set by waiters whose interval ran out\n"
     "  hand-off  from a GIL drop to the take by a waiting thread, p50 and\n"
     "            p99, in microseconds\n"
+    "  fetch     p50 and p99 of a fetch step, GIL waits included (seed,\n"
+    "            convoy), in milliseconds\n"
     "  failed    steps that did not complete\n"
     "\n"
     "Exit status: 0 done; 1 done, but steps failed; 2 bad command line "

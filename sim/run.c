@@ -12,6 +12,13 @@
  * lock's own counters whenever no event was lost; a difference is a bug in
  * gilsim and ends the run with exit status 3.
  *
+ * I/O workloads (seed, convoy) fetch from the embedded loopback latency
+ * server, which sim_run_main() starts once before the first model and
+ * stops after the last (or from --url), and give each pool thread its own
+ * libcurl handle. The server's counters are read before and after each
+ * repetition, so summary.json says what it served and what failures it
+ * injected during that run.
+ *
  * sim_run_main() first settles the output folder (--out must not exist or
  * be empty; the default gilsim-out/YYYYmmdd-HHMMSS gets a -2, -3... suffix
  * if taken), so a bad folder fails before anything runs. It keeps every
@@ -69,7 +76,63 @@ cpu_now_ns(void)
            ((int64_t)ru.ru_utime.tv_usec + (int64_t)ru.ru_stime.tv_usec) * 1000;
 }
 
+/*
+ * The Python-side costs of I/O, in instructions of --instr-ns. Measured
+ * with CPython 3.11 (Debian 12's python3-requests) against the embedded
+ * server on this kind of machine; docs/io.md says how.
+ */
+#define IO_REQUEST_INSTRUCTIONS  60000 /* requests.Session.get, per call */
+#define IO_CHUNK_INSTRUCTIONS    400   /* per chunk read from the socket */
+#define IO_DECODE_INSTR_PER_BYTE 0.017 /* r.text on an ASCII body */
+#define IO_WRITE_INSTR_PER_BYTE  0.006 /* encode before f.write */
+#define IO_MAX_BODY              ((uint64_t)256 * 1024 * 1024)
+
 /* ---- one repetition ----------------------------------------------------- */
+
+static int
+build_workload(const struct sim_options *o, struct wl_workload **w)
+{
+    if (strcmp(o->workload, "seed") == 0) {
+        return wl_workload_seed(o->pages, IO_DECODE_INSTR_PER_BYTE, w);
+    }
+    if (strcmp(o->workload, "convoy") == 0) {
+        return wl_workload_convoy(o->ops, (size_t)o->cpu_threads, w);
+    }
+    return wl_workload_cpu(o->count, (size_t)o->threads, w);
+}
+
+static void
+io_config(const struct sim_options *o, enum sim_model m,
+          const struct sim_run_io *io, struct wl_io_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    (void)snprintf(c->url_template, sizeof(c->url_template), "%s",
+                   io->url_template);
+    if (strcmp(o->workload, "seed") == 0) {
+        (void)snprintf(c->out_dir, sizeof(c->out_dir), "%.4000s/%s/pages",
+                       io->dir, sim_model_name(m));
+    }
+    c->connect_timeout_ns = o->connect_timeout_ns;
+    c->timeout_ns = o->timeout_ns;
+    c->request_instructions = IO_REQUEST_INSTRUCTIONS;
+    c->chunk_instructions = IO_CHUNK_INSTRUCTIONS;
+    c->write_instr_per_byte = IO_WRITE_INSTR_PER_BYTE;
+    c->max_body = IO_MAX_BODY;
+}
+
+static void
+server_delta(const struct wl_server_stats *a, const struct wl_server_stats *b,
+             struct wl_server_stats *d)
+{
+    d->requests = b->requests - a->requests;
+    d->replies_ok = b->replies_ok - a->replies_ok;
+    d->injected_500 = b->injected_500 - a->injected_500;
+    d->injected_close = b->injected_close - a->injected_close;
+    d->injected_stall = b->injected_stall - a->injected_stall;
+    d->connections = b->connections - a->connections;
+    d->connections_open = b->connections_open;
+    d->connections_max = b->connections_max;
+}
 
 /* The lock's counters against the trace's; 0 if they agree. */
 static int
@@ -100,9 +163,11 @@ verify_counts(const struct gil_stats *g, const struct sim_trace_stats *s,
 
 int
 sim_run_once(const struct sim_options *o, enum sim_model m,
-             const atomic_int *stop, struct sim_run_result *r, char *err,
-             size_t errlen)
+             const struct sim_run_io *io, const atomic_int *stop,
+             struct sim_run_result *r, char *err, size_t errlen)
 {
+    struct wl_io_config ioc;
+    struct wl_server_stats before, after;
     struct wl_workload *w = NULL;
     struct sim_trace *trace = NULL;
     struct gil *gil = NULL;
@@ -125,7 +190,12 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
         (void)snprintf(err, errlen, "unknown GIL policy %s", policy_name);
         return -EINVAL;
     }
-    rc = wl_workload_cpu(o->count, (size_t)o->threads, &w);
+    if (sim_opt_uses_io(o) && io == NULL) {
+        (void)snprintf(err, errlen, "the %s workload needs I/O set up",
+                       o->workload);
+        return -EINVAL;
+    }
+    rc = build_workload(o, &w);
     if (rc != 0) {
         errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot build the workload: %s", etext);
@@ -168,10 +238,22 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     mp.cost.instr_ns = o->instr_ns;
     mp.cost.spins_per_ns = wl_cpu_calibrate();
     mp.stop = stop;
+    if (sim_opt_uses_io(o)) {
+        io_config(o, m, io, &ioc);
+        mp.io = &ioc;
+    }
+    if (io != NULL && io->server != NULL) {
+        wl_server_get_stats(io->server, &before);
+    }
     cpu0 = cpu_now_ns();
     rc = sim_model_run(&mp, &begin_ns, &end_ns, err, errlen);
     if (rc != 0) {
         goto out_gil;
+    }
+    if (io != NULL && io->server != NULL && sim_opt_uses_io(o)) {
+        wl_server_get_stats(io->server, &after);
+        server_delta(&before, &after, &r->server);
+        r->has_server = 1;
     }
     r->cpu_ns = cpu_now_ns() - cpu0;
     r->wall_ns = end_ns - begin_ns;
@@ -481,6 +563,111 @@ write_model(const char *dir, const struct sim_options *o, enum sim_model m,
     return rc;
 }
 
+/* ---- I/O set-up --------------------------------------------------------- */
+
+/* Start libcurl and, without --url, the embedded server. SIM_EXIT_* with
+ * one line on `err`. */
+static int
+io_start(const struct sim_options *o, struct sim_run_io *io, FILE *err)
+{
+    struct wl_server_config sc;
+    char etext[128];
+    const char *host;
+    int rc;
+
+    memset(io, 0, sizeof(*io));
+    if (wl_io_global_init() != 0) {
+        fprintf(err, "gilsim: cannot initialise libcurl\n");
+        return SIM_EXIT_ERROR;
+    }
+    if (o->url[0] != '\0') {
+        (void)snprintf(io->url_template, sizeof(io->url_template), "%s",
+                       o->url);
+        return SIM_EXIT_OK;
+    }
+    memset(&sc, 0, sizeof(sc));
+    (void)snprintf(sc.bind, sizeof(sc.bind), "%s", o->bind);
+    sc.port = o->port;
+    sc.latency_ns = sim_opt_latency_ns(o);
+    sc.jitter_ns = o->jitter_ns;
+    sc.body_size = (uint64_t)sim_opt_body_size(o);
+    sc.fail_rate = o->fail_rate;
+    /* A stalled reply is withheld past the client's time limit. */
+    sc.stall_ns = o->timeout_ns + 1000000000;
+    sc.seed = o->seed;
+    rc = wl_server_start(&sc, &io->server);
+    if (rc == -EADDRINUSE) {
+        fprintf(err,
+                "gilsim: --port=%d: the port is in use (expected a free "
+                "port, or 0 for any)\n",
+                o->port);
+        wl_io_global_cleanup();
+        return SIM_EXIT_USAGE;
+    }
+    if (rc != 0) {
+        errtext(-rc, etext, sizeof(etext));
+        fprintf(err, "gilsim: cannot start the latency server on %s:%d: %s\n",
+                o->bind, o->port, etext);
+        wl_io_global_cleanup();
+        return SIM_EXIT_ERROR;
+    }
+    /* A server bound to every address is reached on loopback. */
+    host = strcmp(o->bind, "0.0.0.0") == 0 ? "127.0.0.1" : o->bind;
+    (void)snprintf(io->url_template, sizeof(io->url_template),
+                   "http://%s:%d/top250?start={page}", host,
+                   wl_server_port(io->server));
+    return SIM_EXIT_OK;
+}
+
+static void
+io_stop(struct sim_run_io *io)
+{
+    wl_server_stop(io->server);
+    io->server = NULL;
+    wl_io_global_cleanup();
+}
+
+/* One line: how many steps failed, and how. */
+static void
+print_failures(const struct sim_trace_summary *runs, size_t n, const char *dir,
+               FILE *err)
+{
+    uint64_t by[SIM_OUT_COUNT] = {0};
+    uint64_t failed = 0, all = 0;
+    char what[256] = "";
+    size_t used = 0;
+    size_t i;
+    int k;
+
+    for (i = 0; i < n; i++) {
+        const struct sim_trace_stats *st = &runs[i].stats;
+
+        failed += st->steps_failed;
+        all += st->steps_ok + st->steps_failed;
+        for (k = 0; k < SIM_OUT_COUNT; k++) {
+            by[k] += st->steps_failed_by[k];
+        }
+    }
+    for (k = 0; k < SIM_OUT_COUNT; k++) {
+        int w;
+
+        if (by[k] == 0) {
+            continue;
+        }
+        w = snprintf(what + used, sizeof(what) - used, "%s%s %llu",
+                     used > 0 ? ", " : "",
+                     sim_trace_outcome_name((enum sim_outcome)k),
+                     (unsigned long long)by[k]);
+        if (w < 0 || (size_t)w >= sizeof(what) - used) {
+            break;
+        }
+        used += (size_t)w;
+    }
+    fprintf(err,
+            "gilsim: %llu of %llu steps failed (%s); see %s/summary.json\n",
+            (unsigned long long)failed, (unsigned long long)all, what, dir);
+}
+
 /* ---- the driver --------------------------------------------------------- */
 
 static int
@@ -513,6 +700,12 @@ fill_summary(struct sim_trace_summary *s, const struct sim_options *o,
     s->wall_ns_max = wall_max;
     s->cpu_ns = median->cpu_ns;
     s->stats = median->stats;
+    s->has_server = median->has_server;
+    s->server_requests = median->server.requests;
+    s->server_replies_ok = median->server.replies_ok;
+    s->server_injected_500 = median->server.injected_500;
+    s->server_injected_close = median->server.injected_close;
+    s->server_injected_stall = median->server.injected_stall;
 }
 
 /*
@@ -521,7 +714,7 @@ fill_summary(struct sim_trace_summary *s, const struct sim_options *o,
  */
 static int
 run_model(const struct sim_options *o, enum sim_model m, const char *dir,
-          struct sim_trace_summary *s, FILE *err)
+          const struct sim_run_io *io, struct sim_trace_summary *s, FILE *err)
 {
     struct sim_run_result *res;
     struct sim_run_result **order;
@@ -539,7 +732,7 @@ run_model(const struct sim_options *o, enum sim_model m, const char *dir,
         goto out;
     }
     for (i = 0; i < o->repeat; i++) {
-        rc = sim_run_once(o, m, &run_stop, &res[i], msg, sizeof(msg));
+        rc = sim_run_once(o, m, io, &run_stop, &res[i], msg, sizeof(msg));
         if (rc != 0) {
             fprintf(err, "gilsim: %s: %s\n", sim_model_name(m), msg);
             status = SIM_EXIT_ERROR;
@@ -599,6 +792,7 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
              FILE *err, int handle_signals, struct sim_run_report *report)
 {
     struct sim_trace_summary runs[SIM_MODEL_COUNT];
+    struct sim_run_io io;
     struct sigaction sa, old_int, old_term;
     struct summary_ctx sc;
     char dir[4096];
@@ -615,10 +809,22 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
     if (report != NULL) {
         memset(report, 0, sizeof(*report));
     }
+    memset(&io, 0, sizeof(io));
+    if (sim_opt_uses_io(o)) {
+        /* Before the run folder: a taken port leaves nothing behind. */
+        status = io_start(o, &io, err);
+        if (status != SIM_EXIT_OK) {
+            return status;
+        }
+    }
     status = make_run_dir(o, dir, sizeof(dir), &created, err);
     if (status != SIM_EXIT_OK) {
+        if (sim_opt_uses_io(o)) {
+            io_stop(&io);
+        }
         return status;
     }
+    (void)snprintf(io.dir, sizeof(io.dir), "%s", dir);
     if (report != NULL) {
         (void)snprintf(report->dir, sizeof(report->dir), "%s", dir);
     }
@@ -640,7 +846,7 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
         if (atomic_load(&run_stop)) {
             break;
         }
-        status = run_model(o, (enum sim_model)m, dir, &runs[n], err);
+        status = run_model(o, (enum sim_model)m, dir, &io, &runs[n], err);
         if (status != SIM_EXIT_OK) {
             break;
         }
@@ -652,6 +858,9 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
     if (handle_signals) {
         (void)sigaction(SIGINT, &old_int, NULL);
         (void)sigaction(SIGTERM, &old_term, NULL);
+    }
+    if (sim_opt_uses_io(o)) {
+        io_stop(&io);
     }
     if (status != SIM_EXIT_OK && n == 0) {
         /* Nothing was written: leave nothing behind. */
@@ -703,6 +912,9 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
         fprintf(err, "gilsim: traces and summary: %s\n", dir);
     }
     fflush(out);
+    if (failed) {
+        print_failures(runs, n, dir, err);
+    }
     if (run_signal != 0) {
         return 128 + (int)run_signal;
     }

@@ -40,15 +40,30 @@ enum sim_exit {
 };
 
 struct sim_options {
-    unsigned models;              /* bit (1u << enum sim_model) per model */
-    int threads;                  /* pool size */
-    int processes;                /* pool size of `processes` */
-    int64_t switch_interval_ns;   /* CPython's sys.setswitchinterval */
-    char policy[16];              /* gil policy name */
-    int64_t check_every;          /* 0 = the policy's default */
-    double instr_ns;              /* cost of one instruction */
-    char workload[64];            /* "cpu" so far */
-    int64_t count;                /* cpu workload: countdown iterations */
+    unsigned models;            /* bit (1u << enum sim_model) per model */
+    int threads;                /* pool size */
+    int processes;              /* pool size of `processes` */
+    int64_t switch_interval_ns; /* CPython's sys.setswitchinterval */
+    char policy[16];            /* gil policy name */
+    int64_t check_every;        /* 0 = the policy's default */
+    double instr_ns;            /* cost of one instruction */
+    char workload[64];          /* seed, cpu or convoy */
+    int64_t count;              /* cpu workload: countdown iterations */
+    int64_t pages;              /* seed: pages to fetch */
+    int64_t ops;                /* convoy: round trips of the I/O thread */
+    int cpu_threads;            /* convoy: CPU threads beside it */
+    /* The embedded server; -1 = the workload's default (seed: 150ms and
+     * 64KiB; convoy: 0 and 128B). */
+    int64_t latency_ns;
+    int64_t jitter_ns;  /* uniform [0, jitter) added to each reply */
+    int64_t body_size;  /* bytes per page */
+    double fail_rate;   /* share of pages the server fails, 0..1 */
+    uint64_t seed;      /* of the server's bodies, jitter and failures */
+    char url[2048];     /* "" = the embedded server; {page} replaced */
+    int64_t timeout_ns; /* per fetch, connect included */
+    int64_t connect_timeout_ns;
+    char bind[64];                /* serve: address to listen on */
+    int port;                     /* serve: port, 0 = any free one */
     int repeat;                   /* repetitions of each run */
     char out_dir[4096];           /* run folder; "" = gilsim-out/TIMESTAMP */
     int format_text, format_json; /* what goes to stdout */
@@ -65,7 +80,8 @@ int sim_model_find(const char *name);
 /* 1 if this build can run the model (the rest arrive with later issues). */
 int sim_model_available(enum sim_model m);
 
-/* The whole CLI: `gilsim [run] ...`, `--help`, `--version`. Returns the
+/* The whole CLI: `gilsim [run] ...`, `gilsim serve`, `--help`,
+ * `--version`. Returns the
  * exit status (enum sim_exit). `out` gets results, `err` diagnostics. */
 int sim_main(int argc, char **argv, FILE *out, FILE *err);
 

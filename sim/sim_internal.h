@@ -73,6 +73,7 @@ enum sim_cmd {
     SIM_CMD_RUN = 0,
     SIM_CMD_HELP = 1,
     SIM_CMD_VERSION = 2,
+    SIM_CMD_SERVE = 3,
 };
 
 /* One entry per long option, for the parser, --help and the tests. */
@@ -103,6 +104,13 @@ const char *sim_opt_policy_for(const struct sim_options *o, enum sim_model m);
 
 /* The pool size of a model: 1 for serial, --threads otherwise. */
 int sim_opt_pool_size(const struct sim_options *o, enum sim_model m);
+
+/* 1 if the workload fetches or writes (seed, convoy). */
+int sim_opt_uses_io(const struct sim_options *o);
+/* The server's latency and body size: the options, or the workload's
+ * defaults (seed: 150ms, 64KiB; convoy: 0, 128B). */
+int64_t sim_opt_latency_ns(const struct sim_options *o);
+int64_t sim_opt_body_size(const struct sim_options *o);
 
 /* Instructions between checks: --check-every, or the default of the policy
  * chosen with --policy (so that every model runs the same instruction
@@ -142,6 +150,9 @@ struct sim_model_params {
     int64_t check_every; /* instructions between checks */
     struct wl_cpu_cost cost;
     const atomic_int *stop; /* may be NULL */
+    /* Per-thread I/O config (each thread gets a struct wl_io), or NULL
+     * for a workload that does no I/O. */
+    const struct wl_io_config *io;
 };
 
 /*
@@ -157,6 +168,13 @@ int sim_model_run(const struct sim_model_params *p, int64_t *begin_ns,
 
 /* ---- run.c ------------------------------------------------------------ */
 
+/* What the driver sets up once for every model of an I/O workload. */
+struct sim_run_io {
+    char url_template[2048];  /* where fetches go; {page} replaced */
+    char dir[4096];           /* the run folder: pages go to DIR/MODEL/pages */
+    struct wl_server *server; /* the embedded server, or NULL for --url */
+};
+
 /* One repetition of one model. */
 struct sim_run_result {
     struct sim_trace *trace; /* owned; freed by sim_run_result_clear */
@@ -164,16 +182,22 @@ struct sim_run_result {
     struct sim_trace_stats stats;
     int64_t wall_ns;
     int64_t cpu_ns; /* user + system, whole process */
+    /* What the embedded server counted during the run (has_server = 0 if
+     * it did not serve this run). */
+    int has_server;
+    struct wl_server_stats server;
 };
 
 /*
  * Build the workload, the trace and the GIL for model `m`, run it once and
- * fill `r`. The trace's counts are compared with the GIL's counters when
+ * fill `r`. `io` is required for I/O workloads (seed, convoy), and may be
+ * NULL for cpu. The trace's counts are compared with the GIL's counters when
  * no event was lost: a mismatch returns -EPROTO with `err` filled.
  * Other failures return -errno with `err` filled.
  */
 int sim_run_once(const struct sim_options *o, enum sim_model m,
-                 const atomic_int *stop, struct sim_run_result *r, char *err,
+                 const struct sim_run_io *io, const atomic_int *stop,
+                 struct sim_run_result *r, char *err,
                  size_t errlen) SIM_WARN_UNUSED;
 void sim_run_result_clear(struct sim_run_result *r);
 
@@ -194,6 +218,11 @@ struct sim_run_report {
  */
 int sim_run_main(const struct sim_options *o, const char *command, FILE *out,
                  FILE *err, int handle_signals, struct sim_run_report *report);
+
+/* ---- serve.c ---------------------------------------------------------- */
+
+/* `gilsim serve`: run the latency server until SIGINT or SIGTERM. */
+int sim_serve_main(const struct sim_options *o, FILE *out, FILE *err);
 
 /* ---- table.c ---------------------------------------------------------- */
 

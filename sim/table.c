@@ -118,6 +118,7 @@ sim_table_print(const struct sim_trace_summary *runs, size_t n, FILE *f)
     struct table t;
     const struct sim_trace_summary *serial = NULL;
     int with_range = 0;
+    int with_fetch = 0;
     size_t i;
     size_t c;
 
@@ -128,6 +129,9 @@ sim_table_print(const struct sim_trace_summary *runs, size_t n, FILE *f)
         }
         if (runs[i].repeat > 1) {
             with_range = 1;
+        }
+        if (runs[i].stats.fetches > 0) {
+            with_fetch = 1;
         }
     }
     c = 0;
@@ -146,6 +150,10 @@ sim_table_print(const struct sim_trace_summary *runs, size_t n, FILE *f)
     put_str(&t, 0, c++, "drop req");
     put_str(&t, 0, c++, "hand-off p50 (\xc2\xb5s)");
     put_str(&t, 0, c++, "p99 (\xc2\xb5s)");
+    if (with_fetch) {
+        put_str(&t, 0, c++, "fetch p50 (ms)");
+        put_str(&t, 0, c++, "p99 (ms)");
+    }
     put_str(&t, 0, c++, "failed");
     t.ncols = c;
 
@@ -186,6 +194,13 @@ sim_table_print(const struct sim_trace_summary *runs, size_t n, FILE *f)
             put_str(&t, row, c++, DASH);
             put_str(&t, row, c++, DASH);
         }
+        if (with_fetch && st->fetches > 0) {
+            put(&t, row, c++, "%.2f", (double)st->fetch_p50_ns / 1e6);
+            put(&t, row, c++, "%.2f", (double)st->fetch_p99_ns / 1e6);
+        } else if (with_fetch) {
+            put_str(&t, row, c++, DASH);
+            put_str(&t, row, c++, DASH);
+        }
         put_u64(&t, row, c++, st->steps_failed);
     }
     t.nrows = (n < SIM_MODEL_COUNT ? n : SIM_MODEL_COUNT) + 1;
@@ -201,6 +216,11 @@ sim_table_print(const struct sim_trace_summary *runs, size_t n, FILE *f)
           "a GIL drop to\n"
           "the take by a waiting thread.\n",
           f);
+    if (with_fetch) {
+        fputs("fetch: one fetch step, from the request to the GIL taken "
+              "back after it.\n",
+              f);
+    }
     if (with_range) {
         fputs("With --repeat: the median repetition, and the min and max "
               "wall times.\n",

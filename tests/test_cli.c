@@ -330,14 +330,14 @@ static void
 tiny_run_writes_summary_and_traces(void **state)
 {
     static struct result r;
-    char *args[] = {"--model=serial,threads", "--threads=2", "--count=20000",
-                    "--out=run1", "--quiet"};
+    char *args[] = {"--model=serial,threads", "--workload=cpu", "--threads=2",
+                    "--count=20000",          "--out=run1",     "--quiet"};
     char *workdir = make_workdir();
     char run1[4096];
     const char *last;
 
     (void)state;
-    run_gilsim(workdir, args, 5, &r);
+    run_gilsim(workdir, args, (int)(sizeof(args) / sizeof(args[0])), &r);
     if (r.status != 0) {
         fail_msg("exit %d: %s", r.status, r.err);
     }
@@ -355,7 +355,7 @@ tiny_run_writes_summary_and_traces(void **state)
     assert_string_equal(last, "traces and summary: run1\n");
 
     /* Running again into the same folder is refused, and nothing changes. */
-    run_gilsim(workdir, args, 5, &r);
+    run_gilsim(workdir, args, (int)(sizeof(args) / sizeof(args[0])), &r);
     assert_int_equal(r.status, SIM_EXIT_USAGE);
     assert_true(is_one_line(r.err));
     assert_non_null(strstr(r.err, "--out=run1"));

@@ -47,6 +47,7 @@ small_options(struct sim_options *o, const char *policy)
     o->switch_interval_ns = 100000;
     o->trace_events = 1000000;
     o->quiet = 1;
+    (void)snprintf(o->workload, sizeof(o->workload), "%s", "cpu");
     (void)snprintf(o->policy, sizeof(o->policy), "%s", policy);
 }
 
@@ -194,7 +195,7 @@ run_and_check(const char *policy, enum sim_model m, int exclusive,
     int rc;
 
     small_options(&o, policy);
-    rc = sim_run_once(&o, m, NULL, r, err, sizeof(err));
+    rc = sim_run_once(&o, m, NULL, NULL, r, err, sizeof(err));
     if (rc != 0) {
         fail_msg("sim_run_once: %d: %s", rc, err);
     }

@@ -576,6 +576,35 @@ tsv_has_header_and_one_line_per_event_in_time_order(void **state)
     sim_trace_free(t);
 }
 
+/* Fetch latency pairs each thread's fetch STEP_BEGIN with its STEP_END,
+ * failed fetches included, other steps ignored. */
+static void
+fetch_latency_pairs_begin_and_end_per_thread(void **state)
+{
+    struct sim_trace *t = new_trace(2, 64, 0);
+    struct sim_trace_buf *a = add(t, "io", 0, 0);
+    struct sim_trace_buf *b = add(t, "cpu", 0, 0);
+    struct sim_trace_stats st;
+
+    (void)state;
+    ev(a, 0, SIM_EV_THREAD_START, 0);
+    ev(a, 100, SIM_EV_STEP_BEGIN, SIM_STEP_FETCH);
+    ev(b, 120, SIM_EV_STEP_BEGIN, SIM_STEP_CPU);
+    ev(a, 350, SIM_EV_STEP_END, SIM_STEP_FETCH);
+    ev(a, 400, SIM_EV_STEP_BEGIN, SIM_STEP_FETCH);
+    sim_trace_record(a, 500, SIM_EV_STEP_END, SIM_STEP_FETCH, SIM_OUT_TIMEOUT,
+                     NONE, 0);
+    ev(b, 5000, SIM_EV_STEP_END, SIM_STEP_CPU);
+    ev(a, 600, SIM_EV_THREAD_END, 0);
+    assert_int_equal(sim_trace_stats(t, &st), 0);
+    assert_int_equal(st.fetches, 2);
+    assert_int_equal(st.fetch_p50_ns, 100);
+    assert_int_equal(st.fetch_p99_ns, 250);
+    assert_int_equal(st.fetch_max_ns, 250);
+    assert_int_equal(st.steps_failed_by[SIM_OUT_TIMEOUT], 1);
+    sim_trace_free(t);
+}
+
 static void
 json_is_well_formed_and_escapes_the_title(void **state)
 {
@@ -803,6 +832,7 @@ main(void)
         cmocka_unit_test(handoff_percentiles_use_nearest_rank),
         cmocka_unit_test(handoffs_are_per_gil),
         cmocka_unit_test(tsv_has_header_and_one_line_per_event_in_time_order),
+        cmocka_unit_test(fetch_latency_pairs_begin_and_end_per_thread),
         cmocka_unit_test(json_is_well_formed_and_escapes_the_title),
         cmocka_unit_test(json_names_worker_processes),
         cmocka_unit_test(empty_trace_gives_no_segments_and_valid_output),

@@ -18,6 +18,13 @@
  * take it back, exactly as Py_BEGIN/END_ALLOW_THREADS do. At the end the
  * thread drops the GIL with GIL_DROP_EXIT and records THREAD_END.
  *
+ * A task stops at its first failed step, as a Python task stops at an
+ * exception. A task marked ends_run (the convoy's I/O task) sets the
+ * pool's `until` flag when it ends, which ends the WL_UNTIL_DONE cpu
+ * steps of the other threads. With an I/O config, each thread gets its
+ * own `struct wl_io` (a libcurl handle, like a requests.Session), created
+ * before the threads start.
+ *
  * If a thread cannot be created, the gate opens with the abort flag set:
  * the threads already created leave without touching the GIL, are joined,
  * and every allocation is freed.
@@ -36,6 +43,7 @@
 struct sim_model_pool {
     const struct sim_model_params *p;
     atomic_size_t next_task; /* index of the next unclaimed task */
+    atomic_int until;        /* set when an ends_run task has finished */
     pthread_mutex_t gate_mu; /* guards open, abort */
     pthread_cond_t gate_cv;  /* signalled when the gate opens */
     int open;                /* 1: threads may go; guarded by gate_mu */
@@ -208,8 +216,11 @@ run_task(struct sim_model_thread *mt, const struct wl_task *task)
         outcome = map_outcome(wl_step_run(s, &mt->env, &arg));
         sim_trace_record(mt->buf, now(mt), SIM_EV_STEP_END, kind, outcome,
                          mt->task, arg);
-        if (outcome != SIM_OUT_OK && task_outcome == SIM_OUT_OK) {
+        if (outcome != SIM_OUT_OK) {
+            /* Like an exception in a Python task: the rest of the task
+             * (decoding, writing a page that did not arrive) is skipped. */
             task_outcome = outcome;
+            break;
         }
         if (stopped(p)) {
             /* The step ran its last chunk; the rest of the task is given
@@ -223,6 +234,10 @@ run_task(struct sim_model_thread *mt, const struct wl_task *task)
     sim_trace_record(mt->buf, now(mt), SIM_EV_TASK_END, 0, task_outcome,
                      mt->task, 0);
     mt->task = -1;
+    if (task->ends_run) {
+        /* Convoy: the CPU threads' WL_UNTIL_DONE steps end now. */
+        atomic_store_explicit(&mt->pool->until, 1, memory_order_relaxed);
+    }
 }
 
 static void *
@@ -296,6 +311,7 @@ sim_model_run(const struct sim_model_params *p, int64_t *begin_ns,
     memset(&pool, 0, sizeof(pool));
     pool.p = p;
     atomic_init(&pool.next_task, 0);
+    atomic_init(&pool.until, 0);
     mts = calloc((size_t)n, sizeof(*mts));
     tids = calloc((size_t)n, sizeof(*tids));
     if (mts == NULL || tids == NULL) {
@@ -341,6 +357,16 @@ sim_model_run(const struct sim_model_params *p, int64_t *begin_ns,
         mt->env.check_every = p->check_every;
         mt->env.cost = p->cost;
         mt->env.stop = p->stop;
+        mt->env.until = &pool.until;
+        if (p->io != NULL) {
+            rc = wl_io_new(p->io, &mt->env.io);
+            if (rc != 0) {
+                errtext(-rc, etext, sizeof(etext));
+                (void)snprintf(err, errlen, "I/O state for %s: %s", name,
+                               etext);
+                goto fail_states;
+            }
+        }
         rc = sim_trace_add_thread(p->trace, name, 0, 0, &mt->buf);
         if (rc != 0) {
             errtext(-rc, etext, sizeof(etext));
@@ -380,6 +406,7 @@ fail_join:
 fail_states:
     for (i = 0; i < n; i++) {
         gil_thread_free(mts[i].gt);
+        wl_io_free(mts[i].env.io);
     }
     (void)pthread_attr_destroy(&attr);
 fail_cond:

@@ -13,6 +13,10 @@
  * thread is a hand-off, and its latency is take minus drop. Percentiles
  * are by nearest rank on the sorted latencies: the p-th is the value at
  * rank ceil(p * n / 100). The whole is O(n log n) in the number of events.
+ *
+ * Fetch latency pairs each thread's STEP_BEGIN and STEP_END of fetch
+ * steps (a thread runs one step at a time, so the last begin is the
+ * one an end closes) and takes the same percentiles.
  */
 #include "trace.h"
 
@@ -237,6 +241,60 @@ out:
     return rc;
 }
 
+/* Durations of every fetch step of every thread, sorted, into *out (may
+ * be NULL when there are none). */
+static int
+fetch_latencies(const struct sim_trace *t, int64_t **out, size_t *nout)
+{
+    size_t nthreads = sim_trace_thread_count(t);
+    size_t cap = 0, n = 0, i;
+    int64_t *lat;
+
+    for (i = 0; i < nthreads; i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(t, i);
+        uint64_t ne = b->n < b->cap ? b->n : b->cap;
+        uint64_t k;
+
+        for (k = 0; k < ne; k++) {
+            cap += b->ev[k].kind == SIM_EV_STEP_END &&
+                   b->ev[k].detail == SIM_STEP_FETCH;
+        }
+    }
+    *out = NULL;
+    *nout = 0;
+    if (cap == 0) {
+        return 0;
+    }
+    lat = malloc(cap * sizeof(*lat));
+    if (lat == NULL) {
+        return -ENOMEM;
+    }
+    for (i = 0; i < nthreads; i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(t, i);
+        uint64_t ne = b->n < b->cap ? b->n : b->cap;
+        int64_t begin = -1;
+        uint64_t k;
+
+        for (k = 0; k < ne; k++) {
+            const struct sim_trace_event *e = &b->ev[k];
+
+            if (e->detail != SIM_STEP_FETCH) {
+                continue;
+            }
+            if (e->kind == SIM_EV_STEP_BEGIN) {
+                begin = e->t_ns;
+            } else if (e->kind == SIM_EV_STEP_END && begin >= 0) {
+                lat[n++] = e->t_ns > begin ? e->t_ns - begin : 0;
+                begin = -1;
+            }
+        }
+    }
+    qsort(lat, n, sizeof(*lat), cmp_i64);
+    *out = lat;
+    *nout = n;
+    return 0;
+}
+
 int
 sim_trace_stats(const struct sim_trace *t, struct sim_trace_stats *out)
 {
@@ -259,6 +317,20 @@ sim_trace_stats(const struct sim_trace *t, struct sim_trace_stats *out)
     rc = handoffs(t, &s);
     if (rc != 0) {
         return rc;
+    }
+    {
+        int64_t *lat;
+        size_t nlat;
+
+        rc = fetch_latencies(t, &lat, &nlat);
+        if (rc != 0) {
+            return rc;
+        }
+        s.fetches = nlat;
+        s.fetch_p50_ns = percentile(lat, nlat, 50);
+        s.fetch_p99_ns = percentile(lat, nlat, 99);
+        s.fetch_max_ns = nlat > 0 ? lat[nlat - 1] : 0;
+        free(lat);
     }
     *out = s;
     return 0;

@@ -196,6 +196,11 @@ struct sim_trace_stats {
      * different thread that was waiting (GIL_WAIT before it). */
     uint64_t handoffs;
     int64_t handoff_p50_ns, handoff_p99_ns, handoff_max_ns;
+    /* Fetch steps, STEP_BEGIN to STEP_END of SIM_STEP_FETCH, whatever the
+     * outcome: what one request cost the thread that made it, GIL waits
+     * included (the convoy workload's per-operation latency). */
+    uint64_t fetches;
+    int64_t fetch_p50_ns, fetch_p99_ns, fetch_max_ns;
 };
 
 int sim_trace_stats(const struct sim_trace *t,
@@ -215,6 +220,14 @@ struct sim_trace_summary {
     int64_t wall_ns, wall_ns_min, wall_ns_max;
     int64_t cpu_ns;               /* user + system CPU of the run */
     struct sim_trace_stats stats; /* of the median repetition */
+    /* The embedded server's counts during that repetition; has_server is
+     * 0 when nothing was fetched from it (cpu, or --url). */
+    int has_server;
+    uint64_t server_requests;
+    uint64_t server_replies_ok;
+    uint64_t server_injected_500;
+    uint64_t server_injected_close;
+    uint64_t server_injected_stall;
 };
 
 /* Header row, then one event a line, times relative to the origin:

@@ -86,6 +86,10 @@ write_run(FILE *f, const struct sim_trace_summary *r)
     fprintf(f, "{\"p50\": %lld, \"p99\": %lld, \"max\": %lld}",
             (long long)s->handoff_p50_ns, (long long)s->handoff_p99_ns,
             (long long)s->handoff_max_ns);
+    key(f, "fetch_ns");
+    fprintf(f, "{\"count\": %llu, \"p50\": %lld, \"p99\": %lld, \"max\": %lld}",
+            (unsigned long long)s->fetches, (long long)s->fetch_p50_ns,
+            (long long)s->fetch_p99_ns, (long long)s->fetch_max_ns);
     key_u64(f, "tasks", s->tasks);
     key_u64(f, "steps_ok", s->steps_ok);
     key_u64(f, "steps_failed", s->steps_failed);
@@ -101,6 +105,20 @@ write_run(FILE *f, const struct sim_trace_summary *r)
         first = 0;
     }
     putc('}', f);
+    key(f, "server");
+    if (r->has_server) {
+        fprintf(f,
+                "{\"requests\": %llu, \"replies_ok\": %llu, "
+                "\"injected_500\": %llu, \"injected_close\": %llu, "
+                "\"injected_stall\": %llu}",
+                (unsigned long long)r->server_requests,
+                (unsigned long long)r->server_replies_ok,
+                (unsigned long long)r->server_injected_500,
+                (unsigned long long)r->server_injected_close,
+                (unsigned long long)r->server_injected_stall);
+    } else {
+        fputs("null", f);
+    }
     key_u64(f, "events", s->events);
     key_u64(f, "events_lost", s->events_lost);
     fputs("\n    }", f);

@@ -1,0 +1,370 @@
+/*
+ * test_io_models.c - the I/O workloads run by the models: seed (fetch,
+ * decode, write) and convoy, against the embedded loopback server, through
+ * sim_internal.h.
+ *
+ * Assertions come from the trace, the files on disk and the server's own
+ * counters, never from timing. The one time bound used is a lower bound
+ * that cannot fail on a slow machine: a reply never comes before the
+ * server's latency, so a fetch spends at least that long with the GIL
+ * released.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sim_internal.h"
+
+#define BODY 16384
+
+struct fixture {
+    char tmp[64];
+    struct sim_run_io io;
+    struct sim_options o;
+};
+
+static void
+options(struct sim_options *o, const char *workload)
+{
+    sim_options_default(o);
+    (void)snprintf(o->workload, sizeof(o->workload), "%s", workload);
+    o->threads = 3;
+    o->quiet = 1;
+    o->trace_events = 100000;
+    o->timeout_ns = 300000000; /* 300 ms: stalled replies time out fast */
+}
+
+/* Start a server and fill f->io; latency in ns. */
+static void
+fixture_start(struct fixture *f, int64_t latency_ns, uint64_t body,
+              double fail_rate, uint64_t seed)
+{
+    struct wl_server_config sc;
+
+    (void)snprintf(f->tmp, sizeof(f->tmp), "/tmp/gilsim-io-XXXXXX");
+    assert_non_null(mkdtemp(f->tmp));
+    memset(&f->io, 0, sizeof(f->io));
+    assert_int_equal(wl_io_global_init(), 0);
+    memset(&sc, 0, sizeof(sc));
+    (void)snprintf(sc.bind, sizeof(sc.bind), "127.0.0.1");
+    sc.latency_ns = latency_ns;
+    sc.body_size = body;
+    sc.fail_rate = fail_rate;
+    sc.stall_ns = 2000000000; /* past the 300 ms client timeout */
+    sc.seed = seed;
+    assert_int_equal(wl_server_start(&sc, &f->io.server), 0);
+    (void)snprintf(f->io.url_template, sizeof(f->io.url_template),
+                   "http://127.0.0.1:%d/top250?start={page}",
+                   wl_server_port(f->io.server));
+    (void)snprintf(f->io.dir, sizeof(f->io.dir), "%s", f->tmp);
+}
+
+static void
+rm_rf(const char *path)
+{
+    struct stat st;
+    DIR *d;
+    struct dirent *de;
+    char sub[4096];
+
+    if (lstat(path, &st) != 0) {
+        return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        d = opendir(path);
+        if (d != NULL) {
+            while ((de = readdir(d)) != NULL) { // NOLINT(concurrency-mt-unsafe)
+                if (strcmp(de->d_name, ".") == 0 ||
+                    strcmp(de->d_name, "..") == 0) {
+                    continue;
+                }
+                (void)snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+                rm_rf(sub);
+            }
+            closedir(d);
+        }
+        (void)rmdir(path);
+    } else {
+        (void)unlink(path);
+    }
+}
+
+static void
+fixture_stop(struct fixture *f)
+{
+    wl_server_stop(f->io.server);
+    wl_io_global_cleanup();
+    rm_rf(f->tmp);
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (fp == NULL) {
+        return NULL;
+    }
+    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+    n = ftell(fp);
+    assert_true(n >= 0);
+    assert_int_equal(fseek(fp, 0, SEEK_SET), 0);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+    fclose(fp);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* Every page that did not fail is on disk, complete and byte-identical to
+ * the server's; every page that failed is absent; the failed steps are
+ * exactly the failures the server injected. */
+static void
+seed_run_keeps_every_page_that_succeeded(void **state)
+{
+    const uint64_t seed = 7;
+    const double rate = 0.3;
+    const int64_t pages = 20;
+    struct fixture f;
+    struct sim_run_result r;
+    char err[SIM_ERR_LEN];
+    char path[4300];
+    char *want = malloc(BODY);
+    uint64_t expect_failed = 0;
+    uint64_t injected;
+    int64_t p;
+    DIR *d;
+    struct dirent *de;
+
+    (void)state;
+    assert_non_null(want);
+    fixture_start(&f, 2000000, BODY, rate, seed);
+    options(&f.o, "seed");
+    f.o.pages = pages;
+    assert_int_equal(sim_run_once(&f.o, SIM_MODEL_THREADS, &f.io, NULL, &r, err,
+                                  sizeof(err)),
+                     0);
+    for (p = 0; p < pages; p++) {
+        int kind = 0;
+        int fails = wl_server_page_fails(seed, rate, p, &kind);
+        size_t len = 0;
+        char *got;
+
+        (void)snprintf(path, sizeof(path), "%s/threads/pages/top250-%lld.html",
+                       f.tmp, (long long)p);
+        got = slurp(path, &len);
+        if (fails) {
+            expect_failed++;
+            assert_null(got);
+        } else {
+            assert_non_null(got);
+            wl_server_page_body(seed, p, BODY, want);
+            assert_int_equal(len, BODY);
+            assert_memory_equal(got, want, BODY);
+        }
+        free(got);
+    }
+    /* The seed and the rate are fixed: some pages fail, some do not. */
+    assert_true(expect_failed > 0 && expect_failed < (uint64_t)pages);
+    assert_true(r.has_server);
+    injected = r.server.injected_500 + r.server.injected_close +
+               r.server.injected_stall;
+    assert_int_equal(r.stats.steps_failed, expect_failed);
+    assert_int_equal(injected, expect_failed);
+    assert_int_equal(r.stats.tasks, (uint64_t)pages);
+    /* No temporary file is left among the pages. */
+    (void)snprintf(path, sizeof(path), "%s/threads/pages", f.tmp);
+    d = opendir(path);
+    assert_non_null(d);
+    while ((de = readdir(d)) != NULL) { // NOLINT(concurrency-mt-unsafe)
+        assert_null(strstr(de->d_name, ".tmp"));
+    }
+    closedir(d);
+    sim_run_result_clear(&r);
+    fixture_stop(&f);
+    free(want);
+}
+
+/* During a fetch the thread does not hold the GIL: each fetch step holds a
+ * GIL_DROP(io), and the io segments inside it add up to at least the
+ * server's latency (a reply never comes earlier). */
+static void
+fetch_releases_the_gil_for_the_transfer(void **state)
+{
+    const int64_t latency = 20000000; /* 20 ms */
+    struct fixture f;
+    struct sim_run_result r;
+    struct sim_segment *seg;
+    char err[SIM_ERR_LEN];
+    size_t nseg, i, k;
+    size_t fetches = 0;
+
+    (void)state;
+    fixture_start(&f, latency, BODY, 0.0, 1);
+    options(&f.o, "seed");
+    f.o.pages = 6;
+    f.o.threads = 2;
+    assert_int_equal(sim_run_once(&f.o, SIM_MODEL_THREADS, &f.io, NULL, &r, err,
+                                  sizeof(err)),
+                     0);
+    assert_int_equal(r.stats.steps_failed, 0);
+    assert_int_equal(sim_trace_segments(r.trace, &seg, &nseg), 0);
+    for (i = 0; i < sim_trace_thread_count(r.trace); i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(r.trace, i);
+        int64_t begin = -1;
+        int io_drop = 0;
+
+        for (k = 0; k < b->n; k++) {
+            const struct sim_trace_event *e = &b->ev[k];
+
+            if (e->kind == SIM_EV_STEP_BEGIN && e->detail == SIM_STEP_FETCH) {
+                begin = e->t_ns;
+                io_drop = 0;
+            } else if (e->kind == SIM_EV_GIL_DROP && begin >= 0 &&
+                       e->detail == SIM_DROP_IO) {
+                io_drop = 1;
+            } else if (e->kind == SIM_EV_STEP_END &&
+                       e->detail == SIM_STEP_FETCH && begin >= 0) {
+                int64_t io_ns = 0;
+                size_t j;
+
+                for (j = 0; j < nseg; j++) {
+                    if (seg[j].thread != i || seg[j].state != SIM_STATE_IO ||
+                        seg[j].begin_ns < begin || seg[j].end_ns > e->t_ns) {
+                        continue;
+                    }
+                    io_ns += seg[j].end_ns - seg[j].begin_ns;
+                }
+                assert_true(io_drop);
+                assert_true(io_ns >= latency);
+                fetches++;
+                begin = -1;
+            }
+        }
+    }
+    assert_int_equal(fetches, 6);
+    free(seg);
+    sim_run_result_clear(&r);
+    fixture_stop(&f);
+}
+
+/* Nothing listens: every fetch fails as refused, the run still ends. */
+static void
+refused_fetches_are_counted_not_fatal(void **state)
+{
+    struct fixture f;
+    struct sim_run_result r;
+    char err[SIM_ERR_LEN];
+
+    (void)state;
+    fixture_start(&f, 0, BODY, 0.0, 1);
+    /* Port 1 on loopback: nobody listens there. */
+    (void)snprintf(f.io.url_template, sizeof(f.io.url_template),
+                   "http://127.0.0.1:1/top250?start={page}");
+    options(&f.o, "seed");
+    f.o.pages = 5;
+    f.o.threads = 2;
+    assert_int_equal(sim_run_once(&f.o, SIM_MODEL_THREADS, &f.io, NULL, &r, err,
+                                  sizeof(err)),
+                     0);
+    assert_int_equal(r.stats.steps_failed, 5);
+    assert_int_equal(r.stats.steps_failed_by[SIM_OUT_REFUSED], 5);
+    assert_int_equal(r.stats.steps_ok, 0);
+    assert_int_equal(r.stats.tasks, 5);
+    assert_int_equal(r.server.requests, 0);
+    sim_run_result_clear(&r);
+    fixture_stop(&f);
+}
+
+/* Convoy: the CPU threads spin until the I/O task has ended, then stop. */
+static void
+convoy_cpu_threads_end_when_the_io_task_ends(void **state)
+{
+    struct fixture f;
+    struct sim_run_result r;
+    char err[SIM_ERR_LEN];
+    int64_t io_end = -1;
+    size_t i, k;
+    int cpu_ends = 0;
+
+    (void)state;
+    fixture_start(&f, 0, 128, 0.0, 1);
+    options(&f.o, "convoy");
+    f.o.ops = 20;
+    f.o.cpu_threads = 2;
+    f.o.switch_interval_ns = 200000; /* 200 us keeps the test short */
+    assert_int_equal(sim_opt_pool_size(&f.o, SIM_MODEL_THREADS), 3);
+    assert_int_equal(sim_run_once(&f.o, SIM_MODEL_THREADS, &f.io, NULL, &r, err,
+                                  sizeof(err)),
+                     0);
+    assert_int_equal(r.stats.steps_failed, 0);
+    assert_int_equal(r.stats.fetches, 20);
+    assert_int_equal(r.stats.tasks, 3);
+    assert_int_equal(r.server.requests, 20);
+    for (i = 0; i < sim_trace_thread_count(r.trace); i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(r.trace, i);
+
+        for (k = 0; k < b->n; k++) {
+            if (b->ev[k].kind == SIM_EV_TASK_END && b->ev[k].task == 0) {
+                io_end = b->ev[k].t_ns;
+            }
+        }
+    }
+    assert_true(io_end > 0);
+    for (i = 0; i < sim_trace_thread_count(r.trace); i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(r.trace, i);
+
+        for (k = 0; k < b->n; k++) {
+            if (b->ev[k].kind == SIM_EV_STEP_END &&
+                b->ev[k].detail == SIM_STEP_CPU) {
+                assert_true(b->ev[k].t_ns >= io_end);
+                cpu_ends++;
+            }
+        }
+    }
+    assert_int_equal(cpu_ends, 2);
+    sim_run_result_clear(&r);
+    fixture_stop(&f);
+}
+
+static void
+io_workload_without_io_setup_is_refused(void **state)
+{
+    struct sim_options o;
+    struct sim_run_result r;
+    char err[SIM_ERR_LEN];
+
+    (void)state;
+    options(&o, "seed");
+    assert_int_equal(
+        sim_run_once(&o, SIM_MODEL_SERIAL, NULL, NULL, &r, err, sizeof(err)),
+        -EINVAL);
+    assert_non_null(strstr(err, "seed"));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(seed_run_keeps_every_page_that_succeeded),
+        cmocka_unit_test(fetch_releases_the_gil_for_the_transfer),
+        cmocka_unit_test(refused_fetches_are_counted_not_fatal),
+        cmocka_unit_test(convoy_cpu_threads_end_when_the_io_task_ends),
+        cmocka_unit_test(io_workload_without_io_setup_is_refused),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
