@@ -40,9 +40,9 @@
 #define CHECK_EVERY  10
 #define REQUEST_INSN 100 /* 10 checks before the transfer */
 #define CHUNK_INSN   20  /* 2 checks per chunk */
-/* libcurl hands over at most CURL_MAX_WRITE_SIZE (16 KiB) per callback,
- * so a 64 KiB body is at least this many chunks. */
-#define MIN_CHUNKS (BODY_SIZE / 16384)
+/* wl_io sets libcurl's buffer to 8 KiB (http.client's read size), so a
+ * 64 KiB body arrives in at least this many chunks. */
+#define MIN_CHUNKS (BODY_SIZE / 8192)
 
 /* What the fake env saw. Written by the thread running the step only;
  * the atomics are what other threads read or write. */
