@@ -174,6 +174,9 @@ sim_opt_pool_size(const struct sim_options *o, enum sim_model m)
     if (m == SIM_MODEL_SERIAL) {
         return 1;
     }
+    if (m == SIM_MODEL_PROCESSES) {
+        return o->processes;
+    }
     if (strcmp(o->workload, "convoy") == 0) {
         return 1 + o->cpu_threads;
     }

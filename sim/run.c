@@ -182,8 +182,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     const struct gil_policy *policy;
     const char *policy_name = sim_opt_policy_for(o, m);
     int pool = sim_opt_pool_size(o, m);
-    int64_t begin_ns = 0;
-    int64_t end_ns = 0;
+    struct sim_model_result mr;
     int64_t cpu0;
     char etext[128];
     int rc;
@@ -207,9 +206,9 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
         return rc;
     }
     memset(&tc, 0, sizeof(tc));
-    tc.max_threads = (uint32_t)pool;
+    tc.max_threads = sim_model_trace_threads(m, pool);
     tc.events_per_thread = o->trace_events;
-    tc.shared = 0;
+    tc.shared = sim_model_trace_shared(m);
     tc.origin_ns = sim_clock_now_ns();
     rc = sim_trace_new(&tc, &trace);
     if (rc != 0) {
@@ -251,7 +250,9 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
         wl_server_get_stats(io->server, &before);
     }
     cpu0 = cpu_now_ns();
-    rc = sim_model_run(&mp, &begin_ns, &end_ns, err, errlen);
+    mp.gil_config = gc;
+    memset(&mr, 0, sizeof(mr));
+    rc = sim_model_run(&mp, &mr, err, errlen);
     if (rc != 0) {
         goto out_gil;
     }
@@ -261,9 +262,9 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
         r->has_server = 1;
     }
     r->cpu_ns = cpu_now_ns() - cpu0;
-    r->wall_ns = end_ns - begin_ns;
-    sim_trace_set_origin_ns(trace, begin_ns);
-    gil_get_stats(gil, &r->gil);
+    r->wall_ns = mr.end_ns - mr.begin_ns;
+    sim_trace_set_origin_ns(trace, mr.begin_ns);
+    r->gil = mr.gil;
     rc = sim_trace_stats(trace, &r->stats);
     if (rc != 0) {
         errtext(-rc, etext, sizeof(etext));

@@ -117,54 +117,110 @@ int64_t sim_opt_body_size(const struct sim_options *o);
  * stream, nogil included). */
 int64_t sim_opt_check_every(const struct sim_options *o);
 
-/* ---- models/pool.c ---------------------------------------------------- */
-
-struct sim_model_pool;
+/* ---- models/ ---------------------------------------------------------- */
 
 /*
- * What one pool thread owns. The GIL hook gets it as `user`; it is written
- * only by its own thread while the pool runs (the hook runs on the thread
- * the event is about), and read by others only after the join.
+ * What one model thread owns (any model: pool, executor, loop, a worker
+ * process's thread). The GIL hook gets it as `user`; it is written only by
+ * its own thread while the model runs (the hook runs on the thread the
+ * event is about), and read by others only after the join.
  */
 struct sim_model_thread {
-    struct sim_model_pool *pool; /* shared state of the pool */
-    struct gil_thread *gt;       /* this thread's state on the GIL */
-    struct sim_trace_buf *buf;   /* this thread's trace buffer */
-    int32_t task;                /* current task id, -1 outside a task */
-    struct gil_clock clock;      /* stamps of the events sim/ records */
-    struct wl_env env;           /* check/release/acquire on this thread */
-    int index;                   /* 0-based position in the pool */
+    void *model;               /* the model's own shared state */
+    struct gil_thread *gt;     /* this thread's state on its GIL */
+    struct sim_trace_buf *buf; /* this thread's trace buffer */
+    int32_t task;              /* current task id, -1 outside a task */
+    struct gil_clock clock;    /* stamps of the events sim/ records */
+    struct wl_env env;         /* check/release/acquire on this thread */
+    atomic_int *until;         /* set when an ends_run task ends */
+    int index;                 /* 0-based position in the model */
 };
 
-/* The hooks that record GIL events into a `struct sim_model_thread`'s
- * buffer; install them in the gil_config of the GIL given to the pool. */
-struct gil_hooks sim_model_gil_hooks(void);
-
 struct sim_model_params {
-    enum sim_model model; /* serial, threads or nogil */
-    int threads;          /* pool size (1 for serial) */
+    enum sim_model model;
+    /* Pool size: threads of threads/nogil/executor, worker processes of
+     * processes, offload threads of loop; 1 for serial. */
+    int threads;
     const struct wl_workload *workload;
-    struct gil *gil;         /* created with sim_model_gil_hooks */
-    struct sim_trace *trace; /* room for `threads` buffers */
+    /* The run's GIL, created with sim_model_gil_hooks(); processes makes
+     * one per worker from gil_config instead and ignores it. */
+    struct gil *gil;
+    struct gil_config gil_config;
+    /* Room for sim_model_trace_threads() buffers; MAP_SHARED for
+     * processes (sim_model_trace_shared()). */
+    struct sim_trace *trace;
     struct gil_clock clock;
     int64_t check_every; /* instructions between checks */
     struct wl_cpu_cost cost;
     const atomic_int *stop; /* may be NULL */
-    /* Per-thread I/O config (each thread gets a struct wl_io), or NULL
-     * for a workload that does no I/O. */
+    /* Per-thread I/O config (each thread that does I/O gets its own
+     * struct wl_io), or NULL for a workload that does no I/O. */
     const struct wl_io_config *io;
+    /* processes: CPU work of a worker's start (interpreter start-up and
+     * imports), in instructions, before it takes tasks. */
+    int64_t worker_start_instructions;
 };
 
-/*
- * Run every task of the workload on a pool of `threads` threads: each one
- * claims the next task with an atomic counter. The threads are created
- * first and held at a gate, so *begin_ns is when they were let go, and
- * *end_ns is when the last one was joined. Returns 0, or -errno with `err`
- * filled (e.g. a thread that could not be created; the threads already
- * started are stopped and joined, nothing leaks).
- */
-int sim_model_run(const struct sim_model_params *p, int64_t *begin_ns,
-                  int64_t *end_ns, char *err, size_t errlen) SIM_WARN_UNUSED;
+struct sim_model_result {
+    int64_t begin_ns;     /* when the model started (the clock of the run) */
+    int64_t end_ns;       /* when its last thread (or process) ended */
+    struct gil_stats gil; /* the GILs' own counters, summed */
+};
+
+/* Run the model p->model; 0, or -errno with `err` filled. Nothing leaks
+ * on failure, and threads already started are stopped and joined. */
+int sim_model_run(const struct sim_model_params *p,
+                  struct sim_model_result *res, char *err,
+                  size_t errlen) SIM_WARN_UNUSED;
+
+/* Trace buffers model m needs for a pool of `pool` (the executor's main
+ * thread and the loop's event thread come on top). */
+uint32_t sim_model_trace_threads(enum sim_model m, int pool);
+/* 1 if the model's trace must be MAP_SHARED (processes). */
+int sim_model_trace_shared(enum sim_model m);
+
+/* Each model (models/pool.c, executor.c, processes.c, loop.c). */
+int sim_model_pool_run(const struct sim_model_params *p,
+                       struct sim_model_result *res, char *err,
+                       size_t errlen) SIM_WARN_UNUSED;
+int sim_model_executor_run(const struct sim_model_params *p,
+                           struct sim_model_result *res, char *err,
+                           size_t errlen) SIM_WARN_UNUSED;
+int sim_model_processes_run(const struct sim_model_params *p,
+                            struct sim_model_result *res, char *err,
+                            size_t errlen) SIM_WARN_UNUSED;
+int sim_model_loop_run(const struct sim_model_params *p,
+                       struct sim_model_result *res, char *err,
+                       size_t errlen) SIM_WARN_UNUSED;
+
+/* ---- models/thread.c: shared by every model --------------------------- */
+
+/* The hooks that record GIL events into a `struct sim_model_thread`'s
+ * buffer; install them in the gil_config of every GIL a model uses. */
+struct gil_hooks sim_model_gil_hooks(void);
+
+/* Fill mt for thread `index` of a model: clock, env (check, release and
+ * acquire through mt->gt; cost, check_every and stop from p), `until`;
+ * mt->gt, mt->buf and mt->env.io are left for the caller. */
+void sim_model_thread_init(struct sim_model_thread *mt,
+                           const struct sim_model_params *p, int index,
+                           atomic_int *until, void *model);
+
+/* The wl_env callbacks: gil_check, gil_drop(GIL_DROP_IO), gil_take on
+ * ((struct sim_model_thread *)ctx)->gt. */
+void sim_model_env_check(void *ctx);
+void sim_model_env_release(void *ctx);
+void sim_model_env_acquire(void *ctx);
+
+int64_t sim_model_now(const struct sim_model_thread *mt);
+int sim_model_map_step(enum wl_step_kind k);
+int sim_model_map_outcome(enum wl_outcome o);
+
+/* Run a task's steps on the calling thread (which holds its GIL), with
+ * TASK_BEGIN/END and STEP_BEGIN/END events; stops at the first failed
+ * step; sets *mt->until after an ends_run task. */
+void sim_model_run_task(struct sim_model_thread *mt,
+                        const struct wl_task *task);
 
 /* ---- run.c ------------------------------------------------------------ */
 

@@ -4,7 +4,8 @@
  * under the GIL policy "nogil").
  *
  * The run driver creates the trace and the GIL (with the hooks from
- * sim_model_gil_hooks()), then calls sim_model_run(). For each thread it
+ * sim_model_gil_hooks()), then calls sim_model_run(), which comes here
+ * for these three models. For each thread it
  * claims a trace buffer and a GIL thread state whose `user` pointer is the
  * thread's `struct sim_model_thread`, so the hook can record GIL events
  * straight into that thread's buffer: gil/ calls every hook on the thread
@@ -50,129 +51,7 @@ struct sim_model_pool {
     int abort;               /* 1: leave at once; guarded by gate_mu */
 };
 
-/* ---- enum mappings (the values coincide; map them explicitly anyway) ---- */
-
-static int
-map_drop(int64_t reason)
-{
-    switch ((enum gil_drop_reason)reason) {
-    case GIL_DROP_IO:
-        return SIM_DROP_IO;
-    case GIL_DROP_FORCED:
-        return SIM_DROP_FORCED;
-    case GIL_DROP_YIELD:
-        return SIM_DROP_YIELD;
-    case GIL_DROP_EXIT:
-        return SIM_DROP_EXIT;
-    }
-    return SIM_DROP_IO;
-}
-
-static int
-map_step(enum wl_step_kind k)
-{
-    switch (k) {
-    case WL_STEP_CPU:
-        return SIM_STEP_CPU;
-    case WL_STEP_SLEEP:
-        return SIM_STEP_SLEEP;
-    case WL_STEP_FETCH:
-        return SIM_STEP_FETCH;
-    case WL_STEP_WRITE:
-        return SIM_STEP_WRITE;
-    }
-    return SIM_STEP_CPU;
-}
-
-static int
-map_outcome(enum wl_outcome o)
-{
-    switch (o) {
-    case WL_OK:
-        return SIM_OUT_OK;
-    case WL_FAILED:
-        return SIM_OUT_FAILED;
-    case WL_REFUSED:
-        return SIM_OUT_REFUSED;
-    case WL_TIMEOUT:
-        return SIM_OUT_TIMEOUT;
-    case WL_HTTP_ERROR:
-        return SIM_OUT_HTTP;
-    case WL_IO_ERROR:
-        return SIM_OUT_IO;
-    case WL_ABORTED:
-        return SIM_OUT_ABORTED;
-    }
-    return SIM_OUT_FAILED;
-}
-
-/* ---- the GIL hook ------------------------------------------------------ */
-
-static void
-hook_event(void *user, enum gil_event ev, int64_t arg, int64_t t_ns)
-{
-    struct sim_model_thread *mt = user;
-
-    switch (ev) {
-    case GIL_EV_WAIT:
-        sim_trace_record(mt->buf, t_ns, SIM_EV_GIL_WAIT, 0, 0, mt->task, 0);
-        break;
-    case GIL_EV_TAKE:
-        sim_trace_record(mt->buf, t_ns, SIM_EV_GIL_TAKE, 0, 0, mt->task, arg);
-        break;
-    case GIL_EV_DROP:
-        sim_trace_record(mt->buf, t_ns, SIM_EV_GIL_DROP, map_drop(arg), 0,
-                         mt->task, 0);
-        break;
-    case GIL_EV_DROP_REQUEST:
-        sim_trace_record(mt->buf, t_ns, SIM_EV_GIL_DROP_REQUEST, 0, 0, mt->task,
-                         0);
-        break;
-    }
-}
-
-struct gil_hooks
-sim_model_gil_hooks(void)
-{
-    struct gil_hooks h;
-
-    h.event = hook_event;
-    return h;
-}
-
-/* ---- what a step may do to its thread (struct wl_env) ------------------ */
-
-static void
-env_check(void *ctx)
-{
-    struct sim_model_thread *mt = ctx;
-
-    (void)gil_check(mt->gt);
-}
-
-static void
-env_release(void *ctx)
-{
-    struct sim_model_thread *mt = ctx;
-
-    gil_drop(mt->gt, GIL_DROP_IO);
-}
-
-static void
-env_acquire(void *ctx)
-{
-    struct sim_model_thread *mt = ctx;
-
-    gil_take(mt->gt);
-}
-
 /* ---- a pool thread ----------------------------------------------------- */
-
-static int64_t
-now(const struct sim_model_thread *mt)
-{
-    return mt->clock.now_ns(mt->clock.ctx);
-}
 
 static int
 stopped(const struct sim_model_params *p)
@@ -196,62 +75,19 @@ wait_at_gate(struct sim_model_pool *pool)
     return abort_now;
 }
 
-static void
-run_task(struct sim_model_thread *mt, const struct wl_task *task)
-{
-    const struct sim_model_params *p = mt->pool->p;
-    int task_outcome = SIM_OUT_OK;
-    size_t i;
-
-    mt->task = task->id;
-    sim_trace_record(mt->buf, now(mt), SIM_EV_TASK_BEGIN, 0, 0, mt->task, 0);
-    for (i = 0; i < task->n_steps; i++) {
-        const struct wl_step *s = &task->steps[i];
-        int kind = map_step(s->kind);
-        int64_t arg = 0;
-        int outcome;
-
-        sim_trace_record(mt->buf, now(mt), SIM_EV_STEP_BEGIN, kind, 0, mt->task,
-                         0);
-        outcome = map_outcome(wl_step_run(s, &mt->env, &arg));
-        sim_trace_record(mt->buf, now(mt), SIM_EV_STEP_END, kind, outcome,
-                         mt->task, arg);
-        if (outcome != SIM_OUT_OK) {
-            /* Like an exception in a Python task: the rest of the task
-             * (decoding, writing a page that did not arrive) is skipped. */
-            task_outcome = outcome;
-            break;
-        }
-        if (stopped(p)) {
-            /* The step ran its last chunk; the rest of the task is given
-             * up, and the task is marked aborted if nothing failed first. */
-            if (task_outcome == SIM_OUT_OK && i + 1 < task->n_steps) {
-                task_outcome = SIM_OUT_ABORTED;
-            }
-            break;
-        }
-    }
-    sim_trace_record(mt->buf, now(mt), SIM_EV_TASK_END, 0, task_outcome,
-                     mt->task, 0);
-    mt->task = -1;
-    if (task->ends_run) {
-        /* Convoy: the CPU threads' WL_UNTIL_DONE steps end now. */
-        atomic_store_explicit(&mt->pool->until, 1, memory_order_relaxed);
-    }
-}
-
 static void *
 pool_thread(void *arg)
 {
     struct sim_model_thread *mt = arg;
-    struct sim_model_pool *pool = mt->pool;
+    struct sim_model_pool *pool = mt->model;
     const struct sim_model_params *p = pool->p;
     const struct wl_workload *w = p->workload;
 
     if (wait_at_gate(pool)) {
         return NULL;
     }
-    sim_trace_record(mt->buf, now(mt), SIM_EV_THREAD_START, 0, 0, -1, 0);
+    sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_START, 0, 0, -1,
+                     0);
     gil_take(mt->gt);
     while (!stopped(p)) {
         size_t k = atomic_fetch_add(&pool->next_task, 1);
@@ -259,10 +95,11 @@ pool_thread(void *arg)
         if (k >= w->n_tasks) {
             break;
         }
-        run_task(mt, &w->tasks[k]);
+        sim_model_run_task(mt, &w->tasks[k]);
     }
     gil_drop(mt->gt, GIL_DROP_EXIT);
-    sim_trace_record(mt->buf, now(mt), SIM_EV_THREAD_END, 0, 0, -1, 0);
+    sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_END, 0, 0, -1,
+                     0);
     return NULL;
 }
 
@@ -287,8 +124,8 @@ errtext(int rc, char *buf, size_t len)
 }
 
 int
-sim_model_run(const struct sim_model_params *p, int64_t *begin_ns,
-              int64_t *end_ns, char *err, size_t errlen)
+sim_model_pool_run(const struct sim_model_params *p,
+                   struct sim_model_result *res, char *err, size_t errlen)
 {
     struct sim_model_pool pool;
     struct sim_model_thread *mts = NULL;
@@ -346,18 +183,7 @@ sim_model_run(const struct sim_model_params *p, int64_t *begin_ns,
         } else {
             (void)snprintf(name, sizeof(name), "thread-%d", i + 1);
         }
-        mt->pool = &pool;
-        mt->task = -1;
-        mt->clock = p->clock;
-        mt->index = i;
-        mt->env.check = env_check;
-        mt->env.release = env_release;
-        mt->env.acquire = env_acquire;
-        mt->env.ctx = mt;
-        mt->env.check_every = p->check_every;
-        mt->env.cost = p->cost;
-        mt->env.stop = p->stop;
-        mt->env.until = &pool.until;
+        sim_model_thread_init(mt, p, i, &pool.until, &pool);
         if (p->io != NULL) {
             rc = wl_io_new(p->io, &mt->env.io);
             if (rc != 0) {
@@ -392,7 +218,7 @@ sim_model_run(const struct sim_model_params *p, int64_t *begin_ns,
             goto fail_join;
         }
     }
-    *begin_ns = p->clock.now_ns(p->clock.ctx);
+    res->begin_ns = p->clock.now_ns(p->clock.ctx);
     open_gate(&pool, 0);
     rc = 0;
 
@@ -401,7 +227,8 @@ fail_join:
         (void)pthread_join(tids[i], NULL);
     }
     if (rc == 0) {
-        *end_ns = p->clock.now_ns(p->clock.ctx);
+        res->end_ns = p->clock.now_ns(p->clock.ctx);
+        gil_get_stats(p->gil, &res->gil);
     }
 fail_states:
     for (i = 0; i < n; i++) {

@@ -1,0 +1,50 @@
+/*
+ * model.c - picks the code that runs a model, and says what each model
+ * needs of the trace (how many buffers; shared or not).
+ *
+ * serial, threads and nogil are one pool (pool.c) with a different size
+ * or policy; executor (executor.c), processes (processes.c) and loop
+ * (loop.c) each have their own file. A model this build does not have
+ * yet returns -ENOTSUP.
+ */
+#include <errno.h>
+
+#include "sim_internal.h"
+
+int
+sim_model_run(const struct sim_model_params *p, struct sim_model_result *res,
+              char *err, size_t errlen)
+{
+    switch (p->model) {
+    case SIM_MODEL_SERIAL:
+    case SIM_MODEL_THREADS:
+    case SIM_MODEL_NOGIL:
+        return sim_model_pool_run(p, res, err, errlen);
+    case SIM_MODEL_EXECUTOR:
+    case SIM_MODEL_PROCESSES:
+    case SIM_MODEL_LOOP:
+    case SIM_MODEL_COUNT:
+        break;
+    }
+    (void)snprintf(err, errlen, "the %s model is not in this build",
+                   sim_model_name(p->model));
+    return -ENOTSUP;
+}
+
+uint32_t
+sim_model_trace_threads(enum sim_model m, int pool)
+{
+    switch (m) {
+    case SIM_MODEL_EXECUTOR:
+    case SIM_MODEL_LOOP:
+        return (uint32_t)pool + 1; /* + the main or event-loop thread */
+    default:
+        return (uint32_t)pool;
+    }
+}
+
+int
+sim_model_trace_shared(enum sim_model m)
+{
+    return m == SIM_MODEL_PROCESSES;
+}
