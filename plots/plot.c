@@ -1,17 +1,25 @@
 /*
- * plot.c - the data step of the timeline plots: a trace's state segments
- * as tab-separated lines that a gnuplot template draws as one lane per
- * thread.
+ * plot.c - the data steps of the plots: a trace's state segments, GIL
+ * markers and thread names, and a run's summaries, as tab-separated lines
+ * that the gnuplot templates (timeline.gp, comparison.gp) draw. gnuplot.c
+ * runs gnuplot on them.
  *
  * It takes the segments from sim_trace_segments() (ordered by thread, then
  * time), clips each to the requested window, and simplifies each lane
- * before writing it: a segment that continues one of the same state is
- * merged into it, and a segment shorter than min_ns is absorbed by the
- * segment before it (or, at the start of a run of touching segments, takes
- * on the state of the segment after it), so sub-pixel slivers neither
- * clutter the plot nor leave gaps. A short segment with no neighbour
- * touching it is dropped. Times are printed from integer nanoseconds as
- * milliseconds with six decimals.
+ * before writing it. With min_ns (one pixel) above 0, the window is cut
+ * into pixels of min_ns from its start: a pixel that one state fills whole
+ * keeps that state, and a pixel shared by several states is drawn in the
+ * one that filled most of it (on a tie, the one already being drawn).
+ * Touching stretches of one state are then merged, so a lane has at most
+ * one segment per pixel, no slivers and no gaps, and a thread that flips
+ * state every few microseconds shows what it mostly did in each pixel
+ * rather than whatever came first. Segment ends inside a pixel that one
+ * state fills are kept exact. With min_ns 0 every segment is written,
+ * merged only with a neighbour of the same state. Times are printed from
+ * integer nanoseconds as milliseconds with six decimals.
+ *
+ * Markers (drop requests, forced switches) come straight from the events,
+ * thinned to one of each kind per lane and pixel for the same reason.
  *
  * It includes only trace.h; plots/ links nothing but gilsim_trace.
  */
@@ -19,6 +27,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* One segment being built for a lane. */
 struct lane_seg {
@@ -31,7 +40,7 @@ struct timeline {
     FILE *f;
     const struct sim_trace *t;
     int64_t origin_ns; /* subtracted from every time written */
-    int64_t min_ns;    /* shorter segments are absorbed */
+    int64_t min_ns;    /* one pixel; 0 = draw every segment */
 };
 
 static void
@@ -44,26 +53,148 @@ write_ms(FILE *f, int64_t ns)
             (unsigned long long)(mag % 1000000));
 }
 
-/* Writes s unless it is shorter than min_ns. */
+/* A thread name as one tab-separated field that gnuplot reads back as
+ * given: no control characters (field and line breaks) and no double
+ * quotes (gnuplot's quoting in data files). */
+static void
+write_name(FILE *f, const char *name)
+{
+    const char *p;
+
+    for (p = name; *p != '\0'; p++) {
+        int c = (unsigned char)*p;
+
+        if (c < 0x20 || c == 0x7f) {
+            c = ' ';
+        } else if (c == '"') {
+            c = '\'';
+        }
+        putc(c, f);
+    }
+}
+
+/* Writes one drawn segment. */
 static void
 flush(const struct timeline *tl, uint32_t lane, const struct lane_seg *s)
 {
     const struct sim_trace_buf *b = sim_trace_thread(tl->t, lane);
-    const char *p;
 
-    if (s->end_ns - s->begin_ns < tl->min_ns) {
-        return;
-    }
     fprintf(tl->f, "%u\t", (unsigned int)lane);
     write_ms(tl->f, s->begin_ns - tl->origin_ns);
     putc('\t', tl->f);
     write_ms(tl->f, s->end_ns - tl->origin_ns);
     fprintf(tl->f, "\t%s\t", sim_trace_state_name((enum sim_state)s->state));
-    /* Control characters would break the line into fields or lines. */
-    for (p = b->name; *p != '\0'; p++) {
-        putc((unsigned char)*p < 0x20 ? ' ' : *p, tl->f);
-    }
+    write_name(tl->f, b->name);
     putc('\n', tl->f);
+}
+
+/* One lane being simplified: the run of one state being built, and the
+ * pixel (bucket k covers [lo + k * min_ns, lo + (k + 1) * min_ns)) being
+ * filled with pieces shorter than itself. */
+struct lane {
+    uint32_t id;
+    int have_run;
+    struct lane_seg run;
+    int have_bucket;
+    int64_t bucket;
+    int64_t b_begin, b_end; /* the part of the bucket covered so far */
+    int64_t acc[SIM_STATE_COUNT];
+};
+
+/* Append [begin, end) in `state` to the lane's run, writing the run when
+ * the state changes. */
+static void
+run_add(const struct timeline *tl, struct lane *ln, int64_t begin, int64_t end,
+        int state)
+{
+    if (ln->have_run && ln->run.state == state && ln->run.end_ns == begin) {
+        ln->run.end_ns = end;
+        return;
+    }
+    if (ln->have_run) {
+        flush(tl, ln->id, &ln->run);
+    }
+    ln->run.begin_ns = begin;
+    ln->run.end_ns = end;
+    ln->run.state = state;
+    ln->have_run = 1;
+}
+
+/* A mixed pixel is drawn in the state that filled most of it; on a tie,
+ * in the state already being drawn, so a lane does not flicker. */
+static void
+bucket_close(const struct timeline *tl, struct lane *ln)
+{
+    int64_t most = -1;
+    int best = 0;
+    int k;
+
+    if (!ln->have_bucket) {
+        return;
+    }
+    for (k = 0; k < SIM_STATE_COUNT; k++) {
+        if (ln->acc[k] > most) {
+            most = ln->acc[k];
+            best = k;
+        }
+    }
+    if (ln->have_run && ln->run.state >= 0 && ln->run.state < SIM_STATE_COUNT &&
+        ln->acc[ln->run.state] == most) {
+        best = ln->run.state;
+    }
+    run_add(tl, ln, ln->b_begin, ln->b_end, best);
+    ln->have_bucket = 0;
+}
+
+static void
+lane_add(const struct timeline *tl, struct lane *ln, int64_t lo, int64_t begin,
+         int64_t end, int state)
+{
+    int64_t w = tl->min_ns;
+
+    if (w <= 0) {
+        run_add(tl, ln, begin, end, state);
+        return;
+    }
+    while (begin < end) {
+        int64_t k = (begin - lo) / w;
+        int64_t b_lo = lo + k * w;
+        int64_t b_hi = b_lo + w;
+        int64_t piece_end = end < b_hi ? end : b_hi;
+
+        if (ln->have_bucket && ln->bucket != k) {
+            bucket_close(tl, ln);
+        }
+        if (!ln->have_bucket && begin == b_lo && end >= b_hi) {
+            /* Whole pixels of one state need no vote. */
+            int64_t full_end = lo + ((end - lo) / w) * w;
+
+            run_add(tl, ln, begin, full_end, state);
+            begin = full_end;
+            continue;
+        }
+        if (!ln->have_bucket) {
+            ln->have_bucket = 1;
+            ln->bucket = k;
+            ln->b_begin = begin;
+            memset(ln->acc, 0, sizeof(ln->acc));
+        }
+        if (state >= 0 && state < SIM_STATE_COUNT) {
+            ln->acc[state] += piece_end - begin;
+        }
+        ln->b_end = piece_end;
+        begin = piece_end;
+    }
+}
+
+static void
+lane_end(const struct timeline *tl, struct lane *ln)
+{
+    bucket_close(tl, ln);
+    if (ln->have_run) {
+        flush(tl, ln->id, &ln->run);
+    }
+    ln->have_run = 0;
 }
 
 int
@@ -72,8 +203,7 @@ plot_write_timeline_data(const struct sim_trace *t, int64_t from_ns,
 {
     struct timeline tl;
     struct sim_segment *seg;
-    struct lane_seg cur = {0, 0, 0};
-    uint32_t lane = 0;
+    struct lane ln;
     int have = 0;
     int64_t lo, hi;
     size_t n, i;
@@ -86,42 +216,149 @@ plot_write_timeline_data(const struct sim_trace *t, int64_t from_ns,
     tl.t = t;
     tl.origin_ns = sim_trace_origin_ns(t);
     tl.min_ns = min_ns;
-    lo = tl.origin_ns + from_ns;
+    lo = tl.origin_ns + (from_ns > 0 ? from_ns : 0);
     hi = to_ns > 0 ? tl.origin_ns + to_ns : INT64_MAX;
     rc = sim_trace_segments(t, &seg, &n);
     if (rc != 0) {
         return rc;
     }
+    memset(&ln, 0, sizeof(ln));
     for (i = 0; i < n; i++) {
-        struct lane_seg s;
+        int64_t begin = seg[i].begin_ns > lo ? seg[i].begin_ns : lo;
+        int64_t end = seg[i].end_ns < hi ? seg[i].end_ns : hi;
 
-        s.begin_ns = seg[i].begin_ns > lo ? seg[i].begin_ns : lo;
-        s.end_ns = seg[i].end_ns < hi ? seg[i].end_ns : hi;
-        s.state = seg[i].state;
-        if (s.end_ns <= s.begin_ns) {
+        if (end <= begin) {
             continue;
         }
-        if (have && seg[i].thread == lane && cur.end_ns == s.begin_ns) {
-            if (cur.state == s.state || s.end_ns - s.begin_ns < min_ns) {
-                cur.end_ns = s.end_ns;
-                continue;
-            }
-            if (cur.end_ns - cur.begin_ns < min_ns) {
-                cur.state = s.state;
-                cur.end_ns = s.end_ns;
-                continue;
-            }
+        if (have && seg[i].thread != ln.id) {
+            lane_end(&tl, &ln);
+            have = 0;
         }
-        if (have) {
-            flush(&tl, lane, &cur);
+        if (!have) {
+            memset(&ln, 0, sizeof(ln));
+            ln.id = seg[i].thread;
+            have = 1;
         }
-        cur = s;
-        lane = seg[i].thread;
-        have = 1;
+        lane_add(&tl, &ln, lo, begin, end, seg[i].state);
     }
     if (have) {
-        flush(&tl, lane, &cur);
+        lane_end(&tl, &ln);
     }
     free(seg);
+    return ferror(f) ? -EIO : 0;
+}
+
+int
+plot_write_lane_data(const struct sim_trace *t, FILE *f)
+{
+    size_t i, n;
+
+    if (t == NULL || f == NULL) {
+        return -EINVAL;
+    }
+    n = sim_trace_thread_count(t);
+    for (i = 0; i < n; i++) {
+        fprintf(f, "%u\t", (unsigned int)i);
+        write_name(f, sim_trace_thread(t, i)->name);
+        putc('\n', f);
+    }
+    return ferror(f) ? -EIO : 0;
+}
+
+int
+plot_write_marker_data(const struct sim_trace *t, int64_t from_ns,
+                       int64_t to_ns, int64_t min_ns, FILE *f)
+{
+    static const char *const kind_name[2] = {"drop_request", "forced_switch"};
+    int64_t origin, lo, hi;
+    size_t i, n;
+
+    if (t == NULL || f == NULL) {
+        return -EINVAL;
+    }
+    origin = sim_trace_origin_ns(t);
+    lo = origin + from_ns;
+    hi = to_ns > 0 ? origin + to_ns : INT64_MAX;
+    n = sim_trace_thread_count(t);
+    for (i = 0; i < n; i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(t, i);
+        int64_t last[2] = {INT64_MIN, INT64_MIN};
+        uint64_t k;
+
+        for (k = 0; k < b->n; k++) {
+            const struct sim_trace_event *e = &b->ev[k];
+            int kind;
+
+            if (e->kind == SIM_EV_GIL_DROP_REQUEST) {
+                kind = 0;
+            } else if (e->kind == SIM_EV_GIL_DROP &&
+                       e->detail == SIM_DROP_FORCED) {
+                kind = 1;
+            } else {
+                continue;
+            }
+            if (e->t_ns < lo || e->t_ns >= hi) {
+                continue;
+            }
+            if (last[kind] != INT64_MIN && e->t_ns - last[kind] < min_ns) {
+                continue;
+            }
+            last[kind] = e->t_ns;
+            fprintf(f, "%u\t", (unsigned int)i);
+            write_ms(f, e->t_ns - origin);
+            fprintf(f, "\t%s\n", kind_name[kind]);
+        }
+    }
+    return ferror(f) ? -EIO : 0;
+}
+
+/* ns as seconds with nine decimals, exactly. */
+static void
+write_s(FILE *f, int64_t ns)
+{
+    uint64_t mag = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
+
+    fprintf(f, "%s%llu.%09llu", ns < 0 ? "-" : "",
+            (unsigned long long)(mag / 1000000000),
+            (unsigned long long)(mag % 1000000000));
+}
+
+int
+plot_write_comparison_data(const struct sim_trace_summary *runs, size_t n,
+                           FILE *f)
+{
+    size_t i;
+
+    if ((runs == NULL && n > 0) || f == NULL) {
+        return -EINVAL;
+    }
+    fputs("model\twall_s\twall_min_s\twall_max_s\trepeat\trunning_pct\t"
+          "waiting_pct\tio_pct\tidle_pct\n",
+          f);
+    for (i = 0; i < n; i++) {
+        const struct sim_trace_summary *r = &runs[i];
+        const struct sim_trace_stats *st = &r->stats;
+        double part[4];
+        double sum;
+        int k;
+
+        part[0] = (double)(st->hold_ns > 0 ? st->hold_ns : 0);
+        part[1] = (double)(st->wait_ns > 0 ? st->wait_ns : 0);
+        part[2] = (double)(st->io_ns > 0 ? st->io_ns : 0);
+        part[3] = (double)(st->idle_ns > 0 ? st->idle_ns : 0);
+        sum = part[0] + part[1] + part[2] + part[3];
+        write_name(f, r->model);
+        putc('\t', f);
+        write_s(f, r->wall_ns);
+        putc('\t', f);
+        write_s(f, r->wall_ns_min);
+        putc('\t', f);
+        write_s(f, r->wall_ns_max);
+        fprintf(f, "\t%d", r->repeat);
+        for (k = 0; k < 4; k++) {
+            fprintf(f, "\t%.3f", sum > 0.0 ? 100.0 * part[k] / sum : 0.0);
+        }
+        putc('\n', f);
+    }
     return ferror(f) ? -EIO : 0;
 }

@@ -1,6 +1,14 @@
 /*
  * plot.h - the public interface of plots/: turning a trace into the data
- * that the gnuplot templates (the .gp files in plots/) draw.
+ * that the gnuplot templates (the .gp files in plots/) draw, and running
+ * gnuplot on them.
+ *
+ * The data steps (plot_write_*) are functions of (input, FILE *), so the
+ * tests can read what gnuplot would be given through open_memstream. The
+ * renderers (plot_timeline, plot_comparison) write those data to temporary
+ * files beside the output, run gnuplot on a template with posix_spawnp (no
+ * shell), and rename the pictures into place; on failure they leave
+ * nothing behind and say why in one line.
  *
  * plots/ links only gilsim_trace. It reads what sim/trace/ recorded and
  * never runs a workload.
@@ -26,12 +34,99 @@
  * relative to the trace's origin. Only the window [from_ns, to_ns) (ns
  * relative to the origin) is written, with segments clipped to it; to_ns
  * <= 0 means up to the end of the trace. Adjacent segments of the same
- * state are merged. A segment shorter than min_ns (narrower than a pixel)
- * is not drawn on its own: it is absorbed by its neighbour, so the lane
- * shows no gap. Returns 0 or -errno (-EINVAL, -ENOMEM, -EIO).
+ * state are merged. With min_ns > 0 (one pixel), the window is cut into
+ * pixels of min_ns and a pixel shared by several states is drawn in the
+ * one that filled most of it, so a lane has at most one segment per pixel
+ * and no gaps. Returns 0 or -errno (-EINVAL, -ENOMEM, -EIO).
  */
 int plot_write_timeline_data(const struct sim_trace *t, int64_t from_ns,
                              int64_t to_ns, int64_t min_ns,
                              FILE *f) PLOT_WARN_UNUSED;
+
+/* Timeline pictures are PLOT_WIDTH pixels wide and 120 + 28 pixels per
+ * lane high (timeline.gp draws them so); comparison pictures are
+ * PLOT_WIDTH x PLOT_COMPARISON_HEIGHT. */
+#define PLOT_WIDTH                  1600
+#define PLOT_TIMELINE_HEIGHT(lanes) (120 + 28 * (lanes))
+#define PLOT_COMPARISON_HEIGHT      600
+
+/*
+ * Writes the GIL markers of a trace, one a line:
+ *
+ *     lane \t t_ms \t kind
+ *
+ * kind is drop_request (on the lane of the waiter that asked) or
+ * forced_switch (on the lane of the holder that dropped because it was
+ * asked). Same window and time base as plot_write_timeline_data. In each
+ * lane, a marker of a kind within min_ns of the last one written of that
+ * kind is left out, so at most one of each is drawn per pixel. Returns 0
+ * or -errno (-EINVAL, -EIO).
+ */
+int plot_write_marker_data(const struct sim_trace *t, int64_t from_ns,
+                           int64_t to_ns, int64_t min_ns,
+                           FILE *f) PLOT_WARN_UNUSED;
+
+/* Writes every thread of the trace as `lane \t thread_name`, the names of
+ * the y axis (a lane with nothing in the window still gets its name).
+ * Control characters and double quotes in names become spaces and single
+ * quotes. Returns 0 or -errno (-EINVAL, -EIO). */
+int plot_write_lane_data(const struct sim_trace *t, FILE *f) PLOT_WARN_UNUSED;
+
+/*
+ * Writes the numbers comparison.gp draws: a header line, then one line per
+ * run,
+ *
+ *     model wall_s wall_min_s wall_max_s repeat
+ *     running_pct waiting_pct io_pct idle_pct
+ *
+ * tab-separated; the shares are percent of the time summed over threads
+ * (the summary's gil_hold_ns, gil_wait_ns, io_ns, idle_ns), all 0 when
+ * that sum is 0. Returns 0 or -errno (-EINVAL, -EIO).
+ */
+int plot_write_comparison_data(const struct sim_trace_summary *runs, size_t n,
+                               FILE *f) PLOT_WARN_UNUSED;
+
+/*
+ * Finds the gnuplot template `name` (e.g. "timeline.gp") and writes its
+ * path into path[len]. Where: gp_dir if it is neither NULL nor empty; else
+ * $GILSIM_PLOTS_DIR if it is set and not empty; else, in order, the
+ * directory of the running executable + "/../share/gilsim/plots" (an
+ * installed gilsim) and the source tree's plots/ (a build tree). An
+ * explicit directory is the only one looked in. Returns 0, or -ENOENT
+ * with one line in err naming the template and where it was looked for.
+ */
+int plot_find_template(const char *name, const char *gp_dir, char *path,
+                       size_t len, char *err, size_t errlen) PLOT_WARN_UNUSED;
+
+/*
+ * Renders the timeline of the window [from_ns, to_ns) of a trace (ns since
+ * its origin; to_ns <= 0 means to the end of the trace) as out_base.png
+ * (pngcairo, PLOT_WIDTH x PLOT_TIMELINE_HEIGHT(threads)) and out_base.svg.
+ * title is printed at the top; control characters in it become spaces.
+ * gp_dir: see plot_find_template (NULL to search).
+ *
+ * Segments shorter than a pixel (window / PLOT_WIDTH) are absorbed, so
+ * gnuplot draws at most PLOT_WIDTH boxes per lane whatever the size of the
+ * trace. Both pictures are written as NAME.tmp.PID and renamed only when
+ * both were made; the data files live beside them while gnuplot runs and
+ * are removed in every case. Returns 0, or -errno with one line in err
+ * (no "gilsim:" prefix, no newline): -ENOENT (no template, or no gnuplot on
+ * PATH), -EPROTO (gnuplot failed; its own error line is quoted), or the
+ * error of a file operation.
+ */
+int plot_timeline(const struct sim_trace *t, const char *title, int64_t from_ns,
+                  int64_t to_ns, const char *out_base, const char *gp_dir,
+                  char *err, size_t errlen) PLOT_WARN_UNUSED;
+
+/*
+ * Renders the runs side by side as out_base.png and out_base.svg
+ * (PLOT_WIDTH x PLOT_COMPARISON_HEIGHT): wall time per model, with min-max
+ * whiskers when any run was repeated, and each model's share of running,
+ * waiting, I/O and idle time. Same files, errors and clean-up as
+ * plot_timeline; n must be at least 1.
+ */
+int plot_comparison(const struct sim_trace_summary *runs, size_t n,
+                    const char *title, const char *out_base, const char *gp_dir,
+                    char *err, size_t errlen) PLOT_WARN_UNUSED;
 
 #endif /* GILSIM_PLOT_H */

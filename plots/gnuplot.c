@@ -1,0 +1,712 @@
+/*
+ * gnuplot.c - the renderers of plots/: find a template (the .gp files of
+ * plots/), write the data that plot.c produces to temporary files beside the
+ * output, run gnuplot on them once per picture format, and put the pictures in
+ * place.
+ *
+ * gnuplot is started with posix_spawnp, never through a shell: every
+ * variable the template reads is one `-e NAME='VALUE'` argument, where a
+ * string value is single-quoted with its single quotes doubled (gnuplot's
+ * own escape inside '...', where a backslash means nothing) and control
+ * characters replaced by spaces, so neither a title nor a path can end the
+ * assignment or start another command. gnuplot's stdin and stdout are
+ * /dev/null; its stderr comes back through a pipe, is ignored when it
+ * succeeds (it warns about empty data files, which an empty window gives)
+ * and quoted in the error line when it fails.
+ *
+ * Both formats are made as NAME.png.tmp.PID and NAME.svg.tmp.PID and
+ * renamed only when both exist and are not empty, so a reader sees both
+ * pictures or neither; the data files are removed in every case. The
+ * template is looked up before anything is created, so a missing template
+ * leaves nothing behind.
+ */
+#include "plot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ; /* for posix_spawnp: gnuplot gets our environment */
+
+#ifndef GILSIM_SOURCE_PLOTS_DIR
+#define GILSIM_SOURCE_PLOTS_DIR "plots"
+#endif
+
+#define PATH_LEN  4352 /* a run folder path (4096) plus file names */
+#define MAX_VARS  12   /* -e assignments per gnuplot run */
+#define MAX_DATA  3    /* data files per picture */
+#define ERR_KEEP  8192 /* bytes of gnuplot's stderr kept for the error */
+#define ERR_QUOTE 240  /* at most this much of its line is quoted */
+
+/* One variable of a template. */
+struct gp_var {
+    const char *name;
+    const char *value;
+    int quoted; /* 1: a string; 0: a number, passed as written */
+};
+
+/* One data file: how to fill it, and where it went. */
+struct gp_data {
+    const char *var; /* the template's variable naming the file */
+    const char *tag; /* part of the temporary name */
+    int (*fill)(const void *ctx, FILE *f);
+    const void *ctx;
+    char path[PATH_LEN];
+};
+
+/* One picture in both formats. */
+struct gp_job {
+    const char *template_name;
+    const char *gp_dir;
+    const char *out_base;
+    struct gp_var vars[MAX_VARS];
+    size_t nvars;
+    struct gp_data data[MAX_DATA];
+    size_t ndata;
+};
+
+static void
+errtext(int e, char *buf, size_t len)
+{
+    if (strerror_r(e, buf, len) != 0) {
+        (void)snprintf(buf, len, "error %d", e);
+    }
+}
+
+static int
+readable_file(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+           access(path, R_OK) == 0;
+}
+
+/* The directory of the running executable, or "" if unknown. */
+static void
+exe_dir(char *buf, size_t len)
+{
+    ssize_t n;
+    char *slash;
+
+    buf[0] = '\0';
+    n = readlink("/proc/self/exe", buf, len - 1);
+    if (n <= 0) {
+        buf[0] = '\0';
+        return;
+    }
+    buf[n] = '\0';
+    slash = strrchr(buf, '/');
+    if (slash == NULL) {
+        buf[0] = '\0';
+        return;
+    }
+    *slash = '\0';
+}
+
+int
+plot_find_template(const char *name, const char *gp_dir, char *path, size_t len,
+                   char *err, size_t errlen)
+{
+    const char *env;
+    char exe[PATH_LEN];
+    char installed[PATH_LEN];
+    int w;
+
+    if (name == NULL || path == NULL || len == 0) {
+        (void)snprintf(err, errlen, "no template name");
+        return -EINVAL;
+    }
+    /* Only this thread reads the environment while plots are made. */
+    env = getenv("GILSIM_PLOTS_DIR"); // NOLINT(concurrency-mt-unsafe)
+    if (gp_dir == NULL || gp_dir[0] == '\0') {
+        gp_dir = env != NULL && env[0] != '\0' ? env : NULL;
+    } else {
+        env = NULL;
+    }
+    if (gp_dir != NULL) {
+        w = snprintf(path, len, "%s/%s", gp_dir, name);
+        if (w >= 0 && (size_t)w < len && readable_file(path)) {
+            return 0;
+        }
+        (void)snprintf(err, errlen,
+                       "gnuplot template %s not found in %s%.600s%s", name,
+                       env != NULL ? "$GILSIM_PLOTS_DIR (" : "", gp_dir,
+                       env != NULL ? ")" : "");
+        return -ENOENT;
+    }
+    exe_dir(exe, sizeof(exe));
+    installed[0] = '\0';
+    if (exe[0] != '\0') {
+        (void)snprintf(installed, sizeof(installed),
+                       "%.4000s/../share/gilsim/plots", exe);
+        w = snprintf(path, len, "%s/%s", installed, name);
+        if (w >= 0 && (size_t)w < len && readable_file(path)) {
+            return 0;
+        }
+    }
+    w = snprintf(path, len, "%s/%s", GILSIM_SOURCE_PLOTS_DIR, name);
+    if (w >= 0 && (size_t)w < len && readable_file(path)) {
+        return 0;
+    }
+    (void)snprintf(err, errlen,
+                   "gnuplot template %s not found in %.500s%s%.500s (set "
+                   "GILSIM_PLOTS_DIR to the folder that holds it)",
+                   name, installed, installed[0] != '\0' ? " or " : "",
+                   GILSIM_SOURCE_PLOTS_DIR);
+    path[0] = '\0';
+    return -ENOENT;
+}
+
+/* "name='value'" (string) or "name=value" (number), malloc'd. */
+static char *
+assignment(const struct gp_var *v)
+{
+    size_t n = strlen(v->name) + 4;
+    const char *p;
+    char *s, *q;
+
+    for (p = v->value; *p != '\0'; p++) {
+        n += *p == '\'' ? 2 : 1;
+    }
+    s = malloc(n);
+    if (s == NULL) {
+        return NULL;
+    }
+    q = s;
+    memcpy(q, v->name, strlen(v->name));
+    q += strlen(v->name);
+    *q++ = '=';
+    if (v->quoted) {
+        *q++ = '\'';
+    }
+    for (p = v->value; *p != '\0'; p++) {
+        unsigned char c = (unsigned char)*p;
+
+        if (c == '\'' && v->quoted) {
+            *q++ = '\'';
+        }
+        *q++ = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+    }
+    if (v->quoted) {
+        *q++ = '\'';
+    }
+    *q = '\0';
+    return s;
+}
+
+/* From gnuplot's stderr, the line that says what went wrong: the last one
+ * naming a script line that is not a warning, else the last non-empty
+ * line that is not a warning, else the last non-empty one. */
+static void
+pick_error_line(const char *text, char *out, size_t len)
+{
+    const char *best = NULL, *nonwarn = NULL, *any = NULL;
+    size_t best_n = 0, nonwarn_n = 0, any_n = 0;
+    const char *p = text;
+
+    while (*p != '\0') {
+        const char *end = strchr(p, '\n');
+        const char *b = p;
+        size_t n;
+
+        if (end == NULL) {
+            end = p + strlen(p);
+        }
+        while (b < end && (*b == ' ' || *b == '\t' || *b == '\r')) {
+            b++;
+        }
+        n = (size_t)(end - b);
+        while (n > 0 && (b[n - 1] == ' ' || b[n - 1] == '\r')) {
+            n--;
+        }
+        if (n > 0 && !(n == 1 && b[0] == '^')) {
+            char line[512];
+            int warn;
+
+            (void)snprintf(line, sizeof(line), "%.*s", (int)n, b);
+            warn = strstr(line, "warning:") != NULL;
+            any = b;
+            any_n = n;
+            if (!warn) {
+                nonwarn = b;
+                nonwarn_n = n;
+                if (strstr(line, " line ") != NULL) {
+                    best = b;
+                    best_n = n;
+                }
+            }
+        }
+        p = *end == '\0' ? end : end + 1;
+    }
+    if (best == NULL) {
+        best = nonwarn != NULL ? nonwarn : any;
+        best_n = nonwarn != NULL ? nonwarn_n : any_n;
+    }
+    if (best == NULL) {
+        (void)snprintf(out, len, "no message");
+        return;
+    }
+    (void)snprintf(out, len, "%.*s%s",
+                   (int)(best_n > ERR_QUOTE ? ERR_QUOTE : best_n), best,
+                   best_n > ERR_QUOTE ? "..." : "");
+}
+
+/* Run `gnuplot -e ... template` and wait. 0, or -errno with err set. */
+static int
+run_gnuplot(const char *template_path, const char *template_name,
+            const struct gp_var *vars, size_t nvars, char *err, size_t errlen)
+{
+    char *argv[2 + 2 * MAX_VARS + 2];
+    char *assign[MAX_VARS];
+    char etext[128];
+    char *msg = NULL;
+    size_t used = 0;
+    posix_spawn_file_actions_t fa;
+    int fa_ok = 0;
+    int pfd[2] = {-1, -1};
+    pid_t pid;
+    int status;
+    size_t i, k = 0;
+    int rc = 0;
+
+    memset(assign, 0, sizeof(assign));
+    argv[k++] = "gnuplot";
+    for (i = 0; i < nvars; i++) {
+        assign[i] = assignment(&vars[i]);
+        if (assign[i] == NULL) {
+            rc = -ENOMEM;
+            (void)snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+        argv[k++] = "-e";
+        argv[k++] = assign[i];
+    }
+    argv[k++] = (char *)template_path;
+    argv[k] = NULL;
+    msg = malloc(ERR_KEEP);
+    if (msg == NULL) {
+        rc = -ENOMEM;
+        (void)snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (pipe(pfd) != 0) {
+        rc = -errno;
+        errtext(-rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "cannot make a pipe for gnuplot: %s",
+                       etext);
+        goto out;
+    }
+    (void)fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
+    rc = posix_spawn_file_actions_init(&fa);
+    if (rc != 0) {
+        rc = -rc;
+        (void)snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    fa_ok = 1;
+    if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) !=
+            0 ||
+        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0) !=
+            0 ||
+        posix_spawn_file_actions_adddup2(&fa, pfd[1], 2) != 0 ||
+        posix_spawn_file_actions_addclose(&fa, pfd[1]) != 0) {
+        rc = -ENOMEM;
+        (void)snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+    if (rc != 0) {
+        if (rc == ENOENT) {
+            (void)snprintf(err, errlen,
+                           "gnuplot not found on PATH (install gnuplot, "
+                           "e.g. the gnuplot-nox package)");
+        } else {
+            errtext(rc, etext, sizeof(etext));
+            (void)snprintf(err, errlen, "cannot start gnuplot: %s", etext);
+        }
+        rc = -rc;
+        goto out;
+    }
+    (void)close(pfd[1]);
+    pfd[1] = -1;
+    for (;;) {
+        char chunk[1024];
+        ssize_t n = read(pfd[0], chunk, sizeof(chunk));
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        if (used < ERR_KEEP - 1) {
+            size_t take = (size_t)n < ERR_KEEP - 1 - used ? (size_t)n
+                                                          : ERR_KEEP - 1 - used;
+
+            memcpy(msg + used, chunk, take);
+            used += take;
+        }
+    }
+    msg[used] = '\0';
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            rc = -errno;
+            errtext(-rc, etext, sizeof(etext));
+            (void)snprintf(err, errlen, "cannot wait for gnuplot: %s", etext);
+            goto out;
+        }
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        rc = 0;
+    } else if (WIFEXITED(status)) {
+        char line[ERR_QUOTE + 8];
+
+        pick_error_line(msg, line, sizeof(line));
+        (void)snprintf(err, errlen, "gnuplot failed on %s (exit %d): %s",
+                       template_name, WEXITSTATUS(status), line);
+        rc = -EPROTO;
+    } else {
+        (void)snprintf(err, errlen, "gnuplot was killed by signal %d",
+                       WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+        rc = -EPROTO;
+    }
+out:
+    if (fa_ok) {
+        (void)posix_spawn_file_actions_destroy(&fa);
+    }
+    if (pfd[0] >= 0) {
+        (void)close(pfd[0]);
+    }
+    if (pfd[1] >= 0) {
+        (void)close(pfd[1]);
+    }
+    for (i = 0; i < nvars; i++) {
+        free(assign[i]);
+    }
+    free(msg);
+    return rc;
+}
+
+/* Write one data file as out_base.TAG.XXXXXX. 0 or -errno with err. */
+static int
+write_data(const char *out_base, struct gp_data *d, char *err, size_t errlen)
+{
+    char etext[128];
+    FILE *f;
+    int fd;
+    int rc;
+    int w;
+
+    w = snprintf(d->path, sizeof(d->path), "%s.%s.XXXXXX", out_base, d->tag);
+    if (w < 0 || (size_t)w >= sizeof(d->path)) {
+        d->path[0] = '\0';
+        (void)snprintf(err, errlen, "output path too long: %.200s...",
+                       out_base);
+        return -ENAMETOOLONG;
+    }
+    fd = mkstemp(d->path);
+    if (fd < 0) {
+        rc = -errno;
+        errtext(-rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "cannot create %.800s: %s", d->path, etext);
+        d->path[0] = '\0';
+        return rc;
+    }
+    f = fdopen(fd, "w");
+    if (f == NULL) {
+        rc = -errno;
+        (void)close(fd);
+    } else {
+        rc = d->fill(d->ctx, f);
+        if (fclose(f) != 0 && rc == 0) {
+            rc = -errno;
+        }
+    }
+    if (rc != 0) {
+        errtext(rc < 0 ? -rc : EIO, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "cannot write %.800s: %s", d->path, etext);
+        (void)unlink(d->path);
+        d->path[0] = '\0';
+        return rc < 0 ? rc : -EIO;
+    }
+    return 0;
+}
+
+static int
+nonempty_file(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+/* Render job in both formats; see the file comment. */
+static int
+render(struct gp_job *job, char *err, size_t errlen)
+{
+    static const char *const term[2] = {"pngcairo", "svg"};
+    static const char *const ext[2] = {"png", "svg"};
+    char tmpl[PATH_LEN];
+    char tmp[2][PATH_LEN];
+    char final[2][PATH_LEN];
+    char etext[128];
+    struct gp_var vars[MAX_VARS];
+    size_t nv;
+    size_t i;
+    int k;
+    int rc;
+
+    if (job->out_base == NULL || job->out_base[0] == '\0') {
+        (void)snprintf(err, errlen, "no output path");
+        return -EINVAL;
+    }
+    rc = plot_find_template(job->template_name, job->gp_dir, tmpl, sizeof(tmpl),
+                            err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    for (k = 0; k < 2; k++) {
+        int w1 = snprintf(final[k], sizeof(final[k]), "%s.%s", job->out_base,
+                          ext[k]);
+        int w2 = snprintf(tmp[k], sizeof(tmp[k]), "%s.%s.tmp.%ld",
+                          job->out_base, ext[k], (long)getpid());
+
+        if (w1 < 0 || (size_t)w1 >= sizeof(final[k]) || w2 < 0 ||
+            (size_t)w2 >= sizeof(tmp[k])) {
+            (void)snprintf(err, errlen, "output path too long: %.200s...",
+                           job->out_base);
+            return -ENAMETOOLONG;
+        }
+    }
+    for (i = 0; i < job->ndata; i++) {
+        job->data[i].path[0] = '\0';
+    }
+    for (i = 0; i < job->ndata; i++) {
+        rc = write_data(job->out_base, &job->data[i], err, errlen);
+        if (rc != 0) {
+            goto out;
+        }
+    }
+    for (k = 0; k < 2; k++) {
+        nv = 0;
+        for (i = 0; i < job->nvars && nv < MAX_VARS; i++) {
+            vars[nv++] = job->vars[i];
+        }
+        for (i = 0; i < job->ndata && nv < MAX_VARS; i++) {
+            vars[nv].name = job->data[i].var;
+            vars[nv].value = job->data[i].path;
+            vars[nv].quoted = 1;
+            nv++;
+        }
+        if (nv + 2 > MAX_VARS) {
+            (void)snprintf(err, errlen, "too many template variables");
+            rc = -E2BIG;
+            goto out;
+        }
+        vars[nv].name = "term";
+        vars[nv].value = term[k];
+        vars[nv].quoted = 1;
+        nv++;
+        vars[nv].name = "output";
+        vars[nv].value = tmp[k];
+        vars[nv].quoted = 1;
+        nv++;
+        rc = run_gnuplot(tmpl, job->template_name, vars, nv, err, errlen);
+        if (rc != 0) {
+            goto out;
+        }
+        if (!nonempty_file(tmp[k])) {
+            (void)snprintf(err, errlen,
+                           "gnuplot wrote no %s picture (terminal %s)", ext[k],
+                           term[k]);
+            rc = -EPROTO;
+            goto out;
+        }
+    }
+    for (k = 0; k < 2; k++) {
+        if (rename(tmp[k], final[k]) != 0) {
+            rc = -errno;
+            errtext(-rc, etext, sizeof(etext));
+            (void)snprintf(err, errlen, "cannot write %.800s: %s", final[k],
+                           etext);
+            if (k == 1) {
+                (void)unlink(final[0]);
+            }
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    if (rc != 0) {
+        (void)unlink(tmp[0]);
+        (void)unlink(tmp[1]);
+    }
+    for (i = 0; i < job->ndata; i++) {
+        if (job->data[i].path[0] != '\0') {
+            (void)unlink(job->data[i].path);
+        }
+    }
+    return rc;
+}
+
+/* ---- the timeline ------------------------------------------------------- */
+
+struct window {
+    const struct sim_trace *t;
+    int64_t from_ns, to_ns, min_ns;
+};
+
+static int
+fill_segments(const void *ctx, FILE *f)
+{
+    const struct window *w = ctx;
+
+    return plot_write_timeline_data(w->t, w->from_ns, w->to_ns, w->min_ns, f);
+}
+
+static int
+fill_markers(const void *ctx, FILE *f)
+{
+    const struct window *w = ctx;
+
+    return plot_write_marker_data(w->t, w->from_ns, w->to_ns, w->min_ns, f);
+}
+
+static int
+fill_lanes(const void *ctx, FILE *f)
+{
+    const struct window *w = ctx;
+
+    return plot_write_lane_data(w->t, f);
+}
+
+/* The last event's time, relative to the origin; 0 for an empty trace. */
+static int64_t
+trace_end_ns(const struct sim_trace *t)
+{
+    int64_t end = INT64_MIN;
+    size_t i, n = sim_trace_thread_count(t);
+
+    for (i = 0; i < n; i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(t, i);
+
+        if (b->n > 0 && b->ev[b->n - 1].t_ns > end) {
+            end = b->ev[b->n - 1].t_ns;
+        }
+    }
+    if (end == INT64_MIN) {
+        return 0;
+    }
+    return end - sim_trace_origin_ns(t);
+}
+
+/* ns as a millisecond number for gnuplot. */
+static void
+ms_text(int64_t ns, char *buf, size_t len)
+{
+    (void)snprintf(buf, len, "%.6f", (double)ns / 1e6);
+}
+
+int
+plot_timeline(const struct sim_trace *t, const char *title, int64_t from_ns,
+              int64_t to_ns, const char *out_base, const char *gp_dir,
+              char *err, size_t errlen)
+{
+    struct gp_job job;
+    struct window w;
+    char lanes[32], xmin[48], xmax[48];
+    size_t n;
+
+    if (t == NULL || out_base == NULL) {
+        (void)snprintf(err, errlen, "no trace or no output path");
+        return -EINVAL;
+    }
+    n = sim_trace_thread_count(t);
+    w.t = t;
+    w.from_ns = from_ns > 0 ? from_ns : 0;
+    w.to_ns = to_ns > 0 ? to_ns : trace_end_ns(t);
+    if (w.to_ns <= w.from_ns) {
+        w.to_ns = w.from_ns + 1000000; /* an empty window still plots */
+    }
+    /* One pixel of the picture: narrower segments are absorbed. */
+    w.min_ns = (w.to_ns - w.from_ns) / PLOT_WIDTH;
+    (void)snprintf(lanes, sizeof(lanes), "%zu", n > 0 ? n : 1);
+    ms_text(w.from_ns, xmin, sizeof(xmin));
+    ms_text(w.to_ns, xmax, sizeof(xmax));
+
+    memset(&job, 0, sizeof(job));
+    job.template_name = "timeline.gp";
+    job.gp_dir = gp_dir;
+    job.out_base = out_base;
+    job.vars[job.nvars++] =
+        (struct gp_var){"title", title != NULL ? title : "gilsim", 1};
+    job.vars[job.nvars++] = (struct gp_var){"lanes", lanes, 0};
+    job.vars[job.nvars++] = (struct gp_var){"xmin", xmin, 0};
+    job.vars[job.nvars++] = (struct gp_var){"xmax", xmax, 0};
+    job.data[job.ndata++] =
+        (struct gp_data){"datafile", "segments", fill_segments, &w, ""};
+    job.data[job.ndata++] =
+        (struct gp_data){"markersfile", "markers", fill_markers, &w, ""};
+    job.data[job.ndata++] =
+        (struct gp_data){"lanesfile", "lanes", fill_lanes, &w, ""};
+    return render(&job, err, errlen);
+}
+
+/* ---- the comparison ----------------------------------------------------- */
+
+struct runs {
+    const struct sim_trace_summary *runs;
+    size_t n;
+};
+
+static int
+fill_comparison(const void *ctx, FILE *f)
+{
+    const struct runs *r = ctx;
+
+    return plot_write_comparison_data(r->runs, r->n, f);
+}
+
+int
+plot_comparison(const struct sim_trace_summary *runs, size_t n,
+                const char *title, const char *out_base, const char *gp_dir,
+                char *err, size_t errlen)
+{
+    struct gp_job job;
+    struct runs r;
+    char models[32];
+    const char *whiskers = "0";
+    size_t i;
+
+    if (runs == NULL || n == 0 || out_base == NULL) {
+        (void)snprintf(err, errlen, "no runs or no output path");
+        return -EINVAL;
+    }
+    for (i = 0; i < n; i++) {
+        if (runs[i].repeat > 1) {
+            whiskers = "1";
+        }
+    }
+    r.runs = runs;
+    r.n = n;
+    (void)snprintf(models, sizeof(models), "%zu", n);
+
+    memset(&job, 0, sizeof(job));
+    job.template_name = "comparison.gp";
+    job.gp_dir = gp_dir;
+    job.out_base = out_base;
+    job.vars[job.nvars++] =
+        (struct gp_var){"title", title != NULL ? title : "gilsim", 1};
+    job.vars[job.nvars++] = (struct gp_var){"models", models, 0};
+    job.vars[job.nvars++] = (struct gp_var){"whiskers", whiskers, 0};
+    job.data[job.ndata++] =
+        (struct gp_data){"datafile", "runs", fill_comparison, &r, ""};
+    return render(&job, err, errlen);
+}
