@@ -26,9 +26,13 @@
 /* Long options, and what each accepts (for error messages). */
 static const struct sim_opt_desc opt_table[] = {
     {"model", 1,
-     "a comma-separated list of models: serial, threads, nogil or all"},
+     "a comma-separated list of models: serial, threads, nogil, processes, "
+     "loop or all"},
     {"threads", 1, "a whole number from 1 to 4096"},
     {"processes", 1, "a whole number from 1 to 1024"},
+    {"concurrency", 1, "a whole number of tasks from 0 (no limit) to 1M"},
+    {"worker-start", 1,
+     "a duration from 0 to 60s with a unit (ns, us, ms, s), e.g. 50ms"},
     {"switch-interval", 1,
      "a duration from 1us to 10s with a unit (ns, us, ms, s), e.g. 5ms"},
     {"policy", 1, "a GIL policy name, e.g. new or legacy"},
@@ -67,6 +71,10 @@ static const struct sim_opt_desc opt_table[] = {
      "a whole number of events from 16 to 100M; K and M multiply by 1e3 "
      "and 1e6, e.g. 1M"},
     {"quiet", 0, NULL},
+    {"window", 1,
+     "FROM..TO, two durations with a unit (ns, us, ms, s), e.g. "
+     "100ms..130ms; either end may be left out"},
+    {"no-plots", 0, NULL},
     {"help", 0, NULL},
     {"version", 0, NULL},
 };
@@ -80,8 +88,9 @@ static const char *const model_names[SIM_MODEL_COUNT] = {
 /* What this build can run, in the order of enum sim_model. */
 #define AVAILABLE_MODELS                                                       \
     ((1u << SIM_MODEL_SERIAL) | (1u << SIM_MODEL_THREADS) |                    \
-     (1u << SIM_MODEL_NOGIL))
-#define AVAILABLE_TEXT "serial, threads, nogil"
+     (1u << SIM_MODEL_EXECUTOR) | (1u << SIM_MODEL_NOGIL) |                    \
+     (1u << SIM_MODEL_PROCESSES) | (1u << SIM_MODEL_LOOP))
+#define AVAILABLE_TEXT "serial, threads, executor, nogil, processes, loop"
 
 const struct sim_opt_desc *
 sim_opt_table(size_t *n_out)
@@ -104,6 +113,8 @@ sim_options_default(struct sim_options *o)
         cores = 1024;
     }
     o->processes = (int)cores;
+    o->concurrency = 0;
+    o->worker_start_ns = 0;
     o->switch_interval_ns = 5000000;
     (void)snprintf(o->policy, sizeof(o->policy), "%s", "new");
     o->check_every = 0;
@@ -129,6 +140,9 @@ sim_options_default(struct sim_options *o)
     o->format_json = 0;
     o->trace_events = 1000000;
     o->quiet = 0;
+    o->window_from_ns = 0;
+    o->window_to_ns = 0;
+    o->no_plots = 0;
 }
 
 const char *
@@ -265,9 +279,7 @@ model_item(const char *elem, void *ctx, char *err, size_t errlen)
     if (m < 0) {
         (void)snprintf(err, errlen,
                        "unknown model '%.64s' (expected a comma-separated "
-                       "list of " AVAILABLE_TEXT
-                       " or all; executor, processes and loop come in "
-                       "later versions)",
+                       "list of " AVAILABLE_TEXT " or all)",
                        elem);
         return -EINVAL;
     }
@@ -394,6 +406,70 @@ policy_error(const char *v, char *err, size_t errlen)
     return SIM_EXIT_USAGE;
 }
 
+/* One end of --window: "" (the default), 0, or a duration. */
+static int
+window_end(const char *s, size_t len, int64_t *out)
+{
+    char buf[64];
+    char perr[SIM_ERR_LEN];
+    double ns;
+    int rc;
+
+    if (len == 0) {
+        return 1;
+    }
+    if (len >= sizeof(buf)) {
+        return -EINVAL;
+    }
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    if (strcmp(buf, "0") == 0) {
+        *out = 0;
+        return 0;
+    }
+    rc = sim_parse_duration(buf, &ns, perr, sizeof(perr));
+    if (rc == -EINVAL && strstr(perr, "greater than 0") != NULL) {
+        *out = 0; /* well formed, and zero */
+        return 0;
+    }
+    if (rc != 0 || ns > 1e15) {
+        return -EINVAL;
+    }
+    *out = (int64_t)(ns + 0.5);
+    return 0;
+}
+
+/* --window=FROM..TO: the timelines' window; an end left out is the run's
+ * start or end. */
+static int
+opt_window(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
+           char *err, size_t errlen)
+{
+    const char *dots = strstr(v, "..");
+    int64_t from = 0, to = 0;
+    int rc;
+
+    if (dots == NULL) {
+        return bad_expect(err, errlen, op, v);
+    }
+    rc = window_end(v, (size_t)(dots - v), &from);
+    if (rc < 0) {
+        return bad_expect(err, errlen, op, v);
+    }
+    rc = window_end(dots + 2, strlen(dots + 2), &to);
+    if (rc < 0) {
+        return bad_expect(err, errlen, op, v);
+    }
+    if (rc == 0 && to <= from) {
+        return bad_value(err, errlen, op->name, v,
+                         "the window ends before it starts (expected "
+                         "FROM..TO with FROM < TO, e.g. 100ms..130ms)");
+    }
+    o->window_from_ns = from;
+    o->window_to_ns = rc == 0 ? to : 0;
+    return 0;
+}
+
 static int
 apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
       char *err, size_t errlen)
@@ -426,6 +502,22 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
             return rc;
         }
         o->processes = (int)n;
+    } else if (strcmp(name, "concurrency") == 0) {
+        if (strcmp(v, "0") == 0) {
+            n = 0;
+        } else {
+            rc = opt_count(op, v, 1, 1000000, &n, err, errlen);
+            if (rc != 0) {
+                return rc;
+            }
+        }
+        o->concurrency = (int)n;
+    } else if (strcmp(name, "worker-start") == 0) {
+        rc = opt_duration0(op, v, 60e9, &d, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        o->worker_start_ns = (int64_t)(d + 0.5);
     } else if (strcmp(name, "switch-interval") == 0) {
         rc = opt_duration(op, v, 1e3, 0, 1e10, &d, err, errlen);
         if (rc != 0) {
@@ -601,6 +693,8 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
             return rc;
         }
         o->trace_events = (uint64_t)n;
+    } else if (strcmp(name, "window") == 0) {
+        return opt_window(o, op, v, err, errlen);
     }
     return 0;
 }
@@ -619,10 +713,55 @@ find_opt(const char *name, size_t len)
     return NULL;
 }
 
+static int
+loop_item(const char *elem, void *ctx, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    if (strcmp(elem, "loop") == 0) {
+        *(int *)ctx = 1;
+    }
+    return 0;
+}
+
+/*
+ * The convoy's CPU tasks spin until its I/O task ends: on an event loop
+ * they would never yield, and the run would never end. Naming loop in
+ * --model with --workload=convoy is refused; the default model list and
+ * `all` simply leave loop out.
+ */
+static int
+check_convoy_loop(struct sim_options *o, const char *model_value, char *err,
+                  size_t errlen)
+{
+    char perr[SIM_ERR_LEN];
+    int named = 0;
+
+    if (strcmp(o->workload, "convoy") != 0 ||
+        !(o->models & (1u << SIM_MODEL_LOOP))) {
+        return 0;
+    }
+    if (model_value != NULL &&
+        sim_parse_list(model_value, loop_item, &named, perr, sizeof(perr)) ==
+            0 &&
+        named) {
+        (void)snprintf(err, errlen,
+                       "--workload=convoy with --model=%.200s: the convoy "
+                       "workload needs preemptive threads; on an event "
+                       "loop a CPU coroutine never yields (expected models "
+                       "without loop)",
+                       model_value);
+        return SIM_EXIT_USAGE;
+    }
+    o->models &= ~(1u << SIM_MODEL_LOOP);
+    return 0;
+}
+
 int
 sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
               char *err, size_t errlen)
 {
+    const char *model_value = NULL; /* the --model list given, if any */
     int i = 1;
 
     sim_options_default(o);
@@ -695,6 +834,10 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
                 *cmd = SIM_CMD_VERSION;
                 return 0;
             }
+            if (strcmp(op->name, "no-plots") == 0) {
+                o->no_plots = 1;
+                continue;
+            }
             o->quiet = 1;
             continue;
         }
@@ -712,8 +855,11 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
         if (rc != 0) {
             return rc;
         }
+        if (strcmp(op->name, "model") == 0) {
+            model_value = value; /* the last --model wins */
+        }
     }
-    return 0;
+    return check_convoy_loop(o, model_value, err, errlen);
 }
 
 /* ---- --help ------------------------------------------------------------- */
@@ -735,6 +881,9 @@ static const char help_head[] =
     "summary.json and, for each model, MODEL/trace.tsv (one event a line)\n"
     "and MODEL/trace.json (open it in https://ui.perfetto.dev or\n"
     "chrome://tracing); the seed workload also writes MODEL/pages/.\n"
+    "With gnuplot installed it also draws MODEL/timeline.png and .svg\n"
+    "(one lane per thread, coloured by GIL state) and comparison.png and\n"
+    ".svg (wall time and time shares of every model).\n"
     "\n"
     "Options take --name=value or --name value. Durations need a unit\n"
     "(ns, us, ms, s); sizes too (B, KiB, MiB); counts may end in K, M or G\n"
@@ -742,16 +891,31 @@ static const char help_head[] =
     "brackets.\n"
     "\n"
     "What to run:\n"
-    "  --model=LIST          models to run [serial,threads,nogil]\n"
+    "  --model=LIST          models to run [serial,threads,executor,nogil,\n"
+    "                        processes,loop; without loop for convoy]\n"
     "                          serial   the tasks one after another, one "
     "thread\n"
     "                          threads  a pool of --threads threads under the "
     "GIL\n"
+    "                          executor ThreadPoolExecutor(--threads): main "
+    "submits,\n"
+    "                                   workers start on demand, results in "
+    "order\n"
     "                          nogil    the same pool without a GIL (free "
     "threads)\n"
+    "                          processes  a pool of --processes forked "
+    "workers,\n"
+    "                                   one GIL each (multiprocessing.Pool)\n"
+    "                          loop     one event-loop thread runs every task "
+    "as a\n"
+    "                                   coroutine (asyncio.gather with "
+    "aiohttp);\n"
+    "                                   writes go to --threads offload "
+    "threads\n"
+    "                                   (aiofiles); not with convoy, whose "
+    "CPU\n"
+    "                                   tasks would never yield\n"
     "                          all      every model this build can run\n"
-    "                        executor, processes and loop come in later\n"
-    "                        versions.\n"
     "  --workload=NAME       what the tasks do [seed]\n"
     "                          seed     --pages tasks: fetch a page, decode "
     "it,\n"
@@ -768,10 +932,14 @@ static const char help_head[] =
     "  --ops=N               convoy: round trips of the I/O thread [200]\n"
     "  --cpu-threads=N       convoy: CPU threads beside it, 0..4095; the\n"
     "                        pool is 1 + N threads [1]\n"
-    "  --threads=N           pool size of threads and nogil, 1..4096 [5]\n"
-    "  --processes=N         pool size of processes (a later version), "
-    "1..1024\n"
+    "  --threads=N           pool size of threads and nogil, and the loop's\n"
+    "                        offload threads, 1..4096 [5]\n"
+    "  --concurrency=N       loop: tasks under way at once, 1..1M, or 0 for\n"
+    "                        all of them, like asyncio.gather [0]\n"
+    "  --processes=N         pool size of processes, 1..1024\n"
     "                        [the number of online cores]\n"
+    "  --worker-start=D      processes: CPU each worker spends starting\n"
+    "                        (interpreter start-up, imports), 0..60s [0]\n"
     "\n"
     "I/O (seed and convoy):\n"
     "  --url=URL             fetch this URL instead of the embedded server;\n"
@@ -823,12 +991,19 @@ static const char help_tail[] =
     "16..100M;\n"
     "                        events beyond it are counted as lost [1M]\n"
     "  --quiet               no progress lines on stderr\n"
+    "  --window=FROM..TO     the part of the run the timelines show, e.g.\n"
+    "                        100ms..130ms; an end left out is the run's "
+    "start\n"
+    "                        or end [the whole run]\n"
+    "  --no-plots            no timeline or comparison pictures (they need\n"
+    "                        gnuplot; without it a run still succeeds)\n"
     "  -h, --help            print this help and exit\n"
     "  --version             print the version and exit\n"
     "\n"
     "The table:\n"
     "  wall      time from the start of the pool to the last thread's end\n"
-    "  CPU       user + system CPU time of the process during the run\n"
+    "  CPU       user + system CPU time of the process (and its worker\n"
+    "            processes) during the run\n"
     "  CPU %     CPU / wall; above 100% means more than one core was busy\n"
     "  speed-up  wall time of serial / wall time of this model\n"
     "  GIL wait  the threads' share of time spent waiting for the GIL:\n"

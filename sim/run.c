@@ -7,10 +7,11 @@
  * pools), a trace with one buffer per pool thread, and a GIL on the real
  * clock whose hooks record into those buffers; it then runs the model and
  * measures wall time (from the pool's start to the last join) and CPU time
- * (getrusage of the whole process, user + system). Because every GIL event
- * is recorded by the thread it concerns, the trace's counts must equal the
- * lock's own counters whenever no event was lost; a difference is a bug in
- * gilsim and ends the run with exit status 3.
+ * (getrusage of the whole process and of the worker processes it reaped,
+ * user + system). Because every GIL event is recorded by the thread it
+ * concerns, the trace's counts must equal the lock's own counters whenever
+ * no event was lost; a difference is a bug in gilsim and ends the run with
+ * exit status 3.
  *
  * I/O workloads (seed, convoy) fetch from the embedded loopback latency
  * server, which sim_run_main() starts once before the first model and
@@ -42,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plot.h"
 #include "sim_internal.h"
 
 /* Set by the signal handlers; read by the steps (wl_env.stop). */
@@ -64,16 +66,24 @@ errtext(int rc, char *buf, size_t len)
 }
 
 static int64_t
-cpu_now_ns(void)
+rusage_ns(int who)
 {
     struct rusage ru;
 
-    if (getrusage(RUSAGE_SELF, &ru) != 0) {
+    if (getrusage(who, &ru) != 0) {
         return 0;
     }
     return ((int64_t)ru.ru_utime.tv_sec + (int64_t)ru.ru_stime.tv_sec) *
                1000000000 +
            ((int64_t)ru.ru_utime.tv_usec + (int64_t)ru.ru_stime.tv_usec) * 1000;
+}
+
+/* This process, plus the children it has reaped: the worker processes of
+ * the processes model are reaped before the model returns. */
+static int64_t
+cpu_now_ns(void)
+{
+    return rusage_ns(RUSAGE_SELF) + rusage_ns(RUSAGE_CHILDREN);
 }
 
 /*
@@ -242,6 +252,9 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     mp.cost.instr_ns = o->instr_ns;
     mp.cost.spins_per_ns = wl_cpu_calibrate();
     mp.stop = stop;
+    mp.concurrency = o->concurrency;
+    mp.worker_start_instructions =
+        (int64_t)((double)o->worker_start_ns / o->instr_ns + 0.5);
     if (sim_opt_uses_io(o)) {
         io_config(o, m, io, &ioc);
         mp.io = &ioc;
@@ -674,6 +687,75 @@ print_failures(const struct sim_trace_summary *runs, size_t n, const char *dir,
             (unsigned long long)failed, (unsigned long long)all, what, dir);
 }
 
+/* ---- plots -------------------------------------------------------------- */
+
+/* Set when a picture could not be made (no gnuplot, no template): the run
+ * says so once, on one line, and makes no more. Pictures never change the
+ * exit status. */
+static int plots_off;
+
+static void
+plots_failed(const char *why, FILE *err)
+{
+    fprintf(err, "gilsim: plots skipped: %s\n", why);
+    plots_off = 1;
+}
+
+/* MODEL/timeline.png and .svg: the --window of the kept repetition. */
+static void
+plot_model(const char *dir, const struct sim_options *o, enum sim_model m,
+           const struct sim_trace_summary *s, const struct sim_trace *trace,
+           FILE *err)
+{
+    char base[4200];
+    char title[300];
+    char msg[SIM_ERR_LEN * 2];
+    int pool = sim_opt_pool_size(o, m);
+
+    if (o->no_plots || plots_off) {
+        return;
+    }
+    (void)snprintf(base, sizeof(base), "%.4000s/%s/timeline", dir,
+                   sim_model_name(m));
+    (void)snprintf(title, sizeof(title),
+                   "gilsim %s: %.64s workload, %d %s%s, policy %s, switch "
+                   "interval %.6g ms, wall %.3f s%s",
+                   sim_model_name(m), o->workload, pool,
+                   m == SIM_MODEL_PROCESSES ? "process" : "thread",
+                   pool == 1 ? "" : (m == SIM_MODEL_PROCESSES ? "es" : "s"),
+                   sim_opt_policy_for(o, m),
+                   (double)o->switch_interval_ns / 1e6,
+                   (double)s->wall_ns / 1e9,
+                   s->repeat > 1 ? " (the median repetition)" : "");
+    if (plot_timeline(trace, title, o->window_from_ns, o->window_to_ns, base,
+                      NULL, msg, sizeof(msg)) != 0) {
+        plots_failed(msg, err);
+    }
+}
+
+/* comparison.png and .svg: every model of the run side by side. */
+static void
+plot_runs(const char *dir, const struct sim_options *o,
+          const struct sim_trace_summary *runs, size_t n, FILE *err)
+{
+    char base[4200];
+    char title[300];
+    char msg[SIM_ERR_LEN * 2];
+
+    if (o->no_plots || plots_off || n == 0) {
+        return;
+    }
+    (void)snprintf(base, sizeof(base), "%.4000s/comparison", dir);
+    (void)snprintf(title, sizeof(title),
+                   "gilsim: %.64s workload, policy %s, switch interval "
+                   "%.6g ms%s",
+                   o->workload, o->policy, (double)o->switch_interval_ns / 1e6,
+                   o->repeat > 1 ? ", median of the repetitions" : "");
+    if (plot_comparison(runs, n, title, base, NULL, msg, sizeof(msg)) != 0) {
+        plots_failed(msg, err);
+    }
+}
+
 /* ---- the driver --------------------------------------------------------- */
 
 static int
@@ -761,18 +843,18 @@ run_model(const struct sim_options *o, enum sim_model m, const char *dir,
     }
     if (!o->quiet) {
         int pool = sim_opt_pool_size(o, m);
+        const char *unit = m == SIM_MODEL_PROCESSES ? "worker" : "thread";
 
         if (reps > 1) {
             fprintf(err,
-                    "gilsim: %s (%d thread%s): %.2f s (median of %d, "
+                    "gilsim: %s (%d %s%s): %.2f s (median of %d, "
                     "min %.2f s, max %.2f s)\n",
-                    sim_model_name(m), pool, pool == 1 ? "" : "s",
+                    sim_model_name(m), pool, unit, pool == 1 ? "" : "s",
                     (double)s->wall_ns / 1e9, reps,
                     (double)s->wall_ns_min / 1e9, (double)s->wall_ns_max / 1e9);
         } else {
-            fprintf(err, "gilsim: %s (%d thread%s): %.2f s\n",
-                    sim_model_name(m), pool, pool == 1 ? "" : "s",
-                    (double)s->wall_ns / 1e9);
+            fprintf(err, "gilsim: %s (%d %s%s): %.2f s\n", sim_model_name(m),
+                    pool, unit, pool == 1 ? "" : "s", (double)s->wall_ns / 1e9);
         }
         if (s->stats.events_lost > 0) {
             fprintf(err,
@@ -782,6 +864,7 @@ run_model(const struct sim_options *o, enum sim_model m, const char *dir,
                     (unsigned long long)s->stats.events_lost);
         }
     }
+    plot_model(dir, o, m, s, order[(reps - 1) / 2]->trace, err);
 out:
     if (res != NULL) {
         for (i = 0; i < o->repeat; i++) {
@@ -811,6 +894,7 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
     int rc;
 
     atomic_store(&run_stop, 0);
+    plots_off = 0;
     run_signal = 0;
     if (report != NULL) {
         memset(report, 0, sizeof(*report));
@@ -890,6 +974,7 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
         return SIM_EXIT_ERROR;
     }
     sync_dir(dir);
+    plot_runs(dir, o, runs, n, err);
     if (report != NULL) {
         memcpy(report->runs, runs, n * sizeof(runs[0]));
         report->n = n;

@@ -43,6 +43,8 @@ struct sim_options {
     unsigned models;            /* bit (1u << enum sim_model) per model */
     int threads;                /* pool size */
     int processes;              /* pool size of `processes` */
+    int concurrency;            /* loop: tasks under way at once, 0 = all */
+    int64_t worker_start_ns;    /* processes: CPU of a worker's start-up */
     int64_t switch_interval_ns; /* CPython's sys.setswitchinterval */
     char policy[16];            /* gil policy name */
     int64_t check_every;        /* 0 = the policy's default */
@@ -69,6 +71,10 @@ struct sim_options {
     int format_text, format_json; /* what goes to stdout */
     uint64_t trace_events;        /* buffer capacity per thread */
     int quiet;                    /* no progress lines on stderr */
+    /* Plots: the timeline window in ns since the run's start, [from, to);
+     * to = 0 means to the end of the run. no_plots skips every picture. */
+    int64_t window_from_ns, window_to_ns;
+    int no_plots;
 };
 
 /* Defaults, as documented in --help and README. */

@@ -159,6 +159,9 @@ struct sim_model_params {
     /* processes: CPU work of a worker's start (interpreter start-up and
      * imports), in instructions, before it takes tasks. */
     int64_t worker_start_instructions;
+    /* loop: most tasks under way at once (--concurrency); 0 = all of
+     * them, as asyncio.gather starts every task. */
+    int concurrency;
 };
 
 struct sim_model_result {
@@ -192,6 +195,22 @@ int sim_model_processes_run(const struct sim_model_params *p,
 int sim_model_loop_run(const struct sim_model_params *p,
                        struct sim_model_result *res, char *err,
                        size_t errlen) SIM_WARN_UNUSED;
+
+/* Tests only (tests/test_processes.c): if `fn` is set, the parent of the
+ * processes model calls it once every worker is forked, before it waits
+ * for them, so a test can watch or kill a worker. The probe is valid only
+ * during the call. Not thread-safe; NULL (the default) in gilsim. */
+struct sim_model_processes_probe;
+void sim_model_processes_set_test_hook(
+    void (*fn)(const struct sim_model_processes_probe *pr, void *arg),
+    void *arg);
+/* Worker `worker`'s pid (0-based index), or -1. */
+long sim_model_processes_probe_pid(const struct sim_model_processes_probe *pr,
+                                   int worker);
+/* The index of the task the worker runs now, from the shared control
+ * block; -1 when none (or a bad index). */
+int sim_model_processes_probe_task(const struct sim_model_processes_probe *pr,
+                                   int worker);
 
 /* ---- models/thread.c: shared by every model --------------------------- */
 
@@ -237,7 +256,7 @@ struct sim_run_result {
     struct gil_stats gil;    /* the lock's own counters */
     struct sim_trace_stats stats;
     int64_t wall_ns;
-    int64_t cpu_ns; /* user + system, whole process */
+    int64_t cpu_ns; /* user + system, whole process and its workers */
     /* What the embedded server counted during the run (has_server = 0 if
      * it did not serve this run). */
     int has_server;

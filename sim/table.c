@@ -207,7 +207,7 @@ sim_table_print(const struct sim_trace_summary *runs, size_t n, FILE *f)
     print_table(&t, f);
     fputs("\n"
           "wall: pool start to last thread's end. CPU: user + system time "
-          "of the process.\n"
+          "of gilsim and its\nworker processes.\n"
           "speed-up: serial's wall / this wall. GIL wait: time spent "
           "waiting for the GIL /\n"
           "(running + waiting + I/O), summed over threads. forced: drops "

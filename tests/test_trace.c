@@ -605,6 +605,29 @@ fetch_latency_pairs_begin_and_end_per_thread(void **state)
     sim_trace_free(t);
 }
 
+/* An event-loop thread has fetches of several tasks open at once: each
+ * end closes the begin of its own task. */
+static void
+fetch_latency_pairs_by_task_on_one_thread(void **state)
+{
+    struct sim_trace *t = new_trace(1, 64, 0);
+    struct sim_trace_buf *a = add(t, "loop", 0, 0);
+    struct sim_trace_stats st;
+
+    (void)state;
+    sim_trace_record(a, 100, SIM_EV_STEP_BEGIN, SIM_STEP_FETCH, 0, 1, 0);
+    sim_trace_record(a, 110, SIM_EV_STEP_BEGIN, SIM_STEP_FETCH, 0, 2, 0);
+    sim_trace_record(a, 120, SIM_EV_STEP_BEGIN, SIM_STEP_FETCH, 0, 3, 0);
+    sim_trace_record(a, 310, SIM_EV_STEP_END, SIM_STEP_FETCH, 0, 2, 0);
+    sim_trace_record(a, 1100, SIM_EV_STEP_END, SIM_STEP_FETCH, 0, 1, 0);
+    sim_trace_record(a, 1120, SIM_EV_STEP_END, SIM_STEP_FETCH, 0, 3, 0);
+    assert_int_equal(sim_trace_stats(t, &st), 0);
+    assert_int_equal(st.fetches, 3);
+    assert_int_equal(st.fetch_p50_ns, 1000); /* 200, 1000, 1000 */
+    assert_int_equal(st.fetch_max_ns, 1000);
+    sim_trace_free(t);
+}
+
 static void
 json_is_well_formed_and_escapes_the_title(void **state)
 {
@@ -833,6 +856,7 @@ main(void)
         cmocka_unit_test(handoffs_are_per_gil),
         cmocka_unit_test(tsv_has_header_and_one_line_per_event_in_time_order),
         cmocka_unit_test(fetch_latency_pairs_begin_and_end_per_thread),
+        cmocka_unit_test(fetch_latency_pairs_by_task_on_one_thread),
         cmocka_unit_test(json_is_well_formed_and_escapes_the_title),
         cmocka_unit_test(json_names_worker_processes),
         cmocka_unit_test(empty_trace_gives_no_segments_and_valid_output),

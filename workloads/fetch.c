@@ -158,15 +158,20 @@ wl__fetch_xferinfo_cb(void *data, curl_off_t dltotal, curl_off_t dlnow,
 static enum wl_outcome
 outcome_of(const struct fetch *f, CURLcode rc)
 {
-    long status = 0;
-
     if (f->aborted) {
         return WL_ABORTED;
     }
+    return wl__fetch_outcome(f->io->curl, rc);
+}
+
+enum wl_outcome
+wl__fetch_outcome(CURL *c, CURLcode rc)
+{
+    long status = 0;
+
     switch (rc) {
     case CURLE_OK:
-        if (curl_easy_getinfo(f->io->curl, CURLINFO_RESPONSE_CODE, &status) !=
-            CURLE_OK) {
+        if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {
             return WL_FAILED;
         }
         return status >= 400 ? WL_HTTP_ERROR : WL_OK;

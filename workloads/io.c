@@ -222,21 +222,21 @@ ms_of_ns(int64_t ns)
     return ms > LONG_MAX ? LONG_MAX : (long)ms;
 }
 
-/* The options every fetch of this handle shares. The callbacks live in
- * fetch.c; their data pointers are set per transfer. */
-static int
-setup_handle(struct wl_io *io)
+/* The options every fetch shares, for a handle of a struct wl_io or of a
+ * transfer of multi.c. The callbacks live in fetch.c (multi.c replaces
+ * them with its own); their data pointers are set per transfer. */
+int
+wl__io_setup_easy(CURL *c, const struct wl_io_config *cfg, char *errbuf)
 {
-    CURL *c = io->curl;
     int bad = 0; /* 1 once an option was refused */
 
-    bad |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, io->errbuf) != CURLE_OK;
+    bad |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK;
     /* No SIGALRM for DNS timeouts: we run on many threads. */
     bad |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
     bad |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                            ms_of_ns(io->cfg.connect_timeout_ns)) != CURLE_OK;
-    bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
-                            ms_of_ns(io->cfg.timeout_ns)) != CURLE_OK;
+                            ms_of_ns(cfg->connect_timeout_ns)) != CURLE_OK;
+    bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms_of_ns(cfg->timeout_ns)) !=
+           CURLE_OK;
     bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, wl__fetch_write_cb) !=
            CURLE_OK;
     bad |= curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION,
@@ -300,7 +300,7 @@ wl_io_new(const struct wl_io_config *cfg, struct wl_io **out)
         rc = -ENOMEM;
         goto fail_body;
     }
-    rc = setup_handle(io);
+    rc = wl__io_setup_easy(io->curl, &io->cfg, io->errbuf);
     if (rc != 0) {
         goto fail_curl;
     }

@@ -253,4 +253,99 @@ enum wl_outcome wl_step_run(const struct wl_step *s, const struct wl_env *env,
 const char *wl_step_kind_name(enum wl_step_kind k);
 const char *wl_outcome_name(enum wl_outcome o);
 
+/* ---- Non-blocking fetches for an event loop ---------------------------
+ *
+ * What the `loop` model (asyncio with aiohttp and aiofiles) needs from
+ * workloads/: a struct wl_multi is a libcurl multi handle driven through
+ * libcurl's multi socket interface by a libevent event_base, on one
+ * thread (multi.c). Any number of fetches run on it at once; each has its
+ * own easy handle and body, and connections are kept alive in the multi
+ * handle's shared cache, as in an aiohttp.ClientSession.
+ *
+ * The thread that drives it holds the GIL except inside
+ * wl_multi_run_once(), which releases it (env->release) while it waits for
+ * readiness and takes it back (env->acquire) as soon as there is work,
+ * before any callback runs: asyncio's select() with the GIL released.
+ * Every callback then runs on that thread with the GIL held: the chunk
+ * work of a fetch (`chunk_instructions` per chunk received, with checks
+ * through env), and the hooks below. Unlike the blocking fetch, a chunk
+ * does not release the GIL again: the loop keeps it until it waits next.
+ *
+ * Nothing here is thread-safe except wl_multi_wake().
+ */
+
+/* What a wl_multi tells its owner; each is called on the loop's thread
+ * with the GIL held, from inside wl_multi_run_once() (or, for fetched and
+ * slept, from wl_multi_cancel()). */
+struct wl_multi_hooks {
+    /* About to run work for `user` (a fetch's or a sleep's user pointer;
+     * NULL for the loop's own work): the owner names the task its GIL
+     * events belong to. */
+    void (*enter)(void *ctx, void *user);
+    /* A fetch ended with `o`. On WL_OK `body` holds its `len` bytes,
+     * malloc'd; the hook takes ownership (free() it). Else body is NULL. */
+    void (*fetched)(void *ctx, void *user, enum wl_outcome o, char *body,
+                    size_t len);
+    /* A sleep ended (WL_OK) or was cancelled (WL_ABORTED). */
+    void (*slept)(void *ctx, void *user, enum wl_outcome o);
+    /* wl_multi_wake() was called since the last time. */
+    void (*woken)(void *ctx);
+    void *ctx;
+};
+
+struct wl_multi;
+
+/*
+ * A multi handle and its event base. `cfg` (may be NULL: fetches then
+ * fail with WL_FAILED) is copied; `env` is the loop thread's and is kept
+ * (borrowed) for the GIL calls, the chunk work and the stop flag; `hooks`
+ * is copied. 0, -EINVAL, -ENOMEM, or -errno of pipe().
+ */
+int wl_multi_new(const struct wl_io_config *cfg, const struct wl_env *env,
+                 const struct wl_multi_hooks *hooks,
+                 struct wl_multi **out) WL_WARN_UNUSED;
+/* Cancels what is pending without calling the hooks, then frees. */
+void wl_multi_free(struct wl_multi *m);
+
+/* Start fetching `page`: first `request_instructions` of work under the
+ * GIL (as the blocking fetch does), then the transfer is added to the
+ * multi handle. WL_OK: hooks.fetched(user) comes later. Anything else
+ * (WL_ABORTED: the stop flag; WL_FAILED): the fetch never started and no
+ * hook will be called for it. */
+enum wl_outcome wl_multi_fetch(struct wl_multi *m, int64_t page, void *user);
+/* A timer of `ns` (asyncio.sleep): hooks.slept(user) when it fires. 0 or
+ * -ENOMEM. */
+int wl_multi_sleep(struct wl_multi *m, int64_t ns, void *user) WL_WARN_UNUSED;
+/* Fetches and sleeps under way. */
+size_t wl_multi_pending(const struct wl_multi *m);
+/* End every fetch and sleep under way now, each through its hook with
+ * WL_ABORTED. wl_multi_run_once() does this by itself when the stop flag
+ * is set. */
+void wl_multi_cancel(struct wl_multi *m);
+
+/* Make the loop's next (or current) wl_multi_run_once() return, through
+ * hooks.woken: a worker thread's "call_soon_threadsafe". Safe from any
+ * thread, and async-signal-safe. */
+void wl_multi_wake(struct wl_multi *m);
+
+/*
+ * One turn of the loop, entered and left holding the GIL: release it,
+ * wait until a socket, timer or wake-up is ready, take it back, run the
+ * callbacks that are due. Once env->stop is set, the fetches and sleeps
+ * under way are cancelled (within 50 ms) instead of waited for; the wait
+ * goes on only for wake-ups. The caller must know that something will
+ * come (a fetch or sleep pending, or a wl_multi_wake() to come): the
+ * wake-up pipe is always watched, so an idle loop waits forever, as an
+ * asyncio loop does. 0; -EINVAL if called without the GIL; -EIO if
+ * libevent failed.
+ */
+int wl_multi_run_once(struct wl_multi *m) WL_WARN_UNUSED;
+
+/* The write step with the caller's `body` of `len` bytes (NULL: the fetch
+ * failed, WL_FAILED) instead of env->io's last fetch; env->io gives the
+ * folder and the encode cost. What an offload thread of the loop model
+ * runs (aiofiles' run_in_executor). */
+enum wl_outcome wl_write_body(const struct wl_step *s, const struct wl_env *env,
+                              const char *body, size_t len, int64_t *arg_out);
+
 #endif /* GILSIM_WL_H */

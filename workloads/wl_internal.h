@@ -39,6 +39,15 @@ size_t wl__fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *data);
 int wl__fetch_xferinfo_cb(void *data, curl_off_t dltotal, curl_off_t dlnow,
                           curl_off_t ultotal, curl_off_t ulnow);
 
+/* fetch.c: what a finished transfer of handle `c` that ended with `rc`
+ * amounts to (an HTTP status >= 400 is WL_HTTP_ERROR). */
+enum wl_outcome wl__fetch_outcome(CURL *c, CURLcode rc);
+
+/* io.c: set the options every fetch shares on `c` (timeouts from cfg,
+ * 8 KiB receive buffer, no redirects, error text into errbuf, fetch.c's
+ * callbacks). 0, or -ENOMEM if libcurl refused one. */
+int wl__io_setup_easy(CURL *c, const struct wl_io_config *cfg, char *errbuf);
+
 /* write.c: write env->io's body to OUT/top250-{page}.html. */
 enum wl_outcome wl__write_step_run(const struct wl_step *s,
                                    const struct wl_env *env, int64_t *arg_out);

@@ -22,6 +22,10 @@
  * The step needs env->io with an out_dir and a body: without them (no
  * I/O configured, or the fetch before it failed) it fails with WL_FAILED
  * and touches no file.
+ *
+ * wl_write_body() is the step with the body given by the caller instead
+ * of env->io's last fetch: the loop model's offload threads write the
+ * pages that the event loop fetched (see multi.c).
  */
 #include "wl.h"
 #include "wl_internal.h"
@@ -88,23 +92,23 @@ write_file(const char *tmp, const char *path, const char *buf, size_t len)
 }
 
 enum wl_outcome
-wl__write_step_run(const struct wl_step *s, const struct wl_env *env,
-                   int64_t *arg_out)
+wl_write_body(const struct wl_step *s, const struct wl_env *env,
+              const char *body, size_t len, int64_t *arg_out)
 {
     struct wl_io *io = env->io;
     char path[sizeof(io->cfg.out_dir) + 64];
     char tmp[sizeof(path) + 64];
-    const char *body;
-    size_t len;
     double encode;
     enum wl_outcome o;
     int n;
     int rc;
 
+    if (arg_out != NULL) {
+        *arg_out = 0;
+    }
     if (io == NULL || io->cfg.out_dir[0] == '\0') {
         return WL_FAILED;
     }
-    body = wl_io_body(io, &len);
     if (body == NULL) {
         return WL_FAILED; /* the fetch before failed: nothing to write */
     }
@@ -140,4 +144,15 @@ wl__write_step_run(const struct wl_step *s, const struct wl_env *env,
         *arg_out = (int64_t)len;
     }
     return WL_OK;
+}
+
+enum wl_outcome
+wl__write_step_run(const struct wl_step *s, const struct wl_env *env,
+                   int64_t *arg_out)
+{
+    const char *body;
+    size_t len;
+
+    body = wl_io_body(env->io, &len); /* NULL when the fetch failed */
+    return wl_write_body(s, env, body, len, arg_out);
 }

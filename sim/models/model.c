@@ -20,9 +20,12 @@ sim_model_run(const struct sim_model_params *p, struct sim_model_result *res,
     case SIM_MODEL_THREADS:
     case SIM_MODEL_NOGIL:
         return sim_model_pool_run(p, res, err, errlen);
-    case SIM_MODEL_EXECUTOR:
     case SIM_MODEL_PROCESSES:
+        return sim_model_processes_run(p, res, err, errlen);
     case SIM_MODEL_LOOP:
+        return sim_model_loop_run(p, res, err, errlen);
+    case SIM_MODEL_EXECUTOR:
+        return sim_model_executor_run(p, res, err, errlen);
     case SIM_MODEL_COUNT:
         break;
     }

@@ -15,8 +15,8 @@
  * rank ceil(p * n / 100). The whole is O(n log n) in the number of events.
  *
  * Fetch latency pairs each thread's STEP_BEGIN and STEP_END of fetch
- * steps (a thread runs one step at a time, so the last begin is the
- * one an end closes) and takes the same percentiles.
+ * steps by task (an event-loop thread has many open at once) and takes
+ * the same percentiles.
  */
 #include "trace.h"
 
@@ -241,23 +241,54 @@ out:
     return rc;
 }
 
-/* Durations of every fetch step of every thread, sorted, into *out (may
- * be NULL when there are none). */
+/* A fetch event of one thread, for pairing begins with ends by task. */
+struct fetch_ev {
+    int32_t task;
+    int begin; /* 1 for STEP_BEGIN, 0 for STEP_END */
+    int64_t t_ns;
+    uint64_t seq; /* position in the thread's buffer: keeps time order */
+};
+
+static int
+cmp_fetch_ev(const void *a, const void *b)
+{
+    const struct fetch_ev *x = a;
+    const struct fetch_ev *y = b;
+
+    if (x->task != y->task) {
+        return x->task < y->task ? -1 : 1;
+    }
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Durations of every fetch step of every thread, sorted, into *out (NULL
+ * when there are none). An event-loop thread has many fetches open at
+ * once, so a begin is paired with the next end of the same task on the
+ * same thread, not with the next end of any task. */
 static int
 fetch_latencies(const struct sim_trace *t, int64_t **out, size_t *nout)
 {
     size_t nthreads = sim_trace_thread_count(t);
-    size_t cap = 0, n = 0, i;
+    size_t cap = 0, maxev = 0, n = 0, i;
+    struct fetch_ev *evs;
     int64_t *lat;
 
     for (i = 0; i < nthreads; i++) {
         const struct sim_trace_buf *b = sim_trace_thread(t, i);
         uint64_t ne = b->n < b->cap ? b->n : b->cap;
+        size_t here = 0;
         uint64_t k;
 
         for (k = 0; k < ne; k++) {
-            cap += b->ev[k].kind == SIM_EV_STEP_END &&
-                   b->ev[k].detail == SIM_STEP_FETCH;
+            if ((b->ev[k].kind == SIM_EV_STEP_END ||
+                 b->ev[k].kind == SIM_EV_STEP_BEGIN) &&
+                b->ev[k].detail == SIM_STEP_FETCH) {
+                here++;
+                cap += b->ev[k].kind == SIM_EV_STEP_END;
+            }
+        }
+        if (here > maxev) {
+            maxev = here;
         }
     }
     *out = NULL;
@@ -266,29 +297,42 @@ fetch_latencies(const struct sim_trace *t, int64_t **out, size_t *nout)
         return 0;
     }
     lat = malloc(cap * sizeof(*lat));
-    if (lat == NULL) {
+    evs = malloc(maxev * sizeof(*evs));
+    if (lat == NULL || evs == NULL) {
+        free(lat);
+        free(evs);
         return -ENOMEM;
     }
     for (i = 0; i < nthreads; i++) {
         const struct sim_trace_buf *b = sim_trace_thread(t, i);
         uint64_t ne = b->n < b->cap ? b->n : b->cap;
-        int64_t begin = -1;
+        size_t m = 0, j;
         uint64_t k;
 
         for (k = 0; k < ne; k++) {
             const struct sim_trace_event *e = &b->ev[k];
 
-            if (e->detail != SIM_STEP_FETCH) {
-                continue;
+            if ((e->kind == SIM_EV_STEP_BEGIN || e->kind == SIM_EV_STEP_END) &&
+                e->detail == SIM_STEP_FETCH) {
+                evs[m].task = e->task;
+                evs[m].begin = e->kind == SIM_EV_STEP_BEGIN;
+                evs[m].t_ns = e->t_ns;
+                evs[m].seq = k;
+                m++;
             }
-            if (e->kind == SIM_EV_STEP_BEGIN) {
-                begin = e->t_ns;
-            } else if (e->kind == SIM_EV_STEP_END && begin >= 0) {
-                lat[n++] = e->t_ns > begin ? e->t_ns - begin : 0;
-                begin = -1;
+        }
+        qsort(evs, m, sizeof(*evs), cmp_fetch_ev);
+        for (j = 0; j + 1 < m; j++) {
+            if (evs[j].begin && !evs[j + 1].begin &&
+                evs[j].task == evs[j + 1].task) {
+                int64_t d = evs[j + 1].t_ns - evs[j].t_ns;
+
+                lat[n++] = d > 0 ? d : 0;
+                j++;
             }
         }
     }
+    free(evs);
     qsort(lat, n, sizeof(*lat), cmp_i64);
     *out = lat;
     *nout = n;

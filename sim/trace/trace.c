@@ -221,6 +221,8 @@ sim_trace_ev_name(enum sim_ev k)
         return "gil_drop";
     case SIM_EV_GIL_DROP_REQUEST:
         return "gil_drop_request";
+    case SIM_EV_RESULT:
+        return "result";
     default:
         return "?";
     }

@@ -42,6 +42,8 @@ enum sim_ev {
     SIM_EV_GIL_DROP = 8,         /* detail = enum sim_drop */
     SIM_EV_GIL_DROP_REQUEST = 9, /* this thread, waiting, asked the holder
                                     to drop */
+    SIM_EV_RESULT = 10,          /* the thread collected task `task`'s result
+                                    (executor's main thread); not a step */
     SIM_EV_COUNT
 };
 

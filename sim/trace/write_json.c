@@ -290,6 +290,9 @@ write_thread_events(struct writer *w, const struct sim_trace_buf *b)
         case SIM_EV_GIL_DROP_REQUEST:
             write_instant(w, b, "drop request", e->t_ns);
             break;
+        case SIM_EV_RESULT:
+            write_instant(w, b, "result", e->t_ns);
+            break;
         case SIM_EV_GIL_DROP:
             if (e->detail == SIM_DROP_FORCED) {
                 write_instant(w, b, "forced switch", e->t_ns);

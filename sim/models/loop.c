@@ -1,0 +1,648 @@
+/*
+ * loop.c - the `loop` model: one event-loop thread that runs every task
+ * as a coroutine, plus a pool of offload threads for file writes, like
+ * asyncio with aiohttp and aiofiles running
+ *
+ *     await asyncio.gather(*(task(p) for p in pages))
+ *
+ * The event-loop thread ("loop") holds the GIL while it runs Python-side
+ * work and releases it only while it waits for readiness: that wait is
+ * wl_multi_run_once() (workloads/multi.c: libevent's event_base_loop
+ * with libcurl's multi socket interface), which drops the GIL with
+ * GIL_DROP_IO, and takes it back before the first callback of the turn.
+ *
+ * Each task is a state machine over its steps (struct loop_task), run on
+ * the loop thread by advance():
+ *   - fetch: wl_multi_fetch() pays `request_instructions` under the GIL
+ *     and adds the transfer to the multi handle; the task is suspended.
+ *     Each chunk received costs `chunk_instructions`, paid inside the
+ *     loop's callbacks under the GIL. The fetched hook records STEP_END
+ *     with the outcome (refused, timeout, HTTP error, failed: the mapping
+ *     of the blocking fetch) and keeps the body in the task.
+ *   - cpu: run at once on the loop thread, through wl_step_run() of a
+ *     plain cpu step of `instructions + instr_per_byte * body length`
+ *     (this task's own body), with checks: a coroutine that decodes
+ *     holds the loop until it is done.
+ *   - write: offloaded to the pool ("offload-1".., p->threads of them),
+ *     as aiofiles does with run_in_executor. The offload thread records
+ *     the step's BEGIN and END in its own buffer, takes the GIL for the
+ *     encode, releases it around the system calls (wl_write_body: the
+ *     write step of write.c), then queues the task back and wakes the
+ *     loop (wl_multi_wake, a self-pipe, like call_soon_threadsafe).
+ *   - sleep: a libevent timer (wl_multi_sleep); no thread blocks.
+ * TASK_BEGIN and TASK_END are recorded by the loop thread, and mt->task
+ * names the task whose code runs, so GIL events carry its id.
+ *
+ * At most p->concurrency tasks are under way at once (0: all, as gather
+ * starts them all). Tasks are started in order by fill(), between turns
+ * of the loop: every task started in one fill() runs to its first await
+ * before the loop waits again, as gather's tasks all run their first
+ * step in the loop's first iteration. A task stops at its first failed
+ * step, as a Python task stops at an exception, and is marked aborted
+ * when the stop flag is seen between its steps.
+ *
+ * Without I/O (the cpu workload) the tasks run one after another on the
+ * loop thread: coroutines that never await.
+ *
+ * Refused: a workload with WL_UNTIL_DONE steps (convoy). Its CPU tasks
+ * spin until the I/O task ends; on an event loop they would never yield,
+ * so the I/O task would never run again and the run would never end.
+ *
+ * Differences from CPython: the offload threads end each job with a
+ * GIL_DROP_EXIT, so they show as idle (not in I/O) while they wait for
+ * the next one, and do not wait for a forced switch there as CPython's
+ * queue.get() would. aiohttp's connection limit (100) is libcurl's
+ * CURLMOPT_MAX_TOTAL_CONNECTIONS (see multi.c).
+ *
+ * Wall time runs from the loop thread's start of the first task to the
+ * join of the last thread.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_internal.h"
+
+/* A task's coroutine state. Written by the loop thread, except while its
+ * write is offloaded: then only the offload thread touches it, until the
+ * task is back on the done list (the hand-off goes through lm->mu). */
+struct loop_task {
+    const struct wl_task *task;
+    size_t step;               /* index of the step under way */
+    int outcome;               /* enum sim_outcome of the task so far */
+    char *body;                /* the last fetch's body; owned, malloc'd */
+    size_t len;                /* bytes at body */
+    enum wl_outcome write_out; /* set by the offload thread */
+    struct loop_task *next;    /* in the job queue or the done list */
+};
+
+struct loop_model {
+    const struct sim_model_params *p;
+    struct sim_model_thread *mts; /* [0] the loop, [1..n] offload threads */
+    struct loop_task *tasks;      /* one per workload task */
+    struct wl_multi *multi;       /* used by the loop thread only */
+    size_t next_task;             /* first task not started; loop thread */
+    size_t running;               /* started, not ended; loop thread */
+    size_t limit;                 /* most tasks under way; 0 = no limit */
+    int failed;                   /* -errno of the loop; read after join */
+    int64_t begin_ns;             /* set by the loop; read after join */
+    atomic_int until;             /* never set: convoy is refused */
+    pthread_mutex_t mu;           /* guards jobs, done and shutdown */
+    pthread_cond_t cv;            /* a job was queued, or shutdown set */
+    struct loop_task *jobs, *jobs_tail; /* writes for the offload pool */
+    struct loop_task *done, *done_tail; /* writes back for the loop */
+    int shutdown;                       /* 1: offload threads leave */
+};
+
+static void advance(struct loop_model *lm, struct loop_task *t);
+
+static int
+stopped(const struct sim_model_params *p)
+{
+    return p->stop != NULL &&
+           atomic_load_explicit(p->stop, memory_order_relaxed) != 0;
+}
+
+static void
+record(struct sim_model_thread *mt, enum sim_ev ev, int detail, int outcome,
+       int64_t arg)
+{
+    sim_trace_record(mt->buf, sim_model_now(mt), ev, detail, outcome, mt->task,
+                     arg);
+}
+
+static const struct wl_step *
+cur_step(const struct loop_task *t)
+{
+    return &t->task->steps[t->step];
+}
+
+/* ---- the loop thread: a task's coroutine -------------------------------- */
+
+static void
+end_task(struct loop_model *lm, struct loop_task *t)
+{
+    struct sim_model_thread *mt = &lm->mts[0];
+
+    mt->task = t->task->id;
+    record(mt, SIM_EV_TASK_END, 0, t->outcome, 0);
+    mt->task = -1;
+    free(t->body);
+    t->body = NULL;
+    t->len = 0;
+    lm->running--;
+    if (t->task->ends_run) {
+        atomic_store_explicit(mt->until, 1, memory_order_release);
+    }
+}
+
+/* The step under way ended with `outcome` (its STEP_END is recorded).
+ * 1: go on with the next step; 0: the task has ended. */
+static int
+step_done(struct loop_model *lm, struct loop_task *t, int outcome)
+{
+    if (outcome != SIM_OUT_OK) {
+        /* Like an exception in the coroutine: the rest is skipped. */
+        t->outcome = outcome;
+        end_task(lm, t);
+        return 0;
+    }
+    t->step++;
+    if (stopped(lm->p)) {
+        if (t->outcome == SIM_OUT_OK && t->step < t->task->n_steps) {
+            t->outcome = SIM_OUT_ABORTED;
+        }
+        end_task(lm, t);
+        return 0;
+    }
+    return 1;
+}
+
+/* A cpu step on the loop thread: its instructions plus its per-byte
+ * work on this task's own body, as one plain cpu step. */
+static enum wl_outcome
+run_cpu(struct sim_model_thread *mt, const struct loop_task *t,
+        const struct wl_step *s, int64_t *arg)
+{
+    struct wl_step plain = *s;
+    double extra = 0.0;
+
+    *arg = 0;
+    if (!(s->instr_per_byte >= 0.0) || s->instructions < 0) {
+        return WL_FAILED;
+    }
+    if (s->instr_per_byte > 0.0) {
+        extra = s->instr_per_byte * (double)t->len + 0.5; /* as cpu.c */
+    }
+    if (!(extra < 9.2e18) || (int64_t)extra > INT64_MAX - s->instructions) {
+        return WL_FAILED;
+    }
+    plain.instructions = s->instructions + (int64_t)extra;
+    plain.instr_per_byte = 0.0;
+    return wl_step_run(&plain, &mt->env, arg);
+}
+
+static void
+offload(struct loop_model *lm, struct loop_task *t)
+{
+    pthread_mutex_lock(&lm->mu);
+    t->next = NULL;
+    if (lm->jobs_tail != NULL) {
+        lm->jobs_tail->next = t;
+    } else {
+        lm->jobs = t;
+    }
+    lm->jobs_tail = t;
+    pthread_cond_signal(&lm->cv);
+    pthread_mutex_unlock(&lm->mu);
+}
+
+/* Run task t from its current step until it awaits or ends. */
+static void
+advance(struct loop_model *lm, struct loop_task *t)
+{
+    struct sim_model_thread *mt = &lm->mts[0];
+
+    while (t->step < t->task->n_steps) {
+        const struct wl_step *s = cur_step(t);
+        int kind = sim_model_map_step(s->kind);
+        enum wl_outcome o;
+        int64_t arg = 0;
+
+        mt->task = t->task->id;
+        if (s->kind == WL_STEP_WRITE) {
+            offload(lm, t); /* its BEGIN/END are the offload thread's */
+            return;
+        }
+        record(mt, SIM_EV_STEP_BEGIN, kind, 0, 0);
+        switch (s->kind) {
+        case WL_STEP_FETCH:
+            free(t->body);
+            t->body = NULL;
+            t->len = 0;
+            o = wl_multi_fetch(lm->multi, s->page, t);
+            if (o == WL_OK) {
+                return; /* await: the fetched hook goes on */
+            }
+            break;
+        case WL_STEP_SLEEP:
+            if (stopped(lm->p)) {
+                o = WL_ABORTED;
+            } else if (s->duration_ns < 0) {
+                o = WL_FAILED;
+            } else if (wl_multi_sleep(lm->multi, s->duration_ns, t) == 0) {
+                return; /* await: the slept hook goes on */
+            } else {
+                o = WL_FAILED;
+            }
+            break;
+        default:
+            o = run_cpu(mt, t, s, &arg);
+            break;
+        }
+        record(mt, SIM_EV_STEP_END, kind, sim_model_map_outcome(o), arg);
+        if (!step_done(lm, t, sim_model_map_outcome(o))) {
+            return;
+        }
+    }
+    end_task(lm, t);
+}
+
+static void
+start_task(struct loop_model *lm, struct loop_task *t)
+{
+    struct sim_model_thread *mt = &lm->mts[0];
+
+    lm->running++;
+    mt->task = t->task->id;
+    record(mt, SIM_EV_TASK_BEGIN, 0, 0, 0);
+    advance(lm, t);
+}
+
+/* Start tasks in order until the limit is reached. */
+static void
+fill(struct loop_model *lm)
+{
+    const struct wl_workload *w = lm->p->workload;
+
+    while (lm->next_task < w->n_tasks && !stopped(lm->p) &&
+           (lm->limit == 0 || lm->running < lm->limit)) {
+        start_task(lm, &lm->tasks[lm->next_task++]);
+    }
+}
+
+/* ---- the hooks of the multi handle (loop thread, GIL held) --------------- */
+
+static void
+hook_enter(void *ctx, void *user)
+{
+    struct loop_model *lm = ctx;
+    const struct loop_task *t = user;
+
+    lm->mts[0].task = t != NULL ? t->task->id : -1;
+}
+
+static void
+hook_fetched(void *ctx, void *user, enum wl_outcome o, char *body, size_t len)
+{
+    struct loop_model *lm = ctx;
+    struct loop_task *t = user;
+    struct sim_model_thread *mt = &lm->mts[0];
+    int outcome = sim_model_map_outcome(o);
+
+    t->body = body;
+    t->len = len;
+    mt->task = t->task->id;
+    record(mt, SIM_EV_STEP_END, SIM_STEP_FETCH, outcome, (int64_t)len);
+    if (step_done(lm, t, outcome)) {
+        advance(lm, t);
+    }
+}
+
+static void
+hook_slept(void *ctx, void *user, enum wl_outcome o)
+{
+    struct loop_model *lm = ctx;
+    struct loop_task *t = user;
+    struct sim_model_thread *mt = &lm->mts[0];
+    int outcome = sim_model_map_outcome(o);
+
+    mt->task = t->task->id;
+    record(mt, SIM_EV_STEP_END, SIM_STEP_SLEEP, outcome, 0);
+    if (step_done(lm, t, outcome)) {
+        advance(lm, t);
+    }
+}
+
+/* Writes came back from the offload pool. */
+static void
+hook_woken(void *ctx)
+{
+    struct loop_model *lm = ctx;
+    struct loop_task *t;
+
+    pthread_mutex_lock(&lm->mu);
+    t = lm->done;
+    lm->done = NULL;
+    lm->done_tail = NULL;
+    pthread_mutex_unlock(&lm->mu);
+    while (t != NULL) {
+        struct loop_task *next = t->next;
+
+        lm->mts[0].task = t->task->id;
+        if (step_done(lm, t, sim_model_map_outcome(t->write_out))) {
+            advance(lm, t);
+        }
+        t = next;
+    }
+}
+
+static void *
+loop_thread(void *arg)
+{
+    struct sim_model_thread *mt = arg;
+    struct loop_model *lm = mt->model;
+    int rc;
+
+    record(mt, SIM_EV_THREAD_START, 0, 0, 0);
+    gil_take(mt->gt);
+    lm->begin_ns = sim_model_now(mt);
+    fill(lm);
+    while (lm->running > 0) {
+        mt->task = -1;
+        rc = wl_multi_run_once(lm->multi);
+        if (rc != 0) {
+            lm->failed = rc;
+            break;
+        }
+        fill(lm);
+    }
+    mt->task = -1;
+    gil_drop(mt->gt, GIL_DROP_EXIT);
+    record(mt, SIM_EV_THREAD_END, 0, 0, 0);
+    return NULL;
+}
+
+/* ---- an offload thread ----------------------------------------------------
+ */
+
+static void
+run_write(struct sim_model_thread *mt, struct loop_task *t)
+{
+    int64_t arg = 0;
+    enum wl_outcome o;
+
+    mt->task = t->task->id;
+    record(mt, SIM_EV_STEP_BEGIN, SIM_STEP_WRITE, 0, 0);
+    gil_take(mt->gt);
+    o = wl_write_body(cur_step(t), &mt->env, t->body, t->len, &arg);
+    record(mt, SIM_EV_STEP_END, SIM_STEP_WRITE, sim_model_map_outcome(o), arg);
+    /* Back to the executor's queue, wanting nothing (see the file top). */
+    gil_drop(mt->gt, GIL_DROP_EXIT);
+    mt->task = -1;
+    t->write_out = o;
+}
+
+static void *
+offload_thread(void *arg)
+{
+    struct sim_model_thread *mt = arg;
+    struct loop_model *lm = mt->model;
+    struct loop_task *t;
+
+    record(mt, SIM_EV_THREAD_START, 0, 0, 0);
+    pthread_mutex_lock(&lm->mu);
+    for (;;) {
+        while (lm->jobs == NULL && !lm->shutdown) {
+            pthread_cond_wait(&lm->cv, &lm->mu);
+        }
+        t = lm->jobs;
+        if (t == NULL) {
+            break; /* shut down, and nothing left to write */
+        }
+        lm->jobs = t->next;
+        if (lm->jobs == NULL) {
+            lm->jobs_tail = NULL;
+        }
+        pthread_mutex_unlock(&lm->mu);
+
+        run_write(mt, t);
+
+        pthread_mutex_lock(&lm->mu);
+        t->next = NULL;
+        if (lm->done_tail != NULL) {
+            lm->done_tail->next = t;
+        } else {
+            lm->done = t;
+        }
+        lm->done_tail = t;
+        pthread_mutex_unlock(&lm->mu);
+        wl_multi_wake(lm->multi);
+        pthread_mutex_lock(&lm->mu);
+    }
+    pthread_mutex_unlock(&lm->mu);
+    record(mt, SIM_EV_THREAD_END, 0, 0, 0);
+    return NULL;
+}
+
+/* ---- the model ------------------------------------------------------------
+ */
+
+static void
+errtext(int rc, char *buf, size_t len)
+{
+    if (strerror_r(rc, buf, len) != 0) {
+        (void)snprintf(buf, len, "error %d", rc);
+    }
+}
+
+/* 0, or -ENOTSUP if a task needs preemption (convoy). */
+static int
+check_workload(const struct wl_workload *w, char *err, size_t errlen)
+{
+    size_t i, k;
+
+    for (i = 0; i < w->n_tasks; i++) {
+        for (k = 0; k < w->tasks[i].n_steps; k++) {
+            if (w->tasks[i].steps[k].kind == WL_STEP_CPU &&
+                w->tasks[i].steps[k].instructions == WL_UNTIL_DONE) {
+                (void)snprintf(err, errlen,
+                               "the %s workload needs preemptive threads; "
+                               "on an event loop a CPU coroutine never "
+                               "yields",
+                               w->name);
+                return -ENOTSUP;
+            }
+        }
+    }
+    return 0;
+}
+
+static void
+shut_down(struct loop_model *lm)
+{
+    pthread_mutex_lock(&lm->mu);
+    lm->shutdown = 1;
+    pthread_cond_broadcast(&lm->cv);
+    pthread_mutex_unlock(&lm->mu);
+}
+
+/* Trace buffer, GIL state (and, for offload threads, I/O state) of
+ * thread i. 0 or -errno with err filled. */
+static int
+thread_setup(struct loop_model *lm, int i, char *err, size_t errlen)
+{
+    const struct sim_model_params *p = lm->p;
+    struct sim_model_thread *mt = &lm->mts[i];
+    char name[40];
+    char etext[128];
+    int rc;
+
+    if (i == 0) {
+        (void)snprintf(name, sizeof(name), "loop");
+    } else {
+        (void)snprintf(name, sizeof(name), "offload-%d", i);
+    }
+    sim_model_thread_init(mt, p, i, &lm->until, lm);
+    if (i > 0 && p->io != NULL) {
+        /* For the folder and the encode cost of writes; its easy handle
+         * is not used. */
+        rc = wl_io_new(p->io, &mt->env.io);
+        if (rc != 0) {
+            errtext(-rc, etext, sizeof(etext));
+            (void)snprintf(err, errlen, "I/O state for %s: %s", name, etext);
+            return rc;
+        }
+    }
+    rc = sim_trace_add_thread(p->trace, name, 0, 0, &mt->buf);
+    if (rc != 0) {
+        errtext(-rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "trace buffer for %s: %s", name, etext);
+        return rc;
+    }
+    rc = gil_thread_new(p->gil, mt, &mt->gt);
+    if (rc != 0) {
+        errtext(-rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "GIL state for %s: %s", name, etext);
+        return rc;
+    }
+    return 0;
+}
+
+int
+sim_model_loop_run(const struct sim_model_params *p,
+                   struct sim_model_result *res, char *err, size_t errlen)
+{
+    struct loop_model lm;
+    struct wl_multi_hooks hooks;
+    pthread_t loop_tid;
+    pthread_t *tids = NULL;
+    char etext[128];
+    int n = p->threads; /* offload threads */
+    int created = 0;
+    int loop_created = 0;
+    size_t i;
+    int rc;
+
+    if (errlen > 0) {
+        err[0] = '\0';
+    }
+    if (n < 1 || p->workload == NULL || p->gil == NULL || p->trace == NULL ||
+        p->check_every < 1 || p->concurrency < 0) {
+        (void)snprintf(err, errlen, "invalid loop parameters");
+        return -EINVAL;
+    }
+    rc = check_workload(p->workload, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    memset(&lm, 0, sizeof(lm));
+    lm.p = p;
+    lm.limit = (size_t)p->concurrency;
+    atomic_init(&lm.until, 0);
+    lm.tasks = calloc(p->workload->n_tasks + 1, sizeof(*lm.tasks));
+    lm.mts = calloc((size_t)n + 1, sizeof(*lm.mts));
+    tids = calloc((size_t)n, sizeof(*tids));
+    if (lm.tasks == NULL || lm.mts == NULL || tids == NULL) {
+        (void)snprintf(err, errlen, "out of memory for %zu tasks",
+                       p->workload->n_tasks);
+        rc = -ENOMEM;
+        goto fail_alloc;
+    }
+    for (i = 0; i < p->workload->n_tasks; i++) {
+        lm.tasks[i].task = &p->workload->tasks[i];
+    }
+    rc = pthread_mutex_init(&lm.mu, NULL);
+    if (rc != 0) {
+        rc = -rc;
+        goto fail_alloc;
+    }
+    rc = pthread_cond_init(&lm.cv, NULL);
+    if (rc != 0) {
+        rc = -rc;
+        goto fail_mutex;
+    }
+
+    /* Buffers, GIL states and the multi handle, before any thread. */
+    for (created = 0; created <= n; created++) {
+        rc = thread_setup(&lm, created, err, errlen);
+        if (rc != 0) {
+            goto fail_states;
+        }
+    }
+    memset(&hooks, 0, sizeof(hooks));
+    hooks.enter = hook_enter;
+    hooks.fetched = hook_fetched;
+    hooks.slept = hook_slept;
+    hooks.woken = hook_woken;
+    hooks.ctx = &lm;
+    rc = wl_multi_new(p->io, &lm.mts[0].env, &hooks, &lm.multi);
+    if (rc != 0) {
+        errtext(-rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "cannot set up the event loop: %s", etext);
+        goto fail_states;
+    }
+
+    for (created = 0; created < n; created++) {
+        rc = pthread_create(&tids[created], NULL, offload_thread,
+                            &lm.mts[created + 1]);
+        if (rc != 0) {
+            errtext(rc, etext, sizeof(etext));
+            (void)snprintf(err, errlen,
+                           "cannot create offload thread %d of %d: %s",
+                           created + 1, n, etext);
+            rc = -rc;
+            goto fail_join;
+        }
+    }
+    rc = pthread_create(&loop_tid, NULL, loop_thread, &lm.mts[0]);
+    if (rc != 0) {
+        errtext(rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "cannot create the event-loop thread: %s",
+                       etext);
+        rc = -rc;
+        goto fail_join;
+    }
+    loop_created = 1;
+
+fail_join:
+    if (loop_created) {
+        (void)pthread_join(loop_tid, NULL);
+    }
+    shut_down(&lm);
+    for (i = 0; i < (size_t)created; i++) {
+        (void)pthread_join(tids[i], NULL);
+    }
+    if (rc == 0 && lm.failed != 0) {
+        rc = lm.failed;
+        errtext(-rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "the event loop failed: %s", etext);
+    }
+    if (rc == 0) {
+        res->begin_ns = lm.begin_ns;
+        res->end_ns = p->clock.now_ns(p->clock.ctx);
+        gil_get_stats(p->gil, &res->gil);
+    }
+    wl_multi_free(lm.multi);
+fail_states:
+    for (i = 0; i <= (size_t)n; i++) {
+        gil_thread_free(lm.mts[i].gt);
+        wl_io_free(lm.mts[i].env.io);
+    }
+    for (i = 0; i < p->workload->n_tasks; i++) {
+        free(lm.tasks[i].body);
+    }
+    (void)pthread_cond_destroy(&lm.cv);
+fail_mutex:
+    (void)pthread_mutex_destroy(&lm.mu);
+fail_alloc:
+    free(tids);
+    free(lm.mts);
+    free(lm.tasks);
+    if (rc != 0 && err[0] == '\0') {
+        errtext(-rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "cannot set up the loop: %s", etext);
+    }
+    return rc;
+}
