@@ -55,6 +55,7 @@ static const struct sim_opt_desc opt_table[] = {
     {"url", 1,
      "an http:// or https:// URL with a host, where {page} stands for the "
      "page number"},
+    {"connections", 1, "a whole number of connections from 0 (no limit) to 1M"},
     {"timeout", 1,
      "a duration from 1ms to 1h with a unit (ns, us, ms, s), e.g. 10s"},
     {"connect-timeout", 1,
@@ -131,6 +132,7 @@ sim_options_default(struct sim_options *o)
     o->seed = 1;
     o->url[0] = '\0';
     o->timeout_ns = 10000000000LL;
+    o->connections = 100;
     o->connect_timeout_ns = 2000000000LL;
     (void)snprintf(o->bind, sizeof(o->bind), "%s", "127.0.0.1");
     o->port = 0;
@@ -626,6 +628,16 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
             return bad_value(err, errlen, name, v, what);
         }
         (void)snprintf(o->url, sizeof(o->url), "%s", v);
+    } else if (strcmp(name, "connections") == 0) {
+        if (strcmp(v, "0") == 0) {
+            n = 0;
+        } else {
+            rc = opt_count(op, v, 1, 1000000, &n, err, errlen);
+            if (rc != 0) {
+                return rc;
+            }
+        }
+        o->connections = (int)n;
     } else if (strcmp(name, "timeout") == 0 ||
                strcmp(name, "connect-timeout") == 0) {
         rc = opt_duration(op, v, 1e6, 0, 3600e9, &d, err, errlen);
@@ -954,6 +966,9 @@ static const char help_head[] =
     "                        a 500, a connection closed mid-body, or a reply\n"
     "                        withheld past --timeout [0]\n"
     "  --seed=N              seed of the bodies, jitter and failures [1]\n"
+    "  --connections=N       loop: connections open at once, 0 = no limit, "
+    "like\n"
+    "                        aiohttp's TCPConnector(limit=N) [100]\n"
     "  --timeout=D           a fetch's time limit, connection included [10s]\n"
     "  --connect-timeout=D   the connection's time limit [2s]\n"
     "  --bind=ADDR           address of the embedded server [127.0.0.1]\n"

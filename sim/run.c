@@ -133,6 +133,7 @@ io_config(const struct sim_options *o, enum sim_model m,
     c->chunk_instructions = IO_CHUNK_INSTRUCTIONS;
     c->write_instr_per_byte = IO_WRITE_INSTR_PER_BYTE;
     c->max_body = IO_MAX_BODY;
+    c->max_connections = o->connections;
 }
 
 static void

@@ -63,6 +63,7 @@ struct sim_options {
     uint64_t seed;      /* of the server's bodies, jitter and failures */
     char url[2048];     /* "" = the embedded server; {page} replaced */
     int64_t timeout_ns; /* per fetch, connect included */
+    int connections;    /* loop: connections at once, 0 = no limit */
     int64_t connect_timeout_ns;
     char bind[64];                /* serve: address to listen on */
     int port;                     /* serve: port, 0 = any free one */

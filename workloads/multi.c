@@ -33,7 +33,8 @@
  * side (`request_instructions`) is paid under the GIL before the transfer
  * is added, and `chunk_instructions` per chunk in the write callback, as
  * in fetch.c. Differences: aiohttp's connector allows 100 connections at
- * once by default; we set the same limit with CURLMOPT_MAX_TOTAL_CONNECTIONS
+ * once by default; we set cfg->max_connections (--connections, 100 by
+ * default, 0 for none) with CURLMOPT_MAX_TOTAL_CONNECTIONS
  * (more transfers wait inside libcurl for a free connection, as aiohttp's
  * wait for its connector). asyncio wakes up through its self-pipe for
  * call_soon_threadsafe; so do we (wl_multi_wake, a non-blocking pipe).
@@ -60,8 +61,6 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
-/* aiohttp.TCPConnector's default `limit`: connections open at once. */
-#define MULTI_MAX_CONNECTIONS 100L
 /* How often the wait looks at the stop flag, when there is one. */
 #define STOP_TICK_US 50000
 /* A transfer's body starts at this size and doubles up to max_body. */
@@ -666,7 +665,7 @@ wl_multi_new(const struct wl_io_config *cfg, const struct wl_env *env,
     if (cfg != NULL &&
         (memchr(cfg->url_template, '\0', sizeof(cfg->url_template)) == NULL ||
          cfg->max_body == 0 || cfg->request_instructions < 0 ||
-         cfg->chunk_instructions < 0)) {
+         cfg->chunk_instructions < 0 || cfg->max_connections < 0)) {
         return -EINVAL;
     }
     m = calloc(1, sizeof(*m));
@@ -719,7 +718,7 @@ wl_multi_new(const struct wl_io_config *cfg, const struct wl_env *env,
     bad |=
         curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, (void *)m) != CURLM_OK;
     bad |= curl_multi_setopt(m->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                             MULTI_MAX_CONNECTIONS) != CURLM_OK;
+                             (long)m->cfg.max_connections) != CURLM_OK;
     if (bad) {
         goto fail_multi;
     }

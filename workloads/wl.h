@@ -151,6 +151,9 @@ struct wl_io_config {
     int64_t chunk_instructions;   /* Python-side work per chunk received */
     double write_instr_per_byte;  /* encode before a write */
     uint64_t max_body;            /* larger bodies fail the fetch */
+    /* Event loop (wl_multi): most connections open at once, 0 = no
+     * limit; aiohttp's TCPConnector(limit=100) by default. */
+    int max_connections;
 };
 
 struct wl_io;

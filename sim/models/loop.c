@@ -51,8 +51,10 @@
  * Differences from CPython: the offload threads end each job with a
  * GIL_DROP_EXIT, so they show as idle (not in I/O) while they wait for
  * the next one, and do not wait for a forced switch there as CPython's
- * queue.get() would. aiohttp's connection limit (100) is libcurl's
- * CURLMOPT_MAX_TOTAL_CONNECTIONS (see multi.c).
+ * queue.get() would. aiohttp's connection limit (--connections, 100) is
+ * libcurl's CURLMOPT_MAX_TOTAL_CONNECTIONS (see multi.c), and also caps
+ * the tasks under way, so that tasks waiting for a connection wait
+ * before their fetch starts and its --timeout runs.
  *
  * Wall time runs from the loop thread's start of the first task to the
  * join of the last thread.
@@ -540,6 +542,14 @@ sim_model_loop_run(const struct sim_model_params *p,
     memset(&lm, 0, sizeof(lm));
     lm.p = p;
     lm.limit = (size_t)p->concurrency;
+    if (p->io != NULL && p->io->max_connections > 0 &&
+        (lm.limit == 0 || lm.limit > (size_t)p->io->max_connections)) {
+        /* Tasks beyond the connection limit wait here, not inside
+         * libcurl, so a fetch's --timeout starts when it gets its
+         * connection (aiohttp's total timeout of 300 s would not expire
+         * in the connector's queue; a 10 s one started at gather would). */
+        lm.limit = (size_t)p->io->max_connections;
+    }
     atomic_init(&lm.until, 0);
     lm.tasks = calloc(p->workload->n_tasks + 1, sizeof(*lm.tasks));
     lm.mts = calloc((size_t)n + 1, sizeof(*lm.mts));
