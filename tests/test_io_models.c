@@ -198,6 +198,56 @@ seed_run_keeps_every_page_that_succeeded(void **state)
     free(want);
 }
 
+/* Every model runs every task of the seed exactly once: each page is on
+ * disk, byte-identical to the server's, and the server saw one request a
+ * page. */
+static void
+every_model_writes_every_page_once(void **state)
+{
+    const int64_t pages = 6;
+    struct fixture f;
+    char *want = malloc(BODY);
+    int m;
+
+    (void)state;
+    assert_non_null(want);
+    fixture_start(&f, 1000000, BODY, 0.0, 3);
+    for (m = 0; m < SIM_MODEL_COUNT; m++) {
+        struct sim_run_result r;
+        char err[SIM_ERR_LEN];
+        char path[4300];
+        int64_t p;
+
+        options(&f.o, "seed");
+        f.o.pages = pages;
+        f.o.processes = 2;
+        if (sim_run_once(&f.o, (enum sim_model)m, &f.io, NULL, &r, err,
+                         sizeof(err)) != 0) {
+            fail_msg("%s: %s", sim_model_name((enum sim_model)m), err);
+        }
+        assert_int_equal(r.stats.steps_failed, 0);
+        assert_int_equal(r.stats.tasks, (uint64_t)pages);
+        assert_int_equal(r.server.requests, (uint64_t)pages);
+        for (p = 0; p < pages; p++) {
+            size_t len = 0;
+            char *got;
+
+            (void)snprintf(path, sizeof(path), "%s/%s/pages/top250-%lld.html",
+                           f.tmp, sim_model_name((enum sim_model)m),
+                           (long long)p);
+            got = slurp(path, &len);
+            assert_non_null(got);
+            wl_server_page_body(3, p, BODY, want);
+            assert_int_equal(len, BODY);
+            assert_memory_equal(got, want, BODY);
+            free(got);
+        }
+        sim_run_result_clear(&r);
+    }
+    fixture_stop(&f);
+    free(want);
+}
+
 /* During a fetch the thread does not hold the GIL: each fetch step holds a
  * GIL_DROP(io), and the io segments inside it add up to at least the
  * server's latency (a reply never comes earlier). */
@@ -360,6 +410,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(seed_run_keeps_every_page_that_succeeded),
+        cmocka_unit_test(every_model_writes_every_page_once),
         cmocka_unit_test(fetch_releases_the_gil_for_the_transfer),
         cmocka_unit_test(refused_fetches_are_counted_not_fatal),
         cmocka_unit_test(convoy_cpu_threads_end_when_the_io_task_ends),
