@@ -225,6 +225,15 @@ void sim_model_thread_init(struct sim_model_thread *mt,
                            const struct sim_model_params *p, int index,
                            atomic_int *until, void *model);
 
+/* Give thread `name` of the run's process what it needs before it starts:
+ * its own wl_io when `with_io` and the workload does I/O, a trace buffer,
+ * and a state on p->gil. 0, or -errno with `err` saying which failed for
+ * whom; what was made stays in mt for the caller to free. */
+int sim_model_thread_attach(struct sim_model_thread *mt,
+                            const struct sim_model_params *p, const char *name,
+                            int with_io, char *err,
+                            size_t errlen) SIM_WARN_UNUSED;
+
 /* The wl_env callbacks: gil_check, gil_drop(GIL_DROP_IO), gil_take on
  * ((struct sim_model_thread *)ctx)->gt. */
 void sim_model_env_check(void *ctx);

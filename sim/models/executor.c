@@ -326,24 +326,8 @@ start_worker(struct executor_run *r, char *err, size_t errlen)
 
     (void)snprintf(name, sizeof(name), "worker-%d", k);
     sim_model_thread_init(mt, p, k, &r->ex->until, r->ex);
-    if (p->io != NULL) {
-        rc = wl_io_new(p->io, &mt->env.io);
-        if (rc != 0) {
-            errtext(-rc, etext, sizeof(etext));
-            (void)snprintf(err, errlen, "I/O state for %s: %s", name, etext);
-            return rc;
-        }
-    }
-    rc = sim_trace_add_thread(p->trace, name, 0, 0, &mt->buf);
+    rc = sim_model_thread_attach(mt, p, name, 1, err, errlen);
     if (rc != 0) {
-        errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "trace buffer for %s: %s", name, etext);
-        return rc;
-    }
-    rc = gil_thread_new(p->gil, mt, &mt->gt);
-    if (rc != 0) {
-        errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "GIL state for %s: %s", name, etext);
         return rc;
     }
     rc = pthread_create(&r->tids[r->created], r->attr, worker_thread, mt);

@@ -478,8 +478,6 @@ thread_setup(struct loop_model *lm, int i, char *err, size_t errlen)
     const struct sim_model_params *p = lm->p;
     struct sim_model_thread *mt = &lm->mts[i];
     char name[40];
-    char etext[128];
-    int rc;
 
     if (i == 0) {
         (void)snprintf(name, sizeof(name), "loop");
@@ -487,29 +485,9 @@ thread_setup(struct loop_model *lm, int i, char *err, size_t errlen)
         (void)snprintf(name, sizeof(name), "offload-%d", i);
     }
     sim_model_thread_init(mt, p, i, &lm->until, lm);
-    if (i > 0 && p->io != NULL) {
-        /* For the folder and the encode cost of writes; its easy handle
-         * is not used. */
-        rc = wl_io_new(p->io, &mt->env.io);
-        if (rc != 0) {
-            errtext(-rc, etext, sizeof(etext));
-            (void)snprintf(err, errlen, "I/O state for %s: %s", name, etext);
-            return rc;
-        }
-    }
-    rc = sim_trace_add_thread(p->trace, name, 0, 0, &mt->buf);
-    if (rc != 0) {
-        errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "trace buffer for %s: %s", name, etext);
-        return rc;
-    }
-    rc = gil_thread_new(p->gil, mt, &mt->gt);
-    if (rc != 0) {
-        errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "GIL state for %s: %s", name, etext);
-        return rc;
-    }
-    return 0;
+    /* Offload threads get a wl_io for the folder and the encode cost of
+     * writes; its easy handle is not used. */
+    return sim_model_thread_attach(mt, p, name, i > 0, err, errlen);
 }
 
 int

@@ -184,25 +184,8 @@ sim_model_pool_run(const struct sim_model_params *p,
             (void)snprintf(name, sizeof(name), "thread-%d", i + 1);
         }
         sim_model_thread_init(mt, p, i, &pool.until, &pool);
-        if (p->io != NULL) {
-            rc = wl_io_new(p->io, &mt->env.io);
-            if (rc != 0) {
-                errtext(-rc, etext, sizeof(etext));
-                (void)snprintf(err, errlen, "I/O state for %s: %s", name,
-                               etext);
-                goto fail_states;
-            }
-        }
-        rc = sim_trace_add_thread(p->trace, name, 0, 0, &mt->buf);
+        rc = sim_model_thread_attach(mt, p, name, 1, err, errlen);
         if (rc != 0) {
-            errtext(-rc, etext, sizeof(etext));
-            (void)snprintf(err, errlen, "trace buffer for %s: %s", name, etext);
-            goto fail_states;
-        }
-        rc = gil_thread_new(p->gil, mt, &mt->gt);
-        if (rc != 0) {
-            errtext(-rc, etext, sizeof(etext));
-            (void)snprintf(err, errlen, "GIL state for %s: %s", name, etext);
             goto fail_states;
         }
     }

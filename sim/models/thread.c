@@ -202,3 +202,38 @@ sim_model_thread_init(struct sim_model_thread *mt,
     mt->env.stop = p->stop;
     mt->env.until = until;
 }
+
+int
+sim_model_thread_attach(struct sim_model_thread *mt,
+                        const struct sim_model_params *p, const char *name,
+                        int with_io, char *err, size_t errlen)
+{
+    const char *what;
+    char etext[128];
+    int rc;
+
+    if (with_io && p->io != NULL) {
+        rc = wl_io_new(p->io, &mt->env.io);
+        if (rc != 0) {
+            what = "I/O state";
+            goto fail;
+        }
+    }
+    rc = sim_trace_add_thread(p->trace, name, 0, 0, &mt->buf);
+    if (rc != 0) {
+        what = "trace buffer";
+        goto fail;
+    }
+    rc = gil_thread_new(p->gil, mt, &mt->gt);
+    if (rc != 0) {
+        what = "GIL state";
+        goto fail;
+    }
+    return 0;
+fail:
+    if (strerror_r(-rc, etext, sizeof(etext)) != 0) {
+        (void)snprintf(etext, sizeof(etext), "error %d", -rc);
+    }
+    (void)snprintf(err, errlen, "%s for %s: %s", what, name, etext);
+    return rc;
+}
