@@ -414,6 +414,31 @@ waiter_sets_drop_request_after_one_interval(void **state)
     free(c);
 }
 
+/* CPU-bound threads that keep going until the GIL has been forced away
+ * `target` times in all, so the test does not depend on how the OS
+ * schedules them: every thread stays until enough switches happened. */
+static atomic_int forced_total;
+
+#define FORCED_TARGET 50
+
+static void *
+until_forced_worker(void *arg)
+{
+    struct worker *w = arg;
+
+    gil_take(w->gt);
+    while (atomic_load(&forced_total) < FORCED_TARGET) {
+        spin(20);
+        w->h->shared_counter++;
+        if (gil_check(w->gt)) {
+            w->switched++;
+            atomic_fetch_add(&forced_total, 1);
+        }
+    }
+    gil_drop(w->gt, GIL_DROP_EXIT);
+    return NULL;
+}
+
 /* After a forced drop, the next taker is always another thread. */
 static void
 forced_switch_hands_gil_to_the_waiter(void **state)
@@ -427,7 +452,15 @@ forced_switch_hands_gil_to_the_waiter(void **state)
     (void)state;
     assert_non_null(h);
     harness_init(h, "new", 50000, 3); /* 50 us: many switches */
-    run_cpu_workers(h, 60000);
+    atomic_store(&forced_total, 0);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(pthread_create(&h->w[i].thread, NULL,
+                                        until_forced_worker, &h->w[i]),
+                         0);
+    }
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(pthread_join(h->w[i].thread, NULL), 0);
+    }
     r = merged(h, &n);
     for (i = 0; i < n; i++) {
         size_t j;
@@ -443,8 +476,8 @@ forced_switch_hands_gil_to_the_waiter(void **state)
             assert_int_equal(r[j].arg, 1); /* counted as a switch */
         }
     }
-    /* With 3 busy threads and a 50 us interval there are forced drops. */
-    assert_true(forced > 0);
+    /* Every switch a worker counted is a forced drop in the trace. */
+    assert_true(forced >= FORCED_TARGET);
     assert_int_equal(atomic_load(&h->violations), 0);
     assert_takes_and_drops_alternate(r, n);
     assert_counters_match_events(h, r, n);
