@@ -710,3 +710,137 @@ plot_comparison(const struct sim_trace_summary *runs, size_t n,
         (struct gp_data){"datafile", "runs", fill_comparison, &r, ""};
     return render(&job, err, errlen);
 }
+
+/* ---- the sweep ---------------------------------------------------------- */
+
+struct sweep {
+    const struct plot_sweep_cell *cells;
+    size_t n;
+};
+
+static int
+fill_sweep(const void *ctx, FILE *f)
+{
+    const struct sweep *s = ctx;
+
+    return plot_write_sweep_data(s->cells, s->n, f);
+}
+
+static int
+cmp_int64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a;
+    int64_t y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/*
+ * The distinct values of one field as words for the template: the pools
+ * ("1 2 4") or the switch intervals in ms ("0.5 5"), ascending; the
+ * distinct models in order of appearance ("threads loop"). Returns the
+ * number of words, 0 if they did not fit.
+ */
+static size_t
+sweep_words(const struct plot_sweep_cell *cells, size_t n, int field, char *buf,
+            size_t len)
+{
+    int64_t *v;
+    size_t i, j, k = 0, used = 0;
+    int w;
+
+    buf[0] = '\0';
+    v = calloc(n, sizeof(*v));
+    if (v == NULL) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (field == 2) {
+            for (j = 0; j < i && strcmp(cells[j].model, cells[i].model) != 0;
+                 j++) {
+            }
+            if (j == i) {
+                v[k++] = (int64_t)i;
+            }
+            continue;
+        }
+        v[k++] = field == 0 ? cells[i].pool : cells[i].switch_interval_ns;
+    }
+    if (field != 2) {
+        qsort(v, k, sizeof(*v), cmp_int64);
+    }
+    for (i = 0, j = 0; i < k; i++) {
+        if (i > 0 && v[i] == v[i - 1] && field != 2) {
+            continue;
+        }
+        if (field == 0) {
+            w = snprintf(buf + used, len - used, "%s%lld", j ? " " : "",
+                         (long long)v[i]);
+        } else if (field == 1) {
+            w = snprintf(buf + used, len - used, "%s%.6g", j ? " " : "",
+                         (double)v[i] / 1e6);
+        } else {
+            w = snprintf(buf + used, len - used, "%s%s", j ? " " : "",
+                         cells[v[i]].model);
+        }
+        if (w < 0 || (size_t)w >= len - used) {
+            free(v);
+            buf[0] = '\0';
+            return 0;
+        }
+        used += (size_t)w;
+        j++;
+    }
+    free(v);
+    return j;
+}
+
+int
+plot_sweep(const struct plot_sweep_cell *cells, size_t n, const char *title,
+           const char *out_base, const char *gp_dir, char *err, size_t errlen)
+{
+    static const char *const kinds[2] = {"threads", "heatmap"};
+    struct gp_job job;
+    struct sweep s;
+    char base[PATH_LEN];
+    char pools[1024], sis[1024], models[256];
+    int k, w, rc;
+
+    if (cells == NULL || n == 0 || out_base == NULL) {
+        (void)snprintf(err, errlen, "no cells or no output path");
+        return -EINVAL;
+    }
+    if (sweep_words(cells, n, 0, pools, sizeof(pools)) == 0 ||
+        sweep_words(cells, n, 1, sis, sizeof(sis)) == 0 ||
+        sweep_words(cells, n, 2, models, sizeof(models)) == 0) {
+        (void)snprintf(err, errlen, "too many sweep values to label");
+        return -E2BIG;
+    }
+    s.cells = cells;
+    s.n = n;
+    for (k = 0; k < 2; k++) {
+        w = snprintf(base, sizeof(base), "%s-%s", out_base, kinds[k]);
+        if (w < 0 || (size_t)w >= sizeof(base)) {
+            (void)snprintf(err, errlen, "output path too long: %.200s...",
+                           out_base);
+            return -ENAMETOOLONG;
+        }
+        memset(&job, 0, sizeof(job));
+        job.template_name = "sweep.gp";
+        job.gp_dir = gp_dir;
+        job.out_base = base;
+        job.vars[job.nvars++] =
+            (struct gp_var){"title", title != NULL ? title : "gilsim", 1};
+        job.vars[job.nvars++] = (struct gp_var){"kind", kinds[k], 1};
+        job.vars[job.nvars++] = (struct gp_var){"pools", pools, 1};
+        job.vars[job.nvars++] = (struct gp_var){"sis", sis, 1};
+        job.vars[job.nvars++] = (struct gp_var){"models", models, 1};
+        job.data[job.ndata++] =
+            (struct gp_data){"datafile", "sweep", fill_sweep, &s, ""};
+        rc = render(&job, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}

@@ -362,3 +362,147 @@ plot_write_comparison_data(const struct sim_trace_summary *runs, size_t n,
     }
     return ferror(f) ? -EIO : 0;
 }
+
+/* ---- sweeps ------------------------------------------------------------- */
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a;
+    int64_t y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Sort and deduplicate v[0..n); returns the new count. */
+static size_t
+uniq_sorted(int64_t *v, size_t n)
+{
+    size_t i, k = 0;
+
+    qsort(v, n, sizeof(*v), cmp_i64);
+    for (i = 0; i < n; i++) {
+        if (k == 0 || v[k - 1] != v[i]) {
+            v[k++] = v[i];
+        }
+    }
+    return k;
+}
+
+static size_t
+index_of(const int64_t *v, size_t n, int64_t x)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (v[i] == x) {
+            return i;
+        }
+    }
+    return 0;
+}
+
+/* The position of cells[i].model among the distinct models, in order of
+ * first appearance. */
+static size_t
+model_position(const struct plot_sweep_cell *cells, size_t i)
+{
+    size_t first = 0, m = 0, j, l;
+
+    while (strcmp(cells[first].model, cells[i].model) != 0) {
+        first++;
+    }
+    for (j = 0; j < first; j++) {
+        for (l = 0; l < j; l++) {
+            if (strcmp(cells[l].model, cells[j].model) == 0) {
+                break;
+            }
+        }
+        if (l == j) {
+            m++;
+        }
+    }
+    return m;
+}
+
+int
+plot_write_sweep_data(const struct plot_sweep_cell *cells, size_t n, FILE *f)
+{
+    int64_t *pools = NULL, *sis = NULL;
+    size_t *order = NULL;
+    unsigned char *done = NULL;
+    size_t npool, nsi, i, j, k, blocks = 0;
+    int rc = 0;
+
+    if ((cells == NULL && n > 0) || f == NULL) {
+        return -EINVAL;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    pools = calloc(n, sizeof(*pools));
+    sis = calloc(n, sizeof(*sis));
+    order = calloc(n, sizeof(*order));
+    done = calloc(n, 1);
+    if (pools == NULL || sis == NULL || order == NULL || done == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        pools[i] = cells[i].pool;
+        sis[i] = cells[i].switch_interval_ns;
+    }
+    npool = uniq_sorted(pools, n);
+    nsi = uniq_sorted(sis, n);
+    for (i = 0; i < n; i++) {
+        size_t m, cnt = 0;
+        double si_ms = (double)cells[i].switch_interval_ns / 1e6;
+
+        if (done[i]) {
+            continue;
+        }
+        m = model_position(cells, i);
+        /* This block: every cell of the same model and interval, by pool. */
+        for (j = i; j < n; j++) {
+            if (!done[j] && strcmp(cells[j].model, cells[i].model) == 0 &&
+                cells[j].switch_interval_ns == cells[i].switch_interval_ns) {
+                for (k = cnt; k > 0 && cells[order[k - 1]].pool > cells[j].pool;
+                     k--) {
+                    order[k] = order[k - 1];
+                }
+                order[k] = j;
+                cnt++;
+                done[j] = 1;
+            }
+        }
+        if (blocks > 0) {
+            fputs("\n\n", f);
+        }
+        blocks++;
+        write_name(f, cells[i].model);
+        fprintf(f,
+                ", %.6g ms\tpool\tsi_ms\twall_s\twall_min_s\twall_max_s\t"
+                "xi\tyi\tmi\n",
+                si_ms);
+        for (k = 0; k < cnt; k++) {
+            const struct plot_sweep_cell *c = &cells[order[k]];
+
+            write_name(f, c->model);
+            fprintf(f, ", %.6g ms\t%d\t%.6g\t", si_ms, c->pool, si_ms);
+            write_s(f, c->wall_ns_median);
+            putc('\t', f);
+            write_s(f, c->wall_ns_min);
+            putc('\t', f);
+            write_s(f, c->wall_ns_max);
+            fprintf(f, "\t%zu\t%zu\t%zu\n", index_of(pools, npool, c->pool),
+                    index_of(sis, nsi, c->switch_interval_ns), m);
+        }
+    }
+    rc = ferror(f) ? -EIO : 0;
+out:
+    free(pools);
+    free(sis);
+    free(order);
+    free(done);
+    return rc;
+}

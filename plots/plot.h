@@ -129,4 +129,49 @@ int plot_comparison(const struct sim_trace_summary *runs, size_t n,
                     const char *title, const char *out_base, const char *gp_dir,
                     char *err, size_t errlen) PLOT_WARN_UNUSED;
 
+/*
+ * One cell of a sweep as the sweep plots draw it: a model at one pool size
+ * (threads, or worker processes) and switch interval, and the median, min
+ * and max wall time of its repetitions.
+ */
+struct plot_sweep_cell {
+    char model[16];             /* model name */
+    int pool;                   /* threads (or processes) of the cell */
+    int64_t switch_interval_ns; /* its switch interval */
+    int64_t wall_ns_median, wall_ns_min, wall_ns_max;
+};
+
+/*
+ * Writes the data sweep.gp draws: one block per (model, switch interval),
+ * in the order the pairs first appear in `cells`, blocks separated by two
+ * blank lines (gnuplot's `index`), each block a header line and then one
+ * line per cell in ascending pool order:
+ *
+ *     series \t pool \t si_ms \t wall_s \t wall_min_s \t wall_max_s
+ *     \t xi \t yi \t mi
+ *
+ * series is "MODEL, SI ms" (also the header's first field, the line's
+ * title); xi and yi are the 0-based positions of the pool and the switch
+ * interval among all distinct pools and intervals (ascending), mi the
+ * model's position among the distinct models (in order of appearance):
+ * the heat map's grid. Returns 0 or -errno (-EINVAL, -ENOMEM, -EIO).
+ */
+int plot_write_sweep_data(const struct plot_sweep_cell *cells, size_t n,
+                          FILE *f) PLOT_WARN_UNUSED;
+
+/* Sweep pictures are PLOT_WIDTH x PLOT_SWEEP_HEIGHT. */
+#define PLOT_SWEEP_HEIGHT 700
+
+/*
+ * Renders a sweep as out_base-threads.png/.svg (median wall time against
+ * the pool size, log x, one line per model and switch interval, min-max
+ * error bars) and out_base-heatmap.png/.svg (one panel per model: pool
+ * size x switch interval, coloured by median wall time, each cell
+ * labelled). Same files, errors and clean-up as plot_timeline, for each
+ * picture; n must be at least 1.
+ */
+int plot_sweep(const struct plot_sweep_cell *cells, size_t n, const char *title,
+               const char *out_base, const char *gp_dir, char *err,
+               size_t errlen) PLOT_WARN_UNUSED;
+
 #endif /* GILSIM_PLOT_H */

@@ -100,12 +100,19 @@ sim_main(int argc, char **argv, FILE *out, FILE *err)
     if (cmd == SIM_CMD_SERVE) {
         return sim_serve_main(&o, out, err);
     }
+    if (cmd == SIM_CMD_PLOT) {
+        return sim_replot_main(&o, out, err);
+    }
     command = join_command(argc, argv);
     if (command == NULL) {
         fprintf(err, "gilsim: out of memory\n");
         return SIM_EXIT_ERROR;
     }
-    status = sim_run_main(&o, command, out, err, 1, NULL);
+    if (cmd == SIM_CMD_SWEEP) {
+        status = sim_sweep_main(&o, command, out, err, 1);
+    } else {
+        status = sim_run_main(&o, command, out, err, 1, NULL);
+    }
     free(command);
     return status;
 }

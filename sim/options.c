@@ -2,8 +2,12 @@
  * options.c - the command line of gilsim: defaults, parsing, --help.
  *
  * sim_opt_parse() walks argv once. An optional leading subcommand (`run`;
- * `sweep`, `serve` and `plot` are recognised but not in this version) is
- * followed by long options, `--name=value` or `--name value`. Each option
+ * `serve`, `sweep`, `plot RUN_DIR`, which takes the folder (kept in
+ * out_dir) and only --window) is
+ * followed by long options, `--name=value` or `--name value`. After
+ * `sweep`, --threads, --processes and --switch-interval take
+ * comma-separated lists (sweep_list); given to `run`, a list is refused by
+ * the single value's parser. Each option
  * is looked up in `opt_table`, which also carries the sentence that says
  * what it accepts; that sentence is used for range errors and missing
  * values, while format errors use the sentence of the value parser
@@ -769,6 +773,109 @@ check_convoy_loop(struct sim_options *o, const char *model_value, char *err,
     return 0;
 }
 
+/* ---- gilsim sweep: lists ------------------------------------------------ */
+
+static int
+is_sweep_list(const struct sim_opt_desc *op)
+{
+    return strcmp(op->name, "threads") == 0 ||
+           strcmp(op->name, "processes") == 0 ||
+           strcmp(op->name, "switch-interval") == 0;
+}
+
+struct sweep_ctx {
+    struct sim_options *o;
+    const struct sim_opt_desc *op;
+    int64_t v[SIM_SWEEP_MAX];
+    int n;
+};
+
+/* One element: parsed by apply() as a single value, then inserted in
+ * ascending order; a repeated value is dropped. */
+static int
+sweep_item(const char *elem, void *ctx, char *err, size_t errlen)
+{
+    struct sweep_ctx *sc = ctx;
+    char ignored[SIM_ERR_LEN];
+    int64_t v;
+    int i, j;
+
+    if (apply(sc->o, sc->op, elem, ignored, sizeof(ignored)) != 0) {
+        (void)snprintf(err, errlen,
+                       "'%.64s' is not accepted (expected a comma-separated "
+                       "list of up to %d values, each %s)",
+                       elem, SIM_SWEEP_MAX, sc->op->expect);
+        return -EINVAL;
+    }
+    if (strcmp(sc->op->name, "threads") == 0) {
+        v = sc->o->threads;
+    } else if (strcmp(sc->op->name, "processes") == 0) {
+        v = sc->o->processes;
+    } else {
+        v = sc->o->switch_interval_ns;
+    }
+    for (i = 0; i < sc->n && sc->v[i] < v; i++) {
+    }
+    if (i < sc->n && sc->v[i] == v) {
+        return 0;
+    }
+    if (sc->n == SIM_SWEEP_MAX) {
+        (void)snprintf(err, errlen,
+                       "too many values (expected a comma-separated list of "
+                       "up to %d values, each %s)",
+                       SIM_SWEEP_MAX, sc->op->expect);
+        return -E2BIG;
+    }
+    for (j = sc->n; j > i; j--) {
+        sc->v[j] = sc->v[j - 1];
+    }
+    sc->v[i] = v;
+    sc->n++;
+    return 0;
+}
+
+/* --threads, --processes or --switch-interval after `sweep`: a list. The
+ * single value is set to the first (smallest) element. */
+static int
+sweep_list(struct sim_options *o, const struct sim_opt_desc *op,
+           const char *value, char *err, size_t errlen)
+{
+    struct sweep_ctx sc;
+    char perr[SIM_ERR_LEN];
+    int i;
+
+    memset(&sc, 0, sizeof(sc));
+    sc.o = o;
+    sc.op = op;
+    if (sim_parse_list(value, sweep_item, &sc, perr, sizeof(perr)) != 0) {
+        if (sc.n == 0 && strchr(value, ',') == NULL && value[0] != '\0') {
+            /* One bad value: the same line as `run` gives. */
+            return apply(o, op, value, err, errlen);
+        }
+        return bad_value(err, errlen, op->name, value, perr);
+    }
+    for (i = 0; i < sc.n; i++) {
+        if (strcmp(op->name, "threads") == 0) {
+            o->sweep_threads[i] = (int)sc.v[i];
+        } else if (strcmp(op->name, "processes") == 0) {
+            o->sweep_processes[i] = (int)sc.v[i];
+        } else {
+            o->sweep_switch_ns[i] = sc.v[i];
+        }
+    }
+    if (strcmp(op->name, "threads") == 0) {
+        o->n_sweep_threads = sc.n;
+        o->threads = (int)sc.v[0];
+    } else if (strcmp(op->name, "processes") == 0) {
+        o->n_sweep_processes = sc.n;
+        o->processes = (int)sc.v[0];
+    } else {
+        o->n_sweep_switch = sc.n;
+        o->switch_interval_ns = sc.v[0];
+    }
+    return 0;
+}
+
 int
 sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
               char *err, size_t errlen)
@@ -783,12 +890,10 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
 
         if (strcmp(sub, "serve") == 0) {
             *cmd = SIM_CMD_SERVE;
-        } else if (strcmp(sub, "sweep") == 0 || strcmp(sub, "plot") == 0) {
-            (void)snprintf(err, errlen,
-                           "%s is not implemented yet in this version "
-                           "(see gilsim --help)",
-                           sub);
-            return SIM_EXIT_USAGE;
+        } else if (strcmp(sub, "sweep") == 0) {
+            *cmd = SIM_CMD_SWEEP;
+        } else if (strcmp(sub, "plot") == 0) {
+            *cmd = SIM_CMD_PLOT;
         } else if (strcmp(sub, "run") != 0) {
             (void)snprintf(err, errlen,
                            "unknown command '%.64s' (expected run, or "
@@ -811,6 +916,12 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
             *cmd = SIM_CMD_HELP;
             return 0;
         }
+        if (a[0] != '-' && *cmd == SIM_CMD_PLOT && o->out_dir[0] == '\0' &&
+            a[0] != '\0' && strlen(a) < sizeof(o->out_dir)) {
+            /* gilsim plot RUN_DIR: the folder to draw again. */
+            (void)snprintf(o->out_dir, sizeof(o->out_dir), "%s", a);
+            continue;
+        }
         if (a[0] != '-') {
             (void)snprintf(err, errlen,
                            "unexpected argument '%.64s' (see gilsim --help)",
@@ -830,6 +941,15 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
             (void)snprintf(err, errlen,
                            "unknown option --%.*s (see gilsim --help)",
                            (int)(len > 64 ? 64 : len), name);
+            return SIM_EXIT_USAGE;
+        }
+        if (*cmd == SIM_CMD_PLOT && strcmp(op->name, "window") != 0 &&
+            strcmp(op->name, "quiet") != 0 && strcmp(op->name, "help") != 0 &&
+            strcmp(op->name, "version") != 0) {
+            (void)snprintf(err, errlen,
+                           "--%s does not apply to gilsim plot (expected "
+                           "gilsim plot RUN_DIR [--window=FROM..TO])",
+                           op->name);
             return SIM_EXIT_USAGE;
         }
         if (!op->takes_value) {
@@ -863,13 +983,23 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
                            op->name, op->expect);
             return SIM_EXIT_USAGE;
         }
-        rc = apply(o, op, value, err, errlen);
+        if (*cmd == SIM_CMD_SWEEP && is_sweep_list(op)) {
+            rc = sweep_list(o, op, value, err, errlen);
+        } else {
+            rc = apply(o, op, value, err, errlen);
+        }
         if (rc != 0) {
             return rc;
         }
         if (strcmp(op->name, "model") == 0) {
             model_value = value; /* the last --model wins */
         }
+    }
+    if (*cmd == SIM_CMD_PLOT && o->out_dir[0] == '\0') {
+        (void)snprintf(err, errlen,
+                       "plot: missing RUN_DIR (expected gilsim plot RUN_DIR "
+                       "[--window=FROM..TO], the folder of an earlier run)");
+        return SIM_EXIT_USAGE;
     }
     return check_convoy_loop(o, model_value, err, errlen);
 }
@@ -886,8 +1016,18 @@ static const char help_head[] =
     "                            Ctrl-C (uses --bind, --port, --latency,\n"
     "                            --latency-jitter, --body-size, --fail-rate,\n"
     "                            --seed, --timeout)\n"
+    "  gilsim sweep [OPTIONS]    run every model x --threads x\n"
+    "                            --switch-interval (lists, e.g.\n"
+    "                            --threads=1,2,4,8 --switch-interval=1ms,5ms;\n"
+    "                            processes takes --processes=LIST) --repeat\n"
+    "                            times; writes sweep.tsv and plots, prints a\n"
+    "                            recommendation; rerun with the same --out to\n"
+    "                            resume\n"
     "  gilsim --help | --version\n"
-    "  (gilsim sweep and gilsim plot come in later versions.)\n"
+    "  gilsim plot RUN_DIR [--window=FROM..TO]\n"
+    "                            draw the timelines and the comparison of an\n"
+    "                            earlier run again, and rewrite its\n"
+    "                            index.html\n"
     "\n"
     "Each run prints a comparison table and writes a run folder holding\n"
     "summary.json and, for each model, MODEL/trace.tsv (one event a line)\n"

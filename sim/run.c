@@ -392,9 +392,9 @@ dir_state(const char *path)
 }
 
 /* Pick and create the run folder; SIM_EXIT_* with one line on `err`. */
-static int
-make_run_dir(const struct sim_options *o, char *dir, size_t dirlen,
-             int *created, FILE *err)
+int
+sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
+                 int *created, FILE *err)
 {
     char etext[128];
     int state;
@@ -459,10 +459,10 @@ make_run_dir(const struct sim_options *o, char *dir, size_t dirlen,
 }
 
 /* Write dir/name through name.tmp.PID, fsync and rename. */
-static int
-write_atomic(const char *dir, const char *name,
-             int (*fn)(const void *ctx, FILE *f), const void *ctx, char *err,
-             size_t errlen)
+int
+sim_run_write_atomic(const char *dir, const char *name,
+                     int (*fn)(const void *ctx, FILE *f), const void *ctx,
+                     char *err, size_t errlen)
 {
     char path[4200];
     char tmp[4300];
@@ -535,8 +535,8 @@ write_summary_fn(const void *ctx, FILE *f)
 }
 
 /* Make the renames durable. */
-static void
-sync_dir(const char *dir)
+void
+sim_run_sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY);
 
@@ -563,7 +563,8 @@ write_model(const char *dir, const struct sim_options *o, enum sim_model m,
         (void)snprintf(err, errlen, "cannot create %.800s: %s", sub, etext);
         return rc;
     }
-    rc = write_atomic(sub, "trace.tsv", write_tsv_fn, trace, err, errlen);
+    rc = sim_run_write_atomic(sub, "trace.tsv", write_tsv_fn, trace, err,
+                              errlen);
     if (rc != 0) {
         return rc;
     }
@@ -576,9 +577,10 @@ write_model(const char *dir, const struct sim_options *o, enum sim_model m,
                    (double)o->switch_interval_ns / 1e6);
     jc.trace = trace;
     jc.title = title;
-    rc = write_atomic(sub, "trace.json", write_json_fn, &jc, err, errlen);
+    rc = sim_run_write_atomic(sub, "trace.json", write_json_fn, &jc, err,
+                              errlen);
     if (rc == 0) {
-        sync_dir(sub);
+        sim_run_sync_dir(sub);
     }
     return rc;
 }
@@ -587,8 +589,8 @@ write_model(const char *dir, const struct sim_options *o, enum sim_model m,
 
 /* Start libcurl and, without --url, the embedded server. SIM_EXIT_* with
  * one line on `err`. */
-static int
-io_start(const struct sim_options *o, struct sim_run_io *io, FILE *err)
+int
+sim_run_io_start(const struct sim_options *o, struct sim_run_io *io, FILE *err)
 {
     struct wl_server_config sc;
     char etext[128];
@@ -639,8 +641,8 @@ io_start(const struct sim_options *o, struct sim_run_io *io, FILE *err)
     return SIM_EXIT_OK;
 }
 
-static void
-io_stop(struct sim_run_io *io)
+void
+sim_run_io_stop(struct sim_run_io *io)
 {
     wl_server_stop(io->server);
     io->server = NULL;
@@ -903,15 +905,15 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
     memset(&io, 0, sizeof(io));
     if (sim_opt_uses_io(o)) {
         /* Before the run folder: a taken port leaves nothing behind. */
-        status = io_start(o, &io, err);
+        status = sim_run_io_start(o, &io, err);
         if (status != SIM_EXIT_OK) {
             return status;
         }
     }
-    status = make_run_dir(o, dir, sizeof(dir), &created, err);
+    status = sim_run_make_dir(o, dir, sizeof(dir), &created, err);
     if (status != SIM_EXIT_OK) {
         if (sim_opt_uses_io(o)) {
-            io_stop(&io);
+            sim_run_io_stop(&io);
         }
         return status;
     }
@@ -951,7 +953,7 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
         (void)sigaction(SIGTERM, &old_term, NULL);
     }
     if (sim_opt_uses_io(o)) {
-        io_stop(&io);
+        sim_run_io_stop(&io);
     }
     if (status != SIM_EXIT_OK && n == 0) {
         /* Nothing was written: leave nothing behind. */
@@ -968,14 +970,18 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
     sc.runs = runs;
     sc.n = n;
     sc.command = command;
-    rc = write_atomic(dir, "summary.json", write_summary_fn, &sc, msg,
-                      sizeof(msg));
+    rc = sim_run_write_atomic(dir, "summary.json", write_summary_fn, &sc, msg,
+                              sizeof(msg));
     if (rc != 0) {
         fprintf(err, "gilsim: %s\n", msg);
         return SIM_EXIT_ERROR;
     }
-    sync_dir(dir);
+    sim_run_sync_dir(dir);
     plot_runs(dir, o, runs, n, err);
+    if (sim_report_write(dir, msg, sizeof(msg)) != 0) {
+        /* Like the pictures, the page never changes the exit status. */
+        fprintf(err, "gilsim: index.html skipped: %s\n", msg);
+    }
     if (report != NULL) {
         memcpy(report->runs, runs, n * sizeof(runs[0]));
         report->n = n;

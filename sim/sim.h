@@ -21,6 +21,9 @@
 
 #define SIM_WARN_UNUSED __attribute__((warn_unused_result))
 
+/* Most values in one list of gilsim sweep. */
+#define SIM_SWEEP_MAX 64
+
 enum sim_model {
     SIM_MODEL_SERIAL = 0,
     SIM_MODEL_THREADS = 1,
@@ -76,6 +79,13 @@ struct sim_options {
      * to = 0 means to the end of the run. no_plots skips every picture. */
     int64_t window_from_ns, window_to_ns;
     int no_plots;
+    /* gilsim sweep: the lists given to --threads, --processes and
+     * --switch-interval, ascending without repeats (n = 0: not given, the
+     * single value above is used). `run` refuses lists. */
+    int sweep_threads[SIM_SWEEP_MAX];
+    int sweep_processes[SIM_SWEEP_MAX];
+    int64_t sweep_switch_ns[SIM_SWEEP_MAX];
+    int n_sweep_threads, n_sweep_processes, n_sweep_switch;
 };
 
 /* Defaults, as documented in --help and README. */

@@ -74,6 +74,8 @@ enum sim_cmd {
     SIM_CMD_HELP = 1,
     SIM_CMD_VERSION = 2,
     SIM_CMD_SERVE = 3,
+    SIM_CMD_SWEEP = 4,
+    SIM_CMD_PLOT = 5,
 };
 
 /* One entry per long option, for the parser, --help and the tests. */
@@ -302,6 +304,88 @@ struct sim_run_report {
  */
 int sim_run_main(const struct sim_options *o, const char *command, FILE *out,
                  FILE *err, int handle_signals, struct sim_run_report *report);
+
+/* Helpers of the driver that sweep.c shares (they behave as documented
+ * at their definitions in run.c). Pick and create the run folder:
+ * SIM_EXIT_* with one line on `err`; *created is 1 if it did not exist. */
+int sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
+                     int *created, FILE *err);
+/* Write dir/name through name.tmp.PID, fsync and rename; 0 or -errno with
+ * `err` filled. */
+int sim_run_write_atomic(const char *dir, const char *name,
+                         int (*fn)(const void *ctx, FILE *f), const void *ctx,
+                         char *err, size_t errlen) SIM_WARN_UNUSED;
+/* fsync a directory, so that renames in it are durable. */
+void sim_run_sync_dir(const char *dir);
+/* Start libcurl and, without --url, the embedded server (io->dir is left
+ * empty); SIM_EXIT_* with one line on `err`. sim_run_io_stop undoes it. */
+int sim_run_io_start(const struct sim_options *o, struct sim_run_io *io,
+                     FILE *err);
+void sim_run_io_stop(struct sim_run_io *io);
+
+/* ---- sweep.c ---------------------------------------------------------- */
+
+/* One cell of a sweep: a model at one pool size and switch interval, with
+ * the wall times of its repetitions. */
+struct sim_sweep_cell {
+    enum sim_model model;
+    int threads;                /* --threads of the cell */
+    int processes;              /* --processes of the cell */
+    int pool;                   /* its pool size (sim_opt_pool_size) */
+    int64_t switch_interval_ns; /* --switch-interval of the cell */
+    int reps;                   /* repetitions found; 0 = none */
+    int64_t wall_ns_median;     /* the lower median for an even count */
+    int64_t wall_ns_min, wall_ns_max;
+};
+
+/* What sim_sweep_recommend chose: indexes into the cells. */
+struct sim_sweep_choice {
+    size_t best;      /* the lowest median wall time */
+    size_t chosen;    /* the fewest threads within noise of the best */
+    int64_t noise_ns; /* the best cell's spread, max - min */
+};
+
+/*
+ * The recommendation, a pure function: the best cell has the lowest
+ * median (ties: the smaller pool, then the earlier cell); the noise is its
+ * repetitions' spread (max - min); the chosen cell is the one with the
+ * smallest pool whose median is at most the best's plus the noise (ties:
+ * the lower median, then the earlier cell). Cells with reps == 0 are
+ * ignored. Returns 0, or -ENOENT if no cell has a repetition.
+ */
+int sim_sweep_recommend(const struct sim_sweep_cell *cells, size_t n,
+                        struct sim_sweep_choice *out) SIM_WARN_UNUSED;
+
+/* `gilsim sweep`: run every cell --repeat times (resuming a sweep.tsv in
+ * --out), write sweep.tsv and the sweep plots, print the recommendation.
+ * Returns an exit status, as sim_run_main does. */
+int sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
+                   FILE *err, int handle_signals);
+
+/* ---- report.c, replot.c ----------------------------------------------- */
+
+/* What report.c reads back from a summary.json. */
+struct sim_report_summary {
+    char *command;                  /* "command", malloc'd; NULL if absent */
+    char *version;                  /* "gilsim_version"; NULL if absent */
+    struct sim_trace_summary *runs; /* "runs", malloc'd, n of them */
+    size_t n;
+};
+
+/* Read summary.json at `path` (the keys sim_trace_write_summary_json
+ * writes; others are skipped). 0, or -errno / -EBADMSG with `err` naming
+ * the file. Free with sim_report_summary_clear (also after a failure). */
+int sim_report_read_summary(const char *path, struct sim_report_summary *sum,
+                            char *err, size_t errlen) SIM_WARN_UNUSED;
+void sim_report_summary_clear(struct sim_report_summary *sum);
+
+/* Write dir/index.html from dir/summary.json and the SVGs beside it
+ * (through a temporary file and a rename). 0, or -errno with `err`. */
+int sim_report_write(const char *dir, char *err, size_t errlen) SIM_WARN_UNUSED;
+
+/* `gilsim plot RUN_DIR` (the folder is in o->out_dir): redraw the
+ * timelines and the comparison, rewrite index.html. An exit status. */
+int sim_replot_main(const struct sim_options *o, FILE *out, FILE *err);
 
 /* ---- serve.c ---------------------------------------------------------- */
 

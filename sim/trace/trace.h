@@ -236,6 +236,17 @@ struct sim_trace_summary {
  * t_ns thread process gil thread_name event detail outcome task arg */
 int sim_trace_write_tsv(const struct sim_trace *t,
                         FILE *f) SIM_TRACE_WARN_UNUSED;
+/*
+ * Reads a trace.tsv written by sim_trace_write_tsv back into a new trace
+ * (one buffer per thread index, with its name, process and gil; origin 0,
+ * since the file's times are relative to the run's start). *out belongs
+ * to the caller until sim_trace_free. Returns 0, -EBADMSG for a malformed
+ * file (the _msg form puts "line N: what is wrong" into err), -ENOMEM, or
+ * the read error.
+ */
+int sim_trace_read_tsv(FILE *f, struct sim_trace **out) SIM_TRACE_WARN_UNUSED;
+int sim_trace_read_tsv_msg(FILE *f, struct sim_trace **out, char *err,
+                           size_t errlen) SIM_TRACE_WARN_UNUSED;
 /* Chrome Trace Event JSON (Perfetto, chrome://tracing): metadata events
  * naming processes and threads, one complete ("X") event per state
  * segment, instant ("i") events for drop requests. */

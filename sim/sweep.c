@@ -1,0 +1,672 @@
+/*
+ * sweep.c - `gilsim sweep`: run every cell of models x pool sizes x switch
+ * intervals --repeat times, keep the numbers in sweep.tsv, plot them, and
+ * recommend a thread count.
+ *
+ * The cells are every selected model (in the order of enum sim_model) at
+ * every --switch-interval of the list, and at every --threads of the list
+ * (--processes for the processes model; serial always runs one thread).
+ * Each repetition goes through sim_run_once(), with the embedded server of
+ * an I/O workload started once for the whole sweep (sim_run_io_start), as
+ * sim_run_main() does for a run. Every repetition is one row of sweep.tsv:
+ *
+ *     model threads processes switch_interval_ns repeat wall_ns cpu_ns
+ *     gil_wait_ns forced_switches steps_failed
+ *
+ * tab-separated, after a header line. The whole file is rewritten through
+ * a temporary file and a rename after each cell, so what a Ctrl-C or a
+ * crash interrupts is at most the cell under way.
+ *
+ * Resume: when --out names a folder that already holds a sweep.tsv with
+ * our header, its rows are read back first and a repetition whose row is
+ * there (same model, threads, processes, switch interval and repeat index)
+ * is not run again; any other non-empty folder is refused as for a run.
+ * Rows that belong to no cell of this sweep are kept as they are.
+ *
+ * The recommendation (sim_sweep_recommend) is a pure function of the
+ * cells' medians and spreads; the plots are drawn by plots/ from the
+ * cells (plot_sweep), and a failure there costs one line, not the exit
+ * status.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "plot.h"
+#include "sim_internal.h"
+
+#define TSV_NAME "sweep.tsv"
+#define TSV_HEADER                                                             \
+    "model\tthreads\tprocesses\tswitch_interval_ns\trepeat\twall_ns\tcpu_ns"   \
+    "\tgil_wait_ns\tforced_switches\tsteps_failed"
+
+/* Set by the signal handlers; read by the steps (wl_env.stop). */
+static atomic_int sweep_stop;
+static volatile sig_atomic_t sweep_signal;
+
+static void
+on_signal(int sig)
+{
+    sweep_signal = sig;
+    atomic_store(&sweep_stop, 1);
+}
+
+/* One line of sweep.tsv: one repetition of one cell. */
+struct row {
+    char model[16];
+    int threads, processes;
+    int64_t switch_interval_ns;
+    int repeat; /* 0-based index of the repetition */
+    int64_t wall_ns, cpu_ns, gil_wait_ns;
+    unsigned long long forced_switches, steps_failed;
+};
+
+struct rows {
+    struct row *v;
+    size_t n, cap;
+};
+
+static int
+rows_add(struct rows *rs, const struct row *r)
+{
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 64;
+        struct row *v = realloc(rs->v, cap * sizeof(*v));
+
+        if (v == NULL) {
+            return -ENOMEM;
+        }
+        rs->v = v;
+        rs->cap = cap;
+    }
+    rs->v[rs->n++] = *r;
+    return 0;
+}
+
+static int
+row_of_cell(const struct row *r, const struct sim_sweep_cell *c)
+{
+    return strcmp(r->model, sim_model_name(c->model)) == 0 &&
+           r->threads == c->threads && r->processes == c->processes &&
+           r->switch_interval_ns == c->switch_interval_ns;
+}
+
+static const struct row *
+find_row(const struct rows *rs, const struct sim_sweep_cell *c, int repeat)
+{
+    size_t i;
+
+    for (i = 0; i < rs->n; i++) {
+        if (rs->v[i].repeat == repeat && row_of_cell(&rs->v[i], c)) {
+            return &rs->v[i];
+        }
+    }
+    return NULL;
+}
+
+static int
+write_rows_fn(const void *ctx, FILE *f)
+{
+    const struct rows *rs = ctx;
+    size_t i;
+
+    fprintf(f, "%s\n", TSV_HEADER);
+    for (i = 0; i < rs->n; i++) {
+        const struct row *r = &rs->v[i];
+
+        fprintf(f, "%s\t%d\t%d\t%lld\t%d\t%lld\t%lld\t%lld\t%llu\t%llu\n",
+                r->model, r->threads, r->processes,
+                (long long)r->switch_interval_ns, r->repeat,
+                (long long)r->wall_ns, (long long)r->cpu_ns,
+                (long long)r->gil_wait_ns, r->forced_switches, r->steps_failed);
+    }
+    return ferror(f) ? -EIO : 0;
+}
+
+/*
+ * Read DIR/sweep.tsv into rs. Returns 1 if it was read (a sweep of
+ * gilsim's), 0 if there is no such file or it is not ours, -errno on a
+ * read error or a malformed line.
+ */
+static int
+read_rows(const char *dir, struct rows *rs)
+{
+    char path[4200];
+    char line[512];
+    FILE *f;
+    int rc = 1;
+
+    (void)snprintf(path, sizeof(path), "%s/%s", dir, TSV_NAME);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return 0;
+    }
+    if (fgets(line, sizeof(line), f) == NULL ||
+        strcmp(line, TSV_HEADER "\n") != 0) {
+        (void)fclose(f);
+        return 0;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        struct row r;
+        long long si, wall, cpu, wait;
+
+        memset(&r, 0, sizeof(r));
+        if (sscanf(line,
+                   "%15[^\t]\t%d\t%d\t%lld\t%d\t%lld\t%lld\t%lld\t%llu\t%llu",
+                   r.model, &r.threads, &r.processes, &si, &r.repeat, &wall,
+                   &cpu, &wait, &r.forced_switches, &r.steps_failed) != 10) {
+            rc = -EPROTO;
+            break;
+        }
+        r.switch_interval_ns = si;
+        r.wall_ns = wall;
+        r.cpu_ns = cpu;
+        r.gil_wait_ns = wait;
+        if (rows_add(rs, &r) != 0) {
+            rc = -ENOMEM;
+            break;
+        }
+    }
+    if (ferror(f)) {
+        rc = -EIO;
+    }
+    (void)fclose(f);
+    return rc;
+}
+
+/* ---- the cells ---------------------------------------------------------- */
+
+/* Every cell of the sweep, in the order they run; *n_out of them. */
+static struct sim_sweep_cell *
+make_cells(const struct sim_options *o, size_t *n_out)
+{
+    int one_t = o->threads, one_p = o->processes;
+    const int *tl = o->n_sweep_threads > 0 ? o->sweep_threads : &one_t;
+    const int *pl = o->n_sweep_processes > 0 ? o->sweep_processes : &one_p;
+    int64_t one_si = o->switch_interval_ns;
+    const int64_t *sl = o->n_sweep_switch > 0 ? o->sweep_switch_ns : &one_si;
+    int nt = o->n_sweep_threads > 0 ? o->n_sweep_threads : 1;
+    int np = o->n_sweep_processes > 0 ? o->n_sweep_processes : 1;
+    int ns = o->n_sweep_switch > 0 ? o->n_sweep_switch : 1;
+    struct sim_sweep_cell *cells;
+    struct sim_options co = *o;
+    size_t n = 0;
+    int m, s, k, nk;
+
+    cells = calloc((size_t)SIM_MODEL_COUNT * (size_t)ns *
+                       (size_t)(nt > np ? nt : np),
+                   sizeof(*cells));
+    if (cells == NULL) {
+        return NULL;
+    }
+    for (m = 0; m < SIM_MODEL_COUNT; m++) {
+        if (!(o->models & (1u << m))) {
+            continue;
+        }
+        nk = m == SIM_MODEL_PROCESSES ? np : (m == SIM_MODEL_SERIAL ? 1 : nt);
+        for (k = 0; k < nk; k++) {
+            for (s = 0; s < ns; s++) {
+                struct sim_sweep_cell *c = &cells[n++];
+
+                c->model = (enum sim_model)m;
+                c->threads = m == SIM_MODEL_SERIAL      ? 1
+                             : m == SIM_MODEL_PROCESSES ? tl[0]
+                                                        : tl[k];
+                c->processes = m == SIM_MODEL_PROCESSES ? pl[k] : pl[0];
+                c->switch_interval_ns = sl[s];
+                co.threads = c->threads;
+                co.processes = c->processes;
+                c->pool = sim_opt_pool_size(&co, c->model);
+            }
+        }
+    }
+    *n_out = n;
+    return cells;
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a;
+    int64_t y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* The cell's median, min and max wall time from the rows of repetitions
+ * 0..repeat-1. */
+static void
+cell_stats(struct sim_sweep_cell *c, const struct rows *rs, int repeat)
+{
+    int64_t walls[1000];
+    int k = 0, i;
+
+    for (i = 0; i < repeat && i < 1000; i++) {
+        const struct row *r = find_row(rs, c, i);
+
+        if (r != NULL) {
+            walls[k++] = r->wall_ns;
+        }
+    }
+    c->reps = k;
+    if (k == 0) {
+        return;
+    }
+    qsort(walls, (size_t)k, sizeof(walls[0]), cmp_i64);
+    c->wall_ns_median = walls[(k - 1) / 2];
+    c->wall_ns_min = walls[0];
+    c->wall_ns_max = walls[k - 1];
+}
+
+/* ---- the recommendation ------------------------------------------------- */
+
+int
+sim_sweep_recommend(const struct sim_sweep_cell *cells, size_t n,
+                    struct sim_sweep_choice *out)
+{
+    size_t i, best = n, chosen = n;
+    int64_t limit;
+
+    for (i = 0; i < n; i++) {
+        const struct sim_sweep_cell *c = &cells[i];
+
+        if (c->reps <= 0) {
+            continue;
+        }
+        if (best == n || c->wall_ns_median < cells[best].wall_ns_median ||
+            (c->wall_ns_median == cells[best].wall_ns_median &&
+             c->pool < cells[best].pool)) {
+            best = i;
+        }
+    }
+    if (best == n) {
+        return -ENOENT;
+    }
+    out->best = best;
+    out->noise_ns = cells[best].wall_ns_max - cells[best].wall_ns_min;
+    limit = cells[best].wall_ns_median + out->noise_ns;
+    for (i = 0; i < n; i++) {
+        const struct sim_sweep_cell *c = &cells[i];
+
+        if (c->reps <= 0 || c->wall_ns_median > limit) {
+            continue;
+        }
+        if (chosen == n || c->pool < cells[chosen].pool ||
+            (c->pool == cells[chosen].pool &&
+             c->wall_ns_median < cells[chosen].wall_ns_median)) {
+            chosen = i;
+        }
+    }
+    out->chosen = chosen; /* the best cell itself qualifies */
+    return 0;
+}
+
+/* "threads=8" or "processes=4" for a cell. */
+static void
+pool_text(const struct sim_sweep_cell *c, char *buf, size_t len)
+{
+    (void)snprintf(buf, len, "%s=%d",
+                   c->model == SIM_MODEL_PROCESSES ? "processes" : "threads",
+                   c->pool);
+}
+
+/* "MODEL, switch interval SI ms" or "switch interval SI ms". */
+static void
+where_text(const struct sim_sweep_cell *c, int with_model, char *buf,
+           size_t len)
+{
+    (void)snprintf(buf, len, "%s%sswitch interval %.6g ms",
+                   with_model ? sim_model_name(c->model) : "",
+                   with_model ? ", " : "", (double)c->switch_interval_ns / 1e6);
+}
+
+/* The recommendation line on `out`, with where the chosen cell is and what
+ * the largest pool of the same model and interval costs. */
+static void
+print_recommendation(const struct sim_sweep_cell *cells, size_t n,
+                     int several_models, int several_sis, FILE *out)
+{
+    struct sim_sweep_choice ch;
+    const struct sim_sweep_cell *c, *b, *big = NULL;
+    char cp[32], bp[32], where[128] = "", bwhere[128] = "";
+    size_t i;
+
+    if (sim_sweep_recommend(cells, n, &ch) != 0) {
+        fprintf(out, "recommendation: none (no cell ran)\n");
+        return;
+    }
+    c = &cells[ch.chosen];
+    b = &cells[ch.best];
+    pool_text(c, cp, sizeof(cp));
+    pool_text(b, bp, sizeof(bp));
+    if (several_models || several_sis) {
+        where_text(c, several_models, where, sizeof(where));
+        where_text(b, several_models, bwhere, sizeof(bwhere));
+    }
+    for (i = 0; i < n; i++) {
+        if (cells[i].reps > 0 && cells[i].model == c->model &&
+            cells[i].switch_interval_ns == c->switch_interval_ns &&
+            cells[i].pool > c->pool &&
+            (big == NULL || cells[i].pool > big->pool)) {
+            big = &cells[i];
+        }
+    }
+    fprintf(out, "recommendation: %s (%s%smedian %.3g s; ", cp, where,
+            where[0] != '\0' ? "; " : "", (double)c->wall_ns_median / 1e9);
+    if (ch.chosen == ch.best) {
+        fprintf(out, "the best cell; its repeats' spread is %.3g s)",
+                (double)ch.noise_ns / 1e9);
+    } else {
+        fprintf(out,
+                "best %.3g s at %s%s%s%s, within the repeats' spread of "
+                "%.3g s)",
+                (double)b->wall_ns_median / 1e9, bp,
+                bwhere[0] != '\0' ? " (" : "", bwhere,
+                bwhere[0] != '\0' ? ")" : "", (double)ch.noise_ns / 1e9);
+    }
+    if (big != NULL) {
+        char gp[32];
+        double d = (double)(big->wall_ns_median - c->wall_ns_median) / 1e9;
+
+        pool_text(big, gp, sizeof(gp));
+        fprintf(out, "; more threads: %s takes %.3g s (%+.3g s, %+.0f%%)", gp,
+                (double)big->wall_ns_median / 1e9, d,
+                c->wall_ns_median > 0
+                    ? 100.0 * d / ((double)c->wall_ns_median / 1e9)
+                    : 0.0);
+    }
+    fputc('\n', out);
+}
+
+/* ---- progress and plots ------------------------------------------------- */
+
+static void
+print_progress(FILE *err, int tty, size_t done, size_t total, size_t ran,
+               int64_t t0, const struct sim_sweep_cell *c)
+{
+    double elapsed = (double)(sim_clock_now_ns() - t0) / 1e9;
+    double left = 0.0;
+    char pp[32];
+
+    /* Cells already in sweep.tsv cost nothing; estimate from those run. */
+    if (ran > 0 && done < total) {
+        left = elapsed / (double)ran * (double)(total - done);
+    }
+    pool_text(c, pp, sizeof(pp));
+    if (tty) {
+        fprintf(err,
+                "\rgilsim: sweep: cells %zu/%zu, elapsed %.0f s, "
+                "estimated remaining %.0f s   ",
+                done, total, elapsed, left);
+        if (done == total) {
+            fputc('\n', err);
+        }
+    } else {
+        fprintf(err,
+                "gilsim: sweep: cell %zu/%zu: %s %s switch interval %.6g "
+                "ms: median %.3f s of %d (elapsed %.0f s, estimated "
+                "remaining %.0f s)\n",
+                done, total, sim_model_name(c->model), pp,
+                (double)c->switch_interval_ns / 1e6,
+                (double)c->wall_ns_median / 1e9, c->reps, elapsed, left);
+    }
+    fflush(err);
+}
+
+static void
+plot_cells(const char *dir, const struct sim_options *o,
+           const struct sim_sweep_cell *cells, size_t n, FILE *err)
+{
+    struct plot_sweep_cell *pc;
+    char base[4200];
+    char title[300];
+    char msg[SIM_ERR_LEN * 2];
+    size_t i, k = 0;
+
+    if (o->no_plots) {
+        return;
+    }
+    pc = calloc(n > 0 ? n : 1, sizeof(*pc));
+    if (pc == NULL) {
+        fprintf(err, "gilsim: plots skipped: out of memory\n");
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        if (cells[i].reps == 0) {
+            continue;
+        }
+        (void)snprintf(pc[k].model, sizeof(pc[k].model), "%s",
+                       sim_model_name(cells[i].model));
+        pc[k].pool = cells[i].pool;
+        pc[k].switch_interval_ns = cells[i].switch_interval_ns;
+        pc[k].wall_ns_median = cells[i].wall_ns_median;
+        pc[k].wall_ns_min = cells[i].wall_ns_min;
+        pc[k].wall_ns_max = cells[i].wall_ns_max;
+        k++;
+    }
+    (void)snprintf(base, sizeof(base), "%.4000s/sweep", dir);
+    (void)snprintf(title, sizeof(title),
+                   "gilsim sweep: %.64s workload, policy %s, %d "
+                   "repetition%s per cell",
+                   o->workload, o->policy, o->repeat,
+                   o->repeat == 1 ? "" : "s");
+    if (k > 0 && plot_sweep(pc, k, title, base, NULL, msg, sizeof(msg)) != 0) {
+        fprintf(err, "gilsim: plots skipped: %s\n", msg);
+    }
+    free(pc);
+}
+
+/* ---- the driver --------------------------------------------------------- */
+
+/* Run the missing repetitions of cell c; rows are added to rs. Returns
+ * the number run, or -1 after printing an error. */
+static int
+run_cell(const struct sim_options *o, struct sim_sweep_cell *c,
+         const struct sim_run_io *io, struct rows *rs, FILE *err)
+{
+    struct sim_options co = *o;
+    struct sim_run_result r;
+    char msg[SIM_ERR_LEN * 2];
+    int i, ran = 0;
+
+    co.threads = c->threads;
+    co.processes = c->processes;
+    co.switch_interval_ns = c->switch_interval_ns;
+    for (i = 0; i < o->repeat; i++) {
+        struct row row;
+
+        if (find_row(rs, c, i) != NULL) {
+            continue;
+        }
+        if (atomic_load(&sweep_stop)) {
+            break;
+        }
+        if (sim_run_once(&co, c->model, io, &sweep_stop, &r, msg,
+                         sizeof(msg)) != 0) {
+            fprintf(err, "gilsim: %s: %s\n", sim_model_name(c->model), msg);
+            return -1;
+        }
+        if (atomic_load(&sweep_stop)) {
+            /* Cut short: not a measurement. */
+            sim_run_result_clear(&r);
+            break;
+        }
+        memset(&row, 0, sizeof(row));
+        (void)snprintf(row.model, sizeof(row.model), "%s",
+                       sim_model_name(c->model));
+        row.threads = c->threads;
+        row.processes = c->processes;
+        row.switch_interval_ns = c->switch_interval_ns;
+        row.repeat = i;
+        row.wall_ns = r.wall_ns;
+        row.cpu_ns = r.cpu_ns;
+        row.gil_wait_ns = r.stats.wait_ns;
+        row.forced_switches = (unsigned long long)r.stats.forced_switches;
+        row.steps_failed = (unsigned long long)r.stats.steps_failed;
+        sim_run_result_clear(&r);
+        if (rows_add(rs, &row) != 0) {
+            fprintf(err, "gilsim: out of memory\n");
+            return -1;
+        }
+        ran++;
+    }
+    return ran;
+}
+
+int
+sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
+               FILE *err, int handle_signals)
+{
+    struct rows rs = {NULL, 0, 0};
+    struct sim_sweep_cell *cells = NULL;
+    struct sim_run_io io;
+    struct sigaction sa, old_int, old_term;
+    char dir[4096];
+    char msg[SIM_ERR_LEN * 2];
+    size_t n = 0, i, cells_run = 0, cells_had = 0;
+    unsigned long long failed = 0;
+    int uses_io = sim_opt_uses_io(o);
+    int tty = isatty(fileno(err));
+    int created = 0, resumed = 0;
+    int status = SIM_EXIT_OK;
+    int models = 0, m;
+    int64_t t0;
+    int rc;
+
+    (void)command; /* sweep.tsv has no room for it; the shell history has */
+    atomic_store(&sweep_stop, 0);
+    sweep_signal = 0;
+    cells = make_cells(o, &n);
+    if (cells == NULL) {
+        fprintf(err, "gilsim: out of memory\n");
+        return SIM_EXIT_ERROR;
+    }
+    memset(&io, 0, sizeof(io));
+    if (uses_io) {
+        status = sim_run_io_start(o, &io, err);
+        if (status != SIM_EXIT_OK) {
+            free(cells);
+            return status;
+        }
+    }
+    if (o->out_dir[0] != '\0') {
+        rc = read_rows(o->out_dir, &rs);
+        if (rc < 0) {
+            fprintf(err,
+                    "gilsim: --out=%s: cannot resume: %s/" TSV_NAME
+                    " is damaged (expected a sweep.tsv written by gilsim)\n",
+                    o->out_dir, o->out_dir);
+            status = SIM_EXIT_USAGE;
+            goto out;
+        }
+        resumed = rc == 1;
+    }
+    if (resumed) {
+        (void)snprintf(dir, sizeof(dir), "%s", o->out_dir);
+    } else {
+        status = sim_run_make_dir(o, dir, sizeof(dir), &created, err);
+        if (status != SIM_EXIT_OK) {
+            goto out;
+        }
+    }
+    (void)snprintf(io.dir, sizeof(io.dir), "%s", dir);
+    if (handle_signals) {
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sa.sa_flags = SA_RESETHAND;
+        (void)sigemptyset(&sa.sa_mask);
+        (void)sigaction(SIGINT, &sa, &old_int);
+        (void)sigaction(SIGTERM, &sa, &old_term);
+    }
+    (void)wl_cpu_calibrate();
+
+    t0 = sim_clock_now_ns();
+    for (i = 0; i < n && !atomic_load(&sweep_stop); i++) {
+        int ran = run_cell(o, &cells[i], &io, &rs, err);
+
+        if (ran < 0) {
+            status = SIM_EXIT_ERROR;
+            break;
+        }
+        cell_stats(&cells[i], &rs, o->repeat);
+        if (ran == 0 && cells[i].reps == o->repeat) {
+            cells_had++;
+        }
+        if (ran > 0) {
+            cells_run++;
+            rc = sim_run_write_atomic(dir, TSV_NAME, write_rows_fn, &rs, msg,
+                                      sizeof(msg));
+            if (rc != 0) {
+                fprintf(err, "gilsim: %s\n", msg);
+                status = SIM_EXIT_ERROR;
+                break;
+            }
+        }
+        if (!o->quiet && !atomic_load(&sweep_stop)) {
+            print_progress(err, tty, i + 1, n, cells_run, t0, &cells[i]);
+        }
+    }
+    if (handle_signals) {
+        (void)sigaction(SIGINT, &old_int, NULL);
+        (void)sigaction(SIGTERM, &old_term, NULL);
+    }
+    if (rs.n == 0 && status == SIM_EXIT_OK) {
+        /* Nothing ran (interrupted at once): still leave a valid file. */
+        rc = sim_run_write_atomic(dir, TSV_NAME, write_rows_fn, &rs, msg,
+                                  sizeof(msg));
+        if (rc != 0) {
+            fprintf(err, "gilsim: %s\n", msg);
+            status = SIM_EXIT_ERROR;
+        }
+    }
+    sim_run_sync_dir(dir);
+    for (i = 0; i < n; i++) {
+        cell_stats(&cells[i], &rs, o->repeat);
+    }
+    if (!o->quiet) {
+        fprintf(
+            err,
+            "gilsim: sweep: %zu cell%s, %zu run, %zu already in %s/" TSV_NAME
+            "\n",
+            n, n == 1 ? "" : "s", cells_run, cells_had, dir);
+    }
+    if (status != SIM_EXIT_OK) {
+        if (created && rs.n == 0) {
+            /* Nothing was measured: leave nothing behind. */
+            (void)rmdir(dir);
+        }
+        goto out;
+    }
+    for (m = 0; m < SIM_MODEL_COUNT; m++) {
+        models += (o->models >> m) & 1u;
+    }
+    plot_cells(dir, o, cells, n, err);
+    print_recommendation(cells, n, models > 1, o->n_sweep_switch > 1, out);
+    fprintf(out, "sweep: %s/" TSV_NAME "\n", dir);
+    fflush(out);
+    for (i = 0; i < rs.n; i++) {
+        failed += rs.v[i].steps_failed;
+    }
+    if (sweep_signal != 0) {
+        if (!o->quiet) {
+            fprintf(err,
+                    "gilsim: interrupted; rerun the same command to resume "
+                    "the sweep in %s\n",
+                    dir);
+        }
+        status = 128 + (int)sweep_signal;
+    } else if (failed > 0) {
+        fprintf(err, "gilsim: %llu steps failed; see %s/" TSV_NAME "\n", failed,
+                dir);
+        status = SIM_EXIT_FAILURES;
+    }
+out:
+    if (uses_io) {
+        sim_run_io_stop(&io);
+    }
+    free(rs.v);
+    free(cells);
+    return status;
+}

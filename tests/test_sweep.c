@@ -1,0 +1,284 @@
+/*
+ * test_sweep.c - cmocka tests of `gilsim sweep` (sim/sweep.c).
+ *
+ * A tiny cpu sweep (2 models x 2 thread counts x 2 switch intervals, 2
+ * repetitions, no plots) runs through sim_main() into a fresh mkdtemp
+ * folder: sweep.tsv must hold a header and one row per cell x repeat, and
+ * running the same command again must run nothing (0 cells run, the file
+ * byte-identical). The recommendation, a pure function, is checked on
+ * cells built here: every cell within noise (the fewest threads win), more
+ * threads clearly better, and cells without repetitions ignored. No test
+ * asserts on timing.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sim_internal.h"
+
+#define FILE_MAX (64 * 1024)
+
+/* Remove a flat folder and the files in it (only what the tests made). */
+static void
+remove_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *de;
+    char child[4200];
+
+    if (d != NULL) {
+        for (;;) {
+            /* Only this thread uses the DIR, so readdir is safe. */
+            de = readdir(d); // NOLINT(concurrency-mt-unsafe)
+            if (de == NULL) {
+                break;
+            }
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+                continue;
+            }
+            (void)snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+            (void)unlink(child);
+        }
+        closedir(d);
+    }
+    (void)rmdir(path);
+}
+
+/* The whole of a file, NUL-terminated; its length in *len. */
+static void
+slurp(const char *path, char *buf, size_t cap, size_t *len)
+{
+    FILE *f = fopen(path, "r");
+
+    assert_non_null(f);
+    *len = fread(buf, 1, cap - 1, f);
+    buf[*len] = '\0';
+    fclose(f);
+}
+
+/* Run `gilsim sweep ...` through sim_main; stderr goes to errbuf. */
+static int
+sweep(const char *dir, char *errbuf, size_t errcap)
+{
+    char out_arg[4200];
+    char *argv[] = {
+        "gilsim",         "sweep",
+        "--workload=cpu", "--count=2000",
+        "--threads=1,2",  "--switch-interval=1ms,5ms",
+        "--repeat=2",     "--model=threads,nogil",
+        "--no-plots",     out_arg,
+    };
+    int argc = (int)(sizeof(argv) / sizeof(argv[0]));
+    FILE *out = tmpfile();
+    FILE *err = tmpfile();
+    size_t n;
+    int status;
+
+    assert_non_null(out);
+    assert_non_null(err);
+    (void)snprintf(out_arg, sizeof(out_arg), "--out=%s", dir);
+    status = sim_main(argc, argv, out, err);
+    rewind(err);
+    n = fread(errbuf, 1, errcap - 1, err);
+    errbuf[n] = '\0';
+    fclose(out);
+    fclose(err);
+    return status;
+}
+
+static size_t
+count_lines(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s != '\0'; s++) {
+        n += *s == '\n';
+    }
+    return n;
+}
+
+static void
+sweep_writes_one_row_per_cell_and_repeat_and_resume_runs_nothing(void **state)
+{
+    static char first[FILE_MAX], second[FILE_MAX], errbuf[FILE_MAX];
+    char dir[] = "/tmp/gilsim-sweep-XXXXXX";
+    char path[4200];
+    size_t n1, n2;
+    const char *model[2] = {"threads", "nogil"};
+    int m, t, s, r;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(sweep(dir, errbuf, sizeof(errbuf)), SIM_EXIT_OK);
+    assert_non_null(strstr(errbuf, "8 cells, 8 run, 0 already in"));
+    (void)snprintf(path, sizeof(path), "%s/sweep.tsv", dir);
+    slurp(path, first, sizeof(first), &n1);
+
+    /* A header and 2 models x 2 threads x 2 intervals x 2 repeats. */
+    assert_int_equal(count_lines(first), 1 + 2 * 2 * 2 * 2);
+    assert_true(strncmp(first,
+                        "model\tthreads\tprocesses\tswitch_interval_ns\t"
+                        "repeat\twall_ns\tcpu_ns\tgil_wait_ns\t"
+                        "forced_switches\tsteps_failed\n",
+                        strlen("model\tthreads")) == 0);
+    for (m = 0; m < 2; m++) {
+        for (t = 1; t <= 2; t++) {
+            for (s = 1; s <= 5; s += 4) {
+                for (r = 0; r < 2; r++) {
+                    char key[128];
+                    char *p;
+                    int hits = 0;
+
+                    (void)snprintf(key, sizeof(key), "\n%s\t%d\t", model[m], t);
+                    for (p = strstr(first, key); p != NULL;
+                         p = strstr(p + 1, key)) {
+                        int th, pr, rep;
+                        long long si;
+
+                        assert_int_equal(sscanf(p + 1, "%*s\t%d\t%d\t%lld\t%d",
+                                                &th, &pr, &si, &rep),
+                                         4);
+                        if (si == (long long)s * 1000000 && rep == r) {
+                            hits++;
+                        }
+                    }
+                    assert_int_equal(hits, 1);
+                }
+            }
+        }
+    }
+
+    /* The same command again: nothing runs, the file is unchanged. */
+    assert_int_equal(sweep(dir, errbuf, sizeof(errbuf)), SIM_EXIT_OK);
+    assert_non_null(strstr(errbuf, "8 cells, 0 run, 8 already in"));
+    slurp(path, second, sizeof(second), &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(first, second, n1);
+    remove_dir(dir);
+}
+
+static void
+sweep_refuses_a_non_empty_folder_without_sweep_tsv(void **state)
+{
+    static char errbuf[FILE_MAX];
+    char dir[] = "/tmp/gilsim-sweep-XXXXXX";
+    char path[4200];
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    (void)snprintf(path, sizeof(path), "%s/other.txt", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("not a sweep\n", f);
+    fclose(f);
+    assert_int_equal(sweep(dir, errbuf, sizeof(errbuf)), SIM_EXIT_USAGE);
+    assert_non_null(strstr(errbuf, "is not empty"));
+    remove_dir(dir);
+}
+
+/* A cell at `pool` threads whose repetitions took median/min/max ms. */
+static struct sim_sweep_cell
+cell(int pool, int median_ms, int min_ms, int max_ms)
+{
+    struct sim_sweep_cell c;
+
+    memset(&c, 0, sizeof(c));
+    c.model = SIM_MODEL_THREADS;
+    c.threads = pool;
+    c.pool = pool;
+    c.switch_interval_ns = 5000000;
+    c.reps = 3;
+    c.wall_ns_median = (int64_t)median_ms * 1000000;
+    c.wall_ns_min = (int64_t)min_ms * 1000000;
+    c.wall_ns_max = (int64_t)max_ms * 1000000;
+    return c;
+}
+
+static void
+recommend_picks_fewest_threads_when_every_cell_is_within_noise(void **state)
+{
+    /* Best: 32 threads at 760 ms, spread 100 ms; all within 860 ms. */
+    struct sim_sweep_cell c[] = {
+        cell(8, 800, 790, 810),
+        cell(1, 850, 840, 870),
+        cell(32, 760, 700, 800),
+        cell(4, 820, 800, 830),
+    };
+    struct sim_sweep_choice ch;
+
+    (void)state;
+    assert_int_equal(sim_sweep_recommend(c, 4, &ch), 0);
+    assert_int_equal(ch.best, 2);
+    assert_int_equal(ch.chosen, 1);
+    assert_true(ch.noise_ns == 100000000);
+}
+
+static void
+recommend_picks_more_threads_when_they_are_clearly_better(void **state)
+{
+    /* Spread of the best (16 threads) is 20 ms: only 8 (775 ms) and 16
+     * are within 760 + 20; 8 is the fewer. */
+    struct sim_sweep_cell c[] = {
+        cell(1, 4000, 3990, 4010), cell(2, 2000, 1990, 2010),
+        cell(4, 1000, 990, 1010),  cell(8, 775, 770, 790),
+        cell(16, 760, 750, 770),   cell(32, 790, 780, 800),
+    };
+    struct sim_sweep_choice ch;
+
+    (void)state;
+    assert_int_equal(sim_sweep_recommend(c, 6, &ch), 0);
+    assert_int_equal(ch.best, 4);
+    assert_int_equal(ch.chosen, 3);
+
+    /* With no spread at all, only the best itself qualifies. */
+    c[4] = cell(16, 760, 760, 760);
+    assert_int_equal(sim_sweep_recommend(c, 6, &ch), 0);
+    assert_int_equal(ch.best, 4);
+    assert_int_equal(ch.chosen, 4);
+    assert_true(ch.noise_ns == 0);
+}
+
+static void
+recommend_ignores_cells_without_repetitions(void **state)
+{
+    struct sim_sweep_cell c[] = {
+        cell(1, 100, 100, 100),
+        cell(2, 900, 890, 910),
+    };
+    struct sim_sweep_choice ch;
+
+    (void)state;
+    c[0].reps = 0;
+    assert_int_equal(sim_sweep_recommend(c, 2, &ch), 0);
+    assert_int_equal(ch.best, 1);
+    assert_int_equal(ch.chosen, 1);
+    c[1].reps = 0;
+    assert_int_equal(sim_sweep_recommend(c, 2, &ch), -ENOENT);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(
+            sweep_writes_one_row_per_cell_and_repeat_and_resume_runs_nothing),
+        cmocka_unit_test(sweep_refuses_a_non_empty_folder_without_sweep_tsv),
+        cmocka_unit_test(
+            recommend_picks_fewest_threads_when_every_cell_is_within_noise),
+        cmocka_unit_test(
+            recommend_picks_more_threads_when_they_are_clearly_better),
+        cmocka_unit_test(recommend_ignores_cells_without_repetitions),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
