@@ -16,8 +16,8 @@
  * gilsim summary, is a usage error (exit 2, one line naming the argument).
  * A trace that cannot be read or a picture that cannot be drawn (no
  * gnuplot) is reported in one line and gives exit status 3, since drawing
- * was the whole job; the other models are still drawn. A sweep's own
- * plots (sweep.tsv) are not redrawn by this version, which says so.
+ * was the whole job; the other models are still drawn. A sweep folder
+ * gets its sweep plots redrawn from sweep.tsv (sim_sweep_replot).
  */
 #include <errno.h>
 #include <string.h>
@@ -166,17 +166,14 @@ sim_replot_main(const struct sim_options *o, FILE *out, FILE *err)
     }
     (void)snprintf(path, sizeof(path), "%.4000s/sweep.tsv", dir);
     sweep = access(path, F_OK) == 0;
-    if (sweep) {
-        fprintf(err,
-                "gilsim: plot %s: the sweep's own plots (sweep.tsv) are "
-                "not redrawn by this version\n",
-                dir);
-    }
     (void)snprintf(path, sizeof(path), "%.4000s/summary.json", dir);
-    if (access(path, F_OK) != 0) {
-        if (sweep) {
-            return SIM_EXIT_ERROR;
+    if (sweep) {
+        status = sim_sweep_replot(dir, out, err);
+        if (access(path, F_OK) != 0) {
+            return status; /* a sweep folder holds no summary.json */
         }
+    }
+    if (access(path, F_OK) != 0) {
         fprintf(err, "gilsim: plot %s: not a run folder (no summary.json)\n",
                 dir);
         return SIM_EXIT_USAGE;

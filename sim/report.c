@@ -945,3 +945,87 @@ fail:
     sim_report_summary_clear(&sum);
     return rc;
 }
+
+/* ---- a sweep folder's page ------------------------------------------------
+ */
+
+static void
+write_sweep_page(FILE *f, const char *dir, const char *command,
+                 const char *recommendation, const struct sim_sweep_cell *cells,
+                 size_t n)
+{
+    size_t i;
+
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+          "<meta charset=\"utf-8\">\n<title>gilsim sweep</title>\n",
+          f);
+    fputs(page_style, f);
+    fputs("</head>\n<body>\n<h1>gilsim sweep</h1>\n<p>Made by <code>", f);
+    esc(f, command != NULL && command[0] != '\0' ? command : "(not recorded)");
+    fputs("</code>.</p>\n<p><b>", f);
+    esc(f, recommendation);
+    fputs("</b></p>\n<h2>Cells</h2>\n<table>\n<tr><th>model</th>"
+          "<th>threads</th><th>switch interval (ms)</th><th>repeats</th>"
+          "<th>median wall (s)</th><th>min (s)</th><th>max (s)</th></tr>\n",
+          f);
+    for (i = 0; i < n; i++) {
+        const struct sim_sweep_cell *c = &cells[i];
+
+        if (c->reps <= 0) {
+            continue;
+        }
+        fputs("<tr><td>", f);
+        esc(f, sim_model_name(c->model));
+        fputs("</td>", f);
+        td(f, "%.0f", (double)c->pool);
+        td(f, "%.6g", (double)c->switch_interval_ns / 1e6);
+        td(f, "%.0f", (double)c->reps);
+        td(f, "%.4g", (double)c->wall_ns_median / 1e9);
+        td(f, "%.4g", (double)c->wall_ns_min / 1e9);
+        td(f, "%.4g", (double)c->wall_ns_max / 1e9);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n<p class=\"note\">The data: <a href=\"sweep.tsv\">"
+          "sweep.tsv</a>, one row per cell and repetition.</p>\n",
+          f);
+    fputs("<h2>Wall time against threads</h2>\n", f);
+    inline_svg(f, dir, "sweep-threads.svg", 0);
+    fputs("<h2>Threads and switch intervals</h2>\n", f);
+    inline_svg(f, dir, "sweep-heatmap.svg", 1);
+    fputs("</body>\n</html>\n", f);
+}
+
+int
+sim_report_write_sweep(const char *dir, const char *command,
+                       const char *recommendation,
+                       const struct sim_sweep_cell *cells, size_t n, char *err,
+                       size_t errlen)
+{
+    char path[4200];
+    char tmp[4300];
+    FILE *f;
+    int rc = 0;
+
+    (void)snprintf(path, sizeof(path), "%.4000s/index.html", dir);
+    (void)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+    f = fopen(tmp, "w");
+    if (f == NULL) {
+        (void)snprintf(err, errlen, "cannot write %.4000s", path);
+        return -errno;
+    }
+    write_sweep_page(f, dir, command, recommendation, cells, n);
+    if (fflush(f) != 0 || ferror(f)) {
+        rc = -EIO;
+    }
+    if (fclose(f) != 0 && rc == 0) {
+        rc = -EIO;
+    }
+    if (rc == 0 && rename(tmp, path) != 0) {
+        rc = -errno;
+    }
+    if (rc != 0) {
+        (void)unlink(tmp);
+        (void)snprintf(err, errlen, "cannot write %.4000s", path);
+    }
+    return rc;
+}

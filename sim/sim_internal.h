@@ -353,6 +353,10 @@ struct sim_sweep_choice {
  * the lower median, then the earlier cell). Cells with reps == 0 are
  * ignored. Returns 0, or -ENOENT if no cell has a repetition.
  */
+/* `gilsim plot` on a sweep folder: redraw the sweep's plots from
+ * sweep.tsv and print the recommendation again. SIM_EXIT_*. */
+int sim_sweep_replot(const char *dir, FILE *out, FILE *err);
+
 int sim_sweep_recommend(const struct sim_sweep_cell *cells, size_t n,
                         struct sim_sweep_choice *out) SIM_WARN_UNUSED;
 
@@ -382,6 +386,12 @@ void sim_report_summary_clear(struct sim_report_summary *sum);
 /* Write dir/index.html from dir/summary.json and the SVGs beside it
  * (through a temporary file and a rename). 0, or -errno with `err`. */
 int sim_report_write(const char *dir, char *err, size_t errlen) SIM_WARN_UNUSED;
+/* index.html of a sweep folder: the command, the recommendation, the
+ * cells and the sweep's SVGs inline. */
+int sim_report_write_sweep(const char *dir, const char *command,
+                           const char *recommendation,
+                           const struct sim_sweep_cell *cells, size_t n,
+                           char *err, size_t errlen) SIM_WARN_UNUSED;
 
 /* `gilsim plot RUN_DIR` (the folder is in o->out_dir): redraw the
  * timelines and the comparison, rewrite index.html. An exit status. */

@@ -24,9 +24,11 @@
  * Rows that belong to no cell of this sweep are kept as they are.
  *
  * The recommendation (sim_sweep_recommend) is a pure function of the
- * cells' medians and spreads; the plots are drawn by plots/ from the
- * cells (plot_sweep), and a failure there costs one line, not the exit
- * status.
+ * cells' medians and spreads; it is printed and put on the folder's
+ * index.html with the cells' table and the plots (the command is kept in
+ * command.txt for `gilsim plot`, which redraws a sweep from sweep.tsv); the
+ * plots are drawn by plots/ from the cells (plot_sweep), and a failure there
+ * costs one line, not the exit status.
  */
 #include <errno.h>
 #include <signal.h>
@@ -416,18 +418,14 @@ print_progress(FILE *err, int tty, size_t done, size_t total, size_t ran,
 }
 
 static void
-plot_cells(const char *dir, const struct sim_options *o,
+plot_cells(const char *dir, const char *title,
            const struct sim_sweep_cell *cells, size_t n, FILE *err)
 {
     struct plot_sweep_cell *pc;
     char base[4200];
-    char title[300];
     char msg[SIM_ERR_LEN * 2];
     size_t i, k = 0;
 
-    if (o->no_plots) {
-        return;
-    }
     pc = calloc(n > 0 ? n : 1, sizeof(*pc));
     if (pc == NULL) {
         fprintf(err, "gilsim: plots skipped: out of memory\n");
@@ -447,16 +445,16 @@ plot_cells(const char *dir, const struct sim_options *o,
         k++;
     }
     (void)snprintf(base, sizeof(base), "%.4000s/sweep", dir);
-    (void)snprintf(title, sizeof(title),
-                   "gilsim sweep: %.64s workload, policy %s, %d "
-                   "repetition%s per cell",
-                   o->workload, o->policy, o->repeat,
-                   o->repeat == 1 ? "" : "s");
     if (k > 0 && plot_sweep(pc, k, title, base, NULL, msg, sizeof(msg)) != 0) {
         fprintf(err, "gilsim: plots skipped: %s\n", msg);
     }
     free(pc);
 }
+
+static void recommend_and_report(const char *dir, const char *command,
+                                 const struct sim_sweep_cell *cells, size_t n,
+                                 int several_models, int several_sis, FILE *out,
+                                 FILE *err);
 
 /* ---- the driver --------------------------------------------------------- */
 
@@ -642,8 +640,18 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
     for (m = 0; m < SIM_MODEL_COUNT; m++) {
         models += (o->models >> m) & 1u;
     }
-    plot_cells(dir, o, cells, n, err);
-    print_recommendation(cells, n, models > 1, o->n_sweep_switch > 1, out);
+    if (!o->no_plots) {
+        char title[300];
+
+        (void)snprintf(title, sizeof(title),
+                       "gilsim sweep: %.64s workload, policy %s, %d "
+                       "repetition%s per cell",
+                       o->workload, o->policy, o->repeat,
+                       o->repeat == 1 ? "" : "s");
+        plot_cells(dir, title, cells, n, err);
+    }
+    recommend_and_report(dir, command, cells, n, models > 1,
+                         o->n_sweep_switch > 1, out, err);
     fprintf(out, "sweep: %s/" TSV_NAME "\n", dir);
     fflush(out);
     for (i = 0; i < rs.n; i++) {
@@ -669,4 +677,147 @@ out:
     free(rs.v);
     free(cells);
     return status;
+}
+
+/* ---- the sweep's page ---------------------------------------------------- */
+
+static int
+write_text_fn(const void *ctx, FILE *f)
+{
+    fprintf(f, "%s\n", (const char *)ctx);
+    return ferror(f) ? -EIO : 0;
+}
+
+/*
+ * Print the recommendation on `out` and write index.html with it. The
+ * command that made the sweep is kept in DIR/command.txt, so that
+ * `gilsim plot` can put it on the page again; command is NULL there.
+ */
+static void
+recommend_and_report(const char *dir, const char *command,
+                     const struct sim_sweep_cell *cells, size_t n,
+                     int several_models, int several_sis, FILE *out, FILE *err)
+{
+    char msg[SIM_ERR_LEN * 2];
+    char saved[4096] = "";
+    char *rec = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&rec, &len);
+
+    if (m == NULL) {
+        print_recommendation(cells, n, several_models, several_sis, out);
+        return;
+    }
+    print_recommendation(cells, n, several_models, several_sis, m);
+    fclose(m);
+    fputs(rec, out);
+    if (len > 0 && rec[len - 1] == '\n') {
+        rec[len - 1] = '\0';
+    }
+    if (command != NULL) {
+        if (sim_run_write_atomic(dir, "command.txt", write_text_fn, command,
+                                 msg, sizeof(msg)) != 0) {
+            fprintf(err, "gilsim: %s\n", msg);
+        }
+    } else {
+        char path[4200];
+        FILE *f;
+
+        (void)snprintf(path, sizeof(path), "%.4000s/command.txt", dir);
+        f = fopen(path, "r");
+        if (f != NULL) {
+            if (fgets(saved, sizeof(saved), f) != NULL) {
+                saved[strcspn(saved, "\n")] = '\0';
+            }
+            fclose(f);
+        }
+        command = saved;
+    }
+    if (sim_report_write_sweep(dir, command, rec, cells, n, msg, sizeof(msg)) !=
+        0) {
+        fprintf(err, "gilsim: report skipped: %s\n", msg);
+    }
+    free(rec);
+}
+
+/* ---- gilsim plot on a sweep folder ----------------------------------------
+ */
+
+/*
+ * Rebuild the cells from the rows of DIR/sweep.tsv alone: one cell per
+ * (model, threads, processes, switch interval), its pool the one the
+ * model would use (serial 1, processes --processes, else --threads; a
+ * convoy sweep's 1 + --cpu-threads pools are not recorded in the rows,
+ * so they show as --threads), with the repetitions found. Then draw the
+ * plots and print the recommendation again.
+ */
+int
+sim_sweep_replot(const char *dir, FILE *out, FILE *err)
+{
+    struct rows rs = {NULL, 0, 0};
+    struct sim_sweep_cell *cells = NULL;
+    size_t n = 0, i, j;
+    int repeat = 0, models = 0, sis = 0;
+    int seen_model[SIM_MODEL_COUNT] = {0};
+    int64_t first_si = -1;
+    int rc;
+
+    rc = read_rows(dir, &rs);
+    if (rc <= 0) {
+        fprintf(err, "gilsim: plot %s: cannot read its %s\n", dir, TSV_NAME);
+        free(rs.v);
+        return SIM_EXIT_ERROR;
+    }
+    cells = calloc(rs.n > 0 ? rs.n : 1, sizeof(*cells));
+    if (cells == NULL) {
+        free(rs.v);
+        fprintf(err, "gilsim: plot %s: out of memory\n", dir);
+        return SIM_EXIT_ERROR;
+    }
+    for (i = 0; i < rs.n; i++) {
+        const struct row *r = &rs.v[i];
+        int m = sim_model_find(r->model);
+
+        if (m < 0) {
+            continue;
+        }
+        if (r->repeat + 1 > repeat) {
+            repeat = r->repeat + 1;
+        }
+        for (j = 0; j < n; j++) {
+            if (row_of_cell(r, &cells[j])) {
+                break;
+            }
+        }
+        if (j < n) {
+            continue;
+        }
+        cells[n].model = (enum sim_model)m;
+        cells[n].threads = r->threads;
+        cells[n].processes = r->processes;
+        cells[n].pool = m == SIM_MODEL_SERIAL      ? 1
+                        : m == SIM_MODEL_PROCESSES ? r->processes
+                                                   : r->threads;
+        cells[n].switch_interval_ns = r->switch_interval_ns;
+        if (!seen_model[m]) {
+            seen_model[m] = 1;
+            models++;
+        }
+        if (first_si < 0) {
+            first_si = r->switch_interval_ns;
+            sis = 1;
+        } else if (r->switch_interval_ns != first_si) {
+            sis = 2;
+        }
+        n++;
+    }
+    for (i = 0; i < n; i++) {
+        cell_stats(&cells[i], &rs, repeat);
+    }
+    plot_cells(dir, "gilsim sweep (redrawn from sweep.tsv)", cells, n, err);
+    fprintf(out, "redrawn: %s/sweep-*.png and .svg from %zu cells\n", dir, n);
+    recommend_and_report(dir, NULL, cells, n, models > 1, sis > 1, out, err);
+    free(cells);
+    free(rs.v);
+    return SIM_EXIT_OK;
 }

@@ -25,7 +25,7 @@
 
 #include "sim_internal.h"
 
-#define FILE_MAX (64 * 1024)
+#define FILE_MAX (1024 * 1024)
 
 /* Remove a flat folder and the files in it (only what the tests made). */
 static void
@@ -166,6 +166,69 @@ sweep_writes_one_row_per_cell_and_repeat_and_resume_runs_nothing(void **state)
     remove_dir(dir);
 }
 
+/* Run sim_main on argv; stdout into outbuf (stderr is discarded). */
+static int
+run_main(int argc, char **argv, char *outbuf, size_t outcap)
+{
+    FILE *out = tmpfile();
+    FILE *err = tmpfile();
+    size_t n;
+    int status;
+
+    assert_non_null(out);
+    assert_non_null(err);
+    status = sim_main(argc, argv, out, err);
+    rewind(out);
+    n = fread(outbuf, 1, outcap - 1, out);
+    outbuf[n] = '\0';
+    fclose(out);
+    fclose(err);
+    return status;
+}
+
+/* `gilsim plot` on a sweep folder rebuilds the cells from sweep.tsv alone
+ * and comes to the same recommendation as the sweep did. */
+static void
+plot_on_a_sweep_folder_repeats_its_recommendation(void **state)
+{
+    static char out1[FILE_MAX], out2[FILE_MAX];
+    char dir[] = "/tmp/gilsim-sweep-XXXXXX";
+    char out_arg[4200];
+    char *argv1[] = {"gilsim",          "sweep",         "--workload=cpu",
+                     "--count=2000",    "--threads=1,2", "--repeat=2",
+                     "--model=threads", "--no-plots",    out_arg};
+    char *argv2[] = {"gilsim", "plot", dir};
+    const char *r1;
+    const char *r2;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    (void)snprintf(out_arg, sizeof(out_arg), "--out=%s", dir);
+    assert_int_equal(run_main(9, argv1, out1, sizeof(out1)), SIM_EXIT_OK);
+    assert_int_equal(run_main(3, argv2, out2, sizeof(out2)), SIM_EXIT_OK);
+    r1 = strstr(out1, "recommendation: ");
+    r2 = strstr(out2, "recommendation: ");
+    assert_non_null(r1);
+    assert_non_null(r2);
+    assert_int_equal(strcspn(r1, "\n"), strcspn(r2, "\n"));
+    assert_memory_equal(r1, r2, strcspn(r1, "\n"));
+    /* The folder's page has the command, the recommendation and the
+     * cells' table. */
+    {
+        static char page[FILE_MAX];
+        char path[4200];
+        size_t len;
+
+        (void)snprintf(path, sizeof(path), "%s/index.html", dir);
+        slurp(path, page, sizeof(page), &len);
+        assert_non_null(strstr(page, "gilsim sweep --workload=cpu"));
+        assert_non_null(strstr(page, "recommendation: threads="));
+        assert_non_null(strstr(page, "<table>"));
+        assert_non_null(strstr(page, "</html>"));
+    }
+    remove_dir(dir);
+}
+
 static void
 sweep_refuses_a_non_empty_folder_without_sweep_tsv(void **state)
 {
@@ -273,6 +336,7 @@ main(void)
         cmocka_unit_test(
             sweep_writes_one_row_per_cell_and_repeat_and_resume_runs_nothing),
         cmocka_unit_test(sweep_refuses_a_non_empty_folder_without_sweep_tsv),
+        cmocka_unit_test(plot_on_a_sweep_folder_repeats_its_recommendation),
         cmocka_unit_test(
             recommend_picks_fewest_threads_when_every_cell_is_within_noise),
         cmocka_unit_test(
