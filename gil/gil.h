@@ -36,7 +36,7 @@ enum gil_event {
                                 holder changed (switch_number moved) */
     GIL_EV_DROP = 2,         /* the thread released it; arg = reason */
     GIL_EV_DROP_REQUEST = 3, /* a waiter timed out and asked the holder to
-                                drop; arg = the waiter's own user id */
+                                drop; reported on the waiter; arg = 0 */
 };
 
 /* The clock: CLOCK_MONOTONIC nanoseconds in the real engine. */

@@ -625,8 +625,11 @@ on_accept_error(struct evconnlistener *lev, void *arg)
     (void)arg; /* evhttp's */
     if (srv != NULL &&
         (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)) {
-        evconnlistener_disable(lev);
-        evtimer_add(srv->resume_ev, &tv);
+        /* Pause only if the timer that resumes accepting is armed;
+         * otherwise keep accepting rather than stop for good. */
+        if (evtimer_add(srv->resume_ev, &tv) == 0) {
+            evconnlistener_disable(lev);
+        }
         return;
     }
     if (strerror_r(err, msg, sizeof(msg)) != 0) {
