@@ -1,0 +1,268 @@
+"""run.py - gilsim against real CPython, side by side on this machine.
+
+It starts two `gilsim serve` loopback servers (150 ms latency, the seed's
+64 KiB pages; and 0 latency, 128 B pages for the convoy), then for every
+scenario runs the CPython program in this folder --repeat times under
+--python (default Debian's /usr/bin/python3.11, with python3-requests,
+python3-aiohttp and python3-aiofiles) and the matching
+`gilsim run ... --format=json --quiet --no-plots --url=URL --repeat=N`, and
+prints a table: scenario, CPython median, gilsim median, gilsim/CPython.
+For the seed it also prints the ranking of the models by each side.
+
+Scenarios:
+  seed      serial, threadpool (ThreadPool(5)), executor
+            (ThreadPoolExecutor(5)), processes (multiprocessing.Pool()),
+            asyncio (aiohttp + aiofiles); --pages pages; wall time
+  countdown --count iterations over T = 1, 2, 4 threads at 5 ms, and
+            T = 2 at 0.5 ms and 50 ms (sys.setswitchinterval); wall time
+  convoy    one I/O thread's --ops round trips beside C = 0, 1, 2 CPU
+            threads at 5 ms; p50 of one round trip
+
+At the end it stops the servers (SIGINT), removes its temporary folders and
+prints every command it ran.
+
+    /usr/bin/python3.11 bench/fidelity/run.py [--repeat=5] [--pages=25]
+        [--count=20000000] [--ops=200] [--only=seed,countdown,convoy]
+        [--python=/usr/bin/python3.11] [--gilsim=build/dev/gilsim]
+"""
+import argparse
+import json
+import os
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+# (name, CPython script, gilsim --model)
+SEED = [("serial", "seed_serial.py", "serial"),
+        ("threadpool(5)", "seed_threadpool.py", "threads"),
+        ("executor(5)", "seed_executor.py", "executor"),
+        ("processes", "seed_processes.py", "processes"),
+        ("asyncio", "seed_asyncio.py", "loop")]
+# (threads, switch interval in ms)
+COUNTDOWN = [(1, 5), (2, 5), (4, 5), (2, 0.5), (2, 50)]
+CONVOY = [0, 1, 2]
+
+COMMANDS = []
+
+
+def ms_str(ms):
+    return ("%g" % ms) + "ms"
+
+
+def start_server(gilsim, args, tmp):
+    """Start `gilsim serve`, return (process, URL from its first line)."""
+    log = os.path.join(tmp, "serve-%d.out" % len(os.listdir(tmp)))
+    cmd = [gilsim, "serve", "--port=0"] + args
+    COMMANDS.append(shlex.join(cmd) + "   # until SIGINT")
+    with open(log, "w") as f:
+        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with open(log) as f:
+            line = f.readline()
+        if line.endswith("\n"):
+            return proc, line.strip()
+        if proc.poll() is not None:
+            sys.exit("run.py: %s exited with %d" % (cmd, proc.returncode))
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    sys.exit("run.py: %s printed no URL" % cmd)
+
+
+def python_runs(python, script, args, repeat, tmp):
+    """Run a CPython program `repeat` times; its JSON lines as a list."""
+    cmd = [python, os.path.join(HERE, script)] + args
+    COMMANDS.append(shlex.join(cmd) + "   # x%d" % repeat)
+    out = []
+    for i in range(repeat):
+        full = list(cmd)
+        if "--out" in full:  # a fresh, empty pages folder each time
+            d = tempfile.mkdtemp(dir=tmp, prefix="py-")
+            full[full.index("--out") + 1] = d
+        p = subprocess.run(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, check=False)
+        if p.returncode != 0:
+            sys.exit("run.py: %s failed (%d): %s"
+                     % (shlex.join(full), p.returncode, p.stderr.strip()))
+        out.append(json.loads(p.stdout.strip().splitlines()[-1]))
+        if "--out" in full:
+            shutil.rmtree(d, ignore_errors=True)
+    return out
+
+
+def gilsim_runs(gilsim, args, repeat, tmp):
+    """One `gilsim run` with --repeat; its runs by model."""
+    d = tempfile.mkdtemp(dir=tmp, prefix="gilsim-")
+    cmd = [gilsim, "run"] + args + ["--format=json", "--quiet", "--no-plots",
+                                    "--repeat=%d" % repeat]
+    COMMANDS.append(shlex.join(cmd) + " --out=TMP")
+    p = subprocess.run(cmd + ["--out=" + os.path.join(d, "run")],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, check=False)
+    shutil.rmtree(d, ignore_errors=True)
+    if p.returncode != 0:
+        sys.exit("run.py: %s failed (%d): %s"
+                 % (shlex.join(cmd), p.returncode, p.stderr.strip()))
+    return {r["model"]: r for r in json.loads(p.stdout)["runs"]}
+
+
+def median(xs):
+    return statistics.median(xs)
+
+
+def row(rows, scenario, unit, py, gs):
+    rows.append((scenario, unit, py, gs))
+    print("  %-34s py %10.3f %s  gilsim %10.3f %s  ratio %.3f"
+          % (scenario, py / 1e6, unit, gs / 1e6, unit, gs / py),
+          file=sys.stderr, flush=True)
+
+
+def seed(a, url, tmp, rows):
+    py, gs = {}, {}
+    for name, script, model in SEED:
+        r = python_runs(a.python, script, ["--url", url, "--pages",
+                                           str(a.pages), "--out", "DIR"],
+                        a.repeat, tmp)
+        py[model] = median([x["wall_ns"] for x in r])
+    g = gilsim_runs(a.gilsim, ["--workload=seed", "--model=" + ",".join(
+        m for _, _, m in SEED), "--threads=5", "--pages=%d" % a.pages,
+        "--url=" + url], a.repeat, tmp)
+    for name, script, model in SEED:
+        gs[model] = g[model]["wall_ns"]
+        row(rows, "seed %s, %d pages" % (name, a.pages), "ms wall",
+            py[model], gs[model])
+    names = {m: n for n, _, m in SEED}
+    rank_py = [names[m] for m in sorted(py, key=py.get)]
+    rank_gs = [names[m] for m in sorted(gs, key=gs.get)]
+    return rank_py, rank_gs
+
+
+def countdown(a, tmp, rows):
+    for threads, ms in COUNTDOWN:
+        r = python_runs(a.python, "countdown.py",
+                        ["--count", str(a.count), "--threads", str(threads),
+                         "--switch-interval", "%g" % (ms / 1000)],
+                        a.repeat, tmp)
+        model = "serial" if threads == 1 else "threads"
+        g = gilsim_runs(a.gilsim, ["--workload=cpu", "--model=" + model,
+                                   "--count=%d" % a.count,
+                                   "--threads=%d" % threads,
+                                   "--switch-interval=" + ms_str(ms)],
+                        a.repeat, tmp)
+        row(rows, "countdown %gM, T=%d, %s" % (a.count / 1e6, threads,
+                                               ms_str(ms)),
+            "ms wall", median([x["wall_ns"] for x in r]),
+            g[model]["wall_ns"])
+
+
+def convoy(a, url, tmp, rows):
+    p50 = {}
+    for c in CONVOY:
+        r = python_runs(a.python, "convoy.py",
+                        ["--url", url, "--ops", str(a.ops), "--cpu-threads",
+                         str(c), "--switch-interval", "0.005"], a.repeat, tmp)
+        g = gilsim_runs(a.gilsim, ["--workload=convoy", "--model=threads",
+                                   "--ops=%d" % a.ops, "--cpu-threads=%d" % c,
+                                   "--switch-interval=5ms", "--url=" + url],
+                        a.repeat, tmp)
+        p50[c] = (median([x["p50_ns"] for x in r]),
+                  g["threads"]["fetch_ns"]["p50"])
+        row(rows, "convoy C=%d, 5ms, %d ops" % (c, a.ops), "ms p50/op",
+            *p50[c])
+    return p50
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--python", default="/usr/bin/python3.11")
+    ap.add_argument("--gilsim",
+                    default=os.path.join(ROOT, "build", "dev", "gilsim"))
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--pages", type=int, default=25)
+    ap.add_argument("--count", type=int, default=20_000_000)
+    ap.add_argument("--ops", type=int, default=200)
+    ap.add_argument("--only", default="seed,countdown,convoy")
+    a = ap.parse_args()
+    if not os.access(a.gilsim, os.X_OK):
+        sys.exit("run.py: %s is not built" % a.gilsim)
+    chk = subprocess.run([a.python, "-c", "import requests, aiohttp, aiofiles,"
+                          " sys; print(sys.version.split()[0])"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, check=False)
+    if chk.returncode != 0:
+        sys.exit("run.py: %s cannot import requests, aiohttp, aiofiles "
+                 "(apt-get install python3-requests python3-aiohttp "
+                 "python3-aiofiles)" % a.python)
+    only = a.only.split(",")
+    tmp = tempfile.mkdtemp(prefix="gilsim-fidelity-")
+    servers = []
+    rows = []
+    ranks = p50 = None
+    t0 = time.monotonic()
+    try:
+        s1, url1 = start_server(a.gilsim, ["--latency=150ms"], tmp)
+        servers.append(s1)
+        s2, url2 = start_server(a.gilsim, ["--latency=0", "--body-size=128B"],
+                                tmp)
+        servers.append(s2)
+        if "seed" in only:
+            ranks = seed(a, url1, tmp, rows)
+        if "countdown" in only:
+            countdown(a, tmp, rows)
+        if "convoy" in only:
+            p50 = convoy(a, url2, tmp, rows)
+    finally:
+        for s in servers:
+            s.send_signal(signal.SIGINT)
+        for s in servers:
+            try:
+                s.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                s.kill()
+                s.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print("# bench/fidelity/run.py --repeat=%d --pages=%d --count=%d "
+          "--ops=%d --only=%s" % (a.repeat, a.pages, a.count, a.ops, a.only))
+    print("# CPython %s (%s), %d cores, gilsim %s; %.0f s in all"
+          % (chk.stdout.strip(), a.python, os.cpu_count(), a.gilsim,
+             time.monotonic() - t0))
+    print()
+    print("| scenario | measure | CPython median | gilsim median | "
+          "gilsim/CPython |")
+    print("|---|---|---:|---:|---:|")
+    for scenario, unit, py, gs in rows:
+        flag = "" if 0.85 <= gs / py <= 1.15 else " **"
+        print("| %s | %s | %.3f | %.3f | %.3f%s |"
+              % (scenario, unit, py / 1e6, gs / 1e6, gs / py, flag))
+    print()
+    print("(medians of %d runs each; ** = outside 0.85-1.15)" % a.repeat)
+    if ranks:
+        print()
+        print("seed ranking, fastest first:")
+        print("  CPython: " + " < ".join(ranks[0]))
+        print("  gilsim:  " + " < ".join(ranks[1]))
+        print("  agree:   %s" % ("yes" if ranks[0] == ranks[1] else "no"))
+    if p50 and 0 in p50:
+        print()
+        for c in sorted(p50):
+            if c:
+                print("convoy slowdown C=%d vs C=0 (p50): CPython %.1fx, "
+                      "gilsim %.1fx" % (c, p50[c][0] / p50[0][0],
+                                         p50[c][1] / p50[0][1]))
+    print()
+    print("commands run (DIR/TMP: a fresh temporary folder each time):")
+    for c in COMMANDS:
+        print("  " + c)
+
+
+if __name__ == "__main__":
+    main()
