@@ -145,6 +145,51 @@ every_model_writes_every_page_once(void **state)
     free(want);
 }
 
+/* Like ThreadPool(5).map, the threads model hands 25 pages out in chunks
+ * of ceil(25 / 20) = 2: a thread that starts an even page runs the next
+ * one right after it. */
+static void
+threads_model_hands_out_pages_two_by_two(void **state)
+{
+    struct fixture f;
+    struct sim_run_result r;
+    char err[SIM_ERR_LEN];
+    size_t i, k;
+    int pairs = 0;
+
+    (void)state;
+    fixture_start(&f, 1000000, 1024, 0.0, 1);
+    options(&f.o, "seed");
+    f.o.pages = 25;
+    f.o.threads = 5;
+    assert_int_equal(sim_run_once(&f.o, SIM_MODEL_THREADS, &f.io, NULL, &r, err,
+                                  sizeof(err)),
+                     0);
+    assert_int_equal(r.stats.tasks, 25);
+    for (i = 0; i < sim_trace_thread_count(r.trace); i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(r.trace, i);
+        int32_t last = -1;
+
+        for (k = 0; k < b->n; k++) {
+            if (b->ev[k].kind != SIM_EV_TASK_BEGIN) {
+                continue;
+            }
+            if (last >= 0 && last % 2 == 0 && last < 24) {
+                assert_int_equal(b->ev[k].task, last + 1);
+                pairs++;
+            }
+            last = b->ev[k].task;
+        }
+        if (last >= 0 && last % 2 == 0 && last < 24) {
+            fail_msg("thread %zu ended after page %d, not its pair", i,
+                     (int)last);
+        }
+    }
+    assert_int_equal(pairs, 12); /* pages 0-23 in pairs, 24 alone */
+    sim_run_result_clear(&r);
+    fixture_stop(&f);
+}
+
 /* During a fetch the thread does not hold the GIL: each fetch step holds a
  * GIL_DROP(io), and the io segments inside it add up to at least the
  * server's latency (a reply never comes earlier). */
@@ -308,6 +353,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(seed_run_keeps_every_page_that_succeeded),
         cmocka_unit_test(every_model_writes_every_page_once),
+        cmocka_unit_test(threads_model_hands_out_pages_two_by_two),
         cmocka_unit_test(fetch_releases_the_gil_for_the_transfer),
         cmocka_unit_test(refused_fetches_are_counted_not_fatal),
         cmocka_unit_test(convoy_cpu_threads_end_when_the_io_task_ends),
