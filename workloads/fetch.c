@@ -16,7 +16,15 @@
  *      and Python handling the bytes before its next recv().
  *   4. curl_easy_perform returns; env->acquire (Py_END_ALLOW_THREADS).
  *
- * So a transfer of k chunks takes the GIL back k + 1 times, and with a
+ * The chunk that completes the body (Content-Length reached) keeps the
+ * GIL instead of releasing it, and step 4 then has nothing to take back:
+ * CPython's last recv() is followed by Python code, not by another
+ * blocking call, so it retakes the GIL once there, not twice. (Found with
+ * bench/fidelity: a 128-byte round trip beside a CPU thread cost gilsim
+ * two switch intervals, CPython one.) Without a Content-Length, or when
+ * the transfer fails, step 4 takes it back as above.
+ *
+ * So a transfer of k chunks takes the GIL back k times, and with a
  * CPU-bound thread beside it each of those waits about one switch
  * interval: the convoy effect (bpo-7946, GIL.md 4.3).
  *
@@ -54,6 +62,7 @@ struct fetch {
     int too_big;    /* 1: the body passed cfg.max_body */
     int no_memory;  /* 1: growing the body failed */
     int64_t chunks; /* write callbacks so far */
+    int holding;    /* 1: the last chunk kept the GIL (body complete) */
 };
 
 static int
@@ -95,6 +104,19 @@ body_reserve(struct fetch *f, size_t more)
     return 0;
 }
 
+/* 1 if the body now holds all of the Content-Length the server sent. */
+static int
+body_complete(const struct fetch *f)
+{
+    curl_off_t length = -1;
+
+    if (curl_easy_getinfo(f->io->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+                          &length) != CURLE_OK) {
+        return 0;
+    }
+    return length >= 0 && (curl_off_t)f->io->body_len == length;
+}
+
 /*
  * CURLOPT_WRITEFUNCTION: called on the fetching thread, inside
  * curl_easy_perform, with the GIL released. Returning less than
@@ -110,9 +132,10 @@ wl__fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *data)
     size_t taken = n;
 
     f->chunks++;
-    if (env->acquire != NULL) {
+    if (env->acquire != NULL && !f->holding) {
         env->acquire(env->ctx);
     }
+    f->holding = 0;
     o = wl__cpu_instructions(env, f->io->cfg.chunk_instructions, NULL);
     if (o == WL_ABORTED) {
         f->aborted = 1;
@@ -122,8 +145,9 @@ wl__fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *data)
     } else {
         memcpy(f->io->body + f->io->body_len, ptr, n);
         f->io->body_len += n;
+        f->holding = body_complete(f);
     }
-    if (env->release != NULL) {
+    if (env->release != NULL && !f->holding) {
         env->release(env->ctx);
     }
     return taken;
@@ -239,7 +263,7 @@ wl__fetch_step_run(const struct wl_step *s, const struct wl_env *env,
         env->release(env->ctx);
     }
     rc = curl_easy_perform(io->curl);
-    if (env->acquire != NULL) {
+    if (env->acquire != NULL && !f.holding) {
         env->acquire(env->ctx);
     }
     o = outcome_of(&f, rc);
