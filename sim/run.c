@@ -57,14 +57,6 @@ on_signal(int sig)
     atomic_store(&run_stop, 1);
 }
 
-static void
-errtext(int rc, char *buf, size_t len)
-{
-    if (strerror_r(rc, buf, len) != 0) {
-        (void)snprintf(buf, len, "error %d", rc);
-    }
-}
-
 static int64_t
 rusage_ns(int who)
 {
@@ -212,7 +204,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     }
     rc = build_workload(o, &w);
     if (rc != 0) {
-        errtext(-rc, etext, sizeof(etext));
+        sim_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot build the workload: %s", etext);
         return rc;
     }
@@ -223,7 +215,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     tc.origin_ns = sim_clock_now_ns();
     rc = sim_trace_new(&tc, &trace);
     if (rc != 0) {
-        errtext(-rc, etext, sizeof(etext));
+        sim_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen,
                        "cannot reserve the trace (%d threads x %llu events): "
                        "%s",
@@ -237,7 +229,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     gc.hooks = sim_model_gil_hooks();
     rc = gil_new(&gc, &gil);
     if (rc != 0) {
-        errtext(-rc, etext, sizeof(etext));
+        sim_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot create the GIL: %s", etext);
         goto out_trace;
     }
@@ -281,7 +273,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     r->gil = mr.gil;
     rc = sim_trace_stats(trace, &r->stats);
     if (rc != 0) {
-        errtext(-rc, etext, sizeof(etext));
+        sim_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot derive the statistics: %s", etext);
         goto out_gil;
     }
@@ -412,7 +404,7 @@ sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
             return SIM_EXIT_USAGE;
         }
         if (state < 0) {
-            errtext(-state, etext, sizeof(etext));
+            sim_errtext(-state, etext, sizeof(etext));
             fprintf(err,
                     "gilsim: --out=%s: %s (expected a new or empty "
                     "directory)\n",
@@ -449,7 +441,7 @@ sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
     }
     rc = mkdir_p(dir);
     if (rc != 0) {
-        errtext(-rc, etext, sizeof(etext));
+        sim_errtext(-rc, etext, sizeof(etext));
         fprintf(err, "gilsim: --out=%s: cannot create the directory: %s\n", dir,
                 etext);
         return o->out_dir[0] != '\0' ? SIM_EXIT_USAGE : SIM_EXIT_ERROR;
@@ -495,7 +487,7 @@ sim_run_write_atomic(const char *dir, const char *name,
     }
     (void)unlink(tmp);
 fail:
-    errtext(rc < 0 ? -rc : EIO, etext, sizeof(etext));
+    sim_errtext(rc < 0 ? -rc : EIO, etext, sizeof(etext));
     (void)snprintf(err, errlen, "cannot write %.800s: %s", path, etext);
     return rc < 0 ? rc : -EIO;
 }
@@ -559,7 +551,7 @@ write_model(const char *dir, const struct sim_options *o, enum sim_model m,
     (void)snprintf(sub, sizeof(sub), "%s/%s", dir, sim_model_name(m));
     if (mkdir(sub, 0777) != 0 && errno != EEXIST) {
         rc = -errno;
-        errtext(-rc, etext, sizeof(etext));
+        sim_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot create %.800s: %s", sub, etext);
         return rc;
     }
@@ -627,7 +619,7 @@ sim_run_io_start(const struct sim_options *o, struct sim_run_io *io, FILE *err)
         return SIM_EXIT_USAGE;
     }
     if (rc != 0) {
-        errtext(-rc, etext, sizeof(etext));
+        sim_errtext(-rc, etext, sizeof(etext));
         fprintf(err, "gilsim: cannot start the latency server on %s:%d: %s\n",
                 o->bind, o->port, etext);
         wl_io_global_cleanup();

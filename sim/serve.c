@@ -51,9 +51,7 @@ sim_serve_main(const struct sim_options *o, FILE *out, FILE *err)
                     o->port);
             return SIM_EXIT_USAGE;
         }
-        if (strerror_r(-rc, etext, sizeof(etext)) != 0) {
-            (void)snprintf(etext, sizeof(etext), "error %d", -rc);
-        }
+        sim_errtext(-rc, etext, sizeof(etext));
         fprintf(err, "gilsim: cannot start the latency server on %s:%d: %s\n",
                 o->bind, o->port, etext);
         return SIM_EXIT_ERROR;

@@ -28,6 +28,12 @@
 /* Room for one error sentence (without the "gilsim: --flag=value: "). */
 #define SIM_ERR_LEN 512
 
+/* ---- errtext.c -------------------------------------------------------- */
+
+/* The text of error number `err` (positive) into buf: strerror_r, or
+ * "error N". */
+void sim_errtext(int err, char *buf, size_t len);
+
 /* ---- clock.c ---------------------------------------------------------- */
 
 /* CLOCK_MONOTONIC in nanoseconds. */

@@ -290,14 +290,6 @@ worker_thread(void *arg)
 
 /* ---- the executor ------------------------------------------------------- */
 
-static void
-errtext(int rc, char *buf, size_t len)
-{
-    if (strerror_r(rc, buf, len) != 0) {
-        (void)snprintf(buf, len, "error %d", rc);
-    }
-}
-
 /* What the main thread keeps while it runs the executor. */
 struct executor_run {
     struct sim_model_executor *ex;
@@ -332,7 +324,7 @@ start_worker(struct executor_run *r, char *err, size_t errlen)
     }
     rc = pthread_create(&r->tids[r->created], r->attr, worker_thread, mt);
     if (rc != 0) {
-        errtext(rc, etext, sizeof(etext));
+        sim_errtext(rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot create thread %d of %d: %s", k,
                        r->n, etext);
         return -rc;
@@ -514,13 +506,13 @@ sim_model_executor_run(const struct sim_model_params *p,
     sim_model_thread_init(&mts[0], p, 0, &ex.until, &ex);
     rc = sim_trace_add_thread(p->trace, "main", 0, 0, &mts[0].buf);
     if (rc != 0) {
-        errtext(-rc, etext, sizeof(etext));
+        sim_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "trace buffer for main: %s", etext);
         goto fail_states;
     }
     rc = gil_thread_new(p->gil, &mts[0], &mts[0].gt);
     if (rc != 0) {
-        errtext(-rc, etext, sizeof(etext));
+        sim_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "GIL state for main: %s", etext);
         goto fail_states;
     }
@@ -557,7 +549,7 @@ fail_alloc:
     free(ex.fs);
     free(ex.queue);
     if (rc != 0 && err[0] == '\0') {
-        errtext(-rc, etext, sizeof(etext));
+        sim_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot set up the executor: %s", etext);
     }
     return rc;

@@ -431,14 +431,6 @@ offload_thread(void *arg)
 /* ---- the model ------------------------------------------------------------
  */
 
-static void
-errtext(int rc, char *buf, size_t len)
-{
-    if (strerror_r(rc, buf, len) != 0) {
-        (void)snprintf(buf, len, "error %d", rc);
-    }
-}
-
 /* 0, or -ENOTSUP if a task needs preemption (convoy). */
 static int
 check_workload(const struct wl_workload *w, char *err, size_t errlen)
@@ -567,7 +559,7 @@ sim_model_loop_run(const struct sim_model_params *p,
     hooks.ctx = &lm;
     rc = wl_multi_new(p->io, &lm.mts[0].env, &hooks, &lm.multi);
     if (rc != 0) {
-        errtext(-rc, etext, sizeof(etext));
+        sim_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot set up the event loop: %s", etext);
         goto fail_states;
     }
@@ -576,7 +568,7 @@ sim_model_loop_run(const struct sim_model_params *p,
         rc = pthread_create(&tids[created], NULL, offload_thread,
                             &lm.mts[created + 1]);
         if (rc != 0) {
-            errtext(rc, etext, sizeof(etext));
+            sim_errtext(rc, etext, sizeof(etext));
             (void)snprintf(err, errlen,
                            "cannot create offload thread %d of %d: %s",
                            created + 1, n, etext);
@@ -586,7 +578,7 @@ sim_model_loop_run(const struct sim_model_params *p,
     }
     rc = pthread_create(&loop_tid, NULL, loop_thread, &lm.mts[0]);
     if (rc != 0) {
-        errtext(rc, etext, sizeof(etext));
+        sim_errtext(rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot create the event-loop thread: %s",
                        etext);
         rc = -rc;
@@ -604,7 +596,7 @@ fail_join:
     }
     if (rc == 0 && lm.failed != 0) {
         rc = lm.failed;
-        errtext(-rc, etext, sizeof(etext));
+        sim_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "the event loop failed: %s", etext);
     }
     if (rc == 0) {
@@ -629,7 +621,7 @@ fail_alloc:
     free(lm.mts);
     free(lm.tasks);
     if (rc != 0 && err[0] == '\0') {
-        errtext(-rc, etext, sizeof(etext));
+        sim_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot set up the loop: %s", etext);
     }
     return rc;

@@ -119,14 +119,6 @@ open_gate(struct sim_model_pool *pool, int abort_now)
     pthread_mutex_unlock(&pool->gate_mu);
 }
 
-static void
-errtext(int rc, char *buf, size_t len)
-{
-    if (strerror_r(rc, buf, len) != 0) {
-        (void)snprintf(buf, len, "error %d", rc);
-    }
-}
-
 /* multiprocessing.pool.Pool.map's chunksize, which ThreadPool inherits:
  * ceil(tasks / (4 x pool)). The threads model hands tasks out in chunks
  * of that size, as ThreadPool(5).map does: 25 pages go out two by two,
@@ -211,7 +203,7 @@ sim_model_pool_run(const struct sim_model_params *p,
     for (created = 0; created < n; created++) {
         rc = pthread_create(&tids[created], &attr, pool_thread, &mts[created]);
         if (rc != 0) {
-            errtext(rc, etext, sizeof(etext));
+            sim_errtext(rc, etext, sizeof(etext));
             (void)snprintf(err, errlen, "cannot create thread %d of %d: %s",
                            created + 1, n, etext);
             rc = -rc;
@@ -245,7 +237,7 @@ fail_alloc:
     free(tids);
     free(mts);
     if (rc != 0 && err[0] == '\0') {
-        errtext(-rc, etext, sizeof(etext));
+        sim_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot set up the pool: %s", etext);
     }
     return rc;

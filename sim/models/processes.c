@@ -175,14 +175,6 @@ stopped(const struct sim_model_params *p)
            atomic_load_explicit(p->stop, memory_order_relaxed) != 0;
 }
 
-static void
-errtext(int rc, char *buf, size_t len)
-{
-    if (strerror_r(rc, buf, len) != 0) {
-        (void)snprintf(buf, len, "error %d", rc);
-    }
-}
-
 /* ---- the worker (runs in the child only) -------------------------------- */
 
 static void
@@ -674,7 +666,7 @@ sim_model_processes_run(const struct sim_model_params *p,
     if (ctl == MAP_FAILED) {
         ctl = NULL;
         rc = -errno;
-        errtext(-rc, etext, sizeof(etext));
+        sim_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot map the pool's control block: %s",
                        etext);
         goto out_free;
@@ -691,7 +683,7 @@ sim_model_processes_run(const struct sim_model_params *p,
         (void)snprintf(name, sizeof(name), "proc-%d", i + 1);
         rc = sim_trace_add_thread(p->trace, name, i + 1, i + 1, &w[i].buf);
         if (rc != 0) {
-            errtext(-rc, etext, sizeof(etext));
+            sim_errtext(-rc, etext, sizeof(etext));
             (void)snprintf(err, errlen, "trace buffer for %s: %s", name, etext);
             goto out_free;
         }
@@ -709,7 +701,7 @@ sim_model_processes_run(const struct sim_model_params *p,
 
         if (pipe(fds) != 0) {
             rc = -errno;
-            errtext(-rc, etext, sizeof(etext));
+            sim_errtext(-rc, etext, sizeof(etext));
             (void)snprintf(err, errlen, "cannot make a pipe for process %d: %s",
                            forked + 1, etext);
             break;
@@ -726,7 +718,7 @@ sim_model_processes_run(const struct sim_model_params *p,
         if (pid < 0) {
             rc = -errno;
             (void)close(fds[0]);
-            errtext(-rc, etext, sizeof(etext));
+            sim_errtext(-rc, etext, sizeof(etext));
             (void)snprintf(err, errlen, "cannot fork process %d of %d: %s",
                            forked + 1, n, etext);
             break;

@@ -231,9 +231,7 @@ sim_model_thread_attach(struct sim_model_thread *mt,
     }
     return 0;
 fail:
-    if (strerror_r(-rc, etext, sizeof(etext)) != 0) {
-        (void)snprintf(etext, sizeof(etext), "error %d", -rc);
-    }
+    sim_errtext(-rc, etext, sizeof(etext));
     (void)snprintf(err, errlen, "%s for %s: %s", what, name, etext);
     return rc;
 }
