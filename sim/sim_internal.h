@@ -3,8 +3,9 @@
  * What the files of sim/ share with each other (and with the tests in
  * tests/, which exercise them directly): the real clock (clock.c), the
  * value parsers of the command line (parse.c), the option parser and help
- * text (options.c), the pool models (models/pool.c), the run driver
- * (run.c) and the comparison table (table.c).
+ * text (options.c), the models (models/), one repetition and its I/O
+ * (once.c), the run folder (folder.c), the run driver (run.c), sweeps
+ * (sweep.c), the report (report.c, replot.c) and the table (table.c).
  *
  * Conventions as in the public headers: functions that can fail return 0
  * or -errno; parsers also fill a caller-supplied buffer with one sentence
@@ -258,7 +259,7 @@ int sim_model_map_outcome(enum wl_outcome o);
 void sim_model_run_task(struct sim_model_thread *mt,
                         const struct wl_task *task);
 
-/* ---- run.c ------------------------------------------------------------ */
+/* ---- once.c, folder.c, run.c ------------------------------------------ */
 
 /* What the driver sets up once for every model of an I/O workload. */
 struct sim_run_io {
@@ -311,8 +312,8 @@ struct sim_run_report {
 int sim_run_main(const struct sim_options *o, const char *command, FILE *out,
                  FILE *err, int handle_signals, struct sim_run_report *report);
 
-/* Helpers of the driver that sweep.c shares (they behave as documented
- * at their definitions in run.c). Pick and create the run folder:
+/* What sweeps and the report share with the driver: folder.c's and
+ * once.c's helpers. Pick and create the run folder:
  * SIM_EXIT_* with one line on `err`; *created is 1 if it did not exist. */
 int sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
                      int *created, FILE *err);

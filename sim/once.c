@@ -1,0 +1,339 @@
+/*
+ * once.c - one repetition of one model (sim_run_once), and the I/O that
+ * every repetition of an I/O workload shares (sim_run_io_start/stop).
+ *
+ * sim_run_once builds the workload (the cpu countdown in one task per
+ * --threads, so serial runs exactly the same tasks as the pools), a trace
+ * with one buffer per model thread, and a GIL on the real clock whose
+ * hooks record into those buffers; it then runs the model and measures
+ * wall time (from the model's start to its last join) and CPU time
+ * (getrusage of the whole process and of the worker processes it reaped,
+ * user + system). Because every GIL event is recorded by the thread it
+ * concerns, the trace's counts must equal the lock's own counters whenever
+ * no event was lost; a difference is a bug in gilsim and returns -EPROTO
+ * (exit status 3).
+ *
+ * I/O workloads (seed, convoy) fetch from the embedded loopback latency
+ * server, which sim_run_io_start() starts once for a whole run or sweep
+ * (or from --url), and give each model thread its own libcurl handle. The
+ * server's counters are read before and after each repetition, so
+ * summary.json says what it served and what failures it injected during
+ * that run.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "sim_internal.h"
+
+static int64_t
+rusage_ns(int who)
+{
+    struct rusage ru;
+
+    if (getrusage(who, &ru) != 0) {
+        return 0;
+    }
+    return ((int64_t)ru.ru_utime.tv_sec + (int64_t)ru.ru_stime.tv_sec) *
+               1000000000 +
+           ((int64_t)ru.ru_utime.tv_usec + (int64_t)ru.ru_stime.tv_usec) * 1000;
+}
+
+/* This process, plus the children it has reaped: the worker processes of
+ * the processes model are reaped before the model returns. */
+static int64_t
+cpu_now_ns(void)
+{
+    return rusage_ns(RUSAGE_SELF) + rusage_ns(RUSAGE_CHILDREN);
+}
+
+/*
+ * The Python-side costs of I/O, in instructions of --instr-ns (4.1 ns),
+ * measured with Debian 12's CPython 3.11 and python3-requests against the
+ * embedded server on this kind of machine; docs/io.md says how. A
+ * requests.Session.get costs ~564 us of CPU for 1 KiB, of which libcurl's
+ * own work (~21 us) is spent for real outside the GIL: the rest, ~543 us,
+ * is the request's Python side. Per byte, Python pays 0.36 ns more than
+ * libcurl: 2.9 us per 8 KiB chunk (libcurl reads 8 KiB at a time, as
+ * CPython's 9 recvfrom calls per 64 KiB page do).
+ */
+#define IO_REQUEST_INSTRUCTIONS  130000 /* requests.Session.get, per call */
+#define IO_CHUNK_INSTRUCTIONS    720    /* per 8 KiB chunk received */
+#define IO_DECODE_INSTR_PER_BYTE 0.018  /* r.text, ASCII, 0.074 ns/B */
+#define IO_WRITE_INSTR_PER_BYTE  0.0054 /* str.encode, ASCII, 0.022 ns/B */
+#define IO_MAX_BODY              ((uint64_t)256 * 1024 * 1024)
+
+/* ---- one repetition ----------------------------------------------------- */
+
+static int
+build_workload(const struct sim_options *o, struct wl_workload **w)
+{
+    if (strcmp(o->workload, "seed") == 0) {
+        return wl_workload_seed(o->pages, IO_DECODE_INSTR_PER_BYTE, w);
+    }
+    if (strcmp(o->workload, "convoy") == 0) {
+        return wl_workload_convoy(o->ops, (size_t)o->cpu_threads, w);
+    }
+    return wl_workload_cpu(o->count, (size_t)o->threads, w);
+}
+
+static void
+io_config(const struct sim_options *o, enum sim_model m,
+          const struct sim_run_io *io, struct wl_io_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    (void)snprintf(c->url_template, sizeof(c->url_template), "%s",
+                   io->url_template);
+    if (strcmp(o->workload, "seed") == 0) {
+        (void)snprintf(c->out_dir, sizeof(c->out_dir), "%.4000s/%s/pages",
+                       io->dir, sim_model_name(m));
+    }
+    c->connect_timeout_ns = o->connect_timeout_ns;
+    c->timeout_ns = o->timeout_ns;
+    c->request_instructions = IO_REQUEST_INSTRUCTIONS;
+    c->chunk_instructions = IO_CHUNK_INSTRUCTIONS;
+    c->write_instr_per_byte = IO_WRITE_INSTR_PER_BYTE;
+    c->max_body = IO_MAX_BODY;
+    c->max_connections = o->connections;
+}
+
+static void
+server_delta(const struct wl_server_stats *a, const struct wl_server_stats *b,
+             struct wl_server_stats *d)
+{
+    d->requests = b->requests - a->requests;
+    d->replies_ok = b->replies_ok - a->replies_ok;
+    d->injected_500 = b->injected_500 - a->injected_500;
+    d->injected_close = b->injected_close - a->injected_close;
+    d->injected_stall = b->injected_stall - a->injected_stall;
+    d->connections = b->connections - a->connections;
+    d->connections_open = b->connections_open;
+    d->connections_max = b->connections_max;
+}
+
+/* The lock's counters against the trace's; 0 if they agree. */
+static int
+verify_counts(const struct gil_stats *g, const struct sim_trace_stats *s,
+              char *err, size_t errlen)
+{
+    if (g->takes == s->takes && g->drops == s->drops &&
+        g->switches == s->switches && g->drop_requests == s->drop_requests &&
+        g->forced_drops == s->forced_switches && g->waits == s->waits) {
+        return 0;
+    }
+    (void)snprintf(err, errlen,
+                   "internal error: the GIL's counters disagree with the "
+                   "trace (GIL/trace): takes %llu/%llu, drops %llu/%llu, "
+                   "switches %llu/%llu, drop requests %llu/%llu, forced "
+                   "drops %llu/%llu, waits %llu/%llu",
+                   (unsigned long long)g->takes, (unsigned long long)s->takes,
+                   (unsigned long long)g->drops, (unsigned long long)s->drops,
+                   (unsigned long long)g->switches,
+                   (unsigned long long)s->switches,
+                   (unsigned long long)g->drop_requests,
+                   (unsigned long long)s->drop_requests,
+                   (unsigned long long)g->forced_drops,
+                   (unsigned long long)s->forced_switches,
+                   (unsigned long long)g->waits, (unsigned long long)s->waits);
+    return -EPROTO;
+}
+
+int
+sim_run_once(const struct sim_options *o, enum sim_model m,
+             const struct sim_run_io *io, const atomic_int *stop,
+             struct sim_run_result *r, char *err, size_t errlen)
+{
+    struct wl_io_config ioc;
+    struct wl_server_stats before, after;
+    struct wl_workload *w = NULL;
+    struct sim_trace *trace = NULL;
+    struct gil *gil = NULL;
+    struct sim_trace_config tc;
+    struct gil_config gc;
+    struct sim_model_params mp;
+    const struct gil_policy *policy;
+    const char *policy_name = sim_opt_policy_for(o, m);
+    int pool = sim_opt_pool_size(o, m);
+    struct sim_model_result mr;
+    int64_t cpu0;
+    char etext[128];
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    err[0] = '\0';
+    policy = gil_policy_find(policy_name);
+    if (policy == NULL) {
+        (void)snprintf(err, errlen, "unknown GIL policy %s", policy_name);
+        return -EINVAL;
+    }
+    if (sim_opt_uses_io(o) && io == NULL) {
+        (void)snprintf(err, errlen, "the %s workload needs I/O set up",
+                       o->workload);
+        return -EINVAL;
+    }
+    rc = build_workload(o, &w);
+    if (rc != 0) {
+        sim_errtext(-rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "cannot build the workload: %s", etext);
+        return rc;
+    }
+    memset(&tc, 0, sizeof(tc));
+    tc.max_threads = sim_model_trace_threads(m, pool);
+    tc.events_per_thread = o->trace_events;
+    tc.shared = sim_model_trace_shared(m);
+    tc.origin_ns = sim_clock_now_ns();
+    rc = sim_trace_new(&tc, &trace);
+    if (rc != 0) {
+        sim_errtext(-rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen,
+                       "cannot reserve the trace (%d threads x %llu events): "
+                       "%s",
+                       pool, (unsigned long long)o->trace_events, etext);
+        goto out_workload;
+    }
+    memset(&gc, 0, sizeof(gc));
+    gc.policy = policy;
+    gc.switch_interval_ns = o->switch_interval_ns;
+    gc.clock = sim_clock_real();
+    gc.hooks = sim_model_gil_hooks();
+    rc = gil_new(&gc, &gil);
+    if (rc != 0) {
+        sim_errtext(-rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "cannot create the GIL: %s", etext);
+        goto out_trace;
+    }
+
+    memset(&mp, 0, sizeof(mp));
+    mp.model = m;
+    mp.threads = pool;
+    mp.workload = w;
+    mp.gil = gil;
+    mp.trace = trace;
+    mp.clock = gc.clock;
+    mp.check_every = sim_opt_check_every(o);
+    mp.cost.instr_ns = o->instr_ns;
+    mp.cost.spins_per_ns = wl_cpu_calibrate();
+    mp.stop = stop;
+    mp.concurrency = o->concurrency;
+    mp.worker_start_instructions =
+        (int64_t)((double)o->worker_start_ns / o->instr_ns + 0.5);
+    if (sim_opt_uses_io(o)) {
+        io_config(o, m, io, &ioc);
+        mp.io = &ioc;
+    }
+    if (io != NULL && io->server != NULL) {
+        wl_server_get_stats(io->server, &before);
+    }
+    cpu0 = cpu_now_ns();
+    mp.gil_config = gc;
+    memset(&mr, 0, sizeof(mr));
+    rc = sim_model_run(&mp, &mr, err, errlen);
+    if (rc != 0) {
+        goto out_gil;
+    }
+    if (io != NULL && io->server != NULL && sim_opt_uses_io(o)) {
+        wl_server_get_stats(io->server, &after);
+        server_delta(&before, &after, &r->server);
+        r->has_server = 1;
+    }
+    r->cpu_ns = cpu_now_ns() - cpu0;
+    r->wall_ns = mr.end_ns - mr.begin_ns;
+    sim_trace_set_origin_ns(trace, mr.begin_ns);
+    r->gil = mr.gil;
+    rc = sim_trace_stats(trace, &r->stats);
+    if (rc != 0) {
+        sim_errtext(-rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "cannot derive the statistics: %s", etext);
+        goto out_gil;
+    }
+    if (r->stats.events_lost == 0) {
+        rc = verify_counts(&r->gil, &r->stats, err, errlen);
+        if (rc != 0) {
+            goto out_gil;
+        }
+    }
+    r->trace = trace;
+    trace = NULL;
+
+out_gil:
+    gil_free(gil);
+out_trace:
+    sim_trace_free(trace);
+out_workload:
+    wl_workload_free(w);
+    return rc;
+}
+
+void
+sim_run_result_clear(struct sim_run_result *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    sim_trace_free(r->trace);
+    memset(r, 0, sizeof(*r));
+}
+
+/* ---- I/O set-up --------------------------------------------------------- */
+
+/* Start libcurl and, without --url, the embedded server. SIM_EXIT_* with
+ * one line on `err`. */
+int
+sim_run_io_start(const struct sim_options *o, struct sim_run_io *io, FILE *err)
+{
+    struct wl_server_config sc;
+    char etext[128];
+    const char *host;
+    int rc;
+
+    memset(io, 0, sizeof(*io));
+    if (wl_io_global_init() != 0) {
+        fprintf(err, "gilsim: cannot initialise libcurl\n");
+        return SIM_EXIT_ERROR;
+    }
+    if (o->url[0] != '\0') {
+        (void)snprintf(io->url_template, sizeof(io->url_template), "%s",
+                       o->url);
+        return SIM_EXIT_OK;
+    }
+    memset(&sc, 0, sizeof(sc));
+    (void)snprintf(sc.bind, sizeof(sc.bind), "%s", o->bind);
+    sc.port = o->port;
+    sc.latency_ns = sim_opt_latency_ns(o);
+    sc.jitter_ns = o->jitter_ns;
+    sc.body_size = (uint64_t)sim_opt_body_size(o);
+    sc.fail_rate = o->fail_rate;
+    /* A stalled reply is withheld past the client's time limit. */
+    sc.stall_ns = o->timeout_ns + 1000000000;
+    sc.seed = o->seed;
+    rc = wl_server_start(&sc, &io->server);
+    if (rc == -EADDRINUSE) {
+        fprintf(err,
+                "gilsim: --port=%d: the port is in use (expected a free "
+                "port, or 0 for any)\n",
+                o->port);
+        wl_io_global_cleanup();
+        return SIM_EXIT_USAGE;
+    }
+    if (rc != 0) {
+        sim_errtext(-rc, etext, sizeof(etext));
+        fprintf(err, "gilsim: cannot start the latency server on %s:%d: %s\n",
+                o->bind, o->port, etext);
+        wl_io_global_cleanup();
+        return SIM_EXIT_ERROR;
+    }
+    /* A server bound to every address is reached on loopback. */
+    host = strcmp(o->bind, "0.0.0.0") == 0 ? "127.0.0.1" : o->bind;
+    (void)snprintf(io->url_template, sizeof(io->url_template),
+                   "http://%s:%d/top250?start={page}", host,
+                   wl_server_port(io->server));
+    return SIM_EXIT_OK;
+}
+
+void
+sim_run_io_stop(struct sim_run_io *io)
+{
+    wl_server_stop(io->server);
+    io->server = NULL;
+    wl_io_global_cleanup();
+}
