@@ -5,12 +5,13 @@
  * --out must not exist or be empty; the default gilsim-out/YYYYmmdd-HHMMSS
  * gets a -2, -3... suffix if taken, so a bad folder fails before anything
  * runs. Every file is written as NAME.tmp.PID, fsync'd and renamed, and
- * sim_run_sync_dir makes the renames durable. The run driver, sweeps and
- * the report use these.
+ * sim_run_sync_dir makes the renames durable; sim_read_file reads one back
+ * whole. The run driver, sweeps and the report use these.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -215,4 +216,58 @@ sim_run_sync_dir(const char *dir)
         (void)fsync(fd);
         (void)close(fd);
     }
+}
+
+/* The whole of a file, NUL-terminated, malloc'd. */
+int
+sim_read_file(const char *path, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n = 0;
+    size_t cap = 0;
+    int rc = 0;
+
+    *out = NULL;
+    *len = 0;
+    if (f == NULL) {
+        return errno != 0 ? -errno : -EIO;
+    }
+    for (;;) {
+        size_t got;
+
+        if (cap - n < 65536) {
+            char *b = realloc(buf, cap + 65536 + 1);
+
+            if (b == NULL) {
+                rc = -ENOMEM;
+                break;
+            }
+            buf = b;
+            cap += 65536;
+        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                rc = -EIO;
+            }
+            break;
+        }
+    }
+    (void)fclose(f);
+    if (rc != 0) {
+        free(buf);
+        return rc;
+    }
+    if (buf == NULL) {
+        buf = malloc(1);
+        if (buf == NULL) {
+            return -ENOMEM;
+        }
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
 }

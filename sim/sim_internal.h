@@ -324,6 +324,9 @@ int sim_run_write_atomic(const char *dir, const char *name,
                          char *err, size_t errlen) SIM_WARN_UNUSED;
 /* fsync a directory, so that renames in it are durable. */
 void sim_run_sync_dir(const char *dir);
+/* Read a whole file into a malloc'd, NUL-terminated buffer; *len excludes
+ * the NUL. 0 or -errno. */
+int sim_read_file(const char *path, char **out, size_t *len) SIM_WARN_UNUSED;
 /* Start libcurl and, without --url, the embedded server (io->dir is left
  * empty); SIM_EXIT_* with one line on `err`. sim_run_io_stop undoes it. */
 int sim_run_io_start(const struct sim_options *o, struct sim_run_io *io,
