@@ -104,7 +104,7 @@ const struct sim_opt_desc *sim_opt_table(size_t *n_out);
 int sim_opt_parse(int argc, char **argv, struct sim_options *o,
                   enum sim_cmd *cmd, char *err, size_t errlen);
 
-/* The --help text. */
+/* The --help text (help.c). */
 void sim_opt_print_help(FILE *f);
 
 /* The GIL policy a model runs under: "nogil" for the nogil model, else the
