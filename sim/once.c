@@ -276,15 +276,48 @@ sim_run_result_clear(struct sim_run_result *r)
 
 /* ---- I/O set-up --------------------------------------------------------- */
 
+int
+sim_run_server_start(const struct sim_options *o, struct wl_server **out,
+                     FILE *err)
+{
+    struct wl_server_config sc;
+    char etext[128];
+    int rc;
+
+    memset(&sc, 0, sizeof(sc));
+    (void)snprintf(sc.bind, sizeof(sc.bind), "%s", o->bind);
+    sc.port = o->port;
+    sc.latency_ns = sim_opt_latency_ns(o);
+    sc.jitter_ns = o->jitter_ns;
+    sc.body_size = (uint64_t)sim_opt_body_size(o);
+    sc.fail_rate = o->fail_rate;
+    /* A stalled reply is withheld past the client's time limit. */
+    sc.stall_ns = o->timeout_ns + 1000000000;
+    sc.seed = o->seed;
+    rc = wl_server_start(&sc, out);
+    if (rc == -EADDRINUSE) {
+        fprintf(err,
+                "gilsim: --port=%d: the port is in use (expected a free "
+                "port, or 0 for any)\n",
+                o->port);
+        return SIM_EXIT_USAGE;
+    }
+    if (rc != 0) {
+        sim_errtext(-rc, etext, sizeof(etext));
+        fprintf(err, "gilsim: cannot start the latency server on %s:%d: %s\n",
+                o->bind, o->port, etext);
+        return SIM_EXIT_ERROR;
+    }
+    return SIM_EXIT_OK;
+}
+
 /* Start libcurl and, without --url, the embedded server. SIM_EXIT_* with
  * one line on `err`. */
 int
 sim_run_io_start(const struct sim_options *o, struct sim_run_io *io, FILE *err)
 {
-    struct wl_server_config sc;
-    char etext[128];
     const char *host;
-    int rc;
+    int status;
 
     memset(io, 0, sizeof(*io));
     if (wl_io_global_init() != 0) {
@@ -296,31 +329,10 @@ sim_run_io_start(const struct sim_options *o, struct sim_run_io *io, FILE *err)
                        o->url);
         return SIM_EXIT_OK;
     }
-    memset(&sc, 0, sizeof(sc));
-    (void)snprintf(sc.bind, sizeof(sc.bind), "%s", o->bind);
-    sc.port = o->port;
-    sc.latency_ns = sim_opt_latency_ns(o);
-    sc.jitter_ns = o->jitter_ns;
-    sc.body_size = (uint64_t)sim_opt_body_size(o);
-    sc.fail_rate = o->fail_rate;
-    /* A stalled reply is withheld past the client's time limit. */
-    sc.stall_ns = o->timeout_ns + 1000000000;
-    sc.seed = o->seed;
-    rc = wl_server_start(&sc, &io->server);
-    if (rc == -EADDRINUSE) {
-        fprintf(err,
-                "gilsim: --port=%d: the port is in use (expected a free "
-                "port, or 0 for any)\n",
-                o->port);
+    status = sim_run_server_start(o, &io->server, err);
+    if (status != SIM_EXIT_OK) {
         wl_io_global_cleanup();
-        return SIM_EXIT_USAGE;
-    }
-    if (rc != 0) {
-        sim_errtext(-rc, etext, sizeof(etext));
-        fprintf(err, "gilsim: cannot start the latency server on %s:%d: %s\n",
-                o->bind, o->port, etext);
-        wl_io_global_cleanup();
-        return SIM_EXIT_ERROR;
+        return status;
     }
     /* A server bound to every address is reached on loopback. */
     host = strcmp(o->bind, "0.0.0.0") == 0 ? "127.0.0.1" : o->bind;

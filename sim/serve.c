@@ -19,50 +19,29 @@
 int
 sim_serve_main(const struct sim_options *o, FILE *out, FILE *err)
 {
-    struct wl_server_config sc;
     struct wl_server_stats st;
     struct wl_server *srv = NULL;
     sigset_t set, old;
-    char etext[128];
     int sig = 0;
-    int rc;
-
-    memset(&sc, 0, sizeof(sc));
-    (void)snprintf(sc.bind, sizeof(sc.bind), "%s", o->bind);
-    sc.port = o->port;
-    sc.latency_ns = sim_opt_latency_ns(o);
-    sc.jitter_ns = o->jitter_ns;
-    sc.body_size = (uint64_t)sim_opt_body_size(o);
-    sc.fail_rate = o->fail_rate;
-    sc.stall_ns = o->timeout_ns + 1000000000;
-    sc.seed = o->seed;
+    int status;
 
     (void)sigemptyset(&set);
     (void)sigaddset(&set, SIGINT);
     (void)sigaddset(&set, SIGTERM);
     (void)pthread_sigmask(SIG_BLOCK, &set, &old);
-    rc = wl_server_start(&sc, &srv);
-    if (rc != 0) {
+    status = sim_run_server_start(o, &srv, err);
+    if (status != SIM_EXIT_OK) {
         (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
-        if (rc == -EADDRINUSE) {
-            fprintf(err,
-                    "gilsim: --port=%d: the port is in use (expected a free "
-                    "port, or 0 for any)\n",
-                    o->port);
-            return SIM_EXIT_USAGE;
-        }
-        sim_errtext(-rc, etext, sizeof(etext));
-        fprintf(err, "gilsim: cannot start the latency server on %s:%d: %s\n",
-                o->bind, o->port, etext);
-        return SIM_EXIT_ERROR;
+        return status;
     }
     fprintf(out, "http://%s:%d/top250?start={page}\n", o->bind,
             wl_server_port(srv));
     fprintf(out,
             "gilsim serve: latency %.6g ms, jitter %.6g ms, body %lld B, "
             "fail rate %.6g, seed %llu; Ctrl-C stops\n",
-            (double)sc.latency_ns / 1e6, (double)sc.jitter_ns / 1e6,
-            (long long)sc.body_size, sc.fail_rate, (unsigned long long)sc.seed);
+            (double)sim_opt_latency_ns(o) / 1e6, (double)o->jitter_ns / 1e6,
+            (long long)sim_opt_body_size(o), o->fail_rate,
+            (unsigned long long)o->seed);
     fflush(out);
     while (sigwait(&set, &sig) != 0) {
     }

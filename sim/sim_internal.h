@@ -332,6 +332,12 @@ int sim_read_file(const char *path, char **out, size_t *len) SIM_WARN_UNUSED;
 int sim_run_io_start(const struct sim_options *o, struct sim_run_io *io,
                      FILE *err);
 void sim_run_io_stop(struct sim_run_io *io);
+/* Start the embedded latency server as the options say (--bind, --port,
+ * --latency, --latency-jitter, --body-size, --fail-rate, --seed; stalled
+ * replies are withheld past --timeout). SIM_EXIT_OK, or SIM_EXIT_USAGE
+ * (port taken) / SIM_EXIT_ERROR with one line on `err`. */
+int sim_run_server_start(const struct sim_options *o, struct wl_server **out,
+                         FILE *err);
 
 /* ---- sweep.c ---------------------------------------------------------- */
 
