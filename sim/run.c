@@ -27,17 +27,6 @@
 #include "plot.h"
 #include "sim_internal.h"
 
-/* Set by the signal handlers; read by the steps (wl_env.stop). */
-static atomic_int run_stop;
-static volatile sig_atomic_t run_signal;
-
-static void
-on_signal(int sig)
-{
-    run_signal = sig;
-    atomic_store(&run_stop, 1);
-}
-
 struct json_ctx {
     const struct sim_trace *trace;
     const char *title;
@@ -285,7 +274,7 @@ run_model(const struct sim_options *o, enum sim_model m, const char *dir,
         goto out;
     }
     for (i = 0; i < o->repeat; i++) {
-        rc = sim_run_once(o, m, io, &run_stop, &res[i], msg, sizeof(msg));
+        rc = sim_run_once(o, m, io, sim_stop_flag(), &res[i], msg, sizeof(msg));
         if (rc != 0) {
             fprintf(err, "gilsim: %s: %s\n", sim_model_name(m), msg);
             status = SIM_EXIT_ERROR;
@@ -293,7 +282,7 @@ run_model(const struct sim_options *o, enum sim_model m, const char *dir,
         }
         order[i] = &res[i];
         reps++;
-        if (atomic_load(&run_stop)) {
+        if (sim_stop_requested()) {
             break;
         }
     }
@@ -347,7 +336,7 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
 {
     struct sim_trace_summary runs[SIM_MODEL_COUNT];
     struct sim_run_io io;
-    struct sigaction sa, old_int, old_term;
+    struct sim_stop stops;
     struct summary_ctx sc;
     char dir[4096];
     char msg[SIM_ERR_LEN * 2];
@@ -358,9 +347,8 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
     int m;
     int rc;
 
-    atomic_store(&run_stop, 0);
+    sim_stop_reset();
     plots_off = 0;
-    run_signal = 0;
     if (report != NULL) {
         memset(report, 0, sizeof(*report));
     }
@@ -384,12 +372,7 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
         (void)snprintf(report->dir, sizeof(report->dir), "%s", dir);
     }
     if (handle_signals) {
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sa.sa_flags = SA_RESETHAND;
-        (void)sigemptyset(&sa.sa_mask);
-        (void)sigaction(SIGINT, &sa, &old_int);
-        (void)sigaction(SIGTERM, &sa, &old_term);
+        sim_stop_install(&stops);
     }
     /* Measure the machine once, before any clock starts. */
     (void)wl_cpu_calibrate();
@@ -398,7 +381,7 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
         if (!(o->models & (1u << m))) {
             continue;
         }
-        if (atomic_load(&run_stop)) {
+        if (sim_stop_requested()) {
             break;
         }
         status = run_model(o, (enum sim_model)m, dir, &io, &runs[n], err);
@@ -411,8 +394,7 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
         n++;
     }
     if (handle_signals) {
-        (void)sigaction(SIGINT, &old_int, NULL);
-        (void)sigaction(SIGTERM, &old_term, NULL);
+        sim_stop_restore(&stops);
     }
     if (sim_opt_uses_io(o)) {
         sim_run_io_stop(&io);
@@ -424,7 +406,7 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
         }
         return status;
     }
-    if (run_signal != 0 && !o->quiet) {
+    if (sim_stop_signal() != 0 && !o->quiet) {
         fprintf(err, "gilsim: interrupted; the traces of what ran are in %s\n",
                 dir);
     }
@@ -475,8 +457,8 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
     if (failed) {
         print_failures(runs, n, dir, err);
     }
-    if (run_signal != 0) {
-        return 128 + (int)run_signal;
+    if (sim_stop_signal() != 0) {
+        return 128 + (int)sim_stop_signal();
     }
     return failed ? SIM_EXIT_FAILURES : SIM_EXIT_OK;
 }

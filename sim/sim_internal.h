@@ -14,6 +14,7 @@
 #ifndef GILSIM_SIM_INTERNAL_H
 #define GILSIM_SIM_INTERNAL_H
 
+#include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +35,24 @@
 /* The text of error number `err` (positive) into buf: strerror_r, or
  * "error N". */
 void sim_errtext(int err, char *buf, size_t len);
+
+/* ---- stop.c ----------------------------------------------------------- */
+
+/* The handlers sim_stop_install replaced. */
+struct sim_stop {
+    struct sigaction old_int, old_term;
+};
+
+/* Clear the stop flag and the signal before a run or sweep. */
+void sim_stop_reset(void);
+/* The flag SIGINT/SIGTERM set; pass it as the steps' stop flag. */
+atomic_int *sim_stop_flag(void);
+int sim_stop_requested(void);
+/* The signal that stopped the run, or 0. */
+int sim_stop_signal(void);
+/* Catch SIGINT and SIGTERM until sim_stop_restore. */
+void sim_stop_install(struct sim_stop *s);
+void sim_stop_restore(const struct sim_stop *s);
 
 /* ---- clock.c ---------------------------------------------------------- */
 

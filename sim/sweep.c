@@ -44,17 +44,6 @@
     "model\tthreads\tprocesses\tswitch_interval_ns\trepeat\twall_ns\tcpu_ns"   \
     "\tgil_wait_ns\tforced_switches\tsteps_failed"
 
-/* Set by the signal handlers; read by the steps (wl_env.stop). */
-static atomic_int sweep_stop;
-static volatile sig_atomic_t sweep_signal;
-
-static void
-on_signal(int sig)
-{
-    sweep_signal = sig;
-    atomic_store(&sweep_stop, 1);
-}
-
 /* One line of sweep.tsv: one repetition of one cell. */
 struct row {
     char model[16];
@@ -478,15 +467,15 @@ run_cell(const struct sim_options *o, struct sim_sweep_cell *c,
         if (find_row(rs, c, i) != NULL) {
             continue;
         }
-        if (atomic_load(&sweep_stop)) {
+        if (sim_stop_requested()) {
             break;
         }
-        if (sim_run_once(&co, c->model, io, &sweep_stop, &r, msg,
+        if (sim_run_once(&co, c->model, io, sim_stop_flag(), &r, msg,
                          sizeof(msg)) != 0) {
             fprintf(err, "gilsim: %s: %s\n", sim_model_name(c->model), msg);
             return -1;
         }
-        if (atomic_load(&sweep_stop)) {
+        if (sim_stop_requested()) {
             /* Cut short: not a measurement. */
             sim_run_result_clear(&r);
             break;
@@ -520,7 +509,7 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
     struct rows rs = {NULL, 0, 0};
     struct sim_sweep_cell *cells = NULL;
     struct sim_run_io io;
-    struct sigaction sa, old_int, old_term;
+    struct sim_stop stops;
     char dir[4096];
     char msg[SIM_ERR_LEN * 2];
     size_t n = 0, i, cells_run = 0, cells_had = 0;
@@ -534,8 +523,7 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
     int rc;
 
     (void)command; /* sweep.tsv has no room for it; the shell history has */
-    atomic_store(&sweep_stop, 0);
-    sweep_signal = 0;
+    sim_stop_reset();
     cells = make_cells(o, &n);
     if (cells == NULL) {
         fprintf(err, "gilsim: out of memory\n");
@@ -571,17 +559,12 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
     }
     (void)snprintf(io.dir, sizeof(io.dir), "%s", dir);
     if (handle_signals) {
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sa.sa_flags = SA_RESETHAND;
-        (void)sigemptyset(&sa.sa_mask);
-        (void)sigaction(SIGINT, &sa, &old_int);
-        (void)sigaction(SIGTERM, &sa, &old_term);
+        sim_stop_install(&stops);
     }
     (void)wl_cpu_calibrate();
 
     t0 = sim_clock_now_ns();
-    for (i = 0; i < n && !atomic_load(&sweep_stop); i++) {
+    for (i = 0; i < n && !sim_stop_requested(); i++) {
         int ran = run_cell(o, &cells[i], &io, &rs, err);
 
         if (ran < 0) {
@@ -602,13 +585,12 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
                 break;
             }
         }
-        if (!o->quiet && !atomic_load(&sweep_stop)) {
+        if (!o->quiet && !sim_stop_requested()) {
             print_progress(err, tty, i + 1, n, cells_run, t0, &cells[i]);
         }
     }
     if (handle_signals) {
-        (void)sigaction(SIGINT, &old_int, NULL);
-        (void)sigaction(SIGTERM, &old_term, NULL);
+        sim_stop_restore(&stops);
     }
     if (rs.n == 0 && status == SIM_EXIT_OK) {
         /* Nothing ran (interrupted at once): still leave a valid file. */
@@ -657,14 +639,14 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
     for (i = 0; i < rs.n; i++) {
         failed += rs.v[i].steps_failed;
     }
-    if (sweep_signal != 0) {
+    if (sim_stop_signal() != 0) {
         if (!o->quiet) {
             fprintf(err,
                     "gilsim: interrupted; rerun the same command to resume "
                     "the sweep in %s\n",
                     dir);
         }
-        status = 128 + (int)sweep_signal;
+        status = 128 + (int)sim_stop_signal();
     } else if (failed > 0) {
         fprintf(err, "gilsim: %llu steps failed; see %s/" TSV_NAME "\n", failed,
                 dir);
