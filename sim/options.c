@@ -340,6 +340,20 @@ opt_count(const struct sim_opt_desc *op, const char *v, int64_t lo, int64_t hi,
     return 0;
 }
 
+/* A count option that is 0 or in [1, hi]: exactly "0", or what opt_count
+ * accepts from 1 (so "00" stays an error, as a count of 0 is spelled
+ * "0"). */
+static int
+opt_count0(const struct sim_opt_desc *op, const char *v, int64_t hi,
+           int64_t *out, char *err, size_t errlen)
+{
+    if (strcmp(v, "0") == 0) {
+        *out = 0;
+        return 0;
+    }
+    return opt_count(op, v, 1, hi, out, err, errlen);
+}
+
 /* A duration option in (lo_excl ? (lo, hi] : [lo, hi]). Format errors get
  * the parser's sentence, range errors the option's. */
 static int
@@ -509,13 +523,9 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
         }
         o->processes = (int)n;
     } else if (strcmp(name, "concurrency") == 0) {
-        if (strcmp(v, "0") == 0) {
-            n = 0;
-        } else {
-            rc = opt_count(op, v, 1, 1000000, &n, err, errlen);
-            if (rc != 0) {
-                return rc;
-            }
+        rc = opt_count0(op, v, 1000000, &n, err, errlen);
+        if (rc != 0) {
+            return rc;
         }
         o->concurrency = (int)n;
     } else if (strcmp(name, "worker-start") == 0) {
@@ -569,13 +579,9 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
         }
         o->ops = n;
     } else if (strcmp(name, "cpu-threads") == 0) {
-        if (strcmp(v, "0") == 0) {
-            n = 0;
-        } else {
-            rc = opt_count(op, v, 1, 4095, &n, err, errlen);
-            if (rc != 0) {
-                return rc;
-            }
+        rc = opt_count0(op, v, 4095, &n, err, errlen);
+        if (rc != 0) {
+            return rc;
         }
         o->cpu_threads = (int)n;
     } else if (strcmp(name, "latency") == 0 ||
@@ -610,13 +616,9 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
         }
         o->fail_rate = d;
     } else if (strcmp(name, "seed") == 0) {
-        if (strcmp(v, "0") == 0) {
-            n = 0;
-        } else {
-            rc = opt_count(op, v, 1, 1000000000000LL, &n, err, errlen);
-            if (rc != 0) {
-                return rc;
-            }
+        rc = opt_count0(op, v, 1000000000000LL, &n, err, errlen);
+        if (rc != 0) {
+            return rc;
         }
         o->seed = (uint64_t)n;
     } else if (strcmp(name, "url") == 0) {
@@ -633,13 +635,9 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
         }
         (void)snprintf(o->url, sizeof(o->url), "%s", v);
     } else if (strcmp(name, "connections") == 0) {
-        if (strcmp(v, "0") == 0) {
-            n = 0;
-        } else {
-            rc = opt_count(op, v, 1, 1000000, &n, err, errlen);
-            if (rc != 0) {
-                return rc;
-            }
+        rc = opt_count0(op, v, 1000000, &n, err, errlen);
+        if (rc != 0) {
+            return rc;
         }
         o->connections = (int)n;
     } else if (strcmp(name, "timeout") == 0 ||
@@ -661,13 +659,9 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
         }
         (void)snprintf(o->bind, sizeof(o->bind), "%s", v);
     } else if (strcmp(name, "port") == 0) {
-        if (strcmp(v, "0") == 0) {
-            n = 0;
-        } else {
-            rc = opt_count(op, v, 1, 65535, &n, err, errlen);
-            if (rc != 0) {
-                return rc;
-            }
+        rc = opt_count0(op, v, 65535, &n, err, errlen);
+        if (rc != 0) {
+            return rc;
         }
         o->port = (int)n;
     } else if (strcmp(name, "count") == 0) {
