@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "sim_internal.h"
+#include "trace_check.h"
 
 #define CHECK_EVERY        8
 #define SWITCH_INTERVAL_NS 100000 /* 100 us, so switches happen in a test */
@@ -113,26 +114,13 @@ cpu_tasks(const int64_t *instructions, size_t n)
 
 /* ---- reading the trace ------------------------------------------------ */
 
-struct seg {
-    int64_t begin, end;
-};
-
-static int
-cmp_seg(const void *a, const void *b)
-{
-    const struct seg *x = a;
-    const struct seg *y = b;
-
-    return (x->begin > y->begin) - (x->begin < y->begin);
-}
-
 #define MAX_TASKS 64
 
 /* What check_trace found. */
 struct found {
-    uint64_t takes, drops, waits, switches, drop_requests, forced;
-    size_t workers;             /* threads other than main */
-    size_t task_end[MAX_TASKS]; /* TASK_END count per task id */
+    struct trace_gil_counts gil; /* GIL events, for assert_counts_match */
+    size_t workers;              /* threads other than main */
+    size_t task_end[MAX_TASKS];  /* TASK_END count per task id */
     int64_t task_end_ns[MAX_TASKS];
     size_t task_ends;              /* all TASK_END events */
     int32_t collected[MAX_TASKS];  /* task ids of main's collect steps */
@@ -140,137 +128,84 @@ struct found {
     size_t n_collected;
 };
 
+/* The executor's own checks, on top of the shared GIL walker: tasks and
+ * steps only on workers, each task ending once and well, steps and
+ * collections only while holding the GIL, and main's collection order. */
+static void
+check_event(void *ctx, size_t i, const struct sim_trace_event *e, int holding)
+{
+    struct found *f = ctx;
+
+    switch ((enum sim_ev)e->kind) {
+    case SIM_EV_TASK_BEGIN:
+        /* Tasks run on workers only; main submits and collects. */
+        assert_true(i > 0);
+        break;
+    case SIM_EV_TASK_END:
+        assert_true(i > 0);
+        assert_int_equal(e->outcome, SIM_OUT_OK);
+        assert_true(e->task >= 0 && e->task < MAX_TASKS);
+        f->task_end[e->task]++;
+        f->task_end_ns[e->task] = e->t_ns;
+        f->task_ends++;
+        break;
+    case SIM_EV_STEP_BEGIN:
+        assert_true(holding);
+        assert_true(i != 0); /* main runs no steps */
+        break;
+    case SIM_EV_RESULT:
+        assert_true(holding);
+        if (i == 0) {
+            assert_true(f->n_collected < MAX_TASKS);
+            f->collected[f->n_collected] = e->task;
+            f->collect_ns[f->n_collected] = e->t_ns;
+            f->n_collected++;
+        }
+        break;
+    case SIM_EV_STEP_END:
+        assert_int_equal(e->detail, SIM_STEP_CPU);
+        assert_int_equal(e->outcome, SIM_OUT_OK);
+        assert_true(holding);
+        break;
+    default:
+        break;
+    }
+}
+
 /*
- * Check the shape of the executor's trace (names, TAKE/DROP alternation,
- * exclusive running segments, tasks only on workers) and fill *f.
+ * Check the shape of the executor's trace (names, the shared GIL
+ * invariants with exclusive running segments, the checks above) and
+ * fill *f.
  */
 static void
 check_trace(const struct sim_trace *t, struct found *f)
 {
+    struct trace_check_hook hook = {check_event, f};
     size_t nthreads = sim_trace_thread_count(t);
-    size_t cap = 0;
-    size_t nseg = 0;
-    struct seg *segs;
     size_t i;
-    uint64_t k;
 
     memset(f, 0, sizeof(*f));
     assert_true(nthreads >= 1);
     assert_string_equal(sim_trace_thread(t, 0)->name, "main");
     f->workers = nthreads - 1;
-    for (i = 0; i < nthreads; i++) {
-        cap += sim_trace_thread(t, i)->n;
-    }
-    segs = calloc(cap + 1, sizeof(*segs));
-    assert_non_null(segs);
-    for (i = 0; i < nthreads; i++) {
-        const struct sim_trace_buf *b = sim_trace_thread(t, i);
-        int holding = 0;
-        int64_t since = 0;
+    for (i = 1; i < nthreads; i++) {
+        char name[40];
 
-        if (i > 0) {
-            char name[40];
-
-            (void)snprintf(name, sizeof(name), "worker-%zu", i);
-            assert_string_equal(b->name, name);
-        }
-        assert_int_equal(b->lost, 0);
-        assert_true(b->n >= 2);
-        assert_int_equal(b->ev[0].kind, SIM_EV_THREAD_START);
-        assert_int_equal(b->ev[b->n - 1].kind, SIM_EV_THREAD_END);
-        for (k = 0; k < b->n; k++) {
-            const struct sim_trace_event *e = &b->ev[k];
-
-            if (k > 0) {
-                assert_true(e->t_ns >= b->ev[k - 1].t_ns);
-            }
-            switch ((enum sim_ev)e->kind) {
-            case SIM_EV_GIL_TAKE:
-                if (holding) {
-                    fail_msg("thread %zu: TAKE while holding (event %llu)", i,
-                             (unsigned long long)k);
-                }
-                holding = 1;
-                since = e->t_ns;
-                f->takes++;
-                f->switches += e->arg == 1;
-                break;
-            case SIM_EV_GIL_DROP:
-                if (!holding) {
-                    fail_msg("thread %zu: DROP without TAKE (event %llu)", i,
-                             (unsigned long long)k);
-                }
-                holding = 0;
-                segs[nseg].begin = since;
-                segs[nseg].end = e->t_ns;
-                nseg++;
-                f->drops++;
-                f->forced += e->detail == SIM_DROP_FORCED;
-                break;
-            case SIM_EV_GIL_WAIT:
-                assert_false(holding);
-                f->waits++;
-                break;
-            case SIM_EV_GIL_DROP_REQUEST:
-                assert_false(holding);
-                f->drop_requests++;
-                break;
-            case SIM_EV_TASK_BEGIN:
-                /* Tasks run on workers only; main submits and collects. */
-                assert_true(i > 0);
-                break;
-            case SIM_EV_TASK_END:
-                assert_true(i > 0);
-                assert_int_equal(e->outcome, SIM_OUT_OK);
-                assert_true(e->task >= 0 && e->task < MAX_TASKS);
-                f->task_end[e->task]++;
-                f->task_end_ns[e->task] = e->t_ns;
-                f->task_ends++;
-                break;
-            case SIM_EV_STEP_BEGIN:
-                assert_true(holding);
-                assert_true(i != 0); /* main runs no steps */
-                break;
-            case SIM_EV_RESULT:
-                assert_true(holding);
-                if (i == 0) {
-                    assert_true(f->n_collected < MAX_TASKS);
-                    f->collected[f->n_collected] = e->task;
-                    f->collect_ns[f->n_collected] = e->t_ns;
-                    f->n_collected++;
-                }
-                break;
-            case SIM_EV_STEP_END:
-                assert_int_equal(e->detail, SIM_STEP_CPU);
-                assert_int_equal(e->outcome, SIM_OUT_OK);
-                assert_true(holding);
-                break;
-            default:
-                break;
-            }
-        }
-        assert_false(holding);
+        (void)snprintf(name, sizeof(name), "worker-%zu", i);
+        assert_string_equal(sim_trace_thread(t, i)->name, name);
     }
-    qsort(segs, nseg, sizeof(*segs), cmp_seg);
-    for (i = 1; i < nseg; i++) {
-        if (segs[i].begin < segs[i - 1].end) {
-            fail_msg("running segments overlap: [%lld, %lld] and [%lld, %lld]",
-                     (long long)segs[i - 1].begin, (long long)segs[i - 1].end,
-                     (long long)segs[i].begin, (long long)segs[i].end);
-        }
-    }
-    free(segs);
+    trace_check_gil(t, 1, &hook, &f->gil);
 }
 
 static void
 assert_counts_match(const struct found *f, const struct gil_stats *g)
 {
-    assert_int_equal(f->takes, g->takes);
-    assert_int_equal(f->drops, g->drops);
-    assert_int_equal(f->waits, g->waits);
-    assert_int_equal(f->switches, g->switches);
-    assert_int_equal(f->drop_requests, g->drop_requests);
-    assert_int_equal(f->forced, g->forced_drops);
+    assert_int_equal(f->gil.takes, g->takes);
+    assert_int_equal(f->gil.drops, g->drops);
+    assert_int_equal(f->gil.waits, g->waits);
+    assert_int_equal(f->gil.switches, g->switches);
+    assert_int_equal(f->gil.drop_requests, g->drop_requests);
+    assert_int_equal(f->gil.forced, g->forced_drops);
 }
 
 /* Every task ended once; main collected tasks 0..n-1 in that order, each

@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "sim_internal.h"
+#include "trace_check.h"
 
 /* 4 threads x 100 000 checks: 4 tasks of 800 000 instructions with a
  * check every 8, at 1 ns an instruction, under a 100 us interval. */
@@ -51,120 +52,50 @@ small_options(struct sim_options *o, const char *policy)
     (void)snprintf(o->policy, sizeof(o->policy), "%s", policy);
 }
 
-struct seg {
-    int64_t begin, end;
-};
-
-static int
-cmp_seg(const void *a, const void *b)
-{
-    const struct seg *x = a;
-    const struct seg *y = b;
-
-    return (x->begin > y->begin) - (x->begin < y->begin);
-}
-
 /* Counts recomputed from the raw events. */
 struct counts {
     uint64_t takes, drops, waits, switches, drop_requests, forced;
     uint64_t tasks_ok, instructions;
 };
 
+/* The checks of this file on top of the shared GIL walker: tasks counted,
+ * every step a successful cpu step run while holding the GIL. */
+static void
+count_steps(void *ctx, size_t thread, const struct sim_trace_event *e,
+            int holding)
+{
+    struct counts *c = ctx;
+
+    (void)thread;
+    if (e->kind == SIM_EV_TASK_END) {
+        c->tasks_ok += e->outcome == SIM_OUT_OK;
+    } else if (e->kind == SIM_EV_STEP_END) {
+        assert_int_equal(e->detail, SIM_STEP_CPU);
+        assert_int_equal(e->outcome, SIM_OUT_OK);
+        /* Steps run only while the GIL is held. */
+        assert_true(holding);
+        c->instructions += (uint64_t)e->arg;
+    }
+}
+
 /*
- * Walk every thread's events: TAKE and DROP alternate; collect running
- * segments; if `exclusive`, check that no two overlap. Fills *c.
+ * Walk every thread's events (trace_check_gil: TAKE and DROP alternate;
+ * if `exclusive`, no two running segments overlap) and fill *c.
  */
 static void
 check_trace(const struct sim_trace *t, int exclusive, struct counts *c)
 {
-    size_t nthreads = sim_trace_thread_count(t);
-    size_t cap = 0;
-    size_t nseg = 0;
-    struct seg *segs = NULL;
-    size_t i;
-    uint64_t k;
+    struct trace_check_hook hook = {count_steps, c};
+    struct trace_gil_counts g;
 
     memset(c, 0, sizeof(*c));
-    for (i = 0; i < nthreads; i++) {
-        cap += sim_trace_thread(t, i)->n;
-    }
-    segs = calloc(cap + 1, sizeof(*segs));
-    assert_non_null(segs);
-    for (i = 0; i < nthreads; i++) {
-        const struct sim_trace_buf *b = sim_trace_thread(t, i);
-        int holding = 0;
-        int64_t since = 0;
-
-        assert_int_equal(b->lost, 0);
-        assert_true(b->n >= 2);
-        assert_int_equal(b->ev[0].kind, SIM_EV_THREAD_START);
-        assert_int_equal(b->ev[b->n - 1].kind, SIM_EV_THREAD_END);
-        for (k = 0; k < b->n; k++) {
-            const struct sim_trace_event *e = &b->ev[k];
-
-            if (k > 0) {
-                assert_true(e->t_ns >= b->ev[k - 1].t_ns);
-            }
-            switch ((enum sim_ev)e->kind) {
-            case SIM_EV_GIL_TAKE:
-                if (holding) {
-                    fail_msg("thread %zu: TAKE while holding (event %llu)", i,
-                             (unsigned long long)k);
-                }
-                holding = 1;
-                since = e->t_ns;
-                c->takes++;
-                c->switches += e->arg == 1;
-                break;
-            case SIM_EV_GIL_DROP:
-                if (!holding) {
-                    fail_msg("thread %zu: DROP without TAKE (event %llu)", i,
-                             (unsigned long long)k);
-                }
-                holding = 0;
-                segs[nseg].begin = since;
-                segs[nseg].end = e->t_ns;
-                nseg++;
-                c->drops++;
-                c->forced += e->detail == SIM_DROP_FORCED;
-                break;
-            case SIM_EV_GIL_WAIT:
-                assert_false(holding);
-                c->waits++;
-                break;
-            case SIM_EV_GIL_DROP_REQUEST:
-                assert_false(holding);
-                c->drop_requests++;
-                break;
-            case SIM_EV_TASK_END:
-                c->tasks_ok += e->outcome == SIM_OUT_OK;
-                break;
-            case SIM_EV_STEP_END:
-                assert_int_equal(e->detail, SIM_STEP_CPU);
-                assert_int_equal(e->outcome, SIM_OUT_OK);
-                /* Steps run only while the GIL is held. */
-                assert_true(holding);
-                c->instructions += (uint64_t)e->arg;
-                break;
-            default:
-                break;
-            }
-        }
-        assert_false(holding);
-    }
-    if (exclusive) {
-        qsort(segs, nseg, sizeof(*segs), cmp_seg);
-        for (i = 1; i < nseg; i++) {
-            if (segs[i].begin < segs[i - 1].end) {
-                fail_msg("running segments overlap: [%lld, %lld] and "
-                         "[%lld, %lld]",
-                         (long long)segs[i - 1].begin,
-                         (long long)segs[i - 1].end, (long long)segs[i].begin,
-                         (long long)segs[i].end);
-            }
-        }
-    }
-    free(segs);
+    trace_check_gil(t, exclusive, &hook, &g);
+    c->takes = g.takes;
+    c->drops = g.drops;
+    c->waits = g.waits;
+    c->switches = g.switches;
+    c->drop_requests = g.drop_requests;
+    c->forced = g.forced;
 }
 
 static void
