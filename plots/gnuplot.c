@@ -1,8 +1,8 @@
 /*
- * gnuplot.c - the renderers of plots/: find a template (the .gp files of
- * plots/), write the data that plot.c produces to temporary files beside the
- * output, run gnuplot on them once per picture format, and put the pictures in
- * place.
+ * gnuplot.c - the gnuplot runner of plots/: find a template (the .gp files
+ * of plots/), write the data that plot.c produces to temporary files beside
+ * the output, run gnuplot on them once per picture format, and put the
+ * pictures in place (plot__render). The pictures themselves are charts.c's.
  *
  * gnuplot is started with posix_spawnp, never through a shell: every
  * variable the template reads is one `-e NAME='VALUE'` argument, where a
@@ -21,6 +21,7 @@
  * leaves nothing behind.
  */
 #include "plot.h"
+#include "plot_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,39 +38,6 @@ extern char **environ; /* for posix_spawnp: gnuplot gets our environment */
 #ifndef GILSIM_SOURCE_PLOTS_DIR
 #define GILSIM_SOURCE_PLOTS_DIR "plots"
 #endif
-
-#define PATH_LEN  4352 /* a run folder path (4096) plus file names */
-#define MAX_VARS  12   /* -e assignments per gnuplot run */
-#define MAX_DATA  3    /* data files per picture */
-#define ERR_KEEP  8192 /* bytes of gnuplot's stderr kept for the error */
-#define ERR_QUOTE 240  /* at most this much of its line is quoted */
-
-/* One variable of a template. */
-struct gp_var {
-    const char *name;
-    const char *value;
-    int quoted; /* 1: a string; 0: a number, passed as written */
-};
-
-/* One data file: how to fill it, and where it went. */
-struct gp_data {
-    const char *var; /* the template's variable naming the file */
-    const char *tag; /* part of the temporary name */
-    int (*fill)(const void *ctx, FILE *f);
-    const void *ctx;
-    char path[PATH_LEN];
-};
-
-/* One picture in both formats. */
-struct gp_job {
-    const char *template_name;
-    const char *gp_dir;
-    const char *out_base;
-    struct gp_var vars[MAX_VARS];
-    size_t nvars;
-    struct gp_data data[MAX_DATA];
-    size_t ndata;
-};
 
 static void
 errtext(int e, char *buf, size_t len)
@@ -448,8 +416,8 @@ nonempty_file(const char *path)
 }
 
 /* Render job in both formats; see the file comment. */
-static int
-render(struct gp_job *job, char *err, size_t errlen)
+int
+plot__render(struct gp_job *job, char *err, size_t errlen)
 {
     static const char *const term[2] = {"pngcairo", "svg"};
     static const char *const ext[2] = {"png", "svg"};
@@ -554,293 +522,4 @@ out:
         }
     }
     return rc;
-}
-
-/* ---- the timeline ------------------------------------------------------- */
-
-struct window {
-    const struct sim_trace *t;
-    int64_t from_ns, to_ns, min_ns;
-};
-
-static int
-fill_segments(const void *ctx, FILE *f)
-{
-    const struct window *w = ctx;
-
-    return plot_write_timeline_data(w->t, w->from_ns, w->to_ns, w->min_ns, f);
-}
-
-static int
-fill_markers(const void *ctx, FILE *f)
-{
-    const struct window *w = ctx;
-
-    return plot_write_marker_data(w->t, w->from_ns, w->to_ns, w->min_ns, f);
-}
-
-static int
-fill_lanes(const void *ctx, FILE *f)
-{
-    const struct window *w = ctx;
-
-    return plot_write_lane_data(w->t, f);
-}
-
-/* The last event's time, relative to the origin; 0 for an empty trace. */
-static int64_t
-trace_end_ns(const struct sim_trace *t)
-{
-    int64_t end = INT64_MIN;
-    size_t i, n = sim_trace_thread_count(t);
-
-    for (i = 0; i < n; i++) {
-        const struct sim_trace_buf *b = sim_trace_thread(t, i);
-
-        if (b->n > 0 && b->ev[b->n - 1].t_ns > end) {
-            end = b->ev[b->n - 1].t_ns;
-        }
-    }
-    if (end == INT64_MIN) {
-        return 0;
-    }
-    return end - sim_trace_origin_ns(t);
-}
-
-/* ns as a millisecond number for gnuplot. */
-static void
-ms_text(int64_t ns, char *buf, size_t len)
-{
-    (void)snprintf(buf, len, "%.6f", (double)ns / 1e6);
-}
-
-int
-plot_timeline(const struct sim_trace *t, const char *title, int64_t from_ns,
-              int64_t to_ns, const char *out_base, const char *gp_dir,
-              char *err, size_t errlen)
-{
-    struct gp_job job;
-    struct window w;
-    char lanes[32], xmin[48], xmax[48];
-    size_t n;
-
-    if (t == NULL || out_base == NULL) {
-        (void)snprintf(err, errlen, "no trace or no output path");
-        return -EINVAL;
-    }
-    n = sim_trace_thread_count(t);
-    w.t = t;
-    w.from_ns = from_ns > 0 ? from_ns : 0;
-    w.to_ns = to_ns > 0 ? to_ns : trace_end_ns(t);
-    if (w.to_ns <= w.from_ns) {
-        w.to_ns = w.from_ns + 1000000; /* an empty window still plots */
-    }
-    /* One pixel of the picture: narrower segments are absorbed. */
-    w.min_ns = (w.to_ns - w.from_ns) / PLOT_WIDTH;
-    (void)snprintf(lanes, sizeof(lanes), "%zu", n > 0 ? n : 1);
-    ms_text(w.from_ns, xmin, sizeof(xmin));
-    ms_text(w.to_ns, xmax, sizeof(xmax));
-
-    memset(&job, 0, sizeof(job));
-    job.template_name = "timeline.gp";
-    job.gp_dir = gp_dir;
-    job.out_base = out_base;
-    job.vars[job.nvars++] =
-        (struct gp_var){"title", title != NULL ? title : "gilsim", 1};
-    job.vars[job.nvars++] = (struct gp_var){"lanes", lanes, 0};
-    job.vars[job.nvars++] = (struct gp_var){"xmin", xmin, 0};
-    job.vars[job.nvars++] = (struct gp_var){"xmax", xmax, 0};
-    job.data[job.ndata++] =
-        (struct gp_data){"datafile", "segments", fill_segments, &w, ""};
-    job.data[job.ndata++] =
-        (struct gp_data){"markersfile", "markers", fill_markers, &w, ""};
-    job.data[job.ndata++] =
-        (struct gp_data){"lanesfile", "lanes", fill_lanes, &w, ""};
-    return render(&job, err, errlen);
-}
-
-/* ---- the comparison ----------------------------------------------------- */
-
-struct runs {
-    const struct sim_trace_summary *runs;
-    size_t n;
-};
-
-static int
-fill_comparison(const void *ctx, FILE *f)
-{
-    const struct runs *r = ctx;
-
-    return plot_write_comparison_data(r->runs, r->n, f);
-}
-
-int
-plot_comparison(const struct sim_trace_summary *runs, size_t n,
-                const char *title, const char *out_base, const char *gp_dir,
-                char *err, size_t errlen)
-{
-    struct gp_job job;
-    struct runs r;
-    char models[32];
-    const char *whiskers = "0";
-    size_t i;
-
-    if (runs == NULL || n == 0 || out_base == NULL) {
-        (void)snprintf(err, errlen, "no runs or no output path");
-        return -EINVAL;
-    }
-    for (i = 0; i < n; i++) {
-        if (runs[i].repeat > 1) {
-            whiskers = "1";
-        }
-    }
-    r.runs = runs;
-    r.n = n;
-    (void)snprintf(models, sizeof(models), "%zu", n);
-
-    memset(&job, 0, sizeof(job));
-    job.template_name = "comparison.gp";
-    job.gp_dir = gp_dir;
-    job.out_base = out_base;
-    job.vars[job.nvars++] =
-        (struct gp_var){"title", title != NULL ? title : "gilsim", 1};
-    job.vars[job.nvars++] = (struct gp_var){"models", models, 0};
-    job.vars[job.nvars++] = (struct gp_var){"whiskers", whiskers, 0};
-    job.data[job.ndata++] =
-        (struct gp_data){"datafile", "runs", fill_comparison, &r, ""};
-    return render(&job, err, errlen);
-}
-
-/* ---- the sweep ---------------------------------------------------------- */
-
-struct sweep {
-    const struct plot_sweep_cell *cells;
-    size_t n;
-};
-
-static int
-fill_sweep(const void *ctx, FILE *f)
-{
-    const struct sweep *s = ctx;
-
-    return plot_write_sweep_data(s->cells, s->n, f);
-}
-
-static int
-cmp_int64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a;
-    int64_t y = *(const int64_t *)b;
-
-    return (x > y) - (x < y);
-}
-
-/*
- * The distinct values of one field as words for the template: the pools
- * ("1 2 4") or the switch intervals in ms ("0.5 5"), ascending; the
- * distinct models in order of appearance ("threads loop"). Returns the
- * number of words, 0 if they did not fit.
- */
-static size_t
-sweep_words(const struct plot_sweep_cell *cells, size_t n, int field, char *buf,
-            size_t len)
-{
-    int64_t *v;
-    size_t i, j, k = 0, used = 0;
-    int w;
-
-    buf[0] = '\0';
-    v = calloc(n, sizeof(*v));
-    if (v == NULL) {
-        return 0;
-    }
-    for (i = 0; i < n; i++) {
-        if (field == 2) {
-            for (j = 0; j < i && strcmp(cells[j].model, cells[i].model) != 0;
-                 j++) {
-            }
-            if (j == i) {
-                v[k++] = (int64_t)i;
-            }
-            continue;
-        }
-        v[k++] = field == 0 ? cells[i].pool : cells[i].switch_interval_ns;
-    }
-    if (field != 2) {
-        qsort(v, k, sizeof(*v), cmp_int64);
-    }
-    for (i = 0, j = 0; i < k; i++) {
-        if (i > 0 && v[i] == v[i - 1] && field != 2) {
-            continue;
-        }
-        if (field == 0) {
-            w = snprintf(buf + used, len - used, "%s%lld", j ? " " : "",
-                         (long long)v[i]);
-        } else if (field == 1) {
-            w = snprintf(buf + used, len - used, "%s%.6g", j ? " " : "",
-                         (double)v[i] / 1e6);
-        } else {
-            w = snprintf(buf + used, len - used, "%s%s", j ? " " : "",
-                         cells[v[i]].model);
-        }
-        if (w < 0 || (size_t)w >= len - used) {
-            free(v);
-            buf[0] = '\0';
-            return 0;
-        }
-        used += (size_t)w;
-        j++;
-    }
-    free(v);
-    return j;
-}
-
-int
-plot_sweep(const struct plot_sweep_cell *cells, size_t n, const char *title,
-           const char *out_base, const char *gp_dir, char *err, size_t errlen)
-{
-    static const char *const kinds[2] = {"threads", "heatmap"};
-    struct gp_job job;
-    struct sweep s;
-    char base[PATH_LEN];
-    char pools[1024], sis[1024], models[256];
-    int k, w, rc;
-
-    if (cells == NULL || n == 0 || out_base == NULL) {
-        (void)snprintf(err, errlen, "no cells or no output path");
-        return -EINVAL;
-    }
-    if (sweep_words(cells, n, 0, pools, sizeof(pools)) == 0 ||
-        sweep_words(cells, n, 1, sis, sizeof(sis)) == 0 ||
-        sweep_words(cells, n, 2, models, sizeof(models)) == 0) {
-        (void)snprintf(err, errlen, "too many sweep values to label");
-        return -E2BIG;
-    }
-    s.cells = cells;
-    s.n = n;
-    for (k = 0; k < 2; k++) {
-        w = snprintf(base, sizeof(base), "%s-%s", out_base, kinds[k]);
-        if (w < 0 || (size_t)w >= sizeof(base)) {
-            (void)snprintf(err, errlen, "output path too long: %.200s...",
-                           out_base);
-            return -ENAMETOOLONG;
-        }
-        memset(&job, 0, sizeof(job));
-        job.template_name = "sweep.gp";
-        job.gp_dir = gp_dir;
-        job.out_base = base;
-        job.vars[job.nvars++] =
-            (struct gp_var){"title", title != NULL ? title : "gilsim", 1};
-        job.vars[job.nvars++] = (struct gp_var){"kind", kinds[k], 1};
-        job.vars[job.nvars++] = (struct gp_var){"pools", pools, 1};
-        job.vars[job.nvars++] = (struct gp_var){"sis", sis, 1};
-        job.vars[job.nvars++] = (struct gp_var){"models", models, 1};
-        job.data[job.ndata++] =
-            (struct gp_data){"datafile", "sweep", fill_sweep, &s, ""};
-        rc = render(&job, err, errlen);
-        if (rc != 0) {
-            return rc;
-        }
-    }
-    return 0;
 }
