@@ -6,8 +6,10 @@
  *
  * The waiters' condition variable uses CLOCK_MONOTONIC, so a change of the
  * wall clock cannot stretch or shorten a switch interval. The clock in the
- * config only stamps hook events; timed waits use CLOCK_MONOTONIC directly,
- * and a virtual-time engine will replace them together with the clock.
+ * config stamps hook events; timed waits use CLOCK_MONOTONIC directly
+ * unless the config brings a `struct gil_sync` (the virtual-time engine),
+ * which then does every condition-variable wait, timed wait and signal,
+ * in the time of the clock it also brings.
  *
  * Includes only gil_internal.h (and libc/pthreads).
  */
@@ -106,19 +108,45 @@ gil__unlock(pthread_mutex_t *m)
 }
 
 void
-gil__signal(pthread_cond_t *c)
+gil__signal(struct gil *g, pthread_cond_t *c)
 {
-    int rc = pthread_cond_signal(c);
+    int rc;
 
+    if (g->sync != NULL) {
+        g->sync->signal(g->sync_ctx, c);
+        return;
+    }
+    rc = pthread_cond_signal(c);
     if (rc != 0) {
         gil__fatal("pthread_cond_signal", rc);
     }
 }
 
 void
-gil__wait(pthread_cond_t *c, pthread_mutex_t *m)
+gil__broadcast(struct gil *g, pthread_cond_t *c)
 {
-    int rc = pthread_cond_wait(c, m);
+    int rc;
+
+    if (g->sync != NULL) {
+        g->sync->broadcast(g->sync_ctx, c);
+        return;
+    }
+    rc = pthread_cond_broadcast(c);
+    if (rc != 0) {
+        gil__fatal("pthread_cond_broadcast", rc);
+    }
+}
+
+void
+gil__wait(struct gil *g, pthread_cond_t *c, pthread_mutex_t *m)
+{
+    int rc;
+
+    if (g->sync != NULL) {
+        g->sync->wait(g->sync_ctx, c, m);
+        return;
+    }
+    rc = pthread_cond_wait(c, m);
 
     if (rc != 0) {
         gil__fatal("pthread_cond_wait", rc);
@@ -126,12 +154,16 @@ gil__wait(pthread_cond_t *c, pthread_mutex_t *m)
 }
 
 int
-gil__timedwait_ns(pthread_cond_t *c, pthread_mutex_t *m, int64_t timeout_ns)
+gil__timedwait_ns(struct gil *g, pthread_cond_t *c, pthread_mutex_t *m,
+                  int64_t timeout_ns)
 {
     struct timespec deadline;
     int64_t ns;
     int rc;
 
+    if (g->sync != NULL) {
+        return g->sync->timedwait(g->sync_ctx, c, m, timeout_ns);
+    }
     if (clock_gettime(CLOCK_MONOTONIC, &deadline) != 0) {
         gil__fatal("clock_gettime", errno);
     }
@@ -203,6 +235,14 @@ gil_new(const struct gil_config *cfg, struct gil **out)
         g->clock.ctx = NULL;
     }
     g->hooks = cfg->hooks;
+    g->sync = cfg->sync;
+    g->sync_ctx = cfg->sync_ctx;
+    if (g->sync != NULL &&
+        (g->sync->wait == NULL || g->sync->timedwait == NULL ||
+         g->sync->signal == NULL || g->sync->broadcast == NULL)) {
+        free(g);
+        return -EINVAL;
+    }
     /* CPython clamps the interval to at least 1 us. */
     g->interval_ns =
         cfg->switch_interval_ns < 1000 ? 1000 : cfg->switch_interval_ns;
@@ -331,6 +371,21 @@ gil_get_stats(struct gil *g, struct gil_stats *out)
     out->forced_drops =
         atomic_load_explicit(&g->counters.forced_drops, memory_order_relaxed);
     out->waits = atomic_load_explicit(&g->counters.waits, memory_order_relaxed);
+}
+
+const atomic_int *
+gil_eval_breaker(const struct gil *g)
+{
+    static const atomic_int always = 1;
+
+    switch (g->policy->breaker) {
+    case 1:
+        return &always;
+    case -1:
+        return NULL;
+    default:
+        return &g->drop_request;
+    }
 }
 
 int64_t

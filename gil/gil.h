@@ -17,6 +17,8 @@
 #ifndef GILSIM_GIL_H
 #define GILSIM_GIL_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #define GIL_WARN_UNUSED __attribute__((warn_unused_result))
@@ -55,6 +57,23 @@ struct gil_hooks {
     void (*event)(void *user, enum gil_event ev, int64_t arg, int64_t t_ns);
 };
 
+/*
+ * How the lock waits. NULL (the default) means pthread condition variables
+ * whose timed waits count CLOCK_MONOTONIC time: the real engine. A
+ * virtual-time engine passes its own, together with its clock. `cond`
+ * names a condition variable of the lock (its address: a key, never
+ * dereferenced by the engine); `m` is the mutex the caller holds, which
+ * wait and timedwait release while they block and hold again on return,
+ * as pthread_cond_wait does. timedwait returns 1 if the wait timed out.
+ */
+struct gil_sync {
+    void (*wait)(void *ctx, const void *cond, pthread_mutex_t *m);
+    int (*timedwait)(void *ctx, const void *cond, pthread_mutex_t *m,
+                     int64_t timeout_ns);
+    void (*signal)(void *ctx, const void *cond);
+    void (*broadcast)(void *ctx, const void *cond);
+};
+
 struct gil_policy; /* a const method table, private to gil/ */
 
 struct gil_config {
@@ -62,7 +81,9 @@ struct gil_config {
     int64_t switch_interval_ns;      /* waiter's wait before a drop request;
                                         clamped to >= 1 us as in CPython */
     struct gil_clock clock;
-    struct gil_hooks hooks; /* event may be NULL: nothing is reported */
+    struct gil_hooks hooks;      /* event may be NULL: nothing is reported */
+    const struct gil_sync *sync; /* NULL = pthreads, real time */
+    void *sync_ctx;              /* passed to sync's functions */
 };
 
 /* Counters kept by the lock itself, to be checked against the trace. */
@@ -108,6 +129,15 @@ void gil_drop(struct gil_thread *t, enum gil_drop_reason reason);
 int gil_check(struct gil_thread *t);
 /* 1 if the calling thread holds the GIL (nogil: is "attached"). */
 int gil_held(const struct gil_thread *t);
+
+/*
+ * The eval breaker a holder's checks poll: nonzero when a check would
+ * release the GIL. A virtual-time engine lets a cpu step run without
+ * checks while it reads 0. Points at a constant 1 for a policy whose
+ * checks may release unasked (legacy), and is NULL for one whose checks
+ * never release (nogil).
+ */
+const atomic_int *gil_eval_breaker(const struct gil *g);
 
 /* A snapshot of the counters; safe to call at any time. */
 void gil_get_stats(struct gil *g, struct gil_stats *out);

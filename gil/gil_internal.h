@@ -24,6 +24,9 @@ struct gil_policy {
     void (*drop)(struct gil *g, struct gil_thread *t,
                  enum gil_drop_reason reason);
     int (*check)(struct gil *g, struct gil_thread *t);
+    /* What gil_eval_breaker answers: 0 = &g->drop_request, 1 = always
+     * (checks may release unasked), -1 = never (checks never release). */
+    int breaker;
 };
 
 extern const struct gil_policy gil__policy_new;
@@ -48,6 +51,8 @@ struct gil {
     const struct gil_policy *policy; /* immutable after gil_new */
     struct gil_clock clock;          /* immutable; stamps hook events */
     struct gil_hooks hooks;          /* immutable */
+    const struct gil_sync *sync;     /* NULL = pthreads; immutable */
+    void *sync_ctx;                  /* immutable */
     int64_t interval_ns; /* switch interval, >= 1000 (1 us); immutable */
 
     pthread_mutex_t mutex; /* guards locked and switch_number */
@@ -83,12 +88,16 @@ struct gil_thread {
  * does the same through Py_FatalError). */
 _Noreturn void gil__fatal(const char *what, int rc);
 
+/* The lock's primitives. Mutexes are always pthread mutexes (a virtual
+ * engine runs one thread at a time, so they are never contended there);
+ * the condition variable operations go to g->sync when it is set. */
 void gil__lock(pthread_mutex_t *m);
 void gil__unlock(pthread_mutex_t *m);
-void gil__signal(pthread_cond_t *c);
-void gil__wait(pthread_cond_t *c, pthread_mutex_t *m);
+void gil__signal(struct gil *g, pthread_cond_t *c);
+void gil__broadcast(struct gil *g, pthread_cond_t *c);
+void gil__wait(struct gil *g, pthread_cond_t *c, pthread_mutex_t *m);
 /* 1 if the wait timed out, 0 if woken (or woken spuriously). */
-int gil__timedwait_ns(pthread_cond_t *c, pthread_mutex_t *m,
+int gil__timedwait_ns(struct gil *g, pthread_cond_t *c, pthread_mutex_t *m,
                       int64_t timeout_ns);
 
 int64_t gil__now(const struct gil *g);

@@ -30,7 +30,7 @@ legacy_take(struct gil *g, struct gil_thread *t)
         gil__count(&g->counters.waits);
         gil__emit(g, t, GIL_EV_WAIT, 0);
         while (g->locked) {
-            gil__wait(&g->cond, &g->mutex);
+            gil__wait(g, &g->cond, &g->mutex);
         }
     }
     g->locked = 1;
@@ -59,7 +59,7 @@ legacy_drop(struct gil *g, struct gil_thread *t, enum gil_drop_reason reason)
     gil__emit(g, t, GIL_EV_DROP, (int64_t)reason);
     g->locked = 0;
     t->holds = 0;
-    gil__signal(&g->cond);
+    gil__signal(g, &g->cond);
     gil__unlock(&g->mutex);
 }
 
@@ -81,4 +81,5 @@ const struct gil_policy gil__policy_legacy = {
     .take = legacy_take,
     .drop = legacy_drop,
     .check = legacy_check,
+    .breaker = 1,
 };

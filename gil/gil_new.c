@@ -40,7 +40,7 @@ new_take(struct gil *g, struct gil_thread *t)
         while (g->locked) {
             unsigned long saved = g->switch_number;
             int timed_out =
-                gil__timedwait_ns(&g->cond, &g->mutex, g->interval_ns);
+                gil__timedwait_ns(g, &g->cond, &g->mutex, g->interval_ns);
 
             /* Ask only a holder that kept the GIL for a whole interval. */
             if (timed_out && g->locked && g->switch_number == saved) {
@@ -64,7 +64,7 @@ new_take(struct gil *g, struct gil_thread *t)
         gil__count(&g->counters.switches);
         switched = 1;
     }
-    gil__signal(&g->switch_cond);
+    gil__signal(g, &g->switch_cond);
     gil__unlock(&g->switch_mutex);
 
     /* The new holder starts with a clean request (RESET_GIL_DROP_REQUEST). */
@@ -90,7 +90,7 @@ new_drop(struct gil *g, struct gil_thread *t, enum gil_drop_reason reason)
     atomic_store_explicit(&g->last_holder, t, memory_order_relaxed);
     g->locked = 0;
     t->holds = 0;
-    gil__signal(&g->cond);
+    gil__signal(g, &g->cond);
     gil__unlock(&g->mutex);
 
     /* FORCE_SWITCHING: do not queue up again before someone else took it.
@@ -102,7 +102,7 @@ new_drop(struct gil *g, struct gil_thread *t, enum gil_drop_reason reason)
             atomic_store_explicit(&g->drop_request, 0, memory_order_relaxed);
             while (atomic_load_explicit(&g->last_holder,
                                         memory_order_relaxed) == t) {
-                gil__wait(&g->switch_cond, &g->switch_mutex);
+                gil__wait(g, &g->switch_cond, &g->switch_mutex);
             }
         }
         gil__unlock(&g->switch_mutex);

@@ -46,4 +46,5 @@ const struct gil_policy gil__policy_none = {
     .take = none_take,
     .drop = none_drop,
     .check = none_check,
+    .breaker = -1,
 };

@@ -63,7 +63,58 @@ cpu_now_ns(void)
 #define IO_WRITE_INSTR_PER_BYTE  0.0054 /* str.encode, ASCII, 0.022 ns/B */
 #define IO_MAX_BODY              ((uint64_t)256 * 1024 * 1024)
 
+/*
+ * The virtual engine's machine (--engine=virtual). VT_WAKE_NS: a
+ * signalled waiter runs this long after the signal (bench_gil's plain
+ * mutex+condvar ping-pong, p50 3.5 us per round trip, two wake-ups).
+ * VT_TIMER_SLACK_NS: Linux's default timer slack for ordinary threads
+ * (50 us; prctl PR_GET_TIMERSLACK). VT_SLICE_NS: CFS's minimum
+ * granularity on 2 cores (0.75 ms x (1 + log2 2)) rounded to 3 ms.
+ */
+#define VT_WAKE_NS        1750
+#define VT_TIMER_SLACK_NS 50000
+#define VT_SLICE_NS       3000000
+
 /* ---- one repetition ----------------------------------------------------- */
+
+static void
+vt_io_config(const struct sim_options *o, struct sim_vt_io *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->latency_ns = sim_opt_latency_ns(o);
+    v->jitter_ns = o->jitter_ns;
+    v->timeout_ns = o->timeout_ns;
+    v->body_size = (uint64_t)sim_opt_body_size(o);
+    v->fail_rate = o->fail_rate;
+    v->seed = o->seed;
+    v->bandwidth_bps = o->bandwidth_bps;
+    v->write_ns = o->write_cost_ns;
+    v->request_instructions = IO_REQUEST_INSTRUCTIONS;
+    v->chunk_instructions = IO_CHUNK_INSTRUCTIONS;
+    v->write_instr_per_byte = IO_WRITE_INSTR_PER_BYTE;
+}
+
+static int
+vt_start(const struct sim_options *o, struct vt_engine **e, char *err,
+         size_t errlen)
+{
+    struct vt_config vc;
+    char etext[128];
+    int rc;
+
+    memset(&vc, 0, sizeof(vc));
+    vc.cores = o->cores;
+    vc.wake_ns = VT_WAKE_NS;
+    vc.timer_slack_ns = VT_TIMER_SLACK_NS;
+    vc.slice_ns = VT_SLICE_NS;
+    rc = vt_engine_new(&vc, e);
+    if (rc != 0) {
+        sim_errtext(-rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "cannot create the virtual engine: %s",
+                       etext);
+    }
+    return rc;
+}
 
 static int
 build_workload(const struct sim_options *o, struct wl_workload **w)
@@ -144,6 +195,8 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
              struct sim_run_result *r, char *err, size_t errlen)
 {
     struct wl_io_config ioc;
+    struct sim_vt_io vio;
+    struct vt_engine *vt = NULL;
     struct wl_server_stats before, after;
     struct wl_workload *w = NULL;
     struct sim_trace *trace = NULL;
@@ -166,7 +219,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
         (void)snprintf(err, errlen, "unknown GIL policy %s", policy_name);
         return -EINVAL;
     }
-    if (sim_opt_uses_io(o) && io == NULL) {
+    if (sim_opt_uses_io(o) && io == NULL && !o->engine_virtual) {
         (void)snprintf(err, errlen, "the %s workload needs I/O set up",
                        o->workload);
         return -EINVAL;
@@ -191,11 +244,22 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
                        pool, (unsigned long long)o->trace_events, etext);
         goto out_workload;
     }
+    if (o->engine_virtual) {
+        rc = vt_start(o, &vt, err, errlen);
+        if (rc != 0) {
+            goto out_trace;
+        }
+        vt_io_config(o, &vio);
+    }
     memset(&gc, 0, sizeof(gc));
     gc.policy = policy;
     gc.switch_interval_ns = o->switch_interval_ns;
-    gc.clock = sim_clock_real();
+    gc.clock = vt != NULL ? vt_clock(vt) : sim_clock_real();
     gc.hooks = sim_model_gil_hooks();
+    if (vt != NULL) {
+        gc.sync = vt_gil_sync();
+        gc.sync_ctx = vt;
+    }
     rc = gil_new(&gc, &gil);
     if (rc != 0) {
         sim_errtext(-rc, etext, sizeof(etext));
@@ -217,7 +281,10 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     mp.concurrency = o->concurrency;
     mp.worker_start_instructions =
         (int64_t)((double)o->worker_start_ns / o->instr_ns + 0.5);
-    if (sim_opt_uses_io(o)) {
+    if (vt != NULL) {
+        mp.vt = vt;
+        mp.vio = &vio;
+    } else if (sim_opt_uses_io(o)) {
         io_config(o, m, io, &ioc);
         mp.io = &ioc;
     }
@@ -258,6 +325,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
 out_gil:
     gil_free(gil);
 out_trace:
+    vt_engine_free(vt);
     sim_trace_free(trace);
 out_workload:
     wl_workload_free(w);
@@ -323,6 +391,9 @@ sim_run_io_start(const struct sim_options *o, struct sim_run_io *io, FILE *err)
     if (wl_io_global_init() != 0) {
         fprintf(err, "gilsim: cannot initialise libcurl\n");
         return SIM_EXIT_ERROR;
+    }
+    if (o->engine_virtual) {
+        return SIM_EXIT_OK; /* the engine simulates the server */
     }
     if (o->url[0] != '\0') {
         (void)snprintf(io->url_template, sizeof(io->url_template), "%s",

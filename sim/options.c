@@ -75,6 +75,13 @@ static const struct sim_opt_desc opt_table[] = {
     {"trace-events", 1,
      "a whole number of events from 16 to 100M; K and M multiply by 1e3 "
      "and 1e6, e.g. 1M"},
+    {"engine", 1, "real or virtual"},
+    {"cores", 1, "a whole number of simulated cores from 1 to 4096"},
+    {"bandwidth", 1,
+     "a rate from 0B/s (instant) to 64GiB/s with a binary size unit, e.g. "
+     "1GiB/s"},
+    {"write-cost", 1,
+     "a duration from 0 to 10s with a unit (ns, us, ms, s), e.g. 40us"},
     {"quiet", 0, NULL},
     {"window", 1,
      "FROM..TO, two durations with a unit (ns, us, ms, s), e.g. "
@@ -149,6 +156,10 @@ sim_options_default(struct sim_options *o)
     o->window_from_ns = 0;
     o->window_to_ns = 0;
     o->no_plots = 0;
+    o->engine_virtual = 0;
+    o->cores = (int)cores;
+    o->bandwidth_bps = (int64_t)1024 * 1024 * 1024;
+    o->write_cost_ns = 40000;
 }
 
 const char *
@@ -595,6 +606,39 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
         } else {
             o->jitter_ns = (int64_t)(d + 0.5);
         }
+    } else if (strcmp(name, "engine") == 0) {
+        if (strcmp(v, "real") != 0 && strcmp(v, "virtual") != 0) {
+            return bad_expect(err, errlen, op, v);
+        }
+        o->engine_virtual = v[0] == 'v';
+    } else if (strcmp(name, "cores") == 0) {
+        rc = opt_count(op, v, 1, 4096, &n, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        o->cores = (int)n;
+    } else if (strcmp(name, "bandwidth") == 0) {
+        size_t len = strlen(v);
+        char size[64];
+        uint64_t b;
+
+        if (len < 3 || len - 2 >= sizeof(size) ||
+            strcmp(v + len - 2, "/s") != 0) {
+            return bad_expect(err, errlen, op, v);
+        }
+        memcpy(size, v, len - 2);
+        size[len - 2] = '\0';
+        if (sim_parse_size(size, &b, perr, sizeof(perr)) != 0 ||
+            b > (uint64_t)64 * 1024 * 1024 * 1024) {
+            return bad_expect(err, errlen, op, v);
+        }
+        o->bandwidth_bps = (int64_t)b;
+    } else if (strcmp(name, "write-cost") == 0) {
+        rc = opt_duration0(op, v, 10e9, &d, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        o->write_cost_ns = (int64_t)(d + 0.5);
     } else if (strcmp(name, "body-size") == 0) {
         uint64_t b;
 
@@ -767,6 +811,56 @@ check_convoy_loop(struct sim_options *o, const char *model_value, char *err,
     return 0;
 }
 
+/* The models --engine=virtual runs so far. */
+#define VIRTUAL_MODELS                                                         \
+    ((1u << SIM_MODEL_SERIAL) | (1u << SIM_MODEL_THREADS) |                    \
+     (1u << SIM_MODEL_NOGIL))
+
+/*
+ * --cores, --bandwidth and --write-cost describe the virtual engine's
+ * machine: refused without --engine=virtual. The virtual engine runs the
+ * serial, threads and nogil models and needs no network: naming another
+ * model, or --url, is refused; the default list and `all` keep only those.
+ */
+static int
+check_engine(struct sim_options *o, const char *model_value,
+             const char *virtual_only, char *err, size_t errlen)
+{
+    int m;
+
+    if (!o->engine_virtual) {
+        if (virtual_only != NULL) {
+            (void)snprintf(err, errlen,
+                           "--%s applies only to --engine=virtual (expected "
+                           "--engine=virtual beside it, or no --%s)",
+                           virtual_only, virtual_only);
+            return SIM_EXIT_USAGE;
+        }
+        return 0;
+    }
+    if (o->url[0] != '\0') {
+        (void)snprintf(err, errlen,
+                       "--url=%.200s: --engine=virtual simulates the server "
+                       "and fetches nothing (expected no --url, or "
+                       "--engine=real)",
+                       o->url);
+        return SIM_EXIT_USAGE;
+    }
+    for (m = 0; m < SIM_MODEL_COUNT; m++) {
+        if (model_value != NULL && (o->models & (1u << m)) &&
+            !(VIRTUAL_MODELS & (1u << m)) && strcmp(model_value, "all") != 0) {
+            (void)snprintf(err, errlen,
+                           "--model=%.200s with --engine=virtual: the %s "
+                           "model runs only in real time so far (expected "
+                           "serial, threads or nogil)",
+                           model_value, sim_model_name((enum sim_model)m));
+            return SIM_EXIT_USAGE;
+        }
+    }
+    o->models &= VIRTUAL_MODELS;
+    return 0;
+}
+
 /* ---- gilsim sweep: lists ------------------------------------------------ */
 
 static int
@@ -874,8 +968,10 @@ int
 sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
               char *err, size_t errlen)
 {
-    const char *model_value = NULL; /* the --model list given, if any */
+    const char *model_value = NULL;  /* the --model list given, if any */
+    const char *virtual_only = NULL; /* an option of the virtual engine */
     int i = 1;
+    int rc;
 
     sim_options_default(o);
     *cmd = SIM_CMD_RUN;
@@ -904,7 +1000,6 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
         const char *value;
         const struct sim_opt_desc *op;
         size_t len;
-        int rc;
 
         if (strcmp(a, "-h") == 0) {
             *cmd = SIM_CMD_HELP;
@@ -988,6 +1083,11 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
         if (strcmp(op->name, "model") == 0) {
             model_value = value; /* the last --model wins */
         }
+        if (strcmp(op->name, "cores") == 0 ||
+            strcmp(op->name, "bandwidth") == 0 ||
+            strcmp(op->name, "write-cost") == 0) {
+            virtual_only = op->name;
+        }
     }
     if (*cmd == SIM_CMD_PLOT && o->out_dir[0] == '\0') {
         (void)snprintf(err, errlen,
@@ -995,5 +1095,9 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
                        "[--window=FROM..TO], the folder of an earlier run)");
         return SIM_EXIT_USAGE;
     }
-    return check_convoy_loop(o, model_value, err, errlen);
+    rc = check_convoy_loop(o, model_value, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    return check_engine(o, model_value, virtual_only, err, errlen);
 }

@@ -86,6 +86,12 @@ struct sim_options {
     int sweep_processes[SIM_SWEEP_MAX];
     int64_t sweep_switch_ns[SIM_SWEEP_MAX];
     int n_sweep_threads, n_sweep_processes, n_sweep_switch;
+    /* --engine=virtual: simulated cores, a transfer's bytes per second
+     * (0 = instant), and the system calls of one write. */
+    int engine_virtual;
+    int cores;
+    int64_t bandwidth_bps;
+    int64_t write_cost_ns;
 };
 
 /* Defaults, as documented in --help and README. */

@@ -23,6 +23,7 @@
 #include "gil.h"
 #include "sim.h"
 #include "trace.h"
+#include "vt.h"
 #include "wl.h"
 
 #define SIM_VERSION "0.1.0"
@@ -153,6 +154,19 @@ int64_t sim_opt_check_every(const struct sim_options *o);
  * its own thread while the model runs (the hook runs on the thread the
  * event is about), and read by others only after the join.
  */
+/* What a fetch and a write cost in virtual time (--engine=virtual);
+ * the server's behaviour, from the options, without a server. */
+struct sim_vt_io {
+    int64_t latency_ns, jitter_ns, timeout_ns;
+    uint64_t body_size;
+    double fail_rate;
+    uint64_t seed;
+    int64_t bandwidth_bps; /* bytes per second of a transfer; 0 = instant */
+    int64_t write_ns;      /* a write's system calls */
+    int64_t request_instructions, chunk_instructions;
+    double write_instr_per_byte;
+};
+
 struct sim_model_thread {
     void *model;               /* the model's own shared state */
     struct gil_thread *gt;     /* this thread's state on its GIL */
@@ -162,6 +176,13 @@ struct sim_model_thread {
     struct wl_env env;         /* check/release/acquire on this thread */
     atomic_int *until;         /* set when an ends_run task ends */
     int index;                 /* 0-based position in the model */
+    /* --engine=virtual only (NULL / 0 in real time): the thread in the
+     * engine, the eval breaker of its GIL, the I/O costs, and the size
+     * of the body its last fetch received. */
+    struct vt_thread *vt;
+    const atomic_int *vt_breaker;
+    const struct sim_vt_io *vio;
+    uint64_t vt_body;
 };
 
 struct sim_model_params {
@@ -190,6 +211,10 @@ struct sim_model_params {
     /* loop: most tasks under way at once (--concurrency); 0 = all of
      * them, as asyncio.gather starts every task. */
     int concurrency;
+    /* --engine=virtual: the engine (the GIL and the clock above are its
+     * own) and the I/O costs; NULL in real time. */
+    struct vt_engine *vt;
+    const struct sim_vt_io *vio;
 };
 
 struct sim_model_result {
@@ -271,6 +296,14 @@ void sim_model_env_acquire(void *ctx);
 int64_t sim_model_now(const struct sim_model_thread *mt);
 int sim_model_map_step(enum wl_step_kind k);
 int sim_model_map_outcome(enum wl_outcome o);
+
+/* Register a model thread with the engine (p->vt); 0 in real time. */
+int sim_model_thread_vt(struct sim_model_thread *mt,
+                        const struct sim_model_params *p) SIM_WARN_UNUSED;
+
+/* models/vsteps.c: one step in virtual time, for sim_model_run_task. */
+enum wl_outcome sim_vt_step_run(struct sim_model_thread *mt,
+                                const struct wl_step *s, int64_t *arg);
 
 /* Run a task's steps on the calling thread (which holds its GIL), with
  * TASK_BEGIN/END and STEP_BEGIN/END events; stops at the first failed

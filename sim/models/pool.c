@@ -87,6 +87,9 @@ pool_thread(void *arg)
     if (wait_at_gate(pool)) {
         return NULL;
     }
+    if (mt->vt != NULL) {
+        vt_thread_begin(mt->vt);
+    }
     sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_START, 0, 0, -1,
                      0);
     gil_take(mt->gt);
@@ -104,6 +107,9 @@ pool_thread(void *arg)
     gil_drop(mt->gt, GIL_DROP_EXIT);
     sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_END, 0, 0, -1,
                      0);
+    if (mt->vt != NULL) {
+        vt_thread_end(mt->vt);
+    }
     return NULL;
 }
 
@@ -195,6 +201,9 @@ sim_model_pool_run(const struct sim_model_params *p,
         }
         sim_model_thread_init(mt, p, i, &pool.until, &pool);
         rc = sim_model_thread_attach(mt, p, name, 1, err, errlen);
+        if (rc == 0) {
+            rc = sim_model_thread_vt(mt, p);
+        }
         if (rc != 0) {
             goto fail_states;
         }
@@ -214,6 +223,12 @@ sim_model_pool_run(const struct sim_model_params *p,
     res->begin_ns = p->clock.now_ns(p->clock.ctx);
     open_gate(&pool, 0);
     rc = 0;
+    if (p->vt != NULL && vt_run(p->vt) != 0) {
+        /* Threads are left blocked for good: a bug, not bad input. */
+        fprintf(stderr, "gilsim: fatal: the virtual engine found the "
+                        "threads deadlocked\n");
+        abort();
+    }
 
 fail_join:
     for (i = 0; i < created; i++) {

@@ -155,7 +155,9 @@ sim_model_run_task(struct sim_model_thread *mt, const struct wl_task *task)
 
         sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_STEP_BEGIN, kind, 0,
                          mt->task, 0);
-        outcome = sim_model_map_outcome(wl_step_run(s, &mt->env, &arg));
+        outcome = sim_model_map_outcome(mt->vt != NULL
+                                            ? sim_vt_step_run(mt, s, &arg)
+                                            : wl_step_run(s, &mt->env, &arg));
         sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_STEP_END, kind,
                          outcome, mt->task, arg);
         if (outcome != SIM_OUT_OK) {
@@ -201,6 +203,18 @@ sim_model_thread_init(struct sim_model_thread *mt,
     mt->env.cost = p->cost;
     mt->env.stop = p->stop;
     mt->env.until = until;
+    mt->vio = p->vio;
+}
+
+int
+sim_model_thread_vt(struct sim_model_thread *mt,
+                    const struct sim_model_params *p)
+{
+    if (p->vt == NULL) {
+        return 0;
+    }
+    mt->vt_breaker = gil_eval_breaker(p->gil);
+    return vt_thread_new(p->vt, &mt->vt);
 }
 
 int

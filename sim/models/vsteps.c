@@ -1,0 +1,244 @@
+/*
+ * vsteps.c - the steps of a workload in virtual time (--engine=virtual):
+ * what wl_step_run() does in real time, with every span of CPU, I/O and
+ * sleeping replaced by a call to the engine (sim/virtual/vt.h).
+ *
+ * The GIL calls are the same as in real time (env->check, env->release,
+ * env->acquire on the thread's own gil_thread, whose condition variables
+ * the engine drives), and so is their order, step by step:
+ *
+ *   cpu    `n` instructions of --instr-ns each on a core. The engine lets
+ *          them run without checks while the GIL's eval breaker (and, for
+ *          a WL_UNTIL_DONE step, the until flag) reads 0, and stops the
+ *          computation at the next multiple of check_every once it does;
+ *          the step then makes its check, as the real loop would there.
+ *          Like the real loop it also checks once at its end.
+ *   sleep  release, a timer of the step's duration, take back.
+ *   fetch  the request's instructions under the GIL; release; the round
+ *          trip off-core: VT_FETCH_OVERHEAD_NS + the server's latency + a
+ *          jitter drawn from (seed, page); then for each 8 KiB chunk its
+ *          transfer time at --bandwidth off-core, take the GIL, the
+ *          chunk's instructions, and release again except after the last
+ *          chunk, which keeps the GIL (as workloads/fetch.c does). The
+ *          server's failure injection is decided by the same function of
+ *          (seed, page): a 500 after the round trip, a connection closed
+ *          half-way through the body, a stall until the timeout.
+ *   write  the encode's instructions under the GIL; release; --write-cost
+ *          off-core; take back. No file is written.
+ *
+ * Nothing here reads the real clock or touches the network or the disk.
+ */
+#include <string.h>
+
+#include "sim_internal.h"
+#include "vt.h"
+
+/* A fetch's time outside Python and outside the server's latency:
+ * libcurl, the loopback round trip and the server's own work. Measured
+ * as the convoy's round trip alone (0.597 ms, 128 B, 0 latency: bench_io)
+ * minus its request_instructions (130 000 x 4.1 ns = 0.533 ms). */
+#define VT_FETCH_OVERHEAD_NS 64000
+#define VT_CHUNK_BYTES       8192
+/* A WL_UNTIL_DONE step computes in pieces of this many instructions
+ * (over an hour at 4.1 ns), each ended early by the until flag. */
+#define VT_UNTIL_PIECE ((int64_t)1 << 40)
+
+static int
+flag_set(const atomic_int *f)
+{
+    return f != NULL && atomic_load_explicit(f, memory_order_relaxed) != 0;
+}
+
+/* `n` instructions (WL_UNTIL_DONE: until *env->until), checks included. */
+static enum wl_outcome
+vt_cpu(struct sim_model_thread *mt, int64_t n, int64_t *ran)
+{
+    const struct wl_env *env = &mt->env;
+    int until = n == WL_UNTIL_DONE;
+    const atomic_int *br[3];
+    int64_t done = 0;
+
+    *ran = 0;
+    if (until && env->until == NULL) {
+        return WL_FAILED;
+    }
+    br[0] = mt->vt_breaker;
+    br[1] = until ? env->until : NULL;
+    br[2] = env->stop;
+    for (;;) {
+        int64_t want;
+
+        if (until) {
+            if (atomic_load_explicit(env->until, memory_order_acquire)) {
+                break;
+            }
+            want = VT_UNTIL_PIECE;
+        } else {
+            want = n - done;
+            if (want <= 0) {
+                break;
+            }
+        }
+        if (flag_set(env->stop)) {
+            *ran = done;
+            return WL_ABORTED;
+        }
+        done += vt_compute(mt->vt, want, env->cost.instr_ns, env->check_every,
+                           br, 3);
+        if (env->check != NULL) {
+            env->check(env->ctx);
+        }
+    }
+    *ran = done;
+    return WL_OK;
+}
+
+/* splitmix64 of (seed, page): the jitter of one page's reply. */
+static uint64_t
+mix(uint64_t x)
+{
+    x += UINT64_C(0x9e3779b97f4a7c15);
+    x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return x ^ (x >> 31);
+}
+
+static int64_t
+transfer_ns(const struct sim_vt_io *v, uint64_t bytes)
+{
+    if (v->bandwidth_bps <= 0) {
+        return 0;
+    }
+    return (int64_t)((double)bytes * 1e9 / (double)v->bandwidth_bps + 0.5);
+}
+
+static enum wl_outcome
+vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
+{
+    const struct sim_vt_io *v = mt->vio;
+    const struct wl_env *env = &mt->env;
+    enum wl_outcome o;
+    uint64_t body, got = 0;
+    int64_t ran, rtt;
+    int kind = 0;
+    int fails;
+
+    mt->vt_body = 0;
+    if (v == NULL) {
+        return WL_FAILED;
+    }
+    o = vt_cpu(mt, v->request_instructions, &ran);
+    if (o != WL_OK) {
+        return o;
+    }
+    fails = wl_server_page_fails(v->seed, v->fail_rate, s->page, &kind);
+    rtt = VT_FETCH_OVERHEAD_NS + v->latency_ns;
+    if (v->jitter_ns > 0) {
+        rtt += (int64_t)(mix(v->seed ^ mix((uint64_t)s->page)) %
+                         (uint64_t)v->jitter_ns);
+    }
+    env->release(env->ctx);
+    if (fails && kind == 3) {
+        vt_sleep(mt->vt, v->timeout_ns, VT_WAKE_TIMER);
+        env->acquire(env->ctx);
+        return WL_TIMEOUT;
+    }
+    vt_sleep(mt->vt, rtt, VT_WAKE_IO);
+    if (fails && kind == 1) {
+        env->acquire(env->ctx);
+        return WL_HTTP_ERROR;
+    }
+    body = v->body_size;
+    if (fails && kind == 2) {
+        body /= 2; /* what arrives before the connection closes */
+    }
+    while (got < body) {
+        uint64_t n = body - got < VT_CHUNK_BYTES ? body - got : VT_CHUNK_BYTES;
+
+        vt_sleep(mt->vt, transfer_ns(v, n), VT_WAKE_IO);
+        env->acquire(env->ctx);
+        got += n;
+        o = vt_cpu(mt, v->chunk_instructions, &ran);
+        if (o != WL_OK) {
+            return o; /* stopped: holding the GIL, as after the last chunk */
+        }
+        if (got == v->body_size) {
+            break; /* the chunk that completes the body keeps the GIL */
+        }
+        env->release(env->ctx);
+    }
+    if (got != v->body_size) {
+        if (got == 0) {
+            env->release(env->ctx); /* keep release/acquire paired */
+        }
+        env->acquire(env->ctx);
+        return fails ? WL_IO_ERROR : WL_FAILED;
+    }
+    if (body == 0) {
+        env->acquire(env->ctx);
+    }
+    mt->vt_body = body;
+    *arg = (int64_t)body;
+    return WL_OK;
+}
+
+static enum wl_outcome
+vt_write(struct sim_model_thread *mt, int64_t *arg)
+{
+    const struct sim_vt_io *v = mt->vio;
+    const struct wl_env *env = &mt->env;
+    enum wl_outcome o;
+    int64_t ran;
+
+    if (v == NULL || mt->vt_body == 0) {
+        return WL_FAILED;
+    }
+    o = vt_cpu(mt,
+               (int64_t)(v->write_instr_per_byte * (double)mt->vt_body + 0.5),
+               &ran);
+    if (o != WL_OK) {
+        return o;
+    }
+    env->release(env->ctx);
+    vt_sleep(mt->vt, v->write_ns, VT_WAKE_IO);
+    env->acquire(env->ctx);
+    *arg = (int64_t)mt->vt_body;
+    return WL_OK;
+}
+
+enum wl_outcome
+sim_vt_step_run(struct sim_model_thread *mt, const struct wl_step *s,
+                int64_t *arg)
+{
+    const struct wl_env *env = &mt->env;
+    int64_t n;
+
+    *arg = 0;
+    switch (s->kind) {
+    case WL_STEP_CPU:
+        if (s->instructions == WL_UNTIL_DONE) {
+            return vt_cpu(mt, WL_UNTIL_DONE, arg);
+        }
+        n = s->instructions;
+        if (s->instr_per_byte > 0) {
+            n += (int64_t)(s->instr_per_byte * (double)mt->vt_body + 0.5);
+        }
+        return vt_cpu(mt, n, arg);
+    case WL_STEP_SLEEP:
+        if (s->duration_ns < 0) {
+            return WL_FAILED;
+        }
+        if (flag_set(env->stop)) {
+            return WL_ABORTED;
+        }
+        env->release(env->ctx);
+        vt_sleep(mt->vt, s->duration_ns, VT_WAKE_TIMER);
+        env->acquire(env->ctx);
+        return WL_OK;
+    case WL_STEP_FETCH:
+        return vt_fetch(mt, s, arg);
+    case WL_STEP_WRITE:
+        return vt_write(mt, arg);
+    }
+    return WL_FAILED;
+}

@@ -1,0 +1,805 @@
+/*
+ * engine.c - the virtual-time engine: an event queue, a baton passed
+ * between real threads, and a model of the OS's cores (see vt.h).
+ *
+ * Events. Each thread has at most one pending event, tagged with the
+ * thread's generation; scheduling a new event bumps the generation, so an
+ * older event (a timeout beaten by a signal, a computation cut short) is
+ * recognised as stale when it comes out of the queue and skipped. The
+ * queue is a binary heap ordered by (time, sequence number): ties go to
+ * whatever was scheduled first, so the order never depends on the host.
+ *
+ * The baton. Only the thread holding it runs; all engine state is touched
+ * only by it, and it passes with sem_post/sem_wait, which order memory
+ * between the two threads. A thread that must wait calls yield(): it pops
+ * events, handling those that need no thread (a timer expiring, a slice
+ * ending), until one names a thread to run, posts that thread's
+ * semaphore and waits on its own. When the queue is empty, the run is
+ * over (or stuck) and the controller's semaphore is posted.
+ *
+ * Cores. `busy` counts threads holding a core. A thread holds one from
+ * when it is made runnable (or gets one from the run queue) until it
+ * blocks, sleeps or ends. A computing thread schedules one event at the
+ * end of its computation or slice, whichever is first; at a slice's end
+ * it goes to the back of the run queue if someone waits there.
+ *
+ * Breakers. Before handing the baton on, yield() looks at the breaker
+ * flags of every thread computing on a core (at most `cores` of them): if
+ * one is set, that thread's event moves to its next quantum boundary, the
+ * point where the real cpu loop would make its next check.
+ */
+#define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier) */
+#include "vt.h"
+
+#include <errno.h>
+#include <math.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum vt_state {
+    ST_NEW = 0,
+    ST_RUN,       /* on a core, running zero-time code (or about to) */
+    ST_COMPUTING, /* inside vt_compute, on a core or in the run queue */
+    ST_READY,     /* runnable, in the run queue, not computing */
+    ST_BLOCKED,   /* in vt_block */
+    ST_SLEEPING,  /* in vt_sleep */
+    ST_DONE,
+};
+
+enum ev_kind {
+    EV_RESUME = 0,  /* hand the baton to the thread */
+    EV_TIMEOUT = 1, /* a timed block or a sleep ends */
+    EV_COMPUTE = 2, /* a computation's end, slice end or check boundary */
+};
+
+struct event {
+    int64_t t;
+    uint64_t seq;
+    uint64_t gen;
+    struct vt_thread *th;
+    int kind;
+};
+
+struct vt_thread {
+    struct vt_engine *e;
+    sem_t sem;
+    enum vt_state state;
+    uint64_t gen; /* bumped whenever a new event is scheduled */
+    int on_core;
+    int64_t ready_delay; /* wake-up cost owed when it gets a core */
+    struct vt_thread *rq_next;
+    /* vt_block */
+    const void *key;
+    struct vt_thread *wq_prev, *wq_next;
+    int timed_out;
+    enum vt_wake sleep_wake;
+    /* vt_compute */
+    int64_t c_total, c_done; /* units */
+    double c_unit_ns;
+    int64_t c_quantum;
+    int64_t c_t0;    /* when the current stretch on a core began */
+    int64_t c_done0; /* units done at c_t0 */
+    int64_t c_slice_end;
+    const atomic_int *c_breakers[VT_MAX_BREAKERS];
+    int c_nb;
+    int c_broken; /* a breaker fired; the event is at the boundary */
+    int c_slot;   /* index in e->computing, -1 if not there */
+};
+
+struct waitq {
+    const void *key;
+    struct vt_thread *head, *tail;
+};
+
+struct vt_engine {
+    struct vt_config cfg;
+    int64_t now;
+    uint64_t seq;
+    struct event *heap;
+    size_t n_heap, cap_heap;
+    struct vt_thread **threads;
+    size_t n_threads, cap_threads, n_done;
+    int busy;
+    struct vt_thread *rq_head, *rq_tail;
+    struct vt_thread **computing; /* on-core computing threads, <= cores */
+    int n_computing;
+    struct waitq *wq;
+    size_t n_wq, cap_wq;
+    sem_t controller;
+    int deadlock;
+    int started;
+    struct vt_stats stats;
+};
+
+static _Thread_local struct vt_thread *tls_self;
+
+_Noreturn static void
+vt_fatal(const char *what)
+{
+    fprintf(stderr, "gilsim: fatal: virtual engine: %s\n", what);
+    abort();
+}
+
+/* ---- the event heap ---------------------------------------------------- */
+
+static int
+ev_before(const struct event *a, const struct event *b)
+{
+    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+static void
+heap_push(struct vt_engine *e, struct vt_thread *th, int64_t t, int kind)
+{
+    struct event ev;
+    size_t i;
+
+    if (e->n_heap == e->cap_heap) {
+        size_t cap = e->cap_heap ? e->cap_heap * 2 : 1024;
+        struct event *h = realloc(e->heap, cap * sizeof(*h));
+
+        if (h == NULL) {
+            vt_fatal("out of memory for the event queue");
+        }
+        e->heap = h;
+        e->cap_heap = cap;
+    }
+    if (t < e->now) {
+        t = e->now;
+    }
+    th->gen++;
+    ev.t = t;
+    ev.seq = e->seq++;
+    ev.gen = th->gen;
+    ev.th = th;
+    ev.kind = kind;
+    i = e->n_heap++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+
+        if (!ev_before(&ev, &e->heap[parent])) {
+            break;
+        }
+        e->heap[i] = e->heap[parent];
+        i = parent;
+    }
+    e->heap[i] = ev;
+}
+
+static int
+heap_pop(struct vt_engine *e, struct event *out)
+{
+    struct event last;
+    size_t i = 0;
+
+    if (e->n_heap == 0) {
+        return 0;
+    }
+    *out = e->heap[0];
+    last = e->heap[--e->n_heap];
+    for (;;) {
+        size_t l = 2 * i + 1;
+        size_t m = i;
+
+        if (l < e->n_heap && ev_before(&e->heap[l], &last)) {
+            m = l;
+        }
+        if (l + 1 < e->n_heap &&
+            ev_before(&e->heap[l + 1], m == i ? &last : &e->heap[l])) {
+            m = l + 1;
+        }
+        if (m == i) {
+            break;
+        }
+        e->heap[i] = e->heap[m];
+        i = m;
+    }
+    if (e->n_heap > 0) {
+        e->heap[i] = last;
+    }
+    return 1;
+}
+
+/* Forget any pending event of th. */
+static void
+cancel_event(struct vt_thread *th)
+{
+    th->gen++;
+}
+
+/* ---- computing --------------------------------------------------------- */
+
+/* Time at which unit `k` of th's computation is done, on this stretch. */
+static int64_t
+unit_time(const struct vt_thread *th, int64_t k)
+{
+    return th->c_t0 + llround((double)(k - th->c_done0) * th->c_unit_ns);
+}
+
+/* Units done by time t on this stretch. */
+static int64_t
+units_at(const struct vt_thread *th, int64_t t)
+{
+    int64_t k;
+
+    if (th->c_unit_ns <= 0) {
+        return th->c_total;
+    }
+    if (t >= unit_time(th, th->c_total)) {
+        return th->c_total;
+    }
+    k = th->c_done0 + (int64_t)floor((double)(t - th->c_t0) / th->c_unit_ns);
+    if (k < th->c_done0) {
+        k = th->c_done0;
+    }
+    /* The largest k with unit_time(k) <= t, unit_time's rounding
+     * included (a step or two from the estimate at most). */
+    while (k < th->c_total && unit_time(th, k + 1) <= t) {
+        k++;
+    }
+    while (k > th->c_done0 && unit_time(th, k) > t) {
+        k--;
+    }
+    return k;
+}
+
+static void
+computing_add(struct vt_engine *e, struct vt_thread *th)
+{
+    th->c_slot = e->n_computing;
+    e->computing[e->n_computing++] = th;
+}
+
+static void
+computing_remove(struct vt_engine *e, struct vt_thread *th)
+{
+    int i = th->c_slot;
+
+    if (i < 0) {
+        return;
+    }
+    e->computing[i] = e->computing[--e->n_computing];
+    e->computing[i]->c_slot = i;
+    th->c_slot = -1;
+}
+
+static int
+breaker_set(const struct vt_thread *th)
+{
+    int i;
+
+    for (i = 0; i < th->c_nb; i++) {
+        if (th->c_breakers[i] != NULL &&
+            atomic_load_explicit(th->c_breakers[i], memory_order_relaxed)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The first quantum boundary at or after time `t`, in units (may be
+ * c_total). */
+static int64_t
+next_boundary(const struct vt_thread *th, int64_t t)
+{
+    int64_t k = units_at(th, t);
+    int64_t q = th->c_quantum;
+    int64_t b = (k + q - 1) / q * q;
+
+    if (b < k || unit_time(th, b) < t) {
+        b += q;
+    }
+    return b > th->c_total ? th->c_total : b;
+}
+
+/* Schedule th's next compute event from a stretch starting at `start`. */
+static void
+schedule_compute(struct vt_engine *e, struct vt_thread *th, int64_t start)
+{
+    int64_t end_t;
+
+    th->c_t0 = start;
+    th->c_done0 = th->c_done;
+    th->c_slice_end = start + e->cfg.slice_ns;
+    th->c_broken = 0;
+    if (breaker_set(th)) {
+        int64_t b = next_boundary(th, start);
+
+        th->c_broken = 1;
+        end_t = unit_time(th, b);
+    } else {
+        end_t = unit_time(th, th->c_total);
+    }
+    if (end_t > th->c_slice_end) {
+        end_t = th->c_slice_end;
+    }
+    heap_push(e, th, end_t, EV_COMPUTE);
+}
+
+/* ---- cores and the run queue ------------------------------------------- */
+
+static void
+give_core(struct vt_engine *e, struct vt_thread *th, int64_t delay)
+{
+    th->on_core = 1;
+    e->busy++;
+    if (th->state == ST_COMPUTING) {
+        computing_add(e, th);
+        schedule_compute(e, th, e->now + delay);
+    } else {
+        th->state = ST_RUN;
+        heap_push(e, th, e->now + delay, EV_RESUME);
+    }
+}
+
+static void
+make_runnable(struct vt_engine *e, struct vt_thread *th, int64_t delay)
+{
+    if (e->busy < e->cfg.cores) {
+        give_core(e, th, delay);
+        return;
+    }
+    if (th->state != ST_COMPUTING) {
+        th->state = ST_READY;
+    }
+    th->ready_delay = delay;
+    th->rq_next = NULL;
+    if (e->rq_tail != NULL) {
+        e->rq_tail->rq_next = th;
+    } else {
+        e->rq_head = th;
+    }
+    e->rq_tail = th;
+}
+
+static void
+release_core(struct vt_engine *e, struct vt_thread *th)
+{
+    struct vt_thread *h;
+
+    if (!th->on_core) {
+        return;
+    }
+    th->on_core = 0;
+    e->busy--;
+    computing_remove(e, th);
+    h = e->rq_head;
+    if (h != NULL && e->busy < e->cfg.cores) {
+        e->rq_head = h->rq_next;
+        if (e->rq_head == NULL) {
+            e->rq_tail = NULL;
+        }
+        h->rq_next = NULL;
+        give_core(e, h, h->ready_delay);
+    }
+}
+
+/* ---- wait queues ------------------------------------------------------- */
+
+static struct waitq *
+waitq_of(struct vt_engine *e, const void *key)
+{
+    size_t i;
+
+    for (i = 0; i < e->n_wq; i++) {
+        if (e->wq[i].key == key) {
+            return &e->wq[i];
+        }
+    }
+    if (e->n_wq == e->cap_wq) {
+        size_t cap = e->cap_wq ? e->cap_wq * 2 : 8;
+        struct waitq *q = realloc(e->wq, cap * sizeof(*q));
+
+        if (q == NULL) {
+            vt_fatal("out of memory for a wait queue");
+        }
+        e->wq = q;
+        e->cap_wq = cap;
+    }
+    e->wq[e->n_wq].key = key;
+    e->wq[e->n_wq].head = NULL;
+    e->wq[e->n_wq].tail = NULL;
+    return &e->wq[e->n_wq++];
+}
+
+static void
+waitq_remove(struct vt_engine *e, struct vt_thread *th)
+{
+    struct waitq *q = waitq_of(e, th->key);
+
+    if (th->wq_prev != NULL) {
+        th->wq_prev->wq_next = th->wq_next;
+    } else {
+        q->head = th->wq_next;
+    }
+    if (th->wq_next != NULL) {
+        th->wq_next->wq_prev = th->wq_prev;
+    } else {
+        q->tail = th->wq_prev;
+    }
+    th->wq_prev = th->wq_next = NULL;
+    th->key = NULL;
+}
+
+/* ---- the baton ---------------------------------------------------------- */
+
+/* Move the events of threads whose breakers fired to their boundaries. */
+static void
+scan_breakers(struct vt_engine *e)
+{
+    int i;
+
+    for (i = 0; i < e->n_computing; i++) {
+        struct vt_thread *th = e->computing[i];
+        int64_t b, t;
+
+        if (th->c_broken || !breaker_set(th)) {
+            continue;
+        }
+        th->c_broken = 1;
+        b = next_boundary(th, e->now);
+        t = unit_time(th, b);
+        if (t <= th->c_slice_end) {
+            heap_push(e, th, t, EV_COMPUTE);
+        }
+        /* Otherwise the slice's end comes first and handles it. */
+    }
+}
+
+/* A compute event for th at e->now: 1 if th now returns from vt_compute
+ * (it holds the baton next), 0 if it computes on or was preempted. */
+static int
+compute_event(struct vt_engine *e, struct vt_thread *th)
+{
+    th->c_done = units_at(th, e->now);
+    if (th->c_done >= th->c_total) {
+        computing_remove(e, th);
+        th->state = ST_RUN;
+        return 1;
+    }
+    if (th->c_broken || breaker_set(th)) {
+        int64_t b = next_boundary(th, e->now);
+
+        if (unit_time(th, b) <= e->now) {
+            th->c_done = b;
+            computing_remove(e, th);
+            th->state = ST_RUN;
+            return 1;
+        }
+        th->c_broken = 1;
+        heap_push(e, th, unit_time(th, b), EV_COMPUTE);
+        return 0;
+    }
+    /* A slice ended. */
+    if (e->rq_head != NULL) {
+        e->stats.preempts++;
+        release_core(e, th);
+        make_runnable(e, th, 0);
+        return 0;
+    }
+    schedule_compute(e, th, e->now);
+    return 0;
+}
+
+/* The next thread to hold the baton, or NULL when nothing is pending. */
+static struct vt_thread *
+next_runner(struct vt_engine *e)
+{
+    struct event ev;
+
+    scan_breakers(e);
+    while (heap_pop(e, &ev)) {
+        struct vt_thread *th = ev.th;
+
+        if (ev.gen != th->gen) {
+            continue;
+        }
+        e->stats.events++;
+        if (ev.t > e->now) {
+            e->now = ev.t;
+        }
+        switch (ev.kind) {
+        case EV_RESUME:
+            return th;
+        case EV_TIMEOUT:
+            if (th->state == ST_BLOCKED) {
+                waitq_remove(e, th);
+                th->timed_out = 1;
+                make_runnable(e, th, e->cfg.timer_slack_ns);
+            } else if (th->state == ST_SLEEPING) {
+                make_runnable(e, th,
+                              th->sleep_wake == VT_WAKE_TIMER
+                                  ? e->cfg.timer_slack_ns
+                                  : e->cfg.wake_ns);
+            }
+            break;
+        case EV_COMPUTE:
+            if (compute_event(e, th)) {
+                return th;
+            }
+            break;
+        default:
+            vt_fatal("unknown event");
+        }
+    }
+    return NULL;
+}
+
+/* Hand the baton on; return when `self` holds it again (never, for a
+ * thread that has ended). self is NULL for the controller. */
+static void
+yield(struct vt_engine *e, struct vt_thread *self)
+{
+    struct vt_thread *next = next_runner(e);
+
+    if (next == self && self != NULL) {
+        return;
+    }
+    if (next == NULL) {
+        if (e->n_done != e->n_threads) {
+            e->deadlock = 1;
+        }
+        sem_post(&e->controller);
+    } else {
+        e->stats.handoffs++;
+        sem_post(&next->sem);
+    }
+    if (self != NULL && self->state != ST_DONE) {
+        while (sem_wait(&self->sem) != 0) {
+            if (errno != EINTR) {
+                vt_fatal("sem_wait");
+            }
+        }
+    }
+}
+
+/* ---- the interface ------------------------------------------------------ */
+
+int
+vt_engine_new(const struct vt_config *cfg, struct vt_engine **out)
+{
+    struct vt_engine *e;
+
+    if (cfg == NULL || out == NULL || cfg->cores < 1 || cfg->wake_ns < 0 ||
+        cfg->timer_slack_ns < 0 || cfg->slice_ns <= 0) {
+        return -EINVAL;
+    }
+    e = calloc(1, sizeof(*e));
+    if (e == NULL) {
+        return -ENOMEM;
+    }
+    e->cfg = *cfg;
+    e->computing = calloc((size_t)cfg->cores, sizeof(*e->computing));
+    if (e->computing == NULL || sem_init(&e->controller, 0, 0) != 0) {
+        free(e->computing);
+        free(e);
+        return -ENOMEM;
+    }
+    *out = e;
+    return 0;
+}
+
+void
+vt_engine_free(struct vt_engine *e)
+{
+    size_t i;
+
+    if (e == NULL) {
+        return;
+    }
+    for (i = 0; i < e->n_threads; i++) {
+        sem_destroy(&e->threads[i]->sem);
+        free(e->threads[i]);
+    }
+    sem_destroy(&e->controller);
+    free(e->threads);
+    free(e->heap);
+    free(e->wq);
+    free(e->computing);
+    free(e);
+}
+
+int
+vt_thread_new(struct vt_engine *e, struct vt_thread **out)
+{
+    struct vt_thread *th;
+
+    if (e == NULL || out == NULL || e->started) {
+        return -EINVAL;
+    }
+    if (e->n_threads == e->cap_threads) {
+        size_t cap = e->cap_threads ? e->cap_threads * 2 : 64;
+        struct vt_thread **a = realloc(e->threads, cap * sizeof(*a));
+
+        if (a == NULL) {
+            return -ENOMEM;
+        }
+        e->threads = a;
+        e->cap_threads = cap;
+    }
+    th = calloc(1, sizeof(*th));
+    if (th == NULL) {
+        return -ENOMEM;
+    }
+    if (sem_init(&th->sem, 0, 0) != 0) {
+        free(th);
+        return -ENOMEM;
+    }
+    th->e = e;
+    th->state = ST_NEW;
+    th->c_slot = -1;
+    e->threads[e->n_threads++] = th;
+    *out = th;
+    return 0;
+}
+
+int
+vt_run(struct vt_engine *e)
+{
+    size_t i;
+
+    e->started = 1;
+    for (i = 0; i < e->n_threads; i++) {
+        make_runnable(e, e->threads[i], 0);
+    }
+    yield(e, NULL);
+    while (sem_wait(&e->controller) != 0) {
+        if (errno != EINTR) {
+            vt_fatal("sem_wait");
+        }
+    }
+    return e->deadlock ? -EDEADLK : 0;
+}
+
+void
+vt_thread_begin(struct vt_thread *t)
+{
+    tls_self = t;
+    while (sem_wait(&t->sem) != 0) {
+        if (errno != EINTR) {
+            vt_fatal("sem_wait");
+        }
+    }
+}
+
+void
+vt_thread_end(struct vt_thread *t)
+{
+    struct vt_engine *e = t->e;
+
+    t->state = ST_DONE;
+    e->n_done++;
+    release_core(e, t);
+    tls_self = NULL;
+    yield(e, t);
+}
+
+struct vt_thread *
+vt_self(void)
+{
+    return tls_self;
+}
+
+int64_t
+vt_now(const struct vt_engine *e)
+{
+    return e->now;
+}
+
+static int64_t
+clock_now(void *ctx)
+{
+    return ((const struct vt_engine *)ctx)->now;
+}
+
+struct gil_clock
+vt_clock(struct vt_engine *e)
+{
+    struct gil_clock c;
+
+    c.now_ns = clock_now;
+    c.ctx = e;
+    return c;
+}
+
+void
+vt_get_stats(const struct vt_engine *e, struct vt_stats *out)
+{
+    *out = e->stats;
+}
+
+int64_t
+vt_compute(struct vt_thread *t, int64_t units, double unit_ns, int64_t quantum,
+           const atomic_int *const *breakers, int n_breakers)
+{
+    struct vt_engine *e = t->e;
+    int i;
+
+    if (units <= 0) {
+        return 0;
+    }
+    if (quantum < 1) {
+        quantum = 1;
+    }
+    if (!(unit_ns >= 0.0) || unit_ns > 1e9) {
+        vt_fatal("vt_compute: unit cost out of range");
+    }
+    /* Keep every unit_time() far from overflowing: at most 2^61 ns. */
+    if (unit_ns > 0 && (double)units * unit_ns > 2.3e18) {
+        units = (int64_t)(2.3e18 / unit_ns);
+    }
+    if (n_breakers > VT_MAX_BREAKERS) {
+        n_breakers = VT_MAX_BREAKERS;
+    }
+    t->c_total = units;
+    t->c_done = 0;
+    t->c_unit_ns = unit_ns;
+    t->c_quantum = quantum;
+    t->c_nb = n_breakers;
+    for (i = 0; i < n_breakers; i++) {
+        t->c_breakers[i] = breakers[i];
+    }
+    t->state = ST_COMPUTING;
+    computing_add(e, t);
+    schedule_compute(e, t, e->now);
+    yield(e, t);
+    return t->c_done;
+}
+
+void
+vt_sleep(struct vt_thread *t, int64_t ns, enum vt_wake how)
+{
+    struct vt_engine *e = t->e;
+
+    t->state = ST_SLEEPING;
+    t->sleep_wake = how;
+    release_core(e, t);
+    heap_push(e, t, e->now + (ns > 0 ? ns : 0), EV_TIMEOUT);
+    yield(e, t);
+}
+
+int
+vt_block(struct vt_thread *t, const void *key, int64_t timeout_ns)
+{
+    struct vt_engine *e = t->e;
+    struct waitq *q = waitq_of(e, key);
+
+    t->state = ST_BLOCKED;
+    t->key = key;
+    t->timed_out = 0;
+    t->wq_next = NULL;
+    t->wq_prev = q->tail;
+    if (q->tail != NULL) {
+        q->tail->wq_next = t;
+    } else {
+        q->head = t;
+    }
+    q->tail = t;
+    cancel_event(t);
+    if (timeout_ns >= 0) {
+        heap_push(e, t, e->now + timeout_ns, EV_TIMEOUT);
+    }
+    release_core(e, t);
+    yield(e, t);
+    return t->timed_out;
+}
+
+void
+vt_wake(struct vt_engine *e, const void *key, int all)
+{
+    struct waitq *q = waitq_of(e, key);
+
+    while (q->head != NULL) {
+        struct vt_thread *th = q->head;
+
+        waitq_remove(e, th);
+        cancel_event(th);
+        th->timed_out = 0;
+        make_runnable(e, th, e->cfg.wake_ns);
+        if (!all) {
+            break;
+        }
+    }
+}

@@ -1,0 +1,118 @@
+/*
+ * vt.h - the public interface of sim/virtual/: a deterministic
+ * discrete-event engine that runs a model's real threads in virtual time
+ * on `cores` simulated cores (--engine=virtual).
+ *
+ * The model's threads stay ordinary pthreads running the same code, but
+ * the engine lets exactly one of them run at a time: the holder of the
+ * "baton". A thread runs until it does something that takes time (a cpu
+ * step: vt_compute; I/O or a timer: vt_sleep; a condition-variable wait
+ * of the GIL: vt_block), then hands the baton on to whichever thread the
+ * earliest pending event belongs to. Code between those calls takes no
+ * virtual time, and since the order of events is (time, sequence number)
+ * and nothing else decides who runs, the same inputs give the same run,
+ * event for event.
+ *
+ * The OS is modelled as `cores` cores and a FIFO run queue: a thread
+ * needs a core to run or compute; a thread that becomes runnable with
+ * every core busy waits in the queue, and a computing thread gives its
+ * core up to the queue's head after each `slice_ns` of computing (round
+ * robin). A signalled waiter runs `wake_ns` after the signal, and a timer
+ * (a timed wait's expiry, a sleep's end) fires `timer_slack_ns` late, as
+ * on Linux; both costs come from the calibration.
+ *
+ * Threads: the controller (the thread that calls vt_run) registers every
+ * thread with vt_thread_new, in a fixed order, before vt_run; each thread
+ * calls vt_thread_begin first and vt_thread_end last, on itself. Every
+ * other function is called by the thread holding the baton.
+ *
+ * Depends on gil.h for the clock and sync interfaces it provides.
+ */
+#ifndef GILSIM_VT_H
+#define GILSIM_VT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "gil.h"
+
+#define VT_WARN_UNUSED __attribute__((warn_unused_result))
+
+/* Most flags a computation may be interrupted by. */
+#define VT_MAX_BREAKERS 4
+
+struct vt_config {
+    int cores;              /* simulated cores, >= 1 */
+    int64_t wake_ns;        /* a signalled or I/O-woken thread runs after */
+    int64_t timer_slack_ns; /* a timer fires this late */
+    int64_t slice_ns;       /* round-robin time slice, > 0 */
+};
+
+/* What the engine counted. */
+struct vt_stats {
+    uint64_t events;   /* events taken from the queue, stale ones excluded */
+    uint64_t handoffs; /* baton passes between threads */
+    uint64_t preempts; /* slices that ended with the thread sent back to
+                          the run queue */
+};
+
+struct vt_engine;
+struct vt_thread;
+
+/* How a sleeping thread is woken: by data (I/O) or by a timer. */
+enum vt_wake {
+    VT_WAKE_IO = 0,
+    VT_WAKE_TIMER = 1,
+};
+
+/* 0, -EINVAL or -ENOMEM. */
+int vt_engine_new(const struct vt_config *cfg,
+                  struct vt_engine **out) VT_WARN_UNUSED;
+/* After vt_run returned and every thread was joined. */
+void vt_engine_free(struct vt_engine *e);
+
+/* Controller, before vt_run: a thread, in the order they start at t=0. */
+int vt_thread_new(struct vt_engine *e, struct vt_thread **out) VT_WARN_UNUSED;
+
+/* Controller: run every registered thread to its vt_thread_end. 0, or
+ * -EDEADLK if threads are left blocked with nothing pending (they are
+ * then never resumed: a bug in the model, reported, not hidden). */
+int vt_run(struct vt_engine *e) VT_WARN_UNUSED;
+
+/* On the thread itself: wait for its first turn / leave for good. */
+void vt_thread_begin(struct vt_thread *t);
+void vt_thread_end(struct vt_thread *t);
+
+/* The thread of the calling pthread, NULL outside the engine. */
+struct vt_thread *vt_self(void);
+
+/* Virtual time in ns since the start; and as a clock for gil/ and sim/. */
+int64_t vt_now(const struct vt_engine *e);
+struct gil_clock vt_clock(struct vt_engine *e);
+/* The GIL's condition variables in virtual time; ctx = the engine. */
+const struct gil_sync *vt_gil_sync(void);
+
+void vt_get_stats(const struct vt_engine *e, struct vt_stats *out);
+
+/*
+ * Compute `units` units of `unit_ns` each on a core. If a breaker flag
+ * becomes nonzero meanwhile, return at the next multiple of `quantum`
+ * units (counted from the start of this call) instead: that is where the
+ * next eval-breaker check falls. Returns the units computed: `units`, or
+ * a multiple of `quantum` below it when a breaker fired. Breakers may be
+ * NULL entries.
+ */
+int64_t vt_compute(struct vt_thread *t, int64_t units, double unit_ns,
+                   int64_t quantum, const atomic_int *const *breakers,
+                   int n_breakers);
+
+/* Leave the core for `ns` (blocked in the kernel: I/O, a sleep). */
+void vt_sleep(struct vt_thread *t, int64_t ns, enum vt_wake how);
+
+/* Block on `key` until vt_wake(key) or, with timeout_ns >= 0, until the
+ * timeout. 1 if it timed out, 0 if woken. */
+int vt_block(struct vt_thread *t, const void *key, int64_t timeout_ns);
+/* Wake the longest waiter on `key` (all of them with `all`). */
+void vt_wake(struct vt_engine *e, const void *key, int all);
+
+#endif /* GILSIM_VT_H */
