@@ -86,6 +86,7 @@ struct vt_thread {
     int c_nb;
     int c_broken; /* a breaker fired; the event is at the boundary */
     int c_slot;   /* index in e->computing, -1 if not there */
+    int index;    /* registration order */
 };
 
 struct waitq {
@@ -325,6 +326,9 @@ give_core(struct vt_engine *e, struct vt_thread *th, int64_t delay)
 {
     th->on_core = 1;
     e->busy++;
+    if (e->cfg.on_core != NULL) {
+        e->cfg.on_core(e->cfg.on_core_ctx, th->index, 1, e->now);
+    }
     if (th->state == ST_COMPUTING) {
         computing_add(e, th);
         schedule_compute(e, th, e->now + delay);
@@ -364,6 +368,9 @@ release_core(struct vt_engine *e, struct vt_thread *th)
     }
     th->on_core = 0;
     e->busy--;
+    if (e->cfg.on_core != NULL) {
+        e->cfg.on_core(e->cfg.on_core_ctx, th->index, 0, e->now);
+    }
     computing_remove(e, th);
     h = e->rq_head;
     if (h != NULL && e->busy < e->cfg.cores) {
@@ -533,6 +540,8 @@ static void
 yield(struct vt_engine *e, struct vt_thread *self)
 {
     struct vt_thread *next = next_runner(e);
+    /* Read before the post: from then on the next thread owns it all. */
+    int wait = self != NULL && self->state != ST_DONE;
 
     if (next == self && self != NULL) {
         return;
@@ -546,7 +555,7 @@ yield(struct vt_engine *e, struct vt_thread *self)
         e->stats.handoffs++;
         sem_post(&next->sem);
     }
-    if (self != NULL && self->state != ST_DONE) {
+    if (wait) {
         while (sem_wait(&self->sem) != 0) {
             if (errno != EINTR) {
                 vt_fatal("sem_wait");
@@ -630,6 +639,7 @@ vt_thread_new(struct vt_engine *e, struct vt_thread **out)
     th->e = e;
     th->state = ST_NEW;
     th->c_slot = -1;
+    th->index = (int)e->n_threads;
     e->threads[e->n_threads++] = th;
     *out = th;
     return 0;

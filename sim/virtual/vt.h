@@ -46,6 +46,10 @@ struct vt_config {
     int64_t wake_ns;        /* a signalled or I/O-woken thread runs after */
     int64_t timer_slack_ns; /* a timer fires this late */
     int64_t slice_ns;       /* round-robin time slice, > 0 */
+    /* Optional: told each time a thread gets (on = 1) or gives up (on =
+     * 0) a core, with its registration index; for tests. */
+    void (*on_core)(void *ctx, int thread, int on, int64_t t_ns);
+    void *on_core_ctx;
 };
 
 /* What the engine counted. */

@@ -1,0 +1,426 @@
+/*
+ * test_virtual.c - cmocka tests of the virtual-time engine
+ * (sim/virtual/) and of --engine=virtual.
+ *
+ * Everything here is an invariant of virtual time, which does not depend
+ * on the host's load: the same command gives byte-identical traces; with
+ * one simulated core no two threads ever hold a core at once, and N
+ * threads of W ns of work end exactly at N x W; with as many cores as
+ * threads they end at W; the cpu workload under `new` switches once per
+ * interval, the forced drop coming within one check's cost of the drop
+ * request; the GIL's invariants hold on a virtual trace (never two
+ * holders, takes and drops alternate, counters equal the trace); and a
+ * failing seed run counts the failures the server's function of (seed,
+ * page) predicts.
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sim_internal.h"
+#include "trace_check.h"
+#include "vt.h"
+
+/* ---- the engine alone ---------------------------------------------------- */
+
+#define CORE_THREADS 4
+#define WORK_UNITS   1000000 /* 1 ms at 1 ns */
+
+struct core_watch {
+    int on[CORE_THREADS];
+    int busy, most;
+    int64_t last_t;
+    int went_back; /* a notification earlier than the one before */
+};
+
+static void
+on_core(void *ctx, int thread, int on, int64_t t)
+{
+    struct core_watch *w = ctx;
+
+    assert_in_range(thread, 0, CORE_THREADS - 1);
+    if (t < w->last_t) {
+        w->went_back = 1;
+    }
+    w->last_t = t;
+    assert_int_not_equal(w->on[thread], on); /* on/off alternate */
+    w->on[thread] = on;
+    w->busy += on ? 1 : -1;
+    if (w->busy > w->most) {
+        w->most = w->busy;
+    }
+}
+
+struct worker {
+    struct vt_thread *vt;
+    struct vt_engine *e;
+    int64_t end;
+};
+
+static void *
+compute_worker(void *arg)
+{
+    struct worker *w = arg;
+
+    vt_thread_begin(w->vt);
+    /* Two halves around a sleep: the core is given up and taken back. */
+    (void)vt_compute(w->vt, WORK_UNITS / 2, 1.0, 1, NULL, 0);
+    vt_sleep(w->vt, 1000, VT_WAKE_IO);
+    (void)vt_compute(w->vt, WORK_UNITS / 2, 1.0, 1, NULL, 0);
+    w->end = vt_now(w->e);
+    vt_thread_end(w->vt);
+    return NULL;
+}
+
+/* Run CORE_THREADS workers on `cores` cores; the latest end time. */
+static int64_t
+run_workers(int cores, struct core_watch *watch, struct vt_stats *st)
+{
+    struct vt_config cfg;
+    struct vt_engine *e;
+    struct worker w[CORE_THREADS];
+    pthread_t tid[CORE_THREADS];
+    int64_t last = 0;
+    int i;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.cores = cores;
+    cfg.wake_ns = 0;
+    cfg.timer_slack_ns = 0;
+    cfg.slice_ns = 100000; /* 0.1 ms: many preemptions on one core */
+    cfg.on_core = on_core;
+    cfg.on_core_ctx = watch;
+    assert_int_equal(vt_engine_new(&cfg, &e), 0);
+    for (i = 0; i < CORE_THREADS; i++) {
+        w[i].e = e;
+        assert_int_equal(vt_thread_new(e, &w[i].vt), 0);
+    }
+    for (i = 0; i < CORE_THREADS; i++) {
+        assert_int_equal(pthread_create(&tid[i], NULL, compute_worker, &w[i]),
+                         0);
+    }
+    assert_int_equal(vt_run(e), 0);
+    for (i = 0; i < CORE_THREADS; i++) {
+        assert_int_equal(pthread_join(tid[i], NULL), 0);
+        if (w[i].end > last) {
+            last = w[i].end;
+        }
+    }
+    vt_get_stats(e, st);
+    vt_engine_free(e);
+    return last;
+}
+
+static void
+one_core_never_runs_two(void **state)
+{
+    struct core_watch watch;
+    struct vt_stats st;
+    int64_t end;
+
+    (void)state;
+    memset(&watch, 0, sizeof(watch));
+    end = run_workers(1, &watch, &st);
+    assert_int_equal(watch.most, 1);
+    assert_int_equal(watch.busy, 0);
+    assert_false(watch.went_back);
+    /* 4 x 1 ms of work, one core; the 1 us sleeps overlap others' work,
+     * except the last thread's. */
+    assert_in_range(end, (int64_t)CORE_THREADS * WORK_UNITS,
+                    (int64_t)CORE_THREADS * WORK_UNITS + 1000);
+    assert_true(st.preempts > 0); /* the slices took turns */
+}
+
+static void
+enough_cores_run_all_at_once(void **state)
+{
+    struct core_watch watch;
+    struct vt_stats st;
+    int64_t end;
+
+    (void)state;
+    memset(&watch, 0, sizeof(watch));
+    end = run_workers(CORE_THREADS, &watch, &st);
+    assert_int_equal(watch.most, CORE_THREADS);
+    assert_int_equal(end, WORK_UNITS + 1000);
+    assert_int_equal(st.preempts, 0);
+}
+
+/* ---- runs through the simulator ------------------------------------------ */
+
+static void
+virtual_options(struct sim_options *o, const char *workload, int threads)
+{
+    sim_options_default(o);
+    o->engine_virtual = 1;
+    o->cores = 2;
+    o->threads = threads;
+    o->quiet = 1;
+    o->trace_events = 1000000;
+    (void)snprintf(o->workload, sizeof(o->workload), "%s", workload);
+}
+
+/* Forced switches of a 2-thread countdown, from the trace. */
+struct switch_check {
+    int64_t last_request; /* time of the last DROP_REQUEST, -1 if none */
+    int64_t last_forced;  /* time of the last forced drop, -1 if none */
+    int64_t check_ns;     /* one check's cost */
+    int64_t interval_ns;
+    int64_t slack_ns; /* most a switch may come after the interval */
+    uint64_t forced;
+};
+
+static void
+on_switch_event(void *ctx, size_t thread, const struct sim_trace_event *e,
+                int holding)
+{
+    struct switch_check *c = ctx;
+
+    (void)thread;
+    (void)holding;
+    if (e->kind == SIM_EV_GIL_DROP_REQUEST) {
+        c->last_request = e->t_ns;
+    }
+}
+
+static int
+by_time(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+static void
+cpu_switches_once_per_interval(void **state)
+{
+    struct sim_options o;
+    struct sim_run_result r;
+    struct switch_check sc;
+    struct trace_check_hook hook;
+    struct trace_gil_counts counts;
+    char err[SIM_ERR_LEN * 2] = "";
+    int64_t *req = NULL, *forced = NULL;
+    size_t n_req = 0, n_forced = 0, i, k;
+
+    (void)state;
+    virtual_options(&o, "cpu", 2);
+    o.count = 2000000; /* 16M instructions: 65.6 ms at 4.1 ns */
+    assert_int_equal(
+        sim_run_once(&o, SIM_MODEL_THREADS, NULL, NULL, &r, err, sizeof(err)),
+        0);
+    memset(&sc, 0, sizeof(sc));
+    hook.on_event = on_switch_event;
+    hook.ctx = &sc;
+    trace_check_gil(r.trace, 1, &hook, &counts);
+    assert_int_equal(counts.takes, r.gil.takes);
+    assert_int_equal(counts.forced, r.gil.forced_drops);
+    assert_true(counts.forced >= 10);
+
+    /* Collect the requests and the forced drops of both threads. */
+    req = calloc(counts.drop_requests + 1, sizeof(*req));
+    forced = calloc(counts.forced + 1, sizeof(*forced));
+    assert_non_null(req);
+    assert_non_null(forced);
+    for (i = 0; i < sim_trace_thread_count(r.trace); i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(r.trace, i);
+
+        for (k = 0; k < b->n; k++) {
+            const struct sim_trace_event *e = &b->ev[k];
+
+            if (e->kind == SIM_EV_GIL_DROP_REQUEST) {
+                req[n_req++] = e->t_ns;
+            } else if (e->kind == SIM_EV_GIL_DROP &&
+                       e->detail == SIM_DROP_FORCED) {
+                forced[n_forced++] = e->t_ns;
+            }
+        }
+    }
+    qsort(req, n_req, sizeof(*req), by_time);
+    qsort(forced, n_forced, sizeof(*forced), by_time);
+    assert_int_equal(n_req, n_forced);
+    for (i = 0; i < n_forced; i++) {
+        /* The holder drops at its first check after the request: within
+         * one check's cost (8 instructions x 4.1 ns). */
+        assert_true(forced[i] >= req[i]);
+        assert_true(forced[i] - req[i] <= 33);
+        if (i > 0) {
+            /* One switch per interval: the waiter's full interval, then
+             * its timer's slack and wake-up, never less than the
+             * interval nor more than a millisecond beyond it. */
+            int64_t gap = forced[i] - forced[i - 1];
+
+            assert_true(gap >= o.switch_interval_ns);
+            assert_true(gap <= o.switch_interval_ns + 1000000);
+        }
+    }
+    free(req);
+    free(forced);
+    sim_run_result_clear(&r);
+}
+
+/* The GIL's invariants on a virtual seed run with failures, and the
+ * failures are the server function's. */
+static void
+seed_with_failures_counts_them(void **state)
+{
+    struct sim_options o;
+    struct sim_run_result r;
+    struct trace_gil_counts counts;
+    char err[SIM_ERR_LEN * 2] = "";
+    int64_t page;
+    uint64_t expect_failed = 0;
+    int kind;
+
+    (void)state;
+    virtual_options(&o, "seed", 8);
+    o.pages = 60;
+    o.fail_rate = 0.3;
+    o.jitter_ns = 20000000;
+    o.timeout_ns = 1000000000;
+    assert_int_equal(
+        sim_run_once(&o, SIM_MODEL_THREADS, NULL, NULL, &r, err, sizeof(err)),
+        0);
+    trace_check_gil(r.trace, 1, NULL, &counts);
+    assert_int_equal(counts.takes, r.gil.takes);
+    assert_int_equal(counts.drops, r.gil.drops);
+    assert_int_equal(counts.switches, r.gil.switches);
+    for (page = 0; page < o.pages; page++) {
+        expect_failed +=
+            (uint64_t)wl_server_page_fails(o.seed, o.fail_rate, page, &kind);
+    }
+    assert_true(expect_failed > 0);
+    assert_int_equal(r.stats.steps_failed, expect_failed);
+    assert_int_equal(r.stats.tasks, o.pages);
+    sim_run_result_clear(&r);
+}
+
+/* ---- determinism: two runs, identical files --------------------------------
+ */
+
+static char *
+slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    assert_true(n > 0);
+    rewind(f);
+    buf = malloc((size_t)n);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static void
+run_main(const char *dir, const char *const *extra, int n_extra)
+{
+    char out_arg[4200];
+    char *argv[32];
+    int argc = 0;
+    FILE *out = tmpfile();
+    FILE *err = tmpfile();
+    int i;
+
+    assert_non_null(out);
+    assert_non_null(err);
+    (void)snprintf(out_arg, sizeof(out_arg), "--out=%s", dir);
+    argv[argc++] = "gilsim";
+    argv[argc++] = "--engine=virtual";
+    argv[argc++] = "--quiet";
+    argv[argc++] = "--no-plots";
+    argv[argc++] = out_arg;
+    for (i = 0; i < n_extra; i++) {
+        argv[argc++] = (char *)extra[i];
+    }
+    /* Failures are expected (exit 1); anything else is not. */
+    assert_in_range(sim_main(argc, argv, out, err), 0, 1);
+    fclose(out);
+    fclose(err);
+}
+
+static void
+remove_tree(const char *path)
+{
+    char cmd[4300];
+
+    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void
+same_flags_same_trace(void **state)
+{
+    static const char *const extra[] = {
+        "--model=serial,threads,nogil",
+        "--threads=7",
+        "--cores=3",
+        "--pages=40",
+        "--latency-jitter=30ms",
+        "--fail-rate=0.2",
+        "--timeout=1s",
+        "--seed=42",
+    };
+    static const char *const models[] = {"serial", "threads", "nogil"};
+    char base[] = "/tmp/gilsim-test-virtual-XXXXXX";
+    char a[4200], b[4200], pa[4300], pb[4300];
+    size_t i;
+
+    (void)state;
+    assert_non_null(mkdtemp(base));
+    (void)snprintf(a, sizeof(a), "%s/a", base);
+    (void)snprintf(b, sizeof(b), "%s/b", base);
+    run_main(a, extra, (int)(sizeof(extra) / sizeof(extra[0])));
+    run_main(b, extra, (int)(sizeof(extra) / sizeof(extra[0])));
+    for (i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+        size_t la, lb;
+        char *fa, *fb;
+
+        (void)snprintf(pa, sizeof(pa), "%s/%s/trace.tsv", a, models[i]);
+        (void)snprintf(pb, sizeof(pb), "%s/%s/trace.tsv", b, models[i]);
+        fa = slurp(pa, &la);
+        fb = slurp(pb, &lb);
+        assert_int_equal(la, lb);
+        assert_memory_equal(fa, fb, la);
+        free(fa);
+        free(fb);
+        (void)snprintf(pa, sizeof(pa), "%s/%s/trace.json", a, models[i]);
+        (void)snprintf(pb, sizeof(pb), "%s/%s/trace.json", b, models[i]);
+        fa = slurp(pa, &la);
+        fb = slurp(pb, &lb);
+        assert_int_equal(la, lb);
+        assert_memory_equal(fa, fb, la);
+        free(fa);
+        free(fb);
+    }
+    remove_tree(base);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(one_core_never_runs_two),
+        cmocka_unit_test(enough_cores_run_all_at_once),
+        cmocka_unit_test(cpu_switches_once_per_interval),
+        cmocka_unit_test(seed_with_failures_counts_them),
+        cmocka_unit_test(same_flags_same_trace),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
