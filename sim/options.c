@@ -27,12 +27,17 @@
 
 #include "sim_internal.h"
 
+/* Pool sizes: real threads, and threads the virtual engine schedules. */
+#define SIM_THREADS_REAL_MAX    4096
+#define SIM_THREADS_VIRTUAL_MAX 100000
+
 /* Long options, and what each accepts (for error messages). */
 static const struct sim_opt_desc opt_table[] = {
     {"model", 1,
      "a comma-separated list of models: serial, threads, nogil, processes, "
      "loop or all"},
-    {"threads", 1, "a whole number from 1 to 4096"},
+    {"threads", 1,
+     "a whole number from 1 to 4096, or to 100000 with --engine=virtual"},
     {"processes", 1, "a whole number from 1 to 1024"},
     {"concurrency", 1, "a whole number of tasks from 0 (no limit) to 1M"},
     {"worker-start", 1,
@@ -522,7 +527,7 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
         }
         o->models = mc.models;
     } else if (strcmp(name, "threads") == 0) {
-        rc = opt_count(op, v, 1, 4096, &n, err, errlen);
+        rc = opt_count(op, v, 1, SIM_THREADS_VIRTUAL_MAX, &n, err, errlen);
         if (rc != 0) {
             return rc;
         }
@@ -829,6 +834,18 @@ check_engine(struct sim_options *o, const char *model_value,
     int m;
 
     if (!o->engine_virtual) {
+        int most = o->threads;
+
+        for (m = 0; m < o->n_sweep_threads; m++) {
+            most = o->sweep_threads[m] > most ? o->sweep_threads[m] : most;
+        }
+        if (most > SIM_THREADS_REAL_MAX) {
+            (void)snprintf(err, errlen,
+                           "--threads=%d: expected a whole number from 1 to "
+                           "4096, or to 100000 with --engine=virtual",
+                           most);
+            return SIM_EXIT_USAGE;
+        }
         if (virtual_only != NULL) {
             (void)snprintf(err, errlen,
                            "--%s applies only to --engine=virtual (expected "

@@ -19,7 +19,9 @@
  *
  * Cores. `busy` counts threads holding a core. A thread holds one from
  * when it is made runnable (or gets one from the run queue) until it
- * blocks, sleeps or ends. A computing thread schedules one event at the
+ * blocks, sleeps or ends. A woken thread holds none during its wake-up
+ * latency (a timer's slack, a signal's delivery): it asks for a core
+ * when that has passed. A computing thread schedules one event at the
  * end of its computation or slice, whichever is first; at a slice's end
  * it goes to the back of the run queue if someone waits there.
  *
@@ -45,6 +47,7 @@ enum vt_state {
     ST_READY,     /* runnable, in the run queue, not computing */
     ST_BLOCKED,   /* in vt_block */
     ST_SLEEPING,  /* in vt_sleep */
+    ST_WAKING,    /* woken, runnable once its wake-up latency has passed */
     ST_DONE,
 };
 
@@ -52,6 +55,7 @@ enum ev_kind {
     EV_RESUME = 0,  /* hand the baton to the thread */
     EV_TIMEOUT = 1, /* a timed block or a sleep ends */
     EV_COMPUTE = 2, /* a computation's end, slice end or check boundary */
+    EV_WAKE = 3,    /* a wake-up's latency has passed: wants a core */
 };
 
 struct event {
@@ -68,7 +72,6 @@ struct vt_thread {
     enum vt_state state;
     uint64_t gen; /* bumped whenever a new event is scheduled */
     int on_core;
-    int64_t ready_delay; /* wake-up cost owed when it gets a core */
     struct vt_thread *rq_next;
     /* vt_block */
     const void *key;
@@ -322,7 +325,7 @@ schedule_compute(struct vt_engine *e, struct vt_thread *th, int64_t start)
 /* ---- cores and the run queue ------------------------------------------- */
 
 static void
-give_core(struct vt_engine *e, struct vt_thread *th, int64_t delay)
+give_core(struct vt_engine *e, struct vt_thread *th)
 {
     th->on_core = 1;
     e->busy++;
@@ -331,24 +334,23 @@ give_core(struct vt_engine *e, struct vt_thread *th, int64_t delay)
     }
     if (th->state == ST_COMPUTING) {
         computing_add(e, th);
-        schedule_compute(e, th, e->now + delay);
+        schedule_compute(e, th, e->now);
     } else {
         th->state = ST_RUN;
-        heap_push(e, th, e->now + delay, EV_RESUME);
+        heap_push(e, th, e->now, EV_RESUME);
     }
 }
 
 static void
-make_runnable(struct vt_engine *e, struct vt_thread *th, int64_t delay)
+make_runnable(struct vt_engine *e, struct vt_thread *th)
 {
     if (e->busy < e->cfg.cores) {
-        give_core(e, th, delay);
+        give_core(e, th);
         return;
     }
     if (th->state != ST_COMPUTING) {
         th->state = ST_READY;
     }
-    th->ready_delay = delay;
     th->rq_next = NULL;
     if (e->rq_tail != NULL) {
         e->rq_tail->rq_next = th;
@@ -356,6 +358,19 @@ make_runnable(struct vt_engine *e, struct vt_thread *th, int64_t delay)
         e->rq_head = th;
     }
     e->rq_tail = th;
+}
+
+/* A thread woken (by a signal, its data or a timer) wants a core after
+ * the wake-up's latency; it holds none meanwhile. */
+static void
+wake_after(struct vt_engine *e, struct vt_thread *th, int64_t delay)
+{
+    if (delay <= 0) {
+        make_runnable(e, th);
+        return;
+    }
+    th->state = ST_WAKING;
+    heap_push(e, th, e->now + delay, EV_WAKE);
 }
 
 static void
@@ -379,7 +394,7 @@ release_core(struct vt_engine *e, struct vt_thread *th)
             e->rq_tail = NULL;
         }
         h->rq_next = NULL;
-        give_core(e, h, h->ready_delay);
+        give_core(e, h);
     }
 }
 
@@ -483,7 +498,7 @@ compute_event(struct vt_engine *e, struct vt_thread *th)
     if (e->rq_head != NULL) {
         e->stats.preempts++;
         release_core(e, th);
-        make_runnable(e, th, 0);
+        make_runnable(e, th);
         return 0;
     }
     schedule_compute(e, th, e->now);
@@ -514,13 +529,16 @@ next_runner(struct vt_engine *e)
             if (th->state == ST_BLOCKED) {
                 waitq_remove(e, th);
                 th->timed_out = 1;
-                make_runnable(e, th, e->cfg.timer_slack_ns);
+                wake_after(e, th, e->cfg.timer_slack_ns);
             } else if (th->state == ST_SLEEPING) {
-                make_runnable(e, th,
-                              th->sleep_wake == VT_WAKE_TIMER
-                                  ? e->cfg.timer_slack_ns
-                                  : e->cfg.wake_ns);
+                wake_after(e, th,
+                           th->sleep_wake == VT_WAKE_TIMER
+                               ? e->cfg.timer_slack_ns
+                               : e->cfg.wake_ns);
             }
+            break;
+        case EV_WAKE:
+            make_runnable(e, th);
             break;
         case EV_COMPUTE:
             if (compute_event(e, th)) {
@@ -652,7 +670,7 @@ vt_run(struct vt_engine *e)
 
     e->started = 1;
     for (i = 0; i < e->n_threads; i++) {
-        make_runnable(e, e->threads[i], 0);
+        make_runnable(e, e->threads[i]);
     }
     yield(e, NULL);
     while (sem_wait(&e->controller) != 0) {
@@ -807,7 +825,7 @@ vt_wake(struct vt_engine *e, const void *key, int all)
         waitq_remove(e, th);
         cancel_event(th);
         th->timed_out = 0;
-        make_runnable(e, th, e->cfg.wake_ns);
+        wake_after(e, th, e->cfg.wake_ns);
         if (!all) {
             break;
         }
