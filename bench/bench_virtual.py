@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""bench_virtual.py - the virtual-time engine against real time, and its speed.
+
+validate  The same scenarios in both engines, side by side in one run, on
+          this machine's cores (--cores defaults to them): the seed
+          scenario (serial, threads, nogil), the cpu countdown (1, 2 and 4
+          threads under threads and nogil) and the convoy (one I/O thread
+          beside 0, 1 and 2 CPU threads: p50 of one round trip). It prints
+          the median of --repeat runs of each engine and virtual / real;
+          the target is 0.9-1.1.
+scale     The simulation's own cost: wall time of the gilsim process for
+          the cpu scenario on 64 simulated cores with 10 000 threads, and a
+          seed scenario on 64 cores with --seed-threads threads and
+          --seed-pages pages; trace events recorded per second of that
+          wall time.
+
+It runs the gilsim binary (default build/dev/gilsim) with --format=json
+and reads the summary, so the figures are what a user sees.
+
+Usage: bench/bench_virtual.py [--gilsim=PATH] [--repeat=N]
+           [--only=validate,scale] [--seed-threads=N] [--seed-pages=N]
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def run(gilsim, args, repeat=1):
+    """(command, {model: run}, seconds the process took)."""
+    out = tempfile.mkdtemp(prefix="gilsim-bench-")
+    try:
+        cmd = [gilsim, "--format=json", "--quiet", "--no-plots",
+               "--repeat=%d" % repeat, "--out=" + os.path.join(out, "run")]
+        cmd += args
+        t0 = time.monotonic()
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, check=False)
+        took = time.monotonic() - t0
+        if p.returncode not in (0, 1):
+            sys.exit("bench_virtual: %s failed (%d): %s"
+                     % (" ".join(cmd), p.returncode, p.stderr.strip()))
+        runs = {r["model"]: r for r in json.loads(p.stdout)["runs"]}
+        shown = " ".join([os.path.basename(gilsim)] + args +
+                         ["--repeat=%d" % repeat])
+        return shown, runs, took
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def both(gilsim, args, repeat):
+    c1, real, _ = run(gilsim, args, repeat)
+    c2, virt, _ = run(gilsim, args + ["--engine=virtual"], repeat)
+    return c1, c2, real, virt
+
+
+def row(name, real, virt, unit="s", scale=1e9):
+    ratio = virt / real if real > 0 else float("nan")
+    flag = "" if 0.9 <= ratio <= 1.1 else "  <-- outside 0.9-1.1"
+    print("%-30s %10.3f %10.3f %8.3f%s" %
+          (name, real / scale, virt / scale, ratio, flag))
+    return ratio
+
+
+def validate(gilsim, repeat):
+    ratios = []
+    print("virtual vs real, median of %d each; wall in s, convoy p50 in ms"
+          % repeat)
+    print("%-30s %10s %10s %8s" % ("scenario", "real", "virtual", "ratio"))
+    c1, c2, r, v = both(gilsim, ["--model=serial,threads,nogil"], repeat)
+    cmds = [c1, c2]
+    for m in ("serial", "threads", "nogil"):
+        ratios.append(row("seed %s" % m, r[m]["wall_ns"], v[m]["wall_ns"]))
+    for t in (1, 2, 4):
+        args = ["--workload=cpu", "--count=10M", "--threads=%d" % t,
+                "--model=threads,nogil"]
+        c1, c2, r, v = both(gilsim, args, repeat)
+        cmds += [c1, c2]
+        for m in ("threads", "nogil"):
+            ratios.append(row("cpu %s x%d" % (m, t), r[m]["wall_ns"],
+                              v[m]["wall_ns"]))
+    for c in (0, 1, 2):
+        args = ["--workload=convoy", "--cpu-threads=%d" % c,
+                "--model=threads"]
+        c1, c2, r, v = both(gilsim, args, repeat)
+        cmds += [c1, c2]
+        ratios.append(row("convoy p50, %d CPU threads" % c,
+                          r["threads"]["fetch_ns"]["p50"],
+                          v["threads"]["fetch_ns"]["p50"], "ms", 1e6))
+    inside = sum(1 for x in ratios if 0.9 <= x <= 1.1)
+    print("%d of %d within 0.9-1.1" % (inside, len(ratios)))
+    print("commands:")
+    for c in cmds:
+        print("  " + c)
+    print()
+
+
+def scale(gilsim, seed_threads, seed_pages):
+    print("the simulation's own cost (wall time of the gilsim process)")
+    print("%-44s %9s %10s %9s %12s" %
+          ("scenario", "process s", "virtual s", "events", "events/s"))
+    cases = [
+        ("cpu, 64 cores, 10000 threads, threads",
+         ["--engine=virtual", "--cores=64", "--threads=10000",
+          "--workload=cpu", "--count=10M", "--model=threads",
+          "--trace-events=1K"]),
+        ("cpu, 64 cores, 10000 threads, nogil",
+         ["--engine=virtual", "--cores=64", "--threads=10000",
+          "--workload=cpu", "--count=10M", "--model=nogil",
+          "--trace-events=1K"]),
+        ("seed, 64 cores, %d threads, %d pages, threads"
+         % (seed_threads, seed_pages),
+         ["--engine=virtual", "--cores=64", "--threads=%d" % seed_threads,
+          "--pages=%d" % seed_pages, "--model=threads",
+          "--trace-events=%d" % max(64, 40 * seed_pages // seed_threads)]),
+        ("seed, 64 cores, %d threads, %d pages, nogil"
+         % (seed_threads, seed_pages),
+         ["--engine=virtual", "--cores=64", "--threads=%d" % seed_threads,
+          "--pages=%d" % seed_pages, "--model=nogil",
+          "--trace-events=%d" % max(64, 40 * seed_pages // seed_threads)]),
+    ]
+    for name, args in cases:
+        cmd, runs, took = run(gilsim, args)
+        r = list(runs.values())[0]
+        print("%-44s %9.2f %10.3f %9d %12.0f" %
+              (name, took, r["wall_ns"] / 1e9, r["events"],
+               r["events"] / took))
+        print("  # " + cmd)
+    print()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--gilsim", default="build/dev/gilsim")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", default="validate,scale")
+    ap.add_argument("--seed-threads", type=int, default=1000)
+    ap.add_argument("--seed-pages", type=int, default=10000)
+    a = ap.parse_args()
+    parts = a.only.split(",")
+    if "validate" in parts:
+        validate(a.gilsim, a.repeat)
+    if "scale" in parts:
+        scale(a.gilsim, a.seed_threads, a.seed_pages)
+
+
+if __name__ == "__main__":
+    main()
