@@ -47,21 +47,10 @@ cpu_now_ns(void)
     return rusage_ns(RUSAGE_SELF) + rusage_ns(RUSAGE_CHILDREN);
 }
 
-/*
- * The Python-side costs of I/O, in instructions of --instr-ns (4.1 ns),
- * measured with Debian 12's CPython 3.11 and python3-requests against the
- * embedded server on this kind of machine; docs/io.md says how. A
- * requests.Session.get costs ~564 us of CPU for 1 KiB, of which libcurl's
- * own work (~21 us) is spent for real outside the GIL: the rest, ~543 us,
- * is the request's Python side. Per byte, Python pays 0.36 ns more than
- * libcurl: 2.9 us per 8 KiB chunk (libcurl reads 8 KiB at a time, as
- * CPython's 9 recvfrom calls per 64 KiB page do).
- */
-#define IO_REQUEST_INSTRUCTIONS  130000 /* requests.Session.get, per call */
-#define IO_CHUNK_INSTRUCTIONS    720    /* per 8 KiB chunk received */
-#define IO_DECODE_INSTR_PER_BYTE 0.018  /* r.text, ASCII, 0.074 ns/B */
-#define IO_WRITE_INSTR_PER_BYTE  0.0054 /* str.encode, ASCII, 0.022 ns/B */
-#define IO_MAX_BODY              ((uint64_t)256 * 1024 * 1024)
+/* The Python-side costs of I/O (requests, decoding, encoding) are in
+ * o->costs: costs.c has their defaults and docs/io.md how they were
+ * measured. */
+#define IO_MAX_BODY ((uint64_t)256 * 1024 * 1024)
 
 /* ---- one repetition ----------------------------------------------------- */
 
@@ -69,7 +58,7 @@ static int
 build_workload(const struct sim_options *o, struct wl_workload **w)
 {
     if (strcmp(o->workload, "seed") == 0) {
-        return wl_workload_seed(o->pages, IO_DECODE_INSTR_PER_BYTE, w);
+        return wl_workload_seed(o->pages, o->costs.decode_instr_per_byte, w);
     }
     if (strcmp(o->workload, "convoy") == 0) {
         return wl_workload_convoy(o->ops, (size_t)o->cpu_threads, w);
@@ -90,9 +79,9 @@ io_config(const struct sim_options *o, enum sim_model m,
     }
     c->connect_timeout_ns = o->connect_timeout_ns;
     c->timeout_ns = o->timeout_ns;
-    c->request_instructions = IO_REQUEST_INSTRUCTIONS;
-    c->chunk_instructions = IO_CHUNK_INSTRUCTIONS;
-    c->write_instr_per_byte = IO_WRITE_INSTR_PER_BYTE;
+    c->request_instructions = o->costs.request_instructions;
+    c->chunk_instructions = o->costs.chunk_instructions;
+    c->write_instr_per_byte = o->costs.write_instr_per_byte;
     c->max_body = IO_MAX_BODY;
     c->max_connections = o->connections;
 }
@@ -211,12 +200,13 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     mp.trace = trace;
     mp.clock = gc.clock;
     mp.check_every = sim_opt_check_every(o);
-    mp.cost.instr_ns = o->instr_ns;
+    mp.cost.instr_ns = o->costs.instr_ns;
+    mp.costs = &o->costs;
     mp.cost.spins_per_ns = wl_cpu_calibrate();
     mp.stop = stop;
     mp.concurrency = o->concurrency;
     mp.worker_start_instructions =
-        (int64_t)((double)o->worker_start_ns / o->instr_ns + 0.5);
+        (int64_t)((double)o->costs.worker_start_ns / o->costs.instr_ns + 0.5);
     if (sim_opt_uses_io(o)) {
         io_config(o, m, io, &ioc);
         mp.io = &ioc;
