@@ -62,13 +62,15 @@
 
 extern char **environ;
 
-#define PROBE_TIMEOUT_MS   10000
-#define PROGRAM_TIMEOUT_MS 120000
-#define OUTPUT_MAX         ((size_t)1 << 20) /* bytes of stdout kept */
-#define STDERR_MAX         ((size_t)4096)    /* bytes of stderr kept */
-#define COND_ROUNDS        2000
-#define TIMER_ROUNDS       100
-#define SERVER_BODY        1024
+/* Time limits of the version probe and of the program; tests shorten
+ * them (sim_calibrate_set_timeouts). */
+static int probe_timeout_ms = 10000;
+static int program_timeout_ms = 120000;
+#define OUTPUT_MAX   ((size_t)1 << 20) /* bytes of stdout kept */
+#define STDERR_MAX   ((size_t)4096)    /* bytes of stderr kept */
+#define COND_ROUNDS  2000
+#define TIMER_ROUNDS 100
+#define SERVER_BODY  1024
 
 /* The micro-benchmarks, run as `python -c PROGRAM URL`. */
 static const char calibration_program[] =
@@ -260,6 +262,13 @@ static const char calibration_program[] =
     "    except Exception as e:\n"
     "        out[\"requests_error\"] = repr(e)[:200]\n"
     "sys.stdout.write(json.dumps(out) + \"\\n\")\n";
+
+void
+sim_calibrate_set_timeouts(int probe_ms, int program_ms)
+{
+    probe_timeout_ms = probe_ms;
+    program_timeout_ms = program_ms;
+}
 
 /* ---- the C micro-benchmarks ---------------------------------------------- */
 
@@ -797,8 +806,8 @@ child_failed(FILE *err, const char *subj, const char *doing, int rc,
         sim_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(what, sizeof(what), "cannot be run: %s", etext);
     } else if (co->timed_out) {
-        (void)snprintf(what, sizeof(what), "%s took longer than %d s", doing,
-                       timeout_ms / 1000);
+        (void)snprintf(what, sizeof(what), "%s took longer than %g s", doing,
+                       (double)timeout_ms / 1000.0);
     } else {
         last_line(co->err, line, sizeof(line));
         (void)snprintf(what, sizeof(what), "%s exited with status %d%s%s",
@@ -825,10 +834,10 @@ probe(const char *py, const char *subj, char *version, size_t len, FILE *err)
     argv[1] = dash_c;
     argv[2] = prog;
     argv[3] = NULL;
-    rc = run_child(argv, PROBE_TIMEOUT_MS, &co);
+    rc = run_child(argv, probe_timeout_ms, &co);
     if (rc != 0 || co.timed_out || co.status != 0) {
         int status = child_failed(err, subj, "asked for its version, it", rc,
-                                  &co, PROBE_TIMEOUT_MS);
+                                  &co, probe_timeout_ms);
 
         child_out_clear(&co);
         return status;
@@ -1061,11 +1070,11 @@ run_program(const char *py, const char *subj, struct py_result *r, FILE *err)
     argv[2] = (char *)calibration_program;
     argv[3] = url;
     argv[4] = NULL;
-    rc = run_child(argv, PROGRAM_TIMEOUT_MS, &co);
+    rc = run_child(argv, program_timeout_ms, &co);
     wl_server_stop(srv);
     if (rc != 0 || co.timed_out || co.status != 0) {
         int status = child_failed(err, subj, "the calibration program", rc, &co,
-                                  PROGRAM_TIMEOUT_MS);
+                                  program_timeout_ms);
 
         child_out_clear(&co);
         return status;
