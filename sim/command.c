@@ -1,7 +1,8 @@
 /*
  * command.c - sim_main(), the whole gilsim command: parse the command
  * line, then print help or the version, or hand the options to the run
- * driver.
+ * driver (after loading --calibration), the sweep, the server, the
+ * replotter or the calibration.
  *
  * Every option is checked before anything is created (sim_opt_parse), so a
  * bad value costs one line on stderr and exit status 2 and leaves no
@@ -102,6 +103,14 @@ sim_main(int argc, char **argv, FILE *out, FILE *err)
     }
     if (cmd == SIM_CMD_PLOT) {
         return sim_replot_main(&o, out, err);
+    }
+    if (cmd == SIM_CMD_CALIBRATE) {
+        return sim_calibrate_main(&o, out, err);
+    }
+    /* --calibration, with --instr-ns and --worker-start kept on top. */
+    status = sim_costs_load_options(&o, err);
+    if (status != SIM_EXIT_OK) {
+        return status;
     }
     command = join_command(argc, argv);
     if (command == NULL) {

@@ -47,32 +47,18 @@ cpu_now_ns(void)
     return rusage_ns(RUSAGE_SELF) + rusage_ns(RUSAGE_CHILDREN);
 }
 
-/*
- * The Python-side costs of I/O, in instructions of --instr-ns (4.1 ns),
- * measured with Debian 12's CPython 3.11 and python3-requests against the
- * embedded server on this kind of machine; docs/io.md says how. A
- * requests.Session.get costs ~564 us of CPU for 1 KiB, of which libcurl's
- * own work (~21 us) is spent for real outside the GIL: the rest, ~543 us,
- * is the request's Python side. Per byte, Python pays 0.36 ns more than
- * libcurl: 2.9 us per 8 KiB chunk (libcurl reads 8 KiB at a time, as
- * CPython's 9 recvfrom calls per 64 KiB page do).
- */
-#define IO_REQUEST_INSTRUCTIONS  130000 /* requests.Session.get, per call */
-#define IO_CHUNK_INSTRUCTIONS    720    /* per 8 KiB chunk received */
-#define IO_DECODE_INSTR_PER_BYTE 0.018  /* r.text, ASCII, 0.074 ns/B */
-#define IO_WRITE_INSTR_PER_BYTE  0.0054 /* str.encode, ASCII, 0.022 ns/B */
-#define IO_MAX_BODY              ((uint64_t)256 * 1024 * 1024)
+/* The Python-side costs of I/O (requests, decoding, encoding) are in
+ * o->costs: costs.c has their defaults and docs/io.md how they were
+ * measured. */
+#define IO_MAX_BODY ((uint64_t)256 * 1024 * 1024)
 
 /*
- * The virtual engine's machine (--engine=virtual). VT_WAKE_NS: a
- * signalled waiter runs this long after the signal (bench_gil's plain
- * mutex+condvar ping-pong, p50 3.5 us per round trip, two wake-ups).
- * VT_TIMER_SLACK_NS: Linux's default timer slack for ordinary threads
- * (50 us; prctl PR_GET_TIMERSLACK). VT_SLICE_NS: CFS's minimum
- * granularity on 2 cores (0.75 ms x (1 + log2 2)) rounded to 3 ms.
+ * The virtual engine's machine (--engine=virtual). A signalled waiter runs
+ * o->costs.cond_wake_ns after the signal and a timer fires
+ * o->costs.timer_slack_ns late (their defaults and how `gilsim calibrate`
+ * measures them: costs.c). VT_SLICE_NS: CFS's minimum granularity on 2
+ * cores (0.75 ms x (1 + log2 2)) rounded to 3 ms.
  */
-#define VT_WAKE_NS        1750
-#define VT_TIMER_SLACK_NS 50000
 #define VT_SLICE_NS       3000000
 
 /* ---- one repetition ----------------------------------------------------- */
@@ -89,9 +75,9 @@ vt_io_config(const struct sim_options *o, struct sim_vt_io *v)
     v->seed = o->seed;
     v->bandwidth_bps = o->bandwidth_bps;
     v->write_ns = o->write_cost_ns;
-    v->request_instructions = IO_REQUEST_INSTRUCTIONS;
-    v->chunk_instructions = IO_CHUNK_INSTRUCTIONS;
-    v->write_instr_per_byte = IO_WRITE_INSTR_PER_BYTE;
+    v->request_instructions = o->costs.request_instructions;
+    v->chunk_instructions = o->costs.chunk_instructions;
+    v->write_instr_per_byte = o->costs.write_instr_per_byte;
 }
 
 static int
@@ -104,8 +90,8 @@ vt_start(const struct sim_options *o, struct vt_engine **e, char *err,
 
     memset(&vc, 0, sizeof(vc));
     vc.cores = o->cores;
-    vc.wake_ns = VT_WAKE_NS;
-    vc.timer_slack_ns = VT_TIMER_SLACK_NS;
+    vc.wake_ns = o->costs.cond_wake_ns;
+    vc.timer_slack_ns = o->costs.timer_slack_ns;
     vc.slice_ns = VT_SLICE_NS;
     rc = vt_engine_new(&vc, e);
     if (rc != 0) {
@@ -120,7 +106,7 @@ static int
 build_workload(const struct sim_options *o, struct wl_workload **w)
 {
     if (strcmp(o->workload, "seed") == 0) {
-        return wl_workload_seed(o->pages, IO_DECODE_INSTR_PER_BYTE, w);
+        return wl_workload_seed(o->pages, o->costs.decode_instr_per_byte, w);
     }
     if (strcmp(o->workload, "convoy") == 0) {
         return wl_workload_convoy(o->ops, (size_t)o->cpu_threads, w);
@@ -141,9 +127,9 @@ io_config(const struct sim_options *o, enum sim_model m,
     }
     c->connect_timeout_ns = o->connect_timeout_ns;
     c->timeout_ns = o->timeout_ns;
-    c->request_instructions = IO_REQUEST_INSTRUCTIONS;
-    c->chunk_instructions = IO_CHUNK_INSTRUCTIONS;
-    c->write_instr_per_byte = IO_WRITE_INSTR_PER_BYTE;
+    c->request_instructions = o->costs.request_instructions;
+    c->chunk_instructions = o->costs.chunk_instructions;
+    c->write_instr_per_byte = o->costs.write_instr_per_byte;
     c->max_body = IO_MAX_BODY;
     c->max_connections = o->connections;
 }
@@ -275,12 +261,13 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     mp.trace = trace;
     mp.clock = gc.clock;
     mp.check_every = sim_opt_check_every(o);
-    mp.cost.instr_ns = o->instr_ns;
+    mp.cost.instr_ns = o->costs.instr_ns;
+    mp.costs = &o->costs;
     mp.cost.spins_per_ns = wl_cpu_calibrate();
     mp.stop = stop;
     mp.concurrency = o->concurrency;
     mp.worker_start_instructions =
-        (int64_t)((double)o->worker_start_ns / o->instr_ns + 0.5);
+        (int64_t)((double)o->costs.worker_start_ns / o->costs.instr_ns + 0.5);
     if (vt != NULL) {
         mp.vt = vt;
         mp.vio = &vio;

@@ -3,7 +3,8 @@
  *
  * sim_opt_parse() walks argv once. An optional leading subcommand (`run`;
  * `serve`, `sweep`, `plot RUN_DIR`, which takes the folder (kept in
- * out_dir) and only --window) is
+ * out_dir) and only --window; `calibrate`, which takes only --python,
+ * --out (the file) and --quiet) is
  * followed by long options, `--name=value` or `--name value`. After
  * `sweep`, --threads, --processes and --switch-interval take
  * comma-separated lists (sweep_list); given to `run`, a list is refused by
@@ -50,6 +51,9 @@ static const struct sim_opt_desc opt_table[] = {
     {"instr-ns", 1,
      "a duration above 0 and at most 1s with a unit (ns, us, ms, s), "
      "e.g. 4.1ns"},
+    {"calibration", 1, "a calibration file written by gilsim calibrate"},
+    {"python", 1,
+     "a Python 3 interpreter: a path, or a name looked up on PATH"},
     {"workload", 1, "a workload name: seed, cpu or convoy"},
     {"pages", 1, "a whole number of pages from 1 to 1M"},
     {"ops", 1, "a whole number of round trips from 1 to 10M"},
@@ -131,11 +135,13 @@ sim_options_default(struct sim_options *o)
     }
     o->processes = (int)cores;
     o->concurrency = 0;
-    o->worker_start_ns = 0;
     o->switch_interval_ns = 5000000;
     (void)snprintf(o->policy, sizeof(o->policy), "%s", "new");
     o->check_every = 0;
-    o->instr_ns = 4.1;
+    sim_costs_default(&o->costs);
+    o->costs_given = 0;
+    o->calibration[0] = '\0';
+    o->python[0] = '\0';
     (void)snprintf(o->workload, sizeof(o->workload), "%s", "seed");
     o->count = 50000000;
     o->pages = 25;
@@ -549,7 +555,8 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
         if (rc != 0) {
             return rc;
         }
-        o->worker_start_ns = (int64_t)(d + 0.5);
+        o->costs.worker_start_ns = (int64_t)(d + 0.5);
+        o->costs_given |= SIM_COST_GIVEN_WORKER_START;
     } else if (strcmp(name, "switch-interval") == 0) {
         rc = opt_duration(op, v, 1e3, 0, 1e10, &d, err, errlen);
         if (rc != 0) {
@@ -572,7 +579,20 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
         if (rc != 0) {
             return rc;
         }
-        o->instr_ns = d;
+        o->costs.instr_ns = d;
+        o->costs_given |= SIM_COST_GIVEN_INSTR_NS;
+    } else if (strcmp(name, "calibration") == 0 ||
+               strcmp(name, "python") == 0) {
+        char *dst = name[0] == 'c' ? o->calibration : o->python;
+
+        if (v[0] == '\0') {
+            return bad_expect(err, errlen, op, v);
+        }
+        if (strlen(v) >= sizeof(o->python) - 64) {
+            return bad_value(err, errlen, name, v,
+                             "expected a path shorter than 4000 characters");
+        }
+        (void)snprintf(dst, sizeof(o->python), "%s", v);
     } else if (strcmp(name, "workload") == 0) {
         if (strcmp(v, "seed") != 0 && strcmp(v, "cpu") != 0 &&
             strcmp(v, "convoy") != 0) {
@@ -878,6 +898,34 @@ check_engine(struct sim_options *o, const char *model_value,
     return 0;
 }
 
+/* `gilsim calibrate` takes --python, --out, --quiet (and --help,
+ * --version); --python belongs to it alone, and --calibration is for the
+ * commands that run something. */
+static int
+check_calibrate_opts(enum sim_cmd cmd, const struct sim_opt_desc *op, char *err,
+                     size_t errlen)
+{
+    const char *n = op->name;
+
+    if (cmd == SIM_CMD_CALIBRATE && strcmp(n, "python") != 0 &&
+        strcmp(n, "out") != 0 && strcmp(n, "quiet") != 0 &&
+        strcmp(n, "help") != 0 && strcmp(n, "version") != 0) {
+        (void)snprintf(err, errlen,
+                       "--%s does not apply to gilsim calibrate (expected "
+                       "gilsim calibrate [--python=PATH] [--out=FILE] "
+                       "[--quiet])",
+                       n);
+        return SIM_EXIT_USAGE;
+    }
+    if (cmd != SIM_CMD_CALIBRATE && strcmp(n, "python") == 0) {
+        (void)snprintf(err, errlen,
+                       "--python applies only to gilsim calibrate (expected "
+                       "gilsim calibrate --python=PATH)");
+        return SIM_EXIT_USAGE;
+    }
+    return 0;
+}
+
 /* ---- gilsim sweep: lists ------------------------------------------------ */
 
 static int
@@ -1001,6 +1049,8 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
             *cmd = SIM_CMD_SWEEP;
         } else if (strcmp(sub, "plot") == 0) {
             *cmd = SIM_CMD_PLOT;
+        } else if (strcmp(sub, "calibrate") == 0) {
+            *cmd = SIM_CMD_CALIBRATE;
         } else if (strcmp(sub, "run") != 0) {
             (void)snprintf(err, errlen,
                            "unknown command '%.64s' (expected run, or "
@@ -1057,6 +1107,10 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
                            "gilsim plot RUN_DIR [--window=FROM..TO])",
                            op->name);
             return SIM_EXIT_USAGE;
+        }
+        rc = check_calibrate_opts(*cmd, op, err, errlen);
+        if (rc != 0) {
+            return rc;
         }
         if (!op->takes_value) {
             if (eq != NULL) {

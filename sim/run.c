@@ -50,15 +50,26 @@ struct summary_ctx {
     const struct sim_trace_summary *runs;
     size_t n;
     const char *command;
+    const struct sim_options *o;
 };
+
+/* summary.json's "costs": which costs the run charged, and from where. */
+static void
+write_costs_fn(const void *ctx, FILE *f)
+{
+    const struct sim_options *o = ctx;
+
+    fputs(",\n  \"costs\": ", f);
+    sim_costs_write_json(&o->costs, o->costs_given, 2, f);
+}
 
 static int
 write_summary_fn(const void *ctx, FILE *f)
 {
     const struct summary_ctx *sc = ctx;
 
-    return sim_trace_write_summary_json(sc->runs, sc->n, SIM_VERSION,
-                                        sc->command, f);
+    return sim_trace_write_summary_json_ex(
+        sc->runs, sc->n, SIM_VERSION, sc->command, write_costs_fn, sc->o, f);
 }
 
 static int
@@ -235,7 +246,7 @@ fill_summary(struct sim_trace_summary *s, const struct sim_options *o,
     s->processes = o->processes;
     s->switch_interval_ns = o->switch_interval_ns;
     s->check_every = sim_opt_check_every(o);
-    s->instr_ns = o->instr_ns;
+    s->instr_ns = o->costs.instr_ns;
     s->repeat = reps;
     s->wall_ns = median->wall_ns;
     s->wall_ns_min = wall_min;
@@ -414,6 +425,7 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
     sc.runs = runs;
     sc.n = n;
     sc.command = command;
+    sc.o = o;
     rc = sim_run_write_atomic(dir, "summary.json", write_summary_fn, &sc, msg,
                               sizeof(msg));
     if (rc != 0) {
@@ -441,13 +453,15 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
         if (o->format_text) {
             fputc('\n', out);
         }
-        rc = sim_trace_write_summary_json(runs, n, SIM_VERSION, command, out);
+        rc = sim_trace_write_summary_json_ex(runs, n, SIM_VERSION, command,
+                                             write_costs_fn, o, out);
         if (rc != 0) {
             fprintf(err, "gilsim: cannot print the summary\n");
             return SIM_EXIT_ERROR;
         }
     }
     if (o->format_text) {
+        sim_costs_print_line(&o->costs, o->costs_given, out);
         fprintf(out, "traces and summary: %s\n", dir);
     } else if (!o->quiet) {
         /* Keep stdout pure JSON. */

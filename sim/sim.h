@@ -42,16 +42,44 @@ enum sim_exit {
     SIM_EXIT_ERROR = 3,    /* the run itself could not be carried out */
 };
 
+/*
+ * What the simulation charges for the interpreter's work, in one place:
+ * the defaults below (sim_costs_default, sim/costs.c), or a calibration
+ * file written by `gilsim calibrate` (--calibration=FILE), with
+ * --instr-ns and --worker-start on the command line on top. Counts of
+ * instructions are in units of instr_ns.
+ */
+struct sim_costs {
+    double instr_ns;                 /* one interpreter instruction */
+    int64_t request_instructions;    /* requests.Session.get, per call */
+    int64_t chunk_instructions;      /* per 8 KiB chunk received */
+    double decode_instr_per_byte;    /* r.text */
+    double write_instr_per_byte;     /* str.encode before a write */
+    int64_t submit_instructions;     /* ThreadPoolExecutor.submit */
+    int64_t result_instructions;     /* an executor worker, per item */
+    int64_t collect_instructions;    /* the main thread, per result */
+    int64_t result_ipc_instructions; /* processes: send a result back */
+    int64_t worker_start_ns;         /* processes: a worker's start-up CPU */
+    int64_t cond_wake_ns;    /* condvar signal -> waiter running, p50 (C) */
+    int64_t timer_slack_ns;  /* timed wait: overshoot past deadline, p50 (C) */
+    char source[4096];       /* "defaults" or the calibration file's path */
+    char python_version[64]; /* "" for defaults */
+    int cores;               /* cores where measured; 0 for defaults */
+};
+
+/* Bits of sim_options.costs_given: costs set on the command line, which
+ * win over a calibration file whatever the order of the flags. */
+#define SIM_COST_GIVEN_INSTR_NS     1u /* --instr-ns */
+#define SIM_COST_GIVEN_WORKER_START 2u /* --worker-start */
+
 struct sim_options {
     unsigned models;            /* bit (1u << enum sim_model) per model */
     int threads;                /* pool size */
     int processes;              /* pool size of `processes` */
     int concurrency;            /* loop: tasks under way at once, 0 = all */
-    int64_t worker_start_ns;    /* processes: CPU of a worker's start-up */
     int64_t switch_interval_ns; /* CPython's sys.setswitchinterval */
     char policy[16];            /* gil policy name */
     int64_t check_every;        /* 0 = the policy's default */
-    double instr_ns;            /* cost of one instruction */
     char workload[64];          /* seed, cpu or convoy */
     int64_t count;              /* cpu workload: countdown iterations */
     int64_t pages;              /* seed: pages to fetch */
@@ -92,6 +120,12 @@ struct sim_options {
     int cores;
     int64_t bandwidth_bps;
     int64_t write_cost_ns;
+    /* Every cost the simulation charges (instr_ns and worker_start_ns
+     * are --instr-ns and --worker-start). */
+    struct sim_costs costs;
+    unsigned costs_given;   /* SIM_COST_GIVEN_* */
+    char calibration[4096]; /* --calibration=FILE; "" = the defaults */
+    char python[4096];      /* calibrate: --python; "" = python3 on PATH */
 };
 
 /* Defaults, as documented in --help and README. */
@@ -103,9 +137,9 @@ int sim_model_find(const char *name);
 /* 1 if this build can run the model (the rest arrive with later issues). */
 int sim_model_available(enum sim_model m);
 
-/* The whole CLI: `gilsim [run] ...`, `gilsim serve`, `--help`,
- * `--version`. Returns the
- * exit status (enum sim_exit). `out` gets results, `err` diagnostics. */
+/* The whole CLI: `gilsim [run] ...`, `gilsim serve`, `gilsim calibrate`,
+ * `--help`, `--version`. Returns the exit status (enum sim_exit). `out` gets
+ * results, `err` diagnostics. */
 int sim_main(int argc, char **argv, FILE *out, FILE *err);
 
 #endif /* GILSIM_SIM_H */

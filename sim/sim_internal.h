@@ -4,7 +4,8 @@
  * tests/, which exercise them directly): the real clock (clock.c), the
  * value parsers of the command line (parse.c), the option parser and help
  * text (options.c), the models (models/), one repetition and its I/O
- * (once.c), the run folder (folder.c), the run driver (run.c), sweeps
+ * (once.c), the costs and their calibration (costs.c, calibrate.c), the
+ * run folder (folder.c), the run driver (run.c), sweeps
  * (sweep.c), the report (report.c, replot.c) and the table (table.c).
  *
  * Conventions as in the public headers: functions that can fail return 0
@@ -36,6 +37,117 @@
 /* The text of error number `err` (positive) into buf: strerror_r, or
  * "error N". */
 void sim_errtext(int err, char *buf, size_t len);
+
+/* ---- flatjson.c ------------------------------------------------------- */
+
+enum sim_json_type {
+    SIM_JSON_NULL = 0,
+    SIM_JSON_BOOL,
+    SIM_JSON_NUMBER,
+    SIM_JSON_STRING,
+    SIM_JSON_ARRAY /* of strings only */
+};
+
+/* One member's value, valid during the callback only. */
+struct sim_json_value {
+    enum sim_json_type type;
+    int boolean;        /* BOOL */
+    double number;      /* NUMBER: always finite */
+    const char *string; /* STRING: decoded; ARRAY: n strings back to back,
+                           each NUL-terminated */
+    size_t n;           /* ARRAY: how many strings */
+};
+
+/* Parse one flat JSON object (values: strings, numbers, booleans, null,
+ * arrays of strings) and call `member` on each key in order; its nonzero
+ * return stops the parse and is returned (it fills `err`). 0, -EBADMSG
+ * with `err` saying what and at which byte, or -ENOMEM. */
+int sim_flatjson_parse(const char *text, size_t len,
+                       int (*member)(const char *key,
+                                     const struct sim_json_value *v, void *ctx,
+                                     char *err, size_t errlen),
+                       void *ctx, char *err, size_t errlen) SIM_WARN_UNUSED;
+/* `s` as a JSON string, quotes included. */
+void sim_json_string(FILE *f, const char *s);
+
+/* ---- costs.c ---------------------------------------------------------- */
+
+/* The costs of today's figures: instr_ns 4.1 (CPython 3.11's countdown),
+ * the I/O and executor estimates, worker_start_ns 0, source "defaults". */
+void sim_costs_default(struct sim_costs *c);
+/* `c`, or the defaults when `c` is NULL (a static, never to be freed). */
+const struct sim_costs *sim_costs_or_default(const struct sim_costs *c);
+
+/* The costs one by one, in the order of struct sim_costs. */
+enum sim_cost_field {
+    SIM_COST_INSTR_NS = 0,
+    SIM_COST_REQUEST,
+    SIM_COST_CHUNK,
+    SIM_COST_DECODE,
+    SIM_COST_WRITE,
+    SIM_COST_SUBMIT,
+    SIM_COST_RESULT,
+    SIM_COST_COLLECT,
+    SIM_COST_RESULT_IPC,
+    SIM_COST_WORKER_START,
+    SIM_COST_COND_WAKE,
+    SIM_COST_TIMER_SLACK,
+    SIM_COST_COUNT
+};
+
+/* The JSON key of a cost ("instr_ns", "request_instructions", ...). */
+const char *sim_cost_name(enum sim_cost_field f);
+/* A cost's value as a double, and set from one (rounded for counts). */
+double sim_cost_get(const struct sim_costs *c, enum sim_cost_field f);
+void sim_cost_set(struct sim_costs *c, enum sim_cost_field f, double v);
+/* 1 if v is a value calibration.json may hold for cost f. */
+int sim_cost_in_range(enum sim_cost_field f, double v);
+
+/* calibration.json: the costs and where they were measured. */
+struct sim_calibration {
+    struct sim_costs costs; /* python_version and cores included */
+    unsigned measured;      /* bit (1u << enum sim_cost_field) if measured */
+    char python[4096];      /* the interpreter's path */
+    char date[32];          /* UTC, ISO 8601 */
+    char gilsim_version[32];
+};
+
+/* Write `cal` as calibration.json to `f`. 0 or -EIO. */
+int sim_calibration_write(const struct sim_calibration *cal,
+                          FILE *f) SIM_WARN_UNUSED;
+/* Read the calibration file at `path` strictly: every cost present,
+ * finite, and in range. costs.source becomes `path`. 0, or -errno /
+ * -EBADMSG with `err` saying what is wrong (without the path). */
+int sim_calibration_read(const char *path, struct sim_calibration *cal,
+                         char *err, size_t errlen) SIM_WARN_UNUSED;
+/* --calibration: load o->calibration into o->costs, keeping the costs in
+ * o->costs_given; warn on `err` (one line) if it was measured on another
+ * number of cores. SIM_EXIT_OK, or SIM_EXIT_USAGE with one line on `err`.
+ * Nothing to do without --calibration. */
+int sim_costs_load_options(struct sim_options *o, FILE *err);
+/* summary.json's "costs" object (every cost, source, python_version,
+ * cores, and which costs came from the command line), without a newline
+ * at the end; `indent` spaces before each key. */
+void sim_costs_write_json(const struct sim_costs *c, unsigned given, int indent,
+                          FILE *f);
+/* One line of text saying which costs were used. */
+void sim_costs_print_line(const struct sim_costs *c, unsigned given, FILE *f);
+
+/* ---- calibrate.c ------------------------------------------------------ */
+
+/* `gilsim calibrate`: measure the costs on o->python (or python3 on PATH)
+ * and this machine, write o->out_dir (the file; "" = calibration.json)
+ * and print a summary on `out`. An exit status. */
+int sim_calibrate_main(const struct sim_options *o, FILE *out, FILE *err);
+
+/* C micro-benchmarks of calibrate.c, for the tests: the p50 of `rounds`
+ * condvar hand-offs between two threads (half a round trip), and of the
+ * overshoot of `rounds` 1 ms timed waits. 0 or -errno. */
+int sim_calibrate_cond_wake(int rounds, int64_t *p50_ns) SIM_WARN_UNUSED;
+int sim_calibrate_timer_slack(int rounds, int64_t *p50_ns) SIM_WARN_UNUSED;
+/* Tests only: the time limits of the version probe and of the program,
+ * in ms (10 s and 120 s in gilsim). Not thread-safe. */
+void sim_calibrate_set_timeouts(int probe_ms, int program_ms);
 
 /* ---- stop.c ----------------------------------------------------------- */
 
@@ -103,6 +215,7 @@ enum sim_cmd {
     SIM_CMD_SERVE = 3,
     SIM_CMD_SWEEP = 4,
     SIM_CMD_PLOT = 5,
+    SIM_CMD_CALIBRATE = 6,
 };
 
 /* One entry per long option, for the parser, --help and the tests. */
@@ -201,6 +314,8 @@ struct sim_model_params {
     struct gil_clock clock;
     int64_t check_every; /* instructions between checks */
     struct wl_cpu_cost cost;
+    /* The Python-side costs (executor, processes); NULL = the defaults. */
+    const struct sim_costs *costs;
     const atomic_int *stop; /* may be NULL */
     /* Per-thread I/O config (each thread that does I/O gets its own
      * struct wl_io), or NULL for a workload that does no I/O. */

@@ -634,6 +634,7 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
     }
     recommend_and_report(dir, command, cells, n, models > 1,
                          o->n_sweep_switch > 1, out, err);
+    sim_costs_print_line(&o->costs, o->costs_given, out);
     fprintf(out, "sweep: %s/" TSV_NAME "\n", dir);
     fflush(out);
     for (i = 0; i < rs.n; i++) {

@@ -242,7 +242,7 @@ executor_run_agrees_with_gil_counters_and_never_overlaps(void **state)
     o.threads = 4; /* the cpu workload: one task per --threads */
     o.check_every = CHECK_EVERY;
     o.count = 4 * 20000;
-    o.instr_ns = 1.0;
+    o.costs.instr_ns = 1.0;
     o.switch_interval_ns = SWITCH_INTERVAL_NS;
     o.trace_events = TRACE_EVENTS;
     o.quiet = 1;

@@ -44,7 +44,7 @@ small_options(struct sim_options *o, const char *policy)
     /* count is in countdown iterations of WL_COUNTDOWN_INSTRUCTIONS each. */
     o->count = (int64_t)N_THREADS * CHECKS_PER_TASK * CHECK_EVERY /
                WL_COUNTDOWN_INSTRUCTIONS;
-    o->instr_ns = 1.0;
+    o->costs.instr_ns = 1.0;
     o->switch_interval_ns = 100000;
     o->trace_events = 1000000;
     o->quiet = 1;

@@ -53,7 +53,7 @@ proc_options(struct sim_options *o, int procs, int tasks,
     o->threads = tasks; /* the cpu workload has one task per --threads */
     o->check_every = CHECK_EVERY;
     o->count = (int64_t)tasks * instr_per_task / WL_COUNTDOWN_INSTRUCTIONS;
-    o->instr_ns = 1.0;
+    o->costs.instr_ns = 1.0;
     o->switch_interval_ns = 100000;
     o->trace_events = 100000;
     o->quiet = 1;
@@ -286,7 +286,7 @@ more_tasks_than_workers_are_shared_out_once_each(void **state)
 
     (void)state;
     proc_options(&o, 2, 7, 200000);
-    o.worker_start_ns = 1000000; /* 1 ms of start-up CPU per worker */
+    o.costs.worker_start_ns = 1000000; /* 1 ms of start-up CPU per worker */
     run_processes(&o, NULL, &r);
     check_tracks(r.trace, 2, &f);
     for (i = 0; i < 7; i++) {
@@ -434,13 +434,13 @@ worker_start_option_is_parsed_as_a_duration(void **state)
 
     (void)state;
     assert_int_equal(sim_opt_parse(3, ok, &o, &cmd, err, sizeof(err)), 0);
-    assert_int_equal(o.worker_start_ns, 50000000);
+    assert_int_equal(o.costs.worker_start_ns, 50000000);
     assert_int_equal(o.models, 1u << SIM_MODEL_PROCESSES);
     assert_int_equal(sim_opt_parse(2, bad, &o, &cmd, err, sizeof(err)),
                      SIM_EXIT_USAGE);
     assert_non_null(strstr(err, "--worker-start=-1ms"));
     sim_options_default(&o);
-    assert_int_equal(o.worker_start_ns, 0);
+    assert_int_equal(o.costs.worker_start_ns, 0);
 }
 
 int

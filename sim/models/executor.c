@@ -11,7 +11,7 @@
  * extra buffer that sim_model_trace_threads() gives this model). It
  * records THREAD_START, takes the GIL and submits every task in order,
  * as Executor.map does before it yields anything. Each submit is CPU work
- * under the GIL (SUBMIT_INSTRUCTIONS), then puts the task's index on the
+ * under the GIL (submit_instructions), then puts the task's index on the
  * work queue, then does what _adjust_thread_count does: if a worker is
  * idle (the _idle_semaphore, released by a worker each time it finishes a
  * work item, can be acquired without blocking), nothing; otherwise, if
@@ -26,7 +26,7 @@
  * blocks and takes it back after, as the C lock acquire in SimpleQueue.get
  * does, so an idle worker shows as io, never as running. For each item a
  * worker runs the task (sim_model_run_task: TASK and STEP events), then
- * pays RESULT_INSTRUCTIONS under the GIL (the rest of _WorkItem.run and
+ * pays result_instructions under the GIL (the rest of _WorkItem.run and
  * _worker's loop: Future.set_result with its notify_all, releasing the
  * idle semaphore, the next SimpleQueue.get), marks the future done and
  * wakes whoever waits on it.
@@ -35,7 +35,7 @@
  * order, as pool.map's generator does (fs.pop().result()): for each
  * future that is not done yet, it releases the GIL (GIL_DROP_IO) and waits
  * on the future's condition variable, then takes the GIL back; then it
- * pays COLLECT_INSTRUCTIONS. Each collection is recorded as a
+ * pays collect_instructions. Each collection is recorded as a
  * SIM_EV_RESULT event of the main thread (task = the collected task's id),
  * so the order in which results were returned is in the trace (an
  * instant "result" on main in Perfetto); it is not a step, so steps_ok
@@ -76,30 +76,27 @@
 #define EXECUTOR_STACK_BYTES ((size_t)1024 * 1024)
 
 /*
- * The Python-side costs of the executor, in instructions of --instr-ns
- * (4.1 ns). Estimates, pending `gilsim calibrate`: the lower end of
+ * The Python-side costs of the executor, in instructions of --instr-ns,
+ * come from p->costs (struct sim_costs; `gilsim calibrate` measures them,
+ * see sim/calibrate.c). Their defaults (sim/costs.c) are estimates: the
+ * lower end of
  * three timeit runs of the same Python code (thread.py's own classes, no
  * threads started) under CPython 3.11.7 on this kind of machine:
  *
- * SUBMIT_INSTRUCTIONS: ThreadPoolExecutor.submit without the thread start:
- * taking _shutdown_lock and _global_shutdown_lock, creating the Future
+ * submit_instructions (1600): ThreadPoolExecutor.submit without the thread
+ * start: taking _shutdown_lock and _global_shutdown_lock, creating the Future
  * (with its Condition) and the _WorkItem, SimpleQueue.put, and
  * _adjust_thread_count's _idle_semaphore.acquire(timeout=0); ~6.5 us.
- */
-#define SUBMIT_INSTRUCTIONS 1600
-/*
- * RESULT_INSTRUCTIONS: a worker's own work per item around fn: the
+ *
+ * result_instructions (1150): a worker's own work per item around fn: the
  * SimpleQueue.get that returned it, _WorkItem.run's
  * set_running_or_notify_cancel, Future.set_result (Condition, notify_all,
  * callbacks) and _idle_semaphore.release(); ~4.7 us.
- */
-#define RESULT_INSTRUCTIONS 1150
-/*
- * COLLECT_INSTRUCTIONS: the main thread's work per result: one step of
+ *
+ * collect_instructions (260): the main thread's work per result: one step of
  * Executor.map's result_iterator (fs.pop()) and Future.result on a done
  * future, list.append included; ~1.1 us.
  */
-#define COLLECT_INSTRUCTIONS 260
 
 /* The sentinel on the work queue: None in CPython. */
 #define QUEUE_SENTINEL (-1)
@@ -248,6 +245,7 @@ worker_thread(void *arg)
     struct sim_model_thread *mt = arg;
     struct sim_model_executor *ex = mt->model;
     const struct sim_model_params *p = ex->p;
+    const struct sim_costs *costs = sim_costs_or_default(p->costs);
 
     sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_START, 0, 0, -1,
                      0);
@@ -276,7 +274,7 @@ worker_thread(void *arg)
             continue;
         }
         sim_model_run_task(mt, &p->workload->tasks[item]);
-        (void)run_cpu(mt, RESULT_INSTRUCTIONS, NULL);
+        (void)run_cpu(mt, costs->result_instructions, NULL);
         future_finish(ex, item, 0);
         pthread_mutex_lock(&ex->mu);
         ex->idle++; /* executor._idle_semaphore.release() */
@@ -378,6 +376,7 @@ run_main(struct executor_run *r, struct sim_model_result *res, char *err,
     struct sim_model_executor *ex = r->ex;
     const struct sim_model_params *p = ex->p;
     struct sim_model_thread *main_mt = &r->mts[0];
+    const struct sim_costs *costs = sim_costs_or_default(p->costs);
     size_t n_tasks = p->workload->n_tasks;
     size_t submitted = 0;
     size_t k;
@@ -391,7 +390,7 @@ run_main(struct executor_run *r, struct sim_model_result *res, char *err,
 
     /* Executor.map: fs = [self.submit(fn, *args) for args in ...]. */
     while (submitted < n_tasks && !stopped(p)) {
-        (void)run_cpu(main_mt, SUBMIT_INSTRUCTIONS, NULL);
+        (void)run_cpu(main_mt, costs->submit_instructions, NULL);
         queue_put(ex, (long)submitted);
         submitted++;
         rc = adjust_thread_count(r, err, errlen);
@@ -413,7 +412,7 @@ run_main(struct executor_run *r, struct sim_model_result *res, char *err,
         }
         sim_trace_record(main_mt->buf, sim_model_now(main_mt), SIM_EV_RESULT, 0,
                          0, t->id, (int64_t)k);
-        (void)run_cpu(main_mt, COLLECT_INSTRUCTIONS, &ran);
+        (void)run_cpu(main_mt, costs->collect_instructions, &ran);
     }
 
     /* __exit__: shutdown(wait=True). The sentinel comes only from here,

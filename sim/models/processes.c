@@ -20,7 +20,7 @@
  * CPU (interpreter start-up and imports; recorded as running time outside
  * any task, not as a step), then claims tasks until there are none left
  * and runs each with sim_model_run_task(). After each task it pays
- * RESULT_IPC_INSTRUCTIONS under its GIL for sending the result back. At
+ * result_ipc_instructions under its GIL for sending the result back. At
  * the end it drops its GIL (EXIT), records THREAD_END, copies its GIL
  * counters into the control block, sets its done flag and calls _exit(0):
  * it never returns into the parent's code and runs no atexit handler.
@@ -78,7 +78,7 @@
  * BrokenProcessPool instead; gilsim counts the lost task as failed and
  * lets the surviving workers finish the rest); there is no task-feeder
  * thread and no result-handler thread in the parent, whose CPU costs are
- * folded into RESULT_IPC_INSTRUCTIONS; and a worker that dies while it
+ * folded into result_ipc_instructions; and a worker that dies while it
  * sends a result (after TASK_END) leaves its task counted as done.
  */
 
@@ -111,12 +111,12 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LONG_LOCK_FREE == 2,
 /*
  * Per task, in the worker, under its GIL: pickling the result tuple
  * (job, i, (True, result)), one write(2) to the result pipe, and
- * unpickling the next task from the task pipe. An estimate, not a
- * measurement: about 16 us at --instr-ns=4.1ns, what a small result costs
- * on CPython 3.11 by the order of magnitude of pickle.dumps of a short
- * tuple plus a pipe round.
+ * unpickling the next task from the task pipe: p->costs's
+ * result_ipc_instructions. Its default (4000, sim/costs.c) is an
+ * estimate, not a measurement: about 16 us at --instr-ns=4.1ns, what a
+ * small result costs on CPython 3.11 by the order of magnitude of
+ * pickle.dumps of a short tuple plus a pipe round.
  */
-#define RESULT_IPC_INSTRUCTIONS 4000
 
 /* How often the parent, waiting for its workers, looks at the stop flag.
  * It only bounds how late a stop request reaches the workers (Ctrl-C
@@ -263,7 +263,7 @@ worker_main(const struct sim_model_params *p, struct proc_control *ctl,
         }
         atomic_store(&slot->task, (int)k);
         sim_model_run_task(&mt, &wl->tasks[k]);
-        burn(&mt, RESULT_IPC_INSTRUCTIONS);
+        burn(&mt, sim_costs_or_default(p->costs)->result_ipc_instructions);
         atomic_store(&slot->task, -1);
     }
     gil_drop(mt.gt, GIL_DROP_EXIT);

@@ -256,5 +256,13 @@ int sim_trace_write_json(const struct sim_trace *t, const char *title,
 int sim_trace_write_summary_json(const struct sim_trace_summary *runs, size_t n,
                                  const char *version, const char *command,
                                  FILE *f) SIM_TRACE_WARN_UNUSED;
+/* The same, with `extra` (if not NULL) called after "command" to write
+ * more top-level members, each as `,\n  "key": value`. */
+int sim_trace_write_summary_json_ex(const struct sim_trace_summary *runs,
+                                    size_t n, const char *version,
+                                    const char *command,
+                                    void (*extra)(const void *ctx, FILE *f),
+                                    const void *ctx,
+                                    FILE *f) SIM_TRACE_WARN_UNUSED;
 
 #endif /* GILSIM_TRACE_H */

@@ -4,6 +4,9 @@
  *
  *     {"gilsim_version": ..., "command": ..., "runs": [{...}, ...]}
  *
+ * (the _ex form lets the caller add top-level members before "runs":
+ * sim/ adds "costs").
+ *
  * Each run is one struct sim_trace_summary written as a flat object, one
  * key a line, in the order of the struct: parameters (model, policy,
  * workload, threads, processes, switch_interval_ns, check_every, instr_ns,
@@ -128,6 +131,16 @@ int
 sim_trace_write_summary_json(const struct sim_trace_summary *runs, size_t n,
                              const char *version, const char *command, FILE *f)
 {
+    return sim_trace_write_summary_json_ex(runs, n, version, command, NULL,
+                                           NULL, f);
+}
+
+int
+sim_trace_write_summary_json_ex(const struct sim_trace_summary *runs, size_t n,
+                                const char *version, const char *command,
+                                void (*extra)(const void *ctx, FILE *f),
+                                const void *ctx, FILE *f)
+{
     size_t i;
 
     if (f == NULL || (runs == NULL && n > 0)) {
@@ -137,6 +150,9 @@ sim_trace_write_summary_json(const struct sim_trace_summary *runs, size_t n,
     sim_trace__json_string(f, version != NULL ? version : "", SIZE_MAX);
     fputs(",\n  \"command\": ", f);
     sim_trace__json_string(f, command != NULL ? command : "", SIZE_MAX);
+    if (extra != NULL) {
+        extra(ctx, f);
+    }
     fputs(",\n  \"runs\": [", f);
     for (i = 0; i < n; i++) {
         fputs(i == 0 ? "\n" : ",\n", f);

@@ -1,0 +1,1261 @@
+/*
+ * calibrate.c - `gilsim calibrate`: measure what the simulation charges
+ * (struct sim_costs) on a real Python interpreter and on this machine,
+ * and write calibration.json for `gilsim run --calibration=FILE`.
+ *
+ * How it works. The interpreter is --python, or the first python3 on
+ * PATH. It is first asked its version (`-c` with a one-line program, 10 s
+ * limit), so a missing, broken or Python 2 interpreter costs one line and
+ * exit status 2 before anything is measured. Then the C side measures
+ * two costs of this machine's threads (below), starts gilsim's embedded
+ * latency server on loopback (0 latency, 1 KiB pages), and runs the
+ * micro-benchmark program embedded below with `-c` (posix_spawn, stdout
+ * and stderr captured through pipes, 120 s limit; about 1.5 s here). The
+ * program prints one flat JSON object, which flatjson.c reads strictly.
+ * The file is written through a temporary file and a rename.
+ *
+ * From the program's numbers (all medians would be noisier; each is the
+ * best of 3-5 batches):
+ * - instr_ns: ns per iteration of `while n > 0: n -= 1`, divided by the
+ *   loop's bytecodes, which the program counts with dis (from a backward
+ *   jump's target to the jump; 8 on CPython 3.11, WL_COUNTDOWN_INSTRUCTIONS).
+ * - decode_instr_per_byte / write_instr_per_byte: str(bytes, "utf-8",
+ *   errors="replace") (what r.text does) and str.encode of 64 KiB ASCII.
+ * - result_instructions: one queue.Queue put plus one get in one thread,
+ *   standing for a worker's per-item work (a queue get and waking a
+ *   waiter through a Condition, as Future.set_result does).
+ * - collect_instructions: Future.result() on a done future plus the
+ *   list.append of Executor.map.
+ * - submit_instructions: ThreadPoolExecutor(1).submit while its one
+ *   worker is blocked, so neither a thread start nor a wake-up is in it
+ *   (the model runs those for real); the wall time of a whole
+ *   submit(fn).result() round trip is shown beside it, for the record.
+ * - worker_start_ns: a fork Pool(1) worker's own CPU over its life
+ *   (start, one task, exit), from RUSAGE_CHILDREN once it is reaped.
+ * - request_instructions: if `requests` imports, this process's CPU
+ *   (time.process_time) per requests.Session.get of a 1 KiB page from
+ *   the embedded server, body read included; that includes the kernel's
+ *   socket work, which the default excludes (libcurl does it for real).
+ * chunk_instructions and result_ipc_instructions are not measured and
+ * keep their defaults; the file lists which costs were measured.
+ *
+ * The C side: cond_wake_ns is the p50 of half a round trip of a condvar
+ * ping-pong between two threads (signal -> the waiter runs and signals
+ * back); timer_slack_ns is the p50 of how late a 1 ms
+ * pthread_cond_timedwait (CLOCK_MONOTONIC) returns past its deadline.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim_internal.h"
+
+extern char **environ;
+
+/* Time limits of the version probe and of the program; tests shorten
+ * them (sim_calibrate_set_timeouts). */
+static int probe_timeout_ms = 10000;
+static int program_timeout_ms = 120000;
+#define OUTPUT_MAX   ((size_t)1 << 20) /* bytes of stdout kept */
+#define STDERR_MAX   ((size_t)4096)    /* bytes of stderr kept */
+#define COND_ROUNDS  2000
+#define TIMER_ROUNDS 100
+#define SERVER_BODY  1024
+
+/* The micro-benchmarks, run as `python -c PROGRAM URL`. */
+static const char calibration_program[] =
+    "# gilsim calibrate: micro-benchmarks of this interpreter. Prints one\n"
+    "# JSON object on stdout; argv[1] is a URL of gilsim's server, or \"\".\n"
+    "import dis\n"
+    "import json\n"
+    "import sys\n"
+    "import time\n"
+    "\n"
+    "perf = time.perf_counter_ns\n"
+    "out = {\"python_version\": \"%d.%d.%d\" % tuple(sys.version_info[:3])}\n"
+    "\n"
+    "\n"
+    "def best(fn, reps):\n"
+    "    return min(fn() for _ in range(reps))\n"
+    "\n"
+    "\n"
+    "# The countdown: ns per iteration, and its bytecodes per iteration\n"
+    "# (from a backward jump's target to the jump, as dis lists them).\n"
+    "def countdown(n):\n"
+    "    while n > 0:\n"
+    "        n -= 1\n"
+    "\n"
+    "\n"
+    "def loop_bytecodes():\n"
+    "    ins = [i for i in dis.get_instructions(countdown)\n"
+    "           if i.opname != \"CACHE\"]\n"
+    "    jumps = set(dis.hasjrel) | set(dis.hasjabs)\n"
+    "    jumps |= set(getattr(dis, \"hasjump\", []))\n"
+    "    for i in ins:\n"
+    "        if (i.opcode in jumps and isinstance(i.argval, int)\n"
+    "                and i.argval <= i.offset):\n"
+    "            return sum(1 for k in ins\n"
+    "                       if i.argval <= k.offset <= i.offset)\n"
+    "    return 0\n"
+    "\n"
+    "\n"
+    "N = 1000000\n"
+    "\n"
+    "\n"
+    "def t_countdown():\n"
+    "    t = perf()\n"
+    "    countdown(N)\n"
+    "    return perf() - t\n"
+    "\n"
+    "\n"
+    "out[\"countdown_ns_per_iteration\"] = best(t_countdown, 5) / N\n"
+    "out[\"countdown_bytecodes\"] = loop_bytecodes()\n"
+    "\n"
+    "# r.text is str(content, encoding, errors=\"replace\"); a write\n"
+    "# encodes first. 64 KiB of ASCII, as a seed page.\n"
+    "B = 65536\n"
+    "body = b\"a\" * B\n"
+    "text = \"a\" * B\n"
+    "\n"
+    "\n"
+    "def t_decode():\n"
+    "    t = perf()\n"
+    "    for _ in range(100):\n"
+    "        str(body, \"utf-8\", errors=\"replace\")\n"
+    "    return (perf() - t) / 100\n"
+    "\n"
+    "\n"
+    "def t_encode():\n"
+    "    t = perf()\n"
+    "    for _ in range(100):\n"
+    "        text.encode(\"utf-8\")\n"
+    "    return (perf() - t) / 100\n"
+    "\n"
+    "\n"
+    "out[\"decode_ns_per_byte\"] = best(t_decode, 5) / B\n"
+    "out[\"encode_ns_per_byte\"] = best(t_encode, 5) / B\n"
+    "\n"
+    "\n"
+    "# A fork pool worker's own CPU over its life (start, one task,\n"
+    "# exit): RUSAGE_CHILDREN once it is reaped. Before any thread.\n"
+    "def t_pool():\n"
+    "    import multiprocessing\n"
+    "    import resource\n"
+    "    try:\n"
+    "        ctx = multiprocessing.get_context(\"fork\")\n"
+    "    except ValueError:\n"
+    "        ctx = multiprocessing.get_context()\n"
+    "    ch = resource.RUSAGE_CHILDREN\n"
+    "    r0 = resource.getrusage(ch)\n"
+    "    p = ctx.Pool(1)\n"
+    "    p.apply(abs, (1,))\n"
+    "    p.close()\n"
+    "    p.join()\n"
+    "    r1 = resource.getrusage(ch)\n"
+    "    return ((r1.ru_utime - r0.ru_utime)\n"
+    "            + (r1.ru_stime - r0.ru_stime)) * 1e9\n"
+    "\n"
+    "\n"
+    "try:\n"
+    "    out[\"pool_worker_cpu_ns\"] = best(t_pool, 3)\n"
+    "except Exception as e:\n"
+    "    out[\"pool_worker_cpu_ns\"] = None\n"
+    "    out[\"pool_error\"] = repr(e)[:200]\n"
+    "\n"
+    "# queue.Queue: one put and one get, in one thread.\n"
+    "import queue\n"
+    "from concurrent.futures import Future, ThreadPoolExecutor\n"
+    "\n"
+    "Q = 20000\n"
+    "\n"
+    "\n"
+    "def t_queue():\n"
+    "    q = queue.Queue()\n"
+    "    t = perf()\n"
+    "    for _ in range(Q):\n"
+    "        q.put(1)\n"
+    "        q.get()\n"
+    "    return (perf() - t) / Q\n"
+    "\n"
+    "\n"
+    "out[\"queue_put_get_ns\"] = best(t_queue, 3)\n"
+    "\n"
+    "\n"
+    "# Future.result() on a done future, with map()'s list.append.\n"
+    "def t_collect():\n"
+    "    fs = []\n"
+    "    for _ in range(Q):\n"
+    "        f = Future()\n"
+    "        f.set_result(1)\n"
+    "        fs.append(f)\n"
+    "    res = []\n"
+    "    t = perf()\n"
+    "    for f in fs:\n"
+    "        res.append(f.result())\n"
+    "    return (perf() - t) / Q\n"
+    "\n"
+    "\n"
+    "out[\"future_result_ns\"] = best(t_collect, 3)\n"
+    "\n"
+    "# ThreadPoolExecutor(1).submit with its one worker blocked (no\n"
+    "# thread start, no wake-up: submit alone); and, for reference, the\n"
+    "# wall time of a submit(fn).result() round trip.\n"
+    "import threading\n"
+    "\n"
+    "R = 2000\n"
+    "\n"
+    "\n"
+    "def t_submit():\n"
+    "    ev = threading.Event()\n"
+    "    with ThreadPoolExecutor(1) as ex:\n"
+    "        ex.submit(ev.wait)\n"
+    "        t = perf()\n"
+    "        fs = [ex.submit(abs, 1) for _ in range(R)]\n"
+    "        d = perf() - t\n"
+    "        ev.set()\n"
+    "    del fs\n"
+    "    return d / R\n"
+    "\n"
+    "\n"
+    "def t_roundtrip():\n"
+    "    with ThreadPoolExecutor(1) as ex:\n"
+    "        ex.submit(abs, 1).result()\n"
+    "        t = perf()\n"
+    "        for _ in range(R):\n"
+    "            ex.submit(abs, 1).result()\n"
+    "        return (perf() - t) / R\n"
+    "\n"
+    "\n"
+    "out[\"submit_ns\"] = best(t_submit, 3)\n"
+    "out[\"roundtrip_ns\"] = best(t_roundtrip, 3)\n"
+    "\n"
+    "# requests.Session.get of a small page from gilsim's server: this\n"
+    "# process's CPU per call (process_time), body read included.\n"
+    "url = sys.argv[1] if len(sys.argv) > 1 else \"\"\n"
+    "out[\"request_cpu_ns\"] = None\n"
+    "try:\n"
+    "    import requests\n"
+    "    out[\"requests_version\"] = requests.__version__\n"
+    "except Exception:\n"
+    "    requests = None\n"
+    "if requests is not None and url:\n"
+    "    try:\n"
+    "        s = requests.Session()\n"
+    "        for _ in range(5):\n"
+    "            s.get(url).content\n"
+    "        G = 200\n"
+    "        t = time.process_time_ns()\n"
+    "        for _ in range(G):\n"
+    "            s.get(url).content\n"
+    "        out[\"request_cpu_ns\"] = (time.process_time_ns() - t) / G\n"
+    "        s.close()\n"
+    "    except Exception as e:\n"
+    "        out[\"requests_error\"] = repr(e)[:200]\n"
+    "sys.stdout.write(json.dumps(out) + \"\\n\")\n";
+
+void
+sim_calibrate_set_timeouts(int probe_ms, int program_ms)
+{
+    probe_timeout_ms = probe_ms;
+    program_timeout_ms = program_ms;
+}
+
+/* ---- the C micro-benchmarks ---------------------------------------------- */
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a;
+    int64_t y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* The lower median of v[0..n), n > 0; sorts v. */
+static int64_t
+median(int64_t *v, size_t n)
+{
+    qsort(v, n, sizeof(*v), cmp_i64);
+    return v[(n - 1) / 2];
+}
+
+/* Two threads pass the turn back and forth under one mutex. */
+struct pingpong {
+    pthread_mutex_t mu;
+    pthread_cond_t ping; /* the echo thread waits here for turn == 1 */
+    pthread_cond_t pong; /* the timing thread waits here for turn == 0 */
+    int turn;            /* guarded by mu */
+    int done;            /* guarded by mu */
+};
+
+static void *
+echo_thread(void *arg)
+{
+    struct pingpong *pp = arg;
+
+    pthread_mutex_lock(&pp->mu);
+    for (;;) {
+        while (pp->turn != 1 && !pp->done) {
+            pthread_cond_wait(&pp->ping, &pp->mu);
+        }
+        if (pp->done) {
+            break;
+        }
+        pp->turn = 0;
+        pthread_cond_signal(&pp->pong);
+    }
+    pthread_mutex_unlock(&pp->mu);
+    return NULL;
+}
+
+int
+sim_calibrate_cond_wake(int rounds, int64_t *p50_ns)
+{
+    struct pingpong pp;
+    pthread_t th;
+    int64_t *v;
+    int warm = rounds / 10;
+    int i;
+    int rc;
+
+    if (rounds < 1) {
+        return -EINVAL;
+    }
+    v = malloc(sizeof(*v) * (size_t)rounds);
+    if (v == NULL) {
+        return -ENOMEM;
+    }
+    memset(&pp, 0, sizeof(pp));
+    rc = pthread_mutex_init(&pp.mu, NULL);
+    if (rc != 0) {
+        goto fail_free;
+    }
+    rc = pthread_cond_init(&pp.ping, NULL);
+    if (rc != 0) {
+        goto fail_mutex;
+    }
+    rc = pthread_cond_init(&pp.pong, NULL);
+    if (rc != 0) {
+        goto fail_ping;
+    }
+    rc = pthread_create(&th, NULL, echo_thread, &pp);
+    if (rc != 0) {
+        goto fail_pong;
+    }
+    pthread_mutex_lock(&pp.mu);
+    for (i = -warm; i < rounds; i++) {
+        int64_t t0 = sim_clock_now_ns();
+
+        pp.turn = 1;
+        pthread_cond_signal(&pp.ping);
+        while (pp.turn != 0) {
+            pthread_cond_wait(&pp.pong, &pp.mu);
+        }
+        if (i >= 0) {
+            v[i] = (sim_clock_now_ns() - t0) / 2;
+        }
+    }
+    pp.done = 1;
+    pthread_cond_signal(&pp.ping);
+    pthread_mutex_unlock(&pp.mu);
+    pthread_join(th, NULL);
+    *p50_ns = median(v, (size_t)rounds);
+fail_pong:
+    pthread_cond_destroy(&pp.pong);
+fail_ping:
+    pthread_cond_destroy(&pp.ping);
+fail_mutex:
+    pthread_mutex_destroy(&pp.mu);
+fail_free:
+    free(v);
+    return -rc;
+}
+
+int
+sim_calibrate_timer_slack(int rounds, int64_t *p50_ns)
+{
+    pthread_condattr_t ca;
+    pthread_cond_t cv;
+    pthread_mutex_t mu;
+    int64_t *v;
+    int i;
+    int rc;
+
+    if (rounds < 1) {
+        return -EINVAL;
+    }
+    v = malloc(sizeof(*v) * (size_t)rounds);
+    if (v == NULL) {
+        return -ENOMEM;
+    }
+    rc = pthread_mutex_init(&mu, NULL);
+    if (rc != 0) {
+        goto fail_free;
+    }
+    rc = pthread_condattr_init(&ca);
+    if (rc != 0) {
+        goto fail_mutex;
+    }
+    rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    if (rc == 0) {
+        rc = pthread_cond_init(&cv, &ca);
+    }
+    pthread_condattr_destroy(&ca);
+    if (rc != 0) {
+        goto fail_mutex;
+    }
+    pthread_mutex_lock(&mu);
+    for (i = 0; i < rounds && rc == 0; i++) {
+        int64_t deadline = sim_clock_now_ns() + 1000000;
+        struct timespec ts;
+        int64_t now;
+
+        ts.tv_sec = (time_t)(deadline / 1000000000);
+        ts.tv_nsec = (long)(deadline % 1000000000);
+        do {
+            /* Nobody signals cv: only a spurious wake-up returns 0. */
+            rc = pthread_cond_timedwait(&cv, &mu, &ts);
+            now = sim_clock_now_ns();
+        } while (rc == 0 && now < deadline);
+        if (rc == ETIMEDOUT || rc == 0) {
+            rc = 0;
+            v[i] = now > deadline ? now - deadline : 0;
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    if (rc == 0) {
+        *p50_ns = median(v, (size_t)rounds);
+    }
+    pthread_cond_destroy(&cv);
+fail_mutex:
+    pthread_mutex_destroy(&mu);
+fail_free:
+    free(v);
+    return -rc;
+}
+
+/* ---- running the interpreter --------------------------------------------- */
+
+struct child_out {
+    char *out;            /* stdout, malloc'd, NUL-terminated */
+    size_t out_len;       /* at most OUTPUT_MAX */
+    char err[STDERR_MAX]; /* the start of stderr, NUL-terminated */
+    size_t err_len;
+    int status;    /* exit status, or 128 + signal */
+    int timed_out; /* killed at the time limit */
+};
+
+static void
+child_out_clear(struct child_out *co)
+{
+    free(co->out);
+    memset(co, 0, sizeof(*co));
+}
+
+static int
+cloexec(int fd)
+{
+    int fl = fcntl(fd, F_GETFD);
+
+    if (fl < 0 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) != 0) {
+        return -errno;
+    }
+    return 0;
+}
+
+static void
+append(char *dst, size_t *len, size_t cap, const char *src, size_t n)
+{
+    if (*len + 1 >= cap) {
+        return;
+    }
+    if (n > cap - 1 - *len) {
+        n = cap - 1 - *len;
+    }
+    memcpy(dst + *len, src, n);
+    *len += n;
+    dst[*len] = '\0';
+}
+
+/* Read the child's stdout and stderr until both end or the deadline. */
+static void
+drain(int fd_out, int fd_err, int64_t deadline, struct child_out *co)
+{
+    struct pollfd fds[2];
+    int open = 2;
+
+    fds[0].fd = fd_out;
+    fds[1].fd = fd_err;
+    fds[0].events = fds[1].events = POLLIN;
+    while (open > 0) {
+        int64_t left = (deadline - sim_clock_now_ns()) / 1000000;
+        int k;
+        int n;
+
+        if (left <= 0) {
+            co->timed_out = 1;
+            return;
+        }
+        n = poll(fds, 2, (int)(left > 1000 ? 1000 : left));
+        if (n < 0 && errno != EINTR) {
+            return;
+        }
+        for (k = 0; k < 2 && n > 0; k++) {
+            char buf[4096];
+            ssize_t r;
+
+            if (fds[k].fd < 0 || fds[k].revents == 0) {
+                continue;
+            }
+            r = read(fds[k].fd, buf, sizeof(buf));
+            if (r > 0 && k == 0) {
+                append(co->out, &co->out_len, OUTPUT_MAX + 1, buf, (size_t)r);
+            } else if (r > 0) {
+                append(co->err, &co->err_len, sizeof(co->err), buf, (size_t)r);
+            } else if (r == 0 || errno != EINTR) {
+                fds[k].fd = -1;
+                open--;
+            }
+        }
+    }
+}
+
+/*
+ * Run argv (argv[0] a path) with stdin from /dev/null, capturing stdout
+ * and stderr, for at most timeout_ms; the child is killed at the limit.
+ * 0 with *co filled (free with child_out_clear), or -errno if it could
+ * not be started.
+ */
+static int
+run_child(char *const argv[], int timeout_ms, struct child_out *co)
+{
+    posix_spawn_file_actions_t fa;
+    int po[2] = {-1, -1};
+    int pe[2] = {-1, -1};
+    int64_t deadline;
+    pid_t pid;
+    pid_t w;
+    int ws = 0;
+    int rc;
+
+    memset(co, 0, sizeof(*co));
+    co->out = malloc(OUTPUT_MAX + 1);
+    if (co->out == NULL) {
+        return -ENOMEM;
+    }
+    co->out[0] = '\0';
+    if (pipe(po) != 0 || pipe(pe) != 0) {
+        rc = -errno;
+        goto fail;
+    }
+    rc = cloexec(po[0]);
+    rc = rc != 0 ? rc : cloexec(po[1]);
+    rc = rc != 0 ? rc : cloexec(pe[0]);
+    rc = rc != 0 ? rc : cloexec(pe[1]);
+    if (rc != 0) {
+        goto fail;
+    }
+    rc = posix_spawn_file_actions_init(&fa);
+    if (rc != 0) {
+        rc = -rc;
+        goto fail;
+    }
+    /* dup2 clears FD_CLOEXEC on 1 and 2; the pipes' own ends close. */
+    rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    rc = rc != 0 ? rc : posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+    rc = rc != 0 ? rc : posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+    if (rc == 0) {
+        rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        rc = -rc;
+        goto fail;
+    }
+    close(po[1]);
+    close(pe[1]);
+    po[1] = pe[1] = -1;
+    deadline = sim_clock_now_ns() + (int64_t)timeout_ms * 1000000;
+    drain(po[0], pe[0], deadline, co);
+    /* Both pipes ended (or time is up): wait for the exit, still within
+     * the time limit, then kill. */
+    for (;;) {
+        if (co->timed_out) {
+            (void)kill(pid, SIGKILL);
+        }
+        w = waitpid(pid, &ws, co->timed_out ? 0 : WNOHANG);
+        if (w == pid || (w < 0 && errno != EINTR)) {
+            break;
+        }
+        if (w == 0 && sim_clock_now_ns() >= deadline) {
+            co->timed_out = 1;
+        } else if (w == 0) {
+            (void)poll(NULL, 0, 2);
+        }
+    }
+    if (WIFEXITED(ws)) {
+        co->status = WEXITSTATUS(ws);
+    } else if (WIFSIGNALED(ws)) {
+        co->status = 128 + WTERMSIG(ws);
+    }
+    close(po[0]);
+    close(pe[0]);
+    return 0;
+fail:
+    if (po[0] >= 0) {
+        close(po[0]);
+        close(po[1]);
+    }
+    if (pe[0] >= 0) {
+        close(pe[0]);
+        close(pe[1]);
+    }
+    child_out_clear(co);
+    return rc;
+}
+
+/* The first line of `s`, cut at 160 bytes, control characters made
+ * spaces; into buf. */
+static void
+first_line(const char *s, char *buf, size_t len)
+{
+    size_t i = 0;
+
+    while (*s == '\n' || *s == ' ') {
+        s++;
+    }
+    while (s[i] != '\0' && s[i] != '\n' && i + 1 < len && i < 160) {
+        buf[i] = (unsigned char)s[i] < 0x20 ? ' ' : s[i];
+        i++;
+    }
+    buf[i] = '\0';
+}
+
+/* The last non-empty line of stderr: a Python traceback ends with the
+ * exception. */
+static void
+last_line(const char *s, char *buf, size_t len)
+{
+    const char *end = s + strlen(s);
+    const char *p;
+
+    while (end > s && (end[-1] == '\n' || end[-1] == ' ')) {
+        end--;
+    }
+    p = end;
+    while (p > s && p[-1] != '\n') {
+        p--;
+    }
+    if ((size_t)(end - p) >= len) {
+        end = p + len - 1;
+    }
+    memcpy(buf, p, (size_t)(end - p));
+    buf[end - p] = '\0';
+    first_line(buf, buf, len);
+}
+
+/* ---- finding the interpreter --------------------------------------------- */
+
+static int
+is_exec_file(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+           access(path, X_OK) == 0;
+}
+
+/* The first executable `name` in $PATH, into out. 0 or -ENOENT. */
+static int
+search_path(const char *name, char *out, size_t len)
+{
+    /* Read once, before any thread of gilsim starts. */
+    const char *path = getenv("PATH"); // NOLINT(concurrency-mt-unsafe)
+    const char *p;
+
+    if (path == NULL || path[0] == '\0') {
+        path = "/usr/local/bin:/usr/bin:/bin";
+    }
+    for (p = path;;) {
+        const char *colon = strchr(p, ':');
+        size_t n = colon != NULL ? (size_t)(colon - p) : strlen(p);
+        int w;
+
+        if (n == 0) {
+            w = snprintf(out, len, "./%s", name);
+        } else {
+            w = snprintf(out, len, "%.*s/%s", (int)n, p, name);
+        }
+        if (w > 0 && (size_t)w < len && is_exec_file(out)) {
+            return 0;
+        }
+        if (colon == NULL) {
+            break;
+        }
+        p = colon + 1;
+    }
+    out[0] = '\0';
+    return -ENOENT;
+}
+
+/* "--python=VALUE", or "python3 on PATH (PATH)" when none was given. */
+static void
+subject(const struct sim_options *o, const char *py, char *buf, size_t len)
+{
+    if (o->python[0] != '\0') {
+        (void)snprintf(buf, len, "--python=%.1000s", o->python);
+    } else {
+        (void)snprintf(buf, len, "python3 on PATH (%.1000s)", py);
+    }
+}
+
+#define EXPECT_PY                                                              \
+    "expected a Python 3 interpreter, e.g. --python=/usr/bin/python3"
+
+static int
+usage(FILE *err, const char *subj, const char *what)
+{
+    fprintf(err, "gilsim: %s: %s (" EXPECT_PY ")\n", subj, what);
+    return SIM_EXIT_USAGE;
+}
+
+/* The interpreter to run, into py. SIM_EXIT_OK or SIM_EXIT_USAGE. */
+static int
+find_python(const struct sim_options *o, char *py, size_t len, FILE *err)
+{
+    char subj[1100];
+    struct stat st;
+
+    if (o->python[0] == '\0') {
+        if (search_path("python3", py, len) != 0) {
+            fprintf(err, "gilsim: calibrate: no python3 on PATH (expected "
+                         "a Python 3 interpreter on PATH, or "
+                         "--python=PATH)\n");
+            return SIM_EXIT_USAGE;
+        }
+        return SIM_EXIT_OK;
+    }
+    subject(o, o->python, subj, sizeof(subj));
+    if (strchr(o->python, '/') == NULL) {
+        if (search_path(o->python, py, len) != 0) {
+            return usage(err, subj, "not found on PATH");
+        }
+        return SIM_EXIT_OK;
+    }
+    if (stat(o->python, &st) != 0) {
+        return usage(err, subj,
+                     errno == ENOENT ? "no such file" : "cannot be examined");
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return usage(err, subj, "not a regular file");
+    }
+    if (access(o->python, X_OK) != 0) {
+        return usage(err, subj, "not executable");
+    }
+    (void)snprintf(py, len, "%s", o->python);
+    return SIM_EXIT_OK;
+}
+
+/* A version "3.11.7": digits.digits.digits, then only white space. */
+static int
+parse_version(const char *s, int *major)
+{
+    const char *p = s;
+    int parts = 0;
+
+    *major = atoi(s);
+    for (;;) {
+        if (*p < '0' || *p > '9') {
+            return -1;
+        }
+        while (*p >= '0' && *p <= '9') {
+            p++;
+        }
+        parts++;
+        if (*p != '.' || parts == 3) {
+            break;
+        }
+        p++;
+    }
+    while (*p == '\n' || *p == '\r' || *p == ' ') {
+        p++;
+    }
+    return parts == 3 && *p == '\0' ? 0 : -1;
+}
+
+/* Explain a failed run of the interpreter in one line. */
+static int
+child_failed(FILE *err, const char *subj, const char *doing, int rc,
+             const struct child_out *co, int timeout_ms)
+{
+    char what[512];
+    char line[200];
+    char etext[128];
+
+    if (rc != 0) {
+        sim_errtext(-rc, etext, sizeof(etext));
+        (void)snprintf(what, sizeof(what), "cannot be run: %s", etext);
+    } else if (co->timed_out) {
+        (void)snprintf(what, sizeof(what), "%s took longer than %g s", doing,
+                       (double)timeout_ms / 1000.0);
+    } else {
+        last_line(co->err, line, sizeof(line));
+        (void)snprintf(what, sizeof(what), "%s exited with status %d%s%s",
+                       doing, co->status, line[0] != '\0' ? ": " : "", line);
+    }
+    return usage(err, subj, what);
+}
+
+/* Ask the interpreter its version; SIM_EXIT_OK with `version` filled. */
+static int
+probe(const char *py, const char *subj, char *version, size_t len, FILE *err)
+{
+    char prog[] = "import sys; v = sys.version_info; "
+                  "sys.stdout.write('%d.%d.%d' % (v[0], v[1], v[2]))";
+    char dash_c[] = "-c";
+    char *argv[4];
+    struct child_out co;
+    char what[512];
+    char line[200];
+    int major = 0;
+    int rc;
+
+    argv[0] = (char *)py;
+    argv[1] = dash_c;
+    argv[2] = prog;
+    argv[3] = NULL;
+    rc = run_child(argv, probe_timeout_ms, &co);
+    if (rc != 0 || co.timed_out || co.status != 0) {
+        int status = child_failed(err, subj, "asked for its version, it", rc,
+                                  &co, probe_timeout_ms);
+
+        child_out_clear(&co);
+        return status;
+    }
+    if (parse_version(co.out, &major) != 0) {
+        first_line(co.out, line, sizeof(line));
+        (void)snprintf(what, sizeof(what),
+                       "asked for its version, it printed '%s', not a "
+                       "Python version",
+                       line);
+        child_out_clear(&co);
+        return usage(err, subj, what);
+    }
+    first_line(co.out, version, len);
+    child_out_clear(&co);
+    if (major != 3) {
+        (void)snprintf(what, sizeof(what), "it is Python %s, not Python 3",
+                       version);
+        return usage(err, subj, what);
+    }
+    return SIM_EXIT_OK;
+}
+
+/* ---- the program's numbers ------------------------------------------------
+ */
+
+enum py_key {
+    PY_COUNTDOWN_NS = 0,
+    PY_COUNTDOWN_BYTECODES,
+    PY_DECODE_NS,
+    PY_ENCODE_NS,
+    PY_POOL_CPU_NS, /* optional: null if Pool failed */
+    PY_QUEUE_NS,
+    PY_FUTURE_NS,
+    PY_SUBMIT_NS,
+    PY_REQUEST_NS,   /* optional: null without requests */
+    PY_ROUNDTRIP_NS, /* for the record only */
+    PY_KEYS
+};
+
+static const char *const py_key_names[PY_KEYS] = {
+    "countdown_ns_per_iteration",
+    "countdown_bytecodes",
+    "decode_ns_per_byte",
+    "encode_ns_per_byte",
+    "pool_worker_cpu_ns",
+    "queue_put_get_ns",
+    "future_result_ns",
+    "submit_ns",
+    "request_cpu_ns",
+    "roundtrip_ns",
+};
+
+/* What the program must measure; the rest may be null. */
+#define REQUIRED_KEYS                                                          \
+    (((1u << PY_KEYS) - 1) &                                                   \
+     ~((1u << PY_POOL_CPU_NS) | (1u << PY_REQUEST_NS) |                        \
+       (1u << PY_ROUNDTRIP_NS)))
+
+struct py_result {
+    double v[PY_KEYS];
+    unsigned have; /* bit per key that was a number */
+    unsigned seen; /* bit per key that was there at all */
+    char requests_version[32];
+};
+
+static int
+py_member(const char *key, const struct sim_json_value *v, void *ctx, char *err,
+          size_t errlen)
+{
+    struct py_result *r = ctx;
+    int i;
+
+    if (strcmp(key, "requests_version") == 0 && v->type == SIM_JSON_STRING) {
+        (void)snprintf(r->requests_version, sizeof(r->requests_version), "%s",
+                       v->string);
+        return 0;
+    }
+    for (i = 0; i < PY_KEYS; i++) {
+        if (strcmp(key, py_key_names[i]) != 0) {
+            continue;
+        }
+        r->seen |= 1u << i;
+        if (v->type == SIM_JSON_NUMBER && v->number >= 0.0) {
+            r->v[i] = v->number;
+            r->have |= 1u << i;
+        } else if (v->type != SIM_JSON_NULL) {
+            (void)snprintf(err, errlen, "\"%s\" is not a number", key);
+            return -EBADMSG;
+        }
+    }
+    return 0;
+}
+
+/* ---- gilsim calibrate ------------------------------------------------------
+ */
+
+struct cal_run {
+    struct sim_calibration cal;
+    char note[SIM_COST_COUNT][128]; /* how each cost was found */
+};
+
+static int
+write_cal_fn(const void *ctx, FILE *f)
+{
+    return sim_calibration_write(ctx, f);
+}
+
+/* Set cost `f` to v (measured), with a note; 0, or -ERANGE if v is not
+ * a value the file could hold. */
+static int
+measured(struct cal_run *cr, enum sim_cost_field f, double v, const char *note)
+{
+    if (!isfinite(v) || !sim_cost_in_range(f, v)) {
+        return -ERANGE;
+    }
+    sim_cost_set(&cr->cal.costs, f, v);
+    cr->cal.measured |= 1u << f;
+    (void)snprintf(cr->note[f], sizeof(cr->note[f]), "%s", note);
+    return 0;
+}
+
+/* Turn the program's numbers into costs. 0, or -ERANGE naming the cost
+ * in `bad`. */
+static int
+derive(struct cal_run *cr, const struct py_result *r, const char **bad)
+{
+    const double *v = r->v;
+    double instr;
+    double bytecodes = v[PY_COUNTDOWN_BYTECODES];
+    char note[128];
+    int i;
+
+    if (bytecodes < 1 || bytecodes > 64) {
+        bytecodes = WL_COUNTDOWN_INSTRUCTIONS;
+    }
+    instr = v[PY_COUNTDOWN_NS] / bytecodes;
+    (void)snprintf(note, sizeof(note),
+                   "countdown: %.1f ns per iteration of %.0f bytecodes",
+                   v[PY_COUNTDOWN_NS], bytecodes);
+    *bad = "instr_ns";
+    if (instr <= 0.0 || measured(cr, SIM_COST_INSTR_NS, instr, note) != 0) {
+        return -ERANGE;
+    }
+    (void)snprintf(note, sizeof(note), "r.text: %.3f ns per byte",
+                   v[PY_DECODE_NS]);
+    *bad = "decode_instr_per_byte";
+    if (measured(cr, SIM_COST_DECODE, v[PY_DECODE_NS] / instr, note) != 0) {
+        return -ERANGE;
+    }
+    (void)snprintf(note, sizeof(note), "str.encode: %.3f ns per byte",
+                   v[PY_ENCODE_NS]);
+    *bad = "write_instr_per_byte";
+    if (measured(cr, SIM_COST_WRITE, v[PY_ENCODE_NS] / instr, note) != 0) {
+        return -ERANGE;
+    }
+    (void)snprintf(note, sizeof(note), "queue.Queue put + get: %.2f us",
+                   v[PY_QUEUE_NS] / 1e3);
+    *bad = "result_instructions";
+    if (measured(cr, SIM_COST_RESULT, v[PY_QUEUE_NS] / instr, note) != 0) {
+        return -ERANGE;
+    }
+    (void)snprintf(note, sizeof(note), "Future.result, done: %.2f us",
+                   v[PY_FUTURE_NS] / 1e3);
+    *bad = "collect_instructions";
+    if (measured(cr, SIM_COST_COLLECT, v[PY_FUTURE_NS] / instr, note) != 0) {
+        return -ERANGE;
+    }
+    (void)snprintf(note, sizeof(note),
+                   "submit, worker busy: %.2f us (round trip %.1f us)",
+                   v[PY_SUBMIT_NS] / 1e3, v[PY_ROUNDTRIP_NS] / 1e3);
+    *bad = "submit_instructions";
+    if (measured(cr, SIM_COST_SUBMIT, v[PY_SUBMIT_NS] / instr, note) != 0) {
+        return -ERANGE;
+    }
+    if (r->have & (1u << PY_POOL_CPU_NS)) {
+        *bad = "worker_start_ns";
+        if (measured(cr, SIM_COST_WORKER_START, v[PY_POOL_CPU_NS],
+                     "a fork Pool(1) worker's CPU, start to exit") != 0) {
+            return -ERANGE;
+        }
+    }
+    if (r->have & (1u << PY_REQUEST_NS)) {
+        (void)snprintf(note, sizeof(note),
+                       "requests %s: %.0f us of CPU per Session.get",
+                       r->requests_version, v[PY_REQUEST_NS] / 1e3);
+        *bad = "request_instructions";
+        if (measured(cr, SIM_COST_REQUEST, v[PY_REQUEST_NS] / instr, note) !=
+            0) {
+            return -ERANGE;
+        }
+    }
+    for (i = 0; i < SIM_COST_COUNT; i++) {
+        if (!((cr->cal.measured >> i) & 1u)) {
+            (void)snprintf(cr->note[i], sizeof(cr->note[i]), "%s",
+                           i == SIM_COST_REQUEST ? "requests did not import"
+                           : i == SIM_COST_WORKER_START
+                               ? "multiprocessing.Pool failed"
+                               : "not measured");
+        }
+    }
+    return 0;
+}
+
+/* Run the program with the embedded server up (for requests). */
+static int
+run_program(const char *py, const char *subj, struct py_result *r, FILE *err)
+{
+    struct sim_options so;
+    struct wl_server *srv = NULL;
+    struct child_out co;
+    char url[128] = "";
+    char dash_c[] = "-c";
+    char *argv[5];
+    char perr[256];
+    char what[600];
+    char line[200];
+    int rc;
+
+    sim_options_default(&so);
+    so.latency_ns = 0;
+    so.body_size = SERVER_BODY;
+    so.port = 0;
+    if (sim_run_server_start(&so, &srv, err) == SIM_EXIT_OK) {
+        (void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/top250?start=1",
+                       wl_server_port(srv));
+    }
+    argv[0] = (char *)py;
+    argv[1] = dash_c;
+    argv[2] = (char *)calibration_program;
+    argv[3] = url;
+    argv[4] = NULL;
+    rc = run_child(argv, program_timeout_ms, &co);
+    wl_server_stop(srv);
+    if (rc != 0 || co.timed_out || co.status != 0) {
+        int status = child_failed(err, subj, "the calibration program", rc, &co,
+                                  program_timeout_ms);
+
+        child_out_clear(&co);
+        return status;
+    }
+    memset(r, 0, sizeof(*r));
+    rc = sim_flatjson_parse(co.out, co.out_len, py_member, r, perr,
+                            sizeof(perr));
+    if (rc == 0 && (r->have & REQUIRED_KEYS) != REQUIRED_KEYS) {
+        (void)snprintf(perr, sizeof(perr), "a measurement is missing");
+        rc = -EBADMSG;
+    }
+    if (rc != 0) {
+        first_line(co.out, line, sizeof(line));
+        (void)snprintf(what, sizeof(what),
+                       "the calibration program printed '%.80s': %s", line,
+                       perr);
+        child_out_clear(&co);
+        return usage(err, subj, what);
+    }
+    child_out_clear(&co);
+    return SIM_EXIT_OK;
+}
+
+/* Split an --out path into its folder and file name; SIM_EXIT_USAGE if
+ * the folder does not exist or the name is a folder. */
+static int
+out_path(const char *path, char *dir, size_t dlen, char *name, size_t nlen,
+         FILE *err)
+{
+    const char *slash = strrchr(path, '/');
+    struct stat st;
+
+    if (slash == NULL) {
+        (void)snprintf(dir, dlen, ".");
+        (void)snprintf(name, nlen, "%s", path);
+    } else {
+        (void)snprintf(dir, dlen, "%.*s", (int)(slash - path),
+                       slash == path ? "/" : path);
+        if (slash == path) {
+            (void)snprintf(dir, dlen, "/");
+        }
+        (void)snprintf(name, nlen, "%s", slash + 1);
+    }
+    if (name[0] == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+        (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
+        fprintf(err,
+                "gilsim: --out=%.1000s: a folder (expected a file name for "
+                "the calibration, e.g. calibration.json)\n",
+                path);
+        return SIM_EXIT_USAGE;
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(err,
+                "gilsim: --out=%.1000s: the folder %.1000s does not exist "
+                "(expected a file in an existing folder)\n",
+                path, dir);
+        return SIM_EXIT_USAGE;
+    }
+    return SIM_EXIT_OK;
+}
+
+static void
+print_summary(const struct cal_run *cr, const char *path, FILE *out)
+{
+    const struct sim_costs *c = &cr->cal.costs;
+    int i;
+
+    fprintf(out, "calibrated: Python %s (%s) on %d cores\n", c->python_version,
+            cr->cal.python, c->cores);
+    for (i = 0; i < SIM_COST_COUNT; i++) {
+        double v = sim_cost_get(c, (enum sim_cost_field)i);
+
+        fprintf(out,
+                v == floor(v) ? "  %-24s %12.0f  %-8s  %s\n"
+                              : "  %-24s %12.6g  %-8s  %s\n",
+                sim_cost_name((enum sim_cost_field)i), v,
+                ((cr->cal.measured >> i) & 1u) ? "measured" : "default",
+                cr->note[i]);
+    }
+    fprintf(out, "wrote %s; use it with gilsim run --calibration=%s\n", path,
+            path);
+}
+
+int
+sim_calibrate_main(const struct sim_options *o, FILE *out, FILE *err)
+{
+    struct cal_run *cr;
+    struct py_result r;
+    char py[4096];
+    char subj[1100];
+    char dir[4096];
+    char name[4096];
+    char msg[SIM_ERR_LEN * 2];
+    const char *path = o->out_dir[0] != '\0' ? o->out_dir : "calibration.json";
+    const char *bad = "";
+    time_t now;
+    struct tm tm;
+    long cores;
+    int status;
+    int rc;
+
+    status = out_path(path, dir, sizeof(dir), name, sizeof(name), err);
+    if (status != SIM_EXIT_OK) {
+        return status;
+    }
+    status = find_python(o, py, sizeof(py), err);
+    if (status != SIM_EXIT_OK) {
+        return status;
+    }
+    subject(o, py, subj, sizeof(subj));
+    cr = calloc(1, sizeof(*cr));
+    if (cr == NULL) {
+        fprintf(err, "gilsim: out of memory\n");
+        return SIM_EXIT_ERROR;
+    }
+    sim_costs_default(&cr->cal.costs);
+    status = probe(py, subj, cr->cal.costs.python_version,
+                   sizeof(cr->cal.costs.python_version), err);
+    if (status != SIM_EXIT_OK) {
+        goto out;
+    }
+    if (!o->quiet) {
+        fprintf(err,
+                "gilsim: calibrating with Python %s (%s); a few "
+                "seconds\n",
+                cr->cal.costs.python_version, py);
+    }
+    /* The C side first, while nothing else of ours runs. */
+    rc = sim_calibrate_cond_wake(COND_ROUNDS, &cr->cal.costs.cond_wake_ns);
+    rc = rc != 0 ? rc
+                 : sim_calibrate_timer_slack(TIMER_ROUNDS,
+                                             &cr->cal.costs.timer_slack_ns);
+    if (rc != 0) {
+        sim_errtext(-rc, msg, sizeof(msg));
+        fprintf(err, "gilsim: calibrate: the thread benchmarks failed: %s\n",
+                msg);
+        status = SIM_EXIT_ERROR;
+        goto out;
+    }
+    cr->cal.measured =
+        (1u << SIM_COST_COND_WAKE) | (1u << SIM_COST_TIMER_SLACK);
+    (void)snprintf(cr->note[SIM_COST_COND_WAKE],
+                   sizeof(cr->note[SIM_COST_COND_WAKE]),
+                   "C: condvar ping-pong, half a round trip, p50");
+    (void)snprintf(cr->note[SIM_COST_TIMER_SLACK],
+                   sizeof(cr->note[SIM_COST_TIMER_SLACK]),
+                   "C: 1 ms timed wait, lateness, p50");
+    status = run_program(py, subj, &r, err);
+    if (status != SIM_EXIT_OK) {
+        goto out;
+    }
+    if (derive(cr, &r, &bad) != 0) {
+        fprintf(err,
+                "gilsim: %s: the calibration program's numbers give an "
+                "implausible %s (expected a working Python 3 interpreter)\n",
+                subj, bad);
+        status = SIM_EXIT_ERROR;
+        goto out;
+    }
+    cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cr->cal.costs.cores = cores > 0 && cores < 1000000 ? (int)cores : 1;
+    (void)snprintf(cr->cal.python, sizeof(cr->cal.python), "%s", py);
+    (void)snprintf(cr->cal.gilsim_version, sizeof(cr->cal.gilsim_version), "%s",
+                   SIM_VERSION);
+    now = time(NULL);
+    if (gmtime_r(&now, &tm) != NULL) {
+        (void)strftime(cr->cal.date, sizeof(cr->cal.date), "%Y-%m-%dT%H:%M:%SZ",
+                       &tm);
+    }
+    (void)snprintf(cr->cal.costs.source, sizeof(cr->cal.costs.source), "%s",
+                   path);
+    rc = sim_run_write_atomic(dir, name, write_cal_fn, &cr->cal, msg,
+                              sizeof(msg));
+    if (rc != 0) {
+        fprintf(err, "gilsim: --out=%.1000s: %s\n", path, msg);
+        status = SIM_EXIT_ERROR;
+        goto out;
+    }
+    print_summary(cr, path, out);
+    fflush(out);
+out:
+    free(cr);
+    return status;
+}

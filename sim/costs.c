@@ -1,0 +1,496 @@
+/*
+ * costs.c - the one home of what the simulation charges for interpreter
+ * work (struct sim_costs): the defaults, calibration.json, and how the
+ * costs in use are reported.
+ *
+ * The defaults are the constants gilsim used before `gilsim calibrate`
+ * existed, unchanged, so every figure in the README holds without a
+ * calibration file: instr_ns from CPython 3.11's countdown, the I/O costs
+ * measured with python3-requests (docs/io.md), the executor's timeit
+ * estimates (models/executor.c) and the processes model's IPC estimate
+ * (models/processes.c). cond_wake_ns and timer_slack_ns are this
+ * machine's, from calibrate.c's C micro-benchmarks (see below).
+ *
+ * A table lists every cost with its JSON key, its type and its accepted
+ * range, so that writing, reading, the summary and the checks all walk
+ * the same list. calibration.json is one flat object:
+ *
+ *     {"format": "gilsim-calibration", "format_version": 1,
+ *      "gilsim_version", "python", "python_version", "cores", "date",
+ *      one key per cost, "measured": [names], "defaults": [names]}
+ *
+ * and is read strictly (flatjson.c): every cost must be there, in range,
+ * and counts must be whole; unknown keys are skipped so that a later
+ * version's file still reads. Doubles are written with the fewest digits
+ * that read back to the same value, so a file round-trips exactly.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim_internal.h"
+
+#define CALIBRATION_FORMAT  "gilsim-calibration"
+#define CALIBRATION_VERSION 1
+
+static const struct sim_costs default_costs = {
+    .instr_ns = 4.1,
+    .request_instructions = 130000,
+    .chunk_instructions = 720,
+    .decode_instr_per_byte = 0.018,
+    .write_instr_per_byte = 0.0054,
+    .submit_instructions = 1600,
+    .result_instructions = 1150,
+    .collect_instructions = 260,
+    .result_ipc_instructions = 4000,
+    .worker_start_ns = 0,
+    /*
+     * This machine's (Debian 12, 2 cores shared with other jobs, the dev
+     * build), from calibrate.c's C side: `build/dev/gilsim calibrate
+     * --quiet` three times in a row gave cond_wake_ns 3956, 3966, 3925
+     * (2000 condvar ping-pongs between two threads, half a round trip,
+     * p50) and timer_slack_ns 72974, 65152, 65272 (100 timed waits of
+     * 1 ms, lateness past the deadline, p50). The medians of the three.
+     */
+    .cond_wake_ns = 3956,
+    .timer_slack_ns = 65272,
+    .source = "defaults",
+    .python_version = "",
+    .cores = 0,
+};
+
+struct cost_field {
+    const char *name;
+    int is_double;
+    size_t off;
+    double lo, hi; /* accepted range, inclusive */
+};
+
+static const struct cost_field fields[SIM_COST_COUNT] = {
+    {"instr_ns", 1, offsetof(struct sim_costs, instr_ns), 1e-6, 1e9},
+    {"request_instructions", 0,
+     offsetof(struct sim_costs, request_instructions), 0, 1e12},
+    {"chunk_instructions", 0, offsetof(struct sim_costs, chunk_instructions), 0,
+     1e12},
+    {"decode_instr_per_byte", 1,
+     offsetof(struct sim_costs, decode_instr_per_byte), 0, 1e6},
+    {"write_instr_per_byte", 1,
+     offsetof(struct sim_costs, write_instr_per_byte), 0, 1e6},
+    {"submit_instructions", 0, offsetof(struct sim_costs, submit_instructions),
+     0, 1e12},
+    {"result_instructions", 0, offsetof(struct sim_costs, result_instructions),
+     0, 1e12},
+    {"collect_instructions", 0,
+     offsetof(struct sim_costs, collect_instructions), 0, 1e12},
+    {"result_ipc_instructions", 0,
+     offsetof(struct sim_costs, result_ipc_instructions), 0, 1e12},
+    {"worker_start_ns", 0, offsetof(struct sim_costs, worker_start_ns), 0,
+     60e9},
+    {"cond_wake_ns", 0, offsetof(struct sim_costs, cond_wake_ns), 0, 10e9},
+    {"timer_slack_ns", 0, offsetof(struct sim_costs, timer_slack_ns), 0, 10e9},
+};
+
+void
+sim_costs_default(struct sim_costs *c)
+{
+    *c = default_costs;
+}
+
+const struct sim_costs *
+sim_costs_or_default(const struct sim_costs *c)
+{
+    return c != NULL ? c : &default_costs;
+}
+
+const char *
+sim_cost_name(enum sim_cost_field f)
+{
+    if ((unsigned)f >= SIM_COST_COUNT) {
+        return "?";
+    }
+    return fields[f].name;
+}
+
+double
+sim_cost_get(const struct sim_costs *c, enum sim_cost_field f)
+{
+    const char *p = (const char *)c + fields[f].off;
+
+    if (fields[f].is_double) {
+        return *(const double *)(const void *)p;
+    }
+    return (double)*(const int64_t *)(const void *)p;
+}
+
+void
+sim_cost_set(struct sim_costs *c, enum sim_cost_field f, double v)
+{
+    char *p = (char *)c + fields[f].off;
+
+    if (fields[f].is_double) {
+        *(double *)(void *)p = v;
+    } else {
+        *(int64_t *)(void *)p = (int64_t)llround(v);
+    }
+}
+
+int
+sim_cost_in_range(enum sim_cost_field f, double v)
+{
+    if ((unsigned)f >= SIM_COST_COUNT) {
+        return 0;
+    }
+    return v >= fields[f].lo && v <= fields[f].hi;
+}
+
+/* A double with the fewest of 15, 16 or 17 digits that reads back
+ * exactly. */
+static void
+put_double(FILE *f, double v)
+{
+    char buf[40];
+    int prec;
+
+    for (prec = 15; prec < 17; prec++) {
+        (void)snprintf(buf, sizeof(buf), "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) {
+            break;
+        }
+    }
+    (void)snprintf(buf, sizeof(buf), "%.*g", prec, v);
+    fputs(buf, f);
+}
+
+static void
+put_cost(FILE *f, const struct sim_costs *c, enum sim_cost_field i)
+{
+    if (fields[i].is_double) {
+        put_double(f, sim_cost_get(c, i));
+    } else {
+        const char *p = (const char *)c + fields[i].off;
+
+        fprintf(f, "%lld", (long long)*(const int64_t *)(const void *)p);
+    }
+}
+
+/* ["name", ...] of the costs whose bit in `mask` is `want`. */
+static void
+put_names(FILE *f, unsigned mask, unsigned want)
+{
+    int first = 1;
+    int i;
+
+    putc('[', f);
+    for (i = 0; i < SIM_COST_COUNT; i++) {
+        if (((mask >> i) & 1u) != want) {
+            continue;
+        }
+        fprintf(f, "%s\"%s\"", first ? "" : ", ", fields[i].name);
+        first = 0;
+    }
+    putc(']', f);
+}
+
+int
+sim_calibration_write(const struct sim_calibration *cal, FILE *f)
+{
+    int i;
+
+    fprintf(f, "{\n  \"format\": \"%s\",\n  \"format_version\": %d,\n",
+            CALIBRATION_FORMAT, CALIBRATION_VERSION);
+    fputs("  \"gilsim_version\": ", f);
+    sim_json_string(f, cal->gilsim_version);
+    fputs(",\n  \"python\": ", f);
+    sim_json_string(f, cal->python);
+    fputs(",\n  \"python_version\": ", f);
+    sim_json_string(f, cal->costs.python_version);
+    fprintf(f, ",\n  \"cores\": %d,\n  \"date\": ", cal->costs.cores);
+    sim_json_string(f, cal->date);
+    for (i = 0; i < SIM_COST_COUNT; i++) {
+        fprintf(f, ",\n  \"%s\": ", fields[i].name);
+        put_cost(f, &cal->costs, (enum sim_cost_field)i);
+    }
+    fputs(",\n  \"measured\": ", f);
+    put_names(f, cal->measured, 1u);
+    fputs(",\n  \"defaults\": ", f);
+    put_names(f, cal->measured, 0u);
+    fputs("\n}\n", f);
+    return ferror(f) ? -EIO : 0;
+}
+
+/* ---- reading calibration.json ------------------------------------------- */
+
+struct read_ctx {
+    struct sim_calibration *cal;
+    unsigned seen;   /* bit per cost */
+    int have_format; /* "format" and "format_version" both right */
+    int have_version, have_cores, have_python_version;
+};
+
+static int
+find_field(const char *key)
+{
+    int i;
+
+    for (i = 0; i < SIM_COST_COUNT; i++) {
+        if (strcmp(key, fields[i].name) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static int
+copy_string(const struct sim_json_value *v, const char *key, char *dst,
+            size_t len, char *err, size_t errlen)
+{
+    if (v->type != SIM_JSON_STRING || strlen(v->string) >= len) {
+        (void)snprintf(err, errlen,
+                       "\"%s\" is not a string of at most %zu "
+                       "bytes",
+                       key, len - 1);
+        return -EBADMSG;
+    }
+    (void)snprintf(dst, len, "%s", v->string);
+    return 0;
+}
+
+static int
+read_member(const char *key, const struct sim_json_value *v, void *vctx,
+            char *err, size_t errlen)
+{
+    struct read_ctx *rc = vctx;
+    struct sim_calibration *cal = rc->cal;
+    int i = find_field(key);
+
+    if (i >= 0) {
+        const struct cost_field *fd = &fields[i];
+
+        if ((rc->seen >> i) & 1u) {
+            (void)snprintf(err, errlen, "\"%s\" appears twice", key);
+            return -EBADMSG;
+        }
+        if (v->type != SIM_JSON_NUMBER || v->number < fd->lo ||
+            v->number > fd->hi ||
+            (!fd->is_double && v->number != floor(v->number))) {
+            (void)snprintf(err, errlen, "\"%s\" must be a %s from %g to %g",
+                           key, fd->is_double ? "number" : "whole number",
+                           fd->lo, fd->hi);
+            return -EBADMSG;
+        }
+        sim_cost_set(&cal->costs, (enum sim_cost_field)i, v->number);
+        rc->seen |= 1u << i;
+        return 0;
+    }
+    if (strcmp(key, "format") == 0) {
+        if (v->type != SIM_JSON_STRING ||
+            strcmp(v->string, CALIBRATION_FORMAT) != 0) {
+            (void)snprintf(err, errlen,
+                           "\"format\" is not \"" CALIBRATION_FORMAT "\"");
+            return -EBADMSG;
+        }
+        rc->have_format |= 1;
+    } else if (strcmp(key, "format_version") == 0) {
+        if (v->type != SIM_JSON_NUMBER ||
+            v->number != (double)CALIBRATION_VERSION) {
+            (void)snprintf(err, errlen,
+                           "\"format_version\" is not %d (this gilsim reads "
+                           "version %d)",
+                           CALIBRATION_VERSION, CALIBRATION_VERSION);
+            return -EBADMSG;
+        }
+        rc->have_format |= 2;
+    } else if (strcmp(key, "cores") == 0) {
+        if (v->type != SIM_JSON_NUMBER || v->number < 1 || v->number > 1e6 ||
+            v->number != floor(v->number)) {
+            (void)snprintf(err, errlen,
+                           "\"cores\" must be a whole number from 1 to 1M");
+            return -EBADMSG;
+        }
+        cal->costs.cores = (int)v->number;
+        rc->have_cores = 1;
+    } else if (strcmp(key, "python_version") == 0) {
+        rc->have_python_version = 1;
+        return copy_string(v, key, cal->costs.python_version,
+                           sizeof(cal->costs.python_version), err, errlen);
+    } else if (strcmp(key, "python") == 0) {
+        return copy_string(v, key, cal->python, sizeof(cal->python), err,
+                           errlen);
+    } else if (strcmp(key, "date") == 0) {
+        return copy_string(v, key, cal->date, sizeof(cal->date), err, errlen);
+    } else if (strcmp(key, "gilsim_version") == 0) {
+        rc->have_version = 1;
+        return copy_string(v, key, cal->gilsim_version,
+                           sizeof(cal->gilsim_version), err, errlen);
+    } else if (strcmp(key, "measured") == 0) {
+        const char *s = v->string;
+        size_t k;
+
+        if (v->type != SIM_JSON_ARRAY) {
+            (void)snprintf(err, errlen,
+                           "\"measured\" is not an array of cost names");
+            return -EBADMSG;
+        }
+        for (k = 0; k < v->n; k++, s += strlen(s) + 1) {
+            int m = find_field(s);
+
+            if (m < 0) {
+                (void)snprintf(err, errlen,
+                               "\"measured\" names an unknown cost \"%.64s\"",
+                               s);
+                return -EBADMSG;
+            }
+            cal->measured |= 1u << m;
+        }
+    }
+    /* Other keys ("defaults", and a later version's) are skipped. */
+    return 0;
+}
+
+int
+sim_calibration_read(const char *path, struct sim_calibration *cal, char *err,
+                     size_t errlen)
+{
+    struct read_ctx rc;
+    char etext[128];
+    char perr[256];
+    char *text = NULL;
+    size_t len = 0;
+    int i;
+    int r;
+
+    memset(cal, 0, sizeof(*cal));
+    sim_costs_default(&cal->costs);
+    r = sim_read_file(path, &text, &len);
+    if (r != 0) {
+        sim_errtext(-r, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "cannot read it: %s", etext);
+        return r;
+    }
+    memset(&rc, 0, sizeof(rc));
+    rc.cal = cal;
+    perr[0] = '\0';
+    r = sim_flatjson_parse(text, len, read_member, &rc, perr, sizeof(perr));
+    free(text);
+    if (r == -ENOMEM) {
+        (void)snprintf(err, errlen, "out of memory");
+        return r;
+    }
+    if (r != 0) {
+        (void)snprintf(err, errlen, "not a calibration file: %s", perr);
+        return -EBADMSG;
+    }
+    if (rc.have_format != 3) {
+        (void)snprintf(err, errlen,
+                       "not a calibration file: \"format\" or "
+                       "\"format_version\" is missing");
+        return -EBADMSG;
+    }
+    for (i = 0; i < SIM_COST_COUNT; i++) {
+        if (!((rc.seen >> i) & 1u)) {
+            (void)snprintf(err, errlen,
+                           "not a calibration file: \"%s\" is missing",
+                           fields[i].name);
+            return -EBADMSG;
+        }
+    }
+    if (!rc.have_cores || !rc.have_python_version) {
+        (void)snprintf(err, errlen, "not a calibration file: \"%s\" is missing",
+                       rc.have_cores ? "python_version" : "cores");
+        return -EBADMSG;
+    }
+    (void)snprintf(cal->costs.source, sizeof(cal->costs.source), "%s", path);
+    return 0;
+}
+
+/* ---- using it ------------------------------------------------------------ */
+
+int
+sim_costs_load_options(struct sim_options *o, FILE *err)
+{
+    struct sim_calibration *cal;
+    struct sim_costs keep;
+    char msg[SIM_ERR_LEN];
+    long cores;
+
+    if (o->calibration[0] == '\0') {
+        return SIM_EXIT_OK;
+    }
+    cal = malloc(sizeof(*cal));
+    if (cal == NULL) {
+        fprintf(err, "gilsim: out of memory\n");
+        return SIM_EXIT_ERROR;
+    }
+    if (sim_calibration_read(o->calibration, cal, msg, sizeof(msg)) != 0) {
+        fprintf(err,
+                "gilsim: --calibration=%.1000s: %s (expected a file written "
+                "by gilsim calibrate)\n",
+                o->calibration, msg);
+        free(cal);
+        return SIM_EXIT_USAGE;
+    }
+    keep = o->costs;
+    o->costs = cal->costs;
+    free(cal);
+    if (o->costs_given & SIM_COST_GIVEN_INSTR_NS) {
+        o->costs.instr_ns = keep.instr_ns;
+    }
+    if (o->costs_given & SIM_COST_GIVEN_WORKER_START) {
+        o->costs.worker_start_ns = keep.worker_start_ns;
+    }
+    cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores > 0 && cores != o->costs.cores) {
+        fprintf(err,
+                "gilsim: warning: --calibration=%.1000s was measured on %d "
+                "cores; this machine has %ld\n",
+                o->calibration, o->costs.cores, cores);
+    }
+    return SIM_EXIT_OK;
+}
+
+void
+sim_costs_write_json(const struct sim_costs *c, unsigned given, int indent,
+                     FILE *f)
+{
+    int i;
+
+    fprintf(f, "{\n%*s\"source\": ", indent + 2, "");
+    sim_json_string(f, c->source);
+    fprintf(f, ",\n%*s\"python_version\": ", indent + 2, "");
+    sim_json_string(f, c->python_version);
+    fprintf(f, ",\n%*s\"cores\": %d", indent + 2, "", c->cores);
+    for (i = 0; i < SIM_COST_COUNT; i++) {
+        fprintf(f, ",\n%*s\"%s\": ", indent + 2, "", fields[i].name);
+        put_cost(f, c, (enum sim_cost_field)i);
+    }
+    fprintf(f, ",\n%*s\"from_command_line\": [", indent + 2, "");
+    if (given & SIM_COST_GIVEN_INSTR_NS) {
+        fputs("\"instr_ns\"", f);
+    }
+    if (given & SIM_COST_GIVEN_WORKER_START) {
+        fprintf(f, "%s\"worker_start_ns\"",
+                (given & SIM_COST_GIVEN_INSTR_NS) ? ", " : "");
+    }
+    fprintf(f, "]\n%*s}", indent, "");
+}
+
+void
+sim_costs_print_line(const struct sim_costs *c, unsigned given, FILE *f)
+{
+    fprintf(f, "costs: %s", c->source);
+    if (c->python_version[0] != '\0') {
+        fprintf(f, " (Python %s, %d cores)", c->python_version, c->cores);
+    }
+    if (given != 0) {
+        fprintf(f, ", %s%s%s from the command line",
+                (given & SIM_COST_GIVEN_INSTR_NS) ? "--instr-ns" : "",
+                given == (SIM_COST_GIVEN_INSTR_NS | SIM_COST_GIVEN_WORKER_START)
+                    ? " and "
+                    : "",
+                (given & SIM_COST_GIVEN_WORKER_START) ? "--worker-start" : "");
+    }
+    fprintf(f, "; an instruction is %.3g ns\n", c->instr_ns);
+}

@@ -1,0 +1,705 @@
+/*
+ * test_calibrate.c - cmocka tests of the costs (sim/costs.c), their
+ * calibration file, `gilsim calibrate` (sim/calibrate.c) and
+ * --calibration.
+ *
+ * Every command runs in this process through sim_main(), with stdout and
+ * stderr captured by open_memstream, in a fresh mkdtemp folder. A
+ * calibration file is written with sim_calibration_write and read back
+ * field by field. The real calibration runs only if a python3 is on PATH
+ * (otherwise it is skipped) and checks that every measured cost is
+ * positive and finite, never how large. Broken interpreters are shell
+ * scripts written here: one that prints garbage, one that exits 1 with a
+ * traceback, a Python 2, one that answers its version but not the
+ * benchmarks, and one that hangs (killed at a time limit shortened for
+ * the test); each must cost exit status 2 and one line naming --python.
+ * No test asserts on timing.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sim_internal.h"
+
+#define MAX_ARGS 16
+#define TEXT_MAX (1024 * 1024)
+
+struct cmd {
+    int status;
+    char *out; /* stdout, malloc'd */
+    char *err; /* stderr, malloc'd */
+};
+
+static void
+cmd_clear(struct cmd *c)
+{
+    free(c->out);
+    free(c->err);
+    memset(c, 0, sizeof(*c));
+}
+
+/* gilsim ARGS... (NULL-terminated) through sim_main. */
+static void
+run(struct cmd *c, ...)
+{
+    char *argv[MAX_ARGS + 2];
+    size_t olen = 0, elen = 0;
+    FILE *out, *err;
+    va_list ap;
+    int argc = 1;
+    char *a;
+
+    argv[0] = "gilsim";
+    va_start(ap, c);
+    while ((a = va_arg(ap, char *)) != NULL) {
+        assert_true(argc <= MAX_ARGS);
+        argv[argc++] = a;
+    }
+    va_end(ap);
+    argv[argc] = NULL;
+    c->out = NULL;
+    c->err = NULL;
+    out = open_memstream(&c->out, &olen);
+    err = open_memstream(&c->err, &elen);
+    assert_non_null(out);
+    assert_non_null(err);
+    c->status = sim_main(argc, argv, out, err);
+    fclose(out);
+    fclose(err);
+}
+
+/* Exactly one line: one newline, at the end. */
+static int
+is_one_line(const char *s)
+{
+    const char *nl = strchr(s, '\n');
+
+    return nl != NULL && nl[1] == '\0' && nl != s;
+}
+
+static char *
+make_dir(void)
+{
+    char *dir = strdup("/tmp/gilsim-calibrate-XXXXXX");
+
+    assert_non_null(dir);
+    assert_non_null(mkdtemp(dir));
+    return dir;
+}
+
+/* Remove a folder tree (only what the tests made). */
+static void
+remove_tree(const char *path)
+{
+    struct stat st;
+    struct dirent *de;
+    DIR *d;
+
+    if (lstat(path, &st) != 0) {
+        return;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        (void)unlink(path);
+        return;
+    }
+    d = opendir(path);
+    if (d != NULL) {
+        for (;;) {
+            char child[4200];
+
+            /* Only this thread uses the DIR, so readdir is safe. */
+            de = readdir(d); // NOLINT(concurrency-mt-unsafe)
+            if (de == NULL) {
+                break;
+            }
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+                continue;
+            }
+            (void)snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+            remove_tree(child);
+        }
+        closedir(d);
+    }
+    (void)rmdir(path);
+}
+
+static void
+write_text(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(path, mode), 0);
+}
+
+/* The whole file, malloc'd and NUL-terminated. */
+static char *
+slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *text = malloc(TEXT_MAX);
+    size_t n;
+
+    assert_non_null(f);
+    assert_non_null(text);
+    n = fread(text, 1, TEXT_MAX - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+static int
+file_exists(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0;
+}
+
+static long
+this_machines_cores(void)
+{
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* Overwrite the bytes after `key` in the file at `path` with `with`. */
+static void
+spoil_value(const char *path, const char *key, const char *with)
+{
+    char *text = slurp(path);
+    const char *at = strstr(text, key);
+    size_t off;
+
+    assert_non_null(at);
+    off = (size_t)(at - text) + strlen(key);
+    memcpy(text + off, with, strlen(with));
+    write_text(path, text, 0644);
+    free(text);
+}
+
+/* A calibration unlike the defaults in every field. */
+static void
+odd_calibration(struct sim_calibration *cal, int cores)
+{
+    int i;
+
+    memset(cal, 0, sizeof(*cal));
+    sim_costs_default(&cal->costs);
+    for (i = 0; i < SIM_COST_COUNT; i++) {
+        /* Doubles get digits that need 17 places; counts whole values. */
+        sim_cost_set(&cal->costs, (enum sim_cost_field)i,
+                     (double)(i + 1) * 1000.0 + 1.0 / 3.0);
+    }
+    cal->costs.instr_ns = 3.0 + 1.0 / 3.0;
+    cal->costs.decode_instr_per_byte = 0.1 / 7.0;
+    cal->costs.cores = cores;
+    (void)snprintf(cal->costs.python_version, sizeof(cal->costs.python_version),
+                   "3.11.7");
+    cal->measured = (1u << SIM_COST_INSTR_NS) | (1u << SIM_COST_DECODE) |
+                    (1u << SIM_COST_TIMER_SLACK);
+    (void)snprintf(cal->python, sizeof(cal->python),
+                   "/opt/py \"quoted\"\\bin/python3");
+    (void)snprintf(cal->date, sizeof(cal->date), "2026-01-02T03:04:05Z");
+    (void)snprintf(cal->gilsim_version, sizeof(cal->gilsim_version), "%s",
+                   SIM_VERSION);
+}
+
+static int
+write_cal_fn(const void *ctx, FILE *f)
+{
+    return sim_calibration_write(ctx, f);
+}
+
+static void
+write_calibration(const char *dir, const char *name,
+                  const struct sim_calibration *cal)
+{
+    char msg[SIM_ERR_LEN * 2];
+
+    assert_int_equal(
+        sim_run_write_atomic(dir, name, write_cal_fn, cal, msg, sizeof(msg)),
+        0);
+}
+
+/* ---- the file ------------------------------------------------------------ */
+
+static void
+calibration_file_round_trips_every_field(void **state)
+{
+    struct sim_calibration in, back;
+    char path[4200];
+    char msg[SIM_ERR_LEN];
+    char *dir = make_dir();
+    int i;
+
+    (void)state;
+    odd_calibration(&in, 4);
+    write_calibration(dir, "c.json", &in);
+    (void)snprintf(path, sizeof(path), "%s/c.json", dir);
+    assert_int_equal(sim_calibration_read(path, &back, msg, sizeof(msg)), 0);
+    for (i = 0; i < SIM_COST_COUNT; i++) {
+        double a = sim_cost_get(&in.costs, (enum sim_cost_field)i);
+        double b = sim_cost_get(&back.costs, (enum sim_cost_field)i);
+
+        if (a != b) {
+            fail_msg("%s: wrote %.17g, read %.17g",
+                     sim_cost_name((enum sim_cost_field)i), a, b);
+        }
+    }
+    assert_string_equal(back.costs.source, path);
+    assert_string_equal(back.costs.python_version, "3.11.7");
+    assert_int_equal(back.costs.cores, 4);
+    assert_int_equal(back.measured, in.measured);
+    assert_string_equal(back.python, in.python);
+    assert_string_equal(back.date, in.date);
+    assert_string_equal(back.gilsim_version, SIM_VERSION);
+    remove_tree(dir);
+    free(dir);
+}
+
+static void
+defaults_are_todays_constants(void **state)
+{
+    struct sim_costs c;
+
+    (void)state;
+    sim_costs_default(&c);
+    assert_true(c.instr_ns == 4.1);
+    assert_int_equal(c.request_instructions, 130000);
+    assert_int_equal(c.chunk_instructions, 720);
+    assert_true(c.decode_instr_per_byte == 0.018);
+    assert_true(c.write_instr_per_byte == 0.0054);
+    assert_int_equal(c.submit_instructions, 1600);
+    assert_int_equal(c.result_instructions, 1150);
+    assert_int_equal(c.collect_instructions, 260);
+    assert_int_equal(c.result_ipc_instructions, 4000);
+    assert_int_equal(c.worker_start_ns, 0);
+    assert_true(c.cond_wake_ns > 0);
+    assert_true(c.timer_slack_ns > 0);
+    assert_string_equal(c.source, "defaults");
+    assert_string_equal(c.python_version, "");
+    assert_int_equal(c.cores, 0);
+    assert_true(sim_costs_or_default(NULL)->instr_ns == c.instr_ns);
+}
+
+/* Each broken file is refused with a sentence, never half-read. */
+static void
+broken_calibration_files_are_refused(void **state)
+{
+    static const char *const bad[] = {
+        "",
+        "{",
+        "[]",
+        "{\"format\": \"gilsim-calibration\",}",
+        "{\"format\": \"gilsim-calibration\"} x",
+        "{\"format\": {\"nested\": 1}}",
+        "{\"format\": \"gilsim-calibration\", \"format_version\": NaN}",
+        "{\"format\": \"something-else\", \"format_version\": 1}",
+        "{\"format\": \"gilsim-calibration\", \"format_version\": 1}",
+    };
+    struct sim_calibration cal;
+    char path[4200];
+    char msg[SIM_ERR_LEN];
+    char *dir = make_dir();
+    size_t i;
+
+    (void)state;
+    (void)snprintf(path, sizeof(path), "%s/bad.json", dir);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        write_text(path, bad[i], 0644);
+        msg[0] = '\0';
+        if (sim_calibration_read(path, &cal, msg, sizeof(msg)) == 0) {
+            fail_msg("accepted: %s", bad[i]);
+        }
+        assert_true(msg[0] != '\0');
+        assert_null(strchr(msg, '\n'));
+    }
+    /* A whole file with one count that is not whole. */
+    odd_calibration(&cal, 2);
+    write_calibration(dir, "ok.json", &cal);
+    (void)snprintf(path, sizeof(path), "%s/ok.json", dir);
+    spoil_value(path, "\"chunk_instructions\": ", "1.5 ");
+    assert_int_equal(sim_calibration_read(path, &cal, msg, sizeof(msg)),
+                     -EBADMSG);
+    assert_non_null(strstr(msg, "chunk_instructions"));
+    remove_tree(dir);
+    free(dir);
+}
+
+/* ---- --calibration on a run ---------------------------------------------- */
+
+static void
+run_without_calibration_says_defaults(void **state)
+{
+    struct cmd c;
+    char out_arg[4400];
+    char path[4200];
+    char *dir = make_dir();
+    char *text;
+
+    (void)state;
+    (void)snprintf(out_arg, sizeof(out_arg), "--out=%s/run", dir);
+    run(&c, "run", "--workload=cpu", "--count=1000", "--model=serial",
+        "--no-plots", "--quiet", out_arg, NULL);
+    assert_int_equal(c.status, SIM_EXIT_OK);
+    assert_string_equal(c.err, "");
+    assert_non_null(strstr(c.out, "costs: defaults;"));
+    (void)snprintf(path, sizeof(path), "%s/run/summary.json", dir);
+    text = slurp(path);
+    assert_non_null(strstr(text, "\"costs\": {"));
+    assert_non_null(strstr(text, "\"source\": \"defaults\""));
+    assert_non_null(strstr(text, "\"instr_ns\": 4.1,"));
+    assert_non_null(strstr(text, "\"request_instructions\": 130000,"));
+    assert_non_null(strstr(text, "\"from_command_line\": []"));
+    free(text);
+    cmd_clear(&c);
+    remove_tree(dir);
+    free(dir);
+}
+
+static void
+calibration_from_other_core_count_warns_and_runs(void **state)
+{
+    struct sim_calibration cal;
+    struct cmd c;
+    char cal_arg[4400];
+    char out_arg[4400];
+    char want[4700];
+    char path[4200];
+    char *dir = make_dir();
+    long cores = this_machines_cores();
+    char *text;
+
+    (void)state;
+    odd_calibration(&cal, (int)cores + 2);
+    cal.costs.instr_ns = 1.0; /* keep the run tiny */
+    write_calibration(dir, "c.json", &cal);
+    (void)snprintf(cal_arg, sizeof(cal_arg), "--calibration=%s/c.json", dir);
+    (void)snprintf(out_arg, sizeof(out_arg), "--out=%s/run", dir);
+    run(&c, "run", "--workload=cpu", "--count=1000", "--model=serial",
+        "--no-plots", "--quiet", cal_arg, out_arg, NULL);
+    assert_int_equal(c.status, SIM_EXIT_OK);
+    (void)snprintf(want, sizeof(want),
+                   "gilsim: warning: %s was measured on %ld cores; this "
+                   "machine has %ld\n",
+                   cal_arg, cores + 2, cores);
+    assert_string_equal(c.err, want);
+    (void)snprintf(path, sizeof(path), "%s/run/summary.json", dir);
+    text = slurp(path);
+    (void)snprintf(want, sizeof(want), "\"source\": \"%s/c.json\"", dir);
+    assert_non_null(strstr(text, want));
+    assert_non_null(strstr(text, "\"python_version\": \"3.11.7\""));
+    assert_non_null(strstr(text, "\"chunk_instructions\": 3000,"));
+    free(text);
+    assert_non_null(strstr(c.out, "(Python 3.11.7, "));
+    cmd_clear(&c);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* --instr-ns and --worker-start win over the file, before or after it. */
+static void
+command_line_costs_win_over_the_file_in_either_order(void **state)
+{
+    struct sim_calibration cal;
+    struct sim_options o;
+    enum sim_cmd cmd;
+    char cal_arg[4400];
+    char msg[SIM_ERR_LEN];
+    char *dir = make_dir();
+    FILE *err;
+    char *errtext = NULL;
+    size_t elen = 0;
+    int order;
+
+    (void)state;
+    odd_calibration(&cal, (int)this_machines_cores());
+    write_calibration(dir, "c.json", &cal);
+    (void)snprintf(cal_arg, sizeof(cal_arg), "--calibration=%s/c.json", dir);
+    for (order = 0; order < 2; order++) {
+        char *a1 = order == 0 ? cal_arg : "--instr-ns=7ns";
+        char *a2 = order == 0 ? "--instr-ns=7ns" : cal_arg;
+        char *argv[] = {"gilsim", a1, a2, "--worker-start=2ms", NULL};
+
+        assert_int_equal(sim_opt_parse(4, argv, &o, &cmd, msg, sizeof(msg)), 0);
+        err = open_memstream(&errtext, &elen);
+        assert_non_null(err);
+        assert_int_equal(sim_costs_load_options(&o, err), SIM_EXIT_OK);
+        fclose(err);
+        assert_string_equal(errtext, "");
+        free(errtext);
+        errtext = NULL;
+        assert_true(o.costs.instr_ns == 7.0);
+        assert_int_equal(o.costs.worker_start_ns, 2000000);
+        assert_int_equal(o.costs.request_instructions,
+                         cal.costs.request_instructions);
+        assert_true(o.costs.decode_instr_per_byte ==
+                    cal.costs.decode_instr_per_byte);
+        assert_int_equal(o.costs_given,
+                         SIM_COST_GIVEN_INSTR_NS | SIM_COST_GIVEN_WORKER_START);
+    }
+    remove_tree(dir);
+    free(dir);
+}
+
+static void
+broken_calibration_file_exits_2_with_one_line(void **state)
+{
+    struct cmd c;
+    char cal_arg[4400];
+    char out_arg[4400];
+    char path[4200];
+    char *dir = make_dir();
+
+    (void)state;
+    (void)snprintf(path, sizeof(path), "%s/c.json", dir);
+    write_text(path,
+               "{\"format\": \"gilsim-calibration\", \"instr_ns\": ", 0644);
+    (void)snprintf(cal_arg, sizeof(cal_arg), "--calibration=%s", path);
+    (void)snprintf(out_arg, sizeof(out_arg), "--out=%s/run", dir);
+    run(&c, "--workload=cpu", "--count=1000", "--model=serial", "--no-plots",
+        cal_arg, out_arg, NULL);
+    assert_int_equal(c.status, SIM_EXIT_USAGE);
+    assert_true(is_one_line(c.err));
+    assert_non_null(strstr(c.err, cal_arg));
+    assert_non_null(strstr(c.err, "not a calibration file"));
+    (void)snprintf(path, sizeof(path), "%s/run", dir);
+    assert_false(file_exists(path));
+    cmd_clear(&c);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* ---- gilsim calibrate ---------------------------------------------------- */
+
+/* A python3 on PATH, or 0. */
+static int
+have_python3(void)
+{
+    const char *path = getenv("PATH"); // NOLINT(concurrency-mt-unsafe)
+    char buf[4200];
+
+    while (path != NULL && *path != '\0') {
+        const char *colon = strchr(path, ':');
+        size_t n = colon != NULL ? (size_t)(colon - path) : strlen(path);
+
+        (void)snprintf(buf, sizeof(buf), "%.*s/python3", (int)n, path);
+        if (access(buf, X_OK) == 0) {
+            return 1;
+        }
+        path = colon != NULL ? colon + 1 : NULL;
+    }
+    return 0;
+}
+
+static void
+real_calibration_gives_positive_finite_costs(void **state)
+{
+    struct sim_calibration cal;
+    struct cmd c;
+    char out_arg[4400];
+    char path[4200];
+    char msg[SIM_ERR_LEN];
+    char *dir;
+    int i;
+
+    (void)state;
+    if (!have_python3()) {
+        skip();
+    }
+    dir = make_dir();
+    (void)snprintf(path, sizeof(path), "%s/calibration.json", dir);
+    (void)snprintf(out_arg, sizeof(out_arg), "--out=%s", path);
+    run(&c, "calibrate", "--quiet", out_arg, NULL);
+    if (c.status != SIM_EXIT_OK) {
+        fail_msg("exit %d: %s", c.status, c.err);
+    }
+    assert_string_equal(c.err, "");
+    assert_non_null(strstr(c.out, "instr_ns"));
+    assert_int_equal(sim_calibration_read(path, &cal, msg, sizeof(msg)), 0);
+    assert_int_equal(cal.costs.cores, this_machines_cores());
+    assert_true(strncmp(cal.costs.python_version, "3.", 2) == 0);
+    assert_true(cal.measured & (1u << SIM_COST_INSTR_NS));
+    for (i = 0; i < SIM_COST_COUNT; i++) {
+        double v = sim_cost_get(&cal.costs, (enum sim_cost_field)i);
+
+        if (!isfinite(v) || !(v > 0.0)) {
+            fail_msg("%s = %g", sim_cost_name((enum sim_cost_field)i), v);
+        }
+    }
+    cmd_clear(&c);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* calibrate --python=SCRIPT: exit 2, one line naming --python=SCRIPT
+ * with `want` in it, and no calibration file. */
+static void
+fake_python_is_refused(const char *script, const char *want)
+{
+    struct cmd c;
+    char py[4200];
+    char py_arg[4400];
+    char out_arg[4400];
+    char path[4200];
+    char *dir = make_dir();
+
+    (void)snprintf(py, sizeof(py), "%s/python3", dir);
+    write_text(py, script, 0755);
+    (void)snprintf(py_arg, sizeof(py_arg), "--python=%s", py);
+    (void)snprintf(path, sizeof(path), "%s/c.json", dir);
+    (void)snprintf(out_arg, sizeof(out_arg), "--out=%s", path);
+    run(&c, "calibrate", "--quiet", py_arg, out_arg, NULL);
+    assert_int_equal(c.status, SIM_EXIT_USAGE);
+    if (!is_one_line(c.err) || strstr(c.err, py_arg) == NULL ||
+        strstr(c.err, want) == NULL) {
+        fail_msg("expected one line with '%s' and '%s': [%s]", py_arg, want,
+                 c.err);
+    }
+    assert_false(file_exists(path));
+    assert_string_equal(c.out, "");
+    cmd_clear(&c);
+    remove_tree(dir);
+    free(dir);
+}
+
+static void
+python_printing_garbage_exits_2(void **state)
+{
+    (void)state;
+    fake_python_is_refused("#!/bin/sh\necho 'garbage, not a version'\n",
+                           "printed 'garbage, not a version'");
+}
+
+static void
+python_exiting_1_exits_2(void **state)
+{
+    (void)state;
+    fake_python_is_refused("#!/bin/sh\necho 'Traceback:' >&2\n"
+                           "echo 'SyntaxError: broken' >&2\nexit 1\n",
+                           "exited with status 1: SyntaxError: broken");
+}
+
+static void
+python_2_exits_2(void **state)
+{
+    (void)state;
+    fake_python_is_refused("#!/bin/sh\nprintf 2.7.18\n", "Python 2.7.18");
+}
+
+/* Answers the version probe, then prints nonsense for the program. */
+static void
+python_with_bad_benchmark_output_exits_2(void **state)
+{
+    (void)state;
+    fake_python_is_refused("#!/bin/sh\n"
+                           "case \"$2\" in\n"
+                           "import*) printf 3.11.7 ;;\n"
+                           "*) echo '{\"countdown_ns_per_iteration\": 1}' ;;\n"
+                           "esac\n",
+                           "the calibration program printed");
+}
+
+/* Answers the version probe, then never finishes the program. */
+static void
+python_that_hangs_is_killed_and_exits_2(void **state)
+{
+    (void)state;
+    sim_calibrate_set_timeouts(10000, 300);
+    fake_python_is_refused("#!/bin/sh\n"
+                           "case \"$2\" in\n"
+                           "import*) printf 3.11.7 ;;\n"
+                           "*) exec sleep 30 ;;\n"
+                           "esac\n",
+                           "the calibration program took longer than 0.3 s");
+    sim_calibrate_set_timeouts(10000, 120000);
+}
+
+static void
+missing_python_exits_2(void **state)
+{
+    struct cmd c;
+    char *dir = make_dir();
+    char *old_path = NULL;
+    const char *p = getenv("PATH"); // NOLINT(concurrency-mt-unsafe)
+
+    (void)state;
+    run(&c, "calibrate", "--python=/nonexistent/python3", NULL);
+    assert_int_equal(c.status, SIM_EXIT_USAGE);
+    assert_true(is_one_line(c.err));
+    assert_non_null(strstr(c.err, "--python=/nonexistent/python3: no such "
+                                  "file"));
+    cmd_clear(&c);
+
+    /* No python3 anywhere on PATH, and no --python. */
+    if (p != NULL) {
+        old_path = strdup(p);
+        assert_non_null(old_path);
+    }
+    assert_int_equal(setenv("PATH", dir, 1), 0); // NOLINT
+    run(&c, "calibrate", NULL);
+    if (old_path != NULL) {
+        assert_int_equal(setenv("PATH", old_path, 1), 0); // NOLINT
+    } else {
+        assert_int_equal(unsetenv("PATH"), 0); // NOLINT
+    }
+    free(old_path);
+    assert_int_equal(c.status, SIM_EXIT_USAGE);
+    assert_true(is_one_line(c.err));
+    assert_non_null(strstr(c.err, "no python3 on PATH"));
+    cmd_clear(&c);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* ---- the C micro-benchmarks ------------------------------------------------
+ */
+
+static void
+thread_benchmarks_give_positive_medians(void **state)
+{
+    int64_t wake = -1, slack = -1;
+
+    (void)state;
+    assert_int_equal(sim_calibrate_cond_wake(50, &wake), 0);
+    assert_true(wake > 0);
+    assert_int_equal(sim_calibrate_timer_slack(5, &slack), 0);
+    assert_true(slack >= 0);
+    assert_int_equal(sim_calibrate_cond_wake(0, &wake), -EINVAL);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(calibration_file_round_trips_every_field),
+        cmocka_unit_test(defaults_are_todays_constants),
+        cmocka_unit_test(broken_calibration_files_are_refused),
+        cmocka_unit_test(run_without_calibration_says_defaults),
+        cmocka_unit_test(calibration_from_other_core_count_warns_and_runs),
+        cmocka_unit_test(command_line_costs_win_over_the_file_in_either_order),
+        cmocka_unit_test(broken_calibration_file_exits_2_with_one_line),
+        cmocka_unit_test(real_calibration_gives_positive_finite_costs),
+        cmocka_unit_test(python_printing_garbage_exits_2),
+        cmocka_unit_test(python_exiting_1_exits_2),
+        cmocka_unit_test(python_2_exits_2),
+        cmocka_unit_test(python_with_bad_benchmark_output_exits_2),
+        cmocka_unit_test(python_that_hangs_is_killed_and_exits_2),
+        cmocka_unit_test(missing_python_exits_2),
+        cmocka_unit_test(thread_benchmarks_give_positive_medians),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
