@@ -154,7 +154,7 @@ static const char help_tail[] =
     "                        the same GIL code and models in virtual time, on\n"
     "                        --cores simulated cores, with the server, the\n"
     "                        transfers and the writes simulated too (serial,\n"
-    "                        threads and nogil so far) [real]\n"
+    "                        threads, executor and nogil so far) [real]\n"
     "  --cores=N             virtual: simulated cores, 1..4096 [this "
     "machine's]\n"
     "  --bandwidth=RATE      virtual: a transfer's bytes per second, 0B/s = "

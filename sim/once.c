@@ -59,7 +59,7 @@ cpu_now_ns(void)
  * measures them: costs.c). VT_SLICE_NS: CFS's minimum granularity on 2
  * cores (0.75 ms x (1 + log2 2)) rounded to 3 ms.
  */
-#define VT_SLICE_NS       3000000
+#define VT_SLICE_NS 3000000
 
 /* ---- one repetition ----------------------------------------------------- */
 

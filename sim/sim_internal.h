@@ -15,6 +15,7 @@
 #ifndef GILSIM_SIM_INTERNAL_H
 #define GILSIM_SIM_INTERNAL_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -415,6 +416,19 @@ int sim_model_map_outcome(enum wl_outcome o);
 /* Register a model thread with the engine (p->vt); 0 in real time. */
 int sim_model_thread_vt(struct sim_model_thread *mt,
                         const struct sim_model_params *p) SIM_WARN_UNUSED;
+
+/* One step on the calling thread: in virtual time when mt->vt is set,
+ * else wl_step_run. */
+enum wl_outcome sim_model_step(struct sim_model_thread *mt,
+                               const struct wl_step *s, int64_t *arg);
+
+/* A model's own condition variables (queues, futures): pthreads in real
+ * time; blocks and wake-ups in the engine with --engine=virtual. The
+ * mutex is held around both, as with pthread_cond_wait. */
+void sim_model_cond_wait(const struct sim_model_params *p, pthread_cond_t *cv,
+                         pthread_mutex_t *mu);
+void sim_model_cond_wake(const struct sim_model_params *p, pthread_cond_t *cv,
+                         int all);
 
 /* models/vsteps.c: one step in virtual time, for sim_model_run_task. */
 enum wl_outcome sim_vt_step_run(struct sim_model_thread *mt,

@@ -367,7 +367,7 @@ static void
 same_flags_same_trace(void **state)
 {
     static const char *const extra[] = {
-        "--model=serial,threads,nogil",
+        "--model=serial,threads,executor,nogil",
         "--threads=7",
         "--cores=3",
         "--pages=40",
@@ -376,7 +376,8 @@ same_flags_same_trace(void **state)
         "--timeout=1s",
         "--seed=42",
     };
-    static const char *const models[] = {"serial", "threads", "nogil"};
+    static const char *const models[] = {"serial", "threads", "executor",
+                                         "nogil"};
     char base[] = "/tmp/gilsim-test-virtual-XXXXXX";
     char a[4200], b[4200], pa[4300], pb[4300];
     size_t i;
@@ -411,6 +412,32 @@ same_flags_same_trace(void **state)
     remove_tree(base);
 }
 
+/* The executor in virtual time: the GIL's invariants, and every page's
+ * task ran once, with its workers started on demand inside the run. */
+static void
+executor_runs_in_virtual_time(void **state)
+{
+    struct sim_options o;
+    struct sim_run_result r;
+    struct trace_gil_counts counts;
+    char err[SIM_ERR_LEN * 2] = "";
+
+    (void)state;
+    virtual_options(&o, "seed", 5);
+    o.pages = 30;
+    assert_int_equal(
+        sim_run_once(&o, SIM_MODEL_EXECUTOR, NULL, NULL, &r, err, sizeof(err)),
+        0);
+    trace_check_gil(r.trace, 1, NULL, &counts);
+    assert_int_equal(counts.takes, r.gil.takes);
+    assert_int_equal(counts.waits, r.gil.waits);
+    assert_int_equal(r.stats.tasks, o.pages);
+    assert_int_equal(r.stats.steps_failed, 0);
+    /* main + 5 workers */
+    assert_int_equal(sim_trace_thread_count(r.trace), 6);
+    sim_run_result_clear(&r);
+}
+
 int
 main(void)
 {
@@ -419,6 +446,7 @@ main(void)
         cmocka_unit_test(enough_cores_run_all_at_once),
         cmocka_unit_test(cpu_switches_once_per_interval),
         cmocka_unit_test(seed_with_failures_counts_them),
+        cmocka_unit_test(executor_runs_in_virtual_time),
         cmocka_unit_test(same_flags_same_trace),
     };
 

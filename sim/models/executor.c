@@ -120,6 +120,8 @@ struct sim_model_executor {
     size_t queue_len;           /* items in the queue */
     int idle;                   /* _idle_semaphore's value */
     int started;                /* workers that have set _started */
+    int ended;                  /* virtual: workers that have ended */
+    pthread_cond_t end_cv;      /* virtual: a key, never a real wait */
     int abort;                  /* 1: cancel every item (stop or failure) */
     struct executor_future *fs; /* one per task, in submission order */
 };
@@ -140,7 +142,7 @@ queue_put(struct sim_model_executor *ex, long item)
     pthread_mutex_lock(&ex->mu);
     ex->queue[(ex->queue_head + ex->queue_len) % ex->queue_cap] = item;
     ex->queue_len++;
-    pthread_cond_signal(&ex->queue_cv);
+    sim_model_cond_wake(ex->p, &ex->queue_cv, 0);
     pthread_mutex_unlock(&ex->mu);
 }
 
@@ -176,7 +178,7 @@ queue_get(struct sim_model_executor *ex, struct sim_model_thread *mt)
     gil_drop(mt->gt, GIL_DROP_IO);
     pthread_mutex_lock(&ex->mu);
     while (ex->queue_len == 0) {
-        pthread_cond_wait(&ex->queue_cv, &ex->mu);
+        sim_model_cond_wait(ex->p, &ex->queue_cv, &ex->mu);
     }
     item = queue_pop_locked(ex);
     pthread_mutex_unlock(&ex->mu);
@@ -191,7 +193,7 @@ future_finish(struct sim_model_executor *ex, long k, int cancelled)
     pthread_mutex_lock(&ex->mu);
     ex->fs[k].done = 1;
     ex->fs[k].cancelled = cancelled;
-    pthread_cond_broadcast(&ex->fs[k].cv);
+    sim_model_cond_wake(ex->p, &ex->fs[k].cv, 1);
     pthread_mutex_unlock(&ex->mu);
 }
 
@@ -216,7 +218,7 @@ future_wait(struct sim_model_executor *ex, struct sim_model_thread *mt,
     gil_drop(mt->gt, GIL_DROP_IO);
     pthread_mutex_lock(&ex->mu);
     while (!ex->fs[k].done) {
-        pthread_cond_wait(&ex->fs[k].cv, &ex->mu);
+        sim_model_cond_wait(ex->p, &ex->fs[k].cv, &ex->mu);
     }
     cancelled = ex->fs[k].cancelled;
     pthread_mutex_unlock(&ex->mu);
@@ -234,7 +236,7 @@ run_cpu(struct sim_model_thread *mt, int64_t instructions, int64_t *arg)
     memset(&s, 0, sizeof(s));
     s.kind = WL_STEP_CPU;
     s.instructions = instructions;
-    return wl_step_run(&s, &mt->env, arg);
+    return sim_model_step(mt, &s, arg);
 }
 
 /* ---- a worker: concurrent.futures.thread._worker ------------------------ */
@@ -247,13 +249,16 @@ worker_thread(void *arg)
     const struct sim_model_params *p = ex->p;
     const struct sim_costs *costs = sim_costs_or_default(p->costs);
 
+    if (mt->vt != NULL) {
+        vt_thread_begin(mt->vt);
+    }
     sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_START, 0, 0, -1,
                      0);
     gil_take(mt->gt);
     /* Thread._bootstrap_inner: self._started.set(), under the GIL. */
     pthread_mutex_lock(&ex->mu);
     ex->started++;
-    pthread_cond_broadcast(&ex->start_cv);
+    sim_model_cond_wake(p, &ex->start_cv, 1);
     pthread_mutex_unlock(&ex->mu);
     for (;;) {
         long item = queue_get(ex, mt);
@@ -283,6 +288,14 @@ worker_thread(void *arg)
     gil_drop(mt->gt, GIL_DROP_EXIT);
     sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_END, 0, 0, -1,
                      0);
+    if (mt->vt != NULL) {
+        /* The main thread's "join", in virtual time (see run_main). */
+        pthread_mutex_lock(&ex->mu);
+        ex->ended++;
+        sim_model_cond_wake(p, &ex->end_cv, 1);
+        pthread_mutex_unlock(&ex->mu);
+        vt_thread_end(mt->vt);
+    }
     return NULL;
 }
 
@@ -317,11 +330,17 @@ start_worker(struct executor_run *r, char *err, size_t errlen)
     (void)snprintf(name, sizeof(name), "worker-%d", k);
     sim_model_thread_init(mt, p, k, &r->ex->until, r->ex);
     rc = sim_model_thread_attach(mt, p, name, 1, err, errlen);
+    if (rc == 0) {
+        rc = sim_model_thread_vt(mt, p);
+    }
     if (rc != 0) {
         return rc;
     }
     rc = pthread_create(&r->tids[r->created], r->attr, worker_thread, mt);
     if (rc != 0) {
+        if (mt->vt != NULL) {
+            vt_thread_cancel(mt->vt);
+        }
         sim_errtext(rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot create thread %d of %d: %s", k,
                        r->n, etext);
@@ -336,7 +355,7 @@ start_worker(struct executor_run *r, char *err, size_t errlen)
         gil_drop(r->mts[0].gt, GIL_DROP_IO);
         pthread_mutex_lock(&r->ex->mu);
         while (r->ex->started < r->created) {
-            pthread_cond_wait(&r->ex->start_cv, &r->ex->mu);
+            sim_model_cond_wait(p, &r->ex->start_cv, &r->ex->mu);
         }
         pthread_mutex_unlock(&r->ex->mu);
         gil_take(r->mts[0].gt);
@@ -419,8 +438,17 @@ run_main(struct executor_run *r, struct sim_model_result *res, char *err,
      * so a worker that gets it needs no _shutdown flag to check. */
     queue_put(ex, QUEUE_SENTINEL);
     gil_drop(main_mt->gt, GIL_DROP_IO);
-    for (i = 0; i < r->created; i++) {
-        (void)pthread_join(r->tids[i], NULL);
+    if (p->vt != NULL) {
+        /* The controller joins the pthreads after the engine's run. */
+        pthread_mutex_lock(&ex->mu);
+        while (ex->ended < r->created) {
+            sim_model_cond_wait(p, &ex->end_cv, &ex->mu);
+        }
+        pthread_mutex_unlock(&ex->mu);
+    } else {
+        for (i = 0; i < r->created; i++) {
+            (void)pthread_join(r->tids[i], NULL);
+        }
     }
     res->end_ns = p->clock.now_ns(p->clock.ctx);
     gil_take(main_mt->gt);
@@ -428,6 +456,66 @@ run_main(struct executor_run *r, struct sim_model_result *res, char *err,
     sim_trace_record(main_mt->buf, sim_model_now(main_mt), SIM_EV_THREAD_END, 0,
                      0, -1, 0);
     return rc;
+}
+
+/* --engine=virtual: the main thread's part runs on a pthread of its own
+ * in the engine, and this (the controller) joins everything after it. */
+struct virtual_main {
+    struct executor_run *r;
+    struct sim_model_result *res;
+    char *err;
+    size_t errlen;
+    int rc;
+};
+
+static void *
+virtual_main_thread(void *arg)
+{
+    struct virtual_main *vm = arg;
+
+    vt_thread_begin(vm->r->mts[0].vt);
+    vm->rc = run_main(vm->r, vm->res, vm->err, vm->errlen);
+    vt_thread_end(vm->r->mts[0].vt);
+    return NULL;
+}
+
+static int
+run_virtual(struct executor_run *r, struct sim_model_result *res, char *err,
+            size_t errlen)
+{
+    const struct sim_model_params *p = r->ex->p;
+    struct virtual_main vm;
+    pthread_t tid;
+    char etext[128];
+    int rc;
+    int i;
+
+    vm.r = r;
+    vm.res = res;
+    vm.err = err;
+    vm.errlen = errlen;
+    vm.rc = 0;
+    rc = sim_model_thread_vt(&r->mts[0], p);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = pthread_create(&tid, r->attr, virtual_main_thread, &vm);
+    if (rc != 0) {
+        sim_errtext(rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "cannot create the main thread: %s", etext);
+        return -rc;
+    }
+    if (vt_run(p->vt) != 0) {
+        /* Threads are left blocked for good: a bug, not bad input. */
+        fprintf(stderr, "gilsim: fatal: the virtual engine found the "
+                        "executor's threads deadlocked\n");
+        abort();
+    }
+    (void)pthread_join(tid, NULL);
+    for (i = 0; i < r->created; i++) {
+        (void)pthread_join(r->tids[i], NULL);
+    }
+    return vm.rc;
 }
 
 int
@@ -522,7 +610,11 @@ sim_model_executor_run(const struct sim_model_params *p,
     r.tids = tids;
     r.attr = &attr;
     r.n = n;
-    rc = run_main(&r, res, err, errlen);
+    if (p->vt != NULL) {
+        rc = run_virtual(&r, res, err, errlen);
+    } else {
+        rc = run_main(&r, res, err, errlen);
+    }
     if (rc == 0) {
         gil_get_stats(p->gil, &res->gil);
     }

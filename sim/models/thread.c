@@ -11,6 +11,7 @@
  * (the convoy's I/O task) sets the thread's `until` flag when it ends,
  * which ends the WL_UNTIL_DONE cpu steps of the other threads.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -155,9 +156,7 @@ sim_model_run_task(struct sim_model_thread *mt, const struct wl_task *task)
 
         sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_STEP_BEGIN, kind, 0,
                          mt->task, 0);
-        outcome = sim_model_map_outcome(mt->vt != NULL
-                                            ? sim_vt_step_run(mt, s, &arg)
-                                            : wl_step_run(s, &mt->env, &arg));
+        outcome = sim_model_map_outcome(sim_model_step(mt, s, &arg));
         sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_STEP_END, kind,
                          outcome, mt->task, arg);
         if (outcome != SIM_OUT_OK) {
@@ -204,6 +203,40 @@ sim_model_thread_init(struct sim_model_thread *mt,
     mt->env.stop = p->stop;
     mt->env.until = until;
     mt->vio = p->vio;
+}
+
+enum wl_outcome
+sim_model_step(struct sim_model_thread *mt, const struct wl_step *s,
+               int64_t *arg)
+{
+    return mt->vt != NULL ? sim_vt_step_run(mt, s, arg)
+                          : wl_step_run(s, &mt->env, arg);
+}
+
+void
+sim_model_cond_wait(const struct sim_model_params *p, pthread_cond_t *cv,
+                    pthread_mutex_t *mu)
+{
+    if (p->vt != NULL) {
+        pthread_mutex_unlock(mu);
+        (void)vt_block(vt_self(), cv, -1);
+        pthread_mutex_lock(mu);
+        return;
+    }
+    pthread_cond_wait(cv, mu);
+}
+
+void
+sim_model_cond_wake(const struct sim_model_params *p, pthread_cond_t *cv,
+                    int all)
+{
+    if (p->vt != NULL) {
+        vt_wake(p->vt, cv, all);
+    } else if (all) {
+        pthread_cond_broadcast(cv);
+    } else {
+        pthread_cond_signal(cv);
+    }
 }
 
 int

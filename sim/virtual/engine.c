@@ -633,7 +633,7 @@ vt_thread_new(struct vt_engine *e, struct vt_thread **out)
 {
     struct vt_thread *th;
 
-    if (e == NULL || out == NULL || e->started) {
+    if (e == NULL || out == NULL) {
         return -EINVAL;
     }
     if (e->n_threads == e->cap_threads) {
@@ -659,8 +659,36 @@ vt_thread_new(struct vt_engine *e, struct vt_thread **out)
     th->c_slot = -1;
     th->index = (int)e->n_threads;
     e->threads[e->n_threads++] = th;
+    if (e->started) {
+        make_runnable(e, th); /* started by a running thread: now */
+    }
     *out = th;
     return 0;
+}
+
+void
+vt_thread_cancel(struct vt_thread *t)
+{
+    struct vt_engine *e = t->e;
+
+    cancel_event(t);
+    if (t->state == ST_READY) {
+        struct vt_thread **pp = &e->rq_head;
+
+        while (*pp != NULL && *pp != t) {
+            pp = &(*pp)->rq_next;
+        }
+        if (*pp == t) {
+            *pp = t->rq_next;
+        }
+        e->rq_tail = NULL;
+        for (pp = &e->rq_head; *pp != NULL; pp = &(*pp)->rq_next) {
+            e->rq_tail = *pp;
+        }
+    }
+    release_core(e, t);
+    t->state = ST_DONE;
+    e->n_done++;
 }
 
 int

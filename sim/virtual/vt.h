@@ -21,10 +21,11 @@
  * (a timed wait's expiry, a sleep's end) fires `timer_slack_ns` late, as
  * on Linux; both costs come from the calibration.
  *
- * Threads: the controller (the thread that calls vt_run) registers every
- * thread with vt_thread_new, in a fixed order, before vt_run; each thread
- * calls vt_thread_begin first and vt_thread_end last, on itself. Every
- * other function is called by the thread holding the baton.
+ * Threads: the controller (the thread that calls vt_run) registers the
+ * first threads with vt_thread_new, in a fixed order, before vt_run; a
+ * running thread may register more (a pool starting workers on demand).
+ * Each thread calls vt_thread_begin first and vt_thread_end last, on
+ * itself. Every other function is called by the thread holding the baton.
  *
  * Depends on gil.h for the clock and sync interfaces it provides.
  */
@@ -75,8 +76,13 @@ int vt_engine_new(const struct vt_config *cfg,
 /* After vt_run returned and every thread was joined. */
 void vt_engine_free(struct vt_engine *e);
 
-/* Controller, before vt_run: a thread, in the order they start at t=0. */
+/* A thread. Before vt_run, by the controller: threads start at t=0 in
+ * the order they were registered. During the run, by the thread holding
+ * the baton (a thread starting another): runnable at once. */
 int vt_thread_new(struct vt_engine *e, struct vt_thread **out) VT_WARN_UNUSED;
+/* By the baton holder: a thread registered during the run whose pthread
+ * could not be created never runs; it counts as ended. */
+void vt_thread_cancel(struct vt_thread *t);
 
 /* Controller: run every registered thread to its vt_thread_end. 0, or
  * -EDEADLK if threads are left blocked with nothing pending (they are
