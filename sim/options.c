@@ -839,12 +839,14 @@ check_convoy_loop(struct sim_options *o, const char *model_value, char *err,
 /* The models --engine=virtual runs so far. */
 #define VIRTUAL_MODELS                                                         \
     ((1u << SIM_MODEL_SERIAL) | (1u << SIM_MODEL_THREADS) |                    \
-     (1u << SIM_MODEL_EXECUTOR) | (1u << SIM_MODEL_NOGIL))
+     (1u << SIM_MODEL_EXECUTOR) | (1u << SIM_MODEL_NOGIL) |                    \
+     (1u << SIM_MODEL_PROCESSES))
 
 /*
  * --cores, --bandwidth and --write-cost describe the virtual engine's
  * machine: refused without --engine=virtual. The virtual engine runs the
- * serial, threads, executor and nogil models and needs no network: naming
+ * serial, threads, executor, nogil and processes models and needs no
+ * network: naming
  * another model, or --url, is refused; the default list and `all` keep only
  * those.
  */
@@ -890,7 +892,7 @@ check_engine(struct sim_options *o, const char *model_value,
             (void)snprintf(err, errlen,
                            "--model=%.200s with --engine=virtual: the %s "
                            "model runs only in real time so far (expected "
-                           "serial, threads, executor or nogil)",
+                           "serial, threads, executor, nogil or processes)",
                            model_value, sim_model_name((enum sim_model)m));
             return SIM_EXIT_USAGE;
         }

@@ -361,6 +361,10 @@ int sim_model_executor_run(const struct sim_model_params *p,
 int sim_model_processes_run(const struct sim_model_params *p,
                             struct sim_model_result *res, char *err,
                             size_t errlen) SIM_WARN_UNUSED;
+/* processes in virtual time: worker threads with a GIL each. */
+int sim_model_vprocesses_run(const struct sim_model_params *p,
+                             struct sim_model_result *res, char *err,
+                             size_t errlen) SIM_WARN_UNUSED;
 int sim_model_loop_run(const struct sim_model_params *p,
                        struct sim_model_result *res, char *err,
                        size_t errlen) SIM_WARN_UNUSED;

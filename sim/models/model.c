@@ -21,6 +21,9 @@ sim_model_run(const struct sim_model_params *p, struct sim_model_result *res,
     case SIM_MODEL_NOGIL:
         return sim_model_pool_run(p, res, err, errlen);
     case SIM_MODEL_PROCESSES:
+        if (p->vt != NULL) {
+            return sim_model_vprocesses_run(p, res, err, errlen);
+        }
         return sim_model_processes_run(p, res, err, errlen);
     case SIM_MODEL_LOOP:
         return sim_model_loop_run(p, res, err, errlen);

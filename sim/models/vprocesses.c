@@ -1,0 +1,204 @@
+/*
+ * vprocesses.c - the `processes` model in virtual time (--engine=virtual):
+ * a pool of workers, each with its own GIL and one thread, handed tasks
+ * one at a time, like multiprocessing.Pool() with chunksize=1.
+ *
+ * The real model (processes.c) forks; the engine runs threads, so here
+ * each "process" is a thread of this process with a GIL of its own, made
+ * from p->gil_config (the engine's clock and condition variables). What a
+ * worker does is what the forked worker does, in the same order: it
+ * records THREAD_START in its buffer ("proc-K", process K, GIL K), takes
+ * its GIL, pays worker_start_instructions (interpreter start-up and
+ * imports), then claims tasks until none are left, paying
+ * result_ipc_instructions after each for sending the result back, drops
+ * its GIL (EXIT) and records THREAD_END. Its GIL's counters are summed
+ * into the result, as the real model sums the workers'.
+ *
+ * What it leaves out: fork() itself and the parent's waiting (the real
+ * model's wall clock includes them; neither costs a worker's CPU), and
+ * dead workers (nothing can kill a virtual one). Workers are registered
+ * with the engine in index order, so the run is deterministic.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_internal.h"
+
+#define VPROC_STACK_BYTES ((size_t)1024 * 1024)
+
+struct vproc {
+    const struct sim_model_params *p;
+    atomic_long next_task;
+    atomic_int until;
+};
+
+struct vproc_worker {
+    struct sim_model_thread mt;
+    struct gil *gil;
+    struct vproc *pool;
+};
+
+static void
+burn(struct sim_model_thread *mt, int64_t instructions)
+{
+    struct wl_step s;
+
+    if (instructions <= 0) {
+        return;
+    }
+    memset(&s, 0, sizeof(s));
+    s.kind = WL_STEP_CPU;
+    s.instructions = instructions;
+    (void)sim_model_step(mt, &s, NULL);
+}
+
+static void *
+vproc_thread(void *arg)
+{
+    struct vproc_worker *w = arg;
+    struct sim_model_thread *mt = &w->mt;
+    const struct sim_model_params *p = w->pool->p;
+    const struct wl_workload *wl = p->workload;
+
+    vt_thread_begin(mt->vt);
+    sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_START, 0, 0, -1,
+                     0);
+    gil_take(mt->gt);
+    burn(mt, p->worker_start_instructions);
+    while (p->stop == NULL ||
+           atomic_load_explicit(p->stop, memory_order_relaxed) == 0) {
+        long k = atomic_fetch_add(&w->pool->next_task, 1);
+
+        if (k < 0 || (size_t)k >= wl->n_tasks) {
+            break;
+        }
+        sim_model_run_task(mt, &wl->tasks[k]);
+        burn(mt, sim_costs_or_default(p->costs)->result_ipc_instructions);
+    }
+    gil_drop(mt->gt, GIL_DROP_EXIT);
+    sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_END, 0, 0, -1,
+                     0);
+    vt_thread_end(mt->vt);
+    return NULL;
+}
+
+static void
+add_stats(struct gil_stats *sum, const struct gil_stats *s)
+{
+    sum->takes += s->takes;
+    sum->drops += s->drops;
+    sum->switches += s->switches;
+    sum->drop_requests += s->drop_requests;
+    sum->forced_drops += s->forced_drops;
+    sum->waits += s->waits;
+}
+
+/* One worker's GIL, buffer, GIL state and engine thread. */
+static int
+setup_worker(struct vproc_worker *w, struct vproc *pool, int i, char *err,
+             size_t errlen)
+{
+    const struct sim_model_params *p = pool->p;
+    char name[40];
+    char etext[128];
+    int rc;
+
+    w->pool = pool;
+    sim_model_thread_init(&w->mt, p, i, &pool->until, pool);
+    (void)snprintf(name, sizeof(name), "proc-%d", i + 1);
+    rc = gil_new(&p->gil_config, &w->gil);
+    if (rc == 0) {
+        rc = sim_trace_add_thread(p->trace, name, i + 1, i + 1, &w->mt.buf);
+    }
+    if (rc == 0) {
+        rc = gil_thread_new(w->gil, &w->mt, &w->mt.gt);
+    }
+    if (rc == 0) {
+        w->mt.vt_breaker = gil_eval_breaker(w->gil);
+        rc = vt_thread_new(p->vt, &w->mt.vt);
+    }
+    if (rc != 0) {
+        sim_errtext(-rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen, "cannot set up %s: %s", name, etext);
+    }
+    return rc;
+}
+
+int
+sim_model_vprocesses_run(const struct sim_model_params *p,
+                         struct sim_model_result *res, char *err, size_t errlen)
+{
+    struct vproc pool;
+    struct vproc_worker *w;
+    pthread_t *tids;
+    pthread_attr_t attr;
+    char etext[128];
+    int n = p->threads;
+    int created = 0;
+    int i;
+    int rc = 0;
+
+    if (n < 1 || p->workload == NULL || p->trace == NULL || p->vt == NULL) {
+        (void)snprintf(err, errlen, "invalid processes parameters");
+        return -EINVAL;
+    }
+    memset(&pool, 0, sizeof(pool));
+    pool.p = p;
+    atomic_init(&pool.next_task, 0);
+    atomic_init(&pool.until, 0);
+    w = calloc((size_t)n, sizeof(*w));
+    tids = calloc((size_t)n, sizeof(*tids));
+    if (w == NULL || tids == NULL || pthread_attr_init(&attr) != 0) {
+        free(w);
+        free(tids);
+        (void)snprintf(err, errlen, "out of memory for %d workers", n);
+        return -ENOMEM;
+    }
+    (void)pthread_attr_setstacksize(&attr, VPROC_STACK_BYTES);
+    for (i = 0; i < n && rc == 0; i++) {
+        rc = setup_worker(&w[i], &pool, i, err, errlen);
+    }
+    for (; rc == 0 && created < n; created++) {
+        rc = pthread_create(&tids[created], &attr, vproc_thread, &w[created]);
+        if (rc != 0) {
+            sim_errtext(rc, etext, sizeof(etext));
+            (void)snprintf(err, errlen, "cannot create worker %d of %d: %s",
+                           created + 1, n, etext);
+            rc = -rc;
+            /* The workers not created never run. */
+            for (i = created; i < n; i++) {
+                vt_thread_cancel(w[i].mt.vt);
+            }
+            break;
+        }
+    }
+    if (created > 0) {
+        res->begin_ns = p->clock.now_ns(p->clock.ctx);
+        if (vt_run(p->vt) != 0) {
+            fprintf(stderr, "gilsim: fatal: the virtual engine found the "
+                            "workers deadlocked\n");
+            abort();
+        }
+        res->end_ns = p->clock.now_ns(p->clock.ctx);
+    }
+    for (i = 0; i < created; i++) {
+        (void)pthread_join(tids[i], NULL);
+    }
+    memset(&res->gil, 0, sizeof(res->gil));
+    for (i = 0; i < n; i++) {
+        if (w[i].gil != NULL) {
+            struct gil_stats s;
+
+            gil_get_stats(w[i].gil, &s);
+            add_stats(&res->gil, &s);
+        }
+        gil_thread_free(w[i].mt.gt);
+        gil_free(w[i].gil);
+    }
+    (void)pthread_attr_destroy(&attr);
+    free(tids);
+    free(w);
+    return rc;
+}
