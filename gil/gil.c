@@ -22,9 +22,15 @@ static const struct gil_policy *const policies[] = {
     &gil__policy_new,
     &gil__policy_legacy,
     &gil__policy_none,
+    &gil__policy_fifo,
+    &gil__policy_iopriority,
+    &gil__policy_bfs,
+    &gil__policy_per_interpreter,
 };
 
-static const char *const policy_names[] = {"new", "legacy", "nogil", NULL};
+static const char *const policy_names[] = {
+    "new",         "legacy", "nogil",           "fifo",
+    "io-priority", "bfs",    "per-interpreter", NULL};
 
 #define N_POLICIES (sizeof(policies) / sizeof(policies[0]))
 
@@ -60,6 +66,12 @@ const char *
 gil_policy_describe(const struct gil_policy *p)
 {
     return p != NULL ? p->description : "?";
+}
+
+int
+gil_policy_is_what_if(const struct gil_policy *p)
+{
+    return p != NULL ? p->what_if : 0;
 }
 
 int64_t
@@ -112,6 +124,16 @@ gil__signal(pthread_cond_t *c)
 
     if (rc != 0) {
         gil__fatal("pthread_cond_signal", rc);
+    }
+}
+
+void
+gil__broadcast(pthread_cond_t *c)
+{
+    int rc = pthread_cond_broadcast(c);
+
+    if (rc != 0) {
+        gil__fatal("pthread_cond_broadcast", rc);
     }
 }
 
