@@ -156,8 +156,7 @@ bfs_check(struct gil *g, struct gil_thread *t)
 
 const struct gil_policy gil__policy_bfs = {
     .name = "bfs",
-    .description = "what-if: Nir Aides's BFS patch (bpo-7946): the earliest "
-                   "virtual deadline takes the GIL",
+    .description = "what-if: Nir Aides's BFS patch, earliest deadline first",
     .default_check_every = 8,
     .what_if = 1,
     .take = bfs_take,

@@ -77,8 +77,7 @@ fifo_check(struct gil *g, struct gil_thread *t)
 
 const struct gil_policy gil__policy_fifo = {
     .name = "fifo",
-    .description = "what-if: new, but the GIL goes to the longest waiter "
-                   "(a ticket queue, no barging)",
+    .description = "what-if: new, but the longest waiter takes the GIL",
     .default_check_every = 8,
     .what_if = 1,
     .take = fifo_take,

@@ -95,8 +95,7 @@ prio_check(struct gil *g, struct gil_thread *t)
 
 const struct gil_policy gil__policy_iopriority = {
     .name = "io-priority",
-    .description = "what-if: new, plus Pitrou's priority requests "
-                   "(bpo-7946): back from I/O, ask at once",
+    .description = "what-if: new + Pitrou's priority requests after I/O",
     .default_check_every = 8,
     .what_if = 1,
     .take = prio_take,

@@ -142,8 +142,7 @@ const struct gil_policy gil__policy_new = {
  */
 const struct gil_policy gil__policy_per_interpreter = {
     .name = "per-interpreter",
-    .description = "what-if: PEP 684, one new GIL per subinterpreter, "
-                   "threads assigned round-robin",
+    .description = "what-if: PEP 684, one new GIL per interpreter",
     .default_check_every = 8,
     .what_if = 1,
     .take = new_take,

@@ -40,6 +40,7 @@ static const struct sim_opt_desc opt_table[] = {
     {"switch-interval", 1,
      "a duration from 1us to 10s with a unit (ns, us, ms, s), e.g. 5ms"},
     {"policy", 1, "a GIL policy name, e.g. new or legacy"},
+    {"interpreters", 1, "a whole number from 1 to 4096"},
     {"check-every", 1,
      "a whole number of instructions from 0 (the policy's default) to 1G"},
     {"instr-ns", 1,
@@ -122,6 +123,7 @@ sim_options_default(struct sim_options *o)
     o->worker_start_ns = 0;
     o->switch_interval_ns = 5000000;
     (void)snprintf(o->policy, sizeof(o->policy), "%s", "new");
+    o->interpreters = 2;
     o->check_every = 0;
     o->instr_ns = 4.1;
     (void)snprintf(o->workload, sizeof(o->workload), "%s", "seed");
@@ -516,6 +518,12 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
             return rc;
         }
         o->threads = (int)n;
+    } else if (strcmp(name, "interpreters") == 0) {
+        rc = opt_count(op, v, 1, 4096, &n, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        o->interpreters = (int)n;
     } else if (strcmp(name, "processes") == 0) {
         rc = opt_count(op, v, 1, 1024, &n, err, errlen);
         if (rc != 0) {
