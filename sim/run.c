@@ -66,7 +66,7 @@ write_model(const char *dir, const struct sim_options *o, enum sim_model m,
             const struct sim_trace *trace, char *err, size_t errlen)
 {
     char sub[4200];
-    char title[200];
+    char title[160];
     char label[40];
     char etext[128];
     struct json_ctx jc;
@@ -84,14 +84,13 @@ write_model(const char *dir, const struct sim_options *o, enum sim_model m,
     if (rc != 0) {
         return rc;
     }
-    (void)snprintf(
-        title, sizeof(title),
-        "gilsim %s: %d thread%s, policy %s, switch interval "
-        "%.6g ms",
-        sim_model_name(m), sim_opt_pool_size(o, m),
-        sim_opt_pool_size(o, m) == 1 ? "" : "s",
-        sim_policy_label(sim_opt_policy_for(o, m), label, sizeof(label)),
-        (double)o->switch_interval_ns / 1e6);
+    (void)sim_policy_label(sim_opt_policy_for(o, m), label, sizeof(label));
+    (void)snprintf(title, sizeof(title),
+                   "gilsim %s: %d thread%s, policy %s, switch interval "
+                   "%.6g ms",
+                   sim_model_name(m), sim_opt_pool_size(o, m),
+                   sim_opt_pool_size(o, m) == 1 ? "" : "s", label,
+                   (double)o->switch_interval_ns / 1e6);
     jc.trace = trace;
     jc.title = title;
     rc = sim_run_write_atomic(sub, "trace.json", write_json_fn, &jc, err,
@@ -174,16 +173,16 @@ plot_model(const char *dir, const struct sim_options *o, enum sim_model m,
     }
     (void)snprintf(base, sizeof(base), "%.4000s/%s/timeline", dir,
                    sim_model_name(m));
-    (void)snprintf(
-        title, sizeof(title),
-        "gilsim %s: %.64s workload, %d %s%s, policy %s, switch "
-        "interval %.6g ms, wall %.3f s%s",
-        sim_model_name(m), o->workload, pool,
-        m == SIM_MODEL_PROCESSES ? "process" : "thread",
-        pool == 1 ? "" : (m == SIM_MODEL_PROCESSES ? "es" : "s"),
-        sim_policy_label(sim_opt_policy_for(o, m), label, sizeof(label)),
-        (double)o->switch_interval_ns / 1e6, (double)s->wall_ns / 1e9,
-        s->repeat > 1 ? " (the median repetition)" : "");
+    (void)sim_policy_label(sim_opt_policy_for(o, m), label, sizeof(label));
+    (void)snprintf(title, sizeof(title),
+                   "gilsim %s: %.64s workload, %d %s%s, policy %s, switch "
+                   "interval %.6g ms, wall %.3f s%s",
+                   sim_model_name(m), o->workload, pool,
+                   m == SIM_MODEL_PROCESSES ? "process" : "thread",
+                   pool == 1 ? "" : (m == SIM_MODEL_PROCESSES ? "es" : "s"),
+                   label, (double)o->switch_interval_ns / 1e6,
+                   (double)s->wall_ns / 1e9,
+                   s->repeat > 1 ? " (the median repetition)" : "");
     if (plot_timeline(trace, title, o->window_from_ns, o->window_to_ns, base,
                       NULL, msg, sizeof(msg)) != 0) {
         plots_failed(msg, err);

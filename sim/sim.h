@@ -50,14 +50,14 @@ struct sim_options {
     int64_t worker_start_ns;    /* processes: CPU of a worker's start-up */
     int64_t switch_interval_ns; /* CPython's sys.setswitchinterval */
     char policy[16];            /* gil policy name */
-    int interpreters;    /* per-interpreter: GILs (subinterpreters) [2] */
-    int64_t check_every; /* 0 = the policy's default */
-    double instr_ns;     /* cost of one instruction */
-    char workload[64];   /* seed, cpu or convoy */
-    int64_t count;       /* cpu workload: countdown iterations */
-    int64_t pages;       /* seed: pages to fetch */
-    int64_t ops;         /* convoy: round trips of the I/O thread */
-    int cpu_threads;     /* convoy: CPU threads beside it */
+    int interpreters;           /* per-interpreter: GILs [2] */
+    int64_t check_every;        /* 0 = the policy's default */
+    double instr_ns;            /* cost of one instruction */
+    char workload[64];          /* seed, cpu or convoy */
+    int64_t count;              /* cpu workload: countdown iterations */
+    int64_t pages;              /* seed: pages to fetch */
+    int64_t ops;                /* convoy: round trips of the I/O thread */
+    int cpu_threads;            /* convoy: CPU threads beside it */
     /* The embedded server; -1 = the workload's default (seed: 150ms and
      * 64KiB; convoy: 0 and 128B). */
     int64_t latency_ns;
