@@ -24,9 +24,15 @@ static const struct gil_policy *const policies[] = {
     &gil__policy_new,
     &gil__policy_legacy,
     &gil__policy_none,
+    &gil__policy_fifo,
+    &gil__policy_iopriority,
+    &gil__policy_bfs,
+    &gil__policy_per_interpreter,
 };
 
-static const char *const policy_names[] = {"new", "legacy", "nogil", NULL};
+static const char *const policy_names[] = {
+    "new",         "legacy", "nogil",           "fifo",
+    "io-priority", "bfs",    "per-interpreter", NULL};
 
 #define N_POLICIES (sizeof(policies) / sizeof(policies[0]))
 
@@ -62,6 +68,12 @@ const char *
 gil_policy_describe(const struct gil_policy *p)
 {
     return p != NULL ? p->description : "?";
+}
+
+int
+gil_policy_is_what_if(const struct gil_policy *p)
+{
+    return p != NULL ? p->what_if : 0;
 }
 
 int64_t

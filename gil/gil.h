@@ -4,8 +4,10 @@
  *
  * A `struct gil` is one lock with one policy: `new` (CPython 3.2-3.12,
  * time-based with drop requests and forced switching), `legacy` (Python 2,
- * tick-based) or `nogil` (no exclusion, for free threads). Each thread that
- * uses the lock owns a `struct gil_thread`, the analogue of PyThreadState.
+ * tick-based) or `nogil` (no exclusion, for free threads), or one of the
+ * what-if policies `fifo`, `io-priority`, `bfs` and `per-interpreter`. Each
+ * thread that uses the lock owns a `struct gil_thread`, the analogue of
+ * PyThreadState.
  *
  * gil/ depends on pthreads only. Time comes from the clock passed in the
  * config, and every state change is reported through `struct gil_hooks`,
@@ -37,9 +39,14 @@ enum gil_event {
     GIL_EV_TAKE = 1,         /* the thread holds the GIL; arg = 1 if the
                                 holder changed (switch_number moved) */
     GIL_EV_DROP = 2,         /* the thread released it; arg = reason */
-    GIL_EV_DROP_REQUEST = 3, /* a waiter timed out and asked the holder to
-                                drop; reported on the waiter; arg = 0 */
+    GIL_EV_DROP_REQUEST = 3, /* a waiter asked the holder to drop; reported
+                                on the waiter; arg = 0 when it timed out,
+                                GIL_REQUEST_PRIORITY for io-priority's
+                                request on return from I/O */
 };
+
+/* The arg of GIL_EV_DROP_REQUEST for a priority request (io-priority). */
+#define GIL_REQUEST_PRIORITY 1
 
 /* The clock: CLOCK_MONOTONIC nanoseconds in the real engine. */
 struct gil_clock {
@@ -99,9 +106,13 @@ struct gil_stats {
 struct gil;
 struct gil_thread;
 
-/* Policies by name: "new", "legacy", "nogil". NULL if unknown. */
+/* Policies by name: "new", "legacy", "nogil", and the what-if policies
+ * "fifo", "io-priority", "bfs" and "per-interpreter". NULL if unknown. */
 const struct gil_policy *gil_policy_find(const char *name);
 const char *gil_policy_name(const struct gil_policy *p);
+/* 1 for a what-if policy (no CPython release behaves like it: label it
+ * so in help, summaries and plots), 0 otherwise or for NULL. */
+int gil_policy_is_what_if(const struct gil_policy *p);
 /* A one-line description, for --help. */
 const char *gil_policy_describe(const struct gil_policy *p);
 /* The check spacing, in instructions, that the policy stands for:

@@ -15,11 +15,13 @@
 #include <stdatomic.h>
 #include <time.h>
 
-/* A const method table per policy (gil_new.c, gil_legacy.c, gil_none.c). */
+/* A const method table per policy (gil_new.c, gil_legacy.c, gil_none.c,
+ * and the what-if policies gil_fifo.c, gil_iopriority.c, gil_bfs.c). */
 struct gil_policy {
     const char *name;
     const char *description;     /* one line, for --help */
     int64_t default_check_every; /* instructions between checks */
+    int what_if;                 /* 1 if no CPython release behaves like this */
     void (*take)(struct gil *g, struct gil_thread *t);
     void (*drop)(struct gil *g, struct gil_thread *t,
                  enum gil_drop_reason reason);
@@ -32,6 +34,10 @@ struct gil_policy {
 extern const struct gil_policy gil__policy_new;
 extern const struct gil_policy gil__policy_legacy;
 extern const struct gil_policy gil__policy_none;
+extern const struct gil_policy gil__policy_fifo;
+extern const struct gil_policy gil__policy_iopriority;
+extern const struct gil_policy gil__policy_bfs;
+extern const struct gil_policy gil__policy_per_interpreter;
 
 /* Counters; atomics so gil_get_stats may read them from any thread. */
 struct gil__counters {
@@ -75,12 +81,40 @@ struct gil {
     atomic_int drop_request;
 
     struct gil__counters counters;
+
+    /* What-if policies only; all guarded by mutex. */
+    /* fifo: the next ticket to hand out, and the ticket that may take. */
+    uint64_t ticket_next;
+    uint64_t ticket_head;
+    /* io-priority: threads waiting with a priority request. */
+    int prio_waiting;
+    /* bfs: the waiters (linked through gil_thread.bfs_next), the order of
+     * arrival that breaks ties, and when the holder's slice ends (ns of
+     * the GIL's clock). */
+    struct gil_thread *bfs_queue;
+    uint64_t bfs_seq;
+    int64_t bfs_slice_end_ns;
+    int64_t bfs_holder_deadline_ns; /* the holder's virtual deadline */
 };
 
 struct gil_thread {
     struct gil *g; /* immutable */
     void *user;    /* passed back to the hook; immutable */
     int holds;     /* 1 while this thread holds the GIL; owner-only */
+
+    /* What-if policies only. */
+    uint64_t ticket; /* fifo: this waiter's place; guarded by mutex */
+    int after_io;    /* io-priority: last release was GIL_DROP_IO; owner */
+    /* bfs, guarded by mutex: the virtual deadline (ns of the GIL's clock),
+     * what is left of the slice, when the thread last took the GIL, its
+     * place in arrival order, whether it has a deadline yet, and the next
+     * waiter in g->bfs_queue. */
+    int64_t bfs_deadline_ns;
+    int64_t bfs_slice_left_ns;
+    int64_t bfs_run_start_ns;
+    uint64_t bfs_seq;
+    int bfs_started;
+    struct gil_thread *bfs_next;
 };
 
 /* Print "gilsim: fatal: WHAT: strerror(rc)" and abort: a pthread call
@@ -94,6 +128,9 @@ _Noreturn void gil__fatal(const char *what, int rc);
 void gil__lock(pthread_mutex_t *m);
 void gil__unlock(pthread_mutex_t *m);
 void gil__signal(struct gil *g, pthread_cond_t *c);
+/* Wake every waiter: for policies whose waiters wait for different
+ * things (a ticket, a priority), where one signal could wake the wrong
+ * one. */
 void gil__broadcast(struct gil *g, pthread_cond_t *c);
 void gil__wait(struct gil *g, pthread_cond_t *c, pthread_mutex_t *m);
 /* 1 if the wait timed out, 0 if woken (or woken spuriously). */
@@ -101,6 +138,28 @@ int gil__timedwait_ns(struct gil *g, pthread_cond_t *c, pthread_mutex_t *m,
                       int64_t timeout_ns);
 
 int64_t gil__now(const struct gil *g);
+
+/*
+ * Hand-off helpers for the what-if policies (gil_handoff.c), the parts of
+ * gil_new.c's take and drop that they share.
+ * gil__taken: with mutex held, make t the holder: locked = 1, last_holder
+ * and switch_number under switch_mutex, signal switch_cond, clear the
+ * drop request, count the take and emit GIL_EV_TAKE.
+ * gil__released: with mutex held, count and emit the drop, set
+ * last_holder, locked = 0; the caller then wakes its waiters.
+ * gil__force_switch_wait: without mutex, after a release: FORCE_SWITCHING,
+ * wait until another thread took the GIL if a drop request is pending
+ * (not for GIL_DROP_EXIT).
+ * gil__request_drop: with mutex held, set the drop request on behalf of
+ * waiter t; counted and emitted (arg as GIL_EV_DROP_REQUEST's) only when
+ * the flag goes from 0 to 1.
+ */
+void gil__taken(struct gil *g, struct gil_thread *t);
+void gil__released(struct gil *g, struct gil_thread *t,
+                   enum gil_drop_reason reason);
+void gil__force_switch_wait(struct gil *g, struct gil_thread *t,
+                            enum gil_drop_reason reason);
+void gil__request_drop(struct gil *g, struct gil_thread *t, int64_t arg);
 
 static inline void
 gil__emit(struct gil *g, struct gil_thread *t, enum gil_event ev, int64_t arg)

@@ -131,3 +131,21 @@ const struct gil_policy gil__policy_new = {
     .drop = new_drop,
     .check = new_check,
 };
+
+/*
+ * What-if policy "per-interpreter" (PEP 684, CPython 3.12's own_gil): each
+ * lock behaves exactly as `new`; what differs is that sim/ gives a run one
+ * such lock per subinterpreter and spreads the threads over them
+ * (--interpreters). It is labelled what-if because CPython threads cannot
+ * be moved to other interpreters like this: gilsim runs the same tasks as
+ * if each thread's interpreter were its own.
+ */
+const struct gil_policy gil__policy_per_interpreter = {
+    .name = "per-interpreter",
+    .description = "what-if: PEP 684, one new GIL per interpreter",
+    .default_check_every = 8,
+    .what_if = 1,
+    .take = new_take,
+    .drop = new_drop,
+    .check = new_check,
+};

@@ -122,9 +122,20 @@ static const char help_head[] =
     "  --port=N              its port, 0 = any free port [0]\n"
     "\n"
     "The GIL:\n"
-    "  --policy=NAME         the GIL's policy [new]\n";
+    "  --policy=NAME         the GIL's policy [new]; (what-if) marks "
+    "policies no\n"
+    "                        CPython release has (docs/whatif.md)\n";
 
 static const char help_tail[] =
+    "  --interpreters=N      per-interpreter: GILs, one per subinterpreter, "
+    "1..4096\n"
+    "                        [2: the fewest that differ from new]. threads: "
+    "thread\n"
+    "                        i on GIL i mod N; executor: main on GIL 0, "
+    "worker k\n"
+    "                        on k mod N; processes: one GIL per process and "
+    "loop:\n"
+    "                        one GIL for the loop, as with new\n"
     "  --switch-interval=D   how long a waiter waits before it asks the "
     "holder to\n"
     "                        drop the GIL, like sys.setswitchinterval; "
@@ -230,6 +241,15 @@ sim_opt_print_help(FILE *f)
             what = "no exclusion (the nogil model's policy)";
         } else {
             what = gil_policy_describe(gil_policy_find(*p));
+        }
+        if (gil_policy_is_what_if(gil_policy_find(*p))) {
+            /* "what-if: ..." descriptions: the label goes after the name. */
+            if (strncmp(what, "what-if: ", 9) == 0) {
+                what += 9;
+            }
+            fprintf(f, "                          %s (what-if)\n", *p);
+            fprintf(f, "                            %s\n", what);
+            continue;
         }
         fprintf(f, "                          %-8s %s\n", *p, what);
     }

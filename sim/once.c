@@ -186,7 +186,8 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     struct wl_server_stats before, after;
     struct wl_workload *w = NULL;
     struct sim_trace *trace = NULL;
-    struct gil *gil = NULL;
+    struct gil **gils = NULL;
+    int n_gils = sim_opt_gil_count(o, m);
     struct sim_trace_config tc;
     struct gil_config gc;
     struct sim_model_params mp;
@@ -246,7 +247,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
         gc.sync = vt_gil_sync();
         gc.sync_ctx = vt;
     }
-    rc = gil_new(&gc, &gil);
+    rc = sim_run_gils_new(&gc, n_gils, &gils);
     if (rc != 0) {
         sim_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot create the GIL: %s", etext);
@@ -257,7 +258,9 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     mp.model = m;
     mp.threads = pool;
     mp.workload = w;
-    mp.gil = gil;
+    mp.gil = gils[0];
+    mp.gils = gils;
+    mp.n_gils = n_gils;
     mp.trace = trace;
     mp.clock = gc.clock;
     mp.check_every = sim_opt_check_every(o);
@@ -310,7 +313,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     trace = NULL;
 
 out_gil:
-    gil_free(gil);
+    sim_run_gils_free(gils, n_gils);
 out_trace:
     vt_engine_free(vt);
     sim_trace_free(trace);

@@ -46,6 +46,7 @@ static const struct sim_opt_desc opt_table[] = {
     {"switch-interval", 1,
      "a duration from 1us to 10s with a unit (ns, us, ms, s), e.g. 5ms"},
     {"policy", 1, "a GIL policy name, e.g. new or legacy"},
+    {"interpreters", 1, "a whole number from 1 to 4096"},
     {"check-every", 1,
      "a whole number of instructions from 0 (the policy's default) to 1G"},
     {"instr-ns", 1,
@@ -137,6 +138,7 @@ sim_options_default(struct sim_options *o)
     o->concurrency = 0;
     o->switch_interval_ns = 5000000;
     (void)snprintf(o->policy, sizeof(o->policy), "%s", "new");
+    o->interpreters = 2;
     o->check_every = 0;
     sim_costs_default(&o->costs);
     o->costs_given = 0;
@@ -538,6 +540,12 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
             return rc;
         }
         o->threads = (int)n;
+    } else if (strcmp(name, "interpreters") == 0) {
+        rc = opt_count(op, v, 1, 4096, &n, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        o->interpreters = (int)n;
     } else if (strcmp(name, "processes") == 0) {
         rc = opt_count(op, v, 1, 1024, &n, err, errlen);
         if (rc != 0) {
@@ -877,6 +885,18 @@ check_engine(struct sim_options *o, const char *model_value,
             return SIM_EXIT_USAGE;
         }
         return 0;
+    }
+    if (strcmp(o->policy, "legacy") == 0 &&
+        strcmp(o->workload, "convoy") == 0) {
+        /* The holder releases and retakes within one check, which takes
+         * no virtual time, so a woken waiter never catches the GIL and
+         * the convoy's CPU threads would spin for ever. */
+        (void)snprintf(err, errlen,
+                       "--policy=legacy with --workload=convoy and "
+                       "--engine=virtual: the I/O thread would never get "
+                       "the GIL back in virtual time (expected --engine=real "
+                       "for this pair)");
+        return SIM_EXIT_USAGE;
     }
     if (o->url[0] != '\0') {
         (void)snprintf(err, errlen,

@@ -40,13 +40,15 @@ static void
 timeline_title(const struct sim_trace_summary *s, char *title, size_t len)
 {
     int procs = strcmp(s->model, "processes") == 0;
+    char label[40];
 
     (void)snprintf(
         title, len,
         "gilsim %s: %.64s workload, %d %s%s, policy %s, switch "
         "interval %.6g ms, wall %.3f s%s",
         s->model, s->workload, s->threads, procs ? "process" : "thread",
-        s->threads == 1 ? "" : (procs ? "es" : "s"), s->policy,
+        s->threads == 1 ? "" : (procs ? "es" : "s"),
+        sim_policy_label(s->policy, label, sizeof(label)),
         (double)s->switch_interval_ns / 1e6, (double)s->wall_ns / 1e9,
         s->repeat > 1 ? " (the median repetition)" : "");
 }
@@ -112,6 +114,7 @@ replot_comparison(const char *dir, const struct sim_options *o,
     const struct sim_trace_summary *first = &sum->runs[0];
     char base[4200];
     char title[300];
+    char label[40];
     char msg[SIM_ERR_LEN * 2];
     int repeated = 0;
     size_t i;
@@ -129,7 +132,8 @@ replot_comparison(const char *dir, const struct sim_options *o,
     (void)snprintf(title, sizeof(title),
                    "gilsim: %.64s workload, policy %s, switch interval "
                    "%.6g ms%s",
-                   first->workload, first->policy,
+                   first->workload,
+                   sim_policy_label(first->policy, label, sizeof(label)),
                    (double)first->switch_interval_ns / 1e6,
                    repeated ? ", median of the repetitions" : "");
     if (plot_comparison(sum->runs, sum->n, title, base, NULL, msg,

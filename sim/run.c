@@ -78,6 +78,7 @@ write_model(const char *dir, const struct sim_options *o, enum sim_model m,
 {
     char sub[4200];
     char title[160];
+    char label[40];
     char etext[128];
     struct json_ctx jc;
     int rc;
@@ -94,12 +95,12 @@ write_model(const char *dir, const struct sim_options *o, enum sim_model m,
     if (rc != 0) {
         return rc;
     }
+    (void)sim_policy_label(sim_opt_policy_for(o, m), label, sizeof(label));
     (void)snprintf(title, sizeof(title),
                    "gilsim %s: %d thread%s, policy %s, switch interval "
                    "%.6g ms",
                    sim_model_name(m), sim_opt_pool_size(o, m),
-                   sim_opt_pool_size(o, m) == 1 ? "" : "s",
-                   sim_opt_policy_for(o, m),
+                   sim_opt_pool_size(o, m) == 1 ? "" : "s", label,
                    (double)o->switch_interval_ns / 1e6);
     jc.trace = trace;
     jc.title = title;
@@ -174,6 +175,7 @@ plot_model(const char *dir, const struct sim_options *o, enum sim_model m,
 {
     char base[4200];
     char title[300];
+    char label[40];
     char msg[SIM_ERR_LEN * 2];
     int pool = sim_opt_pool_size(o, m);
 
@@ -182,14 +184,14 @@ plot_model(const char *dir, const struct sim_options *o, enum sim_model m,
     }
     (void)snprintf(base, sizeof(base), "%.4000s/%s/timeline", dir,
                    sim_model_name(m));
+    (void)sim_policy_label(sim_opt_policy_for(o, m), label, sizeof(label));
     (void)snprintf(title, sizeof(title),
                    "gilsim %s: %.64s workload, %d %s%s, policy %s, switch "
                    "interval %.6g ms, wall %.3f s%s",
                    sim_model_name(m), o->workload, pool,
                    m == SIM_MODEL_PROCESSES ? "process" : "thread",
                    pool == 1 ? "" : (m == SIM_MODEL_PROCESSES ? "es" : "s"),
-                   sim_opt_policy_for(o, m),
-                   (double)o->switch_interval_ns / 1e6,
+                   label, (double)o->switch_interval_ns / 1e6,
                    (double)s->wall_ns / 1e9,
                    s->repeat > 1 ? " (the median repetition)" : "");
     if (plot_timeline(trace, title, o->window_from_ns, o->window_to_ns, base,
@@ -205,6 +207,7 @@ plot_runs(const char *dir, const struct sim_options *o,
 {
     char base[4200];
     char title[300];
+    char label[40];
     char msg[SIM_ERR_LEN * 2];
 
     if (o->no_plots || plots_off || n == 0) {
@@ -214,7 +217,9 @@ plot_runs(const char *dir, const struct sim_options *o,
     (void)snprintf(title, sizeof(title),
                    "gilsim: %.64s workload, policy %s, switch interval "
                    "%.6g ms%s",
-                   o->workload, o->policy, (double)o->switch_interval_ns / 1e6,
+                   o->workload,
+                   sim_policy_label(o->policy, label, sizeof(label)),
+                   (double)o->switch_interval_ns / 1e6,
                    o->repeat > 1 ? ", median of the repetitions" : "");
     if (plot_comparison(runs, n, title, base, NULL, msg, sizeof(msg)) != 0) {
         plots_failed(msg, err);
@@ -241,6 +246,8 @@ fill_summary(struct sim_trace_summary *s, const struct sim_options *o,
     (void)snprintf(s->model, sizeof(s->model), "%s", sim_model_name(m));
     (void)snprintf(s->policy, sizeof(s->policy), "%s",
                    sim_opt_policy_for(o, m));
+    s->policy_what_if =
+        gil_policy_is_what_if(gil_policy_find(sim_opt_policy_for(o, m)));
     (void)snprintf(s->workload, sizeof(s->workload), "%s", o->workload);
     s->threads = sim_opt_pool_size(o, m);
     s->processes = o->processes;

@@ -79,6 +79,7 @@ struct sim_options {
     int concurrency;            /* loop: tasks under way at once, 0 = all */
     int64_t switch_interval_ns; /* CPython's sys.setswitchinterval */
     char policy[16];            /* gil policy name */
+    int interpreters;           /* per-interpreter: GILs [2] */
     int64_t check_every;        /* 0 = the policy's default */
     char workload[64];          /* seed, cpu or convoy */
     int64_t count;              /* cpu workload: countdown iterations */

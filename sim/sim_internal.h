@@ -308,6 +308,10 @@ struct sim_model_params {
     /* The run's GIL, created with sim_model_gil_hooks(); processes makes
      * one per worker from gil_config instead and ignores it. */
     struct gil *gil;
+    /* per-interpreter: the run's n_gils GILs (gils[0] == gil); thread
+     * `index` runs on sim_model_gil_for(p, index). n_gils <= 1: gil only. */
+    struct gil *const *gils;
+    int n_gils;
     struct gil_config gil_config;
     /* Room for sim_model_trace_threads() buffers; MAP_SHARED for
      * processes (sim_model_trace_shared()). */
@@ -385,6 +389,25 @@ long sim_model_processes_probe_pid(const struct sim_model_processes_probe *pr,
 int sim_model_processes_probe_task(const struct sim_model_processes_probe *pr,
                                    int worker);
 
+/* ---- models/gils.c: per-interpreter's GILs, what-if labels ----------- */
+
+/* GILs model m gets: --interpreters (at most one per thread) for threads
+ * and executor under per-interpreter, else 1. */
+int sim_opt_gil_count(const struct sim_options *o, enum sim_model m);
+/* "NAME (what-if)" for a what-if policy, else "NAME", into buf. */
+const char *sim_policy_label(const char *policy, char *buf, size_t len);
+/* n GILs from one config, in a calloc'd array; 0 or -errno (nothing left
+ * behind). sim_run_gils_free(NULL, ...) does nothing. */
+int sim_run_gils_new(const struct gil_config *gc, int n,
+                     struct gil ***out) SIM_WARN_UNUSED;
+void sim_run_gils_free(struct gil **gils, int n);
+/* The GIL of thread `index` of a model (index mod n_gils), and its id in
+ * the trace; the counters summed over the run's GILs. */
+struct gil *sim_model_gil_for(const struct sim_model_params *p, int index);
+int sim_model_gil_id(const struct sim_model_params *p, int index);
+void sim_model_gil_stats(const struct sim_model_params *p,
+                         struct gil_stats *out);
+
 /* ---- models/thread.c: shared by every model --------------------------- */
 
 /* The hooks that record GIL events into a `struct sim_model_thread`'s
@@ -400,8 +423,8 @@ void sim_model_thread_init(struct sim_model_thread *mt,
 
 /* Give thread `name` of the run's process what it needs before it starts:
  * its own wl_io when `with_io` and the workload does I/O, a trace buffer,
- * and a state on p->gil. 0, or -errno with `err` saying which failed for
- * whom; what was made stays in mt for the caller to free. */
+ * and a state on its GIL (sim_model_gil_for). 0, or -errno with `err` saying
+ * which failed for whom; what was made stays in mt for the caller to free. */
 int sim_model_thread_attach(struct sim_model_thread *mt,
                             const struct sim_model_params *p, const char *name,
                             int with_io, char *err,

@@ -455,6 +455,9 @@ json_run(struct jp *j, struct sim_trace_summary *r)
             rc = string_into(j, r->model, sizeof(r->model));
         } else if (strcmp(k, "policy") == 0) {
             rc = string_into(j, r->policy, sizeof(r->policy));
+        } else if (strcmp(k, "policy_what_if") == 0) {
+            r->policy_what_if = j->p < j->end && *j->p == 't';
+            rc = skip_value(j);
         } else if (strcmp(k, "workload") == 0) {
             rc = string_into(j, r->workload, sizeof(r->workload));
         } else if (strcmp(k, "handoff_ns") == 0) {

@@ -624,12 +624,14 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
     }
     if (!o->no_plots) {
         char title[300];
+        char label[40];
 
         (void)snprintf(title, sizeof(title),
                        "gilsim sweep: %.64s workload, policy %s, %d "
                        "repetition%s per cell",
-                       o->workload, o->policy, o->repeat,
-                       o->repeat == 1 ? "" : "s");
+                       o->workload,
+                       sim_policy_label(o->policy, label, sizeof(label)),
+                       o->repeat, o->repeat == 1 ? "" : "s");
         plot_cells(dir, title, cells, n, err);
     }
     recommend_and_report(dir, command, cells, n, models > 1,

@@ -204,6 +204,16 @@ sim_table_print(const struct sim_trace_summary *runs, size_t n, FILE *f)
         put_u64(&t, row, c++, st->steps_failed);
     }
     t.nrows = (n < SIM_MODEL_COUNT ? n : SIM_MODEL_COUNT) + 1;
+    for (i = 0; i < n; i++) {
+        if (runs[i].policy_what_if) {
+            /* A what-if run must not be mistaken for CPython's GIL. */
+            fprintf(f,
+                    "policy %s (what-if): not CPython's GIL; see "
+                    "docs/whatif.md\n",
+                    runs[i].policy);
+            break;
+        }
+    }
     print_table(&t, f);
     fputs("\n"
           "wall: pool start to last thread's end. CPU: user + system time "

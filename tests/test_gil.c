@@ -761,7 +761,7 @@ bad_config_is_rejected_and_interval_clamped(void **state)
         assert_true(gil_policy_default_check_every(p) >= 1);
         assert_true(strlen(gil_policy_describe(p)) > 0);
     }
-    assert_int_equal(i, 3);
+    assert_int_equal(i, 7);
     assert_int_equal(gil_policy_default_check_every(gil_policy_find("legacy")),
                      100);
 }

@@ -616,7 +616,7 @@ sim_model_executor_run(const struct sim_model_params *p,
         rc = run_main(&r, res, err, errlen);
     }
     if (rc == 0) {
-        gil_get_stats(p->gil, &res->gil);
+        sim_model_gil_stats(p, &res->gil);
     }
 
 fail_states:

@@ -602,7 +602,7 @@ fail_join:
     if (rc == 0) {
         res->begin_ns = lm.begin_ns;
         res->end_ns = p->clock.now_ns(p->clock.ctx);
-        gil_get_stats(p->gil, &res->gil);
+        sim_model_gil_stats(p, &res->gil);
     }
     wl_multi_free(lm.multi);
 fail_states:

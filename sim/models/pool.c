@@ -236,7 +236,7 @@ fail_join:
     }
     if (rc == 0) {
         res->end_ns = p->clock.now_ns(p->clock.ctx);
-        gil_get_stats(p->gil, &res->gil);
+        sim_model_gil_stats(p, &res->gil);
     }
 fail_states:
     for (i = 0; i < n; i++) {

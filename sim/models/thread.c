@@ -92,8 +92,9 @@ hook_event(void *user, enum gil_event ev, int64_t arg, int64_t t_ns)
                          mt->task, 0);
         break;
     case GIL_EV_DROP_REQUEST:
+        /* arg: 0 timed out, GIL_REQUEST_PRIORITY (io-priority). */
         sim_trace_record(mt->buf, t_ns, SIM_EV_GIL_DROP_REQUEST, 0, 0, mt->task,
-                         0);
+                         arg);
         break;
     }
 }
@@ -246,7 +247,7 @@ sim_model_thread_vt(struct sim_model_thread *mt,
     if (p->vt == NULL) {
         return 0;
     }
-    mt->vt_breaker = gil_eval_breaker(p->gil);
+    mt->vt_breaker = gil_eval_breaker(sim_model_gil_for(p, mt->index));
     return vt_thread_new(p->vt, &mt->vt);
 }
 
@@ -266,12 +267,13 @@ sim_model_thread_attach(struct sim_model_thread *mt,
             goto fail;
         }
     }
-    rc = sim_trace_add_thread(p->trace, name, 0, 0, &mt->buf);
+    rc = sim_trace_add_thread(p->trace, name, 0, sim_model_gil_id(p, mt->index),
+                              &mt->buf);
     if (rc != 0) {
         what = "trace buffer";
         goto fail;
     }
-    rc = gil_thread_new(p->gil, mt, &mt->gt);
+    rc = gil_thread_new(sim_model_gil_for(p, mt->index), mt, &mt->gt);
     if (rc != 0) {
         what = "GIL state";
         goto fail;

@@ -212,6 +212,7 @@ int sim_trace_stats(const struct sim_trace *t,
 struct sim_trace_summary {
     char model[16];
     char policy[16];
+    int policy_what_if; /* 1 if the policy is a what-if experiment */
     char workload[64];
     int threads;
     int processes;

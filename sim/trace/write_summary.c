@@ -56,6 +56,8 @@ write_run(FILE *f, const struct sim_trace_summary *r)
     sim_trace__json_string(f, r->model, sizeof(r->model));
     key(f, "policy");
     sim_trace__json_string(f, r->policy, sizeof(r->policy));
+    key(f, "policy_what_if");
+    fputs(r->policy_what_if ? "true" : "false", f);
     key(f, "workload");
     sim_trace__json_string(f, r->workload, sizeof(r->workload));
     key_i64(f, "threads", r->threads);
