@@ -12,7 +12,8 @@
  * cache and picks it up again for the next request to the same host.
  *
  * The per-fetch options (URL, and the per-transfer state passed with
- * CURLOPT_PRIVATE, CURLOPT_WRITEDATA and CURLOPT_XFERINFODATA) are set by
+ * CURLOPT_PRIVATE, CURLOPT_WRITEDATA, CURLOPT_XFERINFODATA and
+ * CURLOPT_DEBUGDATA) are set by
  * fetch.c for each transfer; the callbacks are installed here once.
  *
  * Includes wl_internal.h and libcurl; knows nothing of the GIL.
@@ -303,6 +304,14 @@ wl_io_new(const struct wl_io_config *cfg, struct wl_io **out)
     }
     rc = wl__io_setup_easy(io->curl, &io->cfg, io->errbuf);
     if (rc != 0) {
+        goto fail_curl;
+    }
+    /* The retake after the send (fetch.c); libcurl calls the debug
+     * callback only in verbose mode, and prints nothing itself then. */
+    if (curl_easy_setopt(io->curl, CURLOPT_DEBUGFUNCTION, wl__fetch_debug_cb) !=
+            CURLE_OK ||
+        curl_easy_setopt(io->curl, CURLOPT_VERBOSE, 1L) != CURLE_OK) {
+        rc = -ENOMEM;
         goto fail_curl;
     }
     if (cfg->out_dir[0] != '\0') {
