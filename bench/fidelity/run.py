@@ -18,12 +18,20 @@ Scenarios:
   convoy    one I/O thread's --ops round trips beside C = 0, 1, 2 CPU
             threads at 5 ms; p50 of one round trip
 
+For the convoy it also prints its slowdown factor, p50 with C CPU threads
+over p50 alone (C = 0), on each side, and gilsim's factor over CPython's;
+issue 7 asks for that ratio to be within 2x (0.5-2.0).
+
+--gilsim-args="..." is split like a shell line and appended to every
+`gilsim run` (e.g. --gilsim-args="--calibration=FILE").
+
 At the end it stops the servers (SIGINT), removes its temporary folders and
 prints every command it ran.
 
     /usr/bin/python3.11 bench/fidelity/run.py [--repeat=5] [--pages=25]
         [--count=20000000] [--ops=200] [--only=seed,countdown,convoy]
         [--python=/usr/bin/python3.11] [--gilsim=build/dev/gilsim]
+        [--gilsim-args="..."]
 """
 import argparse
 import json
@@ -98,11 +106,15 @@ def python_runs(python, script, args, repeat, tmp):
     return out
 
 
+# --gilsim-args, split: appended to every `gilsim run`
+GILSIM_EXTRA = []
+
+
 def gilsim_runs(gilsim, args, repeat, tmp):
     """One `gilsim run` with --repeat; its runs by model."""
     d = tempfile.mkdtemp(dir=tmp, prefix="gilsim-")
     cmd = [gilsim, "run"] + args + ["--format=json", "--quiet", "--no-plots",
-                                    "--repeat=%d" % repeat]
+                                    "--repeat=%d" % repeat] + GILSIM_EXTRA
     COMMANDS.append(shlex.join(cmd) + " --out=TMP")
     p = subprocess.run(cmd + ["--out=" + os.path.join(d, "run")],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -190,7 +202,13 @@ def main():
     ap.add_argument("--count", type=int, default=20_000_000)
     ap.add_argument("--ops", type=int, default=200)
     ap.add_argument("--only", default="seed,countdown,convoy")
+    ap.add_argument("--gilsim-args", default="",
+                    help="appended to every gilsim run (shell-split)")
     a = ap.parse_args()
+    try:
+        GILSIM_EXTRA.extend(shlex.split(a.gilsim_args))
+    except ValueError as e:
+        sys.exit("run.py: --gilsim-args=%r: %s" % (a.gilsim_args, e))
     if not os.access(a.gilsim, os.X_OK):
         sys.exit("run.py: %s is not built" % a.gilsim)
     chk = subprocess.run([a.python, "-c", "import requests, aiohttp, aiofiles,"
@@ -231,7 +249,10 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
 
     print("# bench/fidelity/run.py --repeat=%d --pages=%d --count=%d "
-          "--ops=%d --only=%s" % (a.repeat, a.pages, a.count, a.ops, a.only))
+          "--ops=%d --only=%s%s" % (a.repeat, a.pages, a.count, a.ops, a.only,
+                                   (" --gilsim-args=" + shlex.quote(
+                                       a.gilsim_args)) if GILSIM_EXTRA
+                                   else ""))
     print("# CPython %s (%s), %d cores, gilsim %s; %.0f s in all"
           % (chk.stdout.strip(), a.python, os.cpu_count(), a.gilsim,
              time.monotonic() - t0))
@@ -251,13 +272,21 @@ def main():
         print("  CPython: " + " < ".join(ranks[0]))
         print("  gilsim:  " + " < ".join(ranks[1]))
         print("  agree:   %s" % ("yes" if ranks[0] == ranks[1] else "no"))
-    if p50 and 0 in p50:
+    if p50 and 0 in p50 and len(p50) > 1:
         print()
+        print("convoy slowdown (p50 with C CPU threads / p50 with C=0):")
+        print()
+        print("| C | CPython | gilsim | gilsim/CPython |")
+        print("|---:|---:|---:|---:|")
         for c in sorted(p50):
             if c:
-                print("convoy slowdown C=%d vs C=0 (p50): CPython %.1fx, "
-                      "gilsim %.1fx" % (c, p50[c][0] / p50[0][0],
-                                         p50[c][1] / p50[0][1]))
+                sp = p50[c][0] / p50[0][0]
+                sg = p50[c][1] / p50[0][1]
+                flag = "" if 0.5 <= sg / sp <= 2.0 else " **"
+                print("| %d | %.1fx | %.1fx | %.2f%s |" % (c, sp, sg, sg / sp,
+                                                          flag))
+        print()
+        print("(** = not within 2x of CPython's slowdown)")
     print()
     print("commands run (DIR/TMP: a fresh temporary folder each time):")
     for c in COMMANDS:
