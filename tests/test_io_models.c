@@ -270,7 +270,7 @@ fetch_retakes_the_gil_after_the_send(void **state)
     fixture_start(&f, 0, 128, 0.0, 1);
     options(&f.o, "seed");
     f.o.pages = 4;
-    f.o.threads = 2;
+    f.o.threads = 1; /* no rival, so no forced drop inside a step */
     assert_int_equal(sim_run_once(&f.o, SIM_MODEL_THREADS, &f.io, NULL, &r, err,
                                   sizeof(err)),
                      0);

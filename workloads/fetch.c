@@ -5,15 +5,17 @@
  *
  * The step runs in the order requests.Session.get does on CPython:
  *
- *   1. Under the GIL: `request_instructions` of cpu work (building the
- *      request, and the response parsing of urllib3 and http.client,
- *      lumped before the transfer), with checks, through cpu.c.
+ *   1. Under the GIL: `request_instructions` less `after_send_instructions`
+ *      of cpu work (building the request, and the response parsing of
+ *      urllib3 and http.client, lumped before the transfer), with checks,
+ *      through cpu.c.
  *   2. env->release (Py_BEGIN_ALLOW_THREADS), then curl_easy_perform.
  *   3. When libcurl has sent the request (its debug callback with
  *      CURLINFO_HEADER_OUT, which runs right after the send() returned):
- *      env->acquire, then env->release again before libcurl waits for
- *      the reply. This is sendall() returning and Python taking the GIL
- *      back before its recv().
+ *      env->acquire, `after_send_instructions` of cpu work with checks,
+ *      then env->release again before libcurl waits for the reply. This
+ *      is sendall() returning and Python taking the GIL back for
+ *      settimeout() and http.client's getresponse() before its recv().
  *   4. For each chunk libcurl hands to the write callback, which runs on
  *      this thread inside curl_easy_perform, without the GIL:
  *      env->acquire, `chunk_instructions` of cpu work with checks, append
@@ -30,7 +32,11 @@
  * calls in CPython's convoy (docs/fidelity.md) showed the retake after
  * sendall() is where the I/O thread loses the GIL most often: 21-26 %
  * of round trips beside one CPU thread, 52-58 % beside two. A fetch
- * that released once for the whole exchange never lost it there.
+ * that released once for the whole exchange never lost it there. The
+ * work between the send and the recv matters too: without it the
+ * forced dropper, just woken by the retake, finds the GIL free again
+ * at once and takes it, and the reply then waits a second interval,
+ * which CPython's ~16 us of Python there mostly avoids.
  *
  * The chunk that completes the body (Content-Length reached) keeps the
  * GIL instead of releasing it, and step 5 then has nothing to take back:
@@ -175,8 +181,8 @@ wl__fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *data)
  * does; CURLINFO_HEADER_OUT comes right after the request was written to
  * the socket. Called on the fetching thread, inside curl_easy_perform,
  * with the GIL released. The first such call of a transfer takes the GIL
- * back and releases it again (step 3 above); every other call is
- * ignored, and nothing is printed.
+ * back, runs the work between send and recv, and releases it again
+ * (step 3 above); every other call is ignored, and nothing is printed.
  */
 int
 wl__fetch_debug_cb(CURL *c, curl_infotype type, char *ptr, size_t size,
@@ -195,6 +201,10 @@ wl__fetch_debug_cb(CURL *c, curl_infotype type, char *ptr, size_t size,
     env = f->env;
     if (env->acquire != NULL) {
         env->acquire(env->ctx);
+    }
+    if (wl__cpu_instructions(env, f->io->cfg.after_send_instructions, NULL) ==
+        WL_ABORTED) {
+        f->aborted = 1; /* the progress callback ends the transfer */
     }
     if (env->release != NULL) {
         env->release(env->ctx);
@@ -296,7 +306,9 @@ wl__fetch_step_run(const struct wl_step *s, const struct wl_env *env,
         0) {
         return WL_FAILED; /* cannot happen: url_cap fits any page */
     }
-    o = wl__cpu_instructions(env, io->cfg.request_instructions, NULL);
+    o = wl__cpu_instructions(
+        env, io->cfg.request_instructions - io->cfg.after_send_instructions,
+        NULL);
     if (o != WL_OK) {
         return o;
     }

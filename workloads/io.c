@@ -275,6 +275,8 @@ wl_io_new(const struct wl_io_config *cfg, struct wl_io **out)
     if (!wl_io_url_ok(cfg->url_template, NULL, 0) ||
         cfg->connect_timeout_ns <= 0 || cfg->timeout_ns <= 0 ||
         cfg->max_body == 0 || cfg->request_instructions < 0 ||
+        cfg->after_send_instructions < 0 ||
+        cfg->after_send_instructions > cfg->request_instructions ||
         cfg->chunk_instructions < 0 || !(cfg->write_instr_per_byte >= 0.0) ||
         cfg->max_connections < 0) {
         return -EINVAL;
