@@ -402,6 +402,35 @@ fetch_releases_the_gil_for_the_transfer_and_retakes_it_per_chunk(void **state)
     rig_stop(&r);
 }
 
+/* With quick_releases = 2, one quick release cuts the request's work
+ * before the transfer in half and one cuts the work after the send:
+ * c^4 r a c^4 | r (transfer) a (after the send) c r a c r (the reply). */
+static void
+fetch_frees_the_gil_around_quick_calls(void **state)
+{
+    const char *want = "ccccraccccracracr";
+    struct rig r;
+    struct fake f;
+    struct wl_env env;
+
+    (void)state;
+    rig_start(&r, 0.0, 0, 5000000000);
+    wl_io_free(r.io);
+    r.io = NULL;
+    r.cfg.quick_releases = 2;
+    assert_int_equal(wl_io_new(&r.cfg, &r.io), 0);
+    env = fake_env(&f, r.io);
+    assert_int_equal(run_fetch(&env, 0, NULL), WL_OK);
+    assert_false(f.log_full);
+    if (strncmp(f.log, want, strlen(want)) != 0) {
+        fail_msg("GIL calls out of pattern: %s", f.log);
+    }
+    assert_int_equal(f.violations, 0);
+    assert_int_equal(f.held, 1);
+    assert_int_equal(f.acquires, f.releases);
+    rig_stop(&r);
+}
+
 static void
 two_fetches_on_one_io_share_one_connection(void **state)
 {
@@ -657,6 +686,9 @@ io_new_rejects_bad_configurations(void **state)
     assert_int_equal(wl_io_new(&r.cfg, &io), -EINVAL);
     rig_config(&r, 1, 5000000000);
     r.cfg.after_send_instructions = r.cfg.request_instructions + 1;
+    assert_int_equal(wl_io_new(&r.cfg, &io), -EINVAL);
+    rig_config(&r, 1, 5000000000);
+    r.cfg.quick_releases = 65;
     assert_int_equal(wl_io_new(&r.cfg, &io), -EINVAL);
     rig_config(&r, 1, 5000000000);
     snprintf(r.cfg.url_template, sizeof(r.cfg.url_template), "ftp://x/");
@@ -982,6 +1014,7 @@ main(void)
         cmocka_unit_test(fetch_returns_the_page_body_byte_for_byte),
         cmocka_unit_test(
             fetch_releases_the_gil_for_the_transfer_and_retakes_it_per_chunk),
+        cmocka_unit_test(fetch_frees_the_gil_around_quick_calls),
         cmocka_unit_test(two_fetches_on_one_io_share_one_connection),
         cmocka_unit_test(fetch_from_a_stopped_server_is_refused),
         cmocka_unit_test(stalled_reply_times_out),

@@ -277,6 +277,7 @@ wl_io_new(const struct wl_io_config *cfg, struct wl_io **out)
         cfg->max_body == 0 || cfg->request_instructions < 0 ||
         cfg->after_send_instructions < 0 ||
         cfg->after_send_instructions > cfg->request_instructions ||
+        cfg->quick_releases < 0 || cfg->quick_releases > 64 ||
         cfg->chunk_instructions < 0 || !(cfg->write_instr_per_byte >= 0.0) ||
         cfg->max_connections < 0) {
         return -EINVAL;
