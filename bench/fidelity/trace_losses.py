@@ -3,9 +3,11 @@
 The gilsim side of calltimes.py. It reads the trace.tsv of a
 `gilsim run --workload=convoy --model=threads` and, for the I/O thread (the
 one that runs fetch steps), classifies each GIL release inside a fetch
-step by its place: the first is the transfer's start, whose retake comes
-after the send (CPython's sendall), the second the release for the reply
-(recv_into), any later one a further chunk. A release is lost when the
+step by its place. With Q quick releases (--quick, gilsim's default 4):
+the first Q - 1 are quick (os.stat, poll(0) on CPython), then the
+transfer's start, whose retake comes after the send (sendall), then one
+quick (settimeout), then the release for the reply (recv_into), and any
+later one a further chunk. A release is lost when the
 thread then had to wait (a gil_wait before its next gil_take). It prints,
 per kind, the share lost, the mean wait of a lost one, how many hand-offs
 to other threads happened during those waits, and a histogram of the
@@ -13,8 +15,9 @@ lost waits in 5 ms bins.
 
     build/dev/gilsim run --workload=convoy --model=threads --cpu-threads=2 \\
         --ops=200 --url=URL --no-plots --out=DIR
-    python3 bench/fidelity/trace_losses.py DIR/threads/trace.tsv
+    python3 bench/fidelity/trace_losses.py [--quick=4] DIR/threads/trace.tsv
 """
+import argparse
 import collections
 import csv
 import statistics
@@ -22,15 +25,21 @@ import sys
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit(__doc__.strip().splitlines()[0])
-    with open(sys.argv[1], newline="") as f:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", type=int, default=4)
+    ap.add_argument("trace")
+    a = ap.parse_args()
+    q = max(a.quick, 0)
+    # the kinds of the releases of one fetch step, in order
+    order = (["quick"] * max(q - 1, 0) + ["send"] + ["quick"] * (q > 0) +
+             ["reply"])
+    with open(a.trace, newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     io = next((r["thread"] for r in rows if r["event"] == "step_begin"
                and r["detail"] == "fetch"), None)
     if io is None:
-        sys.exit("trace_losses: no fetch step in %s" % sys.argv[1])
-    kinds = ("send", "reply", "chunk")
+        sys.exit("trace_losses: no fetch step in %s" % a.trace)
+    kinds = ("quick", "send", "reply", "chunk")
     n = collections.Counter()
     waits = collections.defaultdict(list)
     handoffs = collections.defaultdict(list)
@@ -44,7 +53,7 @@ def main():
             if r["event"] == "step_begin" and r["detail"] == "fetch":
                 drops = 0
             elif r["event"] == "gil_drop" and r["detail"] == "io":
-                kind = kinds[min(drops, 2)]
+                kind = order[drops] if drops < len(order) else "chunk"
                 drops += 1
                 n[kind] += 1
             elif r["event"] == "gil_wait" and kind is not None:
