@@ -61,6 +61,19 @@ cpu_now_ns(void)
  */
 #define VT_SLICE_NS 3000000
 
+/*
+ * Two shapes of a request the costs do not hold (measured with strace on
+ * Debian 12's CPython 3.11 and python3-requests; docs/fidelity.md): of
+ * request_instructions, ~16 us of thread CPU time (4000 instructions) run
+ * between sendall() returning and the first recv_into() (settimeout and
+ * http.client's getresponse); and besides sendto and recvfrom, 4 more GIL
+ * releases per request around calls that return at once: newfstatat of
+ * ~/.netrc and ~/_netrc, poll(0) (urllib3's liveness check) and ioctl
+ * (settimeout).
+ */
+#define IO_AFTER_SEND_INSTRUCTIONS 4000 /* of the request's, after the send */
+#define IO_QUICK_RELEASES          4    /* 2 os.stat, poll(0), settimeout */
+
 /* ---- one repetition ----------------------------------------------------- */
 
 static void
@@ -77,6 +90,12 @@ vt_io_config(const struct sim_options *o, struct sim_vt_io *v)
     v->write_ns = o->write_cost_ns;
     v->request_instructions = o->costs.request_instructions;
     v->chunk_instructions = o->costs.chunk_instructions;
+    v->after_send_instructions =
+        v->request_instructions < IO_AFTER_SEND_INSTRUCTIONS
+            ? v->request_instructions
+            : IO_AFTER_SEND_INSTRUCTIONS;
+    v->quick_releases = IO_QUICK_RELEASES;
+    v->wake_ns = o->costs.cond_wake_ns;
     v->write_instr_per_byte = o->costs.write_instr_per_byte;
 }
 
@@ -128,6 +147,13 @@ io_config(const struct sim_options *o, enum sim_model m,
     c->connect_timeout_ns = o->connect_timeout_ns;
     c->timeout_ns = o->timeout_ns;
     c->request_instructions = o->costs.request_instructions;
+    /* Part of the request's work: never more than all of it (a
+     * calibration may measure a cheaper request). */
+    c->after_send_instructions =
+        c->request_instructions < IO_AFTER_SEND_INSTRUCTIONS
+            ? c->request_instructions
+            : IO_AFTER_SEND_INSTRUCTIONS;
+    c->quick_releases = IO_QUICK_RELEASES;
     c->chunk_instructions = o->costs.chunk_instructions;
     c->write_instr_per_byte = o->costs.write_instr_per_byte;
     c->max_body = IO_MAX_BODY;

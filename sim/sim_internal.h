@@ -278,6 +278,9 @@ struct sim_vt_io {
     int64_t bandwidth_bps; /* bytes per second of a transfer; 0 = instant */
     int64_t write_ns;      /* a write's system calls */
     int64_t request_instructions, chunk_instructions;
+    int64_t after_send_instructions; /* of request_instructions */
+    int quick_releases;              /* GIL releases that return at once */
+    int64_t wake_ns;                 /* a blocked thread's wake-up */
     double write_instr_per_byte;
 };
 

@@ -38,7 +38,8 @@
 #define BODY_SIZE    65536
 #define SEED         42
 #define CHECK_EVERY  10
-#define REQUEST_INSN 100 /* 10 checks before the transfer */
+#define REQUEST_INSN 100 /* 10 checks: 8 before the transfer, */
+#define SENT_INSN    20  /* 2 after the send */
 #define CHUNK_INSN   20  /* 2 checks per chunk */
 /* wl_io sets libcurl's buffer to 8 KiB (http.client's read size), so a
  * 64 KiB body arrives in at least this many chunks. */
@@ -168,6 +169,7 @@ rig_config(struct rig *r, int port, int64_t timeout_ns)
     r->cfg.connect_timeout_ns = 5000000000;
     r->cfg.timeout_ns = timeout_ns;
     r->cfg.request_instructions = REQUEST_INSN;
+    r->cfg.after_send_instructions = SENT_INSN;
     r->cfg.chunk_instructions = CHUNK_INSN;
     r->cfg.write_instr_per_byte = 0.01;
     r->cfg.max_body = 1 << 20;
@@ -283,19 +285,29 @@ run_write(struct wl_env *env, int64_t page, int64_t *arg)
     return wl_step_run(&s, env, arg);
 }
 
-/* Does `log` read c^k r (a c^m r)* a c^m, with at least `min_chunks`
- * chunks? That is: the request's checks under the GIL, a release for the
- * transfer, then for each chunk an acquire, its checks and a release,
- * except the chunk that completes the body, which keeps the GIL to the
- * end of the step (no release, no second acquire). */
+/* Does `log` read c^k r a c^s r (a c^m r)* a c^m, with at least
+ * `min_chunks` chunks? That is: the request's checks under the GIL, a
+ * release for the transfer, a retake, the work after the send and a
+ * release once the request was sent (CPython's sendall() returning
+ * before its recv()), then for each chunk an acquire, its
+ * checks and a release, except the chunk that completes the body, which keeps
+ * the GIL to the end of the step (no release, no second acquire). */
 static int
-log_is_fetch_pattern(const char *log, int k, int m, int min_chunks)
+log_is_fetch_pattern(const char *log, int k, int s, int m, int min_chunks)
 {
     const char *p = log;
     int chunks = 0;
     int i;
 
     for (i = 0; i < k; i++) {
+        if (*p++ != 'c') {
+            return 0;
+        }
+    }
+    if (*p++ != 'r' || *p++ != 'a') {
+        return 0;
+    }
+    for (i = 0; i < s; i++) {
         if (*p++ != 'c') {
             return 0;
         }
@@ -378,14 +390,44 @@ fetch_releases_the_gil_for_the_transfer_and_retakes_it_per_chunk(void **state)
     env = fake_env(&f, r.io);
     assert_int_equal(run_fetch(&env, 0, NULL), WL_OK);
     assert_false(f.log_full);
-    if (!log_is_fetch_pattern(f.log, REQUEST_INSN / CHECK_EVERY,
-                              CHUNK_INSN / CHECK_EVERY, MIN_CHUNKS)) {
+    if (!log_is_fetch_pattern(f.log, (REQUEST_INSN - SENT_INSN) / CHECK_EVERY,
+                              SENT_INSN / CHECK_EVERY, CHUNK_INSN / CHECK_EVERY,
+                              MIN_CHUNKS)) {
         fail_msg("GIL calls out of pattern: %s", f.log);
     }
     assert_int_equal(f.violations, 0);
     assert_int_equal(f.held, 1); /* the step returns holding the GIL */
     assert_int_equal(f.acquires, f.releases);
-    assert_true(f.acquires >= MIN_CHUNKS);
+    assert_true(f.acquires >= MIN_CHUNKS + 1); /* + the retake after send */
+    rig_stop(&r);
+}
+
+/* With quick_releases = 2, one quick release cuts the request's work
+ * before the transfer in half and one cuts the work after the send:
+ * c^4 r a c^4 | r (transfer) a (after the send) c r a c r (the reply). */
+static void
+fetch_frees_the_gil_around_quick_calls(void **state)
+{
+    const char *want = "ccccraccccracracr";
+    struct rig r;
+    struct fake f;
+    struct wl_env env;
+
+    (void)state;
+    rig_start(&r, 0.0, 0, 5000000000);
+    wl_io_free(r.io);
+    r.io = NULL;
+    r.cfg.quick_releases = 2;
+    assert_int_equal(wl_io_new(&r.cfg, &r.io), 0);
+    env = fake_env(&f, r.io);
+    assert_int_equal(run_fetch(&env, 0, NULL), WL_OK);
+    assert_false(f.log_full);
+    if (strncmp(f.log, want, strlen(want)) != 0) {
+        fail_msg("GIL calls out of pattern: %s", f.log);
+    }
+    assert_int_equal(f.violations, 0);
+    assert_int_equal(f.held, 1);
+    assert_int_equal(f.acquires, f.releases);
     rig_stop(&r);
 }
 
@@ -641,6 +683,12 @@ io_new_rejects_bad_configurations(void **state)
     assert_int_equal(wl_io_new(&r.cfg, &io), -EINVAL);
     rig_config(&r, 1, 5000000000);
     r.cfg.max_body = 0;
+    assert_int_equal(wl_io_new(&r.cfg, &io), -EINVAL);
+    rig_config(&r, 1, 5000000000);
+    r.cfg.after_send_instructions = r.cfg.request_instructions + 1;
+    assert_int_equal(wl_io_new(&r.cfg, &io), -EINVAL);
+    rig_config(&r, 1, 5000000000);
+    r.cfg.quick_releases = 65;
     assert_int_equal(wl_io_new(&r.cfg, &io), -EINVAL);
     rig_config(&r, 1, 5000000000);
     snprintf(r.cfg.url_template, sizeof(r.cfg.url_template), "ftp://x/");
@@ -966,6 +1014,7 @@ main(void)
         cmocka_unit_test(fetch_returns_the_page_body_byte_for_byte),
         cmocka_unit_test(
             fetch_releases_the_gil_for_the_transfer_and_retakes_it_per_chunk),
+        cmocka_unit_test(fetch_frees_the_gil_around_quick_calls),
         cmocka_unit_test(two_fetches_on_one_io_share_one_connection),
         cmocka_unit_test(fetch_from_a_stopped_server_is_refused),
         cmocka_unit_test(stalled_reply_times_out),

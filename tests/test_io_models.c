@@ -253,6 +253,63 @@ fetch_releases_the_gil_for_the_transfer(void **state)
     fixture_stop(&f);
 }
 
+/* A one-chunk fetch (128 B) releases the GIL six times, as CPython's
+ * requests does (strace: 2 newfstatat, poll, sendto, ioctl, recvfrom):
+ * three quick releases, the transfer, whose retake comes after the send,
+ * one quick release, the release for the reply; so its trace inside the
+ * step reads (drop(io), take) six times, and the completing chunk keeps
+ * the GIL to the step's end. */
+static void
+fetch_releases_the_gil_six_times_for_a_one_chunk_reply(void **state)
+{
+    struct fixture f;
+    struct sim_run_result r;
+    char err[SIM_ERR_LEN];
+    size_t i, k;
+    size_t fetches = 0;
+
+    (void)state;
+    fixture_start(&f, 0, 128, 0.0, 1);
+    options(&f.o, "seed");
+    f.o.pages = 4;
+    f.o.threads = 1; /* no rival, so no forced drop inside a step */
+    assert_int_equal(sim_run_once(&f.o, SIM_MODEL_THREADS, &f.io, NULL, &r, err,
+                                  sizeof(err)),
+                     0);
+    assert_int_equal(r.stats.steps_failed, 0);
+    for (i = 0; i < sim_trace_thread_count(r.trace); i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(r.trace, i);
+        char seq[16];
+        size_t n = 0;
+        int in_fetch = 0;
+
+        for (k = 0; k < b->n; k++) {
+            const struct sim_trace_event *e = &b->ev[k];
+
+            if (e->kind == SIM_EV_STEP_BEGIN && e->detail == SIM_STEP_FETCH) {
+                in_fetch = 1;
+                n = 0;
+            } else if (in_fetch && e->kind == SIM_EV_GIL_DROP) {
+                assert_int_equal(e->detail, SIM_DROP_IO);
+                assert_true(n < sizeof(seq) - 1);
+                seq[n++] = 'r';
+            } else if (in_fetch && e->kind == SIM_EV_GIL_TAKE) {
+                assert_true(n < sizeof(seq) - 1);
+                seq[n++] = 'a';
+            } else if (in_fetch && e->kind == SIM_EV_STEP_END &&
+                       e->detail == SIM_STEP_FETCH) {
+                seq[n] = '\0';
+                assert_string_equal(seq, "rararararara");
+                in_fetch = 0;
+                fetches++;
+            }
+        }
+    }
+    assert_int_equal(fetches, 4);
+    sim_run_result_clear(&r);
+    fixture_stop(&f);
+}
+
 /* Nothing listens: every fetch fails as refused, the run still ends. */
 static void
 refused_fetches_are_counted_not_fatal(void **state)
@@ -355,6 +412,8 @@ main(void)
         cmocka_unit_test(every_model_writes_every_page_once),
         cmocka_unit_test(threads_model_hands_out_pages_two_by_two),
         cmocka_unit_test(fetch_releases_the_gil_for_the_transfer),
+        cmocka_unit_test(
+            fetch_releases_the_gil_six_times_for_a_one_chunk_reply),
         cmocka_unit_test(refused_fetches_are_counted_not_fatal),
         cmocka_unit_test(convoy_cpu_threads_end_when_the_io_task_ends),
         cmocka_unit_test(io_workload_without_io_setup_is_refused),

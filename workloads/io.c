@@ -12,7 +12,8 @@
  * cache and picks it up again for the next request to the same host.
  *
  * The per-fetch options (URL, and the per-transfer state passed with
- * CURLOPT_PRIVATE, CURLOPT_WRITEDATA and CURLOPT_XFERINFODATA) are set by
+ * CURLOPT_PRIVATE, CURLOPT_WRITEDATA, CURLOPT_XFERINFODATA and
+ * CURLOPT_DEBUGDATA) are set by
  * fetch.c for each transfer; the callbacks are installed here once.
  *
  * Includes wl_internal.h and libcurl; knows nothing of the GIL.
@@ -274,6 +275,9 @@ wl_io_new(const struct wl_io_config *cfg, struct wl_io **out)
     if (!wl_io_url_ok(cfg->url_template, NULL, 0) ||
         cfg->connect_timeout_ns <= 0 || cfg->timeout_ns <= 0 ||
         cfg->max_body == 0 || cfg->request_instructions < 0 ||
+        cfg->after_send_instructions < 0 ||
+        cfg->after_send_instructions > cfg->request_instructions ||
+        cfg->quick_releases < 0 || cfg->quick_releases > 64 ||
         cfg->chunk_instructions < 0 || !(cfg->write_instr_per_byte >= 0.0) ||
         cfg->max_connections < 0) {
         return -EINVAL;
@@ -303,6 +307,14 @@ wl_io_new(const struct wl_io_config *cfg, struct wl_io **out)
     }
     rc = wl__io_setup_easy(io->curl, &io->cfg, io->errbuf);
     if (rc != 0) {
+        goto fail_curl;
+    }
+    /* The retake after the send (fetch.c); libcurl calls the debug
+     * callback only in verbose mode, and prints nothing itself then. */
+    if (curl_easy_setopt(io->curl, CURLOPT_DEBUGFUNCTION, wl__fetch_debug_cb) !=
+            CURLE_OK ||
+        curl_easy_setopt(io->curl, CURLOPT_VERBOSE, 1L) != CURLE_OK) {
+        rc = -ENOMEM;
         goto fail_curl;
     }
     if (cfg->out_dir[0] != '\0') {

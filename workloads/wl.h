@@ -130,12 +130,17 @@ void wl_cpu_spin(uint64_t spins);
  * A fetch releases the GIL (env->release) for the blocking transfer, as
  * CPython does around every socket call, and takes it back (env->acquire)
  * for the Python-side work on each chunk that arrives (libcurl's write
- * callback: `chunk_instructions` under the GIL), then releases it again:
- * so a transfer of k chunks re-takes the GIL k + 1 times, the pattern
+ * callback: `chunk_instructions` under the GIL), then releases it again
+ * (except after the chunk that completes the body). It also takes the
+ * GIL back once the request is sent, and frees it `quick_releases` times
+ * around calls that return at once, as requests does: so a transfer of
+ * k chunks re-takes the GIL k + 1 + quick_releases times, the pattern
  * behind the convoy effect (bpo-7946). `request_instructions` is the
  * Python-side work of building the request and parsing the response
  * (requests, urllib3, http.client), run under the GIL before the
- * transfer. A write step runs the encode under the GIL
+ * transfer, except `after_send_instructions` of it, run once the request
+ * is sent (the GIL is retaken for it, as after CPython's sendall()) and
+ * before the reply is awaited. A write step runs the encode under the GIL
  * (`write_instr_per_byte`), releases the GIL around the system calls,
  * writes a temporary file and renames it into place.
  */
@@ -148,9 +153,19 @@ struct wl_io_config {
     int64_t connect_timeout_ns;   /* libcurl's CURLOPT_CONNECTTIMEOUT_MS */
     int64_t timeout_ns;           /* libcurl's CURLOPT_TIMEOUT_MS */
     int64_t request_instructions; /* Python-side work per fetch */
-    int64_t chunk_instructions;   /* Python-side work per chunk received */
-    double write_instr_per_byte;  /* encode before a write */
-    uint64_t max_body;            /* larger bodies fail the fetch */
+    /* Of request_instructions, the part run after the send and before
+     * the first recv (http.client's getresponse up to its first read);
+     * 0..request_instructions. The loop model (wl_multi) ignores it. */
+    int64_t after_send_instructions;
+    /* GIL releases per request around calls that return at once, besides
+     * the send and the recvs; 0..64. requests on CPython 3.11 makes 4:
+     * two os.stat (~/.netrc, ~/_netrc) and urllib3's poll(0) before the
+     * send, settimeout's ioctl after it. The last one falls after the
+     * send, the others before it. The loop model (wl_multi) ignores it. */
+    int quick_releases;
+    int64_t chunk_instructions;  /* Python-side work per chunk received */
+    double write_instr_per_byte; /* encode before a write */
+    uint64_t max_body;           /* larger bodies fail the fetch */
     /* Event loop (wl_multi): most connections open at once, 0 = no
      * limit; aiohttp's TCPConnector(limit=100) by default. */
     int max_connections;

@@ -39,6 +39,12 @@ size_t wl__fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *data);
 int wl__fetch_xferinfo_cb(void *data, curl_off_t dltotal, curl_off_t dlnow,
                           curl_off_t ultotal, curl_off_t ulnow);
 
+/* fetch.c: libcurl's CURLOPT_DEBUGFUNCTION, installed by wl_io_new (not
+ * on multi.c's handles): retakes and releases the GIL once the request
+ * was sent, as CPython does between sendall() and recv(). */
+int wl__fetch_debug_cb(CURL *c, curl_infotype type, char *ptr, size_t size,
+                       void *data);
+
 /* fetch.c: what a finished transfer of handle `c` that ended with `rc`
  * amounts to (an HTTP status >= 400 is WL_HTTP_ERROR). */
 enum wl_outcome wl__fetch_outcome(CURL *c, CURLcode rc);

@@ -5,8 +5,11 @@ It starts two `gilsim serve` loopback servers (150 ms latency, the seed's
 scenario runs the CPython program in this folder --repeat times under
 --python (default Debian's /usr/bin/python3.11, with python3-requests,
 python3-aiohttp and python3-aiofiles) and the matching
-`gilsim run ... --format=json --quiet --no-plots --url=URL --repeat=N`, and
+`gilsim run ... --format=json --quiet --no-plots --url=URL --repeat=1`, and
 prints a table: scenario, CPython median, gilsim median, gilsim/CPython.
+The two sides alternate, one CPython run then one `gilsim run --repeat=1`,
+--repeat times over, so that both see the same load on a shared machine;
+each median is over those runs.
 For the seed it also prints the ranking of the models by each side.
 
 Scenarios:
@@ -18,12 +21,20 @@ Scenarios:
   convoy    one I/O thread's --ops round trips beside C = 0, 1, 2 CPU
             threads at 5 ms; p50 of one round trip
 
+For the convoy it also prints its slowdown factor, p50 with C CPU threads
+over p50 alone (C = 0), on each side, and gilsim's factor over CPython's;
+issue 7 asks for that ratio to be within 2x (0.5-2.0).
+
+--gilsim-args="..." is split like a shell line and appended to every
+`gilsim run` (e.g. --gilsim-args="--calibration=FILE").
+
 At the end it stops the servers (SIGINT), removes its temporary folders and
 prints every command it ran.
 
     /usr/bin/python3.11 bench/fidelity/run.py [--repeat=5] [--pages=25]
         [--count=20000000] [--ops=200] [--only=seed,countdown,convoy]
         [--python=/usr/bin/python3.11] [--gilsim=build/dev/gilsim]
+        [--gilsim-args="..."]
 """
 import argparse
 import json
@@ -77,10 +88,13 @@ def start_server(gilsim, args, tmp):
     sys.exit("run.py: %s printed no URL" % cmd)
 
 
-def python_runs(python, script, args, repeat, tmp):
-    """Run a CPython program `repeat` times; its JSON lines as a list."""
+def python_runs(python, script, args, repeat, tmp, note=None):
+    """Run a CPython program `repeat` times; its JSON lines as a list.
+    The command is listed at the end with `note` (default "xREPEAT"), or
+    not at all if note is ""."""
     cmd = [python, os.path.join(HERE, script)] + args
-    COMMANDS.append(shlex.join(cmd) + "   # x%d" % repeat)
+    if note != "":
+        COMMANDS.append(shlex.join(cmd) + "   # " + (note or "x%d" % repeat))
     out = []
     for i in range(repeat):
         full = list(cmd)
@@ -98,12 +112,19 @@ def python_runs(python, script, args, repeat, tmp):
     return out
 
 
-def gilsim_runs(gilsim, args, repeat, tmp):
-    """One `gilsim run` with --repeat; its runs by model."""
+# --gilsim-args, split: appended to every `gilsim run`
+GILSIM_EXTRA = []
+
+
+def gilsim_runs(gilsim, args, repeat, tmp, note=None):
+    """One `gilsim run` with --repeat; its runs by model. The command is
+    listed at the end, with `note` after it, or not at all if note is ""."""
     d = tempfile.mkdtemp(dir=tmp, prefix="gilsim-")
     cmd = [gilsim, "run"] + args + ["--format=json", "--quiet", "--no-plots",
-                                    "--repeat=%d" % repeat]
-    COMMANDS.append(shlex.join(cmd) + " --out=TMP")
+                                    "--repeat=%d" % repeat] + GILSIM_EXTRA
+    if note != "":
+        COMMANDS.append(shlex.join(cmd) + " --out=TMP" +
+                        ("   # " + note if note else ""))
     p = subprocess.run(cmd + ["--out=" + os.path.join(d, "run")],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True, check=False)
@@ -118,6 +139,25 @@ def median(xs):
     return statistics.median(xs)
 
 
+def paired(a, tmp, jobs, gilsim_args):
+    """Run each CPython job (script, args) once and then `gilsim run
+    gilsim_args --repeat=1`, --repeat times over, so that both sides of a
+    row see the same load on a shared machine. Returns ([JSON lines of
+    each job], [gilsim runs by model, one dict per repetition])."""
+    py = [[] for _ in jobs]
+    gs = []
+    for i in range(a.repeat):
+        first = i == 0
+        note = "x%d, interleaved with gilsim" % a.repeat
+        for k, (script, args) in enumerate(jobs):
+            py[k] += python_runs(a.python, script, args, 1, tmp,
+                                 note if first else "")
+        gs.append(gilsim_runs(a.gilsim, gilsim_args, 1, tmp,
+                              ("x%d, interleaved" % a.repeat) if first
+                              else ""))
+    return py, gs
+
+
 def row(rows, scenario, unit, py, gs):
     rows.append((scenario, unit, py, gs))
     print("  %-34s py %10.3f %s  gilsim %10.3f %s  ratio %.3f"
@@ -127,16 +167,14 @@ def row(rows, scenario, unit, py, gs):
 
 def seed(a, url, tmp, rows):
     py, gs = {}, {}
-    for name, script, model in SEED:
-        r = python_runs(a.python, script, ["--url", url, "--pages",
-                                           str(a.pages), "--out", "DIR"],
-                        a.repeat, tmp)
-        py[model] = median([x["wall_ns"] for x in r])
-    g = gilsim_runs(a.gilsim, ["--workload=seed", "--model=" + ",".join(
-        m for _, _, m in SEED), "--threads=5", "--pages=%d" % a.pages,
-        "--url=" + url], a.repeat, tmp)
-    for name, script, model in SEED:
-        gs[model] = g[model]["wall_ns"]
+    jobs = [(script, ["--url", url, "--pages", str(a.pages), "--out", "DIR"])
+            for _, script, _ in SEED]
+    r, g = paired(a, tmp, jobs, [
+        "--workload=seed", "--model=" + ",".join(m for _, _, m in SEED),
+        "--threads=5", "--pages=%d" % a.pages, "--url=" + url])
+    for k, (name, script, model) in enumerate(SEED):
+        py[model] = median([x["wall_ns"] for x in r[k]])
+        gs[model] = median([x[model]["wall_ns"] for x in g])
         row(rows, "seed %s, %d pages" % (name, a.pages), "ms wall",
             py[model], gs[model])
     names = {m: n for n, _, m in SEED}
@@ -147,34 +185,28 @@ def seed(a, url, tmp, rows):
 
 def countdown(a, tmp, rows):
     for threads, ms in COUNTDOWN:
-        r = python_runs(a.python, "countdown.py",
-                        ["--count", str(a.count), "--threads", str(threads),
-                         "--switch-interval", "%g" % (ms / 1000)],
-                        a.repeat, tmp)
         model = "serial" if threads == 1 else "threads"
-        g = gilsim_runs(a.gilsim, ["--workload=cpu", "--model=" + model,
-                                   "--count=%d" % a.count,
-                                   "--threads=%d" % threads,
-                                   "--switch-interval=" + ms_str(ms)],
-                        a.repeat, tmp)
+        r, g = paired(a, tmp, [("countdown.py", [
+            "--count", str(a.count), "--threads", str(threads),
+            "--switch-interval", "%g" % (ms / 1000)])], [
+            "--workload=cpu", "--model=" + model, "--count=%d" % a.count,
+            "--threads=%d" % threads, "--switch-interval=" + ms_str(ms)])
         row(rows, "countdown %gM, T=%d, %s" % (a.count / 1e6, threads,
                                                ms_str(ms)),
-            "ms wall", median([x["wall_ns"] for x in r]),
-            g[model]["wall_ns"])
+            "ms wall", median([x["wall_ns"] for x in r[0]]),
+            median([x[model]["wall_ns"] for x in g]))
 
 
 def convoy(a, url, tmp, rows):
     p50 = {}
     for c in CONVOY:
-        r = python_runs(a.python, "convoy.py",
-                        ["--url", url, "--ops", str(a.ops), "--cpu-threads",
-                         str(c), "--switch-interval", "0.005"], a.repeat, tmp)
-        g = gilsim_runs(a.gilsim, ["--workload=convoy", "--model=threads",
-                                   "--ops=%d" % a.ops, "--cpu-threads=%d" % c,
-                                   "--switch-interval=5ms", "--url=" + url],
-                        a.repeat, tmp)
-        p50[c] = (median([x["p50_ns"] for x in r]),
-                  g["threads"]["fetch_ns"]["p50"])
+        r, g = paired(a, tmp, [("convoy.py", [
+            "--url", url, "--ops", str(a.ops), "--cpu-threads", str(c),
+            "--switch-interval", "0.005"])], [
+            "--workload=convoy", "--model=threads", "--ops=%d" % a.ops,
+            "--cpu-threads=%d" % c, "--switch-interval=5ms", "--url=" + url])
+        p50[c] = (median([x["p50_ns"] for x in r[0]]),
+                  median([x["threads"]["fetch_ns"]["p50"] for x in g]))
         row(rows, "convoy C=%d, 5ms, %d ops" % (c, a.ops), "ms p50/op",
             *p50[c])
     return p50
@@ -190,7 +222,13 @@ def main():
     ap.add_argument("--count", type=int, default=20_000_000)
     ap.add_argument("--ops", type=int, default=200)
     ap.add_argument("--only", default="seed,countdown,convoy")
+    ap.add_argument("--gilsim-args", default="",
+                    help="appended to every gilsim run (shell-split)")
     a = ap.parse_args()
+    try:
+        GILSIM_EXTRA.extend(shlex.split(a.gilsim_args))
+    except ValueError as e:
+        sys.exit("run.py: --gilsim-args=%r: %s" % (a.gilsim_args, e))
     if not os.access(a.gilsim, os.X_OK):
         sys.exit("run.py: %s is not built" % a.gilsim)
     chk = subprocess.run([a.python, "-c", "import requests, aiohttp, aiofiles,"
@@ -231,7 +269,10 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
 
     print("# bench/fidelity/run.py --repeat=%d --pages=%d --count=%d "
-          "--ops=%d --only=%s" % (a.repeat, a.pages, a.count, a.ops, a.only))
+          "--ops=%d --only=%s%s" % (a.repeat, a.pages, a.count, a.ops, a.only,
+                                   (" --gilsim-args=" + shlex.quote(
+                                       a.gilsim_args)) if GILSIM_EXTRA
+                                   else ""))
     print("# CPython %s (%s), %d cores, gilsim %s; %.0f s in all"
           % (chk.stdout.strip(), a.python, os.cpu_count(), a.gilsim,
              time.monotonic() - t0))
@@ -251,13 +292,21 @@ def main():
         print("  CPython: " + " < ".join(ranks[0]))
         print("  gilsim:  " + " < ".join(ranks[1]))
         print("  agree:   %s" % ("yes" if ranks[0] == ranks[1] else "no"))
-    if p50 and 0 in p50:
+    if p50 and 0 in p50 and len(p50) > 1:
         print()
+        print("convoy slowdown (p50 with C CPU threads / p50 with C=0):")
+        print()
+        print("| C | CPython | gilsim | gilsim/CPython |")
+        print("|---:|---:|---:|---:|")
         for c in sorted(p50):
             if c:
-                print("convoy slowdown C=%d vs C=0 (p50): CPython %.1fx, "
-                      "gilsim %.1fx" % (c, p50[c][0] / p50[0][0],
-                                         p50[c][1] / p50[0][1]))
+                sp = p50[c][0] / p50[0][0]
+                sg = p50[c][1] / p50[0][1]
+                flag = "" if 0.5 <= sg / sp <= 2.0 else " **"
+                print("| %d | %.1fx | %.1fx | %.2f%s |" % (c, sp, sg, sg / sp,
+                                                          flag))
+        print()
+        print("(** = not within 2x of CPython's slowdown)")
     print()
     print("commands run (DIR/TMP: a fresh temporary folder each time):")
     for c in COMMANDS:

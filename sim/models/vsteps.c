@@ -14,9 +14,14 @@
  *          the step then makes its check, as the real loop would there.
  *          Like the real loop it also checks once at its end.
  *   sleep  release, a timer of the step's duration, take back.
- *   fetch  the request's instructions under the GIL; release; the round
- *          trip off-core: VT_FETCH_OVERHEAD_NS + the server's latency + a
- *          jitter drawn from (seed, page); then for each 8 KiB chunk its
+ *   fetch  as workloads/fetch.c: the request's instructions before the
+ *          send under the GIL, cut by quick_releases - 1 quick releases
+ *          (release, VT_QUICK_NS off-core, take back); release; the send
+ *          off-core (VT_SEND_NS); take the GIL back for the
+ *          after_send_instructions, cut in half by the last quick release;
+ *          release; the rest of the round trip off-core: VT_REPLY_NS +
+ *          the server's latency + a jitter drawn from (seed, page); then
+ *          for each 8 KiB chunk its
  *          transfer time at --bandwidth off-core, take the GIL, the
  *          chunk's instructions, and release again except after the last
  *          chunk, which keeps the GIL (as workloads/fetch.c does). The
@@ -34,11 +39,16 @@
 #include "vt.h"
 
 /* A fetch's time outside Python and outside the server's latency:
- * libcurl, the loopback round trip and the server's own work. Measured
- * as the convoy's round trip alone (0.597 ms, 128 B, 0 latency: bench_io)
- * minus its request_instructions (130 000 x 4.1 ns = 0.533 ms). */
-#define VT_FETCH_OVERHEAD_NS 64000
-#define VT_CHUNK_BYTES       8192
+ * libcurl, the loopback round trip and the server's own work, 64 us in
+ * all: the convoy's round trip alone (0.597 ms, 128 B, 0 latency:
+ * bench_io) minus its request_instructions (130 000 x 4.1 ns = 0.533 ms).
+ * Of those, the GIL stays free ~42 us around the send (libcurl's set-up
+ * and the send(): docs/fidelity.md), the rest until the reply; a call
+ * that returns at once (a quick release) frees it ~1 us. */
+#define VT_SEND_NS     42000
+#define VT_REPLY_NS    22000
+#define VT_QUICK_NS    1000
+#define VT_CHUNK_BYTES 8192
 /* A WL_UNTIL_DONE step computes in pieces of this many instructions
  * (over an hour at 4.1 ns), each ended early by the until flag. */
 #define VT_UNTIL_PIECE ((int64_t)1 << 40)
@@ -112,6 +122,56 @@ transfer_ns(const struct sim_vt_io *v, uint64_t bytes)
     return (int64_t)((double)bytes * 1e9 / (double)v->bandwidth_bps + 0.5);
 }
 
+/* Time off the GIL but on a core: a system call that returns at once,
+ * libcurl's own work, reading bytes that are already there. It needs no
+ * wake-up, unlike a blocking wait (vt_sleep). */
+static void
+vt_busy(struct sim_model_thread *mt, int64_t ns)
+{
+    if (ns > 0) {
+        (void)vt_compute(mt->vt, ns, 1.0, ns, NULL, 0);
+    }
+}
+
+/* Bytes arriving at --bandwidth: read as they come if that is quicker
+ * than a wake-up, else waited for. */
+static void
+vt_transfer(struct sim_model_thread *mt, int64_t ns)
+{
+    if (ns < mt->vio->wake_ns) {
+        vt_busy(mt, ns);
+    } else {
+        vt_sleep(mt->vt, ns, VT_WAKE_IO);
+    }
+}
+
+/* `n` instructions cut in `quick + 1` equal parts by `quick` quick
+ * releases, as fetch.c's Python work around stat(), poll(0), ioctl(). */
+static enum wl_outcome
+vt_cpu_quick(struct sim_model_thread *mt, int64_t n, int quick)
+{
+    const struct wl_env *env = &mt->env;
+    enum wl_outcome o;
+    int64_t done = 0, ran;
+    int i;
+
+    for (i = 0; i <= quick; i++) {
+        int64_t part = (n - done) / (quick + 1 - i);
+
+        o = vt_cpu(mt, part, &ran);
+        if (o != WL_OK) {
+            return o;
+        }
+        done += part;
+        if (i < quick) {
+            env->release(env->ctx);
+            vt_busy(mt, VT_QUICK_NS);
+            env->acquire(env->ctx);
+        }
+    }
+    return WL_OK;
+}
+
 static enum wl_outcome
 vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
 {
@@ -127,12 +187,22 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
     if (v == NULL) {
         return WL_FAILED;
     }
-    o = vt_cpu(mt, v->request_instructions, &ran);
+    o = vt_cpu_quick(mt, v->request_instructions - v->after_send_instructions,
+                     v->quick_releases > 0 ? v->quick_releases - 1 : 0);
+    if (o != WL_OK) {
+        return o;
+    }
+    /* The send, then Python's work before its first recv. */
+    env->release(env->ctx);
+    vt_busy(mt, VT_SEND_NS);
+    env->acquire(env->ctx);
+    o = vt_cpu_quick(mt, v->after_send_instructions,
+                     v->quick_releases > 0 ? 1 : 0);
     if (o != WL_OK) {
         return o;
     }
     fails = wl_server_page_fails(v->seed, v->fail_rate, s->page, &kind);
-    rtt = VT_FETCH_OVERHEAD_NS + v->latency_ns;
+    rtt = VT_REPLY_NS + v->latency_ns;
     if (v->jitter_ns > 0) {
         rtt += (int64_t)(mix(v->seed ^ mix((uint64_t)s->page)) %
                          (uint64_t)v->jitter_ns);
@@ -155,7 +225,7 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
     while (got < body) {
         uint64_t n = body - got < VT_CHUNK_BYTES ? body - got : VT_CHUNK_BYTES;
 
-        vt_sleep(mt->vt, transfer_ns(v, n), VT_WAKE_IO);
+        vt_transfer(mt, transfer_ns(v, n));
         env->acquire(env->ctx);
         got += n;
         o = vt_cpu(mt, v->chunk_instructions, &ran);

@@ -1,0 +1,103 @@
+"""calltimes.py - where does CPython's convoy I/O thread lose the GIL?
+
+Runs convoy.py (or any program whose I/O thread is started with
+threading.Thread(target=io)) after wrapping the calls that release the GIL
+in one requests round trip: socket.sendall, socket.recv_into,
+socket.settimeout (an ioctl), urllib3's wait_for_read (poll(0): the
+connection liveness check) and os.stat (requests' ~/.netrc lookups). Each
+wrapper times its call with time.perf_counter_ns on the I/O thread only.
+A call that took more than 1 ms lost the GIL while the syscall ran (the
+syscalls themselves return in microseconds against the 0-latency server)
+and waited to take it back.
+
+At the end it prints to stderr, per call: how many per round trip, the
+share lost, the mean wait of a lost one, and a histogram of all lost
+waits in 5 ms bins (one bin = one switch interval at the default).
+
+    /usr/bin/python3.11 bench/fidelity/calltimes.py bench/fidelity/convoy.py \\
+        --url 'http://127.0.0.1:PORT/top250?start={page}' --ops 200 \\
+        --cpu-threads 2 --switch-interval 0.005
+
+The wrappers add one Python call per wrapped call (about a microsecond),
+so this is a diagnostic, not a benchmark: run.py measures without them.
+"""
+import collections
+import os
+import runpy
+import socket
+import statistics
+import sys
+import threading
+import time
+
+import urllib3.util.connection
+
+LOST_NS = 1_000_000
+CALLS = ("sendall", "recv_into", "settimeout", "wait_for_read", "stat")
+times = collections.defaultdict(list)
+
+
+def wrap(name, f):
+    def timed(*a, **k):
+        t = time.perf_counter_ns()
+        try:
+            return f(*a, **k)
+        finally:
+            if threading.current_thread().name == "io":
+                times[name].append(time.perf_counter_ns() - t)
+    return timed
+
+
+def name_io_thread():
+    """Name the thread whose target is called `io`: convoy.py's I/O thread."""
+    init = threading.Thread.__init__
+
+    def named(self, *a, **k):
+        init(self, *a, **k)
+        target = k.get("target")
+        if target is not None and target.__name__ == "io":
+            self.name = "io"
+    threading.Thread.__init__ = named
+
+
+def report():
+    ops = len(times["sendall"])
+    if ops == 0:
+        print("calltimes: no sendall on the io thread", file=sys.stderr)
+        return
+    lost_all = []
+    for name in CALLS:
+        xs = times[name]
+        if not xs:
+            continue
+        lost = [x for x in xs if x > LOST_NS]
+        lost_all += lost
+        print("%-14s %.2f/op  lost %5.1f%%  mean lost wait %6.2f ms"
+              % (name, len(xs) / ops, 100 * len(lost) / len(xs),
+                 statistics.mean(lost) / 1e6 if lost else 0),
+              file=sys.stderr)
+    bins = collections.Counter(x // 5_000_000 for x in lost_all)
+    print("lost waits by 5 ms bin: " + ", ".join(
+        "%d-%d ms: %d" % (5 * b, 5 * b + 5, n) for b, n in sorted(bins.items())),
+        file=sys.stderr)
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__.strip().splitlines()[0])
+    os.stat = wrap("stat", os.stat)
+    socket.socket.sendall = wrap("sendall", socket.socket.sendall)
+    socket.socket.recv_into = wrap("recv_into", socket.socket.recv_into)
+    socket.socket.settimeout = wrap("settimeout", socket.socket.settimeout)
+    urllib3.util.connection.wait_for_read = wrap(
+        "wait_for_read", urllib3.util.connection.wait_for_read)
+    name_io_thread()
+    sys.argv = sys.argv[1:]
+    try:
+        runpy.run_path(sys.argv[0], run_name="__main__")
+    finally:
+        report()
+
+
+if __name__ == "__main__":
+    main()
