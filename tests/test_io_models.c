@@ -191,8 +191,9 @@ threads_model_hands_out_pages_two_by_two(void **state)
 }
 
 /* During a fetch the thread does not hold the GIL: each fetch step holds a
- * GIL_DROP(io), and the io segments inside it add up to at least the
- * server's latency (a reply never comes earlier). */
+ * GIL_DROP(io), and the time inside it off the GIL (in I/O, or waiting to
+ * take it back after the send) adds up to at least the server's latency
+ * (a reply never comes earlier). */
 static void
 fetch_releases_the_gil_for_the_transfer(void **state)
 {
@@ -234,7 +235,12 @@ fetch_releases_the_gil_for_the_transfer(void **state)
                 size_t j;
 
                 for (j = 0; j < nseg; j++) {
-                    if (seg[j].thread != i || seg[j].state != SIM_STATE_IO ||
+                    /* The reply's latency passes off the GIL: in I/O,
+                     * or waiting to take the GIL back after the send
+                     * (the reply may arrive meanwhile). */
+                    if (seg[j].thread != i ||
+                        (seg[j].state != SIM_STATE_IO &&
+                         seg[j].state != SIM_STATE_WAITING) ||
                         seg[j].begin_ns < begin || seg[j].end_ns > e->t_ns) {
                         continue;
                     }
