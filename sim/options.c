@@ -844,12 +844,6 @@ check_convoy_loop(struct sim_options *o, const char *model_value, char *err,
     return 0;
 }
 
-/* The models --engine=virtual runs so far. */
-#define VIRTUAL_MODELS                                                         \
-    ((1u << SIM_MODEL_SERIAL) | (1u << SIM_MODEL_THREADS) |                    \
-     (1u << SIM_MODEL_EXECUTOR) | (1u << SIM_MODEL_NOGIL) |                    \
-     (1u << SIM_MODEL_PROCESSES))
-
 /*
  * --cores, --bandwidth and --write-cost describe the virtual engine's
  * machine: refused without --engine=virtual. The virtual engine runs the
@@ -859,8 +853,8 @@ check_convoy_loop(struct sim_options *o, const char *model_value, char *err,
  * those.
  */
 static int
-check_engine(struct sim_options *o, const char *model_value,
-             const char *virtual_only, char *err, size_t errlen)
+check_engine(const struct sim_options *o, const char *virtual_only, char *err,
+             size_t errlen)
 {
     int m;
 
@@ -906,18 +900,6 @@ check_engine(struct sim_options *o, const char *model_value,
                        o->url);
         return SIM_EXIT_USAGE;
     }
-    for (m = 0; m < SIM_MODEL_COUNT; m++) {
-        if (model_value != NULL && (o->models & (1u << m)) &&
-            !(VIRTUAL_MODELS & (1u << m)) && strcmp(model_value, "all") != 0) {
-            (void)snprintf(err, errlen,
-                           "--model=%.200s with --engine=virtual: the %s "
-                           "model runs only in real time so far (expected "
-                           "serial, threads, executor, nogil or processes)",
-                           model_value, sim_model_name((enum sim_model)m));
-            return SIM_EXIT_USAGE;
-        }
-    }
-    o->models &= VIRTUAL_MODELS;
     return 0;
 }
 
@@ -1193,5 +1175,5 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
     if (rc != 0) {
         return rc;
     }
-    return check_engine(o, model_value, virtual_only, err, errlen);
+    return check_engine(o, virtual_only, err, errlen);
 }

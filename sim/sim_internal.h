@@ -463,6 +463,31 @@ void sim_model_cond_wake(const struct sim_model_params *p, pthread_cond_t *cv,
 /* models/vsteps.c: one step in virtual time, for sim_model_run_task. */
 enum wl_outcome sim_vt_step_run(struct sim_model_thread *mt,
                                 const struct wl_step *s, int64_t *arg);
+/* Pieces of it, for the virtual event loop (vmulti.c): `instructions`
+ * with checks; a write of a body of `len` bytes; the time from a request
+ * to its first byte (the send, the server's latency and page's jitter);
+ * a transfer's time at --bandwidth. */
+enum wl_outcome sim_vt_work(struct sim_model_thread *mt, int64_t instructions);
+enum wl_outcome sim_vt_write_body(struct sim_model_thread *mt, uint64_t len,
+                                  int64_t *arg);
+int64_t sim_vt_reply_ns(const struct sim_vt_io *v, int64_t page);
+int64_t sim_vt_transfer_ns(const struct sim_vt_io *v, uint64_t bytes);
+
+/* models/vmulti.c: the loop model's wl_multi in virtual time: the same
+ * operations and hooks (see wl.h), with fetches, timers and wake-ups as
+ * engine events and no socket. The loop thread is `loop`; sim_vmulti_wake
+ * may be called by any thread of engine `e`. */
+struct sim_vmulti;
+int sim_vmulti_new(struct vt_engine *e, struct sim_model_thread *loop,
+                   const struct wl_multi_hooks *hooks,
+                   struct sim_vmulti **out) SIM_WARN_UNUSED;
+void sim_vmulti_free(struct sim_vmulti *m);
+enum wl_outcome sim_vmulti_fetch(struct sim_vmulti *m, int64_t page,
+                                 void *user);
+int sim_vmulti_sleep(struct sim_vmulti *m, int64_t ns,
+                     void *user) SIM_WARN_UNUSED;
+int sim_vmulti_run_once(struct sim_vmulti *m) SIM_WARN_UNUSED;
+void sim_vmulti_wake(struct sim_vmulti *m);
 
 /* Run a task's steps on the calling thread (which holds its GIL), with
  * TASK_BEGIN/END and STEP_BEGIN/END events; stops at the first failed

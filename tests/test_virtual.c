@@ -367,7 +367,7 @@ static void
 same_flags_same_trace(void **state)
 {
     static const char *const extra[] = {
-        "--model=serial,threads,executor,nogil,processes",
+        "--model=all",
         "--threads=7",
         "--cores=3",
         "--pages=40",
@@ -376,8 +376,8 @@ same_flags_same_trace(void **state)
         "--timeout=1s",
         "--seed=42",
     };
-    static const char *const models[] = {"serial", "threads", "executor",
-                                         "nogil", "processes"};
+    static const char *const models[] = {"serial", "threads",   "executor",
+                                         "nogil",  "processes", "loop"};
     char base[] = "/tmp/gilsim-test-virtual-XXXXXX";
     char a[4200], b[4200], pa[4300], pb[4300];
     size_t i;
@@ -471,6 +471,58 @@ processes_run_in_virtual_time(void **state)
     sim_run_result_clear(&r);
 }
 
+/* The loop in virtual time: every fetch on the loop thread (buffer 0),
+ * every write on an offload thread, the GIL's invariants, every task once,
+ * and the failures the server's function predicts. */
+static void
+loop_runs_in_virtual_time(void **state)
+{
+    struct sim_options o;
+    struct sim_run_result r;
+    struct trace_gil_counts counts;
+    char err[SIM_ERR_LEN * 2] = "";
+    uint64_t expect_failed = 0, fetches = 0, writes = 0;
+    int64_t page;
+    size_t i, k;
+    int kind;
+
+    (void)state;
+    virtual_options(&o, "seed", 3);
+    o.pages = 40;
+    o.fail_rate = 0.25;
+    o.timeout_ns = 1000000000;
+    assert_int_equal(
+        sim_run_once(&o, SIM_MODEL_LOOP, NULL, NULL, &r, err, sizeof(err)), 0);
+    trace_check_gil(r.trace, 1, NULL, &counts);
+    assert_int_equal(counts.takes, r.gil.takes);
+    assert_int_equal(counts.drops, r.gil.drops);
+    for (page = 0; page < o.pages; page++) {
+        expect_failed +=
+            (uint64_t)wl_server_page_fails(o.seed, o.fail_rate, page, &kind);
+    }
+    assert_int_equal(r.stats.tasks, o.pages);
+    assert_int_equal(r.stats.steps_failed, expect_failed);
+    for (i = 0; i < sim_trace_thread_count(r.trace); i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(r.trace, i);
+
+        for (k = 0; k < b->n; k++) {
+            if (b->ev[k].kind != SIM_EV_STEP_BEGIN) {
+                continue;
+            }
+            if (b->ev[k].detail == SIM_STEP_FETCH) {
+                assert_int_equal(i, 0);
+                fetches++;
+            } else if (b->ev[k].detail == SIM_STEP_WRITE) {
+                assert_true(i > 0);
+                writes++;
+            }
+        }
+    }
+    assert_int_equal(fetches, o.pages);
+    assert_int_equal(writes, (uint64_t)o.pages - expect_failed);
+    sim_run_result_clear(&r);
+}
+
 /* Timed-out drop requests made by thread 0 (the convoy's I/O thread). */
 static uint64_t
 io_thread_timed_out_requests(const struct sim_trace *t)
@@ -527,6 +579,7 @@ main(void)
         cmocka_unit_test(seed_with_failures_counts_them),
         cmocka_unit_test(executor_runs_in_virtual_time),
         cmocka_unit_test(processes_run_in_virtual_time),
+        cmocka_unit_test(loop_runs_in_virtual_time),
         cmocka_unit_test(io_priority_cuts_the_convoy_in_virtual_time),
         cmocka_unit_test(same_flags_same_trace),
     };

@@ -84,6 +84,7 @@ struct loop_model {
     struct sim_model_thread *mts; /* [0] the loop, [1..n] offload threads */
     struct loop_task *tasks;      /* one per workload task */
     struct wl_multi *multi;       /* used by the loop thread only */
+    struct sim_vmulti *vmulti;    /* instead, with --engine=virtual */
     size_t next_task;             /* first task not started; loop thread */
     size_t running;               /* started, not ended; loop thread */
     size_t limit;                 /* most tasks under way; 0 = no limit */
@@ -98,6 +99,40 @@ struct loop_model {
 };
 
 static void advance(struct loop_model *lm, struct loop_task *t);
+static void shut_down(struct loop_model *lm);
+
+/* The loop's I/O: libevent and libcurl in real time, the engine's events
+ * in virtual time (vmulti.c); same operations, same hooks. */
+static enum wl_outcome
+io_fetch(struct loop_model *lm, int64_t page, void *user)
+{
+    return lm->vmulti != NULL ? sim_vmulti_fetch(lm->vmulti, page, user)
+                              : wl_multi_fetch(lm->multi, page, user);
+}
+
+static int
+io_sleep(struct loop_model *lm, int64_t ns, void *user)
+{
+    return lm->vmulti != NULL ? sim_vmulti_sleep(lm->vmulti, ns, user)
+                              : wl_multi_sleep(lm->multi, ns, user);
+}
+
+static int
+io_run_once(struct loop_model *lm)
+{
+    return lm->vmulti != NULL ? sim_vmulti_run_once(lm->vmulti)
+                              : wl_multi_run_once(lm->multi);
+}
+
+static void
+io_wake(struct loop_model *lm)
+{
+    if (lm->vmulti != NULL) {
+        sim_vmulti_wake(lm->vmulti);
+    } else {
+        wl_multi_wake(lm->multi);
+    }
+}
 
 static int
 stopped(const struct sim_model_params *p)
@@ -182,7 +217,7 @@ run_cpu(struct sim_model_thread *mt, const struct loop_task *t,
     }
     plain.instructions = s->instructions + (int64_t)extra;
     plain.instr_per_byte = 0.0;
-    return wl_step_run(&plain, &mt->env, arg);
+    return sim_model_step((struct sim_model_thread *)mt, &plain, arg);
 }
 
 static void
@@ -196,7 +231,7 @@ offload(struct loop_model *lm, struct loop_task *t)
         lm->jobs = t;
     }
     lm->jobs_tail = t;
-    pthread_cond_signal(&lm->cv);
+    sim_model_cond_wake(lm->p, &lm->cv, 0);
     pthread_mutex_unlock(&lm->mu);
 }
 
@@ -223,7 +258,7 @@ advance(struct loop_model *lm, struct loop_task *t)
             free(t->body);
             t->body = NULL;
             t->len = 0;
-            o = wl_multi_fetch(lm->multi, s->page, t);
+            o = io_fetch(lm, s->page, t);
             if (o == WL_OK) {
                 return; /* await: the fetched hook goes on */
             }
@@ -233,7 +268,7 @@ advance(struct loop_model *lm, struct loop_task *t)
                 o = WL_ABORTED;
             } else if (s->duration_ns < 0) {
                 o = WL_FAILED;
-            } else if (wl_multi_sleep(lm->multi, s->duration_ns, t) == 0) {
+            } else if (io_sleep(lm, s->duration_ns, t) == 0) {
                 return; /* await: the slept hook goes on */
             } else {
                 o = WL_FAILED;
@@ -347,13 +382,16 @@ loop_thread(void *arg)
     struct loop_model *lm = mt->model;
     int rc;
 
+    if (mt->vt != NULL) {
+        vt_thread_begin(mt->vt);
+    }
     record(mt, SIM_EV_THREAD_START, 0, 0, 0);
     gil_take(mt->gt);
     lm->begin_ns = sim_model_now(mt);
     fill(lm);
     while (lm->running > 0) {
         mt->task = -1;
-        rc = wl_multi_run_once(lm->multi);
+        rc = io_run_once(lm);
         if (rc != 0) {
             lm->failed = rc;
             break;
@@ -363,6 +401,12 @@ loop_thread(void *arg)
     mt->task = -1;
     gil_drop(mt->gt, GIL_DROP_EXIT);
     record(mt, SIM_EV_THREAD_END, 0, 0, 0);
+    if (mt->vt != NULL) {
+        /* In virtual time the offload threads are told here, inside the
+         * engine, rather than by the caller after the join. */
+        shut_down(lm);
+        vt_thread_end(mt->vt);
+    }
     return NULL;
 }
 
@@ -378,7 +422,11 @@ run_write(struct sim_model_thread *mt, struct loop_task *t)
     mt->task = t->task->id;
     record(mt, SIM_EV_STEP_BEGIN, SIM_STEP_WRITE, 0, 0);
     gil_take(mt->gt);
-    o = wl_write_body(cur_step(t), &mt->env, t->body, t->len, &arg);
+    if (mt->vt != NULL) {
+        o = t->body != NULL ? sim_vt_write_body(mt, t->len, &arg) : WL_FAILED;
+    } else {
+        o = wl_write_body(cur_step(t), &mt->env, t->body, t->len, &arg);
+    }
     record(mt, SIM_EV_STEP_END, SIM_STEP_WRITE, sim_model_map_outcome(o), arg);
     /* Back to the executor's queue, wanting nothing (see the file top). */
     gil_drop(mt->gt, GIL_DROP_EXIT);
@@ -393,11 +441,14 @@ offload_thread(void *arg)
     struct loop_model *lm = mt->model;
     struct loop_task *t;
 
+    if (mt->vt != NULL) {
+        vt_thread_begin(mt->vt);
+    }
     record(mt, SIM_EV_THREAD_START, 0, 0, 0);
     pthread_mutex_lock(&lm->mu);
     for (;;) {
         while (lm->jobs == NULL && !lm->shutdown) {
-            pthread_cond_wait(&lm->cv, &lm->mu);
+            sim_model_cond_wait(lm->p, &lm->cv, &lm->mu);
         }
         t = lm->jobs;
         if (t == NULL) {
@@ -420,11 +471,14 @@ offload_thread(void *arg)
         }
         lm->done_tail = t;
         pthread_mutex_unlock(&lm->mu);
-        wl_multi_wake(lm->multi);
+        io_wake(lm);
         pthread_mutex_lock(&lm->mu);
     }
     pthread_mutex_unlock(&lm->mu);
     record(mt, SIM_EV_THREAD_END, 0, 0, 0);
+    if (mt->vt != NULL) {
+        vt_thread_end(mt->vt);
+    }
     return NULL;
 }
 
@@ -458,7 +512,7 @@ shut_down(struct loop_model *lm)
 {
     pthread_mutex_lock(&lm->mu);
     lm->shutdown = 1;
-    pthread_cond_broadcast(&lm->cv);
+    sim_model_cond_wake(lm->p, &lm->cv, 1);
     pthread_mutex_unlock(&lm->mu);
 }
 
@@ -557,7 +611,15 @@ sim_model_loop_run(const struct sim_model_params *p,
     hooks.slept = hook_slept;
     hooks.woken = hook_woken;
     hooks.ctx = &lm;
-    rc = wl_multi_new(p->io, &lm.mts[0].env, &hooks, &lm.multi);
+    if (p->vt != NULL) {
+        rc = sim_vmulti_new(p->vt, &lm.mts[0], &hooks, &lm.vmulti);
+        for (i = 0; rc == 0 && i <= (size_t)n; i++) {
+            /* Offload threads first, then the loop: the creation order. */
+            rc = sim_model_thread_vt(&lm.mts[(i + 1) % ((size_t)n + 1)], p);
+        }
+    } else {
+        rc = wl_multi_new(p->io, &lm.mts[0].env, &hooks, &lm.multi);
+    }
     if (rc != 0) {
         sim_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot set up the event loop: %s", etext);
@@ -587,6 +649,22 @@ sim_model_loop_run(const struct sim_model_params *p,
     loop_created = 1;
 
 fail_join:
+    if (p->vt != NULL && created > 0) {
+        if (!loop_created) {
+            /* The offload threads that exist leave at once. */
+            lm.shutdown = 1;
+            vt_thread_cancel(lm.mts[0].vt);
+            for (i = (size_t)created + 1; i <= (size_t)n; i++) {
+                vt_thread_cancel(lm.mts[i].vt);
+            }
+        }
+        if (vt_run(p->vt) != 0) {
+            /* Threads are left blocked for good: a bug, not bad input. */
+            fprintf(stderr, "gilsim: fatal: the virtual engine found the "
+                            "loop's threads deadlocked\n");
+            abort();
+        }
+    }
     if (loop_created) {
         (void)pthread_join(loop_tid, NULL);
     }
@@ -605,6 +683,7 @@ fail_join:
         sim_model_gil_stats(p, &res->gil);
     }
     wl_multi_free(lm.multi);
+    sim_vmulti_free(lm.vmulti);
 fail_states:
     for (i = 0; i <= (size_t)n; i++) {
         gil_thread_free(lm.mts[i].gt);

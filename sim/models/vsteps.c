@@ -252,19 +252,19 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
     return WL_OK;
 }
 
-static enum wl_outcome
-vt_write(struct sim_model_thread *mt, int64_t *arg)
+enum wl_outcome
+sim_vt_write_body(struct sim_model_thread *mt, uint64_t len, int64_t *arg)
 {
     const struct sim_vt_io *v = mt->vio;
     const struct wl_env *env = &mt->env;
     enum wl_outcome o;
     int64_t ran;
 
-    if (v == NULL || mt->vt_body == 0) {
+    *arg = 0;
+    if (v == NULL || len == 0) {
         return WL_FAILED;
     }
-    o = vt_cpu(mt,
-               (int64_t)(v->write_instr_per_byte * (double)mt->vt_body + 0.5),
+    o = vt_cpu(mt, (int64_t)(v->write_instr_per_byte * (double)len + 0.5),
                &ran);
     if (o != WL_OK) {
         return o;
@@ -272,8 +272,34 @@ vt_write(struct sim_model_thread *mt, int64_t *arg)
     env->release(env->ctx);
     vt_sleep(mt->vt, v->write_ns, VT_WAKE_IO);
     env->acquire(env->ctx);
-    *arg = (int64_t)mt->vt_body;
+    *arg = (int64_t)len;
     return WL_OK;
+}
+
+enum wl_outcome
+sim_vt_work(struct sim_model_thread *mt, int64_t instructions)
+{
+    int64_t ran;
+
+    return vt_cpu(mt, instructions, &ran);
+}
+
+int64_t
+sim_vt_reply_ns(const struct sim_vt_io *v, int64_t page)
+{
+    int64_t rtt = VT_SEND_NS + VT_REPLY_NS + v->latency_ns;
+
+    if (v->jitter_ns > 0) {
+        rtt += (int64_t)(mix(v->seed ^ mix((uint64_t)page)) %
+                         (uint64_t)v->jitter_ns);
+    }
+    return rtt;
+}
+
+int64_t
+sim_vt_transfer_ns(const struct sim_vt_io *v, uint64_t bytes)
+{
+    return transfer_ns(v, bytes);
 }
 
 enum wl_outcome
@@ -310,7 +336,7 @@ sim_vt_step_run(struct sim_model_thread *mt, const struct wl_step *s,
     case WL_STEP_FETCH:
         return vt_fetch(mt, s, arg);
     case WL_STEP_WRITE:
-        return vt_write(mt, arg);
+        return sim_vt_write_body(mt, mt->vt_body, arg);
     }
     return WL_FAILED;
 }

@@ -529,7 +529,10 @@ next_runner(struct vt_engine *e)
             if (th->state == ST_BLOCKED) {
                 waitq_remove(e, th);
                 th->timed_out = 1;
-                wake_after(e, th, e->cfg.timer_slack_ns);
+                wake_after(e, th,
+                           th->sleep_wake == VT_WAKE_TIMER
+                               ? e->cfg.timer_slack_ns
+                               : e->cfg.wake_ns);
             } else if (th->state == ST_SLEEPING) {
                 wake_after(e, th,
                            th->sleep_wake == VT_WAKE_TIMER
@@ -698,7 +701,9 @@ vt_run(struct vt_engine *e)
 
     e->started = 1;
     for (i = 0; i < e->n_threads; i++) {
-        make_runnable(e, e->threads[i]);
+        if (e->threads[i]->state != ST_DONE) { /* not cancelled */
+            make_runnable(e, e->threads[i]);
+        }
     }
     yield(e, NULL);
     while (sem_wait(&e->controller) != 0) {
@@ -819,9 +824,17 @@ vt_sleep(struct vt_thread *t, int64_t ns, enum vt_wake how)
 int
 vt_block(struct vt_thread *t, const void *key, int64_t timeout_ns)
 {
+    return vt_block_until(t, key, timeout_ns, VT_WAKE_TIMER);
+}
+
+int
+vt_block_until(struct vt_thread *t, const void *key, int64_t timeout_ns,
+               enum vt_wake how)
+{
     struct vt_engine *e = t->e;
     struct waitq *q = waitq_of(e, key);
 
+    t->sleep_wake = how;
     t->state = ST_BLOCKED;
     t->key = key;
     t->timed_out = 0;

@@ -122,6 +122,11 @@ void vt_sleep(struct vt_thread *t, int64_t ns, enum vt_wake how);
 /* Block on `key` until vt_wake(key) or, with timeout_ns >= 0, until the
  * timeout. 1 if it timed out, 0 if woken. */
 int vt_block(struct vt_thread *t, const void *key, int64_t timeout_ns);
+/* vt_block whose timeout stands for `how`: VT_WAKE_IO when the timeout
+ * is the time some data arrives (an event loop's wait for its next
+ * socket), so it costs a wake-up rather than a timer's slack. */
+int vt_block_until(struct vt_thread *t, const void *key, int64_t timeout_ns,
+                   enum vt_wake how);
 /* Wake the longest waiter on `key` (all of them with `all`). */
 void vt_wake(struct vt_engine *e, const void *key, int all);
 

@@ -1,0 +1,307 @@
+/*
+ * vmulti.c - the event loop's I/O in virtual time: what workloads/multi.c
+ * (libevent + libcurl's multi interface) does for the loop model, with the
+ * same hooks, but every fetch, timer and wake-up an engine event.
+ *
+ * A fetch pays request_instructions on the loop thread under the GIL (as
+ * wl_multi_fetch does), then becomes a series of arrivals in a heap
+ * ordered by (time, sequence): its chunks, the first sim_vt_reply_ns()
+ * after the request and each next one a transfer time later (--bandwidth),
+ * and, for a page the server fails, the failure instead: a 500 when the
+ * reply would come, a close half-way through the body, a stall until
+ * --timeout. A sleep is one arrival at its end.
+ *
+ * sim_vmulti_run_once() is one turn of the loop: it releases the GIL,
+ * blocks in the engine until the earliest arrival (a wake-up's latency
+ * later, as epoll_wait returning for a socket; a timer's slack for a
+ * sleep) or until sim_vmulti_wake(), takes the GIL back, and runs the
+ * hooks of everything that is due: `woken` first, then each arrival in
+ * order. A chunk costs chunk_instructions under the GIL; the chunk that
+ * completes a body calls `fetched` with WL_OK and a body that holds no
+ * bytes: only its length matters in virtual time (decode and write cost
+ * by length, and nothing is written). The loop model caps the tasks under
+ * way at --connections, so no connection queue is modelled here.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_internal.h"
+
+#define VM_CHUNK_BYTES 8192
+
+enum arrival_kind {
+    ARR_CHUNK = 0, /* the next chunk of a fetch */
+    ARR_FAIL = 1,  /* the fetch fails with its `fail` outcome */
+    ARR_SLEEP = 2, /* a sleep ends */
+};
+
+struct vm_fetch {
+    void *user;
+    uint64_t body;  /* bytes that will arrive */
+    uint64_t got;   /* bytes arrived so far */
+    uint64_t total; /* the page's full size */
+    enum wl_outcome fail;
+};
+
+struct arrival {
+    int64_t t;
+    uint64_t seq;
+    int kind;
+    struct vm_fetch *f; /* ARR_CHUNK, ARR_FAIL */
+    void *user;         /* ARR_SLEEP */
+};
+
+struct sim_vmulti {
+    struct vt_engine *e;
+    struct sim_model_thread *loop;
+    struct wl_multi_hooks hooks;
+    struct arrival *heap;
+    size_t n, cap;
+    uint64_t seq;
+    int woken; /* sim_vmulti_wake since the last turn */
+};
+
+static int64_t
+now(const struct sim_vmulti *m)
+{
+    return sim_model_now(m->loop);
+}
+
+static int
+before(const struct arrival *a, const struct arrival *b)
+{
+    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+static int
+push(struct sim_vmulti *m, struct arrival a)
+{
+    size_t i;
+
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 64;
+        struct arrival *h = realloc(m->heap, cap * sizeof(*h));
+
+        if (h == NULL) {
+            return -ENOMEM;
+        }
+        m->heap = h;
+        m->cap = cap;
+    }
+    a.seq = m->seq++;
+    for (i = m->n++; i > 0 && before(&a, &m->heap[(i - 1) / 2]);
+         i = (i - 1) / 2) {
+        m->heap[i] = m->heap[(i - 1) / 2];
+    }
+    m->heap[i] = a;
+    return 0;
+}
+
+static struct arrival
+pop(struct sim_vmulti *m)
+{
+    struct arrival top = m->heap[0];
+    struct arrival last = m->heap[--m->n];
+    size_t i = 0;
+
+    for (;;) {
+        size_t l = 2 * i + 1, c = l;
+
+        if (l >= m->n) {
+            break;
+        }
+        if (l + 1 < m->n && before(&m->heap[l + 1], &m->heap[l])) {
+            c = l + 1;
+        }
+        if (!before(&m->heap[c], &last)) {
+            break;
+        }
+        m->heap[i] = m->heap[c];
+        i = c;
+    }
+    if (m->n > 0) {
+        m->heap[i] = last;
+    }
+    return top;
+}
+
+int
+sim_vmulti_new(struct vt_engine *e, struct sim_model_thread *loop,
+               const struct wl_multi_hooks *hooks, struct sim_vmulti **out)
+{
+    struct sim_vmulti *m;
+
+    if (e == NULL || loop == NULL || loop->vio == NULL || hooks == NULL ||
+        out == NULL) {
+        return -EINVAL;
+    }
+    m = calloc(1, sizeof(*m));
+    if (m == NULL) {
+        return -ENOMEM;
+    }
+    m->e = e;
+    m->loop = loop;
+    m->hooks = *hooks;
+    *out = m;
+    return 0;
+}
+
+void
+sim_vmulti_free(struct sim_vmulti *m)
+{
+    size_t i;
+
+    if (m == NULL) {
+        return;
+    }
+    /* Fetches under way are freed with their last arrival. */
+    for (i = 0; i < m->n; i++) {
+        struct vm_fetch *f = m->heap[i].f;
+
+        if (f != NULL) {
+            free(f);
+        }
+    }
+    free(m->heap);
+    free(m);
+}
+
+enum wl_outcome
+sim_vmulti_fetch(struct sim_vmulti *m, int64_t page, void *user)
+{
+    const struct sim_vt_io *v = m->loop->vio;
+    struct vm_fetch *f;
+    struct arrival a;
+    enum wl_outcome o;
+    int kind = 0;
+
+    o = sim_vt_work(m->loop, v->request_instructions);
+    if (o != WL_OK) {
+        return o;
+    }
+    f = calloc(1, sizeof(*f));
+    if (f == NULL) {
+        return WL_FAILED;
+    }
+    f->user = user;
+    f->total = v->body_size;
+    f->body = v->body_size;
+    f->fail = WL_OK;
+    memset(&a, 0, sizeof(a));
+    a.f = f;
+    a.t = now(m) + sim_vt_reply_ns(v, page);
+    a.kind = ARR_CHUNK;
+    if (wl_server_page_fails(v->seed, v->fail_rate, page, &kind)) {
+        if (kind == 1) {
+            f->fail = WL_HTTP_ERROR;
+            a.kind = ARR_FAIL;
+        } else if (kind == 2) {
+            f->fail = WL_IO_ERROR;
+            f->body = v->body_size / 2; /* then the connection closes */
+        } else {
+            f->fail = WL_TIMEOUT;
+            a.kind = ARR_FAIL;
+            a.t = now(m) + v->timeout_ns;
+        }
+    }
+    if (f->body == 0 && f->fail != WL_OK) {
+        a.kind = ARR_FAIL; /* closed before the first byte */
+    }
+    if (push(m, a) != 0) {
+        free(f);
+        return WL_FAILED;
+    }
+    return WL_OK;
+}
+
+int
+sim_vmulti_sleep(struct sim_vmulti *m, int64_t ns, void *user)
+{
+    struct arrival a;
+
+    memset(&a, 0, sizeof(a));
+    a.t = now(m) + (ns > 0 ? ns : 0);
+    a.kind = ARR_SLEEP;
+    a.user = user;
+    return push(m, a);
+}
+
+void
+sim_vmulti_wake(struct sim_vmulti *m)
+{
+    m->woken = 1;
+    vt_wake(m->e, m, 0);
+}
+
+/* One arrival, on the loop thread with the GIL. */
+static void
+arrive(struct sim_vmulti *m, struct arrival a)
+{
+    const struct sim_vt_io *v = m->loop->vio;
+    struct vm_fetch *f = a.f;
+
+    if (a.kind == ARR_SLEEP) {
+        m->hooks.enter(m->hooks.ctx, a.user);
+        m->hooks.slept(m->hooks.ctx, a.user, WL_OK);
+        return;
+    }
+    m->hooks.enter(m->hooks.ctx, f->user);
+    if (a.kind == ARR_CHUNK && f->got < f->body) {
+        uint64_t n = f->body - f->got;
+
+        n = n < VM_CHUNK_BYTES ? n : VM_CHUNK_BYTES;
+        f->got += n;
+        (void)sim_vt_work(m->loop, v->chunk_instructions);
+        if (f->got < f->body) {
+            a.t = now(m) + sim_vt_transfer_ns(v, VM_CHUNK_BYTES);
+            if (push(m, a) == 0) {
+                return;
+            }
+            f->fail = WL_FAILED;
+        }
+    }
+    if (f->fail == WL_OK && f->got == f->total) {
+        /* The body's bytes are not kept: its length is what counts. */
+        char *body = malloc(1);
+
+        if (body != NULL) {
+            m->hooks.fetched(m->hooks.ctx, f->user, WL_OK, body,
+                             (size_t)f->total);
+            free(f);
+            return;
+        }
+        f->fail = WL_FAILED;
+    }
+    m->hooks.fetched(m->hooks.ctx, f->user,
+                     f->fail != WL_OK ? f->fail : WL_FAILED, NULL, 0);
+    free(f);
+}
+
+int
+sim_vmulti_run_once(struct sim_vmulti *m)
+{
+    struct sim_model_thread *mt = m->loop;
+    const struct wl_env *env = &mt->env;
+
+    env->release(env->ctx);
+    if (!m->woken) {
+        if (m->n == 0) {
+            (void)vt_block(mt->vt, m, -1);
+        } else if (m->heap[0].t > now(m)) {
+            (void)vt_block_until(mt->vt, m, m->heap[0].t - now(m),
+                                 m->heap[0].kind == ARR_SLEEP ? VT_WAKE_TIMER
+                                                              : VT_WAKE_IO);
+        }
+    }
+    env->acquire(env->ctx);
+    if (m->woken) {
+        m->woken = 0;
+        m->hooks.enter(m->hooks.ctx, NULL);
+        m->hooks.woken(m->hooks.ctx);
+    }
+    while (m->n > 0 && m->heap[0].t <= now(m)) {
+        arrive(m, pop(m));
+    }
+    return 0;
+}
