@@ -3,9 +3,11 @@
 
 validate  The same scenarios in both engines, side by side in one run, on
           this machine's cores (--cores defaults to them): the seed
-          scenario (serial, threads, nogil), the cpu countdown (1, 2 and 4
-          threads under threads and nogil) and the convoy (one I/O thread
-          beside 0, 1 and 2 CPU threads: p50 of one round trip). It prints
+          scenario under every model, the cpu countdown (1, 2 and 4
+          threads or workers under threads, executor, nogil and
+          processes) and the convoy (one I/O thread beside 0, 1 and 2 CPU
+          threads, every model but loop, which refuses it: p50 of one
+          round trip). It prints
           the median of --repeat runs of each engine and virtual / real;
           the target is 0.9-1.1.
 scale     The simulation's own cost: wall time of the gilsim process for
@@ -61,36 +63,42 @@ def both(gilsim, args, repeat):
 def row(name, real, virt, unit="s", scale=1e9):
     ratio = virt / real if real > 0 else float("nan")
     flag = "" if 0.9 <= ratio <= 1.1 else "  <-- outside 0.9-1.1"
-    print("%-30s %10.3f %10.3f %8.3f%s" %
+    print("%-34s %10.3f %10.3f %8.3f%s" %
           (name, real / scale, virt / scale, ratio, flag))
     return ratio
+
+
+SEED_MODELS = ("serial", "threads", "executor", "nogil", "processes", "loop")
+CPU_MODELS = ("threads", "executor", "nogil", "processes")
+CONVOY_MODELS = ("threads", "executor", "nogil", "processes")
 
 
 def validate(gilsim, repeat):
     ratios = []
     print("virtual vs real, median of %d each; wall in s, convoy p50 in ms"
           % repeat)
-    print("%-30s %10s %10s %8s" % ("scenario", "real", "virtual", "ratio"))
-    c1, c2, r, v = both(gilsim, ["--model=serial,threads,nogil"], repeat)
+    print("%-34s %10s %10s %8s" % ("scenario", "real", "virtual", "ratio"))
+    c1, c2, r, v = both(gilsim, ["--model=all"], repeat)
     cmds = [c1, c2]
-    for m in ("serial", "threads", "nogil"):
+    for m in SEED_MODELS:
         ratios.append(row("seed %s" % m, r[m]["wall_ns"], v[m]["wall_ns"]))
     for t in (1, 2, 4):
         args = ["--workload=cpu", "--count=10M", "--threads=%d" % t,
-                "--model=threads,nogil"]
+                "--processes=%d" % t, "--model=" + ",".join(CPU_MODELS)]
         c1, c2, r, v = both(gilsim, args, repeat)
         cmds += [c1, c2]
-        for m in ("threads", "nogil"):
+        for m in CPU_MODELS:
             ratios.append(row("cpu %s x%d" % (m, t), r[m]["wall_ns"],
                               v[m]["wall_ns"]))
     for c in (0, 1, 2):
         args = ["--workload=convoy", "--cpu-threads=%d" % c,
-                "--model=threads"]
+                "--model=" + ",".join(CONVOY_MODELS)]
         c1, c2, r, v = both(gilsim, args, repeat)
         cmds += [c1, c2]
-        ratios.append(row("convoy p50, %d CPU threads" % c,
-                          r["threads"]["fetch_ns"]["p50"],
-                          v["threads"]["fetch_ns"]["p50"], "ms", 1e6))
+        for m in CONVOY_MODELS:
+            ratios.append(row("convoy %s p50, C=%d" % (m, c),
+                              r[m]["fetch_ns"]["p50"],
+                              v[m]["fetch_ns"]["p50"], "ms", 1e6))
     inside = sum(1 for x in ratios if 0.9 <= x <= 1.1)
     print("%d of %d within 0.9-1.1" % (inside, len(ratios)))
     print("commands:")

@@ -23,7 +23,9 @@
  * latency (a timer's slack, a signal's delivery): it asks for a core
  * when that has passed. A computing thread schedules one event at the
  * end of its computation or slice, whichever is first; at a slice's end
- * it goes to the back of the run queue if someone waits there.
+ * it goes to the back of the run queue if someone waits there. A thread
+ * that wakes with every core busy preempts the longest-computing thread
+ * (Linux's wake-up preemption), which goes to the head of the queue.
  *
  * Breakers. Before handing the baton on, yield() looks at the breaker
  * flags of every thread computing on a core (at most `cores` of them): if
@@ -341,11 +343,59 @@ give_core(struct vt_engine *e, struct vt_thread *th)
     }
 }
 
+static int64_t units_at(const struct vt_thread *th, int64_t t);
+
+/*
+ * Linux's wake-up preemption, simplified: a thread that wakes from a
+ * block or a sleep, with every core busy, takes the core of the thread
+ * that has computed longest in its current stretch, which goes to the
+ * head of the run queue. CFS does this because a sleeper's vruntime is
+ * far behind a spinner's; without it an I/O thread beside busy threads
+ * would wait for a whole slice after every wake-up. 1 if it preempted.
+ */
+static int
+preempt_for(struct vt_engine *e, struct vt_thread *th)
+{
+    struct vt_thread *victim = NULL;
+    int i;
+
+    if (th->state == ST_COMPUTING) {
+        return 0; /* a preempted computation waits its turn */
+    }
+    for (i = 0; i < e->n_computing; i++) {
+        if (victim == NULL || e->computing[i]->c_t0 < victim->c_t0) {
+            victim = e->computing[i];
+        }
+    }
+    if (victim == NULL) {
+        return 0;
+    }
+    victim->c_done = units_at(victim, e->now);
+    cancel_event(victim);
+    computing_remove(e, victim);
+    victim->on_core = 0;
+    e->busy--;
+    if (e->cfg.on_core != NULL) {
+        e->cfg.on_core(e->cfg.on_core_ctx, victim->index, 0, e->now);
+    }
+    victim->rq_next = e->rq_head;
+    e->rq_head = victim;
+    if (e->rq_tail == NULL) {
+        e->rq_tail = victim;
+    }
+    e->stats.preempts++;
+    give_core(e, th);
+    return 1;
+}
+
 static void
 make_runnable(struct vt_engine *e, struct vt_thread *th)
 {
     if (e->busy < e->cfg.cores) {
         give_core(e, th);
+        return;
+    }
+    if (preempt_for(e, th)) {
         return;
     }
     if (th->state != ST_COMPUTING) {

@@ -14,12 +14,13 @@
  * event for event.
  *
  * The OS is modelled as `cores` cores and a FIFO run queue: a thread
- * needs a core to run or compute; a thread that becomes runnable with
- * every core busy waits in the queue, and a computing thread gives its
- * core up to the queue's head after each `slice_ns` of computing (round
- * robin). A signalled waiter runs `wake_ns` after the signal, and a timer
- * (a timed wait's expiry, a sleep's end) fires `timer_slack_ns` late, as
- * on Linux; both costs come from the calibration.
+ * needs a core to run or compute; a thread that wakes with every core
+ * busy takes the core of the thread that has computed longest (wake-up
+ * preemption, as CFS favours sleepers), which waits at the head of the
+ * queue; a computing thread gives its core up to the queue's head after
+ * each `slice_ns` of computing (round robin). A signalled waiter runs `wake_ns`
+ * after the signal, and a timer (a timed wait's expiry, a sleep's end) fires
+ * `timer_slack_ns` late, as on Linux; both costs come from the calibration.
  *
  * Threads: the controller (the thread that calls vt_run) registers the
  * first threads with vt_thread_new, in a fixed order, before vt_run; a
