@@ -443,6 +443,16 @@ int64_t sim_model_now(const struct sim_model_thread *mt);
 int sim_model_map_step(enum wl_step_kind k);
 int sim_model_map_outcome(enum wl_outcome o);
 
+/* Start a model thread running fn(arg): a pthread in real time, a fiber
+ * of the engine when mt->vt is set (then tid is left alone). 0 or a
+ * positive error number, as pthread_create. Join it with
+ * sim_model_thread_join, which does nothing for a fiber: vt_run has
+ * returned when they have all ended. */
+int sim_model_thread_create(struct sim_model_thread *mt, pthread_t *tid,
+                            const pthread_attr_t *attr, void *(*fn)(void *),
+                            void *arg) SIM_WARN_UNUSED;
+void sim_model_thread_join(const struct sim_model_thread *mt, pthread_t tid);
+
 /* Register a model thread with the engine (p->vt); 0 in real time. */
 int sim_model_thread_vt(struct sim_model_thread *mt,
                         const struct sim_model_params *p) SIM_WARN_UNUSED;

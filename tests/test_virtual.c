@@ -71,7 +71,6 @@ compute_worker(void *arg)
 {
     struct worker *w = arg;
 
-    vt_thread_begin(w->vt);
     /* Two halves around a sleep: the core is given up and taken back. */
     (void)vt_compute(w->vt, WORK_UNITS / 2, 1.0, 1, NULL, 0);
     vt_sleep(w->vt, 1000, VT_WAKE_IO);
@@ -88,7 +87,6 @@ run_workers(int cores, struct core_watch *watch, struct vt_stats *st)
     struct vt_config cfg;
     struct vt_engine *e;
     struct worker w[CORE_THREADS];
-    pthread_t tid[CORE_THREADS];
     int64_t last = 0;
     int i;
 
@@ -105,12 +103,10 @@ run_workers(int cores, struct core_watch *watch, struct vt_stats *st)
         assert_int_equal(vt_thread_new(e, &w[i].vt), 0);
     }
     for (i = 0; i < CORE_THREADS; i++) {
-        assert_int_equal(pthread_create(&tid[i], NULL, compute_worker, &w[i]),
-                         0);
+        assert_int_equal(vt_thread_start(w[i].vt, compute_worker, &w[i]), 0);
     }
     assert_int_equal(vt_run(e), 0);
     for (i = 0; i < CORE_THREADS; i++) {
-        assert_int_equal(pthread_join(tid[i], NULL), 0);
         if (w[i].end > last) {
             last = w[i].end;
         }

@@ -249,9 +249,6 @@ worker_thread(void *arg)
     const struct sim_model_params *p = ex->p;
     const struct sim_costs *costs = sim_costs_or_default(p->costs);
 
-    if (mt->vt != NULL) {
-        vt_thread_begin(mt->vt);
-    }
     sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_START, 0, 0, -1,
                      0);
     gil_take(mt->gt);
@@ -336,7 +333,8 @@ start_worker(struct executor_run *r, char *err, size_t errlen)
     if (rc != 0) {
         return rc;
     }
-    rc = pthread_create(&r->tids[r->created], r->attr, worker_thread, mt);
+    rc = sim_model_thread_create(mt, &r->tids[r->created], r->attr,
+                                 worker_thread, mt);
     if (rc != 0) {
         if (mt->vt != NULL) {
             vt_thread_cancel(mt->vt);
@@ -473,7 +471,6 @@ virtual_main_thread(void *arg)
 {
     struct virtual_main *vm = arg;
 
-    vt_thread_begin(vm->r->mts[0].vt);
     vm->rc = run_main(vm->r, vm->res, vm->err, vm->errlen);
     vt_thread_end(vm->r->mts[0].vt);
     return NULL;
@@ -499,7 +496,8 @@ run_virtual(struct executor_run *r, struct sim_model_result *res, char *err,
     if (rc != 0) {
         return rc;
     }
-    rc = pthread_create(&tid, r->attr, virtual_main_thread, &vm);
+    rc = sim_model_thread_create(&r->mts[0], &tid, r->attr, virtual_main_thread,
+                                 &vm);
     if (rc != 0) {
         sim_errtext(rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot create the main thread: %s", etext);
@@ -511,9 +509,9 @@ run_virtual(struct executor_run *r, struct sim_model_result *res, char *err,
                         "executor's threads deadlocked\n");
         abort();
     }
-    (void)pthread_join(tid, NULL);
+    sim_model_thread_join(&r->mts[0], tid);
     for (i = 0; i < r->created; i++) {
-        (void)pthread_join(r->tids[i], NULL);
+        sim_model_thread_join(&r->mts[i + 1], r->tids[i]);
     }
     return vm.rc;
 }

@@ -382,9 +382,6 @@ loop_thread(void *arg)
     struct loop_model *lm = mt->model;
     int rc;
 
-    if (mt->vt != NULL) {
-        vt_thread_begin(mt->vt);
-    }
     record(mt, SIM_EV_THREAD_START, 0, 0, 0);
     gil_take(mt->gt);
     lm->begin_ns = sim_model_now(mt);
@@ -441,9 +438,6 @@ offload_thread(void *arg)
     struct loop_model *lm = mt->model;
     struct loop_task *t;
 
-    if (mt->vt != NULL) {
-        vt_thread_begin(mt->vt);
-    }
     record(mt, SIM_EV_THREAD_START, 0, 0, 0);
     pthread_mutex_lock(&lm->mu);
     for (;;) {
@@ -627,8 +621,8 @@ sim_model_loop_run(const struct sim_model_params *p,
     }
 
     for (created = 0; created < n; created++) {
-        rc = pthread_create(&tids[created], NULL, offload_thread,
-                            &lm.mts[created + 1]);
+        rc = sim_model_thread_create(&lm.mts[created + 1], &tids[created], NULL,
+                                     offload_thread, &lm.mts[created + 1]);
         if (rc != 0) {
             sim_errtext(rc, etext, sizeof(etext));
             (void)snprintf(err, errlen,
@@ -638,7 +632,8 @@ sim_model_loop_run(const struct sim_model_params *p,
             goto fail_join;
         }
     }
-    rc = pthread_create(&loop_tid, NULL, loop_thread, &lm.mts[0]);
+    rc = sim_model_thread_create(&lm.mts[0], &loop_tid, NULL, loop_thread,
+                                 &lm.mts[0]);
     if (rc != 0) {
         sim_errtext(rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot create the event-loop thread: %s",
@@ -666,11 +661,11 @@ fail_join:
         }
     }
     if (loop_created) {
-        (void)pthread_join(loop_tid, NULL);
+        sim_model_thread_join(&lm.mts[0], loop_tid);
     }
     shut_down(&lm);
     for (i = 0; i < (size_t)created; i++) {
-        (void)pthread_join(tids[i], NULL);
+        sim_model_thread_join(&lm.mts[i + 1], tids[i]);
     }
     if (rc == 0 && lm.failed != 0) {
         rc = lm.failed;

@@ -87,9 +87,6 @@ pool_thread(void *arg)
     if (wait_at_gate(pool)) {
         return NULL;
     }
-    if (mt->vt != NULL) {
-        vt_thread_begin(mt->vt);
-    }
     sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_START, 0, 0, -1,
                      0);
     gil_take(mt->gt);
@@ -210,7 +207,8 @@ sim_model_pool_run(const struct sim_model_params *p,
     }
 
     for (created = 0; created < n; created++) {
-        rc = pthread_create(&tids[created], &attr, pool_thread, &mts[created]);
+        rc = sim_model_thread_create(&mts[created], &tids[created], &attr,
+                                     pool_thread, &mts[created]);
         if (rc != 0) {
             sim_errtext(rc, etext, sizeof(etext));
             (void)snprintf(err, errlen, "cannot create thread %d of %d: %s",
@@ -232,7 +230,7 @@ sim_model_pool_run(const struct sim_model_params *p,
 
 fail_join:
     for (i = 0; i < created; i++) {
-        (void)pthread_join(tids[i], NULL);
+        sim_model_thread_join(&mts[i], tids[i]);
     }
     if (rc == 0) {
         res->end_ns = p->clock.now_ns(p->clock.ctx);

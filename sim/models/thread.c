@@ -241,6 +241,25 @@ sim_model_cond_wake(const struct sim_model_params *p, pthread_cond_t *cv,
 }
 
 int
+sim_model_thread_create(struct sim_model_thread *mt, pthread_t *tid,
+                        const pthread_attr_t *attr, void *(*fn)(void *),
+                        void *arg)
+{
+    if (mt->vt != NULL) {
+        return -vt_thread_start(mt->vt, fn, arg);
+    }
+    return pthread_create(tid, attr, fn, arg);
+}
+
+void
+sim_model_thread_join(const struct sim_model_thread *mt, pthread_t tid)
+{
+    if (mt->vt == NULL) {
+        (void)pthread_join(tid, NULL);
+    }
+}
+
+int
 sim_model_thread_vt(struct sim_model_thread *mt,
                     const struct sim_model_params *p)
 {

@@ -62,7 +62,6 @@ vproc_thread(void *arg)
     const struct sim_model_params *p = w->pool->p;
     const struct wl_workload *wl = p->workload;
 
-    vt_thread_begin(mt->vt);
     sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_START, 0, 0, -1,
                      0);
     gil_take(mt->gt);
@@ -161,7 +160,8 @@ sim_model_vprocesses_run(const struct sim_model_params *p,
         rc = setup_worker(&w[i], &pool, i, err, errlen);
     }
     for (; rc == 0 && created < n; created++) {
-        rc = pthread_create(&tids[created], &attr, vproc_thread, &w[created]);
+        rc = sim_model_thread_create(&w[created].mt, &tids[created], &attr,
+                                     vproc_thread, &w[created]);
         if (rc != 0) {
             sim_errtext(rc, etext, sizeof(etext));
             (void)snprintf(err, errlen, "cannot create worker %d of %d: %s",
@@ -184,7 +184,7 @@ sim_model_vprocesses_run(const struct sim_model_params *p,
         res->end_ns = p->clock.now_ns(p->clock.ctx);
     }
     for (i = 0; i < created; i++) {
-        (void)pthread_join(tids[i], NULL);
+        sim_model_thread_join(&w[i].mt, tids[i]);
     }
     memset(&res->gil, 0, sizeof(res->gil));
     for (i = 0; i < n; i++) {

@@ -9,13 +9,15 @@
  * queue is a binary heap ordered by (time, sequence number): ties go to
  * whatever was scheduled first, so the order never depends on the host.
  *
- * The baton. Only the thread holding it runs; all engine state is touched
- * only by it, and it passes with sem_post/sem_wait, which order memory
- * between the two threads. A thread that must wait calls yield(): it pops
- * events, handling those that need no thread (a timer expiring, a slice
- * ending), until one names a thread to run, posts that thread's
- * semaphore and waits on its own. When the queue is empty, the run is
- * over (or stuck) and the controller's semaphore is posted.
+ * The baton. The model's threads are fibers (ucontext) on the OS thread
+ * that calls vt_run, each with a stack of its own, so exactly one of them
+ * runs at a time and a hand-off is a user-space context switch, not a
+ * wake-up. A thread that must wait calls yield(): it pops events,
+ * handling those that need no thread (a timer expiring, a slice ending),
+ * until one names a thread to run, and switches to it. When the queue is
+ * empty, the run is over (or stuck) and yield() switches back to the
+ * controller, which returns from vt_run. Sanitizer builds tell ASan and
+ * TSan about every switch (their fiber interfaces).
  *
  * Cores. `busy` counts threads holding a core. A thread holds one from
  * when it is made runnable (or gets one from the run queue) until it
@@ -37,10 +39,27 @@
 
 #include <errno.h>
 #include <math.h>
-#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#define VT_ASAN 1
+#endif
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#define VT_TSAN 1
+#endif
+
+/* Each thread's stack: the model's code is shallow (a step, the GIL, a
+ * trace record), but sanitizer builds need room. Mapped NORESERVE, so
+ * only the pages touched cost memory; a guard page below catches an
+ * overflow. */
+#define VT_STACK_BYTES ((size_t)512 * 1024)
 
 enum vt_state {
     ST_NEW = 0,
@@ -70,7 +89,13 @@ struct event {
 
 struct vt_thread {
     struct vt_engine *e;
-    sem_t sem;
+    ucontext_t uc;
+    char *map; /* the stack's mapping, guard page first */
+    size_t map_bytes;
+    void *(*fn)(void *); /* the thread's body (vt_thread_start) */
+    void *arg;
+    void *asan_fake; /* ASan's fake stack while switched out */
+    void *tsan_fiber;
     enum vt_state state;
     uint64_t gen; /* bumped whenever a new event is scheduled */
     int on_core;
@@ -113,12 +138,19 @@ struct vt_engine {
     int n_computing;
     struct waitq *wq;
     size_t n_wq, cap_wq;
-    sem_t controller;
+    ucontext_t main_uc; /* the controller, inside vt_run */
+    void *main_asan_fake;
+    const void *main_stack;
+    size_t main_stack_bytes;
+    void *main_tsan_fiber;
+    int from_main; /* the switch under way comes from the controller */
     int deadlock;
     int started;
     struct vt_stats stats;
 };
 
+/* The running fiber; all of them run on one OS thread per engine, and
+ * tests may run engines on several OS threads, hence thread-local. */
 static _Thread_local struct vt_thread *tls_self;
 
 _Noreturn static void
@@ -605,14 +637,63 @@ next_runner(struct vt_engine *e)
     return NULL;
 }
 
+/* In the context just resumed: finish the sanitizers' switch. */
+static void
+after_switch(struct vt_engine *e, struct vt_thread *self)
+{
+#ifdef VT_ASAN
+    const void *bottom = NULL;
+    size_t size = 0;
+
+    __sanitizer_finish_switch_fiber(
+        self != NULL ? self->asan_fake : e->main_asan_fake, &bottom, &size);
+    if (e->from_main) {
+        e->main_stack = bottom; /* learnt on the first switch out */
+        e->main_stack_bytes = size;
+    }
+#else
+    (void)e;
+    (void)self;
+#endif
+}
+
+/* Switch from `from` (NULL: the controller) to `to` (NULL: the
+ * controller). A thread that has ended is never switched back to. */
+static void
+switch_to(struct vt_engine *e, struct vt_thread *from, struct vt_thread *to)
+{
+    ucontext_t *from_uc = from != NULL ? &from->uc : &e->main_uc;
+    ucontext_t *to_uc = to != NULL ? &to->uc : &e->main_uc;
+    int dying = from != NULL && from->state == ST_DONE;
+
+    tls_self = to;
+    e->from_main = from == NULL;
+#ifdef VT_ASAN
+    __sanitizer_start_switch_fiber(
+        dying ? NULL : (from != NULL ? &from->asan_fake : &e->main_asan_fake),
+        to != NULL ? (const void *)(to->map + getpagesize()) : e->main_stack,
+        to != NULL ? to->map_bytes - (size_t)getpagesize()
+                   : e->main_stack_bytes);
+#endif
+#ifdef VT_TSAN
+    __tsan_switch_to_fiber(to != NULL ? to->tsan_fiber : e->main_tsan_fiber, 0);
+#endif
+    if (dying) {
+        setcontext(to_uc);
+        vt_fatal("setcontext");
+    }
+    if (swapcontext(from_uc, to_uc) != 0) {
+        vt_fatal("swapcontext");
+    }
+    after_switch(e, from);
+}
+
 /* Hand the baton on; return when `self` holds it again (never, for a
  * thread that has ended). self is NULL for the controller. */
 static void
 yield(struct vt_engine *e, struct vt_thread *self)
 {
     struct vt_thread *next = next_runner(e);
-    /* Read before the post: from then on the next thread owns it all. */
-    int wait = self != NULL && self->state != ST_DONE;
 
     if (next == self && self != NULL) {
         return;
@@ -621,18 +702,30 @@ yield(struct vt_engine *e, struct vt_thread *self)
         if (e->n_done != e->n_threads) {
             e->deadlock = 1;
         }
-        sem_post(&e->controller);
+        if (self == NULL) {
+            return; /* nothing ever ran */
+        }
     } else {
         e->stats.handoffs++;
-        sem_post(&next->sem);
-    }
-    if (wait) {
-        while (sem_wait(&self->sem) != 0) {
-            if (errno != EINTR) {
-                vt_fatal("sem_wait");
-            }
+        if (next->fn == NULL) {
+            vt_fatal("a thread scheduled before vt_thread_start");
         }
     }
+    switch_to(e, self, next);
+}
+
+/* The first code of every fiber. */
+static void
+fiber_main(void)
+{
+    struct vt_thread *t = tls_self;
+
+    after_switch(t->e, t);
+    (void)t->fn(t->arg);
+    if (t->state != ST_DONE) {
+        vt_thread_end(t); /* the body returned without ending: end now */
+    }
+    vt_fatal("a finished thread was resumed");
 }
 
 /* ---- the interface ------------------------------------------------------ */
@@ -652,8 +745,7 @@ vt_engine_new(const struct vt_config *cfg, struct vt_engine **out)
     }
     e->cfg = *cfg;
     e->computing = calloc((size_t)cfg->cores, sizeof(*e->computing));
-    if (e->computing == NULL || sem_init(&e->controller, 0, 0) != 0) {
-        free(e->computing);
+    if (e->computing == NULL) {
         free(e);
         return -ENOMEM;
     }
@@ -670,10 +762,18 @@ vt_engine_free(struct vt_engine *e)
         return;
     }
     for (i = 0; i < e->n_threads; i++) {
-        sem_destroy(&e->threads[i]->sem);
-        free(e->threads[i]);
+        struct vt_thread *t = e->threads[i];
+
+#ifdef VT_TSAN
+        if (t->tsan_fiber != NULL) {
+            __tsan_destroy_fiber(t->tsan_fiber);
+        }
+#endif
+        if (t->map != NULL) {
+            (void)munmap(t->map, t->map_bytes);
+        }
+        free(t);
     }
-    sem_destroy(&e->controller);
     free(e->threads);
     free(e->heap);
     free(e->wq);
@@ -701,10 +801,6 @@ vt_thread_new(struct vt_engine *e, struct vt_thread **out)
     }
     th = calloc(1, sizeof(*th));
     if (th == NULL) {
-        return -ENOMEM;
-    }
-    if (sem_init(&th->sem, 0, 0) != 0) {
-        free(th);
         return -ENOMEM;
     }
     th->e = e;
@@ -745,37 +841,63 @@ vt_thread_cancel(struct vt_thread *t)
 }
 
 int
+vt_thread_start(struct vt_thread *t, void *(*fn)(void *), void *arg)
+{
+    size_t page = (size_t)getpagesize();
+    size_t bytes = VT_STACK_BYTES + page;
+    char *map;
+
+    if (t == NULL || fn == NULL || t->fn != NULL) {
+        return -EINVAL;
+    }
+    map = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (map == MAP_FAILED) {
+        return -errno;
+    }
+    if (mprotect(map, page, PROT_NONE) != 0 || getcontext(&t->uc) != 0) {
+        int rc = -errno;
+
+        (void)munmap(map, bytes);
+        return rc;
+    }
+    t->map = map;
+    t->map_bytes = bytes;
+    t->uc.uc_stack.ss_sp = map + page;
+    t->uc.uc_stack.ss_size = VT_STACK_BYTES;
+    t->uc.uc_link = NULL;
+    makecontext(&t->uc, fiber_main, 0);
+    t->fn = fn;
+    t->arg = arg;
+#ifdef VT_TSAN
+    t->tsan_fiber = __tsan_create_fiber(0);
+#endif
+    return 0;
+}
+
+int
 vt_run(struct vt_engine *e)
 {
     size_t i;
 
+    if (e->started) {
+        return -EINVAL;
+    }
     e->started = 1;
+#ifdef VT_TSAN
+    e->main_tsan_fiber = __tsan_get_current_fiber();
+#endif
     for (i = 0; i < e->n_threads; i++) {
         if (e->threads[i]->state != ST_DONE) { /* not cancelled */
             make_runnable(e, e->threads[i]);
         }
     }
     yield(e, NULL);
-    while (sem_wait(&e->controller) != 0) {
-        if (errno != EINTR) {
-            vt_fatal("sem_wait");
-        }
-    }
+    tls_self = NULL;
     return e->deadlock ? -EDEADLK : 0;
 }
 
-void
-vt_thread_begin(struct vt_thread *t)
-{
-    tls_self = t;
-    while (sem_wait(&t->sem) != 0) {
-        if (errno != EINTR) {
-            vt_fatal("sem_wait");
-        }
-    }
-}
-
-void
+_Noreturn void
 vt_thread_end(struct vt_thread *t)
 {
     struct vt_engine *e = t->e;
@@ -783,8 +905,8 @@ vt_thread_end(struct vt_thread *t)
     t->state = ST_DONE;
     e->n_done++;
     release_core(e, t);
-    tls_self = NULL;
     yield(e, t);
+    vt_fatal("a finished thread was resumed");
 }
 
 struct vt_thread *

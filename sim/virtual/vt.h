@@ -3,15 +3,17 @@
  * discrete-event engine that runs a model's real threads in virtual time
  * on `cores` simulated cores (--engine=virtual).
  *
- * The model's threads stay ordinary pthreads running the same code, but
- * the engine lets exactly one of them run at a time: the holder of the
- * "baton". A thread runs until it does something that takes time (a cpu
- * step: vt_compute; I/O or a timer: vt_sleep; a condition-variable wait
- * of the GIL: vt_block), then hands the baton on to whichever thread the
- * earliest pending event belongs to. Code between those calls takes no
- * virtual time, and since the order of events is (time, sequence number)
- * and nothing else decides who runs, the same inputs give the same run,
- * event for event.
+ * The model's threads run the same code as in real time, but as fibers
+ * of the engine (vt_thread_start) on the OS thread that calls vt_run, so
+ * exactly one of them runs at a time: the holder of the "baton". A thread
+ * runs until it does something that takes time (a cpu step: vt_compute;
+ * I/O or a timer: vt_sleep; a condition-variable wait of the GIL:
+ * vt_block), then switches to whichever thread the earliest pending event
+ * belongs to. Code between those calls takes no virtual time, and since
+ * the order of events is (time, sequence number) and nothing else decides
+ * who runs, the same inputs give the same run, event for event. A thread
+ * must never block in the OS (a pthread_cond_wait, a join): all its
+ * waiting goes through the engine.
  *
  * The OS is modelled as `cores` cores and a FIFO run queue: a thread
  * needs a core to run or compute; a thread that wakes with every core
@@ -22,11 +24,12 @@
  * after the signal, and a timer (a timed wait's expiry, a sleep's end) fires
  * `timer_slack_ns` late, as on Linux; both costs come from the calibration.
  *
- * Threads: the controller (the thread that calls vt_run) registers the
- * first threads with vt_thread_new, in a fixed order, before vt_run; a
- * running thread may register more (a pool starting workers on demand).
- * Each thread calls vt_thread_begin first and vt_thread_end last, on
- * itself. Every other function is called by the thread holding the baton.
+ * Threads: the controller (the thread that calls vt_run) registers and
+ * starts the first threads (vt_thread_new, vt_thread_start), in a fixed
+ * order, before vt_run; a running thread may add more (a pool starting
+ * workers on demand). A thread's body ends with vt_thread_end (or
+ * returns). Every other function is called by the thread holding the
+ * baton.
  *
  * Depends on gil.h for the clock and sync interfaces it provides.
  */
@@ -85,14 +88,18 @@ int vt_thread_new(struct vt_engine *e, struct vt_thread **out) VT_WARN_UNUSED;
  * could not be created never runs; it counts as ended. */
 void vt_thread_cancel(struct vt_thread *t);
 
-/* Controller: run every registered thread to its vt_thread_end. 0, or
+/* Give thread t its body: fn(arg) runs as a fiber with a stack of its
+ * own when the engine first schedules t. 0, -EINVAL, or -errno of mmap. */
+int vt_thread_start(struct vt_thread *t, void *(*fn)(void *),
+                    void *arg) VT_WARN_UNUSED;
+
+/* Controller, once: run every registered thread to its end. 0, or
  * -EDEADLK if threads are left blocked with nothing pending (they are
  * then never resumed: a bug in the model, reported, not hidden). */
 int vt_run(struct vt_engine *e) VT_WARN_UNUSED;
 
-/* On the thread itself: wait for its first turn / leave for good. */
-void vt_thread_begin(struct vt_thread *t);
-void vt_thread_end(struct vt_thread *t);
+/* On the thread itself, last: leave for good (never returns). */
+_Noreturn void vt_thread_end(struct vt_thread *t);
 
 /* The thread of the calling pthread, NULL outside the engine. */
 struct vt_thread *vt_self(void);
