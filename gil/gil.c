@@ -192,6 +192,17 @@ gil__timedwait_ns(struct gil *g, pthread_cond_t *c, pthread_mutex_t *m,
     return 0;
 }
 
+int
+gil__timedwait_while(struct gil *g, pthread_cond_t *c, pthread_mutex_t *m,
+                     int64_t timeout_ns, int (*again)(void *arg), void *arg)
+{
+    if (g->sync != NULL && g->sync->timedwait_while != NULL) {
+        return g->sync->timedwait_while(g->sync_ctx, c, m, timeout_ns, again,
+                                        arg);
+    }
+    return gil__timedwait_ns(g, c, m, timeout_ns);
+}
+
 static int64_t
 monotonic_now(void *ctx)
 {

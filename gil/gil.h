@@ -79,6 +79,14 @@ struct gil_sync {
                      int64_t timeout_ns);
     void (*signal)(void *ctx, const void *cond);
     void (*broadcast)(void *ctx, const void *cond);
+    /* Optional: timedwait, but a timeout after which `again(arg)` returns
+     * 1 is not returned: the waiter waits again for timeout_ns, as if it
+     * had woken, found nothing to do and called timedwait once more (a
+     * virtual engine then need not run it). `again` may update what arg
+     * points to, as the waiter would have. NULL: timedwait is used. */
+    int (*timedwait_while)(void *ctx, const void *cond, pthread_mutex_t *m,
+                           int64_t timeout_ns, int (*again)(void *arg),
+                           void *arg);
 };
 
 struct gil_policy; /* a const method table, private to gil/ */

@@ -136,6 +136,12 @@ void gil__wait(struct gil *g, pthread_cond_t *c, pthread_mutex_t *m);
 /* 1 if the wait timed out, 0 if woken (or woken spuriously). */
 int gil__timedwait_ns(struct gil *g, pthread_cond_t *c, pthread_mutex_t *m,
                       int64_t timeout_ns);
+/* gil__timedwait_ns, where a timeout after which again(arg) says the
+ * waiter would only wait again may be absorbed by the sync (see
+ * gil_sync.timedwait_while); in real time, exactly gil__timedwait_ns. */
+int gil__timedwait_while(struct gil *g, pthread_cond_t *c, pthread_mutex_t *m,
+                         int64_t timeout_ns, int (*again)(void *arg),
+                         void *arg);
 
 int64_t gil__now(const struct gil *g);
 

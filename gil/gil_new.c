@@ -28,6 +28,34 @@
  */
 #include "gil_internal.h"
 
+/* A waiter's loop state, for new_wait_again. */
+struct new_waiter {
+    struct gil *g;
+    unsigned long saved; /* switch_number when this wait began */
+};
+
+/*
+ * After a timed-out wait, 1 if the loop below would do nothing but wait
+ * again: the GIL is still held, and either it changed hands meanwhile
+ * (no request; the next pass saves the new switch_number, done here) or a
+ * drop request is already pending. A virtual engine uses it to skip such
+ * wake-ups (gil__timedwait_while); the real one runs the loop itself.
+ */
+static int
+new_wait_again(void *arg)
+{
+    struct new_waiter *w = arg;
+
+    if (!w->g->locked) {
+        return 0;
+    }
+    if (w->g->switch_number != w->saved) {
+        w->saved = w->g->switch_number;
+        return 1;
+    }
+    return atomic_load_explicit(&w->g->drop_request, memory_order_relaxed) != 0;
+}
+
 static void
 new_take(struct gil *g, struct gil_thread *t)
 {
@@ -38,9 +66,12 @@ new_take(struct gil *g, struct gil_thread *t)
         gil__count(&g->counters.waits);
         gil__emit(g, t, GIL_EV_WAIT, 0);
         while (g->locked) {
-            unsigned long saved = g->switch_number;
-            int timed_out =
-                gil__timedwait_ns(g, &g->cond, &g->mutex, g->interval_ns);
+            struct new_waiter w = {g, g->switch_number};
+            unsigned long saved;
+            int timed_out = gil__timedwait_while(
+                g, &g->cond, &g->mutex, g->interval_ns, new_wait_again, &w);
+
+            saved = w.saved;
 
             /* Ask only a holder that kept the GIL for a whole interval. */
             if (timed_out && g->locked && g->switch_number == saved) {

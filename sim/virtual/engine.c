@@ -105,6 +105,11 @@ struct vt_thread {
     struct vt_thread *wq_prev, *wq_next;
     int timed_out;
     enum vt_wake sleep_wake;
+    /* vt_block_while: what to wait on again, for how long, and whether */
+    const void *block_key;
+    int64_t block_timeout;
+    int (*again)(void *arg);
+    void *again_arg;
     /* vt_compute */
     int64_t c_total, c_done; /* units */
     double c_unit_ns;
@@ -527,6 +532,32 @@ waitq_remove(struct vt_engine *e, struct vt_thread *th)
     th->key = NULL;
 }
 
+/* Put th at the tail of key's wait queue, with a timeout if >= 0. */
+static void
+block_on(struct vt_engine *e, struct vt_thread *th, const void *key,
+         int64_t timeout_ns)
+{
+    struct waitq *q = waitq_of(e, key);
+
+    th->state = ST_BLOCKED;
+    th->key = key;
+    th->block_key = key;
+    th->block_timeout = timeout_ns;
+    th->timed_out = 0;
+    th->wq_next = NULL;
+    th->wq_prev = q->tail;
+    if (q->tail != NULL) {
+        q->tail->wq_next = th;
+    } else {
+        q->head = th;
+    }
+    q->tail = th;
+    cancel_event(th);
+    if (timeout_ns >= 0) {
+        heap_push(e, th, e->now + timeout_ns, EV_TIMEOUT);
+    }
+}
+
 /* ---- the baton ---------------------------------------------------------- */
 
 /* Move the events of threads whose breakers fired to their boundaries. */
@@ -623,6 +654,13 @@ next_runner(struct vt_engine *e)
             }
             break;
         case EV_WAKE:
+            if (th->timed_out && th->again != NULL &&
+                th->again(th->again_arg)) {
+                /* It would only wait again: do that here, unrun. */
+                e->stats.absorbed++;
+                block_on(e, th, th->block_key, th->block_timeout);
+                break;
+            }
             make_runnable(e, th);
             break;
         case EV_COMPUTE:
@@ -1004,26 +1042,28 @@ vt_block_until(struct vt_thread *t, const void *key, int64_t timeout_ns,
                enum vt_wake how)
 {
     struct vt_engine *e = t->e;
-    struct waitq *q = waitq_of(e, key);
 
     t->sleep_wake = how;
-    t->state = ST_BLOCKED;
-    t->key = key;
-    t->timed_out = 0;
-    t->wq_next = NULL;
-    t->wq_prev = q->tail;
-    if (q->tail != NULL) {
-        q->tail->wq_next = t;
-    } else {
-        q->head = t;
-    }
-    q->tail = t;
-    cancel_event(t);
-    if (timeout_ns >= 0) {
-        heap_push(e, t, e->now + timeout_ns, EV_TIMEOUT);
-    }
+    t->again = NULL;
+    block_on(e, t, key, timeout_ns);
     release_core(e, t);
     yield(e, t);
+    return t->timed_out;
+}
+
+int
+vt_block_while(struct vt_thread *t, const void *key, int64_t timeout_ns,
+               int (*again)(void *arg), void *arg)
+{
+    struct vt_engine *e = t->e;
+
+    t->sleep_wake = VT_WAKE_TIMER;
+    t->again = again;
+    t->again_arg = arg;
+    block_on(e, t, key, timeout_ns);
+    release_core(e, t);
+    yield(e, t);
+    t->again = NULL;
     return t->timed_out;
 }
 

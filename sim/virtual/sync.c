@@ -7,7 +7,10 @@
  * engine resumes it. No other thread runs in between (the engine runs one
  * at a time), so no signal can be lost between the unlock and the block,
  * and the mutex is never contended. Signals wake waiters in the order
- * they began to wait.
+ * they began to wait. A timed wait of `new`'s take loop that would only
+ * wait again is re-armed by the engine without running the waiter
+ * (timedwait_while: one event instead of two switches per waiter and
+ * interval).
  */
 #include "vt.h"
 
@@ -52,6 +55,21 @@ vs_timedwait(void *ctx, const void *cond, pthread_mutex_t *m,
     return timed_out;
 }
 
+static int
+vs_timedwait_while(void *ctx, const void *cond, pthread_mutex_t *m,
+                   int64_t timeout_ns, int (*again)(void *arg), void *arg)
+{
+    struct vt_thread *t = self_or_die();
+    int timed_out;
+
+    (void)ctx;
+    pthread_mutex_unlock(m);
+    timed_out =
+        vt_block_while(t, cond, timeout_ns < 0 ? 0 : timeout_ns, again, arg);
+    pthread_mutex_lock(m);
+    return timed_out;
+}
+
 static void
 vs_signal(void *ctx, const void *cond)
 {
@@ -69,6 +87,7 @@ static const struct gil_sync vt_sync = {
     .timedwait = vs_timedwait,
     .signal = vs_signal,
     .broadcast = vs_broadcast,
+    .timedwait_while = vs_timedwait_while,
 };
 
 const struct gil_sync *

@@ -63,6 +63,8 @@ struct vt_stats {
     uint64_t handoffs; /* baton passes between threads */
     uint64_t preempts; /* slices that ended with the thread sent back to
                           the run queue */
+    uint64_t absorbed; /* timed-out waits that vt_block_while re-armed
+                          without running the waiter */
 };
 
 struct vt_engine;
@@ -135,6 +137,13 @@ int vt_block(struct vt_thread *t, const void *key, int64_t timeout_ns);
  * socket), so it costs a wake-up rather than a timer's slack. */
 int vt_block_until(struct vt_thread *t, const void *key, int64_t timeout_ns,
                    enum vt_wake how);
+/* vt_block with a timeout, except that when the timeout has passed (and
+ * the timer's slack) and again(arg) returns 1, the thread waits again at
+ * the tail of the queue for timeout_ns without being run: what a waiter
+ * that wakes, finds nothing to do and waits again would do, at the cost
+ * of one event instead of two switches. */
+int vt_block_while(struct vt_thread *t, const void *key, int64_t timeout_ns,
+                   int (*again)(void *arg), void *arg);
 /* Wake the longest waiter on `key` (all of them with `all`). */
 void vt_wake(struct vt_engine *e, const void *key, int all);
 
