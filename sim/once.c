@@ -112,6 +112,8 @@ vt_start(const struct sim_options *o, struct vt_engine **e, char *err,
     vc.wake_ns = o->costs.cond_wake_ns;
     vc.timer_slack_ns = o->costs.timer_slack_ns;
     vc.slice_ns = VT_SLICE_NS;
+    vc.jitter = 1;
+    vc.seed = o->seed;
     rc = vt_engine_new(&vc, e);
     if (rc != 0) {
         sim_errtext(-rc, etext, sizeof(etext));

@@ -565,6 +565,36 @@ io_priority_cuts_the_convoy_in_virtual_time(void **state)
     sim_run_result_clear(&b);
 }
 
+/* With a calibration's latencies (wake-up 19 us, timer slack 77 us, as
+ * measured on this machine) and constant latencies, the convoy's I/O
+ * thread queued behind the CPU thread that had just been forced to drop,
+ * every time, and the run never ended; the seeded jitter on latencies
+ * breaks that lock-step. A hang here fails by the test's timeout. */
+static void
+convoy_ends_with_calibrated_latencies(void **state)
+{
+    struct sim_options o;
+    struct sim_run_result r;
+    char err[SIM_ERR_LEN * 2] = "";
+    uint64_t seed;
+
+    (void)state;
+    for (seed = 1; seed <= 4; seed++) {
+        virtual_options(&o, "convoy", 1);
+        o.cpu_threads = 2;
+        o.ops = 40;
+        o.seed = seed;
+        o.costs.cond_wake_ns = 19100;
+        o.costs.timer_slack_ns = 77100;
+        assert_int_equal(sim_run_once(&o, SIM_MODEL_THREADS, NULL, NULL, &r,
+                                      err, sizeof(err)),
+                         0);
+        assert_int_equal(r.stats.fetches, 40);
+        assert_true(io_thread_timed_out_requests(r.trace) > 0);
+        sim_run_result_clear(&r);
+    }
+}
+
 int
 main(void)
 {
@@ -577,6 +607,7 @@ main(void)
         cmocka_unit_test(processes_run_in_virtual_time),
         cmocka_unit_test(loop_runs_in_virtual_time),
         cmocka_unit_test(io_priority_cuts_the_convoy_in_virtual_time),
+        cmocka_unit_test(convoy_ends_with_calibrated_latencies),
         cmocka_unit_test(same_flags_same_trace),
     };
 

@@ -151,6 +151,7 @@ struct vt_engine {
     int from_main; /* the switch under way comes from the controller */
     int deadlock;
     int started;
+    uint64_t rng; /* the latencies' jitter stream */
     struct vt_stats stats;
 };
 
@@ -447,6 +448,25 @@ make_runnable(struct vt_engine *e, struct vt_thread *th)
     e->rq_tail = th;
 }
 
+/* A latency of mean `base`: base itself, or with jitter uniform in
+ * [base/2, base/2 + base) from a splitmix64 stream (Steele, Lea and
+ * Flood 2014). */
+static int64_t
+latency(struct vt_engine *e, int64_t base)
+{
+    uint64_t x;
+
+    if (!e->cfg.jitter || base <= 1) {
+        return base;
+    }
+    e->rng += UINT64_C(0x9e3779b97f4a7c15);
+    x = e->rng;
+    x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+    x ^= x >> 31;
+    return base / 2 + (int64_t)(x % (uint64_t)base);
+}
+
 /* A thread woken (by a signal, its data or a timer) wants a core after
  * the wake-up's latency; it holds none meanwhile. */
 static void
@@ -643,14 +663,14 @@ next_runner(struct vt_engine *e)
                 waitq_remove(e, th);
                 th->timed_out = 1;
                 wake_after(e, th,
-                           th->sleep_wake == VT_WAKE_TIMER
-                               ? e->cfg.timer_slack_ns
-                               : e->cfg.wake_ns);
+                           latency(e, th->sleep_wake == VT_WAKE_TIMER
+                                          ? e->cfg.timer_slack_ns
+                                          : e->cfg.wake_ns));
             } else if (th->state == ST_SLEEPING) {
                 wake_after(e, th,
-                           th->sleep_wake == VT_WAKE_TIMER
-                               ? e->cfg.timer_slack_ns
-                               : e->cfg.wake_ns);
+                           latency(e, th->sleep_wake == VT_WAKE_TIMER
+                                          ? e->cfg.timer_slack_ns
+                                          : e->cfg.wake_ns));
             }
             break;
         case EV_WAKE:
@@ -782,6 +802,7 @@ vt_engine_new(const struct vt_config *cfg, struct vt_engine **out)
         return -ENOMEM;
     }
     e->cfg = *cfg;
+    e->rng = cfg->seed;
     e->computing = calloc((size_t)cfg->cores, sizeof(*e->computing));
     if (e->computing == NULL) {
         free(e);
@@ -1078,7 +1099,7 @@ vt_wake(struct vt_engine *e, const void *key, int all)
         waitq_remove(e, th);
         cancel_event(th);
         th->timed_out = 0;
-        wake_after(e, th, e->cfg.wake_ns);
+        wake_after(e, th, latency(e, e->cfg.wake_ns));
         if (!all) {
             break;
         }

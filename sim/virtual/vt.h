@@ -22,7 +22,8 @@
  * queue; a computing thread gives its core up to the queue's head after
  * each `slice_ns` of computing (round robin). A signalled waiter runs `wake_ns`
  * after the signal, and a timer (a timed wait's expiry, a sleep's end) fires
- * `timer_slack_ns` late, as on Linux; both costs come from the calibration.
+ * `timer_slack_ns` late, as on Linux; both costs come from the calibration
+ * and may vary around their mean by a seeded jitter (`jitter`).
  *
  * Threads: the controller (the thread that calls vt_run) registers and
  * starts the first threads (vt_thread_new, vt_thread_start), in a fixed
@@ -51,6 +52,13 @@ struct vt_config {
     int64_t wake_ns;        /* a signalled or I/O-woken thread runs after */
     int64_t timer_slack_ns; /* a timer fires this late */
     int64_t slice_ns;       /* round-robin time slice, > 0 */
+    /* 1: each wake-up or timer latency is drawn uniformly from [L/2,
+     * 3L/2) (mean L) from a stream seeded by `seed`, as real latencies
+     * vary; 0: every latency is exactly L. Constant latencies can lock
+     * two threads into one order for ever (the same waiter always
+     * queued behind the same other); the jitter breaks such ties. */
+    int jitter;
+    uint64_t seed;
     /* Optional: told each time a thread gets (on = 1) or gives up (on =
      * 0) a core, with its registration index; for tests. */
     void (*on_core)(void *ctx, int thread, int on, int64_t t_ns);
