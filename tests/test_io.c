@@ -285,15 +285,19 @@ run_write(struct wl_env *env, int64_t page, int64_t *arg)
     return wl_step_run(&s, env, arg);
 }
 
-/* Does `log` read c^k r a c^s r (a c^m r)* a c^m, with at least
- * `min_chunks` chunks? That is: the request's checks under the GIL, a
- * release for the transfer, a retake, the work after the send and a
- * release once the request was sent (CPython's sendall() returning
- * before its recv()), then for each chunk an acquire, its
- * checks and a release, except the chunk that completes the body, which keeps
- * the GIL to the end of the step (no release, no second acquire). */
+/* Does `log` read c^k [r a] r a c^s r (a c^m r)* a c^m, with at least
+ * `min_chunks` chunks? That is: the request's checks under the GIL; on a
+ * new connection (`connect`) a release for the connect and a retake once
+ * connected (CPython's create_connection()); a release for the send and a
+ * retake once the request was sent (sendall() returning before its
+ * recv()), the work after the send and a release for the reply; then
+ * for each chunk an acquire, its checks and a release, except the chunk
+ * that completes the body, which keeps the GIL to the end of the step
+ * (no release, no second acquire). A reused connection releases only for
+ * the send: libcurl's work before it runs under the GIL. */
 static int
-log_is_fetch_pattern(const char *log, int k, int s, int m, int min_chunks)
+log_is_fetch_pattern(const char *log, int k, int connect, int s, int m,
+                     int min_chunks)
 {
     const char *p = log;
     int chunks = 0;
@@ -303,6 +307,9 @@ log_is_fetch_pattern(const char *log, int k, int s, int m, int min_chunks)
         if (*p++ != 'c') {
             return 0;
         }
+    }
+    if (connect && (*p++ != 'r' || *p++ != 'a')) {
+        return 0;
     }
     if (*p++ != 'r' || *p++ != 'a') {
         return 0;
@@ -384,31 +391,39 @@ fetch_releases_the_gil_for_the_transfer_and_retakes_it_per_chunk(void **state)
     struct rig r;
     struct fake f;
     struct wl_env env;
+    int connect;
 
     (void)state;
     rig_start(&r, 0.0, 0, 5000000000);
-    env = fake_env(&f, r.io);
-    assert_int_equal(run_fetch(&env, 0, NULL), WL_OK);
-    assert_false(f.log_full);
-    if (!log_is_fetch_pattern(f.log, (REQUEST_INSN - SENT_INSN) / CHECK_EVERY,
-                              SENT_INSN / CHECK_EVERY, CHUNK_INSN / CHECK_EVERY,
-                              MIN_CHUNKS)) {
-        fail_msg("GIL calls out of pattern: %s", f.log);
+    /* The first fetch connects; the second reuses the connection. */
+    for (connect = 1; connect >= 0; connect--) {
+        env = fake_env(&f, r.io);
+        assert_int_equal(run_fetch(&env, connect, NULL), WL_OK);
+        assert_false(f.log_full);
+        if (!log_is_fetch_pattern(
+                f.log, (REQUEST_INSN - SENT_INSN) / CHECK_EVERY, connect,
+                SENT_INSN / CHECK_EVERY, CHUNK_INSN / CHECK_EVERY,
+                MIN_CHUNKS)) {
+            fail_msg("GIL calls out of pattern (connect %d): %s", connect,
+                     f.log);
+        }
+        assert_int_equal(f.violations, 0);
+        assert_int_equal(f.held, 1); /* the step returns holding the GIL */
+        assert_int_equal(f.acquires, f.releases);
+        /* + the retake after the send, and after the connect */
+        assert_true(f.acquires >= MIN_CHUNKS + 1 + connect);
     }
-    assert_int_equal(f.violations, 0);
-    assert_int_equal(f.held, 1); /* the step returns holding the GIL */
-    assert_int_equal(f.acquires, f.releases);
-    assert_true(f.acquires >= MIN_CHUNKS + 1); /* + the retake after send */
     rig_stop(&r);
 }
 
 /* With quick_releases = 2, one quick release cuts the request's work
- * before the transfer in half and one cuts the work after the send:
- * c^4 r a c^4 | r (transfer) a (after the send) c r a c r (the reply). */
+ * before the transfer in half and one comes right after the send
+ * (settimeout()): c^4 r a c^4 | r a (the connect) r a (the send) r a
+ * (settimeout) c c r (the reply). */
 static void
 fetch_frees_the_gil_around_quick_calls(void **state)
 {
-    const char *want = "ccccraccccracracr";
+    const char *want = "ccccraccccrararaccr";
     struct rig r;
     struct fake f;
     struct wl_env env;

@@ -10,25 +10,40 @@
  *      urllib3 and http.client, lumped before the transfer), with checks,
  *      through cpu.c, cut in equal parts by `quick_releases` - 1 quick
  *      releases (below).
- *   2. env->release (Py_BEGIN_ALLOW_THREADS), then curl_easy_perform.
- *   3. When libcurl has sent the request (its debug callback with
- *      CURLINFO_HEADER_OUT, which runs right after the send() returned):
- *      env->acquire, `after_send_instructions` of cpu work with checks,
- *      cut in half by one quick release if `quick_releases` > 0, then
- *      env->release again before libcurl waits for the reply. This
- *      is sendall() returning and Python taking the GIL back for
- *      settimeout() and http.client's getresponse() before its recv().
+ *   2. curl_easy_perform, still under the GIL: libcurl's own work before
+ *      the send (picking up the kept-alive connection, building the
+ *      request) stands for http.client's, which is Python. Only what
+ *      blocks is done without the GIL, through libcurl's callbacks: a
+ *      name lookup (CURLOPT_RESOLVER_START_FUNCTION) and a new
+ *      connection's connect (CURLOPT_SOCKOPTFUNCTION, called before the
+ *      connect) release it, as getaddrinfo() and connect() do; once
+ *      connected, CURLOPT_PREREQFUNCTION takes it back.
+ *   3. The send (Py_BEGIN_ALLOW_THREADS around sendall()):
+ *      CURLOPT_PREREQFUNCTION, called right before the request is
+ *      written, releases the GIL. When libcurl has sent the request (its
+ *      debug callback with CURLINFO_HEADER_OUT, right after the send()
+ *      returned): env->acquire, one quick release if `quick_releases` >
+ *      0 (settimeout(), right after sendall()), `after_send_instructions`
+ *      of cpu work with checks, then env->release again before libcurl
+ *      waits for the reply. This is sendall() returning and Python
+ *      taking the GIL back for settimeout() and http.client's
+ *      getresponse() before its recv().
  *   4. For each chunk libcurl hands to the write callback, which runs on
  *      this thread inside curl_easy_perform, without the GIL:
  *      env->acquire, `chunk_instructions` of cpu work with checks, append
  *      the chunk to the body, env->release. This is the recv() returning
  *      and Python handling the bytes before its next recv().
- *   5. curl_easy_perform returns; env->acquire (Py_END_ALLOW_THREADS).
+ *   5. curl_easy_perform returns; env->acquire if the GIL is still
+ *      released (Py_END_ALLOW_THREADS).
  *
  * Step 3 is there because CPython releases the GIL around the send and
  * around the recv separately, with a retake between them: requests'
  * round trip is sendall(), settimeout(), recv_into(), each its own
- * Py_BEGIN/END_ALLOW_THREADS. The send returns at once, but the CPU
+ * Py_BEGIN/END_ALLOW_THREADS. Releasing only around the send itself, not
+ * around libcurl's set-up too, matters: the GIL was free ~40-57 us around
+ * the send before, ~28-33 us now, against CPython's sendall() 31 us (a
+ * timed wrapper, docs/fidelity.md), and a CPU thread woken by the
+ * release takes ~20 us to get there. The send returns at once, but the CPU
  * thread woken by the release can take the GIL meanwhile, and the
  * sender then waits for it like any other waiter. Timing each of those
  * calls in CPython's convoy (docs/fidelity.md) showed the retake after
@@ -62,17 +77,19 @@
  *
  * The transfer's state (struct fetch) lives on this step's stack and
  * travels with the easy handle: CURLOPT_PRIVATE, CURLOPT_WRITEDATA,
- * CURLOPT_XFERINFODATA and CURLOPT_DEBUGDATA all point at it for the length of
- * the transfer and are cleared before the step returns, so the handle never
- * keeps a pointer to a dead frame.
+ * CURLOPT_XFERINFODATA, CURLOPT_DEBUGDATA and the lookup, socket and
+ * prereq callbacks' data all point at it for the length of the transfer
+ * and are cleared before the step returns, so the handle never keeps a
+ * pointer to a dead frame. `released` says whether the transfer holds the
+ * GIL, so each callback releases or retakes it only when it must.
  *
  * env->stop is honoured before the request, between chunks (the chunk
  * work's cpu loop reads it) and while libcurl waits: the progress
  * callback (CURLOPT_XFERINFOFUNCTION) returns nonzero when the flag is
  * set, and libcurl aborts the transfer. While nothing arrives libcurl
  * calls it about once a second (its poll timeout), so an abort during a
- * stalled reply takes up to ~1 s. That callback runs without the GIL and
- * must not touch it.
+ * stalled reply takes up to ~1 s. That callback runs with or without the
+ * GIL and must not touch it.
  *
  * A failed fetch leaves no body (wl_io_body answers NULL), so the decode
  * and write steps after it see that it failed.
@@ -95,9 +112,33 @@ struct fetch {
     int too_big;    /* 1: the body passed cfg.max_body */
     int no_memory;  /* 1: growing the body failed */
     int64_t chunks; /* write callbacks so far */
-    int holding;    /* 1: the last chunk kept the GIL (body complete) */
+    int released;   /* 1: this transfer has released the GIL */
     int sent;       /* 1: the request went out and the GIL was retaken */
 };
+
+/* Release the GIL for a blocking call, unless already released. */
+static void
+fetch_release(struct fetch *f)
+{
+    if (!f->released) {
+        f->released = 1;
+        if (f->env->release != NULL) {
+            f->env->release(f->env->ctx);
+        }
+    }
+}
+
+/* Take the GIL back, if this transfer released it. */
+static void
+fetch_acquire(struct fetch *f)
+{
+    if (f->released) {
+        f->released = 0;
+        if (f->env->acquire != NULL) {
+            f->env->acquire(f->env->ctx);
+        }
+    }
+}
 
 static int
 stop_requested(const struct wl_env *env)
@@ -204,10 +245,7 @@ wl__fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *data)
     size_t taken = n;
 
     f->chunks++;
-    if (env->acquire != NULL && !f->holding) {
-        env->acquire(env->ctx);
-    }
-    f->holding = 0;
+    fetch_acquire(f);
     o = wl__cpu_instructions(env, f->io->cfg.chunk_instructions, NULL);
     if (o == WL_ABORTED) {
         f->aborted = 1;
@@ -217,10 +255,9 @@ wl__fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *data)
     } else {
         memcpy(f->io->body + f->io->body_len, ptr, n);
         f->io->body_len += n;
-        f->holding = body_complete(f);
     }
-    if (env->release != NULL && !f->holding) {
-        env->release(env->ctx);
+    if (taken == 0 || !body_complete(f)) {
+        fetch_release(f); /* the next recv(), or libcurl's cleanup */
     }
     return taken;
 }
@@ -229,9 +266,10 @@ wl__fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *data)
  * CURLOPT_DEBUGFUNCTION (with CURLOPT_VERBOSE): libcurl reports what it
  * does; CURLINFO_HEADER_OUT comes right after the request was written to
  * the socket. Called on the fetching thread, inside curl_easy_perform,
- * with the GIL released. The first such call of a transfer takes the GIL
- * back, runs the work between send and recv, and releases it again
- * (step 3 above); every other call is ignored, and nothing is printed.
+ * with or without the GIL. The first CURLINFO_HEADER_OUT of a transfer
+ * takes the GIL back, runs the work between send and recv, and releases
+ * it again (step 3 above); every other call is ignored, and nothing is
+ * printed.
  */
 int
 wl__fetch_debug_cb(CURL *c, curl_infotype type, char *ptr, size_t size,
@@ -248,22 +286,77 @@ wl__fetch_debug_cb(CURL *c, curl_infotype type, char *ptr, size_t size,
     }
     f->sent = 1;
     env = f->env;
-    if (env->acquire != NULL) {
-        env->acquire(env->ctx);
+    fetch_acquire(f);
+    if (f->io->cfg.quick_releases > 0) {
+        quick_release(env); /* settimeout(), right after sendall() */
     }
-    if (work_with_quick_releases(env, f->io->cfg.after_send_instructions,
-                                 f->io->cfg.quick_releases > 0) == WL_ABORTED) {
+    if (wl__cpu_instructions(env, f->io->cfg.after_send_instructions, NULL) ==
+        WL_ABORTED) {
         f->aborted = 1; /* the progress callback ends the transfer */
     }
-    if (env->release != NULL) {
-        env->release(env->ctx);
+    fetch_release(f);
+    return 0;
+}
+
+/*
+ * CURLOPT_RESOLVER_START_FUNCTION: a name lookup begins (getaddrinfo on
+ * CPython, which releases the GIL). Called with or without the GIL.
+ */
+int
+wl__fetch_resolver_start_cb(void *resolver_state, void *reserved, void *data)
+{
+    (void)resolver_state;
+    (void)reserved;
+    if (data != NULL) {
+        fetch_release(data);
     }
     return 0;
 }
 
 /*
+ * CURLOPT_SOCKOPTFUNCTION: a new socket, about to connect (connect() on
+ * CPython, which releases the GIL). Called with or without the GIL.
+ */
+int
+wl__fetch_sockopt_cb(void *data, curl_socket_t fd, curlsocktype purpose)
+{
+    (void)fd;
+    (void)purpose;
+    if (data != NULL) {
+        fetch_release(data);
+    }
+    return CURL_SOCKOPT_OK;
+}
+
+/*
+ * CURLOPT_PREREQFUNCTION: the connection is ready (new or reused) and
+ * the request goes out next. Under the GIL (a reused connection) or
+ * without it (after a connect, which is then taken back first, as
+ * CPython's create_connection() returns before sendall()), the GIL is
+ * released for the send (step 3 above); the debug callback takes it
+ * back once the request was written.
+ */
+int
+wl__fetch_prereq_cb(void *data, char *primary_ip, char *local_ip,
+                    int primary_port, int local_port)
+{
+    struct fetch *f = data;
+
+    (void)primary_ip;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    if (f != NULL) {
+        fetch_acquire(f);
+        fetch_release(f);
+    }
+    return CURL_PREREQFUNC_OK;
+}
+
+/*
  * CURLOPT_XFERINFOFUNCTION: called often during the transfer and about
- * once a second while it waits, without the GIL. Nonzero aborts the
+ * once a second while it waits, with or without the GIL (it only reads
+ * env->stop). Nonzero aborts the
  * transfer with CURLE_ABORTED_BY_CALLBACK.
  */
 int
@@ -331,6 +424,11 @@ attach(struct wl_io *io, struct fetch *f)
     bad |=
         curl_easy_setopt(io->curl, CURLOPT_XFERINFODATA, (void *)f) != CURLE_OK;
     bad |= curl_easy_setopt(io->curl, CURLOPT_DEBUGDATA, (void *)f) != CURLE_OK;
+    bad |= curl_easy_setopt(io->curl, CURLOPT_RESOLVER_START_DATA, (void *)f) !=
+           CURLE_OK;
+    bad |= curl_easy_setopt(io->curl, CURLOPT_SOCKOPTDATA, (void *)f) !=
+           CURLE_OK;
+    bad |= curl_easy_setopt(io->curl, CURLOPT_PREREQDATA, (void *)f) != CURLE_OK;
     return bad ? -1 : 0;
 }
 
@@ -370,13 +468,8 @@ wl__fetch_step_run(const struct wl_step *s, const struct wl_env *env,
         attach(io, NULL);
         return WL_FAILED;
     }
-    if (env->release != NULL) {
-        env->release(env->ctx);
-    }
-    rc = curl_easy_perform(io->curl);
-    if (env->acquire != NULL && !f.holding) {
-        env->acquire(env->ctx);
-    }
+    rc = curl_easy_perform(io->curl); /* under the GIL until it blocks */
+    fetch_acquire(&f);
     o = outcome_of(&f, rc);
     attach(io, NULL);
     if (arg_out != NULL) {

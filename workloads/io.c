@@ -309,11 +309,19 @@ wl_io_new(const struct wl_io_config *cfg, struct wl_io **out)
     if (rc != 0) {
         goto fail_curl;
     }
-    /* The retake after the send (fetch.c); libcurl calls the debug
-     * callback only in verbose mode, and prints nothing itself then. */
+    /* Where fetch.c releases and retakes the GIL: around a name lookup
+     * and a connect, and around the send (the debug callback marks its
+     * end; libcurl calls it only in verbose mode, and prints nothing
+     * itself then). */
     if (curl_easy_setopt(io->curl, CURLOPT_DEBUGFUNCTION, wl__fetch_debug_cb) !=
             CURLE_OK ||
-        curl_easy_setopt(io->curl, CURLOPT_VERBOSE, 1L) != CURLE_OK) {
+        curl_easy_setopt(io->curl, CURLOPT_VERBOSE, 1L) != CURLE_OK ||
+        curl_easy_setopt(io->curl, CURLOPT_RESOLVER_START_FUNCTION,
+                         wl__fetch_resolver_start_cb) != CURLE_OK ||
+        curl_easy_setopt(io->curl, CURLOPT_SOCKOPTFUNCTION,
+                         wl__fetch_sockopt_cb) != CURLE_OK ||
+        curl_easy_setopt(io->curl, CURLOPT_PREREQFUNCTION,
+                         wl__fetch_prereq_cb) != CURLE_OK) {
         rc = -ENOMEM;
         goto fail_curl;
     }

@@ -39,11 +39,18 @@ size_t wl__fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *data);
 int wl__fetch_xferinfo_cb(void *data, curl_off_t dltotal, curl_off_t dlnow,
                           curl_off_t ultotal, curl_off_t ulnow);
 
-/* fetch.c: libcurl's CURLOPT_DEBUGFUNCTION, installed by wl_io_new (not
- * on multi.c's handles): retakes and releases the GIL once the request
- * was sent, as CPython does between sendall() and recv(). */
+/* fetch.c: libcurl's CURLOPT_DEBUGFUNCTION, RESOLVER_START, SOCKOPT and
+ * PREREQFUNCTION, installed by wl_io_new (not on multi.c's handles):
+ * the GIL is released for a name lookup, a connect and the send, and
+ * retaken once the request was sent, as CPython does around
+ * getaddrinfo(), connect() and sendall(). */
 int wl__fetch_debug_cb(CURL *c, curl_infotype type, char *ptr, size_t size,
                        void *data);
+int wl__fetch_resolver_start_cb(void *resolver_state, void *reserved,
+                                void *data);
+int wl__fetch_sockopt_cb(void *data, curl_socket_t fd, curlsocktype purpose);
+int wl__fetch_prereq_cb(void *data, char *primary_ip, char *local_ip,
+                        int primary_port, int local_port);
 
 /* fetch.c: what a finished transfer of handle `c` that ended with `rc`
  * amounts to (an HTTP status >= 400 is WL_HTTP_ERROR). */

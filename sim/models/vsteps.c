@@ -16,10 +16,11 @@
  *   sleep  release, a timer of the step's duration, take back.
  *   fetch  as workloads/fetch.c: the request's instructions before the
  *          send under the GIL, cut by quick_releases - 1 quick releases
- *          (release, VT_QUICK_NS off-core, take back); release; the send
- *          off-core (VT_SEND_NS); take the GIL back for the
- *          after_send_instructions, cut in half by the last quick release;
- *          release; the rest of the round trip off-core: VT_REPLY_NS +
+ *          (release, VT_QUICK_NS off-core, take back); libcurl's request
+ *          building (VT_PREP_NS on-core, under the GIL); release; the send
+ *          off-core (VT_SEND_NS); take the GIL back, the last quick
+ *          release (settimeout), the after_send_instructions; release;
+ *          the rest of the round trip off-core: VT_REPLY_NS +
  *          the server's latency + a jitter drawn from (seed, page); then
  *          for each 8 KiB chunk its
  *          transfer time at --bandwidth off-core, take the GIL, the
@@ -42,10 +43,14 @@
  * libcurl, the loopback round trip and the server's own work, 64 us in
  * all: the convoy's round trip alone (0.597 ms, 128 B, 0 latency:
  * bench_io) minus its request_instructions (130 000 x 4.1 ns = 0.533 ms).
- * Of those, the GIL stays free ~42 us around the send (libcurl's set-up
- * and the send(): docs/fidelity.md), the rest until the reply; a call
- * that returns at once (a quick release) frees it ~1 us. */
-#define VT_SEND_NS     42000
+ * Of those, libcurl builds the request under the GIL for ~12 us (it runs
+ * before the send, which workloads/fetch.c releases the GIL for, as
+ * http.client builds it in Python), the GIL stays free ~30 us around the
+ * send() (the convoy's trace: 28-33 us p50 on this machine), the rest
+ * until the reply; a call that returns at once (a quick release) frees it
+ * ~1 us. */
+#define VT_PREP_NS     12000
+#define VT_SEND_NS     30000
 #define VT_REPLY_NS    22000
 #define VT_QUICK_NS    1000
 #define VT_CHUNK_BYTES 8192
@@ -192,12 +197,18 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
     if (o != WL_OK) {
         return o;
     }
-    /* The send, then Python's work before its first recv. */
+    /* libcurl builds the request; the send; settimeout(), then
+     * Python's work before its first recv. */
+    vt_busy(mt, VT_PREP_NS);
     env->release(env->ctx);
     vt_busy(mt, VT_SEND_NS);
     env->acquire(env->ctx);
-    o = vt_cpu_quick(mt, v->after_send_instructions,
-                     v->quick_releases > 0 ? 1 : 0);
+    if (v->quick_releases > 0) {
+        env->release(env->ctx);
+        vt_busy(mt, VT_QUICK_NS);
+        env->acquire(env->ctx);
+    }
+    o = vt_cpu(mt, v->after_send_instructions, &ran);
     if (o != WL_OK) {
         return o;
     }
@@ -287,7 +298,7 @@ sim_vt_work(struct sim_model_thread *mt, int64_t instructions)
 int64_t
 sim_vt_reply_ns(const struct sim_vt_io *v, int64_t page)
 {
-    int64_t rtt = VT_SEND_NS + VT_REPLY_NS + v->latency_ns;
+    int64_t rtt = VT_PREP_NS + VT_SEND_NS + VT_REPLY_NS + v->latency_ns;
 
     if (v->jitter_ns > 0) {
         rtt += (int64_t)(mix(v->seed ^ mix((uint64_t)page)) %
