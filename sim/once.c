@@ -264,6 +264,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
         if (rc != 0) {
             goto out_trace;
         }
+        vt_set_stop(vt, stop); /* the models' env->stop */
         vt_io_config(o, &vio);
     }
     memset(&gc, 0, sizeof(gc));
@@ -343,6 +344,16 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
 out_gil:
     sim_run_gils_free(gils, n_gils);
 out_trace:
+    if (vt != NULL) {
+        struct vt_stats vs;
+
+        vt_get_stats(vt, &vs);
+        r->has_engine = 1;
+        r->engine_events = vs.events;
+        r->engine_handoffs = vs.handoffs;
+        r->engine_preempts = vs.preempts;
+        r->engine_absorbed = vs.absorbed;
+    }
     vt_engine_free(vt);
     sim_trace_free(trace);
 out_workload:

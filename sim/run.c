@@ -266,6 +266,11 @@ fill_summary(struct sim_trace_summary *s, const struct sim_options *o,
     s->server_injected_500 = median->server.injected_500;
     s->server_injected_close = median->server.injected_close;
     s->server_injected_stall = median->server.injected_stall;
+    s->has_engine = median->has_engine;
+    s->engine_events = median->engine_events;
+    s->engine_handoffs = median->engine_handoffs;
+    s->engine_preempts = median->engine_preempts;
+    s->engine_absorbed = median->engine_absorbed;
 }
 
 /*

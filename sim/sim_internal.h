@@ -525,6 +525,10 @@ struct sim_run_result {
      * it did not serve this run). */
     int has_server;
     struct wl_server_stats server;
+    /* The virtual engine's counters (has_engine = 0 in real time). */
+    int has_engine;
+    uint64_t engine_events, engine_handoffs, engine_preempts,
+        engine_absorbed;
 };
 
 /*

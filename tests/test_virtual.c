@@ -431,6 +431,12 @@ executor_runs_in_virtual_time(void **state)
     assert_int_equal(r.stats.steps_failed, 0);
     /* main + 5 workers */
     assert_int_equal(sim_trace_thread_count(r.trace), 6);
+    /* the engine's own counts come back for the summary: every traced
+     * event happened at an engine event or between two, and main passed
+     * the baton to its workers */
+    assert_int_equal(r.has_engine, 1);
+    assert_true(r.engine_events > 0);
+    assert_true(r.engine_handoffs >= 5);
     sim_run_result_clear(&r);
 }
 

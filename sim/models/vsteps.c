@@ -70,7 +70,7 @@ vt_cpu(struct sim_model_thread *mt, int64_t n, int64_t *ran)
 {
     const struct wl_env *env = &mt->env;
     int until = n == WL_UNTIL_DONE;
-    const atomic_int *br[3];
+    const atomic_int *br[2];
     int64_t done = 0;
 
     *ran = 0;
@@ -78,8 +78,7 @@ vt_cpu(struct sim_model_thread *mt, int64_t n, int64_t *ran)
         return WL_FAILED;
     }
     br[0] = mt->vt_breaker;
-    br[1] = until ? env->until : NULL;
-    br[2] = env->stop;
+    br[1] = until ? env->until : NULL; /* env->stop: vt_set_stop */
     for (;;) {
         int64_t want;
 
@@ -99,7 +98,7 @@ vt_cpu(struct sim_model_thread *mt, int64_t n, int64_t *ran)
             return WL_ABORTED;
         }
         done += vt_compute(mt->vt, want, env->cost.instr_ns, env->check_every,
-                           br, 3);
+                           br, 2);
         if (env->check != NULL) {
             env->check(env->ctx);
         }

@@ -231,6 +231,14 @@ struct sim_trace_summary {
     uint64_t server_injected_500;
     uint64_t server_injected_close;
     uint64_t server_injected_stall;
+    /* The virtual engine's counts (--engine=virtual; has_engine 0 in real
+     * time): events it handled, baton passes between threads, slices
+     * ended by preemption, idle GIL timeouts re-armed without a run. */
+    int has_engine;
+    uint64_t engine_events;
+    uint64_t engine_handoffs;
+    uint64_t engine_preempts;
+    uint64_t engine_absorbed;
 };
 
 /* Header row, then one event a line, times relative to the origin:

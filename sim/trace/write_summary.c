@@ -126,6 +126,18 @@ write_run(FILE *f, const struct sim_trace_summary *r)
     }
     key_u64(f, "events", s->events);
     key_u64(f, "events_lost", s->events_lost);
+    key(f, "engine");
+    if (r->has_engine) {
+        fprintf(f,
+                "{\"events\": %llu, \"handoffs\": %llu, "
+                "\"preempts\": %llu, \"absorbed\": %llu}",
+                (unsigned long long)r->engine_events,
+                (unsigned long long)r->engine_handoffs,
+                (unsigned long long)r->engine_preempts,
+                (unsigned long long)r->engine_absorbed);
+    } else {
+        fputs("null", f);
+    }
     fputs("\n    }", f);
 }
 

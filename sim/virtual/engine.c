@@ -19,6 +19,13 @@
  * controller, which returns from vt_run. Sanitizer builds tell ASan and
  * TSan about every switch (their fiber interfaces).
  *
+ * A fiber is entered once with setcontext; from then on a switch is
+ * _setjmp/_longjmp, which leave the signal mask alone: swapcontext saves
+ * and restores it with a system call at every switch, which was half of
+ * a large run's time. Sanitizer builds keep swapcontext, whose switches
+ * ASan and TSan follow (TSan cannot follow a longjmp to a buffer another
+ * fiber set).
+ *
  * Cores. `busy` counts threads holding a core. A thread holds one from
  * when it is made runnable (or gets one from the run queue) until it
  * blocks, sleeps or ends. A woken thread holds none during its wake-up
@@ -39,6 +46,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +61,9 @@
 #if defined(__SANITIZE_THREAD__)
 #include <sanitizer/tsan_interface.h>
 #define VT_TSAN 1
+#endif
+#if !defined(VT_ASAN) && !defined(VT_TSAN)
+#define VT_JMP_SWITCH 1 /* switch with _setjmp/_longjmp (above) */
 #endif
 
 /* Each thread's stack: the model's code is shallow (a step, the GIL, a
@@ -90,6 +101,8 @@ struct event {
 struct vt_thread {
     struct vt_engine *e;
     ucontext_t uc;
+    jmp_buf jb;  /* where it was switched out (VT_JMP_SWITCH) */
+    int entered; /* 1 once its context was first set */
     char *map; /* the stack's mapping, guard page first */
     size_t map_bytes;
     void *(*fn)(void *); /* the thread's body (vt_thread_start) */
@@ -121,6 +134,7 @@ struct vt_thread {
     int c_nb;
     int c_broken; /* a breaker fired; the event is at the boundary */
     int c_slot;   /* index in e->computing, -1 if not there */
+    int w_slot;   /* index in e->watched, -1 if not there */
     int index;    /* registration order */
 };
 
@@ -141,9 +155,16 @@ struct vt_engine {
     struct vt_thread *rq_head, *rq_tail;
     struct vt_thread **computing; /* on-core computing threads, <= cores */
     int n_computing;
+    /* Those of them that have breakers to watch (scan_breakers reads
+     * only these, so a run without a GIL scans nothing). */
+    struct vt_thread **watched;
+    int n_watched;
+    const atomic_int *stop; /* every thread's breaker (vt_set_stop) */
+    int stop_seen;          /* 1 once *stop was found set */
     struct waitq *wq;
     size_t n_wq, cap_wq;
     ucontext_t main_uc; /* the controller, inside vt_run */
+    jmp_buf main_jb;
     void *main_asan_fake;
     const void *main_stack;
     size_t main_stack_bytes;
@@ -294,6 +315,10 @@ computing_add(struct vt_engine *e, struct vt_thread *th)
 {
     th->c_slot = e->n_computing;
     e->computing[e->n_computing++] = th;
+    if (th->c_nb > 0) {
+        th->w_slot = e->n_watched;
+        e->watched[e->n_watched++] = th;
+    }
 }
 
 static void
@@ -307,6 +332,12 @@ computing_remove(struct vt_engine *e, struct vt_thread *th)
     e->computing[i] = e->computing[--e->n_computing];
     e->computing[i]->c_slot = i;
     th->c_slot = -1;
+    i = th->w_slot;
+    if (i >= 0) {
+        e->watched[i] = e->watched[--e->n_watched];
+        e->watched[i]->w_slot = i;
+        th->w_slot = -1;
+    }
 }
 
 static int
@@ -314,6 +345,9 @@ breaker_set(const struct vt_thread *th)
 {
     int i;
 
+    if (th->e->stop_seen) {
+        return 1;
+    }
     for (i = 0; i < th->c_nb; i++) {
         if (th->c_breakers[i] != NULL &&
             atomic_load_explicit(th->c_breakers[i], memory_order_relaxed)) {
@@ -584,10 +618,18 @@ block_on(struct vt_engine *e, struct vt_thread *th, const void *key,
 static void
 scan_breakers(struct vt_engine *e)
 {
+    struct vt_thread **scan = e->watched;
+    int n = e->n_watched;
     int i;
 
-    for (i = 0; i < e->n_computing; i++) {
-        struct vt_thread *th = e->computing[i];
+    if (!e->stop_seen && e->stop != NULL &&
+        atomic_load_explicit(e->stop, memory_order_relaxed)) {
+        e->stop_seen = 1; /* from now on every computation breaks */
+        scan = e->computing;
+        n = e->n_computing;
+    }
+    for (i = 0; i < n; i++) {
+        struct vt_thread *th = scan[i];
         int64_t b, t;
 
         if (th->c_broken || !breaker_set(th)) {
@@ -715,6 +757,21 @@ after_switch(struct vt_engine *e, struct vt_thread *self)
 #endif
 }
 
+#ifdef VT_JMP_SWITCH
+/* Run `to` (NULL: the controller) from where it was switched out, or
+ * from fiber_main if it never ran. */
+_Noreturn static void
+jump_to(struct vt_engine *e, struct vt_thread *to)
+{
+    if (to != NULL && !to->entered) {
+        to->entered = 1;
+        setcontext(&to->uc);
+        vt_fatal("setcontext");
+    }
+    _longjmp(to != NULL ? to->jb : e->main_jb, 1);
+}
+#endif
+
 /* Switch from `from` (NULL: the controller) to `to` (NULL: the
  * controller). A thread that has ended is never switched back to. */
 static void
@@ -736,6 +793,16 @@ switch_to(struct vt_engine *e, struct vt_thread *from, struct vt_thread *to)
 #ifdef VT_TSAN
     __tsan_switch_to_fiber(to != NULL ? to->tsan_fiber : e->main_tsan_fiber, 0);
 #endif
+#ifdef VT_JMP_SWITCH
+    (void)from_uc;
+    (void)to_uc;
+    if (dying) {
+        jump_to(e, to);
+    }
+    if (_setjmp(from != NULL ? from->jb : e->main_jb) == 0) {
+        jump_to(e, to);
+    }
+#else
     if (dying) {
         setcontext(to_uc);
         vt_fatal("setcontext");
@@ -743,6 +810,7 @@ switch_to(struct vt_engine *e, struct vt_thread *from, struct vt_thread *to)
     if (swapcontext(from_uc, to_uc) != 0) {
         vt_fatal("swapcontext");
     }
+#endif
     after_switch(e, from);
 }
 
@@ -804,7 +872,10 @@ vt_engine_new(const struct vt_config *cfg, struct vt_engine **out)
     e->cfg = *cfg;
     e->rng = cfg->seed;
     e->computing = calloc((size_t)cfg->cores, sizeof(*e->computing));
-    if (e->computing == NULL) {
+    e->watched = calloc((size_t)cfg->cores, sizeof(*e->watched));
+    if (e->computing == NULL || e->watched == NULL) {
+        free(e->computing);
+        free(e->watched);
         free(e);
         return -ENOMEM;
     }
@@ -837,6 +908,7 @@ vt_engine_free(struct vt_engine *e)
     free(e->heap);
     free(e->wq);
     free(e->computing);
+    free(e->watched);
     free(e);
 }
 
@@ -865,6 +937,7 @@ vt_thread_new(struct vt_engine *e, struct vt_thread **out)
     th->e = e;
     th->state = ST_NEW;
     th->c_slot = -1;
+    th->w_slot = -1;
     th->index = (int)e->n_threads;
     e->threads[e->n_threads++] = th;
     if (e->started) {
@@ -997,6 +1070,12 @@ vt_clock(struct vt_engine *e)
 }
 
 void
+vt_set_stop(struct vt_engine *e, const atomic_int *stop)
+{
+    e->stop = stop;
+}
+
+void
 vt_get_stats(const struct vt_engine *e, struct vt_stats *out)
 {
     *out = e->stats;
@@ -1029,9 +1108,11 @@ vt_compute(struct vt_thread *t, int64_t units, double unit_ns, int64_t quantum,
     t->c_done = 0;
     t->c_unit_ns = unit_ns;
     t->c_quantum = quantum;
-    t->c_nb = n_breakers;
+    t->c_nb = 0; /* only real flags: a thread with none is never scanned */
     for (i = 0; i < n_breakers; i++) {
-        t->c_breakers[i] = breakers[i];
+        if (breakers[i] != NULL) {
+            t->c_breakers[t->c_nb++] = breakers[i];
+        }
     }
     t->state = ST_COMPUTING;
     computing_add(e, t);

@@ -122,6 +122,11 @@ const struct gil_sync *vt_gil_sync(void);
 
 void vt_get_stats(const struct vt_engine *e, struct vt_stats *out);
 
+/* A flag that breaks every computation once set (a run's stop flag on
+ * SIGINT), read once per event rather than per thread. Set it before
+ * vt_run; NULL for none. */
+void vt_set_stop(struct vt_engine *e, const atomic_int *stop);
+
 /*
  * Compute `units` units of `unit_ns` each on a core. If a breaker flag
  * becomes nonzero meanwhile, return at the next multiple of `quantum`
