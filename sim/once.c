@@ -99,6 +99,21 @@ vt_io_config(const struct sim_options *o, struct sim_vt_io *v)
     v->write_instr_per_byte = o->costs.write_instr_per_byte;
 }
 
+/* Linux's EEVDF base slice: 0.75 ms scaled by 1 + log2(cores), cores
+ * counted up to 8 (sysctl_sched_base_slice, SCHED_TUNABLESCALING_LOG):
+ * 1.5 ms on 2 cores, 3 ms from 8 up. */
+static int64_t
+vt_base_slice_ns(int cores)
+{
+    int factor = 1;
+
+    while (cores > 1 && factor < 4) {
+        cores /= 2;
+        factor++;
+    }
+    return 750000 * (int64_t)factor;
+}
+
 static int
 vt_start(const struct sim_options *o, struct vt_engine **e, char *err,
          size_t errlen)
@@ -112,6 +127,7 @@ vt_start(const struct sim_options *o, struct vt_engine **e, char *err,
     vc.wake_ns = o->costs.cond_wake_ns;
     vc.timer_slack_ns = o->costs.timer_slack_ns;
     vc.slice_ns = VT_SLICE_NS;
+    vc.protect_ns = vt_base_slice_ns(o->cores);
     vc.jitter = 1;
     vc.seed = o->seed;
     rc = vt_engine_new(&vc, e);

@@ -151,6 +151,77 @@ enough_cores_run_all_at_once(void **state)
     assert_int_equal(st.preempts, 0);
 }
 
+/* Wake-up preemption on one core: a spinner computes 10 ms from t = 0; a
+ * sleeper wakes at 0.1 ms and computes 1 ms. It takes the spinner's core
+ * at once without protection, and only once the spinner has computed
+ * protect_ns (1.5 ms) with it. */
+struct pair {
+    struct vt_thread *vt;
+    struct vt_engine *e;
+    int64_t end;
+};
+
+static void *
+spinner(void *arg)
+{
+    struct pair *p = arg;
+
+    (void)vt_compute(p->vt, 10 * WORK_UNITS, 1.0, 1, NULL, 0);
+    p->end = vt_now(p->e);
+    vt_thread_end(p->vt);
+    return NULL;
+}
+
+static void *
+sleeper(void *arg)
+{
+    struct pair *p = arg;
+
+    vt_sleep(p->vt, 100000, VT_WAKE_IO);
+    (void)vt_compute(p->vt, WORK_UNITS, 1.0, 1, NULL, 0);
+    p->end = vt_now(p->e);
+    vt_thread_end(p->vt);
+    return NULL;
+}
+
+static void
+run_pair(int64_t protect_ns, int64_t *spin_end, int64_t *sleep_end)
+{
+    struct vt_config cfg;
+    struct vt_engine *e;
+    struct pair a, b;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.cores = 1;
+    cfg.slice_ns = 3 * WORK_UNITS;
+    cfg.protect_ns = protect_ns;
+    assert_int_equal(vt_engine_new(&cfg, &e), 0);
+    a.e = b.e = e;
+    /* the sleeper first: it runs at 0 and leaves the core at once */
+    assert_int_equal(vt_thread_new(e, &b.vt), 0);
+    assert_int_equal(vt_thread_new(e, &a.vt), 0);
+    assert_int_equal(vt_thread_start(b.vt, sleeper, &b), 0);
+    assert_int_equal(vt_thread_start(a.vt, spinner, &a), 0);
+    assert_int_equal(vt_run(e), 0);
+    vt_engine_free(e);
+    *spin_end = a.end;
+    *sleep_end = b.end;
+}
+
+static void
+a_woken_thread_waits_out_the_protected_slice(void **state)
+{
+    int64_t spin, sleep;
+
+    (void)state;
+    run_pair(0, &spin, &sleep);
+    assert_int_equal(sleep, 100000 + WORK_UNITS);
+    assert_int_equal(spin, 11 * WORK_UNITS);
+    run_pair(1500000, &spin, &sleep);
+    assert_int_equal(sleep, 1500000 + WORK_UNITS);
+    assert_int_equal(spin, 11 * WORK_UNITS);
+}
+
 /* ---- runs through the simulator ------------------------------------------ */
 
 static void
@@ -607,6 +678,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_core_never_runs_two),
         cmocka_unit_test(enough_cores_run_all_at_once),
+        cmocka_unit_test(a_woken_thread_waits_out_the_protected_slice),
         cmocka_unit_test(cpu_switches_once_per_interval),
         cmocka_unit_test(seed_with_failures_counts_them),
         cmocka_unit_test(executor_runs_in_virtual_time),

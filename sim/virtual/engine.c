@@ -30,11 +30,15 @@
  * when it is made runnable (or gets one from the run queue) until it
  * blocks, sleeps or ends. A woken thread holds none during its wake-up
  * latency (a timer's slack, a signal's delivery): it asks for a core
- * when that has passed. A computing thread schedules one event at the
- * end of its computation or slice, whichever is first; at a slice's end
- * it goes to the back of the run queue if someone waits there. A thread
- * that wakes with every core busy preempts the longest-computing thread
- * (Linux's wake-up preemption), which goes to the head of the queue.
+ * when that has passed. Threads waiting for a core wait in two FIFOs:
+ * `woken` (after a block or a sleep) is served before `ready`
+ * (computations). A computing thread schedules one event at the end of
+ * its computation or slice, whichever is first; at a slice's end it goes
+ * to the back of `ready` if anyone waits. A thread that wakes with every
+ * core busy preempts the thread that has computed longest in its slice
+ * (Linux's wake-up preemption), which goes to the head of `ready`; if
+ * that thread has computed less than `protect_ns`, its slice is cut to
+ * end there instead, and the woken thread waits for it.
  *
  * Breakers. Before handing the baton on, yield() looks at the breaker
  * flags of every thread computing on a core (at most `cores` of them): if
@@ -138,6 +142,11 @@ struct vt_thread {
     int index;    /* registration order */
 };
 
+/* A FIFO of threads waiting for a core (linked through rq_next). */
+struct runq {
+    struct vt_thread *head, *tail;
+};
+
 struct waitq {
     const void *key;
     struct vt_thread *head, *tail;
@@ -152,7 +161,8 @@ struct vt_engine {
     struct vt_thread **threads;
     size_t n_threads, cap_threads, n_done;
     int busy;
-    struct vt_thread *rq_head, *rq_tail;
+    struct runq woken; /* runnable after a block or a sleep, served first */
+    struct runq ready; /* computations waiting for a core */
     struct vt_thread **computing; /* on-core computing threads, <= cores */
     int n_computing;
     /* Those of them that have breakers to watch (scan_breakers reads
@@ -396,7 +406,68 @@ schedule_compute(struct vt_engine *e, struct vt_thread *th, int64_t start)
     heap_push(e, th, end_t, EV_COMPUTE);
 }
 
-/* ---- cores and the run queue ------------------------------------------- */
+/* ---- cores and the run queues ------------------------------------------ */
+
+static void
+rq_push(struct runq *q, struct vt_thread *th, int at_head)
+{
+    if (at_head) {
+        th->rq_next = q->head;
+        q->head = th;
+        if (q->tail == NULL) {
+            q->tail = th;
+        }
+        return;
+    }
+    th->rq_next = NULL;
+    if (q->tail != NULL) {
+        q->tail->rq_next = th;
+    } else {
+        q->head = th;
+    }
+    q->tail = th;
+}
+
+static struct vt_thread *
+rq_pop(struct runq *q)
+{
+    struct vt_thread *h = q->head;
+
+    if (h != NULL) {
+        q->head = h->rq_next;
+        if (q->head == NULL) {
+            q->tail = NULL;
+        }
+        h->rq_next = NULL;
+    }
+    return h;
+}
+
+/* Take th out of q if it is there (O(length): for cancellations). */
+static void
+rq_remove(struct runq *q, struct vt_thread *th)
+{
+    struct vt_thread **pp = &q->head;
+
+    while (*pp != NULL && *pp != th) {
+        pp = &(*pp)->rq_next;
+    }
+    if (*pp == NULL) {
+        return;
+    }
+    *pp = th->rq_next;
+    th->rq_next = NULL;
+    q->tail = NULL;
+    for (pp = &q->head; *pp != NULL; pp = &(*pp)->rq_next) {
+        q->tail = *pp;
+    }
+}
+
+static int
+anyone_waits_for_a_core(const struct vt_engine *e)
+{
+    return e->woken.head != NULL || e->ready.head != NULL;
+}
 
 static void
 give_core(struct vt_engine *e, struct vt_thread *th)
@@ -417,13 +488,37 @@ give_core(struct vt_engine *e, struct vt_thread *th)
 
 static int64_t units_at(const struct vt_thread *th, int64_t t);
 
+/* Move th's pending compute event to the end of its shortened slice, if
+ * that comes before the end of its computation (or breaker boundary). */
+static void
+cut_slice(struct vt_engine *e, struct vt_thread *th, int64_t slice_end)
+{
+    int64_t end_t;
+
+    if (slice_end >= th->c_slice_end) {
+        return;
+    }
+    th->c_slice_end = slice_end;
+    end_t = th->c_broken ? unit_time(th, next_boundary(th, e->now))
+                         : unit_time(th, th->c_total);
+    if (end_t > slice_end) {
+        end_t = slice_end;
+    }
+    cancel_event(th);
+    heap_push(e, th, end_t, EV_COMPUTE);
+}
+
 /*
  * Linux's wake-up preemption, simplified: a thread that wakes from a
  * block or a sleep, with every core busy, takes the core of the thread
  * that has computed longest in its current stretch, which goes to the
- * head of the run queue. CFS does this because a sleeper's vruntime is
- * far behind a spinner's; without it an I/O thread beside busy threads
- * would wait for a whole slice after every wake-up. 1 if it preempted.
+ * head of the queue of computations. Without it an I/O thread beside
+ * busy threads would wait for a whole slice after every wake-up. But a
+ * thread that has computed for less than `protect_ns` in its stretch
+ * keeps its core until then (EEVDF lets the running task finish its
+ * base slice, RUN_TO_PARITY): the woken thread waits at the head of the
+ * run queues meanwhile, and the victim's slice is cut to end there.
+ * 1 if it preempted now.
  */
 static int
 preempt_for(struct vt_engine *e, struct vt_thread *th)
@@ -442,6 +537,10 @@ preempt_for(struct vt_engine *e, struct vt_thread *th)
     if (victim == NULL) {
         return 0;
     }
+    if (e->now - victim->c_t0 < e->cfg.protect_ns) {
+        cut_slice(e, victim, victim->c_t0 + e->cfg.protect_ns);
+        return 0;
+    }
     victim->c_done = units_at(victim, e->now);
     cancel_event(victim);
     computing_remove(e, victim);
@@ -450,11 +549,7 @@ preempt_for(struct vt_engine *e, struct vt_thread *th)
     if (e->cfg.on_core != NULL) {
         e->cfg.on_core(e->cfg.on_core_ctx, victim->index, 0, e->now);
     }
-    victim->rq_next = e->rq_head;
-    e->rq_head = victim;
-    if (e->rq_tail == NULL) {
-        e->rq_tail = victim;
-    }
+    rq_push(&e->ready, victim, 1);
     e->stats.preempts++;
     give_core(e, th);
     return 1;
@@ -470,16 +565,12 @@ make_runnable(struct vt_engine *e, struct vt_thread *th)
     if (preempt_for(e, th)) {
         return;
     }
-    if (th->state != ST_COMPUTING) {
-        th->state = ST_READY;
-    }
-    th->rq_next = NULL;
-    if (e->rq_tail != NULL) {
-        e->rq_tail->rq_next = th;
+    if (th->state == ST_COMPUTING) {
+        rq_push(&e->ready, th, 0);
     } else {
-        e->rq_head = th;
+        th->state = ST_READY;
+        rq_push(&e->woken, th, 0);
     }
-    e->rq_tail = th;
 }
 
 /* A latency of mean `base`: base itself, or with jitter uniform in
@@ -528,14 +619,14 @@ release_core(struct vt_engine *e, struct vt_thread *th)
         e->cfg.on_core(e->cfg.on_core_ctx, th->index, 0, e->now);
     }
     computing_remove(e, th);
-    h = e->rq_head;
-    if (h != NULL && e->busy < e->cfg.cores) {
-        e->rq_head = h->rq_next;
-        if (e->rq_head == NULL) {
-            e->rq_tail = NULL;
+    if (e->busy < e->cfg.cores) {
+        h = rq_pop(&e->woken);
+        if (h == NULL) {
+            h = rq_pop(&e->ready);
         }
-        h->rq_next = NULL;
-        give_core(e, h);
+        if (h != NULL) {
+            give_core(e, h);
+        }
     }
 }
 
@@ -670,7 +761,7 @@ compute_event(struct vt_engine *e, struct vt_thread *th)
         return 0;
     }
     /* A slice ended. */
-    if (e->rq_head != NULL) {
+    if (anyone_waits_for_a_core(e)) {
         e->stats.preempts++;
         release_core(e, th);
         make_runnable(e, th);
@@ -954,18 +1045,9 @@ vt_thread_cancel(struct vt_thread *t)
 
     cancel_event(t);
     if (t->state == ST_READY) {
-        struct vt_thread **pp = &e->rq_head;
-
-        while (*pp != NULL && *pp != t) {
-            pp = &(*pp)->rq_next;
-        }
-        if (*pp == t) {
-            *pp = t->rq_next;
-        }
-        e->rq_tail = NULL;
-        for (pp = &e->rq_head; *pp != NULL; pp = &(*pp)->rq_next) {
-            e->rq_tail = *pp;
-        }
+        rq_remove(&e->woken, t);
+    } else if (t->state == ST_COMPUTING && !t->on_core) {
+        rq_remove(&e->ready, t);
     }
     release_core(e, t);
     t->state = ST_DONE;

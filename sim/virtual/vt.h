@@ -15,12 +15,14 @@
  * must never block in the OS (a pthread_cond_wait, a join): all its
  * waiting goes through the engine.
  *
- * The OS is modelled as `cores` cores and a FIFO run queue: a thread
- * needs a core to run or compute; a thread that wakes with every core
- * busy takes the core of the thread that has computed longest (wake-up
- * preemption, as CFS favours sleepers), which waits at the head of the
- * queue; a computing thread gives its core up to the queue's head after
- * each `slice_ns` of computing (round robin). A signalled waiter runs `wake_ns`
+ * The OS is modelled as `cores` cores and two FIFO run queues, woken
+ * threads served before preempted computations: a thread needs a core to
+ * run or compute; a thread that wakes with every core busy takes the
+ * core of the thread that has computed longest in its slice (wake-up
+ * preemption), which waits at the head of the computations' queue, once
+ * that thread has computed `protect_ns`; a computing thread gives its
+ * core up to a waiting thread after each `slice_ns` of computing (round
+ * robin). A signalled waiter runs `wake_ns`
  * after the signal, and a timer (a timed wait's expiry, a sleep's end) fires
  * `timer_slack_ns` late, as on Linux; both costs come from the calibration
  * and may vary around their mean by a seeded jitter (`jitter`).
@@ -52,6 +54,10 @@ struct vt_config {
     int64_t wake_ns;        /* a signalled or I/O-woken thread runs after */
     int64_t timer_slack_ns; /* a timer fires this late */
     int64_t slice_ns;       /* round-robin time slice, > 0 */
+    /* A computing thread keeps its core against a woken one until it has
+     * computed this long in its current slice (EEVDF's base slice; 0:
+     * the woken thread preempts at once). */
+    int64_t protect_ns;
     /* 1: each wake-up or timer latency is drawn uniformly from [L/2,
      * 3L/2) (mean L) from a stream seeded by `seed`, as real latencies
      * vary; 0: every latency is exactly L. Constant latencies can lock
