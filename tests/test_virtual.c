@@ -596,6 +596,45 @@ loop_runs_in_virtual_time(void **state)
     sim_run_result_clear(&r);
 }
 
+/* The loop's requests go out when the loop next turns, as libcurl's multi
+ * interface starts a transfer at its next socket_action: with every task
+ * submitting its fetch in one go, no reply comes back sooner than the
+ * latency after the last request was submitted. */
+static void
+loop_sends_when_the_loop_turns(void **state)
+{
+    struct sim_options o;
+    struct sim_run_result r;
+    char err[SIM_ERR_LEN * 2] = "";
+    const struct sim_trace_buf *b;
+    int64_t last_begin = -1, first_end = -1;
+    size_t k;
+
+    (void)state;
+    virtual_options(&o, "seed", 5);
+    o.pages = 10;
+    o.latency_ns = 50000000;
+    assert_int_equal(
+        sim_run_once(&o, SIM_MODEL_LOOP, NULL, NULL, &r, err, sizeof(err)), 0);
+    b = sim_trace_thread(r.trace, 0);
+    for (k = 0; k < b->n; k++) {
+        const struct sim_trace_event *e = &b->ev[k];
+
+        if (e->detail != SIM_STEP_FETCH) {
+            continue;
+        }
+        if (e->kind == SIM_EV_STEP_BEGIN) {
+            last_begin = e->t_ns;
+        } else if (e->kind == SIM_EV_STEP_END && first_end < 0) {
+            first_end = e->t_ns;
+        }
+    }
+    assert_true(last_begin > 0); /* the requests' work took time */
+    assert_true(first_end >= last_begin + o.latency_ns);
+    assert_int_equal(r.stats.tasks, o.pages);
+    sim_run_result_clear(&r);
+}
+
 /* Timed-out drop requests made by thread 0 (the convoy's I/O thread). */
 static uint64_t
 io_thread_timed_out_requests(const struct sim_trace *t)
@@ -684,6 +723,7 @@ main(void)
         cmocka_unit_test(executor_runs_in_virtual_time),
         cmocka_unit_test(processes_run_in_virtual_time),
         cmocka_unit_test(loop_runs_in_virtual_time),
+        cmocka_unit_test(loop_sends_when_the_loop_turns),
         cmocka_unit_test(io_priority_cuts_the_convoy_in_virtual_time),
         cmocka_unit_test(convoy_ends_with_calibrated_latencies),
         cmocka_unit_test(same_flags_same_trace),
