@@ -527,8 +527,7 @@ struct sim_run_result {
     struct wl_server_stats server;
     /* The virtual engine's counters (has_engine = 0 in real time). */
     int has_engine;
-    uint64_t engine_events, engine_handoffs, engine_preempts,
-        engine_absorbed;
+    uint64_t engine_events, engine_handoffs, engine_preempts, engine_absorbed;
 };
 
 /*

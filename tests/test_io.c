@@ -400,10 +400,10 @@ fetch_releases_the_gil_for_the_transfer_and_retakes_it_per_chunk(void **state)
         env = fake_env(&f, r.io);
         assert_int_equal(run_fetch(&env, connect, NULL), WL_OK);
         assert_false(f.log_full);
-        if (!log_is_fetch_pattern(
-                f.log, (REQUEST_INSN - SENT_INSN) / CHECK_EVERY, connect,
-                SENT_INSN / CHECK_EVERY, CHUNK_INSN / CHECK_EVERY,
-                MIN_CHUNKS)) {
+        if (!log_is_fetch_pattern(f.log,
+                                  (REQUEST_INSN - SENT_INSN) / CHECK_EVERY,
+                                  connect, SENT_INSN / CHECK_EVERY,
+                                  CHUNK_INSN / CHECK_EVERY, MIN_CHUNKS)) {
             fail_msg("GIL calls out of pattern (connect %d): %s", connect,
                      f.log);
         }

@@ -426,9 +426,10 @@ attach(struct wl_io *io, struct fetch *f)
     bad |= curl_easy_setopt(io->curl, CURLOPT_DEBUGDATA, (void *)f) != CURLE_OK;
     bad |= curl_easy_setopt(io->curl, CURLOPT_RESOLVER_START_DATA, (void *)f) !=
            CURLE_OK;
-    bad |= curl_easy_setopt(io->curl, CURLOPT_SOCKOPTDATA, (void *)f) !=
-           CURLE_OK;
-    bad |= curl_easy_setopt(io->curl, CURLOPT_PREREQDATA, (void *)f) != CURLE_OK;
+    bad |=
+        curl_easy_setopt(io->curl, CURLOPT_SOCKOPTDATA, (void *)f) != CURLE_OK;
+    bad |=
+        curl_easy_setopt(io->curl, CURLOPT_PREREQDATA, (void *)f) != CURLE_OK;
     return bad ? -1 : 0;
 }
 

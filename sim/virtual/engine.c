@@ -107,7 +107,7 @@ struct vt_thread {
     ucontext_t uc;
     jmp_buf jb;  /* where it was switched out (VT_JMP_SWITCH) */
     int entered; /* 1 once its context was first set */
-    char *map; /* the stack's mapping, guard page first */
+    char *map;   /* the stack's mapping, guard page first */
     size_t map_bytes;
     void *(*fn)(void *); /* the thread's body (vt_thread_start) */
     void *arg;
