@@ -792,6 +792,13 @@ next_runner(struct vt_engine *e)
         case EV_RESUME:
             return th;
         case EV_TIMEOUT:
+            /* A timed-out waiter leaves the wait queue at its deadline,
+             * though it runs only a timer's slack later: a signal sent
+             * meanwhile goes to another waiter, as glibc's condition
+             * variable passes on a signal that a timing-out waiter took
+             * (__condvar_cancel_waiting). Keeping it queued until it ran
+             * took the convoy beside two CPU threads from 5.96 s to 4.18
+             * s of virtual time, against 5.6-6.8 s of real time. */
             if (th->state == ST_BLOCKED) {
                 waitq_remove(e, th);
                 th->timed_out = 1;
