@@ -101,6 +101,11 @@ struct gil_thread {
     struct gil *g; /* immutable */
     void *user;    /* passed back to the hook; immutable */
     int holds;     /* 1 while this thread holds the GIL; owner-only */
+    /* new: switch_number when the current wait began, or when a timed-out
+     * wait saw it change (new_wait_again); guarded by mutex. Here, not on
+     * the waiter's stack, so that a virtual engine re-arming 10 000 idle
+     * waits does not touch 10 000 stacks. */
+    unsigned long wait_saved;
 
     /* What-if policies only. */
     uint64_t ticket; /* fifo: this waiter's place; guarded by mutex */

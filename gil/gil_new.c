@@ -28,12 +28,6 @@
  */
 #include "gil_internal.h"
 
-/* A waiter's loop state, for new_wait_again. */
-struct new_waiter {
-    struct gil *g;
-    unsigned long saved; /* switch_number when this wait began */
-};
-
 /*
  * After a timed-out wait, 1 if the loop below would do nothing but wait
  * again: the GIL is still held, and either it changed hands meanwhile
@@ -44,16 +38,17 @@ struct new_waiter {
 static int
 new_wait_again(void *arg)
 {
-    struct new_waiter *w = arg;
+    struct gil_thread *t = arg;
+    struct gil *g = t->g;
 
-    if (!w->g->locked) {
+    if (!g->locked) {
         return 0;
     }
-    if (w->g->switch_number != w->saved) {
-        w->saved = w->g->switch_number;
+    if (g->switch_number != t->wait_saved) {
+        t->wait_saved = g->switch_number;
         return 1;
     }
-    return atomic_load_explicit(&w->g->drop_request, memory_order_relaxed) != 0;
+    return atomic_load_explicit(&g->drop_request, memory_order_relaxed) != 0;
 }
 
 static void
@@ -66,12 +61,13 @@ new_take(struct gil *g, struct gil_thread *t)
         gil__count(&g->counters.waits);
         gil__emit(g, t, GIL_EV_WAIT, 0);
         while (g->locked) {
-            struct new_waiter w = {g, g->switch_number};
             unsigned long saved;
-            int timed_out = gil__timedwait_while(
-                g, &g->cond, &g->mutex, g->interval_ns, new_wait_again, &w);
+            int timed_out;
 
-            saved = w.saved;
+            t->wait_saved = g->switch_number;
+            timed_out = gil__timedwait_while(g, &g->cond, &g->mutex,
+                                             g->interval_ns, new_wait_again, t);
+            saved = t->wait_saved;
 
             /* Ask only a holder that kept the GIL for a whole interval. */
             if (timed_out && g->locked && g->switch_number == saved) {
