@@ -520,7 +520,7 @@ apply(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
 {
     const char *name = op->name;
     char perr[SIM_ERR_LEN];
-    int64_t n;
+    int64_t n = 0; /* set by every opt_count* that returns 0 */
     double d = 0.0;
     int rc;
 

@@ -46,6 +46,10 @@
  * point where the real cpu loop would make its next check.
  */
 #define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier) */
+/* _FORTIFY_SOURCE (hardened builds: dpkg-buildflags, Ubuntu's gcc) turns
+ * _longjmp into __longjmp_chk, which aborts a jump to another fiber's
+ * stack ("longjmp causes uninitialized stack frame"). */
+#undef _FORTIFY_SOURCE
 #include "vt.h"
 
 #include <errno.h>
