@@ -21,9 +21,9 @@
  * next sim_vmulti_run_once(), after each has paid its request's work.
  * (Found with bench_virtual: virtual time sent the seed's 25 requests
  * 0.53 ms apart, each as its task submitted it; its fetches took 150.7
- * ms p50 against 166 ms in real time, now 157.6 ms. The rest is the 25
- * new connections, which real time opens as the tasks submit and the
- * server accepts on its one thread: not modelled.)
+ * ms p50 against 166 ms in real time, now 157.6 ms. The rest is the
+ * server: one thread, which generates the 25 pages due at once one after
+ * another, 113 us each; the virtual server does not queue them.)
  *
  * sim_vmulti_run_once() is one turn of the loop: it releases the GIL,
  * blocks in the engine until the earliest arrival (a wake-up's latency
