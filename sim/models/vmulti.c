@@ -21,9 +21,10 @@
  * next sim_vmulti_run_once(), after each has paid its request's work.
  * (Found with bench_virtual: virtual time sent the seed's 25 requests
  * 0.53 ms apart, each as its task submitted it; its fetches took 150.7
- * ms p50 against 166 ms in real time, now 157.6 ms. The rest is the
- * server: one thread, which generates the 25 pages due at once one after
- * another, 113 us each; the virtual server does not queue them.)
+ * ms p50 against 166 ms in real time, now 157.6 ms. Of the rest, ~3 ms
+ * is the real server, one thread, generating the 25 pages due at once
+ * one after another, 113 us each, which the virtual server does not
+ * queue; the other ~5 ms are not found.)
  *
  * sim_vmulti_run_once() is one turn of the loop: it releases the GIL,
  * blocks in the engine until the earliest arrival (a wake-up's latency
