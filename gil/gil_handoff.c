@@ -1,11 +1,10 @@
 /*
- * gil_handoff.c - the pieces of a hand-off that the what-if policies
- * (gil_fifo.c, gil_iopriority.c, gil_bfs.c) share with the `new` policy:
+ * gil_handoff.c - the pieces of a hand-off that `new` (gil_new.c) and
+ * the what-if policies (gil_fifo.c, gil_iopriority.c, gil_bfs.c) share:
  * becoming the holder (last_holder, switch_number, switch_cond, clearing
- * the drop request), releasing, FORCE_SWITCHING's wait, and setting the
- * drop request. They do what the corresponding lines of gil_new.c do,
- * which keeps its own inline copy so that the faithful policy reads as one
- * piece beside CPython's take_gil/drop_gil.
+ * the drop request: the `_ready:` part of CPython's take_gil), releasing
+ * (drop_gil before its signal), FORCE_SWITCHING's wait, and setting the
+ * drop request.
  *
  * Only the wrappers of gil.c touch pthread objects (so that a virtual-time
  * engine can replace them). Includes only gil_internal.h.
@@ -17,12 +16,15 @@ gil__taken(struct gil *g, struct gil_thread *t)
 {
     int switched = 0;
 
-    /* switch_mutex must be held to change last_holder (see new_drop). */
+    /* switch_mutex must be held to change last_holder, or a forced
+     * dropper could miss the change between its check and its wait. */
     gil__lock(&g->switch_mutex);
     g->locked = 1;
     if (atomic_load_explicit(&g->last_holder, memory_order_relaxed) != t) {
         atomic_store_explicit(&g->last_holder, t, memory_order_relaxed);
         g->switch_number++;
+        /* Counted under switch_mutex, so a forced dropper that wakes on
+         * switch_cond already sees the switch in the counters. */
         gil__count(&g->counters.switches);
         switched = 1;
     }

@@ -54,8 +54,6 @@ new_wait_again(void *arg)
 static void
 new_take(struct gil *g, struct gil_thread *t)
 {
-    int switched = 0;
-
     gil__lock(&g->mutex);
     if (g->locked) {
         gil__count(&g->counters.waits);
@@ -71,34 +69,11 @@ new_take(struct gil *g, struct gil_thread *t)
 
             /* Ask only a holder that kept the GIL for a whole interval. */
             if (timed_out && g->locked && g->switch_number == saved) {
-                if (atomic_exchange_explicit(&g->drop_request, 1,
-                                             memory_order_relaxed) == 0) {
-                    gil__count(&g->counters.drop_requests);
-                    gil__emit(g, t, GIL_EV_DROP_REQUEST, 0);
-                }
+                gil__request_drop(g, t, 0);
             }
         }
     }
-
-    /* switch_mutex must be held to change last_holder: see new_drop. */
-    gil__lock(&g->switch_mutex);
-    g->locked = 1;
-    if (atomic_load_explicit(&g->last_holder, memory_order_relaxed) != t) {
-        atomic_store_explicit(&g->last_holder, t, memory_order_relaxed);
-        g->switch_number++;
-        /* Counted under switch_mutex, so a forced dropper that wakes on
-         * switch_cond already sees the switch in the counters. */
-        gil__count(&g->counters.switches);
-        switched = 1;
-    }
-    gil__signal(g, &g->switch_cond);
-    gil__unlock(&g->switch_mutex);
-
-    /* The new holder starts with a clean request (RESET_GIL_DROP_REQUEST). */
-    atomic_store_explicit(&g->drop_request, 0, memory_order_relaxed);
-    t->holds = 1;
-    gil__count(&g->counters.takes);
-    gil__emit(g, t, GIL_EV_TAKE, switched);
+    gil__taken(g, t); /* the _ready: part of take_gil */
     gil__unlock(&g->mutex);
 }
 
@@ -106,34 +81,13 @@ static void
 new_drop(struct gil *g, struct gil_thread *t, enum gil_drop_reason reason)
 {
     gil__lock(&g->mutex);
-    if (!g->locked) {
-        gil__fatal("drop_gil: GIL is not locked", 0);
-    }
-    gil__count(&g->counters.drops);
-    if (reason == GIL_DROP_FORCED) {
-        gil__count(&g->counters.forced_drops);
-    }
-    gil__emit(g, t, GIL_EV_DROP, (int64_t)reason);
-    atomic_store_explicit(&g->last_holder, t, memory_order_relaxed);
-    g->locked = 0;
-    t->holds = 0;
+    gil__released(g, t, reason);
     gil__signal(g, &g->cond);
     gil__unlock(&g->mutex);
 
     /* FORCE_SWITCHING: do not queue up again before someone else took it.
      * This applies to any release while a request is pending, I/O too. */
-    if (reason != GIL_DROP_EXIT &&
-        atomic_load_explicit(&g->drop_request, memory_order_relaxed)) {
-        gil__lock(&g->switch_mutex);
-        if (atomic_load_explicit(&g->last_holder, memory_order_relaxed) == t) {
-            atomic_store_explicit(&g->drop_request, 0, memory_order_relaxed);
-            while (atomic_load_explicit(&g->last_holder,
-                                        memory_order_relaxed) == t) {
-                gil__wait(g, &g->switch_cond, &g->switch_mutex);
-            }
-        }
-        gil__unlock(&g->switch_mutex);
-    }
+    gil__force_switch_wait(g, t, reason);
 }
 
 /* The eval breaker's GIL part (eval_frame_handle_pending in CPython). */
