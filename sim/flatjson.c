@@ -12,6 +12,8 @@
  * value (a decoded string is never longer than its JSON form), so the
  * parser itself keeps nothing. summary_read.c has its own reader, for
  * nested summaries; this one is smaller because these files are flat.
+ * Both decode \u escapes with sim_json_u_escape and sim_json_put_utf8,
+ * defined here.
  */
 #include <errno.h>
 #include <math.h>
@@ -69,6 +71,51 @@ hex4(const char *p, unsigned *out)
     return 0;
 }
 
+int
+sim_json_u_escape(const char *p, const char *end, unsigned *cp, size_t *used)
+{
+    unsigned lo;
+
+    if (end - p < 4 || hex4(p, cp) != 0) {
+        return -1;
+    }
+    *used = 4;
+    if (*cp >= 0xD800 && *cp <= 0xDBFF && end - p >= 10 && p[4] == '\\' &&
+        p[5] == 'u' && hex4(p + 6, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
+        *cp = 0x10000 + ((*cp - 0xD800) << 10) + (lo - 0xDC00);
+        *used = 10;
+    }
+    if (*cp >= 0xD800 && *cp <= 0xDFFF) {
+        *cp = 0xFFFD; /* a lone surrogate */
+    }
+    return 0;
+}
+
+size_t
+sim_json_put_utf8(char *d, unsigned cp)
+{
+    if (cp < 0x80) {
+        d[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        d[0] = (char)(0xC0 | (cp >> 6));
+        d[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        d[0] = (char)(0xE0 | (cp >> 12));
+        d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        d[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    d[0] = (char)(0xF0 | (cp >> 18));
+    d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    d[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    d[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
 /* A string at j->p (the opening quote), decoded to `d`, which has room
  * for the rest of the text. *n gets its length; NUL-terminated. */
 static int
@@ -124,23 +171,13 @@ string_at(struct fj *j, char *d, size_t *n)
             break;
         case 'u': {
             unsigned cp;
+            size_t used;
 
-            if (j->end - j->p < 4 || hex4(j->p, &cp) != 0 || cp == 0) {
+            if (sim_json_u_escape(j->p, j->end, &cp, &used) != 0 || cp == 0) {
                 return fail(j, "bad \\u escape");
             }
-            j->p += 4;
-            /* Basic plane only: a surrogate pair decodes as two
-             * three-byte sequences, which no gilsim key needs. */
-            if (cp < 0x80) {
-                d[k++] = (char)cp;
-            } else if (cp < 0x800) {
-                d[k++] = (char)(0xC0 | (cp >> 6));
-                d[k++] = (char)(0x80 | (cp & 0x3F));
-            } else {
-                d[k++] = (char)(0xE0 | (cp >> 12));
-                d[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                d[k++] = (char)(0x80 | (cp & 0x3F));
-            }
+            j->p += used;
+            k += sim_json_put_utf8(d + k, cp);
             break;
         }
         default:

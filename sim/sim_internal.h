@@ -70,6 +70,15 @@ int sim_flatjson_parse(const char *text, size_t len,
                        void *ctx, char *err, size_t errlen) SIM_WARN_UNUSED;
 /* `s` as a JSON string, quotes included. */
 void sim_json_string(FILE *f, const char *s);
+/* The \uXXXX escape whose four hex digits start at p (text ends at end),
+ * with the second half of a surrogate pair if one follows: its code point
+ * in *cp (U+FFFD for a lone surrogate), the characters it took from p in
+ * *used (4, or 10 for a pair). 0, or -1 if the hex digits are bad. Both
+ * of sim/'s JSON readers (this one and summary_read.c) decode with it. */
+int sim_json_u_escape(const char *p, const char *end, unsigned *cp,
+                      size_t *used);
+/* Code point cp as UTF-8 into d (room for 4 bytes); the bytes written. */
+size_t sim_json_put_utf8(char *d, unsigned cp);
 
 /* ---- costs.c ---------------------------------------------------------- */
 

@@ -45,55 +45,6 @@ eat(struct jp *j, char c)
     return 0;
 }
 
-static int
-hex4(const char *p, unsigned *out)
-{
-    unsigned v = 0;
-    int i;
-
-    for (i = 0; i < 4; i++) {
-        char c = p[i];
-
-        v <<= 4;
-        if (c >= '0' && c <= '9') {
-            v |= (unsigned)(c - '0');
-        } else if (c >= 'a' && c <= 'f') {
-            v |= (unsigned)(c - 'a' + 10);
-        } else if (c >= 'A' && c <= 'F') {
-            v |= (unsigned)(c - 'A' + 10);
-        } else {
-            return -1;
-        }
-    }
-    *out = v;
-    return 0;
-}
-
-static size_t
-put_utf8(char *d, unsigned cp)
-{
-    if (cp < 0x80) {
-        d[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        d[0] = (char)(0xC0 | (cp >> 6));
-        d[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        d[0] = (char)(0xE0 | (cp >> 12));
-        d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        d[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    d[0] = (char)(0xF0 | (cp >> 18));
-    d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    d[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    d[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* A string; *out (if out is not NULL) is its decoded text, malloc'd. A
  * decoded string is never longer than its JSON form. */
 static int
@@ -121,6 +72,7 @@ json_string(struct jp *j, char **out)
     while (j->p < j->end && *j->p != '"') {
         char c = *j->p++;
         unsigned cp;
+        size_t used;
 
         if ((unsigned char)c < 0x20) {
             goto fail;
@@ -156,25 +108,13 @@ json_string(struct jp *j, char **out)
             c = '\t';
             break;
         case 'u':
-            if (j->end - j->p < 4 || hex4(j->p, &cp) != 0) {
+            if (sim_json_u_escape(j->p, j->end, &cp, &used) != 0) {
                 goto fail;
             }
-            j->p += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF && j->end - j->p >= 6 &&
-                j->p[0] == '\\' && j->p[1] == 'u') {
-                unsigned lo;
-
-                if (hex4(j->p + 2, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                    j->p += 6;
-                }
-            }
-            if (cp >= 0xD800 && cp <= 0xDFFF) {
-                cp = 0xFFFD; /* a lone surrogate */
-            }
+            j->p += used;
             if (d != NULL) {
                 /* \uXXXX is 6 bytes; its UTF-8 is at most 4. */
-                n += put_utf8(d + n, cp);
+                n += sim_json_put_utf8(d + n, cp);
             }
             continue;
         default:

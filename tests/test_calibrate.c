@@ -295,6 +295,41 @@ defaults_are_todays_constants(void **state)
 }
 
 /* Each broken file is refused with a sentence, never half-read. */
+/* The member callback of the escape test: keeps the decoded string. */
+static int
+keep_string(const char *key, const struct sim_json_value *v, void *ctx,
+            char *err, size_t errlen)
+{
+    (void)key;
+    (void)err;
+    (void)errlen;
+    assert_int_equal(v->type, SIM_JSON_STRING);
+    (void)snprintf(ctx, 64, "%s", v->string);
+    return 0;
+}
+
+/* \u escapes decode to UTF-8 as in summary_read.c (one shared decoder):
+ * a basic-plane character, a surrogate pair as one 4-byte sequence, a
+ * lone surrogate as U+FFFD; \u0000 is refused. */
+static void
+flat_json_decodes_unicode_escapes(void **state)
+{
+    const char *text = "{\"k\": \"a\\u00e9\\ud83d\\ude00\\udc00\"}";
+    const char want[] = "a\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbd";
+    const char *nul = "{\"k\": \"\\u0000\"}";
+    char got[64] = "";
+    char err[SIM_ERR_LEN];
+
+    (void)state;
+    assert_int_equal(sim_flatjson_parse(text, strlen(text), keep_string, got,
+                                        err, sizeof(err)),
+                     0);
+    assert_string_equal(got, want);
+    assert_int_equal(sim_flatjson_parse(nul, strlen(nul), keep_string, got, err,
+                                        sizeof(err)),
+                     -EBADMSG);
+}
+
 static void
 broken_calibration_files_are_refused(void **state)
 {
@@ -686,6 +721,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(calibration_file_round_trips_every_field),
         cmocka_unit_test(defaults_are_todays_constants),
+        cmocka_unit_test(flat_json_decodes_unicode_escapes),
         cmocka_unit_test(broken_calibration_files_are_refused),
         cmocka_unit_test(run_without_calibration_says_defaults),
         cmocka_unit_test(calibration_from_other_core_count_warns_and_runs),
