@@ -396,6 +396,17 @@ gil_get_stats(struct gil *g, struct gil_stats *out)
     out->waits = atomic_load_explicit(&g->counters.waits, memory_order_relaxed);
 }
 
+void
+gil_stats_add(struct gil_stats *sum, const struct gil_stats *s)
+{
+    sum->takes += s->takes;
+    sum->drops += s->drops;
+    sum->switches += s->switches;
+    sum->drop_requests += s->drop_requests;
+    sum->forced_drops += s->forced_drops;
+    sum->waits += s->waits;
+}
+
 const atomic_int *
 gil_eval_breaker(const struct gil *g)
 {

@@ -160,6 +160,9 @@ const atomic_int *gil_eval_breaker(const struct gil *g);
 
 /* A snapshot of the counters; safe to call at any time. */
 void gil_get_stats(struct gil *g, struct gil_stats *out);
+/* Add s to sum, counter by counter (runs with one GIL per process or per
+ * interpreter report the sum). */
+void gil_stats_add(struct gil_stats *sum, const struct gil_stats *s);
 int64_t gil_switch_interval_ns(const struct gil *g);
 
 #endif /* GILSIM_GIL_H */

@@ -122,11 +122,6 @@ sim_model_gil_stats(const struct sim_model_params *p, struct gil_stats *out)
     memset(out, 0, sizeof(*out));
     for (i = 0; i < p->n_gils; i++) {
         gil_get_stats(p->gils[i], &one);
-        out->takes += one.takes;
-        out->drops += one.drops;
-        out->switches += one.switches;
-        out->drop_requests += one.drop_requests;
-        out->forced_drops += one.forced_drops;
-        out->waits += one.waits;
+        gil_stats_add(out, &one);
     }
 }

@@ -499,17 +499,6 @@ count_gil(const struct sim_trace_buf *b, struct gil_stats *g)
     }
 }
 
-static void
-add_stats(struct gil_stats *sum, const struct gil_stats *g)
-{
-    sum->takes += g->takes;
-    sum->drops += g->drops;
-    sum->switches += g->switches;
-    sum->drop_requests += g->drop_requests;
-    sum->forced_drops += g->forced_drops;
-    sum->waits += g->waits;
-}
-
 /* 1 if worker i exited with status 0 after publishing its counters. */
 static int
 exited_normally(struct proc_control *ctl, const struct proc_worker *wk, int i)
@@ -591,7 +580,7 @@ settle(const struct sim_model_params *p, struct proc_control *ctl,
         struct gil_stats g;
 
         if (exited_normally(ctl, wk, i)) {
-            add_stats(sum, &ctl->slot[i].gil);
+            gil_stats_add(sum, &ctl->slot[i].gil);
             continue;
         }
         scan(wk->buf, &st);
@@ -603,7 +592,7 @@ settle(const struct sim_model_params *p, struct proc_control *ctl,
         }
         memset(&g, 0, sizeof(g));
         count_gil(wk->buf, &g);
-        add_stats(sum, &g);
+        gil_stats_add(sum, &g);
     }
     return setup_failed;
 }

@@ -83,17 +83,6 @@ vproc_thread(void *arg)
     return NULL;
 }
 
-static void
-add_stats(struct gil_stats *sum, const struct gil_stats *s)
-{
-    sum->takes += s->takes;
-    sum->drops += s->drops;
-    sum->switches += s->switches;
-    sum->drop_requests += s->drop_requests;
-    sum->forced_drops += s->forced_drops;
-    sum->waits += s->waits;
-}
-
 /* One worker's GIL, buffer, GIL state and engine thread. */
 static int
 setup_worker(struct vproc_worker *w, struct vproc *pool, int i, char *err,
@@ -192,7 +181,7 @@ sim_model_vprocesses_run(const struct sim_model_params *p,
             struct gil_stats s;
 
             gil_get_stats(w[i].gil, &s);
-            add_stats(&res->gil, &s);
+            gil_stats_add(&res->gil, &s);
         }
         gil_thread_free(w[i].mt.gt);
         gil_free(w[i].gil);
