@@ -76,6 +76,16 @@ cpu_now_ns(void)
 
 /* ---- one repetition ----------------------------------------------------- */
 
+/* The request's work after the send: part of it, never more than all of
+ * it (a calibration may measure a cheaper request). */
+static int64_t
+io_after_send_instructions(const struct sim_options *o)
+{
+    return o->costs.request_instructions < IO_AFTER_SEND_INSTRUCTIONS
+               ? o->costs.request_instructions
+               : IO_AFTER_SEND_INSTRUCTIONS;
+}
+
 static void
 vt_io_config(const struct sim_options *o, struct sim_vt_io *v)
 {
@@ -90,10 +100,7 @@ vt_io_config(const struct sim_options *o, struct sim_vt_io *v)
     v->write_ns = o->write_cost_ns;
     v->request_instructions = o->costs.request_instructions;
     v->chunk_instructions = o->costs.chunk_instructions;
-    v->after_send_instructions =
-        v->request_instructions < IO_AFTER_SEND_INSTRUCTIONS
-            ? v->request_instructions
-            : IO_AFTER_SEND_INSTRUCTIONS;
+    v->after_send_instructions = io_after_send_instructions(o);
     v->quick_releases = IO_QUICK_RELEASES;
     v->wake_ns = o->costs.cond_wake_ns;
     v->write_instr_per_byte = o->costs.write_instr_per_byte;
@@ -165,12 +172,7 @@ io_config(const struct sim_options *o, enum sim_model m,
     c->connect_timeout_ns = o->connect_timeout_ns;
     c->timeout_ns = o->timeout_ns;
     c->request_instructions = o->costs.request_instructions;
-    /* Part of the request's work: never more than all of it (a
-     * calibration may measure a cheaper request). */
-    c->after_send_instructions =
-        c->request_instructions < IO_AFTER_SEND_INSTRUCTIONS
-            ? c->request_instructions
-            : IO_AFTER_SEND_INSTRUCTIONS;
+    c->after_send_instructions = io_after_send_instructions(o);
     c->quick_releases = IO_QUICK_RELEASES;
     c->chunk_instructions = o->costs.chunk_instructions;
     c->write_instr_per_byte = o->costs.write_instr_per_byte;
