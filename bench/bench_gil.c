@@ -218,15 +218,6 @@ worker_main(void *arg)
     return NULL;
 }
 
-static int
-cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a;
-    int64_t y = *(const int64_t *)b;
-
-    return (x > y) - (x < y);
-}
-
 /* Nearest-rank percentile of a sorted array. */
 static int64_t
 percentile(const int64_t *v, size_t n, int p)
@@ -352,7 +343,7 @@ run_countdown(const struct opts *o, struct run *r)
                     workers[i].take_ns[j] - workers[i].req_ns[j];
             }
         }
-        qsort(r->lat_ns, r->n_lat, sizeof(int64_t), cmp_i64);
+        sim_trace_sort_i64(r->lat_ns, r->n_lat);
     }
     for (i = 0; i < (size_t)r->threads; i++) {
         free(workers[i].req_ns);
@@ -600,7 +591,7 @@ pingpong_run(struct pingpong *pp)
     }
     pthread_cond_destroy(&pp->cond);
     pthread_mutex_destroy(&pp->mutex);
-    qsort(pp->lat_ns, pp->n_lat, sizeof(int64_t), cmp_i64);
+    sim_trace_sort_i64(pp->lat_ns, pp->n_lat);
 }
 
 static void
@@ -629,7 +620,7 @@ section_handoff(const struct opts *o)
         n_all += r.n_lat;
         free(r.lat_ns);
     }
-    qsort(all, n_all, sizeof(int64_t), cmp_i64);
+    sim_trace_sort_i64(all, n_all);
     gil50 = percentile(all, n_all, 50);
     gil99 = percentile(all, n_all, 99);
 

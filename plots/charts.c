@@ -183,15 +183,6 @@ fill_sweep(const void *ctx, FILE *f)
     return plot_write_sweep_data(s->cells, s->n, f);
 }
 
-static int
-cmp_int64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a;
-    int64_t y = *(const int64_t *)b;
-
-    return (x > y) - (x < y);
-}
-
 /*
  * The distinct values of one field as words for the template: the pools
  * ("1 2 4") or the switch intervals in ms ("0.5 5"), ascending; the
@@ -224,7 +215,7 @@ sweep_words(const struct plot_sweep_cell *cells, size_t n, int field, char *buf,
         v[k++] = field == 0 ? cells[i].pool : cells[i].switch_interval_ns;
     }
     if (field != 2) {
-        qsort(v, k, sizeof(*v), cmp_int64);
+        sim_trace_sort_i64(v, k);
     }
     for (i = 0, j = 0; i < k; i++) {
         if (i > 0 && v[i] == v[i - 1] && field != 2) {

@@ -365,22 +365,13 @@ plot_write_comparison_data(const struct sim_trace_summary *runs, size_t n,
 
 /* ---- sweeps ------------------------------------------------------------- */
 
-static int
-cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a;
-    int64_t y = *(const int64_t *)b;
-
-    return (x > y) - (x < y);
-}
-
 /* Sort and deduplicate v[0..n); returns the new count. */
 static size_t
 uniq_sorted(int64_t *v, size_t n)
 {
     size_t i, k = 0;
 
-    qsort(v, n, sizeof(*v), cmp_i64);
+    sim_trace_sort_i64(v, n);
     for (i = 0; i < n; i++) {
         if (k == 0 || v[k - 1] != v[i]) {
             v[k++] = v[i];

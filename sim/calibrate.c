@@ -272,20 +272,11 @@ sim_calibrate_set_timeouts(int probe_ms, int program_ms)
 
 /* ---- the C micro-benchmarks ---------------------------------------------- */
 
-static int
-cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a;
-    int64_t y = *(const int64_t *)b;
-
-    return (x > y) - (x < y);
-}
-
 /* The lower median of v[0..n), n > 0; sorts v. */
 static int64_t
 median(int64_t *v, size_t n)
 {
-    qsort(v, n, sizeof(*v), cmp_i64);
+    sim_trace_sort_i64(v, n);
     return v[(n - 1) / 2];
 }
 

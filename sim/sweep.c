@@ -217,15 +217,6 @@ make_cells(const struct sim_options *o, size_t *n_out)
     return cells;
 }
 
-static int
-cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a;
-    int64_t y = *(const int64_t *)b;
-
-    return (x > y) - (x < y);
-}
-
 /* The cell's median, min and max wall time from the rows of repetitions
  * 0..repeat-1. */
 static void
@@ -245,7 +236,7 @@ cell_stats(struct sim_sweep_cell *c, const struct rows *rs, int repeat)
     if (k == 0) {
         return;
     }
-    qsort(walls, (size_t)k, sizeof(walls[0]), cmp_i64);
+    sim_trace_sort_i64(walls, (size_t)k);
     c->wall_ns_median = walls[(k - 1) / 2];
     c->wall_ns_min = walls[0];
     c->wall_ns_max = walls[k - 1];

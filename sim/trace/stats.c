@@ -126,6 +126,14 @@ cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+void
+sim_trace_sort_i64(int64_t *v, size_t n)
+{
+    if (n > 1) {
+        qsort(v, n, sizeof(*v), cmp_i64);
+    }
+}
+
 /* Nearest rank: the smallest sample with at least p% of them at or below
  * it. */
 static int64_t
@@ -227,7 +235,7 @@ handoffs(const struct sim_trace *t, struct sim_trace_stats *s)
         }
     }
     sim_trace__merge_free(&m);
-    qsort(lat, nlat, sizeof(*lat), cmp_i64);
+    sim_trace_sort_i64(lat, nlat);
     s->handoffs = nlat;
     s->handoff_p50_ns = percentile(lat, nlat, 50);
     s->handoff_p99_ns = percentile(lat, nlat, 99);
@@ -333,7 +341,7 @@ fetch_latencies(const struct sim_trace *t, int64_t **out, size_t *nout)
         }
     }
     free(evs);
-    qsort(lat, n, sizeof(*lat), cmp_i64);
+    sim_trace_sort_i64(lat, n);
     *out = lat;
     *nout = n;
     return 0;
