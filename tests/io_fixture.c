@@ -4,13 +4,11 @@
  */
 #include "io_fixture.h"
 
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -52,61 +50,9 @@ fixture_start(struct fixture *f, int64_t latency_ns, uint64_t body,
 }
 
 void
-rm_rf(const char *path)
-{
-    struct stat st;
-    DIR *d;
-    struct dirent *de;
-    char sub[4096];
-
-    if (lstat(path, &st) != 0) {
-        return;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        d = opendir(path);
-        if (d != NULL) {
-            while ((de = readdir(d)) != NULL) { // NOLINT(concurrency-mt-unsafe)
-                if (strcmp(de->d_name, ".") == 0 ||
-                    strcmp(de->d_name, "..") == 0) {
-                    continue;
-                }
-                (void)snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-                rm_rf(sub);
-            }
-            closedir(d);
-        }
-        (void)rmdir(path);
-    } else {
-        (void)unlink(path);
-    }
-}
-
-void
 fixture_stop(struct fixture *f)
 {
     wl_server_stop(f->io.server);
     wl_io_global_cleanup();
-    rm_rf(f->tmp);
-}
-
-char *
-slurp(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (fp == NULL) {
-        return NULL;
-    }
-    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-    n = ftell(fp);
-    assert_true(n >= 0);
-    assert_int_equal(fseek(fp, 0, SEEK_SET), 0);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    fclose(fp);
-    *len = (size_t)n;
-    return buf;
+    tf_remove_tree(f->tmp);
 }

@@ -1,9 +1,9 @@
 /*
  * io_fixture.h - what the I/O model tests share: an embedded latency
  * server on 127.0.0.1 with a temporary run folder (the `struct
- * sim_run_io` that sim_run_once needs), options for a quick I/O run, and
- * small file helpers. Used by test_io_models.c and test_loop.c; cmocka
- * assertions inside, so call these from the test's own thread only.
+ * sim_run_io` that sim_run_once needs) and options for a quick I/O run
+ * (file helpers: test_files.h). Used by test_io_models.c and test_loop.c;
+ * cmocka assertions inside, so call these from the test's own thread only.
  */
 #ifndef GILSIM_TESTS_IO_FIXTURE_H
 #define GILSIM_TESTS_IO_FIXTURE_H
@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "sim_internal.h"
+#include "test_files.h"
 
 #define BODY 16384
 
@@ -29,9 +30,5 @@ void fixture_start(struct fixture *f, int64_t latency_ns, uint64_t body,
                    double fail_rate, uint64_t seed);
 /* Stop the server and remove the folder. */
 void fixture_stop(struct fixture *f);
-/* Remove a file or a folder and everything in it. */
-void rm_rf(const char *path);
-/* The whole file, malloc'd, or NULL if it cannot be opened. */
-char *slurp(const char *path, size_t *len);
 
 #endif /* GILSIM_TESTS_IO_FIXTURE_H */

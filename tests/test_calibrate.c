@@ -15,7 +15,6 @@
  * the test); each must cost exit status 2 and one line naming --python.
  * No test asserts on timing.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -30,9 +29,9 @@
 #include <cmocka.h>
 
 #include "sim_internal.h"
+#include "test_files.h"
 
 #define MAX_ARGS 16
-#define TEXT_MAX (1024 * 1024)
 
 struct cmd {
     int status;
@@ -87,52 +86,6 @@ is_one_line(const char *s)
     return nl != NULL && nl[1] == '\0' && nl != s;
 }
 
-static char *
-make_dir(void)
-{
-    char *dir = strdup("/tmp/gilsim-calibrate-XXXXXX");
-
-    assert_non_null(dir);
-    assert_non_null(mkdtemp(dir));
-    return dir;
-}
-
-/* Remove a folder tree (only what the tests made). */
-static void
-remove_tree(const char *path)
-{
-    struct stat st;
-    struct dirent *de;
-    DIR *d;
-
-    if (lstat(path, &st) != 0) {
-        return;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        (void)unlink(path);
-        return;
-    }
-    d = opendir(path);
-    if (d != NULL) {
-        for (;;) {
-            char child[4200];
-
-            /* Only this thread uses the DIR, so readdir is safe. */
-            de = readdir(d); // NOLINT(concurrency-mt-unsafe)
-            if (de == NULL) {
-                break;
-            }
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
-                continue;
-            }
-            (void)snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-            remove_tree(child);
-        }
-        closedir(d);
-    }
-    (void)rmdir(path);
-}
-
 static void
 write_text(const char *path, const char *text, mode_t mode)
 {
@@ -142,22 +95,6 @@ write_text(const char *path, const char *text, mode_t mode)
     assert_int_equal(fputs(text, f) >= 0, 1);
     assert_int_equal(fclose(f), 0);
     assert_int_equal(chmod(path, mode), 0);
-}
-
-/* The whole file, malloc'd and NUL-terminated. */
-static char *
-slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *text = malloc(TEXT_MAX);
-    size_t n;
-
-    assert_non_null(f);
-    assert_non_null(text);
-    n = fread(text, 1, TEXT_MAX - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
 }
 
 static int
@@ -178,7 +115,7 @@ this_machines_cores(void)
 static void
 spoil_value(const char *path, const char *key, const char *with)
 {
-    char *text = slurp(path);
+    char *text = tf_read(path, NULL);
     const char *at = strstr(text, key);
     size_t off;
 
@@ -241,7 +178,7 @@ calibration_file_round_trips_every_field(void **state)
     struct sim_calibration in, back;
     char path[4200];
     char msg[SIM_ERR_LEN];
-    char *dir = make_dir();
+    char *dir = tf_make_dir("gilsim-calibrate");
     int i;
 
     (void)state;
@@ -265,7 +202,7 @@ calibration_file_round_trips_every_field(void **state)
     assert_string_equal(back.python, in.python);
     assert_string_equal(back.date, in.date);
     assert_string_equal(back.gilsim_version, SIM_VERSION);
-    remove_tree(dir);
+    tf_remove_tree(dir);
     free(dir);
 }
 
@@ -347,7 +284,7 @@ broken_calibration_files_are_refused(void **state)
     struct sim_calibration cal;
     char path[4200];
     char msg[SIM_ERR_LEN];
-    char *dir = make_dir();
+    char *dir = tf_make_dir("gilsim-calibrate");
     size_t i;
 
     (void)state;
@@ -369,7 +306,7 @@ broken_calibration_files_are_refused(void **state)
     assert_int_equal(sim_calibration_read(path, &cal, msg, sizeof(msg)),
                      -EBADMSG);
     assert_non_null(strstr(msg, "chunk_instructions"));
-    remove_tree(dir);
+    tf_remove_tree(dir);
     free(dir);
 }
 
@@ -381,7 +318,7 @@ run_without_calibration_says_defaults(void **state)
     struct cmd c;
     char out_arg[4400];
     char path[4200];
-    char *dir = make_dir();
+    char *dir = tf_make_dir("gilsim-calibrate");
     char *text;
 
     (void)state;
@@ -392,7 +329,7 @@ run_without_calibration_says_defaults(void **state)
     assert_string_equal(c.err, "");
     assert_non_null(strstr(c.out, "costs: defaults;"));
     (void)snprintf(path, sizeof(path), "%s/run/summary.json", dir);
-    text = slurp(path);
+    text = tf_read(path, NULL);
     assert_non_null(strstr(text, "\"costs\": {"));
     assert_non_null(strstr(text, "\"source\": \"defaults\""));
     assert_non_null(strstr(text, "\"instr_ns\": 4.1,"));
@@ -400,7 +337,7 @@ run_without_calibration_says_defaults(void **state)
     assert_non_null(strstr(text, "\"from_command_line\": []"));
     free(text);
     cmd_clear(&c);
-    remove_tree(dir);
+    tf_remove_tree(dir);
     free(dir);
 }
 
@@ -413,7 +350,7 @@ calibration_from_other_core_count_warns_and_runs(void **state)
     char out_arg[4400];
     char want[4700];
     char path[4200];
-    char *dir = make_dir();
+    char *dir = tf_make_dir("gilsim-calibrate");
     long cores = this_machines_cores();
     char *text;
 
@@ -432,7 +369,7 @@ calibration_from_other_core_count_warns_and_runs(void **state)
                    cal_arg, cores + 2, cores);
     assert_string_equal(c.err, want);
     (void)snprintf(path, sizeof(path), "%s/run/summary.json", dir);
-    text = slurp(path);
+    text = tf_read(path, NULL);
     (void)snprintf(want, sizeof(want), "\"source\": \"%s/c.json\"", dir);
     assert_non_null(strstr(text, want));
     assert_non_null(strstr(text, "\"python_version\": \"3.11.7\""));
@@ -440,7 +377,7 @@ calibration_from_other_core_count_warns_and_runs(void **state)
     free(text);
     assert_non_null(strstr(c.out, "(Python 3.11.7, "));
     cmd_clear(&c);
-    remove_tree(dir);
+    tf_remove_tree(dir);
     free(dir);
 }
 
@@ -453,7 +390,7 @@ command_line_costs_win_over_the_file_in_either_order(void **state)
     enum sim_cmd cmd;
     char cal_arg[4400];
     char msg[SIM_ERR_LEN];
-    char *dir = make_dir();
+    char *dir = tf_make_dir("gilsim-calibrate");
     FILE *err;
     char *errtext = NULL;
     size_t elen = 0;
@@ -485,7 +422,7 @@ command_line_costs_win_over_the_file_in_either_order(void **state)
         assert_int_equal(o.costs_given,
                          SIM_COST_GIVEN_INSTR_NS | SIM_COST_GIVEN_WORKER_START);
     }
-    remove_tree(dir);
+    tf_remove_tree(dir);
     free(dir);
 }
 
@@ -496,7 +433,7 @@ broken_calibration_file_exits_2_with_one_line(void **state)
     char cal_arg[4400];
     char out_arg[4400];
     char path[4200];
-    char *dir = make_dir();
+    char *dir = tf_make_dir("gilsim-calibrate");
 
     (void)state;
     (void)snprintf(path, sizeof(path), "%s/c.json", dir);
@@ -513,7 +450,7 @@ broken_calibration_file_exits_2_with_one_line(void **state)
     (void)snprintf(path, sizeof(path), "%s/run", dir);
     assert_false(file_exists(path));
     cmd_clear(&c);
-    remove_tree(dir);
+    tf_remove_tree(dir);
     free(dir);
 }
 
@@ -554,7 +491,7 @@ real_calibration_gives_positive_finite_costs(void **state)
     if (!have_python3()) {
         skip();
     }
-    dir = make_dir();
+    dir = tf_make_dir("gilsim-calibrate");
     (void)snprintf(path, sizeof(path), "%s/calibration.json", dir);
     (void)snprintf(out_arg, sizeof(out_arg), "--out=%s", path);
     run(&c, "calibrate", "--quiet", out_arg, NULL);
@@ -575,7 +512,7 @@ real_calibration_gives_positive_finite_costs(void **state)
         }
     }
     cmd_clear(&c);
-    remove_tree(dir);
+    tf_remove_tree(dir);
     free(dir);
 }
 
@@ -589,7 +526,7 @@ fake_python_is_refused(const char *script, const char *want)
     char py_arg[4400];
     char out_arg[4400];
     char path[4200];
-    char *dir = make_dir();
+    char *dir = tf_make_dir("gilsim-calibrate");
 
     (void)snprintf(py, sizeof(py), "%s/python3", dir);
     write_text(py, script, 0755);
@@ -606,7 +543,7 @@ fake_python_is_refused(const char *script, const char *want)
     assert_false(file_exists(path));
     assert_string_equal(c.out, "");
     cmd_clear(&c);
-    remove_tree(dir);
+    tf_remove_tree(dir);
     free(dir);
 }
 
@@ -666,7 +603,7 @@ static void
 missing_python_exits_2(void **state)
 {
     struct cmd c;
-    char *dir = make_dir();
+    char *dir = tf_make_dir("gilsim-calibrate");
     char *old_path = NULL;
     const char *p = getenv("PATH"); // NOLINT(concurrency-mt-unsafe)
 
@@ -695,7 +632,7 @@ missing_python_exits_2(void **state)
     assert_true(is_one_line(c.err));
     assert_non_null(strstr(c.err, "no python3 on PATH"));
     cmd_clear(&c);
-    remove_tree(dir);
+    tf_remove_tree(dir);
     free(dir);
 }
 

@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include "sim_internal.h"
+#include "test_files.h"
 
 extern char **environ;
 
@@ -61,42 +62,6 @@ read_file(const char *path, char *buf, size_t len)
     n = fread(buf, 1, len - 1, f);
     buf[n] = '\0';
     fclose(f);
-}
-
-/* Remove a directory tree (only what the tests made). */
-static void
-remove_tree(const char *path)
-{
-    struct stat st;
-    DIR *d;
-    struct dirent *de;
-
-    if (lstat(path, &st) != 0) {
-        return;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        (void)unlink(path);
-        return;
-    }
-    d = opendir(path);
-    if (d != NULL) {
-        for (;;) {
-            /* Only this thread uses the DIR, so readdir is safe. */
-            de = readdir(d); // NOLINT(concurrency-mt-unsafe)
-            if (de == NULL) {
-                break;
-            }
-            char child[4096];
-
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
-                continue;
-            }
-            (void)snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-            remove_tree(child);
-        }
-        closedir(d);
-    }
-    (void)rmdir(path);
 }
 
 static int
@@ -280,7 +245,7 @@ table_cases_exit_with_one_line_naming_the_flag(void **state)
         if (expect == SIM_EXIT_USAGE && !dir_is_empty(workdir)) {
             fail_msg("cli.txt:%d: a refused command left files behind", lineno);
         }
-        remove_tree(workdir);
+        tf_remove_tree(workdir);
         free(workdir);
         cases++;
     }
@@ -315,7 +280,7 @@ help_lists_every_flag_and_exits_0(void **state)
     assert_non_null(strstr(r.out, "3.2-3.12"));
     assert_non_null(strstr(r.out, "Python 2"));
     assert_true(dir_is_empty(workdir));
-    remove_tree(workdir);
+    tf_remove_tree(workdir);
     free(workdir);
 }
 
@@ -330,7 +295,7 @@ version_prints_the_version(void **state)
     run_gilsim(workdir, args, 1, &r);
     assert_int_equal(r.status, 0);
     assert_string_equal(r.out, "gilsim " SIM_VERSION "\n");
-    remove_tree(workdir);
+    tf_remove_tree(workdir);
     free(workdir);
 }
 
@@ -380,7 +345,7 @@ tiny_run_writes_summary_and_traces(void **state)
     assert_true(is_one_line(r.err));
     assert_non_null(strstr(r.err, "--out=run1"));
     assert_non_null(strstr(r.err, "not empty"));
-    remove_tree(workdir);
+    tf_remove_tree(workdir);
     free(workdir);
 }
 
@@ -418,7 +383,7 @@ static int
 teardown(void **state)
 {
     (void)state;
-    remove_tree(capture_dir);
+    tf_remove_tree(capture_dir);
     return 0;
 }
 

@@ -33,6 +33,7 @@
 
 #include <cmocka.h>
 
+#include "test_files.h"
 #include "wl.h"
 
 #define BODY_SIZE    65536
@@ -189,41 +190,12 @@ rig_start(struct rig *r, double fail_rate, int64_t stall_ns, int64_t timeout_ns)
     assert_int_equal(wl_io_new(&r->cfg, &r->io), 0);
 }
 
-/* Remove `path` and everything under it (no symlinks are made here). */
-static void
-remove_tree(const char *path)
-{
-    char sub[512];
-    struct dirent *e;
-    struct stat st;
-    DIR *d;
-
-    if (lstat(path, &st) != 0) {
-        return;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        d = opendir(path);
-        assert_non_null(d);
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
-                continue;
-            }
-            snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-            remove_tree(sub);
-        }
-        closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
 static void
 rig_stop(struct rig *r)
 {
     wl_io_free(r->io);
     wl_server_stop(r->server);
-    remove_tree(r->dir);
+    tf_remove_tree(r->dir);
 }
 
 /* Entries of folder `path` whose name contains `part` (-1: no folder). */
@@ -724,7 +696,7 @@ io_new_rejects_bad_configurations(void **state)
     assert_int_equal(count_entries(r.cfg.out_dir, ""), 0);
     wl_io_free(io);
     wl_io_free(NULL);
-    remove_tree(r.dir);
+    tf_remove_tree(r.dir);
 }
 
 /* --- write --------------------------------------------------------- */

@@ -62,7 +62,7 @@ seed_run_keeps_every_page_that_succeeded(void **state)
 
         (void)snprintf(path, sizeof(path), "%s/threads/pages/top250-%lld.html",
                        f.tmp, (long long)p);
-        got = slurp(path, &len);
+        got = tf_slurp(path, &len);
         if (fails) {
             expect_failed++;
             assert_null(got);
@@ -132,7 +132,7 @@ every_model_writes_every_page_once(void **state)
             (void)snprintf(path, sizeof(path), "%s/%s/pages/top250-%lld.html",
                            f.tmp, sim_model_name((enum sim_model)m),
                            (long long)p);
-            got = slurp(path, &len);
+            got = tf_slurp(path, &len);
             assert_non_null(got);
             wl_server_page_body(3, p, BODY, want);
             assert_int_equal(len, BODY);

@@ -102,7 +102,7 @@ check_pages(const struct fixture *f, uint64_t seed, double rate, int64_t pages)
 
         (void)snprintf(path, sizeof(path), "%s/loop/pages/top250-%lld.html",
                        f->tmp, (long long)p);
-        got = slurp(path, &len);
+        got = tf_slurp(path, &len);
         if (fails) {
             failed++;
             assert_null(got);

@@ -13,7 +13,6 @@
  * sim_trace_stats of that run. The nogil model must record no GIL_WAIT,
  * and the legacy policy no DROP_REQUEST.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,12 +20,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "sim_internal.h"
+#include "test_files.h"
 #include "trace_check.h"
 
 /* 4 threads x 100 000 checks: 4 tasks of 800 000 instructions with a
@@ -227,61 +226,6 @@ legacy_run_records_no_drop_request(void **state)
 
 /* ---- summary.json against sim_trace_stats ------------------------------ */
 
-static void
-remove_tree(const char *path)
-{
-    struct stat st;
-    DIR *d;
-    struct dirent *de;
-
-    if (lstat(path, &st) != 0) {
-        return;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        (void)unlink(path);
-        return;
-    }
-    d = opendir(path);
-    if (d != NULL) {
-        for (;;) {
-            /* Only this thread uses the DIR, so readdir is safe. */
-            de = readdir(d); // NOLINT(concurrency-mt-unsafe)
-            if (de == NULL) {
-                break;
-            }
-            char child[4096];
-
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
-                continue;
-            }
-            (void)snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-            remove_tree(child);
-        }
-        closedir(d);
-    }
-    (void)rmdir(path);
-}
-
-static char *
-slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *buf;
-    long len;
-
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    len = ftell(f);
-    assert_true(len > 0);
-    rewind(f);
-    buf = malloc((size_t)len + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-    buf[len] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* The integer after `"key": ` inside [obj, end). */
 static long long
 json_int(const char *obj, const char *end, const char *key)
@@ -333,7 +277,7 @@ summary_json_carries_the_trace_stats(void **state)
     assert_string_equal(rep.dir, o.out_dir);
 
     (void)snprintf(path, sizeof(path), "%s/summary.json", o.out_dir);
-    json = slurp(path);
+    json = tf_read(path, NULL);
     for (i = 0; i < rep.n; i++) {
         const struct sim_trace_summary *s = &rep.runs[i];
         const struct sim_trace_stats *st = &s->stats;
@@ -367,7 +311,7 @@ summary_json_carries_the_trace_stats(void **state)
         assert_int_equal(st->steps_ok, 3);
     }
     free(json);
-    remove_tree(tmp);
+    tf_remove_tree(tmp);
 }
 
 int

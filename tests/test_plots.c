@@ -27,12 +27,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "plot.h"
+#include "test_files.h"
 
 #define MS     INT64_C(1000000) /* ns */
 #define ORIGIN 7000             /* ns; every stamp below is offset by it */
@@ -426,16 +426,6 @@ gnuplot_on_path(void)
         }                                                                      \
     } while (0)
 
-static char *
-make_dir(void)
-{
-    char *d = strdup("/tmp/gilsim-test-plots-XXXXXX");
-
-    assert_non_null(d);
-    assert_non_null(mkdtemp(d));
-    return d;
-}
-
 /* The names in dir, sorted and joined by spaces, as a string to free. */
 static char *
 dir_listing(const char *dir)
@@ -482,27 +472,6 @@ remove_dir(char *dir)
     free(dir);
 }
 
-static unsigned char *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf;
-    long n;
-
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n > 0);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    (void)fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 static uint32_t
 be32(const unsigned char *p)
 {
@@ -516,7 +485,7 @@ assert_png(const char *path, uint32_t width, uint32_t height)
     static const unsigned char sig[8] = {0x89, 'P',  'N',  'G',
                                          '\r', '\n', 0x1a, '\n'};
     size_t len;
-    unsigned char *p = slurp(path, &len);
+    unsigned char *p = (unsigned char *)tf_read(path, &len);
 
     assert_true(len > 33);
     assert_memory_equal(p, sig, 8);
@@ -632,7 +601,7 @@ static void
 assert_svg(const char *path)
 {
     size_t len;
-    unsigned char *p = slurp(path, &len);
+    unsigned char *p = (unsigned char *)tf_read(path, &len);
 
     assert_non_null(strstr((const char *)p, "</svg>"));
     if (!xml_balanced((const char *)p)) {
@@ -664,7 +633,7 @@ timeline_renders_png_of_the_documented_size_and_svg(void **state)
     xml_checker_catches_unbalanced_tags();
     NEED_GNUPLOT();
     t = known_trace();
-    dir = make_dir();
+    dir = tf_make_dir("gilsim-test-plots");
     (void)snprintf(base, sizeof(base), "%s/timeline", dir);
     /* A quote, a semicolon and a newline must neither break the -e
      * assignment nor start another gnuplot command. */
@@ -701,7 +670,7 @@ timeline_of_a_million_events_renders(void **state)
     (void)state;
     NEED_GNUPLOT();
     t = million_event_trace();
-    dir = make_dir();
+    dir = tf_make_dir("gilsim-test-plots");
     (void)snprintf(base, sizeof(base), "%s/timeline", dir);
     if (plot_timeline(t, "1M events", 0, 0, base, NULL, err, sizeof(err)) !=
         0) {
@@ -742,7 +711,7 @@ comparison_renders_png_and_svg(void **state)
         runs[i].stats.io_ns = 10 * MS;
         runs[i].stats.idle_ns = 5 * MS;
     }
-    dir = make_dir();
+    dir = tf_make_dir("gilsim-test-plots");
     (void)snprintf(base, sizeof(base), "%s/comparison", dir);
     if (plot_comparison(runs, 3, "gilsim: cpu, it's 3 models", base, NULL, err,
                         sizeof(err)) != 0) {
@@ -763,8 +732,8 @@ missing_template_fails_cleanly_and_names_it(void **state)
 {
     struct sim_trace *t = known_trace();
     struct sim_trace_summary run;
-    char *dir = make_dir();
-    char *empty = make_dir();
+    char *dir = tf_make_dir("gilsim-test-plots");
+    char *empty = tf_make_dir("gilsim-test-plots");
     char base[4200];
     char err[512] = "";
     char *list;
@@ -796,8 +765,8 @@ static void
 missing_gnuplot_fails_cleanly_and_says_so(void **state)
 {
     struct sim_trace *t = known_trace();
-    char *dir = make_dir();
-    char *bin = make_dir();
+    char *dir = tf_make_dir("gilsim-test-plots");
+    char *bin = tf_make_dir("gilsim-test-plots");
     char *old = getenv("PATH") != NULL ? strdup(getenv("PATH")) : NULL;
     char base[4200];
     char err[512] = "";

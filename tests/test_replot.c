@@ -18,12 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "sim_internal.h"
+#include "test_files.h"
 #include "trace.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -65,53 +65,6 @@ gnuplot_on_path(void)
             skip();                                                            \
         }                                                                      \
     } while (0)
-
-static char *
-make_dir(void)
-{
-    char *d = strdup("/tmp/gilsim-test-replot-XXXXXX");
-
-    assert_non_null(d);
-    assert_non_null(mkdtemp(d));
-    return d;
-}
-
-/* rm -r of the folders these tests make (two levels deep at most). */
-static void
-remove_tree(const char *dir)
-{
-    char cmd[4200];
-
-    /* The path is ours (mkdtemp), so no quoting is needed. */
-    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
-}
-
-/* The whole of a file, NUL-terminated; NULL if it cannot be read. */
-static char *
-read_all(const char *path, size_t *len_out)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long len;
-
-    if (f == NULL) {
-        return NULL;
-    }
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    len = ftell(f);
-    assert_true(len >= 0);
-    rewind(f);
-    buf = malloc((size_t)len + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-    buf[len] = '\0';
-    fclose(f);
-    if (len_out != NULL) {
-        *len_out = (size_t)len;
-    }
-    return buf;
-}
 
 static int
 is_png(const char *path)
@@ -516,7 +469,7 @@ plot_redraws_deleted_timelines_and_writes_index(void **state)
 
     (void)state;
     SKIP_WITHOUT_GNUPLOT();
-    dir = make_dir();
+    dir = tf_make_dir("gilsim-test-replot");
     (void)snprintf(run, sizeof(run), "%s/run", dir);
     (void)snprintf(outarg, sizeof(outarg), "--out=%s", run);
     status = run_cli(&out, &err, 6, "gilsim", "--workload=cpu", "--count=2000",
@@ -549,7 +502,7 @@ plot_redraws_deleted_timelines_and_writes_index(void **state)
     }
 
     (void)snprintf(path, sizeof(path), "%s/index.html", run);
-    html = read_all(path, NULL);
+    html = tf_slurp(path, NULL);
     assert_non_null(html);
     assert_non_null(strstr(html, "<!DOCTYPE html>"));
     /* The command line, escaped as HTML text (it holds no & < > ' "). */
@@ -577,20 +530,20 @@ plot_redraws_deleted_timelines_and_writes_index(void **state)
     assert_int_equal(unlink(path), 0);
     assert_int_equal(sim_report_write(run, path, sizeof(path)), 0);
     (void)snprintf(path, sizeof(path), "%s/index.html", run);
-    html = read_all(path, NULL);
+    html = tf_slurp(path, NULL);
     assert_non_null(html);
     assert_non_null(strstr(html, "comparison.svg is missing"));
     assert_null(check_balance(html));
     free(html);
 
-    remove_tree(dir);
+    tf_remove_tree(dir);
     free(dir);
 }
 
 static void
 plot_refuses_what_is_not_a_run_folder(void **state)
 {
-    char *dir = make_dir();
+    char *dir = tf_make_dir("gilsim-test-replot");
     char file[4200];
     char *out, *err;
     FILE *f;

@@ -13,7 +13,6 @@
  * failing seed run counts the failures the server's function of (seed,
  * page) predicts.
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,12 +20,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "sim_internal.h"
+#include "test_files.h"
 #include "trace_check.h"
 #include "vt.h"
 
@@ -374,26 +373,6 @@ seed_with_failures_counts_them(void **state)
 /* ---- determinism: two runs, identical files --------------------------------
  */
 
-static char *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n > 0);
-    rewind(f);
-    buf = malloc((size_t)n);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 static void
 run_main(const char *dir, const char *const *extra, int n_extra)
 {
@@ -419,15 +398,6 @@ run_main(const char *dir, const char *const *extra, int n_extra)
     assert_in_range(sim_main(argc, argv, out, err), 0, 1);
     fclose(out);
     fclose(err);
-}
-
-static void
-remove_tree(const char *path)
-{
-    char cmd[4300];
-
-    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-    assert_int_equal(system(cmd), 0);
 }
 
 static void
@@ -461,22 +431,22 @@ same_flags_same_trace(void **state)
 
         (void)snprintf(pa, sizeof(pa), "%s/%s/trace.tsv", a, models[i]);
         (void)snprintf(pb, sizeof(pb), "%s/%s/trace.tsv", b, models[i]);
-        fa = slurp(pa, &la);
-        fb = slurp(pb, &lb);
+        fa = tf_read(pa, &la);
+        fb = tf_read(pb, &lb);
         assert_int_equal(la, lb);
         assert_memory_equal(fa, fb, la);
         free(fa);
         free(fb);
         (void)snprintf(pa, sizeof(pa), "%s/%s/trace.json", a, models[i]);
         (void)snprintf(pb, sizeof(pb), "%s/%s/trace.json", b, models[i]);
-        fa = slurp(pa, &la);
-        fb = slurp(pb, &lb);
+        fa = tf_read(pa, &la);
+        fb = tf_read(pb, &lb);
         assert_int_equal(la, lb);
         assert_memory_equal(fa, fb, la);
         free(fa);
         free(fb);
     }
-    remove_tree(base);
+    tf_remove_tree(base);
 }
 
 /* The executor in virtual time: the GIL's invariants, and every page's
