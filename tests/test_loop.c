@@ -34,6 +34,7 @@
 
 #include "io_fixture.h"
 #include "sim_internal.h"
+#include "trace_check.h"
 
 /* The trace buffer of the event-loop thread. */
 static const struct sim_trace_buf *
@@ -277,9 +278,8 @@ unbounded_concurrency_overlaps_every_fetch(void **state)
     struct sim_run_result r;
     char err[SIM_ERR_LEN];
     const struct sim_trace_buf *b;
-    int64_t first_end = -1, last_begin = -1;
+    int64_t first_end, last_begin;
     int ended = 0;
-    uint64_t k;
 
     (void)state;
     fixture_start(&f, latency, BODY, 0.0, 1);
@@ -292,18 +292,7 @@ unbounded_concurrency_overlaps_every_fetch(void **state)
     b = loop_buf(r.trace);
     assert_int_equal(max_fetches_in_flight(b, &ended), 20);
     assert_int_equal(ended, 20);
-    for (k = 0; k < b->n; k++) {
-        const struct sim_trace_event *e = &b->ev[k];
-
-        if (e->detail != SIM_STEP_FETCH) {
-            continue;
-        }
-        if (e->kind == SIM_EV_STEP_BEGIN) {
-            last_begin = e->t_ns;
-        } else if (e->kind == SIM_EV_STEP_END && first_end < 0) {
-            first_end = e->t_ns;
-        }
-    }
+    trace_fetch_span(b, &last_begin, &first_end);
     assert_true(last_begin < first_end);
     assert_true(r.stats.fetch_p50_ns >= latency);
     sim_run_result_clear(&r);

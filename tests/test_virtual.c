@@ -400,6 +400,25 @@ run_main(const char *dir, const char *const *extra, int n_extra)
     fclose(err);
 }
 
+/* A/MODEL/NAME and B/MODEL/NAME hold the same bytes. */
+static void
+assert_same_file(const char *a, const char *b, const char *model,
+                 const char *name)
+{
+    char pa[4300], pb[4300];
+    size_t la, lb;
+    char *fa, *fb;
+
+    (void)snprintf(pa, sizeof(pa), "%s/%s/%s", a, model, name);
+    (void)snprintf(pb, sizeof(pb), "%s/%s/%s", b, model, name);
+    fa = tf_read(pa, &la);
+    fb = tf_read(pb, &lb);
+    assert_int_equal(la, lb);
+    assert_memory_equal(fa, fb, la);
+    free(fa);
+    free(fb);
+}
+
 static void
 same_flags_same_trace(void **state)
 {
@@ -415,38 +434,21 @@ same_flags_same_trace(void **state)
     };
     static const char *const models[] = {"serial", "threads",   "executor",
                                          "nogil",  "processes", "loop"};
-    char base[] = "/tmp/gilsim-test-virtual-XXXXXX";
-    char a[4200], b[4200], pa[4300], pb[4300];
+    char *base = tf_make_dir("gilsim-test-virtual");
+    char a[4200], b[4200];
     size_t i;
 
     (void)state;
-    assert_non_null(mkdtemp(base));
     (void)snprintf(a, sizeof(a), "%s/a", base);
     (void)snprintf(b, sizeof(b), "%s/b", base);
     run_main(a, extra, (int)(sizeof(extra) / sizeof(extra[0])));
     run_main(b, extra, (int)(sizeof(extra) / sizeof(extra[0])));
     for (i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
-        size_t la, lb;
-        char *fa, *fb;
-
-        (void)snprintf(pa, sizeof(pa), "%s/%s/trace.tsv", a, models[i]);
-        (void)snprintf(pb, sizeof(pb), "%s/%s/trace.tsv", b, models[i]);
-        fa = tf_read(pa, &la);
-        fb = tf_read(pb, &lb);
-        assert_int_equal(la, lb);
-        assert_memory_equal(fa, fb, la);
-        free(fa);
-        free(fb);
-        (void)snprintf(pa, sizeof(pa), "%s/%s/trace.json", a, models[i]);
-        (void)snprintf(pb, sizeof(pb), "%s/%s/trace.json", b, models[i]);
-        fa = tf_read(pa, &la);
-        fb = tf_read(pb, &lb);
-        assert_int_equal(la, lb);
-        assert_memory_equal(fa, fb, la);
-        free(fa);
-        free(fb);
+        assert_same_file(a, b, models[i], "trace.tsv");
+        assert_same_file(a, b, models[i], "trace.json");
     }
     tf_remove_tree(base);
+    free(base);
 }
 
 /* The executor in virtual time: the GIL's invariants, and every page's
@@ -577,8 +579,7 @@ loop_sends_when_the_loop_turns(void **state)
     struct sim_run_result r;
     char err[SIM_ERR_LEN * 2] = "";
     const struct sim_trace_buf *b;
-    int64_t last_begin = -1, first_end = -1;
-    size_t k;
+    int64_t last_begin, first_end;
 
     (void)state;
     virtual_options(&o, "seed", 5);
@@ -587,18 +588,7 @@ loop_sends_when_the_loop_turns(void **state)
     assert_int_equal(
         sim_run_once(&o, SIM_MODEL_LOOP, NULL, NULL, &r, err, sizeof(err)), 0);
     b = sim_trace_thread(r.trace, 0);
-    for (k = 0; k < b->n; k++) {
-        const struct sim_trace_event *e = &b->ev[k];
-
-        if (e->detail != SIM_STEP_FETCH) {
-            continue;
-        }
-        if (e->kind == SIM_EV_STEP_BEGIN) {
-            last_begin = e->t_ns;
-        } else if (e->kind == SIM_EV_STEP_END && first_end < 0) {
-            first_end = e->t_ns;
-        }
-    }
+    trace_fetch_span(b, &last_begin, &first_end);
     assert_true(last_begin > 0); /* the requests' work took time */
     assert_true(first_end >= last_begin + o.latency_ns);
     assert_int_equal(r.stats.tasks, o.pages);

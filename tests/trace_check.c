@@ -110,3 +110,25 @@ trace_check_gil(const struct sim_trace *t, int exclusive,
     }
     free(segs);
 }
+
+void
+trace_fetch_span(const struct sim_trace_buf *b, int64_t *last_begin,
+                 int64_t *first_end)
+{
+    uint64_t k;
+
+    *last_begin = -1;
+    *first_end = -1;
+    for (k = 0; k < b->n; k++) {
+        const struct sim_trace_event *e = &b->ev[k];
+
+        if (e->detail != SIM_STEP_FETCH) {
+            continue;
+        }
+        if (e->kind == SIM_EV_STEP_BEGIN) {
+            *last_begin = e->t_ns;
+        } else if (e->kind == SIM_EV_STEP_END && *first_end < 0) {
+            *first_end = e->t_ns;
+        }
+    }
+}
