@@ -470,6 +470,11 @@ int sim_model_thread_vt(struct sim_model_thread *mt,
  * else wl_step_run. */
 enum wl_outcome sim_model_step(struct sim_model_thread *mt,
                                const struct wl_step *s, int64_t *arg);
+/* Python-side CPU work of a model's own (a submit, a result's pickling, a
+ * worker's start) under the thread's GIL, with checks: a synthetic cpu
+ * step through sim_model_step, with no STEP events of its own. */
+enum wl_outcome sim_model_cpu(struct sim_model_thread *mt, int64_t instructions,
+                              int64_t *arg);
 
 /* A model's own condition variables (queues, futures): pthreads in real
  * time; blocks and wake-ups in the engine with --engine=virtual. The

@@ -226,19 +226,6 @@ future_wait(struct sim_model_executor *ex, struct sim_model_thread *mt,
     return cancelled;
 }
 
-/* Python-side CPU work under the GIL, with checks: a synthetic cpu step
- * run through the thread's env (no STEP events of its own). */
-static enum wl_outcome
-run_cpu(struct sim_model_thread *mt, int64_t instructions, int64_t *arg)
-{
-    struct wl_step s;
-
-    memset(&s, 0, sizeof(s));
-    s.kind = WL_STEP_CPU;
-    s.instructions = instructions;
-    return sim_model_step(mt, &s, arg);
-}
-
 /* ---- a worker: concurrent.futures.thread._worker ------------------------ */
 
 static void *
@@ -276,7 +263,7 @@ worker_thread(void *arg)
             continue;
         }
         sim_model_run_task(mt, &p->workload->tasks[item]);
-        (void)run_cpu(mt, costs->result_instructions, NULL);
+        (void)sim_model_cpu(mt, costs->result_instructions, NULL);
         future_finish(ex, item, 0);
         pthread_mutex_lock(&ex->mu);
         ex->idle++; /* executor._idle_semaphore.release() */
@@ -407,7 +394,7 @@ run_main(struct executor_run *r, struct sim_model_result *res, char *err,
 
     /* Executor.map: fs = [self.submit(fn, *args) for args in ...]. */
     while (submitted < n_tasks && !stopped(p)) {
-        (void)run_cpu(main_mt, costs->submit_instructions, NULL);
+        (void)sim_model_cpu(main_mt, costs->submit_instructions, NULL);
         queue_put(ex, (long)submitted);
         submitted++;
         rc = adjust_thread_count(r, err, errlen);
@@ -429,7 +416,7 @@ run_main(struct executor_run *r, struct sim_model_result *res, char *err,
         }
         sim_trace_record(main_mt->buf, sim_model_now(main_mt), SIM_EV_RESULT, 0,
                          0, t->id, (int64_t)k);
-        (void)run_cpu(main_mt, costs->collect_instructions, &ran);
+        (void)sim_model_cpu(main_mt, costs->collect_instructions, &ran);
     }
 
     /* __exit__: shutdown(wait=True). The sentinel comes only from here,

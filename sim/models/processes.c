@@ -184,21 +184,6 @@ on_child_signal(int sig)
     atomic_store(&child_stop, 1);
 }
 
-/* Run `instructions` of CPU under the worker's GIL, outside any step. */
-static void
-burn(struct sim_model_thread *mt, int64_t instructions)
-{
-    struct wl_step s;
-
-    if (instructions <= 0) {
-        return;
-    }
-    memset(&s, 0, sizeof(s));
-    s.kind = WL_STEP_CPU;
-    s.instructions = instructions;
-    (void)wl_step_run(&s, &mt->env, NULL);
-}
-
 /*
  * The body of worker `i`; never returns. `mask` is the signal mask to
  * restore once the handlers are in place; `parent` the parent's pid.
@@ -254,7 +239,7 @@ worker_main(const struct sim_model_params *p, struct proc_control *ctl,
     sim_trace_record(mt.buf, sim_model_now(&mt), SIM_EV_THREAD_START, 0, 0, -1,
                      0);
     gil_take(mt.gt);
-    burn(&mt, p->worker_start_instructions);
+    (void)sim_model_cpu(&mt, p->worker_start_instructions, NULL);
     while (atomic_load_explicit(&child_stop, memory_order_relaxed) == 0) {
         long k = atomic_fetch_add(&ctl->next_task, 1);
 
@@ -263,7 +248,8 @@ worker_main(const struct sim_model_params *p, struct proc_control *ctl,
         }
         atomic_store(&slot->task, (int)k);
         sim_model_run_task(&mt, &wl->tasks[k]);
-        burn(&mt, sim_costs_or_default(p->costs)->result_ipc_instructions);
+        (void)sim_model_cpu(
+            &mt, sim_costs_or_default(p->costs)->result_ipc_instructions, NULL);
         atomic_store(&slot->task, -1);
     }
     gil_drop(mt.gt, GIL_DROP_EXIT);

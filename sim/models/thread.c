@@ -214,6 +214,17 @@ sim_model_step(struct sim_model_thread *mt, const struct wl_step *s,
                           : wl_step_run(s, &mt->env, arg);
 }
 
+enum wl_outcome
+sim_model_cpu(struct sim_model_thread *mt, int64_t instructions, int64_t *arg)
+{
+    struct wl_step s;
+
+    memset(&s, 0, sizeof(s));
+    s.kind = WL_STEP_CPU;
+    s.instructions = instructions;
+    return sim_model_step(mt, &s, arg);
+}
+
 void
 sim_model_cond_wait(const struct sim_model_params *p, pthread_cond_t *cv,
                     pthread_mutex_t *mu)

@@ -40,20 +40,6 @@ struct vproc_worker {
     struct vproc *pool;
 };
 
-static void
-burn(struct sim_model_thread *mt, int64_t instructions)
-{
-    struct wl_step s;
-
-    if (instructions <= 0) {
-        return;
-    }
-    memset(&s, 0, sizeof(s));
-    s.kind = WL_STEP_CPU;
-    s.instructions = instructions;
-    (void)sim_model_step(mt, &s, NULL);
-}
-
 static void *
 vproc_thread(void *arg)
 {
@@ -65,7 +51,7 @@ vproc_thread(void *arg)
     sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_START, 0, 0, -1,
                      0);
     gil_take(mt->gt);
-    burn(mt, p->worker_start_instructions);
+    (void)sim_model_cpu(mt, p->worker_start_instructions, NULL);
     while (p->stop == NULL ||
            atomic_load_explicit(p->stop, memory_order_relaxed) == 0) {
         long k = atomic_fetch_add(&w->pool->next_task, 1);
@@ -74,7 +60,8 @@ vproc_thread(void *arg)
             break;
         }
         sim_model_run_task(mt, &wl->tasks[k]);
-        burn(mt, sim_costs_or_default(p->costs)->result_ipc_instructions);
+        (void)sim_model_cpu(
+            mt, sim_costs_or_default(p->costs)->result_ipc_instructions, NULL);
     }
     gil_drop(mt->gt, GIL_DROP_EXIT);
     sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_END, 0, 0, -1,
