@@ -293,6 +293,22 @@ join(struct tw *w)
     assert_int_equal(pthread_join(w->th, NULL), 0);
 }
 
+/* Workers 0 and 1 spin while worker 2 makes 200 I/O cycles; then all
+ * stop. */
+static void
+run_convoy(struct fx *fx)
+{
+    fx->io_thread = 2;
+    fx->w[2].cycles = 200;
+    start(&fx->w[0], cpu_thread);
+    start(&fx->w[1], cpu_thread);
+    start(&fx->w[2], io_thread);
+    join(&fx->w[2]);
+    atomic_store(&fx->stop, 1);
+    join(&fx->w[0]);
+    join(&fx->w[1]);
+}
+
 /* ---- fifo --------------------------------------------------------------- */
 
 static void
@@ -366,15 +382,7 @@ io_priority_holder_drops_at_its_next_check(void **state)
 
     (void)state;
     fx_init(&fx, "io-priority", 50000000, 3, 1);
-    fx.io_thread = 2;
-    fx.w[2].cycles = 200;
-    start(&fx.w[0], cpu_thread);
-    start(&fx.w[1], cpu_thread);
-    start(&fx.w[2], io_thread);
-    join(&fx.w[2]);
-    atomic_store(&fx.stop, 1);
-    join(&fx.w[0]);
-    join(&fx.w[1]);
+    run_convoy(&fx);
 
     assert_int_equal(atomic_load(&fx.violations), 0);
     /* The interval is 50 ms, so without priority requests 200 cycles
@@ -422,15 +430,7 @@ bfs_serves_an_io_thread_before_a_longer_cpu_waiter(void **state)
 
     (void)state;
     fx_init(&fx, "bfs", 1000000, 3, 1);
-    fx.io_thread = 2;
-    fx.w[2].cycles = 200;
-    start(&fx.w[0], cpu_thread);
-    start(&fx.w[1], cpu_thread);
-    start(&fx.w[2], io_thread);
-    join(&fx.w[2]);
-    atomic_store(&fx.stop, 1);
-    join(&fx.w[0]);
-    join(&fx.w[1]);
+    run_convoy(&fx);
     assert_int_equal(atomic_load(&fx.violations), 0);
 
     n = fx_log_len(&fx);
