@@ -9,22 +9,14 @@
  * queue is a binary heap ordered by (time, sequence number): ties go to
  * whatever was scheduled first, so the order never depends on the host.
  *
- * The baton. The model's threads are fibers (ucontext) on the OS thread
+ * The baton. The model's threads are fibers (fiber.c) on the OS thread
  * that calls vt_run, each with a stack of its own, so exactly one of them
  * runs at a time and a hand-off is a user-space context switch, not a
  * wake-up. A thread that must wait calls yield(): it pops events,
  * handling those that need no thread (a timer expiring, a slice ending),
  * until one names a thread to run, and switches to it. When the queue is
  * empty, the run is over (or stuck) and yield() switches back to the
- * controller, which returns from vt_run. Sanitizer builds tell ASan and
- * TSan about every switch (their fiber interfaces).
- *
- * A fiber is entered once with setcontext; from then on a switch is
- * _setjmp/_longjmp, which leave the signal mask alone: swapcontext saves
- * and restores it with a system call at every switch, which was half of
- * a large run's time. Sanitizer builds keep swapcontext, whose switches
- * ASan and TSan follow (TSan cannot follow a longjmp to a buffer another
- * fiber set).
+ * controller, which returns from vt_run.
  *
  * Cores. `busy` counts threads holding a core. A thread holds one from
  * when it is made runnable (or gets one from the run queue) until it
@@ -45,40 +37,15 @@
  * one is set, that thread's event moves to its next quantum boundary, the
  * point where the real cpu loop would make its next check.
  */
-#define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier) */
-/* _FORTIFY_SOURCE (hardened builds: dpkg-buildflags, Ubuntu's gcc) turns
- * _longjmp into __longjmp_chk, which aborts a jump to another fiber's
- * stack ("longjmp causes uninitialized stack frame"). */
-#undef _FORTIFY_SOURCE
 #include "vt.h"
 
 #include <errno.h>
 #include <math.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <ucontext.h>
-#include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/common_interface_defs.h>
-#define VT_ASAN 1
-#endif
-#if defined(__SANITIZE_THREAD__)
-#include <sanitizer/tsan_interface.h>
-#define VT_TSAN 1
-#endif
-#if !defined(VT_ASAN) && !defined(VT_TSAN)
-#define VT_JMP_SWITCH 1 /* switch with _setjmp/_longjmp (above) */
-#endif
-
-/* Each thread's stack: the model's code is shallow (a step, the GIL, a
- * trace record), but sanitizer builds need room. Mapped NORESERVE, so
- * only the pages touched cost memory; a guard page below catches an
- * overflow. */
-#define VT_STACK_BYTES ((size_t)512 * 1024)
+#include "fiber.h"
 
 enum vt_state {
     ST_NEW = 0,
@@ -108,15 +75,9 @@ struct event {
 
 struct vt_thread {
     struct vt_engine *e;
-    ucontext_t uc;
-    jmp_buf jb;  /* where it was switched out (VT_JMP_SWITCH) */
-    int entered; /* 1 once its context was first set */
-    char *map;   /* the stack's mapping, guard page first */
-    size_t map_bytes;
-    void *(*fn)(void *); /* the thread's body (vt_thread_start) */
+    struct vt_fiber fiber; /* its stack and context (fiber.c) */
+    void *(*fn)(void *);   /* the thread's body (vt_thread_start) */
     void *arg;
-    void *asan_fake; /* ASan's fake stack while switched out */
-    void *tsan_fiber;
     enum vt_state state;
     uint64_t gen; /* bumped whenever a new event is scheduled */
     int on_core;
@@ -177,13 +138,7 @@ struct vt_engine {
     int stop_seen;          /* 1 once *stop was found set */
     struct waitq *wq;
     size_t n_wq, cap_wq;
-    ucontext_t main_uc; /* the controller, inside vt_run */
-    jmp_buf main_jb;
-    void *main_asan_fake;
-    const void *main_stack;
-    size_t main_stack_bytes;
-    void *main_tsan_fiber;
-    int from_main; /* the switch under way comes from the controller */
+    struct vt_fiber controller; /* the OS thread inside vt_run */
     int deadlock;
     int started;
     uint64_t rng; /* the latencies' jitter stream */
@@ -839,81 +794,15 @@ next_runner(struct vt_engine *e)
     return NULL;
 }
 
-/* In the context just resumed: finish the sanitizers' switch. */
-static void
-after_switch(struct vt_engine *e, struct vt_thread *self)
-{
-#ifdef VT_ASAN
-    const void *bottom = NULL;
-    size_t size = 0;
-
-    __sanitizer_finish_switch_fiber(
-        self != NULL ? self->asan_fake : e->main_asan_fake, &bottom, &size);
-    if (e->from_main) {
-        e->main_stack = bottom; /* learnt on the first switch out */
-        e->main_stack_bytes = size;
-    }
-#else
-    (void)e;
-    (void)self;
-#endif
-}
-
-#ifdef VT_JMP_SWITCH
-/* Run `to` (NULL: the controller) from where it was switched out, or
- * from fiber_main if it never ran. */
-_Noreturn static void
-jump_to(struct vt_engine *e, struct vt_thread *to)
-{
-    if (to != NULL && !to->entered) {
-        to->entered = 1;
-        setcontext(&to->uc);
-        vt_fatal("setcontext");
-    }
-    _longjmp(to != NULL ? to->jb : e->main_jb, 1);
-}
-#endif
-
 /* Switch from `from` (NULL: the controller) to `to` (NULL: the
  * controller). A thread that has ended is never switched back to. */
 static void
 switch_to(struct vt_engine *e, struct vt_thread *from, struct vt_thread *to)
 {
-    ucontext_t *from_uc = from != NULL ? &from->uc : &e->main_uc;
-    ucontext_t *to_uc = to != NULL ? &to->uc : &e->main_uc;
-    int dying = from != NULL && from->state == ST_DONE;
-
     tls_self = to;
-    e->from_main = from == NULL;
-#ifdef VT_ASAN
-    __sanitizer_start_switch_fiber(
-        dying ? NULL : (from != NULL ? &from->asan_fake : &e->main_asan_fake),
-        to != NULL ? (const void *)(to->map + getpagesize()) : e->main_stack,
-        to != NULL ? to->map_bytes - (size_t)getpagesize()
-                   : e->main_stack_bytes);
-#endif
-#ifdef VT_TSAN
-    __tsan_switch_to_fiber(to != NULL ? to->tsan_fiber : e->main_tsan_fiber, 0);
-#endif
-#ifdef VT_JMP_SWITCH
-    (void)from_uc;
-    (void)to_uc;
-    if (dying) {
-        jump_to(e, to);
-    }
-    if (_setjmp(from != NULL ? from->jb : e->main_jb) == 0) {
-        jump_to(e, to);
-    }
-#else
-    if (dying) {
-        setcontext(to_uc);
-        vt_fatal("setcontext");
-    }
-    if (swapcontext(from_uc, to_uc) != 0) {
-        vt_fatal("swapcontext");
-    }
-#endif
-    after_switch(e, from);
+    vt_fiber_switch(from != NULL ? &from->fiber : &e->controller,
+                    to != NULL ? &to->fiber : &e->controller,
+                    from != NULL && from->state == ST_DONE);
 }
 
 /* Hand the baton on; return when `self` holds it again (never, for a
@@ -948,7 +837,7 @@ fiber_main(void)
 {
     struct vt_thread *t = tls_self;
 
-    after_switch(t->e, t);
+    vt_fiber_entered(&t->fiber);
     (void)t->fn(t->arg);
     if (t->state != ST_DONE) {
         vt_thread_end(t); /* the body returned without ending: end now */
@@ -996,14 +885,7 @@ vt_engine_free(struct vt_engine *e)
     for (i = 0; i < e->n_threads; i++) {
         struct vt_thread *t = e->threads[i];
 
-#ifdef VT_TSAN
-        if (t->tsan_fiber != NULL) {
-            __tsan_destroy_fiber(t->tsan_fiber);
-        }
-#endif
-        if (t->map != NULL) {
-            (void)munmap(t->map, t->map_bytes);
-        }
+        vt_fiber_destroy(&t->fiber);
         free(t);
     }
     free(e->threads);
@@ -1068,35 +950,17 @@ vt_thread_cancel(struct vt_thread *t)
 int
 vt_thread_start(struct vt_thread *t, void *(*fn)(void *), void *arg)
 {
-    size_t page = (size_t)getpagesize();
-    size_t bytes = VT_STACK_BYTES + page;
-    char *map;
+    int rc;
 
     if (t == NULL || fn == NULL || t->fn != NULL) {
         return -EINVAL;
     }
-    map = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-    if (map == MAP_FAILED) {
-        return -errno;
-    }
-    if (mprotect(map, page, PROT_NONE) != 0 || getcontext(&t->uc) != 0) {
-        int rc = -errno;
-
-        (void)munmap(map, bytes);
+    rc = vt_fiber_init(&t->fiber, fiber_main);
+    if (rc != 0) {
         return rc;
     }
-    t->map = map;
-    t->map_bytes = bytes;
-    t->uc.uc_stack.ss_sp = map + page;
-    t->uc.uc_stack.ss_size = VT_STACK_BYTES;
-    t->uc.uc_link = NULL;
-    makecontext(&t->uc, fiber_main, 0);
     t->fn = fn;
     t->arg = arg;
-#ifdef VT_TSAN
-    t->tsan_fiber = __tsan_create_fiber(0);
-#endif
     return 0;
 }
 
@@ -1109,9 +973,7 @@ vt_run(struct vt_engine *e)
         return -EINVAL;
     }
     e->started = 1;
-#ifdef VT_TSAN
-    e->main_tsan_fiber = __tsan_get_current_fiber();
-#endif
+    vt_fiber_init_controller(&e->controller);
     for (i = 0; i < e->n_threads; i++) {
         if (e->threads[i]->state != ST_DONE) { /* not cancelled */
             make_runnable(e, e->threads[i]);
