@@ -9,8 +9,8 @@
  * exit status 2 before anything is measured. Then the C side measures
  * two costs of this machine's threads (below), starts gilsim's embedded
  * latency server on loopback (0 latency, 1 KiB pages), and runs the
- * micro-benchmark program embedded below with `-c` (posix_spawn, stdout
- * and stderr captured through pipes, 120 s limit; about 1.5 s here). The
+ * micro-benchmark program embedded below with `-c` (child.c: stdout and
+ * stderr captured, 120 s limit; about 1.5 s here). The
  * program prints one flat JSON object, which flatjson.c reads strictly.
  * The file is written through a temporary file and a rename.
  *
@@ -39,35 +39,25 @@
  * chunk_instructions and result_ipc_instructions are not measured and
  * keep their defaults; the file lists which costs were measured.
  *
- * The C side: cond_wake_ns is the p50 of half a round trip of a condvar
- * ping-pong between two threads (signal -> the waiter runs and signals
- * back); timer_slack_ns is the p50 of how late a 1 ms
- * pthread_cond_timedwait (CLOCK_MONOTONIC) returns past its deadline.
+ * The C side (calibrate_bench.c): cond_wake_ns is the p50 of half a
+ * round trip of a condvar ping-pong between two threads (signal -> the
+ * waiter runs and signals back); timer_slack_ns is the p50 of how late a
+ * 1 ms pthread_cond_timedwait (CLOCK_MONOTONIC) returns past its
+ * deadline.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sim_internal.h"
-
-extern char **environ;
 
 /* Time limits of the version probe and of the program; tests shorten
  * them (sim_calibrate_set_timeouts). */
 static int probe_timeout_ms = 10000;
 static int program_timeout_ms = 120000;
-#define OUTPUT_MAX   ((size_t)1 << 20) /* bytes of stdout kept */
-#define STDERR_MAX   ((size_t)4096)    /* bytes of stderr kept */
 #define COND_ROUNDS  2000
 #define TIMER_ROUNDS 100
 #define SERVER_BODY  1024
@@ -270,351 +260,6 @@ sim_calibrate_set_timeouts(int probe_ms, int program_ms)
     program_timeout_ms = program_ms;
 }
 
-/* ---- the C micro-benchmarks ---------------------------------------------- */
-
-/* The lower median of v[0..n), n > 0; sorts v. */
-static int64_t
-median(int64_t *v, size_t n)
-{
-    sim_trace_sort_i64(v, n);
-    return v[(n - 1) / 2];
-}
-
-/* Two threads pass the turn back and forth under one mutex. */
-struct pingpong {
-    pthread_mutex_t mu;
-    pthread_cond_t ping; /* the echo thread waits here for turn == 1 */
-    pthread_cond_t pong; /* the timing thread waits here for turn == 0 */
-    int turn;            /* guarded by mu */
-    int done;            /* guarded by mu */
-};
-
-static void *
-echo_thread(void *arg)
-{
-    struct pingpong *pp = arg;
-
-    pthread_mutex_lock(&pp->mu);
-    for (;;) {
-        while (pp->turn != 1 && !pp->done) {
-            pthread_cond_wait(&pp->ping, &pp->mu);
-        }
-        if (pp->done) {
-            break;
-        }
-        pp->turn = 0;
-        pthread_cond_signal(&pp->pong);
-    }
-    pthread_mutex_unlock(&pp->mu);
-    return NULL;
-}
-
-int
-sim_calibrate_cond_wake(int rounds, int64_t *p50_ns)
-{
-    struct pingpong pp;
-    pthread_t th;
-    int64_t *v;
-    int warm = rounds / 10;
-    int i;
-    int rc;
-
-    if (rounds < 1) {
-        return -EINVAL;
-    }
-    v = malloc(sizeof(*v) * (size_t)rounds);
-    if (v == NULL) {
-        return -ENOMEM;
-    }
-    memset(&pp, 0, sizeof(pp));
-    rc = pthread_mutex_init(&pp.mu, NULL);
-    if (rc != 0) {
-        goto fail_free;
-    }
-    rc = pthread_cond_init(&pp.ping, NULL);
-    if (rc != 0) {
-        goto fail_mutex;
-    }
-    rc = pthread_cond_init(&pp.pong, NULL);
-    if (rc != 0) {
-        goto fail_ping;
-    }
-    rc = pthread_create(&th, NULL, echo_thread, &pp);
-    if (rc != 0) {
-        goto fail_pong;
-    }
-    pthread_mutex_lock(&pp.mu);
-    for (i = -warm; i < rounds; i++) {
-        int64_t t0 = sim_clock_now_ns();
-
-        pp.turn = 1;
-        pthread_cond_signal(&pp.ping);
-        while (pp.turn != 0) {
-            pthread_cond_wait(&pp.pong, &pp.mu);
-        }
-        if (i >= 0) {
-            v[i] = (sim_clock_now_ns() - t0) / 2;
-        }
-    }
-    pp.done = 1;
-    pthread_cond_signal(&pp.ping);
-    pthread_mutex_unlock(&pp.mu);
-    pthread_join(th, NULL);
-    *p50_ns = median(v, (size_t)rounds);
-fail_pong:
-    pthread_cond_destroy(&pp.pong);
-fail_ping:
-    pthread_cond_destroy(&pp.ping);
-fail_mutex:
-    pthread_mutex_destroy(&pp.mu);
-fail_free:
-    free(v);
-    return -rc;
-}
-
-int
-sim_calibrate_timer_slack(int rounds, int64_t *p50_ns)
-{
-    pthread_condattr_t ca;
-    pthread_cond_t cv;
-    pthread_mutex_t mu;
-    int64_t *v;
-    int i;
-    int rc;
-
-    if (rounds < 1) {
-        return -EINVAL;
-    }
-    v = malloc(sizeof(*v) * (size_t)rounds);
-    if (v == NULL) {
-        return -ENOMEM;
-    }
-    rc = pthread_mutex_init(&mu, NULL);
-    if (rc != 0) {
-        goto fail_free;
-    }
-    rc = pthread_condattr_init(&ca);
-    if (rc != 0) {
-        goto fail_mutex;
-    }
-    rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    if (rc == 0) {
-        rc = pthread_cond_init(&cv, &ca);
-    }
-    pthread_condattr_destroy(&ca);
-    if (rc != 0) {
-        goto fail_mutex;
-    }
-    pthread_mutex_lock(&mu);
-    for (i = 0; i < rounds && rc == 0; i++) {
-        int64_t deadline = sim_clock_now_ns() + 1000000;
-        struct timespec ts;
-        int64_t now;
-
-        ts.tv_sec = (time_t)(deadline / 1000000000);
-        ts.tv_nsec = (long)(deadline % 1000000000);
-        do {
-            /* Nobody signals cv: only a spurious wake-up returns 0. */
-            rc = pthread_cond_timedwait(&cv, &mu, &ts);
-            now = sim_clock_now_ns();
-        } while (rc == 0 && now < deadline);
-        if (rc == ETIMEDOUT || rc == 0) {
-            rc = 0;
-            v[i] = now > deadline ? now - deadline : 0;
-        }
-    }
-    pthread_mutex_unlock(&mu);
-    if (rc == 0) {
-        *p50_ns = median(v, (size_t)rounds);
-    }
-    pthread_cond_destroy(&cv);
-fail_mutex:
-    pthread_mutex_destroy(&mu);
-fail_free:
-    free(v);
-    return -rc;
-}
-
-/* ---- running the interpreter --------------------------------------------- */
-
-struct child_out {
-    char *out;            /* stdout, malloc'd, NUL-terminated */
-    size_t out_len;       /* at most OUTPUT_MAX */
-    char err[STDERR_MAX]; /* the start of stderr, NUL-terminated */
-    size_t err_len;
-    int status;    /* exit status, or 128 + signal */
-    int timed_out; /* killed at the time limit */
-};
-
-static void
-child_out_clear(struct child_out *co)
-{
-    free(co->out);
-    memset(co, 0, sizeof(*co));
-}
-
-static int
-cloexec(int fd)
-{
-    int fl = fcntl(fd, F_GETFD);
-
-    if (fl < 0 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) != 0) {
-        return -errno;
-    }
-    return 0;
-}
-
-static void
-append(char *dst, size_t *len, size_t cap, const char *src, size_t n)
-{
-    if (*len + 1 >= cap) {
-        return;
-    }
-    if (n > cap - 1 - *len) {
-        n = cap - 1 - *len;
-    }
-    memcpy(dst + *len, src, n);
-    *len += n;
-    dst[*len] = '\0';
-}
-
-/* Read the child's stdout and stderr until both end or the deadline. */
-static void
-drain(int fd_out, int fd_err, int64_t deadline, struct child_out *co)
-{
-    struct pollfd fds[2];
-    int open = 2;
-
-    fds[0].fd = fd_out;
-    fds[1].fd = fd_err;
-    fds[0].events = fds[1].events = POLLIN;
-    while (open > 0) {
-        int64_t left = (deadline - sim_clock_now_ns()) / 1000000;
-        int k;
-        int n;
-
-        if (left <= 0) {
-            co->timed_out = 1;
-            return;
-        }
-        n = poll(fds, 2, (int)(left > 1000 ? 1000 : left));
-        if (n < 0 && errno != EINTR) {
-            return;
-        }
-        for (k = 0; k < 2 && n > 0; k++) {
-            char buf[4096];
-            ssize_t r;
-
-            if (fds[k].fd < 0 || fds[k].revents == 0) {
-                continue;
-            }
-            r = read(fds[k].fd, buf, sizeof(buf));
-            if (r > 0 && k == 0) {
-                append(co->out, &co->out_len, OUTPUT_MAX + 1, buf, (size_t)r);
-            } else if (r > 0) {
-                append(co->err, &co->err_len, sizeof(co->err), buf, (size_t)r);
-            } else if (r == 0 || errno != EINTR) {
-                fds[k].fd = -1;
-                open--;
-            }
-        }
-    }
-}
-
-/*
- * Run argv (argv[0] a path) with stdin from /dev/null, capturing stdout
- * and stderr, for at most timeout_ms; the child is killed at the limit.
- * 0 with *co filled (free with child_out_clear), or -errno if it could
- * not be started.
- */
-static int
-run_child(char *const argv[], int timeout_ms, struct child_out *co)
-{
-    posix_spawn_file_actions_t fa;
-    int po[2] = {-1, -1};
-    int pe[2] = {-1, -1};
-    int64_t deadline;
-    pid_t pid;
-    pid_t w;
-    int ws = 0;
-    int rc;
-
-    memset(co, 0, sizeof(*co));
-    co->out = malloc(OUTPUT_MAX + 1);
-    if (co->out == NULL) {
-        return -ENOMEM;
-    }
-    co->out[0] = '\0';
-    if (pipe(po) != 0 || pipe(pe) != 0) {
-        rc = -errno;
-        goto fail;
-    }
-    rc = cloexec(po[0]);
-    rc = rc != 0 ? rc : cloexec(po[1]);
-    rc = rc != 0 ? rc : cloexec(pe[0]);
-    rc = rc != 0 ? rc : cloexec(pe[1]);
-    if (rc != 0) {
-        goto fail;
-    }
-    rc = posix_spawn_file_actions_init(&fa);
-    if (rc != 0) {
-        rc = -rc;
-        goto fail;
-    }
-    /* dup2 clears FD_CLOEXEC on 1 and 2; the pipes' own ends close. */
-    rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    rc = rc != 0 ? rc : posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-    rc = rc != 0 ? rc : posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-    if (rc == 0) {
-        rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-    }
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-        rc = -rc;
-        goto fail;
-    }
-    close(po[1]);
-    close(pe[1]);
-    po[1] = pe[1] = -1;
-    deadline = sim_clock_now_ns() + (int64_t)timeout_ms * 1000000;
-    drain(po[0], pe[0], deadline, co);
-    /* Both pipes ended (or time is up): wait for the exit, still within
-     * the time limit, then kill. */
-    for (;;) {
-        if (co->timed_out) {
-            (void)kill(pid, SIGKILL);
-        }
-        w = waitpid(pid, &ws, co->timed_out ? 0 : WNOHANG);
-        if (w == pid || (w < 0 && errno != EINTR)) {
-            break;
-        }
-        if (w == 0 && sim_clock_now_ns() >= deadline) {
-            co->timed_out = 1;
-        } else if (w == 0) {
-            (void)poll(NULL, 0, 2);
-        }
-    }
-    if (WIFEXITED(ws)) {
-        co->status = WEXITSTATUS(ws);
-    } else if (WIFSIGNALED(ws)) {
-        co->status = 128 + WTERMSIG(ws);
-    }
-    close(po[0]);
-    close(pe[0]);
-    return 0;
-fail:
-    if (po[0] >= 0) {
-        close(po[0]);
-        close(po[1]);
-    }
-    if (pe[0] >= 0) {
-        close(pe[0]);
-        close(pe[1]);
-    }
-    child_out_clear(co);
-    return rc;
-}
-
 /* The first line of `s`, cut at 160 bytes, control characters made
  * spaces; into buf. */
 static void
@@ -787,7 +432,7 @@ parse_version(const char *s, int *major)
 /* Explain a failed run of the interpreter in one line. */
 static int
 child_failed(FILE *err, const char *subj, const char *doing, int rc,
-             const struct child_out *co, int timeout_ms)
+             const struct sim_child_out *co, int timeout_ms)
 {
     char what[512];
     char line[200];
@@ -815,7 +460,7 @@ probe(const char *py, const char *subj, char *version, size_t len, FILE *err)
                   "sys.stdout.write('%d.%d.%d' % (v[0], v[1], v[2]))";
     char dash_c[] = "-c";
     char *argv[4];
-    struct child_out co;
+    struct sim_child_out co;
     char what[512];
     char line[200];
     int major = 0;
@@ -825,12 +470,12 @@ probe(const char *py, const char *subj, char *version, size_t len, FILE *err)
     argv[1] = dash_c;
     argv[2] = prog;
     argv[3] = NULL;
-    rc = run_child(argv, probe_timeout_ms, &co);
+    rc = sim_child_run(argv, probe_timeout_ms, &co);
     if (rc != 0 || co.timed_out || co.status != 0) {
         int status = child_failed(err, subj, "asked for its version, it", rc,
                                   &co, probe_timeout_ms);
 
-        child_out_clear(&co);
+        sim_child_out_clear(&co);
         return status;
     }
     if (parse_version(co.out, &major) != 0) {
@@ -839,11 +484,11 @@ probe(const char *py, const char *subj, char *version, size_t len, FILE *err)
                        "asked for its version, it printed '%s', not a "
                        "Python version",
                        line);
-        child_out_clear(&co);
+        sim_child_out_clear(&co);
         return usage(err, subj, what);
     }
     first_line(co.out, version, len);
-    child_out_clear(&co);
+    sim_child_out_clear(&co);
     if (major != 3) {
         (void)snprintf(what, sizeof(what), "it is Python %s, not Python 3",
                        version);
@@ -1039,7 +684,7 @@ run_program(const char *py, const char *subj, struct py_result *r, FILE *err)
 {
     struct sim_options so;
     struct wl_server *srv = NULL;
-    struct child_out co;
+    struct sim_child_out co;
     char url[128] = "";
     char dash_c[] = "-c";
     char *argv[5];
@@ -1061,13 +706,13 @@ run_program(const char *py, const char *subj, struct py_result *r, FILE *err)
     argv[2] = (char *)calibration_program;
     argv[3] = url;
     argv[4] = NULL;
-    rc = run_child(argv, program_timeout_ms, &co);
+    rc = sim_child_run(argv, program_timeout_ms, &co);
     wl_server_stop(srv);
     if (rc != 0 || co.timed_out || co.status != 0) {
         int status = child_failed(err, subj, "the calibration program", rc, &co,
                                   program_timeout_ms);
 
-        child_out_clear(&co);
+        sim_child_out_clear(&co);
         return status;
     }
     memset(r, 0, sizeof(*r));
@@ -1082,10 +727,10 @@ run_program(const char *py, const char *subj, struct py_result *r, FILE *err)
         (void)snprintf(what, sizeof(what),
                        "the calibration program printed '%.80s': %s", line,
                        perr);
-        child_out_clear(&co);
+        sim_child_out_clear(&co);
         return usage(err, subj, what);
     }
-    child_out_clear(&co);
+    sim_child_out_clear(&co);
     return SIM_EXIT_OK;
 }
 

@@ -150,7 +150,7 @@ void sim_costs_print_line(const struct sim_costs *c, unsigned given, FILE *f);
  * and print a summary on `out`. An exit status. */
 int sim_calibrate_main(const struct sim_options *o, FILE *out, FILE *err);
 
-/* C micro-benchmarks of calibrate.c, for the tests: the p50 of `rounds`
+/* C micro-benchmarks of calibrate_bench.c: the p50 of `rounds`
  * condvar hand-offs between two threads (half a round trip), and of the
  * overshoot of `rounds` 1 ms timed waits. 0 or -errno. */
 int sim_calibrate_cond_wake(int rounds, int64_t *p50_ns) SIM_WARN_UNUSED;
@@ -158,6 +158,28 @@ int sim_calibrate_timer_slack(int rounds, int64_t *p50_ns) SIM_WARN_UNUSED;
 /* Tests only: the time limits of the version probe and of the program,
  * in ms (10 s and 120 s in gilsim). Not thread-safe. */
 void sim_calibrate_set_timeouts(int probe_ms, int program_ms);
+
+/* ---- child.c ---------------------------------------------------------- */
+
+#define SIM_CHILD_OUT_MAX ((size_t)1 << 20) /* bytes of stdout kept */
+
+/* What a program run by sim_child_run printed, and how it ended. */
+struct sim_child_out {
+    char *out;      /* stdout, malloc'd, NUL-terminated */
+    size_t out_len; /* at most SIM_CHILD_OUT_MAX */
+    char err[4096]; /* the start of stderr, NUL-terminated */
+    size_t err_len;
+    int status;    /* exit status, or 128 + signal */
+    int timed_out; /* killed at the time limit */
+};
+
+/* Run argv (argv[0] a path) with stdin from /dev/null, capturing stdout
+ * and stderr, for at most timeout_ms; the child is killed at the limit.
+ * 0 with *co filled (free with sim_child_out_clear), or -errno if it
+ * could not be started. */
+int sim_child_run(char *const argv[], int timeout_ms,
+                  struct sim_child_out *co) SIM_WARN_UNUSED;
+void sim_child_out_clear(struct sim_child_out *co);
 
 /* ---- stop.c ----------------------------------------------------------- */
 
