@@ -1094,27 +1094,14 @@ vt_block(struct vt_thread *t, const void *key, int64_t timeout_ns)
     return vt_block_until(t, key, timeout_ns, VT_WAKE_TIMER);
 }
 
-int
-vt_block_until(struct vt_thread *t, const void *key, int64_t timeout_ns,
-               enum vt_wake how)
+/* Block on key (see vt.h); `again` as for vt_block_while, or NULL. */
+static int
+block(struct vt_thread *t, const void *key, int64_t timeout_ns,
+      enum vt_wake how, int (*again)(void *arg), void *arg)
 {
     struct vt_engine *e = t->e;
 
     t->sleep_wake = how;
-    t->again = NULL;
-    block_on(e, t, key, timeout_ns);
-    release_core(e, t);
-    yield(e, t);
-    return t->timed_out;
-}
-
-int
-vt_block_while(struct vt_thread *t, const void *key, int64_t timeout_ns,
-               int (*again)(void *arg), void *arg)
-{
-    struct vt_engine *e = t->e;
-
-    t->sleep_wake = VT_WAKE_TIMER;
     t->again = again;
     t->again_arg = arg;
     block_on(e, t, key, timeout_ns);
@@ -1122,6 +1109,20 @@ vt_block_while(struct vt_thread *t, const void *key, int64_t timeout_ns,
     yield(e, t);
     t->again = NULL;
     return t->timed_out;
+}
+
+int
+vt_block_until(struct vt_thread *t, const void *key, int64_t timeout_ns,
+               enum vt_wake how)
+{
+    return block(t, key, timeout_ns, how, NULL, NULL);
+}
+
+int
+vt_block_while(struct vt_thread *t, const void *key, int64_t timeout_ns,
+               int (*again)(void *arg), void *arg)
+{
+    return block(t, key, timeout_ns, VT_WAKE_TIMER, again, arg);
 }
 
 void

@@ -41,20 +41,7 @@ vs_wait(void *ctx, const void *cond, pthread_mutex_t *m)
     pthread_mutex_lock(m);
 }
 
-static int
-vs_timedwait(void *ctx, const void *cond, pthread_mutex_t *m,
-             int64_t timeout_ns)
-{
-    struct vt_thread *t = self_or_die();
-    int timed_out;
-
-    (void)ctx;
-    pthread_mutex_unlock(m);
-    timed_out = vt_block(t, cond, timeout_ns < 0 ? 0 : timeout_ns);
-    pthread_mutex_lock(m);
-    return timed_out;
-}
-
+/* again NULL: a plain timed wait (vt_block_while then re-arms nothing). */
 static int
 vs_timedwait_while(void *ctx, const void *cond, pthread_mutex_t *m,
                    int64_t timeout_ns, int (*again)(void *arg), void *arg)
@@ -68,6 +55,13 @@ vs_timedwait_while(void *ctx, const void *cond, pthread_mutex_t *m,
         vt_block_while(t, cond, timeout_ns < 0 ? 0 : timeout_ns, again, arg);
     pthread_mutex_lock(m);
     return timed_out;
+}
+
+static int
+vs_timedwait(void *ctx, const void *cond, pthread_mutex_t *m,
+             int64_t timeout_ns)
+{
+    return vs_timedwait_while(ctx, cond, m, timeout_ns, NULL, NULL);
 }
 
 static void
