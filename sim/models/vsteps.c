@@ -149,12 +149,36 @@ vt_transfer(struct sim_model_thread *mt, int64_t ns)
     }
 }
 
+/* A system call that returns at once, with the GIL released around it. */
+static void
+vt_quick_release(struct sim_model_thread *mt)
+{
+    const struct wl_env *env = &mt->env;
+
+    env->release(env->ctx);
+    vt_busy(mt, VT_QUICK_NS);
+    env->acquire(env->ctx);
+}
+
+/* From the send to the reply's arrival: loopback and server, the
+ * server's latency and the page's jitter, a function of (seed, page). */
+static int64_t
+reply_after_send_ns(const struct sim_vt_io *v, int64_t page)
+{
+    int64_t rtt = VT_REPLY_NS + v->latency_ns;
+
+    if (v->jitter_ns > 0) {
+        rtt += (int64_t)(mix(v->seed ^ mix((uint64_t)page)) %
+                         (uint64_t)v->jitter_ns);
+    }
+    return rtt;
+}
+
 /* `n` instructions cut in `quick + 1` equal parts by `quick` quick
  * releases, as fetch.c's Python work around stat(), poll(0), ioctl(). */
 static enum wl_outcome
 vt_cpu_quick(struct sim_model_thread *mt, int64_t n, int quick)
 {
-    const struct wl_env *env = &mt->env;
     enum wl_outcome o;
     int64_t done = 0, ran;
     int i;
@@ -168,9 +192,7 @@ vt_cpu_quick(struct sim_model_thread *mt, int64_t n, int quick)
         }
         done += part;
         if (i < quick) {
-            env->release(env->ctx);
-            vt_busy(mt, VT_QUICK_NS);
-            env->acquire(env->ctx);
+            vt_quick_release(mt);
         }
     }
     return WL_OK;
@@ -203,20 +225,14 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
     vt_busy(mt, VT_SEND_NS);
     env->acquire(env->ctx);
     if (v->quick_releases > 0) {
-        env->release(env->ctx);
-        vt_busy(mt, VT_QUICK_NS);
-        env->acquire(env->ctx);
+        vt_quick_release(mt); /* settimeout() */
     }
     o = vt_cpu(mt, v->after_send_instructions, &ran);
     if (o != WL_OK) {
         return o;
     }
     fails = wl_server_page_fails(v->seed, v->fail_rate, s->page, &kind);
-    rtt = VT_REPLY_NS + v->latency_ns;
-    if (v->jitter_ns > 0) {
-        rtt += (int64_t)(mix(v->seed ^ mix((uint64_t)s->page)) %
-                         (uint64_t)v->jitter_ns);
-    }
+    rtt = reply_after_send_ns(v, s->page);
     env->release(env->ctx);
     if (fails && kind == 3) {
         vt_sleep(mt->vt, v->timeout_ns, VT_WAKE_TIMER);
@@ -297,13 +313,7 @@ sim_vt_work(struct sim_model_thread *mt, int64_t instructions)
 int64_t
 sim_vt_reply_ns(const struct sim_vt_io *v, int64_t page)
 {
-    int64_t rtt = VT_PREP_NS + VT_SEND_NS + VT_REPLY_NS + v->latency_ns;
-
-    if (v->jitter_ns > 0) {
-        rtt += (int64_t)(mix(v->seed ^ mix((uint64_t)page)) %
-                         (uint64_t)v->jitter_ns);
-    }
-    return rtt;
+    return VT_PREP_NS + VT_SEND_NS + reply_after_send_ns(v, page);
 }
 
 int64_t
