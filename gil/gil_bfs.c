@@ -143,17 +143,6 @@ bfs_drop(struct gil *g, struct gil_thread *t, enum gil_drop_reason reason)
     gil__unlock(&g->mutex);
 }
 
-static int
-bfs_check(struct gil *g, struct gil_thread *t)
-{
-    if (!atomic_load_explicit(&g->drop_request, memory_order_relaxed)) {
-        return 0;
-    }
-    bfs_drop(g, t, GIL_DROP_FORCED);
-    bfs_take(g, t);
-    return 1;
-}
-
 const struct gil_policy gil__policy_bfs = {
     .name = "bfs",
     .description = "what-if: Nir Aides's BFS patch, earliest deadline first",
@@ -161,5 +150,5 @@ const struct gil_policy gil__policy_bfs = {
     .what_if = 1,
     .take = bfs_take,
     .drop = bfs_drop,
-    .check = bfs_check,
+    .check = gil__check_drop_request,
 };

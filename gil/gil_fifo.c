@@ -64,17 +64,6 @@ fifo_drop(struct gil *g, struct gil_thread *t, enum gil_drop_reason reason)
     gil__force_switch_wait(g, t, reason);
 }
 
-static int
-fifo_check(struct gil *g, struct gil_thread *t)
-{
-    if (!atomic_load_explicit(&g->drop_request, memory_order_relaxed)) {
-        return 0;
-    }
-    fifo_drop(g, t, GIL_DROP_FORCED);
-    fifo_take(g, t);
-    return 1;
-}
-
 const struct gil_policy gil__policy_fifo = {
     .name = "fifo",
     .description = "what-if: new, but the longest waiter takes the GIL",
@@ -82,5 +71,5 @@ const struct gil_policy gil__policy_fifo = {
     .what_if = 1,
     .take = fifo_take,
     .drop = fifo_drop,
-    .check = fifo_check,
+    .check = gil__check_drop_request,
 };

@@ -73,6 +73,18 @@ gil__force_switch_wait(struct gil *g, struct gil_thread *t,
     gil__unlock(&g->switch_mutex);
 }
 
+int
+gil__check_drop_request(struct gil *g, struct gil_thread *t)
+{
+    if (!atomic_load_explicit(&g->drop_request, memory_order_relaxed)) {
+        return 0;
+    }
+    g->policy->drop(g, t, GIL_DROP_FORCED);
+    /* Other threads may run now. */
+    g->policy->take(g, t);
+    return 1;
+}
+
 void
 gil__request_drop(struct gil *g, struct gil_thread *t, int64_t arg)
 {

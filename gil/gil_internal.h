@@ -151,8 +151,8 @@ int gil__timedwait_while(struct gil *g, pthread_cond_t *c, pthread_mutex_t *m,
 int64_t gil__now(const struct gil *g);
 
 /*
- * Hand-off helpers for the what-if policies (gil_handoff.c), the parts of
- * gil_new.c's take and drop that they share.
+ * Hand-off helpers (gil_handoff.c) that `new` and the what-if policies
+ * share.
  * gil__taken: with mutex held, make t the holder: locked = 1, last_holder
  * and switch_number under switch_mutex, signal switch_cond, clear the
  * drop request, count the take and emit GIL_EV_TAKE.
@@ -171,6 +171,11 @@ void gil__released(struct gil *g, struct gil_thread *t,
 void gil__force_switch_wait(struct gil *g, struct gil_thread *t,
                             enum gil_drop_reason reason);
 void gil__request_drop(struct gil *g, struct gil_thread *t, int64_t arg);
+/* The eval breaker's GIL part (eval_frame_handle_pending in CPython), the
+ * `check` of every policy with drop requests: if one is pending, drop the
+ * GIL (forced) and take it back through the policy's own methods. 1 if it
+ * did. */
+int gil__check_drop_request(struct gil *g, struct gil_thread *t);
 
 static inline void
 gil__emit(struct gil *g, struct gil_thread *t, enum gil_event ev, int64_t arg)

@@ -82,17 +82,6 @@ prio_drop(struct gil *g, struct gil_thread *t, enum gil_drop_reason reason)
     gil__force_switch_wait(g, t, reason);
 }
 
-static int
-prio_check(struct gil *g, struct gil_thread *t)
-{
-    if (!atomic_load_explicit(&g->drop_request, memory_order_relaxed)) {
-        return 0;
-    }
-    prio_drop(g, t, GIL_DROP_FORCED);
-    prio_take(g, t);
-    return 1;
-}
-
 const struct gil_policy gil__policy_iopriority = {
     .name = "io-priority",
     .description = "what-if: new + Pitrou's priority requests after I/O",
@@ -100,5 +89,5 @@ const struct gil_policy gil__policy_iopriority = {
     .what_if = 1,
     .take = prio_take,
     .drop = prio_drop,
-    .check = prio_check,
+    .check = gil__check_drop_request,
 };

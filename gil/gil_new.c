@@ -90,19 +90,6 @@ new_drop(struct gil *g, struct gil_thread *t, enum gil_drop_reason reason)
     gil__force_switch_wait(g, t, reason);
 }
 
-/* The eval breaker's GIL part (eval_frame_handle_pending in CPython). */
-static int
-new_check(struct gil *g, struct gil_thread *t)
-{
-    if (!atomic_load_explicit(&g->drop_request, memory_order_relaxed)) {
-        return 0;
-    }
-    new_drop(g, t, GIL_DROP_FORCED);
-    /* Other threads may run now. */
-    new_take(g, t);
-    return 1;
-}
-
 const struct gil_policy gil__policy_new = {
     .name = "new",
     .description = "CPython 3.2-3.12: timed waits, drop requests, forced "
@@ -110,7 +97,7 @@ const struct gil_policy gil__policy_new = {
     .default_check_every = 8,
     .take = new_take,
     .drop = new_drop,
-    .check = new_check,
+    .check = gil__check_drop_request,
 };
 
 /*
@@ -128,5 +115,5 @@ const struct gil_policy gil__policy_per_interpreter = {
     .what_if = 1,
     .take = new_take,
     .drop = new_drop,
-    .check = new_check,
+    .check = gil__check_drop_request,
 };
