@@ -334,6 +334,32 @@ cpu_switches_once_per_interval(void **state)
     sim_run_result_clear(&r);
 }
 
+/* Under legacy the eval breaker is always set and the holder yields at
+ * every check: the countdown still ends, with one yield per check_every
+ * instructions (a check at instruction 0 once made it loop forever). */
+static void
+legacy_yields_once_per_check_in_virtual_time(void **state)
+{
+    struct sim_options o;
+    struct sim_run_result r;
+    struct trace_gil_counts counts;
+    char err[SIM_ERR_LEN * 2] = "";
+    uint64_t checks;
+
+    (void)state;
+    virtual_options(&o, "cpu", 1);
+    (void)snprintf(o.policy, sizeof(o.policy), "legacy");
+    o.count = 100000; /* 800 000 instructions, a check every 100 */
+    assert_int_equal(
+        sim_run_once(&o, SIM_MODEL_SERIAL, NULL, NULL, &r, err, sizeof(err)),
+        0);
+    trace_check_gil(r.trace, 1, NULL, &counts);
+    assert_int_equal(counts.takes, r.gil.takes);
+    checks = (uint64_t)o.count * 8 / 100;
+    assert_in_range(r.gil.drops, checks, checks + 2);
+    sim_run_result_clear(&r);
+}
+
 /* The GIL's invariants on a virtual seed run with failures, and the
  * failures are the server function's. */
 static void
@@ -679,6 +705,7 @@ main(void)
         cmocka_unit_test(enough_cores_run_all_at_once),
         cmocka_unit_test(a_woken_thread_waits_out_the_protected_slice),
         cmocka_unit_test(cpu_switches_once_per_interval),
+        cmocka_unit_test(legacy_yields_once_per_check_in_virtual_time),
         cmocka_unit_test(seed_with_failures_counts_them),
         cmocka_unit_test(executor_runs_in_virtual_time),
         cmocka_unit_test(processes_run_in_virtual_time),

@@ -327,7 +327,9 @@ breaker_set(const struct vt_thread *th)
 }
 
 /* The first quantum boundary at or after time `t`, in units (may be
- * c_total). */
+ * c_total). Unit 0 is not a boundary: a check comes after a quantum of
+ * work, as in workloads/cpu.c, so a breaker that stays set (the legacy
+ * policy's) cannot return a call with nothing done, over and over. */
 static int64_t
 next_boundary(const struct vt_thread *th, int64_t t)
 {
@@ -335,7 +337,7 @@ next_boundary(const struct vt_thread *th, int64_t t)
     int64_t q = th->c_quantum;
     int64_t b = (k + q - 1) / q * q;
 
-    if (b < k || unit_time(th, b) < t) {
+    if (b < k || b == 0 || unit_time(th, b) < t) {
         b += q;
     }
     return b > th->c_total ? th->c_total : b;
