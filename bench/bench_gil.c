@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base.h"
 #include "gil.h"
 #include "trace.h"
 #include "wl.h"
@@ -91,15 +92,6 @@ struct run {
     int64_t *lat_ns; /* HOOKS_LATENCY: request -> take, all threads */
     size_t n_lat;
 };
-
-static int64_t
-now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static _Noreturn void
 die(const char *what, int rc)
@@ -191,20 +183,21 @@ worker_main(void *arg)
 
     pthread_barrier_wait(w->start);
     if (w->buf != NULL) {
-        sim_trace_record(w->buf, now_ns(), SIM_EV_THREAD_START, 0, 0, -1, 0);
+        sim_trace_record(w->buf, base_now_ns(), SIM_EV_THREAD_START, 0, 0, -1,
+                         0);
     }
     gil_take(w->gt);
     for (i = 0; i < w->task->n_steps; i++) {
         s = &w->task->steps[i];
         if (w->buf != NULL) {
-            sim_trace_record(w->buf, now_ns(), SIM_EV_STEP_BEGIN, (int)s->kind,
-                             0, w->task->id, 0);
+            sim_trace_record(w->buf, base_now_ns(), SIM_EV_STEP_BEGIN,
+                             (int)s->kind, 0, w->task->id, 0);
         }
         done = 0;
         o = wl_step_run(s, &w->env, &done);
         if (w->buf != NULL) {
-            sim_trace_record(w->buf, now_ns(), SIM_EV_STEP_END, (int)s->kind,
-                             (int)o, w->task->id, done);
+            sim_trace_record(w->buf, base_now_ns(), SIM_EV_STEP_END,
+                             (int)s->kind, (int)o, w->task->id, done);
         }
         w->instructions += done;
         if (o > w->outcome) {
@@ -213,7 +206,7 @@ worker_main(void *arg)
     }
     gil_drop(w->gt, GIL_DROP_EXIT);
     if (w->buf != NULL) {
-        sim_trace_record(w->buf, now_ns(), SIM_EV_THREAD_END, 0, 0, -1, 0);
+        sim_trace_record(w->buf, base_now_ns(), SIM_EV_THREAD_END, 0, 0, -1, 0);
     }
     return NULL;
 }
@@ -309,11 +302,11 @@ run_countdown(const struct opts *o, struct run *r)
         }
     }
     pthread_barrier_wait(&start);
-    t0 = now_ns();
+    t0 = base_now_ns();
     for (i = 0; i < (size_t)r->threads; i++) {
         pthread_join(workers[i].tid, NULL);
     }
-    r->wall_ns = now_ns() - t0;
+    r->wall_ns = base_now_ns() - t0;
     gil_get_stats(g, &r->stats);
 
     want = r->count * WL_COUNTDOWN_INSTRUCTIONS;
@@ -343,7 +336,7 @@ run_countdown(const struct opts *o, struct run *r)
                     workers[i].take_ns[j] - workers[i].req_ns[j];
             }
         }
-        sim_trace_sort_i64(r->lat_ns, r->n_lat);
+        base_sort_i64(r->lat_ns, r->n_lat);
     }
     for (i = 0; i < (size_t)r->threads; i++) {
         free(workers[i].req_ns);
@@ -412,7 +405,7 @@ run_bare(int threads, uint64_t spins)
     int i;
     int rc;
 
-    t0 = now_ns();
+    t0 = base_now_ns();
     for (i = 0; i < threads; i++) {
         b[i].spins = spins / (uint64_t)threads;
         rc = pthread_create(&b[i].tid, NULL, bare_main, &b[i]);
@@ -423,7 +416,7 @@ run_bare(int threads, uint64_t spins)
     for (i = 0; i < threads; i++) {
         pthread_join(b[i].tid, NULL);
     }
-    return now_ns() - t0;
+    return base_now_ns() - t0;
 }
 
 static void
@@ -547,7 +540,7 @@ pingpong_main(void *arg)
         if (pp->turn == -1) {
             break;
         }
-        t = now_ns();
+        t = base_now_ns();
         if (pp->signal_ns != 0) {
             pp->lat_ns[pp->n_lat++] = t - pp->signal_ns;
         }
@@ -557,7 +550,7 @@ pingpong_main(void *arg)
             break;
         }
         pp->turn = 1 - a->me;
-        pp->signal_ns = now_ns();
+        pp->signal_ns = base_now_ns();
         /* A broadcast, as each thread waits for a different turn. */
         pthread_cond_broadcast(&pp->cond);
     }
@@ -591,7 +584,7 @@ pingpong_run(struct pingpong *pp)
     }
     pthread_cond_destroy(&pp->cond);
     pthread_mutex_destroy(&pp->mutex);
-    sim_trace_sort_i64(pp->lat_ns, pp->n_lat);
+    base_sort_i64(pp->lat_ns, pp->n_lat);
 }
 
 static void
@@ -620,7 +613,7 @@ section_handoff(const struct opts *o)
         n_all += r.n_lat;
         free(r.lat_ns);
     }
-    sim_trace_sort_i64(all, n_all);
+    base_sort_i64(all, n_all);
     gil50 = percentile(all, n_all, 50);
     gil99 = percentile(all, n_all, 99);
 
@@ -679,25 +672,26 @@ section_trace(const struct opts *o)
         die("sim_trace_add_thread", rc);
     }
     /* First pass: the pages are touched for the first time. */
-    t0 = now_ns();
+    t0 = base_now_ns();
     for (i = 0; i < n; i++) {
         sim_trace_record(b, (int64_t)i, SIM_EV_GIL_TAKE, 0, 0, -1, (int64_t)i);
     }
-    cold = now_ns() - t0;
+    cold = base_now_ns() - t0;
     /* Second pass over the same, now resident, pages. */
     b->n = 0;
-    t0 = now_ns();
+    t0 = base_now_ns();
     for (i = 0; i < n; i++) {
         sim_trace_record(b, (int64_t)i, SIM_EV_GIL_TAKE, 0, 0, -1, (int64_t)i);
     }
-    warm = now_ns() - t0;
+    warm = base_now_ns() - t0;
     /* Third pass with a clock_gettime per event, as the hooks pay. */
     b->n = 0;
-    t0 = now_ns();
+    t0 = base_now_ns();
     for (i = 0; i < n; i++) {
-        sim_trace_record(b, now_ns(), SIM_EV_GIL_TAKE, 0, 0, -1, (int64_t)i);
+        sim_trace_record(b, base_now_ns(), SIM_EV_GIL_TAKE, 0, 0, -1,
+                         (int64_t)i);
     }
-    clocked = now_ns() - t0;
+    clocked = base_now_ns() - t0;
     if (b->n != n || b->lost != 0) {
         die("sim_trace_record (count)", EIO);
     }
@@ -782,15 +776,15 @@ section_calibration(const struct opts *o)
     for (k = 0; k < o->repeat; k++) {
         struct run r;
 
-        t0 = now_ns();
+        t0 = base_now_ns();
         wl_cpu_spin(spins);
-        best_spin = min64(best_spin, now_ns() - t0);
+        best_spin = min64(best_spin, base_now_ns() - t0);
 
-        t0 = now_ns();
+        t0 = base_now_ns();
         if (wl_step_run(&s, &env, &done) != WL_OK) {
             die("wl_step_run", EIO);
         }
-        best_step = min64(best_step, now_ns() - t0);
+        best_step = min64(best_step, base_now_ns() - t0);
 
         memset(&r, 0, sizeof(r));
         r.policy = policy("new");

@@ -53,6 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "wl.h"
 
 #define MS INT64_C(1000000)
@@ -122,15 +123,6 @@ struct conn {
     int64_t t_done; /* reply complete */
 };
 
-static int64_t
-now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * S + ts.tv_nsec;
-}
-
 static double
 ms(int64_t ns)
 {
@@ -155,15 +147,6 @@ cpu_self_ns(void)
     }
     return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * S +
            ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
-}
-
-static int
-cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a;
-    int64_t y = *(const int64_t *)b;
-
-    return (x > y) - (x < y);
 }
 
 /* ---- the server's child process ---- */
@@ -407,7 +390,7 @@ conn_send_some(struct conn *c)
         }
         c->sent += (size_t)w;
     }
-    c->t_sent = now_ns();
+    c->t_sent = base_now_ns();
     c->state = CS_WAITING;
     return 0;
 }
@@ -529,7 +512,7 @@ conn_read(struct conn *c, char *buf, uint64_t *body)
             return -1;
         }
         if (rc == 1) {
-            c->t_done = now_ns();
+            c->t_done = base_now_ns();
             c->state = CS_IDLE;
             return 1;
         }
@@ -607,11 +590,11 @@ held_run(struct conn *cs, long n, int port, struct held *h)
         die("malloc", ENOMEM);
     }
     memset(h, 0, sizeof(*h));
-    h->t_first_open = now_ns();
+    h->t_first_open = base_now_ns();
     open_deadline = h->t_first_open + OPEN_BUDGET_NS;
     deadline = open_deadline + LATENCY_A_NS + REPLY_BUDGET_NS;
     while (finished < n) {
-        int64_t now = now_ns();
+        int64_t now = base_now_ns();
         long np = 0;
         int64_t wait_ns;
         int rc;
@@ -627,7 +610,7 @@ held_run(struct conn *cs, long n, int port, struct held *h)
             int fd = conn_open(port, &connected);
 
             h->opened++;
-            c->t_open = now_ns();
+            c->t_open = base_now_ns();
             if (fd < 0) {
                 if (h->open_errno == 0) {
                     h->open_errno = -fd;
@@ -694,8 +677,8 @@ held_run(struct conn *cs, long n, int port, struct held *h)
                     continue;
                 }
                 h->connected++;
-                if (now_ns() - c->t_open > h->connect_max_ns) {
-                    h->connect_max_ns = now_ns() - c->t_open;
+                if (base_now_ns() - c->t_open > h->connect_max_ns) {
+                    h->connect_max_ns = base_now_ns() - c->t_open;
                 }
                 if (conn_request(c, idx[i]) != 0) {
                     finished++;
@@ -775,8 +758,8 @@ section_held(const struct opts *o, long n)
             lat[nl++] = cs[i].t_done - cs[i].t_sent;
         }
     }
-    qsort(lat, (size_t)nl, sizeof(*lat), cmp_i64);
-    wall = (h.t_last_done > 0 ? h.t_last_done : now_ns()) - h.t_first_open;
+    base_sort_i64(lat, (size_t)nl);
+    wall = (h.t_last_done > 0 ? h.t_last_done : base_now_ns()) - h.t_first_open;
 
     printf("connections opened %ld, connected %ld, slowest connect %.1f ms\n",
            h.opened, h.connected, ms(h.connect_max_ns));
@@ -845,7 +828,7 @@ rate_loop(struct conn *cs, long m, struct pollfd *pfds, long *idx, char *buf,
           int64_t until, int64_t deadline, long long *page, struct rate *r)
 {
     for (;;) {
-        int64_t now = now_ns();
+        int64_t now = base_now_ns();
         long np = 0;
         long i;
         int rc;
@@ -951,7 +934,7 @@ rate_run(const struct opts *o, uint64_t body_size, struct rate *r)
             die("send", EPIPE);
         }
     }
-    t0 = now_ns();
+    t0 = base_now_ns();
     rate_loop(cs, m, pfds, idx, buf, t0, t0 + REPLY_BUDGET_NS, &page, &warm);
     if (warm.requests != (uint64_t)m) {
         fprintf(stderr, "bench_server: warm-up: %llu of %ld replies\n",
@@ -962,7 +945,7 @@ rate_run(const struct opts *o, uint64_t body_size, struct rate *r)
     /* The timed window: from the first request to the last reply. */
     server_snapshot(&sp, &s0);
     cpu0 = cpu_self_ns();
-    t0 = now_ns();
+    t0 = base_now_ns();
     t_end = t0 + (int64_t)(o->seconds * (double)S);
     for (i = 0; i < m; i++) {
         if (conn_request(&cs[i], page++) != 0) {
@@ -979,7 +962,7 @@ rate_run(const struct opts *o, uint64_t body_size, struct rate *r)
         }
     }
     r->client_cpu_ns = cpu_self_ns() - cpu0;
-    r->wall_ns = (last > t0 ? last : now_ns()) - t0;
+    r->wall_ns = (last > t0 ? last : base_now_ns()) - t0;
     server_snapshot(&sp, &s1);
     r->server_cpu_ns = s1.cpu_ns - s0.cpu_ns;
     conns_close(cs, (size_t)m);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 /* ---- the timeline ------------------------------------------------------- */
 
 struct window {
@@ -215,7 +216,7 @@ sweep_words(const struct plot_sweep_cell *cells, size_t n, int field, char *buf,
         v[k++] = field == 0 ? cells[i].pool : cells[i].switch_interval_ns;
     }
     if (field != 2) {
-        sim_trace_sort_i64(v, k);
+        base_sort_i64(v, k);
     }
     for (i = 0, j = 0; i < k; i++) {
         if (i > 0 && v[i] == v[i - 1] && field != 2) {

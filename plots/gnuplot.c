@@ -33,19 +33,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base.h"
+
 extern char **environ; /* for posix_spawnp: gnuplot gets our environment */
 
 #ifndef GILSIM_SOURCE_PLOTS_DIR
 #define GILSIM_SOURCE_PLOTS_DIR "plots"
 #endif
-
-static void
-errtext(int e, char *buf, size_t len)
-{
-    if (strerror_r(e, buf, len) != 0) {
-        (void)snprintf(buf, len, "error %d", e);
-    }
-}
 
 static int
 readable_file(const char *path)
@@ -266,7 +260,7 @@ run_gnuplot(const char *template_path, const char *template_name,
     }
     if (pipe(pfd) != 0) {
         rc = -errno;
-        errtext(-rc, etext, sizeof(etext));
+        base_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot make a pipe for gnuplot: %s",
                        etext);
         goto out;
@@ -296,7 +290,7 @@ run_gnuplot(const char *template_path, const char *template_name,
                            "gnuplot not found on PATH (install gnuplot, "
                            "e.g. the gnuplot-nox package)");
         } else {
-            errtext(rc, etext, sizeof(etext));
+            base_errtext(rc, etext, sizeof(etext));
             (void)snprintf(err, errlen, "cannot start gnuplot: %s", etext);
         }
         rc = -rc;
@@ -326,7 +320,7 @@ run_gnuplot(const char *template_path, const char *template_name,
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {
             rc = -errno;
-            errtext(-rc, etext, sizeof(etext));
+            base_errtext(-rc, etext, sizeof(etext));
             (void)snprintf(err, errlen, "cannot wait for gnuplot: %s", etext);
             goto out;
         }
@@ -382,7 +376,7 @@ write_data(const char *out_base, struct gp_data *d, char *err, size_t errlen)
     fd = mkstemp(d->path);
     if (fd < 0) {
         rc = -errno;
-        errtext(-rc, etext, sizeof(etext));
+        base_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot create %.800s: %s", d->path, etext);
         d->path[0] = '\0';
         return rc;
@@ -398,7 +392,7 @@ write_data(const char *out_base, struct gp_data *d, char *err, size_t errlen)
         }
     }
     if (rc != 0) {
-        errtext(rc < 0 ? -rc : EIO, etext, sizeof(etext));
+        base_errtext(rc < 0 ? -rc : EIO, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot write %.800s: %s", d->path, etext);
         (void)unlink(d->path);
         d->path[0] = '\0';
@@ -501,7 +495,7 @@ plot__render(struct gp_job *job, char *err, size_t errlen)
     for (k = 0; k < 2; k++) {
         if (rename(tmp[k], final[k]) != 0) {
             rc = -errno;
-            errtext(-rc, etext, sizeof(etext));
+            base_errtext(-rc, etext, sizeof(etext));
             (void)snprintf(err, errlen, "cannot write %.800s: %s", final[k],
                            etext);
             if (k == 1) {

@@ -21,7 +21,8 @@
  * Markers (drop requests, forced switches) come straight from the events,
  * thinned to one of each kind per lane and pixel for the same reason.
  *
- * It includes only trace.h; plots/ links nothing but gilsim_trace.
+ * It includes only trace.h and base.h; plots/ links nothing but
+ * gilsim_trace (and the base layer beneath it).
  */
 #include "plot.h"
 
@@ -29,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 /* One segment being built for a lane. */
 struct lane_seg {
     int64_t begin_ns; /* absolute */
@@ -371,7 +373,7 @@ uniq_sorted(int64_t *v, size_t n)
 {
     size_t i, k = 0;
 
-    sim_trace_sort_i64(v, n);
+    base_sort_i64(v, n);
     for (i = 0; i < n; i++) {
         if (k == 0 || v[k - 1] != v[i]) {
             v[k++] = v[i];

@@ -15,13 +15,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "base.h"
 #include "sim_internal.h"
 
 /* The lower median of v[0..n), n > 0; sorts v. */
 static int64_t
 median(int64_t *v, size_t n)
 {
-    sim_trace_sort_i64(v, n);
+    base_sort_i64(v, n);
     return v[(n - 1) / 2];
 }
 
@@ -90,7 +91,7 @@ sim_calibrate_cond_wake(int rounds, int64_t *p50_ns)
     }
     pthread_mutex_lock(&pp.mu);
     for (i = -warm; i < rounds; i++) {
-        int64_t t0 = sim_clock_now_ns();
+        int64_t t0 = base_now_ns();
 
         pp.turn = 1;
         pthread_cond_signal(&pp.ping);
@@ -98,7 +99,7 @@ sim_calibrate_cond_wake(int rounds, int64_t *p50_ns)
             pthread_cond_wait(&pp.pong, &pp.mu);
         }
         if (i >= 0) {
-            v[i] = (sim_clock_now_ns() - t0) / 2;
+            v[i] = (base_now_ns() - t0) / 2;
         }
     }
     pp.done = 1;
@@ -152,7 +153,7 @@ sim_calibrate_timer_slack(int rounds, int64_t *p50_ns)
     }
     pthread_mutex_lock(&mu);
     for (i = 0; i < rounds && rc == 0; i++) {
-        int64_t deadline = sim_clock_now_ns() + 1000000;
+        int64_t deadline = base_now_ns() + 1000000;
         struct timespec ts;
         int64_t now;
 
@@ -161,7 +162,7 @@ sim_calibrate_timer_slack(int rounds, int64_t *p50_ns)
         do {
             /* Nobody signals cv: only a spurious wake-up returns 0. */
             rc = pthread_cond_timedwait(&cv, &mu, &ts);
-            now = sim_clock_now_ns();
+            now = base_now_ns();
         } while (rc == 0 && now < deadline);
         if (rc == ETIMEDOUT || rc == 0) {
             rc = 0;

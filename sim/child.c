@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "sim_internal.h"
 
 extern char **environ;
@@ -65,7 +66,7 @@ drain(int fd_out, int fd_err, int64_t deadline, struct sim_child_out *co)
     fds[1].fd = fd_err;
     fds[0].events = fds[1].events = POLLIN;
     while (open > 0) {
-        int64_t left = (deadline - sim_clock_now_ns()) / 1000000;
+        int64_t left = (deadline - base_now_ns()) / 1000000;
         int k;
         int n;
 
@@ -147,7 +148,7 @@ sim_child_run(char *const argv[], int timeout_ms, struct sim_child_out *co)
     close(po[1]);
     close(pe[1]);
     po[1] = pe[1] = -1;
-    deadline = sim_clock_now_ns() + (int64_t)timeout_ms * 1000000;
+    deadline = base_now_ns() + (int64_t)timeout_ms * 1000000;
     drain(po[0], pe[0], deadline, co);
     /* Both pipes ended (or time is up): wait for the exit, still within
      * the time limit, then kill. */
@@ -159,7 +160,7 @@ sim_child_run(char *const argv[], int timeout_ms, struct sim_child_out *co)
         if (w == pid || (w < 0 && errno != EINTR)) {
             break;
         }
-        if (w == 0 && sim_clock_now_ns() >= deadline) {
+        if (w == 0 && base_now_ns() >= deadline) {
             co->timed_out = 1;
         } else if (w == 0) {
             (void)poll(NULL, 0, 2);

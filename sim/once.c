@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "base.h"
 #include "sim_internal.h"
 
 static int64_t
@@ -267,7 +268,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     tc.max_threads = sim_model_trace_threads(m, pool);
     tc.events_per_thread = o->trace_events;
     tc.shared = sim_model_trace_shared(m);
-    tc.origin_ns = sim_clock_now_ns();
+    tc.origin_ns = base_now_ns();
     rc = sim_trace_new(&tc, &trace);
     if (rc != 0) {
         sim_errtext(-rc, etext, sizeof(etext));

@@ -201,8 +201,6 @@ void sim_stop_restore(const struct sim_stop *s);
 
 /* ---- clock.c ---------------------------------------------------------- */
 
-/* CLOCK_MONOTONIC in nanoseconds. */
-int64_t sim_clock_now_ns(void);
 /* The real clock as a provider for gil/ and the models. */
 struct gil_clock sim_clock_real(void);
 

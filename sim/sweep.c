@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "plot.h"
 #include "sim_internal.h"
 
@@ -236,7 +237,7 @@ cell_stats(struct sim_sweep_cell *c, const struct rows *rs, int repeat)
     if (k == 0) {
         return;
     }
-    sim_trace_sort_i64(walls, (size_t)k);
+    base_sort_i64(walls, (size_t)k);
     c->wall_ns_median = walls[(k - 1) / 2];
     c->wall_ns_min = walls[0];
     c->wall_ns_max = walls[k - 1];
@@ -368,7 +369,7 @@ static void
 print_progress(FILE *err, int tty, size_t done, size_t total, size_t ran,
                int64_t t0, const struct sim_sweep_cell *c)
 {
-    double elapsed = (double)(sim_clock_now_ns() - t0) / 1e9;
+    double elapsed = (double)(base_now_ns() - t0) / 1e9;
     double left = 0.0;
     char pp[32];
 
@@ -554,7 +555,7 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
     }
     (void)wl_cpu_calibrate();
 
-    t0 = sim_clock_now_ns();
+    t0 = base_now_ns();
     for (i = 0; i < n && !sim_stop_requested(); i++) {
         int ran = run_cell(o, &cells[i], &io, &rs, err);
 

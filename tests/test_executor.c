@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "base.h"
 #include "sim_internal.h"
 #include "trace_check.h"
 
@@ -64,7 +65,7 @@ run_executor(const struct wl_workload *w, int workers, struct exec_run *r)
     memset(&tc, 0, sizeof(tc));
     tc.max_threads = sim_model_trace_threads(SIM_MODEL_EXECUTOR, workers);
     tc.events_per_thread = TRACE_EVENTS;
-    tc.origin_ns = sim_clock_now_ns();
+    tc.origin_ns = base_now_ns();
     assert_int_equal(sim_trace_new(&tc, &r->trace), 0);
 
     memset(&gc, 0, sizeof(gc));

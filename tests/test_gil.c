@@ -27,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "base.h"
 #include "gil.h"
 
 #define MAX_THREADS 8
@@ -92,15 +93,6 @@ hook(void *user, enum gil_event ev, int64_t arg, int64_t t_ns)
     } else if (ev == GIL_EV_DROP_REQUEST) {
         atomic_fetch_add(&h->requests, 1);
     }
-}
-
-static int64_t
-now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static void
@@ -322,7 +314,7 @@ request_holder(void *arg)
     gil_take(w->gt);
     atomic_store(&c->b_waiting, 1);
     for (;;) {
-        int64_t t = now_ns();
+        int64_t t = base_now_ns();
         int switched;
 
         switched = gil_check(w->gt);

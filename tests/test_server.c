@@ -37,6 +37,7 @@
 
 #include <cmocka.h>
 
+#include "base.h"
 #include "wl.h"
 
 #define MS INT64_C(1000000)
@@ -54,15 +55,6 @@
 #define N_SEQUENTIAL 100
 #define N_CONCURRENT 1000
 #define N_FAIL_PAGES 200
-
-static int64_t
-now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * S + ts.tv_nsec;
-}
 
 static void
 pause_ms(int ms)
@@ -121,9 +113,9 @@ counter(struct wl_server *s, enum counter c)
 static void
 wait_counter(struct wl_server *s, enum counter c, uint64_t want)
 {
-    int64_t deadline = now_ns() + GENEROUS_DEADLINE_NS;
+    int64_t deadline = base_now_ns() + GENEROUS_DEADLINE_NS;
 
-    while (counter(s, c) != want && now_ns() < deadline) {
+    while (counter(s, c) != want && base_now_ns() < deadline) {
         pause_ms(1);
     }
     assert_int_equal(counter(s, c), want);
@@ -283,13 +275,13 @@ send_all(int fd, const char *data, size_t n)
 static int
 read_response(int fd, struct response *r, int64_t timeout_ns)
 {
-    int64_t deadline = now_ns() + timeout_ns;
+    int64_t deadline = base_now_ns() + timeout_ns;
     char chunk[16384];
 
     response_reset(r);
     for (;;) {
         struct pollfd pfd = {fd, POLLIN, 0};
-        int64_t left = deadline - now_ns();
+        int64_t left = deadline - base_now_ns();
         ssize_t n;
 
         if (left <= 0) {
@@ -379,10 +371,10 @@ run_clients(struct client *cs, size_t n, int port)
         response_reset(&cs[i].r);
         cs[i].req_len = format_get(cs[i].req, sizeof(cs[i].req), cs[i].page);
         cs[i].fd = connect_to(port, 1);
-        cs[i].t_open = now_ns();
+        cs[i].t_open = base_now_ns();
     }
     while (left > 0) {
-        int64_t now = now_ns();
+        int64_t now = base_now_ns();
         int64_t wait_ns = GENEROUS_DEADLINE_NS;
         size_t np = 0;
 
@@ -413,7 +405,7 @@ run_clients(struct client *cs, size_t n, int port)
             break;
         }
         assert_true(poll(pfds, np, (int)((wait_ns + MS - 1) / MS)) >= 0);
-        now = now_ns();
+        now = base_now_ns();
         for (i = 0; i < np; i++) {
             struct client *c = &cs[idx[i]];
             char chunk[16384];
@@ -577,15 +569,6 @@ page_fails_follows_rate_and_is_deterministic(void **state)
 /* ------------------------------------------------------------------ */
 /* (a) latency over one keep-alive connection */
 
-static int
-cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a;
-    int64_t y = *(const int64_t *)b;
-
-    return (x > y) - (x < y);
-}
-
 static void
 keepalive_replies_never_early_and_p99_within_tolerance(void **state)
 {
@@ -604,15 +587,15 @@ keepalive_replies_never_early_and_p99_within_tolerance(void **state)
     s = start(&cfg);
     fd = connect_to(wl_server_port(s), 0);
     for (i = 0; i < N_SEQUENTIAL; i++) {
-        int64_t t0 = now_ns();
+        int64_t t0 = base_now_ns();
 
         assert_int_equal(get_page(fd, i, &r), 0);
-        lat[i] = now_ns() - t0;
+        lat[i] = base_now_ns() - t0;
         assert_int_equal(r.status, 200);
         assert_int_equal(r.len, r.head_len + cfg.body_size);
         assert_true(lat[i] >= cfg.latency_ns);
     }
-    qsort(lat, N_SEQUENTIAL, sizeof(lat[0]), cmp_i64);
+    base_sort_i64(lat, N_SEQUENTIAL);
     p50 = lat[N_SEQUENTIAL / 2];
     p99 = lat[N_SEQUENTIAL * 99 / 100 - 1];
     print_message("latency over keep-alive: p50 %.2f ms, p99 %.2f ms, "
@@ -669,9 +652,9 @@ thousand_concurrent_connections_all_answered(void **state)
         cs[i].page = (int64_t)i;
         cs[i].timeout_ns = GENEROUS_DEADLINE_NS;
     }
-    t0 = now_ns();
+    t0 = base_now_ns();
     run_clients(cs, N_CONCURRENT, wl_server_port(s));
-    elapsed = now_ns() - t0;
+    elapsed = base_now_ns() - t0;
     for (i = 0; i < N_CONCURRENT; i++) {
         assert_true(cs[i].complete);
         assert_int_equal(cs[i].r.status, 200);
@@ -1017,9 +1000,9 @@ stop_frees_pending_replies_and_closes_connections(void **state)
     fd = connect_to(wl_server_port(s), 0);
     send_all(fd, req, n);
     wait_counter(s, C_REQUESTS, 1);
-    t0 = now_ns();
+    t0 = base_now_ns();
     wl_server_stop(s);
-    assert_true(now_ns() - t0 < GENEROUS_DEADLINE_NS);
+    assert_true(base_now_ns() - t0 < GENEROUS_DEADLINE_NS);
     /* The connection is closed with no reply. */
     assert_int_equal(read_response(fd, &r, GENEROUS_DEADLINE_NS), -EPIPE);
     assert_int_equal(r.len, 0);

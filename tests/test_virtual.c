@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "base.h"
 #include "sim_internal.h"
 #include "test_files.h"
 #include "trace_check.h"
@@ -258,14 +259,6 @@ on_switch_event(void *ctx, size_t thread, const struct sim_trace_event *e,
     }
 }
 
-static int
-by_time(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-    return (x > y) - (x < y);
-}
-
 static void
 cpu_switches_once_per_interval(void **state)
 {
@@ -311,8 +304,8 @@ cpu_switches_once_per_interval(void **state)
             }
         }
     }
-    qsort(req, n_req, sizeof(*req), by_time);
-    qsort(forced, n_forced, sizeof(*forced), by_time);
+    base_sort_i64(req, n_req);
+    base_sort_i64(forced, n_forced);
     assert_int_equal(n_req, n_forced);
     for (i = 0; i < n_forced; i++) {
         /* The holder drops at its first check after the request: within

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base.h"
 #include "wl.h"
 
 /* Salts that keep the body, failure and kind streams apart. */
@@ -62,19 +63,6 @@ static const char *const TAILS[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* splitmix64 (Steele, Lea and Flood 2014): one step of the stream. */
-static uint64_t
-splitmix64(uint64_t *state)
-{
-    uint64_t z;
-
-    *state += UINT64_C(0x9e3779b97f4a7c15);
-    z = *state;
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
 /* The start of the stream for (seed, page, salt): seeds that differ in
  * any of the three give unrelated streams. */
 static uint64_t
@@ -83,9 +71,9 @@ mix(uint64_t seed, int64_t page, uint64_t salt)
     uint64_t state = seed ^ salt;
     uint64_t out;
 
-    out = splitmix64(&state);
+    out = base_splitmix64(&state);
     state = out ^ (uint64_t)page;
-    out = splitmix64(&state);
+    out = base_splitmix64(&state);
     return out;
 }
 
@@ -116,7 +104,7 @@ put(char *out, uint64_t cap, uint64_t *pos, const char *s, size_t n)
 static size_t
 format_row(uint64_t *state, int64_t rank, char *row)
 {
-    uint64_t r = splitmix64(state);
+    uint64_t r = base_splitmix64(state);
     const char *adj = ADJECTIVES[r % COUNT(ADJECTIVES)];
     const char *noun = NOUNS[(r >> 8) % COUNT(NOUNS)];
     const char *tail = TAILS[(r >> 16) % COUNT(TAILS)];

@@ -46,6 +46,8 @@
 #include "wl.h"
 #include "wl_internal.h"
 
+#include "base.h"
+
 #include <pthread.h>
 #include <stdint.h>
 #include <time.h>
@@ -87,15 +89,6 @@ wl_cpu_spin(uint64_t spins)
     __asm__ volatile("" : : "r"(x)); /* the result is "used" */
 }
 
-static int64_t
-now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Spin `spins` times and return the rate in spins per ns. */
 static double
 timed_rate(uint64_t spins)
@@ -103,9 +96,9 @@ timed_rate(uint64_t spins)
     int64_t t0;
     int64_t dt;
 
-    t0 = now_ns();
+    t0 = base_now_ns();
     wl_cpu_spin(spins);
-    dt = now_ns() - t0;
+    dt = base_now_ns() - t0;
     if (dt < 1) {
         dt = 1;
     }

@@ -104,6 +104,7 @@
 #include <event2/thread.h>
 #include <event2/util.h>
 
+#include "base.h"
 #include "wl.h"
 
 #define LISTEN_BACKLOG    4096  /* the kernel caps it at somaxconn */
@@ -178,19 +179,6 @@ static void
 bump(_Atomic uint64_t *counter)
 {
     atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
-}
-
-/* splitmix64 (Steele, Lea and Flood 2014), as in body.c. */
-static uint64_t
-splitmix64(uint64_t *state)
-{
-    uint64_t z;
-
-    *state += UINT64_C(0x9e3779b97f4a7c15);
-    z = *state;
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
 }
 
 /* A timeval of at least `ns` (rounded up to the microsecond, so a timer
@@ -557,7 +545,7 @@ on_request(struct evhttp_request *req, void *arg)
 
     delay_ns = srv->cfg.latency_ns;
     if (srv->cfg.jitter_ns > 0) {
-        delay_ns += (int64_t)(splitmix64(&srv->jitter_state) %
+        delay_ns += (int64_t)(base_splitmix64(&srv->jitter_state) %
                               (uint64_t)srv->cfg.jitter_ns);
     }
     if (wl_server_page_fails(srv->cfg.seed, srv->cfg.fail_rate, page, &kind)) {
@@ -632,9 +620,7 @@ on_accept_error(struct evconnlistener *lev, void *arg)
         }
         return;
     }
-    if (strerror_r(err, msg, sizeof(msg)) != 0) {
-        snprintf(msg, sizeof(msg), "error %d", err);
-    }
+    base_errtext(err, msg, sizeof(msg));
     fprintf(stderr, "gilsim server: accept: %s\n", msg);
 }
 

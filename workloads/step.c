@@ -18,6 +18,8 @@
 #include "wl.h"
 #include "wl_internal.h"
 
+#include "base.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <time.h>
@@ -34,15 +36,6 @@ timespec_of_ns(int64_t ns)
     ts.tv_sec = (time_t)(ns / NS_PER_S);
     ts.tv_nsec = (long)(ns % NS_PER_S);
     return ts;
-}
-
-static int64_t
-now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
 static int
@@ -74,7 +67,7 @@ sleep_whole(int64_t ns)
 static int
 sleep_sliced(const struct wl_env *env, int64_t ns)
 {
-    int64_t deadline = now_ns() + ns;
+    int64_t deadline = base_now_ns() + ns;
     int64_t left;
     struct timespec req;
     int rc;
@@ -83,7 +76,7 @@ sleep_sliced(const struct wl_env *env, int64_t ns)
         if (stop_requested(env)) {
             return ECANCELED;
         }
-        left = deadline - now_ns();
+        left = deadline - base_now_ns();
         if (left <= 0) {
             return 0;
         }

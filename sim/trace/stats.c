@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "trace_internal.h"
 
 /* The last GIL_DROP on one GIL. */
@@ -115,23 +116,6 @@ state_totals(const struct sim_trace *t, struct sim_trace_stats *s)
     }
     free(seg);
     return 0;
-}
-
-static int
-cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a;
-    int64_t y = *(const int64_t *)b;
-
-    return (x > y) - (x < y);
-}
-
-void
-sim_trace_sort_i64(int64_t *v, size_t n)
-{
-    if (n > 1) {
-        qsort(v, n, sizeof(*v), cmp_i64);
-    }
 }
 
 /* Nearest rank: the smallest sample with at least p% of them at or below
@@ -235,7 +219,7 @@ handoffs(const struct sim_trace *t, struct sim_trace_stats *s)
         }
     }
     sim_trace__merge_free(&m);
-    sim_trace_sort_i64(lat, nlat);
+    base_sort_i64(lat, nlat);
     s->handoffs = nlat;
     s->handoff_p50_ns = percentile(lat, nlat, 50);
     s->handoff_p99_ns = percentile(lat, nlat, 99);
@@ -341,7 +325,7 @@ fetch_latencies(const struct sim_trace *t, int64_t **out, size_t *nout)
         }
     }
     free(evs);
-    sim_trace_sort_i64(lat, n);
+    base_sort_i64(lat, n);
     *out = lat;
     *nout = n;
     return 0;

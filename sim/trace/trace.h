@@ -207,10 +207,6 @@ struct sim_trace_stats {
 
 int sim_trace_stats(const struct sim_trace *t,
                     struct sim_trace_stats *out) SIM_TRACE_WARN_UNUSED;
-/* Sort v[0..n) ascending: the one int64_t sort of stats.c, the plots, the
- * sweep, the calibration and bench_gil. */
-void sim_trace_sort_i64(int64_t *v, size_t n);
-
 /* One entry of summary.json's "runs": what was run and what it gave. */
 struct sim_trace_summary {
     char model[16];

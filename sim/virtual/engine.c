@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "fiber.h"
 
 enum vt_state {
@@ -545,11 +546,7 @@ latency(struct vt_engine *e, int64_t base)
     if (!e->cfg.jitter || base <= 1) {
         return base;
     }
-    e->rng += UINT64_C(0x9e3779b97f4a7c15);
-    x = e->rng;
-    x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
-    x ^= x >> 31;
+    x = base_splitmix64(&e->rng);
     return base / 2 + (int64_t)(x % (uint64_t)base);
 }
 

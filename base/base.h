@@ -1,0 +1,33 @@
+/* base.h - the small base layer every module of gilsim may use.
+ *
+ * What used to be copied from file to file: the monotonic clock, the
+ * splitmix64 stream that every seeded draw comes from, sorting int64
+ * samples, and the text of an error number. base/ depends on libc only
+ * and includes nothing of gilsim's; gil/ keeps to pthreads and does not
+ * use it. Everything here is thread-safe and allocates nothing.
+ */
+#ifndef GILSIM_BASE_H
+#define GILSIM_BASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* CLOCK_MONOTONIC in nanoseconds: comparable across the threads and the
+ * processes of one machine, which is what traces need. */
+int64_t base_now_ns(void);
+
+/* splitmix64 (Steele, Lea and Flood 2014): advance *state by the golden
+ * gamma and return the mixed value, one step of the stream. */
+uint64_t base_splitmix64(uint64_t *state);
+/* The same mix as a pure function of x: base_mix64(x) is the value
+ * base_splitmix64 returns for a state of x before the step. */
+uint64_t base_mix64(uint64_t x);
+
+/* Sort v[0..n) in ascending order. */
+void base_sort_i64(int64_t *v, size_t n);
+
+/* The text of error number `err` (positive) into buf: strerror_r, or
+ * "error N" when the C library has none. */
+void base_errtext(int err, char *buf, size_t len);
+
+#endif /* GILSIM_BASE_H */
