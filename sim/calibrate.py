@@ -1,0 +1,192 @@
+# calibrate.py - the micro-benchmarks `gilsim calibrate` runs on the
+# interpreter it measures. Built into the gilsim binary (sim/CMakeLists.txt,
+# cmake/embed.cmake) and run as `python -c PROGRAM URL`; it can also be run
+# by hand: `python3 sim/calibrate.py ""`. Prints one JSON object on stdout;
+# argv[1] is a URL of gilsim's server, or "" to skip the request cost.
+# sim/calibrate.c reads the object and turns it into calibration.json.
+import dis
+import json
+import sys
+import time
+
+perf = time.perf_counter_ns
+out = {"python_version": "%d.%d.%d" % tuple(sys.version_info[:3])}
+
+
+def best(fn, reps):
+    return min(fn() for _ in range(reps))
+
+
+# The countdown: ns per iteration, and its bytecodes per iteration
+# (from a backward jump's target to the jump, as dis lists them).
+def countdown(n):
+    while n > 0:
+        n -= 1
+
+
+def loop_bytecodes():
+    ins = [i for i in dis.get_instructions(countdown)
+           if i.opname != "CACHE"]
+    jumps = set(dis.hasjrel) | set(dis.hasjabs)
+    jumps |= set(getattr(dis, "hasjump", []))
+    for i in ins:
+        if (i.opcode in jumps and isinstance(i.argval, int)
+                and i.argval <= i.offset):
+            return sum(1 for k in ins
+                       if i.argval <= k.offset <= i.offset)
+    return 0
+
+
+N = 1000000
+
+
+def t_countdown():
+    t = perf()
+    countdown(N)
+    return perf() - t
+
+
+out["countdown_ns_per_iteration"] = best(t_countdown, 5) / N
+out["countdown_bytecodes"] = loop_bytecodes()
+
+# r.text is str(content, encoding, errors="replace"); a write
+# encodes first. 64 KiB of ASCII, as a seed page.
+B = 65536
+body = b"a" * B
+text = "a" * B
+
+
+def t_decode():
+    t = perf()
+    for _ in range(100):
+        str(body, "utf-8", errors="replace")
+    return (perf() - t) / 100
+
+
+def t_encode():
+    t = perf()
+    for _ in range(100):
+        text.encode("utf-8")
+    return (perf() - t) / 100
+
+
+out["decode_ns_per_byte"] = best(t_decode, 5) / B
+out["encode_ns_per_byte"] = best(t_encode, 5) / B
+
+
+# A fork pool worker's own CPU over its life (start, one task,
+# exit): RUSAGE_CHILDREN once it is reaped. Before any thread.
+def t_pool():
+    import multiprocessing
+    import resource
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:
+        ctx = multiprocessing.get_context()
+    ch = resource.RUSAGE_CHILDREN
+    r0 = resource.getrusage(ch)
+    p = ctx.Pool(1)
+    p.apply(abs, (1,))
+    p.close()
+    p.join()
+    r1 = resource.getrusage(ch)
+    return ((r1.ru_utime - r0.ru_utime)
+            + (r1.ru_stime - r0.ru_stime)) * 1e9
+
+
+try:
+    out["pool_worker_cpu_ns"] = best(t_pool, 3)
+except Exception as e:
+    out["pool_worker_cpu_ns"] = None
+    out["pool_error"] = repr(e)[:200]
+
+# queue.Queue: one put and one get, in one thread.
+import queue
+from concurrent.futures import Future, ThreadPoolExecutor
+
+Q = 20000
+
+
+def t_queue():
+    q = queue.Queue()
+    t = perf()
+    for _ in range(Q):
+        q.put(1)
+        q.get()
+    return (perf() - t) / Q
+
+
+out["queue_put_get_ns"] = best(t_queue, 3)
+
+
+# Future.result() on a done future, with map()'s list.append.
+def t_collect():
+    fs = []
+    for _ in range(Q):
+        f = Future()
+        f.set_result(1)
+        fs.append(f)
+    res = []
+    t = perf()
+    for f in fs:
+        res.append(f.result())
+    return (perf() - t) / Q
+
+
+out["future_result_ns"] = best(t_collect, 3)
+
+# ThreadPoolExecutor(1).submit with its one worker blocked (no
+# thread start, no wake-up: submit alone); and, for reference, the
+# wall time of a submit(fn).result() round trip.
+import threading
+
+R = 2000
+
+
+def t_submit():
+    ev = threading.Event()
+    with ThreadPoolExecutor(1) as ex:
+        ex.submit(ev.wait)
+        t = perf()
+        fs = [ex.submit(abs, 1) for _ in range(R)]
+        d = perf() - t
+        ev.set()
+    del fs
+    return d / R
+
+
+def t_roundtrip():
+    with ThreadPoolExecutor(1) as ex:
+        ex.submit(abs, 1).result()
+        t = perf()
+        for _ in range(R):
+            ex.submit(abs, 1).result()
+        return (perf() - t) / R
+
+
+out["submit_ns"] = best(t_submit, 3)
+out["roundtrip_ns"] = best(t_roundtrip, 3)
+
+# requests.Session.get of a small page from gilsim's server: this
+# process's CPU per call (process_time), body read included.
+url = sys.argv[1] if len(sys.argv) > 1 else ""
+out["request_cpu_ns"] = None
+try:
+    import requests
+    out["requests_version"] = requests.__version__
+except Exception:
+    requests = None
+if requests is not None and url:
+    try:
+        s = requests.Session()
+        for _ in range(5):
+            s.get(url).content
+        G = 200
+        t = time.process_time_ns()
+        for _ in range(G):
+            s.get(url).content
+        out["request_cpu_ns"] = (time.process_time_ns() - t) / G
+        s.close()
+    except Exception as e:
+        out["requests_error"] = repr(e)[:200]
+sys.stdout.write(json.dumps(out) + "\n")
