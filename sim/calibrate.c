@@ -10,8 +10,7 @@
  * two costs of this machine's threads (below), starts gilsim's embedded
  * latency server on loopback (0 latency, 1 KiB pages), and runs the
  * micro-benchmark program calibrate.py, embedded in the binary at build
- * time, with `-c` (child.c: stdout and stderr captured, 120 s limit;
- * about 1.5 s here). The
+ * time, with `-c` (child.c: stdout and stderr captured, 120 s limit). The
  * program prints one flat JSON object, which flatjson.c reads strictly.
  * The file is written through a temporary file and a rename.
  *

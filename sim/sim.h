@@ -3,9 +3,9 @@
  * execution models, and the command line that drives it.
  *
  * sim/ ties gil/, workloads/ and sim/trace/ together. A model (serial,
- * threads, nogil, and with later issues executor, processes, loop) creates
- * the threads, gives each a GIL thread state and a trace buffer, and runs
- * the workload's tasks; the run driver times it, repeats it, derives the
+ * threads, executor, nogil, processes, loop) creates the threads, gives
+ * each a GIL thread state and a trace buffer, and runs the workload's
+ * tasks; the run driver times it, repeats it, derives the
  * summary and writes the run folder. The CLI parses options into a
  * `struct sim_options`, validates all of it before anything is created, and
  * calls the driver.
