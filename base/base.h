@@ -2,7 +2,8 @@
  *
  * What used to be copied from file to file: the monotonic clock, the
  * splitmix64 stream that every seeded draw comes from, sorting int64
- * samples, and the text of an error number. base/ depends on libc only
+ * samples, the text of an error number, and writing a file so that no
+ * reader sees half of it. base/ depends on libc only
  * and includes nothing of gilsim's; gil/ keeps to pthreads and does not
  * use it. Everything here is thread-safe and allocates nothing.
  */
@@ -11,6 +12,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#define BASE_WARN_UNUSED __attribute__((warn_unused_result))
 
 /* CLOCK_MONOTONIC in nanoseconds: comparable across the threads and the
  * processes of one machine, which is what traces need. */
@@ -29,5 +33,18 @@ void base_sort_i64(int64_t *v, size_t n);
 /* The text of error number `err` (positive) into buf: strerror_r, or
  * "error N" when the C library has none. */
 void base_errtext(int err, char *buf, size_t len);
+
+/* Write dir/name through dir/name.tmp.PID: fn(ctx, f) writes the
+ * contents (0, or -errno), then the file is flushed, fsync'd and renamed
+ * into place. 0, or -errno with `err` saying which file could not be
+ * written and why; the temporary file is removed on failure. */
+int base_write_atomic(const char *dir, const char *name,
+                      int (*fn)(const void *ctx, FILE *f), const void *ctx,
+                      char *err, size_t errlen) BASE_WARN_UNUSED;
+/* fsync a directory, so that the renames in it are durable. */
+void base_sync_dir(const char *dir);
+/* Read a whole file into a malloc'd, NUL-terminated buffer; *len excludes
+ * the NUL. 0 or -errno. */
+int base_read_file(const char *path, char **out, size_t *len) BASE_WARN_UNUSED;
 
 #endif /* GILSIM_BASE_H */

@@ -52,6 +52,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "sim_internal.h"
 
 /* Time limits of the version probe and of the program; tests shorten
@@ -695,8 +696,7 @@ sim_calibrate_main(const struct sim_options *o, FILE *out, FILE *err)
     }
     (void)snprintf(cr->cal.costs.source, sizeof(cr->cal.costs.source), "%s",
                    path);
-    rc = sim_run_write_atomic(dir, name, write_cal_fn, &cr->cal, msg,
-                              sizeof(msg));
+    rc = base_write_atomic(dir, name, write_cal_fn, &cr->cal, msg, sizeof(msg));
     if (rc != 0) {
         fprintf(err, "gilsim: --out=%.1000s: %s\n", path, msg);
         status = SIM_EXIT_ERROR;

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "sim_internal.h"
 
 #define CALIBRATION_FORMAT  "gilsim-calibration"
@@ -364,7 +365,7 @@ sim_calibration_read(const char *path, struct sim_calibration *cal, char *err,
 
     memset(cal, 0, sizeof(*cal));
     sim_costs_default(&cal->costs);
-    r = sim_read_file(path, &text, &len);
+    r = base_read_file(path, &text, &len);
     if (r != 0) {
         sim_errtext(-r, etext, sizeof(etext));
         (void)snprintf(err, errlen, "cannot read it: %s", etext);

@@ -4,18 +4,14 @@
  *
  * --out must not exist or be empty; the default gilsim-out/YYYYmmdd-HHMMSS
  * gets a -2, -3... suffix if taken, so a bad folder fails before anything
- * runs. Every file is written as NAME.tmp.PID, fsync'd and renamed, and
- * sim_run_sync_dir makes the renames durable; sim_read_file reads one back
- * whole. The run driver, sweeps and the report use these.
+ * runs. Files go into it through base_write_atomic (base/file.c).
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "sim_internal.h"
 
@@ -162,112 +158,4 @@ sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
     }
     *created = state == 1;
     return SIM_EXIT_OK;
-}
-
-/* Write dir/name through name.tmp.PID, fsync and rename. */
-int
-sim_run_write_atomic(const char *dir, const char *name,
-                     int (*fn)(const void *ctx, FILE *f), const void *ctx,
-                     char *err, size_t errlen)
-{
-    char path[4200];
-    char tmp[4300];
-    char etext[128];
-    FILE *f;
-    int rc;
-
-    (void)snprintf(path, sizeof(path), "%s/%s", dir, name);
-    (void)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    f = fopen(tmp, "w");
-    if (f == NULL) {
-        rc = -errno;
-        goto fail;
-    }
-    rc = fn(ctx, f);
-    if (rc == 0 && fflush(f) != 0) {
-        rc = -errno;
-    }
-    if (rc == 0 && fsync(fileno(f)) != 0) {
-        rc = -errno;
-    }
-    if (fclose(f) != 0 && rc == 0) {
-        rc = -errno;
-    }
-    if (rc == 0 && rename(tmp, path) != 0) {
-        rc = -errno;
-    }
-    if (rc == 0) {
-        return 0;
-    }
-    (void)unlink(tmp);
-fail:
-    sim_errtext(rc < 0 ? -rc : EIO, etext, sizeof(etext));
-    (void)snprintf(err, errlen, "cannot write %.800s: %s", path, etext);
-    return rc < 0 ? rc : -EIO;
-}
-
-/* Make the renames durable. */
-void
-sim_run_sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY);
-
-    if (fd >= 0) {
-        (void)fsync(fd);
-        (void)close(fd);
-    }
-}
-
-/* The whole of a file, NUL-terminated, malloc'd. */
-int
-sim_read_file(const char *path, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t n = 0;
-    size_t cap = 0;
-    int rc = 0;
-
-    *out = NULL;
-    *len = 0;
-    if (f == NULL) {
-        return errno != 0 ? -errno : -EIO;
-    }
-    for (;;) {
-        size_t got;
-
-        if (cap - n < 65536) {
-            char *b = realloc(buf, cap + 65536 + 1);
-
-            if (b == NULL) {
-                rc = -ENOMEM;
-                break;
-            }
-            buf = b;
-            cap += 65536;
-        }
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                rc = -EIO;
-            }
-            break;
-        }
-    }
-    (void)fclose(f);
-    if (rc != 0) {
-        free(buf);
-        return rc;
-    }
-    if (buf == NULL) {
-        buf = malloc(1);
-        if (buf == NULL) {
-            return -ENOMEM;
-        }
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return 0;
 }

@@ -9,13 +9,14 @@
  * it in Perfetto. All text taken from the files is escaped; the SVGs are
  * gilsim's own (gnuplot's output) and are embedded from their <svg tag on,
  * without the XML prolog. The page is written through
- * sim_run_write_atomic (a temporary file, fsync, rename), so a reader
+ * base_write_atomic (a temporary file, fsync, rename), so a reader
  * never sees half of it.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "sim_internal.h"
 
 /* ---- writing index.html ------------------------------------------------- */
@@ -180,7 +181,7 @@ inline_svg(FILE *f, const char *dir, const char *rel, int n)
     size_t len;
 
     (void)snprintf(path, sizeof(path), "%.4000s/%s", dir, rel);
-    if (sim_read_file(path, &text, &len) != 0 || text == NULL) {
+    if (base_read_file(path, &text, &len) != 0 || text == NULL) {
         fputs("<p class=\"note\">No picture: ", f);
         esc(f, rel);
         fputs(" is missing (gnuplot was not available, or --no-plots).</p>\n",
@@ -288,8 +289,7 @@ sim_report_write(const char *dir, char *err, size_t errlen)
     }
     pc.dir = dir;
     pc.sum = &sum;
-    rc = sim_run_write_atomic(dir, "index.html", write_page_fn, &pc, err,
-                              errlen);
+    rc = base_write_atomic(dir, "index.html", write_page_fn, &pc, err, errlen);
     sim_report_summary_clear(&sum);
     return rc;
 }
@@ -369,6 +369,6 @@ sim_report_write_sweep(const char *dir, const char *command,
 {
     struct sweep_page_ctx sc = {dir, command, recommendation, cells, n};
 
-    return sim_run_write_atomic(dir, "index.html", write_sweep_page_fn, &sc,
-                                err, errlen);
+    return base_write_atomic(dir, "index.html", write_sweep_page_fn, &sc, err,
+                             errlen);
 }

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "plot.h"
 #include "sim_internal.h"
 
@@ -90,8 +91,7 @@ write_model(const char *dir, const struct sim_options *o, enum sim_model m,
         (void)snprintf(err, errlen, "cannot create %.800s: %s", sub, etext);
         return rc;
     }
-    rc = sim_run_write_atomic(sub, "trace.tsv", write_tsv_fn, trace, err,
-                              errlen);
+    rc = base_write_atomic(sub, "trace.tsv", write_tsv_fn, trace, err, errlen);
     if (rc != 0) {
         return rc;
     }
@@ -104,10 +104,9 @@ write_model(const char *dir, const struct sim_options *o, enum sim_model m,
                    (double)o->switch_interval_ns / 1e6);
     jc.trace = trace;
     jc.title = title;
-    rc = sim_run_write_atomic(sub, "trace.json", write_json_fn, &jc, err,
-                              errlen);
+    rc = base_write_atomic(sub, "trace.json", write_json_fn, &jc, err, errlen);
     if (rc == 0) {
-        sim_run_sync_dir(sub);
+        base_sync_dir(sub);
     }
     return rc;
 }
@@ -438,13 +437,13 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
     sc.n = n;
     sc.command = command;
     sc.o = o;
-    rc = sim_run_write_atomic(dir, "summary.json", write_summary_fn, &sc, msg,
-                              sizeof(msg));
+    rc = base_write_atomic(dir, "summary.json", write_summary_fn, &sc, msg,
+                           sizeof(msg));
     if (rc != 0) {
         fprintf(err, "gilsim: %s\n", msg);
         return SIM_EXIT_ERROR;
     }
-    sim_run_sync_dir(dir);
+    base_sync_dir(dir);
     plot_runs(dir, o, runs, n, err);
     if (sim_report_write(dir, msg, sizeof(msg)) != 0) {
         /* Like the pictures, the page never changes the exit status. */

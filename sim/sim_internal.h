@@ -600,16 +600,6 @@ int sim_run_main(const struct sim_options *o, const char *command, FILE *out,
  * SIM_EXIT_* with one line on `err`; *created is 1 if it did not exist. */
 int sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
                      int *created, FILE *err);
-/* Write dir/name through name.tmp.PID, fsync and rename; 0 or -errno with
- * `err` filled. */
-int sim_run_write_atomic(const char *dir, const char *name,
-                         int (*fn)(const void *ctx, FILE *f), const void *ctx,
-                         char *err, size_t errlen) SIM_WARN_UNUSED;
-/* fsync a directory, so that renames in it are durable. */
-void sim_run_sync_dir(const char *dir);
-/* Read a whole file into a malloc'd, NUL-terminated buffer; *len excludes
- * the NUL. 0 or -errno. */
-int sim_read_file(const char *path, char **out, size_t *len) SIM_WARN_UNUSED;
 /* Start libcurl and, without --url, the embedded server (io->dir is left
  * empty); SIM_EXIT_* with one line on `err`. sim_run_io_stop undoes it. */
 int sim_run_io_start(const struct sim_options *o, struct sim_run_io *io,

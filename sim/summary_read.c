@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "sim_internal.h"
 
 /* Nesting deeper than this is not a gilsim summary. */
@@ -512,7 +513,7 @@ sim_report_read_summary(const char *path, struct sim_report_summary *sum,
     int rc;
 
     memset(sum, 0, sizeof(*sum));
-    rc = sim_read_file(path, &text, &len);
+    rc = base_read_file(path, &text, &len);
     if (rc != 0) {
         (void)snprintf(err, errlen, "cannot read %.3000s: %s", path,
                        rc == -ENOENT ? "no such file" : "read error");

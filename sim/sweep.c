@@ -569,8 +569,8 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
         }
         if (ran > 0) {
             cells_run++;
-            rc = sim_run_write_atomic(dir, TSV_NAME, write_rows_fn, &rs, msg,
-                                      sizeof(msg));
+            rc = base_write_atomic(dir, TSV_NAME, write_rows_fn, &rs, msg,
+                                   sizeof(msg));
             if (rc != 0) {
                 fprintf(err, "gilsim: %s\n", msg);
                 status = SIM_EXIT_ERROR;
@@ -586,14 +586,14 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
     }
     if (rs.n == 0 && status == SIM_EXIT_OK) {
         /* Nothing ran (interrupted at once): still leave a valid file. */
-        rc = sim_run_write_atomic(dir, TSV_NAME, write_rows_fn, &rs, msg,
-                                  sizeof(msg));
+        rc = base_write_atomic(dir, TSV_NAME, write_rows_fn, &rs, msg,
+                               sizeof(msg));
         if (rc != 0) {
             fprintf(err, "gilsim: %s\n", msg);
             status = SIM_EXIT_ERROR;
         }
     }
-    sim_run_sync_dir(dir);
+    base_sync_dir(dir);
     for (i = 0; i < n; i++) {
         cell_stats(&cells[i], &rs, o->repeat);
     }
@@ -692,8 +692,8 @@ recommend_and_report(const char *dir, const char *command,
         rec[len - 1] = '\0';
     }
     if (command != NULL) {
-        if (sim_run_write_atomic(dir, "command.txt", write_text_fn, command,
-                                 msg, sizeof(msg)) != 0) {
+        if (base_write_atomic(dir, "command.txt", write_text_fn, command, msg,
+                              sizeof(msg)) != 0) {
             fprintf(err, "gilsim: %s\n", msg);
         }
     } else {

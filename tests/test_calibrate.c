@@ -28,6 +28,7 @@
 
 #include <cmocka.h>
 
+#include "base.h"
 #include "sim_internal.h"
 #include "test_files.h"
 
@@ -166,8 +167,7 @@ write_calibration(const char *dir, const char *name,
     char msg[SIM_ERR_LEN * 2];
 
     assert_int_equal(
-        sim_run_write_atomic(dir, name, write_cal_fn, cal, msg, sizeof(msg)),
-        0);
+        base_write_atomic(dir, name, write_cal_fn, cal, msg, sizeof(msg)), 0);
 }
 
 /* ---- the file ------------------------------------------------------------ */
