@@ -33,6 +33,10 @@ void base_sort_i64(int64_t *v, size_t n);
 /* The text of error number `err` (positive) into buf: strerror_r, or
  * "error N" when the C library has none. */
 void base_errtext(int err, char *buf, size_t len);
+/* One error sentence into buf: the printf-style message, ": ", and the
+ * text of error number `err` (positive or negative). */
+void base_errf(char *buf, size_t len, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Write dir/name through dir/name.tmp.PID: fn(ctx, f) writes the
  * contents (0, or -errno), then the file is flushed, fsync'd and renamed

@@ -227,7 +227,6 @@ run_gnuplot(const char *template_path, const char *template_name,
 {
     char *argv[2 + 2 * MAX_VARS + 2];
     char *assign[MAX_VARS];
-    char etext[128];
     char *msg = NULL;
     size_t used = 0;
     posix_spawn_file_actions_t fa;
@@ -260,9 +259,7 @@ run_gnuplot(const char *template_path, const char *template_name,
     }
     if (pipe(pfd) != 0) {
         rc = -errno;
-        base_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot make a pipe for gnuplot: %s",
-                       etext);
+        base_errf(err, errlen, -rc, "cannot make a pipe for gnuplot");
         goto out;
     }
     (void)fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
@@ -290,8 +287,7 @@ run_gnuplot(const char *template_path, const char *template_name,
                            "gnuplot not found on PATH (install gnuplot, "
                            "e.g. the gnuplot-nox package)");
         } else {
-            base_errtext(rc, etext, sizeof(etext));
-            (void)snprintf(err, errlen, "cannot start gnuplot: %s", etext);
+            base_errf(err, errlen, rc, "cannot start gnuplot");
         }
         rc = -rc;
         goto out;
@@ -320,8 +316,7 @@ run_gnuplot(const char *template_path, const char *template_name,
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {
             rc = -errno;
-            base_errtext(-rc, etext, sizeof(etext));
-            (void)snprintf(err, errlen, "cannot wait for gnuplot: %s", etext);
+            base_errf(err, errlen, -rc, "cannot wait for gnuplot");
             goto out;
         }
     }
@@ -360,7 +355,6 @@ out:
 static int
 write_data(const char *out_base, struct gp_data *d, char *err, size_t errlen)
 {
-    char etext[128];
     FILE *f;
     int fd;
     int rc;
@@ -376,8 +370,7 @@ write_data(const char *out_base, struct gp_data *d, char *err, size_t errlen)
     fd = mkstemp(d->path);
     if (fd < 0) {
         rc = -errno;
-        base_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot create %.800s: %s", d->path, etext);
+        base_errf(err, errlen, -rc, "cannot create %.800s", d->path);
         d->path[0] = '\0';
         return rc;
     }
@@ -392,8 +385,8 @@ write_data(const char *out_base, struct gp_data *d, char *err, size_t errlen)
         }
     }
     if (rc != 0) {
-        base_errtext(rc < 0 ? -rc : EIO, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot write %.800s: %s", d->path, etext);
+        base_errf(err, errlen, rc < 0 ? -rc : EIO, "cannot write %.800s",
+                  d->path);
         (void)unlink(d->path);
         d->path[0] = '\0';
         return rc < 0 ? rc : -EIO;
@@ -418,7 +411,6 @@ plot__render(struct gp_job *job, char *err, size_t errlen)
     char tmpl[PATH_LEN];
     char tmp[2][PATH_LEN];
     char final[2][PATH_LEN];
-    char etext[128];
     struct gp_var vars[MAX_VARS];
     size_t nv;
     size_t i;
@@ -495,9 +487,7 @@ plot__render(struct gp_job *job, char *err, size_t errlen)
     for (k = 0; k < 2; k++) {
         if (rename(tmp[k], final[k]) != 0) {
             rc = -errno;
-            base_errtext(-rc, etext, sizeof(etext));
-            (void)snprintf(err, errlen, "cannot write %.800s: %s", final[k],
-                           etext);
+            base_errf(err, errlen, -rc, "cannot write %.800s", final[k]);
             if (k == 1) {
                 (void)unlink(final[0]);
             }

@@ -250,11 +250,9 @@ child_failed(FILE *err, const char *subj, const char *doing, int rc,
 {
     char what[512];
     char line[200];
-    char etext[128];
 
     if (rc != 0) {
-        sim_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(what, sizeof(what), "cannot be run: %s", etext);
+        base_errf(what, sizeof(what), -rc, "cannot be run");
     } else if (co->timed_out) {
         (void)snprintf(what, sizeof(what), "%s took longer than %g s", doing,
                        (double)timeout_ms / 1000.0);
@@ -658,7 +656,7 @@ sim_calibrate_main(const struct sim_options *o, FILE *out, FILE *err)
                  : sim_calibrate_timer_slack(TIMER_ROUNDS,
                                              &cr->cal.costs.timer_slack_ns);
     if (rc != 0) {
-        sim_errtext(-rc, msg, sizeof(msg));
+        base_errtext(-rc, msg, sizeof(msg));
         fprintf(err, "gilsim: calibrate: the thread benchmarks failed: %s\n",
                 msg);
         status = SIM_EXIT_ERROR;

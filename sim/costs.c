@@ -356,7 +356,6 @@ sim_calibration_read(const char *path, struct sim_calibration *cal, char *err,
                      size_t errlen)
 {
     struct read_ctx rc;
-    char etext[128];
     char perr[256];
     char *text = NULL;
     size_t len = 0;
@@ -367,8 +366,7 @@ sim_calibration_read(const char *path, struct sim_calibration *cal, char *err,
     sim_costs_default(&cal->costs);
     r = base_read_file(path, &text, &len);
     if (r != 0) {
-        sim_errtext(-r, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot read it: %s", etext);
+        base_errf(err, errlen, -r, "cannot read it");
         return r;
     }
     memset(&rc, 0, sizeof(rc));

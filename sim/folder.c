@@ -114,7 +114,7 @@ sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
             return SIM_EXIT_USAGE;
         }
         if (state < 0) {
-            sim_errtext(-state, etext, sizeof(etext));
+            base_errtext(-state, etext, sizeof(etext));
             fprintf(err,
                     "gilsim: --out=%s: %s (expected a new or empty "
                     "directory)\n",
@@ -151,7 +151,7 @@ sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
     }
     rc = mkdir_p(dir);
     if (rc != 0) {
-        sim_errtext(-rc, etext, sizeof(etext));
+        base_errtext(-rc, etext, sizeof(etext));
         fprintf(err, "gilsim: --out=%s: cannot create the directory: %s\n", dir,
                 etext);
         return o->out_dir[0] != '\0' ? SIM_EXIT_USAGE : SIM_EXIT_ERROR;

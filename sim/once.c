@@ -127,7 +127,6 @@ vt_start(const struct sim_options *o, struct vt_engine **e, char *err,
          size_t errlen)
 {
     struct vt_config vc;
-    char etext[128];
     int rc;
 
     memset(&vc, 0, sizeof(vc));
@@ -140,9 +139,7 @@ vt_start(const struct sim_options *o, struct vt_engine **e, char *err,
     vc.seed = o->seed;
     rc = vt_engine_new(&vc, e);
     if (rc != 0) {
-        sim_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot create the virtual engine: %s",
-                       etext);
+        base_errf(err, errlen, -rc, "cannot create the virtual engine");
     }
     return rc;
 }
@@ -260,8 +257,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     }
     rc = build_workload(o, &w);
     if (rc != 0) {
-        sim_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot build the workload: %s", etext);
+        base_errf(err, errlen, -rc, "cannot build the workload");
         return rc;
     }
     memset(&tc, 0, sizeof(tc));
@@ -271,7 +267,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     tc.origin_ns = base_now_ns();
     rc = sim_trace_new(&tc, &trace);
     if (rc != 0) {
-        sim_errtext(-rc, etext, sizeof(etext));
+        base_errtext(-rc, etext, sizeof(etext));
         (void)snprintf(err, errlen,
                        "cannot reserve the trace (%d threads x %llu events): "
                        "%s",
@@ -297,8 +293,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     }
     rc = sim_run_gils_new(&gc, n_gils, &gils);
     if (rc != 0) {
-        sim_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot create the GIL: %s", etext);
+        base_errf(err, errlen, -rc, "cannot create the GIL");
         goto out_trace;
     }
 
@@ -347,8 +342,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     r->gil = mr.gil;
     rc = sim_trace_stats(trace, &r->stats);
     if (rc != 0) {
-        sim_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot derive the statistics: %s", etext);
+        base_errf(err, errlen, -rc, "cannot derive the statistics");
         goto out_gil;
     }
     if (r->stats.events_lost == 0) {
@@ -419,7 +413,7 @@ sim_run_server_start(const struct sim_options *o, struct wl_server **out,
         return SIM_EXIT_USAGE;
     }
     if (rc != 0) {
-        sim_errtext(-rc, etext, sizeof(etext));
+        base_errtext(-rc, etext, sizeof(etext));
         fprintf(err, "gilsim: cannot start the latency server on %s:%d: %s\n",
                 o->bind, o->port, etext);
         return SIM_EXIT_ERROR;

@@ -80,15 +80,13 @@ write_model(const char *dir, const struct sim_options *o, enum sim_model m,
     char sub[4200];
     char title[160];
     char label[40];
-    char etext[128];
     struct json_ctx jc;
     int rc;
 
     (void)snprintf(sub, sizeof(sub), "%s/%s", dir, sim_model_name(m));
     if (mkdir(sub, 0777) != 0 && errno != EEXIST) {
         rc = -errno;
-        sim_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot create %.800s: %s", sub, etext);
+        base_errf(err, errlen, -rc, "cannot create %.800s", sub);
         return rc;
     }
     rc = base_write_atomic(sub, "trace.tsv", write_tsv_fn, trace, err, errlen);

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base.h"
 #include "gil.h"
 #include "sim.h"
 #include "trace.h"
@@ -32,12 +33,6 @@
 
 /* Room for one error sentence (without the "gilsim: --flag=value: "). */
 #define SIM_ERR_LEN 512
-
-/* ---- errtext.c -------------------------------------------------------- */
-
-/* The text of error number `err` (positive) into buf: strerror_r, or
- * "error N". */
-void sim_errtext(int err, char *buf, size_t len);
 
 /* ---- flatjson.c ------------------------------------------------------- */
 

@@ -308,7 +308,6 @@ start_worker(struct executor_run *r, char *err, size_t errlen)
     int k = r->created + 1;
     struct sim_model_thread *mt = &r->mts[k];
     char name[40];
-    char etext[128];
     int rc;
 
     (void)snprintf(name, sizeof(name), "worker-%d", k);
@@ -326,9 +325,7 @@ start_worker(struct executor_run *r, char *err, size_t errlen)
         if (mt->vt != NULL) {
             vt_thread_cancel(mt->vt);
         }
-        sim_errtext(rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot create thread %d of %d: %s", k,
-                       r->n, etext);
+        base_errf(err, errlen, rc, "cannot create thread %d of %d", k, r->n);
         return -rc;
     }
     r->created++;
@@ -470,7 +467,6 @@ run_virtual(struct executor_run *r, struct sim_model_result *res, char *err,
     const struct sim_model_params *p = r->ex->p;
     struct virtual_main vm;
     pthread_t tid;
-    char etext[128];
     int rc;
     int i;
 
@@ -486,8 +482,7 @@ run_virtual(struct executor_run *r, struct sim_model_result *res, char *err,
     rc = sim_model_thread_create(&r->mts[0], &tid, r->attr, virtual_main_thread,
                                  &vm);
     if (rc != 0) {
-        sim_errtext(rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot create the main thread: %s", etext);
+        base_errf(err, errlen, rc, "cannot create the main thread");
         return -rc;
     }
     if (vt_run(p->vt) != 0) {
@@ -512,7 +507,6 @@ sim_model_executor_run(const struct sim_model_params *p,
     struct sim_model_thread *mts = NULL;
     pthread_t *tids = NULL;
     pthread_attr_t attr;
-    char etext[128];
     size_t n_tasks;
     size_t fs_ready = 0;
     size_t k;
@@ -578,14 +572,12 @@ sim_model_executor_run(const struct sim_model_params *p,
     sim_model_thread_init(&mts[0], p, 0, &ex.until, &ex);
     rc = sim_trace_add_thread(p->trace, "main", 0, 0, &mts[0].buf);
     if (rc != 0) {
-        sim_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "trace buffer for main: %s", etext);
+        base_errf(err, errlen, -rc, "trace buffer for main");
         goto fail_states;
     }
     rc = gil_thread_new(p->gil, &mts[0], &mts[0].gt);
     if (rc != 0) {
-        sim_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "GIL state for main: %s", etext);
+        base_errf(err, errlen, -rc, "GIL state for main");
         goto fail_states;
     }
 
@@ -625,8 +617,7 @@ fail_alloc:
     free(ex.fs);
     free(ex.queue);
     if (rc != 0 && err[0] == '\0') {
-        sim_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot set up the executor: %s", etext);
+        base_errf(err, errlen, -rc, "cannot set up the executor");
     }
     return rc;
 }

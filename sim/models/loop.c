@@ -538,7 +538,6 @@ sim_model_loop_run(const struct sim_model_params *p,
     struct wl_multi_hooks hooks;
     pthread_t loop_tid;
     pthread_t *tids = NULL;
-    char etext[128];
     int n = p->threads; /* offload threads */
     int created = 0;
     int loop_created = 0;
@@ -615,8 +614,7 @@ sim_model_loop_run(const struct sim_model_params *p,
         rc = wl_multi_new(p->io, &lm.mts[0].env, &hooks, &lm.multi);
     }
     if (rc != 0) {
-        sim_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot set up the event loop: %s", etext);
+        base_errf(err, errlen, -rc, "cannot set up the event loop");
         goto fail_states;
     }
 
@@ -624,10 +622,8 @@ sim_model_loop_run(const struct sim_model_params *p,
         rc = sim_model_thread_create(&lm.mts[created + 1], &tids[created], NULL,
                                      offload_thread, &lm.mts[created + 1]);
         if (rc != 0) {
-            sim_errtext(rc, etext, sizeof(etext));
-            (void)snprintf(err, errlen,
-                           "cannot create offload thread %d of %d: %s",
-                           created + 1, n, etext);
+            base_errf(err, errlen, rc, "cannot create offload thread %d of %d",
+                      created + 1, n);
             rc = -rc;
             goto fail_join;
         }
@@ -635,9 +631,7 @@ sim_model_loop_run(const struct sim_model_params *p,
     rc = sim_model_thread_create(&lm.mts[0], &loop_tid, NULL, loop_thread,
                                  &lm.mts[0]);
     if (rc != 0) {
-        sim_errtext(rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot create the event-loop thread: %s",
-                       etext);
+        base_errf(err, errlen, rc, "cannot create the event-loop thread");
         rc = -rc;
         goto fail_join;
     }
@@ -669,8 +663,7 @@ fail_join:
     }
     if (rc == 0 && lm.failed != 0) {
         rc = lm.failed;
-        sim_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "the event loop failed: %s", etext);
+        base_errf(err, errlen, -rc, "the event loop failed");
     }
     if (rc == 0) {
         res->begin_ns = lm.begin_ns;
@@ -695,8 +688,7 @@ fail_alloc:
     free(lm.mts);
     free(lm.tasks);
     if (rc != 0 && err[0] == '\0') {
-        sim_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot set up the loop: %s", etext);
+        base_errf(err, errlen, -rc, "cannot set up the loop");
     }
     return rc;
 }

@@ -143,7 +143,6 @@ sim_model_pool_run(const struct sim_model_params *p,
     struct sim_model_thread *mts = NULL;
     pthread_t *tids = NULL;
     pthread_attr_t attr;
-    char etext[128];
     int n = p->threads;
     int created = 0;
     int i;
@@ -210,9 +209,8 @@ sim_model_pool_run(const struct sim_model_params *p,
         rc = sim_model_thread_create(&mts[created], &tids[created], &attr,
                                      pool_thread, &mts[created]);
         if (rc != 0) {
-            sim_errtext(rc, etext, sizeof(etext));
-            (void)snprintf(err, errlen, "cannot create thread %d of %d: %s",
-                           created + 1, n, etext);
+            base_errf(err, errlen, rc, "cannot create thread %d of %d",
+                      created + 1, n);
             rc = -rc;
             open_gate(&pool, 1);
             goto fail_join;
@@ -250,8 +248,7 @@ fail_alloc:
     free(tids);
     free(mts);
     if (rc != 0 && err[0] == '\0') {
-        sim_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot set up the pool: %s", etext);
+        base_errf(err, errlen, -rc, "cannot set up the pool");
     }
     return rc;
 }

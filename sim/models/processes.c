@@ -610,7 +610,6 @@ sim_model_processes_run(const struct sim_model_params *p,
     unsigned char *ended = NULL;
     sigset_t block, old;
     size_t ctl_len;
-    char etext[128];
     pid_t parent = getpid();
     int n = p->threads;
     int forked = 0;
@@ -641,9 +640,7 @@ sim_model_processes_run(const struct sim_model_params *p,
     if (ctl == MAP_FAILED) {
         ctl = NULL;
         rc = -errno;
-        sim_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot map the pool's control block: %s",
-                       etext);
+        base_errf(err, errlen, -rc, "cannot map the pool's control block");
         goto out_free;
     }
     ctl->map_len = ctl_len;
@@ -658,8 +655,7 @@ sim_model_processes_run(const struct sim_model_params *p,
         (void)snprintf(name, sizeof(name), "proc-%d", i + 1);
         rc = sim_trace_add_thread(p->trace, name, i + 1, i + 1, &w[i].buf);
         if (rc != 0) {
-            sim_errtext(-rc, etext, sizeof(etext));
-            (void)snprintf(err, errlen, "trace buffer for %s: %s", name, etext);
+            base_errf(err, errlen, -rc, "trace buffer for %s", name);
             goto out_free;
         }
     }
@@ -676,9 +672,8 @@ sim_model_processes_run(const struct sim_model_params *p,
 
         if (pipe(fds) != 0) {
             rc = -errno;
-            sim_errtext(-rc, etext, sizeof(etext));
-            (void)snprintf(err, errlen, "cannot make a pipe for process %d: %s",
-                           forked + 1, etext);
+            base_errf(err, errlen, -rc, "cannot make a pipe for process %d",
+                      forked + 1);
             break;
         }
         /* Only this worker may hold its sentinel's write end. */
@@ -693,9 +688,8 @@ sim_model_processes_run(const struct sim_model_params *p,
         if (pid < 0) {
             rc = -errno;
             (void)close(fds[0]);
-            sim_errtext(-rc, etext, sizeof(etext));
-            (void)snprintf(err, errlen, "cannot fork process %d of %d: %s",
-                           forked + 1, n, etext);
+            base_errf(err, errlen, -rc, "cannot fork process %d of %d",
+                      forked + 1, n);
             break;
         }
         w[forked].pid = pid;

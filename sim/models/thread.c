@@ -287,7 +287,6 @@ sim_model_thread_attach(struct sim_model_thread *mt,
                         int with_io, char *err, size_t errlen)
 {
     const char *what;
-    char etext[128];
     int rc;
 
     if (with_io && p->io != NULL) {
@@ -310,7 +309,6 @@ sim_model_thread_attach(struct sim_model_thread *mt,
     }
     return 0;
 fail:
-    sim_errtext(-rc, etext, sizeof(etext));
-    (void)snprintf(err, errlen, "%s for %s: %s", what, name, etext);
+    base_errf(err, errlen, -rc, "%s for %s", what, name);
     return rc;
 }

@@ -77,7 +77,6 @@ setup_worker(struct vproc_worker *w, struct vproc *pool, int i, char *err,
 {
     const struct sim_model_params *p = pool->p;
     char name[40];
-    char etext[128];
     int rc;
 
     w->pool = pool;
@@ -95,8 +94,7 @@ setup_worker(struct vproc_worker *w, struct vproc *pool, int i, char *err,
         rc = vt_thread_new(p->vt, &w->mt.vt);
     }
     if (rc != 0) {
-        sim_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen, "cannot set up %s: %s", name, etext);
+        base_errf(err, errlen, -rc, "cannot set up %s", name);
     }
     return rc;
 }
@@ -109,7 +107,6 @@ sim_model_vprocesses_run(const struct sim_model_params *p,
     struct vproc_worker *w;
     pthread_t *tids;
     pthread_attr_t attr;
-    char etext[128];
     int n = p->threads;
     int created = 0;
     int i;
@@ -139,9 +136,8 @@ sim_model_vprocesses_run(const struct sim_model_params *p,
         rc = sim_model_thread_create(&w[created].mt, &tids[created], &attr,
                                      vproc_thread, &w[created]);
         if (rc != 0) {
-            sim_errtext(rc, etext, sizeof(etext));
-            (void)snprintf(err, errlen, "cannot create worker %d of %d: %s",
-                           created + 1, n, etext);
+            base_errf(err, errlen, rc, "cannot create worker %d of %d",
+                      created + 1, n);
             rc = -rc;
             /* The workers not created never run. */
             for (i = created; i < n; i++) {
