@@ -356,7 +356,7 @@ legacy_yields_once_per_check_in_virtual_time(void **state)
 /* The GIL's invariants on a virtual seed run with failures, and the
  * failures are the server function's. */
 static void
-seed_with_failures_counts_them(void **state)
+run_seed_with_failures(double fail_rate, int64_t body_size)
 {
     struct sim_options o;
     struct sim_run_result r;
@@ -366,10 +366,10 @@ seed_with_failures_counts_them(void **state)
     uint64_t expect_failed = 0;
     int kind;
 
-    (void)state;
     virtual_options(&o, "seed", 8);
     o.pages = 60;
-    o.fail_rate = 0.3;
+    o.fail_rate = fail_rate;
+    o.body_size = body_size;
     o.jitter_ns = 20000000;
     o.timeout_ns = 1000000000;
     assert_int_equal(
@@ -387,6 +387,23 @@ seed_with_failures_counts_them(void **state)
     assert_int_equal(r.stats.steps_failed, expect_failed);
     assert_int_equal(r.stats.tasks, o.pages);
     sim_run_result_clear(&r);
+}
+
+static void
+seed_with_failures_counts_them(void **state)
+{
+    (void)state;
+    run_seed_with_failures(0.3, -1);
+}
+
+/* A one-byte page closed half-way delivers no chunk at all: the fetch
+ * still pairs its GIL releases and takes (it once released twice and
+ * aborted in gil_drop). */
+static void
+failures_of_one_byte_pages_keep_the_gil_paired(void **state)
+{
+    (void)state;
+    run_seed_with_failures(1.0, 1);
 }
 
 /* ---- determinism: two runs, identical files --------------------------------
@@ -700,6 +717,7 @@ main(void)
         cmocka_unit_test(cpu_switches_once_per_interval),
         cmocka_unit_test(legacy_yields_once_per_check_in_virtual_time),
         cmocka_unit_test(seed_with_failures_counts_them),
+        cmocka_unit_test(failures_of_one_byte_pages_keep_the_gil_paired),
         cmocka_unit_test(executor_runs_in_virtual_time),
         cmocka_unit_test(processes_run_in_virtual_time),
         cmocka_unit_test(loop_runs_in_virtual_time),

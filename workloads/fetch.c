@@ -1,86 +1,35 @@
 /*
  * fetch.c - the fetch step: one HTTP GET through the thread's libcurl easy
- * handle, with the GIL released around the blocking parts as CPython
- * releases it around every socket call.
+ * handle, with the GIL released and taken back as CPython's requests does
+ * it. The order of those calls, and the Python work between them, is the
+ * choreography of fetch_gil.c; this file calls its phases from the
+ * moments libcurl reports:
  *
- * The step runs in the order requests.Session.get does on CPython:
- *
- *   1. Under the GIL: `request_instructions` less `after_send_instructions`
- *      of cpu work (building the request, and the response parsing of
- *      urllib3 and http.client, lumped before the transfer), with checks,
- *      through cpu.c, cut in equal parts by `quick_releases` - 1 quick
- *      releases (below).
- *   2. curl_easy_perform, still under the GIL: libcurl's own work before
+ *   1. wl_fetch_gil_request, before curl_easy_perform: the request's
+ *      Python work, cut by quick releases (a stat() of a file that does
+ *      not exist, the shape of requests' os.stat of ~/.netrc).
+ *   2. curl_easy_perform starts under the GIL: libcurl's own work before
  *      the send (picking up the kept-alive connection, building the
- *      request) stands for http.client's, which is Python. Only what
- *      blocks is done without the GIL, through libcurl's callbacks: a
- *      name lookup (CURLOPT_RESOLVER_START_FUNCTION) and a new
- *      connection's connect (CURLOPT_SOCKOPTFUNCTION, called before the
- *      connect) release it, as getaddrinfo() and connect() do; once
- *      connected, CURLOPT_PREREQFUNCTION takes it back.
- *   3. The send (Py_BEGIN_ALLOW_THREADS around sendall()):
- *      CURLOPT_PREREQFUNCTION, called right before the request is
- *      written, releases the GIL. When libcurl has sent the request (its
- *      debug callback with CURLINFO_HEADER_OUT, right after the send()
- *      returned): env->acquire, one quick release if `quick_releases` >
- *      0 (settimeout(), right after sendall()), `after_send_instructions`
- *      of cpu work with checks, then env->release again before libcurl
- *      waits for the reply. This is sendall() returning and Python
- *      taking the GIL back for settimeout() and http.client's
- *      getresponse() before its recv().
- *   4. For each chunk libcurl hands to the write callback, which runs on
- *      this thread inside curl_easy_perform, without the GIL:
- *      env->acquire, `chunk_instructions` of cpu work with checks, append
- *      the chunk to the body, env->release. This is the recv() returning
- *      and Python handling the bytes before its next recv().
- *   5. curl_easy_perform returns; env->acquire if the GIL is still
- *      released (Py_END_ALLOW_THREADS).
- *
- * Step 3 is there because CPython releases the GIL around the send and
- * around the recv separately, with a retake between them: requests'
- * round trip is sendall(), settimeout(), recv_into(), each its own
- * Py_BEGIN/END_ALLOW_THREADS. Releasing only around the send itself, not
- * around libcurl's set-up too, matters: the GIL was free ~40-57 us around
- * the send before, ~28-33 us now, against CPython's sendall() 31 us (a
- * timed wrapper, docs/fidelity.md), and a CPU thread woken by the
- * release takes ~20 us to get there. The send returns at once, but the CPU
- * thread woken by the release can take the GIL meanwhile, and the
- * sender then waits for it like any other waiter. Timing each of those
- * calls in CPython's convoy (docs/fidelity.md) showed the retake after
- * sendall() is where the I/O thread loses the GIL most often: 21-26 %
- * of round trips beside one CPU thread, 52-58 % beside two. A fetch
- * that released once for the whole exchange never lost it there. The
- * work between the send and the recv matters too: without it the
- * forced dropper, just woken by the retake, finds the GIL free again
- * at once and takes it, and the reply then waits a second interval,
- * which CPython's ~16 us of Python there mostly avoids.
- *
- * A quick release is env->release, a stat() of a file that does not
- * exist, env->acquire: the shape of the calls requests makes that return
- * at once (os.stat of ~/.netrc and ~/_netrc, urllib3's poll(0),
- * settimeout's ioctl; strace shows them once per request). Each frees
- * the GIL for a microsecond or two; a woken CPU thread rarely takes it
- * in that time, but when it does the fetch waits an interval or more.
- * CPython lost 1-7 % of them beside two CPU threads (calltimes.py).
- *
- * The chunk that completes the body (Content-Length reached) keeps the
- * GIL instead of releasing it, and step 5 then has nothing to take back:
- * CPython's last recv() is followed by Python code, not by another
- * blocking call, so it retakes the GIL once there, not twice. (Found with
- * bench/fidelity: a 128-byte round trip beside a CPU thread cost gilsim
- * two switch intervals, CPython one.) Without a Content-Length, or when
- * the transfer fails, step 5 takes it back as above.
- *
- * So a transfer of k chunks takes the GIL back k + 1 times, and with a
- * CPU-bound thread beside it each of those may wait a switch interval
- * or more: the convoy effect (bpo-7946, GIL.md 4.3).
+ *      request) stands for http.client's, which is Python. A name lookup
+ *      (CURLOPT_RESOLVER_START_FUNCTION) and a new connection's connect
+ *      (CURLOPT_SOCKOPTFUNCTION, called before the connect) are
+ *      wl_fetch_gil_block.
+ *   3. CURLOPT_PREREQFUNCTION, right before the request is written, is
+ *      wl_fetch_gil_send; libcurl's debug callback with
+ *      CURLINFO_HEADER_OUT, right after the send() returned, is
+ *      wl_fetch_gil_sent.
+ *   4. Each chunk libcurl hands to the write callback (on this thread,
+ *      inside curl_easy_perform) is wl_fetch_gil_chunk, then the chunk is
+ *      appended to the body, then wl_fetch_gil_chunk_done: the chunk
+ *      completes the body when the Content-Length is reached.
+ *   5. curl_easy_perform returns: wl_fetch_gil_end.
  *
  * The transfer's state (struct fetch) lives on this step's stack and
  * travels with the easy handle: CURLOPT_PRIVATE, CURLOPT_WRITEDATA,
  * CURLOPT_XFERINFODATA, CURLOPT_DEBUGDATA and the lookup, socket and
  * prereq callbacks' data all point at it for the length of the transfer
  * and are cleared before the step returns, so the handle never keeps a
- * pointer to a dead frame. `released` says whether the transfer holds the
+ * pointer to a dead frame. Its `gil` says whether the transfer holds the
  * GIL, so each callback releases or retakes it only when it must.
  *
  * env->stop is honoured before the request, between chunks (the chunk
@@ -112,33 +61,9 @@ struct fetch {
     int too_big;    /* 1: the body passed cfg.max_body */
     int no_memory;  /* 1: growing the body failed */
     int64_t chunks; /* write callbacks so far */
-    int released;   /* 1: this transfer has released the GIL */
     int sent;       /* 1: the request went out and the GIL was retaken */
+    struct wl_fetch_gil gil; /* where the transfer is with the GIL */
 };
-
-/* Release the GIL for a blocking call, unless already released. */
-static void
-fetch_release(struct fetch *f)
-{
-    if (!f->released) {
-        f->released = 1;
-        if (f->env->release != NULL) {
-            f->env->release(f->env->ctx);
-        }
-    }
-}
-
-/* Take the GIL back, if this transfer released it. */
-static void
-fetch_acquire(struct fetch *f)
-{
-    if (f->released) {
-        f->released = 0;
-        if (f->env->acquire != NULL) {
-            f->env->acquire(f->env->ctx);
-        }
-    }
-}
 
 static int
 stop_requested(const struct wl_env *env)
@@ -147,42 +72,43 @@ stop_requested(const struct wl_env *env)
            atomic_load_explicit(env->stop, memory_order_relaxed) != 0;
 }
 
-/* No such file: stat() fails at once, as requests' ~/.netrc lookup does. */
-#define QUICK_PATH "/nonexistent-gilsim-dir/.netrc"
-
-/* One quick release: the GIL is freed around a system call that returns
- * at once (see the top of the file). */
+/* The choreography's operations on this thread (ctx: the step's env). */
 static void
-quick_release(const struct wl_env *env)
+env_release(void *ctx)
 {
-    struct stat st;
+    const struct wl_env *env = ctx;
 
     if (env->release != NULL) {
         env->release(env->ctx);
     }
-    (void)stat(QUICK_PATH, &st);
+}
+
+static void
+env_acquire(void *ctx)
+{
+    const struct wl_env *env = ctx;
+
     if (env->acquire != NULL) {
         env->acquire(env->ctx);
     }
 }
 
-/* `n` instructions of work in `quick + 1` equal parts with a quick
- * release between each two. */
 static enum wl_outcome
-work_with_quick_releases(const struct wl_env *env, int64_t n, int quick)
+env_work(void *ctx, int64_t instructions)
 {
-    int64_t part = n / (quick + 1);
-    enum wl_outcome o;
-    int i;
+    return wl__cpu_instructions(ctx, instructions, NULL);
+}
 
-    for (i = 0; i < quick; i++) {
-        o = wl__cpu_instructions(env, part, NULL);
-        if (o != WL_OK) {
-            return o;
-        }
-        quick_release(env);
-    }
-    return wl__cpu_instructions(env, n - part * quick, NULL);
+/* No such file: stat() fails at once, as requests' ~/.netrc lookup does. */
+#define QUICK_PATH "/nonexistent-gilsim-dir/.netrc"
+
+static void
+quick_stat(void *ctx)
+{
+    struct stat st;
+
+    (void)ctx;
+    (void)stat(QUICK_PATH, &st);
 }
 
 /* Make room for `more` bytes after body_len, doubling up to max_body. 0,
@@ -239,14 +165,12 @@ size_t
 wl__fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *data)
 {
     struct fetch *f = data;
-    const struct wl_env *env = f->env;
     size_t n = size * nmemb; /* size is always 1 for this callback */
     enum wl_outcome o;
     size_t taken = n;
 
     f->chunks++;
-    fetch_acquire(f);
-    o = wl__cpu_instructions(env, f->io->cfg.chunk_instructions, NULL);
+    o = wl_fetch_gil_chunk(&f->gil);
     if (o == WL_ABORTED) {
         f->aborted = 1;
         taken = 0;
@@ -256,9 +180,8 @@ wl__fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *data)
         memcpy(f->io->body + f->io->body_len, ptr, n);
         f->io->body_len += n;
     }
-    if (taken == 0 || !body_complete(f)) {
-        fetch_release(f); /* the next recv(), or libcurl's cleanup */
-    }
+    /* The GIL is released for the next recv(), or libcurl's cleanup. */
+    wl_fetch_gil_chunk_done(&f->gil, taken != 0 && body_complete(f));
     return taken;
 }
 
@@ -276,7 +199,6 @@ wl__fetch_debug_cb(CURL *c, curl_infotype type, char *ptr, size_t size,
                    void *data)
 {
     struct fetch *f = data;
-    const struct wl_env *env;
 
     (void)c;
     (void)ptr;
@@ -285,16 +207,9 @@ wl__fetch_debug_cb(CURL *c, curl_infotype type, char *ptr, size_t size,
         return 0; /* not one of our transfers, or not the send */
     }
     f->sent = 1;
-    env = f->env;
-    fetch_acquire(f);
-    if (f->io->cfg.quick_releases > 0) {
-        quick_release(env); /* settimeout(), right after sendall() */
-    }
-    if (wl__cpu_instructions(env, f->io->cfg.after_send_instructions, NULL) ==
-        WL_ABORTED) {
+    if (wl_fetch_gil_sent(&f->gil) == WL_ABORTED) {
         f->aborted = 1; /* the progress callback ends the transfer */
     }
-    fetch_release(f);
     return 0;
 }
 
@@ -308,7 +223,7 @@ wl__fetch_resolver_start_cb(void *resolver_state, void *reserved, void *data)
     (void)resolver_state;
     (void)reserved;
     if (data != NULL) {
-        fetch_release(data);
+        wl_fetch_gil_block(&((struct fetch *)data)->gil);
     }
     return 0;
 }
@@ -323,7 +238,7 @@ wl__fetch_sockopt_cb(void *data, curl_socket_t fd, curlsocktype purpose)
     (void)fd;
     (void)purpose;
     if (data != NULL) {
-        fetch_release(data);
+        wl_fetch_gil_block(&((struct fetch *)data)->gil);
     }
     return CURL_SOCKOPT_OK;
 }
@@ -347,8 +262,7 @@ wl__fetch_prereq_cb(void *data, char *primary_ip, char *local_ip,
     (void)primary_port;
     (void)local_port;
     if (f != NULL) {
-        fetch_acquire(f);
-        fetch_release(f);
+        wl_fetch_gil_send(&f->gil);
     }
     return CURL_PREREQFUNC_OK;
 }
@@ -438,6 +352,9 @@ wl__fetch_step_run(const struct wl_step *s, const struct wl_env *env,
                    int64_t *arg_out)
 {
     struct wl_io *io = env->io;
+    struct wl_fetch_ops ops = {env_release, env_acquire, env_work, quick_stat,
+                               (void *)env};
+    struct wl_fetch_costs costs;
     struct fetch f;
     enum wl_outcome o;
     CURLcode rc;
@@ -454,15 +371,18 @@ wl__fetch_step_run(const struct wl_step *s, const struct wl_env *env,
         0) {
         return WL_FAILED; /* cannot happen: url_cap fits any page */
     }
-    o = work_with_quick_releases(
-        env, io->cfg.request_instructions - io->cfg.after_send_instructions,
-        io->cfg.quick_releases > 0 ? io->cfg.quick_releases - 1 : 0);
-    if (o != WL_OK) {
-        return o;
-    }
     memset(&f, 0, sizeof(f));
     f.env = env;
     f.io = io;
+    costs.request_instructions = io->cfg.request_instructions;
+    costs.after_send_instructions = io->cfg.after_send_instructions;
+    costs.chunk_instructions = io->cfg.chunk_instructions;
+    costs.quick_releases = io->cfg.quick_releases;
+    wl_fetch_gil_init(&f.gil, &ops, &costs);
+    o = wl_fetch_gil_request(&f.gil);
+    if (o != WL_OK) {
+        return o;
+    }
     io->errbuf[0] = '\0';
     if (curl_easy_setopt(io->curl, CURLOPT_URL, io->url) != CURLE_OK ||
         attach(io, &f) != 0) {
@@ -470,7 +390,7 @@ wl__fetch_step_run(const struct wl_step *s, const struct wl_env *env,
         return WL_FAILED;
     }
     rc = curl_easy_perform(io->curl); /* under the GIL until it blocks */
-    fetch_acquire(&f);
+    wl_fetch_gil_end(&f.gil);
     o = outcome_of(&f, rc);
     attach(io, NULL);
     if (arg_out != NULL) {

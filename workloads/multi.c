@@ -29,15 +29,17 @@
  * is handed to the owner's hook (or freed there too).
  *
  * Python it mirrors: `async with session.get(url) as r: body = await
- * r.read()` under aiohttp, many at once on one loop. The request's Python
- * side (`request_instructions`) is paid under the GIL before the transfer
- * is added, and `chunk_instructions` per chunk in the write callback, as
- * in fetch.c. Differences: aiohttp's connector allows 100 connections at
- * once by default; we set cfg->max_connections (--connections, 100 by
- * default, 0 for none) with CURLMOPT_MAX_TOTAL_CONNECTIONS
- * (more transfers wait inside libcurl for a free connection, as aiohttp's
- * wait for its connector). asyncio wakes up through its self-pipe for
- * call_soon_threadsafe; so do we (wl_multi_wake, a non-blocking pipe).
+ * r.read()` under aiohttp, many at once on one loop. Each transfer follows
+ * the fetch's choreography (fetch_gil.c) with no GIL moves of its own,
+ * since the turn holds the GIL: the request's Python side
+ * (`request_instructions`) before the transfer is added, and
+ * `chunk_instructions` per chunk in the write callback. Differences: aiohttp's
+ * connector allows 100 connections at once by default; we set
+ * cfg->max_connections (--connections, 100 by default, 0 for none) with
+ * CURLMOPT_MAX_TOTAL_CONNECTIONS (more transfers wait inside libcurl for a free
+ * connection, as aiohttp's wait for its connector). asyncio wakes up through
+ * its self-pipe for call_soon_threadsafe; so do we (wl_multi_wake, a
+ * non-blocking pipe).
  *
  * Stopping: libevent does not return from its wait when a signal handler
  * sets the stop flag on another thread, so while env->stop is non-NULL a
@@ -82,9 +84,13 @@ struct wl_multi {
     struct event *tick;       /* the stop tick; NULL without env->stop */
     int wake_fd[2];           /* the self-pipe: [0] read, [1] write */
     int held;                 /* 1 while the loop thread holds the GIL */
-    struct mfetch *fetches;   /* transfers under way, a list */
-    struct msleep *sleeps;    /* timers under way, a list */
-    struct sock *socks;       /* sockets libcurl asked us to watch */
+    /* Each fetch's choreography (fetch_gil.c): the request's and the
+     * chunks' work on env, no GIL moves of its own (the turn holds it). */
+    struct wl_fetch_ops fetch_ops;
+    struct wl_fetch_costs fetch_costs;
+    struct mfetch *fetches; /* transfers under way, a list */
+    struct msleep *sleeps;  /* timers under way, a list */
+    struct sock *socks;     /* sockets libcurl asked us to watch */
     size_t n_fetches;
     size_t n_sleeps;
 };
@@ -100,6 +106,7 @@ struct mfetch {
     size_t len;                   /* bytes at body */
     size_t cap;                   /* bytes allocated at body */
     int aborted;                  /* 1: the chunk work saw the stop flag */
+    struct wl_fetch_gil gil;      /* where it is in the choreography */
     struct mfetch *prev, *next;   /* in m->fetches */
 };
 
@@ -149,6 +156,13 @@ stop_requested(const struct wl_multi *m)
 {
     return m->env->stop != NULL &&
            atomic_load_explicit(m->env->stop, memory_order_relaxed) != 0;
+}
+
+/* The choreography's work: Python code on the loop thread, with checks. */
+static enum wl_outcome
+loop_work(void *ctx, int64_t instructions)
+{
+    return wl__cpu_instructions(ctx, instructions, NULL);
 }
 
 /* Python code is about to run for `user`: take the GIL back if this turn
@@ -248,7 +262,7 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *data)
     if (m->hooks.enter != NULL) {
         m->hooks.enter(m->hooks.ctx, f->user);
     }
-    o = wl__cpu_instructions(m->env, m->cfg.chunk_instructions, NULL);
+    o = wl_fetch_gil_chunk(&f->gil);
     if (o == WL_ABORTED) {
         f->aborted = 1;
         return 0;
@@ -307,6 +321,7 @@ wl_multi_fetch(struct wl_multi *m, int64_t page, void *user)
     /* Each "{page}" (6 bytes) becomes at most 20 digits and a sign. */
     size_t url_cap;
     char *url;
+    struct wl_fetch_gil gil;
     struct mfetch *f;
     enum wl_outcome o;
     int bad = 0;
@@ -326,7 +341,8 @@ wl_multi_fetch(struct wl_multi *m, int64_t page, void *user)
         free(url);
         return WL_FAILED;
     }
-    o = wl__cpu_instructions(m->env, m->cfg.request_instructions, NULL);
+    wl_fetch_gil_init(&gil, &m->fetch_ops, &m->fetch_costs);
+    o = wl_fetch_gil_request(&gil);
     if (o != WL_OK) {
         free(url);
         return o;
@@ -338,6 +354,7 @@ wl_multi_fetch(struct wl_multi *m, int64_t page, void *user)
     }
     f->m = m;
     f->user = user;
+    f->gil = gil;
     f->easy = curl_easy_init();
     if (f->easy == NULL) {
         free(f);
@@ -675,8 +692,12 @@ wl_multi_new(const struct wl_io_config *cfg, const struct wl_env *env,
     if (cfg != NULL) {
         m->cfg = *cfg;
         m->has_cfg = 1;
+        m->fetch_costs.request_instructions = cfg->request_instructions;
+        m->fetch_costs.chunk_instructions = cfg->chunk_instructions;
     }
     m->env = env;
+    m->fetch_ops.work = loop_work;
+    m->fetch_ops.ctx = (void *)env;
     m->hooks = *hooks;
     m->held = 1; /* the owner calls us holding the GIL */
     rc = make_pipe(m->wake_fd);

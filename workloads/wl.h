@@ -271,6 +271,65 @@ enum wl_outcome wl_step_run(const struct wl_step *s, const struct wl_env *env,
 const char *wl_step_kind_name(enum wl_step_kind k);
 const char *wl_outcome_name(enum wl_outcome o);
 
+/* ---- The fetch's choreography (fetch_gil.c) ---------------------------
+ *
+ * When a fetch releases and takes back the GIL and what Python work runs
+ * in between, in CPython's order (requests.Session.get), written once for
+ * every engine: the phases below are called by workloads/fetch.c from
+ * libcurl's callbacks, by the event loop (wl_multi) and by the virtual
+ * engine, at the moments their transfers reach them. See fetch_gil.c.
+ */
+
+/* How an engine releases and takes the GIL, runs Python work and makes a
+ * system call that returns at once. release and acquire may be NULL (an
+ * event loop's turn holds the GIL for its fetches); quick_call may be
+ * NULL (no time passes). */
+struct wl_fetch_ops {
+    void (*release)(void *ctx);
+    void (*acquire)(void *ctx);
+    /* `instructions` of Python work with checks: WL_OK, or WL_ABORTED
+     * when stopped. */
+    enum wl_outcome (*work)(void *ctx, int64_t instructions);
+    void (*quick_call)(void *ctx);
+    void *ctx;
+};
+
+/* What a fetch costs on the Python side (struct wl_io_config's fields of
+ * the same names). An event loop's fetch has no after-send part and no
+ * quick releases. */
+struct wl_fetch_costs {
+    int64_t request_instructions;
+    int64_t after_send_instructions; /* of request_instructions */
+    int64_t chunk_instructions;
+    int quick_releases;
+};
+
+/* One fetch's place in the choreography; starts holding the GIL. */
+struct wl_fetch_gil {
+    const struct wl_fetch_ops *ops; /* borrowed for the fetch */
+    struct wl_fetch_costs costs;
+    int released; /* 1: this fetch has released the GIL */
+};
+
+void wl_fetch_gil_init(struct wl_fetch_gil *d, const struct wl_fetch_ops *ops,
+                       const struct wl_fetch_costs *costs);
+/* 1. Before the send: the request's work, cut by quick releases. */
+enum wl_outcome wl_fetch_gil_request(struct wl_fetch_gil *d);
+/* 2. A name lookup or a connect: the GIL is released (if held). */
+void wl_fetch_gil_block(struct wl_fetch_gil *d);
+/* 3. The send: held (taken back after a connect), then released. */
+void wl_fetch_gil_send(struct wl_fetch_gil *d);
+/* 3. The send returned: take the GIL, settimeout's quick release, the
+ * after-send work, release for the recv. Releases even when stopped. */
+enum wl_outcome wl_fetch_gil_sent(struct wl_fetch_gil *d);
+/* 4. A chunk arrived: take the GIL and run the chunk's work; then
+ * wl_fetch_gil_chunk_done releases it unless the chunk completes the
+ * body (or the transfer goes no further: call wl_fetch_gil_end). */
+enum wl_outcome wl_fetch_gil_chunk(struct wl_fetch_gil *d);
+void wl_fetch_gil_chunk_done(struct wl_fetch_gil *d, int completes);
+/* 5. The transfer is over: the GIL is held again on return. */
+void wl_fetch_gil_end(struct wl_fetch_gil *d);
+
 /* ---- Non-blocking fetches for an event loop ---------------------------
  *
  * What the `loop` model (asyncio with aiohttp and aiofiles) needs from

@@ -3,10 +3,12 @@
  * (libevent + libcurl's multi interface) does for the loop model, with the
  * same hooks, but every fetch, timer and wake-up an engine event.
  *
- * A fetch pays request_instructions on the loop thread under the GIL (as
- * wl_multi_fetch does), then becomes a series of arrivals in a heap
- * ordered by (time, sequence): its chunks, the first sim_vt_reply_ns()
- * after the request went out and each next one a transfer time later
+ * A fetch follows the choreography of workloads/fetch_gil.c as
+ * wl_multi's fetches do (no GIL moves of its own: the turn holds it): it
+ * pays request_instructions on the loop thread under the GIL, then becomes a
+ * series of arrivals in a heap ordered by (time, sequence): its chunks, the
+ * first sim_vt_reply_ns() after the request went out and each next one a
+ * transfer time later
  * (--bandwidth),
  * and, for a page the server fails, the failure instead: a 500 when the
  * reply would come, a close half-way through the body, a stall until
@@ -57,6 +59,7 @@ struct vm_fetch {
     uint64_t got;   /* bytes arrived so far */
     uint64_t total; /* the page's full size */
     enum wl_outcome fail;
+    struct wl_fetch_gil gil; /* where it is in the choreography */
 };
 
 struct arrival {
@@ -79,7 +82,18 @@ struct sim_vmulti {
     size_t n_pend, cap_pend;
     uint64_t seq;
     int woken; /* sim_vmulti_wake since the last turn */
+    /* Each fetch's choreography (workloads/fetch_gil.c), as wl_multi's:
+     * the request's and the chunks' work on the loop thread, no GIL
+     * moves of its own (the turn holds it). */
+    struct wl_fetch_ops fetch_ops;
+    struct wl_fetch_costs fetch_costs;
 };
+
+static enum wl_outcome
+loop_work(void *ctx, int64_t instructions)
+{
+    return sim_vt_work(ctx, instructions);
+}
 
 static int64_t
 now(const struct sim_vmulti *m)
@@ -162,6 +176,10 @@ sim_vmulti_new(struct vt_engine *e, struct sim_model_thread *loop,
     m->e = e;
     m->loop = loop;
     m->hooks = *hooks;
+    m->fetch_ops.work = loop_work;
+    m->fetch_ops.ctx = loop;
+    m->fetch_costs.request_instructions = loop->vio->request_instructions;
+    m->fetch_costs.chunk_instructions = loop->vio->chunk_instructions;
     *out = m;
     return 0;
 }
@@ -194,12 +212,14 @@ enum wl_outcome
 sim_vmulti_fetch(struct sim_vmulti *m, int64_t page, void *user)
 {
     const struct sim_vt_io *v = m->loop->vio;
+    struct wl_fetch_gil gil;
     struct vm_fetch *f;
     struct arrival a;
     enum wl_outcome o;
     int kind = 0;
 
-    o = sim_vt_work(m->loop, v->request_instructions);
+    wl_fetch_gil_init(&gil, &m->fetch_ops, &m->fetch_costs);
+    o = wl_fetch_gil_request(&gil);
     if (o != WL_OK) {
         return o;
     }
@@ -207,6 +227,7 @@ sim_vmulti_fetch(struct sim_vmulti *m, int64_t page, void *user)
     if (f == NULL) {
         return WL_FAILED;
     }
+    f->gil = gil;
     f->user = user;
     f->total = v->body_size;
     f->body = v->body_size;
@@ -307,7 +328,7 @@ arrive(struct sim_vmulti *m, struct arrival a)
 
         n = n < VM_CHUNK_BYTES ? n : VM_CHUNK_BYTES;
         f->got += n;
-        (void)sim_vt_work(m->loop, v->chunk_instructions);
+        (void)wl_fetch_gil_chunk(&f->gil);
         if (f->got < f->body) {
             a.t = now(m) + sim_vt_transfer_ns(v, VM_CHUNK_BYTES);
             if (push(m, a) == 0) {

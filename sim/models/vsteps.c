@@ -14,21 +14,18 @@
  *          the step then makes its check, as the real loop would there.
  *          Like the real loop it also checks once at its end.
  *   sleep  release, a timer of the step's duration, take back.
- *   fetch  as workloads/fetch.c: the request's instructions before the
- *          send under the GIL, cut by quick_releases - 1 quick releases
- *          (release, VT_QUICK_NS off-core, take back); libcurl's request
- *          building (VT_PREP_NS on-core, under the GIL); release; the send
- *          off-core (VT_SEND_NS); take the GIL back, the last quick
- *          release (settimeout), the after_send_instructions; release;
- *          the rest of the round trip off-core: VT_REPLY_NS +
- *          the server's latency + a jitter drawn from (seed, page); then
- *          for each 8 KiB chunk its
- *          transfer time at --bandwidth off-core, take the GIL, the
- *          chunk's instructions, and release again except after the last
- *          chunk, which keeps the GIL (as workloads/fetch.c does). The
- *          server's failure injection is decided by the same function of
- *          (seed, page): a 500 after the round trip, a connection closed
- *          half-way through the body, a stall until the timeout.
+ *   fetch  the choreography of workloads/fetch_gil.c, as fetch.c follows
+ *          it in real time, with the spans between its phases simulated:
+ *          the request's work; libcurl's request building (VT_PREP_NS
+ *          on-core, under the GIL); the send off-core (VT_SEND_NS);
+ *          the after-send work; the rest of the round trip off-core
+ *          (VT_REPLY_NS + the server's latency + a jitter drawn from
+ *          (seed, page)); then for each 8 KiB chunk its transfer time at
+ *          --bandwidth and the chunk's work. A quick call is VT_QUICK_NS
+ *          off the GIL, on the core. The server's failure injection is
+ *          decided by the same function of (seed, page): a 500 after the
+ *          round trip, a connection closed half-way through the body, a
+ *          stall until the timeout.
  *   write  the encode's instructions under the GIL; release; --write-cost
  *          off-core; take back. No file is written.
  *
@@ -149,15 +146,38 @@ vt_transfer(struct sim_model_thread *mt, int64_t ns)
     }
 }
 
-/* A system call that returns at once, with the GIL released around it. */
+/* The fetch choreography's operations in virtual time (ctx: the
+ * model thread): the GIL through the thread's env, Python work as
+ * instructions on a core, a call that returns at once as VT_QUICK_NS
+ * off the GIL but on the core. */
 static void
-vt_quick_release(struct sim_model_thread *mt)
+vt_release(void *ctx)
 {
-    const struct wl_env *env = &mt->env;
+    struct sim_model_thread *mt = ctx;
 
-    env->release(env->ctx);
-    vt_busy(mt, VT_QUICK_NS);
-    env->acquire(env->ctx);
+    mt->env.release(mt->env.ctx);
+}
+
+static void
+vt_acquire(void *ctx)
+{
+    struct sim_model_thread *mt = ctx;
+
+    mt->env.acquire(mt->env.ctx);
+}
+
+static enum wl_outcome
+vt_work(void *ctx, int64_t instructions)
+{
+    int64_t ran;
+
+    return vt_cpu(ctx, instructions, &ran);
+}
+
+static void
+vt_quick(void *ctx)
+{
+    vt_busy(ctx, VT_QUICK_NS);
 }
 
 /* From the send to the reply's arrival: loopback and server, the
@@ -174,38 +194,16 @@ reply_after_send_ns(const struct sim_vt_io *v, int64_t page)
     return rtt;
 }
 
-/* `n` instructions cut in `quick + 1` equal parts by `quick` quick
- * releases, as fetch.c's Python work around stat(), poll(0), ioctl(). */
-static enum wl_outcome
-vt_cpu_quick(struct sim_model_thread *mt, int64_t n, int quick)
-{
-    enum wl_outcome o;
-    int64_t done = 0, ran;
-    int i;
-
-    for (i = 0; i <= quick; i++) {
-        int64_t part = (n - done) / (quick + 1 - i);
-
-        o = vt_cpu(mt, part, &ran);
-        if (o != WL_OK) {
-            return o;
-        }
-        done += part;
-        if (i < quick) {
-            vt_quick_release(mt);
-        }
-    }
-    return WL_OK;
-}
-
 static enum wl_outcome
 vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
 {
+    struct wl_fetch_ops ops = {vt_release, vt_acquire, vt_work, vt_quick, mt};
     const struct sim_vt_io *v = mt->vio;
-    const struct wl_env *env = &mt->env;
+    struct wl_fetch_costs costs;
+    struct wl_fetch_gil gil;
     enum wl_outcome o;
     uint64_t body, got = 0;
-    int64_t ran, rtt;
+    int64_t rtt;
     int kind = 0;
     int fails;
 
@@ -213,35 +211,34 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
     if (v == NULL) {
         return WL_FAILED;
     }
-    o = vt_cpu_quick(mt, v->request_instructions - v->after_send_instructions,
-                     v->quick_releases > 0 ? v->quick_releases - 1 : 0);
+    costs.request_instructions = v->request_instructions;
+    costs.after_send_instructions = v->after_send_instructions;
+    costs.chunk_instructions = v->chunk_instructions;
+    costs.quick_releases = v->quick_releases;
+    wl_fetch_gil_init(&gil, &ops, &costs);
+    o = wl_fetch_gil_request(&gil);
     if (o != WL_OK) {
         return o;
     }
-    /* libcurl builds the request; the send; settimeout(), then
-     * Python's work before its first recv. */
+    /* libcurl builds the request under the GIL; the send off it. */
     vt_busy(mt, VT_PREP_NS);
-    env->release(env->ctx);
+    wl_fetch_gil_send(&gil);
     vt_busy(mt, VT_SEND_NS);
-    env->acquire(env->ctx);
-    if (v->quick_releases > 0) {
-        vt_quick_release(mt); /* settimeout() */
-    }
-    o = vt_cpu(mt, v->after_send_instructions, &ran);
+    o = wl_fetch_gil_sent(&gil);
     if (o != WL_OK) {
+        wl_fetch_gil_end(&gil);
         return o;
     }
     fails = wl_server_page_fails(v->seed, v->fail_rate, s->page, &kind);
     rtt = reply_after_send_ns(v, s->page);
-    env->release(env->ctx);
     if (fails && kind == 3) {
         vt_sleep(mt->vt, v->timeout_ns, VT_WAKE_TIMER);
-        env->acquire(env->ctx);
+        wl_fetch_gil_end(&gil);
         return WL_TIMEOUT;
     }
     vt_sleep(mt->vt, rtt, VT_WAKE_IO);
     if (fails && kind == 1) {
-        env->acquire(env->ctx);
+        wl_fetch_gil_end(&gil);
         return WL_HTTP_ERROR;
     }
     body = v->body_size;
@@ -252,26 +249,17 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
         uint64_t n = body - got < VT_CHUNK_BYTES ? body - got : VT_CHUNK_BYTES;
 
         vt_transfer(mt, transfer_ns(v, n));
-        env->acquire(env->ctx);
         got += n;
-        o = vt_cpu(mt, v->chunk_instructions, &ran);
+        o = wl_fetch_gil_chunk(&gil);
+        wl_fetch_gil_chunk_done(&gil, o == WL_OK && got == v->body_size);
         if (o != WL_OK) {
-            return o; /* stopped: holding the GIL, as after the last chunk */
+            wl_fetch_gil_end(&gil);
+            return o;
         }
-        if (got == v->body_size) {
-            break; /* the chunk that completes the body keeps the GIL */
-        }
-        env->release(env->ctx);
     }
+    wl_fetch_gil_end(&gil);
     if (got != v->body_size) {
-        if (got == 0) {
-            env->release(env->ctx); /* keep release/acquire paired */
-        }
-        env->acquire(env->ctx);
         return fails ? WL_IO_ERROR : WL_FAILED;
-    }
-    if (body == 0) {
-        env->acquire(env->ctx);
     }
     mt->vt_body = body;
     *arg = (int64_t)body;
