@@ -1,8 +1,13 @@
 /*
  * help.c - the text of `gilsim --help`: every option with its default and
  * meaning, the models, workloads and GIL policies, the table's columns and
- * the exit statuses. tests/test_cli.c checks that every option of
- * options.c's table appears in it.
+ * the exit statuses.
+ *
+ * The option lines are text written here; the names and descriptions of
+ * the models and workloads come from options.c's tables, and the policies
+ * from gil/ (gil_policy_names), so a new model, workload or policy shows
+ * up in --help, in the parser and in its errors at once. tests/test_cli.c
+ * checks that every option of options.c's table appears in the help.
  */
 #include <string.h>
 
@@ -49,41 +54,13 @@ static const char help_head[] =
     "\n"
     "What to run:\n"
     "  --model=LIST          models to run [serial,threads,executor,nogil,\n"
-    "                        processes,loop; without loop for convoy]\n"
-    "                          serial   the tasks one after another, one "
-    "thread\n"
-    "                          threads  a pool of --threads threads under the "
-    "GIL\n"
-    "                          executor ThreadPoolExecutor(--threads): main "
-    "submits,\n"
-    "                                   workers start on demand, results in "
-    "order\n"
-    "                          nogil    the same pool without a GIL (free "
-    "threads)\n"
-    "                          processes  a pool of --processes forked "
-    "workers,\n"
-    "                                   one GIL each (multiprocessing.Pool)\n"
-    "                          loop     one event-loop thread runs every task "
-    "as a\n"
-    "                                   coroutine (asyncio.gather with "
-    "aiohttp);\n"
-    "                                   writes go to --threads offload "
-    "threads\n"
-    "                                   (aiofiles); not with convoy, whose "
-    "CPU\n"
-    "                                   tasks would never yield\n"
+    "                        processes,loop; without loop for convoy]\n";
+
+static const char help_models_all[] =
     "                          all      every model this build can run\n"
-    "  --workload=NAME       what the tasks do [seed]\n"
-    "                          seed     --pages tasks: fetch a page, decode "
-    "it,\n"
-    "                                   write it to MODEL/pages/top250-N.html\n"
-    "                          cpu      Beazley's countdown, `while n > 0: n "
-    "-= 1`,\n"
-    "                                   split into one task per pool thread\n"
-    "                          convoy   one thread makes --ops small round "
-    "trips\n"
-    "                                   while --cpu-threads threads spin "
-    "(bpo-7946)\n"
+    "  --workload=NAME       what the tasks do [seed]\n";
+
+static const char help_workloads_after[] =
     "  --pages=N             seed: pages to fetch, 1..1M [25]\n"
     "  --count=N             cpu: countdown iterations in all [50M]\n"
     "  --ops=N               convoy: round trips of the I/O thread [200]\n"
@@ -223,18 +200,34 @@ static const char help_tail[] =
     "still\n"
     "written).\n";
 
-void
-sim_opt_print_help(FILE *f)
+/* "  NAME     line one\n" and each further line of `help` (lines split by
+ * '\n') under the first, in the columns of the name lists of --help. */
+static void
+put_named(FILE *f, const char *name, const char *help)
+{
+    const char *nl;
+
+    fprintf(f, "%26s%-8s%s", "", name, strlen(name) > 8 ? "  " : " ");
+    for (nl = strchr(help, '\n'); nl != NULL; nl = strchr(help, '\n')) {
+        fprintf(f, "%.*s\n%35s", (int)(nl - help), help, "");
+        help = nl + 1;
+    }
+    fprintf(f, "%s\n", help);
+}
+
+/* The policies, from gil/; the three CPython ones are described here in
+ * the words of the help, the what-if ones by gil/. */
+static void
+put_policies(FILE *f)
 {
     const char *const *p;
 
-    fputs(help_head, f);
     for (p = gil_policy_names(); p != NULL && *p != NULL; p++) {
         const char *what;
 
         if (strcmp(*p, "new") == 0) {
             what = "CPython 3.2-3.12: time-based, drop requests,\n"
-                   "                                   forced switching";
+                   "forced switching";
         } else if (strcmp(*p, "legacy") == 0) {
             what = "Python 2: the holder lets go at every check";
         } else if (strcmp(*p, "nogil") == 0) {
@@ -251,7 +244,25 @@ sim_opt_print_help(FILE *f)
             fprintf(f, "                            %s\n", what);
             continue;
         }
-        fprintf(f, "                          %-8s %s\n", *p, what);
+        put_named(f, *p, what);
     }
+}
+
+void
+sim_opt_print_help(FILE *f)
+{
+    size_t i;
+
+    fputs(help_head, f);
+    for (i = 0; i < SIM_MODEL_COUNT; i++) {
+        put_named(f, sim_model_name((enum sim_model)i),
+                  sim_model_describe((enum sim_model)i));
+    }
+    fputs(help_models_all, f);
+    for (i = 0; sim_opt_workload_at(i) != NULL; i++) {
+        put_named(f, sim_opt_workload_at(i), sim_opt_workload_describe(i));
+    }
+    fputs(help_workloads_after, f);
+    put_policies(f);
     fputs(help_tail, f);
 }

@@ -13,7 +13,12 @@
  * line (exit 2) left the working directory empty, so no output folder was
  * created. Further cases check --help (every option of the parser's table
  * appears), --version, a tiny real run that must leave summary.json and the
- * traces, and a non-empty --out that must be refused.
+ * traces, and a non-empty --out that must be refused. In this process,
+ * every row of the option table is checked against the parser: its
+ * missing-value error carries the row's sentence (sim_opt_expect), the
+ * ends of its range are accepted and one past the top is refused with an
+ * error naming both ends, and a wrong name is refused with an error that
+ * lists every model, workload, policy or format the row accepts.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -284,6 +289,167 @@ help_lists_every_flag_and_exits_0(void **state)
     free(workdir);
 }
 
+/* Parse `gilsim [cmd] [--engine=virtual] --NAME=VALUE` in this process
+ * (the engine for its options, and for --threads up to its virtual max);
+ * the exit status, with the error line in err. */
+static int
+parse_one(const struct sim_opt_desc *op, const char *value, char *err,
+          size_t errlen)
+{
+    char arg[256];
+    char *argv[4];
+    struct sim_options o;
+    enum sim_cmd cmd;
+    int argc = 0;
+
+    argv[argc++] = "gilsim";
+    if (strcmp(op->name, "python") == 0) {
+        argv[argc++] = "calibrate";
+    }
+    if ((op->flags & SIM_OPTF_VIRTUAL) || op->max_virtual > 0) {
+        argv[argc++] = "--engine=virtual";
+    }
+    (void)snprintf(arg, sizeof(arg), "--%s=%s", op->name, value);
+    argv[argc++] = arg;
+    err[0] = '\0';
+    return sim_opt_parse(argc, argv, &o, &cmd, err, errlen);
+}
+
+/* A number as the sentences write it: 1G, 10M, or whole digits. */
+static void
+count_text(double v, char *buf, size_t len)
+{
+    if (v >= 1e6 && (int64_t)v % 1000000000 == 0) {
+        (void)snprintf(buf, len, "%lldG", (long long)(v / 1e9));
+    } else if (v >= 1e6 && (int64_t)v % 1000000 == 0) {
+        (void)snprintf(buf, len, "%lldM", (long long)(v / 1e6));
+    } else {
+        (void)snprintf(buf, len, "%lld", (long long)v);
+    }
+}
+
+static void
+assert_contains(const struct sim_opt_desc *op, const char *err,
+                const char *want)
+{
+    if (strstr(err, want) == NULL) {
+        fail_msg("--%s: the error lacks '%s': %s", op->name, want, err);
+    }
+}
+
+/* Every name the row accepts parses, and a wrong one is refused with an
+ * error that lists all of them (and `all` for --model). */
+static void
+check_names(const struct sim_opt_desc *op)
+{
+    char err[SIM_ERR_LEN];
+    size_t i;
+
+    assert_int_equal(parse_one(op, "bogus-name", err, sizeof(err)),
+                     SIM_EXIT_USAGE);
+    for (i = 0; op->name_at(i) != NULL; i++) {
+        char ok[SIM_ERR_LEN];
+
+        assert_contains(op, err, op->name_at(i));
+        if (parse_one(op, op->name_at(i), ok, sizeof(ok)) != 0) {
+            fail_msg("--%s=%s refused: %s", op->name, op->name_at(i), ok);
+        }
+    }
+    if (op->flags & SIM_OPTF_ALL) {
+        assert_contains(op, err, " or all");
+    }
+}
+
+/* The ends of the row's range parse; one past the top is refused with an
+ * error that names both ends. `fmt` writes a value in the kind's unit. */
+static void
+check_range(const struct sim_opt_desc *op, const char *fmt, double step)
+{
+    char err[SIM_ERR_LEN];
+    char v[96];
+    char want[64];
+    double top = op->max_virtual > 0 ? op->max_virtual : op->max;
+
+    (void)snprintf(v, sizeof(v), fmt, (long long)(top + step));
+    if (parse_one(op, v, err, sizeof(err)) != SIM_EXIT_USAGE) {
+        fail_msg("--%s=%s accepted", op->name, v);
+    }
+    if (op->kind == SIM_OPT_COUNT) {
+        count_text(op->min, want, sizeof(want));
+        (void)snprintf(v, sizeof(v), " %s", want);
+        assert_contains(op, err, v);
+        count_text(op->max, want, sizeof(want));
+        (void)snprintf(v, sizeof(v), " %s", want);
+        assert_contains(op, err, v);
+    }
+    (void)snprintf(v, sizeof(v), fmt, (long long)top);
+    if (parse_one(op, v, err, sizeof(err)) != 0) {
+        fail_msg("--%s=%s refused: %s", op->name, v, err);
+    }
+    if (!(op->flags & SIM_OPTF_MIN_EXCL)) {
+        (void)snprintf(v, sizeof(v), fmt, (long long)op->min);
+        if (parse_one(op, v, err, sizeof(err)) != 0) {
+            fail_msg("--%s=%s refused: %s", op->name, v, err);
+        }
+    }
+}
+
+static void
+errors_name_what_the_table_accepts(void **state)
+{
+    const struct sim_opt_desc *opts;
+    size_t n, i;
+
+    (void)state;
+    opts = sim_opt_table(&n);
+    for (i = 0; i < n; i++) {
+        const struct sim_opt_desc *op = &opts[i];
+        char err[SIM_ERR_LEN];
+        char expect[SIM_ERR_LEN];
+        char want[SIM_ERR_LEN + 64];
+        char flag[64];
+        char *argv[] = {"gilsim", "calibrate", flag};
+        int python = strcmp(op->name, "python") == 0;
+        struct sim_options o;
+        enum sim_cmd cmd;
+
+        if (!sim_opt_takes_value(op)) {
+            continue;
+        }
+        /* A missing value: the row's sentence (--python after calibrate,
+         * the one command that takes it; argv + 1 makes "calibrate" the
+         * program name, which the parser skips). */
+        (void)snprintf(flag, sizeof(flag), "--%s", op->name);
+        assert_int_equal(sim_opt_parse(python ? 3 : 2, python ? argv : argv + 1,
+                                       &o, &cmd, err, sizeof(err)),
+                         SIM_EXIT_USAGE);
+        sim_opt_expect(op, expect, sizeof(expect));
+        (void)snprintf(want, sizeof(want), "--%s: missing value (expected %s)",
+                       op->name, expect);
+        assert_string_equal(err, want);
+        switch (op->kind) {
+        case SIM_OPT_NAME:
+        case SIM_OPT_LIST:
+            check_names(op);
+            break;
+        case SIM_OPT_COUNT:
+            check_range(op, "%lld", 1);
+            break;
+        case SIM_OPT_DURATION:
+            check_range(op, "%lldns", 1);
+            break;
+        case SIM_OPT_SIZE:
+            check_range(op, "%lldB", 1);
+            break;
+        case SIM_OPT_RATE:
+            check_range(op, "%lldB/s", 1);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
 static void
 version_prints_the_version(void **state)
 {
@@ -393,6 +559,7 @@ main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(table_cases_exit_with_one_line_naming_the_flag),
         cmocka_unit_test(help_lists_every_flag_and_exits_0),
+        cmocka_unit_test(errors_name_what_the_table_accepts),
         cmocka_unit_test(version_prints_the_version),
         cmocka_unit_test(tiny_run_writes_summary_and_traces),
     };
