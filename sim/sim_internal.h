@@ -2,11 +2,12 @@
  *
  * What the files of sim/ share with each other (and with the tests in
  * tests/, which exercise them directly): the real clock (clock.c), the
- * value parsers of the command line (parse.c), the option parser and help
- * text (options.c), the models (models/), one repetition and its I/O
- * (once.c), the costs and their calibration (costs.c, calibrate.c), the
- * run folder (folder.c), the run driver (run.c), sweeps
- * (sweep.c), the report (report.c, replot.c) and the table (table.c).
+ * value parsers of the command line (parse.c), the option table
+ * (options.c), its parser (optparse.c) and the help text (help.c), the models
+ * (models/), one repetition and its I/O (once.c), the costs and their
+ * calibration (costs.c, calibrate.c), the run folder (folder.c), the run driver
+ * (run.c), sweeps (sweep.c), the report (report.c, replot.c) and the table
+ * (table.c).
  *
  * Conventions as in the public headers: functions that can fail return 0
  * or -errno; parsers also fill a caller-supplied buffer with one sentence
@@ -231,7 +232,7 @@ int sim_parse_list(const char *s,
                                size_t errlen),
                    void *ctx, char *err, size_t errlen) SIM_WARN_UNUSED;
 
-/* ---- options.c -------------------------------------------------------- */
+/* ---- options.c, optparse.c, help.c ------------------------------------ */
 
 enum sim_cmd {
     SIM_CMD_RUN = 0,

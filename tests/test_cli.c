@@ -363,14 +363,14 @@ check_names(const struct sim_opt_desc *op)
 /* The ends of the row's range parse; one past the top is refused with an
  * error that names both ends. `fmt` writes a value in the kind's unit. */
 static void
-check_range(const struct sim_opt_desc *op, const char *fmt, double step)
+check_range(const struct sim_opt_desc *op, const char *fmt)
 {
     char err[SIM_ERR_LEN];
     char v[96];
     char want[64];
     double top = op->max_virtual > 0 ? op->max_virtual : op->max;
 
-    (void)snprintf(v, sizeof(v), fmt, (long long)(top + step));
+    (void)snprintf(v, sizeof(v), fmt, (long long)top + 1);
     if (parse_one(op, v, err, sizeof(err)) != SIM_EXIT_USAGE) {
         fail_msg("--%s=%s accepted", op->name, v);
     }
@@ -397,8 +397,16 @@ check_range(const struct sim_opt_desc *op, const char *fmt, double step)
 static void
 errors_name_what_the_table_accepts(void **state)
 {
+    /* A value in each ranged kind's smallest unit. */
+    static const struct {
+        enum sim_opt_kind kind;
+        const char *fmt;
+    } units[] = {{SIM_OPT_COUNT, "%lld"},
+                 {SIM_OPT_DURATION, "%lldns"},
+                 {SIM_OPT_SIZE, "%lldB"},
+                 {SIM_OPT_RATE, "%lldB/s"}};
     const struct sim_opt_desc *opts;
-    size_t n, i;
+    size_t n, i, k;
 
     (void)state;
     opts = sim_opt_table(&n);
@@ -427,25 +435,13 @@ errors_name_what_the_table_accepts(void **state)
         (void)snprintf(want, sizeof(want), "--%s: missing value (expected %s)",
                        op->name, expect);
         assert_string_equal(err, want);
-        switch (op->kind) {
-        case SIM_OPT_NAME:
-        case SIM_OPT_LIST:
+        if (op->kind == SIM_OPT_NAME || op->kind == SIM_OPT_LIST) {
             check_names(op);
-            break;
-        case SIM_OPT_COUNT:
-            check_range(op, "%lld", 1);
-            break;
-        case SIM_OPT_DURATION:
-            check_range(op, "%lldns", 1);
-            break;
-        case SIM_OPT_SIZE:
-            check_range(op, "%lldB", 1);
-            break;
-        case SIM_OPT_RATE:
-            check_range(op, "%lldB/s", 1);
-            break;
-        default:
-            break;
+        }
+        for (k = 0; k < sizeof(units) / sizeof(units[0]); k++) {
+            if (units[k].kind == op->kind) {
+                check_range(op, units[k].fmt);
+            }
         }
     }
 }
