@@ -3,11 +3,15 @@
  * meaning, the models, workloads and GIL policies, the table's columns and
  * the exit statuses.
  *
- * The option lines are text written here; the names and descriptions of
- * the models and workloads come from options.c's tables, and the policies
- * from gil/ (gil_policy_names), so a new model, workload or policy shows
- * up in --help, in the parser and in its errors at once. tests/test_cli.c
- * checks that every option of options.c's table appears in the help.
+ * The option lines are rows of `help_lines`, in the order of the help:
+ * the text of an option is written here, while its flag, the name of its
+ * value and its range come from options.c's table (sim_opt_find,
+ * sim_opt_range), and the text is wrapped under the flag. The names and
+ * descriptions of the models and workloads come from options.c's tables
+ * and the policies from gil/ (gil_policy_names), so a new model, workload
+ * or policy shows up in --help, in the parser and in its errors at once.
+ * tests/test_cli.c checks that every option of the table appears in the
+ * help with its range.
  */
 #include <string.h>
 
@@ -48,157 +52,10 @@ static const char help_head[] =
     ".svg (wall time and time shares of every model).\n"
     "\n"
     "Options take --name=value or --name value. Durations need a unit\n"
-    "(ns, us, ms, s); sizes too (B, KiB, MiB); counts may end in K, M or G\n"
-    "(x1e3, x1e6, x1e9); lists are comma-separated. Defaults are in\n"
+    "(ns, us, ms, s); sizes too (B, KiB, MiB, GiB); counts may end in K, M\n"
+    "or G (x1e3, x1e6, x1e9); lists are comma-separated. Defaults are in\n"
     "brackets.\n"
-    "\n"
-    "What to run:\n"
-    "  --model=LIST          models to run [serial,threads,executor,nogil,\n"
-    "                        processes,loop; without loop for convoy]\n";
-
-static const char help_models_all[] =
-    "                          all      every model this build can run\n"
-    "  --workload=NAME       what the tasks do [seed]\n";
-
-static const char help_workloads_after[] =
-    "  --pages=N             seed: pages to fetch, 1..1M [25]\n"
-    "  --count=N             cpu: countdown iterations in all [50M]\n"
-    "  --ops=N               convoy: round trips of the I/O thread [200]\n"
-    "  --cpu-threads=N       convoy: CPU threads beside it, 0..4095; the\n"
-    "                        pool is 1 + N threads [1]\n"
-    "  --threads=N           pool size of threads, executor and nogil, and\n"
-    "                        the loop's offload threads, 1..4096\n"
-    "                        (100000 with --engine=virtual) [5]\n"
-    "  --concurrency=N       loop: tasks under way at once, 1..1M, or 0 for\n"
-    "                        all of them, like asyncio.gather [0]\n"
-    "  --processes=N         pool size of processes, 1..1024\n"
-    "                        [the number of online cores]\n"
-    "  --worker-start=D      processes: CPU each worker spends starting\n"
-    "                        (interpreter start-up, imports), 0..60s; wins\n"
-    "                        over --calibration [0]\n"
-    "\n"
-    "I/O (seed and convoy):\n"
-    "  --url=URL             fetch this URL instead of the embedded server;\n"
-    "                        {page} is replaced by the page number\n"
-    "  --latency=D           the embedded server's delay before each reply\n"
-    "                        [150ms for seed, 0 for convoy]\n"
-    "  --latency-jitter=D    plus a uniform random delay in [0, D) [0]\n"
-    "  --body-size=S         bytes of each page [64KiB for seed, 128B for\n"
-    "                        convoy]\n"
-    "  --fail-rate=F         share of pages the server fails on purpose, "
-    "0..1:\n"
-    "                        a 500, a connection closed mid-body, or a reply\n"
-    "                        withheld past --timeout [0]\n"
-    "  --seed=N              seed of the bodies, jitter and failures, and of\n"
-    "                        the virtual engine's wake-up latencies [1]\n"
-    "  --connections=N       loop: connections open at once, 0 = no limit, "
-    "like\n"
-    "                        aiohttp's TCPConnector(limit=N) [100]\n"
-    "  --timeout=D           a fetch's time limit, connection included [10s]\n"
-    "  --connect-timeout=D   the connection's time limit [2s]\n"
-    "  --bind=ADDR           address of the embedded server [127.0.0.1]\n"
-    "  --port=N              its port, 0 = any free port [0]\n"
-    "\n"
-    "The GIL:\n"
-    "  --policy=NAME         the GIL's policy [new]; (what-if) marks "
-    "policies no\n"
-    "                        CPython release has (docs/whatif.md)\n";
-
-static const char help_tail[] =
-    "  --interpreters=N      per-interpreter: GILs, one per subinterpreter, "
-    "1..4096\n"
-    "                        [2: the fewest that differ from new]. threads: "
-    "thread\n"
-    "                        i on GIL i mod N; executor: main on GIL 0, "
-    "worker k\n"
-    "                        on k mod N; processes: one GIL per process and "
-    "loop:\n"
-    "                        one GIL for the loop, as with new\n"
-    "  --switch-interval=D   how long a waiter waits before it asks the "
-    "holder to\n"
-    "                        drop the GIL, like sys.setswitchinterval; "
-    "1us..10s\n"
-    "                        [5ms]\n"
-    "  --check-every=N       instructions between eval-breaker checks; 0 = "
-    "the\n"
-    "                        policy's own: 8 for new (one per countdown "
-    "iteration,\n"
-    "                        as in CPython 3.11), 100 for legacy\n"
-    "                        (sys.setcheckinterval) [0]\n"
-    "  --instr-ns=D          cost of one simulated instruction, above 0 and "
-    "at\n"
-    "                        most 1s; wins over --calibration [4.1ns]\n"
-    "  --calibration=FILE    take --instr-ns, --worker-start and the\n"
-    "                        Python-side costs of requests, decoding,\n"
-    "                        writes, the executor and the processes from\n"
-    "                        FILE, written by gilsim calibrate; summary.json\n"
-    "                        says which costs a run used [the defaults]\n"
-    "  --python=PATH         calibrate: the interpreter to measure, a path or\n"
-    "                        a name on PATH [the first python3 on PATH]\n"
-    "\n"
-    "The engine:\n"
-    "  --engine=NAME         real: run the work in real time on this machine;\n"
-    "                        virtual: a deterministic discrete-event "
-    "simulation of\n"
-    "                        the same GIL code and models in virtual time, on\n"
-    "                        --cores simulated cores, with the server, the\n"
-    "                        transfers and the writes simulated too (every\n"
-    "                        model; see docs/virtual.md) [real]\n"
-    "  --cores=N             virtual: simulated cores, 1..4096 [this "
-    "machine's]\n"
-    "  --bandwidth=RATE      virtual: a transfer's bytes per second, 0B/s = "
-    "instant,\n"
-    "                        e.g. 100MiB/s [1GiB/s]\n"
-    "  --write-cost=D        virtual: the system calls of one page's write "
-    "[40us]\n"
-    "\n"
-    "Output:\n"
-    "  --repeat=N            run each model N times, 1..1000; the table and\n"
-    "                        summary.json give the median repetition and the\n"
-    "                        min and max wall time [1]\n"
-    "  --out=DIR             the run folder; it must not exist or must be "
-    "empty\n"
-    "                        [gilsim-out/YYYYmmdd-HHMMSS]; for calibrate, "
-    "the\n"
-    "                        file to write [calibration.json]\n"
-    "  --format=LIST         what goes to stdout: text (the table), json\n"
-    "                        (summary.json) or text,json [text]\n"
-    "  --trace-events=N      trace capacity of each thread, in events, "
-    "16..100M;\n"
-    "                        events beyond it are counted as lost [1M]\n"
-    "  --quiet               no progress lines on stderr\n"
-    "  --window=FROM..TO     the part of the run the timelines show, e.g.\n"
-    "                        100ms..130ms; an end left out is the run's "
-    "start\n"
-    "                        or end [the whole run]\n"
-    "  --no-plots            no timeline or comparison pictures (they need\n"
-    "                        gnuplot; without it a run still succeeds)\n"
-    "  -h, --help            print this help and exit\n"
-    "  --version             print the version and exit\n"
-    "\n"
-    "The table:\n"
-    "  wall      time from the start of the pool to the last thread's end\n"
-    "  CPU       user + system CPU time of the process (and its worker\n"
-    "            processes) during the run\n"
-    "  CPU %     CPU / wall; above 100% means more than one core was busy\n"
-    "  speed-up  wall time of serial / wall time of this model\n"
-    "  GIL wait  the threads' share of time spent waiting for the GIL:\n"
-    "            waiting / (running + waiting + I/O), summed over threads\n"
-    "  forced    GIL drops made because a waiter asked for one\n"
-    "  drop req  drop requests set by waiters whose interval ran out\n"
-    "  hand-off  from a GIL drop to the take by a waiting thread, p50 and\n"
-    "            p99, in microseconds\n"
-    "  fetch     p50 and p99 of a fetch step, GIL waits included (seed,\n"
-    "            convoy), in milliseconds\n"
-    "  failed    steps that did not complete\n"
-    "\n"
-    "Exit status: 0 done; 1 done, but steps failed; 2 bad command line "
-    "(nothing\n"
-    "was run or written); 3 the run could not be carried out; 130 "
-    "interrupted\n"
-    "by Ctrl-C (143 by SIGTERM; the traces and summary of what ran are "
-    "still\n"
-    "written).\n";
+    "\n";
 
 /* "  NAME     line one\n" and each further line of `help` (lines split by
  * '\n') under the first, in the columns of the name lists of --help. */
@@ -248,21 +105,293 @@ put_policies(FILE *f)
     }
 }
 
+static void
+put_models(FILE *f)
+{
+    size_t i;
+
+    for (i = 0; i < SIM_MODEL_COUNT; i++) {
+        put_named(f, sim_model_name((enum sim_model)i),
+                  sim_model_describe((enum sim_model)i));
+    }
+    put_named(f, "all", "every model this build can run");
+}
+
+static void
+put_workloads(FILE *f)
+{
+    size_t i;
+
+    for (i = 0; sim_opt_workload_at(i) != NULL; i++) {
+        put_named(f, sim_opt_workload_at(i), sim_opt_workload_describe(i));
+    }
+}
+
+/* The names an option takes, with a line each, if --help lists them. */
+static void
+put_names_of(FILE *f, const struct sim_opt_desc *op)
+{
+    if (strcmp(op->name, "model") == 0) {
+        put_models(f);
+    } else if (strcmp(op->name, "workload") == 0) {
+        put_workloads(f);
+    } else if (strcmp(op->name, "policy") == 0) {
+        put_policies(f);
+    }
+}
+
+/*
+ * The option lines, in the order --help shows them: a section title
+ * (name NULL), or an option and its text, which is wrapped under the
+ * option. In the text, %r stands for the option's range and %m for the
+ * default model list, both made from options.c's tables. After --model,
+ * --workload and --policy come the names they take (put_names_of).
+ */
+static const struct help_line {
+    const char *name;
+    const char *text;
+} help_lines[] = {
+    {NULL, "What to run:"},
+    {"model", "models to run [%m; without loop for convoy]"},
+    {"workload", "what the tasks do [seed]"},
+    {"pages", "seed: pages to fetch, %r [25]"},
+    {"count", "cpu: countdown iterations in all, %r [50M]"},
+    {"ops", "convoy: round trips of the I/O thread, %r [200]"},
+    {"cpu-threads",
+     "convoy: CPU threads beside it, %r; the pool is 1 + N threads [1]"},
+    {"threads",
+     "pool size of threads, executor and nogil, and the loop's offload "
+     "threads, %r [5]"},
+    {"concurrency",
+     "loop: tasks under way at once, %r; 0 for all of them, like "
+     "asyncio.gather [0]"},
+    {"processes", "pool size of processes, %r [the number of online cores]"},
+    {"worker-start",
+     "processes: CPU each worker spends starting (interpreter start-up, "
+     "imports), %r; wins over --calibration [0]"},
+    {NULL, ""},
+    {NULL, "I/O (seed and convoy):"},
+    {"url",
+     "fetch this URL instead of the embedded server; {page} is replaced by "
+     "the page number"},
+    {"latency",
+     "the embedded server's delay before each reply, %r [150ms for seed, 0 "
+     "for convoy]"},
+    {"latency-jitter", "plus a uniform random delay in [0, D), %r [0]"},
+    {"body-size", "bytes of each page, %r [64KiB for seed, 128B for convoy]"},
+    {"fail-rate",
+     "share of pages the server fails on purpose, %r: a 500, a connection "
+     "closed mid-body, or a reply withheld past --timeout [0]"},
+    {"seed",
+     "seed of the bodies, jitter and failures, and of the virtual engine's "
+     "wake-up latencies, %r [1]"},
+    {"connections",
+     "loop: connections open at once, %r, 0 = no limit, like aiohttp's "
+     "TCPConnector(limit=N) [100]"},
+    {"timeout", "a fetch's time limit, connection included, %r [10s]"},
+    {"connect-timeout", "the connection's time limit, %r [2s]"},
+    {"bind", "address of the embedded server [127.0.0.1]"},
+    {"port", "its port, %r, 0 = any free port [0]"},
+    {NULL, ""},
+    {NULL, "The GIL:"},
+    {"policy",
+     "the GIL's policy [new]; (what-if) marks policies no CPython release "
+     "has (docs/whatif.md)"},
+    {"interpreters",
+     "per-interpreter: GILs, one per subinterpreter, %r [2: the fewest that "
+     "differ from new]. threads: thread i on GIL i mod N; executor: main on "
+     "GIL 0, worker k on k mod N; processes: one GIL per process and loop: "
+     "one GIL for the loop, as with new"},
+    {"switch-interval",
+     "how long a waiter waits before it asks the holder to drop the GIL, "
+     "like sys.setswitchinterval; %r [5ms]"},
+    {"check-every",
+     "instructions between eval-breaker checks, %r; 0 = the policy's own: 8 "
+     "for new (one per countdown iteration, as in CPython 3.11), 100 for "
+     "legacy (sys.setcheckinterval) [0]"},
+    {"instr-ns",
+     "cost of one simulated instruction, %r; wins over --calibration "
+     "[4.1ns]"},
+    {"calibration",
+     "take --instr-ns, --worker-start and the Python-side costs of "
+     "requests, decoding, writes, the executor and the processes from FILE, "
+     "written by gilsim calibrate; summary.json says which costs a run used "
+     "[the defaults]"},
+    {"python",
+     "calibrate: the interpreter to measure, a path or a name on PATH [the "
+     "first python3 on PATH]"},
+    {NULL, ""},
+    {NULL, "The engine:"},
+    {"engine",
+     "real: run the work in real time on this machine; virtual: a "
+     "deterministic discrete-event simulation of the same GIL code and "
+     "models in virtual time, on --cores simulated cores, with the server, "
+     "the transfers and the writes simulated too (every model; see "
+     "docs/virtual.md) [real]"},
+    {"cores", "virtual: simulated cores, %r [this machine's]"},
+    {"bandwidth",
+     "virtual: a transfer's bytes per second, %r, 0B/s = instant, e.g. "
+     "100MiB/s [1GiB/s]"},
+    {"write-cost", "virtual: the system calls of one page's write, %r [40us]"},
+    {NULL, ""},
+    {NULL, "Output:"},
+    {"repeat",
+     "run each model N times, %r; the table and summary.json give the "
+     "median repetition and the min and max wall time [1]"},
+    {"out", "the run folder; it must not exist or must be empty "
+            "[gilsim-out/YYYYmmdd-HHMMSS]; for calibrate, the file to write "
+            "[calibration.json]"},
+    {"format", "what goes to stdout: text (the table), json (summary.json) or "
+               "text,json [text]"},
+    {"trace-events",
+     "trace capacity of each thread, in events, %r; events beyond it are "
+     "counted as lost [1M]"},
+    {"quiet", "no progress lines on stderr"},
+    {"window",
+     "the part of the run the timelines show, e.g. 100ms..130ms; an end "
+     "left out is the run's start or end [the whole run]"},
+    {"no-plots",
+     "no timeline or comparison pictures (they need gnuplot; without it a "
+     "run still succeeds)"},
+    {"help", "print this help and exit"},
+    {"version", "print the version and exit"},
+};
+
+#define N_HELP_LINES (sizeof(help_lines) / sizeof(help_lines[0]))
+
+/* Column of the option texts, and the width they are wrapped to. */
+#define TEXT_COL   24
+#define HELP_WIDTH 76
+
+/* `text` with %r and %m filled in, into buf. */
+static void
+expand(const struct sim_opt_desc *op, const char *text, char *buf, size_t len)
+{
+    size_t used = 0;
+    const char *p;
+
+    for (p = text; *p != '\0' && used + 1 < len; p++) {
+        char sub[256] = "";
+        size_t i, n;
+
+        if (p[0] != '%' || (p[1] != 'r' && p[1] != 'm')) {
+            buf[used++] = *p;
+            continue;
+        }
+        if (p[1] == 'r') {
+            sim_opt_range(op, sub, sizeof(sub));
+        } else {
+            for (i = 0; i < SIM_MODEL_COUNT; i++) {
+                n = strlen(sub);
+                (void)snprintf(sub + n, sizeof(sub) - n, "%s%s",
+                               i > 0 ? "," : "",
+                               sim_model_name((enum sim_model)i));
+            }
+        }
+        n = strlen(sub);
+        if (n > len - 1 - used) {
+            n = len - 1 - used;
+        }
+        memcpy(buf + used, sub, n);
+        used += n;
+        p++;
+    }
+    buf[used] = '\0';
+}
+
+/* The words of `text`, starting in column TEXT_COL (where the caller has
+ * moved to), wrapped at HELP_WIDTH under that column. */
+static void
+put_wrapped(FILE *f, const char *text)
+{
+    const char *p = text + strspn(text, " ");
+    int col = TEXT_COL;
+
+    while (*p != '\0') {
+        int w = (int)strcspn(p, " ");
+
+        if (col > TEXT_COL && col + 1 + w > HELP_WIDTH) {
+            fprintf(f, "\n%*s", TEXT_COL, "");
+            col = TEXT_COL;
+        } else if (col > TEXT_COL) {
+            fputc(' ', f);
+            col++;
+        }
+        fprintf(f, "%.*s", w, p);
+        col += w;
+        p += w;
+        p += strspn(p, " ");
+    }
+    fputc('\n', f);
+}
+
+/* One option line: the flag (with its value's name) and its text. */
+static void
+put_option(FILE *f, const struct help_line *l)
+{
+    const struct sim_opt_desc *op = sim_opt_find(l->name, strlen(l->name));
+    char flag[64];
+    char text[1024];
+
+    if (op == NULL) {
+        return;
+    }
+    if (strcmp(l->name, "help") == 0) {
+        (void)snprintf(flag, sizeof(flag), "  -h, --help");
+    } else if (sim_opt_takes_value(op)) {
+        (void)snprintf(flag, sizeof(flag), "  --%s=%s", op->name, op->meta);
+    } else {
+        (void)snprintf(flag, sizeof(flag), "  --%s", op->name);
+    }
+    /* A flag too long for its column gets a line of its own. */
+    if (strlen(flag) >= TEXT_COL) {
+        fprintf(f, "%s\n%*s", flag, TEXT_COL, "");
+    } else {
+        fprintf(f, "%-*s", TEXT_COL, flag);
+    }
+    expand(op, l->text, text, sizeof(text));
+    put_wrapped(f, text);
+    put_names_of(f, op);
+}
+
+static const char help_tail[] =
+    "\n"
+    "The table:\n"
+    "  wall      time from the start of the pool to the last thread's end\n"
+    "  CPU       user + system CPU time of the process (and its worker\n"
+    "            processes) during the run\n"
+    "  CPU %     CPU / wall; above 100% means more than one core was busy\n"
+    "  speed-up  wall time of serial / wall time of this model\n"
+    "  GIL wait  the threads' share of time spent waiting for the GIL:\n"
+    "            waiting / (running + waiting + I/O), summed over threads\n"
+    "  forced    GIL drops made because a waiter asked for one\n"
+    "  drop req  drop requests set by waiters whose interval ran out\n"
+    "  hand-off  from a GIL drop to the take by a waiting thread, p50 and\n"
+    "            p99, in microseconds\n"
+    "  fetch     p50 and p99 of a fetch step, GIL waits included (seed,\n"
+    "            convoy), in milliseconds\n"
+    "  failed    steps that did not complete\n"
+    "\n"
+    "Exit status: 0 done; 1 done, but steps failed; 2 bad command line "
+    "(nothing\n"
+    "was run or written); 3 the run could not be carried out; 130 "
+    "interrupted\n"
+    "by Ctrl-C (143 by SIGTERM; the traces and summary of what ran are "
+    "still\n"
+    "written).\n";
+
 void
 sim_opt_print_help(FILE *f)
 {
     size_t i;
 
     fputs(help_head, f);
-    for (i = 0; i < SIM_MODEL_COUNT; i++) {
-        put_named(f, sim_model_name((enum sim_model)i),
-                  sim_model_describe((enum sim_model)i));
+    for (i = 0; i < N_HELP_LINES; i++) {
+        if (help_lines[i].name == NULL) {
+            fprintf(f, "%s\n", help_lines[i].text);
+        } else {
+            put_option(f, &help_lines[i]);
+        }
     }
-    fputs(help_models_all, f);
-    for (i = 0; sim_opt_workload_at(i) != NULL; i++) {
-        put_named(f, sim_opt_workload_at(i), sim_opt_workload_describe(i));
-    }
-    fputs(help_workloads_after, f);
-    put_policies(f);
     fputs(help_tail, f);
 }

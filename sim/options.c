@@ -450,6 +450,33 @@ put_range(struct text *t, const struct sim_opt_desc *op)
 }
 
 void
+sim_opt_range(const struct sim_opt_desc *op, char *buf, size_t len)
+{
+    struct text t = {buf, len, 0};
+    void (*num)(struct text *, double);
+
+    buf[0] = '\0';
+    if ((size_t)op->kind >= N_RANGED || ranged[op->kind].num == NULL) {
+        return;
+    }
+    num = ranged[op->kind].num;
+    if (op->flags & SIM_OPTF_MIN_EXCL) {
+        put(&t, "above ");
+        num(&t, op->min);
+        put(&t, " and at most ");
+    } else {
+        num(&t, op->min);
+        put(&t, "..");
+    }
+    num(&t, op->max);
+    if (op->max_virtual > 0) {
+        put(&t, " (");
+        num(&t, op->max_virtual);
+        put(&t, " with --engine=virtual)");
+    }
+}
+
+void
 sim_opt_expect(const struct sim_opt_desc *op, char *buf, size_t len)
 {
     struct text t = {buf, len, 0};

@@ -312,6 +312,9 @@ int sim_opt_takes_value(const struct sim_opt_desc *op);
 /* What the option accepts, as one sentence without "expected", made from
  * its row (range, unit, names), into buf. */
 void sim_opt_expect(const struct sim_opt_desc *op, char *buf, size_t len);
+/* The row's range in short, for --help: "1..1M", "0B..64MiB", "above 0
+ * and at most 1s"; "" for kinds without one. */
+void sim_opt_range(const struct sim_opt_desc *op, char *buf, size_t len);
 /* The model of that name, and its one-line help (lines split by '\n'). */
 const char *sim_model_describe(enum sim_model m);
 /* Workload names, and their help: seed, cpu, convoy. */

@@ -12,13 +12,13 @@
  * substring (which names the flag and the value); and that a refused command
  * line (exit 2) left the working directory empty, so no output folder was
  * created. Further cases check --help (every option of the parser's table
- * appears), --version, a tiny real run that must leave summary.json and the
- * traces, and a non-empty --out that must be refused. In this process,
- * every row of the option table is checked against the parser: its
- * missing-value error carries the row's sentence (sim_opt_expect), the
- * ends of its range are accepted and one past the top is refused with an
- * error naming both ends, and a wrong name is refused with an error that
- * lists every model, workload, policy or format the row accepts.
+ * appears, with its range), --version, a tiny real run that must leave
+ * summary.json and the traces, and a non-empty --out that must be refused. In
+ * this process, every row of the option table is checked against the parser:
+ * its missing-value error carries the row's sentence (sim_opt_expect), the ends
+ * of its range are accepted and one past the top is refused with an error
+ * naming both ends, and a wrong name is refused with an error that lists every
+ * model, workload, policy or format the row accepts.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -258,6 +258,24 @@ table_cases_exit_with_one_line_naming_the_flag(void **state)
     assert_true(cases >= 15);
 }
 
+/* Runs of blanks and newlines in s made one space, in place. */
+static void
+squeeze_blanks(char *s)
+{
+    const char *p;
+    char *d = s;
+
+    for (p = s; *p != '\0'; p++) {
+        char c = *p == '\n' ? ' ' : *p;
+
+        if (c == ' ' && d > s && d[-1] == ' ') {
+            continue;
+        }
+        *d++ = c;
+    }
+    *d = '\0';
+}
+
 static void
 help_lists_every_flag_and_exits_0(void **state)
 {
@@ -280,6 +298,18 @@ help_lists_every_flag_and_exits_0(void **state)
         (void)snprintf(flag, sizeof(flag), "--%s", opts[i].name);
         if (strstr(r.out, flag) == NULL) {
             fail_msg("--help does not mention %s", flag);
+        }
+    }
+    /* Every range, as the table has it (the text is re-flowed: compare
+     * with runs of blanks and newlines made one space). */
+    squeeze_blanks(r.out);
+    for (i = 0; i < n; i++) {
+        char range[256];
+
+        sim_opt_range(&opts[i], range, sizeof(range));
+        if (range[0] != '\0' && strstr(r.out, range) == NULL) {
+            fail_msg("--help does not give the range of --%s: %s", opts[i].name,
+                     range);
         }
     }
     assert_non_null(strstr(r.out, "3.2-3.12"));
