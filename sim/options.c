@@ -343,8 +343,11 @@ put_count(struct text *t, double v)
     static const double mult[] = {1e9, 1e6, 1};
 
     /* Below a million the number reads better whole: 4096, 100000. */
-    put_in_units(t, v, v >= 1e6 ? names : names + 2, v >= 1e6 ? mult : mult + 2,
-                 v >= 1e6 ? 3 : 1, 1);
+    if (v < 1e6) {
+        put_in_units(t, v, names + 2, mult + 2, 1, 1);
+    } else {
+        put_in_units(t, v, names, mult, 3, 1);
+    }
 }
 
 static void

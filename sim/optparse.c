@@ -121,6 +121,7 @@ store_string(struct sim_options *o, const struct sim_opt_desc *op,
              const char *v)
 {
     memcpy((char *)o + op->offset, v, strlen(v) + 1);
+    o->costs_given |= op->given;
 }
 
 /* ---- one value per kind ------------------------------------------------- */
