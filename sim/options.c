@@ -51,8 +51,8 @@ static const struct {
              "tasks would never yield"},
 };
 
-/* What this build can run: every model of the table. */
-#define AVAILABLE_MODELS ((1u << SIM_MODEL_COUNT) - 1u)
+/* Every model of the table: --model=all and the default. */
+#define ALL_MODELS ((1u << SIM_MODEL_COUNT) - 1u)
 
 static const struct {
     const char *name;
@@ -513,7 +513,7 @@ sim_options_default(struct sim_options *o)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
     memset(o, 0, sizeof(*o));
-    o->models = AVAILABLE_MODELS;
+    o->models = ALL_MODELS;
     o->threads = 5;
     if (cores < 1) {
         cores = 1;
@@ -590,15 +590,6 @@ sim_model_find(const char *name)
         }
     }
     return -1;
-}
-
-int
-sim_model_available(enum sim_model m)
-{
-    if ((unsigned)m >= SIM_MODEL_COUNT) {
-        return 0;
-    }
-    return (int)((AVAILABLE_MODELS >> m) & 1u);
 }
 
 const char *

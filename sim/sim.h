@@ -135,8 +135,6 @@ void sim_options_default(struct sim_options *o);
 const char *sim_model_name(enum sim_model m);
 /* -1 if unknown. */
 int sim_model_find(const char *name);
-/* 1 if this build can run the model (the rest arrive with later issues). */
-int sim_model_available(enum sim_model m);
 
 /* The whole CLI: `gilsim [run] ...`, `gilsim serve`, `gilsim calibrate`,
  * `--help`, `--version`. Returns the exit status (enum sim_exit). `out` gets
