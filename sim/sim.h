@@ -136,9 +136,4 @@ const char *sim_model_name(enum sim_model m);
 /* -1 if unknown. */
 int sim_model_find(const char *name);
 
-/* The whole CLI: `gilsim [run] ...`, `gilsim serve`, `gilsim calibrate`,
- * `--help`, `--version`. Returns the exit status (enum sim_exit). `out` gets
- * results, `err` diagnostics. */
-int sim_main(int argc, char **argv, FILE *out, FILE *err);
-
 #endif /* GILSIM_SIM_H */

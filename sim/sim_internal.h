@@ -200,138 +200,13 @@ void sim_stop_restore(const struct sim_stop *s);
 /* The real clock as a provider for gil/ and the models. */
 struct gil_clock sim_clock_real(void);
 
-/* ---- parse.c ---------------------------------------------------------- */
+/* ---- options.c: defaults, names, what follows from the options ------ */
 
-/*
- * A duration with a required unit: `5ms`, `0.5ms`, `250us`, `100ns`, `1s`,
- * `1.5s`. Digits with at most one decimal point, then exactly one of ns,
- * us, ms, s. Rejects a missing unit, zero, signs, exponents, NaN/inf,
- * trailing junk and anything above about 292 years (int64 ns).
- * 0, or -EINVAL / -ERANGE with `err` saying what is accepted.
- */
-int sim_parse_duration(const char *s, double *ns_out, char *err,
-                       size_t errlen) SIM_WARN_UNUSED;
-
-/* A size in bytes with a required unit: `100B`, `64KiB`, `1MiB`, `2GiB`
- * (binary multiples). Whole numbers only; 0 is accepted (`0B`). */
-int sim_parse_size(const char *s, uint64_t *bytes_out, char *err,
-                   size_t errlen) SIM_WARN_UNUSED;
-
-/* A count: digits with an optional decimal suffix K (1e3), M (1e6) or G
- * (1e9): `25`, `20K`, `100M`. Rejects signs, overflow of int64, trailing
- * junk, and 0 unless `allow_zero`. */
-int sim_parse_count(const char *s, int allow_zero, int64_t *out, char *err,
-                    size_t errlen) SIM_WARN_UNUSED;
-
-/* Split a comma-separated list and call `item` on each element (a
- * NUL-terminated copy of at most 255 characters). Empty elements (`a,,b`,
- * a leading or trailing comma, an empty string) are rejected. Stops at
- * the first nonzero return of `item`, which should fill `err`. */
-int sim_parse_list(const char *s,
-                   int (*item)(const char *elem, void *ctx, char *err,
-                               size_t errlen),
-                   void *ctx, char *err, size_t errlen) SIM_WARN_UNUSED;
-
-/* ---- options.c, optparse.c, help.c ------------------------------------ */
-
-enum sim_cmd {
-    SIM_CMD_RUN = 0,
-    SIM_CMD_HELP = 1,
-    SIM_CMD_VERSION = 2,
-    SIM_CMD_SERVE = 3,
-    SIM_CMD_SWEEP = 4,
-    SIM_CMD_PLOT = 5,
-    SIM_CMD_CALIBRATE = 6,
-};
-
-/* What an option's value is; each kind has one parser and one generated
- * "expected ..." sentence (sim_opt_expect). */
-enum sim_opt_kind {
-    SIM_OPT_FLAG,     /* no value: sets an int field to 1 */
-    SIM_OPT_ACTION,   /* no value: --help, --version end the parse */
-    SIM_OPT_COUNT,    /* a whole number, K/M/G allowed, in [min, max] */
-    SIM_OPT_DURATION, /* a duration with a unit, in ns, in [min, max] */
-    SIM_OPT_SIZE,     /* a size with a unit, in bytes, in [min, max] */
-    SIM_OPT_RATE,     /* a size per second ("1GiB/s"), in [min, max] */
-    SIM_OPT_NUMBER,   /* a decimal number in [min, max] */
-    SIM_OPT_NAME,     /* one name of `name_at` */
-    SIM_OPT_LIST,     /* comma-separated names of `name_at`, as bits */
-    SIM_OPT_PATH,     /* a non-empty path shorter than max characters */
-    SIM_OPT_URL,      /* an http(s) URL template shorter than max */
-    SIM_OPT_ADDR,     /* an IPv4 address */
-    SIM_OPT_WINDOW,   /* FROM..TO: the two window fields */
-};
-
-/* The C type of an option's field in struct sim_options. */
-enum sim_opt_type {
-    SIM_OPT_INT,
-    SIM_OPT_I64, /* durations are rounded to whole ns */
-    SIM_OPT_U64,
-    SIM_OPT_DBL,
-    SIM_OPT_STR,  /* a char array: the value is copied */
-    SIM_OPT_BITS, /* an unsigned: one bit per name of a LIST */
-};
-
-/* Row flags. */
-#define SIM_OPTF_MIN_EXCL 1u /* the range is (min, max] */
-#define SIM_OPTF_ALL      2u /* LIST: `all` names every item */
-#define SIM_OPTF_SWEEP    4u /* after `sweep`: a list (sweep_offset) */
-#define SIM_OPTF_VIRTUAL  8u /* only with --engine=virtual */
-
-/*
- * One row per long option, for the parser, its errors, --help and the
- * tests: everything the command line knows about an option is here, and
- * the sentence of its errors is generated from it.
- */
-struct sim_opt_desc {
-    const char *name;       /* without the leading "--" */
-    enum sim_opt_kind kind; /* how the value is read */
-    const char *meta;       /* the value in help and usage: N, D, PATH */
-    double min, max;        /* accepted range, in the field's unit */
-    double max_virtual;     /* COUNT: max with --engine=virtual, or 0 */
-    unsigned flags;         /* SIM_OPTF_* */
-    const char *head;       /* noun phrase of the sentence, or NULL */
-    const char *zero;       /* what 0 means, e.g. "no limit", or NULL */
-    const char *example;    /* a good value, e.g. "5ms", or NULL */
-    /* NAME, LIST: the i-th accepted name, NULL past the last. */
-    const char *(*name_at)(size_t i);
-    size_t offset;          /* offsetof(struct sim_options, field) */
-    enum sim_opt_type type; /* of that field */
-    size_t sweep_offset;    /* SWEEP: the array of the list's values */
-    size_t sweep_n_offset;  /* SWEEP: its int count */
-    unsigned given;         /* SIM_COST_GIVEN_* bits it sets */
-    unsigned cmds;          /* (1u << enum sim_cmd) of the commands */
-};
-
-/* The long options gilsim knows, *n_out of them. */
-const struct sim_opt_desc *sim_opt_table(size_t *n_out);
-/* The row of --name, or NULL. */
-const struct sim_opt_desc *sim_opt_find(const char *name, size_t len);
-/* 1 if the option takes a value. */
-int sim_opt_takes_value(const struct sim_opt_desc *op);
-/* What the option accepts, as one sentence without "expected", made from
- * its row (range, unit, names), into buf. */
-void sim_opt_expect(const struct sim_opt_desc *op, char *buf, size_t len);
-/* The row's range in short, for --help: "1..1M", "0B..64MiB", "above 0
- * and at most 1s"; "" for kinds without one. */
-void sim_opt_range(const struct sim_opt_desc *op, char *buf, size_t len);
 /* The model of that name, and its one-line help (lines split by '\n'). */
 const char *sim_model_describe(enum sim_model m);
 /* Workload names, and their help: seed, cpu, convoy. */
 const char *sim_opt_workload_at(size_t i);
 const char *sim_opt_workload_describe(size_t i);
-
-/*
- * Parse argv (argv[0] is the program name) into `o`, which is first set to
- * the defaults. Returns 0 with *cmd set, or SIM_EXIT_USAGE with `err`
- * holding one line (no "gilsim: " prefix, no newline) that names the flag,
- * its value and what is accepted.
- */
-int sim_opt_parse(int argc, char **argv, struct sim_options *o,
-                  enum sim_cmd *cmd, char *err, size_t errlen);
-
-/* The --help text (help.c). */
-void sim_opt_print_help(FILE *f);
 
 /* The GIL policy a model runs under: "nogil" for the nogil model, else the
  * policy chosen with --policy. */

@@ -29,7 +29,7 @@
 #include <cmocka.h>
 
 #include "base.h"
-#include "sim_internal.h"
+#include "cli_internal.h"
 #include "test_files.h"
 
 #define MAX_ARGS 16

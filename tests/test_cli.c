@@ -36,7 +36,7 @@
 
 #include <cmocka.h>
 
-#include "sim_internal.h"
+#include "cli_internal.h"
 #include "test_files.h"
 
 extern char **environ;

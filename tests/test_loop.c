@@ -32,8 +32,8 @@
 
 #include <cmocka.h>
 
+#include "cli_internal.h"
 #include "io_fixture.h"
-#include "sim_internal.h"
 #include "trace_check.h"
 
 /* The trace buffer of the event-loop thread. */

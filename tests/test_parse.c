@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "sim_internal.h"
+#include "cli_internal.h"
 
 struct dur_case {
     const char *s;

@@ -33,7 +33,7 @@
 
 #include <cmocka.h>
 
-#include "sim_internal.h"
+#include "cli_internal.h"
 
 #define MAX_WORKERS 8
 #define MAX_TASKS   16

@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "cli.h"
 #include "sim_internal.h"
 #include "test_files.h"
 #include "trace.h"

@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "cli.h"
 #include "sim_internal.h"
 
 #define FILE_MAX (1024 * 1024)

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "base.h"
+#include "cli.h"
 #include "sim_internal.h"
 #include "test_files.h"
 #include "trace_check.h"

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_internal.h"
+#include "cli_internal.h"
 
 /* 1 if `a` needs no quoting in a POSIX shell. */
 static int

@@ -5,9 +5,9 @@
  *
  * The option lines are rows of `help_lines`, in the order of the help:
  * the text of an option is written here, while its flag, the name of its
- * value and its range come from options.c's table (sim_opt_find,
+ * value and its range come from opttable.c's table (sim_opt_find,
  * sim_opt_range), and the text is wrapped under the flag. The names and
- * descriptions of the models and workloads come from options.c's tables
+ * descriptions of the models and workloads come from sim/options.c's tables
  * and the policies from gil/ (gil_policy_names), so a new model, workload
  * or policy shows up in --help, in the parser and in its errors at once.
  * tests/test_cli.c checks that every option of the table appears in the
@@ -15,7 +15,7 @@
  */
 #include <string.h>
 
-#include "sim_internal.h"
+#include "cli_internal.h"
 
 static const char help_head[] =
     "gilsim " SIM_VERSION
@@ -144,7 +144,7 @@ put_names_of(FILE *f, const struct sim_opt_desc *op)
  * The option lines, in the order --help shows them: a section title
  * (name NULL), or an option and its text, which is wrapped under the
  * option. In the text, %r stands for the option's range and %m for the
- * default model list, both made from options.c's tables. After --model,
+ * default model list, both made from sim/options.c's tables. After --model,
  * --workload and --policy come the names they take (put_names_of).
  */
 static const struct help_line {

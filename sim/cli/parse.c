@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_internal.h"
+#include "cli_internal.h"
 
 #define DURATION_HINT                                                          \
     "expected a duration with a unit (ns, us, ms, s), e.g. 5ms"

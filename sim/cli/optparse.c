@@ -1,6 +1,6 @@
 /*
  * optparse.c - gilsim's command line parsed into struct sim_options, with
- * the rows of options.c's table (sim_opt_table).
+ * the rows of opttable.c's table (sim_opt_table).
  *
  * sim_opt_parse() walks argv once. An optional leading subcommand (see
  * cmd_table) is followed by long options, `--name=value` or `--name
@@ -20,7 +20,7 @@
  * caller prints it and exits 2 before anything is created. Options given
  * twice: the last one wins.
  *
- * Private to sim/ (sim_internal.h); sim_main() (command.c) and the tests
+ * Private to sim/cli/ (cli_internal.h); sim_main() (command.c) and the tests
  * call sim_opt_parse().
  */
 #include <arpa/inet.h>
@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_internal.h"
+#include "cli_internal.h"
 
 #define CMD(c) (1u << (c))
 
