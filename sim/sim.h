@@ -1,14 +1,14 @@
 /*
  * sim.h - the public interface of sim/: run a workload under one or more
- * execution models, and the command line that drives it.
+ * execution models, with the options that describe the run.
  *
  * sim/ ties gil/, workloads/ and sim/trace/ together. A model (serial,
  * threads, executor, nogil, processes, loop) creates the threads, gives
  * each a GIL thread state and a trace buffer, and runs the workload's
  * tasks; the run driver times it, repeats it, derives the
- * summary and writes the run folder. The CLI parses options into a
- * `struct sim_options`, validates all of it before anything is created, and
- * calls the driver.
+ * summary and writes the run folder. The command line (sim/cli/, cli.h)
+ * parses options into a `struct sim_options`, validates all of it before
+ * anything is created, and calls the driver.
  *
  * Ownership: arguments are borrowed.
  */
