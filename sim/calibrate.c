@@ -11,7 +11,7 @@
  * latency server on loopback (0 latency, 1 KiB pages), and runs the
  * micro-benchmark program calibrate.py, embedded in the binary at build
  * time, with `-c` (child.c: stdout and stderr captured, 120 s limit). The
- * program prints one flat JSON object, which flatjson.c reads strictly.
+ * program prints one flat JSON object, which json_flat.c reads strictly.
  * The file is written through a temporary file and a rename.
  *
  * From the program's numbers (all medians would be noisier; each is the

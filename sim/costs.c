@@ -19,14 +19,15 @@
  *      "gilsim_version", "python", "python_version", "cores", "date",
  *      one key per cost, "measured": [names], "defaults": [names]}
  *
- * and is read strictly (flatjson.c): every cost must be there, in range,
- * and counts must be whole; unknown keys are skipped so that a later
+ * and is read strictly (json_flat.c, on libjansson): every cost must be there,
+ * in range, and counts must be whole; unknown keys are skipped so that a later
  * version's file still reads. Doubles are written with the fewest digits
  * that read back to the same value, so a file round-trips exactly.
  */
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -203,13 +204,13 @@ sim_calibration_write(const struct sim_calibration *cal, FILE *f)
     fprintf(f, "{\n  \"format\": \"%s\",\n  \"format_version\": %d,\n",
             CALIBRATION_FORMAT, CALIBRATION_VERSION);
     fputs("  \"gilsim_version\": ", f);
-    sim_json_string(f, cal->gilsim_version);
+    sim_trace_json_string(f, cal->gilsim_version, SIZE_MAX);
     fputs(",\n  \"python\": ", f);
-    sim_json_string(f, cal->python);
+    sim_trace_json_string(f, cal->python, SIZE_MAX);
     fputs(",\n  \"python_version\": ", f);
-    sim_json_string(f, cal->costs.python_version);
+    sim_trace_json_string(f, cal->costs.python_version, SIZE_MAX);
     fprintf(f, ",\n  \"cores\": %d,\n  \"date\": ", cal->costs.cores);
-    sim_json_string(f, cal->date);
+    sim_trace_json_string(f, cal->date, SIZE_MAX);
     for (i = 0; i < SIM_COST_COUNT; i++) {
         fprintf(f, ",\n  \"%s\": ", fields[i].name);
         put_cost(f, &cal->costs, (enum sim_cost_field)i);
@@ -457,9 +458,9 @@ sim_costs_write_json(const struct sim_costs *c, unsigned given, int indent,
     int i;
 
     fprintf(f, "{\n%*s\"source\": ", indent + 2, "");
-    sim_json_string(f, c->source);
+    sim_trace_json_string(f, c->source, SIZE_MAX);
     fprintf(f, ",\n%*s\"python_version\": ", indent + 2, "");
-    sim_json_string(f, c->python_version);
+    sim_trace_json_string(f, c->python_version, SIZE_MAX);
     fprintf(f, ",\n%*s\"cores\": %d", indent + 2, "", c->cores);
     for (i = 0; i < SIM_COST_COUNT; i++) {
         fprintf(f, ",\n%*s\"%s\": ", indent + 2, "", fields[i].name);

@@ -35,7 +35,7 @@
 /* Room for one error sentence (without the "gilsim: --flag=value: "). */
 #define SIM_ERR_LEN 512
 
-/* ---- flatjson.c ------------------------------------------------------- */
+/* ---- json_flat.c ------------------------------------------------------- */
 
 enum sim_json_type {
     SIM_JSON_NULL = 0,
@@ -58,23 +58,12 @@ struct sim_json_value {
 /* Parse one flat JSON object (values: strings, numbers, booleans, null,
  * arrays of strings) and call `member` on each key in order; its nonzero
  * return stops the parse and is returned (it fills `err`). 0, -EBADMSG
- * with `err` saying what and at which byte, or -ENOMEM. */
+ * with `err` saying what and at which line and column, or -ENOMEM. */
 int sim_flatjson_parse(const char *text, size_t len,
                        int (*member)(const char *key,
                                      const struct sim_json_value *v, void *ctx,
                                      char *err, size_t errlen),
                        void *ctx, char *err, size_t errlen) SIM_WARN_UNUSED;
-/* `s` as a JSON string, quotes included. */
-void sim_json_string(FILE *f, const char *s);
-/* The \uXXXX escape whose four hex digits start at p (text ends at end),
- * with the second half of a surrogate pair if one follows: its code point
- * in *cp (U+FFFD for a lone surrogate), the characters it took from p in
- * *used (4, or 10 for a pair). 0, or -1 if the hex digits are bad. Both
- * of sim/'s JSON readers (this one and summary_read.c) decode with it. */
-int sim_json_u_escape(const char *p, const char *end, unsigned *cp,
-                      size_t *used);
-/* Code point cp as UTF-8 into d (room for 4 bytes); the bytes written. */
-size_t sim_json_put_utf8(char *d, unsigned cp);
 
 /* ---- costs.c ---------------------------------------------------------- */
 

@@ -90,11 +90,7 @@ is_one_line(const char *s)
 static void
 write_text(const char *path, const char *text, mode_t mode)
 {
-    FILE *f = fopen(path, "w");
-
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
+    tf_write(path, text);
     assert_int_equal(chmod(path, mode), 0);
 }
 
@@ -245,15 +241,15 @@ keep_string(const char *key, const struct sim_json_value *v, void *ctx,
     return 0;
 }
 
-/* \u escapes decode to UTF-8 as in summary_read.c (one shared decoder):
- * a basic-plane character, a surrogate pair as one 4-byte sequence, a
- * lone surrogate as U+FFFD; \u0000 is refused. */
+/* \u escapes decode to UTF-8 (libjansson): a basic-plane character and
+ * a surrogate pair as one 4-byte sequence; a lone surrogate and \u0000
+ * are refused, with the line and column of the fault. */
 static void
 flat_json_decodes_unicode_escapes(void **state)
 {
-    const char *text = "{\"k\": \"a\\u00e9\\ud83d\\ude00\\udc00\"}";
-    const char want[] = "a\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbd";
-    const char *nul = "{\"k\": \"\\u0000\"}";
+    const char *text = "{\"k\": \"a\\u00e9\\ud83d\\ude00\"}";
+    const char want[] = "a\xc3\xa9\xf0\x9f\x98\x80";
+    const char *bad[] = {"{\"k\": \"\\u0000\"}", "{\n \"k\": \"\\udc00\"}"};
     char got[64] = "";
     char err[SIM_ERR_LEN];
 
@@ -262,9 +258,13 @@ flat_json_decodes_unicode_escapes(void **state)
                                         err, sizeof(err)),
                      0);
     assert_string_equal(got, want);
-    assert_int_equal(sim_flatjson_parse(nul, strlen(nul), keep_string, got, err,
-                                        sizeof(err)),
+    assert_int_equal(sim_flatjson_parse(bad[0], strlen(bad[0]), keep_string,
+                                        got, err, sizeof(err)),
                      -EBADMSG);
+    assert_int_equal(sim_flatjson_parse(bad[1], strlen(bad[1]), keep_string,
+                                        got, err, sizeof(err)),
+                     -EBADMSG);
+    assert_non_null(strstr(err, "line 2, column"));
 }
 
 static void

@@ -55,6 +55,16 @@ tf_slurp(const char *path, size_t *len)
     return buf;
 }
 
+void
+tf_write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+}
+
 char *
 tf_read(const char *path, size_t *len)
 {

@@ -1,6 +1,6 @@
 /*
  * test_files.h - the file helpers every test program shares: a temporary
- * folder, a whole file read back, a folder tree removed. cmocka
+ * folder, a file written, a whole file read back, a folder tree removed. cmocka
  * assertions inside, so call these from the test's own thread only.
  */
 #ifndef GILSIM_TESTS_TEST_FILES_H
@@ -10,6 +10,8 @@
 
 /* A new folder /tmp/NAME-XXXXXX (mkdtemp), asserted; free() the name. */
 char *tf_make_dir(const char *name);
+/* Write `text` to path (created or truncated), asserted. */
+void tf_write(const char *path, const char *text);
 /* The whole file, malloc'd and NUL-terminated, its length in *len (if len
  * is not NULL); NULL if it cannot be opened. */
 char *tf_slurp(const char *path, size_t *len);

@@ -370,6 +370,51 @@ summary_json_round_trip_keeps_what_the_page_shows(void **state)
     assert_int_equal(sim_report_read_summary(path, &sum, err, sizeof(err)),
                      -EBADMSG);
     assert_non_null(strstr(err, "not a gilsim summary"));
+    assert_non_null(strstr(err, "line"));
+    sim_report_summary_clear(&sum);
+    assert_int_equal(unlink(path), 0);
+}
+
+/* Numbers that do not fit their int64 fields are refused, not converted
+ * (a real beyond int64's range would be undefined behaviour to cast);
+ * numbers JSON cannot hold at all are bad JSON. */
+static void
+summary_numbers_out_of_range_are_refused(void **state)
+{
+    static const char *const bad[] = {
+        "{\"runs\": [{\"model\": \"serial\", \"wall_ns\": 1e23}]}",
+        "{\"runs\": [{\"wall_ns\": -1e308}]}",
+        "{\"runs\": [{\"wall_ns\": 1e999}]}",
+        "{\"runs\": [{\"handoff_ns\": {\"p50\": 9.3e18}}]}",
+        "{\"runs\": [{\"model\": 7}]}",
+        "{\"runs\": {}}",
+    };
+    const char *good = "{\"runs\": [{\"model\": \"serial\", \"wall_ns\": "
+                       "9.2e18, \"threads\": null, \"later_key\": [1, {}]}]}";
+    struct sim_report_summary sum;
+    char path[] = "/tmp/gilsim-test-summary-XXXXXX";
+    char err[SIM_ERR_LEN];
+    size_t i;
+    int fd = mkstemp(path);
+
+    (void)state;
+    assert_true(fd >= 0);
+    (void)close(fd);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        tf_write(path, bad[i]);
+        err[0] = '\0';
+        if (sim_report_read_summary(path, &sum, err, sizeof(err)) != -EBADMSG) {
+            fail_msg("accepted: %s", bad[i]);
+        }
+        assert_non_null(strstr(err, "not a gilsim summary"));
+        sim_report_summary_clear(&sum);
+    }
+    tf_write(path, good);
+    assert_int_equal(sim_report_read_summary(path, &sum, err, sizeof(err)), 0);
+    assert_int_equal(sum.n, 1);
+    assert_string_equal(sum.runs[0].model, "serial");
+    assert_int_equal(sum.runs[0].wall_ns, 9200000000000000000LL);
+    assert_int_equal(sum.runs[0].threads, 0);
     sim_report_summary_clear(&sum);
     assert_int_equal(unlink(path), 0);
 }
@@ -601,6 +646,7 @@ main(void)
         cmocka_unit_test(tsv_round_trip_keeps_threads_and_events),
         cmocka_unit_test(malformed_tsv_is_rejected_with_its_line_number),
         cmocka_unit_test(summary_json_round_trip_keeps_what_the_page_shows),
+        cmocka_unit_test(summary_numbers_out_of_range_are_refused),
         cmocka_unit_test(plot_redraws_deleted_timelines_and_writes_index),
         cmocka_unit_test(plot_refuses_what_is_not_a_run_folder),
     };

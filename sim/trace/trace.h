@@ -207,6 +207,12 @@ struct sim_trace_stats {
 
 int sim_trace_stats(const struct sim_trace *t,
                     struct sim_trace_stats *out) SIM_TRACE_WARN_UNUSED;
+/* s (at most `max` bytes, stopping at a NUL) as a quoted JSON string:
+ * the one string escaper of every JSON file gilsim writes. ", \ and
+ * control characters are escaped; valid UTF-8 is kept as it is and each
+ * invalid byte sequence becomes \ufffd, so the output is always valid. */
+void sim_trace_json_string(FILE *f, const char *s, size_t max);
+
 /* One entry of summary.json's "runs": what was run and what it gave. */
 struct sim_trace_summary {
     char model[16];

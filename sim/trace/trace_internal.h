@@ -40,10 +40,6 @@ int sim_trace__merge_next(struct sim_trace__merge *m, size_t *thread,
                           const struct sim_trace_event **ev);
 void sim_trace__merge_free(struct sim_trace__merge *m);
 
-/* Writes s (at most `max` bytes, stopping at a NUL) as a quoted JSON
- * string. */
-void sim_trace__json_string(FILE *f, const char *s, size_t max);
-
 /* Writes ns as a decimal number of units with `digits` decimals, where one
  * unit is 10^digits ns (3: microseconds, 6: milliseconds). */
 void sim_trace__fixed(FILE *f, int64_t ns, int digits);

@@ -24,7 +24,7 @@
  * are microseconds relative to the trace's origin, printed from integer
  * nanoseconds with three decimals, so no precision is lost to floats.
  *
- * Strings are escaped by sim_trace__json_string(), which also replaces
+ * Strings are escaped by sim_trace_json_string(), which also replaces
  * bytes that are not valid UTF-8, so any title or thread name gives valid
  * JSON.
  */
@@ -78,7 +78,7 @@ utf8_len(const unsigned char *s, size_t n)
 }
 
 void
-sim_trace__json_string(FILE *f, const char *s, size_t max)
+sim_trace_json_string(FILE *f, const char *s, size_t max)
 {
     const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
     size_t n = 0;
@@ -159,7 +159,7 @@ open_event_on(struct writer *w, const char *ph, const struct sim_trace_buf *b,
     next_event(w);
     fprintf(w->f, "{\"ph\":\"%s\",\"pid\":%d,\"tid\":%d,\"name\":", ph,
             (int)b->process, 2 * (int)b->id + steps);
-    sim_trace__json_string(w->f, name, sizeof(b->name));
+    sim_trace_json_string(w->f, name, sizeof(b->name));
 }
 
 static void
@@ -205,14 +205,14 @@ write_metadata(struct writer *w, const struct sim_trace *t)
         }
         open_event(w, "M", b, "thread_name");
         fputs(",\"args\":{\"name\":", w->f);
-        sim_trace__json_string(w->f, b->name, sizeof(b->name));
+        sim_trace_json_string(w->f, b->name, sizeof(b->name));
         fputs("}}", w->f);
         open_event(w, "M", b, "thread_sort_index");
         fprintf(w->f, ",\"args\":{\"sort_index\":%d}}", 2 * (int)b->id);
         snprintf(steps_name, sizeof(steps_name), "%s steps", b->name);
         open_event_on(w, "M", b, 1, "thread_name");
         fputs(",\"args\":{\"name\":", w->f);
-        sim_trace__json_string(w->f, steps_name, sizeof(steps_name));
+        sim_trace_json_string(w->f, steps_name, sizeof(steps_name));
         fputs("}}", w->f);
         open_event_on(w, "M", b, 1, "thread_sort_index");
         fprintf(w->f, ",\"args\":{\"sort_index\":%d}}", 2 * (int)b->id + 1);
@@ -328,7 +328,7 @@ sim_trace_write_json(const struct sim_trace *t, const char *title, FILE *f)
         write_thread_events(&w, sim_trace_thread(t, i));
     }
     fputs("\n],\n\"displayTimeUnit\":\"ms\",\n\"otherData\":{\"title\":", f);
-    sim_trace__json_string(f, title != NULL ? title : "gilsim", SIZE_MAX);
+    sim_trace_json_string(f, title != NULL ? title : "gilsim", SIZE_MAX);
     fputs("}}\n", f);
     return ferror(f) ? -EIO : 0;
 }

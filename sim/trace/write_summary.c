@@ -15,7 +15,7 @@
  * counts, hand-off latency as handoff_ns {p50, p99, max}, step results
  * with steps_failed_by naming only the outcomes that occurred, and event
  * counts. Times are integer nanoseconds. Strings go through
- * sim_trace__json_string() (write_json.c), so the output is always valid
+ * sim_trace_json_string() (write_json.c), so the output is always valid
  * JSON.
  */
 #include "trace.h"
@@ -53,13 +53,13 @@ write_run(FILE *f, const struct sim_trace_summary *r)
     int o;
 
     fputs("    {\n      \"model\": ", f);
-    sim_trace__json_string(f, r->model, sizeof(r->model));
+    sim_trace_json_string(f, r->model, sizeof(r->model));
     key(f, "policy");
-    sim_trace__json_string(f, r->policy, sizeof(r->policy));
+    sim_trace_json_string(f, r->policy, sizeof(r->policy));
     key(f, "policy_what_if");
     fputs(r->policy_what_if ? "true" : "false", f);
     key(f, "workload");
-    sim_trace__json_string(f, r->workload, sizeof(r->workload));
+    sim_trace_json_string(f, r->workload, sizeof(r->workload));
     key_i64(f, "threads", r->threads);
     key_i64(f, "processes", r->processes);
     key_i64(f, "switch_interval_ns", r->switch_interval_ns);
@@ -161,9 +161,9 @@ sim_trace_write_summary_json_ex(const struct sim_trace_summary *runs, size_t n,
         return -EINVAL;
     }
     fputs("{\n  \"gilsim_version\": ", f);
-    sim_trace__json_string(f, version != NULL ? version : "", SIZE_MAX);
+    sim_trace_json_string(f, version != NULL ? version : "", SIZE_MAX);
     fputs(",\n  \"command\": ", f);
-    sim_trace__json_string(f, command != NULL ? command : "", SIZE_MAX);
+    sim_trace_json_string(f, command != NULL ? command : "", SIZE_MAX);
     if (extra != NULL) {
         extra(ctx, f);
     }
