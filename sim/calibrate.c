@@ -53,7 +53,8 @@
 #include <unistd.h>
 
 #include "base.h"
-#include "sim_internal.h"
+#include "calibrate.h"
+#include "run.h"
 
 /* Time limits of the version probe and of the program; tests shorten
  * them (sim_calibrate_set_timeouts). */

@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "base.h"
-#include "sim_internal.h"
+#include "calibrate.h"
 
 /* The lower median of v[0..n), n > 0; sorts v. */
 static int64_t

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "base.h"
-#include "sim_internal.h"
+#include "calibrate.h"
 
 extern char **environ;
 

@@ -6,7 +6,7 @@
  * real time or the engine's with --engine=virtual.
  */
 #include "base.h"
-#include "sim_internal.h"
+#include "run.h"
 
 static int64_t
 real_now_ns(void *ctx)

@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "base.h"
-#include "sim_internal.h"
+#include "calibrate.h"
 
 #define CALIBRATION_FORMAT  "gilsim-calibration"
 #define CALIBRATION_VERSION 1

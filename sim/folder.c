@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "sim_internal.h"
+#include "run.h"
 
 /* ---- the run folder ----------------------------------------------------- */
 

@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "sim_internal.h"
+#include "calibrate.h"
 
 /* The member's value as a struct sim_json_value; *scratch (malloc'd, or
  * NULL) holds an array's strings back to back. 0, or -EBADMSG with `err`

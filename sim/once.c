@@ -25,7 +25,7 @@
 #include <sys/resource.h>
 
 #include "base.h"
-#include "sim_internal.h"
+#include "run.h"
 
 static int64_t
 rusage_ns(int who)

@@ -1,15 +1,16 @@
 /*
  * options.c - the defaults of struct sim_options, what follows from the
- * options (a model's pool size and policy, the server's latency and body
- * size, the spacing of checks), and the names of the models and
- * workloads with their --help lines, used by the command line (sim/cli/)
- * and the run. Private to sim/ (sim_internal.h), except the model names
- * (sim.h).
+ * options (a model's pool size, policy and GILs, the server's latency
+ * and body size, the spacing of checks, a policy's label), and the names
+ * of the models and workloads with their --help lines, used by the
+ * command line (sim/cli/) and the run. Declared in run.h, but for the
+ * defaults (sim.h) and the model names (models/models.h).
  */
 #include <string.h>
 #include <unistd.h>
 
-#include "sim_internal.h"
+#include "calibrate.h"
+#include "run.h"
 
 /* ---- names -------------------------------------------------------------- */
 
@@ -206,4 +207,31 @@ sim_opt_check_every(const struct sim_options *o)
         return WL_COUNTDOWN_INSTRUCTIONS;
     }
     return gil_policy_default_check_every(p);
+}
+
+int
+sim_opt_gil_count(const struct sim_options *o, enum sim_model m)
+{
+    int most;
+
+    if (strcmp(sim_opt_policy_for(o, m), "per-interpreter") != 0) {
+        return 1;
+    }
+    if (m != SIM_MODEL_THREADS && m != SIM_MODEL_EXECUTOR) {
+        return 1;
+    }
+    /* More GILs than threads would stay unused: thread i is on GIL i. */
+    most = (int)sim_model_trace_threads(m, sim_opt_pool_size(o, m));
+    return o->interpreters < most ? o->interpreters : most;
+}
+
+const char *
+sim_policy_label(const char *policy, char *buf, size_t len)
+{
+    if (gil_policy_is_what_if(gil_policy_find(policy))) {
+        (void)snprintf(buf, len, "%s (what-if)", policy);
+    } else {
+        (void)snprintf(buf, len, "%s", policy);
+    }
+    return buf;
 }

@@ -25,7 +25,8 @@
 #include <unistd.h>
 
 #include "plot.h"
-#include "sim_internal.h"
+#include "report.h"
+#include "run.h"
 
 /* 1 if `m` can be used as one folder name inside the run folder. */
 static int

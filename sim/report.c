@@ -17,7 +17,8 @@
 #include <string.h>
 
 #include "base.h"
-#include "sim_internal.h"
+#include "report.h"
+#include "run.h"
 
 /* ---- writing index.html ------------------------------------------------- */
 

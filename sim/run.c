@@ -25,8 +25,10 @@
 #include <unistd.h>
 
 #include "base.h"
+#include "calibrate.h"
 #include "plot.h"
-#include "sim_internal.h"
+#include "report.h"
+#include "run.h"
 
 struct json_ctx {
     const struct sim_trace *trace;

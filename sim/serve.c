@@ -14,7 +14,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "sim_internal.h"
+#include "run.h"
 
 int
 sim_serve_main(const struct sim_options *o, FILE *out, FILE *err)

@@ -19,20 +19,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define SIM_WARN_UNUSED __attribute__((warn_unused_result))
+#include "models/models.h"
+
+#define SIM_VERSION "0.1.0"
+
+/* Room for one error sentence (without the "gilsim: --flag=value: "). */
+#define SIM_ERR_LEN 512
 
 /* Most values in one list of gilsim sweep. */
 #define SIM_SWEEP_MAX 64
-
-enum sim_model {
-    SIM_MODEL_SERIAL = 0,
-    SIM_MODEL_THREADS = 1,
-    SIM_MODEL_EXECUTOR = 2,
-    SIM_MODEL_NOGIL = 3,
-    SIM_MODEL_PROCESSES = 4,
-    SIM_MODEL_LOOP = 5,
-    SIM_MODEL_COUNT
-};
 
 /* Exit statuses of gilsim. */
 enum sim_exit {
@@ -40,31 +35,6 @@ enum sim_exit {
     SIM_EXIT_FAILURES = 1, /* the run finished, but steps failed */
     SIM_EXIT_USAGE = 2,    /* bad command line: nothing was run */
     SIM_EXIT_ERROR = 3,    /* the run itself could not be carried out */
-};
-
-/*
- * What the simulation charges for the interpreter's work, in one place:
- * the defaults below (sim_costs_default, sim/costs.c), or a calibration
- * file written by `gilsim calibrate` (--calibration=FILE), with
- * --instr-ns and --worker-start on the command line on top. Counts of
- * instructions are in units of instr_ns.
- */
-struct sim_costs {
-    double instr_ns;                 /* one interpreter instruction */
-    int64_t request_instructions;    /* requests.Session.get, per call */
-    int64_t chunk_instructions;      /* per 8 KiB chunk received */
-    double decode_instr_per_byte;    /* r.text */
-    double write_instr_per_byte;     /* str.encode before a write */
-    int64_t submit_instructions;     /* ThreadPoolExecutor.submit */
-    int64_t result_instructions;     /* an executor worker, per item */
-    int64_t collect_instructions;    /* the main thread, per result */
-    int64_t result_ipc_instructions; /* processes: send a result back */
-    int64_t worker_start_ns;         /* processes: a worker's start-up CPU */
-    int64_t cond_wake_ns;    /* condvar signal -> waiter running, p50 (C) */
-    int64_t timer_slack_ns;  /* timed wait: overshoot past deadline, p50 (C) */
-    char source[4096];       /* "defaults" or the calibration file's path */
-    char python_version[64]; /* "" for defaults */
-    int cores;               /* cores where measured; 0 for defaults */
 };
 
 /* Bits of sim_options.costs_given: costs set on the command line, which
@@ -131,9 +101,5 @@ struct sim_options {
 
 /* Defaults, as documented in --help and README. */
 void sim_options_default(struct sim_options *o);
-
-const char *sim_model_name(enum sim_model m);
-/* -1 if unknown. */
-int sim_model_find(const char *name);
 
 #endif /* GILSIM_SIM_H */

@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "sim_internal.h"
+#include "run.h"
 
 static atomic_int stop_flag;
 static volatile sig_atomic_t stop_signal;

@@ -17,7 +17,7 @@
 #include <jansson.h>
 
 #include "base.h"
-#include "sim_internal.h"
+#include "report.h"
 
 /* A number as int64 (a real is truncated) and as double; 0, or -1 if it
  * is not a number or does not fit int64. null reads as 0. */

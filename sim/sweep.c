@@ -37,8 +37,10 @@
 #include <unistd.h>
 
 #include "base.h"
+#include "calibrate.h"
 #include "plot.h"
-#include "sim_internal.h"
+#include "report.h"
+#include "run.h"
 
 #define TSV_NAME "sweep.tsv"
 #define TSV_HEADER                                                             \

@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "sim_internal.h"
+#include "report.h"
 
 #define MAX_COLS 16
 #define CELL_LEN 32

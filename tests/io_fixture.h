@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim_internal.h"
+#include "run.h"
 #include "test_files.h"
 
 #define BODY 16384

@@ -1,7 +1,7 @@
 /*
  * test_executor.c - the executor model (sim/models/executor.c), the
  * analogue of list(ThreadPoolExecutor(N).map(fn, tasks)), driven
- * in-process through sim_internal.h: through the run driver
+ * in-process through run.h: through the run driver
  * (sim_run_once, which also checks the GIL's counters against the trace
  * and returns -EPROTO if they differ) and, for workloads of our own,
  * through sim_model_run with a trace and GIL built as run.c builds them.
@@ -27,7 +27,7 @@
 #include <cmocka.h>
 
 #include "base.h"
-#include "sim_internal.h"
+#include "run.h"
 #include "trace_check.h"
 
 #define CHECK_EVERY        8

@@ -22,7 +22,7 @@
 #include <cmocka.h>
 
 #include "io_fixture.h"
-#include "sim_internal.h"
+#include "run.h"
 
 #define PAGES     6
 #define PAGE_SIZE 128

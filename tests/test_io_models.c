@@ -1,7 +1,7 @@
 /*
  * test_io_models.c - the I/O workloads run by the models: seed (fetch,
  * decode, write) and convoy, against the embedded loopback server, through
- * sim_internal.h.
+ * run.h.
  *
  * Assertions come from the trace, the files on disk and the server's own
  * counters, never from timing. The one time bound used is a lower bound
@@ -24,7 +24,7 @@
 #include <cmocka.h>
 
 #include "io_fixture.h"
-#include "sim_internal.h"
+#include "run.h"
 
 /* Every page that did not fail is on disk, complete and byte-identical to
  * the server's; every page that failed is absent; the failed steps are

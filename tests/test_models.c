@@ -1,6 +1,6 @@
 /*
  * test_models.c - the pool models and the run driver (sim/models/pool.c,
- * sim/run.c), driven in-process through sim_internal.h.
+ * sim/run.c), driven in-process through run.h.
  *
  * Every assertion is made from the trace, never from timing: per thread,
  * GIL_TAKE and GIL_DROP alternate, starting with a take and ending with a
@@ -24,7 +24,7 @@
 
 #include <cmocka.h>
 
-#include "sim_internal.h"
+#include "run.h"
 #include "test_files.h"
 #include "trace_check.h"
 

@@ -23,7 +23,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
-#include "sim_internal.h"
+#include "report.h"
 #include "test_files.h"
 #include "trace.h"
 

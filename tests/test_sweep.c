@@ -24,7 +24,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
-#include "sim_internal.h"
+#include "run.h"
 
 #define FILE_MAX (1024 * 1024)
 

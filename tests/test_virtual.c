@@ -26,7 +26,7 @@
 
 #include "base.h"
 #include "cli.h"
-#include "sim_internal.h"
+#include "run.h"
 #include "test_files.h"
 #include "trace_check.h"
 #include "vt.h"

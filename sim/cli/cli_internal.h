@@ -6,7 +6,7 @@
  * accepts (opttable.c), the parser (optparse.c) and the --help text
  * (help.c). command.c runs what was parsed.
  *
- * Conventions as in sim_internal.h: functions that can fail return 0 or
+ * Conventions as in the rest of sim/: functions that can fail return 0 or
  * -errno, and parsers fill a caller-supplied buffer with one sentence
  * saying what would have been accepted.
  */
@@ -17,8 +17,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "calibrate.h"
 #include "cli.h"
-#include "sim_internal.h"
+#include "report.h"
+#include "run.h"
 
 /* ---- parse.c ---------------------------------------------------------- */
 

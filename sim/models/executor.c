@@ -70,7 +70,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_internal.h"
+#include "models_internal.h"
 
 /* Stack of each worker: enough for a step (as in pool.c). */
 #define EXECUTOR_STACK_BYTES ((size_t)1024 * 1024)

@@ -1,11 +1,11 @@
 /*
  * gils.c - the GILs of one run, for the what-if policy per-interpreter
- * (PEP 684: one GIL per subinterpreter), and the label of what-if
- * policies in titles and tables.
+ * (PEP 684: one GIL per subinterpreter).
  *
  * Every other policy runs a model's threads on one GIL. Under
  * per-interpreter, the threads and executor models get
- * min(--interpreters, threads of the model) GILs, each a plain `new`
+ * min(--interpreters, threads of the model) GILs (sim_opt_gil_count,
+ * options.c), each a plain `new`
  * lock, and thread `index` of the model runs on GIL index mod K: pool
  * thread i (0-based) on i mod K; the executor's main thread (index 0) on
  * GIL 0 and worker k on k mod K. serial has one thread; processes already
@@ -23,34 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_internal.h"
-
-int
-sim_opt_gil_count(const struct sim_options *o, enum sim_model m)
-{
-    int most;
-
-    if (strcmp(sim_opt_policy_for(o, m), "per-interpreter") != 0) {
-        return 1;
-    }
-    if (m != SIM_MODEL_THREADS && m != SIM_MODEL_EXECUTOR) {
-        return 1;
-    }
-    /* More GILs than threads would stay unused: thread i is on GIL i. */
-    most = (int)sim_model_trace_threads(m, sim_opt_pool_size(o, m));
-    return o->interpreters < most ? o->interpreters : most;
-}
-
-const char *
-sim_policy_label(const char *policy, char *buf, size_t len)
-{
-    if (gil_policy_is_what_if(gil_policy_find(policy))) {
-        (void)snprintf(buf, len, "%s (what-if)", policy);
-    } else {
-        (void)snprintf(buf, len, "%s", policy);
-    }
-    return buf;
-}
+#include "models_internal.h"
 
 int
 sim_run_gils_new(const struct gil_config *gc, int n, struct gil ***out)

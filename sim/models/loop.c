@@ -64,7 +64,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_internal.h"
+#include "models_internal.h"
 
 /* A task's coroutine state. Written by the loop thread, except while its
  * write is offloaded: then only the offload thread touches it, until the

@@ -9,7 +9,7 @@
  */
 #include <errno.h>
 
-#include "sim_internal.h"
+#include "models_internal.h"
 
 int
 sim_model_run(const struct sim_model_params *p, struct sim_model_result *res,

@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_internal.h"
+#include "models_internal.h"
 
 /* Stack of each pool thread: enough for a step, and small enough that
  * 4096 threads do not reserve 32 GiB of address space. */

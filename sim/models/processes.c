@@ -101,7 +101,7 @@
 #include <sys/prctl.h> /* PR_SET_PDEATHSIG */
 #endif
 
-#include "sim_internal.h"
+#include "models_internal.h"
 
 /* The control block is shared between processes: its atomics must not
  * hide a lock inside one process's memory. */

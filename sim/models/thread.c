@@ -15,7 +15,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "sim_internal.h"
+#include "models_internal.h"
 
 /* ---- enum mappings (the values coincide; map them explicitly anyway) ---- */
 

@@ -43,7 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_internal.h"
+#include "models_internal.h"
 
 #define VM_CHUNK_BYTES 8192
 

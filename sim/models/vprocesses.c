@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_internal.h"
+#include "models_internal.h"
 
 #define VPROC_STACK_BYTES ((size_t)1024 * 1024)
 

@@ -33,7 +33,7 @@
  */
 #include <string.h>
 
-#include "sim_internal.h"
+#include "models_internal.h"
 #include "vt.h"
 
 /* A fetch's time outside Python and outside the server's latency:

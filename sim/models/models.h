@@ -1,0 +1,173 @@
+/* models.h - the models' interface to the run (sim/once.c): private to
+ * sim/; the files of sim/models/ share more through models_internal.h.
+ *
+ * A model (serial, threads, executor, nogil, processes, loop) creates its
+ * threads, gives each a GIL thread state and a trace buffer, and runs the
+ * workload's tasks, in real time or on the virtual engine. What it needs
+ * comes in a `struct sim_model_params`, built by the run from the
+ * options: this header never sees `struct sim_options`, so a model cannot
+ * depend on the command line. It also defines the models' vocabulary that
+ * sim.h shares: the enum of models and the costs the simulation charges.
+ *
+ * Functions that can fail return 0 or -errno with one sentence in `err`.
+ * Arguments are borrowed.
+ */
+#ifndef GILSIM_MODELS_H
+#define GILSIM_MODELS_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gil.h"
+#include "trace.h"
+#include "vt.h"
+#include "wl.h"
+
+#define SIM_WARN_UNUSED __attribute__((warn_unused_result))
+
+/* The execution models. */
+enum sim_model {
+    SIM_MODEL_SERIAL = 0,
+    SIM_MODEL_THREADS = 1,
+    SIM_MODEL_EXECUTOR = 2,
+    SIM_MODEL_NOGIL = 3,
+    SIM_MODEL_PROCESSES = 4,
+    SIM_MODEL_LOOP = 5,
+    SIM_MODEL_COUNT
+};
+
+/* A model's name ("serial", ...; "?" out of range), and the model of a
+ * name, -1 if unknown (options.c holds the table). */
+const char *sim_model_name(enum sim_model m);
+int sim_model_find(const char *name);
+
+/*
+ * What the simulation charges for the interpreter's work, in one place:
+ * the defaults below (sim_costs_default, sim/costs.c), or a calibration
+ * file written by `gilsim calibrate` (--calibration=FILE), with
+ * --instr-ns and --worker-start on the command line on top. Counts of
+ * instructions are in units of instr_ns.
+ */
+struct sim_costs {
+    double instr_ns;                 /* one interpreter instruction */
+    int64_t request_instructions;    /* requests.Session.get, per call */
+    int64_t chunk_instructions;      /* per 8 KiB chunk received */
+    double decode_instr_per_byte;    /* r.text */
+    double write_instr_per_byte;     /* str.encode before a write */
+    int64_t submit_instructions;     /* ThreadPoolExecutor.submit */
+    int64_t result_instructions;     /* an executor worker, per item */
+    int64_t collect_instructions;    /* the main thread, per result */
+    int64_t result_ipc_instructions; /* processes: send a result back */
+    int64_t worker_start_ns;         /* processes: a worker's start-up CPU */
+    int64_t cond_wake_ns;    /* condvar signal -> waiter running, p50 (C) */
+    int64_t timer_slack_ns;  /* timed wait: overshoot past deadline, p50 (C) */
+    char source[4096];       /* "defaults" or the calibration file's path */
+    char python_version[64]; /* "" for defaults */
+    int cores;               /* cores where measured; 0 for defaults */
+};
+
+/* The default costs (costs.c): instr_ns 4.1 (CPython 3.11's countdown),
+ * the I/O and executor estimates, worker_start_ns 0, source "defaults". */
+void sim_costs_default(struct sim_costs *c);
+/* `c`, or the defaults when `c` is NULL (a static, never to be freed). */
+const struct sim_costs *sim_costs_or_default(const struct sim_costs *c);
+
+/* What a fetch and a write cost in virtual time (--engine=virtual);
+ * the server's behaviour, from the options, without a server. */
+struct sim_vt_io {
+    int64_t latency_ns, jitter_ns, timeout_ns;
+    uint64_t body_size;
+    double fail_rate;
+    uint64_t seed;
+    int64_t bandwidth_bps; /* bytes per second of a transfer; 0 = instant */
+    int64_t write_ns;      /* a write's system calls */
+    int64_t request_instructions, chunk_instructions;
+    int64_t after_send_instructions; /* of request_instructions */
+    int quick_releases;              /* GIL releases that return at once */
+    int64_t wake_ns;                 /* a blocked thread's wake-up */
+    double write_instr_per_byte;
+};
+
+struct sim_model_params {
+    enum sim_model model;
+    /* Pool size: threads of threads/nogil/executor, worker processes of
+     * processes, offload threads of loop; 1 for serial. */
+    int threads;
+    const struct wl_workload *workload;
+    /* The run's GIL, created with sim_model_gil_hooks(); processes makes
+     * one per worker from gil_config instead and ignores it. */
+    struct gil *gil;
+    /* per-interpreter: the run's n_gils GILs (gils[0] == gil); thread
+     * `index` runs on sim_model_gil_for(p, index). n_gils <= 1: gil only. */
+    struct gil *const *gils;
+    int n_gils;
+    struct gil_config gil_config;
+    /* Room for sim_model_trace_threads() buffers; MAP_SHARED for
+     * processes (sim_model_trace_shared()). */
+    struct sim_trace *trace;
+    struct gil_clock clock;
+    int64_t check_every; /* instructions between checks */
+    struct wl_cpu_cost cost;
+    /* The Python-side costs (executor, processes); NULL = the defaults. */
+    const struct sim_costs *costs;
+    const atomic_int *stop; /* may be NULL */
+    /* Per-thread I/O config (each thread that does I/O gets its own
+     * struct wl_io), or NULL for a workload that does no I/O. */
+    const struct wl_io_config *io;
+    /* processes: CPU work of a worker's start (interpreter start-up and
+     * imports), in instructions, before it takes tasks. */
+    int64_t worker_start_instructions;
+    /* loop: most tasks under way at once (--concurrency); 0 = all of
+     * them, as asyncio.gather starts every task. */
+    int concurrency;
+    /* --engine=virtual: the engine (the GIL and the clock above are its
+     * own) and the I/O costs; NULL in real time. */
+    struct vt_engine *vt;
+    const struct sim_vt_io *vio;
+};
+
+struct sim_model_result {
+    int64_t begin_ns;     /* when the model started (the clock of the run) */
+    int64_t end_ns;       /* when its last thread (or process) ended */
+    struct gil_stats gil; /* the GILs' own counters, summed */
+};
+
+/* Run the model p->model; 0, or -errno with `err` filled. Nothing leaks
+ * on failure, and threads already started are stopped and joined. */
+int sim_model_run(const struct sim_model_params *p,
+                  struct sim_model_result *res, char *err,
+                  size_t errlen) SIM_WARN_UNUSED;
+
+/* Trace buffers model m needs for a pool of `pool` (the executor's main
+ * thread and the loop's event thread come on top). */
+uint32_t sim_model_trace_threads(enum sim_model m, int pool);
+/* 1 if the model's trace must be MAP_SHARED (processes). */
+int sim_model_trace_shared(enum sim_model m);
+
+/* The hooks that record GIL events into a model thread's trace buffer;
+ * the run installs them in the gil_config of every GIL a model uses. */
+struct gil_hooks sim_model_gil_hooks(void);
+
+/* n GILs from one config, in a calloc'd array; 0 or -errno (nothing left
+ * behind). sim_run_gils_free(NULL, ...) does nothing. */
+int sim_run_gils_new(const struct gil_config *gc, int n,
+                     struct gil ***out) SIM_WARN_UNUSED;
+void sim_run_gils_free(struct gil **gils, int n);
+/* Tests only (tests/test_processes.c): if `fn` is set, the parent of the
+ * processes model calls it once every worker is forked, before it waits
+ * for them, so a test can watch or kill a worker. The probe is valid only
+ * during the call. Not thread-safe; NULL (the default) in gilsim. */
+struct sim_model_processes_probe;
+void sim_model_processes_set_test_hook(
+    void (*fn)(const struct sim_model_processes_probe *pr, void *arg),
+    void *arg);
+/* Worker `worker`'s pid (0-based index), or -1. */
+long sim_model_processes_probe_pid(const struct sim_model_processes_probe *pr,
+                                   int worker);
+/* The index of the task the worker runs now, from the shared control
+ * block; -1 when none (or a bad index). */
+int sim_model_processes_probe_task(const struct sim_model_processes_probe *pr,
+                                   int worker);
+
+#endif /* GILSIM_MODELS_H */

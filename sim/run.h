@@ -1,0 +1,204 @@
+/* run.h: private to sim/: one repetition of a model, the run driver,
+ * sweeps and the embedded server's command.
+ *
+ * What follows from the options (options.c: pool sizes, policies, the
+ * server's latency, the spacing of checks, how many GILs), the real clock
+ * (clock.c), Ctrl-C (stop.c), one repetition and its I/O (once.c), the run
+ * folder (folder.c), the driver (run.c), sweeps (sweep.c) and `gilsim
+ * serve` (serve.c). The run builds a model's parameters from the options
+ * and calls the models through models.h; nothing below it sees the
+ * options.
+ */
+#ifndef GILSIM_RUN_H
+#define GILSIM_RUN_H
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base.h"
+#include "gil.h"
+#include "sim.h"
+#include "trace.h"
+#include "wl.h"
+
+/* ---- stop.c ----------------------------------------------------------- */
+
+/* The handlers sim_stop_install replaced. */
+struct sim_stop {
+    struct sigaction old_int, old_term;
+};
+
+/* Clear the stop flag and the signal before a run or sweep. */
+void sim_stop_reset(void);
+/* The flag SIGINT/SIGTERM set; pass it as the steps' stop flag. */
+atomic_int *sim_stop_flag(void);
+int sim_stop_requested(void);
+/* The signal that stopped the run, or 0. */
+int sim_stop_signal(void);
+/* Catch SIGINT and SIGTERM until sim_stop_restore. */
+void sim_stop_install(struct sim_stop *s);
+void sim_stop_restore(const struct sim_stop *s);
+
+/* ---- clock.c ---------------------------------------------------------- */
+
+/* The real clock as a provider for gil/ and the models. */
+struct gil_clock sim_clock_real(void);
+
+/* ---- options.c: defaults, names, what follows from the options ------ */
+
+/* The model of that name, and its one-line help (lines split by '\n'). */
+const char *sim_model_describe(enum sim_model m);
+/* Workload names, and their help: seed, cpu, convoy. */
+const char *sim_opt_workload_at(size_t i);
+const char *sim_opt_workload_describe(size_t i);
+
+/* The GIL policy a model runs under: "nogil" for the nogil model, else the
+ * policy chosen with --policy. */
+const char *sim_opt_policy_for(const struct sim_options *o, enum sim_model m);
+
+/* The pool size of a model: 1 for serial, --threads otherwise. */
+int sim_opt_pool_size(const struct sim_options *o, enum sim_model m);
+
+/* 1 if the workload fetches or writes (seed, convoy). */
+int sim_opt_uses_io(const struct sim_options *o);
+/* The server's latency and body size: the options, or the workload's
+ * defaults (seed: 150ms, 64KiB; convoy: 0, 128B). */
+int64_t sim_opt_latency_ns(const struct sim_options *o);
+int64_t sim_opt_body_size(const struct sim_options *o);
+
+/* Instructions between checks: --check-every, or the default of the policy
+ * chosen with --policy (so that every model runs the same instruction
+ * stream, nogil included). */
+int64_t sim_opt_check_every(const struct sim_options *o);
+
+/* GILs model m gets: --interpreters (at most one per thread) for threads
+ * and executor under per-interpreter, else 1. */
+int sim_opt_gil_count(const struct sim_options *o, enum sim_model m);
+/* "NAME (what-if)" for a what-if policy, else "NAME", into buf. */
+const char *sim_policy_label(const char *policy, char *buf, size_t len);
+
+/* ---- once.c, folder.c, run.c ------------------------------------------ */
+
+/* What the driver sets up once for every model of an I/O workload. */
+struct sim_run_io {
+    char url_template[2048];  /* where fetches go; {page} replaced */
+    char dir[4096];           /* the run folder: pages go to DIR/MODEL/pages */
+    struct wl_server *server; /* the embedded server, or NULL for --url */
+};
+
+/* One repetition of one model. */
+struct sim_run_result {
+    struct sim_trace *trace; /* owned; freed by sim_run_result_clear */
+    struct gil_stats gil;    /* the lock's own counters */
+    struct sim_trace_stats stats;
+    int64_t wall_ns;
+    int64_t cpu_ns; /* user + system, whole process and its workers */
+    /* What the embedded server counted during the run (has_server = 0 if
+     * it did not serve this run). */
+    int has_server;
+    struct wl_server_stats server;
+    /* The virtual engine's counters (has_engine = 0 in real time). */
+    int has_engine;
+    uint64_t engine_events, engine_handoffs, engine_preempts, engine_absorbed;
+};
+
+/*
+ * Build the workload, the trace and the GIL for model `m`, run it once and
+ * fill `r`. `io` is required for I/O workloads (seed, convoy), and may be
+ * NULL for cpu. The trace's counts are compared with the GIL's counters when
+ * no event was lost: a mismatch returns -EPROTO with `err` filled.
+ * Other failures return -errno with `err` filled.
+ */
+int sim_run_once(const struct sim_options *o, enum sim_model m,
+                 const struct sim_run_io *io, const atomic_int *stop,
+                 struct sim_run_result *r, char *err,
+                 size_t errlen) SIM_WARN_UNUSED;
+void sim_run_result_clear(struct sim_run_result *r);
+
+/* What sim_run_main leaves for its caller (tests). */
+struct sim_run_report {
+    struct sim_trace_summary runs[SIM_MODEL_COUNT];
+    size_t n;
+    char dir[4096]; /* the run folder */
+};
+
+/*
+ * The run driver: check the output folder, run every selected model
+ * --repeat times, write the run folder, print the table and/or JSON on
+ * `out` and progress on `err`. `command` is recorded in summary.json.
+ * With `handle_signals`, SIGINT/SIGTERM stop the run gracefully. Returns
+ * an exit status (enum sim_exit, or 128 + signal number after SIGINT or
+ * SIGTERM). `report` may be NULL.
+ */
+int sim_run_main(const struct sim_options *o, const char *command, FILE *out,
+                 FILE *err, int handle_signals, struct sim_run_report *report);
+
+/* What sweeps and the report share with the driver: folder.c's and
+ * once.c's helpers. Pick and create the run folder:
+ * SIM_EXIT_* with one line on `err`; *created is 1 if it did not exist. */
+int sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
+                     int *created, FILE *err);
+/* Start libcurl and, without --url, the embedded server (io->dir is left
+ * empty); SIM_EXIT_* with one line on `err`. sim_run_io_stop undoes it. */
+int sim_run_io_start(const struct sim_options *o, struct sim_run_io *io,
+                     FILE *err);
+void sim_run_io_stop(struct sim_run_io *io);
+/* Start the embedded latency server as the options say (--bind, --port,
+ * --latency, --latency-jitter, --body-size, --fail-rate, --seed; stalled
+ * replies are withheld past --timeout). SIM_EXIT_OK, or SIM_EXIT_USAGE
+ * (port taken) / SIM_EXIT_ERROR with one line on `err`. */
+int sim_run_server_start(const struct sim_options *o, struct wl_server **out,
+                         FILE *err);
+
+/* ---- sweep.c ---------------------------------------------------------- */
+
+/* One cell of a sweep: a model at one pool size and switch interval, with
+ * the wall times of its repetitions. */
+struct sim_sweep_cell {
+    enum sim_model model;
+    int threads;                /* --threads of the cell */
+    int processes;              /* --processes of the cell */
+    int pool;                   /* its pool size (sim_opt_pool_size) */
+    int64_t switch_interval_ns; /* --switch-interval of the cell */
+    int reps;                   /* repetitions found; 0 = none */
+    int64_t wall_ns_median;     /* the lower median for an even count */
+    int64_t wall_ns_min, wall_ns_max;
+};
+
+/* What sim_sweep_recommend chose: indexes into the cells. */
+struct sim_sweep_choice {
+    size_t best;      /* the lowest median wall time */
+    size_t chosen;    /* the fewest threads within noise of the best */
+    int64_t noise_ns; /* the best cell's spread, max - min */
+};
+
+/* `gilsim plot` on a sweep folder: redraw the sweep's plots from
+ * sweep.tsv and print the recommendation again. SIM_EXIT_*. */
+int sim_sweep_replot(const char *dir, FILE *out, FILE *err);
+
+/*
+ * The recommendation, a pure function: the best cell has the lowest
+ * median (ties: the smaller pool, then the earlier cell); the noise is its
+ * repetitions' spread (max - min); the chosen cell is the one with the
+ * smallest pool whose median is at most the best's plus the noise (ties:
+ * the lower median, then the earlier cell). Cells with reps == 0 are
+ * ignored. Returns 0, or -ENOENT if no cell has a repetition.
+ */
+int sim_sweep_recommend(const struct sim_sweep_cell *cells, size_t n,
+                        struct sim_sweep_choice *out) SIM_WARN_UNUSED;
+
+/* `gilsim sweep`: run every cell --repeat times (resuming a sweep.tsv in
+ * --out), write sweep.tsv and the sweep plots, print the recommendation.
+ * Returns an exit status, as sim_run_main does. */
+int sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
+                   FILE *err, int handle_signals);
+
+/* ---- serve.c ---------------------------------------------------------- */
+
+/* `gilsim serve`: run the latency server until SIGINT or SIGTERM. */
+int sim_serve_main(const struct sim_options *o, FILE *out, FILE *err);
+
+#endif /* GILSIM_RUN_H */
