@@ -19,7 +19,6 @@ base_write_atomic(const char *dir, const char *name,
 {
     char path[4200];
     char tmp[4300];
-    char etext[128];
     FILE *f;
     int rc;
 
@@ -48,8 +47,7 @@ base_write_atomic(const char *dir, const char *name,
     }
     (void)unlink(tmp);
 fail:
-    base_errtext(rc < 0 ? -rc : EIO, etext, sizeof(etext));
-    (void)snprintf(err, errlen, "cannot write %.800s: %s", path, etext);
+    base_errf(err, errlen, rc < 0 ? rc : EIO, "cannot write %.800s", path);
     return rc < 0 ? rc : -EIO;
 }
 
