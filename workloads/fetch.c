@@ -352,8 +352,11 @@ wl__fetch_step_run(const struct wl_step *s, const struct wl_env *env,
                    int64_t *arg_out)
 {
     struct wl_io *io = env->io;
-    struct wl_fetch_ops ops = {env_release, env_acquire, env_work, quick_stat,
-                               (void *)env};
+    struct wl_fetch_ops ops = {.release = env_release,
+                               .acquire = env_acquire,
+                               .work = env_work,
+                               .quick_call = quick_stat,
+                               .ctx = (void *)env};
     struct wl_fetch_costs costs;
     struct fetch f;
     enum wl_outcome o;

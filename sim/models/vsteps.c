@@ -197,7 +197,11 @@ reply_after_send_ns(const struct sim_vt_io *v, int64_t page)
 static enum wl_outcome
 vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
 {
-    struct wl_fetch_ops ops = {vt_release, vt_acquire, vt_work, vt_quick, mt};
+    struct wl_fetch_ops ops = {.release = vt_release,
+                               .acquire = vt_acquire,
+                               .work = vt_work,
+                               .quick_call = vt_quick,
+                               .ctx = mt};
     const struct sim_vt_io *v = mt->vio;
     struct wl_fetch_costs costs;
     struct wl_fetch_gil gil;
