@@ -314,6 +314,8 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     mp.concurrency = o->concurrency;
     mp.worker_start_instructions =
         (int64_t)((double)o->costs.worker_start_ns / o->costs.instr_ns + 0.5);
+    /* The one place that picks the engine the models run on. */
+    mp.backend = vt != NULL ? &sim_backend_virtual : &sim_backend_real;
     if (vt != NULL) {
         mp.vt = vt;
         mp.vio = &vio;

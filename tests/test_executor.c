@@ -77,6 +77,7 @@ run_executor(const struct wl_workload *w, int workers, struct exec_run *r)
     assert_int_equal(gil_new(&gc, &r->gil), 0);
 
     memset(&mp, 0, sizeof(mp));
+    mp.backend = &sim_backend_real;
     mp.model = SIM_MODEL_EXECUTOR;
     mp.threads = workers;
     mp.workload = w;
@@ -370,6 +371,7 @@ executor_stopped_before_start_submits_nothing(void **state)
     gc.hooks = sim_model_gil_hooks();
     assert_int_equal(gil_new(&gc, &gil), 0);
     memset(&mp, 0, sizeof(mp));
+    mp.backend = &sim_backend_real;
     mp.model = SIM_MODEL_EXECUTOR;
     mp.threads = 2;
     mp.workload = w;
@@ -407,6 +409,7 @@ executor_rejects_an_empty_pool(void **state)
 
     (void)state;
     memset(&mp, 0, sizeof(mp));
+    mp.backend = &sim_backend_real;
     mp.model = SIM_MODEL_EXECUTOR;
     mp.threads = 0;
     mp.workload = w;

@@ -7,8 +7,9 @@
  *
  * It mirrors Lib/concurrent/futures/thread.py of CPython 3.9-3.12.
  *
- * The calling thread is Python's main thread (trace buffer "main", the one
- * extra buffer that sim_model_trace_threads() gives this model). It
+ * Python's main thread is a model thread of its own (trace buffer "main",
+ * the one extra buffer that sim_model_trace_threads() gives this model),
+ * started and driven through the run's backend like the workers. It
  * records THREAD_START, takes the GIL and submits every task in order,
  * as Executor.map does before it yields anything. Each submit is CPU work
  * under the GIL (submit_instructions), then puts the task's index on the
@@ -43,7 +44,9 @@
  *
  * Leaving the `with` block is shutdown(wait=True): the main thread puts
  * one None sentinel on the queue, releases the
- * GIL (GIL_DROP_IO: Thread.join blocks on a lock) and joins every worker.
+ * GIL (GIL_DROP_IO: Thread.join blocks on a lock) and waits until every
+ * worker has ended (each says so last, as a thread's tstate lock is
+ * released); the calling thread joins them all after the backend's run.
  * A worker that gets the sentinel while shutting down puts it back for
  * the next worker and leaves, as _worker does since CPython 3.9. Each
  * worker, and then main, ends with GIL_DROP_EXIT and THREAD_END. The
@@ -70,7 +73,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models_internal.h"
+#include "backend.h"
 
 /* Stack of each worker: enough for a step (as in pool.c). */
 #define EXECUTOR_STACK_BYTES ((size_t)1024 * 1024)
@@ -120,8 +123,8 @@ struct sim_model_executor {
     size_t queue_len;           /* items in the queue */
     int idle;                   /* _idle_semaphore's value */
     int started;                /* workers that have set _started */
-    int ended;                  /* virtual: workers that have ended */
-    pthread_cond_t end_cv;      /* virtual: a key, never a real wait */
+    int ended;                  /* workers that have ended */
+    pthread_cond_t end_cv;      /* signalled when a worker ends */
     int abort;                  /* 1: cancel every item (stop or failure) */
     struct executor_future *fs; /* one per task, in submission order */
 };
@@ -142,7 +145,7 @@ queue_put(struct sim_model_executor *ex, long item)
     pthread_mutex_lock(&ex->mu);
     ex->queue[(ex->queue_head + ex->queue_len) % ex->queue_cap] = item;
     ex->queue_len++;
-    sim_model_cond_wake(ex->p, &ex->queue_cv, 0);
+    ex->p->backend->cond_wake(ex->p, &ex->queue_cv, 0);
     pthread_mutex_unlock(&ex->mu);
 }
 
@@ -178,7 +181,7 @@ queue_get(struct sim_model_executor *ex, struct sim_model_thread *mt)
     gil_drop(mt->gt, GIL_DROP_IO);
     pthread_mutex_lock(&ex->mu);
     while (ex->queue_len == 0) {
-        sim_model_cond_wait(ex->p, &ex->queue_cv, &ex->mu);
+        ex->p->backend->cond_wait(ex->p, &ex->queue_cv, &ex->mu);
     }
     item = queue_pop_locked(ex);
     pthread_mutex_unlock(&ex->mu);
@@ -193,7 +196,7 @@ future_finish(struct sim_model_executor *ex, long k, int cancelled)
     pthread_mutex_lock(&ex->mu);
     ex->fs[k].done = 1;
     ex->fs[k].cancelled = cancelled;
-    sim_model_cond_wake(ex->p, &ex->fs[k].cv, 1);
+    ex->p->backend->cond_wake(ex->p, &ex->fs[k].cv, 1);
     pthread_mutex_unlock(&ex->mu);
 }
 
@@ -218,7 +221,7 @@ future_wait(struct sim_model_executor *ex, struct sim_model_thread *mt,
     gil_drop(mt->gt, GIL_DROP_IO);
     pthread_mutex_lock(&ex->mu);
     while (!ex->fs[k].done) {
-        sim_model_cond_wait(ex->p, &ex->fs[k].cv, &ex->mu);
+        ex->p->backend->cond_wait(ex->p, &ex->fs[k].cv, &ex->mu);
     }
     cancelled = ex->fs[k].cancelled;
     pthread_mutex_unlock(&ex->mu);
@@ -242,7 +245,7 @@ worker_thread(void *arg)
     /* Thread._bootstrap_inner: self._started.set(), under the GIL. */
     pthread_mutex_lock(&ex->mu);
     ex->started++;
-    sim_model_cond_wake(p, &ex->start_cv, 1);
+    p->backend->cond_wake(p, &ex->start_cv, 1);
     pthread_mutex_unlock(&ex->mu);
     for (;;) {
         long item = queue_get(ex, mt);
@@ -272,14 +275,12 @@ worker_thread(void *arg)
     gil_drop(mt->gt, GIL_DROP_EXIT);
     sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_END, 0, 0, -1,
                      0);
-    if (mt->vt != NULL) {
-        /* The main thread's "join", in virtual time (see run_main). */
-        pthread_mutex_lock(&ex->mu);
-        ex->ended++;
-        sim_model_cond_wake(p, &ex->end_cv, 1);
-        pthread_mutex_unlock(&ex->mu);
-        vt_thread_end(mt->vt);
-    }
+    /* What the main thread's "join" waits for (see run_main). */
+    pthread_mutex_lock(&ex->mu);
+    ex->ended++;
+    p->backend->cond_wake(p, &ex->end_cv, 1);
+    pthread_mutex_unlock(&ex->mu);
+    mt->backend->thread_end(mt);
     return NULL;
 }
 
@@ -314,17 +315,16 @@ start_worker(struct executor_run *r, char *err, size_t errlen)
     sim_model_thread_init(mt, p, k, &r->ex->until, r->ex);
     rc = sim_model_thread_attach(mt, p, name, 1, err, errlen);
     if (rc == 0) {
-        rc = sim_model_thread_vt(mt, p);
+        rc =
+            p->backend->thread_register(mt, p, sim_model_gil_for(p, mt->index));
     }
     if (rc != 0) {
         return rc;
     }
-    rc = sim_model_thread_create(mt, &r->tids[r->created], r->attr,
-                                 worker_thread, mt);
+    rc = p->backend->thread_create(mt, &r->tids[r->created], r->attr,
+                                   worker_thread, mt);
     if (rc != 0) {
-        if (mt->vt != NULL) {
-            vt_thread_cancel(mt->vt);
-        }
+        p->backend->thread_cancel(mt);
         base_errf(err, errlen, rc, "cannot create thread %d of %d", k, r->n);
         return -rc;
     }
@@ -337,7 +337,7 @@ start_worker(struct executor_run *r, char *err, size_t errlen)
         gil_drop(r->mts[0].gt, GIL_DROP_IO);
         pthread_mutex_lock(&r->ex->mu);
         while (r->ex->started < r->created) {
-            sim_model_cond_wait(p, &r->ex->start_cv, &r->ex->mu);
+            p->backend->cond_wait(p, &r->ex->start_cv, &r->ex->mu);
         }
         pthread_mutex_unlock(&r->ex->mu);
         gil_take(r->mts[0].gt);
@@ -368,7 +368,7 @@ adjust_thread_count(struct executor_run *r, char *err, size_t errlen)
 /*
  * The main thread from the first submit to the last join. Returns 0, or
  * -errno with `err` filled if a worker could not be started (the workers
- * already started have been joined either way).
+ * already started have ended either way).
  */
 static int
 run_main(struct executor_run *r, struct sim_model_result *res, char *err,
@@ -381,7 +381,6 @@ run_main(struct executor_run *r, struct sim_model_result *res, char *err,
     size_t n_tasks = p->workload->n_tasks;
     size_t submitted = 0;
     size_t k;
-    int i;
     int rc = 0;
 
     res->begin_ns = p->clock.now_ns(p->clock.ctx);
@@ -420,18 +419,12 @@ run_main(struct executor_run *r, struct sim_model_result *res, char *err,
      * so a worker that gets it needs no _shutdown flag to check. */
     queue_put(ex, QUEUE_SENTINEL);
     gil_drop(main_mt->gt, GIL_DROP_IO);
-    if (p->vt != NULL) {
-        /* The controller joins the pthreads after the engine's run. */
-        pthread_mutex_lock(&ex->mu);
-        while (ex->ended < r->created) {
-            sim_model_cond_wait(p, &ex->end_cv, &ex->mu);
-        }
-        pthread_mutex_unlock(&ex->mu);
-    } else {
-        for (i = 0; i < r->created; i++) {
-            (void)pthread_join(r->tids[i], NULL);
-        }
+    /* The calling thread joins the threads after the backend's run. */
+    pthread_mutex_lock(&ex->mu);
+    while (ex->ended < r->created) {
+        p->backend->cond_wait(p, &ex->end_cv, &ex->mu);
     }
+    pthread_mutex_unlock(&ex->mu);
     res->end_ns = p->clock.now_ns(p->clock.ctx);
     gil_take(main_mt->gt);
     gil_drop(main_mt->gt, GIL_DROP_EXIT);
@@ -440,9 +433,9 @@ run_main(struct executor_run *r, struct sim_model_result *res, char *err,
     return rc;
 }
 
-/* --engine=virtual: the main thread's part runs on a pthread of its own
- * in the engine, and this (the controller) joins everything after it. */
-struct virtual_main {
+/* The main thread's part runs as a model thread of its own, and the
+ * calling thread drives the backend and joins everything after it. */
+struct executor_main {
     struct executor_run *r;
     struct sim_model_result *res;
     char *err;
@@ -451,21 +444,21 @@ struct virtual_main {
 };
 
 static void *
-virtual_main_thread(void *arg)
+main_thread(void *arg)
 {
-    struct virtual_main *vm = arg;
+    struct executor_main *vm = arg;
 
     vm->rc = run_main(vm->r, vm->res, vm->err, vm->errlen);
-    vt_thread_end(vm->r->mts[0].vt);
+    vm->r->mts[0].backend->thread_end(&vm->r->mts[0]);
     return NULL;
 }
 
 static int
-run_virtual(struct executor_run *r, struct sim_model_result *res, char *err,
-            size_t errlen)
+run_executor(struct executor_run *r, struct sim_model_result *res, char *err,
+             size_t errlen)
 {
     const struct sim_model_params *p = r->ex->p;
-    struct virtual_main vm;
+    struct executor_main vm;
     pthread_t tid;
     int rc;
     int i;
@@ -475,25 +468,19 @@ run_virtual(struct executor_run *r, struct sim_model_result *res, char *err,
     vm.err = err;
     vm.errlen = errlen;
     vm.rc = 0;
-    rc = sim_model_thread_vt(&r->mts[0], p);
+    rc = p->backend->thread_register(&r->mts[0], p, p->gil);
     if (rc != 0) {
         return rc;
     }
-    rc = sim_model_thread_create(&r->mts[0], &tid, r->attr, virtual_main_thread,
-                                 &vm);
+    rc = p->backend->thread_create(&r->mts[0], &tid, r->attr, main_thread, &vm);
     if (rc != 0) {
         base_errf(err, errlen, rc, "cannot create the main thread");
         return -rc;
     }
-    if (vt_run(p->vt) != 0) {
-        /* Threads are left blocked for good: a bug, not bad input. */
-        fprintf(stderr, "gilsim: fatal: the virtual engine found the "
-                        "executor's threads deadlocked\n");
-        abort();
-    }
-    sim_model_thread_join(&r->mts[0], tid);
+    p->backend->run(p, "executor's threads");
+    p->backend->thread_join(&r->mts[0], tid);
     for (i = 0; i < r->created; i++) {
-        sim_model_thread_join(&r->mts[i + 1], r->tids[i]);
+        p->backend->thread_join(&r->mts[i + 1], r->tids[i]);
     }
     return vm.rc;
 }
@@ -554,6 +541,11 @@ sim_model_executor_run(const struct sim_model_params *p,
         rc = -rc;
         goto fail_queue_cv;
     }
+    rc = pthread_cond_init(&ex.end_cv, NULL);
+    if (rc != 0) {
+        rc = -rc;
+        goto fail_start_cv;
+    }
     for (fs_ready = 0; fs_ready < n_tasks; fs_ready++) {
         rc = pthread_cond_init(&ex.fs[fs_ready].cv, NULL);
         if (rc != 0) {
@@ -587,11 +579,7 @@ sim_model_executor_run(const struct sim_model_params *p,
     r.tids = tids;
     r.attr = &attr;
     r.n = n;
-    if (p->vt != NULL) {
-        rc = run_virtual(&r, res, err, errlen);
-    } else {
-        rc = run_main(&r, res, err, errlen);
-    }
+    rc = run_executor(&r, res, err, errlen);
     if (rc == 0) {
         sim_model_gil_stats(p, &res->gil);
     }
@@ -606,6 +594,8 @@ fail_futures:
     for (k = 0; k < fs_ready; k++) {
         (void)pthread_cond_destroy(&ex.fs[k].cv);
     }
+    (void)pthread_cond_destroy(&ex.end_cv);
+fail_start_cv:
     (void)pthread_cond_destroy(&ex.start_cv);
 fail_queue_cv:
     (void)pthread_cond_destroy(&ex.queue_cv);

@@ -64,7 +64,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models_internal.h"
+#include "backend.h"
 
 /* A task's coroutine state. Written by the loop thread, except while its
  * write is offloaded: then only the offload thread touches it, until the
@@ -83,8 +83,7 @@ struct loop_model {
     const struct sim_model_params *p;
     struct sim_model_thread *mts; /* [0] the loop, [1..n] offload threads */
     struct loop_task *tasks;      /* one per workload task */
-    struct wl_multi *multi;       /* used by the loop thread only */
-    struct sim_vmulti *vmulti;    /* instead, with --engine=virtual */
+    void *multi;                  /* the backend's; loop thread only */
     size_t next_task;             /* first task not started; loop thread */
     size_t running;               /* started, not ended; loop thread */
     size_t limit;                 /* most tasks under way; 0 = no limit */
@@ -101,37 +100,30 @@ struct loop_model {
 static void advance(struct loop_model *lm, struct loop_task *t);
 static void shut_down(struct loop_model *lm);
 
-/* The loop's I/O: libevent and libcurl in real time, the engine's events
- * in virtual time (vmulti.c); same operations, same hooks. */
+/* The loop's I/O, through the run's backend: libevent and libcurl in
+ * real time, the engine's events in virtual time (vmulti.c). */
 static enum wl_outcome
 io_fetch(struct loop_model *lm, int64_t page, void *user)
 {
-    return lm->vmulti != NULL ? sim_vmulti_fetch(lm->vmulti, page, user)
-                              : wl_multi_fetch(lm->multi, page, user);
+    return lm->p->backend->multi_fetch(lm->multi, page, user);
 }
 
 static int
 io_sleep(struct loop_model *lm, int64_t ns, void *user)
 {
-    return lm->vmulti != NULL ? sim_vmulti_sleep(lm->vmulti, ns, user)
-                              : wl_multi_sleep(lm->multi, ns, user);
+    return lm->p->backend->multi_sleep(lm->multi, ns, user);
 }
 
 static int
 io_run_once(struct loop_model *lm)
 {
-    return lm->vmulti != NULL ? sim_vmulti_run_once(lm->vmulti)
-                              : wl_multi_run_once(lm->multi);
+    return lm->p->backend->multi_run_once(lm->multi);
 }
 
 static void
 io_wake(struct loop_model *lm)
 {
-    if (lm->vmulti != NULL) {
-        sim_vmulti_wake(lm->vmulti);
-    } else {
-        wl_multi_wake(lm->multi);
-    }
+    lm->p->backend->multi_wake(lm->multi);
 }
 
 static int
@@ -231,7 +223,7 @@ offload(struct loop_model *lm, struct loop_task *t)
         lm->jobs = t;
     }
     lm->jobs_tail = t;
-    sim_model_cond_wake(lm->p, &lm->cv, 0);
+    lm->p->backend->cond_wake(lm->p, &lm->cv, 0);
     pthread_mutex_unlock(&lm->mu);
 }
 
@@ -398,12 +390,10 @@ loop_thread(void *arg)
     mt->task = -1;
     gil_drop(mt->gt, GIL_DROP_EXIT);
     record(mt, SIM_EV_THREAD_END, 0, 0, 0);
-    if (mt->vt != NULL) {
-        /* In virtual time the offload threads are told here, inside the
-         * engine, rather than by the caller after the join. */
-        shut_down(lm);
-        vt_thread_end(mt->vt);
-    }
+    /* The offload threads are told here, by the loop thread (in virtual
+     * time this must happen inside the engine, before its run ends). */
+    shut_down(lm);
+    mt->backend->thread_end(mt);
     return NULL;
 }
 
@@ -419,11 +409,7 @@ run_write(struct sim_model_thread *mt, struct loop_task *t)
     mt->task = t->task->id;
     record(mt, SIM_EV_STEP_BEGIN, SIM_STEP_WRITE, 0, 0);
     gil_take(mt->gt);
-    if (mt->vt != NULL) {
-        o = t->body != NULL ? sim_vt_write_body(mt, t->len, &arg) : WL_FAILED;
-    } else {
-        o = wl_write_body(cur_step(t), &mt->env, t->body, t->len, &arg);
-    }
+    o = mt->backend->write_body(mt, cur_step(t), t->body, t->len, &arg);
     record(mt, SIM_EV_STEP_END, SIM_STEP_WRITE, sim_model_map_outcome(o), arg);
     /* Back to the executor's queue, wanting nothing (see the file top). */
     gil_drop(mt->gt, GIL_DROP_EXIT);
@@ -442,7 +428,7 @@ offload_thread(void *arg)
     pthread_mutex_lock(&lm->mu);
     for (;;) {
         while (lm->jobs == NULL && !lm->shutdown) {
-            sim_model_cond_wait(lm->p, &lm->cv, &lm->mu);
+            lm->p->backend->cond_wait(lm->p, &lm->cv, &lm->mu);
         }
         t = lm->jobs;
         if (t == NULL) {
@@ -470,9 +456,7 @@ offload_thread(void *arg)
     }
     pthread_mutex_unlock(&lm->mu);
     record(mt, SIM_EV_THREAD_END, 0, 0, 0);
-    if (mt->vt != NULL) {
-        vt_thread_end(mt->vt);
-    }
+    mt->backend->thread_end(mt);
     return NULL;
 }
 
@@ -506,7 +490,7 @@ shut_down(struct loop_model *lm)
 {
     pthread_mutex_lock(&lm->mu);
     lm->shutdown = 1;
-    sim_model_cond_wake(lm->p, &lm->cv, 1);
+    lm->p->backend->cond_wake(lm->p, &lm->cv, 1);
     pthread_mutex_unlock(&lm->mu);
 }
 
@@ -604,14 +588,13 @@ sim_model_loop_run(const struct sim_model_params *p,
     hooks.slept = hook_slept;
     hooks.woken = hook_woken;
     hooks.ctx = &lm;
-    if (p->vt != NULL) {
-        rc = sim_vmulti_new(p->vt, &lm.mts[0], &hooks, &lm.vmulti);
-        for (i = 0; rc == 0 && i <= (size_t)n; i++) {
-            /* Offload threads first, then the loop: the creation order. */
-            rc = sim_model_thread_vt(&lm.mts[(i + 1) % ((size_t)n + 1)], p);
-        }
-    } else {
-        rc = wl_multi_new(p->io, &lm.mts[0].env, &hooks, &lm.multi);
+    rc = p->backend->multi_new(p, &lm.mts[0], &hooks, &lm.multi);
+    for (i = 0; rc == 0 && i <= (size_t)n; i++) {
+        /* Offload threads first, then the loop: the creation order. */
+        struct sim_model_thread *mt = &lm.mts[(i + 1) % ((size_t)n + 1)];
+
+        rc =
+            p->backend->thread_register(mt, p, sim_model_gil_for(p, mt->index));
     }
     if (rc != 0) {
         base_errf(err, errlen, -rc, "cannot set up the event loop");
@@ -619,8 +602,9 @@ sim_model_loop_run(const struct sim_model_params *p,
     }
 
     for (created = 0; created < n; created++) {
-        rc = sim_model_thread_create(&lm.mts[created + 1], &tids[created], NULL,
-                                     offload_thread, &lm.mts[created + 1]);
+        rc = p->backend->thread_create(&lm.mts[created + 1], &tids[created],
+                                       NULL, offload_thread,
+                                       &lm.mts[created + 1]);
         if (rc != 0) {
             base_errf(err, errlen, rc, "cannot create offload thread %d of %d",
                       created + 1, n);
@@ -628,8 +612,8 @@ sim_model_loop_run(const struct sim_model_params *p,
             goto fail_join;
         }
     }
-    rc = sim_model_thread_create(&lm.mts[0], &loop_tid, NULL, loop_thread,
-                                 &lm.mts[0]);
+    rc = p->backend->thread_create(&lm.mts[0], &loop_tid, NULL, loop_thread,
+                                   &lm.mts[0]);
     if (rc != 0) {
         base_errf(err, errlen, rc, "cannot create the event-loop thread");
         rc = -rc;
@@ -638,28 +622,25 @@ sim_model_loop_run(const struct sim_model_params *p,
     loop_created = 1;
 
 fail_join:
-    if (p->vt != NULL && created > 0) {
+    if (created > 0) {
         if (!loop_created) {
             /* The offload threads that exist leave at once. */
+            pthread_mutex_lock(&lm.mu);
             lm.shutdown = 1;
-            vt_thread_cancel(lm.mts[0].vt);
+            pthread_mutex_unlock(&lm.mu);
+            p->backend->thread_cancel(&lm.mts[0]);
             for (i = (size_t)created + 1; i <= (size_t)n; i++) {
-                vt_thread_cancel(lm.mts[i].vt);
+                p->backend->thread_cancel(&lm.mts[i]);
             }
         }
-        if (vt_run(p->vt) != 0) {
-            /* Threads are left blocked for good: a bug, not bad input. */
-            fprintf(stderr, "gilsim: fatal: the virtual engine found the "
-                            "loop's threads deadlocked\n");
-            abort();
-        }
+        p->backend->run(p, "loop's threads");
     }
     if (loop_created) {
-        sim_model_thread_join(&lm.mts[0], loop_tid);
+        p->backend->thread_join(&lm.mts[0], loop_tid);
     }
     shut_down(&lm);
     for (i = 0; i < (size_t)created; i++) {
-        sim_model_thread_join(&lm.mts[i + 1], tids[i]);
+        p->backend->thread_join(&lm.mts[i + 1], tids[i]);
     }
     if (rc == 0 && lm.failed != 0) {
         rc = lm.failed;
@@ -670,8 +651,7 @@ fail_join:
         res->end_ns = p->clock.now_ns(p->clock.ctx);
         sim_model_gil_stats(p, &res->gil);
     }
-    wl_multi_free(lm.multi);
-    sim_vmulti_free(lm.vmulti);
+    p->backend->multi_free(lm.multi);
 fail_states:
     for (i = 0; i <= (size_t)n; i++) {
         gil_thread_free(lm.mts[i].gt);

@@ -9,7 +9,7 @@
  */
 #include <errno.h>
 
-#include "models_internal.h"
+#include "backend.h"
 
 int
 sim_model_run(const struct sim_model_params *p, struct sim_model_result *res,
@@ -21,10 +21,8 @@ sim_model_run(const struct sim_model_params *p, struct sim_model_result *res,
     case SIM_MODEL_NOGIL:
         return sim_model_pool_run(p, res, err, errlen);
     case SIM_MODEL_PROCESSES:
-        if (p->vt != NULL) {
-            return sim_model_vprocesses_run(p, res, err, errlen);
-        }
-        return sim_model_processes_run(p, res, err, errlen);
+        /* Forked in real time; threads with a GIL each in virtual. */
+        return p->backend->processes_run(p, res, err, errlen);
     case SIM_MODEL_LOOP:
         return sim_model_loop_run(p, res, err, errlen);
     case SIM_MODEL_EXECUTOR:

@@ -89,6 +89,13 @@ struct sim_vt_io {
     double write_instr_per_byte;
 };
 
+/* The engine the models run on (models/backend.h): one table of
+ * operations, picked once per run: sim_backend_real, or
+ * sim_backend_virtual with the engine in sim_model_params.vt. */
+struct sim_backend;
+extern const struct sim_backend sim_backend_real;
+extern const struct sim_backend sim_backend_virtual;
+
 struct sim_model_params {
     enum sim_model model;
     /* Pool size: threads of threads/nogil/executor, worker processes of
@@ -121,8 +128,11 @@ struct sim_model_params {
     /* loop: most tasks under way at once (--concurrency); 0 = all of
      * them, as asyncio.gather starts every task. */
     int concurrency;
+    /* How threads, waits, steps and the loop's I/O run: real or virtual
+     * time (models/backend.h); never NULL. */
+    const struct sim_backend *backend;
     /* --engine=virtual: the engine (the GIL and the clock above are its
-     * own) and the I/O costs; NULL in real time. */
+     * own) and the I/O costs, for sim_backend_virtual; NULL in real time. */
     struct vt_engine *vt;
     const struct sim_vt_io *vio;
 };

@@ -3,9 +3,10 @@
  * What the files of sim/models/ share: the state of one model thread,
  * each model's run function (model.c dispatches), the GILs of a model
  * (gils.c), the helpers every model is built from (thread.c: attaching a
- * thread, creating and joining it, running a task, a step, a model's own
- * condition variables, on either engine), and the virtual engine's steps
- * (vsteps.c) and event loop (vmulti.c).
+ * thread, running a task, a step), and the virtual engine's steps
+ * (vsteps.c) and event loop (vmulti.c). Creating and joining threads,
+ * a model's own condition variables and the loop's I/O, on either
+ * engine, go through the run's backend (backend.h).
  */
 #ifndef GILSIM_MODELS_INTERNAL_H
 #define GILSIM_MODELS_INTERNAL_H
@@ -26,14 +27,15 @@
  * event is about), and read by others only after the join.
  */
 struct sim_model_thread {
-    void *model;               /* the model's own shared state */
-    struct gil_thread *gt;     /* this thread's state on its GIL */
-    struct sim_trace_buf *buf; /* this thread's trace buffer */
-    int32_t task;              /* current task id, -1 outside a task */
-    struct gil_clock clock;    /* stamps of the events sim/ records */
-    struct wl_env env;         /* check/release/acquire on this thread */
-    atomic_int *until;         /* set when an ends_run task ends */
-    int index;                 /* 0-based position in the model */
+    void *model;                       /* the model's own shared state */
+    const struct sim_backend *backend; /* the run's (sim_model_params) */
+    struct gil_thread *gt;             /* this thread's state on its GIL */
+    struct sim_trace_buf *buf;         /* this thread's trace buffer */
+    int32_t task;                      /* current task id, -1 outside a task */
+    struct gil_clock clock;            /* stamps of the events sim/ records */
+    struct wl_env env; /* check/release/acquire on this thread */
+    atomic_int *until; /* set when an ends_run task ends */
+    int index;         /* 0-based position in the model */
     /* --engine=virtual only (NULL / 0 in real time): the thread in the
      * engine, the eval breaker of its GIL, the I/O costs, and the size
      * of the body its last fetch received. */
@@ -98,22 +100,8 @@ int64_t sim_model_now(const struct sim_model_thread *mt);
 int sim_model_map_step(enum wl_step_kind k);
 int sim_model_map_outcome(enum wl_outcome o);
 
-/* Start a model thread running fn(arg): a pthread in real time, a fiber
- * of the engine when mt->vt is set (then tid is left alone). 0 or a
- * positive error number, as pthread_create. Join it with
- * sim_model_thread_join, which does nothing for a fiber: vt_run has
- * returned when they have all ended. */
-int sim_model_thread_create(struct sim_model_thread *mt, pthread_t *tid,
-                            const pthread_attr_t *attr, void *(*fn)(void *),
-                            void *arg) SIM_WARN_UNUSED;
-void sim_model_thread_join(const struct sim_model_thread *mt, pthread_t tid);
-
-/* Register a model thread with the engine (p->vt); 0 in real time. */
-int sim_model_thread_vt(struct sim_model_thread *mt,
-                        const struct sim_model_params *p) SIM_WARN_UNUSED;
-
-/* One step on the calling thread: in virtual time when mt->vt is set,
- * else wl_step_run. */
+/* One step on the calling thread, through the run's backend (real or
+ * virtual time). Threads, waits and the loop's I/O: models/backend.h. */
 enum wl_outcome sim_model_step(struct sim_model_thread *mt,
                                const struct wl_step *s, int64_t *arg);
 /* Python-side CPU work of a model's own (a submit, a result's pickling, a
@@ -121,14 +109,6 @@ enum wl_outcome sim_model_step(struct sim_model_thread *mt,
  * step through sim_model_step, with no STEP events of its own. */
 enum wl_outcome sim_model_cpu(struct sim_model_thread *mt, int64_t instructions,
                               int64_t *arg);
-
-/* A model's own condition variables (queues, futures): pthreads in real
- * time; blocks and wake-ups in the engine with --engine=virtual. The
- * mutex is held around both, as with pthread_cond_wait. */
-void sim_model_cond_wait(const struct sim_model_params *p, pthread_cond_t *cv,
-                         pthread_mutex_t *mu);
-void sim_model_cond_wake(const struct sim_model_params *p, pthread_cond_t *cv,
-                         int all);
 
 /* models/vsteps.c: one step in virtual time, for sim_model_run_task. */
 enum wl_outcome sim_vt_step_run(struct sim_model_thread *mt,

@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models_internal.h"
+#include "backend.h"
 
 /* Stack of each pool thread: enough for a step, and small enough that
  * 4096 threads do not reserve 32 GiB of address space. */
@@ -104,9 +104,7 @@ pool_thread(void *arg)
     gil_drop(mt->gt, GIL_DROP_EXIT);
     sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_END, 0, 0, -1,
                      0);
-    if (mt->vt != NULL) {
-        vt_thread_end(mt->vt);
-    }
+    mt->backend->thread_end(mt);
     return NULL;
 }
 
@@ -198,7 +196,8 @@ sim_model_pool_run(const struct sim_model_params *p,
         sim_model_thread_init(mt, p, i, &pool.until, &pool);
         rc = sim_model_thread_attach(mt, p, name, 1, err, errlen);
         if (rc == 0) {
-            rc = sim_model_thread_vt(mt, p);
+            rc = p->backend->thread_register(mt, p,
+                                             sim_model_gil_for(p, mt->index));
         }
         if (rc != 0) {
             goto fail_states;
@@ -206,8 +205,8 @@ sim_model_pool_run(const struct sim_model_params *p,
     }
 
     for (created = 0; created < n; created++) {
-        rc = sim_model_thread_create(&mts[created], &tids[created], &attr,
-                                     pool_thread, &mts[created]);
+        rc = p->backend->thread_create(&mts[created], &tids[created], &attr,
+                                       pool_thread, &mts[created]);
         if (rc != 0) {
             base_errf(err, errlen, rc, "cannot create thread %d of %d",
                       created + 1, n);
@@ -219,16 +218,11 @@ sim_model_pool_run(const struct sim_model_params *p,
     res->begin_ns = p->clock.now_ns(p->clock.ctx);
     open_gate(&pool, 0);
     rc = 0;
-    if (p->vt != NULL && vt_run(p->vt) != 0) {
-        /* Threads are left blocked for good: a bug, not bad input. */
-        fprintf(stderr, "gilsim: fatal: the virtual engine found the "
-                        "threads deadlocked\n");
-        abort();
-    }
+    p->backend->run(p, "threads");
 
 fail_join:
     for (i = 0; i < created; i++) {
-        sim_model_thread_join(&mts[i], tids[i]);
+        p->backend->thread_join(&mts[i], tids[i]);
     }
     if (rc == 0) {
         res->end_ns = p->clock.now_ns(p->clock.ctx);

@@ -15,7 +15,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "models_internal.h"
+#include "backend.h"
 
 /* ---- enum mappings (the values coincide; map them explicitly anyway) ---- */
 
@@ -191,6 +191,7 @@ sim_model_thread_init(struct sim_model_thread *mt,
                       atomic_int *until, void *model)
 {
     mt->model = model;
+    mt->backend = p->backend;
     mt->task = -1;
     mt->clock = p->clock;
     mt->index = index;
@@ -210,8 +211,7 @@ enum wl_outcome
 sim_model_step(struct sim_model_thread *mt, const struct wl_step *s,
                int64_t *arg)
 {
-    return mt->vt != NULL ? sim_vt_step_run(mt, s, arg)
-                          : wl_step_run(s, &mt->env, arg);
+    return mt->backend->step(mt, s, arg);
 }
 
 enum wl_outcome
@@ -223,62 +223,6 @@ sim_model_cpu(struct sim_model_thread *mt, int64_t instructions, int64_t *arg)
     s.kind = WL_STEP_CPU;
     s.instructions = instructions;
     return sim_model_step(mt, &s, arg);
-}
-
-void
-sim_model_cond_wait(const struct sim_model_params *p, pthread_cond_t *cv,
-                    pthread_mutex_t *mu)
-{
-    if (p->vt != NULL) {
-        pthread_mutex_unlock(mu);
-        (void)vt_block(vt_self(), cv, -1);
-        pthread_mutex_lock(mu);
-        return;
-    }
-    pthread_cond_wait(cv, mu);
-}
-
-void
-sim_model_cond_wake(const struct sim_model_params *p, pthread_cond_t *cv,
-                    int all)
-{
-    if (p->vt != NULL) {
-        vt_wake(p->vt, cv, all);
-    } else if (all) {
-        pthread_cond_broadcast(cv);
-    } else {
-        pthread_cond_signal(cv);
-    }
-}
-
-int
-sim_model_thread_create(struct sim_model_thread *mt, pthread_t *tid,
-                        const pthread_attr_t *attr, void *(*fn)(void *),
-                        void *arg)
-{
-    if (mt->vt != NULL) {
-        return -vt_thread_start(mt->vt, fn, arg);
-    }
-    return pthread_create(tid, attr, fn, arg);
-}
-
-void
-sim_model_thread_join(const struct sim_model_thread *mt, pthread_t tid)
-{
-    if (mt->vt == NULL) {
-        (void)pthread_join(tid, NULL);
-    }
-}
-
-int
-sim_model_thread_vt(struct sim_model_thread *mt,
-                    const struct sim_model_params *p)
-{
-    if (p->vt == NULL) {
-        return 0;
-    }
-    mt->vt_breaker = gil_eval_breaker(sim_model_gil_for(p, mt->index));
-    return vt_thread_new(p->vt, &mt->vt);
 }
 
 int

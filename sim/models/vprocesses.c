@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models_internal.h"
+#include "backend.h"
 
 #define VPROC_STACK_BYTES ((size_t)1024 * 1024)
 
@@ -66,7 +66,7 @@ vproc_thread(void *arg)
     gil_drop(mt->gt, GIL_DROP_EXIT);
     sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_END, 0, 0, -1,
                      0);
-    vt_thread_end(mt->vt);
+    mt->backend->thread_end(mt);
     return NULL;
 }
 
@@ -90,8 +90,7 @@ setup_worker(struct vproc_worker *w, struct vproc *pool, int i, char *err,
         rc = gil_thread_new(w->gil, &w->mt, &w->mt.gt);
     }
     if (rc == 0) {
-        w->mt.vt_breaker = gil_eval_breaker(w->gil);
-        rc = vt_thread_new(p->vt, &w->mt.vt);
+        rc = p->backend->thread_register(&w->mt, p, w->gil);
     }
     if (rc != 0) {
         base_errf(err, errlen, -rc, "cannot set up %s", name);
@@ -133,30 +132,26 @@ sim_model_vprocesses_run(const struct sim_model_params *p,
         rc = setup_worker(&w[i], &pool, i, err, errlen);
     }
     for (; rc == 0 && created < n; created++) {
-        rc = sim_model_thread_create(&w[created].mt, &tids[created], &attr,
-                                     vproc_thread, &w[created]);
+        rc = p->backend->thread_create(&w[created].mt, &tids[created], &attr,
+                                       vproc_thread, &w[created]);
         if (rc != 0) {
             base_errf(err, errlen, rc, "cannot create worker %d of %d",
                       created + 1, n);
             rc = -rc;
             /* The workers not created never run. */
             for (i = created; i < n; i++) {
-                vt_thread_cancel(w[i].mt.vt);
+                p->backend->thread_cancel(&w[i].mt);
             }
             break;
         }
     }
     if (created > 0) {
         res->begin_ns = p->clock.now_ns(p->clock.ctx);
-        if (vt_run(p->vt) != 0) {
-            fprintf(stderr, "gilsim: fatal: the virtual engine found the "
-                            "workers deadlocked\n");
-            abort();
-        }
+        p->backend->run(p, "workers");
         res->end_ns = p->clock.now_ns(p->clock.ctx);
     }
     for (i = 0; i < created; i++) {
-        sim_model_thread_join(&w[i].mt, tids[i]);
+        p->backend->thread_join(&w[i].mt, tids[i]);
     }
     memset(&res->gil, 0, sizeof(res->gil));
     for (i = 0; i < n; i++) {
