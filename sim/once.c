@@ -227,6 +227,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     struct wl_io_config ioc;
     struct sim_vt_io vio;
     struct vt_engine *vt = NULL;
+    const struct sim_backend *backend;
     struct wl_server_stats before, after;
     struct wl_workload *w = NULL;
     struct sim_trace *trace = NULL;
@@ -274,6 +275,11 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
                        pool, (unsigned long long)o->trace_events, etext);
         goto out_workload;
     }
+    /* The one place that picks the engine: the GIL's clock and sync,
+     * and the backend the models run on (models/backend.h). */
+    memset(&gc, 0, sizeof(gc));
+    gc.clock = sim_clock_real();
+    backend = &sim_backend_real;
     if (o->engine_virtual) {
         rc = vt_start(o, &vt, err, errlen);
         if (rc != 0) {
@@ -281,16 +287,14 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
         }
         vt_set_stop(vt, stop); /* the models' env->stop */
         vt_io_config(o, &vio);
-    }
-    memset(&gc, 0, sizeof(gc));
-    gc.policy = policy;
-    gc.switch_interval_ns = o->switch_interval_ns;
-    gc.clock = vt != NULL ? vt_clock(vt) : sim_clock_real();
-    gc.hooks = sim_model_gil_hooks();
-    if (vt != NULL) {
+        gc.clock = vt_clock(vt);
         gc.sync = vt_gil_sync();
         gc.sync_ctx = vt;
+        backend = &sim_backend_virtual;
     }
+    gc.policy = policy;
+    gc.switch_interval_ns = o->switch_interval_ns;
+    gc.hooks = sim_model_gil_hooks();
     rc = sim_run_gils_new(&gc, n_gils, &gils);
     if (rc != 0) {
         base_errf(err, errlen, -rc, "cannot create the GIL");
@@ -314,8 +318,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     mp.concurrency = o->concurrency;
     mp.worker_start_instructions =
         (int64_t)((double)o->costs.worker_start_ns / o->costs.instr_ns + 0.5);
-    /* The one place that picks the engine the models run on. */
-    mp.backend = vt != NULL ? &sim_backend_virtual : &sim_backend_real;
+    mp.backend = backend;
     if (vt != NULL) {
         mp.vt = vt;
         mp.vio = &vio;

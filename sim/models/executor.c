@@ -446,10 +446,10 @@ struct executor_main {
 static void *
 main_thread(void *arg)
 {
-    struct executor_main *vm = arg;
+    struct executor_main *em = arg;
 
-    vm->rc = run_main(vm->r, vm->res, vm->err, vm->errlen);
-    vm->r->mts[0].backend->thread_end(&vm->r->mts[0]);
+    em->rc = run_main(em->r, em->res, em->err, em->errlen);
+    em->r->mts[0].backend->thread_end(&em->r->mts[0]);
     return NULL;
 }
 
@@ -458,21 +458,21 @@ run_executor(struct executor_run *r, struct sim_model_result *res, char *err,
              size_t errlen)
 {
     const struct sim_model_params *p = r->ex->p;
-    struct executor_main vm;
+    struct executor_main em;
     pthread_t tid;
     int rc;
     int i;
 
-    vm.r = r;
-    vm.res = res;
-    vm.err = err;
-    vm.errlen = errlen;
-    vm.rc = 0;
+    em.r = r;
+    em.res = res;
+    em.err = err;
+    em.errlen = errlen;
+    em.rc = 0;
     rc = p->backend->thread_register(&r->mts[0], p, p->gil);
     if (rc != 0) {
         return rc;
     }
-    rc = p->backend->thread_create(&r->mts[0], &tid, r->attr, main_thread, &vm);
+    rc = p->backend->thread_create(&r->mts[0], &tid, r->attr, main_thread, &em);
     if (rc != 0) {
         base_errf(err, errlen, rc, "cannot create the main thread");
         return -rc;
@@ -482,7 +482,7 @@ run_executor(struct executor_run *r, struct sim_model_result *res, char *err,
     for (i = 0; i < r->created; i++) {
         p->backend->thread_join(&r->mts[i + 1], r->tids[i]);
     }
-    return vm.rc;
+    return em.rc;
 }
 
 int
