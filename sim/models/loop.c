@@ -598,7 +598,7 @@ sim_model_loop_run(const struct sim_model_params *p,
     }
     if (rc != 0) {
         base_errf(err, errlen, -rc, "cannot set up the event loop");
-        goto fail_states;
+        goto fail_multi; /* a multi made before a register failed */
     }
 
     for (created = 0; created < n; created++) {
@@ -651,6 +651,7 @@ fail_join:
         res->end_ns = p->clock.now_ns(p->clock.ctx);
         sim_model_gil_stats(p, &res->gil);
     }
+fail_multi:
     p->backend->multi_free(lm.multi);
 fail_states:
     for (i = 0; i <= (size_t)n; i++) {
