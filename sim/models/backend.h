@@ -10,7 +10,7 @@
  * the way gil/ runs on pthreads or on the engine through struct gil_sync.
  *
  * Private to sim/models/ (sim/ outside it sees only the opaque type and
- * the two instances declared in sim_internal.h).
+ * the two instances declared in models.h).
  */
 #ifndef SIM_MODELS_BACKEND_H
 #define SIM_MODELS_BACKEND_H
