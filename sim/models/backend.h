@@ -20,7 +20,7 @@
 struct sim_backend {
     const char *name;
 
-    /* Threads. thread_register, after sim_model_thread_attach: make mt,
+    /* Threads. thread_register, after sim_model__thread_attach: make mt,
      * which runs under `gil`, a thread of the engine (0 or -errno;
      * nothing in real time).
      * thread_create starts fn(arg) as mt (0 or an errno); thread_join

@@ -141,5 +141,5 @@ const struct sim_backend sim_backend_real = {
     .multi_sleep = real_multi_sleep,
     .multi_run_once = real_multi_run_once,
     .multi_wake = real_multi_wake,
-    .processes_run = sim_model_processes_run,
+    .processes_run = sim_model__processes_run,
 };

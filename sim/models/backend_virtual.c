@@ -71,7 +71,7 @@ virtual_write_body(struct sim_model_thread *mt, const struct wl_step *s,
                    const char *body, size_t len, int64_t *arg)
 {
     (void)s;
-    return body != NULL ? sim_vt_write_body(mt, len, arg) : WL_FAILED;
+    return body != NULL ? sim_vt__write_body(mt, len, arg) : WL_FAILED;
 }
 
 static void
@@ -95,7 +95,7 @@ virtual_multi_new(const struct sim_model_params *p,
     struct sim_vmulti *m = NULL;
     int rc;
 
-    rc = sim_vmulti_new(p->vt, loop, hooks, &m);
+    rc = sim_vmulti__new(p->vt, loop, hooks, &m);
     *out = m;
     return rc;
 }
@@ -103,31 +103,31 @@ virtual_multi_new(const struct sim_model_params *p,
 static void
 virtual_multi_free(void *m)
 {
-    sim_vmulti_free(m);
+    sim_vmulti__free(m);
 }
 
 static enum wl_outcome
 virtual_multi_fetch(void *m, int64_t page, void *user)
 {
-    return sim_vmulti_fetch(m, page, user);
+    return sim_vmulti__fetch(m, page, user);
 }
 
 static int
 virtual_multi_sleep(void *m, int64_t ns, void *user)
 {
-    return sim_vmulti_sleep(m, ns, user);
+    return sim_vmulti__sleep(m, ns, user);
 }
 
 static int
 virtual_multi_run_once(void *m)
 {
-    return sim_vmulti_run_once(m);
+    return sim_vmulti__run_once(m);
 }
 
 static void
 virtual_multi_wake(void *m)
 {
-    sim_vmulti_wake(m);
+    sim_vmulti__wake(m);
 }
 
 const struct sim_backend sim_backend_virtual = {
@@ -139,7 +139,7 @@ const struct sim_backend sim_backend_virtual = {
     .thread_cancel = virtual_thread_cancel,
     .cond_wait = virtual_cond_wait,
     .cond_wake = virtual_cond_wake,
-    .step = sim_vt_step_run,
+    .step = sim_vt__step_run,
     .write_body = virtual_write_body,
     .run = virtual_run,
     .multi_new = virtual_multi_new,
@@ -148,5 +148,5 @@ const struct sim_backend sim_backend_virtual = {
     .multi_sleep = virtual_multi_sleep,
     .multi_run_once = virtual_multi_run_once,
     .multi_wake = virtual_multi_wake,
-    .processes_run = sim_model_vprocesses_run,
+    .processes_run = sim_model__vprocesses_run,
 };

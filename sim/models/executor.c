@@ -26,7 +26,7 @@
  * A worker that finds it empty releases the GIL (GIL_DROP_IO) before it
  * blocks and takes it back after, as the C lock acquire in SimpleQueue.get
  * does, so an idle worker shows as io, never as running. For each item a
- * worker runs the task (sim_model_run_task: TASK and STEP events), then
+ * worker runs the task (sim_model__run_task: TASK and STEP events), then
  * pays result_instructions under the GIL (the rest of _WorkItem.run and
  * _worker's loop: Future.set_result with its notify_all, releasing the
  * idle semaphore, the next SimpleQueue.get), marks the future done and
@@ -239,7 +239,7 @@ worker_thread(void *arg)
     const struct sim_model_params *p = ex->p;
     const struct sim_costs *costs = sim_costs_or_default(p->costs);
 
-    sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_START, 0, 0, -1,
+    sim_trace_record(mt->buf, sim_model__now(mt), SIM_EV_THREAD_START, 0, 0, -1,
                      0);
     gil_take(mt->gt);
     /* Thread._bootstrap_inner: self._started.set(), under the GIL. */
@@ -265,15 +265,15 @@ worker_thread(void *arg)
             future_finish(ex, item, 1);
             continue;
         }
-        sim_model_run_task(mt, &p->workload->tasks[item]);
-        (void)sim_model_cpu(mt, costs->result_instructions, NULL);
+        sim_model__run_task(mt, &p->workload->tasks[item]);
+        (void)sim_model__cpu(mt, costs->result_instructions, NULL);
         future_finish(ex, item, 0);
         pthread_mutex_lock(&ex->mu);
         ex->idle++; /* executor._idle_semaphore.release() */
         pthread_mutex_unlock(&ex->mu);
     }
     gil_drop(mt->gt, GIL_DROP_EXIT);
-    sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_END, 0, 0, -1,
+    sim_trace_record(mt->buf, sim_model__now(mt), SIM_EV_THREAD_END, 0, 0, -1,
                      0);
     /* What the main thread's "join" waits for (see run_main). */
     pthread_mutex_lock(&ex->mu);
@@ -312,11 +312,11 @@ start_worker(struct executor_run *r, char *err, size_t errlen)
     int rc;
 
     (void)snprintf(name, sizeof(name), "worker-%d", k);
-    sim_model_thread_init(mt, p, k, &r->ex->until, r->ex);
-    rc = sim_model_thread_attach(mt, p, name, 1, err, errlen);
+    sim_model__thread_init(mt, p, k, &r->ex->until, r->ex);
+    rc = sim_model__thread_attach(mt, p, name, 1, err, errlen);
     if (rc == 0) {
-        rc =
-            p->backend->thread_register(mt, p, sim_model_gil_for(p, mt->index));
+        rc = p->backend->thread_register(mt, p,
+                                         sim_model__gil_for(p, mt->index));
     }
     if (rc != 0) {
         return rc;
@@ -384,13 +384,13 @@ run_main(struct executor_run *r, struct sim_model_result *res, char *err,
     int rc = 0;
 
     res->begin_ns = p->clock.now_ns(p->clock.ctx);
-    sim_trace_record(main_mt->buf, sim_model_now(main_mt), SIM_EV_THREAD_START,
+    sim_trace_record(main_mt->buf, sim_model__now(main_mt), SIM_EV_THREAD_START,
                      0, 0, -1, 0);
     gil_take(main_mt->gt);
 
     /* Executor.map: fs = [self.submit(fn, *args) for args in ...]. */
     while (submitted < n_tasks && !stopped(p)) {
-        (void)sim_model_cpu(main_mt, costs->submit_instructions, NULL);
+        (void)sim_model__cpu(main_mt, costs->submit_instructions, NULL);
         queue_put(ex, (long)submitted);
         submitted++;
         rc = adjust_thread_count(r, err, errlen);
@@ -410,9 +410,9 @@ run_main(struct executor_run *r, struct sim_model_result *res, char *err,
         if (future_wait(ex, main_mt, k)) {
             continue; /* cancelled: CancelledError, not a result */
         }
-        sim_trace_record(main_mt->buf, sim_model_now(main_mt), SIM_EV_RESULT, 0,
-                         0, t->id, (int64_t)k);
-        (void)sim_model_cpu(main_mt, costs->collect_instructions, &ran);
+        sim_trace_record(main_mt->buf, sim_model__now(main_mt), SIM_EV_RESULT,
+                         0, 0, t->id, (int64_t)k);
+        (void)sim_model__cpu(main_mt, costs->collect_instructions, &ran);
     }
 
     /* __exit__: shutdown(wait=True). The sentinel comes only from here,
@@ -428,8 +428,8 @@ run_main(struct executor_run *r, struct sim_model_result *res, char *err,
     res->end_ns = p->clock.now_ns(p->clock.ctx);
     gil_take(main_mt->gt);
     gil_drop(main_mt->gt, GIL_DROP_EXIT);
-    sim_trace_record(main_mt->buf, sim_model_now(main_mt), SIM_EV_THREAD_END, 0,
-                     0, -1, 0);
+    sim_trace_record(main_mt->buf, sim_model__now(main_mt), SIM_EV_THREAD_END,
+                     0, 0, -1, 0);
     return rc;
 }
 
@@ -486,8 +486,8 @@ run_executor(struct executor_run *r, struct sim_model_result *res, char *err,
 }
 
 int
-sim_model_executor_run(const struct sim_model_params *p,
-                       struct sim_model_result *res, char *err, size_t errlen)
+sim_model__executor_run(const struct sim_model_params *p,
+                        struct sim_model_result *res, char *err, size_t errlen)
 {
     struct sim_model_executor ex;
     struct executor_run r;
@@ -561,7 +561,7 @@ sim_model_executor_run(const struct sim_model_params *p,
     (void)pthread_attr_setstacksize(&attr, EXECUTOR_STACK_BYTES);
 
     /* The main thread: the calling thread, buffer "main", index 0. */
-    sim_model_thread_init(&mts[0], p, 0, &ex.until, &ex);
+    sim_model__thread_init(&mts[0], p, 0, &ex.until, &ex);
     rc = sim_trace_add_thread(p->trace, "main", 0, 0, &mts[0].buf);
     if (rc != 0) {
         base_errf(err, errlen, -rc, "trace buffer for main");
@@ -581,7 +581,7 @@ sim_model_executor_run(const struct sim_model_params *p,
     r.n = n;
     rc = run_executor(&r, res, err, errlen);
     if (rc == 0) {
-        sim_model_gil_stats(p, &res->gil);
+        sim_model__gil_stats(p, &res->gil);
     }
 
 fail_states:

@@ -16,8 +16,8 @@
  * sum over its GILs, which must equal the trace's counts.
  *
  * Nothing of sim/models is restructured: a model asks
- * sim_model_gil_for(p, index) instead of reading p->gil, and
- * sim_model_gil_stats(p, ...) instead of gil_get_stats(p->gil, ...).
+ * sim_model__gil_for(p, index) instead of reading p->gil, and
+ * sim_model__gil_stats(p, ...) instead of gil_get_stats(p->gil, ...).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -65,7 +65,7 @@ sim_run_gils_free(struct gil **gils, int n)
 }
 
 int
-sim_model_gil_id(const struct sim_model_params *p, int index)
+sim_model__gil_id(const struct sim_model_params *p, int index)
 {
     if (p->n_gils <= 1 || p->gils == NULL || index < 0) {
         return 0;
@@ -74,16 +74,16 @@ sim_model_gil_id(const struct sim_model_params *p, int index)
 }
 
 struct gil *
-sim_model_gil_for(const struct sim_model_params *p, int index)
+sim_model__gil_for(const struct sim_model_params *p, int index)
 {
     if (p->n_gils <= 1 || p->gils == NULL) {
         return p->gil;
     }
-    return p->gils[sim_model_gil_id(p, index)];
+    return p->gils[sim_model__gil_id(p, index)];
 }
 
 void
-sim_model_gil_stats(const struct sim_model_params *p, struct gil_stats *out)
+sim_model__gil_stats(const struct sim_model_params *p, struct gil_stats *out)
 {
     struct gil_stats one;
     int i;

@@ -137,7 +137,7 @@ static void
 record(struct sim_model_thread *mt, enum sim_ev ev, int detail, int outcome,
        int64_t arg)
 {
-    sim_trace_record(mt->buf, sim_model_now(mt), ev, detail, outcome, mt->task,
+    sim_trace_record(mt->buf, sim_model__now(mt), ev, detail, outcome, mt->task,
                      arg);
 }
 
@@ -209,7 +209,7 @@ run_cpu(struct sim_model_thread *mt, const struct loop_task *t,
     }
     plain.instructions = s->instructions + (int64_t)extra;
     plain.instr_per_byte = 0.0;
-    return sim_model_step((struct sim_model_thread *)mt, &plain, arg);
+    return sim_model__step((struct sim_model_thread *)mt, &plain, arg);
 }
 
 static void
@@ -235,7 +235,7 @@ advance(struct loop_model *lm, struct loop_task *t)
 
     while (t->step < t->task->n_steps) {
         const struct wl_step *s = cur_step(t);
-        int kind = sim_model_map_step(s->kind);
+        int kind = sim_model__map_step(s->kind);
         enum wl_outcome o;
         int64_t arg = 0;
 
@@ -270,8 +270,8 @@ advance(struct loop_model *lm, struct loop_task *t)
             o = run_cpu(mt, t, s, &arg);
             break;
         }
-        record(mt, SIM_EV_STEP_END, kind, sim_model_map_outcome(o), arg);
-        if (!step_done(lm, t, sim_model_map_outcome(o))) {
+        record(mt, SIM_EV_STEP_END, kind, sim_model__map_outcome(o), arg);
+        if (!step_done(lm, t, sim_model__map_outcome(o))) {
             return;
         }
     }
@@ -318,7 +318,7 @@ hook_fetched(void *ctx, void *user, enum wl_outcome o, char *body, size_t len)
     struct loop_model *lm = ctx;
     struct loop_task *t = user;
     struct sim_model_thread *mt = &lm->mts[0];
-    int outcome = sim_model_map_outcome(o);
+    int outcome = sim_model__map_outcome(o);
 
     t->body = body;
     t->len = len;
@@ -335,7 +335,7 @@ hook_slept(void *ctx, void *user, enum wl_outcome o)
     struct loop_model *lm = ctx;
     struct loop_task *t = user;
     struct sim_model_thread *mt = &lm->mts[0];
-    int outcome = sim_model_map_outcome(o);
+    int outcome = sim_model__map_outcome(o);
 
     mt->task = t->task->id;
     record(mt, SIM_EV_STEP_END, SIM_STEP_SLEEP, outcome, 0);
@@ -360,7 +360,7 @@ hook_woken(void *ctx)
         struct loop_task *next = t->next;
 
         lm->mts[0].task = t->task->id;
-        if (step_done(lm, t, sim_model_map_outcome(t->write_out))) {
+        if (step_done(lm, t, sim_model__map_outcome(t->write_out))) {
             advance(lm, t);
         }
         t = next;
@@ -376,7 +376,7 @@ loop_thread(void *arg)
 
     record(mt, SIM_EV_THREAD_START, 0, 0, 0);
     gil_take(mt->gt);
-    lm->begin_ns = sim_model_now(mt);
+    lm->begin_ns = sim_model__now(mt);
     fill(lm);
     while (lm->running > 0) {
         mt->task = -1;
@@ -410,7 +410,7 @@ run_write(struct sim_model_thread *mt, struct loop_task *t)
     record(mt, SIM_EV_STEP_BEGIN, SIM_STEP_WRITE, 0, 0);
     gil_take(mt->gt);
     o = mt->backend->write_body(mt, cur_step(t), t->body, t->len, &arg);
-    record(mt, SIM_EV_STEP_END, SIM_STEP_WRITE, sim_model_map_outcome(o), arg);
+    record(mt, SIM_EV_STEP_END, SIM_STEP_WRITE, sim_model__map_outcome(o), arg);
     /* Back to the executor's queue, wanting nothing (see the file top). */
     gil_drop(mt->gt, GIL_DROP_EXIT);
     mt->task = -1;
@@ -508,15 +508,15 @@ thread_setup(struct loop_model *lm, int i, char *err, size_t errlen)
     } else {
         (void)snprintf(name, sizeof(name), "offload-%d", i);
     }
-    sim_model_thread_init(mt, p, i, &lm->until, lm);
+    sim_model__thread_init(mt, p, i, &lm->until, lm);
     /* Offload threads get a wl_io for the folder and the encode cost of
      * writes; its easy handle is not used. */
-    return sim_model_thread_attach(mt, p, name, i > 0, err, errlen);
+    return sim_model__thread_attach(mt, p, name, i > 0, err, errlen);
 }
 
 int
-sim_model_loop_run(const struct sim_model_params *p,
-                   struct sim_model_result *res, char *err, size_t errlen)
+sim_model__loop_run(const struct sim_model_params *p,
+                    struct sim_model_result *res, char *err, size_t errlen)
 {
     struct loop_model lm;
     struct wl_multi_hooks hooks;
@@ -593,8 +593,8 @@ sim_model_loop_run(const struct sim_model_params *p,
         /* Offload threads first, then the loop: the creation order. */
         struct sim_model_thread *mt = &lm.mts[(i + 1) % ((size_t)n + 1)];
 
-        rc =
-            p->backend->thread_register(mt, p, sim_model_gil_for(p, mt->index));
+        rc = p->backend->thread_register(mt, p,
+                                         sim_model__gil_for(p, mt->index));
     }
     if (rc != 0) {
         base_errf(err, errlen, -rc, "cannot set up the event loop");
@@ -649,7 +649,7 @@ fail_join:
     if (rc == 0) {
         res->begin_ns = lm.begin_ns;
         res->end_ns = p->clock.now_ns(p->clock.ctx);
-        sim_model_gil_stats(p, &res->gil);
+        sim_model__gil_stats(p, &res->gil);
     }
 fail_multi:
     p->backend->multi_free(lm.multi);

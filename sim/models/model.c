@@ -19,14 +19,14 @@ sim_model_run(const struct sim_model_params *p, struct sim_model_result *res,
     case SIM_MODEL_SERIAL:
     case SIM_MODEL_THREADS:
     case SIM_MODEL_NOGIL:
-        return sim_model_pool_run(p, res, err, errlen);
+        return sim_model__pool_run(p, res, err, errlen);
     case SIM_MODEL_PROCESSES:
         /* Forked in real time; threads with a GIL each in virtual. */
         return p->backend->processes_run(p, res, err, errlen);
     case SIM_MODEL_LOOP:
-        return sim_model_loop_run(p, res, err, errlen);
+        return sim_model__loop_run(p, res, err, errlen);
     case SIM_MODEL_EXECUTOR:
-        return sim_model_executor_run(p, res, err, errlen);
+        return sim_model__executor_run(p, res, err, errlen);
     case SIM_MODEL_COUNT:
         break;
     }

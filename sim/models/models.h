@@ -106,7 +106,7 @@ struct sim_model_params {
      * one per worker from gil_config instead and ignores it. */
     struct gil *gil;
     /* per-interpreter: the run's n_gils GILs (gils[0] == gil); thread
-     * `index` runs on sim_model_gil_for(p, index). n_gils <= 1: gil only. */
+     * `index` runs on sim_model__gil_for(p, index). n_gils <= 1: gil only. */
     struct gil *const *gils;
     int n_gils;
     struct gil_config gil_config;

@@ -46,103 +46,103 @@ struct sim_model_thread {
 };
 
 /* Each model (models/pool.c, executor.c, processes.c, loop.c). */
-int sim_model_pool_run(const struct sim_model_params *p,
-                       struct sim_model_result *res, char *err,
-                       size_t errlen) SIM_WARN_UNUSED;
-int sim_model_executor_run(const struct sim_model_params *p,
-                           struct sim_model_result *res, char *err,
-                           size_t errlen) SIM_WARN_UNUSED;
-int sim_model_processes_run(const struct sim_model_params *p,
+int sim_model__pool_run(const struct sim_model_params *p,
+                        struct sim_model_result *res, char *err,
+                        size_t errlen) SIM_WARN_UNUSED;
+int sim_model__executor_run(const struct sim_model_params *p,
                             struct sim_model_result *res, char *err,
                             size_t errlen) SIM_WARN_UNUSED;
-/* processes in virtual time: worker threads with a GIL each. */
-int sim_model_vprocesses_run(const struct sim_model_params *p,
+int sim_model__processes_run(const struct sim_model_params *p,
                              struct sim_model_result *res, char *err,
                              size_t errlen) SIM_WARN_UNUSED;
-int sim_model_loop_run(const struct sim_model_params *p,
-                       struct sim_model_result *res, char *err,
-                       size_t errlen) SIM_WARN_UNUSED;
+/* processes in virtual time: worker threads with a GIL each. */
+int sim_model__vprocesses_run(const struct sim_model_params *p,
+                              struct sim_model_result *res, char *err,
+                              size_t errlen) SIM_WARN_UNUSED;
+int sim_model__loop_run(const struct sim_model_params *p,
+                        struct sim_model_result *res, char *err,
+                        size_t errlen) SIM_WARN_UNUSED;
 
 /* ---- gils.c: the GILs of a model ------------------------------------- */
 
 /* The GIL of thread `index` of a model (index mod n_gils), and its id in
  * the trace; the counters summed over the run's GILs. */
-struct gil *sim_model_gil_for(const struct sim_model_params *p, int index);
-int sim_model_gil_id(const struct sim_model_params *p, int index);
-void sim_model_gil_stats(const struct sim_model_params *p,
-                         struct gil_stats *out);
+struct gil *sim_model__gil_for(const struct sim_model_params *p, int index);
+int sim_model__gil_id(const struct sim_model_params *p, int index);
+void sim_model__gil_stats(const struct sim_model_params *p,
+                          struct gil_stats *out);
 
 /* ---- thread.c, vsteps.c, vmulti.c: shared by every model -------------- */
 
 /* Fill mt for thread `index` of a model: clock, env (check, release and
  * acquire through mt->gt; cost, check_every and stop from p), `until`;
  * mt->gt, mt->buf and mt->env.io are left for the caller. */
-void sim_model_thread_init(struct sim_model_thread *mt,
-                           const struct sim_model_params *p, int index,
-                           atomic_int *until, void *model);
+void sim_model__thread_init(struct sim_model_thread *mt,
+                            const struct sim_model_params *p, int index,
+                            atomic_int *until, void *model);
 
 /* Give thread `name` of the run's process what it needs before it starts:
  * its own wl_io when `with_io` and the workload does I/O, a trace buffer,
- * and a state on its GIL (sim_model_gil_for). 0, or -errno with `err` saying
+ * and a state on its GIL (sim_model__gil_for). 0, or -errno with `err` saying
  * which failed for whom; what was made stays in mt for the caller to free. */
-int sim_model_thread_attach(struct sim_model_thread *mt,
-                            const struct sim_model_params *p, const char *name,
-                            int with_io, char *err,
-                            size_t errlen) SIM_WARN_UNUSED;
+int sim_model__thread_attach(struct sim_model_thread *mt,
+                             const struct sim_model_params *p, const char *name,
+                             int with_io, char *err,
+                             size_t errlen) SIM_WARN_UNUSED;
 
 /* The wl_env callbacks: gil_check, gil_drop(GIL_DROP_IO), gil_take on
  * ((struct sim_model_thread *)ctx)->gt. */
-void sim_model_env_check(void *ctx);
-void sim_model_env_release(void *ctx);
-void sim_model_env_acquire(void *ctx);
+void sim_model__env_check(void *ctx);
+void sim_model__env_release(void *ctx);
+void sim_model__env_acquire(void *ctx);
 
-int64_t sim_model_now(const struct sim_model_thread *mt);
-int sim_model_map_step(enum wl_step_kind k);
-int sim_model_map_outcome(enum wl_outcome o);
+int64_t sim_model__now(const struct sim_model_thread *mt);
+int sim_model__map_step(enum wl_step_kind k);
+int sim_model__map_outcome(enum wl_outcome o);
 
 /* One step on the calling thread, through the run's backend (real or
  * virtual time). Threads, waits and the loop's I/O: models/backend.h. */
-enum wl_outcome sim_model_step(struct sim_model_thread *mt,
-                               const struct wl_step *s, int64_t *arg);
+enum wl_outcome sim_model__step(struct sim_model_thread *mt,
+                                const struct wl_step *s, int64_t *arg);
 /* Python-side CPU work of a model's own (a submit, a result's pickling, a
  * worker's start) under the thread's GIL, with checks: a synthetic cpu
- * step through sim_model_step, with no STEP events of its own. */
-enum wl_outcome sim_model_cpu(struct sim_model_thread *mt, int64_t instructions,
-                              int64_t *arg);
+ * step through sim_model__step, with no STEP events of its own. */
+enum wl_outcome sim_model__cpu(struct sim_model_thread *mt,
+                               int64_t instructions, int64_t *arg);
 
-/* models/vsteps.c: one step in virtual time, for sim_model_run_task. */
-enum wl_outcome sim_vt_step_run(struct sim_model_thread *mt,
-                                const struct wl_step *s, int64_t *arg);
+/* models/vsteps.c: one step in virtual time, for sim_model__run_task. */
+enum wl_outcome sim_vt__step_run(struct sim_model_thread *mt,
+                                 const struct wl_step *s, int64_t *arg);
 /* Pieces of it, for the virtual event loop (vmulti.c): `instructions`
  * with checks; a write of a body of `len` bytes; the time from a request
  * to its first byte (the send, the server's latency and page's jitter);
  * a transfer's time at --bandwidth. */
-enum wl_outcome sim_vt_work(struct sim_model_thread *mt, int64_t instructions);
-enum wl_outcome sim_vt_write_body(struct sim_model_thread *mt, uint64_t len,
-                                  int64_t *arg);
-int64_t sim_vt_reply_ns(const struct sim_vt_io *v, int64_t page);
-int64_t sim_vt_transfer_ns(const struct sim_vt_io *v, uint64_t bytes);
+enum wl_outcome sim_vt__work(struct sim_model_thread *mt, int64_t instructions);
+enum wl_outcome sim_vt__write_body(struct sim_model_thread *mt, uint64_t len,
+                                   int64_t *arg);
+int64_t sim_vt__reply_ns(const struct sim_vt_io *v, int64_t page);
+int64_t sim_vt__transfer_ns(const struct sim_vt_io *v, uint64_t bytes);
 
 /* models/vmulti.c: the loop model's wl_multi in virtual time: the same
  * operations and hooks (see wl.h), with fetches, timers and wake-ups as
- * engine events and no socket. The loop thread is `loop`; sim_vmulti_wake
+ * engine events and no socket. The loop thread is `loop`; sim_vmulti__wake
  * may be called by any thread of engine `e`. */
 struct sim_vmulti;
-int sim_vmulti_new(struct vt_engine *e, struct sim_model_thread *loop,
-                   const struct wl_multi_hooks *hooks,
-                   struct sim_vmulti **out) SIM_WARN_UNUSED;
-void sim_vmulti_free(struct sim_vmulti *m);
-enum wl_outcome sim_vmulti_fetch(struct sim_vmulti *m, int64_t page,
-                                 void *user);
-int sim_vmulti_sleep(struct sim_vmulti *m, int64_t ns,
-                     void *user) SIM_WARN_UNUSED;
-int sim_vmulti_run_once(struct sim_vmulti *m) SIM_WARN_UNUSED;
-void sim_vmulti_wake(struct sim_vmulti *m);
+int sim_vmulti__new(struct vt_engine *e, struct sim_model_thread *loop,
+                    const struct wl_multi_hooks *hooks,
+                    struct sim_vmulti **out) SIM_WARN_UNUSED;
+void sim_vmulti__free(struct sim_vmulti *m);
+enum wl_outcome sim_vmulti__fetch(struct sim_vmulti *m, int64_t page,
+                                  void *user);
+int sim_vmulti__sleep(struct sim_vmulti *m, int64_t ns,
+                      void *user) SIM_WARN_UNUSED;
+int sim_vmulti__run_once(struct sim_vmulti *m) SIM_WARN_UNUSED;
+void sim_vmulti__wake(struct sim_vmulti *m);
 
 /* Run a task's steps on the calling thread (which holds its GIL), with
  * TASK_BEGIN/END and STEP_BEGIN/END events; stops at the first failed
  * step; sets *mt->until after an ends_run task. */
-void sim_model_run_task(struct sim_model_thread *mt,
-                        const struct wl_task *task);
+void sim_model__run_task(struct sim_model_thread *mt,
+                         const struct wl_task *task);
 
 #endif /* GILSIM_MODELS_INTERNAL_H */

@@ -87,7 +87,7 @@ pool_thread(void *arg)
     if (wait_at_gate(pool)) {
         return NULL;
     }
-    sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_START, 0, 0, -1,
+    sim_trace_record(mt->buf, sim_model__now(mt), SIM_EV_THREAD_START, 0, 0, -1,
                      0);
     gil_take(mt->gt);
     while (!stopped(p)) {
@@ -98,11 +98,11 @@ pool_thread(void *arg)
             break;
         }
         for (; k < end && k < w->n_tasks && !stopped(p); k++) {
-            sim_model_run_task(mt, &w->tasks[k]);
+            sim_model__run_task(mt, &w->tasks[k]);
         }
     }
     gil_drop(mt->gt, GIL_DROP_EXIT);
-    sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_END, 0, 0, -1,
+    sim_trace_record(mt->buf, sim_model__now(mt), SIM_EV_THREAD_END, 0, 0, -1,
                      0);
     mt->backend->thread_end(mt);
     return NULL;
@@ -134,8 +134,8 @@ map_chunksize(size_t tasks, size_t pool)
 }
 
 int
-sim_model_pool_run(const struct sim_model_params *p,
-                   struct sim_model_result *res, char *err, size_t errlen)
+sim_model__pool_run(const struct sim_model_params *p,
+                    struct sim_model_result *res, char *err, size_t errlen)
 {
     struct sim_model_pool pool;
     struct sim_model_thread *mts = NULL;
@@ -193,11 +193,11 @@ sim_model_pool_run(const struct sim_model_params *p,
         } else {
             (void)snprintf(name, sizeof(name), "thread-%d", i + 1);
         }
-        sim_model_thread_init(mt, p, i, &pool.until, &pool);
-        rc = sim_model_thread_attach(mt, p, name, 1, err, errlen);
+        sim_model__thread_init(mt, p, i, &pool.until, &pool);
+        rc = sim_model__thread_attach(mt, p, name, 1, err, errlen);
         if (rc == 0) {
             rc = p->backend->thread_register(mt, p,
-                                             sim_model_gil_for(p, mt->index));
+                                             sim_model__gil_for(p, mt->index));
         }
         if (rc != 0) {
             goto fail_states;
@@ -226,7 +226,7 @@ fail_join:
     }
     if (rc == 0) {
         res->end_ns = p->clock.now_ns(p->clock.ctx);
-        sim_model_gil_stats(p, &res->gil);
+        sim_model__gil_stats(p, &res->gil);
     }
 fail_states:
     for (i = 0; i < n; i++) {

@@ -19,7 +19,7 @@
  * records THREAD_START, takes its GIL, pays worker_start_instructions of
  * CPU (interpreter start-up and imports; recorded as running time outside
  * any task, not as a step), then claims tasks until there are none left
- * and runs each with sim_model_run_task(). After each task it pays
+ * and runs each with sim_model__run_task(). After each task it pays
  * result_ipc_instructions under its GIL for sending the result back. At
  * the end it drops its GIL (EXIT), records THREAD_END, copies its GIL
  * counters into the control block, sets its done flag and calls _exit(0):
@@ -223,7 +223,7 @@ worker_main(const struct sim_model_params *p, struct proc_control *ctl,
     (void)pthread_sigmask(SIG_SETMASK, mask, NULL);
 
     memset(&mt, 0, sizeof(mt));
-    sim_model_thread_init(&mt, p, i, &ctl->until, ctl);
+    sim_model__thread_init(&mt, p, i, &ctl->until, ctl);
     mt.env.stop = &child_stop;
     mt.buf = w[i].buf;
     if (gil_new(&p->gil_config, &g) != 0) {
@@ -236,10 +236,10 @@ worker_main(const struct sim_model_params *p, struct proc_control *ctl,
         _exit(WORKER_EXIT_SETUP);
     }
 
-    sim_trace_record(mt.buf, sim_model_now(&mt), SIM_EV_THREAD_START, 0, 0, -1,
+    sim_trace_record(mt.buf, sim_model__now(&mt), SIM_EV_THREAD_START, 0, 0, -1,
                      0);
     gil_take(mt.gt);
-    (void)sim_model_cpu(&mt, p->worker_start_instructions, NULL);
+    (void)sim_model__cpu(&mt, p->worker_start_instructions, NULL);
     while (atomic_load_explicit(&child_stop, memory_order_relaxed) == 0) {
         long k = atomic_fetch_add(&ctl->next_task, 1);
 
@@ -247,13 +247,13 @@ worker_main(const struct sim_model_params *p, struct proc_control *ctl,
             break;
         }
         atomic_store(&slot->task, (int)k);
-        sim_model_run_task(&mt, &wl->tasks[k]);
-        (void)sim_model_cpu(
+        sim_model__run_task(&mt, &wl->tasks[k]);
+        (void)sim_model__cpu(
             &mt, sim_costs_or_default(p->costs)->result_ipc_instructions, NULL);
         atomic_store(&slot->task, -1);
     }
     gil_drop(mt.gt, GIL_DROP_EXIT);
-    sim_trace_record(mt.buf, sim_model_now(&mt), SIM_EV_THREAD_END, 0, 0, -1,
+    sim_trace_record(mt.buf, sim_model__now(&mt), SIM_EV_THREAD_END, 0, 0, -1,
                      0);
     gil_get_stats(g, &slot->gil);
     atomic_store_explicit(&slot->done, 1, memory_order_release);
@@ -600,8 +600,8 @@ abandon(const struct sim_model_params *p, struct proc_worker *w, int n)
 }
 
 int
-sim_model_processes_run(const struct sim_model_params *p,
-                        struct sim_model_result *res, char *err, size_t errlen)
+sim_model__processes_run(const struct sim_model_params *p,
+                         struct sim_model_result *res, char *err, size_t errlen)
 {
     struct proc_control *ctl = NULL;
     struct proc_worker *w = NULL;

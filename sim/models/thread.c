@@ -36,7 +36,7 @@ map_drop(int64_t reason)
 }
 
 int
-sim_model_map_step(enum wl_step_kind k)
+sim_model__map_step(enum wl_step_kind k)
 {
     switch (k) {
     case WL_STEP_CPU:
@@ -52,7 +52,7 @@ sim_model_map_step(enum wl_step_kind k)
 }
 
 int
-sim_model_map_outcome(enum wl_outcome o)
+sim_model__map_outcome(enum wl_outcome o)
 {
     switch (o) {
     case WL_OK:
@@ -111,7 +111,7 @@ sim_model_gil_hooks(void)
 /* ---- what a step may do to its thread (struct wl_env) ------------------ */
 
 void
-sim_model_env_check(void *ctx)
+sim_model__env_check(void *ctx)
 {
     struct sim_model_thread *mt = ctx;
 
@@ -119,7 +119,7 @@ sim_model_env_check(void *ctx)
 }
 
 void
-sim_model_env_release(void *ctx)
+sim_model__env_release(void *ctx)
 {
     struct sim_model_thread *mt = ctx;
 
@@ -127,7 +127,7 @@ sim_model_env_release(void *ctx)
 }
 
 void
-sim_model_env_acquire(void *ctx)
+sim_model__env_acquire(void *ctx)
 {
     struct sim_model_thread *mt = ctx;
 
@@ -135,30 +135,30 @@ sim_model_env_acquire(void *ctx)
 }
 
 int64_t
-sim_model_now(const struct sim_model_thread *mt)
+sim_model__now(const struct sim_model_thread *mt)
 {
     return mt->clock.now_ns(mt->clock.ctx);
 }
 
 void
-sim_model_run_task(struct sim_model_thread *mt, const struct wl_task *task)
+sim_model__run_task(struct sim_model_thread *mt, const struct wl_task *task)
 {
     int task_outcome = SIM_OUT_OK;
     size_t i;
 
     mt->task = task->id;
-    sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_TASK_BEGIN, 0, 0,
+    sim_trace_record(mt->buf, sim_model__now(mt), SIM_EV_TASK_BEGIN, 0, 0,
                      mt->task, 0);
     for (i = 0; i < task->n_steps; i++) {
         const struct wl_step *s = &task->steps[i];
-        int kind = sim_model_map_step(s->kind);
+        int kind = sim_model__map_step(s->kind);
         int64_t arg = 0;
         int outcome;
 
-        sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_STEP_BEGIN, kind, 0,
-                         mt->task, 0);
-        outcome = sim_model_map_outcome(sim_model_step(mt, s, &arg));
-        sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_STEP_END, kind,
+        sim_trace_record(mt->buf, sim_model__now(mt), SIM_EV_STEP_BEGIN, kind,
+                         0, mt->task, 0);
+        outcome = sim_model__map_outcome(sim_model__step(mt, s, &arg));
+        sim_trace_record(mt->buf, sim_model__now(mt), SIM_EV_STEP_END, kind,
                          outcome, mt->task, arg);
         if (outcome != SIM_OUT_OK) {
             /* Like an exception in a Python task: the rest of the task
@@ -176,7 +176,7 @@ sim_model_run_task(struct sim_model_thread *mt, const struct wl_task *task)
             break;
         }
     }
-    sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_TASK_END, 0,
+    sim_trace_record(mt->buf, sim_model__now(mt), SIM_EV_TASK_END, 0,
                      task_outcome, mt->task, 0);
     mt->task = -1;
     if (task->ends_run) {
@@ -186,9 +186,9 @@ sim_model_run_task(struct sim_model_thread *mt, const struct wl_task *task)
 }
 
 void
-sim_model_thread_init(struct sim_model_thread *mt,
-                      const struct sim_model_params *p, int index,
-                      atomic_int *until, void *model)
+sim_model__thread_init(struct sim_model_thread *mt,
+                       const struct sim_model_params *p, int index,
+                       atomic_int *until, void *model)
 {
     mt->model = model;
     mt->backend = p->backend;
@@ -196,9 +196,9 @@ sim_model_thread_init(struct sim_model_thread *mt,
     mt->clock = p->clock;
     mt->index = index;
     mt->until = until;
-    mt->env.check = sim_model_env_check;
-    mt->env.release = sim_model_env_release;
-    mt->env.acquire = sim_model_env_acquire;
+    mt->env.check = sim_model__env_check;
+    mt->env.release = sim_model__env_release;
+    mt->env.acquire = sim_model__env_acquire;
     mt->env.ctx = mt;
     mt->env.check_every = p->check_every;
     mt->env.cost = p->cost;
@@ -208,27 +208,27 @@ sim_model_thread_init(struct sim_model_thread *mt,
 }
 
 enum wl_outcome
-sim_model_step(struct sim_model_thread *mt, const struct wl_step *s,
-               int64_t *arg)
+sim_model__step(struct sim_model_thread *mt, const struct wl_step *s,
+                int64_t *arg)
 {
     return mt->backend->step(mt, s, arg);
 }
 
 enum wl_outcome
-sim_model_cpu(struct sim_model_thread *mt, int64_t instructions, int64_t *arg)
+sim_model__cpu(struct sim_model_thread *mt, int64_t instructions, int64_t *arg)
 {
     struct wl_step s;
 
     memset(&s, 0, sizeof(s));
     s.kind = WL_STEP_CPU;
     s.instructions = instructions;
-    return sim_model_step(mt, &s, arg);
+    return sim_model__step(mt, &s, arg);
 }
 
 int
-sim_model_thread_attach(struct sim_model_thread *mt,
-                        const struct sim_model_params *p, const char *name,
-                        int with_io, char *err, size_t errlen)
+sim_model__thread_attach(struct sim_model_thread *mt,
+                         const struct sim_model_params *p, const char *name,
+                         int with_io, char *err, size_t errlen)
 {
     const char *what;
     int rc;
@@ -240,13 +240,13 @@ sim_model_thread_attach(struct sim_model_thread *mt,
             goto fail;
         }
     }
-    rc = sim_trace_add_thread(p->trace, name, 0, sim_model_gil_id(p, mt->index),
-                              &mt->buf);
+    rc = sim_trace_add_thread(p->trace, name, 0,
+                              sim_model__gil_id(p, mt->index), &mt->buf);
     if (rc != 0) {
         what = "trace buffer";
         goto fail;
     }
-    rc = gil_thread_new(sim_model_gil_for(p, mt->index), mt, &mt->gt);
+    rc = gil_thread_new(sim_model__gil_for(p, mt->index), mt, &mt->gt);
     if (rc != 0) {
         what = "GIL state";
         goto fail;

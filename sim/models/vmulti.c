@@ -7,7 +7,7 @@
  * wl_multi's fetches do (no GIL moves of its own: the turn holds it): it
  * pays request_instructions on the loop thread under the GIL, then becomes a
  * series of arrivals in a heap ordered by (time, sequence): its chunks, the
- * first sim_vt_reply_ns() after the request went out and each next one a
+ * first sim_vt__reply_ns() after the request went out and each next one a
  * transfer time later
  * (--bandwidth),
  * and, for a page the server fails, the failure instead: a 500 when the
@@ -20,7 +20,7 @@
  * (socket_action from the loop's timer), as asyncio starts aiohttp's
  * connection only when the submitting task awaits and the loop runs. So
  * the loop's tasks that submit one fetch each all send together, at the
- * next sim_vmulti_run_once(), after each has paid its request's work.
+ * next sim_vmulti__run_once(), after each has paid its request's work.
  * (Found with bench_virtual: virtual time sent the seed's 25 requests
  * 0.53 ms apart, each as its task submitted it; its fetches took 150.7
  * ms p50 against 166 ms in real time, now 157.6 ms. Of the rest, ~3 ms
@@ -28,10 +28,10 @@
  * one after another, 113 us each, which the virtual server does not
  * queue; the other ~5 ms are not found.)
  *
- * sim_vmulti_run_once() is one turn of the loop: it releases the GIL,
+ * sim_vmulti__run_once() is one turn of the loop: it releases the GIL,
  * blocks in the engine until the earliest arrival (a wake-up's latency
  * later, as epoll_wait returning for a socket; a timer's slack for a
- * sleep) or until sim_vmulti_wake(), takes the GIL back, and runs the
+ * sleep) or until sim_vmulti__wake(), takes the GIL back, and runs the
  * hooks of everything that is due: `woken` first, then each arrival in
  * order. A chunk costs chunk_instructions under the GIL; the chunk that
  * completes a body calls `fetched` with WL_OK and a body that holds no
@@ -81,7 +81,7 @@ struct sim_vmulti {
     struct arrival *pend;
     size_t n_pend, cap_pend;
     uint64_t seq;
-    int woken; /* sim_vmulti_wake since the last turn */
+    int woken; /* sim_vmulti__wake since the last turn */
     /* Each fetch's choreography (workloads/fetch_gil.c), as wl_multi's:
      * the request's and the chunks' work on the loop thread, no GIL
      * moves of its own (the turn holds it). */
@@ -92,13 +92,13 @@ struct sim_vmulti {
 static enum wl_outcome
 loop_work(void *ctx, int64_t instructions)
 {
-    return sim_vt_work(ctx, instructions);
+    return sim_vt__work(ctx, instructions);
 }
 
 static int64_t
 now(const struct sim_vmulti *m)
 {
-    return sim_model_now(m->loop);
+    return sim_model__now(m->loop);
 }
 
 static int
@@ -160,8 +160,8 @@ pop(struct sim_vmulti *m)
 }
 
 int
-sim_vmulti_new(struct vt_engine *e, struct sim_model_thread *loop,
-               const struct wl_multi_hooks *hooks, struct sim_vmulti **out)
+sim_vmulti__new(struct vt_engine *e, struct sim_model_thread *loop,
+                const struct wl_multi_hooks *hooks, struct sim_vmulti **out)
 {
     struct sim_vmulti *m;
 
@@ -185,7 +185,7 @@ sim_vmulti_new(struct vt_engine *e, struct sim_model_thread *loop,
 }
 
 void
-sim_vmulti_free(struct sim_vmulti *m)
+sim_vmulti__free(struct sim_vmulti *m)
 {
     size_t i;
 
@@ -209,7 +209,7 @@ sim_vmulti_free(struct sim_vmulti *m)
 }
 
 enum wl_outcome
-sim_vmulti_fetch(struct sim_vmulti *m, int64_t page, void *user)
+sim_vmulti__fetch(struct sim_vmulti *m, int64_t page, void *user)
 {
     const struct sim_vt_io *v = m->loop->vio;
     struct wl_fetch_gil gil;
@@ -234,7 +234,7 @@ sim_vmulti_fetch(struct sim_vmulti *m, int64_t page, void *user)
     f->fail = WL_OK;
     memset(&a, 0, sizeof(a));
     a.f = f;
-    a.t = sim_vt_reply_ns(v, page); /* from the send: see defer_flush() */
+    a.t = sim_vt__reply_ns(v, page); /* from the send: see defer_flush() */
     a.kind = ARR_CHUNK;
     if (wl_server_page_fails(v->seed, v->fail_rate, page, &kind)) {
         if (kind == 1) {
@@ -292,7 +292,7 @@ defer_flush(struct sim_vmulti *m)
 }
 
 int
-sim_vmulti_sleep(struct sim_vmulti *m, int64_t ns, void *user)
+sim_vmulti__sleep(struct sim_vmulti *m, int64_t ns, void *user)
 {
     struct arrival a;
 
@@ -304,7 +304,7 @@ sim_vmulti_sleep(struct sim_vmulti *m, int64_t ns, void *user)
 }
 
 void
-sim_vmulti_wake(struct sim_vmulti *m)
+sim_vmulti__wake(struct sim_vmulti *m)
 {
     m->woken = 1;
     vt_wake(m->e, m, 0);
@@ -330,7 +330,7 @@ arrive(struct sim_vmulti *m, struct arrival a)
         f->got += n;
         (void)wl_fetch_gil_chunk(&f->gil);
         if (f->got < f->body) {
-            a.t = now(m) + sim_vt_transfer_ns(v, VM_CHUNK_BYTES);
+            a.t = now(m) + sim_vt__transfer_ns(v, VM_CHUNK_BYTES);
             if (push(m, a) == 0) {
                 return;
             }
@@ -355,7 +355,7 @@ arrive(struct sim_vmulti *m, struct arrival a)
 }
 
 int
-sim_vmulti_run_once(struct sim_vmulti *m)
+sim_vmulti__run_once(struct sim_vmulti *m)
 {
     struct sim_model_thread *mt = m->loop;
     const struct wl_env *env = &mt->env;

@@ -48,10 +48,10 @@ vproc_thread(void *arg)
     const struct sim_model_params *p = w->pool->p;
     const struct wl_workload *wl = p->workload;
 
-    sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_START, 0, 0, -1,
+    sim_trace_record(mt->buf, sim_model__now(mt), SIM_EV_THREAD_START, 0, 0, -1,
                      0);
     gil_take(mt->gt);
-    (void)sim_model_cpu(mt, p->worker_start_instructions, NULL);
+    (void)sim_model__cpu(mt, p->worker_start_instructions, NULL);
     while (p->stop == NULL ||
            atomic_load_explicit(p->stop, memory_order_relaxed) == 0) {
         long k = atomic_fetch_add(&w->pool->next_task, 1);
@@ -59,12 +59,12 @@ vproc_thread(void *arg)
         if (k < 0 || (size_t)k >= wl->n_tasks) {
             break;
         }
-        sim_model_run_task(mt, &wl->tasks[k]);
-        (void)sim_model_cpu(
+        sim_model__run_task(mt, &wl->tasks[k]);
+        (void)sim_model__cpu(
             mt, sim_costs_or_default(p->costs)->result_ipc_instructions, NULL);
     }
     gil_drop(mt->gt, GIL_DROP_EXIT);
-    sim_trace_record(mt->buf, sim_model_now(mt), SIM_EV_THREAD_END, 0, 0, -1,
+    sim_trace_record(mt->buf, sim_model__now(mt), SIM_EV_THREAD_END, 0, 0, -1,
                      0);
     mt->backend->thread_end(mt);
     return NULL;
@@ -80,7 +80,7 @@ setup_worker(struct vproc_worker *w, struct vproc *pool, int i, char *err,
     int rc;
 
     w->pool = pool;
-    sim_model_thread_init(&w->mt, p, i, &pool->until, pool);
+    sim_model__thread_init(&w->mt, p, i, &pool->until, pool);
     (void)snprintf(name, sizeof(name), "proc-%d", i + 1);
     rc = gil_new(&p->gil_config, &w->gil);
     if (rc == 0) {
@@ -99,8 +99,9 @@ setup_worker(struct vproc_worker *w, struct vproc *pool, int i, char *err,
 }
 
 int
-sim_model_vprocesses_run(const struct sim_model_params *p,
-                         struct sim_model_result *res, char *err, size_t errlen)
+sim_model__vprocesses_run(const struct sim_model_params *p,
+                          struct sim_model_result *res, char *err,
+                          size_t errlen)
 {
     struct vproc pool;
     struct vproc_worker *w;

@@ -271,7 +271,7 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
 }
 
 enum wl_outcome
-sim_vt_write_body(struct sim_model_thread *mt, uint64_t len, int64_t *arg)
+sim_vt__write_body(struct sim_model_thread *mt, uint64_t len, int64_t *arg)
 {
     const struct sim_vt_io *v = mt->vio;
     const struct wl_env *env = &mt->env;
@@ -295,7 +295,7 @@ sim_vt_write_body(struct sim_model_thread *mt, uint64_t len, int64_t *arg)
 }
 
 enum wl_outcome
-sim_vt_work(struct sim_model_thread *mt, int64_t instructions)
+sim_vt__work(struct sim_model_thread *mt, int64_t instructions)
 {
     int64_t ran;
 
@@ -303,20 +303,20 @@ sim_vt_work(struct sim_model_thread *mt, int64_t instructions)
 }
 
 int64_t
-sim_vt_reply_ns(const struct sim_vt_io *v, int64_t page)
+sim_vt__reply_ns(const struct sim_vt_io *v, int64_t page)
 {
     return VT_PREP_NS + VT_SEND_NS + reply_after_send_ns(v, page);
 }
 
 int64_t
-sim_vt_transfer_ns(const struct sim_vt_io *v, uint64_t bytes)
+sim_vt__transfer_ns(const struct sim_vt_io *v, uint64_t bytes)
 {
     return transfer_ns(v, bytes);
 }
 
 enum wl_outcome
-sim_vt_step_run(struct sim_model_thread *mt, const struct wl_step *s,
-                int64_t *arg_out)
+sim_vt__step_run(struct sim_model_thread *mt, const struct wl_step *s,
+                 int64_t *arg_out)
 {
     const struct wl_env *env = &mt->env;
     int64_t ignored;
@@ -348,7 +348,7 @@ sim_vt_step_run(struct sim_model_thread *mt, const struct wl_step *s,
     case WL_STEP_FETCH:
         return vt_fetch(mt, s, arg);
     case WL_STEP_WRITE:
-        return sim_vt_write_body(mt, mt->vt_body, arg);
+        return sim_vt__write_body(mt, mt->vt_body, arg);
     }
     return WL_FAILED;
 }
