@@ -1,7 +1,7 @@
 /*
  * backend_virtual.c - the virtual-time instance of struct sim_backend
- * (--engine=virtual): a model thread is a pthread the engine runs one at
- * a time (p->vt, mt->vt), a wait blocks in the engine, a step costs
+ * (--engine=virtual): a model thread is a fiber of the engine, which runs
+ * them one at a time (p->vt, mt->vt), a wait blocks in the engine, a step costs
  * virtual time (vsteps.c), the event loop's I/O is engine events
  * (vmulti.c), and `run` is the engine's run, with the one report of a
  * deadlock. A fiber needs no join: vt_run has waited for it.
