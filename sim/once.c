@@ -343,7 +343,12 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     }
     r->cpu_ns = cpu_now_ns() - cpu0;
     r->wall_ns = mr.end_ns - mr.begin_ns;
-    sim_trace_set_origin_ns(trace, mr.begin_ns);
+    /* t = 0 is the model's start, or the first event of any thread if one
+     * came earlier (the loop's offload threads start before the loop
+     * does), so that no timestamp of a trace is negative. */
+    sim_trace_set_origin_ns(trace, sim_trace_first_ns(trace) < mr.begin_ns
+                                       ? sim_trace_first_ns(trace)
+                                       : mr.begin_ns);
     r->gil = mr.gil;
     rc = sim_trace_stats(trace, &r->stats);
     if (rc != 0) {

@@ -197,6 +197,24 @@ sim_trace_set_origin_ns(struct sim_trace *t, int64_t origin_ns)
     }
 }
 
+int64_t
+sim_trace_first_ns(const struct sim_trace *t)
+{
+    int64_t first = INT64_MAX;
+    size_t i;
+
+    /* A thread's events are recorded in time order: its first is its
+     * earliest. */
+    for (i = 0; i < sim_trace_thread_count(t); i++) {
+        const struct sim_trace_buf *b = &t->bufs[i];
+
+        if (b->n > 0 && b->ev[0].t_ns < first) {
+            first = b->ev[0].t_ns;
+        }
+    }
+    return first;
+}
+
 const char *
 sim_trace_ev_name(enum sim_ev k)
 {

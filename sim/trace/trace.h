@@ -137,6 +137,8 @@ const struct sim_trace_buf *sim_trace_thread(const struct sim_trace *t,
                                              size_t i);
 int64_t sim_trace_origin_ns(const struct sim_trace *t);
 void sim_trace_set_origin_ns(struct sim_trace *t, int64_t origin_ns);
+/* The earliest event of any thread, INT64_MAX if there is none. */
+int64_t sim_trace_first_ns(const struct sim_trace *t);
 
 /* The hot path: no lock, no allocation, no system call. */
 static inline void
