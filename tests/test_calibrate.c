@@ -280,6 +280,11 @@ broken_calibration_files_are_refused(void **state)
         "{\"format\": \"gilsim-calibration\", \"format_version\": NaN}",
         "{\"format\": \"something-else\", \"format_version\": 1}",
         "{\"format\": \"gilsim-calibration\", \"format_version\": 1}",
+        "{\"instr_ns\": 4.1, \"instr_ns\": 4.1}",
+        "{\"instr_ns\": 1e999}",
+        "{\"instr_ns\": 99999999999999999999}",
+        "{\"python\": \"\xff\"}",
+        "{\"measured\": [1]}",
     };
     struct sim_calibration cal;
     char path[4200];
