@@ -4,14 +4,22 @@
  *
  * --out must not exist or be empty; the default gilsim-out/YYYYmmdd-HHMMSS
  * gets a -2, -3... suffix if taken, so a bad folder fails before anything
- * runs. Files go into it through base_write_atomic (base/file.c).
+ * runs. The default folder is made with mkdir, which fails if it exists,
+ * so two runs started in the same second take different folders. A run
+ * or sweep holds a lock file in its folder (sim_run_lock_dir, a POSIX
+ * record lock) for its life, so a second process given the same --out at
+ * the same moment refuses instead of writing into it; the lock file is
+ * removed at the end. Files go into the folder through base_write_atomic
+ * (base/file.c).
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "run.h"
 
@@ -131,31 +139,100 @@ sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
             strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm) == 0) {
             (void)snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
         }
-        state = 0;
-        for (k = 1; k <= 100; k++) {
+        rc = mkdir_p("gilsim-out");
+        if (rc != 0) {
+            base_errtext(-rc, etext, sizeof(etext));
+            fprintf(err,
+                    "gilsim: cannot create gilsim-out/: %s (use "
+                    "--out=DIR)\n",
+                    etext);
+            return SIM_EXIT_ERROR;
+        }
+        /* mkdir fails if the folder exists, so two runs started in the
+         * same second never share one: the second takes the next suffix. */
+        for (k = 1; k <= 1000; k++) {
             if (k == 1) {
                 (void)snprintf(dir, dirlen, "gilsim-out/%s", stamp);
             } else {
                 (void)snprintf(dir, dirlen, "gilsim-out/%s-%d", stamp, k);
             }
-            state = dir_state(dir);
-            if (state >= 0) {
-                break;
+            if (mkdir(dir, 0777) == 0) {
+                *created = 1;
+                return SIM_EXIT_OK;
+            }
+            if (errno != EEXIST) {
+                base_errtext(errno, etext, sizeof(etext));
+                fprintf(err, "gilsim: cannot create %s: %s (use --out=DIR)\n",
+                        dir, etext);
+                return SIM_EXIT_ERROR;
             }
         }
-        if (state < 0) {
-            fprintf(err, "gilsim: cannot find a free run folder under "
-                         "gilsim-out/ (use --out=DIR)\n");
-            return SIM_EXIT_ERROR;
-        }
+        fprintf(err, "gilsim: cannot find a free run folder under "
+                     "gilsim-out/ (use --out=DIR)\n");
+        return SIM_EXIT_ERROR;
     }
     rc = mkdir_p(dir);
     if (rc != 0) {
         base_errtext(-rc, etext, sizeof(etext));
         fprintf(err, "gilsim: --out=%s: cannot create the directory: %s\n", dir,
                 etext);
-        return o->out_dir[0] != '\0' ? SIM_EXIT_USAGE : SIM_EXIT_ERROR;
+        return SIM_EXIT_USAGE;
     }
     *created = state == 1;
     return SIM_EXIT_OK;
+}
+
+/* ---- the folder's lock -----------------------------------------------------
+ */
+
+/* The lock file in a run or sweep folder, held for the run's life. */
+#define LOCK_NAME ".gilsim.lock"
+
+int
+sim_run_lock_dir(const char *dir, int *fd_out, FILE *err)
+{
+    char path[4200];
+    char etext[128];
+    struct flock fl;
+    int fd;
+
+    *fd_out = -1;
+    (void)snprintf(path, sizeof(path), "%s/%s", dir, LOCK_NAME);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        /* The first file the run writes there: a folder it cannot write
+         * in is refused here, before any model runs. */
+        base_errtext(errno, etext, sizeof(etext));
+        fprintf(err,
+                "gilsim: --out=%s: cannot write in the directory: %s "
+                "(expected a folder gilsim may write in)\n",
+                dir, etext);
+        return SIM_EXIT_USAGE;
+    }
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(fd, F_SETLK, &fl) != 0) {
+        (void)close(fd);
+        fprintf(err,
+                "gilsim: --out=%s: another gilsim run or sweep is writing "
+                "there (expected a folder no other run uses)\n",
+                dir);
+        return SIM_EXIT_USAGE;
+    }
+    *fd_out = fd;
+    return SIM_EXIT_OK;
+}
+
+void
+sim_run_unlock_dir(const char *dir, int fd)
+{
+    char path[4200];
+
+    if (fd < 0) {
+        return;
+    }
+    (void)snprintf(path, sizeof(path), "%s/%s", dir, LOCK_NAME);
+    (void)unlink(path);
+    (void)close(fd);
 }

@@ -352,22 +352,21 @@ out:
     return status;
 }
 
+static int run_locked(const struct sim_options *o, const char *command,
+                      FILE *out, FILE *err, int handle_signals,
+                      struct sim_run_report *report, const char *dir,
+                      struct sim_run_io *io_p, int *wrote);
+
 int
 sim_run_main(const struct sim_options *o, const char *command, FILE *out,
              FILE *err, int handle_signals, struct sim_run_report *report)
 {
-    struct sim_trace_summary runs[SIM_MODEL_COUNT];
     struct sim_run_io io;
-    struct sim_stop stops;
-    struct summary_ctx sc;
     char dir[4096];
-    char msg[SIM_ERR_LEN * 2];
-    size_t n = 0;
     int created = 0;
+    int lock_fd = -1;
+    int wrote = 0;
     int status;
-    int failed = 0;
-    int m;
-    int rc;
 
     sim_stop_reset();
     plots_off = 0;
@@ -383,13 +382,46 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
         }
     }
     status = sim_run_make_dir(o, dir, sizeof(dir), &created, err);
+    if (status == SIM_EXIT_OK) {
+        status = sim_run_lock_dir(dir, &lock_fd, err);
+    }
     if (status != SIM_EXIT_OK) {
+        if (created) {
+            (void)rmdir(dir);
+        }
         if (sim_opt_uses_io(o)) {
             sim_run_io_stop(&io);
         }
         return status;
     }
-    (void)snprintf(io.dir, sizeof(io.dir), "%s", dir);
+    status = run_locked(o, command, out, err, handle_signals, report, dir, &io,
+                        &wrote);
+    sim_run_unlock_dir(dir, lock_fd);
+    if (!wrote && created) {
+        (void)rmdir(dir); /* nothing was written: leave nothing behind */
+    }
+    return status;
+}
+
+/* The run once its folder is made and locked; *wrote is 0 if nothing
+ * was written into it. */
+static int
+run_locked(const struct sim_options *o, const char *command, FILE *out,
+           FILE *err, int handle_signals, struct sim_run_report *report,
+           const char *dir, struct sim_run_io *io_p, int *wrote)
+{
+    struct sim_trace_summary runs[SIM_MODEL_COUNT];
+    struct sim_stop stops;
+    struct summary_ctx sc;
+    char msg[SIM_ERR_LEN * 2];
+    size_t n = 0;
+    int status = SIM_EXIT_OK;
+    int failed = 0;
+    int m;
+    int rc;
+
+    *wrote = 0;
+    (void)snprintf(io_p->dir, sizeof(io_p->dir), "%s", dir);
     if (report != NULL) {
         (void)snprintf(report->dir, sizeof(report->dir), "%s", dir);
     }
@@ -406,7 +438,7 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
         if (sim_stop_requested()) {
             break;
         }
-        status = run_model(o, (enum sim_model)m, dir, &io, &runs[n], err);
+        status = run_model(o, (enum sim_model)m, dir, io_p, &runs[n], err);
         if (status != SIM_EXIT_OK) {
             break;
         }
@@ -419,15 +451,12 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
         sim_stop_restore(&stops);
     }
     if (sim_opt_uses_io(o)) {
-        sim_run_io_stop(&io);
+        sim_run_io_stop(io_p);
     }
     if (status != SIM_EXIT_OK && n == 0) {
-        /* Nothing was written: leave nothing behind. */
-        if (created) {
-            (void)rmdir(dir);
-        }
         return status;
     }
+    *wrote = 1;
     if (sim_stop_signal() != 0 && !o->quiet) {
         fprintf(err, "gilsim: interrupted; the traces of what ran are in %s\n",
                 dir);

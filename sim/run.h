@@ -141,6 +141,13 @@ int sim_run_main(const struct sim_options *o, const char *command, FILE *out,
  * SIM_EXIT_* with one line on `err`; *created is 1 if it did not exist. */
 int sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
                      int *created, FILE *err);
+/* Take the folder's lock (a lock file in it, held by this process): the
+ * first write in the folder, so a folder this run cannot write in or
+ * another gilsim process is writing in is refused here. SIM_EXIT_OK with
+ * *fd set, or SIM_EXIT_USAGE with one line on `err`. sim_run_unlock_dir
+ * removes the lock file and lets go (fd -1: nothing to do). */
+int sim_run_lock_dir(const char *dir, int *fd, FILE *err);
+void sim_run_unlock_dir(const char *dir, int fd);
 /* Start libcurl and, without --url, the embedded server (io->dir is left
  * empty); SIM_EXIT_* with one line on `err`. sim_run_io_stop undoes it. */
 int sim_run_io_start(const struct sim_options *o, struct sim_run_io *io,

@@ -511,6 +511,7 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
     int uses_io = sim_opt_uses_io(o);
     int tty = isatty(fileno(err));
     int created = 0, resumed = 0;
+    int lock_fd = -1;
     int status = SIM_EXIT_OK;
     int models = 0, m;
     int64_t t0;
@@ -550,6 +551,13 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
         if (status != SIM_EXIT_OK) {
             goto out;
         }
+    }
+    status = sim_run_lock_dir(dir, &lock_fd, err);
+    if (status != SIM_EXIT_OK) {
+        if (created) {
+            (void)rmdir(dir);
+        }
+        goto out;
     }
     (void)snprintf(io.dir, sizeof(io.dir), "%s", dir);
     if (handle_signals) {
@@ -609,6 +617,8 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
     if (status != SIM_EXIT_OK) {
         if (created && rs.n == 0) {
             /* Nothing was measured: leave nothing behind. */
+            sim_run_unlock_dir(dir, lock_fd);
+            lock_fd = -1;
             (void)rmdir(dir);
         }
         goto out;
@@ -650,6 +660,7 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
         status = SIM_EXIT_FAILURES;
     }
 out:
+    sim_run_unlock_dir(dir, lock_fd);
     if (uses_io) {
         sim_run_io_stop(&io);
     }

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -110,9 +111,10 @@ drop_asan_fiber_warning(char *err)
     memmove(start, end, strlen(end) + 1);
 }
 
-/* Run gilsim with args in `cwd`; fills *r. */
-static void
-run_gilsim(const char *cwd, char *const *args, size_t nargs, struct result *r)
+/* Start gilsim with args in `cwd`, its stdout and stderr going to
+ * capture_dir/TAG.out and TAG.err; the child's pid. */
+static pid_t
+spawn_gilsim(const char *cwd, char *const *args, size_t nargs, const char *tag)
 {
     char *argv[MAX_ARGS + 2];
     char out_path[128];
@@ -120,7 +122,6 @@ run_gilsim(const char *cwd, char *const *args, size_t nargs, struct result *r)
     char here[4096];
     posix_spawn_file_actions_t fa;
     pid_t pid;
-    int wstatus;
     size_t i;
     int rc;
 
@@ -130,8 +131,8 @@ run_gilsim(const char *cwd, char *const *args, size_t nargs, struct result *r)
         argv[i + 1] = args[i];
     }
     argv[nargs + 1] = NULL;
-    (void)snprintf(out_path, sizeof(out_path), "%s/stdout", capture_dir);
-    (void)snprintf(err_path, sizeof(err_path), "%s/stderr", capture_dir);
+    (void)snprintf(out_path, sizeof(out_path), "%s/%s.out", capture_dir, tag);
+    (void)snprintf(err_path, sizeof(err_path), "%s/%s.err", capture_dir, tag);
 
     assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
     assert_int_equal(posix_spawn_file_actions_addopen(
@@ -148,6 +149,16 @@ run_gilsim(const char *cwd, char *const *args, size_t nargs, struct result *r)
     assert_int_equal(chdir(here), 0);
     posix_spawn_file_actions_destroy(&fa);
     assert_int_equal(rc, 0);
+    return pid;
+}
+
+/* Wait for a child of spawn_gilsim and fill *r. */
+static void
+wait_gilsim(pid_t pid, const char *tag, struct result *r)
+{
+    char path[128];
+    int wstatus;
+
     while (waitpid(pid, &wstatus, 0) < 0) {
         assert_int_equal(errno, EINTR);
     }
@@ -156,9 +167,18 @@ run_gilsim(const char *cwd, char *const *args, size_t nargs, struct result *r)
     } else {
         r->status = 128 + WTERMSIG(wstatus);
     }
-    read_file(out_path, r->out, sizeof(r->out));
-    read_file(err_path, r->err, sizeof(r->err));
+    (void)snprintf(path, sizeof(path), "%s/%s.out", capture_dir, tag);
+    read_file(path, r->out, sizeof(r->out));
+    (void)snprintf(path, sizeof(path), "%s/%s.err", capture_dir, tag);
+    read_file(path, r->err, sizeof(r->err));
     drop_asan_fiber_warning(r->err);
+}
+
+/* Run gilsim with args in `cwd`; fills *r. */
+static void
+run_gilsim(const char *cwd, char *const *args, size_t nargs, struct result *r)
+{
+    wait_gilsim(spawn_gilsim(cwd, args, nargs, "run"), "run", r);
 }
 
 static char *
@@ -541,6 +561,160 @@ tiny_run_writes_summary_and_traces(void **state)
     free(workdir);
 }
 
+/* The folder a run printed on its last line, "traces and summary: DIR". */
+static void
+printed_folder(const struct result *r, char *dir, size_t len)
+{
+    const char *p = strstr(r->out, "traces and summary: ");
+    size_t n;
+
+    assert_non_null(p);
+    p += strlen("traces and summary: ");
+    n = strcspn(p, "\n");
+    assert_true(n > 0 && n < len);
+    memcpy(dir, p, n);
+    dir[n] = '\0';
+}
+
+/* Two runs started at once without --out take two folders, each with a
+ * complete summary. The default folders of this second and the next two
+ * already exist, empty (a run once reused an empty default folder, so two
+ * runs in one second wrote into one). */
+static void
+two_default_runs_at_once_take_two_folders(void **state)
+{
+    static struct result ra, rb;
+    char *args[] = {"--model=serial", "--workload=cpu", "--count=200K"};
+    char *workdir = make_workdir();
+    char path[4400], da[256], db[256];
+    time_t now = time(NULL);
+    pid_t a, b;
+    int k;
+
+    (void)state;
+    (void)snprintf(path, sizeof(path), "%s/gilsim-out", workdir);
+    assert_int_equal(mkdir(path, 0777), 0);
+    for (k = 0; k < 3; k++) {
+        char stamp[32];
+        time_t t = now + k;
+        struct tm tm;
+
+        assert_non_null(localtime_r(&t, &tm));
+        assert_true(strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm) > 0);
+        (void)snprintf(path, sizeof(path), "%s/gilsim-out/%s", workdir, stamp);
+        assert_int_equal(mkdir(path, 0777), 0);
+    }
+    a = spawn_gilsim(workdir, args, 3, "a");
+    b = spawn_gilsim(workdir, args, 3, "b");
+    wait_gilsim(a, "a", &ra);
+    wait_gilsim(b, "b", &rb);
+    if (ra.status != 0 || rb.status != 0) {
+        fail_msg("exits %d and %d: %s / %s", ra.status, rb.status, ra.err,
+                 rb.err);
+    }
+    printed_folder(&ra, da, sizeof(da));
+    printed_folder(&rb, db, sizeof(db));
+    assert_string_not_equal(da, db);
+    (void)snprintf(path, sizeof(path), "%s/%s", workdir, da);
+    file_exists(path, "summary.json");
+    file_exists(path, "serial/trace.json");
+    (void)snprintf(path, sizeof(path), "%s/%s", workdir, db);
+    file_exists(path, "summary.json");
+    file_exists(path, "serial/trace.json");
+    tf_remove_tree(workdir);
+    free(workdir);
+}
+
+/* A second run given the --out of a run under way is refused with one
+ * line and exit 2; the first finishes, and its folder holds its own run
+ * and no lock file. */
+static void
+same_out_as_a_run_under_way_is_refused(void **state)
+{
+    static struct result ra, rb;
+    char *args[] = {"--model=serial,threads", "--workload=cpu", "--count=20M",
+                    "--out=shared", "--quiet"};
+    char *workdir = make_workdir();
+    char dir[4400], lock[4500];
+    struct stat st;
+    pid_t a;
+    int waited_ms = 0;
+
+    (void)state;
+    (void)snprintf(dir, sizeof(dir), "%s/shared", workdir);
+    (void)snprintf(lock, sizeof(lock), "%s/.gilsim.lock", dir);
+    a = spawn_gilsim(workdir, args, 5, "a");
+    /* The lock is the run's first file: wait until it is there. */
+    while (stat(lock, &st) != 0 && waited_ms < 30000) {
+        struct timespec ms = {0, 1000000};
+
+        (void)nanosleep(&ms, NULL);
+        waited_ms++;
+    }
+    assert_true(waited_ms < 30000);
+    run_gilsim(workdir, args, 5, &rb);
+    assert_int_equal(rb.status, SIM_EXIT_USAGE);
+    assert_true(is_one_line(rb.err));
+    assert_non_null(strstr(rb.err, "--out=shared"));
+    wait_gilsim(a, "a", &ra);
+    if (ra.status != 0) {
+        fail_msg("exit %d: %s", ra.status, ra.err);
+    }
+    file_exists(dir, "summary.json");
+    assert_int_not_equal(stat(lock, &st), 0);
+    tf_remove_tree(workdir);
+    free(workdir);
+}
+
+/* The folder's lock holds across processes: while another process holds
+ * it, taking it is refused with one line naming --out. */
+static void
+a_locked_folder_is_refused(void **state)
+{
+    char *dir = tf_make_dir("gilsim-lock");
+    int to_child[2], to_parent[2];
+    char c = 0, errbuf[512] = "";
+    FILE *err = fmemopen(errbuf, sizeof(errbuf), "w");
+    int fd = -1;
+    pid_t pid;
+
+    (void)state;
+    assert_non_null(err);
+    assert_int_equal(pipe(to_child), 0);
+    assert_int_equal(pipe(to_parent), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int cfd = -1;
+        int ok = sim_run_lock_dir(dir, &cfd, stderr) == SIM_EXIT_OK;
+
+        if (write(to_parent[1], ok ? "y" : "n", 1) != 1 ||
+            read(to_child[0], &c, 1) != 1) {
+            _exit(2);
+        }
+        _exit(ok ? 0 : 1);
+    }
+    assert_int_equal(read(to_parent[0], &c, 1), 1);
+    assert_int_equal(c, 'y');
+    assert_int_equal(sim_run_lock_dir(dir, &fd, err), SIM_EXIT_USAGE);
+    assert_int_equal(fd, -1);
+    (void)fflush(err);
+    assert_non_null(strstr(errbuf, "another gilsim run"));
+    assert_true(is_one_line(errbuf));
+    assert_int_equal(write(to_child[1], "x", 1), 1);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    /* Once the other process is gone, the lock can be taken. */
+    assert_int_equal(sim_run_lock_dir(dir, &fd, err), SIM_EXIT_OK);
+    sim_run_unlock_dir(dir, fd);
+    (void)fclose(err);
+    close(to_child[0]);
+    close(to_child[1]);
+    close(to_parent[0]);
+    close(to_parent[1]);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* `p` made absolute against the working directory; malloc'd. (realpath
  * is hidden by glibc under plain _POSIX_C_SOURCE.) */
 static char *
@@ -588,6 +762,9 @@ main(int argc, char **argv)
         cmocka_unit_test(errors_name_what_the_table_accepts),
         cmocka_unit_test(version_prints_the_version),
         cmocka_unit_test(tiny_run_writes_summary_and_traces),
+        cmocka_unit_test(two_default_runs_at_once_take_two_folders),
+        cmocka_unit_test(same_out_as_a_run_under_way_is_refused),
+        cmocka_unit_test(a_locked_folder_is_refused),
     };
     int failed;
 
