@@ -3,7 +3,9 @@
  *
  * base_write_atomic writes NAME.tmp.PID beside the target, fsyncs it and
  * renames it into place (removing the temporary file on any failure);
- * base_sync_dir makes the renames of a folder durable. */
+ * base_sync_dir makes the renames of a folder durable. A failed write is
+ * reported with its own errno ("No space left on device"), not a bare
+ * I/O error. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -29,7 +31,13 @@ base_write_atomic(const char *dir, const char *name,
         rc = -errno;
         goto fail;
     }
+    errno = 0;
     rc = fn(ctx, f);
+    if (rc == -EIO && errno != 0 && errno != EIO) {
+        /* The writers only see ferror(); errno still says why the last
+         * write failed (ENOSPC, EFBIG, EDQUOT), so report that. */
+        rc = -errno;
+    }
     if (rc == 0 && fflush(f) != 0) {
         rc = -errno;
     }

@@ -1,0 +1,160 @@
+/*
+ * test_base.c - cmocka tests of base/: the error sentence, splitmix64's
+ * published values, the int64 sort, and the atomic file write: a file is
+ * there whole or not at all, and a failed write says why with its own
+ * errno (a file-size limit stands in for a full disk).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "base.h"
+#include "test_files.h"
+
+static void
+errf_appends_the_reason(void **state)
+{
+    char buf[64];
+    char tiny[8];
+
+    (void)state;
+    base_errf(buf, sizeof(buf), -ENOENT, "cannot open %s", "x.json");
+    assert_string_equal(buf, "cannot open x.json: No such file or directory");
+    base_errf(buf, sizeof(buf), ENOSPC, "cannot write");
+    assert_string_equal(buf, "cannot write: No space left on device");
+    /* Cut short, never overrun. */
+    base_errf(tiny, sizeof(tiny), EIO, "a long sentence");
+    assert_string_equal(tiny, "a long ");
+}
+
+/* The first outputs of splitmix64 from state 0 (Vigna's reference). */
+static void
+splitmix64_matches_the_reference(void **state)
+{
+    uint64_t s = 0;
+
+    (void)state;
+    assert_true(base_splitmix64(&s) == UINT64_C(0xe220a8397b1dcdaf));
+    assert_true(base_splitmix64(&s) == UINT64_C(0x6e789e6aa1b965f4));
+    assert_true(base_splitmix64(&s) == UINT64_C(0x06c45d188009454f));
+    assert_true(base_mix64(0) == UINT64_C(0xe220a8397b1dcdaf));
+}
+
+static void
+sort_orders_int64s(void **state)
+{
+    int64_t v[] = {5, INT64_MIN, -1, INT64_MAX, 0, 5};
+    size_t i;
+
+    (void)state;
+    base_sort_i64(v, sizeof(v) / sizeof(v[0]));
+    for (i = 1; i < sizeof(v) / sizeof(v[0]); i++) {
+        assert_true(v[i - 1] <= v[i]);
+    }
+    assert_true(v[0] == INT64_MIN);
+    assert_true(v[5] == INT64_MAX);
+}
+
+static int
+write_hello(const void *ctx, FILE *f)
+{
+    (void)ctx;
+    return fputs("hello\n", f) >= 0 ? 0 : -EIO;
+}
+
+/* 256 KiB, failing as the writers of gilsim do: -EIO on ferror. */
+static int
+write_big(const void *ctx, FILE *f)
+{
+    static char block[4096];
+    int i;
+
+    (void)ctx;
+    memset(block, 'x', sizeof(block));
+    for (i = 0; i < 64; i++) {
+        (void)fwrite(block, 1, sizeof(block), f);
+    }
+    return ferror(f) ? -EIO : 0;
+}
+
+/* Nothing but the named files in dir: no NAME.tmp.PID left behind. */
+static int
+count_entries(const char *dir)
+{
+    char cmd[4200];
+    int n = 0;
+    FILE *p;
+    char line[512];
+
+    (void)snprintf(cmd, sizeof(cmd), "ls -A '%s'", dir);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    while (fgets(line, sizeof(line), p) != NULL) {
+        n++;
+    }
+    (void)pclose(p);
+    return n;
+}
+
+static void
+atomic_write_is_whole_or_absent(void **state)
+{
+    char *dir = tf_make_dir("gilsim-base");
+    char err[256] = "";
+    char path[4200];
+    struct rlimit old, lim;
+    void (*old_handler)(int);
+    char *text;
+    int rc;
+
+    (void)state;
+    assert_int_equal(
+        base_write_atomic(dir, "a.txt", write_hello, NULL, err, sizeof(err)),
+        0);
+    (void)snprintf(path, sizeof(path), "%s/a.txt", dir);
+    text = tf_read(path, NULL);
+    assert_string_equal(text, "hello\n");
+    free(text);
+
+    /* A file-size limit below the file: the write fails with EFBIG
+     * (SIGXFSZ ignored), as a full disk fails with ENOSPC. */
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 65536;
+    old_handler = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    rc = base_write_atomic(dir, "b.txt", write_big, NULL, err, sizeof(err));
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    (void)signal(SIGXFSZ, old_handler);
+    assert_int_equal(rc, -EFBIG);
+    assert_non_null(strstr(err, "b.txt"));
+    assert_non_null(strstr(err, "File too large"));
+    (void)snprintf(path, sizeof(path), "%s/b.txt", dir);
+    assert_null(tf_slurp(path, NULL));
+    assert_int_equal(count_entries(dir), 1); /* a.txt only */
+    tf_remove_tree(dir);
+    free(dir);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(errf_appends_the_reason),
+        cmocka_unit_test(splitmix64_matches_the_reference),
+        cmocka_unit_test(sort_orders_int64s),
+        cmocka_unit_test(atomic_write_is_whole_or_absent),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
