@@ -32,9 +32,18 @@ static void
 durations_with_a_unit_parse_to_ns(void **state)
 {
     static const struct dur_case good[] = {
-        {"5ms", 5e6},   {"0.5ms", 5e5},     {"250us", 2.5e5}, {"100ns", 100.0},
-        {"1s", 1e9},    {"1.5s", 1.5e9},    {"4.1ns", 4.1},   {"10s", 1e10},
-        {"007ms", 7e6}, {"1000000s", 1e15},
+        {"5ms", 5e6},
+        {"0.5ms", 5e5},
+        {"250us", 2.5e5},
+        {"250\xc2\xb5s", 2.5e5},
+        {"250\xce\xbcs", 2.5e5},
+        {"100ns", 100.0},
+        {"1s", 1e9},
+        {"1.5s", 1.5e9},
+        {"4.1ns", 4.1},
+        {"10s", 1e10},
+        {"007ms", 7e6},
+        {"1000000s", 1e15},
     };
     size_t i;
 

@@ -52,9 +52,9 @@ static const char help_head[] =
     ".svg (wall time and time shares of every model).\n"
     "\n"
     "Options take --name=value or --name value. Durations need a unit\n"
-    "(ns, us, ms, s); sizes too (B, KiB, MiB, GiB); counts may end in K, M\n"
-    "or G (x1e3, x1e6, x1e9); lists are comma-separated. Defaults are in\n"
-    "brackets.\n"
+    "(ns, us or \xc2\xb5s, ms, s); sizes too (B, KiB, MiB, GiB); counts\n"
+    "may end in K, M or G (x1e3, x1e6, x1e9); lists are comma-separated.\n"
+    "Defaults are in brackets.\n"
     "\n";
 
 /* "  NAME     line one\n" and each further line of `help` (lines split by

@@ -50,7 +50,10 @@ sim_parse_duration(const char *s, double *ns_out, char *err, size_t errlen)
     static const struct {
         const char *unit;
         double ns;
-    } units[] = {{"ns", 1.0}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}};
+    } units[] = {{"ns", 1.0},        {"us", 1e3},
+                 {"\xc2\xb5s", 1e3}, /* µs, the micro sign U+00B5 */
+                 {"\xce\xbcs", 1e3}, /* μs, the Greek small mu U+03BC */
+                 {"ms", 1e6},        {"s", 1e9}};
     char num[32];
     const char *p = s;
     size_t len;
