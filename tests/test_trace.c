@@ -721,6 +721,8 @@ summary_has_every_key_and_only_nonzero_failures(void **state)
     struct sim_trace *t = two_thread_trace();
     struct sim_trace_summary runs[2];
     static const char *const keys[] = {
+        "\"format\": \"gilsim-summary\"",
+        "\"format_version\": 1",
         "\"gilsim_version\": \"0.1.0\"",
         "\"command\": \"gilsim \\\"x\\\"\"",
         "\"runs\": [",

@@ -160,7 +160,12 @@ sim_trace_write_summary_json_ex(const struct sim_trace_summary *runs, size_t n,
     if (f == NULL || (runs == NULL && n > 0)) {
         return -EINVAL;
     }
-    fputs("{\n  \"gilsim_version\": ", f);
+    /* format and format_version let a reader tell a summary from other
+     * JSON and notice a later layout; the version goes up only when a
+     * key changes meaning or goes away. */
+    fputs("{\n  \"format\": \"gilsim-summary\",\n  \"format_version\": 1,"
+          "\n  \"gilsim_version\": ",
+          f);
     sim_trace_json_string(f, version != NULL ? version : "", SIZE_MAX);
     fputs(",\n  \"command\": ", f);
     sim_trace_json_string(f, command != NULL ? command : "", SIZE_MAX);
