@@ -37,21 +37,29 @@ plain_name(const char *m)
 }
 
 /* The timeline's title, as run.c's plot_model() makes it. */
-static void
-timeline_title(const struct sim_trace_summary *s, char *title, size_t len)
+void
+sim_report_timeline_title(const struct sim_trace_summary *s, char *title,
+                          size_t len)
 {
     int procs = strcmp(s->model, "processes") == 0;
     char label[40];
+    char cut[80] = "";
 
+    if (s->stats.events_lost > 0) {
+        /* Never silently: a cut trace ends before the run does. */
+        (void)snprintf(cut, sizeof(cut),
+                       "; trace cut: %llu events lost (see --trace-events)",
+                       (unsigned long long)s->stats.events_lost);
+    }
     (void)snprintf(
         title, len,
         "gilsim %s: %.64s workload, %d %s%s, policy %s, switch "
-        "interval %.6g ms, wall %.3f s%s",
+        "interval %.6g ms, wall %.3f s%s%s",
         s->model, s->workload, s->threads, procs ? "process" : "thread",
         s->threads == 1 ? "" : (procs ? "es" : "s"),
         sim_policy_label(s->policy, label, sizeof(label)),
         (double)s->switch_interval_ns / 1e6, (double)s->wall_ns / 1e9,
-        s->repeat > 1 ? " (the median repetition)" : "");
+        s->repeat > 1 ? " (the median repetition)" : "", cut);
 }
 
 /* Redraw DIR/MODEL/timeline.*; 0, or SIM_EXIT_ERROR with a line on err.
@@ -93,7 +101,7 @@ replot_model(const char *dir, const struct sim_options *o,
         return SIM_EXIT_ERROR;
     }
     (void)snprintf(base, sizeof(base), "%.4000s/%s/timeline", dir, s->model);
-    timeline_title(s, title, sizeof(title));
+    sim_report_timeline_title(s, title, sizeof(title));
     rc = plot_timeline(t, title, o->window_from_ns, o->window_to_ns, base, NULL,
                        msg, sizeof(msg));
     sim_trace_free(t);

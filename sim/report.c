@@ -213,6 +213,8 @@ static const char page_style[] =
     "th:first-child, td:first-child { text-align: left; }\n"
     "th { background: #f3f3f3; }\n"
     ".note { color: #666; font-size: 0.9em; max-width: 60em; }\n"
+    ".warn { background: #fff3cd; border-left: 4px solid #e0a800; "
+    "padding: 0.4em 0.8em; max-width: 60em; }\n"
     ".plot svg { max-width: 100%; height: auto; }\n"
     "</style>\n";
 
@@ -248,6 +250,14 @@ write_page(FILE *f, const char *dir, const struct sim_report_summary *sum)
         fputs("<h2>", f);
         esc(f, m);
         fputs("</h2>\n", f);
+        if (sum->runs[i].stats.events_lost > 0) {
+            fprintf(f,
+                    "<p class=\"warn\"><b>This trace was cut:</b> %llu "
+                    "events did not fit, so the timeline and the trace end "
+                    "before the run did. Run again with a larger "
+                    "<code>--trace-events</code> to see all of it.</p>\n",
+                    (unsigned long long)sum->runs[i].stats.events_lost);
+        }
         (void)snprintf(rel, sizeof(rel), "%s/timeline.svg", m);
         inline_svg(f, dir, rel, (int)i + 1);
         fputs("<p>The trace: <a href=\"", f);

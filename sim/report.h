@@ -44,6 +44,11 @@ int sim_report_write_sweep(const char *dir, const char *command,
                            const struct sim_sweep_cell *cells, size_t n,
                            char *err, size_t errlen) SIM_WARN_UNUSED;
 
+/* The title of a model's timeline: model, workload, pool, policy,
+ * interval and wall time, and a warning when its trace was cut. */
+void sim_report_timeline_title(const struct sim_trace_summary *s, char *title,
+                               size_t len);
+
 /* `gilsim plot RUN_DIR` (the folder is in o->out_dir): redraw the
  * timelines and the comparison, rewrite index.html. An exit status. */
 int sim_replot_main(const struct sim_options *o, FILE *out, FILE *err);

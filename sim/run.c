@@ -174,25 +174,14 @@ plot_model(const char *dir, const struct sim_options *o, enum sim_model m,
 {
     char base[4200];
     char title[300];
-    char label[40];
     char msg[SIM_ERR_LEN * 2];
-    int pool = sim_opt_pool_size(o, m);
 
     if (o->no_plots || plots_off) {
         return;
     }
     (void)snprintf(base, sizeof(base), "%.4000s/%s/timeline", dir,
                    sim_model_name(m));
-    (void)sim_policy_label(sim_opt_policy_for(o, m), label, sizeof(label));
-    (void)snprintf(title, sizeof(title),
-                   "gilsim %s: %.64s workload, %d %s%s, policy %s, switch "
-                   "interval %.6g ms, wall %.3f s%s",
-                   sim_model_name(m), o->workload, pool,
-                   m == SIM_MODEL_PROCESSES ? "process" : "thread",
-                   pool == 1 ? "" : (m == SIM_MODEL_PROCESSES ? "es" : "s"),
-                   label, (double)o->switch_interval_ns / 1e6,
-                   (double)s->wall_ns / 1e9,
-                   s->repeat > 1 ? " (the median repetition)" : "");
+    sim_report_timeline_title(s, title, sizeof(title));
     if (plot_timeline(trace, title, o->window_from_ns, o->window_to_ns, base,
                       NULL, msg, sizeof(msg)) != 0) {
         plots_failed(msg, err);

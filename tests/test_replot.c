@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "base.h"
 #include "cli.h"
 #include "report.h"
 #include "test_files.h"
@@ -375,6 +376,50 @@ summary_json_round_trip_keeps_what_the_page_shows(void **state)
     assert_int_equal(unlink(path), 0);
 }
 
+/* A cut trace is never silent: the timeline's title and the page say so
+ * (and a whole trace says nothing). */
+static int
+write_summary_fn(const void *ctx, FILE *f)
+{
+    return sim_trace_write_summary_json(ctx, 1, "0.1.0", "gilsim test", f);
+}
+
+static void
+a_cut_trace_is_marked_in_title_and_page(void **state)
+{
+    struct sim_trace_summary run;
+    char title[300];
+    char err[SIM_ERR_LEN];
+    char *dir = tf_make_dir("gilsim-cut");
+    char path[4200];
+    char *page;
+
+    (void)state;
+    memset(&run, 0, sizeof(run));
+    (void)snprintf(run.model, sizeof(run.model), "threads");
+    (void)snprintf(run.policy, sizeof(run.policy), "new");
+    (void)snprintf(run.workload, sizeof(run.workload), "cpu");
+    run.threads = 2;
+    run.repeat = 1;
+    run.wall_ns = 3000000000;
+    sim_report_timeline_title(&run, title, sizeof(title));
+    assert_null(strstr(title, "trace cut"));
+    run.stats.events_lost = 12345;
+    sim_report_timeline_title(&run, title, sizeof(title));
+    assert_non_null(strstr(title, "trace cut: 12345 events lost"));
+
+    assert_int_equal(base_write_atomic(dir, "summary.json", write_summary_fn,
+                                       &run, err, sizeof(err)),
+                     0);
+    assert_int_equal(sim_report_write(dir, err, sizeof(err)), 0);
+    (void)snprintf(path, sizeof(path), "%s/index.html", dir);
+    page = tf_read(path, NULL);
+    assert_non_null(strstr(page, "This trace was cut:</b> 12345 events"));
+    free(page);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* Numbers that do not fit their int64 fields are refused, not converted
  * (a real beyond int64's range would be undefined behaviour to cast);
  * numbers JSON cannot hold at all are bad JSON. */
@@ -647,6 +692,7 @@ main(void)
         cmocka_unit_test(malformed_tsv_is_rejected_with_its_line_number),
         cmocka_unit_test(summary_json_round_trip_keeps_what_the_page_shows),
         cmocka_unit_test(summary_numbers_out_of_range_are_refused),
+        cmocka_unit_test(a_cut_trace_is_marked_in_title_and_page),
         cmocka_unit_test(plot_redraws_deleted_timelines_and_writes_index),
         cmocka_unit_test(plot_refuses_what_is_not_a_run_folder),
     };
