@@ -732,6 +732,80 @@ struct seen {
     const char *virtual_only; /* an option of the virtual engine */
 };
 
+/* Edit distance (insertions, deletions, substitutions) between a[0..n)
+ * and b, stopping early above `most`; both are short option names. */
+static size_t
+edit_distance(const char *a, size_t n, const char *b, size_t most)
+{
+    size_t m = strlen(b);
+    size_t row[64];
+    size_t i, j;
+
+    if (n >= 64 || m >= 64) {
+        return most + 1;
+    }
+    for (j = 0; j <= m; j++) {
+        row[j] = j;
+    }
+    for (i = 1; i <= n; i++) {
+        size_t diag = row[0], best;
+
+        row[0] = i;
+        best = row[0];
+        for (j = 1; j <= m; j++) {
+            size_t up = row[j];
+            size_t v = diag + (a[i - 1] != b[j - 1]);
+
+            if (up + 1 < v) {
+                v = up + 1;
+            }
+            if (row[j - 1] + 1 < v) {
+                v = row[j - 1] + 1;
+            }
+            row[j] = v;
+            diag = up;
+            best = v < best ? v : best;
+        }
+        if (best > most) {
+            return most + 1;
+        }
+    }
+    return row[m];
+}
+
+/* The option a mistyped name most likely meant: the closest within two
+ * edits (one for names of four letters or fewer), or the one option the
+ * name begins; NULL if none stands out. */
+static const char *
+did_you_mean(const char *name, size_t len)
+{
+    const struct sim_opt_desc *table;
+    const char *best = NULL, *prefixed = NULL;
+    size_t n, i, best_d, most = len <= 4 ? 1 : 2;
+    int n_prefixed = 0;
+
+    table = sim_opt_table(&n);
+    best_d = most + 1;
+    for (i = 0; i < n; i++) {
+        size_t d = edit_distance(name, len, table[i].name, most);
+
+        if (d < best_d) {
+            best_d = d;
+            best = table[i].name;
+        } else if (d == best_d) {
+            best = NULL; /* a tie: no single guess */
+        }
+        if (len >= 3 && strncmp(table[i].name, name, len) == 0) {
+            prefixed = table[i].name;
+            n_prefixed++;
+        }
+    }
+    if (best_d <= most && best != NULL) {
+        return best;
+    }
+    return n_prefixed == 1 ? prefixed : NULL;
+}
+
 /* argv[*i], a long option, and its value (which may be argv[*i + 1]). */
 static int
 parse_option(int argc, char **argv, int *i, struct sim_options *o,
@@ -752,8 +826,18 @@ parse_option(int argc, char **argv, int *i, struct sim_options *o,
     len = eq != NULL ? (size_t)(eq - (a + 2)) : strlen(a + 2);
     op = sim_opt_find(a + 2, len);
     if (op == NULL) {
-        (void)snprintf(err, errlen, "unknown option --%.*s (see gilsim --help)",
-                       (int)(len > 64 ? 64 : len), a + 2);
+        const char *guess = did_you_mean(a + 2, len);
+
+        if (guess != NULL) {
+            (void)snprintf(err, errlen,
+                           "unknown option --%.*s (did you mean --%s? see "
+                           "gilsim --help)",
+                           (int)(len > 64 ? 64 : len), a + 2, guess);
+        } else {
+            (void)snprintf(err, errlen,
+                           "unknown option --%.*s (see gilsim --help)",
+                           (int)(len > 64 ? 64 : len), a + 2);
+        }
         return SIM_EXIT_USAGE;
     }
     rc = check_cmd(*cmd, op, err, errlen);
