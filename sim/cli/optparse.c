@@ -890,6 +890,7 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
               char *err, size_t errlen)
 {
     struct seen seen = {NULL, NULL};
+    int options_end = 0; /* after `--`, every argument is an operand */
     int i = 1;
     int rc;
 
@@ -905,17 +906,24 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
     for (; i < argc; i++) {
         const char *a = argv[i];
 
-        if (strcmp(a, "-h") == 0) {
+        if (!options_end && strcmp(a, "--") == 0) {
+            /* POSIX: `--` ends the options, so `gilsim plot -- -odd-dir`
+             * draws a folder whose name starts with a dash. */
+            options_end = 1;
+            continue;
+        }
+        if (!options_end && strcmp(a, "-h") == 0) {
             *cmd = SIM_CMD_HELP;
             return 0;
         }
-        if (a[0] != '-' && *cmd == SIM_CMD_PLOT && o->out_dir[0] == '\0' &&
-            a[0] != '\0' && strlen(a) < sizeof(o->out_dir)) {
+        if ((a[0] != '-' || options_end) && *cmd == SIM_CMD_PLOT &&
+            o->out_dir[0] == '\0' && a[0] != '\0' &&
+            strlen(a) < sizeof(o->out_dir)) {
             /* gilsim plot RUN_DIR: the folder to draw again. */
             (void)snprintf(o->out_dir, sizeof(o->out_dir), "%s", a);
             continue;
         }
-        if (a[0] != '-') {
+        if (a[0] != '-' || options_end) {
             (void)snprintf(err, errlen,
                            "unexpected argument '%.64s' (see gilsim --help)",
                            a);
