@@ -182,8 +182,7 @@ sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
     return SIM_EXIT_OK;
 }
 
-/* ---- the folder's lock -----------------------------------------------------
- */
+/* ---- the folder's lock ------------------------------------------------ */
 
 /* The lock file in a run or sweep folder, held for the run's life. */
 #define LOCK_NAME ".gilsim.lock"
@@ -212,7 +211,9 @@ sim_run_lock_dir(const char *dir, int *fd_out, FILE *err)
     memset(&fl, 0, sizeof(fl));
     fl.l_type = F_WRLCK;
     fl.l_whence = SEEK_SET;
-    if (fcntl(fd, F_SETLK, &fl) != 0) {
+    /* Only "held by another process" refuses; a file system without
+     * record locks (ENOLCK) leaves the run unlocked, as before locks. */
+    if (fcntl(fd, F_SETLK, &fl) != 0 && (errno == EACCES || errno == EAGAIN)) {
         (void)close(fd);
         fprintf(err,
                 "gilsim: --out=%s: another gilsim run or sweep is writing "
