@@ -197,6 +197,15 @@ int sim_sweep_replot(const char *dir, FILE *out, FILE *err);
 int sim_sweep_recommend(const struct sim_sweep_cell *cells, size_t n,
                         struct sim_sweep_choice *out) SIM_WARN_UNUSED;
 
+/* sweep_config.c: the settings a sweep was measured under, in
+ * DIR/sweep-config.json. _write: 0 or -errno with `err`. _check: 0 if
+ * `o` matches what DIR recorded, 1 if not (or nothing was recorded), with
+ * `why` naming each differing option, its old and its new value. */
+int sim_sweep_config_write(const struct sim_options *o, const char *dir,
+                           char *err, size_t errlen) SIM_WARN_UNUSED;
+int sim_sweep_config_check(const struct sim_options *o, const char *dir,
+                           char *why, size_t whylen) SIM_WARN_UNUSED;
+
 /* `gilsim sweep`: run every cell --repeat times (resuming a sweep.tsv in
  * --out), write sweep.tsv and the sweep plots, print the recommendation.
  * Returns an exit status, as sim_run_main does. */

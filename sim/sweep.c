@@ -559,6 +559,27 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
         }
         goto out;
     }
+    if (resumed) {
+        char why[SIM_ERR_LEN * 2];
+
+        /* Rows measured under other settings must never mix in. */
+        if (sim_sweep_config_check(o, dir, why, sizeof(why)) != 0) {
+            fprintf(err,
+                    "gilsim: --out=%s: cannot resume a sweep made with "
+                    "other settings: %s (expected the same settings, or a "
+                    "new --out)\n",
+                    dir, why);
+            status = SIM_EXIT_USAGE;
+            goto out;
+        }
+    } else {
+        rc = sim_sweep_config_write(o, dir, msg, sizeof(msg));
+        if (rc != 0) {
+            fprintf(err, "gilsim: %s\n", msg);
+            status = SIM_EXIT_ERROR;
+            goto out;
+        }
+    }
     (void)snprintf(io.dir, sizeof(io.dir), "%s", dir);
     if (handle_signals) {
         sim_stop_install(&stops);

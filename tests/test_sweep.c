@@ -66,9 +66,10 @@ slurp(const char *path, char *buf, size_t cap, size_t *len)
     fclose(f);
 }
 
-/* Run `gilsim sweep ...` through sim_main; stderr goes to errbuf. */
+/* Run `gilsim sweep ...` through sim_main, with one more argument
+ * `extra` (or NULL); stderr goes to errbuf. */
 static int
-sweep(const char *dir, char *errbuf, size_t errcap)
+sweep_with(const char *dir, const char *extra, char *errbuf, size_t errcap)
 {
     char out_arg[4200];
     char *argv[] = {
@@ -77,8 +78,9 @@ sweep(const char *dir, char *errbuf, size_t errcap)
         "--threads=1,2",  "--switch-interval=1ms,5ms",
         "--repeat=2",     "--model=threads,nogil",
         "--no-plots",     out_arg,
+        (char *)extra,
     };
-    int argc = (int)(sizeof(argv) / sizeof(argv[0]));
+    int argc = (int)(sizeof(argv) / sizeof(argv[0])) - (extra == NULL);
     FILE *out = tmpfile();
     FILE *err = tmpfile();
     size_t n;
@@ -94,6 +96,12 @@ sweep(const char *dir, char *errbuf, size_t errcap)
     fclose(out);
     fclose(err);
     return status;
+}
+
+static int
+sweep(const char *dir, char *errbuf, size_t errcap)
+{
+    return sweep_with(dir, NULL, errbuf, errcap);
 }
 
 static size_t
@@ -161,6 +169,20 @@ sweep_writes_one_row_per_cell_and_repeat_and_resume_runs_nothing(void **state)
     /* The same command again: nothing runs, the file is unchanged. */
     assert_int_equal(sweep(dir, errbuf, sizeof(errbuf)), SIM_EXIT_OK);
     assert_non_null(strstr(errbuf, "8 cells, 0 run, 8 already in"));
+    slurp(path, second, sizeof(second), &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(first, second, n1);
+
+    /* Other settings: refused with one line naming what differs, and
+     * sweep.tsv is left as it was (rows never mix). */
+    assert_int_equal(sweep_with(dir, "--count=3000", errbuf, sizeof(errbuf)),
+                     SIM_EXIT_USAGE);
+    assert_non_null(strstr(errbuf, "--count (was 2000, now 3000)"));
+    assert_int_equal(count_lines(errbuf), 1);
+    assert_int_equal(
+        sweep_with(dir, "--workload=convoy", errbuf, sizeof(errbuf)),
+        SIM_EXIT_USAGE);
+    assert_non_null(strstr(errbuf, "--workload (was cpu, now convoy)"));
     slurp(path, second, sizeof(second), &n2);
     assert_int_equal(n1, n2);
     assert_memory_equal(first, second, n1);
