@@ -64,10 +64,27 @@ td_dash(FILE *f)
     fputs("<td>&#8212;</td>", f);
 }
 
+/* A p99 cell, marked when it comes from few samples; 1 if marked. */
+static int
+td_p99(FILE *f, double v, const char *fmt, uint64_t samples)
+{
+    char text[64];
+
+    (void)snprintf(text, sizeof(text), fmt, v);
+    if (samples < SIM_REPORT_FEW_SAMPLES) {
+        fprintf(f, "<td title=\"from %llu samples: the largest one\">%s*</td>",
+                (unsigned long long)samples, text);
+        return 1;
+    }
+    fprintf(f, "<td>%s</td>", text);
+    return 0;
+}
+
 static void
 write_table(FILE *f, const struct sim_report_summary *sum)
 {
     const struct sim_trace_summary *serial = NULL;
+    int few = 0;
     size_t i;
 
     for (i = 0; i < sum->n; i++) {
@@ -108,14 +125,15 @@ write_table(FILE *f, const struct sim_report_summary *sum)
         td(f, "%.0f", (double)s->forced_switches);
         if (s->handoffs > 0) {
             td(f, "%.1f", (double)s->handoff_p50_ns / 1e3);
-            td(f, "%.1f", (double)s->handoff_p99_ns / 1e3);
+            few |=
+                td_p99(f, (double)s->handoff_p99_ns / 1e3, "%.1f", s->handoffs);
         } else {
             td_dash(f);
             td_dash(f);
         }
         if (s->fetches > 0) {
             td(f, "%.2f", (double)s->fetch_p50_ns / 1e6);
-            td(f, "%.2f", (double)s->fetch_p99_ns / 1e6);
+            few |= td_p99(f, (double)s->fetch_p99_ns / 1e6, "%.2f", s->fetches);
         } else {
             td_dash(f);
             td_dash(f);
@@ -131,8 +149,15 @@ write_table(FILE *f, const struct sim_report_summary *sum)
           "summed over threads. forced switches: drops made because a "
           "waiter asked. hand-off: from a GIL drop to the take by a waiting "
           "thread. fetch: one fetch step, GIL waits included. "
-          "&#8212;: does not apply.</p>\n",
+          "&#8212;: does not apply.",
           f);
+    if (few) {
+        fprintf(f,
+                " *: from fewer than %d samples, so this p99 is the "
+                "largest one.",
+                SIM_REPORT_FEW_SAMPLES);
+    }
+    fputs("</p>\n", f);
 }
 
 /*

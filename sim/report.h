@@ -44,6 +44,10 @@ int sim_report_write_sweep(const char *dir, const char *command,
                            const struct sim_sweep_cell *cells, size_t n,
                            char *err, size_t errlen) SIM_WARN_UNUSED;
 
+/* Percentiles from fewer samples than this are marked in the table and
+ * on the page: the p99 of 25 samples is simply the largest one. */
+#define SIM_REPORT_FEW_SAMPLES 100
+
 /* The title of a model's timeline: model, workload, pool, policy,
  * interval and wall time, and a warning when its trace was cut. */
 void sim_report_timeline_title(const struct sim_trace_summary *s, char *title,

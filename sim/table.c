@@ -64,6 +64,21 @@ put_us(struct table *t, size_t row, size_t col, int64_t ns)
     put(t, row, col, us < 10.0 ? "%.1f" : "%.0f", us);
 }
 
+/* Mark the p99 in (row, col) with a '*' if it came from few samples; 1 if
+ * it did. */
+static int
+mark_few(struct table *t, size_t row, size_t col, uint64_t samples)
+{
+    size_t len = strlen(t->cells[row][col]);
+
+    if (samples >= SIM_REPORT_FEW_SAMPLES || len + 2 > CELL_LEN) {
+        return 0;
+    }
+    t->cells[row][col][len] = '*';
+    t->cells[row][col][len + 1] = '\0';
+    return 1;
+}
+
 double
 sim_table_wait_share(const struct sim_trace_stats *s)
 {
@@ -121,6 +136,7 @@ sim_table_print(const struct sim_trace_summary *runs, size_t n, FILE *f)
     int with_fetch = 0;
     size_t i;
     size_t c;
+    int few = 0; /* a p99 from few samples was marked */
 
     memset(&t, 0, sizeof(t));
     for (i = 0; i < n; i++) {
@@ -189,14 +205,16 @@ sim_table_print(const struct sim_trace_summary *runs, size_t n, FILE *f)
         put_u64(&t, row, c++, st->drop_requests);
         if (st->handoffs > 0) {
             put_us(&t, row, c++, st->handoff_p50_ns);
-            put_us(&t, row, c++, st->handoff_p99_ns);
+            put_us(&t, row, c, st->handoff_p99_ns);
+            few |= mark_few(&t, row, c++, st->handoffs);
         } else {
             put_str(&t, row, c++, DASH);
             put_str(&t, row, c++, DASH);
         }
         if (with_fetch && st->fetches > 0) {
             put(&t, row, c++, "%.2f", (double)st->fetch_p50_ns / 1e6);
-            put(&t, row, c++, "%.2f", (double)st->fetch_p99_ns / 1e6);
+            put(&t, row, c, "%.2f", (double)st->fetch_p99_ns / 1e6);
+            few |= mark_few(&t, row, c++, st->fetches);
         } else if (with_fetch) {
             put_str(&t, row, c++, DASH);
             put_str(&t, row, c++, DASH);
@@ -235,5 +253,11 @@ sim_table_print(const struct sim_trace_summary *runs, size_t n, FILE *f)
         fputs("With --repeat: the median repetition, and the min and max "
               "wall times.\n",
               f);
+    }
+    if (few) {
+        fprintf(f,
+                "*: from fewer than %d samples, so this p99 is the largest "
+                "one.\n",
+                SIM_REPORT_FEW_SAMPLES);
     }
 }

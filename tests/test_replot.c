@@ -420,6 +420,55 @@ a_cut_trace_is_marked_in_title_and_page(void **state)
     free(dir);
 }
 
+/* A p99 from fewer than 100 samples is marked as the largest sample, in
+ * the table and on the page; one from enough samples is not. */
+static void
+p99_of_few_samples_is_marked(void **state)
+{
+    struct sim_trace_summary run;
+    char err[SIM_ERR_LEN];
+    char *dir = tf_make_dir("gilsim-few");
+    char path[4200];
+    char *buf = NULL, *page;
+    size_t len = 0;
+    FILE *f;
+
+    (void)state;
+    memset(&run, 0, sizeof(run));
+    (void)snprintf(run.model, sizeof(run.model), "threads");
+    (void)snprintf(run.policy, sizeof(run.policy), "new");
+    (void)snprintf(run.workload, sizeof(run.workload), "seed");
+    run.threads = 5;
+    run.repeat = 1;
+    run.wall_ns = 900000000;
+    run.stats.fetches = 25;
+    run.stats.fetch_p50_ns = 150000000;
+    run.stats.fetch_p99_ns = 161230000;
+    run.stats.handoffs = 500;
+    run.stats.handoff_p50_ns = 4000;
+    run.stats.handoff_p99_ns = 36000;
+    f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    sim_table_print(&run, 1, f);
+    assert_int_equal(fclose(f), 0);
+    assert_non_null(strstr(buf, "161.23*"));
+    assert_null(strstr(buf, "36*"));
+    assert_non_null(strstr(buf, "*: from fewer than 100 samples"));
+    free(buf);
+
+    assert_int_equal(base_write_atomic(dir, "summary.json", write_summary_fn,
+                                       &run, err, sizeof(err)),
+                     0);
+    assert_int_equal(sim_report_write(dir, err, sizeof(err)), 0);
+    (void)snprintf(path, sizeof(path), "%s/index.html", dir);
+    page = tf_read(path, NULL);
+    assert_non_null(strstr(page, "from 25 samples: the largest one\">161.23*"));
+    assert_non_null(strstr(page, "<td>36.0</td>"));
+    free(page);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* Numbers that do not fit their int64 fields are refused, not converted
  * (a real beyond int64's range would be undefined behaviour to cast);
  * numbers JSON cannot hold at all are bad JSON. */
@@ -693,6 +742,7 @@ main(void)
         cmocka_unit_test(summary_json_round_trip_keeps_what_the_page_shows),
         cmocka_unit_test(summary_numbers_out_of_range_are_refused),
         cmocka_unit_test(a_cut_trace_is_marked_in_title_and_page),
+        cmocka_unit_test(p99_of_few_samples_is_marked),
         cmocka_unit_test(plot_redraws_deleted_timelines_and_writes_index),
         cmocka_unit_test(plot_refuses_what_is_not_a_run_folder),
     };
