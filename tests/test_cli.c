@@ -339,6 +339,73 @@ help_lists_every_flag_and_exits_0(void **state)
     free(workdir);
 }
 
+/* 1 if `help` has an option line for --name: "\n  --name" then '=', a
+ * blank or the end of the line (not a mention in another's text). */
+static int
+has_option_line(const char *help, const char *name)
+{
+    char head[80];
+    const char *p;
+    size_t n;
+
+    n = (size_t)snprintf(head, sizeof(head), "\n  --%s", name);
+    for (p = strstr(help, head); p != NULL; p = strstr(p + 1, head)) {
+        if (p[n] == '=' || p[n] == ' ' || p[n] == '\n') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* `gilsim CMD --help` has a line for exactly the options CMD takes. */
+static void
+command_help_lists_exactly_its_options(void **state)
+{
+    static const struct {
+        const char *name;
+        enum sim_cmd cmd;
+    } cmds[] = {
+        {"run", SIM_CMD_RUN},
+        {"serve", SIM_CMD_SERVE},
+        {"sweep", SIM_CMD_SWEEP},
+        {"plot", SIM_CMD_PLOT},
+        {"calibrate", SIM_CMD_CALIBRATE},
+    };
+    static struct result r;
+    const struct sim_opt_desc *opts;
+    size_t n, c, i;
+
+    (void)state;
+    opts = sim_opt_table(&n);
+    for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+        char *args[] = {(char *)cmds[c].name, "--help"};
+        char *workdir = make_workdir();
+        char usage[64];
+
+        run_gilsim(workdir, args, 2, &r);
+        assert_int_equal(r.status, 0);
+        assert_string_equal(r.err, "");
+        (void)snprintf(usage, sizeof(usage), "Usage: gilsim %s%s",
+                       cmds[c].cmd == SIM_CMD_RUN ? "[" : "", cmds[c].name);
+        if (strstr(r.out, usage) == NULL) {
+            fail_msg("gilsim %s --help lacks '%s'", cmds[c].name, usage);
+        }
+        for (i = 0; i < n; i++) {
+            int takes = (opts[i].cmds & (1u << cmds[c].cmd)) != 0;
+
+            if (opts[i].kind == SIM_OPT_ACTION) {
+                continue;
+            }
+            if (has_option_line(r.out, opts[i].name) != takes) {
+                fail_msg("gilsim %s --help %s --%s", cmds[c].name,
+                         takes ? "lacks" : "lists", opts[i].name);
+            }
+        }
+        tf_remove_tree(workdir);
+        free(workdir);
+    }
+}
+
 /* Parse `gilsim [cmd] [--engine=virtual] --NAME=VALUE` in this process
  * (the engine for its options, and for --threads up to its virtual max);
  * the exit status, with the error line in err. */
@@ -347,7 +414,7 @@ parse_one(const struct sim_opt_desc *op, const char *value, char *err,
           size_t errlen)
 {
     char arg[256];
-    char *argv[4];
+    char *argv[5];
     struct sim_options o;
     enum sim_cmd cmd;
     int argc = 0;
@@ -358,6 +425,14 @@ parse_one(const struct sim_opt_desc *op, const char *value, char *err,
     }
     if ((op->flags & SIM_OPTF_VIRTUAL) || op->max_virtual > 0) {
         argv[argc++] = "--engine=virtual";
+    }
+    /* A run the option applies to (its row's `applies`). */
+    if (op->applies == sim_opt_applies_cpu) {
+        argv[argc++] = "--workload=cpu";
+    } else if (op->applies == sim_opt_applies_convoy) {
+        argv[argc++] = "--workload=convoy";
+    } else if (op->applies == sim_opt_applies_per_interpreter) {
+        argv[argc++] = "--policy=per-interpreter";
     }
     (void)snprintf(arg, sizeof(arg), "--%s=%s", op->name, value);
     argv[argc++] = arg;
@@ -759,6 +834,7 @@ main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(table_cases_exit_with_one_line_naming_the_flag),
         cmocka_unit_test(help_lists_every_flag_and_exits_0),
+        cmocka_unit_test(command_help_lists_exactly_its_options),
         cmocka_unit_test(errors_name_what_the_table_accepts),
         cmocka_unit_test(version_prints_the_version),
         cmocka_unit_test(tiny_run_writes_summary_and_traces),

@@ -179,10 +179,9 @@ sweep_writes_one_row_per_cell_and_repeat_and_resume_runs_nothing(void **state)
                      SIM_EXIT_USAGE);
     assert_non_null(strstr(errbuf, "--count (was 2000, now 3000)"));
     assert_int_equal(count_lines(errbuf), 1);
-    assert_int_equal(
-        sweep_with(dir, "--workload=convoy", errbuf, sizeof(errbuf)),
-        SIM_EXIT_USAGE);
-    assert_non_null(strstr(errbuf, "--workload (was cpu, now convoy)"));
+    assert_int_equal(sweep_with(dir, "--policy=legacy", errbuf, sizeof(errbuf)),
+                     SIM_EXIT_USAGE);
+    assert_non_null(strstr(errbuf, "--policy (was new, now legacy)"));
     slurp(path, second, sizeof(second), &n2);
     assert_int_equal(n1, n2);
     assert_memory_equal(first, second, n1);

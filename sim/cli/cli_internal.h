@@ -123,7 +123,29 @@ struct sim_opt_desc {
     size_t sweep_n_offset;  /* SWEEP: its int count */
     unsigned given;         /* SIM_COST_GIVEN_* bits it sets */
     unsigned cmds;          /* (1u << enum sim_cmd) of the commands */
+    /* run, sweep: 1 if the option, given, applies to the run as parsed;
+     * else 0 with `why` ending "--NAME applies only to ..." (optapply.c).
+     * NULL: it applies to every run. */
+    int (*applies)(const struct sim_options *o, char *why, size_t len);
 };
+
+/* The most rows the table may have (the parse keeps a flag per row). */
+#define SIM_OPT_MAX_ROWS 96
+
+/* ---- optapply.c: the `applies` of the rows --------------------------- */
+
+int sim_opt_applies_seed(const struct sim_options *o, char *why, size_t len);
+int sim_opt_applies_cpu(const struct sim_options *o, char *why, size_t len);
+int sim_opt_applies_convoy(const struct sim_options *o, char *why, size_t len);
+int sim_opt_applies_io(const struct sim_options *o, char *why, size_t len);
+int sim_opt_applies_server(const struct sim_options *o, char *why, size_t len);
+int sim_opt_applies_loop(const struct sim_options *o, char *why, size_t len);
+int sim_opt_applies_loop_io(const struct sim_options *o, char *why, size_t len);
+int sim_opt_applies_processes(const struct sim_options *o, char *why,
+                              size_t len);
+int sim_opt_applies_threads(const struct sim_options *o, char *why, size_t len);
+int sim_opt_applies_per_interpreter(const struct sim_options *o, char *why,
+                                    size_t len);
 
 /* The long options gilsim knows, *n_out of them. */
 const struct sim_opt_desc *sim_opt_table(size_t *n_out);
@@ -145,8 +167,14 @@ void sim_opt_range(const struct sim_opt_desc *op, char *buf, size_t len);
  */
 int sim_opt_parse(int argc, char **argv, struct sim_options *o,
                   enum sim_cmd *cmd, char *err, size_t errlen);
+/* sim_opt_parse, and in *help_of the subcommand named before --help
+ * (SIM_CMD_HELP when none was: `gilsim --help`). */
+int sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
+                       enum sim_cmd *cmd, enum sim_cmd *help_of, char *err,
+                       size_t errlen);
 
-/* The --help text (help.c). */
-void sim_opt_print_help(FILE *f);
+/* The --help text (help.c): of one subcommand, or of all of gilsim when
+ * `of` is SIM_CMD_HELP. */
+void sim_opt_print_help(FILE *f, enum sim_cmd of);
 
 #endif /* GILSIM_CLI_INTERNAL_H */

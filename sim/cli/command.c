@@ -80,18 +80,19 @@ int
 sim_main(int argc, char **argv, FILE *out, FILE *err)
 {
     struct sim_options o;
-    enum sim_cmd cmd;
+    enum sim_cmd cmd, help_of;
     char msg[SIM_ERR_LEN];
     char *command;
     int status;
 
-    status = sim_opt_parse(argc, argv, &o, &cmd, msg, sizeof(msg));
+    status =
+        sim_opt_parse_full(argc, argv, &o, &cmd, &help_of, msg, sizeof(msg));
     if (status != 0) {
         fprintf(err, "gilsim: %s\n", msg);
         return status;
     }
     if (cmd == SIM_CMD_HELP) {
-        sim_opt_print_help(out);
+        sim_opt_print_help(out, help_of);
         return SIM_EXIT_OK;
     }
     if (cmd == SIM_CMD_VERSION) {

@@ -38,6 +38,7 @@ static const char help_head[] =
     "                            measure the costs below on a real Python\n"
     "                            (about 3 s) and write calibration.json\n"
     "  gilsim --help | --version\n"
+    "  gilsim COMMAND --help     the options of one command only\n"
     "  gilsim plot RUN_DIR [--window=FROM..TO]\n"
     "                            draw the timelines and the comparison of an\n"
     "                            earlier run again, and rewrite its\n"
@@ -299,21 +300,21 @@ expand(const struct sim_opt_desc *op, const char *text, char *buf, size_t len)
     buf[used] = '\0';
 }
 
-/* The words of `text`, starting in column TEXT_COL (where the caller has
+/* The words of `text`, starting in column `col0` (where the caller has
  * moved to), wrapped at HELP_WIDTH under that column. */
 static void
-put_wrapped(FILE *f, const char *text)
+put_wrapped(FILE *f, const char *text, int col0)
 {
     const char *p = text + strspn(text, " ");
-    int col = TEXT_COL;
+    int col = col0;
 
     while (*p != '\0') {
         int w = (int)strcspn(p, " ");
 
-        if (col > TEXT_COL && col + 1 + w > HELP_WIDTH) {
-            fprintf(f, "\n%*s", TEXT_COL, "");
-            col = TEXT_COL;
-        } else if (col > TEXT_COL) {
+        if (col > col0 && col + 1 + w > HELP_WIDTH) {
+            fprintf(f, "\n%*s", col0, "");
+            col = col0;
+        } else if (col > col0) {
             fputc(' ', f);
             col++;
         }
@@ -350,11 +351,11 @@ put_option(FILE *f, const struct help_line *l)
         fprintf(f, "%-*s", TEXT_COL, flag);
     }
     expand(op, l->text, text, sizeof(text));
-    put_wrapped(f, text);
+    put_wrapped(f, text, TEXT_COL);
     put_names_of(f, op);
 }
 
-static const char help_tail[] =
+static const char help_table[] =
     "\n"
     "The table:\n"
     "  wall      time from the start of the pool to the last thread's end\n"
@@ -370,7 +371,9 @@ static const char help_tail[] =
     "            p99, in microseconds\n"
     "  fetch     p50 and p99 of a fetch step, GIL waits included (seed,\n"
     "            convoy), in milliseconds\n"
-    "  failed    steps that did not complete\n"
+    "  failed    steps that did not complete\n";
+
+static const char help_exit[] =
     "\n"
     "Exit status: 0 done; 1 done, but steps failed; 2 bad command line "
     "(nothing\n"
@@ -380,18 +383,97 @@ static const char help_tail[] =
     "still\n"
     "written).\n";
 
+/* One subcommand's help: what it does and how it is called. */
+static const struct {
+    enum sim_cmd cmd;
+    const char *usage;
+    const char *about;
+} cmd_help[] = {
+    {SIM_CMD_RUN, "gilsim [run] [OPTIONS]",
+     "Run a workload under one or more models, print a comparison table "
+     "and write a run folder: summary.json, and for each model "
+     "MODEL/trace.tsv and MODEL/trace.json (open it in "
+     "https://ui.perfetto.dev); with gnuplot, the timelines and the "
+     "comparison pictures, and index.html to look at them."},
+    {SIM_CMD_SERVE, "gilsim serve [OPTIONS]",
+     "The loopback latency server alone, in the foreground until Ctrl-C, "
+     "for real Python clients or curl. Its URL is the first line on "
+     "stdout."},
+    {SIM_CMD_SWEEP, "gilsim sweep [OPTIONS]",
+     "Run every model x --threads x --switch-interval (lists, e.g. "
+     "--threads=1,2,4,8 --switch-interval=1ms,5ms; processes takes "
+     "--processes=LIST) --repeat times; write sweep.tsv, its charts and "
+     "index.html, and print a recommendation. Rerun with the same --out to "
+     "resume: the sweep refuses settings other than those it was made "
+     "with."},
+    {SIM_CMD_PLOT, "gilsim plot RUN_DIR [OPTIONS]",
+     "Draw the timelines and the comparison of an earlier run (or the "
+     "charts of a sweep) again, and rewrite its index.html."},
+    {SIM_CMD_CALIBRATE, "gilsim calibrate [OPTIONS]",
+     "Measure the Python-side costs that --calibration takes on a real "
+     "Python (about 3 s) and write them to calibration.json."},
+};
+
+#define N_CMD_HELP (sizeof(cmd_help) / sizeof(cmd_help[0]))
+
+/* The option lines of the options `of` takes, each section's title
+ * before its first option shown. */
+static void
+put_options_of(FILE *f, enum sim_cmd of)
+{
+    const char *title = NULL;
+    int sections = 0;
+    size_t i;
+
+    for (i = 0; i < N_HELP_LINES; i++) {
+        const struct help_line *l = &help_lines[i];
+        const struct sim_opt_desc *op;
+
+        if (l->name == NULL) {
+            title = l->text[0] != '\0' ? l->text : title;
+            continue;
+        }
+        op = sim_opt_find(l->name, strlen(l->name));
+        if (op == NULL || !(op->cmds & (1u << of))) {
+            continue;
+        }
+        if (title != NULL) {
+            fprintf(f, "%s%s\n", sections++ > 0 ? "\n" : "", title);
+            title = NULL;
+        }
+        put_option(f, l);
+    }
+}
+
 void
-sim_opt_print_help(FILE *f)
+sim_opt_print_help(FILE *f, enum sim_cmd of)
 {
     size_t i;
 
-    fputs(help_head, f);
-    for (i = 0; i < N_HELP_LINES; i++) {
-        if (help_lines[i].name == NULL) {
-            fprintf(f, "%s\n", help_lines[i].text);
-        } else {
-            put_option(f, &help_lines[i]);
-        }
+    for (i = 0; i < N_CMD_HELP && cmd_help[i].cmd != of; i++) {
     }
-    fputs(help_tail, f);
+    if (i == N_CMD_HELP) {
+        /* gilsim --help: every command and every option. */
+        fputs(help_head, f);
+        for (i = 0; i < N_HELP_LINES; i++) {
+            if (help_lines[i].name == NULL) {
+                fprintf(f, "%s\n", help_lines[i].text);
+            } else {
+                put_option(f, &help_lines[i]);
+            }
+        }
+        fputs(help_table, f);
+        fputs(help_exit, f);
+        return;
+    }
+    fprintf(f, "Usage: %s\n\n", cmd_help[i].usage);
+    put_wrapped(f, cmd_help[i].about, 0);
+    fprintf(f, "\nDefaults are in brackets; durations need a unit (ns, us "
+               "or \xc2\xb5s, ms, s),\nsizes too (B, KiB, MiB, GiB). "
+               "gilsim --help shows every command.\n\n");
+    put_options_of(f, of);
+    if (of == SIM_CMD_RUN || of == SIM_CMD_SWEEP) {
+        fputs(help_table, f);
+    }
+    fputs(help_exit, f);
 }

@@ -33,19 +33,17 @@
 
 #define CMD(c) (1u << (c))
 
-/* The subcommands; those with a usage take only the options that name
- * them in their row's `cmds`. */
+/* The subcommands; each takes the options that name it in their row's
+ * `cmds`. */
 static const struct {
     const char *name;
     enum sim_cmd cmd;
-    const char *usage;
 } cmd_table[] = {
-    {"run", SIM_CMD_RUN, NULL},
-    {"serve", SIM_CMD_SERVE, NULL},
-    {"sweep", SIM_CMD_SWEEP, NULL},
-    {"plot", SIM_CMD_PLOT, "gilsim plot RUN_DIR [--window=FROM..TO]"},
-    {"calibrate", SIM_CMD_CALIBRATE,
-     "gilsim calibrate [--python=PATH] [--out=FILE] [--quiet]"},
+    {"run", SIM_CMD_RUN},
+    {"serve", SIM_CMD_SERVE},
+    {"sweep", SIM_CMD_SWEEP},
+    {"plot", SIM_CMD_PLOT},
+    {"calibrate", SIM_CMD_CALIBRATE},
 };
 
 #define N_CMDS (sizeof(cmd_table) / sizeof(cmd_table[0]))
@@ -665,35 +663,84 @@ check_engine(const struct sim_options *o, const char *virtual_only, char *err,
     return 0;
 }
 
+/* What the parse saw beside the values, for the checks at the end. */
+struct seen {
+    const char *model_value;  /* the --model list given, if any */
+    const char *virtual_only; /* an option of the virtual engine */
+    /* given[i]: row i of the table was on the command line, with the
+     * text of its (last) value, or "" for a flag. */
+    const char *given[SIM_OPT_MAX_ROWS];
+};
+
+/*
+ * Each option given to run or sweep must change something in the run as
+ * parsed (its row's `applies`, optapply.c): --pages with --workload=cpu,
+ * or --concurrency with --model=threads, is refused rather than ignored.
+ */
+static int
+check_applies(const struct sim_options *o, enum sim_cmd cmd,
+              const struct seen *seen, char *err, size_t errlen)
+{
+    const struct sim_opt_desc *table;
+    char why[256];
+    size_t n, i;
+
+    if (cmd != SIM_CMD_RUN && cmd != SIM_CMD_SWEEP) {
+        return 0;
+    }
+    table = sim_opt_table(&n);
+    for (i = 0; i < n; i++) {
+        const struct sim_opt_desc *op = &table[i];
+
+        if (seen->given[i] == NULL || op->applies == NULL ||
+            op->applies(o, why, sizeof(why))) {
+            continue;
+        }
+        (void)snprintf(err, errlen,
+                       "--%s%s%.64s: applies only to %s (expected no --%s "
+                       "for this run)",
+                       op->name, seen->given[i][0] != '\0' ? "=" : "",
+                       seen->given[i], why, op->name);
+        return SIM_EXIT_USAGE;
+    }
+    return 0;
+}
+
 /* ---- the command line --------------------------------------------------- */
 
-/* The option's row must name the command: a command with a usage line
- * (plot, calibrate) says what it takes; an option of one command (--python)
- * says which. */
+/* The option's row must name the command: an option of one command
+ * (--python) says which; any other points to the command's own --help. */
 static int
 check_cmd(enum sim_cmd cmd, const struct sim_opt_desc *op, char *err,
           size_t errlen)
 {
-    size_t i;
+    size_t i, owner = 0, n_owners = 0;
+    const char *name = "run";
 
     if (op->cmds & CMD(cmd)) {
         return 0;
     }
     for (i = 0; i < N_CMDS; i++) {
-        if (cmd_table[i].cmd == cmd && cmd_table[i].usage != NULL) {
-            (void)snprintf(err, errlen,
-                           "--%s does not apply to gilsim %s (expected %s)",
-                           op->name, cmd_table[i].name, cmd_table[i].usage);
-            return SIM_EXIT_USAGE;
+        if (op->cmds & CMD(cmd_table[i].cmd)) {
+            owner = i;
+            n_owners++;
+        }
+        if (cmd_table[i].cmd == cmd) {
+            name = cmd_table[i].name;
         }
     }
-    for (i = 0; i < N_CMDS && !(op->cmds & CMD(cmd_table[i].cmd)); i++) {
+    if (n_owners == 1) {
+        (void)snprintf(err, errlen,
+                       "--%s applies only to gilsim %s (expected gilsim %s "
+                       "--%s=%s)",
+                       op->name, cmd_table[owner].name, cmd_table[owner].name,
+                       op->name, op->meta);
+    } else {
+        (void)snprintf(err, errlen,
+                       "--%s does not apply to gilsim %s (expected the "
+                       "options of gilsim %s --help)",
+                       op->name, name, name);
     }
-    (void)snprintf(err, errlen,
-                   "--%s applies only to gilsim %s (expected gilsim %s "
-                   "--%s=%s)",
-                   op->name, cmd_table[i % N_CMDS].name,
-                   cmd_table[i % N_CMDS].name, op->name, op->meta);
     return SIM_EXIT_USAGE;
 }
 
@@ -725,12 +772,6 @@ parse_command(const char *sub, enum sim_cmd *cmd, char *err, size_t errlen)
                    sub, names);
     return SIM_EXIT_USAGE;
 }
-
-/* What the parse saw beside the values, for the checks at the end. */
-struct seen {
-    const char *model_value;  /* the --model list given, if any */
-    const char *virtual_only; /* an option of the virtual engine */
-};
 
 /* Edit distance (insertions, deletions, substitutions) between a[0..n)
  * and b, stopping early above `most`; both are short option names. */
@@ -814,7 +855,7 @@ parse_option(int argc, char **argv, int *i, struct sim_options *o,
     const char *a = argv[*i];
     const struct sim_opt_desc *op;
     const char *eq, *value;
-    size_t len;
+    size_t len, row, n_rows;
     int rc;
 
     if (a[1] != '-' || a[2] == '\0') {
@@ -844,6 +885,8 @@ parse_option(int argc, char **argv, int *i, struct sim_options *o,
     if (rc != 0) {
         return rc;
     }
+    row = (size_t)(op - sim_opt_table(&n_rows));
+    seen->given[row] = eq != NULL ? eq + 1 : "";
     if (!sim_opt_takes_value(op)) {
         if (eq != NULL) {
             (void)snprintf(err, errlen, "--%s=%.64s: --%s takes no value",
@@ -863,6 +906,7 @@ parse_option(int argc, char **argv, int *i, struct sim_options *o,
     } else if (*i + 1 < argc &&
                !(argv[*i + 1][0] == '-' && argv[*i + 1][1] == '-')) {
         value = argv[++*i];
+        seen->given[row] = value;
     } else {
         char expect[SIM_ERR_LEN];
 
@@ -889,18 +933,31 @@ int
 sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
               char *err, size_t errlen)
 {
-    struct seen seen = {NULL, NULL};
+    enum sim_cmd help_of;
+
+    return sim_opt_parse_full(argc, argv, o, cmd, &help_of, err, errlen);
+}
+
+int
+sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
+                   enum sim_cmd *cmd, enum sim_cmd *help_of, char *err,
+                   size_t errlen)
+{
+    struct seen seen;
     int options_end = 0; /* after `--`, every argument is an operand */
     int i = 1;
     int rc;
 
+    memset(&seen, 0, sizeof(seen));
     sim_options_default(o);
     *cmd = SIM_CMD_RUN;
+    *help_of = SIM_CMD_HELP; /* no subcommand named: the whole help */
     if (i < argc && argv[i][0] != '-') {
         rc = parse_command(argv[i], cmd, err, errlen);
         if (rc != 0) {
             return rc;
         }
+        *help_of = *cmd;
         i++;
     }
     for (; i < argc; i++) {
@@ -944,5 +1001,9 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
     if (rc != 0) {
         return rc;
     }
-    return check_engine(o, seen.virtual_only, err, errlen);
+    rc = check_engine(o, seen.virtual_only, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    return check_applies(o, *cmd, &seen, err, errlen);
 }

@@ -71,9 +71,12 @@ format_at(size_t i)
 #define SWEEP(a, n)                                                            \
     .flags = SIM_OPTF_SWEEP, .sweep_offset = offsetof(struct sim_options, a),  \
     .sweep_n_offset = offsetof(struct sim_options, n)
-#define CMD(c)   (1u << (c))
-#define RUNS     (CMD(SIM_CMD_RUN) | CMD(SIM_CMD_SERVE) | CMD(SIM_CMD_SWEEP))
-#define ALL_CMDS (RUNS | CMD(SIM_CMD_PLOT) | CMD(SIM_CMD_CALIBRATE))
+#define CMD(c) (1u << (c))
+#define RUNS   (CMD(SIM_CMD_RUN) | CMD(SIM_CMD_SWEEP))
+/* The embedded server's settings, which `gilsim serve` takes too. */
+#define SERVER        (RUNS | CMD(SIM_CMD_SERVE))
+#define ALL_CMDS      (SERVER | CMD(SIM_CMD_PLOT) | CMD(SIM_CMD_CALIBRATE))
+#define APPLIES(what) .applies = sim_opt_applies_##what
 /* Room kept after a path for what is appended to it ("/serial/..."). */
 #define PATH_ROOM 64
 #define URL_ROOM  32
@@ -87,17 +90,17 @@ static const struct sim_opt_desc opt_table[] = {
     {.name = "threads", .kind = SIM_OPT_COUNT, .meta = "N", .min = 1,
      .max = 4096, .max_virtual = 100000,
      SWEEP(sweep_threads, n_sweep_threads), FIELD(threads, SIM_OPT_INT),
-     .cmds = RUNS},
+     .cmds = RUNS, APPLIES(threads)},
     {.name = "processes", .kind = SIM_OPT_COUNT, .meta = "N", .min = 1,
      .max = 1024, SWEEP(sweep_processes, n_sweep_processes),
-     FIELD(processes, SIM_OPT_INT), .cmds = RUNS},
+     FIELD(processes, SIM_OPT_INT), .cmds = RUNS, APPLIES(processes)},
     {.name = "concurrency", .kind = SIM_OPT_COUNT, .meta = "N", .min = 0,
      .max = 1e6, .head = "a whole number of tasks", .zero = "no limit",
-     FIELD(concurrency, SIM_OPT_INT), .cmds = RUNS},
+     FIELD(concurrency, SIM_OPT_INT), .cmds = RUNS, APPLIES(loop)},
     {.name = "worker-start", .kind = SIM_OPT_DURATION, .meta = "D", .min = 0,
      .max = 60 * NS_S, .example = "50ms",
      FIELD(costs.worker_start_ns, SIM_OPT_I64),
-     .given = SIM_COST_GIVEN_WORKER_START, .cmds = RUNS},
+     .given = SIM_COST_GIVEN_WORKER_START, .cmds = RUNS, APPLIES(processes)},
     {.name = "switch-interval", .kind = SIM_OPT_DURATION, .meta = "D",
      .min = NS_US, .max = 10 * NS_S, .example = "5ms",
      SWEEP(sweep_switch_ns, n_sweep_switch),
@@ -106,7 +109,8 @@ static const struct sim_opt_desc opt_table[] = {
      .head = "GIL policy", .max = (double)SIZEOF_OPT(policy),
      .name_at = policy_at, FIELD(policy, SIM_OPT_STR), .cmds = RUNS},
     {.name = "interpreters", .kind = SIM_OPT_COUNT, .meta = "N", .min = 1,
-     .max = 4096, FIELD(interpreters, SIM_OPT_INT), .cmds = RUNS},
+     .max = 4096, FIELD(interpreters, SIM_OPT_INT), .cmds = RUNS,
+     APPLIES(per_interpreter)},
     {.name = "check-every", .kind = SIM_OPT_COUNT, .meta = "N", .min = 0,
      .max = 1e9, .head = "a whole number of instructions",
      .zero = "the policy's default", FIELD(check_every, SIM_OPT_I64),
@@ -129,49 +133,51 @@ static const struct sim_opt_desc opt_table[] = {
      .cmds = RUNS},
     {.name = "pages", .kind = SIM_OPT_COUNT, .meta = "N", .min = 1,
      .max = 1e6, .head = "a whole number of pages",
-     FIELD(pages, SIM_OPT_I64), .cmds = RUNS},
+     FIELD(pages, SIM_OPT_I64), .cmds = RUNS, APPLIES(seed)},
     {.name = "ops", .kind = SIM_OPT_COUNT, .meta = "N", .min = 1, .max = 1e7,
      .head = "a whole number of round trips", FIELD(ops, SIM_OPT_I64),
-     .cmds = RUNS},
+     .cmds = RUNS, APPLIES(convoy)},
     {.name = "cpu-threads", .kind = SIM_OPT_COUNT, .meta = "N", .min = 0,
-     .max = 4095, FIELD(cpu_threads, SIM_OPT_INT), .cmds = RUNS},
+     .max = 4095, FIELD(cpu_threads, SIM_OPT_INT), .cmds = RUNS,
+     APPLIES(convoy)},
     {.name = "latency", .kind = SIM_OPT_DURATION, .meta = "D", .min = 0,
      .max = 60 * NS_S, .example = "150ms", FIELD(latency_ns, SIM_OPT_I64),
-     .cmds = RUNS},
+     .cmds = SERVER, APPLIES(server)},
     {.name = "latency-jitter", .kind = SIM_OPT_DURATION, .meta = "D",
      .min = 0, .max = 60 * NS_S, .example = "20ms",
-     FIELD(jitter_ns, SIM_OPT_I64), .cmds = RUNS},
+     FIELD(jitter_ns, SIM_OPT_I64), .cmds = SERVER, APPLIES(server)},
     {.name = "body-size", .kind = SIM_OPT_SIZE, .meta = "S", .min = 0,
      .max = 64 * MIB, .example = "64KiB", FIELD(body_size, SIM_OPT_I64),
-     .cmds = RUNS},
+     .cmds = SERVER, APPLIES(server)},
     {.name = "fail-rate", .kind = SIM_OPT_NUMBER, .meta = "F", .min = 0,
      .max = 1, .example = "0.1", FIELD(fail_rate, SIM_OPT_DBL),
-     .cmds = RUNS},
+     .cmds = SERVER, APPLIES(server)},
     {.name = "seed", .kind = SIM_OPT_COUNT, .meta = "N", .min = 0,
-     .max = 1e12, FIELD(seed, SIM_OPT_U64), .cmds = RUNS},
+     .max = 1e12, FIELD(seed, SIM_OPT_U64), .cmds = SERVER},
     {.name = "url", .kind = SIM_OPT_URL, .meta = "URL",
      .head = "an http:// or https:// URL with a host, where {page} stands "
              "for the page number",
      .max = (double)(SIZEOF_OPT(url) - URL_ROOM), FIELD(url, SIM_OPT_STR),
-     .cmds = RUNS},
+     .cmds = RUNS, APPLIES(io)},
     {.name = "connections", .kind = SIM_OPT_COUNT, .meta = "N", .min = 0,
      .max = 1e6, .head = "a whole number of connections", .zero = "no limit",
-     FIELD(connections, SIM_OPT_INT), .cmds = RUNS},
+     FIELD(connections, SIM_OPT_INT), .cmds = RUNS, APPLIES(loop_io)},
     {.name = "timeout", .kind = SIM_OPT_DURATION, .meta = "D", .min = NS_MS,
      .max = 3600 * NS_S, .example = "10s", FIELD(timeout_ns, SIM_OPT_I64),
-     .cmds = RUNS},
+     .cmds = SERVER, APPLIES(io)},
     {.name = "connect-timeout", .kind = SIM_OPT_DURATION, .meta = "D",
      .min = NS_MS, .max = 3600 * NS_S, .example = "2s",
-     FIELD(connect_timeout_ns, SIM_OPT_I64), .cmds = RUNS},
+     FIELD(connect_timeout_ns, SIM_OPT_I64), .cmds = RUNS, APPLIES(io)},
     {.name = "bind", .kind = SIM_OPT_ADDR, .meta = "ADDR",
      .head = "an IPv4 address", .example = "127.0.0.1",
      .max = (double)SIZEOF_OPT(bind), FIELD(bind, SIM_OPT_STR),
-     .cmds = RUNS},
+     .cmds = SERVER, APPLIES(server)},
     {.name = "port", .kind = SIM_OPT_COUNT, .meta = "N", .min = 0,
      .max = 65535, .head = "a port number", .zero = "any free port",
-     FIELD(port, SIM_OPT_INT), .cmds = RUNS},
+     FIELD(port, SIM_OPT_INT), .cmds = SERVER, APPLIES(server)},
     {.name = "count", .kind = SIM_OPT_COUNT, .meta = "N", .min = 1,
-     .max = 1e12, .example = "50M", FIELD(count, SIM_OPT_I64), .cmds = RUNS},
+     .max = 1e12, .example = "50M", FIELD(count, SIM_OPT_I64), .cmds = RUNS,
+     APPLIES(cpu)},
     {.name = "repeat", .kind = SIM_OPT_COUNT, .meta = "N", .min = 1,
      .max = 1000, FIELD(repeat, SIM_OPT_INT), .cmds = RUNS},
     {.name = "out", .kind = SIM_OPT_PATH, .meta = "DIR",
@@ -193,17 +199,19 @@ static const struct sim_opt_desc opt_table[] = {
      .cmds = RUNS},
     {.name = "bandwidth", .kind = SIM_OPT_RATE, .meta = "RATE", .min = 0,
      .max = 64 * GIB, .flags = SIM_OPTF_VIRTUAL, .zero = "instant",
-     .example = "1GiB/s", FIELD(bandwidth_bps, SIM_OPT_I64), .cmds = RUNS},
+     .example = "1GiB/s", FIELD(bandwidth_bps, SIM_OPT_I64), .cmds = RUNS,
+     APPLIES(io)},
     {.name = "write-cost", .kind = SIM_OPT_DURATION, .meta = "D", .min = 0,
      .max = 10 * NS_S, .flags = SIM_OPTF_VIRTUAL, .example = "40us",
-     FIELD(write_cost_ns, SIM_OPT_I64), .cmds = RUNS},
+     FIELD(write_cost_ns, SIM_OPT_I64), .cmds = RUNS, APPLIES(seed)},
     {.name = "quiet", .kind = SIM_OPT_FLAG, FIELD(quiet, SIM_OPT_INT),
      .cmds = ALL_CMDS},
     {.name = "window", .kind = SIM_OPT_WINDOW, .meta = "FROM..TO",
      .head = "FROM..TO, two durations with a unit (ns, us, ms, s); either "
              "end may be left out",
      .max = 1e15, .example = "100ms..130ms",
-     FIELD(window_from_ns, SIM_OPT_I64), .cmds = RUNS | CMD(SIM_CMD_PLOT)},
+     FIELD(window_from_ns, SIM_OPT_I64),
+     .cmds = CMD(SIM_CMD_RUN) | CMD(SIM_CMD_PLOT)},
     {.name = "no-plots", .kind = SIM_OPT_FLAG, FIELD(no_plots, SIM_OPT_INT),
      .cmds = RUNS},
     {.name = "help", .kind = SIM_OPT_ACTION, .cmds = ALL_CMDS},
@@ -212,6 +220,9 @@ static const struct sim_opt_desc opt_table[] = {
 /* clang-format on */
 
 #define N_OPTS (sizeof(opt_table) / sizeof(opt_table[0]))
+
+_Static_assert(N_OPTS <= SIM_OPT_MAX_ROWS,
+               "raise SIM_OPT_MAX_ROWS: the parse keeps a flag per row");
 
 const struct sim_opt_desc *
 sim_opt_table(size_t *n_out)

@@ -1,0 +1,149 @@
+/*
+ * optapply.c - whether an option given on the command line applies to
+ * the run it was given for: its workload, its models, its GIL policy.
+ *
+ * A row of opttable.c may name one of these functions in `applies`. After
+ * the parse, every option the user gave is checked against the options as
+ * parsed: a function returns 1 when the option changes something in this
+ * run, or 0 with `why`, the end of the sentence "--pages applies only to
+ * ...", so `--pages` with `--workload=cpu` or `--concurrency` with
+ * `--model=threads` is refused with one line rather than ignored. An
+ * option whose row has no function applies to every run of its commands.
+ */
+#include <string.h>
+
+#include "cli_internal.h"
+
+#define MODEL(m) (1u << (m))
+
+static int
+workload_is(const struct sim_options *o, const char *name)
+{
+    return strcmp(o->workload, name) == 0;
+}
+
+static int
+only_workload(const struct sim_options *o, const char *names, char *why,
+              size_t len)
+{
+    (void)snprintf(why, len, "%s, and this run's is --workload=%s", names,
+                   o->workload);
+    return 0;
+}
+
+/* 1 if the run has a model of `models`; else `why` names them. */
+static int
+has_model(const struct sim_options *o, unsigned models, const char *names,
+          char *why, size_t len)
+{
+    if (o->models & models) {
+        return 1;
+    }
+    (void)snprintf(why, len, "%s, which this run's --model leaves out", names);
+    return 0;
+}
+
+int
+sim_opt_applies_seed(const struct sim_options *o, char *why, size_t len)
+{
+    return workload_is(o, "seed") ||
+           only_workload(o, "--workload=seed", why, len);
+}
+
+int
+sim_opt_applies_cpu(const struct sim_options *o, char *why, size_t len)
+{
+    return workload_is(o, "cpu") ||
+           only_workload(o, "--workload=cpu", why, len);
+}
+
+int
+sim_opt_applies_convoy(const struct sim_options *o, char *why, size_t len)
+{
+    return workload_is(o, "convoy") ||
+           only_workload(o, "--workload=convoy", why, len);
+}
+
+/* I/O: the workloads that fetch (seed and convoy). */
+int
+sim_opt_applies_io(const struct sim_options *o, char *why, size_t len)
+{
+    return sim_opt_uses_io(o) ||
+           only_workload(o, "the workloads that fetch (seed, convoy)", why,
+                         len);
+}
+
+/* The embedded server's settings: I/O, and no --url in its place. */
+int
+sim_opt_applies_server(const struct sim_options *o, char *why, size_t len)
+{
+    if (!sim_opt_applies_io(o, why, len)) {
+        return 0;
+    }
+    if (o->url[0] != '\0') {
+        (void)snprintf(why, len, "the embedded server, which --url replaces");
+        return 0;
+    }
+    return 1;
+}
+
+/* The loop's own settings (--concurrency, --connections). */
+int
+sim_opt_applies_loop(const struct sim_options *o, char *why, size_t len)
+{
+    return has_model(o, MODEL(SIM_MODEL_LOOP), "the loop model", why, len);
+}
+
+/* --connections: the loop's connection limit, when it fetches. */
+int
+sim_opt_applies_loop_io(const struct sim_options *o, char *why, size_t len)
+{
+    return sim_opt_applies_loop(o, why, len) && sim_opt_applies_io(o, why, len);
+}
+
+/* The process pool's settings (--processes, --worker-start). */
+int
+sim_opt_applies_processes(const struct sim_options *o, char *why, size_t len)
+{
+    return has_model(o, MODEL(SIM_MODEL_PROCESSES), "the processes model", why,
+                     len);
+}
+
+/*
+ * --threads: the countdown is split into one task per thread in every
+ * model; for the seed it sizes the thread pools and the loop's offload
+ * threads; the convoy's pool is 1 + --cpu-threads.
+ */
+int
+sim_opt_applies_threads(const struct sim_options *o, char *why, size_t len)
+{
+    const unsigned pools = MODEL(SIM_MODEL_THREADS) |
+                           MODEL(SIM_MODEL_EXECUTOR) | MODEL(SIM_MODEL_NOGIL) |
+                           MODEL(SIM_MODEL_LOOP);
+
+    if (workload_is(o, "convoy")) {
+        (void)snprintf(why, len,
+                       "--workload=seed and cpu (the convoy's pool is 1 + "
+                       "--cpu-threads)");
+        return 0;
+    }
+    if (workload_is(o, "cpu")) {
+        return 1;
+    }
+    return has_model(o, pools, "the threads, executor, nogil and loop models",
+                     why, len);
+}
+
+int
+sim_opt_applies_per_interpreter(const struct sim_options *o, char *why,
+                                size_t len)
+{
+    if (strcmp(o->policy, "per-interpreter") == 0) {
+        return 1;
+    }
+    (void)snprintf(why, len,
+                   "--policy=per-interpreter, and this run's is "
+                   "--policy=%s",
+                   o->policy);
+    return 0;
+}
