@@ -30,6 +30,10 @@ uint64_t base_mix64(uint64_t x);
 /* Sort v[0..n) in ascending order. */
 void base_sort_i64(int64_t *v, size_t n);
 
+/* The mean of v[0..n) and its sample standard deviation (n - 1 in the
+ * denominator; 0 when n < 2). Both 0 when n is 0. */
+void base_mean_sd_i64(const int64_t *v, size_t n, double *mean, double *sd);
+
 /* The text of error number `err` (positive) into buf: strerror_r, or
  * "error N" when the C library has none. */
 void base_errtext(int err, char *buf, size_t len);

@@ -5,6 +5,7 @@
  * errno (a file-size limit stands in for a full disk).
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -63,6 +64,28 @@ sort_orders_int64s(void **state)
     }
     assert_true(v[0] == INT64_MIN);
     assert_true(v[5] == INT64_MAX);
+}
+
+/* Known values: 2, 4, 4, 4, 5, 5, 7, 9 has mean 5 and sample sd
+ * sqrt(32 / 7); one sample has sd 0; large values keep their precision. */
+static void
+mean_sd_of_samples(void **state)
+{
+    int64_t v[] = {2, 4, 4, 4, 5, 5, 7, 9};
+    int64_t big[] = {INT64_C(3600000000000), INT64_C(3600000000002)};
+    double mean, sd;
+
+    (void)state;
+    base_mean_sd_i64(v, 8, &mean, &sd);
+    assert_true(fabs(mean - 5.0) < 1e-12);
+    assert_true(fabs(sd - sqrt(32.0 / 7.0)) < 1e-12);
+    base_mean_sd_i64(v + 6, 1, &mean, &sd);
+    assert_true(mean == 7.0 && sd == 0.0);
+    base_mean_sd_i64(v, 0, &mean, &sd);
+    assert_true(mean == 0.0 && sd == 0.0);
+    base_mean_sd_i64(big, 2, &mean, &sd);
+    assert_true(fabs(mean - 3600000000001.0) < 1e-3);
+    assert_true(fabs(sd - sqrt(2.0)) < 1e-3);
 }
 
 static int
@@ -153,6 +176,7 @@ main(void)
         cmocka_unit_test(errf_appends_the_reason),
         cmocka_unit_test(splitmix64_matches_the_reference),
         cmocka_unit_test(sort_orders_int64s),
+        cmocka_unit_test(mean_sd_of_samples),
         cmocka_unit_test(atomic_write_is_whole_or_absent),
     };
 
