@@ -101,6 +101,36 @@ dir_state(const char *path)
     return rc;
 }
 
+int
+sim_run_make_fresh_dir(const char *stem, char *dir, size_t dirlen, FILE *err)
+{
+    char etext[128];
+    int k;
+
+    /* mkdir fails if the folder exists, so two runs started in the same
+     * second never share one: the second takes the next suffix. */
+    for (k = 1; k <= 1000; k++) {
+        if (k == 1) {
+            (void)snprintf(dir, dirlen, "%s", stem);
+        } else {
+            (void)snprintf(dir, dirlen, "%s-%d", stem, k);
+        }
+        if (mkdir(dir, 0777) == 0) {
+            return SIM_EXIT_OK;
+        }
+        if (errno != EEXIST) {
+            base_errtext(errno, etext, sizeof(etext));
+            fprintf(err, "gilsim: cannot create %s: %s (use --out=DIR)\n", dir,
+                    etext);
+            return SIM_EXIT_ERROR;
+        }
+    }
+    fprintf(err,
+            "gilsim: cannot find a free folder named %s-N (use --out=DIR)\n",
+            stem);
+    return SIM_EXIT_ERROR;
+}
+
 /* Pick and create the run folder; SIM_EXIT_* with one line on `err`. */
 int
 sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
@@ -130,10 +160,9 @@ sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
             return SIM_EXIT_USAGE;
         }
     } else {
-        char stamp[32];
+        char stamp[32], stem[64];
         struct tm tm;
         time_t now = time(NULL);
-        int k;
 
         if (localtime_r(&now, &tm) == NULL ||
             strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm) == 0) {
@@ -148,28 +177,10 @@ sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
                     etext);
             return SIM_EXIT_ERROR;
         }
-        /* mkdir fails if the folder exists, so two runs started in the
-         * same second never share one: the second takes the next suffix. */
-        for (k = 1; k <= 1000; k++) {
-            if (k == 1) {
-                (void)snprintf(dir, dirlen, "gilsim-out/%s", stamp);
-            } else {
-                (void)snprintf(dir, dirlen, "gilsim-out/%s-%d", stamp, k);
-            }
-            if (mkdir(dir, 0777) == 0) {
-                *created = 1;
-                return SIM_EXIT_OK;
-            }
-            if (errno != EEXIST) {
-                base_errtext(errno, etext, sizeof(etext));
-                fprintf(err, "gilsim: cannot create %s: %s (use --out=DIR)\n",
-                        dir, etext);
-                return SIM_EXIT_ERROR;
-            }
-        }
-        fprintf(err, "gilsim: cannot find a free run folder under "
-                     "gilsim-out/ (use --out=DIR)\n");
-        return SIM_EXIT_ERROR;
+        (void)snprintf(stem, sizeof(stem), "gilsim-out/%s", stamp);
+        rc = sim_run_make_fresh_dir(stem, dir, dirlen, err);
+        *created = rc == SIM_EXIT_OK;
+        return rc;
     }
     rc = mkdir_p(dir);
     if (rc != 0) {

@@ -105,10 +105,10 @@ sim_options_default(struct sim_options *o)
     o->port = 0;
     o->repeat = 1;
     o->out_dir[0] = '\0';
-    o->format_text = 1;
-    o->format_json = 0;
+    o->formats = SIM_FORMAT_TEXT;
     o->trace_events = 1000000;
     o->quiet = 0;
+    o->force_new = 0;
     o->window_from_ns = 0;
     o->window_to_ns = 0;
     o->no_plots = 0;

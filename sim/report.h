@@ -59,8 +59,36 @@ int sim_replot_main(const struct sim_options *o, FILE *out, FILE *err);
 
 /* ---- table.c ---------------------------------------------------------- */
 
-/* The comparison table, with its footnotes. */
+/* The comparison table, with the verdict, spread warnings and footnotes
+ * (--format=text). */
 void sim_table_print(const struct sim_trace_summary *runs, size_t n, FILE *f);
+/* The same table in Markdown, with the verdict and warnings (md). */
+void sim_table_print_md(const struct sim_trace_summary *runs, size_t n,
+                        FILE *f);
+/* The table's numbers, tab-separated, in summary.json's units (tsv). */
+void sim_table_print_tsv(const struct sim_trace_summary *runs, size_t n,
+                         FILE *f);
+
+/* A run's speed-up over serial and its sd: the ratio of the medians for
+ * single runs, else of the means, with sd = ratio * sqrt((sd_a/a)^2 +
+ * (sd_b/b)^2). 0, or -1 without serial or a wall time. */
+int sim_table_speedup(const struct sim_trace_summary *serial,
+                      const struct sim_trace_summary *s, double *ratio,
+                      double *sd);
+/* The index of the fastest run (lowest mean wall), or -1. */
+int sim_table_fastest(const struct sim_trace_summary *runs, size_t n);
+/* "fastest: loop, 20.93 ± 0.31 times faster than serial ..." into buf;
+ * "" for fewer than two runs. */
+void sim_table_verdict(const struct sim_trace_summary *runs, size_t n,
+                       char *buf, size_t len);
+/* A repeated run whose wall times' sd is above SIM_REPORT_SPREAD of their
+ * mean: 1 with the warning line in buf, else 0 and "". */
+int sim_table_spread_warning(const struct sim_trace_summary *s, char *buf,
+                             size_t len);
+
+/* The sd of a run's wall times, as a share of their mean, above which the
+ * table and the page warn that the repetitions spread widely. */
+#define SIM_REPORT_SPREAD 0.10
 
 /* GIL wait share of a run: wait / (hold + wait + io), 0 when all are 0. */
 double sim_table_wait_share(const struct sim_trace_stats *s);

@@ -18,6 +18,7 @@
  * The handlers use SA_RESETHAND, so a second Ctrl-C ends gilsim at once.
  */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,11 +226,21 @@ cmp_wall(const void *a, const void *b)
     return (x->wall_ns > y->wall_ns) - (x->wall_ns < y->wall_ns);
 }
 
+/* *s from the repetitions, order[0..reps) sorted by wall time: the
+ * median's numbers, and the walls' min, max, mean and sd. */
 static void
 fill_summary(struct sim_trace_summary *s, const struct sim_options *o,
-             enum sim_model m, const struct sim_run_result *median,
-             int64_t wall_min, int64_t wall_max, int reps)
+             enum sim_model m, struct sim_run_result *const *order, int reps)
 {
+    const struct sim_run_result *median = order[(reps - 1) / 2];
+    int64_t walls[SIM_REPEAT_MAX];
+    double mean, sd;
+    int i;
+
+    for (i = 0; i < reps && i < SIM_REPEAT_MAX; i++) {
+        walls[i] = order[i]->wall_ns;
+    }
+    base_mean_sd_i64(walls, (size_t)i, &mean, &sd);
     memset(s, 0, sizeof(*s));
     (void)snprintf(s->model, sizeof(s->model), "%s", sim_model_name(m));
     (void)snprintf(s->policy, sizeof(s->policy), "%s",
@@ -244,8 +255,10 @@ fill_summary(struct sim_trace_summary *s, const struct sim_options *o,
     s->instr_ns = o->costs.instr_ns;
     s->repeat = reps;
     s->wall_ns = median->wall_ns;
-    s->wall_ns_min = wall_min;
-    s->wall_ns_max = wall_max;
+    s->wall_ns_min = order[0]->wall_ns;
+    s->wall_ns_max = order[reps - 1]->wall_ns;
+    s->wall_ns_mean = (int64_t)llround(mean);
+    s->wall_ns_sd = (int64_t)llround(sd);
     s->cpu_ns = median->cpu_ns;
     s->stats = median->stats;
     s->has_server = median->has_server;
@@ -298,8 +311,7 @@ run_model(const struct sim_options *o, enum sim_model m, const char *dir,
         }
     }
     qsort(order, (size_t)reps, sizeof(struct sim_run_result *), cmp_wall);
-    fill_summary(s, o, m, order[(reps - 1) / 2], order[0]->wall_ns,
-                 order[reps - 1]->wall_ns, reps);
+    fill_summary(s, o, m, order, reps);
     rc = write_model(dir, o, m, order[(reps - 1) / 2]->trace, msg, sizeof(msg));
     if (rc != 0) {
         fprintf(err, "gilsim: %s\n", msg);
@@ -475,11 +487,13 @@ run_locked(const struct sim_options *o, const char *command, FILE *out,
         return status;
     }
 
-    if (o->format_text) {
+    /* What --format asks for, in the order of SIM_FORMAT_*, a blank line
+     * between two. */
+    if (o->formats & SIM_FORMAT_TEXT) {
         sim_table_print(runs, n, out);
     }
-    if (o->format_json) {
-        if (o->format_text) {
+    if (o->formats & SIM_FORMAT_JSON) {
+        if (o->formats & (SIM_FORMAT_JSON - 1u)) {
             fputc('\n', out);
         }
         rc = sim_trace_write_summary_json_ex(runs, n, SIM_VERSION, command,
@@ -489,11 +503,23 @@ run_locked(const struct sim_options *o, const char *command, FILE *out,
             return SIM_EXIT_ERROR;
         }
     }
-    if (o->format_text) {
+    if (o->formats & SIM_FORMAT_TSV) {
+        if (o->formats & (SIM_FORMAT_TSV - 1u)) {
+            fputc('\n', out);
+        }
+        sim_table_print_tsv(runs, n, out);
+    }
+    if (o->formats & SIM_FORMAT_MD) {
+        if (o->formats & (SIM_FORMAT_MD - 1u)) {
+            fputc('\n', out);
+        }
+        sim_table_print_md(runs, n, out);
+    }
+    if (o->formats & SIM_FORMAT_TEXT) {
         sim_costs_print_line(&o->costs, o->costs_given, out);
         fprintf(out, "traces and summary: %s\n", dir);
     } else if (!o->quiet) {
-        /* Keep stdout pure JSON. */
+        /* Keep stdout pure JSON, TSV or Markdown. */
         fprintf(err, "gilsim: traces and summary: %s\n", dir);
     }
     fflush(out);

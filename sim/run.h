@@ -141,6 +141,12 @@ int sim_run_main(const struct sim_options *o, const char *command, FILE *out,
  * SIM_EXIT_* with one line on `err`; *created is 1 if it did not exist. */
 int sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
                      int *created, FILE *err);
+/* Create a folder that did not exist: STEM, else STEM-2, STEM-3, ... (up
+ * to 1000), each by a mkdir that fails if it exists, so two processes
+ * never get the same one. The name is in dir. SIM_EXIT_OK, or
+ * SIM_EXIT_ERROR with one line on `err`. */
+int sim_run_make_fresh_dir(const char *stem, char *dir, size_t dirlen,
+                           FILE *err);
 /* Take the folder's lock (a lock file in it, held by this process): the
  * first write in the folder, so a folder this run cannot write in or
  * another gilsim process is writing in is refused here. SIM_EXIT_OK with
@@ -173,6 +179,7 @@ struct sim_sweep_cell {
     int reps;                   /* repetitions found; 0 = none */
     int64_t wall_ns_median;     /* the lower median for an even count */
     int64_t wall_ns_min, wall_ns_max;
+    double wall_ns_mean, wall_ns_sd; /* sd: the sample's, 0 for one */
 };
 
 /* What sim_sweep_recommend chose: indexes into the cells. */
@@ -181,6 +188,13 @@ struct sim_sweep_choice {
     size_t chosen;    /* the fewest threads within noise of the best */
     int64_t noise_ns; /* the best cell's spread, max - min */
 };
+
+/* The cells on `out` in the formats of `formats` other than text
+ * (SIM_FORMAT_JSON, TSV, MD; sweep_print.c), after the recommendation
+ * line if text was printed. 0, or -1 when the JSON failed. */
+int sim_sweep_print(const struct sim_sweep_cell *cells, size_t n,
+                    unsigned formats, const char *command,
+                    const char *recommendation, FILE *out);
 
 /* `gilsim plot` on a sweep folder: redraw the sweep's plots from
  * sweep.tsv and print the recommendation again. SIM_EXIT_*. */

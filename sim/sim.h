@@ -42,6 +42,15 @@ enum sim_exit {
 #define SIM_COST_GIVEN_INSTR_NS     1u /* --instr-ns */
 #define SIM_COST_GIVEN_WORKER_START 2u /* --worker-start */
 
+/* The most repetitions --repeat takes. */
+#define SIM_REPEAT_MAX 1000
+
+/* What `--format` prints on stdout, one bit each, in this order. */
+#define SIM_FORMAT_TEXT 1u /* the table (run) or the recommendation (sweep) */
+#define SIM_FORMAT_JSON 2u /* summary.json (run) or the sweep's cells */
+#define SIM_FORMAT_TSV  4u /* the table's numbers, tab-separated */
+#define SIM_FORMAT_MD   8u /* the table in Markdown */
+
 struct sim_options {
     unsigned models;            /* bit (1u << enum sim_model) per model */
     int threads;                /* pool size */
@@ -67,13 +76,14 @@ struct sim_options {
     int64_t timeout_ns; /* per fetch, connect included */
     int connections;    /* loop: connections at once, 0 = no limit */
     int64_t connect_timeout_ns;
-    char bind[64];                /* serve: address to listen on */
-    int port;                     /* serve: port, 0 = any free one */
-    int repeat;                   /* repetitions of each run */
-    char out_dir[4096];           /* run folder; "" = gilsim-out/TIMESTAMP */
-    int format_text, format_json; /* what goes to stdout */
-    uint64_t trace_events;        /* buffer capacity per thread */
-    int quiet;                    /* no progress lines on stderr */
+    char bind[64];         /* serve: address to listen on */
+    int port;              /* serve: port, 0 = any free one */
+    int repeat;            /* repetitions of each run */
+    char out_dir[4096];    /* run folder; "" = gilsim-out/TIMESTAMP */
+    unsigned formats;      /* SIM_FORMAT_*: what goes to stdout */
+    uint64_t trace_events; /* buffer capacity per thread */
+    int quiet;             /* no progress lines on stderr */
+    int force_new;         /* sweep: never resume; a folder beside --out's */
     /* Plots: the timeline window in ns since the run's start, [from, to);
      * to = 0 means to the end of the run. no_plots skips every picture. */
     int64_t window_from_ns, window_to_ns;

@@ -108,6 +108,8 @@ run_number(struct sim_trace_summary *r, const char *k, int64_t i, double d)
         {"wall_ns", &r->wall_ns},
         {"wall_ns_min", &r->wall_ns_min},
         {"wall_ns_max", &r->wall_ns_max},
+        {"wall_ns_mean", &r->wall_ns_mean},
+        {"wall_ns_sd", &r->wall_ns_sd},
         {"cpu_ns", &r->cpu_ns},
         {"gil_hold_ns", &s->hold_ns},
         {"gil_wait_ns", &s->wait_ns},

@@ -18,10 +18,16 @@
  * crash interrupts is at most the cell under way.
  *
  * Resume: when --out names a folder that already holds a sweep.tsv with
- * our header, its rows are read back first and a repetition whose row is
- * there (same model, threads, processes, switch interval and repeat index)
- * is not run again; any other non-empty folder is refused as for a run.
- * Rows that belong to no cell of this sweep are kept as they are.
+ * our header, and its sweep-config.json records the same settings
+ * (sweep_config.c; any difference is refused with a line naming it), its
+ * rows are read back first and a repetition whose row is there (same
+ * model, threads, processes, switch interval and repeat index) is not run
+ * again; any other non-empty folder is refused as for a run. Rows that
+ * belong to no cell of this sweep are kept as they are. --force-new never
+ * resumes: the new sweep goes to a fresh folder beside --out.
+ *
+ * stdout: the recommendation line (--format=text), and the cells as JSON,
+ * TSV or Markdown (sweep_print.c).
  *
  * The recommendation (sim_sweep_recommend) is a pure function of the
  * cells' medians and spreads; it is printed and put on the folder's
@@ -220,15 +226,15 @@ make_cells(const struct sim_options *o, size_t *n_out)
     return cells;
 }
 
-/* The cell's median, min and max wall time from the rows of repetitions
- * 0..repeat-1. */
+/* The cell's median, min, max, mean and sd of wall time from the rows of
+ * repetitions 0..repeat-1. */
 static void
 cell_stats(struct sim_sweep_cell *c, const struct rows *rs, int repeat)
 {
-    int64_t walls[1000];
+    int64_t walls[SIM_REPEAT_MAX];
     int k = 0, i;
 
-    for (i = 0; i < repeat && i < 1000; i++) {
+    for (i = 0; i < repeat && i < SIM_REPEAT_MAX; i++) {
         const struct row *r = find_row(rs, c, i);
 
         if (r != NULL) {
@@ -243,6 +249,7 @@ cell_stats(struct sim_sweep_cell *c, const struct rows *rs, int repeat)
     c->wall_ns_median = walls[(k - 1) / 2];
     c->wall_ns_min = walls[0];
     c->wall_ns_max = walls[k - 1];
+    base_mean_sd_i64(walls, (size_t)k, &c->wall_ns_mean, &c->wall_ns_sd);
 }
 
 /* ---- the recommendation ------------------------------------------------- */
@@ -434,10 +441,10 @@ plot_cells(const char *dir, const char *title,
     free(pc);
 }
 
-static void recommend_and_report(const char *dir, const char *command,
-                                 const struct sim_sweep_cell *cells, size_t n,
-                                 int several_models, int several_sis, FILE *out,
-                                 FILE *err);
+static int recommend_and_report(const char *dir, const char *command,
+                                const struct sim_sweep_cell *cells, size_t n,
+                                int several_models, int several_sis,
+                                unsigned formats, FILE *out, FILE *err);
 
 /* ---- the driver --------------------------------------------------------- */
 
@@ -517,7 +524,6 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
     int64_t t0;
     int rc;
 
-    (void)command; /* sweep.tsv has no room for it; the shell history has */
     sim_stop_reset();
     cells = make_cells(o, &n);
     if (cells == NULL) {
@@ -544,7 +550,20 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
         }
         resumed = rc == 1;
     }
-    if (resumed) {
+    if (resumed && o->force_new) {
+        /* Never resume, never touch the earlier sweep: a folder beside. */
+        rs.n = 0;
+        resumed = 0;
+        status = sim_run_make_fresh_dir(o->out_dir, dir, sizeof(dir), err);
+        if (status != SIM_EXIT_OK) {
+            goto out;
+        }
+        created = 1;
+        fprintf(err,
+                "gilsim: sweep: --force-new: %s holds an earlier sweep, left "
+                "as it is; this one goes to %s\n",
+                o->out_dir, dir);
+    } else if (resumed) {
         (void)snprintf(dir, sizeof(dir), "%s", o->out_dir);
     } else {
         status = sim_run_make_dir(o, dir, sizeof(dir), &created, err);
@@ -566,8 +585,8 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
         if (sim_sweep_config_check(o, dir, why, sizeof(why)) != 0) {
             fprintf(err,
                     "gilsim: --out=%s: cannot resume a sweep made with "
-                    "other settings: %s (expected the same settings, or a "
-                    "new --out)\n",
+                    "other settings: %s (expected the same settings, a "
+                    "new --out, or --force-new)\n",
                     dir, why);
             status = SIM_EXIT_USAGE;
             goto out;
@@ -659,10 +678,19 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
                        o->repeat, o->repeat == 1 ? "" : "s");
         plot_cells(dir, title, cells, n, err);
     }
-    recommend_and_report(dir, command, cells, n, models > 1,
-                         o->n_sweep_switch > 1, out, err);
-    sim_costs_print_line(&o->costs, o->costs_given, out);
-    fprintf(out, "sweep: %s/" TSV_NAME "\n", dir);
+    if (recommend_and_report(dir, command, cells, n, models > 1,
+                             o->n_sweep_switch > 1, o->formats, out,
+                             err) != 0) {
+        status = SIM_EXIT_ERROR;
+        goto out;
+    }
+    if (o->formats & SIM_FORMAT_TEXT) {
+        sim_costs_print_line(&o->costs, o->costs_given, out);
+        fprintf(out, "sweep: %s/" TSV_NAME "\n", dir);
+    } else if (!o->quiet) {
+        /* Keep stdout pure JSON, TSV or Markdown. */
+        fprintf(err, "gilsim: sweep: %s/" TSV_NAME "\n", dir);
+    }
     fflush(out);
     for (i = 0; i < rs.n; i++) {
         failed += rs.v[i].steps_failed;
@@ -700,28 +728,34 @@ write_text_fn(const void *ctx, FILE *f)
 }
 
 /*
- * Print the recommendation on `out` and write index.html with it. The
- * command that made the sweep is kept in DIR/command.txt, so that
- * `gilsim plot` can put it on the page again; command is NULL there.
+ * Print what --format asks for on `out` (text: the recommendation) and
+ * write index.html with the recommendation. The command that made the
+ * sweep is kept in DIR/command.txt, so that `gilsim plot` can put it on
+ * the page again; command is NULL there. 0, or -1 when the JSON could not
+ * be printed (message on err).
  */
-static void
+static int
 recommend_and_report(const char *dir, const char *command,
                      const struct sim_sweep_cell *cells, size_t n,
-                     int several_models, int several_sis, FILE *out, FILE *err)
+                     int several_models, int several_sis, unsigned formats,
+                     FILE *out, FILE *err)
 {
     char msg[SIM_ERR_LEN * 2];
     char saved[4096] = "";
     char *rec = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&rec, &len);
+    int rc;
 
     if (m == NULL) {
-        print_recommendation(cells, n, several_models, several_sis, out);
-        return;
+        fprintf(err, "gilsim: sweep: out of memory\n");
+        return -1;
     }
     print_recommendation(cells, n, several_models, several_sis, m);
     fclose(m);
-    fputs(rec, out);
+    if (formats & SIM_FORMAT_TEXT) {
+        fputs(rec, out);
+    }
     if (len > 0 && rec[len - 1] == '\n') {
         rec[len - 1] = '\0';
     }
@@ -748,7 +782,12 @@ recommend_and_report(const char *dir, const char *command,
         0) {
         fprintf(err, "gilsim: report skipped: %s\n", msg);
     }
+    rc = sim_sweep_print(cells, n, formats, command, rec, out);
+    if (rc != 0) {
+        fprintf(err, "gilsim: sweep: cannot print the cells as JSON\n");
+    }
     free(rec);
+    return rc;
 }
 
 /* ---- gilsim plot on a sweep folder ----------------------------------------
@@ -827,7 +866,8 @@ sim_sweep_replot(const char *dir, FILE *out, FILE *err)
     }
     plot_cells(dir, "gilsim sweep (redrawn from sweep.tsv)", cells, n, err);
     fprintf(out, "redrawn: %s/sweep-*.png and .svg from %zu cells\n", dir, n);
-    recommend_and_report(dir, NULL, cells, n, models > 1, sis > 1, out, err);
+    (void)recommend_and_report(dir, NULL, cells, n, models > 1, sis > 1,
+                               SIM_FORMAT_TEXT, out, err);
     free(cells);
     free(rs.v);
     return SIM_EXIT_OK;

@@ -259,8 +259,7 @@ summary_json_carries_the_trace_stats(void **state)
     small_options(&o, "new");
     o.count = 20000;
     o.threads = 3;
-    o.format_text = 1;
-    o.format_json = 1;
+    o.formats = SIM_FORMAT_TEXT | SIM_FORMAT_JSON;
     (void)snprintf(o.out_dir, sizeof(o.out_dir), "%s/run", tmp);
     devnull = fopen("/dev/null", "w");
     assert_non_null(devnull);

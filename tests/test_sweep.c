@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "cli.h"
 #include "run.h"
@@ -67,9 +68,11 @@ slurp(const char *path, char *buf, size_t cap, size_t *len)
 }
 
 /* Run `gilsim sweep ...` through sim_main, with one more argument
- * `extra` (or NULL); stderr goes to errbuf. */
+ * `extra` (or NULL); stdout goes to outbuf (if not NULL), stderr to
+ * errbuf. */
 static int
-sweep_with(const char *dir, const char *extra, char *errbuf, size_t errcap)
+sweep_out(const char *dir, const char *extra, char *outbuf, size_t outcap,
+          char *errbuf, size_t errcap)
 {
     char out_arg[4200];
     char *argv[] = {
@@ -93,9 +96,20 @@ sweep_with(const char *dir, const char *extra, char *errbuf, size_t errcap)
     rewind(err);
     n = fread(errbuf, 1, errcap - 1, err);
     errbuf[n] = '\0';
+    if (outbuf != NULL) {
+        rewind(out);
+        n = fread(outbuf, 1, outcap - 1, out);
+        outbuf[n] = '\0';
+    }
     fclose(out);
     fclose(err);
     return status;
+}
+
+static int
+sweep_with(const char *dir, const char *extra, char *errbuf, size_t errcap)
+{
+    return sweep_out(dir, extra, NULL, 0, errbuf, errcap);
 }
 
 static int
@@ -210,6 +224,72 @@ run_main(int argc, char **argv, char *outbuf, size_t outcap)
 
 /* `gilsim plot` on a sweep folder rebuilds the cells from sweep.tsv alone
  * and comes to the same recommendation as the sweep did. */
+/* --force-new: the earlier sweep stays as it was, the new one goes to a
+ * folder beside it, and stderr says where. */
+static void
+force_new_leaves_the_earlier_sweep_and_starts_beside_it(void **state)
+{
+    char tmpl[] = "/tmp/gilsim-sweep-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    char path[4200], path2[4200], want[4300];
+    static char errbuf[8192], first[65536], second[65536];
+    size_t n1, n2;
+
+    (void)state;
+    assert_non_null(dir);
+    assert_int_equal(sweep(dir, errbuf, sizeof(errbuf)), SIM_EXIT_OK);
+    (void)snprintf(path, sizeof(path), "%s/sweep.tsv", dir);
+    slurp(path, first, sizeof(first), &n1);
+    assert_int_equal(sweep_with(dir, "--force-new", errbuf, sizeof(errbuf)),
+                     SIM_EXIT_OK);
+    (void)snprintf(want, sizeof(want), "this one goes to %s-2", dir);
+    assert_non_null(strstr(errbuf, want));
+    slurp(path, second, sizeof(second), &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(first, second, n1);
+    (void)snprintf(path2, sizeof(path2), "%s-2/sweep.tsv", dir);
+    slurp(path2, second, sizeof(second), &n2);
+    assert_int_equal(count_lines(second), count_lines(first));
+    (void)snprintf(path2, sizeof(path2), "%s-2", dir);
+    remove_dir(path2);
+    remove_dir(dir);
+}
+
+/* --format=json,tsv: stdout holds one JSON document with a cell per
+ * model x threads x interval, then the cells as TSV; nothing else. */
+static void
+format_json_prints_the_cells_and_the_recommendation(void **state)
+{
+    char tmpl[] = "/tmp/gilsim-sweep-XXXXXX";
+    char *dir = mkdtemp(tmpl);
+    static char outbuf[65536], errbuf[8192];
+    json_error_t jerr;
+    json_t *doc;
+    char *tsv;
+
+    (void)state;
+    assert_non_null(dir);
+    assert_int_equal(sweep_out(dir, "--format=json,tsv", outbuf, sizeof(outbuf),
+                               errbuf, sizeof(errbuf)),
+                     SIM_EXIT_OK);
+    assert_null(strstr(outbuf, "recommendation: "));
+    tsv = strstr(outbuf, "\nmodel\tthreads\t");
+    assert_non_null(tsv);
+    *tsv = '\0';
+    doc = json_loads(outbuf, 0, &jerr);
+    if (doc == NULL) {
+        fail_msg("not JSON: %s (line %d): %s", jerr.text, jerr.line, outbuf);
+    }
+    assert_string_equal(json_string_value(json_object_get(doc, "format")),
+                        "gilsim-sweep");
+    assert_int_equal(json_array_size(json_object_get(doc, "cells")), 8);
+    assert_true(json_is_object(json_object_get(doc, "recommendation")));
+    json_decref(doc);
+    /* A header and 8 cells. */
+    assert_int_equal(count_lines(tsv + 1), 9);
+    remove_dir(dir);
+}
+
 static void
 plot_on_a_sweep_folder_repeats_its_recommendation(void **state)
 {
@@ -359,6 +439,9 @@ main(void)
             sweep_writes_one_row_per_cell_and_repeat_and_resume_runs_nothing),
         cmocka_unit_test(sweep_refuses_a_non_empty_folder_without_sweep_tsv),
         cmocka_unit_test(plot_on_a_sweep_folder_repeats_its_recommendation),
+        cmocka_unit_test(
+            force_new_leaves_the_earlier_sweep_and_starts_beside_it),
+        cmocka_unit_test(format_json_prints_the_cells_and_the_recommendation),
         cmocka_unit_test(
             recommend_picks_fewest_threads_when_every_cell_is_within_noise),
         cmocka_unit_test(

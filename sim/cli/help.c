@@ -238,12 +238,16 @@ static const struct help_line {
     {NULL, "Output:"},
     {"repeat",
      "run each model N times, %r; the table and summary.json give the "
-     "median repetition and the min and max wall time [1]"},
+     "median repetition, the mean \xc2\xb1 \xcf\x83 and the min and max wall "
+     "time, the speed-up as a ratio of means \xc2\xb1 \xcf\x83, and a warning "
+     "when the repetitions spread widely [1]"},
     {"out", "the run folder; it must not exist or must be empty "
             "[gilsim-out/YYYYmmdd-HHMMSS]; for calibrate, the file to write "
             "[calibration.json]"},
-    {"format", "what goes to stdout: text (the table), json (summary.json) or "
-               "text,json [text]"},
+    {"format",
+     "what goes to stdout, one or more of: text (the table, or the sweep's "
+     "recommendation), json (summary.json, or the sweep's cells), tsv (the "
+     "same numbers tab-separated), md (a Markdown table) [text]"},
     {"trace-events",
      "trace capacity of each thread, in events, %r; events beyond it are "
      "counted as lost [1M]"},
@@ -251,6 +255,10 @@ static const struct help_line {
     {"window",
      "the part of the run the timelines show, e.g. 100ms..130ms; an end "
      "left out is the run's start or end [the whole run]"},
+    {"force-new",
+     "sweep: when --out holds an earlier sweep, leave it as it is and start "
+     "a new one in a folder beside it (OUT-2, OUT-3, ...) instead of "
+     "resuming"},
     {"no-plots",
      "no timeline or comparison pictures (they need gnuplot; without it a "
      "run still succeeds)"},

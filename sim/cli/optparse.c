@@ -7,11 +7,10 @@
  * value`, each looked up in the table. apply() is a switch on the row's
  * kind: each kind has one function that reads the value, checks it against
  * the row's range and stores it in the row's field (offsetof). What is
- * left of option-specific code is here by name: --format (two fields),
- * --window (two ends), the lists that `gilsim sweep` takes for the rows
- * marked SIM_OPTF_SWEEP, and the checks across options at the end (convoy
- * and loop; the virtual engine's options, and --threads above its real
- * maximum without --engine=virtual).
+ * left of option-specific code is here by name: --window (two ends), the lists
+ * that `gilsim sweep` takes for the rows marked SIM_OPTF_SWEEP, and the checks
+ * across options at the end (convoy and loop; the virtual engine's options, and
+ * --threads above its real maximum without --engine=virtual).
  *
  * Errors: format errors use the sentence of the value parser (parse.c),
  * range errors and missing values the row's (sim_opt_expect), so an error
@@ -314,12 +313,6 @@ apply_list(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
     }
     if (sim_parse_list(v, list_item, &lc, perr, sizeof(perr)) != 0) {
         return bad_value(err, errlen, op->name, v, perr);
-    }
-    if (op->offset == offsetof(struct sim_options, format_text)) {
-        /* Special: two fields, one per name. */
-        o->format_text = (lc.bits & 1u) != 0;
-        o->format_json = (lc.bits & 2u) != 0;
-        return 0;
     }
     store(o, op, lc.bits, 0.0);
     return 0;

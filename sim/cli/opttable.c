@@ -56,13 +56,13 @@ engine_at(size_t i)
     return i < 2 ? names[i] : NULL;
 }
 
-/* --format: bit 0 text, bit 1 json. */
+/* --format: the bits of SIM_FORMAT_*, in order. */
 static const char *
 format_at(size_t i)
 {
-    static const char *const names[] = {"text", "json"};
+    static const char *const names[] = {"text", "json", "tsv", "md"};
 
-    return i < 2 ? names[i] : NULL;
+    return i < sizeof(names) / sizeof(names[0]) ? names[i] : NULL;
 }
 
 /* ---- the table ---------------------------------------------------------- */
@@ -179,14 +179,14 @@ static const struct sim_opt_desc opt_table[] = {
      .max = 1e12, .example = "50M", FIELD(count, SIM_OPT_I64), .cmds = RUNS,
      APPLIES(cpu)},
     {.name = "repeat", .kind = SIM_OPT_COUNT, .meta = "N", .min = 1,
-     .max = 1000, FIELD(repeat, SIM_OPT_INT), .cmds = RUNS},
+     .max = SIM_REPEAT_MAX, FIELD(repeat, SIM_OPT_INT), .cmds = RUNS},
     {.name = "out", .kind = SIM_OPT_PATH, .meta = "DIR",
      .head = "a directory path",
      .max = (double)(SIZEOF_OPT(out_dir) - PATH_ROOM),
      FIELD(out_dir, SIM_OPT_STR), .cmds = RUNS | CMD(SIM_CMD_CALIBRATE)},
     {.name = "format", .kind = SIM_OPT_LIST, .meta = "LIST", .head = "format",
      .example = "text,json", .name_at = format_at,
-     FIELD(format_text, SIM_OPT_BITS), .cmds = RUNS},
+     FIELD(formats, SIM_OPT_BITS), .cmds = RUNS},
     {.name = "trace-events", .kind = SIM_OPT_COUNT, .meta = "N", .min = 16,
      .max = 1e8, .head = "a whole number of events", .example = "1M",
      FIELD(trace_events, SIM_OPT_U64), .cmds = RUNS},
@@ -214,6 +214,8 @@ static const struct sim_opt_desc opt_table[] = {
      .cmds = CMD(SIM_CMD_RUN) | CMD(SIM_CMD_PLOT)},
     {.name = "no-plots", .kind = SIM_OPT_FLAG, FIELD(no_plots, SIM_OPT_INT),
      .cmds = RUNS},
+    {.name = "force-new", .kind = SIM_OPT_FLAG, FIELD(force_new, SIM_OPT_INT),
+     .cmds = CMD(SIM_CMD_SWEEP)},
     {.name = "help", .kind = SIM_OPT_ACTION, .cmds = ALL_CMDS},
     {.name = "version", .kind = SIM_OPT_ACTION, .cmds = ALL_CMDS},
 };

@@ -228,6 +228,9 @@ struct sim_trace_summary {
     double instr_ns;     /* cost of one instruction */
     int repeat;          /* repetitions; wall_ns is their median */
     int64_t wall_ns, wall_ns_min, wall_ns_max;
+    /* Mean and sample standard deviation of the repetitions' wall times
+     * (sd 0 for one repetition). */
+    int64_t wall_ns_mean, wall_ns_sd;
     int64_t cpu_ns;               /* user + system CPU of the run */
     struct sim_trace_stats stats; /* of the median repetition */
     /* The embedded server's counts during that repetition; has_server is

@@ -75,6 +75,8 @@ write_run(FILE *f, const struct sim_trace_summary *r)
     key_i64(f, "wall_ns", r->wall_ns);
     key_i64(f, "wall_ns_min", r->wall_ns_min);
     key_i64(f, "wall_ns_max", r->wall_ns_max);
+    key_i64(f, "wall_ns_mean", r->wall_ns_mean);
+    key_i64(f, "wall_ns_sd", r->wall_ns_sd);
     key_i64(f, "cpu_ns", r->cpu_ns);
     key_i64(f, "gil_hold_ns", s->hold_ns);
     key_i64(f, "gil_wait_ns", s->wait_ns);
