@@ -219,6 +219,14 @@ verify_counts(const struct gil_stats *g, const struct sim_trace_stats *s,
     return -EPROTO;
 }
 
+/* trace.json's words for a failed step (its code is STEP_END's arg). */
+static void
+fail_text(int outcome, int64_t code, char *buf, size_t len)
+{
+    /* enum sim_outcome mirrors enum wl_outcome. */
+    wl_failure_text((enum wl_outcome)outcome, code, buf, len);
+}
+
 int
 sim_run_once(const struct sim_options *o, enum sim_model m,
              const struct sim_run_io *io, const atomic_int *stop,
@@ -275,6 +283,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
                        pool, (unsigned long long)o->trace_events, etext);
         goto out_workload;
     }
+    sim_trace_set_fail_text(trace, fail_text);
     /* The one place that picks the engine: the GIL's clock and sync,
      * and the backend the models run on (models/backend.h). */
     memset(&gc, 0, sizeof(gc));

@@ -118,8 +118,9 @@ print_failures(const struct sim_trace_summary *runs, size_t n, const char *dir,
                FILE *err)
 {
     uint64_t by[SIM_OUT_COUNT] = {0};
+    const char *text[SIM_OUT_COUNT] = {NULL};
     uint64_t failed = 0, all = 0;
-    char what[256] = "";
+    char what[1024] = "";
     size_t used = 0;
     size_t i;
     int k;
@@ -131,6 +132,9 @@ print_failures(const struct sim_trace_summary *runs, size_t n, const char *dir,
         all += st->steps_ok + st->steps_failed;
         for (k = 0; k < SIM_OUT_COUNT; k++) {
             by[k] += st->steps_failed_by[k];
+            if (text[k] == NULL && st->steps_failed_by[k] > 0) {
+                text[k] = runs[i].fail_text[k]; /* the first model's */
+            }
         }
     }
     for (k = 0; k < SIM_OUT_COUNT; k++) {
@@ -139,10 +143,10 @@ print_failures(const struct sim_trace_summary *runs, size_t n, const char *dir,
         if (by[k] == 0) {
             continue;
         }
-        w = snprintf(what + used, sizeof(what) - used, "%s%s %llu",
-                     used > 0 ? ", " : "",
+        w = snprintf(what + used, sizeof(what) - used, "%s%s %llu: %s",
+                     used > 0 ? "; " : "",
                      sim_trace_outcome_name((enum sim_outcome)k),
-                     (unsigned long long)by[k]);
+                     (unsigned long long)by[k], text[k]);
         if (w < 0 || (size_t)w >= sizeof(what) - used) {
             break;
         }
@@ -267,6 +271,13 @@ fill_summary(struct sim_trace_summary *s, const struct sim_options *o,
     s->server_injected_500 = median->server.injected_500;
     s->server_injected_close = median->server.injected_close;
     s->server_injected_stall = median->server.injected_stall;
+    for (i = 0; i < SIM_OUT_COUNT; i++) {
+        if (s->stats.steps_failed_by[i] > 0) {
+            /* enum sim_outcome mirrors enum wl_outcome. */
+            wl_failure_text((enum wl_outcome)i, s->stats.fail_code[i],
+                            s->fail_text[i], sizeof(s->fail_text[i]));
+        }
+    }
     s->has_engine = median->has_engine;
     s->engine_events = median->engine_events;
     s->engine_handoffs = median->engine_handoffs;

@@ -662,7 +662,8 @@ json_is_well_formed_and_escapes_the_title(void **state)
     assert_non_null(strstr(buf, "{\"ph\":\"X\",\"pid\":0,\"tid\":1,"
                                 "\"name\":\"cpu\",\"cat\":\"step\","
                                 "\"ts\":0.003,\"dur\":0.498,\"args\":"
-                                "{\"task\":4,\"outcome\":\"http\"}}"));
+                                "{\"task\":4,\"outcome\":\"http\","
+                                "\"code\":9}}"));
     free(buf);
     sim_trace_free(t);
 }
@@ -686,6 +687,52 @@ json_names_worker_processes(void **state)
     assert_non_null(strstr(buf, "\"pid\":1,\"tid\":0,\"name\":\"process_name\","
                                 "\"args\":{\"name\":\"worker-1\"}"));
     free(buf);
+    sim_trace_free(t);
+}
+
+static void
+fail_text_of_test(int outcome, int64_t code, char *buf, size_t len)
+{
+    (void)snprintf(buf, len, "outcome %d \"code\" %lld", outcome,
+                   (long long)code);
+}
+
+/* A failed step's slice carries its code and, with a fail_text function,
+ * its words (escaped); a step that went well carries neither; stats
+ * keep the earliest failure's code per outcome. */
+static void
+json_and_stats_say_why_a_step_failed(void **state)
+{
+    struct sim_trace *t = new_trace(1, 16, 0);
+    struct sim_trace_buf *b = add(t, "main", 0, 0);
+    struct sim_trace_stats st;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    (void)state;
+    sim_trace_record(b, 10, SIM_EV_STEP_BEGIN, SIM_STEP_FETCH, 0, 1, 0);
+    sim_trace_record(b, 20, SIM_EV_STEP_END, SIM_STEP_FETCH, SIM_OUT_OK, 1,
+                     4096);
+    sim_trace_record(b, 30, SIM_EV_STEP_BEGIN, SIM_STEP_FETCH, 0, 2, 0);
+    sim_trace_record(b, 40, SIM_EV_STEP_END, SIM_STEP_FETCH, SIM_OUT_HTTP, 2,
+                     503);
+    sim_trace_record(b, 50, SIM_EV_STEP_BEGIN, SIM_STEP_FETCH, 0, 3, 0);
+    sim_trace_record(b, 60, SIM_EV_STEP_END, SIM_STEP_FETCH, SIM_OUT_HTTP, 3,
+                     500);
+    sim_trace_set_fail_text(t, fail_text_of_test);
+    assert_int_equal(sim_trace_write_json(t, NULL, f), 0);
+    assert_int_equal(fclose(f), 0);
+    assert_true(json_well_formed(buf));
+    assert_int_equal(count_substr(buf, "\"code\":"), 2);
+    assert_non_null(strstr(buf, "\"outcome\":\"http\",\"code\":503,"
+                                "\"error\":\"outcome 4 \\\"code\\\" 503\"}"));
+    assert_non_null(strstr(buf, "\"outcome\":\"ok\"}"));
+    free(buf);
+    assert_int_equal(sim_trace_stats(t, &st), 0);
+    assert_int_equal(st.steps_failed_by[SIM_OUT_HTTP], 2);
+    assert_int_equal(st.fail_code[SIM_OUT_HTTP], 503);
+    assert_int_equal(st.fail_first_ns[SIM_OUT_HTTP], 40);
     sim_trace_free(t);
 }
 
@@ -861,6 +908,7 @@ main(void)
         cmocka_unit_test(fetch_latency_pairs_by_task_on_one_thread),
         cmocka_unit_test(json_is_well_formed_and_escapes_the_title),
         cmocka_unit_test(json_names_worker_processes),
+        cmocka_unit_test(json_and_stats_say_why_a_step_failed),
         cmocka_unit_test(empty_trace_gives_no_segments_and_valid_output),
         cmocka_unit_test(summary_has_every_key_and_only_nonzero_failures),
         cmocka_unit_test(shared_trace_survives_a_forked_child_recording),

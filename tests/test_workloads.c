@@ -492,6 +492,33 @@ calibrate_returns_a_positive_rate_and_caches_it(void **state)
     wl_cpu_spin(1000); /* callable directly, for benchmarks */
 }
 
+/* A failure's code in words: the HTTP status with its phrase, libcurl's
+ * text for a CURLcode, strerror for a write's errno; the virtual engine's
+ * codes are libcurl's for the server's injected failures. */
+static void
+failure_text_says_what_the_code_means(void **state)
+{
+    char buf[160];
+
+    (void)state;
+    wl_failure_text(WL_HTTP_ERROR, 500, buf, sizeof(buf));
+    assert_string_equal(buf, "HTTP 500 Internal Server Error");
+    wl_failure_text(WL_HTTP_ERROR, 418, buf, sizeof(buf));
+    assert_string_equal(buf, "HTTP 418");
+    wl_failure_text(WL_TIMEOUT, 28, buf, sizeof(buf));
+    assert_string_equal(buf, "curl error 28: Timeout was reached");
+    wl_failure_text(WL_REFUSED, 7, buf, sizeof(buf));
+    assert_non_null(strstr(buf, "curl error 7: "));
+    wl_failure_text(WL_IO_ERROR, ENOSPC, buf, sizeof(buf));
+    assert_string_equal(buf, "write: No space left on device");
+    /* No code: the outcome's name, never an empty text. */
+    wl_failure_text(WL_FAILED, 0, buf, sizeof(buf));
+    assert_string_equal(buf, "failed");
+    assert_int_equal(wl_failure_code_injected(WL_HTTP_ERROR), 500);
+    assert_int_equal(wl_failure_code_injected(WL_TIMEOUT), 28);
+    assert_int_equal(wl_failure_code_injected(WL_FAILED), 18);
+}
+
 int
 main(void)
 {
@@ -517,6 +544,7 @@ main(void)
         cmocka_unit_test(sleep_step_rejects_a_negative_duration),
         cmocka_unit_test(fetch_write_and_unknown_steps_fail_cleanly),
         cmocka_unit_test(names_cover_every_kind_and_outcome),
+        cmocka_unit_test(failure_text_says_what_the_code_means),
         cmocka_unit_test(calibrate_returns_a_positive_rate_and_caches_it),
     };
 

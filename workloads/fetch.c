@@ -397,7 +397,10 @@ wl__fetch_step_run(const struct wl_step *s, const struct wl_env *env,
     o = outcome_of(&f, rc);
     attach(io, NULL);
     if (arg_out != NULL) {
-        *arg_out = (int64_t)io->body_len;
+        /* The bytes, or why it failed (wl_failure_text). */
+        *arg_out = o == WL_OK        ? (int64_t)io->body_len
+                   : o == WL_ABORTED ? 0
+                                     : wl__fetch_code(io->curl, rc);
     }
     if (o == WL_OK) {
         io->body_ok = 1;

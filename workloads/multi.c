@@ -189,7 +189,7 @@ grab(struct wl_multi *m, void *user)
  * on failure) goes to hooks.fetched; without, it is freed too.
  */
 static void
-finish(struct mfetch *f, enum wl_outcome o, int notify)
+finish(struct mfetch *f, enum wl_outcome o, int64_t code, int notify)
 {
     struct wl_multi *m = f->m;
     void *user = f->user;
@@ -204,7 +204,7 @@ finish(struct mfetch *f, enum wl_outcome o, int notify)
     if (o != WL_OK) {
         free(body);
         body = NULL;
-        len = 0;
+        len = code > 0 ? (size_t)code : 0; /* why it failed */
     }
     if (!notify) {
         free(body);
@@ -302,7 +302,7 @@ drain_done(struct wl_multi *m)
             continue; /* cannot happen: every handle carries its mfetch */
         }
         o = f->aborted ? WL_ABORTED : wl__fetch_outcome(f->easy, rc);
-        finish(f, o, 1);
+        finish(f, o, o == WL_ABORTED ? 0 : wl__fetch_code(f->easy, rc), 1);
     }
 }
 
@@ -601,7 +601,7 @@ void
 wl_multi_cancel(struct wl_multi *m)
 {
     while (m->fetches != NULL) {
-        finish(m->fetches, WL_ABORTED, 1);
+        finish(m->fetches, WL_ABORTED, 0, 1);
     }
     while (m->sleeps != NULL) {
         sleep_end(m->sleeps, WL_ABORTED, 1);
@@ -772,7 +772,7 @@ wl_multi_free(struct wl_multi *m)
         return;
     }
     while (m->fetches != NULL) {
-        finish(m->fetches, WL_ABORTED, 0);
+        finish(m->fetches, WL_ABORTED, 0, 0);
     }
     while (m->sleeps != NULL) {
         sleep_end(m->sleeps, WL_ABORTED, 0);

@@ -271,6 +271,19 @@ enum wl_outcome wl_step_run(const struct wl_step *s, const struct wl_env *env,
 const char *wl_step_kind_name(enum wl_step_kind k);
 const char *wl_outcome_name(enum wl_outcome o);
 
+/*
+ * failure.c. A failed step's *arg_out (and a failed fetch's `len` in the
+ * loop's fetched hook) is its failure code: the HTTP status for
+ * WL_HTTP_ERROR, libcurl's CURLcode for the other fetch failures, errno
+ * for WL_IO_ERROR, else 0. wl_failure_text writes what it means ("HTTP
+ * 500 Internal Server Error", "curl error 28: Timeout was reached").
+ */
+void wl_failure_text(enum wl_outcome o, int64_t code, char *buf, size_t len);
+/* The code libcurl gives for the embedded server's injected failure of
+ * outcome `o` (500; a reply withheld: 28; closed mid-body: 18), for the
+ * virtual engine, which fetches nothing. */
+int64_t wl_failure_code_injected(enum wl_outcome o);
+
 /* ---- The fetch's choreography (fetch_gil.c) ---------------------------
  *
  * When a fetch releases and takes back the GIL and what Python work runs
@@ -360,7 +373,8 @@ struct wl_multi_hooks {
      * events belong to. */
     void (*enter)(void *ctx, void *user);
     /* A fetch ended with `o`. On WL_OK `body` holds its `len` bytes,
-     * malloc'd; the hook takes ownership (free() it). Else body is NULL. */
+     * malloc'd; the hook takes ownership (free() it). Else body is NULL
+     * and `len` is the failure code (wl_failure_text). */
     void (*fetched)(void *ctx, void *user, enum wl_outcome o, char *body,
                     size_t len);
     /* A sleep ended (WL_OK) or was cancelled (WL_ABORTED). */

@@ -55,6 +55,9 @@ int wl__fetch_prereq_cb(void *data, char *primary_ip, char *local_ip,
 /* fetch.c: what a finished transfer of handle `c` that ended with `rc`
  * amounts to (an HTTP status >= 400 is WL_HTTP_ERROR). */
 enum wl_outcome wl__fetch_outcome(CURL *c, CURLcode rc);
+/* failure.c: the failure code of a finished transfer: rc, or the HTTP
+ * status when rc is CURLE_OK. */
+int64_t wl__fetch_code(CURL *c, CURLcode rc);
 
 /* io.c: set the options every fetch shares on `c` (timeouts from cfg,
  * 8 KiB receive buffer, no redirects, error text into errbuf, fetch.c's

@@ -138,6 +138,9 @@ wl_write_body(const struct wl_step *s, const struct wl_env *env,
         env->acquire(env->ctx);
     }
     if (rc != 0) {
+        if (arg_out != NULL && rc < 0) {
+            *arg_out = -(int64_t)rc; /* errno: why it failed */
+        }
         return WL_IO_ERROR;
     }
     if (arg_out != NULL) {

@@ -241,8 +241,9 @@ sim_vmulti__fetch(struct sim_vmulti *m, int64_t page, void *user)
             f->fail = WL_HTTP_ERROR;
             a.kind = ARR_FAIL;
         } else if (kind == 2) {
-            f->fail = WL_IO_ERROR;
-            f->body = v->body_size / 2; /* then the connection closes */
+            /* Then the connection closes: libcurl's "partial file". */
+            f->fail = WL_FAILED;
+            f->body = v->body_size / 2;
         } else {
             f->fail = WL_TIMEOUT;
             a.kind = ARR_FAIL;
@@ -349,8 +350,11 @@ arrive(struct sim_vmulti *m, struct arrival a)
         }
         f->fail = WL_FAILED;
     }
-    m->hooks.fetched(m->hooks.ctx, f->user,
-                     f->fail != WL_OK ? f->fail : WL_FAILED, NULL, 0);
+    if (f->fail == WL_OK) {
+        f->fail = WL_FAILED;
+    }
+    m->hooks.fetched(m->hooks.ctx, f->user, f->fail, NULL,
+                     (size_t)wl_failure_code_injected(f->fail));
     free(f);
 }
 

@@ -238,11 +238,13 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
     if (fails && kind == 3) {
         vt_sleep(mt->vt, v->timeout_ns, VT_WAKE_TIMER);
         wl_fetch_gil_end(&gil);
+        *arg = wl_failure_code_injected(WL_TIMEOUT);
         return WL_TIMEOUT;
     }
     vt_sleep(mt->vt, rtt, VT_WAKE_IO);
     if (fails && kind == 1) {
         wl_fetch_gil_end(&gil);
+        *arg = wl_failure_code_injected(WL_HTTP_ERROR);
         return WL_HTTP_ERROR;
     }
     body = v->body_size;
@@ -263,7 +265,9 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
     }
     wl_fetch_gil_end(&gil);
     if (got != v->body_size) {
-        return fails ? WL_IO_ERROR : WL_FAILED;
+        /* Closed mid-body: libcurl's "partial file", as in real time. */
+        *arg = wl_failure_code_injected(WL_FAILED);
+        return WL_FAILED;
     }
     mt->vt_body = body;
     *arg = (int64_t)body;

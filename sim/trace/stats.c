@@ -54,11 +54,17 @@ count_thread(const struct sim_trace_buf *b, struct sim_trace_stats *s)
             if (e->outcome == SIM_OUT_OK) {
                 s->steps_ok++;
             } else {
-                s->steps_failed++;
                 /* An unknown outcome is still a failure. */
-                s->steps_failed_by[e->outcome < SIM_OUT_COUNT
-                                       ? e->outcome
-                                       : SIM_OUT_FAILED]++;
+                int o =
+                    e->outcome < SIM_OUT_COUNT ? e->outcome : SIM_OUT_FAILED;
+
+                s->steps_failed++;
+                if (s->steps_failed_by[o] == 0 ||
+                    e->t_ns < s->fail_first_ns[o]) {
+                    s->fail_first_ns[o] = e->t_ns;
+                    s->fail_code[o] = e->arg;
+                }
+                s->steps_failed_by[o]++;
             }
             break;
         case SIM_EV_GIL_WAIT:

@@ -39,11 +39,12 @@
 #define ALIGN_TO 64u
 
 struct sim_trace {
-    size_t map_len;             /* bytes mapped, this struct included */
-    uint32_t max_threads;       /* buffers reserved */
-    atomic_uint nthreads;       /* buffers claimed; shared after fork() */
-    int64_t origin_ns;          /* t = 0 in writers */
-    struct sim_trace_buf *bufs; /* max_threads headers, inside the map */
+    size_t map_len;                   /* bytes mapped, this struct included */
+    uint32_t max_threads;             /* buffers reserved */
+    atomic_uint nthreads;             /* buffers claimed; shared after fork() */
+    int64_t origin_ns;                /* t = 0 in writers */
+    struct sim_trace_buf *bufs;       /* max_threads headers, inside the map */
+    sim_trace_fail_text_fn fail_text; /* or NULL */
 };
 
 static size_t
@@ -195,6 +196,20 @@ sim_trace_set_origin_ns(struct sim_trace *t, int64_t origin_ns)
     if (t != NULL) {
         t->origin_ns = origin_ns;
     }
+}
+
+void
+sim_trace_set_fail_text(struct sim_trace *t, sim_trace_fail_text_fn fn)
+{
+    if (t != NULL) {
+        t->fail_text = fn;
+    }
+}
+
+sim_trace_fail_text_fn
+sim_trace_fail_text(const struct sim_trace *t)
+{
+    return t != NULL ? t->fail_text : NULL;
 }
 
 int64_t

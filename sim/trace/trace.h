@@ -140,6 +140,14 @@ void sim_trace_set_origin_ns(struct sim_trace *t, int64_t origin_ns);
 /* The earliest event of any thread, INT64_MAX if there is none. */
 int64_t sim_trace_first_ns(const struct sim_trace *t);
 
+/* What a failed step's outcome and code (its STEP_END arg) mean, in
+ * words, for the writers; set by whoever knows the codes (sim/ gives
+ * wl_failure_text). Without one, trace.json has the code alone. */
+typedef void (*sim_trace_fail_text_fn)(int outcome, int64_t code, char *buf,
+                                       size_t len);
+void sim_trace_set_fail_text(struct sim_trace *t, sim_trace_fail_text_fn fn);
+sim_trace_fail_text_fn sim_trace_fail_text(const struct sim_trace *t);
+
 /* The hot path: no lock, no allocation, no system call. */
 static inline void
 sim_trace_record(struct sim_trace_buf *b, int64_t t_ns, enum sim_ev kind,
@@ -194,7 +202,11 @@ struct sim_trace_stats {
     uint64_t forced_switches; /* GIL_DROP with SIM_DROP_FORCED */
     uint64_t tasks;           /* TASK_END events */
     uint64_t steps_ok, steps_failed;
-    uint64_t steps_failed_by[SIM_OUT_COUNT];  /* by outcome */
+    uint64_t steps_failed_by[SIM_OUT_COUNT]; /* by outcome */
+    /* Per outcome, the failure code (STEP_END's arg: an HTTP status, a
+     * CURLcode, an errno) of its earliest failed step, and when it ended. */
+    int64_t fail_code[SIM_OUT_COUNT];
+    int64_t fail_first_ns[SIM_OUT_COUNT];
     int64_t hold_ns, wait_ns, io_ns, idle_ns; /* summed over threads */
     /* Hand-off: from a GIL_DROP to the next GIL_TAKE of the same GIL by a
      * different thread that was waiting (GIL_WAIT before it). */
@@ -231,6 +243,9 @@ struct sim_trace_summary {
     /* Mean and sample standard deviation of the repetitions' wall times
      * (sd 0 for one repetition). */
     int64_t wall_ns_mean, wall_ns_sd;
+    /* Per outcome with failed steps, what its earliest failure said
+     * ("HTTP 500 Internal Server Error"); "" for the others. */
+    char fail_text[SIM_OUT_COUNT][96];
     int64_t cpu_ns;               /* user + system CPU of the run */
     struct sim_trace_stats stats; /* of the median repetition */
     /* The embedded server's counts during that repetition; has_server is

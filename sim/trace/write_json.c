@@ -139,8 +139,9 @@ sim_trace__fixed(FILE *f, int64_t ns, int digits)
 /* Puts the separator before each element of traceEvents. */
 struct writer {
     FILE *f;
-    int64_t origin; /* ns subtracted from every stamp */
-    int first;      /* no element written yet */
+    int64_t origin;                   /* ns subtracted from every stamp */
+    int first;                        /* no element written yet */
+    sim_trace_fail_text_fn fail_text; /* or NULL */
 };
 
 static void
@@ -255,6 +256,21 @@ write_instant(struct writer *w, const struct sim_trace_buf *b, const char *name,
     fputs("}", w->f);
 }
 
+/* A failed step's code (an HTTP status, a CURLcode, an errno) and what
+ * it means, as more args of its slice. */
+static void
+write_failure(struct writer *w, const struct sim_trace_event *e)
+{
+    char text[160];
+
+    fprintf(w->f, ",\"code\":%lld", (long long)e->arg);
+    if (w->fail_text != NULL) {
+        w->fail_text(e->outcome, e->arg, text, sizeof(text));
+        fputs(",\"error\":", w->f);
+        sim_trace_json_string(w->f, text, sizeof(text));
+    }
+}
+
 /* Steps and instants of one thread. A STEP_END without its STEP_BEGIN (the
  * begin was lost) gives no step event. */
 static void
@@ -282,9 +298,13 @@ write_thread_events(struct writer *w, const struct sim_trace_buf *b)
             fputs(",\"dur\":", w->f);
             sim_trace__fixed(
                 w->f, e->t_ns > begin->t_ns ? e->t_ns - begin->t_ns : 0, 3);
-            fprintf(w->f, ",\"args\":{\"task\":%d,\"outcome\":\"%s\"}}",
+            fprintf(w->f, ",\"args\":{\"task\":%d,\"outcome\":\"%s\"",
                     (int)e->task,
                     sim_trace_outcome_name((enum sim_outcome)e->outcome));
+            if (e->outcome != SIM_OUT_OK) {
+                write_failure(w, e);
+            }
+            fputs("}}", w->f);
             begin = NULL;
             break;
         case SIM_EV_GIL_DROP_REQUEST:
@@ -317,6 +337,7 @@ sim_trace_write_json(const struct sim_trace *t, const char *title, FILE *f)
     w.f = f;
     w.origin = sim_trace_origin_ns(t);
     w.first = 1;
+    w.fail_text = sim_trace_fail_text(t);
     fputs("{\"traceEvents\":[", f);
     write_metadata(&w, t);
     rc = write_segments(&w, t);

@@ -112,6 +112,25 @@ write_run(FILE *f, const struct sim_trace_summary *r)
         first = 0;
     }
     putc('}', f);
+    /* Why: each reason's earliest failure, its code and its words. */
+    key(f, "failures");
+    putc('{', f);
+    first = 1;
+    for (o = 0; o < SIM_OUT_COUNT; o++) {
+        if (s->steps_failed_by[o] == 0) {
+            continue;
+        }
+        fprintf(f,
+                "%s\"%s\": {\"count\": %llu, \"first_code\": %lld, "
+                "\"first_error\": ",
+                first ? "" : ", ", sim_trace_outcome_name((enum sim_outcome)o),
+                (unsigned long long)s->steps_failed_by[o],
+                (long long)s->fail_code[o]);
+        sim_trace_json_string(f, r->fail_text[o], sizeof(r->fail_text[o]));
+        putc('}', f);
+        first = 0;
+    }
+    putc('}', f);
     key(f, "server");
     if (r->has_server) {
         fprintf(f,
