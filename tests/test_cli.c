@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -404,6 +405,80 @@ command_help_lists_exactly_its_options(void **state)
         tf_remove_tree(workdir);
         free(workdir);
     }
+}
+
+/* 1 if a file under `dir` (recursively) is a leftover temporary file:
+ * a name with ".tmp" in it. */
+static int
+has_temp_file(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+
+    if (d == NULL) {
+        return 0;
+    }
+    while (!found && (e = readdir(d)) != NULL) {
+        char path[4200];
+        struct stat st;
+
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+            continue;
+        }
+        (void)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (strstr(e->d_name, ".tmp") != NULL) {
+            found = 1;
+        } else if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            found = has_temp_file(path);
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/*
+ * A full disk: a run into a 192 KiB tmpfs, whose pages and traces cannot
+ * all fit, says "No space left on device" and names the file on one line,
+ * exits 3, and leaves no half-written file (every write goes through a
+ * temporary file and a rename, and a failed one removes its temporary
+ * file). Needs the right to mount a tmpfs (root, CAP_SYS_ADMIN): skipped
+ * where it is missing, which the test's output says.
+ */
+static void
+a_full_disk_is_reported_as_such_and_nothing_is_half_written(void **state)
+{
+    static struct result r;
+    char *workdir = make_workdir();
+    char mnt[4200], out_arg[4300];
+    int temp_left;
+    char *args[] = {"--pages=8",  "--latency=0", "--model=serial,threads",
+                    "--no-plots", "--quiet",     out_arg};
+
+    (void)state;
+    (void)snprintf(mnt, sizeof(mnt), "%s/small", workdir);
+    assert_int_equal(mkdir(mnt, 0700), 0);
+    if (mount("tmpfs", mnt, "tmpfs", 0, "size=192k") != 0) {
+        print_message("skipped: cannot mount a tmpfs here (%s)\n",
+                      strerror(errno));
+        tf_remove_tree(workdir);
+        free(workdir);
+        skip();
+    }
+    (void)snprintf(out_arg, sizeof(out_arg), "--out=%s/run", mnt);
+    run_gilsim(workdir, args, sizeof(args) / sizeof(args[0]), &r);
+    temp_left = has_temp_file(mnt);
+    /* Unmounted before any assertion, so a failure leaves no mount. */
+    assert_int_equal(umount(mnt), 0);
+    tf_remove_tree(workdir);
+    free(workdir);
+    assert_int_equal(r.status, 3);
+    assert_true(is_one_line(r.err));
+    if (strstr(r.err, "No space left on device") == NULL ||
+        strstr(r.err, "/small/run/") == NULL) {
+        fail_msg("expected ENOSPC naming the file: %s", r.err);
+    }
+    assert_false(temp_left);
 }
 
 /* Parse `gilsim [cmd] [--engine=virtual] --NAME=VALUE` in this process
@@ -835,6 +910,8 @@ main(int argc, char **argv)
         cmocka_unit_test(table_cases_exit_with_one_line_naming_the_flag),
         cmocka_unit_test(help_lists_every_flag_and_exits_0),
         cmocka_unit_test(command_help_lists_exactly_its_options),
+        cmocka_unit_test(
+            a_full_disk_is_reported_as_such_and_nothing_is_half_written),
         cmocka_unit_test(errors_name_what_the_table_accepts),
         cmocka_unit_test(version_prints_the_version),
         cmocka_unit_test(tiny_run_writes_summary_and_traces),
