@@ -77,9 +77,19 @@ plot_timeline(const struct sim_trace *t, const char *title, int64_t from_ns,
               int64_t to_ns, const char *out_base, const char *gp_dir,
               char *err, size_t errlen)
 {
+    return plot_timeline_cut(t, title, from_ns, to_ns, NULL, out_base, gp_dir,
+                             err, errlen);
+}
+
+int
+plot_timeline_cut(const struct sim_trace *t, const char *title, int64_t from_ns,
+                  int64_t to_ns, const struct plot_cut *cut,
+                  const char *out_base, const char *gp_dir, char *err,
+                  size_t errlen)
+{
     struct gp_job job;
     struct window w;
-    char lanes[32], xmin[48], xmax[48];
+    char lanes[32], xmin[48], xmax[48], cutfrom[48], cutto[48];
     size_t n;
 
     if (t == NULL || out_base == NULL) {
@@ -90,6 +100,9 @@ plot_timeline(const struct sim_trace *t, const char *title, int64_t from_ns,
     w.t = t;
     w.from_ns = from_ns > 0 ? from_ns : 0;
     w.to_ns = to_ns > 0 ? to_ns : trace_end_ns(t);
+    if (to_ns <= 0 && cut != NULL && cut->run_end_ns > w.to_ns) {
+        w.to_ns = cut->run_end_ns; /* the axis spans the run, cut or not */
+    }
     if (w.to_ns <= w.from_ns) {
         w.to_ns = w.from_ns + 1000000; /* an empty window still plots */
     }
@@ -108,6 +121,12 @@ plot_timeline(const struct sim_trace *t, const char *title, int64_t from_ns,
     job.vars[job.nvars++] = (struct gp_var){"lanes", lanes, 0};
     job.vars[job.nvars++] = (struct gp_var){"xmin", xmin, 0};
     job.vars[job.nvars++] = (struct gp_var){"xmax", xmax, 0};
+    if (cut != NULL && cut->missing_to_ns > cut->missing_from_ns) {
+        ms_text(cut->missing_from_ns, cutfrom, sizeof(cutfrom));
+        ms_text(cut->missing_to_ns, cutto, sizeof(cutto));
+        job.vars[job.nvars++] = (struct gp_var){"cutfrom", cutfrom, 0};
+        job.vars[job.nvars++] = (struct gp_var){"cutto", cutto, 0};
+    }
     job.data[job.ndata++] =
         (struct gp_data){"datafile", "segments", fill_segments, &w, ""};
     job.data[job.ndata++] =

@@ -118,6 +118,22 @@ int plot_timeline(const struct sim_trace *t, const char *title, int64_t from_ns,
                   int64_t to_ns, const char *out_base, const char *gp_dir,
                   char *err, size_t errlen) PLOT_WARN_UNUSED;
 
+/* What a cut trace (--trace-events) leaves out: the run lasted until
+ * run_end_ns, and the trace misses [missing_from_ns, missing_to_ns), both
+ * relative to the origin. */
+struct plot_cut {
+    int64_t run_end_ns;
+    int64_t missing_from_ns, missing_to_ns;
+};
+
+/* plot_timeline, with the x axis to the run's end and the missing part
+ * hatched and labelled (cut may be NULL: plot_timeline). */
+int plot_timeline_cut(const struct sim_trace *t, const char *title,
+                      int64_t from_ns, int64_t to_ns,
+                      const struct plot_cut *cut, const char *out_base,
+                      const char *gp_dir, char *err,
+                      size_t errlen) PLOT_WARN_UNUSED;
+
 /*
  * Renders the runs side by side as out_base.png and out_base.svg
  * (PLOT_WIDTH x PLOT_COMPARISON_HEIGHT): wall time per model, with min-max

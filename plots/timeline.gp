@@ -3,13 +3,14 @@
 # plots/plot.c runs it as
 #   gnuplot -e "datafile='...'; markersfile='...'; lanesfile='...';
 #               output='...'; term='pngcairo'; title='...'; lanes=N;
-#               xmin=A; xmax=B" timeline.gp
+#               xmin=A; xmax=B[; cutfrom=C; cutto=D]" timeline.gp
 # and it can be run the same way by hand. Inputs (tab-separated):
 #   datafile     lane, begin_ms, end_ms, state, thread_name
 #                (plot_write_timeline_data: merged, no sub-pixel slivers)
 #   markersfile  lane, t_ms, kind (drop_request or forced_switch)
 #   lanesfile    lane, thread_name (every thread, even one with nothing
 #                to draw in the window)
+# cutfrom..cutto (ms), when set, is the part of the run the trace lost.
 # term is pngcairo or svg; the picture is 1600 x (120 + 28 per lane)
 # pixels either way. xmin and xmax are the window in ms. Lane 0 is at the
 # top. Text is not "enhanced", so thread names and titles print as given.
@@ -60,6 +61,15 @@ color(s) = s eq 'running' ? c_running : s eq 'waiting' ? c_waiting : \
 half = 0.30
 
 set style fill solid 1.0 noborder
+
+# A trace cut by --trace-events: the part of the run the trace does not
+# cover (cutfrom..cutto, in ms), hatched, so nobody reads it as idle.
+if (exists("cutfrom")) {
+    set object 10 rect from cutfrom, graph 0 to cutto, graph 1 front \
+        fillstyle pattern 4 transparent noborder fc rgb '#777777'
+    set label 10 'not in the trace (cut)' at (cutfrom + cutto) / 2, \
+        graph 0.5 center front tc rgb '#333333' font ',11'
+}
 
 plot datafile using (($2 + $3) / 2):1:2:3:($1 - half):($1 + half): \
          (color(strcol(4))) with boxxyerror lc rgb variable, \

@@ -271,7 +271,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     }
     memset(&tc, 0, sizeof(tc));
     tc.max_threads = sim_model_trace_threads(m, pool);
-    tc.events_per_thread = o->trace_events;
+    tc.events_per_thread = sim_opt_trace_capacity(o, m);
     tc.shared = sim_model_trace_shared(m);
     tc.origin_ns = base_now_ns();
     rc = sim_trace_new(&tc, &trace);
@@ -280,7 +280,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
         (void)snprintf(err, errlen,
                        "cannot reserve the trace (%d threads x %llu events): "
                        "%s",
-                       pool, (unsigned long long)o->trace_events, etext);
+                       pool, (unsigned long long)tc.events_per_thread, etext);
         goto out_workload;
     }
     sim_trace_set_fail_text(trace, fail_text);

@@ -106,7 +106,8 @@ sim_options_default(struct sim_options *o)
     o->repeat = 1;
     o->out_dir[0] = '\0';
     o->formats = SIM_FORMAT_TEXT;
-    o->trace_events = 1000000;
+    o->trace_events = 0; /* sized from the run */
+    o->trace_mode = SIM_TRACE_MODE_HEAD;
     o->quiet = 0;
     o->force_new = 0;
     o->window_from_ns = 0;
@@ -234,4 +235,40 @@ sim_policy_label(const char *policy, char *buf, size_t len)
         (void)snprintf(buf, len, "%s", policy);
     }
     return buf;
+}
+
+uint64_t
+sim_opt_trace_keep(const struct sim_options *o)
+{
+    uint64_t threads = 0, keep;
+    int m;
+
+    if (o->trace_events > 0) {
+        return o->trace_events;
+    }
+    for (m = 0; m < SIM_MODEL_COUNT; m++) {
+        if (o->models & (1u << m)) {
+            threads += sim_model_trace_threads(
+                (enum sim_model)m, sim_opt_pool_size(o, (enum sim_model)m));
+        }
+    }
+    keep = SIM_TRACE_BUDGET_BYTES / SIM_TRACE_EVENT_BYTES /
+           (threads > 0 ? threads : 1);
+    return keep < 64 ? 64 : keep;
+}
+
+/* In memory: up to 16M events a thread, 128M in all (3 GiB of address
+ * space, reserved with MAP_NORESERVE: only what is written is paid). */
+#define MEM_EVENTS_PER_THREAD (16ull * 1000 * 1000)
+#define MEM_EVENTS_IN_ALL     (128ull * 1000 * 1000)
+
+uint64_t
+sim_opt_trace_capacity(const struct sim_options *o, enum sim_model m)
+{
+    uint64_t threads = sim_model_trace_threads(m, sim_opt_pool_size(o, m));
+    uint64_t cap = MEM_EVENTS_IN_ALL / (threads > 0 ? threads : 1);
+    uint64_t keep = sim_opt_trace_keep(o);
+
+    cap = cap < MEM_EVENTS_PER_THREAD ? cap : MEM_EVENTS_PER_THREAD;
+    return cap > keep ? cap : keep;
 }

@@ -36,6 +36,24 @@ plain_name(const char *m)
            strcmp(m, "..") != 0;
 }
 
+int
+sim_report_timeline_cut(const struct sim_trace_summary *s, struct plot_cut *cut)
+{
+    cut->run_end_ns = s->wall_ns;
+    cut->missing_from_ns = 0;
+    cut->missing_to_ns = 0;
+    if (s->events_cut == 0) {
+        return 0;
+    }
+    if (strcmp(s->trace_kept, "ring") == 0) {
+        cut->missing_to_ns = s->trace_from_ns; /* before it: cut */
+    } else if (s->trace_to_ns >= 0) {
+        cut->missing_from_ns = s->trace_to_ns; /* after it: cut */
+        cut->missing_to_ns = s->wall_ns;
+    }
+    return cut->missing_to_ns > cut->missing_from_ns;
+}
+
 /* The timeline's title, as run.c's plot_model() makes it. */
 void
 sim_report_timeline_title(const struct sim_trace_summary *s, char *title,
@@ -43,12 +61,22 @@ sim_report_timeline_title(const struct sim_trace_summary *s, char *title,
 {
     int procs = strcmp(s->model, "processes") == 0;
     char label[40];
-    char cut[80] = "";
+    char cut[120] = "";
+    struct plot_cut pc;
 
-    if (s->stats.events_lost > 0) {
-        /* Never silently: a cut trace ends before the run does. */
+    /* Never silently: a cut trace covers less than the run. */
+    if (sim_report_timeline_cut(s, &pc) && strcmp(s->trace_kept, "ring") == 0) {
+        (void)snprintf(
+            cut, sizeof(cut), "; trace from %.0f ms of %.0f ms (--trace=ring)",
+            (double)pc.missing_to_ns / 1e6, (double)pc.run_end_ns / 1e6);
+    } else if (sim_report_timeline_cut(s, &pc)) {
         (void)snprintf(cut, sizeof(cut),
-                       "; trace cut: %llu events lost (see --trace-events)",
+                       "; trace cut at %.0f ms of %.0f ms (--trace-events)",
+                       (double)pc.missing_from_ns / 1e6,
+                       (double)pc.run_end_ns / 1e6);
+    } else if (s->stats.events_lost > 0) {
+        (void)snprintf(cut, sizeof(cut),
+                       "; %llu events did not fit in memory (--trace-events)",
                        (unsigned long long)s->stats.events_lost);
     }
     (void)snprintf(
@@ -74,6 +102,7 @@ replot_model(const char *dir, const struct sim_options *o,
     char base[4200];
     char title[300];
     char msg[SIM_ERR_LEN * 2];
+    struct plot_cut cut;
     FILE *f;
     int rc;
 
@@ -81,6 +110,11 @@ replot_model(const char *dir, const struct sim_options *o,
         fprintf(err, "gilsim: plot: %s/summary.json: bad model name '%.32s'\n",
                 dir, s->model);
         return SIM_EXIT_ERROR;
+    }
+    if (strcmp(s->trace_kept, "off") == 0) {
+        fprintf(out, "gilsim: plot: %s: no timeline (run with --trace=off)\n",
+                s->model);
+        return SIM_EXIT_OK;
     }
     (void)snprintf(path, sizeof(path), "%.4000s/%s/trace.tsv", dir, s->model);
     f = fopen(path, "r");
@@ -102,8 +136,9 @@ replot_model(const char *dir, const struct sim_options *o,
     }
     (void)snprintf(base, sizeof(base), "%.4000s/%s/timeline", dir, s->model);
     sim_report_timeline_title(s, title, sizeof(title));
-    rc = plot_timeline(t, title, o->window_from_ns, o->window_to_ns, base, NULL,
-                       msg, sizeof(msg));
+    rc = plot_timeline_cut(t, title, o->window_from_ns, o->window_to_ns,
+                           sim_report_timeline_cut(s, &cut) ? &cut : NULL, base,
+                           NULL, msg, sizeof(msg));
     sim_trace_free(t);
     if (rc != 0) {
         fprintf(err, "gilsim: plots skipped: %s\n", msg);

@@ -243,6 +243,37 @@ static const char page_style[] =
     ".plot svg { max-width: 100%; height: auto; }\n"
     "</style>\n";
 
+/* Never silently: what the trace files and the timeline miss, and what
+ * the statistics miss (events that did not fit in memory). */
+static void
+write_cut_warning(FILE *f, const struct sim_trace_summary *r)
+{
+    struct plot_cut cut;
+
+    if (sim_report_timeline_cut(r, &cut)) {
+        int ring = strcmp(r->trace_kept, "ring") == 0;
+
+        fprintf(f,
+                "<p class=\"warn\"><b>This trace was cut:</b> %llu events "
+                "are not in it. It keeps the %s events of each thread, so "
+                "the timeline and trace.json %s %.0f ms of the run's %.0f ms "
+                "(the hatched part is missing). The table counts every "
+                "event. <code>--trace-events=N</code> keeps more%s.</p>\n",
+                (unsigned long long)r->events_cut, ring ? "last" : "first",
+                ring ? "start at" : "end at",
+                (double)(ring ? cut.missing_to_ns : cut.missing_from_ns) / 1e6,
+                (double)cut.run_end_ns / 1e6,
+                ring ? "" : "; <code>--trace=ring</code> keeps the last ones");
+    }
+    if (r->stats.events_lost > 0) {
+        fprintf(f,
+                "<p class=\"warn\"><b>Events lost:</b> %llu events did "
+                "not fit in memory, and the statistics miss them. Raise "
+                "<code>--trace-events</code>.</p>\n",
+                (unsigned long long)r->stats.events_lost);
+    }
+}
+
 static void
 write_page(FILE *f, const char *dir, const struct sim_report_summary *sum)
 {
@@ -275,14 +306,13 @@ write_page(FILE *f, const char *dir, const struct sim_report_summary *sum)
         fputs("<h2>", f);
         esc(f, m);
         fputs("</h2>\n", f);
-        if (sum->runs[i].stats.events_lost > 0) {
-            fprintf(f,
-                    "<p class=\"warn\"><b>This trace was cut:</b> %llu "
-                    "events did not fit, so the timeline and the trace end "
-                    "before the run did. Run again with a larger "
-                    "<code>--trace-events</code> to see all of it.</p>\n",
-                    (unsigned long long)sum->runs[i].stats.events_lost);
+        if (strcmp(sum->runs[i].trace_kept, "off") == 0) {
+            fputs("<p>No trace and no timeline: the run was made with "
+                  "<code>--trace=off</code>.</p>\n",
+                  f);
+            continue;
         }
+        write_cut_warning(f, &sum->runs[i]);
         (void)snprintf(rel, sizeof(rel), "%s/timeline.svg", m);
         inline_svg(f, dir, rel, (int)i + 1);
         fputs("<p>The trace: <a href=\"", f);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "base.h"
+#include "plot.h"
 #include "sim.h"
 #include "trace.h"
 
@@ -52,6 +53,12 @@ int sim_report_write_sweep(const char *dir, const char *command,
  * interval and wall time, and a warning when its trace was cut. */
 void sim_report_timeline_title(const struct sim_trace_summary *s, char *title,
                                size_t len);
+
+/* The part of the run a cut trace misses (--trace-events), for the
+ * timeline's hatched band: 1 with *cut set, or 0 when the trace covers
+ * the whole run. */
+int sim_report_timeline_cut(const struct sim_trace_summary *s,
+                            struct plot_cut *cut);
 
 /* `gilsim plot RUN_DIR` (the folder is in o->out_dir): redraw the
  * timelines and the comparison, rewrite index.html. An exit status. */

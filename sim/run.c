@@ -180,15 +180,17 @@ plot_model(const char *dir, const struct sim_options *o, enum sim_model m,
     char base[4200];
     char title[300];
     char msg[SIM_ERR_LEN * 2];
+    struct plot_cut cut;
 
-    if (o->no_plots || plots_off) {
+    if (o->no_plots || plots_off || o->trace_mode == SIM_TRACE_MODE_OFF) {
         return;
     }
     (void)snprintf(base, sizeof(base), "%.4000s/%s/timeline", dir,
                    sim_model_name(m));
     sim_report_timeline_title(s, title, sizeof(title));
-    if (plot_timeline(trace, title, o->window_from_ns, o->window_to_ns, base,
-                      NULL, msg, sizeof(msg)) != 0) {
+    if (plot_timeline_cut(trace, title, o->window_from_ns, o->window_to_ns,
+                          sim_report_timeline_cut(s, &cut) ? &cut : NULL, base,
+                          NULL, msg, sizeof(msg)) != 0) {
         plots_failed(msg, err);
     }
 }
@@ -220,6 +222,73 @@ plot_runs(const char *dir, const struct sim_options *o,
 }
 
 /* ---- the driver --------------------------------------------------------- */
+
+/* Cut the kept repetition's trace to what the files get (--trace,
+ * --trace-events), after fill_summary took the statistics from all of
+ * it, and say in *s what was cut. */
+static void
+keep_trace(const struct sim_options *o, struct sim_trace *trace,
+           struct sim_trace_summary *s)
+{
+    struct sim_trace_cut cut;
+    int64_t origin = sim_trace_origin_ns(trace);
+    int ring = o->trace_mode == SIM_TRACE_MODE_RING;
+
+    (void)snprintf(s->trace_kept, sizeof(s->trace_kept), "%s",
+                   o->trace_mode == SIM_TRACE_MODE_OFF ? "off"
+                   : ring                              ? "ring"
+                                                       : "head");
+    s->trace_from_ns = 0;
+    s->trace_to_ns = -1;
+    if (o->trace_mode == SIM_TRACE_MODE_OFF) {
+        return;
+    }
+    sim_trace_keep(trace, ring ? SIM_TRACE_KEEP_RING : SIM_TRACE_KEEP_HEAD,
+                   sim_opt_trace_keep(o), &cut);
+    s->events_cut = cut.events;
+    if (cut.complete_from_ns != INT64_MIN) {
+        s->trace_from_ns = cut.complete_from_ns - origin;
+    }
+    if (cut.complete_to_ns != INT64_MAX) {
+        s->trace_to_ns = cut.complete_to_ns - origin;
+    }
+}
+
+/* Never silently: a line when the trace files miss part of the run, or
+ * the statistics miss events that did not fit in memory. */
+static void
+print_trace_cut(const struct sim_options *o, enum sim_model m,
+                const struct sim_trace_summary *s, FILE *err)
+{
+    struct plot_cut cut;
+
+    if (s->stats.events_lost > 0) {
+        fprintf(err,
+                "gilsim: %s: %llu events did not fit in memory; the "
+                "statistics miss them (raise --trace-events)\n",
+                sim_model_name(m), (unsigned long long)s->stats.events_lost);
+    }
+    if (!sim_report_timeline_cut(s, &cut)) {
+        return;
+    }
+    if (o->trace_mode == SIM_TRACE_MODE_RING) {
+        fprintf(err,
+                "gilsim: %s: the trace files keep the last %llu events of "
+                "each thread, from %.0f ms of %.0f ms (--trace-events=N "
+                "keeps more); the table counts every event\n",
+                sim_model_name(m), (unsigned long long)sim_opt_trace_keep(o),
+                (double)cut.missing_to_ns / 1e6, (double)cut.run_end_ns / 1e6);
+    } else {
+        fprintf(err,
+                "gilsim: %s: the trace files keep the first %llu events of "
+                "each thread, up to %.0f ms of %.0f ms (--trace-events=N "
+                "keeps more, --trace=ring the last ones); the table counts "
+                "every event\n",
+                sim_model_name(m), (unsigned long long)sim_opt_trace_keep(o),
+                (double)cut.missing_from_ns / 1e6,
+                (double)cut.run_end_ns / 1e6);
+    }
+}
 
 static int
 cmp_wall(const void *a, const void *b)
@@ -323,7 +392,11 @@ run_model(const struct sim_options *o, enum sim_model m, const char *dir,
     }
     qsort(order, (size_t)reps, sizeof(struct sim_run_result *), cmp_wall);
     fill_summary(s, o, m, order, reps);
-    rc = write_model(dir, o, m, order[(reps - 1) / 2]->trace, msg, sizeof(msg));
+    keep_trace(o, order[(reps - 1) / 2]->trace, s);
+    rc = o->trace_mode == SIM_TRACE_MODE_OFF
+             ? 0
+             : write_model(dir, o, m, order[(reps - 1) / 2]->trace, msg,
+                           sizeof(msg));
     if (rc != 0) {
         fprintf(err, "gilsim: %s\n", msg);
         status = SIM_EXIT_ERROR;
@@ -344,13 +417,7 @@ run_model(const struct sim_options *o, enum sim_model m, const char *dir,
             fprintf(err, "gilsim: %s (%d %s%s): %.2f s\n", sim_model_name(m),
                     pool, unit, pool == 1 ? "" : "s", (double)s->wall_ns / 1e9);
         }
-        if (s->stats.events_lost > 0) {
-            fprintf(err,
-                    "gilsim: %s: %llu trace events did not fit "
-                    "(raise --trace-events)\n",
-                    sim_model_name(m),
-                    (unsigned long long)s->stats.events_lost);
-        }
+        print_trace_cut(o, m, s, err);
     }
     plot_model(dir, o, m, s, order[(reps - 1) / 2]->trace, err);
 out:

@@ -62,6 +62,20 @@ const char *sim_opt_policy_for(const struct sim_options *o, enum sim_model m);
 /* The pool size of a model: 1 for serial, --threads otherwise. */
 int sim_opt_pool_size(const struct sim_options *o, enum sim_model m);
 
+/* Trace files: a run writes at most about SIM_TRACE_BUDGET_BYTES of
+ * them by default; one event takes about SIM_TRACE_EVENT_BYTES in
+ * trace.tsv and trace.json together (126 measured: a legacy countdown's
+ * 844033 events made 106 MB). */
+#define SIM_TRACE_BUDGET_BYTES 100000000ull
+#define SIM_TRACE_EVENT_BYTES  130ull
+/* The events per thread the trace files keep: --trace-events, or the
+ * budget shared by every thread of every selected model (at least 64). */
+uint64_t sim_opt_trace_keep(const struct sim_options *o);
+/* The events per thread the recorder holds in memory for model m, for the
+ * statistics: far more than the files keep (untouched capacity costs no
+ * memory), and never fewer. */
+uint64_t sim_opt_trace_capacity(const struct sim_options *o, enum sim_model m);
+
 /* 1 if the workload fetches or writes (seed, convoy). */
 int sim_opt_uses_io(const struct sim_options *o);
 /* The server's latency and body size: the options, or the workload's

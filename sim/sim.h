@@ -45,6 +45,12 @@ enum sim_exit {
 /* The most repetitions --repeat takes. */
 #define SIM_REPEAT_MAX 1000
 
+/* --trace: which of a thread's events the trace files keep when it has
+ * more than --trace-events; off writes no trace and draws no timeline. */
+#define SIM_TRACE_MODE_HEAD 0
+#define SIM_TRACE_MODE_RING 1
+#define SIM_TRACE_MODE_OFF  2
+
 /* What `--format` prints on stdout, one bit each, in this order. */
 #define SIM_FORMAT_TEXT 1u /* the table (run) or the recommendation (sweep) */
 #define SIM_FORMAT_JSON 2u /* summary.json (run) or the sweep's cells */
@@ -76,14 +82,17 @@ struct sim_options {
     int64_t timeout_ns; /* per fetch, connect included */
     int connections;    /* loop: connections at once, 0 = no limit */
     int64_t connect_timeout_ns;
-    char bind[64];         /* serve: address to listen on */
-    int port;              /* serve: port, 0 = any free one */
-    int repeat;            /* repetitions of each run */
-    char out_dir[4096];    /* run folder; "" = gilsim-out/TIMESTAMP */
-    unsigned formats;      /* SIM_FORMAT_*: what goes to stdout */
-    uint64_t trace_events; /* buffer capacity per thread */
-    int quiet;             /* no progress lines on stderr */
-    int force_new;         /* sweep: never resume; a folder beside --out's */
+    char bind[64];      /* serve: address to listen on */
+    int port;           /* serve: port, 0 = any free one */
+    int repeat;         /* repetitions of each run */
+    char out_dir[4096]; /* run folder; "" = gilsim-out/TIMESTAMP */
+    unsigned formats;   /* SIM_FORMAT_*: what goes to stdout */
+    /* Events per thread the trace files keep; 0 = sized from the run
+     * (sim_opt_trace_keep). */
+    uint64_t trace_events;
+    int trace_mode; /* SIM_TRACE_MODE_*: which events the files keep */
+    int quiet;      /* no progress lines on stderr */
+    int force_new;  /* sweep: never resume; a folder beside --out's */
     /* Plots: the timeline window in ns since the run's start, [from, to);
      * to = 0 means to the end of the run. no_plots skips every picture. */
     int64_t window_from_ns, window_to_ns;

@@ -110,6 +110,8 @@ run_number(struct sim_trace_summary *r, const char *k, int64_t i, double d)
         {"wall_ns_max", &r->wall_ns_max},
         {"wall_ns_mean", &r->wall_ns_mean},
         {"wall_ns_sd", &r->wall_ns_sd},
+        {"trace_from_ns", &r->trace_from_ns},
+        {"trace_to_ns", &r->trace_to_ns},
         {"cpu_ns", &r->cpu_ns},
         {"gil_hold_ns", &s->hold_ns},
         {"gil_wait_ns", &s->wait_ns},
@@ -132,6 +134,7 @@ run_number(struct sim_trace_summary *r, const char *k, int64_t i, double d)
         {"steps_failed", &s->steps_failed},
         {"events", &s->events},
         {"events_lost", &s->events_lost},
+        {"events_cut", &r->events_cut},
     };
     size_t x;
 
@@ -169,6 +172,7 @@ read_run(json_t *j, struct sim_trace_summary *r)
     json_t *v;
 
     memset(r, 0, sizeof(*r));
+    r->trace_to_ns = -1; /* a summary older than the key: to the end */
     if (!json_is_object(j)) {
         return -1;
     }
@@ -184,6 +188,8 @@ read_run(json_t *j, struct sim_trace_summary *r)
             r->policy_what_if = json_is_true(v);
         } else if (strcmp(k, "workload") == 0) {
             rc = string_into(v, r->workload, sizeof(r->workload));
+        } else if (strcmp(k, "trace") == 0) {
+            rc = string_into(v, r->trace_kept, sizeof(r->trace_kept));
         } else if (strcmp(k, "handoff_ns") == 0) {
             rc = percentiles(v, NULL, &s->handoff_p50_ns, &s->handoff_p99_ns,
                              &s->handoff_max_ns);

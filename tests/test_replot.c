@@ -404,9 +404,15 @@ a_cut_trace_is_marked_in_title_and_page(void **state)
     run.wall_ns = 3000000000;
     sim_report_timeline_title(&run, title, sizeof(title));
     assert_null(strstr(title, "trace cut"));
-    run.stats.events_lost = 12345;
+    (void)snprintf(run.trace_kept, sizeof(run.trace_kept), "head");
+    run.trace_to_ns = -1;
     sim_report_timeline_title(&run, title, sizeof(title));
-    assert_non_null(strstr(title, "trace cut: 12345 events lost"));
+    assert_null(strstr(title, "trace"));
+    run.events_cut = 12345;
+    run.trace_to_ns = 1000000000;
+    sim_report_timeline_title(&run, title, sizeof(title));
+    assert_non_null(strstr(title, "trace cut at 1000 ms of 3000 ms"));
+    run.stats.events_lost = 7;
 
     assert_int_equal(base_write_atomic(dir, "summary.json", write_summary_fn,
                                        &run, err, sizeof(err)),
@@ -415,6 +421,8 @@ a_cut_trace_is_marked_in_title_and_page(void **state)
     (void)snprintf(path, sizeof(path), "%s/index.html", dir);
     page = tf_read(path, NULL);
     assert_non_null(strstr(page, "This trace was cut:</b> 12345 events"));
+    assert_non_null(strstr(page, "end at 1000 ms of the run's 3000 ms"));
+    assert_non_null(strstr(page, "Events lost:</b> 7 events"));
     free(page);
     tf_remove_tree(dir);
     free(dir);

@@ -736,6 +736,49 @@ json_and_stats_say_why_a_step_failed(void **state)
     sim_trace_free(t);
 }
 
+/* head keeps each thread's first N events, ring its last N (moved to the
+ * front, in order); both count what they cut and say from when (ring) or
+ * until when (head) every thread is in the files. A thread with fewer
+ * events keeps them all. */
+static void
+keep_cuts_to_the_first_or_the_last_events(void **state)
+{
+    int mode;
+
+    (void)state;
+    for (mode = 0; mode < 2; mode++) {
+        struct sim_trace *t = new_trace(2, 64, 0);
+        struct sim_trace_buf *a = add(t, "a", 0, 0);
+        struct sim_trace_buf *b = add(t, "b", 0, 0);
+        struct sim_trace_cut cut;
+        int64_t i;
+
+        for (i = 0; i < 40; i++) {
+            sim_trace_record(a, 100 + i, SIM_EV_GIL_WAIT, 0, 0, -1, i);
+        }
+        for (i = 0; i < 20; i++) {
+            sim_trace_record(b, 200 + i, SIM_EV_GIL_WAIT, 0, 0, -1, i);
+        }
+        sim_trace_keep(t, (enum sim_trace_keep)mode, 30, &cut);
+        assert_int_equal(cut.events, 10);
+        assert_int_equal(a->n, 30);
+        assert_int_equal(b->n, 20);
+        if (mode == SIM_TRACE_KEEP_HEAD) {
+            assert_int_equal(a->ev[0].arg, 0);
+            assert_int_equal(a->ev[29].arg, 29);
+            assert_int_equal(cut.complete_to_ns, 129);
+            assert_true(cut.complete_from_ns == INT64_MIN);
+        } else {
+            assert_int_equal(a->ev[0].arg, 10);
+            assert_int_equal(a->ev[29].arg, 39);
+            assert_int_equal(cut.complete_from_ns, 110);
+            assert_true(cut.complete_to_ns == INT64_MAX);
+        }
+        assert_int_equal(b->ev[0].arg, 0); /* not cut: as it was */
+        sim_trace_free(t);
+    }
+}
+
 static void
 empty_trace_gives_no_segments_and_valid_output(void **state)
 {
@@ -909,6 +952,7 @@ main(void)
         cmocka_unit_test(json_is_well_formed_and_escapes_the_title),
         cmocka_unit_test(json_names_worker_processes),
         cmocka_unit_test(json_and_stats_say_why_a_step_failed),
+        cmocka_unit_test(keep_cuts_to_the_first_or_the_last_events),
         cmocka_unit_test(empty_trace_gives_no_segments_and_valid_output),
         cmocka_unit_test(summary_has_every_key_and_only_nonzero_failures),
         cmocka_unit_test(shared_trace_survives_a_forked_child_recording),

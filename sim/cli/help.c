@@ -249,8 +249,13 @@ static const struct help_line {
      "recommendation), json (summary.json, or the sweep's cells), tsv (the "
      "same numbers tab-separated), md (a Markdown table) [text]"},
     {"trace-events",
-     "trace capacity of each thread, in events, %r; events beyond it are "
-     "counted as lost [1M]"},
+     "events of each thread the trace files keep, %r; the statistics count "
+     "every event all the same [sized from the run: about 100 MB of traces "
+     "shared by every thread of every model]"},
+    {"trace",
+     "which events the trace files keep when a thread has more: head (the "
+     "first), ring (the last) or off (no trace.tsv, trace.json or timeline; "
+     "summary.json and the table as ever) [head]"},
     {"quiet", "no progress lines on stderr"},
     {"window",
      "the part of the run the timelines show, e.g. 100ms..130ms; an end "

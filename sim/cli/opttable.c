@@ -65,6 +65,15 @@ format_at(size_t i)
     return i < sizeof(names) / sizeof(names[0]) ? names[i] : NULL;
 }
 
+/* --trace: the index is SIM_TRACE_MODE_*. */
+static const char *
+trace_mode_at(size_t i)
+{
+    static const char *const names[] = {"head", "ring", "off"};
+
+    return i < sizeof(names) / sizeof(names[0]) ? names[i] : NULL;
+}
+
 /* ---- the table ---------------------------------------------------------- */
 
 #define FIELD(f, t) .offset = offsetof(struct sim_options, f), .type = (t)
@@ -189,7 +198,10 @@ static const struct sim_opt_desc opt_table[] = {
      FIELD(formats, SIM_OPT_BITS), .cmds = RUNS},
     {.name = "trace-events", .kind = SIM_OPT_COUNT, .meta = "N", .min = 16,
      .max = 1e8, .head = "a whole number of events", .example = "1M",
-     FIELD(trace_events, SIM_OPT_U64), .cmds = RUNS},
+     FIELD(trace_events, SIM_OPT_U64), .cmds = CMD(SIM_CMD_RUN)},
+    {.name = "trace", .kind = SIM_OPT_NAME, .meta = "NAME",
+     .head = "trace mode", .name_at = trace_mode_at,
+     FIELD(trace_mode, SIM_OPT_INT), .cmds = CMD(SIM_CMD_RUN)},
     {.name = "engine", .kind = SIM_OPT_NAME, .meta = "NAME", .head = "engine",
      .name_at = engine_at, FIELD(engine_virtual, SIM_OPT_INT),
      .cmds = RUNS},

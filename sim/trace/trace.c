@@ -184,6 +184,15 @@ sim_trace_thread(const struct sim_trace *t, size_t i)
     return &t->bufs[i];
 }
 
+struct sim_trace_buf *
+sim_trace__thread_mut(struct sim_trace *t, size_t i)
+{
+    if (i >= sim_trace_thread_count(t)) {
+        return NULL;
+    }
+    return &t->bufs[i];
+}
+
 int64_t
 sim_trace_origin_ns(const struct sim_trace *t)
 {

@@ -140,6 +140,28 @@ void sim_trace_set_origin_ns(struct sim_trace *t, int64_t origin_ns);
 /* The earliest event of any thread, INT64_MAX if there is none. */
 int64_t sim_trace_first_ns(const struct sim_trace *t);
 
+/* Which part of a thread's events the files get when it has more than
+ * they should hold (--trace=head or ring). */
+enum sim_trace_keep {
+    SIM_TRACE_KEEP_HEAD = 0, /* the first N: how the run began */
+    SIM_TRACE_KEEP_RING = 1, /* the last N: how it ended */
+};
+
+/* What sim_trace_keep cut. */
+struct sim_trace_cut {
+    uint64_t events; /* events no longer in the buffers */
+    /* The files hold every thread's events from complete_from_ns (ring;
+     * INT64_MIN when nothing was cut) up to complete_to_ns (head;
+     * INT64_MAX when nothing was cut). */
+    int64_t complete_from_ns, complete_to_ns;
+};
+
+/* Cut every thread's buffer to at most `per_thread` events, its first
+ * (head) or its last (ring, moved to the front). Call after the
+ * statistics, which want every event, and before the writers. */
+void sim_trace_keep(struct sim_trace *t, enum sim_trace_keep mode,
+                    uint64_t per_thread, struct sim_trace_cut *cut);
+
 /* What a failed step's outcome and code (its STEP_END arg) mean, in
  * words, for the writers; set by whoever knows the codes (sim/ gives
  * wl_failure_text). Without one, trace.json has the code alone. */
@@ -246,6 +268,13 @@ struct sim_trace_summary {
     /* Per outcome with failed steps, what its earliest failure said
      * ("HTTP 500 Internal Server Error"); "" for the others. */
     char fail_text[SIM_OUT_COUNT][96];
+    /* What the trace files kept (--trace): "head", "ring" or "off"; the
+     * events cut from them (the statistics count every one); and the
+     * part of the run they cover for every thread, in ns from the start:
+     * [trace_from_ns, trace_to_ns), trace_to_ns -1 for "to the end". */
+    char trace_kept[8];
+    uint64_t events_cut;
+    int64_t trace_from_ns, trace_to_ns;
     int64_t cpu_ns;               /* user + system CPU of the run */
     struct sim_trace_stats stats; /* of the median repetition */
     /* The embedded server's counts during that repetition; has_server is

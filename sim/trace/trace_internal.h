@@ -44,6 +44,9 @@ void sim_trace__merge_free(struct sim_trace__merge *m);
  * unit is 10^digits ns (3: microseconds, 6: milliseconds). */
 void sim_trace__fixed(FILE *f, int64_t ns, int digits);
 
+/* Thread i's buffer, to change after the recorders stopped (keep.c). */
+struct sim_trace_buf *sim_trace__thread_mut(struct sim_trace *t, size_t i);
+
 /* A printable name: copies at most dstlen - 1 bytes of src into dst,
  * replacing tabs, newlines and other control characters with spaces. */
 void sim_trace__clean_name(char *dst, size_t dstlen, const char *src);

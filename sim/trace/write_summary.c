@@ -147,6 +147,12 @@ write_run(FILE *f, const struct sim_trace_summary *r)
     }
     key_u64(f, "events", s->events);
     key_u64(f, "events_lost", s->events_lost);
+    key(f, "trace");
+    sim_trace_json_string(f, r->trace_kept[0] != '\0' ? r->trace_kept : "head",
+                          sizeof(r->trace_kept));
+    key_u64(f, "events_cut", r->events_cut);
+    key_i64(f, "trace_from_ns", r->trace_from_ns);
+    key_i64(f, "trace_to_ns", r->trace_to_ns);
     key(f, "engine");
     if (r->has_engine) {
         fprintf(f,
