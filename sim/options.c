@@ -108,6 +108,7 @@ sim_options_default(struct sim_options *o)
     o->formats = SIM_FORMAT_TEXT;
     o->trace_events = 0; /* sized from the run */
     o->trace_mode = SIM_TRACE_MODE_HEAD;
+    o->compress = 0;
     o->quiet = 0;
     o->force_new = 0;
     o->window_from_ns = 0;

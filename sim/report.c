@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base.h"
 #include "report.h"
@@ -243,6 +244,19 @@ static const char page_style[] =
     ".plot svg { max-width: 100%; height: auto; }\n"
     "</style>\n";
 
+/* The name of MODEL's Chrome trace in dir: trace.json, or trace.json.gz
+ * when the run was made with --compress. */
+static const char *
+trace_json_name(const char *dir, const char *model)
+{
+    char path[4200];
+    struct stat st;
+
+    (void)snprintf(path, sizeof(path), "%.4000s/%.64s/trace.json.gz", dir,
+                   model);
+    return stat(path, &st) == 0 ? "trace.json.gz" : "trace.json";
+}
+
 /* Never silently: what the trace files and the timeline miss, and what
  * the statistics miss (events that did not fit in memory). */
 static void
@@ -301,6 +315,7 @@ write_page(FILE *f, const char *dir, const struct sim_report_summary *sum)
     inline_svg(f, dir, "comparison.svg", 0);
     for (i = 0; i < sum->n; i++) {
         const char *m = sum->runs[i].model;
+        const char *json;
         char rel[64];
 
         fputs("<h2>", f);
@@ -315,13 +330,15 @@ write_page(FILE *f, const char *dir, const struct sim_report_summary *sum)
         write_cut_warning(f, &sum->runs[i]);
         (void)snprintf(rel, sizeof(rel), "%s/timeline.svg", m);
         inline_svg(f, dir, rel, (int)i + 1);
+        json = trace_json_name(dir, m);
         fputs("<p>The trace: <a href=\"", f);
         esc(f, m);
-        fputs("/trace.json\">", f);
+        fprintf(f, "/%s\">", json);
         esc(f, m);
-        fputs("/trace.json</a>. Open it in Perfetto: go to "
-              "https://ui.perfetto.dev and drop the file on the page.</p>\n",
-              f);
+        fprintf(f,
+                "/%s</a>. Open it in Perfetto: go to "
+                "https://ui.perfetto.dev and drop the file on the page.</p>\n",
+                json);
     }
     fputs("</body>\n</html>\n", f);
 }

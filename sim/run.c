@@ -50,6 +50,12 @@ write_json_fn(const void *ctx, FILE *f)
     return sim_trace_write_json(jc->trace, jc->title, f);
 }
 
+static int
+write_json_gz_fn(const void *ctx, FILE *f)
+{
+    return sim_gzip_through(f, write_json_fn, ctx);
+}
+
 struct summary_ctx {
     const struct sim_trace_summary *runs;
     size_t n;
@@ -105,7 +111,10 @@ write_model(const char *dir, const struct sim_options *o, enum sim_model m,
                    (double)o->switch_interval_ns / 1e6);
     jc.trace = trace;
     jc.title = title;
-    rc = base_write_atomic(sub, "trace.json", write_json_fn, &jc, err, errlen);
+    rc = o->compress ? base_write_atomic(sub, "trace.json.gz", write_json_gz_fn,
+                                         &jc, err, errlen)
+                     : base_write_atomic(sub, "trace.json", write_json_fn, &jc,
+                                         err, errlen);
     if (rc == 0) {
         base_sync_dir(sub);
     }

@@ -62,6 +62,12 @@ const char *sim_opt_policy_for(const struct sim_options *o, enum sim_model m);
 /* The pool size of a model: 1 for serial, --threads otherwise. */
 int sim_opt_pool_size(const struct sim_options *o, enum sim_model m);
 
+/* gzip_out.c: run fn(ctx, z) with z a stream that gzips into f (at its
+ * position), for trace.json.gz. fn's return, or -errno of the first
+ * failed write (ENOSPC, not a bare EIO). */
+int sim_gzip_through(FILE *f, int (*fn)(const void *ctx, FILE *out),
+                     const void *ctx);
+
 /* Trace files: a run writes at most about SIM_TRACE_BUDGET_BYTES of
  * them by default; one event takes about SIM_TRACE_EVENT_BYTES in
  * trace.tsv and trace.json together (126 measured: a legacy countdown's

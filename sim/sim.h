@@ -91,6 +91,7 @@ struct sim_options {
      * (sim_opt_trace_keep). */
     uint64_t trace_events;
     int trace_mode; /* SIM_TRACE_MODE_*: which events the files keep */
+    int compress;   /* trace.json.gz instead of trace.json */
     int quiet;      /* no progress lines on stderr */
     int force_new;  /* sweep: never resume; a folder beside --out's */
     /* Plots: the timeline window in ns since the run's start, [from, to);

@@ -256,6 +256,9 @@ static const struct help_line {
      "which events the trace files keep when a thread has more: head (the "
      "first), ring (the last) or off (no trace.tsv, trace.json or timeline; "
      "summary.json and the table as ever) [head]"},
+    {"compress",
+     "write MODEL/trace.json.gz (gzip; Perfetto opens it as it is) instead "
+     "of MODEL/trace.json, about a tenth of its size"},
     {"quiet", "no progress lines on stderr"},
     {"window",
      "the part of the run the timelines show, e.g. 100ms..130ms; an end "

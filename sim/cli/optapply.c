@@ -134,6 +134,17 @@ sim_opt_applies_threads(const struct sim_options *o, char *why, size_t len)
                      why, len);
 }
 
+/* --trace-events, --compress: the trace files, which --trace=off drops. */
+int
+sim_opt_applies_trace(const struct sim_options *o, char *why, size_t len)
+{
+    if (o->trace_mode != SIM_TRACE_MODE_OFF) {
+        return 1;
+    }
+    (void)snprintf(why, len, "the trace files, which --trace=off leaves out");
+    return 0;
+}
+
 int
 sim_opt_applies_per_interpreter(const struct sim_options *o, char *why,
                                 size_t len)
