@@ -32,6 +32,107 @@ struct track {
     int named;
 };
 
+static double number_at(json_t *e, const char *key, size_t i);
+static long long id_at(json_t *e, const char *key, size_t i);
+
+/* One end of a flow arrow. */
+struct flow_end {
+    long long id, pid, tid;
+    double ts;
+    int is_end; /* "f" */
+    const char *cat, *name;
+};
+
+static int
+by_id_then_end(const void *a, const void *b)
+{
+    const struct flow_end *x = a, *y = b;
+
+    if (x->id != y->id) {
+        return x->id < y->id ? -1 : 1;
+    }
+    return x->is_end - y->is_end;
+}
+
+/* 1 if a span of (pid, tid) holds ts (ends included); spans are sorted
+ * by track, then start. */
+static int
+inside_a_span(const struct span *spans, size_t n, long long pid, long long tid,
+              double ts)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (spans[i].pid == pid && spans[i].tid == tid &&
+            spans[i].ts <= ts + EPS_US && ts <= spans[i].end + EPS_US) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A counter: pid, ts >= 0, args of finite numbers, no tid. */
+static void
+check_counter(const char *path, json_t *e, size_t i)
+{
+    json_t *args = json_object_get(e, "args");
+    const char *k;
+    json_t *v;
+
+    (void)id_at(e, "pid", i);
+    if (json_object_get(e, "tid") != NULL) {
+        fail_msg("%s: counter %zu has a \"tid\"", path, i);
+    }
+    if (number_at(e, "ts", i) < 0) {
+        fail_msg("%s: counter %zu has ts < 0", path, i);
+    }
+    if (!json_is_object(args) || json_object_size(args) == 0) {
+        fail_msg("%s: counter %zu has no \"args\" values", path, i);
+    }
+    json_object_foreach(args, k, v)
+    {
+        if (!json_is_number(v) || !isfinite(json_number_value(v))) {
+            fail_msg("%s: counter %zu: \"%s\" is not a finite number", path, i,
+                     k);
+        }
+    }
+}
+
+/* Each flow id: one "s" and one "f", same cat and name, f not before s,
+ * each inside a span of its track. */
+static size_t
+check_flows(const char *path, struct flow_end *f, size_t n,
+            const struct span *spans, size_t n_spans)
+{
+    size_t i;
+
+    qsort(f, n, sizeof(*f), by_id_then_end);
+    for (i = 0; i < n; i += 2) {
+        if (i + 1 >= n || f[i].id != f[i + 1].id || f[i].is_end ||
+            !f[i + 1].is_end || (i + 2 < n && f[i + 2].id == f[i].id)) {
+            fail_msg("%s: flow id %lld has not exactly one start and one end",
+                     path, f[i].id);
+        }
+        if (strcmp(f[i].cat, f[i + 1].cat) != 0 ||
+            strcmp(f[i].name, f[i + 1].name) != 0) {
+            fail_msg("%s: flow id %lld: start and end differ in cat or name",
+                     path, f[i].id);
+        }
+        if (f[i + 1].ts + EPS_US < f[i].ts) {
+            fail_msg("%s: flow id %lld ends (%.3f) before it starts (%.3f)",
+                     path, f[i].id, f[i + 1].ts, f[i].ts);
+        }
+        if (!inside_a_span(spans, n_spans, f[i].pid, f[i].tid, f[i].ts) ||
+            !inside_a_span(spans, n_spans, f[i + 1].pid, f[i + 1].tid,
+                           f[i + 1].ts)) {
+            fail_msg("%s: flow id %lld has an end outside every span of its "
+                     "track",
+                     path, f[i].id);
+        }
+    }
+    return n / 2;
+}
+
 static int
 by_track_then_start(const void *a, const void *b)
 {
@@ -123,6 +224,8 @@ chrome_trace_check(const char *path, struct chrome_trace_counts *out)
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     json_t *events, *e;
     struct span *spans;
+    struct flow_end *flows;
+    size_t n_flows = 0;
     struct track *tracks;
     long long *named_pids;
     size_t *stack; /* indexes of the open spans of one track */
@@ -139,6 +242,8 @@ chrome_trace_check(const char *path, struct chrome_trace_counts *out)
     n = json_array_size(events);
     assert_true(n > 0);
     spans = calloc(n, sizeof(*spans));
+    flows = calloc(n, sizeof(*flows));
+    assert_non_null(flows);
     tracks = calloc(n, sizeof(*tracks));
     named_pids = calloc(n, sizeof(*named_pids));
     stack = calloc(n, sizeof(*stack));
@@ -162,11 +267,38 @@ chrome_trace_check(const char *path, struct chrome_trace_counts *out)
             fail_msg("%s: event %zu has no \"name\"", path, i);
         }
         p = json_string_value(ph);
-        pid = id_at(e, "pid", i);
-        tid = id_at(e, "tid", i);
-        if (strchr("MXiIC", p[0]) == NULL) {
+        if (strchr("MXiICsf", p[0]) == NULL) {
             fail_msg("%s: event %zu: phase \"%s\" is not one gilsim writes",
                      path, i, p);
+        }
+        if (p[0] == 'C') {
+            check_counter(path, e, i);
+            c.counters++;
+            continue;
+        }
+        pid = id_at(e, "pid", i);
+        tid = id_at(e, "tid", i);
+        if (p[0] == 's' || p[0] == 'f') {
+            json_t *cat = json_object_get(e, "cat");
+            json_t *bp = json_object_get(e, "bp");
+
+            if (!json_is_string(cat)) {
+                fail_msg("%s: flow event %zu has no \"cat\"", path, i);
+            }
+            if (p[0] == 'f' &&
+                (!json_is_string(bp) || strcmp(json_string_value(bp), "e"))) {
+                fail_msg("%s: flow end %zu is not bound to its enclosing "
+                         "slice (\"bp\":\"e\")",
+                         path, i);
+            }
+            flows[n_flows].id = id_at(e, "id", i);
+            flows[n_flows].pid = pid;
+            flows[n_flows].tid = tid;
+            flows[n_flows].ts = number_at(e, "ts", i);
+            flows[n_flows].is_end = p[0] == 'f';
+            flows[n_flows].cat = json_string_value(cat);
+            flows[n_flows].name = json_string_value(name);
+            n_flows++;
         }
         if (p[0] == 'M') {
             check_metadata(e, json_string_value(name), i, tracks, &n_tracks,
@@ -244,6 +376,7 @@ chrome_trace_check(const char *path, struct chrome_trace_counts *out)
         stack[depth++] = i;
     }
 
+    c.flows = check_flows(path, flows, n_flows, spans, n_spans);
     c.events = n;
     c.spans = n_spans;
     c.tracks = n_tracks;
@@ -251,6 +384,7 @@ chrome_trace_check(const char *path, struct chrome_trace_counts *out)
         *out = c;
     }
     free(spans);
+    free(flows);
     free(tracks);
     free(named_pids);
     free(stack);

@@ -11,10 +11,12 @@
 
 /* What a checked file held. */
 struct chrome_trace_counts {
-    size_t events;  /* every event, metadata included */
-    size_t spans;   /* "X" events */
-    size_t tracks;  /* (pid, tid) pairs, named or with events */
-    double last_us; /* the latest end (ts + dur) of any event */
+    size_t events;   /* every event, metadata included */
+    size_t spans;    /* "X" events */
+    size_t tracks;   /* (pid, tid) pairs, named or with events */
+    double last_us;  /* the latest end (ts + dur) of any event */
+    size_t flows;    /* "s"/"f" pairs */
+    size_t counters; /* "C" events */
 };
 
 /*
@@ -26,7 +28,12 @@ struct chrome_trace_counts {
  * metadata names a process or thread with a string "args.name"; every
  * track has a thread_name and every process a process_name; on each
  * track, "X" spans nest (one ends before the next starts, or holds it
- * whole). `out` may be NULL.
+ * whole). A counter ("C") has "pid", "ts" >= 0 and an "args" object of
+ * finite numbers, and no "tid". A flow start ("s") and end ("f", with
+ * "bp":"e") have an integer "id" and a "cat"; each id has exactly one
+ * start and one end, of the same cat and name, the end not before the
+ * start, and each lies inside an "X" span of its track (where Perfetto
+ * binds it). `out` may be NULL.
  */
 void chrome_trace_check(const char *path, struct chrome_trace_counts *out);
 

@@ -16,7 +16,14 @@
  * - one "X" event per STEP_BEGIN..STEP_END pair of a thread, cat "step",
  *   named after the step kind, with args {task, outcome};
  * - "i" (instant, thread-scoped) events: "drop request" for each
- *   GIL_DROP_REQUEST and "forced switch" for each forced GIL_DROP.
+ *   GIL_DROP_REQUEST and "forced switch" for each forced GIL_DROP;
+ * - flow arrows, cat "gil", name "hand-off": an "s" on the dropping
+ *   thread's state track at a GIL_DROP and an "f" ("bp":"e") with the same
+ *   id on the taking thread's at the GIL_TAKE it let happen (the take by
+ *   a waiting thread of the same GIL, as the hand-off statistics pair
+ *   them);
+ * - a counter ("C") per GIL, "GIL g waiters" in its process, with args
+ *   {waiters}: how many threads wait for it, at every change.
  * Each thread has two tracks: tid 2k (its states and instants) and tid
  * 2k+1 ("NAME steps", its steps), because complete events on one track
  * must nest and a step does not nest in the state segments it spans.
@@ -256,6 +263,111 @@ write_instant(struct writer *w, const struct sim_trace_buf *b, const char *name,
     fputs("}", w->f);
 }
 
+/* The hand-off arrows and the waiters counters, from the GIL events of
+ * every thread in time order. -ENOMEM, or 0. */
+static int
+write_gil_tracks(struct writer *w, const struct sim_trace *t)
+{
+    size_t threads = sim_trace_thread_count(t);
+    struct sim_trace__merge m;
+    const struct sim_trace_event *e;
+    unsigned char *waiting = NULL;
+    /* Per GIL, kept in the slot of its first thread (gil_of): its last
+     * drop (thread, time) and its number of waiters. */
+    size_t *gil_of = NULL, *drop_th = NULL, th, i;
+    int64_t *drop_ns = NULL;
+    uint64_t *waiters = NULL, flow = 0;
+    int rc = -ENOMEM;
+
+    if (threads == 0) {
+        return 0;
+    }
+    waiting = calloc(threads, 1);
+    gil_of = calloc(threads, sizeof(*gil_of));
+    drop_th = calloc(threads, sizeof(*drop_th));
+    drop_ns = calloc(threads, sizeof(*drop_ns));
+    waiters = calloc(threads, sizeof(*waiters));
+    if (waiting == NULL || gil_of == NULL || drop_th == NULL ||
+        drop_ns == NULL || waiters == NULL) {
+        goto out;
+    }
+    for (i = 0; i < threads; i++) {
+        size_t j = 0;
+
+        while (j < i &&
+               sim_trace_thread(t, j)->gil != sim_trace_thread(t, i)->gil) {
+            j++;
+        }
+        gil_of[i] = j;
+        drop_th[i] = SIZE_MAX; /* no drop seen yet */
+    }
+    rc = sim_trace__merge_init(&m, t,
+                               (1u << SIM_EV_GIL_WAIT) |
+                                   (1u << SIM_EV_GIL_TAKE) |
+                                   (1u << SIM_EV_GIL_DROP),
+                               1);
+    if (rc != 0) {
+        goto out;
+    }
+    while (sim_trace__merge_next(&m, &th, &e)) {
+        const struct sim_trace_buf *b = sim_trace_thread(t, th);
+        size_t g = gil_of[th];
+        int changed = 0;
+
+        if (e->kind == SIM_EV_GIL_WAIT && !waiting[th]) {
+            waiting[th] = 1;
+            waiters[g]++;
+            changed = 1;
+        } else if (e->kind == SIM_EV_GIL_TAKE) {
+            if (waiting[th] && drop_th[g] != SIZE_MAX && drop_th[g] != th) {
+                flow++;
+                open_event(w, "s", sim_trace_thread(t, drop_th[g]), "hand-off");
+                fprintf(w->f, ",\"cat\":\"gil\",\"id\":%llu",
+                        (unsigned long long)flow);
+                write_ts(w, drop_ns[g]);
+                fputs("}", w->f);
+                open_event(w, "f", b, "hand-off");
+                fprintf(w->f, ",\"cat\":\"gil\",\"id\":%llu,\"bp\":\"e\"",
+                        (unsigned long long)flow);
+                write_ts(w, e->t_ns);
+                fputs("}", w->f);
+            }
+            if (waiting[th]) {
+                waiting[th] = 0;
+                waiters[g]--;
+                changed = 1;
+            }
+        } else if (e->kind == SIM_EV_GIL_DROP) {
+            if (waiting[th]) { /* a ring trace that lost the take */
+                waiting[th] = 0;
+                waiters[g]--;
+                changed = 1;
+            }
+            drop_th[g] = th;
+            drop_ns[g] = e->t_ns;
+        }
+        if (changed) {
+            next_event(w);
+            fprintf(w->f,
+                    "{\"ph\":\"C\",\"pid\":%d,\"name\":\"GIL %d waiters\","
+                    "\"cat\":\"gil\"",
+                    (int)b->process, (int)b->gil);
+            write_ts(w, e->t_ns);
+            fprintf(w->f, ",\"args\":{\"waiters\":%llu}}",
+                    (unsigned long long)waiters[g]);
+        }
+    }
+    sim_trace__merge_free(&m);
+    rc = 0;
+out:
+    free(waiting);
+    free(gil_of);
+    free(drop_th);
+    free(drop_ns);
+    free(waiters);
+    return rc;
+}
+
 /* A failed step's code (an HTTP status, a CURLcode, an errno) and what
  * it means, as more args of its slice. */
 static void
@@ -347,6 +459,10 @@ sim_trace_write_json(const struct sim_trace *t, const char *title, FILE *f)
     n = sim_trace_thread_count(t);
     for (i = 0; i < n; i++) {
         write_thread_events(&w, sim_trace_thread(t, i));
+    }
+    rc = write_gil_tracks(&w, t);
+    if (rc != 0) {
+        return rc;
     }
     fputs("\n],\n\"displayTimeUnit\":\"ms\",\n\"otherData\":{\"title\":", f);
     sim_trace_json_string(f, title != NULL ? title : "gilsim", SIZE_MAX);
