@@ -21,6 +21,9 @@
 #include "report.h"
 #include "run.h"
 
+/* sim/perfetto_open.js, built in by cmake/embed.cmake. */
+extern const unsigned char sim__perfetto_open_js[];
+
 /* ---- writing index.html ------------------------------------------------- */
 
 /* Text with &, <, >, " and ' escaped. */
@@ -85,16 +88,22 @@ static void
 write_table(FILE *f, const struct sim_report_summary *sum)
 {
     const struct sim_trace_summary *serial = NULL;
-    int few = 0;
+    int few = 0, repeated = 0;
     size_t i;
 
     for (i = 0; i < sum->n; i++) {
         if (strcmp(sum->runs[i].model, "serial") == 0) {
             serial = &sum->runs[i];
         }
+        repeated |= sum->runs[i].repeat > 1;
     }
-    fputs("<table>\n<thead><tr><th>model</th><th>threads</th>"
-          "<th>wall (s)</th><th>CPU (s)</th><th>speed-up</th>"
+    fputs("<div class=\"scroll\"><table>\n<thead><tr><th>model</th>"
+          "<th>threads</th><th>wall (s)</th>",
+          f);
+    if (repeated) {
+        fputs("<th>mean &#177; &#963; (s)</th>", f);
+    }
+    fputs("<th>CPU (s)</th><th>speed-up</th>"
           "<th>GIL wait</th><th>forced switches</th>"
           "<th>hand-off p50 (&#181;s)</th><th>hand-off p99 (&#181;s)</th>"
           "<th>fetch p50 (ms)</th><th>fetch p99 (ms)</th>"
@@ -103,6 +112,7 @@ write_table(FILE *f, const struct sim_report_summary *sum)
     for (i = 0; i < sum->n; i++) {
         const struct sim_trace_summary *r = &sum->runs[i];
         const struct sim_trace_stats *s = &r->stats;
+        double ratio, sd;
 
         fputs("<tr><td>", f);
         esc(f, r->model);
@@ -116,11 +126,20 @@ write_table(FILE *f, const struct sim_report_summary *sum)
         } else {
             td(f, "%.3f", (double)r->wall_ns / 1e9);
         }
+        if (repeated) {
+            fprintf(
+                f, "<td>%.3f &#177; %.3f</td>",
+                (double)(r->wall_ns_mean > 0 ? r->wall_ns_mean : r->wall_ns) /
+                    1e9,
+                (double)r->wall_ns_sd / 1e9);
+        }
         td(f, "%.3f", (double)r->cpu_ns / 1e9);
-        if (serial != NULL && r->wall_ns > 0) {
-            td(f, "%.2fx", (double)serial->wall_ns / (double)r->wall_ns);
-        } else {
+        if (sim_table_speedup(serial, r, &ratio, &sd) != 0) {
             td_dash(f);
+        } else if (repeated && r != serial) {
+            fprintf(f, "<td>%.2f &#177; %.2fx</td>", ratio, sd);
+        } else {
+            td(f, "%.2fx", ratio);
         }
         td(f, "%.1f%%", 100.0 * sim_table_wait_share(s));
         td(f, "%.0f", (double)s->forced_switches);
@@ -142,10 +161,12 @@ write_table(FILE *f, const struct sim_report_summary *sum)
         td(f, "%.0f", (double)s->steps_failed);
         fputs("</tr>\n", f);
     }
-    fputs("</tbody>\n</table>\n", f);
+    fputs("</tbody>\n</table></div>\n", f);
     fputs("<p class=\"note\">wall: pool start to the last thread's end "
-          "(with --repeat: the median, then the min and max). "
-          "CPU: user + system time. speed-up: serial's wall / this wall. "
+          "(with --repeat: the median, then the min and max, and the mean "
+          "&#177; the sample standard deviation). "
+          "CPU: user + system time. speed-up: serial's wall / this wall "
+          "(with --repeat: of the means, &#177; what both &#963; give it). "
           "GIL wait: time waiting for the GIL / (running + waiting + I/O), "
           "summed over threads. forced switches: drops made because a "
           "waiter asked. hand-off: from a GIL drop to the take by a waiting "
@@ -228,9 +249,19 @@ inline_svg(FILE *f, const char *dir, const char *rel, int n)
     free(text);
 }
 
+static const char page_head[] =
+    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+    "<meta charset=\"utf-8\">\n"
+    "<meta name=\"viewport\" content=\"width=device-width, "
+    "initial-scale=1\">\n";
+
 static const char page_style[] =
     "<style>\n"
     "body { font-family: sans-serif; margin: 2em; color: #222; }\n"
+    "@media (max-width: 40em) { body { margin: 0.8em; } }\n"
+    ".scroll { overflow-x: auto; max-width: 100%; }\n"
+    ".verdict { font-size: 1.15em; }\n"
+    "button.perfetto { margin-left: 0.5em; }\n"
     "code { background: #f3f3f3; padding: 0.2em 0.4em; "
     "word-break: break-all; }\n"
     "table { border-collapse: collapse; }\n"
@@ -294,9 +325,10 @@ write_page(FILE *f, const char *dir, const struct sim_report_summary *sum)
     const char *workload = sum->n > 0 ? sum->runs[0].workload : "";
     size_t i;
 
-    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-          "<meta charset=\"utf-8\">\n<title>gilsim: ",
-          f);
+    char line[512];
+
+    fputs(page_head, f);
+    fputs("<title>gilsim: ", f);
     esc(f, workload);
     fputs(" workload</title>\n", f);
     fputs(page_style, f);
@@ -310,7 +342,21 @@ write_page(FILE *f, const char *dir, const struct sim_report_summary *sum)
         esc(f, sum->version);
         fputs(")", f);
     }
-    fputs(".</p>\n<h2>Comparison</h2>\n", f);
+    fputs(".</p>\n", f);
+    sim_table_verdict(sum->runs, sum->n, line, sizeof(line));
+    if (line[0] != '\0') {
+        fputs("<p class=\"verdict\"><b>", f);
+        esc(f, line);
+        fputs("</b></p>\n", f);
+    }
+    for (i = 0; i < sum->n; i++) {
+        if (sim_table_spread_warning(&sum->runs[i], line, sizeof(line))) {
+            fputs("<p class=\"warn\">", f);
+            esc(f, line);
+            fputs("</p>\n", f);
+        }
+    }
+    fputs("<h2>Comparison</h2>\n", f);
     write_table(f, sum);
     inline_svg(f, dir, "comparison.svg", 0);
     for (i = 0; i < sum->n; i++) {
@@ -335,12 +381,20 @@ write_page(FILE *f, const char *dir, const struct sim_report_summary *sum)
         esc(f, m);
         fprintf(f, "/%s\">", json);
         esc(f, m);
-        fprintf(f,
-                "/%s</a>. Open it in Perfetto: go to "
-                "https://ui.perfetto.dev and drop the file on the page.</p>\n",
-                json);
+        fprintf(f, "/%s</a>", json);
+        fputs("<button type=\"button\" class=\"perfetto\" data-trace=\"", f);
+        esc(f, m);
+        fprintf(f, "/%s\" data-title=\"gilsim ", json);
+        esc(f, m);
+        fputs("\">Open in Perfetto</button> <span class=\"perfetto-note "
+              "note\"></span><br>With the page served over http (e.g. "
+              "<code>python3 -m http.server --directory RUN_FOLDER</code>), "
+              "the button hands the trace to https://ui.perfetto.dev; "
+              "otherwise drop the file on that page.</p>\n",
+              f);
     }
-    fputs("</body>\n</html>\n", f);
+    fprintf(f, "<script>\n%s</script>\n</body>\n</html>\n",
+            (const char *)sim__perfetto_open_js);
 }
 
 struct page_ctx {
@@ -387,17 +441,18 @@ write_sweep_page(FILE *f, const char *dir, const char *command,
 {
     size_t i;
 
-    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-          "<meta charset=\"utf-8\">\n<title>gilsim sweep</title>\n",
-          f);
+    fputs(page_head, f);
+    fputs("<title>gilsim sweep</title>\n", f);
     fputs(page_style, f);
     fputs("</head>\n<body>\n<h1>gilsim sweep</h1>\n<p>Made by <code>", f);
     esc(f, command != NULL && command[0] != '\0' ? command : "(not recorded)");
     fputs("</code>.</p>\n<p><b>", f);
     esc(f, recommendation);
-    fputs("</b></p>\n<h2>Cells</h2>\n<table>\n<tr><th>model</th>"
-          "<th>threads</th><th>switch interval (ms)</th><th>repeats</th>"
-          "<th>median wall (s)</th><th>min (s)</th><th>max (s)</th></tr>\n",
+    fputs("</b></p>\n<h2>Cells</h2>\n<div class=\"scroll\"><table>\n"
+          "<tr><th>model</th><th>threads</th><th>switch interval (ms)</th>"
+          "<th>repeats</th><th>median wall (s)</th>"
+          "<th>mean &#177; &#963; (s)</th><th>min (s)</th><th>max (s)</th>"
+          "</tr>\n",
           f);
     for (i = 0; i < n; i++) {
         const struct sim_sweep_cell *c = &cells[i];
@@ -412,11 +467,13 @@ write_sweep_page(FILE *f, const char *dir, const char *command,
         td(f, "%.6g", (double)c->switch_interval_ns / 1e6);
         td(f, "%.0f", (double)c->reps);
         td(f, "%.4g", (double)c->wall_ns_median / 1e9);
+        fprintf(f, "<td>%.4g &#177; %.2g</td>", c->wall_ns_mean / 1e9,
+                c->wall_ns_sd / 1e9);
         td(f, "%.4g", (double)c->wall_ns_min / 1e9);
         td(f, "%.4g", (double)c->wall_ns_max / 1e9);
         fputs("</tr>\n", f);
     }
-    fputs("</table>\n<p class=\"note\">The data: <a href=\"sweep.tsv\">"
+    fputs("</table></div>\n<p class=\"note\">The data: <a href=\"sweep.tsv\">"
           "sweep.tsv</a>, one row per cell and repetition.</p>\n",
           f);
     fputs("<h2>Wall time against threads</h2>\n", f);

@@ -294,6 +294,46 @@ sim_table_fastest(const struct sim_trace_summary *runs, size_t n)
     return best == n ? -1 : (int)best;
 }
 
+/* 1 for the models that are a pool of threads under the GIL. */
+static int
+is_thread_pool(const char *model)
+{
+    return strcmp(model, "threads") == 0 || strcmp(model, "executor") == 0;
+}
+
+/* "; best thread pool: executor (5 threads), 4.10x serial" after the
+ * verdict, when the fastest model is not a thread pool and one ran. */
+static void
+append_best_pool(const struct sim_trace_summary *runs, size_t n, int best,
+                 char *buf, size_t len)
+{
+    const struct sim_trace_summary *serial = find_serial(runs, n);
+    size_t i, pool = n, used = strlen(buf);
+    double ratio, sd;
+
+    if (is_thread_pool(runs[best].model)) {
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        if (is_thread_pool(runs[i].model) && runs[i].wall_ns > 0 &&
+            (pool == n || mean_wall(&runs[i]) < mean_wall(&runs[pool]))) {
+            pool = i;
+        }
+    }
+    if (pool == n || used >= len) {
+        return;
+    }
+    if (sim_table_speedup(serial, &runs[pool], &ratio, &sd) == 0) {
+        (void)snprintf(buf + used, len - used,
+                       "; best thread pool: %s (%d threads), %.2fx serial",
+                       runs[pool].model, runs[pool].threads, ratio);
+    } else {
+        (void)snprintf(buf + used, len - used,
+                       "; best thread pool: %s (%d threads)", runs[pool].model,
+                       runs[pool].threads);
+    }
+}
+
 void
 sim_table_verdict(const struct sim_trace_summary *runs, size_t n, char *buf,
                   size_t len)
@@ -324,6 +364,7 @@ sim_table_verdict(const struct sim_trace_summary *runs, size_t n, char *buf,
                        "repetition each; --repeat gives a \xc2\xb1)",
                        runs[best].model, ratio);
     }
+    append_best_pool(runs, n, best, buf, len);
 }
 
 int

@@ -664,9 +664,14 @@ plot_redraws_deleted_timelines_and_writes_index(void **state)
     assert_null(strstr(html, "<?xml"));
     assert_non_null(strstr(html, "<a href=\"serial/trace.json\">"));
     assert_non_null(strstr(html, "<a href=\"threads/trace.json\">"));
-    assert_non_null(strstr(html, "Open it in Perfetto: go to "
-                                 "https://ui.perfetto.dev and drop the file "
-                                 "on the page."));
+    /* A button per trace that hands it to Perfetto, the script that
+     * does it, and a page that fits a phone's width. */
+    assert_non_null(strstr(html, "<button type=\"button\" class=\"perfetto\" "
+                                 "data-trace=\"threads/trace.json\""));
+    assert_non_null(strstr(html, "win.postMessage('PING', ORIGIN)"));
+    assert_non_null(strstr(html, "<meta name=\"viewport\""));
+    assert_non_null(strstr(html, "<div class=\"scroll\"><table>"));
+    assert_non_null(strstr(html, "<p class=\"verdict\"><b>fastest: "));
     why = check_balance(html);
     if (why != NULL) {
         fail_msg("index.html: %s", why);

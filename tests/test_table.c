@@ -113,6 +113,8 @@ verdict_names_the_fastest_with_its_spread(void **state)
     sim_table_verdict(runs, 3, verdict, sizeof(verdict));
     assert_non_null(strstr(verdict, "fastest: loop, 20.00 \xc2\xb1 0.72 times "
                                     "faster than serial"));
+    assert_non_null(strstr(
+        verdict, "; best thread pool: threads (4 threads), 4.00x serial"));
     text = printed(sim_table_print, runs, 3);
     assert_non_null(strstr(text, verdict));
     assert_non_null(strstr(text, "20.00 \xc2\xb1 0.72x"));
