@@ -38,6 +38,15 @@ fill_markers(const void *ctx, FILE *f)
 }
 
 static int
+fill_states(const void *ctx, FILE *f)
+{
+    const struct window *w = ctx;
+
+    return plot_write_state_data(w->t, w->from_ns, w->to_ns, PLOT_STATE_BINS,
+                                 f);
+}
+
+static int
 fill_lanes(const void *ctx, FILE *f)
 {
     const struct window *w = ctx;
@@ -90,6 +99,7 @@ plot_timeline_cut(const struct sim_trace *t, const char *title, int64_t from_ns,
     struct gp_job job;
     struct window w;
     char lanes[32], xmin[48], xmax[48], cutfrom[48], cutto[48];
+    char agg_title[512];
     size_t n;
 
     if (t == NULL || out_base == NULL) {
@@ -116,9 +126,19 @@ plot_timeline_cut(const struct sim_trace *t, const char *title, int64_t from_ns,
     job.template_name = "timeline.gp";
     job.gp_dir = gp_dir;
     job.out_base = out_base;
-    job.vars[job.nvars++] =
-        (struct gp_var){"title", title != NULL ? title : "gilsim", 1};
-    job.vars[job.nvars++] = (struct gp_var){"lanes", lanes, 0};
+    if (n > PLOT_MAX_LANES) {
+        /* Never silently: the title says the lanes were summed. */
+        (void)snprintf(agg_title, sizeof(agg_title),
+                       "%.400s; %zu threads, counted per state",
+                       title != NULL ? title : "gilsim", n);
+        job.template_name = "states.gp";
+        job.vars[job.nvars++] = (struct gp_var){"title", agg_title, 1};
+        job.vars[job.nvars++] = (struct gp_var){"threads", lanes, 0};
+    } else {
+        job.vars[job.nvars++] =
+            (struct gp_var){"title", title != NULL ? title : "gilsim", 1};
+        job.vars[job.nvars++] = (struct gp_var){"lanes", lanes, 0};
+    }
     job.vars[job.nvars++] = (struct gp_var){"xmin", xmin, 0};
     job.vars[job.nvars++] = (struct gp_var){"xmax", xmax, 0};
     if (cut != NULL && cut->missing_to_ns > cut->missing_from_ns) {
@@ -126,6 +146,11 @@ plot_timeline_cut(const struct sim_trace *t, const char *title, int64_t from_ns,
         ms_text(cut->missing_to_ns, cutto, sizeof(cutto));
         job.vars[job.nvars++] = (struct gp_var){"cutfrom", cutfrom, 0};
         job.vars[job.nvars++] = (struct gp_var){"cutto", cutto, 0};
+    }
+    if (n > PLOT_MAX_LANES) {
+        job.data[job.ndata++] =
+            (struct gp_data){"datafile", "states", fill_states, &w, ""};
+        return plot__render(&job, err, errlen);
     }
     job.data[job.ndata++] =
         (struct gp_data){"datafile", "segments", fill_segments, &w, ""};

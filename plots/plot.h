@@ -49,6 +49,25 @@ int plot_write_timeline_data(const struct sim_trace *t, int64_t from_ns,
 #define PLOT_WIDTH                  1600
 #define PLOT_TIMELINE_HEIGHT(lanes) (120 + 28 * (lanes))
 #define PLOT_COMPARISON_HEIGHT      600
+/* A model with more threads than this gets states.gp's stacked counts of
+ * threads per state instead of one lane each. */
+#define PLOT_MAX_LANES 64
+/* Bins of such a picture: two pixels each. */
+#define PLOT_STATE_BINS (PLOT_WIDTH / 2)
+
+/*
+ * The mean number of threads in each state during each of `bins` equal
+ * bins of [lo_ns, hi_ns) (absolute times), from the segments:
+ * out[b * SIM_STATE_COUNT + state]. A bin's values add up to the number
+ * of threads whose segments cover all of it. 0, or -EINVAL for an empty
+ * window or no bins.
+ */
+int plot_state_bins(const struct sim_segment *seg, size_t n, int64_t lo_ns,
+                    int64_t hi_ns, size_t bins, double *out) PLOT_WARN_UNUSED;
+/* The bins of plot_state_bins for a trace's window [from_ns, to_ns) (from
+ * the origin), one a line: begin_ms, running, waiting, io, idle. */
+int plot_write_state_data(const struct sim_trace *t, int64_t from_ns,
+                          int64_t to_ns, size_t bins, FILE *f) PLOT_WARN_UNUSED;
 
 /*
  * Writes the GIL markers of a trace, one a line:

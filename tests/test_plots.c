@@ -20,6 +20,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -807,6 +808,42 @@ comparison_rejects_no_runs(void **state)
     assert_int_equal(plot_write_comparison_data(NULL, 1, stdout), -EINVAL);
 }
 
+/* The per-state counts of a many-thread timeline: time-weighted means
+ * per bin, adding up to the threads alive through the bin. */
+static void
+state_bins_count_threads_per_state_over_time(void **state)
+{
+    /* Three threads over [0, 100): a runs 0-100; b waits 0-25, then is in
+     * I/O 25-100; c is idle 0-50 and ends there. */
+    const struct sim_segment seg[] = {
+        {0, 100, 0, SIM_STATE_RUNNING},
+        {0, 25, 1, SIM_STATE_WAITING},
+        {25, 100, 1, SIM_STATE_IO},
+        {0, 50, 2, SIM_STATE_IDLE},
+    };
+    double v[10 * SIM_STATE_COUNT];
+    size_t b;
+
+    (void)state;
+    assert_int_equal(plot_state_bins(seg, 4, 0, 100, 10, v), 0);
+    for (b = 0; b < 10; b++) {
+        const double *x = &v[b * SIM_STATE_COUNT];
+        double sum = x[0] + x[1] + x[2] + x[3];
+
+        /* c is alive (idle) in the first five bins only. */
+        assert_true(fabs(sum - (b < 5 ? 3.0 : 2.0)) < 1e-9);
+        assert_true(fabs(x[SIM_STATE_RUNNING] - 1.0) < 1e-9);
+    }
+    /* Bin 2 is [20, 30): b waits half of it and is in I/O the other. */
+    assert_true(fabs(v[2 * SIM_STATE_COUNT + SIM_STATE_WAITING] - 0.5) < 1e-9);
+    assert_true(fabs(v[2 * SIM_STATE_COUNT + SIM_STATE_IO] - 0.5) < 1e-9);
+    /* A window that cuts segments counts only what is inside it. */
+    assert_int_equal(plot_state_bins(seg, 4, 40, 60, 2, v), 0);
+    assert_true(fabs(v[0 * SIM_STATE_COUNT + SIM_STATE_IDLE] - 1.0) < 1e-9);
+    assert_true(fabs(v[1 * SIM_STATE_COUNT + SIM_STATE_IDLE]) < 1e-9);
+    assert_int_equal(plot_state_bins(seg, 4, 10, 10, 2, v), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -829,6 +866,7 @@ main(void)
         cmocka_unit_test(missing_template_fails_cleanly_and_names_it),
         cmocka_unit_test(missing_gnuplot_fails_cleanly_and_says_so),
         cmocka_unit_test(comparison_rejects_no_runs),
+        cmocka_unit_test(state_bins_count_threads_per_state_over_time),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
