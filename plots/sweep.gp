@@ -15,7 +15,9 @@
 # kind 'threads': median wall time against the pool size (log x), one line
 # per model and switch interval, min-max error bars.
 # kind 'heatmap': one panel per model, pool size across, switch interval
-# up, each cell coloured and labelled with its median wall time.
+# up, each cell coloured and labelled with its median wall time, on one
+# colour scale shared by every panel.
+# Every series of 'threads' has its own colour.
 # 1600 x 700 pixels, PNG (pngcairo) or SVG.
 
 if (!exists("term")) term = 'pngcairo'
@@ -55,8 +57,17 @@ if (kind eq 'threads') {
     set ylabel 'wall time (s)'
     set yrange [0:*]
     set key outside right top vertical Left reverse samplen 2
-    plot for [b = 0:*] datafile index b using 2:4:5:6 \
-        with yerrorlines lw 2 pt 7 ps 0.8 title columnheader(1)
+    # Every series its own colour: ten well-told-apart ones (matplotlib's
+    # tab10) while they last, else hues spread evenly round the wheel.
+    stats datafile using 2 nooutput
+    nb = STATS_blocks
+    tab10 = '#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 ' . \
+            '#7f7f7f #bcbd22 #17becf'
+    series_color(b) = nb <= 10 ? word(tab10, b + 1) : \
+        sprintf('#%06x', hsv2rgb(b / (nb + 0.0), 0.8, 0.8))
+    plot for [b = 0:nb - 1] datafile index b using 2:4:5:6 \
+        with yerrorlines lw 2 pt (7 + b % 3) ps 0.8 \
+        lc rgb series_color(b) title columnheader(1)
 } else {
     # An index with no point in a panel would end an open `for [b = 0:*]`,
     # so count the blocks first.
@@ -66,6 +77,13 @@ if (kind eq 'threads') {
     nx = words(pools)
     ny = words(sis)
     set palette defined (0 '#1a9850', 0.5 '#fee08b', 1 '#d73027')
+    # One colour scale for every panel, so one colour is one time.
+    stats datafile using 4 nooutput
+    if (STATS_max > STATS_min) {
+        set cbrange [STATS_min : STATS_max]
+    } else {
+        set cbrange [STATS_min * 0.9 : STATS_min * 1.1 + 1e-9]
+    }
     set cblabel 'median wall time (s)'
     set xrange [-0.5 : nx - 0.5]
     set yrange [-0.5 : ny - 0.5]
@@ -85,6 +103,10 @@ if (kind eq 'threads') {
         font ',12'
     do for [m = 0:nm - 1] {
         set title word(models, m + 1) font ',11'
+        # One scale: its bar once, beside the last panel; the y label
+        # once, beside the first.
+        if (m == nm - 1) { set colorbox } else { unset colorbox }
+        if (m > 0) { unset ylabel }
         plot for [b = 0:nb - 1] datafile index b \
                  using ($9 == m ? $7 : NaN):8:(0.5):(0.5):4 \
                  with boxxyerror lc palette notitle, \
