@@ -693,6 +693,94 @@ plot_redraws_deleted_timelines_and_writes_index(void **state)
     free(dir);
 }
 
+/* Lines of a file, 0 if it cannot be read. */
+static size_t
+lines_of(const char *path)
+{
+    char *text = tf_slurp(path, NULL);
+    size_t n = 0;
+    const char *p;
+
+    if (text == NULL) {
+        return 0;
+    }
+    for (p = text; *p != '\0'; p++) {
+        n += *p == '\n';
+    }
+    free(text);
+    return n;
+}
+
+/* A run whose threads make more events than --trace-events: the files
+ * keep 100 a thread (the first, or the last with ring), summary.json
+ * says how many were cut and from when the trace is whole, and the
+ * statistics still count every GIL take. --trace=off writes no trace. */
+static void
+a_cut_run_writes_its_budget_and_counts_every_event(void **state)
+{
+    static const char *const modes[] = {"--trace=head", "--trace=ring",
+                                        "--trace=off"};
+    size_t k;
+
+    (void)state;
+    for (k = 0; k < 3; k++) {
+        struct sim_report_summary sum;
+        char *dir = tf_make_dir("gilsim-test-cut");
+        char run[4200], outarg[4300], path[4300], msg[SIM_ERR_LEN];
+        const struct sim_trace_summary *r;
+        char *out, *err;
+        int status;
+
+        (void)snprintf(run, sizeof(run), "%s/run", dir);
+        (void)snprintf(outarg, sizeof(outarg), "--out=%s", run);
+        status = run_cli(&out, &err, 11, "gilsim", "--engine=virtual",
+                         "--workload=cpu", "--count=2M", "--threads=2",
+                         "--switch-interval=10us", "--model=threads",
+                         "--trace-events=100", modes[k], "--quiet", outarg);
+        if (k == 2) {
+            /* --trace-events does not apply with --trace=off. */
+            assert_int_equal(status, SIM_EXIT_USAGE);
+            free(out);
+            free(err);
+            status = run_cli(&out, &err, 10, "gilsim", "--engine=virtual",
+                             "--workload=cpu", "--count=2M", "--threads=2",
+                             "--switch-interval=10us", "--model=threads",
+                             modes[k], "--quiet", outarg);
+        }
+        if (status != 0) {
+            fail_msg("%s: exit %d: %s", modes[k], status, err);
+        }
+        free(out);
+        free(err);
+        (void)snprintf(path, sizeof(path), "%s/summary.json", run);
+        assert_int_equal(sim_report_read_summary(path, &sum, msg, sizeof(msg)),
+                         0);
+        r = &sum.runs[0];
+        assert_true(r->stats.takes > 200);
+        (void)snprintf(path, sizeof(path), "%s/threads/trace.tsv", run);
+        if (k == 2) {
+            assert_string_equal(r->trace_kept, "off");
+            assert_int_equal(access(path, F_OK), -1);
+        } else {
+            assert_string_equal(r->trace_kept, k == 0 ? "head" : "ring");
+            assert_true(r->events_cut > 0);
+            assert_true(r->stats.events > r->events_cut);
+            /* A header and at most 100 events of each of the 2 threads. */
+            assert_true(lines_of(path) <= 1 + 2 * 100);
+            assert_true(lines_of(path) > 100);
+            if (k == 0) {
+                assert_true(r->trace_to_ns > 0 && r->trace_to_ns < r->wall_ns);
+            } else {
+                assert_true(r->trace_from_ns > 0);
+                assert_int_equal(r->trace_to_ns, -1);
+            }
+        }
+        sim_report_summary_clear(&sum);
+        tf_remove_tree(dir);
+        free(dir);
+    }
+}
+
 static void
 plot_refuses_what_is_not_a_run_folder(void **state)
 {
@@ -758,6 +846,7 @@ main(void)
         cmocka_unit_test(p99_of_few_samples_is_marked),
         cmocka_unit_test(plot_redraws_deleted_timelines_and_writes_index),
         cmocka_unit_test(plot_refuses_what_is_not_a_run_folder),
+        cmocka_unit_test(a_cut_run_writes_its_budget_and_counts_every_event),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
