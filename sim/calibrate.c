@@ -36,6 +36,12 @@
  *   (time.process_time) per requests.Session.get of a 1 KiB page from
  *   the embedded server, body read included; that includes the kernel's
  *   socket work, which the default excludes (libcurl does it for real).
+ *   The same for the other clients of --client (format 2):
+ *   request_new_instructions (requests.get, a new Session and connection
+ *   a call), request_urllib_instructions (urllib.request.urlopen().read())
+ *   and request_aiohttp_instructions (aiohttp ClientSession.get + text(),
+ *   one after another on an asyncio loop), each where its library
+ *   imports.
  * chunk_instructions and result_ipc_instructions are not measured and
  * keep their defaults; the file lists which costs were measured.
  *
@@ -322,8 +328,11 @@ enum py_key {
     PY_QUEUE_NS,
     PY_FUTURE_NS,
     PY_SUBMIT_NS,
-    PY_REQUEST_NS,   /* optional: null without requests */
-    PY_ROUNDTRIP_NS, /* for the record only */
+    PY_REQUEST_NS,         /* optional: null without requests */
+    PY_ROUNDTRIP_NS,       /* for the record only */
+    PY_REQUEST_NEW_NS,     /* optional: requests.get */
+    PY_REQUEST_URLLIB_NS,  /* optional: urllib.request.urlopen */
+    PY_REQUEST_AIOHTTP_NS, /* optional: null without aiohttp */
     PY_KEYS
 };
 
@@ -338,19 +347,24 @@ static const char *const py_key_names[PY_KEYS] = {
     "submit_ns",
     "request_cpu_ns",
     "roundtrip_ns",
+    "request_new_cpu_ns",
+    "request_urllib_cpu_ns",
+    "request_aiohttp_cpu_ns",
 };
 
 /* What the program must measure; the rest may be null. */
 #define REQUIRED_KEYS                                                          \
     (((1u << PY_KEYS) - 1) &                                                   \
      ~((1u << PY_POOL_CPU_NS) | (1u << PY_REQUEST_NS) |                        \
-       (1u << PY_ROUNDTRIP_NS)))
+       (1u << PY_ROUNDTRIP_NS) | (1u << PY_REQUEST_NEW_NS) |                   \
+       (1u << PY_REQUEST_URLLIB_NS) | (1u << PY_REQUEST_AIOHTTP_NS)))
 
 struct py_result {
     double v[PY_KEYS];
     unsigned have; /* bit per key that was a number */
     unsigned seen; /* bit per key that was there at all */
     char requests_version[32];
+    char aiohttp_version[32];
 };
 
 static int
@@ -362,6 +376,11 @@ py_member(const char *key, const struct sim_json_value *v, void *ctx, char *err,
 
     if (strcmp(key, "requests_version") == 0 && v->type == SIM_JSON_STRING) {
         (void)snprintf(r->requests_version, sizeof(r->requests_version), "%s",
+                       v->string);
+        return 0;
+    }
+    if (strcmp(key, "aiohttp_version") == 0 && v->type == SIM_JSON_STRING) {
+        (void)snprintf(r->aiohttp_version, sizeof(r->aiohttp_version), "%s",
                        v->string);
         return 0;
     }
@@ -406,6 +425,42 @@ measured(struct cal_run *cr, enum sim_cost_field f, double v, const char *note)
     sim_cost_set(&cr->cal.costs, f, v);
     cr->cal.measured |= 1u << f;
     (void)snprintf(cr->note[f], sizeof(cr->note[f]), "%s", note);
+    return 0;
+}
+
+/* The other clients' request costs (--client), where measured. */
+static int
+derive_clients(struct cal_run *cr, const struct py_result *r, double instr,
+               const char **bad)
+{
+    static const struct {
+        int key;
+        enum sim_cost_field f;
+        const char *what;
+    } clients[] = {
+        {PY_REQUEST_NEW_NS, SIM_COST_REQUEST_NEW, "requests.get"},
+        {PY_REQUEST_URLLIB_NS, SIM_COST_REQUEST_URLLIB, "urllib urlopen"},
+        {PY_REQUEST_AIOHTTP_NS, SIM_COST_REQUEST_AIOHTTP, "aiohttp get+text"},
+    };
+    char note[128];
+    size_t k;
+
+    for (k = 0; k < sizeof(clients) / sizeof(clients[0]); k++) {
+        if (!(r->have & (1u << clients[k].key))) {
+            continue;
+        }
+        (void)snprintf(
+            note, sizeof(note), "%s%s%s: %.0f us of CPU a call",
+            clients[k].what,
+            clients[k].f == SIM_COST_REQUEST_AIOHTTP ? " " : "",
+            clients[k].f == SIM_COST_REQUEST_AIOHTTP ? r->aiohttp_version : "",
+            r->v[clients[k].key] / 1e3);
+        *bad = sim_cost_name(clients[k].f);
+        if (measured(cr, clients[k].f, r->v[clients[k].key] / instr, note) !=
+            0) {
+            return -ERANGE;
+        }
+    }
     return 0;
 }
 
@@ -479,13 +534,18 @@ derive(struct cal_run *cr, const struct py_result *r, const char **bad)
             return -ERANGE;
         }
     }
+    if (derive_clients(cr, r, instr, bad) != 0) {
+        return -ERANGE;
+    }
     for (i = 0; i < SIM_COST_COUNT; i++) {
         if (!((cr->cal.measured >> i) & 1u)) {
-            (void)snprintf(cr->note[i], sizeof(cr->note[i]), "%s",
-                           i == SIM_COST_REQUEST ? "requests did not import"
-                           : i == SIM_COST_WORKER_START
-                               ? "multiprocessing.Pool failed"
-                               : "not measured");
+            (void)snprintf(
+                cr->note[i], sizeof(cr->note[i]), "%s",
+                i == SIM_COST_REQUEST || i == SIM_COST_REQUEST_NEW
+                    ? "requests did not import"
+                : i == SIM_COST_REQUEST_AIOHTTP ? "aiohttp did not import"
+                : i == SIM_COST_WORKER_START    ? "multiprocessing.Pool failed"
+                                                : "not measured");
         }
     }
     return 0;

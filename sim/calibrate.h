@@ -64,6 +64,10 @@ enum sim_cost_field {
     SIM_COST_WORKER_START,
     SIM_COST_COND_WAKE,
     SIM_COST_TIMER_SLACK,
+    /* Format 2: a request's cost per client (--client). */
+    SIM_COST_REQUEST_NEW,
+    SIM_COST_REQUEST_URLLIB,
+    SIM_COST_REQUEST_AIOHTTP,
     SIM_COST_COUNT
 };
 
@@ -79,6 +83,8 @@ int sim_cost_in_range(enum sim_cost_field f, double v);
 struct sim_calibration {
     struct sim_costs costs; /* python_version and cores included */
     unsigned measured;      /* bit (1u << enum sim_cost_field) if measured */
+    unsigned missing;       /* costs an older format lacks: defaults used */
+    int format_version;     /* of the file read */
     char python[4096];      /* the interpreter's path */
     char date[32];          /* UTC, ISO 8601 */
     char gilsim_version[32];

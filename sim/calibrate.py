@@ -167,10 +167,28 @@ def t_roundtrip():
 out["submit_ns"] = best(t_submit, 3)
 out["roundtrip_ns"] = best(t_roundtrip, 3)
 
-# requests.Session.get of a small page from gilsim's server: this
-# process's CPU per call (process_time), body read included.
+# Each client's CPU per request of a small page from gilsim's server, in
+# this process (time.process_time: the kernel's socket work included),
+# body read included: requests.Session.get (keep-alive, the convoy's),
+# requests.get without a session (a new Session and connection a call,
+# the seed's threads), aiohttp's ClientSession.get + text() (the seed's
+# event loop, sequential here) and urllib.request.urlopen().read().
 url = sys.argv[1] if len(sys.argv) > 1 else ""
-out["request_cpu_ns"] = None
+G = 200
+for key in ("request_cpu_ns", "request_new_cpu_ns", "request_aiohttp_cpu_ns",
+            "request_urllib_cpu_ns"):
+    out[key] = None
+
+
+def per_call(fn, n):
+    for _ in range(5):
+        fn()
+    t = time.process_time_ns()
+    for _ in range(n):
+        fn()
+    return (time.process_time_ns() - t) / n
+
+
 try:
     import requests
     out["requests_version"] = requests.__version__
@@ -179,14 +197,42 @@ except Exception:
 if requests is not None and url:
     try:
         s = requests.Session()
-        for _ in range(5):
-            s.get(url).content
-        G = 200
-        t = time.process_time_ns()
-        for _ in range(G):
-            s.get(url).content
-        out["request_cpu_ns"] = (time.process_time_ns() - t) / G
+        out["request_cpu_ns"] = per_call(lambda: s.get(url).content, G)
         s.close()
+        out["request_new_cpu_ns"] = per_call(
+            lambda: requests.get(url).content, G // 2)
     except Exception as e:
         out["requests_error"] = repr(e)[:200]
+if url:
+    try:
+        import urllib.request
+
+        def t_urllib():
+            with urllib.request.urlopen(url) as r:
+                r.read()
+        out["request_urllib_cpu_ns"] = per_call(t_urllib, G // 2)
+    except Exception as e:
+        out["urllib_error"] = repr(e)[:200]
+try:
+    import asyncio
+    import aiohttp
+    out["aiohttp_version"] = aiohttp.__version__
+except Exception:
+    aiohttp = None
+if aiohttp is not None and url:
+    async def t_aiohttp():
+        async with aiohttp.ClientSession() as session:
+            async def one():
+                async with session.get(url) as r:
+                    await r.text()
+            for _ in range(5):
+                await one()
+            t = time.process_time_ns()
+            for _ in range(G):
+                await one()
+            return (time.process_time_ns() - t) / G
+    try:
+        out["request_aiohttp_cpu_ns"] = asyncio.run(t_aiohttp())
+    except Exception as e:
+        out["aiohttp_error"] = repr(e)[:200]
 sys.stdout.write(json.dumps(out) + "\n")

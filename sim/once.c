@@ -63,33 +63,33 @@ cpu_now_ns(void)
 #define VT_SLICE_NS 3000000
 
 /*
- * Two shapes of a request the costs do not hold (measured with strace on
- * Debian 12's CPython 3.11 and python3-requests; docs/fidelity.md): of
- * request_instructions, ~16 us of thread CPU time (4000 instructions) run
- * between sendall() returning and the first recv_into() (settimeout and
- * http.client's getresponse); and besides sendto and recvfrom, 4 more GIL
- * releases per request around calls that return at once: newfstatat of
- * ~/.netrc and ~/_netrc, poll(0) (urllib3's liveness check) and ioctl
- * (settimeout).
+ * A shape of a request the costs do not hold (measured with strace on
+ * Debian 12's CPython 3.11 and python3-requests; docs/fidelity.md): of the
+ * request's instructions, ~16 us of thread CPU time (4000 instructions)
+ * run between sendall() returning and the first recv_into() (settimeout
+ * and http.client's getresponse). The quick GIL releases around calls
+ * that return at once depend on the client (sim_client_quick_releases).
  */
 #define IO_AFTER_SEND_INSTRUCTIONS 4000 /* of the request's, after the send */
-#define IO_QUICK_RELEASES          4    /* 2 os.stat, poll(0), settimeout */
 
 /* ---- one repetition ----------------------------------------------------- */
 
 /* The request's work after the send: part of it, never more than all of
  * it (a calibration may measure a cheaper request). */
 static int64_t
-io_after_send_instructions(const struct sim_options *o)
+io_after_send_instructions(const struct sim_options *o, enum sim_model m)
 {
-    return o->costs.request_instructions < IO_AFTER_SEND_INSTRUCTIONS
-               ? o->costs.request_instructions
-               : IO_AFTER_SEND_INSTRUCTIONS;
+    int64_t request = sim_opt_request_instructions(o, m);
+
+    return request < IO_AFTER_SEND_INSTRUCTIONS ? request
+                                                : IO_AFTER_SEND_INSTRUCTIONS;
 }
 
 static void
-vt_io_config(const struct sim_options *o, struct sim_vt_io *v)
+vt_io_config(const struct sim_options *o, enum sim_model m, struct sim_vt_io *v)
 {
+    enum sim_client client = sim_opt_client(o, m);
+
     memset(v, 0, sizeof(*v));
     v->latency_ns = sim_opt_latency_ns(o);
     v->jitter_ns = o->jitter_ns;
@@ -99,10 +99,13 @@ vt_io_config(const struct sim_options *o, struct sim_vt_io *v)
     v->seed = o->seed;
     v->bandwidth_bps = o->bandwidth_bps;
     v->write_ns = o->write_cost_ns;
-    v->request_instructions = o->costs.request_instructions;
+    v->request_instructions = sim_opt_request_instructions(o, m);
     v->chunk_instructions = o->costs.chunk_instructions;
-    v->after_send_instructions = io_after_send_instructions(o);
-    v->quick_releases = IO_QUICK_RELEASES;
+    v->after_send_instructions = io_after_send_instructions(o, m);
+    /* A new connection's connect() returns at once on the simulated
+     * network: one more quick release. */
+    v->quick_releases =
+        sim_client_quick_releases(client) + sim_client_new_connection(client);
     v->wake_ns = o->costs.cond_wake_ns;
     v->write_instr_per_byte = o->costs.write_instr_per_byte;
 }
@@ -169,9 +172,10 @@ io_config(const struct sim_options *o, enum sim_model m,
     }
     c->connect_timeout_ns = o->connect_timeout_ns;
     c->timeout_ns = o->timeout_ns;
-    c->request_instructions = o->costs.request_instructions;
-    c->after_send_instructions = io_after_send_instructions(o);
-    c->quick_releases = IO_QUICK_RELEASES;
+    c->request_instructions = sim_opt_request_instructions(o, m);
+    c->after_send_instructions = io_after_send_instructions(o, m);
+    c->quick_releases = sim_client_quick_releases(sim_opt_client(o, m));
+    c->new_connection = sim_client_new_connection(sim_opt_client(o, m));
     c->chunk_instructions = o->costs.chunk_instructions;
     c->write_instr_per_byte = o->costs.write_instr_per_byte;
     c->max_body = IO_MAX_BODY;
@@ -295,7 +299,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
             goto out_trace;
         }
         vt_set_stop(vt, stop); /* the models' env->stop */
-        vt_io_config(o, &vio);
+        vt_io_config(o, m, &vio);
         gc.clock = vt_clock(vt);
         gc.sync = vt_gil_sync();
         gc.sync_ctx = vt;

@@ -109,6 +109,7 @@ sim_options_default(struct sim_options *o)
     o->trace_events = 0; /* sized from the run */
     o->trace_mode = SIM_TRACE_MODE_HEAD;
     o->compress = 0;
+    o->client = SIM_CLIENT_AUTO;
     o->quiet = 0;
     o->force_new = 0;
     o->window_from_ns = 0;
@@ -272,4 +273,66 @@ sim_opt_trace_capacity(const struct sim_options *o, enum sim_model m)
 
     cap = cap < MEM_EVENTS_PER_THREAD ? cap : MEM_EVENTS_PER_THREAD;
     return cap > keep ? cap : keep;
+}
+
+const char *
+sim_client_name(enum sim_client c)
+{
+    static const char *const names[SIM_CLIENT_COUNT] = {
+        "requests", "requests-session", "urllib", "aiohttp"};
+
+    return (unsigned)c < SIM_CLIENT_COUNT ? names[c] : NULL;
+}
+
+enum sim_client
+sim_opt_client(const struct sim_options *o, enum sim_model m)
+{
+    if (m == SIM_MODEL_LOOP) {
+        return SIM_CLIENT_AIOHTTP; /* asyncio's client: the seed's loop */
+    }
+    if (o->client != SIM_CLIENT_AUTO && o->client != SIM_CLIENT_AIOHTTP) {
+        return (enum sim_client)o->client;
+    }
+    /* The seed's programs call requests.get; the convoy's one thread
+     * keeps a requests.Session (bench/fidelity/convoy.py). */
+    return strcmp(o->workload, "convoy") == 0 ? SIM_CLIENT_SESSION
+                                              : SIM_CLIENT_REQUESTS;
+}
+
+int64_t
+sim_opt_request_instructions(const struct sim_options *o, enum sim_model m)
+{
+    switch (sim_opt_client(o, m)) {
+    case SIM_CLIENT_REQUESTS:
+        return o->costs.request_new_instructions;
+    case SIM_CLIENT_URLLIB:
+        return o->costs.request_urllib_instructions;
+    case SIM_CLIENT_AIOHTTP:
+        return o->costs.request_aiohttp_instructions;
+    default:
+        return o->costs.request_instructions;
+    }
+}
+
+int
+sim_client_new_connection(enum sim_client c)
+{
+    return c == SIM_CLIENT_REQUESTS || c == SIM_CLIENT_URLLIB;
+}
+
+/*
+ * GIL releases a request makes around calls that return at once, besides
+ * the send, the recvs and a connect (counted with strace -f on Debian 12's
+ * CPython 3.11.2; a call per request over 100 requests): requests.Session
+ * 4 (os.stat of ~/.netrc and ~/_netrc, urllib3's poll(0), settimeout's
+ * ioctl); requests.get 6 (the two stats, two ioctls, socket() and close());
+ * urllib 2 (socket() and close()). aiohttp makes none: the loop's epoll
+ * is its one release.
+ */
+int
+sim_client_quick_releases(enum sim_client c)
+{
+    static const int releases[SIM_CLIENT_COUNT] = {6, 4, 2, 0};
+
+    return (unsigned)c < SIM_CLIENT_COUNT ? releases[c] : 0;
 }

@@ -330,6 +330,10 @@ fill_summary(struct sim_trace_summary *s, const struct sim_options *o,
     s->policy_what_if =
         gil_policy_is_what_if(gil_policy_find(sim_opt_policy_for(o, m)));
     (void)snprintf(s->workload, sizeof(s->workload), "%s", o->workload);
+    if (sim_opt_uses_io(o)) {
+        (void)snprintf(s->client, sizeof(s->client), "%s",
+                       sim_client_name(sim_opt_client(o, m)));
+    }
     s->threads = sim_opt_pool_size(o, m);
     s->processes = o->processes;
     s->switch_interval_ns = o->switch_interval_ns;

@@ -68,6 +68,18 @@ int sim_opt_pool_size(const struct sim_options *o, enum sim_model m);
 int sim_gzip_through(FILE *f, int (*fn)(const void *ctx, FILE *out),
                      const void *ctx);
 
+/* --client: a client's name ("requests", "requests-session", "urllib",
+ * "aiohttp"; NULL past the last), the client model m's fetches stand
+ * for (the loop's is aiohttp; the others', --client or their seed
+ * program's: requests, the convoy's requests-session), its request cost,
+ * whether it opens a connection a request, and its quick GIL releases. */
+const char *sim_client_name(enum sim_client c);
+enum sim_client sim_opt_client(const struct sim_options *o, enum sim_model m);
+int64_t sim_opt_request_instructions(const struct sim_options *o,
+                                     enum sim_model m);
+int sim_client_new_connection(enum sim_client c);
+int sim_client_quick_releases(enum sim_client c);
+
 /* Trace files: a run writes at most about SIM_TRACE_BUDGET_BYTES of
  * them by default; one event takes up to SIM_TRACE_EVENT_BYTES in
  * trace.tsv and trace.json together, hand-off arrows and waiter counts

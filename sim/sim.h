@@ -45,6 +45,17 @@ enum sim_exit {
 /* The most repetitions --repeat takes. */
 #define SIM_REPEAT_MAX 1000
 
+/* --client: the Python HTTP client a model's fetches stand for, its cost
+ * per request and its connections. */
+enum sim_client {
+    SIM_CLIENT_REQUESTS = 0, /* requests.get: a new Session and connection */
+    SIM_CLIENT_SESSION = 1,  /* requests.Session.get: keep-alive */
+    SIM_CLIENT_URLLIB = 2,   /* urllib.request.urlopen: a new connection */
+    SIM_CLIENT_AIOHTTP = 3,  /* aiohttp ClientSession.get + text() */
+    SIM_CLIENT_COUNT
+};
+#define SIM_CLIENT_AUTO (-1) /* each model's seed program's own */
+
 /* --trace: which of a thread's events the trace files keep when it has
  * more than --trace-events; off writes no trace and draws no timeline. */
 #define SIM_TRACE_MODE_HEAD 0
@@ -92,6 +103,7 @@ struct sim_options {
     uint64_t trace_events;
     int trace_mode; /* SIM_TRACE_MODE_*: which events the files keep */
     int compress;   /* trace.json.gz instead of trace.json */
+    int client;     /* enum sim_client of the thread models, or AUTO */
     int quiet;      /* no progress lines on stderr */
     int force_new;  /* sweep: never resume; a folder beside --out's */
     /* Plots: the timeline window in ns since the run's start, [from, to);

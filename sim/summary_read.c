@@ -188,6 +188,8 @@ read_run(json_t *j, struct sim_trace_summary *r)
             r->policy_what_if = json_is_true(v);
         } else if (strcmp(k, "workload") == 0) {
             rc = string_into(v, r->workload, sizeof(r->workload));
+        } else if (strcmp(k, "client") == 0 && json_is_string(v)) {
+            rc = string_into(v, r->client, sizeof(r->client));
         } else if (strcmp(k, "trace") == 0) {
             rc = string_into(v, r->trace_kept, sizeof(r->trace_kept));
         } else if (strcmp(k, "handoff_ns") == 0) {

@@ -386,6 +386,72 @@ calibration_from_other_core_count_warns_and_runs(void **state)
     free(dir);
 }
 
+/* A format-1 file (before the per-client request costs) still loads:
+ * the costs it lacks keep their defaults, and the run says which. A
+ * format-2 file without one of them is refused. */
+static void
+format_1_file_loads_and_names_what_it_lacks(void **state)
+{
+    struct sim_calibration cal, back;
+    struct sim_costs def;
+    struct cmd c;
+    char cal_arg[4400], out_arg[4400], path[4200], msg[SIM_ERR_LEN];
+    char *dir = tf_make_dir("gilsim-calibrate");
+    char *text, *p;
+    long cores = this_machines_cores();
+
+    (void)state;
+    sim_costs_default(&def);
+    odd_calibration(&cal, (int)cores);
+    cal.costs.instr_ns = 1.0; /* keep the run tiny */
+    write_calibration(dir, "c.json", &cal);
+    (void)snprintf(path, sizeof(path), "%s/c.json", dir);
+    text = tf_read(path, NULL);
+    /* Make it format 1: version 1, and the three newer keys gone. */
+    p = strstr(text, "\"format_version\": 2");
+    assert_non_null(p);
+    p[18] = '1';
+    p = strstr(text, ",\n  \"request_new_instructions\"");
+    assert_non_null(p);
+    memmove(p, strstr(p, ",\n  \"measured\""),
+            strlen(strstr(p, ",\n  \"measured\"")) + 1);
+    write_text(path, text, 0644);
+    assert_int_equal(sim_calibration_read(path, &back, msg, sizeof(msg)), 0);
+    assert_int_equal(back.format_version, 1);
+    assert_int_equal(back.costs.request_new_instructions,
+                     def.request_new_instructions);
+    assert_int_equal(back.costs.request_aiohttp_instructions,
+                     def.request_aiohttp_instructions);
+    assert_true(back.costs.chunk_instructions == cal.costs.chunk_instructions);
+    (void)snprintf(cal_arg, sizeof(cal_arg), "--calibration=%s", path);
+    (void)snprintf(out_arg, sizeof(out_arg), "--out=%s/run", dir);
+    run(&c, "run", "--workload=cpu", "--count=1000", "--model=serial",
+        "--no-plots", "--quiet", cal_arg, out_arg, NULL);
+    assert_int_equal(c.status, SIM_EXIT_OK);
+    assert_non_null(strstr(c.err, "(format 1) has no request_new_instructions, "
+                                  "request_urllib_instructions, "
+                                  "request_aiohttp_instructions: their "
+                                  "defaults are used"));
+    cmd_clear(&c);
+    free(text);
+
+    /* Format 2 without one of them: refused, naming it. */
+    write_calibration(dir, "c2.json", &cal);
+    (void)snprintf(path, sizeof(path), "%s/c2.json", dir);
+    text = tf_read(path, NULL);
+    p = strstr(text, ",\n  \"request_aiohttp_instructions\"");
+    assert_non_null(p);
+    memmove(p, strstr(p, ",\n  \"measured\""),
+            strlen(strstr(p, ",\n  \"measured\"")) + 1);
+    write_text(path, text, 0644);
+    assert_int_not_equal(sim_calibration_read(path, &back, msg, sizeof(msg)),
+                         0);
+    assert_non_null(strstr(msg, "\"request_aiohttp_instructions\" is missing"));
+    free(text);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* --instr-ns and --worker-start win over the file, before or after it. */
 static void
 command_line_costs_win_over_the_file_in_either_order(void **state)
@@ -667,6 +733,7 @@ main(void)
         cmocka_unit_test(broken_calibration_files_are_refused),
         cmocka_unit_test(run_without_calibration_says_defaults),
         cmocka_unit_test(calibration_from_other_core_count_warns_and_runs),
+        cmocka_unit_test(format_1_file_loads_and_names_what_it_lacks),
         cmocka_unit_test(command_line_costs_win_over_the_file_in_either_order),
         cmocka_unit_test(broken_calibration_file_exits_2_with_one_line),
         cmocka_unit_test(real_calibration_gives_positive_finite_costs),

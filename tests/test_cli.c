@@ -508,6 +508,9 @@ parse_one(const struct sim_opt_desc *op, const char *value, char *err,
         argv[argc++] = "--workload=convoy";
     } else if (op->applies == sim_opt_applies_per_interpreter) {
         argv[argc++] = "--policy=per-interpreter";
+    } else if (op->applies == sim_opt_applies_client &&
+               strcmp(value, "aiohttp") == 0) {
+        argv[argc++] = "--model=loop"; /* the loop's client */
     }
     (void)snprintf(arg, sizeof(arg), "--%s=%s", op->name, value);
     argv[argc++] = arg;

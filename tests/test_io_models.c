@@ -259,34 +259,32 @@ fetch_releases_the_gil_for_the_transfer(void **state)
     fixture_stop(&f);
 }
 
-/* A one-chunk fetch (128 B) releases the GIL six times, as CPython's
- * requests does (strace: 2 newfstatat, poll, sendto, ioctl, recvfrom):
- * three quick releases, the transfer, whose retake comes after the send,
- * one quick release, the release for the reply; so its trace inside the
- * step reads (drop(io), take) six times, and the completing chunk keeps
- * the GIL to the step's end. The first fetch also releases it for the
- * connect (seven times). */
-static void
-fetch_releases_the_gil_six_times_for_a_one_chunk_reply(void **state)
+/*
+ * The GIL releases of a one-chunk fetch (128 B), run with `client`, as
+ * (drop(io), take) letters inside each fetch step, into seqs[0..4), and
+ * the connections the server accepted.
+ */
+static uint64_t
+fetch_sequences(int client, char seqs[4][32])
 {
     struct fixture f;
     struct sim_run_result r;
     char err[SIM_ERR_LEN];
     size_t i, k;
     size_t fetches = 0;
+    uint64_t connections;
 
-    (void)state;
     fixture_start(&f, 0, 128, 0.0, 1);
     options(&f.o, "seed");
     f.o.pages = 4;
     f.o.threads = 1; /* no rival, so no forced drop inside a step */
+    f.o.client = client;
     assert_int_equal(sim_run_once(&f.o, SIM_MODEL_THREADS, &f.io, NULL, &r, err,
                                   sizeof(err)),
                      0);
     assert_int_equal(r.stats.steps_failed, 0);
     for (i = 0; i < sim_trace_thread_count(r.trace); i++) {
         const struct sim_trace_buf *b = sim_trace_thread(r.trace, i);
-        char seq[16];
         size_t n = 0;
         int in_fetch = 0;
 
@@ -298,25 +296,61 @@ fetch_releases_the_gil_six_times_for_a_one_chunk_reply(void **state)
                 n = 0;
             } else if (in_fetch && e->kind == SIM_EV_GIL_DROP) {
                 assert_int_equal(e->detail, SIM_DROP_IO);
-                assert_true(n < sizeof(seq) - 1);
-                seq[n++] = 'r';
+                assert_true(n < 31);
+                seqs[fetches][n++] = 'r';
             } else if (in_fetch && e->kind == SIM_EV_GIL_TAKE) {
-                assert_true(n < sizeof(seq) - 1);
-                seq[n++] = 'a';
+                assert_true(n < 31);
+                seqs[fetches][n++] = 'a';
             } else if (in_fetch && e->kind == SIM_EV_STEP_END &&
                        e->detail == SIM_STEP_FETCH) {
-                seq[n] = '\0';
-                /* the thread's first fetch connects: one release more */
-                assert_string_equal(seq, fetches == 0 ? "rarararararara"
-                                                      : "rararararara");
+                assert_true(fetches < 4);
+                seqs[fetches][n] = '\0';
                 in_fetch = 0;
                 fetches++;
             }
         }
     }
     assert_int_equal(fetches, 4);
+    connections = r.server.connections;
     sim_run_result_clear(&r);
     fixture_stop(&f);
+    return connections;
+}
+
+/*
+ * A one-chunk fetch through a requests.Session releases the GIL six times,
+ * as CPython's requests does (strace: 2 newfstatat, poll, sendto, ioctl,
+ * recvfrom): three quick releases, the transfer, whose retake comes after
+ * the send, one quick release, the release for the reply; so its trace
+ * inside the step reads (drop(io), take) six times, and the completing
+ * chunk keeps the GIL to the step's end. The thread keeps its connection:
+ * its first fetch also releases the GIL for the connect (seven times), and
+ * the server sees one connection. requests.get (the seed's default) opens
+ * a connection for every request and releases the GIL nine times each
+ * (six quick: 2 newfstatat, 2 ioctl, socket, close; connect, send,
+ * reply): four connections for four pages.
+ */
+static void
+fetch_releases_the_gil_as_its_client_does(void **state)
+{
+    char seqs[4][32];
+    size_t i;
+
+    (void)state;
+    assert_int_equal(fetch_sequences(SIM_CLIENT_SESSION, seqs), 1);
+    for (i = 0; i < 4; i++) {
+        assert_string_equal(seqs[i],
+                            i == 0 ? "rarararararara" : "rararararara");
+    }
+    assert_int_equal(fetch_sequences(SIM_CLIENT_AUTO, seqs), 4);
+    for (i = 0; i < 4; i++) {
+        assert_string_equal(seqs[i], "rarararararararara"); /* 9 */
+    }
+    /* urllib: socket and close quick, connect, send, reply: 5. */
+    assert_int_equal(fetch_sequences(SIM_CLIENT_URLLIB, seqs), 4);
+    for (i = 0; i < 4; i++) {
+        assert_string_equal(seqs[i], "rarararara");
+    }
 }
 
 /* Nothing listens: every fetch fails as refused, the run still ends. */
@@ -413,6 +447,36 @@ io_workload_without_io_setup_is_refused(void **state)
     assert_non_null(strstr(err, "seed"));
 }
 
+/* Each model's client and request cost: the seed's threads call
+ * requests.get, the convoy keeps a Session, the loop is aiohttp's, and
+ * --client changes the models with threads only. */
+static void
+client_picks_each_model_s_request_cost(void **state)
+{
+    struct sim_options o;
+
+    (void)state;
+    sim_options_default(&o);
+    o.costs.request_instructions = 1;
+    o.costs.request_new_instructions = 2;
+    o.costs.request_urllib_instructions = 3;
+    o.costs.request_aiohttp_instructions = 4;
+    assert_int_equal(sim_opt_client(&o, SIM_MODEL_THREADS),
+                     SIM_CLIENT_REQUESTS);
+    assert_int_equal(sim_opt_request_instructions(&o, SIM_MODEL_THREADS), 2);
+    assert_int_equal(sim_opt_request_instructions(&o, SIM_MODEL_SERIAL), 2);
+    assert_int_equal(sim_opt_request_instructions(&o, SIM_MODEL_LOOP), 4);
+    (void)snprintf(o.workload, sizeof(o.workload), "convoy");
+    assert_int_equal(sim_opt_request_instructions(&o, SIM_MODEL_THREADS), 1);
+    o.client = SIM_CLIENT_URLLIB;
+    assert_int_equal(sim_opt_request_instructions(&o, SIM_MODEL_THREADS), 3);
+    assert_int_equal(sim_opt_request_instructions(&o, SIM_MODEL_LOOP), 4);
+    assert_true(sim_client_new_connection(SIM_CLIENT_URLLIB));
+    assert_false(sim_client_new_connection(SIM_CLIENT_SESSION));
+    assert_string_equal(sim_client_name(SIM_CLIENT_SESSION),
+                        "requests-session");
+}
+
 int
 main(void)
 {
@@ -421,11 +485,11 @@ main(void)
         cmocka_unit_test(every_model_writes_every_page_once),
         cmocka_unit_test(threads_model_hands_out_pages_two_by_two),
         cmocka_unit_test(fetch_releases_the_gil_for_the_transfer),
-        cmocka_unit_test(
-            fetch_releases_the_gil_six_times_for_a_one_chunk_reply),
+        cmocka_unit_test(fetch_releases_the_gil_as_its_client_does),
         cmocka_unit_test(refused_fetches_are_counted_not_fatal),
         cmocka_unit_test(convoy_cpu_threads_end_when_the_io_task_ends),
         cmocka_unit_test(io_workload_without_io_setup_is_refused),
+        cmocka_unit_test(client_picks_each_model_s_request_cost),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -387,7 +387,13 @@ wl__fetch_step_run(const struct wl_step *s, const struct wl_env *env,
         return o;
     }
     io->errbuf[0] = '\0';
-    if (curl_easy_setopt(io->curl, CURLOPT_URL, io->url) != CURLE_OK ||
+    /* requests.get and urllib open a connection for each request and
+     * close it after; a Session keeps one per thread alive. */
+    if (curl_easy_setopt(io->curl, CURLOPT_FRESH_CONNECT,
+                         io->cfg.new_connection ? 1L : 0L) != CURLE_OK ||
+        curl_easy_setopt(io->curl, CURLOPT_FORBID_REUSE,
+                         io->cfg.new_connection ? 1L : 0L) != CURLE_OK ||
+        curl_easy_setopt(io->curl, CURLOPT_URL, io->url) != CURLE_OK ||
         attach(io, &f) != 0) {
         attach(io, NULL);
         return WL_FAILED;

@@ -163,6 +163,9 @@ struct wl_io_config {
      * send, settimeout's ioctl after it. The last one falls after the
      * send, the others before it. The loop model (wl_multi) ignores it. */
     int quick_releases;
+    /* 1: each fetch opens a connection of its own and closes it
+     * (requests.get, urllib); 0: a thread keeps its connection alive. */
+    int new_connection;
     int64_t chunk_instructions;  /* Python-side work per chunk received */
     double write_instr_per_byte; /* encode before a write */
     uint64_t max_body;           /* larger bodies fail the fetch */

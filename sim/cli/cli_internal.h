@@ -144,6 +144,7 @@ int sim_opt_applies_loop_io(const struct sim_options *o, char *why, size_t len);
 int sim_opt_applies_processes(const struct sim_options *o, char *why,
                               size_t len);
 int sim_opt_applies_threads(const struct sim_options *o, char *why, size_t len);
+int sim_opt_applies_client(const struct sim_options *o, char *why, size_t len);
 int sim_opt_applies_trace(const struct sim_options *o, char *why, size_t len);
 int sim_opt_applies_per_interpreter(const struct sim_options *o, char *why,
                                     size_t len);

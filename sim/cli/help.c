@@ -186,6 +186,13 @@ static const struct help_line {
     {"seed",
      "seed of the bodies, jitter and failures, and of the virtual engine's "
      "wake-up latencies, %r [1]"},
+    {"client",
+     "the Python HTTP client the fetches of the models with threads stand "
+     "for, its CPU per request (--calibration measures each) and its "
+     "connections: requests (requests.get: a new connection a request), "
+     "requests-session (keep-alive), urllib (urlopen: a new connection a "
+     "request); aiohttp is the loop's, always [requests; requests-session "
+     "for convoy]"},
     {"connections",
      "loop: connections open at once, %r, 0 = no limit, like aiohttp's "
      "TCPConnector(limit=N) [100]"},

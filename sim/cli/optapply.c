@@ -134,6 +134,35 @@ sim_opt_applies_threads(const struct sim_options *o, char *why, size_t len)
                      why, len);
 }
 
+/*
+ * --client: the HTTP client of the models that fetch. aiohttp is the
+ * loop's (asyncio's client), the others are the thread models'; a run
+ * must have a model the named client can stand for.
+ */
+int
+sim_opt_applies_client(const struct sim_options *o, char *why, size_t len)
+{
+    const unsigned loop = MODEL(SIM_MODEL_LOOP);
+
+    if (!sim_opt_applies_io(o, why, len)) {
+        return 0;
+    }
+    if (o->client == SIM_CLIENT_AIOHTTP && (o->models & ~loop) != 0) {
+        (void)snprintf(why, len,
+                       "the loop model (asyncio's client), and this run has "
+                       "models with threads too: they take requests, "
+                       "requests-session or urllib");
+        return 0;
+    }
+    if (o->client != SIM_CLIENT_AIOHTTP && (o->models & ~loop) == 0) {
+        (void)snprintf(why, len,
+                       "the models with threads (the loop's client is "
+                       "aiohttp), which this run's --model leaves out");
+        return 0;
+    }
+    return 1;
+}
+
 /* --trace-events, --compress: the trace files, which --trace=off drops. */
 int
 sim_opt_applies_trace(const struct sim_options *o, char *why, size_t len)

@@ -65,6 +65,13 @@ format_at(size_t i)
     return i < sizeof(names) / sizeof(names[0]) ? names[i] : NULL;
 }
 
+/* --client: the index is enum sim_client. */
+static const char *
+client_at(size_t i)
+{
+    return i < SIM_CLIENT_COUNT ? sim_client_name((enum sim_client)i) : NULL;
+}
+
 /* --trace: the index is SIM_TRACE_MODE_*. */
 static const char *
 trace_mode_at(size_t i)
@@ -168,6 +175,9 @@ static const struct sim_opt_desc opt_table[] = {
              "for the page number",
      .max = (double)(SIZEOF_OPT(url) - URL_ROOM), FIELD(url, SIM_OPT_STR),
      .cmds = RUNS, APPLIES(io)},
+    {.name = "client", .kind = SIM_OPT_NAME, .meta = "NAME",
+     .head = "client", .name_at = client_at, FIELD(client, SIM_OPT_INT),
+     .cmds = RUNS, APPLIES(client)},
     {.name = "connections", .kind = SIM_OPT_COUNT, .meta = "N", .min = 0,
      .max = 1e6, .head = "a whole number of connections", .zero = "no limit",
      FIELD(connections, SIM_OPT_INT), .cmds = RUNS, APPLIES(loop_io)},

@@ -50,16 +50,19 @@ int sim_model_find(const char *name);
  * instructions are in units of instr_ns.
  */
 struct sim_costs {
-    double instr_ns;                 /* one interpreter instruction */
-    int64_t request_instructions;    /* requests.Session.get, per call */
-    int64_t chunk_instructions;      /* per 8 KiB chunk received */
-    double decode_instr_per_byte;    /* r.text */
-    double write_instr_per_byte;     /* str.encode before a write */
-    int64_t submit_instructions;     /* ThreadPoolExecutor.submit */
-    int64_t result_instructions;     /* an executor worker, per item */
-    int64_t collect_instructions;    /* the main thread, per result */
-    int64_t result_ipc_instructions; /* processes: send a result back */
-    int64_t worker_start_ns;         /* processes: a worker's start-up CPU */
+    double instr_ns;                      /* one interpreter instruction */
+    int64_t request_instructions;         /* requests.Session.get, per call */
+    int64_t request_new_instructions;     /* requests.get: a new Session */
+    int64_t request_urllib_instructions;  /* urllib.request.urlopen */
+    int64_t request_aiohttp_instructions; /* aiohttp ClientSession.get */
+    int64_t chunk_instructions;           /* per 8 KiB chunk received */
+    double decode_instr_per_byte;         /* r.text */
+    double write_instr_per_byte;          /* str.encode before a write */
+    int64_t submit_instructions;          /* ThreadPoolExecutor.submit */
+    int64_t result_instructions;          /* an executor worker, per item */
+    int64_t collect_instructions;         /* the main thread, per result */
+    int64_t result_ipc_instructions;      /* processes: send a result back */
+    int64_t worker_start_ns; /* processes: a worker's start-up CPU */
     int64_t cond_wake_ns;    /* condvar signal -> waiter running, p50 (C) */
     int64_t timer_slack_ns;  /* timed wait: overshoot past deadline, p50 (C) */
     char source[4096];       /* "defaults" or the calibration file's path */

@@ -255,6 +255,7 @@ struct sim_trace_summary {
     char policy[16];
     int policy_what_if; /* 1 if the policy is a what-if experiment */
     char workload[64];
+    char client[20]; /* the HTTP client its fetches stand for; "" if none */
     int threads;
     int processes;
     int64_t switch_interval_ns;

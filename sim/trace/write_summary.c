@@ -60,6 +60,12 @@ write_run(FILE *f, const struct sim_trace_summary *r)
     fputs(r->policy_what_if ? "true" : "false", f);
     key(f, "workload");
     sim_trace_json_string(f, r->workload, sizeof(r->workload));
+    key(f, "client");
+    if (r->client[0] != '\0') {
+        sim_trace_json_string(f, r->client, sizeof(r->client));
+    } else {
+        fputs("null", f);
+    }
     key_i64(f, "threads", r->threads);
     key_i64(f, "processes", r->processes);
     key_i64(f, "switch_interval_ns", r->switch_interval_ns);
