@@ -42,6 +42,9 @@
  *   and request_aiohttp_instructions (aiohttp ClientSession.get + text(),
  *   one after another on an asyncio loop), each where its library
  *   imports.
+ * - hop_instructions: CPU per `await loop.run_in_executor(None, abs, 1)`,
+ *   900 of them with 300 coroutines under way (aiofiles makes three a
+ *   write), the best of three.
  * chunk_instructions and result_ipc_instructions are not measured and
  * keep their defaults; the file lists which costs were measured.
  *
@@ -333,6 +336,7 @@ enum py_key {
     PY_REQUEST_NEW_NS,     /* optional: requests.get */
     PY_REQUEST_URLLIB_NS,  /* optional: urllib.request.urlopen */
     PY_REQUEST_AIOHTTP_NS, /* optional: null without aiohttp */
+    PY_HOP_NS,             /* optional: run_in_executor */
     PY_KEYS
 };
 
@@ -350,6 +354,7 @@ static const char *const py_key_names[PY_KEYS] = {
     "request_new_cpu_ns",
     "request_urllib_cpu_ns",
     "request_aiohttp_cpu_ns",
+    "hop_cpu_ns",
 };
 
 /* What the program must measure; the rest may be null. */
@@ -357,7 +362,8 @@ static const char *const py_key_names[PY_KEYS] = {
     (((1u << PY_KEYS) - 1) &                                                   \
      ~((1u << PY_POOL_CPU_NS) | (1u << PY_REQUEST_NS) |                        \
        (1u << PY_ROUNDTRIP_NS) | (1u << PY_REQUEST_NEW_NS) |                   \
-       (1u << PY_REQUEST_URLLIB_NS) | (1u << PY_REQUEST_AIOHTTP_NS)))
+       (1u << PY_REQUEST_URLLIB_NS) | (1u << PY_REQUEST_AIOHTTP_NS) |          \
+       (1u << PY_HOP_NS)))
 
 struct py_result {
     double v[PY_KEYS];
@@ -441,6 +447,7 @@ derive_clients(struct cal_run *cr, const struct py_result *r, double instr,
         {PY_REQUEST_NEW_NS, SIM_COST_REQUEST_NEW, "requests.get"},
         {PY_REQUEST_URLLIB_NS, SIM_COST_REQUEST_URLLIB, "urllib urlopen"},
         {PY_REQUEST_AIOHTTP_NS, SIM_COST_REQUEST_AIOHTTP, "aiohttp get+text"},
+        {PY_HOP_NS, SIM_COST_HOP, "run_in_executor hop"},
     };
     char note[128];
     size_t k;
@@ -657,8 +664,8 @@ print_summary(const struct cal_run *cr, const char *path, FILE *out)
         double v = sim_cost_get(c, (enum sim_cost_field)i);
 
         fprintf(out,
-                v == floor(v) ? "  %-24s %12.0f  %-8s  %s\n"
-                              : "  %-24s %12.6g  %-8s  %s\n",
+                v == floor(v) ? "  %-28s %12.0f  %-8s  %s\n"
+                              : "  %-28s %12.6g  %-8s  %s\n",
                 sim_cost_name((enum sim_cost_field)i), v,
                 ((cr->cal.measured >> i) & 1u) ? "measured" : "default",
                 cr->note[i]);

@@ -68,6 +68,7 @@ enum sim_cost_field {
     SIM_COST_REQUEST_NEW,
     SIM_COST_REQUEST_URLLIB,
     SIM_COST_REQUEST_AIOHTTP,
+    SIM_COST_HOP,
     SIM_COST_COUNT
 };
 

@@ -167,6 +167,30 @@ def t_roundtrip():
 out["submit_ns"] = best(t_submit, 3)
 out["roundtrip_ns"] = best(t_roundtrip, 3)
 
+# The event loop's run_in_executor hop (aiofiles makes three a write),
+# many under way at once as in a seed of many pages: CPU per hop.
+def hop_cpu():
+    import asyncio
+
+    async def run():
+        loop = asyncio.get_running_loop()
+
+        async def three():
+            for _ in range(3):
+                await loop.run_in_executor(None, abs, 1)
+        await asyncio.gather(*(three() for _ in range(50)))
+        t = time.process_time_ns()
+        await asyncio.gather(*(three() for _ in range(300)))
+        return (time.process_time_ns() - t) / 900
+    return asyncio.run(run())
+
+
+try:
+    out["hop_cpu_ns"] = min(hop_cpu() for _ in range(3))
+except Exception as e:
+    out["hop_cpu_ns"] = None
+    out["hop_error"] = repr(e)[:200]
+
 # Each client's CPU per request of a small page from gilsim's server, in
 # this process (time.process_time: the kernel's socket work included),
 # body read included: requests.Session.get (keep-alive, the convoy's),

@@ -120,7 +120,7 @@ check_pages(const struct fixture *f, uint64_t seed, double rate, int64_t pages)
 }
 
 /* Fetches and decodes run on the loop thread, writes on the offload
- * threads; every page arrives intact; the GIL's counters equal the
+ * threads in three hops a page; every page arrives intact; the GIL's counters equal the
  * trace's (sim_run_once checks it and would fail with -EPROTO). */
 static void
 fetches_run_on_the_loop_and_writes_on_offload_threads(void **state)
@@ -131,7 +131,7 @@ fetches_run_on_the_loop_and_writes_on_offload_threads(void **state)
     char err[SIM_ERR_LEN];
     size_t i;
     uint64_t k;
-    int fetches = 0, writes = 0, cpus = 0;
+    int fetches = 0, writes = 0, cpus = 0, hops = 0;
 
     (void)state;
     fixture_start(&f, 2000000, BODY, 0.0, 3);
@@ -154,6 +154,10 @@ fetches_run_on_the_loop_and_writes_on_offload_threads(void **state)
 
             if (e->kind == SIM_EV_TASK_BEGIN || e->kind == SIM_EV_TASK_END) {
                 assert_true(is_loop);
+            }
+            if (!is_loop && e->kind == SIM_EV_GIL_DROP &&
+                e->detail == SIM_DROP_EXIT) {
+                hops++; /* an executor hop handed back */
             }
             if (e->kind != SIM_EV_STEP_END) {
                 continue;
@@ -180,6 +184,8 @@ fetches_run_on_the_loop_and_writes_on_offload_threads(void **state)
     assert_int_equal(fetches, pages);
     assert_int_equal(cpus, pages);
     assert_int_equal(writes, pages);
+    /* aiofiles: open, write and close, three executor hops a page. */
+    assert_int_equal(hops, 3 * pages);
     assert_int_equal(r.stats.tasks, (uint64_t)pages);
     assert_int_equal(r.stats.steps_failed, 0);
     assert_int_equal(r.server.requests, (uint64_t)pages);

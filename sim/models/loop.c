@@ -24,11 +24,18 @@
  *     (this task's own body), with checks: a coroutine that decodes
  *     holds the loop until it is done.
  *   - write: offloaded to the pool ("offload-1".., p->threads of them),
- *     as aiofiles does with run_in_executor. The offload thread records
- *     the step's BEGIN and END in its own buffer, takes the GIL for the
- *     encode, releases it around the system calls (wl_write_body: the
- *     write step of write.c), then queues the task back and wakes the
- *     loop (wl_multi_wake, a self-pipe, like call_soon_threadsafe).
+ *     as aiofiles does with run_in_executor, in three hops, as `async
+ *     with aiofiles.open(...) as f: await f.write(text)` makes them:
+ *     open, write, close. Each hop goes to an offload thread, which takes
+ *     the GIL for the executor worker's own work (result_instructions),
+ *     and for the write hop records the step's BEGIN and END in its own
+ *     buffer around the encode and the system calls (wl_write_body: the
+ *     write step of write.c, which releases the GIL around them); then it
+ *     queues the task back and wakes the loop (wl_multi_wake, a self-pipe,
+ *     like call_soon_threadsafe). The loop pays hop_instructions for each
+ *     hop that comes back (the future's callbacks, the coroutine's
+ *     resumption, aiofiles' wrappers) and sends the next one; the close
+ *     hop is made after a failed write too, as `async with` does.
  *   - sleep: a libevent timer (wl_multi_sleep); no thread blocks.
  * TASK_BEGIN and TASK_END are recorded by the loop thread, and mt->task
  * names the task whose code runs, so GIL events carry its id.
@@ -52,9 +59,15 @@
  * GIL_DROP_EXIT, so they show as idle (not in I/O) while they wait for
  * the next one, and do not wait for a forced switch there as CPython's
  * queue.get() would. aiohttp's connection limit (--connections, 100) is
- * libcurl's CURLMOPT_MAX_TOTAL_CONNECTIONS (see multi.c), and also caps
- * the tasks under way, so that tasks waiting for a connection wait
- * before their fetch starts and its --timeout runs.
+ * its connector's: a task whose fetch finds every connection taken waits
+ * in the model's queue (conn_wait, first come first served), inside its
+ * fetch step, until a fetch ends and frees one, as aiohttp's connector
+ * wakes its waiters; the connection is freed when the body has been read,
+ * so a task's write does not hold one. libcurl's
+ * CURLMOPT_MAX_TOTAL_CONNECTIONS (see multi.c) is set to the same limit.
+ * The fetch's --timeout starts when it gets its connection (aiohttp's
+ * total timeout of 300 s would not expire in the connector's queue; a
+ * 10 s one started at gather would).
  *
  * Wall time runs from the loop thread's start of the first task to the
  * join of the last thread.
@@ -76,8 +89,13 @@ struct loop_task {
     char *body;                /* the last fetch's body; owned, malloc'd */
     size_t len;                /* bytes at body */
     enum wl_outcome write_out; /* set by the offload thread */
+    int hop;                   /* the write's executor hop under way */
     struct loop_task *next;    /* in the job queue or the done list */
 };
+
+/* aiofiles' executor hops for one write: open, write, close. */
+#define WRITE_HOPS 3
+#define HOP_WRITE  1
 
 struct loop_model {
     const struct sim_model_params *p;
@@ -87,11 +105,15 @@ struct loop_model {
     size_t next_task;             /* first task not started; loop thread */
     size_t running;               /* started, not ended; loop thread */
     size_t limit;                 /* most tasks under way; 0 = no limit */
-    int failed;                   /* -errno of the loop; read after join */
-    int64_t begin_ns;             /* set by the loop; read after join */
-    atomic_int until;             /* never set: convoy is refused */
-    pthread_mutex_t mu;           /* guards jobs, done and shutdown */
-    pthread_cond_t cv;            /* a job was queued, or shutdown set */
+    size_t conn_limit;            /* most fetches in flight; 0 = no limit */
+    size_t fetching;              /* fetches in flight; loop thread */
+    /* Tasks waiting for a connection, in order; loop thread. */
+    struct loop_task *conn_wait, *conn_wait_tail;
+    int failed;         /* -errno of the loop; read after join */
+    int64_t begin_ns;   /* set by the loop; read after join */
+    atomic_int until;   /* never set: convoy is refused */
+    pthread_mutex_t mu; /* guards jobs, done and shutdown */
+    pthread_cond_t cv;  /* a job was queued, or shutdown set */
     struct loop_task *jobs, *jobs_tail; /* writes for the offload pool */
     struct loop_task *done, *done_tail; /* writes back for the loop */
     int shutdown;                       /* 1: offload threads leave */
@@ -212,6 +234,65 @@ run_cpu(struct sim_model_thread *mt, const struct loop_task *t,
     return sim_model__step((struct sim_model_thread *)mt, &plain, arg);
 }
 
+/* Task t's fetch, which has its connection: WL_OK while it is under way,
+ * or the outcome of a fetch that could not start. */
+static enum wl_outcome
+start_fetch(struct loop_model *lm, struct loop_task *t)
+{
+    enum wl_outcome o;
+
+    if (stopped(lm->p)) {
+        return WL_ABORTED;
+    }
+    lm->mts[0].task = t->task->id;
+    lm->fetching++;
+    o = io_fetch(lm, cur_step(t)->page, t);
+    if (o != WL_OK) {
+        lm->fetching--;
+    }
+    return o;
+}
+
+static void
+wait_for_connection(struct loop_model *lm, struct loop_task *t)
+{
+    t->next = NULL;
+    if (lm->conn_wait_tail != NULL) {
+        lm->conn_wait_tail->next = t;
+    } else {
+        lm->conn_wait = t;
+    }
+    lm->conn_wait_tail = t;
+}
+
+/* A fetch ended and freed its connection: the tasks waiting for one get
+ * theirs, first come first served. */
+static void
+next_connections(struct loop_model *lm)
+{
+    while (lm->conn_wait != NULL &&
+           (lm->conn_limit == 0 || lm->fetching < lm->conn_limit)) {
+        struct loop_task *w = lm->conn_wait;
+        enum wl_outcome o;
+
+        lm->conn_wait = w->next;
+        if (lm->conn_wait == NULL) {
+            lm->conn_wait_tail = NULL;
+        }
+        w->next = NULL;
+        o = start_fetch(lm, w);
+        if (o != WL_OK) {
+            int outcome = sim_model__map_outcome(o);
+
+            lm->mts[0].task = w->task->id;
+            record(&lm->mts[0], SIM_EV_STEP_END, SIM_STEP_FETCH, outcome, 0);
+            if (step_done(lm, w, outcome)) {
+                advance(lm, w);
+            }
+        }
+    }
+}
+
 static void
 offload(struct loop_model *lm, struct loop_task *t)
 {
@@ -241,6 +322,8 @@ advance(struct loop_model *lm, struct loop_task *t)
 
         mt->task = t->task->id;
         if (s->kind == WL_STEP_WRITE) {
+            t->hop = 0;
+            t->write_out = WL_OK;
             offload(lm, t); /* its BEGIN/END are the offload thread's */
             return;
         }
@@ -250,7 +333,11 @@ advance(struct loop_model *lm, struct loop_task *t)
             free(t->body);
             t->body = NULL;
             t->len = 0;
-            o = io_fetch(lm, s->page, t);
+            if (lm->conn_limit > 0 && lm->fetching >= lm->conn_limit) {
+                wait_for_connection(lm, t);
+                return; /* await the connector */
+            }
+            o = start_fetch(lm, t);
             if (o == WL_OK) {
                 return; /* await: the fetched hook goes on */
             }
@@ -324,6 +411,9 @@ hook_fetched(void *ctx, void *user, enum wl_outcome o, char *body, size_t len)
     t->len = len;
     mt->task = t->task->id;
     record(mt, SIM_EV_STEP_END, SIM_STEP_FETCH, outcome, (int64_t)len);
+    lm->fetching--;
+    next_connections(lm);
+    mt->task = t->task->id;
     if (step_done(lm, t, outcome)) {
         advance(lm, t);
     }
@@ -358,9 +448,15 @@ hook_woken(void *ctx)
     pthread_mutex_unlock(&lm->mu);
     while (t != NULL) {
         struct loop_task *next = t->next;
+        const struct sim_costs *costs = sim_costs_or_default(lm->p->costs);
 
         lm->mts[0].task = t->task->id;
-        if (step_done(lm, t, sim_model__map_outcome(t->write_out))) {
+        /* The hop's return: its future's callbacks and the coroutine's
+         * resumption, on the loop thread under the GIL. */
+        (void)sim_model__cpu(&lm->mts[0], costs->hop_instructions, NULL);
+        if (++t->hop < WRITE_HOPS && !stopped(lm->p)) {
+            offload(lm, t); /* the next hop: write, then close */
+        } else if (step_done(lm, t, sim_model__map_outcome(t->write_out))) {
             advance(lm, t);
         }
         t = next;
@@ -400,15 +496,29 @@ loop_thread(void *arg)
 /* ---- an offload thread ----------------------------------------------------
  */
 
+/* One executor hop of task t's write: the worker's own work, and for
+ * the write hop the encode and the system calls. */
 static void
-run_write(struct sim_model_thread *mt, struct loop_task *t)
+run_hop(struct sim_model_thread *mt, struct loop_task *t)
 {
+    const struct loop_model *lm = mt->model;
+    const struct sim_costs *costs = sim_costs_or_default(lm->p->costs);
     int64_t arg = 0;
     enum wl_outcome o;
 
     mt->task = t->task->id;
+    if (t->hop != HOP_WRITE || t->write_out != WL_OK) {
+        /* open, close (or a write after a failed open): the executor
+         * worker's work around a call that returns at once. */
+        gil_take(mt->gt);
+        (void)sim_model__cpu(mt, costs->result_instructions, NULL);
+        gil_drop(mt->gt, GIL_DROP_EXIT);
+        mt->task = -1;
+        return;
+    }
     record(mt, SIM_EV_STEP_BEGIN, SIM_STEP_WRITE, 0, 0);
     gil_take(mt->gt);
+    (void)sim_model__cpu(mt, costs->result_instructions, NULL);
     o = mt->backend->write_body(mt, cur_step(t), t->body, t->len, &arg);
     record(mt, SIM_EV_STEP_END, SIM_STEP_WRITE, sim_model__map_outcome(o), arg);
     /* Back to the executor's queue, wanting nothing (see the file top). */
@@ -440,7 +550,7 @@ offload_thread(void *arg)
         }
         pthread_mutex_unlock(&lm->mu);
 
-        run_write(mt, t);
+        run_hop(mt, t);
 
         pthread_mutex_lock(&lm->mu);
         t->next = NULL;
@@ -543,13 +653,10 @@ sim_model__loop_run(const struct sim_model_params *p,
     memset(&lm, 0, sizeof(lm));
     lm.p = p;
     lm.limit = (size_t)p->concurrency;
-    if (p->io != NULL && p->io->max_connections > 0 &&
-        (lm.limit == 0 || lm.limit > (size_t)p->io->max_connections)) {
-        /* Tasks beyond the connection limit wait here, not inside
-         * libcurl, so a fetch's --timeout starts when it gets its
-         * connection (aiohttp's total timeout of 300 s would not expire
-         * in the connector's queue; a 10 s one started at gather would). */
-        lm.limit = (size_t)p->io->max_connections;
+    if (p->io != NULL && p->io->max_connections > 0) {
+        /* Fetches beyond the connection limit wait in conn_wait, not
+         * inside libcurl (see the file's top). */
+        lm.conn_limit = (size_t)p->io->max_connections;
     }
     atomic_init(&lm.until, 0);
     lm.tasks = calloc(p->workload->n_tasks + 1, sizeof(*lm.tasks));

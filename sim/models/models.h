@@ -55,6 +55,7 @@ struct sim_costs {
     int64_t request_new_instructions;     /* requests.get: a new Session */
     int64_t request_urllib_instructions;  /* urllib.request.urlopen */
     int64_t request_aiohttp_instructions; /* aiohttp ClientSession.get */
+    int64_t hop_instructions; /* loop: a run_in_executor hop's return */
     int64_t chunk_instructions;           /* per 8 KiB chunk received */
     double decode_instr_per_byte;         /* r.text */
     double write_instr_per_byte;          /* str.encode before a write */
