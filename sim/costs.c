@@ -50,9 +50,10 @@
  * (docs/fidelity.md), and requests.get and urllib are scaled from it by
  * the measured ratios, 1.20 and 0.40. aiohttp's is not: scaled (0.36,
  * 47000) the loop of 1000 pages of 8 KiB at 20 ms ran in 0.63-0.66 of
- * CPython's wall time, where 130000 gave 0.75-0.93: the loop's own work
- * per page (tasks, the connector's queue, aiofiles' hand-offs) is not
- * modelled yet, and the request's cost stands in for it. A calibration
+ * CPython's wall time, where 130000 gave 0.75-0.93, before the loop's
+ * three executor hops a write were modelled (hop_instructions); the
+ * request's cost stood in for them, and the fidelity grid is to say
+ * what it should be now. A calibration
  * file's measured aiohttp cost is used as it is.
  */
 #define REQUEST_NEW_DEFAULT     156000
@@ -65,9 +66,10 @@
  * abs, 1)` on Debian's CPython 3.11.2 is 135-160 us a hop one after
  * another, and 100 us a hop more per page when a 1000-page seed makes
  * three empty hops a page (0.78-0.85 ms of CPU a page against 0.46-0.53
- * ms without). The loop charges what the real engine does not do itself
- * (it does the thread wake-ups and the self-pipe for real): 20000
- * instructions of 4.1 ns, 82 us.
+ * ms without), and 49 us a hop with 300 coroutines under way (what
+ * `gilsim calibrate` measures). The default is the last: 12000
+ * instructions of 4.1 ns; the real engine makes the thread wake-ups and
+ * the self-pipe writes for real besides.
  */
 #define HOP_DEFAULT 12000
 
