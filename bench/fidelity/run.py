@@ -29,6 +29,14 @@ For the convoy it also prints its slowdown factor, with C CPU threads
 over alone (C = 0), on each side, by p50 and by mean, and gilsim's factor
 over CPython's; issue 7 asks for that ratio to be within 2x (0.5-2.0).
 
+--grid=quick|full runs grid.py's scenarios instead: body sizes from 1 KiB
+to 4 MiB, pools of 1 to 64 threads, 10 to 1000 pages, latencies of 0 to
+500 ms with jitter, requests with and without a Session, aiohttp with and
+without a connection limit, the countdown at 1 to 8 threads and the
+convoy beside 1 and 2 CPU threads at 1, 5 and 20 ms (quick: under five
+minutes with --repeat=1; full: about half an hour), and ends with one
+line: "N of M within 15 %, worst X".
+
 --gilsim-args="..." is split like a shell line and appended to every
 `gilsim run` (e.g. --gilsim-args="--calibration=FILE").
 
@@ -42,6 +50,7 @@ prints every command it ran.
 """
 import argparse
 import json
+import math
 import os
 import shlex
 import shutil
@@ -51,6 +60,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import grid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -221,6 +232,69 @@ def convoy(a, url, tmp, rows):
     return out
 
 
+def grid_row(a, s, url, tmp, rows):
+    """One scenario of grid.py, both sides, --repeat times in turns."""
+    if s["kind"] == "seed":
+        script, model = grid.PROGRAMS[s["program"]]
+        args = ["--url", url, "--pages", str(s["pages"]), "--out", "DIR"]
+        gargs = ["--workload=seed", "--model=" + model,
+                 "--pages=%d" % s["pages"], "--url=" + url]
+        if s["program"] in ("threadpool", "executor"):
+            args += ["--threads", str(s["threads"])]
+            gargs.append("--threads=%d" % s["threads"])
+        if s["session"]:
+            args.append("--session")
+            gargs.append("--client=requests-session")
+        if s["program"] == "asyncio":
+            args += ["--limit", str(s["limit"])]
+            gargs.append("--connections=%d" % s["limit"])
+        r, g = paired(a, tmp, [(script, args)], gargs)
+        py = median([x["wall_ns"] for x in r[0]])
+        gs = median([x[model]["wall_ns"] for x in g])
+        row(rows, grid.label(s), "ms wall", py, gs)
+    elif s["kind"] == "countdown":
+        model = "serial" if s["threads"] == 1 else "threads"
+        r, g = paired(a, tmp, [("countdown.py", [
+            "--count", str(s["count"]), "--threads", str(s["threads"]),
+            "--switch-interval", "%g" % (s["interval"] / 1000)])], [
+            "--workload=cpu", "--model=" + model, "--count=%d" % s["count"],
+            "--threads=%d" % s["threads"],
+            "--switch-interval=" + ms_str(s["interval"])])
+        row(rows, grid.label(s), "ms wall",
+            median([x["wall_ns"] for x in r[0]]),
+            median([x[model]["wall_ns"] for x in g]))
+    else:
+        r, g = paired(a, tmp, [("convoy.py", [
+            "--url", url, "--ops", str(s["ops"]), "--cpu-threads",
+            str(s["cpu"]), "--switch-interval", "%g" % (s["interval"] / 1000)])],
+            ["--workload=convoy", "--model=threads", "--ops=%d" % s["ops"],
+             "--cpu-threads=%d" % s["cpu"],
+             "--switch-interval=" + ms_str(s["interval"]), "--url=" + url])
+        row(rows, grid.label(s), "ms mean/op",
+            median([x["wall_ns"] / s["ops"] for x in r[0]]),
+            median([x["threads"]["wall_ns"] / s["ops"] for x in g]))
+
+
+def run_grid(a, tmp, rows, servers):
+    """Every scenario of the grid, each against a server of its own
+    latency, jitter and body size (started once, kept for the grid)."""
+    urls = {}
+    for s in grid.GRIDS[a.grid]:
+        if s["kind"] == "countdown":
+            grid_row(a, s, None, tmp, rows)
+            continue
+        if s["kind"] == "seed":
+            key = (s["latency"], s["jitter"], s["body"])
+        else:
+            key = (0, 0, 128)
+        if key not in urls:
+            proc, urls[key] = start_server(a.gilsim, [
+                "--latency=%gms" % key[0], "--latency-jitter=%gms" % key[1],
+                "--body-size=%dB" % key[2]], tmp)
+            servers.append(proc)
+        grid_row(a, s, urls[key], tmp, rows)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--python", default="/usr/bin/python3.11")
@@ -231,6 +305,8 @@ def main():
     ap.add_argument("--count", type=int, default=20_000_000)
     ap.add_argument("--ops", type=int, default=200)
     ap.add_argument("--only", default="seed,countdown,convoy")
+    ap.add_argument("--grid", choices=sorted(grid.GRIDS), default=None,
+                    help="run grid.py's scenarios instead of --only's")
     ap.add_argument("--gilsim-args", default="",
                     help="appended to every gilsim run (shell-split)")
     a = ap.parse_args()
@@ -255,11 +331,16 @@ def main():
     ranks = conv = None
     t0 = time.monotonic()
     try:
-        s1, url1 = start_server(a.gilsim, ["--latency=150ms"], tmp)
-        servers.append(s1)
-        s2, url2 = start_server(a.gilsim, ["--latency=0", "--body-size=128B"],
-                                tmp)
-        servers.append(s2)
+        if a.grid:
+            run_grid(a, tmp, rows, servers)
+            only = []
+        s1, url1 = (None, None) if a.grid else start_server(
+            a.gilsim, ["--latency=150ms"], tmp)
+        if not a.grid:
+            servers.append(s1)
+            s2, url2 = start_server(a.gilsim, ["--latency=0",
+                                               "--body-size=128B"], tmp)
+            servers.append(s2)
         if "seed" in only:
             ranks = seed(a, url1, tmp, rows)
         if "countdown" in only:
@@ -277,11 +358,12 @@ def main():
                 s.wait()
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print("# bench/fidelity/run.py --repeat=%d --pages=%d --count=%d "
-          "--ops=%d --only=%s%s" % (a.repeat, a.pages, a.count, a.ops, a.only,
-                                   (" --gilsim-args=" + shlex.quote(
-                                       a.gilsim_args)) if GILSIM_EXTRA
-                                   else ""))
+    print("# bench/fidelity/run.py --repeat=%d %s%s" % (
+        a.repeat, ("--grid=" + a.grid) if a.grid else
+        "--pages=%d --count=%d --ops=%d --only=%s" % (a.pages, a.count,
+                                                      a.ops, a.only),
+        (" --gilsim-args=" + shlex.quote(a.gilsim_args)) if GILSIM_EXTRA
+        else ""))
     print("# CPython %s (%s), %d cores, gilsim %s; %.0f s in all"
           % (chk.stdout.strip(), a.python, os.cpu_count(), a.gilsim,
              time.monotonic() - t0))
@@ -295,6 +377,12 @@ def main():
               % (scenario, unit, py / 1e6, gs / 1e6, gs / py, flag))
     print()
     print("(medians of %d runs each; ** = outside 0.85-1.15)" % a.repeat)
+    if rows:
+        within = sum(1 for _, _, py, gs in rows if 0.85 <= gs / py <= 1.15)
+        worst = max(rows, key=lambda r: abs(math.log(r[3] / r[2])))
+        print()
+        print("%d of %d within 15 %%, worst %.2fx (%s)"
+              % (within, len(rows), worst[3] / worst[2], worst[0]))
     if ranks:
         print()
         print("seed ranking, fastest first:")

@@ -26,8 +26,10 @@ async def fetch(session, url, out, p):
         await f.write(text)
 
 
-async def job(url, pages, out):
-    async with aiohttp.ClientSession() as session:
+async def job(url, pages, out, limit):
+    # aiohttp's default connector allows 100 connections; 0 = no limit.
+    conn = aiohttp.TCPConnector(limit=limit)
+    async with aiohttp.ClientSession(connector=conn) as session:
         await asyncio.gather(*(fetch(session, url, out, p)
                                for p in range(1, pages + 1)))
 
@@ -37,10 +39,12 @@ def main():
     ap.add_argument("--url", required=True, help="URL template with {page}")
     ap.add_argument("--pages", type=int, default=25)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--limit", type=int, default=100,
+                    help="TCPConnector(limit=N), 0 for none [100]")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     t0 = time.perf_counter_ns()
-    asyncio.run(job(a.url, a.pages, a.out))
+    asyncio.run(job(a.url, a.pages, a.out, a.limit))
     print(json.dumps({"wall_ns": time.perf_counter_ns() - t0}))
 
 

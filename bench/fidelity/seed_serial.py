@@ -14,8 +14,10 @@ import time
 import requests
 
 
-def fetch(url, p, out):
-    r = requests.get(url.format(page=p))
+def fetch(url, p, out, session=None):
+    """requests.get, or with --session one requests.Session (keep-alive),
+    as gilsim's --client=requests-session."""
+    r = (session or requests).get(url.format(page=p))
     r.raise_for_status()
     with open(os.path.join(out, "top250-%d.html" % p), "w",
               encoding="utf-8") as f:
@@ -27,11 +29,14 @@ def main():
     ap.add_argument("--url", required=True, help="URL template with {page}")
     ap.add_argument("--pages", type=int, default=25)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--session", action="store_true",
+                    help="one requests.Session (keep-alive)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     t0 = time.perf_counter_ns()
+    session = requests.Session() if a.session else None
     for p in range(1, a.pages + 1):
-        fetch(a.url, p, a.out)
+        fetch(a.url, p, a.out, session)
     print(json.dumps({"wall_ns": time.perf_counter_ns() - t0}))
 
 

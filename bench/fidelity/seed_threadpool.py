@@ -11,14 +11,28 @@ import argparse
 import functools
 import json
 import os
+import threading
 import time
 from multiprocessing.pool import ThreadPool
 
 import requests
 
 
-def fetch(url, out, p):
-    r = requests.get(url.format(page=p))
+_local = threading.local()
+
+
+def get(url, session):
+    """requests.get, or with --session a requests.Session per thread
+    (keep-alive), as gilsim's --client=requests-session."""
+    if not session:
+        return requests.get(url)
+    if not hasattr(_local, "s"):
+        _local.s = requests.Session()
+    return _local.s.get(url)
+
+
+def fetch(url, out, session, p):
+    r = get(url.format(page=p), session)
     r.raise_for_status()
     with open(os.path.join(out, "top250-%d.html" % p), "w",
               encoding="utf-8") as f:
@@ -30,12 +44,14 @@ def main():
     ap.add_argument("--url", required=True, help="URL template with {page}")
     ap.add_argument("--pages", type=int, default=25)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--session", action="store_true",
+                    help="a requests.Session per thread (keep-alive)")
     ap.add_argument("--threads", type=int, default=5)
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     t0 = time.perf_counter_ns()
     with ThreadPool(a.threads) as pool:
-        pool.map(functools.partial(fetch, a.url, a.out),
+        pool.map(functools.partial(fetch, a.url, a.out, a.session),
                  range(1, a.pages + 1))
     print(json.dumps({"wall_ns": time.perf_counter_ns() - t0}))
 
