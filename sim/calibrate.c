@@ -42,6 +42,10 @@
  *   and request_aiohttp_instructions (aiohttp ClientSession.get + text(),
  *   one after another on an asyncio loop), each where its library
  *   imports.
+ * - recv_instr_per_byte: the CPU of requests.Session.get().content of a
+ *   1 MiB page (a second embedded server) less a 1 KiB one's, per byte
+ *   between them, less the 720 instructions per 8 KiB chunk that
+ *   chunk_instructions charges.
  * - hop_instructions: CPU per `await loop.run_in_executor(None, abs, 1)`,
  *   900 of them with 300 coroutines under way (aiofiles makes three a
  *   write), the best of three.
@@ -72,6 +76,7 @@ static int program_timeout_ms = 120000;
 #define COND_ROUNDS  2000
 #define TIMER_ROUNDS 100
 #define SERVER_BODY  1024
+#define SERVER_BIG   (1024 * 1024) /* the receive cost's second point */
 
 /* The micro-benchmarks, sim/calibrate.py, run as `python -c PROGRAM URL`
  * (cmake/embed.cmake turns the file into this array at build time). */
@@ -337,6 +342,7 @@ enum py_key {
     PY_REQUEST_URLLIB_NS,  /* optional: urllib.request.urlopen */
     PY_REQUEST_AIOHTTP_NS, /* optional: null without aiohttp */
     PY_HOP_NS,             /* optional: run_in_executor */
+    PY_RECV_NS_PER_BYTE,   /* optional: requests, 1 KiB against 1 MiB */
     PY_KEYS
 };
 
@@ -355,6 +361,7 @@ static const char *const py_key_names[PY_KEYS] = {
     "request_urllib_cpu_ns",
     "request_aiohttp_cpu_ns",
     "hop_cpu_ns",
+    "recv_ns_per_byte",
 };
 
 /* What the program must measure; the rest may be null. */
@@ -363,7 +370,7 @@ static const char *const py_key_names[PY_KEYS] = {
      ~((1u << PY_POOL_CPU_NS) | (1u << PY_REQUEST_NS) |                        \
        (1u << PY_ROUNDTRIP_NS) | (1u << PY_REQUEST_NEW_NS) |                   \
        (1u << PY_REQUEST_URLLIB_NS) | (1u << PY_REQUEST_AIOHTTP_NS) |          \
-       (1u << PY_HOP_NS)))
+       (1u << PY_HOP_NS) | (1u << PY_RECV_NS_PER_BYTE)))
 
 struct py_result {
     double v[PY_KEYS];
@@ -468,6 +475,20 @@ derive_clients(struct cal_run *cr, const struct py_result *r, double instr,
             return -ERANGE;
         }
     }
+    if (r->have & (1u << PY_RECV_NS_PER_BYTE)) {
+        /* Less what chunk_instructions charges per 8 KiB chunk. */
+        double per_byte = r->v[PY_RECV_NS_PER_BYTE] / instr -
+                          (double)cr->cal.costs.chunk_instructions / 8192.0;
+
+        (void)snprintf(note, sizeof(note),
+                       "Session.get content, 1 MiB vs 1 KiB: %.2f ns a byte",
+                       r->v[PY_RECV_NS_PER_BYTE]);
+        *bad = sim_cost_name(SIM_COST_RECV);
+        if (measured(cr, SIM_COST_RECV, per_byte > 0.0 ? per_byte : 0.0,
+                     note) != 0) {
+            return -ERANGE;
+        }
+    }
     return 0;
 }
 
@@ -563,11 +584,11 @@ static int
 run_program(const char *py, const char *subj, struct py_result *r, FILE *err)
 {
     struct sim_options so;
-    struct wl_server *srv = NULL;
+    struct wl_server *srv = NULL, *big = NULL;
     struct sim_child_out co;
-    char url[128] = "";
+    char url[128] = "", big_url[128] = "";
     char dash_c[] = "-c";
-    char *argv[5];
+    char *argv[6];
     char perr[256];
     char what[600];
     char line[200];
@@ -581,12 +602,20 @@ run_program(const char *py, const char *subj, struct py_result *r, FILE *err)
         (void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/top250?start=1",
                        wl_server_port(srv));
     }
+    so.body_size = SERVER_BIG;
+    if (srv != NULL && sim_run_server_start(&so, &big, err) == SIM_EXIT_OK) {
+        (void)snprintf(big_url, sizeof(big_url),
+                       "http://127.0.0.1:%d/top250?start=1",
+                       wl_server_port(big));
+    }
     argv[0] = (char *)py;
     argv[1] = dash_c;
     argv[2] = (char *)sim__calibrate_py;
     argv[3] = url;
-    argv[4] = NULL;
+    argv[4] = big_url;
+    argv[5] = NULL;
     rc = sim_child_run(argv, program_timeout_ms, &co);
+    wl_server_stop(big);
     wl_server_stop(srv);
     if (rc != 0 || co.timed_out || co.status != 0) {
         int status = child_failed(err, subj, "the calibration program", rc, &co,

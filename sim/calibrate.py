@@ -200,7 +200,7 @@ except Exception as e:
 url = sys.argv[1] if len(sys.argv) > 1 else ""
 G = 200
 for key in ("request_cpu_ns", "request_new_cpu_ns", "request_aiohttp_cpu_ns",
-            "request_urllib_cpu_ns"):
+            "request_urllib_cpu_ns", "recv_ns_per_byte"):
     out[key] = None
 
 
@@ -222,6 +222,13 @@ if requests is not None and url:
     try:
         s = requests.Session()
         out["request_cpu_ns"] = per_call(lambda: s.get(url).content, G)
+        big = sys.argv[2] if len(sys.argv) > 2 else ""
+        if big:
+            # Receiving, per byte: 1 MiB against 1 KiB (the two servers).
+            small_ns = per_call(lambda: s.get(url).content, 40)
+            big_ns = per_call(lambda: s.get(big).content, 20)
+            out["recv_ns_per_byte"] = max(0.0, (big_ns - small_ns)
+                                          / (1024 * 1024 - 1024))
         s.close()
         out["request_new_cpu_ns"] = per_call(
             lambda: requests.get(url).content, G // 2)

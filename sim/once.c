@@ -101,6 +101,7 @@ vt_io_config(const struct sim_options *o, enum sim_model m, struct sim_vt_io *v)
     v->write_ns = o->write_cost_ns;
     v->request_instructions = sim_opt_request_instructions(o, m);
     v->chunk_instructions = o->costs.chunk_instructions;
+    v->recv_instr_per_byte = o->costs.recv_instr_per_byte;
     v->after_send_instructions = io_after_send_instructions(o, m);
     /* A new connection's connect() returns at once on the simulated
      * network: one more quick release. */
@@ -177,6 +178,7 @@ io_config(const struct sim_options *o, enum sim_model m,
     c->quick_releases = sim_client_quick_releases(sim_opt_client(o, m));
     c->new_connection = sim_client_new_connection(sim_opt_client(o, m));
     c->chunk_instructions = o->costs.chunk_instructions;
+    c->recv_instr_per_byte = o->costs.recv_instr_per_byte;
     c->write_instr_per_byte = o->costs.write_instr_per_byte;
     c->max_body = IO_MAX_BODY;
     c->max_connections = o->connections;

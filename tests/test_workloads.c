@@ -492,6 +492,50 @@ calibrate_returns_a_positive_rate_and_caches_it(void **state)
     wl_cpu_spin(1000); /* callable directly, for benchmarks */
 }
 
+/* The fetch choreography's work, counted. */
+static void
+count_nothing(void *ctx)
+{
+    (void)ctx;
+}
+
+static enum wl_outcome
+count_work(void *ctx, int64_t instructions)
+{
+    *(int64_t *)ctx += instructions;
+    return WL_OK;
+}
+
+/* A chunk costs chunk_instructions plus recv_instr_per_byte for each of
+ * its bytes: the curve of a body's size, so a 1 MiB body charges more
+ * than a 64 KiB one by the slope times the difference. */
+static void
+chunk_cost_grows_with_its_bytes(void **state)
+{
+    int64_t work = 0;
+    struct wl_fetch_ops ops = {count_nothing, count_nothing, count_work,
+                               count_nothing, &work};
+    struct wl_fetch_costs costs = {0, 0, 720, 0.5, 0};
+    struct wl_fetch_gil gil;
+    int64_t small, big;
+    int i;
+
+    (void)state;
+    wl_fetch_gil_init(&gil, &ops, &costs);
+    for (i = 0; i < 8; i++) { /* 64 KiB in 8 KiB chunks */
+        assert_int_equal(wl_fetch_gil_chunk(&gil, 8192), WL_OK);
+    }
+    small = work;
+    work = 0;
+    for (i = 0; i < 128; i++) { /* 1 MiB */
+        assert_int_equal(wl_fetch_gil_chunk(&gil, 8192), WL_OK);
+    }
+    big = work;
+    assert_int_equal(small, 8 * (720 + 4096));
+    assert_int_equal(big - small,
+                     120 * 720 + (int64_t)(0.5 * (1048576 - 65536)));
+}
+
 /* A failure's code in words: the HTTP status with its phrase, libcurl's
  * text for a CURLcode, strerror for a write's errno; the virtual engine's
  * codes are libcurl's for the server's injected failures. */
@@ -545,6 +589,7 @@ main(void)
         cmocka_unit_test(fetch_write_and_unknown_steps_fail_cleanly),
         cmocka_unit_test(names_cover_every_kind_and_outcome),
         cmocka_unit_test(failure_text_says_what_the_code_means),
+        cmocka_unit_test(chunk_cost_grows_with_its_bytes),
         cmocka_unit_test(calibrate_returns_a_positive_rate_and_caches_it),
     };
 

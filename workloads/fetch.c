@@ -170,7 +170,7 @@ wl__fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *data)
     size_t taken = n;
 
     f->chunks++;
-    o = wl_fetch_gil_chunk(&f->gil);
+    o = wl_fetch_gil_chunk(&f->gil, n);
     if (o == WL_ABORTED) {
         f->aborted = 1;
         taken = 0;
@@ -380,6 +380,7 @@ wl__fetch_step_run(const struct wl_step *s, const struct wl_env *env,
     costs.request_instructions = io->cfg.request_instructions;
     costs.after_send_instructions = io->cfg.after_send_instructions;
     costs.chunk_instructions = io->cfg.chunk_instructions;
+    costs.recv_instr_per_byte = io->cfg.recv_instr_per_byte;
     costs.quick_releases = io->cfg.quick_releases;
     wl_fetch_gil_init(&f.gil, &ops, &costs);
     o = wl_fetch_gil_request(&f.gil);

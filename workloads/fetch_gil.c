@@ -20,7 +20,8 @@
  *      last quick call (settimeout's ioctl), after_send_instructions of
  *      http.client's getresponse, and the GIL is released for the recv.
  *   4. wl_fetch_gil_chunk: each chunk received takes the GIL back and
- *      runs chunk_instructions; wl_fetch_gil_chunk_done releases it for
+ *      runs chunk_instructions plus recv_instr_per_byte for each of its
+ *      bytes; wl_fetch_gil_chunk_done releases it for
  *      the next recv, except after the chunk that completes the body:
  *      CPython's last recv() is followed by Python code, so it retakes
  *      the GIL once there, not twice.
@@ -160,10 +161,15 @@ wl_fetch_gil_sent(struct wl_fetch_gil *d)
 }
 
 enum wl_outcome
-wl_fetch_gil_chunk(struct wl_fetch_gil *d)
+wl_fetch_gil_chunk(struct wl_fetch_gil *d, uint64_t bytes)
 {
+    double per_byte = d->costs.recv_instr_per_byte * (double)bytes + 0.5;
+
     acquire(d);
-    return work(d, d->costs.chunk_instructions);
+    if (!(per_byte >= 0.0 && per_byte < 1e15)) {
+        per_byte = 0.0;
+    }
+    return work(d, d->costs.chunk_instructions + (int64_t)per_byte);
 }
 
 void

@@ -262,7 +262,7 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *data)
     if (m->hooks.enter != NULL) {
         m->hooks.enter(m->hooks.ctx, f->user);
     }
-    o = wl_fetch_gil_chunk(&f->gil);
+    o = wl_fetch_gil_chunk(&f->gil, n);
     if (o == WL_ABORTED) {
         f->aborted = 1;
         return 0;
@@ -694,6 +694,7 @@ wl_multi_new(const struct wl_io_config *cfg, const struct wl_env *env,
         m->has_cfg = 1;
         m->fetch_costs.request_instructions = cfg->request_instructions;
         m->fetch_costs.chunk_instructions = cfg->chunk_instructions;
+        m->fetch_costs.recv_instr_per_byte = cfg->recv_instr_per_byte;
     }
     m->env = env;
     m->fetch_ops.work = loop_work;

@@ -166,7 +166,10 @@ struct wl_io_config {
     /* 1: each fetch opens a connection of its own and closes it
      * (requests.get, urllib); 0: a thread keeps its connection alive. */
     int new_connection;
-    int64_t chunk_instructions;  /* Python-side work per chunk received */
+    int64_t chunk_instructions; /* Python-side work per chunk received */
+    /* and per byte received (http.client's reads, urllib3's, the join of
+     * the content), charged with each chunk */
+    double recv_instr_per_byte;
     double write_instr_per_byte; /* encode before a write */
     uint64_t max_body;           /* larger bodies fail the fetch */
     /* Event loop (wl_multi): most connections open at once, 0 = no
@@ -317,6 +320,7 @@ struct wl_fetch_costs {
     int64_t request_instructions;
     int64_t after_send_instructions; /* of request_instructions */
     int64_t chunk_instructions;
+    double recv_instr_per_byte; /* each chunk's, per byte, besides */
     int quick_releases;
 };
 
@@ -341,7 +345,7 @@ enum wl_outcome wl_fetch_gil_sent(struct wl_fetch_gil *d);
 /* 4. A chunk arrived: take the GIL and run the chunk's work; then
  * wl_fetch_gil_chunk_done releases it unless the chunk completes the
  * body (or the transfer goes no further: call wl_fetch_gil_end). */
-enum wl_outcome wl_fetch_gil_chunk(struct wl_fetch_gil *d);
+enum wl_outcome wl_fetch_gil_chunk(struct wl_fetch_gil *d, uint64_t bytes);
 void wl_fetch_gil_chunk_done(struct wl_fetch_gil *d, int completes);
 /* 5. The transfer is over: the GIL is held again on return. */
 void wl_fetch_gil_end(struct wl_fetch_gil *d);

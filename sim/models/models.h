@@ -55,15 +55,16 @@ struct sim_costs {
     int64_t request_new_instructions;     /* requests.get: a new Session */
     int64_t request_urllib_instructions;  /* urllib.request.urlopen */
     int64_t request_aiohttp_instructions; /* aiohttp ClientSession.get */
-    int64_t hop_instructions; /* loop: a run_in_executor hop's return */
-    int64_t chunk_instructions;           /* per 8 KiB chunk received */
-    double decode_instr_per_byte;         /* r.text */
-    double write_instr_per_byte;          /* str.encode before a write */
-    int64_t submit_instructions;          /* ThreadPoolExecutor.submit */
-    int64_t result_instructions;          /* an executor worker, per item */
-    int64_t collect_instructions;         /* the main thread, per result */
-    int64_t result_ipc_instructions;      /* processes: send a result back */
-    int64_t worker_start_ns; /* processes: a worker's start-up CPU */
+    int64_t hop_instructions;        /* loop: a run_in_executor hop's return */
+    double recv_instr_per_byte;      /* receiving: http.client, urllib3, join */
+    int64_t chunk_instructions;      /* per 8 KiB chunk received */
+    double decode_instr_per_byte;    /* r.text */
+    double write_instr_per_byte;     /* str.encode before a write */
+    int64_t submit_instructions;     /* ThreadPoolExecutor.submit */
+    int64_t result_instructions;     /* an executor worker, per item */
+    int64_t collect_instructions;    /* the main thread, per result */
+    int64_t result_ipc_instructions; /* processes: send a result back */
+    int64_t worker_start_ns;         /* processes: a worker's start-up CPU */
     int64_t cond_wake_ns;    /* condvar signal -> waiter running, p50 (C) */
     int64_t timer_slack_ns;  /* timed wait: overshoot past deadline, p50 (C) */
     char source[4096];       /* "defaults" or the calibration file's path */
@@ -87,6 +88,7 @@ struct sim_vt_io {
     int64_t bandwidth_bps; /* bytes per second of a transfer; 0 = instant */
     int64_t write_ns;      /* a write's system calls */
     int64_t request_instructions, chunk_instructions;
+    double recv_instr_per_byte;      /* each chunk's, per byte */
     int64_t after_send_instructions; /* of request_instructions */
     int quick_releases;              /* GIL releases that return at once */
     int64_t wake_ns;                 /* a blocked thread's wake-up */

@@ -180,6 +180,7 @@ sim_vmulti__new(struct vt_engine *e, struct sim_model_thread *loop,
     m->fetch_ops.ctx = loop;
     m->fetch_costs.request_instructions = loop->vio->request_instructions;
     m->fetch_costs.chunk_instructions = loop->vio->chunk_instructions;
+    m->fetch_costs.recv_instr_per_byte = loop->vio->recv_instr_per_byte;
     *out = m;
     return 0;
 }
@@ -329,7 +330,7 @@ arrive(struct sim_vmulti *m, struct arrival a)
 
         n = n < VM_CHUNK_BYTES ? n : VM_CHUNK_BYTES;
         f->got += n;
-        (void)wl_fetch_gil_chunk(&f->gil);
+        (void)wl_fetch_gil_chunk(&f->gil, n);
         if (f->got < f->body) {
             a.t = now(m) + sim_vt__transfer_ns(v, VM_CHUNK_BYTES);
             if (push(m, a) == 0) {

@@ -218,6 +218,7 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
     costs.request_instructions = v->request_instructions;
     costs.after_send_instructions = v->after_send_instructions;
     costs.chunk_instructions = v->chunk_instructions;
+    costs.recv_instr_per_byte = v->recv_instr_per_byte;
     costs.quick_releases = v->quick_releases;
     wl_fetch_gil_init(&gil, &ops, &costs);
     o = wl_fetch_gil_request(&gil);
@@ -256,7 +257,7 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
 
         vt_transfer(mt, transfer_ns(v, n));
         got += n;
-        o = wl_fetch_gil_chunk(&gil);
+        o = wl_fetch_gil_chunk(&gil, n);
         wl_fetch_gil_chunk_done(&gil, o == WL_OK && got == v->body_size);
         if (o != WL_OK) {
             wl_fetch_gil_end(&gil);
