@@ -33,9 +33,9 @@ over CPython's; issue 7 asks for that ratio to be within 2x (0.5-2.0).
 to 4 MiB, pools of 1 to 64 threads, 10 to 1000 pages, latencies of 0 to
 500 ms with jitter, requests with and without a Session, aiohttp with and
 without a connection limit, the countdown at 1 to 8 threads and the
-convoy beside 1 and 2 CPU threads at 1, 5 and 20 ms (quick: under five
-minutes with --repeat=1; full: about half an hour), and ends with one
-line: "N of M within 15 %, worst X".
+convoy beside 1 and 2 CPU threads at 1, 5 and 20 ms (with --repeat=1,
+quick: about 45 s; full: about 2 minutes), and ends with one line: "N of
+M within 15 %, worst X".
 
 --gilsim-args="..." is split like a shell line and appended to every
 `gilsim run` (e.g. --gilsim-args="--calibration=FILE").

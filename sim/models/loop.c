@@ -456,7 +456,13 @@ hook_woken(void *ctx)
         (void)sim_model__cpu(&lm->mts[0], costs->hop_instructions, NULL);
         if (++t->hop < WRITE_HOPS && !stopped(lm->p)) {
             offload(lm, t); /* the next hop: write, then close */
-        } else if (step_done(lm, t, sim_model__map_outcome(t->write_out))) {
+            t = next;
+            continue;
+        }
+        if (t->hop <= HOP_WRITE) {
+            t->write_out = WL_ABORTED; /* stopped before the write's hop */
+        }
+        if (step_done(lm, t, sim_model__map_outcome(t->write_out))) {
             advance(lm, t);
         }
         t = next;
