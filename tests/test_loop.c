@@ -120,8 +120,8 @@ check_pages(const struct fixture *f, uint64_t seed, double rate, int64_t pages)
 }
 
 /* Fetches and decodes run on the loop thread, writes on the offload
- * threads in three hops a page; every page arrives intact; the GIL's counters equal the
- * trace's (sim_run_once checks it and would fail with -EPROTO). */
+ * threads in three hops a page; every page arrives intact; the GIL's counters
+ * equal the trace's (sim_run_once checks it and would fail with -EPROTO). */
 static void
 fetches_run_on_the_loop_and_writes_on_offload_threads(void **state)
 {
