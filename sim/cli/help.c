@@ -349,9 +349,10 @@ put_wrapped(FILE *f, const char *text, int col0)
     fputc('\n', f);
 }
 
-/* One option line: the flag (with its value's name) and its text. */
+/* One option line: the flag (with its value's name) and its text; in
+ * `gilsim sweep --help` the options that take a list say LIST. */
 static void
-put_option(FILE *f, const struct help_line *l)
+put_option(FILE *f, const struct help_line *l, enum sim_cmd of)
 {
     const struct sim_opt_desc *op = sim_opt_find(l->name, strlen(l->name));
     char flag[64];
@@ -363,7 +364,10 @@ put_option(FILE *f, const struct help_line *l)
     if (strcmp(l->name, "help") == 0) {
         (void)snprintf(flag, sizeof(flag), "  -h, --help");
     } else if (sim_opt_takes_value(op)) {
-        (void)snprintf(flag, sizeof(flag), "  --%s=%s", op->name, op->meta);
+        (void)snprintf(flag, sizeof(flag), "  --%s=%s", op->name,
+                       of == SIM_CMD_SWEEP && (op->flags & SIM_OPTF_SWEEP)
+                           ? "LIST"
+                           : op->meta);
     } else {
         (void)snprintf(flag, sizeof(flag), "  --%s", op->name);
     }
@@ -464,7 +468,7 @@ put_options_of(FILE *f, enum sim_cmd of)
             fprintf(f, "%s%s\n", sections++ > 0 ? "\n" : "", title);
             title = NULL;
         }
-        put_option(f, l);
+        put_option(f, l, of);
     }
 }
 
@@ -482,7 +486,7 @@ sim_opt_print_help(FILE *f, enum sim_cmd of)
             if (help_lines[i].name == NULL) {
                 fprintf(f, "%s\n", help_lines[i].text);
             } else {
-                put_option(f, &help_lines[i]);
+                put_option(f, &help_lines[i], SIM_CMD_HELP);
             }
         }
         fputs(help_table, f);
