@@ -32,7 +32,7 @@ def seed(program, pages, body, latency, jitter=0, threads=5, session=False,
             "session": session, "limit": limit}
 
 
-def countdown(threads, interval, count=10_000_000):
+def countdown(threads, interval, count=30_000_000):
     return {"kind": "countdown", "threads": threads, "interval": interval,
             "count": count}
 
