@@ -14,11 +14,15 @@
  * program prints one flat JSON object, which json_flat.c reads strictly.
  * The file is written through a temporary file and a rename.
  *
- * From the program's numbers (all medians would be noisier; each is the
- * best of 3-5 batches):
+ * From the program's numbers (each the best of 3-5 batches, but the
+ * countdown's):
  * - instr_ns: ns per iteration of `while n > 0: n -= 1`, divided by the
  *   loop's bytecodes, which the program counts with dis (from a backward
  *   jump's target to the jump; 8 on CPython 3.11, WL_COUNTDOWN_INSTRUCTIONS).
+ *   The median of 21 runs of 1 M iterations (about a second): on a shared
+ *   VM whose speed swings by up to 2x, the best of five short runs came
+ *   out a fast moment's, and the runs gilsim predicts meet the typical
+ *   one.
  * - decode_instr_per_byte / write_instr_per_byte: str(bytes, "utf-8",
  *   errors="replace") (what r.text does) and str.encode of 64 KiB ASCII.
  * - result_instructions: one queue.Queue put plus one get in one thread,
