@@ -71,10 +71,13 @@ def report():
         if not xs:
             continue
         lost = [x for x in xs if x > LOST_NS]
+        kept = [x for x in xs if x <= LOST_NS]
         lost_all += lost
-        print("%-14s %.2f/op  lost %5.1f%%  mean lost wait %6.2f ms"
+        print("%-14s %.2f/op  lost %5.1f%%  mean lost wait %6.2f ms  "
+              "kept p50 %6.1f us"
               % (name, len(xs) / ops, 100 * len(lost) / len(xs),
-                 statistics.mean(lost) / 1e6 if lost else 0),
+                 statistics.mean(lost) / 1e6 if lost else 0,
+                 statistics.median(kept) / 1e3 if kept else 0),
               file=sys.stderr)
     bins = collections.Counter(x // 5_000_000 for x in lost_all)
     print("lost waits by 5 ms bin: " + ", ".join(
