@@ -18,7 +18,11 @@
  *      wl_fetch_gil_send; libcurl's debug callback with
  *      CURLINFO_HEADER_OUT, right after the send() returned, is
  *      wl_fetch_gil_sent.
- *   4. Each chunk libcurl hands to the write callback (on this thread,
+ *   4. The reply's first header line (the debug callback's first
+ *      CURLINFO_HEADER_IN) is wl_fetch_gil_reply: the GIL is taken back
+ *      as CPython's recv_into returns, and libcurl parses the headers
+ *      with it held, as http.client does in Python.
+ *      Each chunk libcurl hands to the write callback (on this thread,
  *      inside curl_easy_perform) is wl_fetch_gil_chunk, then the chunk is
  *      appended to the body, then wl_fetch_gil_chunk_done: the chunk
  *      completes the body when the Content-Length is reached.
@@ -62,6 +66,7 @@ struct fetch {
     int no_memory;  /* 1: growing the body failed */
     int64_t chunks; /* write callbacks so far */
     int sent;       /* 1: the request went out and the GIL was retaken */
+    int replied;    /* 1: the reply's first header line arrived */
     struct wl_fetch_gil gil; /* where the transfer is with the GIL */
 };
 
@@ -203,6 +208,13 @@ wl__fetch_debug_cb(CURL *c, curl_infotype type, char *ptr, size_t size,
     (void)c;
     (void)ptr;
     (void)size;
+    if (f != NULL && type == CURLINFO_HEADER_IN && f->sent && !f->replied) {
+        /* The status line arrived: recv_into returned. libcurl parses
+         * the headers next; http.client does that in Python, GIL held. */
+        f->replied = 1;
+        wl_fetch_gil_reply(&f->gil);
+        return 0;
+    }
     if (f == NULL || type != CURLINFO_HEADER_OUT || f->sent) {
         return 0; /* not one of our transfers, or not the send */
     }

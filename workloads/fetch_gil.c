@@ -181,6 +181,12 @@ wl_fetch_gil_chunk_done(struct wl_fetch_gil *d, int completes)
 }
 
 void
+wl_fetch_gil_reply(struct wl_fetch_gil *d)
+{
+    acquire(d);
+}
+
+void
 wl_fetch_gil_end(struct wl_fetch_gil *d)
 {
     acquire(d);

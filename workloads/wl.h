@@ -342,6 +342,11 @@ void wl_fetch_gil_send(struct wl_fetch_gil *d);
 /* 3. The send returned: take the GIL, settimeout's quick release, the
  * after-send work, release for the recv. Releases even when stopped. */
 enum wl_outcome wl_fetch_gil_sent(struct wl_fetch_gil *d);
+/* 4a. The reply's first bytes arrived (recv_into returned with the
+ * status line): take the GIL back, so that parsing the status line and
+ * the headers runs with it held, as http.client does in Python. Where
+ * the engine cannot tell, the first chunk takes it (4). */
+void wl_fetch_gil_reply(struct wl_fetch_gil *d);
 /* 4. A chunk arrived: take the GIL and run the chunk's work; then
  * wl_fetch_gil_chunk_done releases it unless the chunk completes the
  * body (or the transfer goes no further: call wl_fetch_gil_end). */
