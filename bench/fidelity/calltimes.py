@@ -35,16 +35,31 @@ import urllib3.util.connection
 LOST_NS = 1_000_000
 CALLS = ("sendall", "recv_into", "settimeout", "wait_for_read", "stat")
 times = collections.defaultdict(list)
+# On the I/O thread: when the last sendall returned, and from there to
+# the next recv_into's call (the stretch the GIL is held after the send).
+last_send_end = [None]
+last_send_cpu = [None]
+after_send = []
+after_send_cpu = []
 
 
 def wrap(name, f):
     def timed(*a, **k):
         t = time.perf_counter_ns()
+        io = threading.current_thread().name == "io"
+        if io and name == "recv_into" and last_send_end[0] is not None:
+            after_send.append(t - last_send_end[0])
+            after_send_cpu.append(time.thread_time_ns() - last_send_cpu[0])
+            last_send_end[0] = None
         try:
             return f(*a, **k)
         finally:
-            if threading.current_thread().name == "io":
-                times[name].append(time.perf_counter_ns() - t)
+            if io:
+                end = time.perf_counter_ns()
+                times[name].append(end - t)
+                if name == "sendall":
+                    last_send_end[0] = end
+                    last_send_cpu[0] = time.thread_time_ns()
     return timed
 
 
@@ -79,6 +94,15 @@ def report():
                  statistics.mean(lost) / 1e6 if lost else 0,
                  statistics.median(kept) / 1e3 if kept else 0),
               file=sys.stderr)
+    kept = sorted(x for x in after_send if x <= LOST_NS)
+    if kept:
+        print("sendall's return to recv_into's call, GIL kept: p10 %.1f us, "
+              "p50 %.1f, p90 %.1f (%d of %d)"
+              % (kept[len(kept) // 10] / 1e3, statistics.median(kept) / 1e3,
+                 kept[len(kept) * 9 // 10] / 1e3, len(kept), len(after_send)),
+              file=sys.stderr)
+        print("  the I/O thread's own CPU in it (thread_time): p50 %.1f us"
+              % (statistics.median(after_send_cpu) / 1e3), file=sys.stderr)
     bins = collections.Counter(x // 5_000_000 for x in lost_all)
     print("lost waits by 5 ms bin: " + ", ".join(
         "%d-%d ms: %d" % (5 * b, 5 * b + 5, n) for b, n in sorted(bins.items())),
