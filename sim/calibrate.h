@@ -70,6 +70,7 @@ enum sim_cost_field {
     SIM_COST_REQUEST_AIOHTTP,
     SIM_COST_HOP,
     SIM_COST_RECV,
+    SIM_COST_COLD,
     SIM_COST_COUNT
 };
 

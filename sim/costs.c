@@ -83,6 +83,19 @@
  */
 #define RECV_DEFAULT 0.47
 
+/*
+ * A fetch's Python work right after its thread was off the GIL for a
+ * millisecond or more (a lost wait, a slow reply) runs with cold caches
+ * on this VM (bench/fidelity/cold_resume.py: http.client's parsing of a
+ * reply took 30-60 us of CPU back to back and 230-340 us right after a
+ * 5 ms sleep). In the convoy, CPython's I/O thread spent 177 us of CPU
+ * between sendall's return and recv_into's call beside a CPU thread, and
+ * 34 us alone (calltimes.py): 143 us more, 35000 instructions of 4.1 ns.
+ * gilsim's own work is a spin loop that fits in L1 and resumes at full
+ * speed, so the model adds it.
+ */
+#define COLD_DEFAULT 35000
+
 static const struct sim_costs default_costs = {
     .instr_ns = 4.1,
     .request_instructions = 130000,
@@ -110,6 +123,7 @@ static const struct sim_costs default_costs = {
     .request_aiohttp_instructions = REQUEST_AIOHTTP_DEFAULT,
     .hop_instructions = HOP_DEFAULT,
     .recv_instr_per_byte = RECV_DEFAULT,
+    .cold_instructions = COLD_DEFAULT,
     .source = "defaults",
     .python_version = "",
     .cores = 0,
@@ -156,6 +170,8 @@ static const struct cost_field fields[SIM_COST_COUNT] = {
      1e12, 2},
     {"recv_instr_per_byte", 1, offsetof(struct sim_costs, recv_instr_per_byte),
      0, 1e6, 2},
+    {"cold_instructions", 0, offsetof(struct sim_costs, cold_instructions), 0,
+     1e12, 2},
 };
 
 void

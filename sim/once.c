@@ -71,6 +71,10 @@ cpu_now_ns(void)
  * that return at once depend on the client (sim_client_quick_releases).
  */
 #define IO_AFTER_SEND_INSTRUCTIONS 4000 /* of the request's, after the send */
+/* Off the GIL this long, a thread's next Python work resumes cold
+ * (cold_instructions): a lost wait is at least one switch interval, and
+ * 1 ms is the shortest one users set besides 0.5 ms. */
+#define IO_COLD_AFTER_NS 1000000
 
 /* ---- one repetition ----------------------------------------------------- */
 
@@ -102,6 +106,8 @@ vt_io_config(const struct sim_options *o, enum sim_model m, struct sim_vt_io *v)
     v->request_instructions = sim_opt_request_instructions(o, m);
     v->chunk_instructions = o->costs.chunk_instructions;
     v->recv_instr_per_byte = o->costs.recv_instr_per_byte;
+    v->cold_instructions = o->costs.cold_instructions;
+    v->cold_after_ns = IO_COLD_AFTER_NS;
     v->after_send_instructions = io_after_send_instructions(o, m);
     /* A new connection's connect() returns at once on the simulated
      * network: one more quick release. */
@@ -179,6 +185,8 @@ io_config(const struct sim_options *o, enum sim_model m,
     c->new_connection = sim_client_new_connection(sim_opt_client(o, m));
     c->chunk_instructions = o->costs.chunk_instructions;
     c->recv_instr_per_byte = o->costs.recv_instr_per_byte;
+    c->cold_instructions = o->costs.cold_instructions;
+    c->cold_after_ns = IO_COLD_AFTER_NS;
     c->write_instr_per_byte = o->costs.write_instr_per_byte;
     c->max_body = IO_MAX_BODY;
     c->max_connections = o->connections;

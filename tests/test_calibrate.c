@@ -407,7 +407,7 @@ format_1_file_loads_and_names_what_it_lacks(void **state)
     write_calibration(dir, "c.json", &cal);
     (void)snprintf(path, sizeof(path), "%s/c.json", dir);
     text = tf_read(path, NULL);
-    /* Make it format 1: version 1, and the five newer keys gone. */
+    /* Make it format 1: version 1, and the six newer keys gone. */
     p = strstr(text, "\"format_version\": 2");
     assert_non_null(p);
     p[18] = '1';
@@ -431,8 +431,9 @@ format_1_file_loads_and_names_what_it_lacks(void **state)
     assert_non_null(strstr(c.err, "(format 1) has no request_new_instructions, "
                                   "request_urllib_instructions, "
                                   "request_aiohttp_instructions, "
-                                  "hop_instructions, recv_instr_per_byte: "
-                                  "their defaults are used"));
+                                  "hop_instructions, recv_instr_per_byte, "
+                                  "cold_instructions: their defaults are "
+                                  "used"));
     cmd_clear(&c);
     free(text);
 

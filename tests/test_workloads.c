@@ -513,9 +513,13 @@ static void
 chunk_cost_grows_with_its_bytes(void **state)
 {
     int64_t work = 0;
-    struct wl_fetch_ops ops = {count_nothing, count_nothing, count_work,
-                               count_nothing, &work};
-    struct wl_fetch_costs costs = {0, 0, 720, 0.5, 0};
+    struct wl_fetch_ops ops = {.release = count_nothing,
+                               .acquire = count_nothing,
+                               .work = count_work,
+                               .quick_call = count_nothing,
+                               .ctx = &work};
+    struct wl_fetch_costs costs = {.chunk_instructions = 720,
+                                   .recv_instr_per_byte = 0.5};
     struct wl_fetch_gil gil;
     int64_t small, big;
     int i;

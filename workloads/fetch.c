@@ -47,6 +47,7 @@
  * A failed fetch leaves no body (wl_io_body answers NULL), so the decode
  * and write steps after it see that it failed.
  */
+#include "base.h"
 #include "wl.h"
 #include "wl_internal.h"
 
@@ -102,6 +103,13 @@ static enum wl_outcome
 env_work(void *ctx, int64_t instructions)
 {
     return wl__cpu_instructions(ctx, instructions, NULL);
+}
+
+static int64_t
+env_now(void *ctx)
+{
+    (void)ctx;
+    return base_now_ns();
 }
 
 /* No such file: stat() fails at once, as requests' ~/.netrc lookup does. */
@@ -366,6 +374,7 @@ wl__fetch_step_run(const struct wl_step *s, const struct wl_env *env,
     struct wl_io *io = env->io;
     struct wl_fetch_ops ops = {.release = env_release,
                                .acquire = env_acquire,
+                               .now = env_now,
                                .work = env_work,
                                .quick_call = quick_stat,
                                .ctx = (void *)env};
@@ -393,6 +402,8 @@ wl__fetch_step_run(const struct wl_step *s, const struct wl_env *env,
     costs.after_send_instructions = io->cfg.after_send_instructions;
     costs.chunk_instructions = io->cfg.chunk_instructions;
     costs.recv_instr_per_byte = io->cfg.recv_instr_per_byte;
+    costs.cold_instructions = io->cfg.cold_instructions;
+    costs.cold_after_ns = io->cfg.cold_after_ns;
     costs.quick_releases = io->cfg.quick_releases;
     wl_fetch_gil_init(&f.gil, &ops, &costs);
     o = wl_fetch_gil_request(&f.gil);

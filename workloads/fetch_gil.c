@@ -66,6 +66,8 @@ wl_fetch_gil_init(struct wl_fetch_gil *d, const struct wl_fetch_ops *ops,
     d->ops = ops;
     d->costs = *costs;
     d->released = 0;
+    d->released_at = 0;
+    d->cold = 0;
 }
 
 static void
@@ -73,12 +75,17 @@ release(struct wl_fetch_gil *d)
 {
     if (!d->released) {
         d->released = 1;
+        if (d->ops->now != NULL) {
+            d->released_at = d->ops->now(d->ops->ctx);
+        }
         if (d->ops->release != NULL) {
             d->ops->release(d->ops->ctx);
         }
     }
 }
 
+/* Takes the GIL back; a thread that was off it for cold_after_ns or more
+ * resumes cold (see cold_resume.py in bench/fidelity). */
 static void
 acquire(struct wl_fetch_gil *d)
 {
@@ -87,24 +94,38 @@ acquire(struct wl_fetch_gil *d)
         if (d->ops->acquire != NULL) {
             d->ops->acquire(d->ops->ctx);
         }
+        if (d->ops->now != NULL && d->costs.cold_instructions > 0 &&
+            d->ops->now(d->ops->ctx) - d->released_at >=
+                d->costs.cold_after_ns) {
+            d->cold = 1;
+        }
     }
+}
+
+static enum wl_outcome
+work(struct wl_fetch_gil *d, int64_t instructions)
+{
+    if (d->cold) {
+        d->cold = 0;
+        instructions += d->costs.cold_instructions;
+    }
+    return d->ops->work(d->ops->ctx, instructions);
 }
 
 /* A system call that returns at once, with the GIL released around it. */
 static void
 quick_call(struct wl_fetch_gil *d)
 {
+    if (d->cold) {
+        /* The Python code before this call runs cold first (a stop is
+         * seen at the next work). */
+        (void)work(d, 0);
+    }
     release(d);
     if (d->ops->quick_call != NULL) {
         d->ops->quick_call(d->ops->ctx);
     }
     acquire(d);
-}
-
-static enum wl_outcome
-work(struct wl_fetch_gil *d, int64_t instructions)
-{
-    return d->ops->work(d->ops->ctx, instructions);
 }
 
 enum wl_outcome

@@ -170,6 +170,9 @@ struct wl_io_config {
     /* and per byte received (http.client's reads, urllib3's, the join of
      * the content), charged with each chunk */
     double recv_instr_per_byte;
+    /* Python work resumed cold (struct wl_fetch_costs) */
+    int64_t cold_instructions;
+    int64_t cold_after_ns;
     double write_instr_per_byte; /* encode before a write */
     uint64_t max_body;           /* larger bodies fail the fetch */
     /* Event loop (wl_multi): most connections open at once, 0 = no
@@ -310,6 +313,8 @@ struct wl_fetch_ops {
      * when stopped. */
     enum wl_outcome (*work)(void *ctx, int64_t instructions);
     void (*quick_call)(void *ctx);
+    /* The thread's clock, for cold resumes; NULL: none are charged. */
+    int64_t (*now)(void *ctx);
     void *ctx;
 };
 
@@ -322,13 +327,20 @@ struct wl_fetch_costs {
     int64_t chunk_instructions;
     double recv_instr_per_byte; /* each chunk's, per byte, besides */
     int quick_releases;
+    /* A thread that was off the GIL for cold_after_ns or more (a lost
+     * wait, a slow reply) resumes with its caches cold: its next Python
+     * work costs cold_instructions more. 0: never. */
+    int64_t cold_instructions;
+    int64_t cold_after_ns;
 };
 
 /* One fetch's place in the choreography; starts holding the GIL. */
 struct wl_fetch_gil {
     const struct wl_fetch_ops *ops; /* borrowed for the fetch */
     struct wl_fetch_costs costs;
-    int released; /* 1: this fetch has released the GIL */
+    int released;        /* 1: this fetch has released the GIL */
+    int64_t released_at; /* when (ops->now), for cold resumes */
+    int cold;            /* 1: the next work resumes cold */
 };
 
 void wl_fetch_gil_init(struct wl_fetch_gil *d, const struct wl_fetch_ops *ops,

@@ -57,6 +57,7 @@ struct sim_costs {
     int64_t request_aiohttp_instructions; /* aiohttp ClientSession.get */
     int64_t hop_instructions;        /* loop: a run_in_executor hop's return */
     double recv_instr_per_byte;      /* receiving: http.client, urllib3, join */
+    int64_t cold_instructions;       /* Python work after 1 ms off the GIL */
     int64_t chunk_instructions;      /* per 8 KiB chunk received */
     double decode_instr_per_byte;    /* r.text */
     double write_instr_per_byte;     /* str.encode before a write */
@@ -89,6 +90,8 @@ struct sim_vt_io {
     int64_t write_ns;      /* a write's system calls */
     int64_t request_instructions, chunk_instructions;
     double recv_instr_per_byte;      /* each chunk's, per byte */
+    int64_t cold_instructions;       /* Python work resumed cold */
+    int64_t cold_after_ns;           /* off the GIL this long: cold */
     int64_t after_send_instructions; /* of request_instructions */
     int quick_releases;              /* GIL releases that return at once */
     int64_t wake_ns;                 /* a blocked thread's wake-up */

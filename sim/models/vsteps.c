@@ -158,6 +158,12 @@ vt_release(void *ctx)
     mt->env.release(mt->env.ctx);
 }
 
+static int64_t
+fetch_now(void *ctx)
+{
+    return sim_model__now(ctx);
+}
+
 static void
 vt_acquire(void *ctx)
 {
@@ -199,6 +205,7 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
 {
     struct wl_fetch_ops ops = {.release = vt_release,
                                .acquire = vt_acquire,
+                               .now = fetch_now,
                                .work = vt_work,
                                .quick_call = vt_quick,
                                .ctx = mt};
@@ -219,6 +226,8 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
     costs.after_send_instructions = v->after_send_instructions;
     costs.chunk_instructions = v->chunk_instructions;
     costs.recv_instr_per_byte = v->recv_instr_per_byte;
+    costs.cold_instructions = v->cold_instructions;
+    costs.cold_after_ns = v->cold_after_ns;
     costs.quick_releases = v->quick_releases;
     wl_fetch_gil_init(&gil, &ops, &costs);
     o = wl_fetch_gil_request(&gil);
