@@ -221,9 +221,11 @@ static const struct help_line {
      "cost of one simulated instruction, %r; wins over --calibration "
      "[4.1ns]"},
     {"calibration",
-     "take --instr-ns, --worker-start and the Python-side costs of "
-     "requests, decoding, writes, the executor and the processes from FILE, "
-     "written by gilsim calibrate; summary.json says which costs a run used "
+     "take --instr-ns, --worker-start and the Python-side costs of each "
+     "--client's request, receiving (per byte), decoding, writes, the "
+     "loop's executor hops, the executor and the processes from FILE, "
+     "written by gilsim calibrate; an older file's missing costs keep their "
+     "defaults, with a warning; summary.json says which costs a run used "
      "[the defaults]"},
     {"python",
      "calibrate: the interpreter to measure, a path or a name on PATH [the "
