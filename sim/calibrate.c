@@ -46,10 +46,12 @@
  *   and request_aiohttp_instructions (aiohttp ClientSession.get + text(),
  *   one after another on an asyncio loop), each where its library
  *   imports.
- * - recv_instr_per_byte: the CPU of requests.Session.get().content of a
- *   1 MiB page (a second embedded server) less a 1 KiB one's, per byte
- *   between them, less the 720 instructions per 8 KiB chunk that
- *   chunk_instructions charges.
+ * - the receive curve, recv_instr_per_byte (a body's first 64 KiB) and
+ *   recv_instr_per_byte_64k, _1m, _4m (format 3): the CPU of
+ *   requests.Session.get().content of pages of 1 KiB, 64 KiB, 1 MiB,
+ *   4 MiB and 8 MiB (an embedded server each), the best of three
+ *   batches; each band is the CPU between its two points per byte, less
+ *   the 720 instructions per 8 KiB chunk that chunk_instructions charges.
  * - hop_instructions: CPU per `await loop.run_in_executor(None, abs, 1)`,
  *   900 of them with 300 coroutines under way (aiofiles makes three a
  *   write), the best of three.
@@ -79,8 +81,6 @@ static int probe_timeout_ms = 10000;
 static int program_timeout_ms = 120000;
 #define COND_ROUNDS  2000
 #define TIMER_ROUNDS 100
-#define SERVER_BODY  1024
-#define SERVER_BIG   (1024 * 1024) /* the receive cost's second point */
 
 /* The micro-benchmarks, sim/calibrate.py, run as `python -c PROGRAM URL`
  * (cmake/embed.cmake turns the file into this array at build time). */
@@ -346,7 +346,11 @@ enum py_key {
     PY_REQUEST_URLLIB_NS,  /* optional: urllib.request.urlopen */
     PY_REQUEST_AIOHTTP_NS, /* optional: null without aiohttp */
     PY_HOP_NS,             /* optional: run_in_executor */
-    PY_RECV_NS_PER_BYTE,   /* optional: requests, 1 KiB against 1 MiB */
+    PY_RECV_1K_NS,         /* optional: the receive curve's points, */
+    PY_RECV_64K_NS,        /* Session.get().content of each size */
+    PY_RECV_1M_NS,
+    PY_RECV_4M_NS,
+    PY_RECV_8M_NS,
     PY_KEYS
 };
 
@@ -365,7 +369,11 @@ static const char *const py_key_names[PY_KEYS] = {
     "request_urllib_cpu_ns",
     "request_aiohttp_cpu_ns",
     "hop_cpu_ns",
-    "recv_ns_per_byte",
+    "recv_1024_ns",
+    "recv_65536_ns",
+    "recv_1048576_ns",
+    "recv_4194304_ns",
+    "recv_8388608_ns",
 };
 
 /* What the program must measure; the rest may be null. */
@@ -374,7 +382,8 @@ static const char *const py_key_names[PY_KEYS] = {
      ~((1u << PY_POOL_CPU_NS) | (1u << PY_REQUEST_NS) |                        \
        (1u << PY_ROUNDTRIP_NS) | (1u << PY_REQUEST_NEW_NS) |                   \
        (1u << PY_REQUEST_URLLIB_NS) | (1u << PY_REQUEST_AIOHTTP_NS) |          \
-       (1u << PY_HOP_NS) | (1u << PY_RECV_NS_PER_BYTE)))
+       (1u << PY_HOP_NS) | (1u << PY_RECV_1K_NS) | (1u << PY_RECV_64K_NS) |    \
+       (1u << PY_RECV_1M_NS) | (1u << PY_RECV_4M_NS) | (1u << PY_RECV_8M_NS)))
 
 struct py_result {
     double v[PY_KEYS];
@@ -445,6 +454,48 @@ measured(struct cal_run *cr, enum sim_cost_field f, double v, const char *note)
     return 0;
 }
 
+/* The receive curve's points: body sizes, their CPU keys, and the band
+ * each pair of neighbours measures. */
+static const uint64_t recv_sizes[] = {1024, 64 * 1024, 1024 * 1024,
+                                      4 * 1024 * 1024, 8 * 1024 * 1024};
+static const int recv_keys[] = {PY_RECV_1K_NS, PY_RECV_64K_NS, PY_RECV_1M_NS,
+                                PY_RECV_4M_NS, PY_RECV_8M_NS};
+static const enum sim_cost_field recv_bands[] = {
+    SIM_COST_RECV, SIM_COST_RECV_64K, SIM_COST_RECV_1M, SIM_COST_RECV_4M};
+
+/* Each band where both its points were measured: the CPU between them
+ * per byte, less what chunk_instructions charges per 8 KiB chunk. */
+static int
+derive_recv_curve(struct cal_run *cr, const struct py_result *r, double instr,
+                  const char **bad)
+{
+    char note[128];
+    size_t k;
+
+    for (k = 0; k < sizeof(recv_bands) / sizeof(recv_bands[0]); k++) {
+        int a = recv_keys[k], b = recv_keys[k + 1];
+        double ns, per_byte;
+
+        if (!(r->have & (1u << a)) || !(r->have & (1u << b))) {
+            continue;
+        }
+        ns = (r->v[b] - r->v[a]) / (double)(recv_sizes[k + 1] - recv_sizes[k]);
+        per_byte =
+            ns / instr - (double)cr->cal.costs.chunk_instructions / 8192.0;
+        (void)snprintf(note, sizeof(note),
+                       "Session.get content, %llu KiB vs %llu KiB: %.2f ns a "
+                       "byte",
+                       (unsigned long long)(recv_sizes[k + 1] / 1024),
+                       (unsigned long long)(recv_sizes[k] / 1024), ns);
+        *bad = sim_cost_name(recv_bands[k]);
+        if (measured(cr, recv_bands[k], per_byte > 0.0 ? per_byte : 0.0,
+                     note) != 0) {
+            return -ERANGE;
+        }
+    }
+    return 0;
+}
+
 /* The other clients' request costs (--client), where measured. */
 static int
 derive_clients(struct cal_run *cr, const struct py_result *r, double instr,
@@ -479,21 +530,7 @@ derive_clients(struct cal_run *cr, const struct py_result *r, double instr,
             return -ERANGE;
         }
     }
-    if (r->have & (1u << PY_RECV_NS_PER_BYTE)) {
-        /* Less what chunk_instructions charges per 8 KiB chunk. */
-        double per_byte = r->v[PY_RECV_NS_PER_BYTE] / instr -
-                          (double)cr->cal.costs.chunk_instructions / 8192.0;
-
-        (void)snprintf(note, sizeof(note),
-                       "Session.get content, 1 MiB vs 1 KiB: %.2f ns a byte",
-                       r->v[PY_RECV_NS_PER_BYTE]);
-        *bad = sim_cost_name(SIM_COST_RECV);
-        if (measured(cr, SIM_COST_RECV, per_byte > 0.0 ? per_byte : 0.0,
-                     note) != 0) {
-            return -ERANGE;
-        }
-    }
-    return 0;
+    return derive_recv_curve(cr, r, instr, bad);
 }
 
 /* Turn the program's numbers into costs. 0, or -ERANGE naming the cost
@@ -583,44 +620,56 @@ derive(struct cal_run *cr, const struct py_result *r, const char **bad)
     return 0;
 }
 
-/* Run the program with the embedded server up (for requests). */
+/* Run the program with the embedded servers up (for requests): the
+ * 1 KiB page's, and one for each larger point of the receive curve. */
 static int
 run_program(const char *py, const char *subj, struct py_result *r, FILE *err)
 {
+#define NSIZES (sizeof(recv_sizes) / sizeof(recv_sizes[0]))
     struct sim_options so;
-    struct wl_server *srv = NULL, *big = NULL;
+    struct wl_server *srv[NSIZES] = {NULL};
     struct sim_child_out co;
-    char url[128] = "", big_url[128] = "";
+    char url[NSIZES][160];
     char dash_c[] = "-c";
-    char *argv[6];
+    char *argv[NSIZES + 4];
     char perr[256];
     char what[600];
     char line[200];
+    size_t k, n = 0;
     int rc;
 
     sim_options_default(&so);
     so.latency_ns = 0;
-    so.body_size = SERVER_BODY;
     so.port = 0;
-    if (sim_run_server_start(&so, &srv, err) == SIM_EXIT_OK) {
-        (void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/top250?start=1",
-                       wl_server_port(srv));
+    argv[n++] = (char *)py;
+    argv[n++] = dash_c;
+    argv[n++] = (char *)sim__calibrate_py;
+    for (k = 0; k < NSIZES; k++) {
+        so.body_size = (int64_t)recv_sizes[k];
+        url[k][0] = '\0';
+        if ((k == 0 || srv[0] != NULL) &&
+            sim_run_server_start(&so, &srv[k], err) == SIM_EXIT_OK) {
+            /* The first is the small page's URL, the rest SIZE=URL. */
+            char size[24] = "";
+
+            if (k > 0) {
+                (void)snprintf(size, sizeof(size),
+                               "%llu=", (unsigned long long)recv_sizes[k]);
+            }
+            (void)snprintf(url[k], sizeof(url[k]),
+                           "%shttp://127.0.0.1:%d/top250?start=1", size,
+                           wl_server_port(srv[k]));
+        }
+        if (k == 0 || url[k][0] != '\0') {
+            argv[n++] = url[k];
+        }
     }
-    so.body_size = SERVER_BIG;
-    if (srv != NULL && sim_run_server_start(&so, &big, err) == SIM_EXIT_OK) {
-        (void)snprintf(big_url, sizeof(big_url),
-                       "http://127.0.0.1:%d/top250?start=1",
-                       wl_server_port(big));
-    }
-    argv[0] = (char *)py;
-    argv[1] = dash_c;
-    argv[2] = (char *)sim__calibrate_py;
-    argv[3] = url;
-    argv[4] = big_url;
-    argv[5] = NULL;
+    argv[n] = NULL;
     rc = sim_child_run(argv, program_timeout_ms, &co);
-    wl_server_stop(big);
-    wl_server_stop(srv);
+    for (k = 0; k < NSIZES; k++) {
+        wl_server_stop(srv[k]);
+    }
+#undef NSIZES
     if (rc != 0 || co.timed_out || co.status != 0) {
         int status = child_failed(err, subj, "the calibration program", rc, &co,
                                   program_timeout_ms);

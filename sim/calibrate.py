@@ -201,10 +201,17 @@ except Exception as e:
 # requests.get without a session (a new Session and connection a call,
 # the seed's threads), aiohttp's ClientSession.get + text() (the seed's
 # event loop, sequential here) and urllib.request.urlopen().read().
+# argv: the 1 KiB page's URL, then SIZE=URL of larger pages (the receive
+# curve's points, each from a server of its own).
 url = sys.argv[1] if len(sys.argv) > 1 else ""
+sized = []
+for arg in sys.argv[2:]:
+    size, _, u = arg.partition("=")
+    if size.isdigit() and u:
+        sized.append((int(size), u))
 G = 200
 for key in ("request_cpu_ns", "request_new_cpu_ns", "request_aiohttp_cpu_ns",
-            "request_urllib_cpu_ns", "recv_ns_per_byte"):
+            "request_urllib_cpu_ns"):
     out[key] = None
 
 
@@ -226,13 +233,14 @@ if requests is not None and url:
     try:
         s = requests.Session()
         out["request_cpu_ns"] = per_call(lambda: s.get(url).content, G)
-        big = sys.argv[2] if len(sys.argv) > 2 else ""
-        if big:
-            # Receiving, per byte: 1 MiB against 1 KiB (the two servers).
-            small_ns = per_call(lambda: s.get(url).content, 40)
-            big_ns = per_call(lambda: s.get(big).content, 20)
-            out["recv_ns_per_byte"] = max(0.0, (big_ns - small_ns)
-                                          / (1024 * 1024 - 1024))
+        # The receive curve: Session.get().content's CPU at each size, the
+        # best of three batches of about 24 MiB (at least 4 calls) each.
+        out["recv_1024_ns"] = min(per_call(lambda: s.get(url).content, 40)
+                                  for _ in range(3))
+        for size, u in sized:
+            n = max(4, min(40, (24 << 20) // size))
+            out["recv_%d_ns" % size] = min(
+                per_call(lambda: s.get(u).content, n) for _ in range(3))
         s.close()
         out["request_new_cpu_ns"] = per_call(
             lambda: requests.get(url).content, G // 2)

@@ -15,7 +15,7 @@
  * range, so that writing, reading, the summary and the checks all walk
  * the same list. calibration.json is one flat object:
  *
- *     {"format": "gilsim-calibration", "format_version": 1,
+ *     {"format": "gilsim-calibration", "format_version": 3,
  *      "gilsim_version", "python", "python_version", "cores", "date",
  *      one key per cost, "measured": [names], "defaults": [names]}
  *
@@ -36,7 +36,7 @@
 #include "calibrate.h"
 
 #define CALIBRATION_FORMAT  "gilsim-calibration"
-#define CALIBRATION_VERSION 2
+#define CALIBRATION_VERSION 3
 
 /*
  * Each client's request, in instructions. `gilsim calibrate
@@ -123,6 +123,9 @@ static const struct sim_costs default_costs = {
     .request_aiohttp_instructions = REQUEST_AIOHTTP_DEFAULT,
     .hop_instructions = HOP_DEFAULT,
     .recv_instr_per_byte = RECV_DEFAULT,
+    .recv_instr_per_byte_64k = RECV_DEFAULT,
+    .recv_instr_per_byte_1m = RECV_DEFAULT,
+    .recv_instr_per_byte_4m = RECV_DEFAULT,
     .cold_instructions = COLD_DEFAULT,
     .source = "defaults",
     .python_version = "",
@@ -172,6 +175,12 @@ static const struct cost_field fields[SIM_COST_COUNT] = {
      0, 1e6, 2},
     {"cold_instructions", 0, offsetof(struct sim_costs, cold_instructions), 0,
      1e12, 2},
+    {"recv_instr_per_byte_64k", 1,
+     offsetof(struct sim_costs, recv_instr_per_byte_64k), 0, 1e6, 3},
+    {"recv_instr_per_byte_1m", 1,
+     offsetof(struct sim_costs, recv_instr_per_byte_1m), 0, 1e6, 3},
+    {"recv_instr_per_byte_4m", 1,
+     offsetof(struct sim_costs, recv_instr_per_byte_4m), 0, 1e6, 3},
 };
 
 void
@@ -484,6 +493,16 @@ sim_calibration_read(const char *path, struct sim_calibration *cal, char *err,
                        fields[i].name);
         return -EBADMSG;
     }
+    /* A format-2 file measured one receive slope: its curve is flat at
+     * that slope, not the defaults' past 64 KiB (warn_missing says so). */
+    if (!((cal->missing >> SIM_COST_RECV) & 1u)) {
+        for (i = SIM_COST_RECV_64K; i <= SIM_COST_RECV_4M; i++) {
+            if ((cal->missing >> i) & 1u) {
+                sim_cost_set(&cal->costs, (enum sim_cost_field)i,
+                             cal->costs.recv_instr_per_byte);
+            }
+        }
+    }
     if (!rc.have_cores || !rc.have_python_version) {
         (void)snprintf(err, errlen, "not a calibration file: \"%s\" is missing",
                        rc.have_cores ? "python_version" : "cores");
@@ -495,21 +514,44 @@ sim_calibration_read(const char *path, struct sim_calibration *cal, char *err,
 
 /* ---- using it ------------------------------------------------------------ */
 
+/* A receive band that an older file lacks but whose first band it has:
+ * it reads as that band (sim_calibration_read). */
+static int
+band_inherited(const struct sim_calibration *cal, int i)
+{
+    return i >= SIM_COST_RECV_64K && i <= SIM_COST_RECV_4M &&
+           !((cal->missing >> SIM_COST_RECV) & 1u);
+}
+
 /* Never silently: one line naming the costs an older file lacks. */
 static void
 warn_missing(const char *path, const struct sim_calibration *cal, FILE *err)
 {
-    int i, first = 1;
+    int i, pass, first, any = 0;
 
     fprintf(err, "gilsim: warning: --calibration=%.1000s (format %d) has no ",
             path, cal->format_version);
-    for (i = 0; i < SIM_COST_COUNT; i++) {
-        if ((cal->missing >> i) & 1u) {
-            fprintf(err, "%s%s", first ? "" : ", ", fields[i].name);
-            first = 0;
+    for (pass = 0; pass < 2; pass++) {
+        first = 1;
+        for (i = 0; i < SIM_COST_COUNT; i++) {
+            if (((cal->missing >> i) & 1u) && band_inherited(cal, i) == pass) {
+                fprintf(err, "%s%s",
+                        !first ? ", "
+                        : any  ? "; no "
+                               : "",
+                        fields[i].name);
+                first = 0;
+                any = 1;
+            }
+        }
+        if (!first) {
+            fputs(pass ? " (its recv_instr_per_byte is used for every body "
+                         "size)"
+                       : " (their defaults are used)",
+                  err);
         }
     }
-    fputs(": their defaults are used (gilsim calibrate measures them)\n", err);
+    fputs(": gilsim calibrate measures them\n", err);
 }
 
 int

@@ -80,6 +80,16 @@ cpu_now_ns(void)
 
 /* The request's work after the send: part of it, never more than all of
  * it (a calibration may measure a cheaper request). */
+/* The receive curve's bands, from the costs in use. */
+static void
+recv_curve(const struct sim_costs *c, struct wl_recv_curve *r)
+{
+    r->per_byte[0] = c->recv_instr_per_byte;
+    r->per_byte[1] = c->recv_instr_per_byte_64k;
+    r->per_byte[2] = c->recv_instr_per_byte_1m;
+    r->per_byte[3] = c->recv_instr_per_byte_4m;
+}
+
 static int64_t
 io_after_send_instructions(const struct sim_options *o, enum sim_model m)
 {
@@ -105,7 +115,7 @@ vt_io_config(const struct sim_options *o, enum sim_model m, struct sim_vt_io *v)
     v->write_ns = o->write_cost_ns;
     v->request_instructions = sim_opt_request_instructions(o, m);
     v->chunk_instructions = o->costs.chunk_instructions;
-    v->recv_instr_per_byte = o->costs.recv_instr_per_byte;
+    recv_curve(&o->costs, &v->recv);
     v->cold_instructions = o->costs.cold_instructions;
     v->cold_after_ns = IO_COLD_AFTER_NS;
     v->after_send_instructions = io_after_send_instructions(o, m);
@@ -184,7 +194,7 @@ io_config(const struct sim_options *o, enum sim_model m,
     c->quick_releases = sim_client_quick_releases(sim_opt_client(o, m));
     c->new_connection = sim_client_new_connection(sim_opt_client(o, m));
     c->chunk_instructions = o->costs.chunk_instructions;
-    c->recv_instr_per_byte = o->costs.recv_instr_per_byte;
+    recv_curve(&o->costs, &c->recv);
     c->cold_instructions = o->costs.cold_instructions;
     c->cold_after_ns = IO_COLD_AFTER_NS;
     c->write_instr_per_byte = o->costs.write_instr_per_byte;

@@ -408,7 +408,7 @@ format_1_file_loads_and_names_what_it_lacks(void **state)
     (void)snprintf(path, sizeof(path), "%s/c.json", dir);
     text = tf_read(path, NULL);
     /* Make it format 1: version 1, and the six newer keys gone. */
-    p = strstr(text, "\"format_version\": 2");
+    p = strstr(text, "\"format_version\": 3");
     assert_non_null(p);
     p[18] = '1';
     p = strstr(text, ",\n  \"request_new_instructions\"");
@@ -432,12 +432,16 @@ format_1_file_loads_and_names_what_it_lacks(void **state)
                                   "request_urllib_instructions, "
                                   "request_aiohttp_instructions, "
                                   "hop_instructions, recv_instr_per_byte, "
-                                  "cold_instructions: their defaults are "
-                                  "used"));
+                                  "cold_instructions, "
+                                  "recv_instr_per_byte_64k, "
+                                  "recv_instr_per_byte_1m, "
+                                  "recv_instr_per_byte_4m (their defaults "
+                                  "are used): gilsim calibrate measures "
+                                  "them\n"));
     cmd_clear(&c);
     free(text);
 
-    /* Format 2 without one of them: refused, naming it. */
+    /* The current format without one of them: refused, naming it. */
     write_calibration(dir, "c2.json", &cal);
     (void)snprintf(path, sizeof(path), "%s/c2.json", dir);
     text = tf_read(path, NULL);
@@ -449,6 +453,56 @@ format_1_file_loads_and_names_what_it_lacks(void **state)
     assert_int_not_equal(sim_calibration_read(path, &back, msg, sizeof(msg)),
                          0);
     assert_non_null(strstr(msg, "\"request_aiohttp_instructions\" is missing"));
+    free(text);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
+/* A format-2 file measured one receive slope: it loads, its curve is
+ * flat at that slope (not the defaults' past 64 KiB), and the run says
+ * which bands it lacks and what stands in for them. */
+static void
+format_2_file_reads_its_one_slope_as_a_flat_curve(void **state)
+{
+    struct sim_calibration cal, back;
+    struct cmd c;
+    char cal_arg[4400], out_arg[4400], path[4200], msg[SIM_ERR_LEN];
+    char *dir = tf_make_dir("gilsim-calibrate");
+    char *text, *p;
+
+    (void)state;
+    odd_calibration(&cal, (int)this_machines_cores());
+    cal.costs.instr_ns = 1.0; /* keep the run tiny */
+    cal.costs.recv_instr_per_byte = 1.75;
+    write_calibration(dir, "c.json", &cal);
+    (void)snprintf(path, sizeof(path), "%s/c.json", dir);
+    text = tf_read(path, NULL);
+    p = strstr(text, "\"format_version\": 3");
+    assert_non_null(p);
+    p[18] = '2';
+    p = strstr(text, ",\n  \"recv_instr_per_byte_64k\"");
+    assert_non_null(p);
+    memmove(p, strstr(p, ",\n  \"measured\""),
+            strlen(strstr(p, ",\n  \"measured\"")) + 1);
+    write_text(path, text, 0644);
+    assert_int_equal(sim_calibration_read(path, &back, msg, sizeof(msg)), 0);
+    assert_int_equal(back.format_version, 2);
+    assert_true(back.costs.recv_instr_per_byte == 1.75);
+    assert_true(back.costs.recv_instr_per_byte_64k == 1.75);
+    assert_true(back.costs.recv_instr_per_byte_1m == 1.75);
+    assert_true(back.costs.recv_instr_per_byte_4m == 1.75);
+    (void)snprintf(cal_arg, sizeof(cal_arg), "--calibration=%s", path);
+    (void)snprintf(out_arg, sizeof(out_arg), "--out=%s/run", dir);
+    run(&c, "run", "--workload=cpu", "--count=1000", "--model=serial",
+        "--no-plots", "--quiet", cal_arg, out_arg, NULL);
+    assert_int_equal(c.status, SIM_EXIT_OK);
+    assert_non_null(strstr(c.err, "(format 2) has no recv_instr_per_byte_64k, "
+                                  "recv_instr_per_byte_1m, "
+                                  "recv_instr_per_byte_4m (its "
+                                  "recv_instr_per_byte is used for every "
+                                  "body size): gilsim calibrate measures "
+                                  "them\n"));
+    cmd_clear(&c);
     free(text);
     tf_remove_tree(dir);
     free(dir);
@@ -736,6 +790,7 @@ main(void)
         cmocka_unit_test(run_without_calibration_says_defaults),
         cmocka_unit_test(calibration_from_other_core_count_warns_and_runs),
         cmocka_unit_test(format_1_file_loads_and_names_what_it_lacks),
+        cmocka_unit_test(format_2_file_reads_its_one_slope_as_a_flat_curve),
         cmocka_unit_test(command_line_costs_win_over_the_file_in_either_order),
         cmocka_unit_test(broken_calibration_file_exits_2_with_one_line),
         cmocka_unit_test(real_calibration_gives_positive_finite_costs),

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -506,11 +507,10 @@ count_work(void *ctx, int64_t instructions)
     return WL_OK;
 }
 
-/* A chunk costs chunk_instructions plus recv_instr_per_byte for each of
- * its bytes: the curve of a body's size, so a 1 MiB body charges more
- * than a 64 KiB one by the slope times the difference. */
-static void
-chunk_cost_grows_with_its_bytes(void **state)
+/* Fetch a body of `size` bytes in chunks of `chunk` bytes through the
+ * choreography, with `costs`; the instructions it charged. */
+static int64_t
+body_cost(const struct wl_fetch_costs *costs, uint64_t size, uint64_t chunk)
 {
     int64_t work = 0;
     struct wl_fetch_ops ops = {.release = count_nothing,
@@ -518,26 +518,52 @@ chunk_cost_grows_with_its_bytes(void **state)
                                .work = count_work,
                                .quick_call = count_nothing,
                                .ctx = &work};
-    struct wl_fetch_costs costs = {.chunk_instructions = 720,
-                                   .recv_instr_per_byte = 0.5};
     struct wl_fetch_gil gil;
-    int64_t small, big;
-    int i;
+    uint64_t got = 0;
+
+    wl_fetch_gil_init(&gil, &ops, costs);
+    while (got < size) {
+        uint64_t n = size - got < chunk ? size - got : chunk;
+
+        assert_int_equal(wl_fetch_gil_chunk(&gil, n), WL_OK);
+        got += n;
+    }
+    return work;
+}
+
+/* A chunk costs chunk_instructions plus the receive curve over its bytes'
+ * offsets into the body: a 1 MiB body charges more than a 64 KiB one by
+ * the slope of the band between them times the difference, and an 8 MiB
+ * one adds the bands past 1 MiB; chunks that straddle a band's start are
+ * split at it (within a rounding a chunk). */
+static void
+chunk_cost_follows_the_curve_of_its_offsets(void **state)
+{
+    struct wl_fetch_costs costs = {.chunk_instructions = 720};
+    const int64_t kib = 1024, mib = 1024 * 1024;
+    int64_t small, big, huge, odd;
 
     (void)state;
-    wl_fetch_gil_init(&gil, &ops, &costs);
-    for (i = 0; i < 8; i++) { /* 64 KiB in 8 KiB chunks */
-        assert_int_equal(wl_fetch_gil_chunk(&gil, 8192), WL_OK);
-    }
-    small = work;
-    work = 0;
-    for (i = 0; i < 128; i++) { /* 1 MiB */
-        assert_int_equal(wl_fetch_gil_chunk(&gil, 8192), WL_OK);
-    }
-    big = work;
-    assert_int_equal(small, 8 * (720 + 4096));
-    assert_int_equal(big - small,
-                     120 * 720 + (int64_t)(0.5 * (1048576 - 65536)));
+    costs.recv.per_byte[0] = 0.5;
+    costs.recv.per_byte[1] = 1.0;
+    costs.recv.per_byte[2] = 2.0;
+    costs.recv.per_byte[3] = 4.0;
+    small = body_cost(&costs, 64 * kib, 8192);
+    big = body_cost(&costs, mib, 8192);
+    huge = body_cost(&costs, 8 * mib, 8192);
+    assert_int_equal(small, 8 * 720 + 32768);
+    assert_int_equal(big - small, 120 * 720 + (mib - 64 * kib));
+    assert_int_equal(huge - big, 896 * 720 + 2 * 3 * mib + 4 * 4 * mib);
+    /* 10 000-byte chunks: 839 of them, band starts inside three. */
+    odd = body_cost(&costs, 8 * mib, 10000);
+    assert_true(llabs(odd - 839 * 720 - (huge - 1024 * 720)) <= 839);
+    /* A flat curve is one slope; a curve of zeros charges chunks only. */
+    wl_recv_curve_flat(&costs.recv, 0.25);
+    assert_int_equal(body_cost(&costs, mib, 8192), 128 * 720 + mib / 4);
+    wl_recv_curve_flat(&costs.recv, 0.0);
+    assert_int_equal(body_cost(&costs, mib, 8192), 128 * 720);
+    assert_true(wl_recv_instructions(&costs.recv, UINT64_MAX - 5, 100) == 0);
+    assert_int_equal(wl_recv_band_start(2), (uint64_t)mib);
 }
 
 /* A failure's code in words: the HTTP status with its phrase, libcurl's
@@ -593,7 +619,7 @@ main(void)
         cmocka_unit_test(fetch_write_and_unknown_steps_fail_cleanly),
         cmocka_unit_test(names_cover_every_kind_and_outcome),
         cmocka_unit_test(failure_text_says_what_the_code_means),
-        cmocka_unit_test(chunk_cost_grows_with_its_bytes),
+        cmocka_unit_test(chunk_cost_follows_the_curve_of_its_offsets),
         cmocka_unit_test(calibrate_returns_a_positive_rate_and_caches_it),
     };
 

@@ -401,7 +401,7 @@ wl__fetch_step_run(const struct wl_step *s, const struct wl_env *env,
     costs.request_instructions = io->cfg.request_instructions;
     costs.after_send_instructions = io->cfg.after_send_instructions;
     costs.chunk_instructions = io->cfg.chunk_instructions;
-    costs.recv_instr_per_byte = io->cfg.recv_instr_per_byte;
+    costs.recv = io->cfg.recv;
     costs.cold_instructions = io->cfg.cold_instructions;
     costs.cold_after_ns = io->cfg.cold_after_ns;
     costs.quick_releases = io->cfg.quick_releases;

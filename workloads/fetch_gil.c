@@ -20,8 +20,9 @@
  *      last quick call (settimeout's ioctl), after_send_instructions of
  *      http.client's getresponse, and the GIL is released for the recv.
  *   4. wl_fetch_gil_chunk: each chunk received takes the GIL back and
- *      runs chunk_instructions plus recv_instr_per_byte for each of its
- *      bytes; wl_fetch_gil_chunk_done releases it for
+ *      runs chunk_instructions plus, for its bytes, the receive curve's
+ *      cost at their offsets into the body (wl_recv_instructions);
+ *      wl_fetch_gil_chunk_done releases it for
  *      the next recv, except after the chunk that completes the body:
  *      CPython's last recv() is followed by Python code, so it retakes
  *      the GIL once there, not twice.
@@ -59,12 +60,56 @@
  */
 #include "wl.h"
 
+/* ---- the receive curve --------------------------------------------------
+ */
+
+static const uint64_t band_start[WL_RECV_BANDS] = {0, 64 * 1024, 1024 * 1024,
+                                                   4 * 1024 * 1024};
+
+uint64_t
+wl_recv_band_start(int i)
+{
+    return i >= 0 && i < WL_RECV_BANDS ? band_start[i] : UINT64_MAX;
+}
+
+double
+wl_recv_instructions(const struct wl_recv_curve *c, uint64_t from, uint64_t n)
+{
+    uint64_t end = n > UINT64_MAX - from ? UINT64_MAX : from + n;
+    double sum = 0.0;
+    int i;
+
+    for (i = 0; i < WL_RECV_BANDS; i++) {
+        uint64_t lo = band_start[i];
+        uint64_t hi = wl_recv_band_start(i + 1);
+        uint64_t a = from > lo ? from : lo;
+        uint64_t b = end < hi ? end : hi;
+        double rate = c->per_byte[i];
+
+        if (b > a && rate > 0.0) { /* NaN and negative rates charge 0 */
+            sum += rate * (double)(b - a);
+        }
+    }
+    return sum;
+}
+
+void
+wl_recv_curve_flat(struct wl_recv_curve *c, double per_byte)
+{
+    int i;
+
+    for (i = 0; i < WL_RECV_BANDS; i++) {
+        c->per_byte[i] = per_byte;
+    }
+}
+
 void
 wl_fetch_gil_init(struct wl_fetch_gil *d, const struct wl_fetch_ops *ops,
                   const struct wl_fetch_costs *costs)
 {
     d->ops = ops;
     d->costs = *costs;
+    d->received = 0;
     d->released = 0;
     d->released_at = 0;
     d->cold = 0;
@@ -184,13 +229,14 @@ wl_fetch_gil_sent(struct wl_fetch_gil *d)
 enum wl_outcome
 wl_fetch_gil_chunk(struct wl_fetch_gil *d, uint64_t bytes)
 {
-    double per_byte = d->costs.recv_instr_per_byte * (double)bytes + 0.5;
+    double per_byte = wl_recv_instructions(&d->costs.recv, d->received, bytes);
 
+    d->received += bytes;
     acquire(d);
-    if (!(per_byte >= 0.0 && per_byte < 1e15)) {
-        per_byte = 0.0;
+    if (!(per_byte < 1e15)) {
+        per_byte = 1e15;
     }
-    return work(d, d->costs.chunk_instructions + (int64_t)per_byte);
+    return work(d, d->costs.chunk_instructions + (int64_t)(per_byte + 0.5));
 }
 
 void

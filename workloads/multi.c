@@ -694,7 +694,7 @@ wl_multi_new(const struct wl_io_config *cfg, const struct wl_env *env,
         m->has_cfg = 1;
         m->fetch_costs.request_instructions = cfg->request_instructions;
         m->fetch_costs.chunk_instructions = cfg->chunk_instructions;
-        m->fetch_costs.recv_instr_per_byte = cfg->recv_instr_per_byte;
+        m->fetch_costs.recv = cfg->recv;
     }
     m->env = env;
     m->fetch_ops.work = loop_work;

@@ -122,6 +122,28 @@ double wl_cpu_calibrate(void);
 void wl_cpu_spin(uint64_t spins);
 
 /*
+ * What receiving a body costs in Python, per byte, as a curve of the
+ * body's size: the marginal cost of a byte in each band of offsets into
+ * the body, bands starting at 0, 64 KiB, 1 MiB and 4 MiB (the points
+ * `gilsim calibrate` measures). A chunk is charged the integral over the
+ * offsets it covers, so a body of any size costs what the piecewise
+ * linear curve through the measured points says, without knowing its
+ * size ahead (a URL's Content-Length may be missing).
+ */
+#define WL_RECV_BANDS 4
+struct wl_recv_curve {
+    double per_byte[WL_RECV_BANDS]; /* instructions a byte, in each band */
+};
+/* Where band i starts, in bytes into the body. */
+uint64_t wl_recv_band_start(int i);
+/* Instructions for the body bytes [from, from + n): the integral of the
+ * curve; 0 for a curve of zeros, never negative. */
+double wl_recv_instructions(const struct wl_recv_curve *c, uint64_t from,
+                            uint64_t n);
+/* A flat curve: every band `per_byte`. */
+void wl_recv_curve_flat(struct wl_recv_curve *c, double per_byte);
+
+/*
  * I/O: each thread that fetches or writes owns a `struct wl_io`, like a
  * requests.Session: one libcurl easy handle reused for every fetch (so
  * keep-alive gives one connection per thread), the body of the last fetch
@@ -168,8 +190,8 @@ struct wl_io_config {
     int new_connection;
     int64_t chunk_instructions; /* Python-side work per chunk received */
     /* and per byte received (http.client's reads, urllib3's, the join of
-     * the content), charged with each chunk */
-    double recv_instr_per_byte;
+     * the content), charged with each chunk by the body's curve */
+    struct wl_recv_curve recv;
     /* Python work resumed cold (struct wl_fetch_costs) */
     int64_t cold_instructions;
     int64_t cold_after_ns;
@@ -325,7 +347,7 @@ struct wl_fetch_costs {
     int64_t request_instructions;
     int64_t after_send_instructions; /* of request_instructions */
     int64_t chunk_instructions;
-    double recv_instr_per_byte; /* each chunk's, per byte, besides */
+    struct wl_recv_curve recv; /* each chunk's, per byte, besides */
     int quick_releases;
     /* A thread that was off the GIL for cold_after_ns or more (a lost
      * wait, a slow reply) resumes with its caches cold: its next Python
@@ -338,6 +360,7 @@ struct wl_fetch_costs {
 struct wl_fetch_gil {
     const struct wl_fetch_ops *ops; /* borrowed for the fetch */
     struct wl_fetch_costs costs;
+    uint64_t received;   /* body bytes so far, for the receive curve */
     int released;        /* 1: this fetch has released the GIL */
     int64_t released_at; /* when (ops->now), for cold resumes */
     int cold;            /* 1: the next work resumes cold */

@@ -55,8 +55,13 @@ struct sim_costs {
     int64_t request_new_instructions;     /* requests.get: a new Session */
     int64_t request_urllib_instructions;  /* urllib.request.urlopen */
     int64_t request_aiohttp_instructions; /* aiohttp ClientSession.get */
-    int64_t hop_instructions;        /* loop: a run_in_executor hop's return */
-    double recv_instr_per_byte;      /* receiving: http.client, urllib3, join */
+    int64_t hop_instructions; /* loop: a run_in_executor hop's return */
+    /* Receiving, per byte, by offset into the body (struct wl_recv_curve):
+     * the first 64 KiB, 64 KiB to 1 MiB, 1 to 4 MiB, past 4 MiB. */
+    double recv_instr_per_byte; /* http.client, urllib3, the join */
+    double recv_instr_per_byte_64k;
+    double recv_instr_per_byte_1m;
+    double recv_instr_per_byte_4m;
     int64_t cold_instructions;       /* Python work after 1 ms off the GIL */
     int64_t chunk_instructions;      /* per 8 KiB chunk received */
     double decode_instr_per_byte;    /* r.text */
@@ -89,7 +94,7 @@ struct sim_vt_io {
     int64_t bandwidth_bps; /* bytes per second of a transfer; 0 = instant */
     int64_t write_ns;      /* a write's system calls */
     int64_t request_instructions, chunk_instructions;
-    double recv_instr_per_byte;      /* each chunk's, per byte */
+    struct wl_recv_curve recv;       /* each chunk's, per byte */
     int64_t cold_instructions;       /* Python work resumed cold */
     int64_t cold_after_ns;           /* off the GIL this long: cold */
     int64_t after_send_instructions; /* of request_instructions */

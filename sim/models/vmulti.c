@@ -180,7 +180,7 @@ sim_vmulti__new(struct vt_engine *e, struct sim_model_thread *loop,
     m->fetch_ops.ctx = loop;
     m->fetch_costs.request_instructions = loop->vio->request_instructions;
     m->fetch_costs.chunk_instructions = loop->vio->chunk_instructions;
-    m->fetch_costs.recv_instr_per_byte = loop->vio->recv_instr_per_byte;
+    m->fetch_costs.recv = loop->vio->recv;
     *out = m;
     return 0;
 }

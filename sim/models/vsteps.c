@@ -225,7 +225,7 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
     costs.request_instructions = v->request_instructions;
     costs.after_send_instructions = v->after_send_instructions;
     costs.chunk_instructions = v->chunk_instructions;
-    costs.recv_instr_per_byte = v->recv_instr_per_byte;
+    costs.recv = v->recv;
     costs.cold_instructions = v->cold_instructions;
     costs.cold_after_ns = v->cold_after_ns;
     costs.quick_releases = v->quick_releases;
