@@ -23,6 +23,13 @@
  *   VM whose speed swings by up to 2x, the best of five short runs came
  *   out a fast moment's, and the runs gilsim predicts meet the typical
  *   one.
+ * - unquickened_factor and quicken_calls (format 3): CPython 3.11 runs a
+ *   function's generic bytecode until its code is quickened at its 8th
+ *   call. The factor is the median of 9 ratios of a fresh function's
+ *   countdown of 1 M (a new code object from compile()) to the warm
+ *   one's, timed side by side; the call is found by calling fresh
+ *   functions k - 1 times first, k = 1, 2, ..., until one runs nearer
+ *   warm than cold (none, and 0, when the factor is under 1.15).
  * - decode_instr_per_byte / write_instr_per_byte: str(bytes, "utf-8",
  *   errors="replace") (what r.text does) and str.encode of 64 KiB ASCII.
  * - result_instructions: one queue.Queue put plus one get in one thread,
@@ -351,6 +358,8 @@ enum py_key {
     PY_RECV_1M_NS,
     PY_RECV_4M_NS,
     PY_RECV_8M_NS,
+    PY_UNQUICKENED,   /* countdown, fresh code / quickened */
+    PY_QUICKEN_CALLS, /* optional: null when they do not differ */
     PY_KEYS
 };
 
@@ -374,6 +383,8 @@ static const char *const py_key_names[PY_KEYS] = {
     "recv_1048576_ns",
     "recv_4194304_ns",
     "recv_8388608_ns",
+    "unquickened_factor",
+    "quicken_calls",
 };
 
 /* What the program must measure; the rest may be null. */
@@ -383,7 +394,8 @@ static const char *const py_key_names[PY_KEYS] = {
        (1u << PY_ROUNDTRIP_NS) | (1u << PY_REQUEST_NEW_NS) |                   \
        (1u << PY_REQUEST_URLLIB_NS) | (1u << PY_REQUEST_AIOHTTP_NS) |          \
        (1u << PY_HOP_NS) | (1u << PY_RECV_1K_NS) | (1u << PY_RECV_64K_NS) |    \
-       (1u << PY_RECV_1M_NS) | (1u << PY_RECV_4M_NS) | (1u << PY_RECV_8M_NS)))
+       (1u << PY_RECV_1M_NS) | (1u << PY_RECV_4M_NS) | (1u << PY_RECV_8M_NS) | \
+       (1u << PY_QUICKEN_CALLS)))
 
 struct py_result {
     double v[PY_KEYS];
@@ -533,6 +545,35 @@ derive_clients(struct cal_run *cr, const struct py_result *r, double instr,
     return derive_recv_curve(cr, r, instr, bad);
 }
 
+/* The countdown before CPython quickens its code: how much slower, and
+ * at which call it is quickened (0: never slower, where the two did not
+ * differ by 15 %). */
+static int
+derive_quickening(struct cal_run *cr, const struct py_result *r,
+                  const char **bad)
+{
+    double factor = r->v[PY_UNQUICKENED];
+    char note[128];
+
+    (void)snprintf(note, sizeof(note),
+                   "countdown, fresh code / quickened: %.2f (median of 9)",
+                   factor);
+    *bad = sim_cost_name(SIM_COST_UNQUICKENED);
+    if (measured(cr, SIM_COST_UNQUICKENED, factor < 1.0 ? 1.0 : factor, note) !=
+        0) {
+        return -ERANGE;
+    }
+    *bad = sim_cost_name(SIM_COST_QUICKEN_CALLS);
+    if (!(r->have & (1u << PY_QUICKEN_CALLS))) {
+        return measured(cr, SIM_COST_QUICKEN_CALLS, 0,
+                        "no slower before: never cold");
+    }
+    (void)snprintf(note, sizeof(note),
+                   "a fresh countdown ran warm from call %.0f",
+                   r->v[PY_QUICKEN_CALLS]);
+    return measured(cr, SIM_COST_QUICKEN_CALLS, r->v[PY_QUICKEN_CALLS], note);
+}
+
 /* Turn the program's numbers into costs. 0, or -ERANGE naming the cost
  * in `bad`. */
 static int
@@ -584,6 +625,9 @@ derive(struct cal_run *cr, const struct py_result *r, const char **bad)
                    v[PY_SUBMIT_NS] / 1e3, v[PY_ROUNDTRIP_NS] / 1e3);
     *bad = "submit_instructions";
     if (measured(cr, SIM_COST_SUBMIT, v[PY_SUBMIT_NS] / instr, note) != 0) {
+        return -ERANGE;
+    }
+    if (derive_quickening(cr, r, bad) != 0) {
         return -ERANGE;
     }
     if (r->have & (1u << PY_POOL_CPU_NS)) {

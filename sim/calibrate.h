@@ -71,10 +71,13 @@ enum sim_cost_field {
     SIM_COST_HOP,
     SIM_COST_RECV,
     SIM_COST_COLD,
-    /* Format 3: the receive curve's bands past the first 64 KiB. */
+    /* Format 3: the receive curve's bands past the first 64 KiB, */
     SIM_COST_RECV_64K,
     SIM_COST_RECV_1M,
     SIM_COST_RECV_4M,
+    /* and the program's function before CPython quickens it. */
+    SIM_COST_UNQUICKENED,
+    SIM_COST_QUICKEN_CALLS,
     SIM_COST_COUNT
 };
 

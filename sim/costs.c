@@ -96,6 +96,21 @@
  */
 #define COLD_DEFAULT 35000
 
+/*
+ * CPython 3.11 quickens a function's code at its 8th call
+ * (QUICKENING_WARMUP_DELAY; RESUME counts calls, a loop's backward jump
+ * does not), and until then runs its generic bytecode. `countdown(30M)`
+ * after 0-6 calls of the function took 30-45 ns an iteration here, after
+ * 7 or more 19-24 (bench/fidelity/quicken.py, docs/fidelity.md). The
+ * default instr_ns (4.1) was fitted to the countdown of the seed's
+ * programs, which call it once a thread: cold. So by default the factor
+ * is 1 (what instr_ns says is what an unquickened countdown costs, as
+ * before) and the quickening changes nothing; `gilsim calibrate` measures
+ * both the warm instr_ns and the factor.
+ */
+#define UNQUICKENED_DEFAULT   1.0
+#define QUICKEN_CALLS_DEFAULT 8
+
 static const struct sim_costs default_costs = {
     .instr_ns = 4.1,
     .request_instructions = 130000,
@@ -126,6 +141,8 @@ static const struct sim_costs default_costs = {
     .recv_instr_per_byte_64k = RECV_DEFAULT,
     .recv_instr_per_byte_1m = RECV_DEFAULT,
     .recv_instr_per_byte_4m = RECV_DEFAULT,
+    .unquickened_factor = UNQUICKENED_DEFAULT,
+    .quicken_calls = QUICKEN_CALLS_DEFAULT,
     .cold_instructions = COLD_DEFAULT,
     .source = "defaults",
     .python_version = "",
@@ -181,6 +198,10 @@ static const struct cost_field fields[SIM_COST_COUNT] = {
      offsetof(struct sim_costs, recv_instr_per_byte_1m), 0, 1e6, 3},
     {"recv_instr_per_byte_4m", 1,
      offsetof(struct sim_costs, recv_instr_per_byte_4m), 0, 1e6, 3},
+    {"unquickened_factor", 1, offsetof(struct sim_costs, unquickened_factor), 1,
+     100, 3},
+    {"quicken_calls", 0, offsetof(struct sim_costs, quicken_calls), 0, 1000000,
+     3},
 };
 
 void

@@ -138,6 +138,7 @@ odd_calibration(struct sim_calibration *cal, int cores)
     }
     cal->costs.instr_ns = 3.0 + 1.0 / 3.0;
     cal->costs.decode_instr_per_byte = 0.1 / 7.0;
+    cal->costs.unquickened_factor = 1.0 + 1.0 / 3.0; /* 1..100 */
     cal->costs.cores = cores;
     (void)snprintf(cal->costs.python_version, sizeof(cal->costs.python_version),
                    "3.11.7");
@@ -435,9 +436,10 @@ format_1_file_loads_and_names_what_it_lacks(void **state)
                                   "cold_instructions, "
                                   "recv_instr_per_byte_64k, "
                                   "recv_instr_per_byte_1m, "
-                                  "recv_instr_per_byte_4m (their defaults "
-                                  "are used): gilsim calibrate measures "
-                                  "them\n"));
+                                  "recv_instr_per_byte_4m, "
+                                  "unquickened_factor, quicken_calls (their "
+                                  "defaults are used): gilsim calibrate "
+                                  "measures them\n"));
     cmd_clear(&c);
     free(text);
 
@@ -496,7 +498,9 @@ format_2_file_reads_its_one_slope_as_a_flat_curve(void **state)
     run(&c, "run", "--workload=cpu", "--count=1000", "--model=serial",
         "--no-plots", "--quiet", cal_arg, out_arg, NULL);
     assert_int_equal(c.status, SIM_EXIT_OK);
-    assert_non_null(strstr(c.err, "(format 2) has no recv_instr_per_byte_64k, "
+    assert_non_null(strstr(c.err, "(format 2) has no unquickened_factor, "
+                                  "quicken_calls (their defaults are used); "
+                                  "no recv_instr_per_byte_64k, "
                                   "recv_instr_per_byte_1m, "
                                   "recv_instr_per_byte_4m (its "
                                   "recv_instr_per_byte is used for every "
@@ -634,7 +638,12 @@ real_calibration_gives_positive_finite_costs(void **state)
     for (i = 0; i < SIM_COST_COUNT; i++) {
         double v = sim_cost_get(&cal.costs, (enum sim_cost_field)i);
 
-        if (!isfinite(v) || !(v > 0.0)) {
+        /* A receive band is a difference of two CPU times, so on a
+         * loaded machine it may come out at or below 0, kept as 0. */
+        int band = i == SIM_COST_RECV || i == SIM_COST_RECV_64K ||
+                   i == SIM_COST_RECV_1M || i == SIM_COST_RECV_4M;
+
+        if (!isfinite(v) || !(v > 0.0 || (band && v == 0.0))) {
             fail_msg("%s = %g", sim_cost_name((enum sim_cost_field)i), v);
         }
     }

@@ -566,6 +566,60 @@ chunk_cost_follows_the_curve_of_its_offsets(void **state)
     assert_int_equal(wl_recv_band_start(2), (uint64_t)mib);
 }
 
+/* The program's function is cold (its factor) until the call that
+ * quickens it has begun, then warm; NULL and quicken_calls <= 1 are warm. */
+static void
+code_is_cold_until_its_quickening_call(void **state)
+{
+    struct wl_code c;
+    int i;
+
+    (void)state;
+    assert_true(wl_code_factor(NULL) == 1.0);
+    c.quicken_calls = 8;
+    c.cold_factor = 1.75;
+    atomic_init(&c.calls, 0);
+    for (i = 1; i < 8; i++) {
+        wl_code_call(&c);
+        assert_true(wl_code_factor(&c) == 1.75);
+    }
+    wl_code_call(&c); /* the 8th call's RESUME quickens it */
+    assert_true(wl_code_factor(&c) == 1.0);
+    atomic_store(&c.calls, 0);
+    c.quicken_calls = 1;
+    assert_true(wl_code_factor(&c) == 1.0);
+    c.quicken_calls = 8;
+    c.cold_factor = 1.0;
+    assert_true(wl_code_factor(&c) == 1.0);
+    wl_code_call(NULL); /* no function: nothing to count */
+}
+
+/* The countdown and the convoy's CPU threads call their function once a
+ * thread; the seed's decode is library code. */
+static void
+builtin_workloads_mark_their_function_calls(void **state)
+{
+    struct wl_workload *w;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(wl_workload_cpu(100, 4, &w), 0);
+    for (i = 0; i < 4; i++) {
+        assert_int_equal(w->tasks[i].n_steps, 1);
+        assert_int_equal(w->tasks[i].steps[0].code_call, 1);
+    }
+    wl_workload_free(w);
+    assert_int_equal(wl_workload_convoy(3, 2, &w), 0);
+    assert_int_equal(w->tasks[1].steps[0].code_call, 1);
+    assert_int_equal(w->tasks[2].steps[0].code_call, 1);
+    wl_workload_free(w);
+    assert_int_equal(wl_workload_seed(2, 0.5, &w), 0);
+    for (i = 0; i < w->tasks[0].n_steps; i++) {
+        assert_int_equal(w->tasks[0].steps[i].code_call, 0);
+    }
+    wl_workload_free(w);
+}
+
 /* A failure's code in words: the HTTP status with its phrase, libcurl's
  * text for a CURLcode, strerror for a write's errno; the virtual engine's
  * codes are libcurl's for the server's injected failures. */
@@ -620,6 +674,8 @@ main(void)
         cmocka_unit_test(names_cover_every_kind_and_outcome),
         cmocka_unit_test(failure_text_says_what_the_code_means),
         cmocka_unit_test(chunk_cost_follows_the_curve_of_its_offsets),
+        cmocka_unit_test(code_is_cold_until_its_quickening_call),
+        cmocka_unit_test(builtin_workloads_mark_their_function_calls),
         cmocka_unit_test(calibrate_returns_a_positive_rate_and_caches_it),
     };
 

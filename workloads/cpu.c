@@ -38,6 +38,12 @@
  * the stop flag (so a flag set before the step starts means no chunk at
  * all); without env->until it fails at once, since nothing would end it.
  *
+ * A code_call step counts one call of the program's function (struct
+ * wl_code) and, while that code is not quickened yet, costs its cold
+ * factor times as many spins a chunk; the state is read (relaxed) before
+ * every chunk, so a step that another thread's call quickens speeds up at
+ * its next chunk, as a CPython frame does. Other work is warm library code.
+ *
  * wl__cpu_step_run is private to workloads/ (wl_internal.h): step.c
  * dispatches to it, and everyone else goes through wl_step_run().
  * wl__cpu_instructions runs the Python-side work of fetch and write
@@ -128,13 +134,34 @@ fixed_spins(double spins)
     return (uint64_t)(spins * (double)FRAC_ONE + 0.5);
 }
 
+void
+wl_code_call(struct wl_code *c)
+{
+    if (c != NULL) {
+        atomic_fetch_add_explicit(&c->calls, 1, memory_order_relaxed);
+    }
+}
+
+double
+wl_code_factor(const struct wl_code *c)
+{
+    if (c == NULL || c->quicken_calls <= 1 || !(c->cold_factor > 1.0) ||
+        atomic_load_explicit(&c->calls, memory_order_relaxed) >=
+            c->quicken_calls) {
+        return 1.0;
+    }
+    return c->cold_factor;
+}
+
 /* The step loop at `spins_per_ns`: `total` instructions, or, with
- * `until` non-NULL, whole chunks until *until is set (total unused). */
+ * `until` non-NULL, whole chunks until *until is set (total unused).
+ * `code`: the function whose quickening sets the cost (NULL: warm). */
 static enum wl_outcome
 cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
-        const atomic_int *until, int64_t *arg_out)
+        const atomic_int *until, const struct wl_code *code, int64_t *arg_out)
 {
-    double spins_per_instr = env->cost.instr_ns * spins_per_ns;
+    double warm_per_instr = env->cost.instr_ns * spins_per_ns;
+    double spins_per_instr = warm_per_instr * wl_code_factor(code);
     uint64_t full = fixed_spins((double)env->check_every * spins_per_instr);
     uint64_t budget;
     /* Starting at one half makes the truncation below round to nearest. */
@@ -159,6 +186,12 @@ cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
             atomic_load_explicit(env->stop, memory_order_relaxed) != 0) {
             outcome = WL_ABORTED;
             break;
+        }
+        if (code != NULL && spins_per_instr != warm_per_instr &&
+            wl_code_factor(code) == 1.0) {
+            /* Another call quickened the code: warm from this chunk on. */
+            spins_per_instr = warm_per_instr;
+            full = fixed_spins((double)env->check_every * spins_per_instr);
         }
         chunk = until != NULL ? env->check_every : total - done;
         if (chunk >= env->check_every) {
@@ -272,7 +305,7 @@ wl__cpu_instructions(const struct wl_env *env, int64_t n, int64_t *done)
     if (n == 0) {
         return WL_OK; /* no chunk, so no check: and no calibration */
     }
-    return cpu_run(env, env_spins_per_ns(env), n, NULL, done);
+    return cpu_run(env, env_spins_per_ns(env), n, NULL, NULL, done);
 }
 
 enum wl_outcome
@@ -291,13 +324,20 @@ wl__cpu_step_run(const struct wl_step *s, const struct wl_env *env,
         if (env->until == NULL) {
             return WL_FAILED; /* nobody would ever end it */
         }
-        return cpu_run(env, env_spins_per_ns(env), 0, env->until, arg_out);
+        if (s->code_call) {
+            wl_code_call(env->code);
+        }
+        return cpu_run(env, env_spins_per_ns(env), 0, env->until,
+                       s->code_call ? env->code : NULL, arg_out);
     }
     extra = per_byte_instructions(s, env);
     if (s->instructions < 0 || extra < 0 ||
         extra > INT64_MAX - s->instructions) {
         return WL_FAILED;
     }
+    if (s->code_call) {
+        wl_code_call(env->code);
+    }
     return cpu_run(env, env_spins_per_ns(env), s->instructions + extra, NULL,
-                   arg_out);
+                   s->code_call ? env->code : NULL, arg_out);
 }

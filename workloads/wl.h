@@ -47,6 +47,10 @@ struct wl_step {
     /* cpu: extra instructions per byte of the thread's last fetched body
      * (decoding it, like requests' r.text); 0 for a plain cpu step */
     double instr_per_byte;
+    /* cpu: 1 = one call of the program's own Python function (the
+     * countdown), counted toward its quickening (struct wl_code); 0 =
+     * work in library code, warm long before (the decode of r.text). */
+    int code_call;
     int64_t duration_ns; /* sleep: how long */
     int64_t page;        /* fetch: replaces {page} in the URL;
                             write: names the file top250-{page}.html */
@@ -114,6 +118,29 @@ struct wl_cpu_cost {
     double instr_ns;     /* simulated cost of one instruction */
     double spins_per_ns; /* from wl_cpu_calibrate() */
 };
+
+/*
+ * The program's Python function, as CPython 3.11 runs it: a code object is
+ * quickened (its bytecode replaced by the adaptive forms that specialize)
+ * when the function is entered for the quicken_calls-th time (RESUME
+ * counts calls; a loop's backward jump does not). Before that every one of
+ * its instructions runs the generic path, cold_factor times as long; once
+ * it is quickened, frames already running it run the quickened code too.
+ * So Beazley's countdown called once per thread runs cold with up to 7
+ * threads and warm from the 8th thread's call on (docs/fidelity.md).
+ * One per process (each interpreter has its own code objects): shared by
+ * the threads of a run, copied into each worker process at its fork.
+ */
+struct wl_code {
+    atomic_int calls;   /* code_call steps begun so far */
+    int quicken_calls;  /* the call that quickens it; <= 1: always warm */
+    double cold_factor; /* an instruction's cost before, x instr_ns; >= 1 */
+};
+/* Count one more call of it; thread-safe. */
+void wl_code_call(struct wl_code *c);
+/* What an instruction of it costs now, in multiples of instr_ns: the cold
+ * factor until the quickening call has begun, then 1. NULL: 1. */
+double wl_code_factor(const struct wl_code *c);
 
 /* Measure spins_per_ns on this machine; cached after the first call
  * (thread-safe). Returns the rate, > 0. */
@@ -291,6 +318,8 @@ struct wl_env {
     /* This thread's I/O state; NULL if the workload does no I/O (fetch
      * and write steps then fail with WL_FAILED). */
     struct wl_io *io;
+    /* The program's function, for code_call steps; NULL: always warm. */
+    struct wl_code *code;
 };
 
 /* Run one step on the calling thread. *arg_out (may be NULL) receives the

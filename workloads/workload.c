@@ -127,6 +127,7 @@ wl_workload_cpu(int64_t count, size_t tasks, struct wl_workload **out)
         step.kind = WL_STEP_CPU;
         step.instructions =
             (share + ((int64_t)i < extra ? 1 : 0)) * WL_COUNTDOWN_INSTRUCTIONS;
+        step.code_call = 1; /* each thread calls countdown() once */
         rc = wl_task_add_step(w, i, &step);
         if (rc != 0) {
             wl_workload_free(w);
@@ -223,6 +224,7 @@ wl_workload_convoy(int64_t ops, size_t cpu_threads, struct wl_workload **out)
         memset(&step, 0, sizeof(step));
         step.kind = WL_STEP_CPU;
         step.instructions = WL_UNTIL_DONE;
+        step.code_call = 1; /* each CPU thread calls its spin() once */
         rc = wl_task_add_step(w, i, &step);
         if (rc != 0) {
             goto fail;

@@ -62,7 +62,12 @@ struct sim_costs {
     double recv_instr_per_byte_64k;
     double recv_instr_per_byte_1m;
     double recv_instr_per_byte_4m;
-    int64_t cold_instructions;       /* Python work after 1 ms off the GIL */
+    int64_t cold_instructions; /* Python work after 1 ms off the GIL */
+    /* The program's function before CPython quickens it (struct wl_code):
+     * an instruction costs unquickened_factor x instr_ns until its
+     * quicken_calls-th call. */
+    double unquickened_factor;
+    int64_t quicken_calls;
     int64_t chunk_instructions;      /* per 8 KiB chunk received */
     double decode_instr_per_byte;    /* r.text */
     double write_instr_per_byte;     /* str.encode before a write */
@@ -133,6 +138,10 @@ struct sim_model_params {
     /* The Python-side costs (executor, processes); NULL = the defaults. */
     const struct sim_costs *costs;
     const atomic_int *stop; /* may be NULL */
+    /* The program's Python function and its quickening (struct wl_code):
+     * one for the run's threads; a worker process counts its own calls
+     * in its copy. NULL: always warm. */
+    struct wl_code *code;
     /* Per-thread I/O config (each thread that does I/O gets its own
      * struct wl_io), or NULL for a workload that does no I/O. */
     const struct wl_io_config *io;

@@ -14,6 +14,9 @@
  * its GIL (EXIT) and records THREAD_END. Its GIL's counters are summed
  * into the result, as the real model sums the workers'.
  *
+ * Each worker counts the calls of the program's function in its own
+ * struct wl_code, as a forked worker counts in its copy.
+ *
  * What it leaves out: fork() itself and the parent's waiting (the real
  * model's wall clock includes them; neither costs a worker's CPU), and
  * dead workers (nothing can kill a virtual one). Workers are registered
@@ -36,6 +39,7 @@ struct vproc {
 
 struct vproc_worker {
     struct sim_model_thread mt;
+    struct wl_code code; /* its interpreter's copy of the function */
     struct gil *gil;
     struct vproc *pool;
 };
@@ -81,6 +85,13 @@ setup_worker(struct vproc_worker *w, struct vproc *pool, int i, char *err,
 
     w->pool = pool;
     sim_model__thread_init(&w->mt, p, i, &pool->until, pool);
+    if (p->code != NULL) {
+        /* A process of its own: its own code objects, none called yet. */
+        w->code.quicken_calls = p->code->quicken_calls;
+        w->code.cold_factor = p->code->cold_factor;
+        atomic_init(&w->code.calls, 0);
+        w->mt.env.code = &w->code;
+    }
     (void)snprintf(name, sizeof(name), "proc-%d", i + 1);
     rc = gil_new(&p->gil_config, &w->gil);
     if (rc == 0) {

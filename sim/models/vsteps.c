@@ -61,9 +61,17 @@ flag_set(const atomic_int *f)
     return f != NULL && atomic_load_explicit(f, memory_order_relaxed) != 0;
 }
 
-/* `n` instructions (WL_UNTIL_DONE: until *env->until), checks included. */
+/* While the program's function is cold (struct wl_code), a computation
+ * goes in pieces of about this much virtual time, so that a call on
+ * another thread that quickens it speeds this one up at the next piece,
+ * as the real engine does at its next chunk. */
+#define VT_COLD_PIECE_NS 1000000.0
+
+/* `n` instructions (WL_UNTIL_DONE: until *env->until), checks included;
+ * `code`: the function they are the body of, or NULL for warm work. */
 static enum wl_outcome
-vt_cpu(struct sim_model_thread *mt, int64_t n, int64_t *ran)
+vt_cpu(struct sim_model_thread *mt, int64_t n, const struct wl_code *code,
+       int64_t *ran)
 {
     const struct wl_env *env = &mt->env;
     int until = n == WL_UNTIL_DONE;
@@ -78,6 +86,7 @@ vt_cpu(struct sim_model_thread *mt, int64_t n, int64_t *ran)
     br[1] = until ? env->until : NULL; /* env->stop: vt_set_stop */
     for (;;) {
         int64_t want;
+        double factor;
 
         if (until) {
             if (atomic_load_explicit(env->until, memory_order_acquire)) {
@@ -94,8 +103,21 @@ vt_cpu(struct sim_model_thread *mt, int64_t n, int64_t *ran)
             *ran = done;
             return WL_ABORTED;
         }
-        done += vt_compute(mt->vt, want, env->cost.instr_ns, env->check_every,
-                           br, 2);
+        factor = wl_code_factor(code);
+        if (factor != 1.0) {
+            double piece = VT_COLD_PIECE_NS / (env->cost.instr_ns * factor);
+            int64_t units =
+                (int64_t)(piece / (double)env->check_every) * env->check_every;
+
+            if (units < env->check_every) {
+                units = env->check_every;
+            }
+            if (want > units) {
+                want = units;
+            }
+        }
+        done += vt_compute(mt->vt, want, env->cost.instr_ns * factor,
+                           env->check_every, br, 2);
         if (env->check != NULL) {
             env->check(env->ctx);
         }
@@ -177,7 +199,7 @@ vt_work(void *ctx, int64_t instructions)
 {
     int64_t ran;
 
-    return vt_cpu(ctx, instructions, &ran);
+    return vt_cpu(ctx, instructions, NULL, &ran);
 }
 
 static void
@@ -296,7 +318,7 @@ sim_vt__write_body(struct sim_model_thread *mt, uint64_t len, int64_t *arg)
     if (v == NULL || len == 0) {
         return WL_FAILED;
     }
-    o = vt_cpu(mt, (int64_t)(v->write_instr_per_byte * (double)len + 0.5),
+    o = vt_cpu(mt, (int64_t)(v->write_instr_per_byte * (double)len + 0.5), NULL,
                &ran);
     if (o != WL_OK) {
         return o;
@@ -313,7 +335,7 @@ sim_vt__work(struct sim_model_thread *mt, int64_t instructions)
 {
     int64_t ran;
 
-    return vt_cpu(mt, instructions, &ran);
+    return vt_cpu(mt, instructions, NULL, &ran);
 }
 
 int64_t
@@ -341,13 +363,20 @@ sim_vt__step_run(struct sim_model_thread *mt, const struct wl_step *s,
     switch (s->kind) {
     case WL_STEP_CPU:
         if (s->instructions == WL_UNTIL_DONE) {
-            return vt_cpu(mt, WL_UNTIL_DONE, arg);
+            if (s->code_call) {
+                wl_code_call(env->code);
+            }
+            return vt_cpu(mt, WL_UNTIL_DONE, s->code_call ? env->code : NULL,
+                          arg);
         }
         n = s->instructions;
         if (s->instr_per_byte > 0) {
             n += (int64_t)(s->instr_per_byte * (double)mt->vt_body + 0.5);
         }
-        return vt_cpu(mt, n, arg);
+        if (s->code_call) {
+            wl_code_call(env->code);
+        }
+        return vt_cpu(mt, n, s->code_call ? env->code : NULL, arg);
     case WL_STEP_SLEEP:
         if (s->duration_ns < 0) {
             return WL_FAILED;
