@@ -19,10 +19,12 @@
  * - instr_ns: ns per iteration of `while n > 0: n -= 1`, divided by the
  *   loop's bytecodes, which the program counts with dis (from a backward
  *   jump's target to the jump; 8 on CPython 3.11, WL_COUNTDOWN_INSTRUCTIONS).
- *   The median of 21 runs of 1 M iterations (about a second): on a shared
- *   VM whose speed swings by up to 2x, the best of five short runs came
- *   out a fast moment's, and the runs gilsim predicts meet the typical
- *   one.
+ *   The countdown's code is quickened first (8 calls), so this is the
+ *   warm speed; the median of 35 runs of 1 M iterations, 7 at each of
+ *   five points spread over the program's few seconds: on a shared VM
+ *   whose interpreter speed swings by up to 2x within minutes, the best
+ *   of five short runs came out a fast moment's, and the runs gilsim
+ *   predicts meet the typical one.
  * - unquickened_factor and quicken_calls (format 3): CPython 3.11 runs a
  *   function's generic bytecode until its code is quickened at its 8th
  *   call. The factor is the median of 9 ratios of a fresh function's
