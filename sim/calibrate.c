@@ -44,7 +44,10 @@
  *   (the model runs those for real); the wall time of a whole
  *   submit(fn).result() round trip is shown beside it, for the record.
  * - worker_start_ns: a fork Pool(1) worker's own CPU over its life
- *   (start, one task, exit), from RUSAGE_CHILDREN once it is reaped.
+ *   (start, one task, exit), from RUSAGE_CHILDREN once it is reaped;
+ *   pool_fork_ns and pool_start_ns (format 3): the parent's CPU to create
+ *   Pool(8) less Pool(1)'s, a worker, and Pool(1)'s less that. With
+ *   requests imported first, as the seed's processes program has it.
  * - request_instructions: if `requests` imports, this process's CPU
  *   (time.process_time) per requests.Session.get of a 1 KiB page from
  *   the embedded server, body read included; that includes the kernel's
@@ -362,6 +365,8 @@ enum py_key {
     PY_RECV_8M_NS,
     PY_UNQUICKENED,   /* countdown, fresh code / quickened */
     PY_QUICKEN_CALLS, /* optional: null when they do not differ */
+    PY_POOL_FORK_NS,  /* optional: Pool(8) less Pool(1), parent, a worker */
+    PY_POOL_START_NS, /* optional: Pool(1)'s parent CPU less a fork */
     PY_KEYS
 };
 
@@ -387,6 +392,8 @@ static const char *const py_key_names[PY_KEYS] = {
     "recv_8388608_ns",
     "unquickened_factor",
     "quicken_calls",
+    "pool_fork_ns",
+    "pool_start_ns",
 };
 
 /* What the program must measure; the rest may be null. */
@@ -397,7 +404,8 @@ static const char *const py_key_names[PY_KEYS] = {
        (1u << PY_REQUEST_URLLIB_NS) | (1u << PY_REQUEST_AIOHTTP_NS) |          \
        (1u << PY_HOP_NS) | (1u << PY_RECV_1K_NS) | (1u << PY_RECV_64K_NS) |    \
        (1u << PY_RECV_1M_NS) | (1u << PY_RECV_4M_NS) | (1u << PY_RECV_8M_NS) | \
-       (1u << PY_QUICKEN_CALLS)))
+       (1u << PY_QUICKEN_CALLS) | (1u << PY_POOL_FORK_NS) |                    \
+       (1u << PY_POOL_START_NS)))
 
 struct py_result {
     double v[PY_KEYS];
@@ -639,6 +647,19 @@ derive(struct cal_run *cr, const struct py_result *r, const char **bad)
             return -ERANGE;
         }
     }
+    if ((r->have & (1u << PY_POOL_FORK_NS)) &&
+        (r->have & (1u << PY_POOL_START_NS))) {
+        *bad = "pool_fork_ns";
+        if (measured(cr, SIM_COST_POOL_FORK, v[PY_POOL_FORK_NS],
+                     "parent's CPU: Pool(8) less Pool(1), a worker") != 0) {
+            return -ERANGE;
+        }
+        *bad = "pool_start_ns";
+        if (measured(cr, SIM_COST_POOL_START, v[PY_POOL_START_NS],
+                     "parent's CPU: Pool(1) less one worker") != 0) {
+            return -ERANGE;
+        }
+    }
     if (r->have & (1u << PY_REQUEST_NS)) {
         (void)snprintf(note, sizeof(note),
                        "requests %s: %.0f us of CPU per Session.get",
@@ -659,8 +680,10 @@ derive(struct cal_run *cr, const struct py_result *r, const char **bad)
                 i == SIM_COST_REQUEST || i == SIM_COST_REQUEST_NEW
                     ? "requests did not import"
                 : i == SIM_COST_REQUEST_AIOHTTP ? "aiohttp did not import"
-                : i == SIM_COST_WORKER_START    ? "multiprocessing.Pool failed"
-                                                : "not measured");
+                : i == SIM_COST_WORKER_START || i == SIM_COST_POOL_START ||
+                        i == SIM_COST_POOL_FORK
+                    ? "multiprocessing.Pool failed"
+                    : "not measured");
         }
     }
     return 0;

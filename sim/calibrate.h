@@ -78,6 +78,9 @@ enum sim_cost_field {
     /* and the program's function before CPython quickens it. */
     SIM_COST_UNQUICKENED,
     SIM_COST_QUICKEN_CALLS,
+    /* and the processes pool's start-up in its parent. */
+    SIM_COST_POOL_START,
+    SIM_COST_POOL_FORK,
     SIM_COST_COUNT
 };
 

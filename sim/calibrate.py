@@ -138,9 +138,19 @@ out["encode_ns_per_byte"] = best(t_encode, 5) / B
 sample_countdown()
 
 
-# A fork pool worker's own CPU over its life (start, one task,
-# exit): RUSAGE_CHILDREN once it is reaped. Before any thread.
-def t_pool():
+# A fork pool: a worker's own CPU over its life (start, one task, exit),
+# from RUSAGE_CHILDREN once it is reaped; and the parent's CPU to create
+# Pool(1) and Pool(8) (its set-up, then a fork and a Process.start a
+# worker). Before any thread, and with requests imported if it can be,
+# as the seed's processes program has it: a larger parent makes forks
+# and each worker's copy-on-write faults dearer.
+try:
+    import requests  # noqa: F401 (the size of the process that forks)
+except Exception:
+    pass
+
+
+def t_pool(n=1):
     import multiprocessing
     import resource
     try:
@@ -149,19 +159,30 @@ def t_pool():
         ctx = multiprocessing.get_context()
     ch = resource.RUSAGE_CHILDREN
     r0 = resource.getrusage(ch)
-    p = ctx.Pool(1)
-    p.apply(abs, (1,))
+    c0 = time.process_time_ns()
+    p = ctx.Pool(n)
+    create = time.process_time_ns() - c0
+    p.map(abs, range(n), chunksize=1)
     p.close()
     p.join()
     r1 = resource.getrusage(ch)
-    return ((r1.ru_utime - r0.ru_utime)
+    kids = ((r1.ru_utime - r0.ru_utime)
             + (r1.ru_stime - r0.ru_stime)) * 1e9
+    return kids / n, create
 
 
 try:
-    out["pool_worker_cpu_ns"] = best(t_pool, 3)
+    one = [t_pool(1) for _ in range(3)]
+    eight = [t_pool(8) for _ in range(3)]
+    out["pool_worker_cpu_ns"] = min(k for k, _ in one)
+    c1 = min(c for _, c in one)
+    c8 = min(c for _, c in eight)
+    out["pool_fork_ns"] = max(0.0, (c8 - c1) / 7)
+    out["pool_start_ns"] = max(0.0, c1 - out["pool_fork_ns"])
 except Exception as e:
     out["pool_worker_cpu_ns"] = None
+    out["pool_fork_ns"] = None
+    out["pool_start_ns"] = None
     out["pool_error"] = repr(e)[:200]
 
 # queue.Queue: one put and one get, in one thread.

@@ -122,6 +122,10 @@ static const struct sim_costs default_costs = {
     .collect_instructions = 260,
     .result_ipc_instructions = 4000,
     .worker_start_ns = 0,
+    /* The parent's side of Pool(): 0 as worker_start_ns, so that the
+     * defaults' figures stand; `gilsim calibrate` measures them. */
+    .pool_start_ns = 0,
+    .pool_fork_ns = 0,
     /*
      * This machine's (Debian 12, 2 cores shared with other jobs, the dev
      * build), from calibrate.c's C side: `build/dev/gilsim calibrate
@@ -202,6 +206,8 @@ static const struct cost_field fields[SIM_COST_COUNT] = {
      100, 3},
     {"quicken_calls", 0, offsetof(struct sim_costs, quicken_calls), 0, 1000000,
      3},
+    {"pool_start_ns", 0, offsetof(struct sim_costs, pool_start_ns), 0, 60e9, 3},
+    {"pool_fork_ns", 0, offsetof(struct sim_costs, pool_fork_ns), 0, 60e9, 3},
 };
 
 void

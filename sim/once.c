@@ -358,6 +358,8 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     mp.concurrency = o->concurrency;
     mp.worker_start_instructions =
         (int64_t)((double)o->costs.worker_start_ns / o->costs.instr_ns + 0.5);
+    mp.pool_start_ns = o->costs.pool_start_ns;
+    mp.pool_fork_ns = o->costs.pool_fork_ns;
     mp.backend = backend;
     if (vt != NULL) {
         mp.vt = vt;

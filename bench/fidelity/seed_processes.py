@@ -30,10 +30,12 @@ def main():
     ap.add_argument("--url", required=True, help="URL template with {page}")
     ap.add_argument("--pages", type=int, default=25)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--processes", type=int, default=None,
+                    help="pool size (default: os.cpu_count(), the seed's)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     t0 = time.perf_counter_ns()
-    with multiprocessing.Pool() as pool:
+    with multiprocessing.Pool(a.processes) as pool:
         pool.map(functools.partial(fetch, a.url, a.out),
                  range(1, a.pages + 1))
     print(json.dumps({"wall_ns": time.perf_counter_ns() - t0}))

@@ -76,6 +76,8 @@ struct sim_costs {
     int64_t collect_instructions;    /* the main thread, per result */
     int64_t result_ipc_instructions; /* processes: send a result back */
     int64_t worker_start_ns;         /* processes: a worker's start-up CPU */
+    int64_t pool_start_ns;   /* processes: the parent's Pool() set-up CPU */
+    int64_t pool_fork_ns;    /* and its CPU per worker it starts (fork) */
     int64_t cond_wake_ns;    /* condvar signal -> waiter running, p50 (C) */
     int64_t timer_slack_ns;  /* timed wait: overshoot past deadline, p50 (C) */
     char source[4096];       /* "defaults" or the calibration file's path */
@@ -148,6 +150,10 @@ struct sim_model_params {
     /* processes: CPU work of a worker's start (interpreter start-up and
      * imports), in instructions, before it takes tasks. */
     int64_t worker_start_instructions;
+    /* processes: the parent's CPU, spent before the first fork (Pool()'s
+     * set-up) and before each fork (os.fork and Process.start), in ns. */
+    int64_t pool_start_ns;
+    int64_t pool_fork_ns;
     /* loop: most tasks under way at once (--concurrency); 0 = all of
      * them, as asyncio.gather starts every task. */
     int concurrency;

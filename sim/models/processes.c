@@ -11,7 +11,10 @@
  * flag of the convoy workload, and per worker the task it is running now
  * (-1 when none), its GIL counters (written once at its exit) and a done
  * flag. The clock of the run starts just before the first fork, so the
- * pool's start-up is part of the wall time, as it is in Python.
+ * pool's start-up is part of the wall time, as it is in Python; the
+ * parent spins what CPython's parent spends of its own CPU there
+ * (parent_cpu: Pool()'s set-up, then os.fork and Process.start before
+ * each worker), so that 64 workers start one after another as slowly.
  *
  * Each worker (the child) makes its own GIL from p->gil_config and its own
  * gil_thread, whose hook records into the worker's buffer in the shared
@@ -599,6 +602,20 @@ abandon(const struct sim_model_params *p, struct proc_worker *w, int n)
     }
 }
 
+/* The parent's own CPU of Pool(): its set-up before the first fork, and
+ * os.fork with Process.start before each (pool_start_ns, pool_fork_ns),
+ * spun on this thread at the calibrated rate, so that it competes for
+ * the cores with the workers already started, as CPython's parent does. */
+static void
+parent_cpu(const struct sim_model_params *p, int64_t ns)
+{
+    double spins = (double)ns * p->cost.spins_per_ns;
+
+    if (ns > 0 && spins >= 1.0 && spins < 1e15) {
+        wl_cpu_spin((uint64_t)spins);
+    }
+}
+
 int
 sim_model__processes_run(const struct sim_model_params *p,
                          struct sim_model_result *res, char *err, size_t errlen)
@@ -666,10 +683,12 @@ sim_model__processes_run(const struct sim_model_params *p,
     (void)sigaddset(&block, SIGTERM);
     (void)pthread_sigmask(SIG_BLOCK, &block, &old);
     res->begin_ns = p->clock.now_ns(p->clock.ctx);
+    parent_cpu(p, p->pool_start_ns);
     for (forked = 0; forked < n; forked++) {
         int fds[2];
         pid_t pid;
 
+        parent_cpu(p, p->pool_fork_ns);
         if (pipe(fds) != 0) {
             rc = -errno;
             base_errf(err, errlen, -rc, "cannot make a pipe for process %d",

@@ -17,6 +17,10 @@
  * Each worker counts the calls of the program's function in its own
  * struct wl_code, as a forked worker counts in its copy.
  *
+ * The parent's CPU for Pool()'s set-up and for each fork (pool_start_ns,
+ * pool_fork_ns) delays each worker's start, as in the real model, but
+ * takes no core here.
+ *
  * What it leaves out: fork() itself and the parent's waiting (the real
  * model's wall clock includes them; neither costs a worker's CPU), and
  * dead workers (nothing can kill a virtual one). Workers are registered
@@ -52,6 +56,13 @@ vproc_thread(void *arg)
     const struct sim_model_params *p = w->pool->p;
     const struct wl_workload *wl = p->workload;
 
+    /* The parent's Pool() set-up and the forks before this worker's: it
+     * exists from then on (the parent's use of a core is left out). */
+    if (p->pool_start_ns > 0 || p->pool_fork_ns > 0) {
+        vt_sleep(mt->vt,
+                 p->pool_start_ns + (int64_t)(mt->index + 1) * p->pool_fork_ns,
+                 VT_WAKE_TIMER);
+    }
     sim_trace_record(mt->buf, sim_model__now(mt), SIM_EV_THREAD_START, 0, 0, -1,
                      0);
     gil_take(mt->gt);
