@@ -607,6 +607,41 @@ processes_run_in_virtual_time(void **state)
     sim_run_result_clear(&r);
 }
 
+/* The parent's Pool() set-up and each fork (pool_start_ns, pool_fork_ns)
+ * come before each worker's start: worker k starts at set-up + k forks. */
+static void
+processes_start_after_the_parent_s_forks(void **state)
+{
+    struct sim_options o;
+    struct sim_run_result r;
+    char err[SIM_ERR_LEN * 2] = "";
+    size_t i;
+
+    (void)state;
+    virtual_options(&o, "cpu", 24); /* 24 tasks of 1000 iterations */
+    o.processes = 4;
+    o.count = 24000;
+    o.costs.pool_start_ns = 3000000;
+    o.costs.pool_fork_ns = 2000000;
+    assert_int_equal(
+        sim_run_once(&o, SIM_MODEL_PROCESSES, NULL, NULL, &r, err, sizeof(err)),
+        0);
+    assert_int_equal(r.stats.tasks, 24);
+    for (i = 0; i < 4; i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(r.trace, i);
+
+        int64_t want = 3000000 + 2000000 * (int64_t)(i + 1);
+        int64_t t;
+
+        assert_true(b->n > 0);
+        assert_int_equal(b->ev[0].kind, SIM_EV_THREAD_START);
+        t = b->ev[0].t_ns - sim_trace_origin_ns(r.trace);
+        /* A timer's wake-up comes its slack late (timer_slack_ns). */
+        assert_true(t >= want && t < want + 1000000);
+    }
+    sim_run_result_clear(&r);
+}
+
 /* The loop in virtual time: every fetch on the loop thread (buffer 0),
  * every write on an offload thread, the GIL's invariants, every task once,
  * and the failures the server's function predicts. */
@@ -776,6 +811,7 @@ main(void)
         cmocka_unit_test(failures_of_one_byte_pages_keep_the_gil_paired),
         cmocka_unit_test(executor_runs_in_virtual_time),
         cmocka_unit_test(processes_run_in_virtual_time),
+        cmocka_unit_test(processes_start_after_the_parent_s_forks),
         cmocka_unit_test(loop_runs_in_virtual_time),
         cmocka_unit_test(loop_sends_when_the_loop_turns),
         cmocka_unit_test(io_priority_cuts_the_convoy_in_virtual_time),
