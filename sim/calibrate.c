@@ -58,6 +58,10 @@
  *   and request_aiohttp_instructions (aiohttp ClientSession.get + text(),
  *   one after another on an asyncio loop), each where its library
  *   imports.
+ * - first_fetch_instructions and first_fetch_forked_instructions
+ *   (format 3): a fresh interpreter's first requests.get less its later
+ *   ones' CPU (requests imported first, as a program has it), in the
+ *   interpreter and in a worker forked from it before, the median of 3.
  * - the receive curve, recv_instr_per_byte (a body's first 64 KiB) and
  *   recv_instr_per_byte_64k, _1m, _4m (format 3): the CPU of
  *   requests.Session.get().content of pages of 1 KiB, 64 KiB, 1 MiB,
@@ -363,10 +367,12 @@ enum py_key {
     PY_RECV_1M_NS,
     PY_RECV_4M_NS,
     PY_RECV_8M_NS,
-    PY_UNQUICKENED,   /* countdown, fresh code / quickened */
-    PY_QUICKEN_CALLS, /* optional: null when they do not differ */
-    PY_POOL_FORK_NS,  /* optional: Pool(8) less Pool(1), parent, a worker */
-    PY_POOL_START_NS, /* optional: Pool(1)'s parent CPU less a fork */
+    PY_UNQUICKENED,     /* countdown, fresh code / quickened */
+    PY_QUICKEN_CALLS,   /* optional: null when they do not differ */
+    PY_POOL_FORK_NS,    /* optional: Pool(8) less Pool(1), parent, a worker */
+    PY_POOL_START_NS,   /* optional: Pool(1)'s parent CPU less a fork */
+    PY_FIRST_FETCH_NS,  /* optional: a fresh process's first requests.get */
+    PY_FIRST_FORKED_NS, /* optional: and a worker forked from it */
     PY_KEYS
 };
 
@@ -394,6 +400,8 @@ static const char *const py_key_names[PY_KEYS] = {
     "quicken_calls",
     "pool_fork_ns",
     "pool_start_ns",
+    "first_fetch_cpu_ns",
+    "first_fetch_forked_cpu_ns",
 };
 
 /* What the program must measure; the rest may be null. */
@@ -405,7 +413,8 @@ static const char *const py_key_names[PY_KEYS] = {
        (1u << PY_HOP_NS) | (1u << PY_RECV_1K_NS) | (1u << PY_RECV_64K_NS) |    \
        (1u << PY_RECV_1M_NS) | (1u << PY_RECV_4M_NS) | (1u << PY_RECV_8M_NS) | \
        (1u << PY_QUICKEN_CALLS) | (1u << PY_POOL_FORK_NS) |                    \
-       (1u << PY_POOL_START_NS)))
+       (1u << PY_POOL_START_NS) | (1u << PY_FIRST_FETCH_NS) |                  \
+       (1u << PY_FIRST_FORKED_NS)))
 
 struct py_result {
     double v[PY_KEYS];
@@ -673,11 +682,33 @@ derive(struct cal_run *cr, const struct py_result *r, const char **bad)
     if (derive_clients(cr, r, instr, bad) != 0) {
         return -ERANGE;
     }
+    if (r->have & (1u << PY_FIRST_FETCH_NS)) {
+        (void)snprintf(note, sizeof(note),
+                       "a fresh process's first requests.get: %.1f ms more",
+                       v[PY_FIRST_FETCH_NS] / 1e6);
+        *bad = "first_fetch_instructions";
+        if (measured(cr, SIM_COST_FIRST_FETCH, v[PY_FIRST_FETCH_NS] / instr,
+                     note) != 0) {
+            return -ERANGE;
+        }
+    }
+    if (r->have & (1u << PY_FIRST_FORKED_NS)) {
+        (void)snprintf(note, sizeof(note),
+                       "the same in a forked worker: %.1f ms more",
+                       v[PY_FIRST_FORKED_NS] / 1e6);
+        *bad = "first_fetch_forked_instructions";
+        if (measured(cr, SIM_COST_FIRST_FETCH_FORKED,
+                     v[PY_FIRST_FORKED_NS] / instr, note) != 0) {
+            return -ERANGE;
+        }
+    }
     for (i = 0; i < SIM_COST_COUNT; i++) {
         if (!((cr->cal.measured >> i) & 1u)) {
             (void)snprintf(
                 cr->note[i], sizeof(cr->note[i]), "%s",
-                i == SIM_COST_REQUEST || i == SIM_COST_REQUEST_NEW
+                i == SIM_COST_REQUEST || i == SIM_COST_REQUEST_NEW ||
+                        i == SIM_COST_FIRST_FETCH ||
+                        i == SIM_COST_FIRST_FETCH_FORKED
                     ? "requests did not import"
                 : i == SIM_COST_REQUEST_AIOHTTP ? "aiohttp did not import"
                 : i == SIM_COST_WORKER_START || i == SIM_COST_POOL_START ||
@@ -815,8 +846,8 @@ print_summary(const struct cal_run *cr, const char *path, FILE *out)
         double v = sim_cost_get(c, (enum sim_cost_field)i);
 
         fprintf(out,
-                v == floor(v) ? "  %-28s %12.0f  %-8s  %s\n"
-                              : "  %-28s %12.6g  %-8s  %s\n",
+                v == floor(v) ? "  %-31s %12.0f  %-8s  %s\n"
+                              : "  %-31s %12.6g  %-8s  %s\n",
                 sim_cost_name((enum sim_cost_field)i), v,
                 ((cr->cal.measured >> i) & 1u) ? "measured" : "default",
                 cr->note[i]);

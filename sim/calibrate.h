@@ -81,6 +81,9 @@ enum sim_cost_field {
     /* and the processes pool's start-up in its parent. */
     SIM_COST_POOL_START,
     SIM_COST_POOL_FORK,
+    /* and a process's first request. */
+    SIM_COST_FIRST_FETCH,
+    SIM_COST_FIRST_FETCH_FORKED,
     SIM_COST_COUNT
 };
 

@@ -126,6 +126,9 @@ static const struct sim_costs default_costs = {
      * defaults' figures stand; `gilsim calibrate` measures them. */
     .pool_start_ns = 0,
     .pool_fork_ns = 0,
+    /* A process's first requests.get: 0 by default, as the above. */
+    .first_fetch_instructions = 0,
+    .first_fetch_forked_instructions = 0,
     /*
      * This machine's (Debian 12, 2 cores shared with other jobs, the dev
      * build), from calibrate.c's C side: `build/dev/gilsim calibrate
@@ -208,6 +211,10 @@ static const struct cost_field fields[SIM_COST_COUNT] = {
      3},
     {"pool_start_ns", 0, offsetof(struct sim_costs, pool_start_ns), 0, 60e9, 3},
     {"pool_fork_ns", 0, offsetof(struct sim_costs, pool_fork_ns), 0, 60e9, 3},
+    {"first_fetch_instructions", 0,
+     offsetof(struct sim_costs, first_fetch_instructions), 0, 1e12, 3},
+    {"first_fetch_forked_instructions", 0,
+     offsetof(struct sim_costs, first_fetch_forked_instructions), 0, 1e12, 3},
 };
 
 void

@@ -268,7 +268,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     struct sim_trace_config tc;
     struct gil_config gc;
     struct sim_model_params mp;
-    struct wl_code code;
+    struct wl_interp interp;
     const struct gil_policy *policy;
     const char *policy_name = sim_opt_policy_for(o, m);
     int pool = sim_opt_pool_size(o, m);
@@ -348,12 +348,16 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     mp.cost.instr_ns = o->costs.instr_ns;
     mp.costs = &o->costs;
     mp.cost.spins_per_ns = wl_cpu_calibrate();
-    /* The program's function, not yet called (wl_code). */
-    memset(&code, 0, sizeof(code));
-    atomic_init(&code.calls, 0);
-    code.quicken_calls = (int)o->costs.quicken_calls;
-    code.cold_factor = o->costs.unquickened_factor;
-    mp.code = &code;
+    /* The program's interpreter, nothing warmed up yet (wl_interp). */
+    memset(&interp, 0, sizeof(interp));
+    atomic_init(&interp.calls, 0);
+    atomic_init(&interp.fetched, 0);
+    interp.quicken_calls = (int)o->costs.quicken_calls;
+    interp.cold_factor = o->costs.unquickened_factor;
+    interp.first_fetch_instructions = sim_opt_first_fetch_instructions(o, m);
+    interp.first_fetch_forked_instructions =
+        sim_opt_first_fetch_forked_instructions(o, m);
+    mp.interp = &interp;
     mp.stop = stop;
     mp.concurrency = o->concurrency;
     mp.worker_start_instructions =

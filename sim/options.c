@@ -314,6 +314,30 @@ sim_opt_request_instructions(const struct sim_options *o, enum sim_model m)
     }
 }
 
+/* The first-fetch costs are measured for requests; urllib's and
+ * aiohttp's are not (0). */
+static int
+first_fetch_measured(const struct sim_options *o, enum sim_model m)
+{
+    enum sim_client c = sim_opt_client(o, m);
+
+    return c == SIM_CLIENT_REQUESTS || c == SIM_CLIENT_SESSION;
+}
+
+int64_t
+sim_opt_first_fetch_instructions(const struct sim_options *o, enum sim_model m)
+{
+    return first_fetch_measured(o, m) ? o->costs.first_fetch_instructions : 0;
+}
+
+int64_t
+sim_opt_first_fetch_forked_instructions(const struct sim_options *o,
+                                        enum sim_model m)
+{
+    return first_fetch_measured(o, m) ? o->costs.first_fetch_forked_instructions
+                                      : 0;
+}
+
 int
 sim_client_new_connection(enum sim_client c)
 {

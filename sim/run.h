@@ -77,6 +77,13 @@ const char *sim_client_name(enum sim_client c);
 enum sim_client sim_opt_client(const struct sim_options *o, enum sim_model m);
 int64_t sim_opt_request_instructions(const struct sim_options *o,
                                      enum sim_model m);
+/* The first fetch of a process, more than the others (requests' lazy
+ * set-up: first_fetch_instructions; 0 for the clients not measured). */
+int64_t sim_opt_first_fetch_instructions(const struct sim_options *o,
+                                         enum sim_model m);
+/* The same in a worker forked from the program's process. */
+int64_t sim_opt_first_fetch_forked_instructions(const struct sim_options *o,
+                                                enum sim_model m);
 int sim_client_new_connection(enum sim_client c);
 int sim_client_quick_releases(enum sim_client c);
 

@@ -642,6 +642,50 @@ processes_start_after_the_parent_s_forks(void **state)
     sim_run_result_clear(&r);
 }
 
+/* The virtual wall time of the seed (2 pages, 1 KiB, no latency) run by
+ * model `m` with this first-fetch cost, in the program's process and in a
+ * forked worker. */
+static int64_t
+seed_wall(enum sim_model m, int64_t first, int64_t forked)
+{
+    struct sim_options o;
+    struct sim_run_result r;
+    char err[SIM_ERR_LEN * 2] = "";
+    int64_t wall;
+
+    virtual_options(&o, "seed", 1);
+    o.pages = 2;
+    o.processes = 2;
+    o.body_size = 1024;
+    o.latency_ns = 0;
+    o.costs.first_fetch_instructions = first;
+    o.costs.first_fetch_forked_instructions = forked;
+    assert_int_equal(sim_run_once(&o, m, NULL, NULL, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.stats.steps_failed, 0);
+    wall = r.wall_ns;
+    sim_run_result_clear(&r);
+    return wall;
+}
+
+/* A process's first requests.get costs first_fetch_instructions more,
+ * once: serially, the run takes that much longer in virtual time, not
+ * twice that. A forked worker's first fetch costs the forked figure
+ * instead, once in each worker (two workers, two cores: in parallel). */
+static void
+first_fetch_costs_once_per_process(void **state)
+{
+    const double instr_ns = 4.1;
+    int64_t base, once, fork_base, forked;
+
+    (void)state;
+    base = seed_wall(SIM_MODEL_SERIAL, 0, 0);
+    once = seed_wall(SIM_MODEL_SERIAL, 1000000, 7000000);
+    assert_true(llabs(once - base - (int64_t)(1e6 * instr_ns)) < 100000);
+    fork_base = seed_wall(SIM_MODEL_PROCESSES, 0, 0);
+    forked = seed_wall(SIM_MODEL_PROCESSES, 1000000, 3000000);
+    assert_true(llabs(forked - fork_base - (int64_t)(3e6 * instr_ns)) < 500000);
+}
+
 /* The loop in virtual time: every fetch on the loop thread (buffer 0),
  * every write on an offload thread, the GIL's invariants, every task once,
  * and the failures the server's function predicts. */
@@ -812,6 +856,7 @@ main(void)
         cmocka_unit_test(executor_runs_in_virtual_time),
         cmocka_unit_test(processes_run_in_virtual_time),
         cmocka_unit_test(processes_start_after_the_parent_s_forks),
+        cmocka_unit_test(first_fetch_costs_once_per_process),
         cmocka_unit_test(loop_runs_in_virtual_time),
         cmocka_unit_test(loop_sends_when_the_loop_turns),
         cmocka_unit_test(io_priority_cuts_the_convoy_in_virtual_time),

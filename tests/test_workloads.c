@@ -571,27 +571,27 @@ chunk_cost_follows_the_curve_of_its_offsets(void **state)
 static void
 code_is_cold_until_its_quickening_call(void **state)
 {
-    struct wl_code c;
+    struct wl_interp c;
     int i;
 
     (void)state;
-    assert_true(wl_code_factor(NULL) == 1.0);
+    assert_true(wl_interp_factor(NULL) == 1.0);
     c.quicken_calls = 8;
     c.cold_factor = 1.75;
     atomic_init(&c.calls, 0);
     for (i = 1; i < 8; i++) {
-        wl_code_call(&c);
-        assert_true(wl_code_factor(&c) == 1.75);
+        wl_interp_call(&c);
+        assert_true(wl_interp_factor(&c) == 1.75);
     }
-    wl_code_call(&c); /* the 8th call's RESUME quickens it */
-    assert_true(wl_code_factor(&c) == 1.0);
+    wl_interp_call(&c); /* the 8th call's RESUME quickens it */
+    assert_true(wl_interp_factor(&c) == 1.0);
     atomic_store(&c.calls, 0);
     c.quicken_calls = 1;
-    assert_true(wl_code_factor(&c) == 1.0);
+    assert_true(wl_interp_factor(&c) == 1.0);
     c.quicken_calls = 8;
     c.cold_factor = 1.0;
-    assert_true(wl_code_factor(&c) == 1.0);
-    wl_code_call(NULL); /* no function: nothing to count */
+    assert_true(wl_interp_factor(&c) == 1.0);
+    wl_interp_call(NULL); /* no function: nothing to count */
 }
 
 /* The countdown and the convoy's CPU threads call their function once a

@@ -135,7 +135,7 @@ fixed_spins(double spins)
 }
 
 void
-wl_code_call(struct wl_code *c)
+wl_interp_call(struct wl_interp *c)
 {
     if (c != NULL) {
         atomic_fetch_add_explicit(&c->calls, 1, memory_order_relaxed);
@@ -143,7 +143,7 @@ wl_code_call(struct wl_code *c)
 }
 
 double
-wl_code_factor(const struct wl_code *c)
+wl_interp_factor(const struct wl_interp *c)
 {
     if (c == NULL || c->quicken_calls <= 1 || !(c->cold_factor > 1.0) ||
         atomic_load_explicit(&c->calls, memory_order_relaxed) >=
@@ -153,15 +153,35 @@ wl_code_factor(const struct wl_code *c)
     return c->cold_factor;
 }
 
+void
+wl_interp_forked(struct wl_interp *c)
+{
+    if (c != NULL) {
+        atomic_store_explicit(&c->calls, 0, memory_order_relaxed);
+        atomic_store_explicit(&c->fetched, 0, memory_order_relaxed);
+        c->first_fetch_instructions = c->first_fetch_forked_instructions;
+    }
+}
+
+int64_t
+wl_interp_first_fetch(struct wl_interp *c)
+{
+    if (c == NULL || c->first_fetch_instructions <= 0 ||
+        atomic_exchange_explicit(&c->fetched, 1, memory_order_relaxed) != 0) {
+        return 0;
+    }
+    return c->first_fetch_instructions;
+}
+
 /* The step loop at `spins_per_ns`: `total` instructions, or, with
  * `until` non-NULL, whole chunks until *until is set (total unused).
  * `code`: the function whose quickening sets the cost (NULL: warm). */
 static enum wl_outcome
 cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
-        const atomic_int *until, const struct wl_code *code, int64_t *arg_out)
+        const atomic_int *until, const struct wl_interp *code, int64_t *arg_out)
 {
     double warm_per_instr = env->cost.instr_ns * spins_per_ns;
-    double spins_per_instr = warm_per_instr * wl_code_factor(code);
+    double spins_per_instr = warm_per_instr * wl_interp_factor(code);
     uint64_t full = fixed_spins((double)env->check_every * spins_per_instr);
     uint64_t budget;
     /* Starting at one half makes the truncation below round to nearest. */
@@ -188,7 +208,7 @@ cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
             break;
         }
         if (code != NULL && spins_per_instr != warm_per_instr &&
-            wl_code_factor(code) == 1.0) {
+            wl_interp_factor(code) == 1.0) {
             /* Another call quickened the code: warm from this chunk on. */
             spins_per_instr = warm_per_instr;
             full = fixed_spins((double)env->check_every * spins_per_instr);
@@ -325,10 +345,10 @@ wl__cpu_step_run(const struct wl_step *s, const struct wl_env *env,
             return WL_FAILED; /* nobody would ever end it */
         }
         if (s->code_call) {
-            wl_code_call(env->code);
+            wl_interp_call(env->interp);
         }
         return cpu_run(env, env_spins_per_ns(env), 0, env->until,
-                       s->code_call ? env->code : NULL, arg_out);
+                       s->code_call ? env->interp : NULL, arg_out);
     }
     extra = per_byte_instructions(s, env);
     if (s->instructions < 0 || extra < 0 ||
@@ -336,8 +356,8 @@ wl__cpu_step_run(const struct wl_step *s, const struct wl_env *env,
         return WL_FAILED;
     }
     if (s->code_call) {
-        wl_code_call(env->code);
+        wl_interp_call(env->interp);
     }
     return cpu_run(env, env_spins_per_ns(env), s->instructions + extra, NULL,
-                   s->code_call ? env->code : NULL, arg_out);
+                   s->code_call ? env->interp : NULL, arg_out);
 }

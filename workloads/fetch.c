@@ -405,6 +405,7 @@ wl__fetch_step_run(const struct wl_step *s, const struct wl_env *env,
     costs.cold_instructions = io->cfg.cold_instructions;
     costs.cold_after_ns = io->cfg.cold_after_ns;
     costs.quick_releases = io->cfg.quick_releases;
+    costs.interp = env->interp;
     wl_fetch_gil_init(&f.gil, &ops, &costs);
     o = wl_fetch_gil_request(&f.gil);
     if (o != WL_OK) {

@@ -7,7 +7,8 @@
  * does this with the GIL:
  *
  *   1. wl_fetch_gil_request: Python builds the request under the GIL
- *      (request_instructions less after_send_instructions), cut in equal
+ *      (request_instructions less after_send_instructions, plus the
+ *      process's first-fetch cost the first time), cut in equal
  *      parts by quick_releases - 1 quick calls (os.stat of ~/.netrc and
  *      ~/_netrc, urllib3's poll(0)): each releases the GIL around a
  *      system call that returns at once and takes it back.
@@ -176,8 +177,11 @@ quick_call(struct wl_fetch_gil *d)
 enum wl_outcome
 wl_fetch_gil_request(struct wl_fetch_gil *d)
 {
-    int64_t n =
-        d->costs.request_instructions - d->costs.after_send_instructions;
+    /* The process's first fetch also runs what the client leaves for
+     * first use (struct wl_interp): before the send, with the rest. */
+    int64_t n = d->costs.request_instructions -
+                d->costs.after_send_instructions +
+                wl_interp_first_fetch(d->costs.interp);
     int quick = d->costs.quick_releases > 0 ? d->costs.quick_releases - 1 : 0;
     int64_t done = 0;
     int i;

@@ -48,7 +48,7 @@ struct wl_step {
      * (decoding it, like requests' r.text); 0 for a plain cpu step */
     double instr_per_byte;
     /* cpu: 1 = one call of the program's own Python function (the
-     * countdown), counted toward its quickening (struct wl_code); 0 =
+     * countdown), counted toward its quickening (struct wl_interp); 0 =
      * work in library code, warm long before (the decode of r.text). */
     int code_call;
     int64_t duration_ns; /* sleep: how long */
@@ -120,27 +120,47 @@ struct wl_cpu_cost {
 };
 
 /*
- * The program's Python function, as CPython 3.11 runs it: a code object is
- * quickened (its bytecode replaced by the adaptive forms that specialize)
- * when the function is entered for the quicken_calls-th time (RESUME
- * counts calls; a loop's backward jump does not). Before that every one of
- * its instructions runs the generic path, cold_factor times as long; once
- * it is quickened, frames already running it run the quickened code too.
- * So Beazley's countdown called once per thread runs cold with up to 7
- * threads and warm from the 8th thread's call on (docs/fidelity.md).
- * One per process (each interpreter has its own code objects): shared by
- * the threads of a run, copied into each worker process at its fork.
+ * What one interpreter (one process) has warmed up, as CPython 3.11 runs
+ * a program:
+ *
+ * - The program's Python function. A code object is quickened (its
+ *   bytecode replaced by the adaptive forms that specialize) when the
+ *   function is entered for the quicken_calls-th time (RESUME counts
+ *   calls; a loop's backward jump does not). Before that every one of its
+ *   instructions runs the generic path, cold_factor times as long; once
+ *   it is quickened, frames already running it run the quickened code
+ *   too. So Beazley's countdown called once per thread runs cold with up
+ *   to 7 threads and warm from the 8th thread's call on.
+ * - The HTTP client's first request. A process's first requests.get runs
+ *   what the library leaves for first use (lazy imports, parsers' set-up)
+ *   and, in a forked worker, the copy-on-write faults of the code it
+ *   touches: first_fetch_instructions more, once per process.
+ *
+ * One per process: shared by the threads of a run, copied into each
+ * worker process at its fork (docs/fidelity.md).
  */
-struct wl_code {
+struct wl_interp {
     atomic_int calls;   /* code_call steps begun so far */
     int quicken_calls;  /* the call that quickens it; <= 1: always warm */
     double cold_factor; /* an instruction's cost before, x instr_ns; >= 1 */
+    atomic_int fetched; /* 1 once a fetch has begun in this process */
+    int64_t first_fetch_instructions;
+    /* What it is in a worker forked from the program's process (its
+     * copy-on-write faults on top); a worker sets first_fetch_instructions
+     * to it (wl_interp_forked). */
+    int64_t first_fetch_forked_instructions;
 };
-/* Count one more call of it; thread-safe. */
-void wl_code_call(struct wl_code *c);
+/* In a worker process's copy: nothing called, nothing fetched, and the
+ * forked first fetch. */
+void wl_interp_forked(struct wl_interp *c);
+/* Count one more call of the function; thread-safe. */
+void wl_interp_call(struct wl_interp *c);
 /* What an instruction of it costs now, in multiples of instr_ns: the cold
  * factor until the quickening call has begun, then 1. NULL: 1. */
-double wl_code_factor(const struct wl_code *c);
+double wl_interp_factor(const struct wl_interp *c);
+/* The first fetch of the process: first_fetch_instructions the first time
+ * it is asked (thread-safe), 0 after and for NULL. */
+int64_t wl_interp_first_fetch(struct wl_interp *c);
 
 /* Measure spins_per_ns on this machine; cached after the first call
  * (thread-safe). Returns the rate, > 0. */
@@ -318,8 +338,9 @@ struct wl_env {
     /* This thread's I/O state; NULL if the workload does no I/O (fetch
      * and write steps then fail with WL_FAILED). */
     struct wl_io *io;
-    /* The program's function, for code_call steps; NULL: always warm. */
-    struct wl_code *code;
+    /* This process's interpreter (code_call steps, the first fetch);
+     * NULL: always warm. */
+    struct wl_interp *interp;
 };
 
 /* Run one step on the calling thread. *arg_out (may be NULL) receives the
@@ -383,6 +404,9 @@ struct wl_fetch_costs {
      * work costs cold_instructions more. 0: never. */
     int64_t cold_instructions;
     int64_t cold_after_ns;
+    /* The process whose first fetch costs more (wl_interp_first_fetch),
+     * charged with the request's work; NULL: none. */
+    struct wl_interp *interp;
 };
 
 /* One fetch's place in the choreography; starts holding the GIL. */

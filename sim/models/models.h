@@ -63,7 +63,7 @@ struct sim_costs {
     double recv_instr_per_byte_1m;
     double recv_instr_per_byte_4m;
     int64_t cold_instructions; /* Python work after 1 ms off the GIL */
-    /* The program's function before CPython quickens it (struct wl_code):
+    /* The program's function before CPython quickens it (struct wl_interp):
      * an instruction costs unquickened_factor x instr_ns until its
      * quicken_calls-th call. */
     double unquickened_factor;
@@ -76,8 +76,10 @@ struct sim_costs {
     int64_t collect_instructions;    /* the main thread, per result */
     int64_t result_ipc_instructions; /* processes: send a result back */
     int64_t worker_start_ns;         /* processes: a worker's start-up CPU */
-    int64_t pool_start_ns;   /* processes: the parent's Pool() set-up CPU */
-    int64_t pool_fork_ns;    /* and its CPU per worker it starts (fork) */
+    int64_t pool_start_ns; /* processes: the parent's Pool() set-up CPU */
+    int64_t pool_fork_ns;  /* and its CPU per worker it starts (fork) */
+    int64_t first_fetch_instructions; /* a process's first requests.get */
+    int64_t first_fetch_forked_instructions; /* a forked worker's */
     int64_t cond_wake_ns;    /* condvar signal -> waiter running, p50 (C) */
     int64_t timer_slack_ns;  /* timed wait: overshoot past deadline, p50 (C) */
     char source[4096];       /* "defaults" or the calibration file's path */
@@ -140,10 +142,10 @@ struct sim_model_params {
     /* The Python-side costs (executor, processes); NULL = the defaults. */
     const struct sim_costs *costs;
     const atomic_int *stop; /* may be NULL */
-    /* The program's Python function and its quickening (struct wl_code):
+    /* The program's Python function and its quickening (struct wl_interp):
      * one for the run's threads; a worker process counts its own calls
      * in its copy. NULL: always warm. */
-    struct wl_code *code;
+    struct wl_interp *interp;
     /* Per-thread I/O config (each thread that does I/O gets its own
      * struct wl_io), or NULL for a workload that does no I/O. */
     const struct wl_io_config *io;

@@ -222,6 +222,10 @@ worker_main(const struct sim_model_params *p, struct proc_control *ctl,
     (void)sigemptyset(&sa.sa_mask);
     (void)sigaction(SIGINT, &sa, NULL);
     (void)sigaction(SIGTERM, &sa, NULL);
+    /* This process's copy of the interpreter's state: a forked worker's
+     * (nothing called or fetched here yet; its first fetch faults in the
+     * code it touches). */
+    wl_interp_forked(p->interp);
     atomic_store(&child_stop, stopped(p));
     (void)pthread_sigmask(SIG_SETMASK, mask, NULL);
 

@@ -204,7 +204,7 @@ sim_model__thread_init(struct sim_model_thread *mt,
     mt->env.cost = p->cost;
     mt->env.stop = p->stop;
     mt->env.until = until;
-    mt->env.code = p->code;
+    mt->env.interp = p->interp;
     mt->vio = p->vio;
 }
 

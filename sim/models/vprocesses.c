@@ -14,8 +14,8 @@
  * its GIL (EXIT) and records THREAD_END. Its GIL's counters are summed
  * into the result, as the real model sums the workers'.
  *
- * Each worker counts the calls of the program's function in its own
- * struct wl_code, as a forked worker counts in its copy.
+ * Each worker has its own struct wl_interp (the calls of the program's
+ * function, its first fetch), as a forked worker has its copy.
  *
  * The parent's CPU for Pool()'s set-up and for each fork (pool_start_ns,
  * pool_fork_ns) delays each worker's start, as in the real model, but
@@ -43,7 +43,7 @@ struct vproc {
 
 struct vproc_worker {
     struct sim_model_thread mt;
-    struct wl_code code; /* its interpreter's copy of the function */
+    struct wl_interp interp; /* its interpreter's own warm-up state */
     struct gil *gil;
     struct vproc *pool;
 };
@@ -96,12 +96,16 @@ setup_worker(struct vproc_worker *w, struct vproc *pool, int i, char *err,
 
     w->pool = pool;
     sim_model__thread_init(&w->mt, p, i, &pool->until, pool);
-    if (p->code != NULL) {
-        /* A process of its own: its own code objects, none called yet. */
-        w->code.quicken_calls = p->code->quicken_calls;
-        w->code.cold_factor = p->code->cold_factor;
-        atomic_init(&w->code.calls, 0);
-        w->mt.env.code = &w->code;
+    if (p->interp != NULL) {
+        /* A process of its own: nothing of it warmed up yet. */
+        w->interp.quicken_calls = p->interp->quicken_calls;
+        w->interp.cold_factor = p->interp->cold_factor;
+        w->interp.first_fetch_forked_instructions =
+            p->interp->first_fetch_forked_instructions;
+        atomic_init(&w->interp.calls, 0);
+        atomic_init(&w->interp.fetched, 0);
+        wl_interp_forked(&w->interp);
+        w->mt.env.interp = &w->interp;
     }
     (void)snprintf(name, sizeof(name), "proc-%d", i + 1);
     rc = gil_new(&p->gil_config, &w->gil);

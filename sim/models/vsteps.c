@@ -61,7 +61,7 @@ flag_set(const atomic_int *f)
     return f != NULL && atomic_load_explicit(f, memory_order_relaxed) != 0;
 }
 
-/* While the program's function is cold (struct wl_code), a computation
+/* While the program's function is cold (struct wl_interp), a computation
  * goes in pieces of about this much virtual time, so that a call on
  * another thread that quickens it speeds this one up at the next piece,
  * as the real engine does at its next chunk. */
@@ -70,7 +70,7 @@ flag_set(const atomic_int *f)
 /* `n` instructions (WL_UNTIL_DONE: until *env->until), checks included;
  * `code`: the function they are the body of, or NULL for warm work. */
 static enum wl_outcome
-vt_cpu(struct sim_model_thread *mt, int64_t n, const struct wl_code *code,
+vt_cpu(struct sim_model_thread *mt, int64_t n, const struct wl_interp *code,
        int64_t *ran)
 {
     const struct wl_env *env = &mt->env;
@@ -103,7 +103,7 @@ vt_cpu(struct sim_model_thread *mt, int64_t n, const struct wl_code *code,
             *ran = done;
             return WL_ABORTED;
         }
-        factor = wl_code_factor(code);
+        factor = wl_interp_factor(code);
         if (factor != 1.0) {
             double piece = VT_COLD_PIECE_NS / (env->cost.instr_ns * factor);
             int64_t units =
@@ -251,6 +251,7 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
     costs.cold_instructions = v->cold_instructions;
     costs.cold_after_ns = v->cold_after_ns;
     costs.quick_releases = v->quick_releases;
+    costs.interp = mt->env.interp;
     wl_fetch_gil_init(&gil, &ops, &costs);
     o = wl_fetch_gil_request(&gil);
     if (o != WL_OK) {
@@ -364,9 +365,9 @@ sim_vt__step_run(struct sim_model_thread *mt, const struct wl_step *s,
     case WL_STEP_CPU:
         if (s->instructions == WL_UNTIL_DONE) {
             if (s->code_call) {
-                wl_code_call(env->code);
+                wl_interp_call(env->interp);
             }
-            return vt_cpu(mt, WL_UNTIL_DONE, s->code_call ? env->code : NULL,
+            return vt_cpu(mt, WL_UNTIL_DONE, s->code_call ? env->interp : NULL,
                           arg);
         }
         n = s->instructions;
@@ -374,9 +375,9 @@ sim_vt__step_run(struct sim_model_thread *mt, const struct wl_step *s,
             n += (int64_t)(s->instr_per_byte * (double)mt->vt_body + 0.5);
         }
         if (s->code_call) {
-            wl_code_call(env->code);
+            wl_interp_call(env->interp);
         }
-        return vt_cpu(mt, n, s->code_call ? env->code : NULL, arg);
+        return vt_cpu(mt, n, s->code_call ? env->interp : NULL, arg);
     case WL_STEP_SLEEP:
         if (s->duration_ns < 0) {
             return WL_FAILED;
