@@ -71,8 +71,13 @@
  * - hop_instructions: CPU per `await loop.run_in_executor(None, abs, 1)`,
  *   900 of them with 300 coroutines under way (aiofiles makes three a
  *   write), the best of three.
- * chunk_instructions and result_ipc_instructions are not measured and
- * keep their defaults; the file lists which costs were measured.
+ * - result_ipc_instructions: a Pool(1) worker's CPU over 2000 tasks of
+ *   abs less its life's with one, a task (format 3 measures it).
+ * - threadpool_task_instructions (format 3): multiprocessing.pool.
+ *   ThreadPool(1).map(abs, ..., chunksize=1), CPU a task (its queues and
+ *   its handler threads), charged by the threads model a chunk claimed.
+ * chunk_instructions is not measured and keeps its default; the file
+ * lists which costs were measured.
  *
  * The C side (calibrate_bench.c): cond_wake_ns is the p50 of half a
  * round trip of a condvar ping-pong between two threads (signal -> the
@@ -373,6 +378,8 @@ enum py_key {
     PY_POOL_START_NS,   /* optional: Pool(1)'s parent CPU less a fork */
     PY_FIRST_FETCH_NS,  /* optional: a fresh process's first requests.get */
     PY_FIRST_FORKED_NS, /* optional: and a worker forked from it */
+    PY_POOL_TASK_NS,    /* optional: a Pool(1) worker's CPU a task */
+    PY_THREADPOOL_TASK_NS, /* optional: ThreadPool(1).map, CPU a task */
     PY_KEYS
 };
 
@@ -402,6 +409,8 @@ static const char *const py_key_names[PY_KEYS] = {
     "pool_start_ns",
     "first_fetch_cpu_ns",
     "first_fetch_forked_cpu_ns",
+    "pool_task_cpu_ns",
+    "threadpool_task_ns",
 };
 
 /* What the program must measure; the rest may be null. */
@@ -414,7 +423,8 @@ static const char *const py_key_names[PY_KEYS] = {
        (1u << PY_RECV_1M_NS) | (1u << PY_RECV_4M_NS) | (1u << PY_RECV_8M_NS) | \
        (1u << PY_QUICKEN_CALLS) | (1u << PY_POOL_FORK_NS) |                    \
        (1u << PY_POOL_START_NS) | (1u << PY_FIRST_FETCH_NS) |                  \
-       (1u << PY_FIRST_FORKED_NS)))
+       (1u << PY_FIRST_FORKED_NS) | (1u << PY_POOL_TASK_NS) |                  \
+       (1u << PY_THREADPOOL_TASK_NS)))
 
 struct py_result {
     double v[PY_KEYS];
@@ -653,6 +663,26 @@ derive(struct cal_run *cr, const struct py_result *r, const char **bad)
         *bad = "worker_start_ns";
         if (measured(cr, SIM_COST_WORKER_START, v[PY_POOL_CPU_NS],
                      "a fork Pool(1) worker's CPU, start to exit") != 0) {
+            return -ERANGE;
+        }
+    }
+    if (r->have & (1u << PY_POOL_TASK_NS)) {
+        (void)snprintf(note, sizeof(note),
+                       "a Pool(1) worker's CPU a task of 2000: %.1f us",
+                       v[PY_POOL_TASK_NS] / 1e3);
+        *bad = "result_ipc_instructions";
+        if (measured(cr, SIM_COST_RESULT_IPC, v[PY_POOL_TASK_NS] / instr,
+                     note) != 0) {
+            return -ERANGE;
+        }
+    }
+    if (r->have & (1u << PY_THREADPOOL_TASK_NS)) {
+        (void)snprintf(note, sizeof(note),
+                       "ThreadPool(1).map, chunksize 1: %.2f us CPU a task",
+                       v[PY_THREADPOOL_TASK_NS] / 1e3);
+        *bad = "threadpool_task_instructions";
+        if (measured(cr, SIM_COST_THREADPOOL_TASK,
+                     v[PY_THREADPOOL_TASK_NS] / instr, note) != 0) {
             return -ERANGE;
         }
     }

@@ -84,6 +84,8 @@ enum sim_cost_field {
     /* and a process's first request. */
     SIM_COST_FIRST_FETCH,
     SIM_COST_FIRST_FETCH_FORKED,
+    /* and ThreadPool's per-task work. */
+    SIM_COST_THREADPOOL_TASK,
     SIM_COST_COUNT
 };
 

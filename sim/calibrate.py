@@ -171,6 +171,27 @@ def t_pool(n=1):
     return kids / n, create
 
 
+# A Pool(1) worker's own CPU per task (get, run, send the result back)
+# over 2000 tasks of abs, less its life's with one task, from
+# RUSAGE_CHILDREN once it is reaped.
+def t_pool_tasks(m=2000):
+    import multiprocessing
+    import resource
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:
+        ctx = multiprocessing.get_context()
+    ch = resource.RUSAGE_CHILDREN
+    r0 = resource.getrusage(ch)
+    p = ctx.Pool(1)
+    p.map(abs, range(m), chunksize=1)
+    p.close()
+    p.join()
+    r1 = resource.getrusage(ch)
+    return ((r1.ru_utime - r0.ru_utime)
+            + (r1.ru_stime - r0.ru_stime)) * 1e9
+
+
 try:
     one = [t_pool(1) for _ in range(3)]
     eight = [t_pool(8) for _ in range(3)]
@@ -179,10 +200,13 @@ try:
     c8 = min(c for _, c in eight)
     out["pool_fork_ns"] = max(0.0, (c8 - c1) / 7)
     out["pool_start_ns"] = max(0.0, c1 - out["pool_fork_ns"])
+    out["pool_task_cpu_ns"] = max(0.0, (min(t_pool_tasks() for _ in range(3))
+                                        - out["pool_worker_cpu_ns"]) / 2000)
 except Exception as e:
     out["pool_worker_cpu_ns"] = None
     out["pool_fork_ns"] = None
     out["pool_start_ns"] = None
+    out["pool_task_cpu_ns"] = None
     out["pool_error"] = repr(e)[:200]
 
 # queue.Queue: one put and one get, in one thread.
@@ -249,7 +273,23 @@ def t_roundtrip():
         return (perf() - t) / R
 
 
+# multiprocessing.pool.ThreadPool(1).map with chunksize=1: the CPU per
+# task of its queues and its task and result handler threads.
+def t_threadpool_task():
+    from multiprocessing.pool import ThreadPool
+    with ThreadPool(1) as p:
+        p.map(abs, range(100), chunksize=1)
+        t = time.process_time_ns()
+        p.map(abs, range(R * 5), chunksize=1)
+        return (time.process_time_ns() - t) / (R * 5)
+
+
 out["submit_ns"] = best(t_submit, 3)
+try:
+    out["threadpool_task_ns"] = best(t_threadpool_task, 3)
+except Exception as e:
+    out["threadpool_task_ns"] = None
+    out["threadpool_error"] = repr(e)[:200]
 out["roundtrip_ns"] = best(t_roundtrip, 3)
 sample_countdown()
 

@@ -260,6 +260,9 @@ on_switch_event(void *ctx, size_t thread, const struct sim_trace_event *e,
     }
 }
 
+/* ThreadPool's per-task cost in countdown_wall's runs. */
+static int64_t threadpool_task;
+
 /* The virtual wall time of a countdown of `count` split over `threads`
  * threads (serial for 1), with this quickening. */
 static int64_t
@@ -274,6 +277,7 @@ countdown_wall(int threads, int64_t count, double factor, int calls)
     o.count = count;
     o.costs.unquickened_factor = factor;
     o.costs.quicken_calls = calls;
+    o.costs.threadpool_task_instructions = threadpool_task;
     assert_int_equal(
         sim_run_once(&o, threads == 1 ? SIM_MODEL_SERIAL : SIM_MODEL_THREADS,
                      NULL, NULL, &r, err, sizeof(err)),
@@ -686,6 +690,26 @@ first_fetch_costs_once_per_process(void **state)
     assert_true(llabs(forked - fork_base - (int64_t)(3e6 * instr_ns)) < 500000);
 }
 
+/* ThreadPool's per-task work (threadpool_task_instructions) is charged a
+ * chunk claimed in the threads model, under the GIL: 4 tasks of 4
+ * threads (chunks of 1) take 4 x its cost longer; serial, a plain loop,
+ * is unchanged. */
+static void
+threadpool_task_cost_is_charged_a_chunk(void **state)
+{
+    int64_t base, more, serial_base, serial_more;
+
+    (void)state;
+    base = countdown_wall(4, 40000, 1.0, 8);
+    serial_base = countdown_wall(1, 40000, 1.0, 8);
+    threadpool_task = 1000000;
+    more = countdown_wall(4, 40000, 1.0, 8);
+    serial_more = countdown_wall(1, 40000, 1.0, 8);
+    threadpool_task = 0;
+    assert_true(llabs(more - base - (int64_t)(4e6 * 4.1)) < 1000000);
+    assert_int_equal(serial_more, serial_base);
+}
+
 /* The loop in virtual time: every fetch on the loop thread (buffer 0),
  * every write on an offload thread, the GIL's invariants, every task once,
  * and the failures the server's function predicts. */
@@ -857,6 +881,7 @@ main(void)
         cmocka_unit_test(processes_run_in_virtual_time),
         cmocka_unit_test(processes_start_after_the_parent_s_forks),
         cmocka_unit_test(first_fetch_costs_once_per_process),
+        cmocka_unit_test(threadpool_task_cost_is_charged_a_chunk),
         cmocka_unit_test(loop_runs_in_virtual_time),
         cmocka_unit_test(loop_sends_when_the_loop_turns),
         cmocka_unit_test(io_priority_cuts_the_convoy_in_virtual_time),

@@ -80,6 +80,7 @@ struct sim_costs {
     int64_t pool_fork_ns;  /* and its CPU per worker it starts (fork) */
     int64_t first_fetch_instructions; /* a process's first requests.get */
     int64_t first_fetch_forked_instructions; /* a forked worker's */
+    int64_t threadpool_task_instructions;    /* ThreadPool, a chunk */
     int64_t cond_wake_ns;    /* condvar signal -> waiter running, p50 (C) */
     int64_t timer_slack_ns;  /* timed wait: overshoot past deadline, p50 (C) */
     char source[4096];       /* "defaults" or the calibration file's path */

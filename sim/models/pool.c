@@ -19,6 +19,10 @@
  * take it back, exactly as Py_BEGIN/END_ALLOW_THREADS do. At the end the
  * thread drops the GIL with GIL_DROP_EXIT and records THREAD_END.
  *
+ * threads and nogil stand for multiprocessing.pool.ThreadPool.map: each
+ * chunk a thread claims first costs threadpool_task_instructions (its
+ * queues and its task and result handler threads; serial is a plain loop).
+ *
  * A task stops at its first failed step, as a Python task stops at an
  * exception. A task marked ends_run (the convoy's I/O task) sets the
  * pool's `until` flag when it ends, which ends the WL_UNTIL_DONE cpu
@@ -96,6 +100,13 @@ pool_thread(void *arg)
 
         if (k >= w->n_tasks) {
             break;
+        }
+        if (p->model != SIM_MODEL_SERIAL && p->costs != NULL &&
+            p->costs->threadpool_task_instructions > 0) {
+            /* ThreadPool's queue round trip and handler threads, a chunk
+             * (charged to the worker that gets it). */
+            (void)sim_model__cpu(mt, p->costs->threadpool_task_instructions,
+                                 NULL);
         }
         for (; k < end && k < w->n_tasks && !stopped(p); k++) {
             sim_model__run_task(mt, &w->tasks[k]);
