@@ -141,6 +141,11 @@ int sim_calibrate_main(const struct sim_options *o, FILE *out, FILE *err);
  * overshoot of `rounds` 1 ms timed waits. 0 or -errno. */
 int sim_calibrate_cond_wake(int rounds, int64_t *p50_ns) SIM_WARN_UNUSED;
 int sim_calibrate_timer_slack(int rounds, int64_t *p50_ns) SIM_WARN_UNUSED;
+/* calibrate_fetch.c: this thread's CPU per fetch of `url` through gilsim's
+ * own fetch, every Python cost at 0: a new connection each, or one kept
+ * alive. 0 or -errno. */
+int sim_calibrate_fetch_cpu(const char *url, int new_connection, int rounds,
+                            int64_t *ns_per_fetch) SIM_WARN_UNUSED;
 /* Tests only: the time limits of the version probe and of the program,
  * in ms (10 s and 120 s in gilsim). Not thread-safe. */
 void sim_calibrate_set_timeouts(int probe_ms, int program_ms);

@@ -30,6 +30,7 @@
 
 #include "base.h"
 #include "cli_internal.h"
+#include "run.h"
 #include "test_files.h"
 
 #define MAX_ARGS 16
@@ -658,6 +659,35 @@ real_calibration_gives_positive_finite_costs(void **state)
     free(dir);
 }
 
+/* gilsim's own fetch, timed to be taken out of the clients' CPU: some
+ * CPU a fetch in both connection modes against the embedded server, and
+ * an error, not a figure, where nothing listens. */
+static void
+own_fetch_cpu_is_timed_and_fails_cleanly(void **state)
+{
+    struct sim_options so;
+    struct wl_server *srv = NULL;
+    char url[128];
+    int64_t fresh = 0, kept = 0, none = 1;
+
+    (void)state;
+    sim_options_default(&so);
+    so.latency_ns = 0;
+    so.body_size = 1024;
+    so.port = 0;
+    assert_int_equal(sim_run_server_start(&so, &srv, stderr), SIM_EXIT_OK);
+    (void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/top250?start={page}",
+                   wl_server_port(srv));
+    assert_int_equal(sim_calibrate_fetch_cpu(url, 1, 20, &fresh), 0);
+    assert_int_equal(sim_calibrate_fetch_cpu(url, 0, 20, &kept), 0);
+    assert_true(fresh > 0 && fresh < 1000000000);
+    assert_true(kept > 0 && kept < 1000000000);
+    wl_server_stop(srv);
+    /* The server is gone: its port refuses. */
+    assert_int_not_equal(sim_calibrate_fetch_cpu(url, 1, 5, &none), 0);
+    assert_int_equal(none, 0);
+}
+
 /* calibrate --python=SCRIPT: exit 2, one line naming --python=SCRIPT
  * with `want` in it, and no calibration file. */
 static void
@@ -809,6 +839,7 @@ main(void)
         cmocka_unit_test(command_line_costs_win_over_the_file_in_either_order),
         cmocka_unit_test(broken_calibration_file_exits_2_with_one_line),
         cmocka_unit_test(real_calibration_gives_positive_finite_costs),
+        cmocka_unit_test(own_fetch_cpu_is_timed_and_fails_cleanly),
         cmocka_unit_test(python_printing_garbage_exits_2),
         cmocka_unit_test(python_exiting_1_exits_2),
         cmocka_unit_test(python_2_exits_2),
