@@ -25,13 +25,17 @@
  *   whose interpreter speed swings by up to 2x within minutes, the best
  *   of five short runs came out a fast moment's, and the runs gilsim
  *   predicts meet the typical one.
- * - unquickened_factor and quicken_calls (format 3): CPython 3.11 runs a
+ * - quickened_speedup and quicken_calls (format 3): CPython 3.11 runs a
  *   function's generic bytecode until its code is quickened at its 8th
- *   call. The factor is the median of 9 ratios of a fresh function's
+ *   call. The speed-up is the median of 9 ratios of a fresh function's
  *   countdown of 1 M (a new code object from compile()) to the warm
  *   one's, timed side by side; the call is found by calling fresh
  *   functions k - 1 times first, k = 1, 2, ..., until one runs nearer
- *   warm than cold (none, and 0, when the factor is under 1.15).
+ *   warm than cold (none, and a speed-up of 1, when they differ by less
+ *   than 15 %). instr_ns is the unquickened instruction: the warm
+ *   countdown times the speed-up, what a program that calls its loop
+ *   once sees; every other cost is measured in ns and turned into such
+ *   instructions.
  * - decode_instr_per_byte / write_instr_per_byte: str(bytes, "utf-8",
  *   errors="replace") (what r.text does) and str.encode of 64 KiB ASCII.
  * - result_instructions: one queue.Queue put plus one get in one thread,
@@ -406,7 +410,7 @@ static const char *const py_key_names[PY_KEYS] = {
     "recv_1048576_ns",
     "recv_4194304_ns",
     "recv_8388608_ns",
-    "unquickened_factor",
+    "unquickened_factor", /* fresh code's time / quickened */
     "quicken_calls",
     "pool_fork_ns",
     "pool_start_ns",
@@ -586,28 +590,40 @@ derive_clients(struct cal_run *cr, const struct py_result *r, double instr,
     return derive_recv_curve(cr, r, instr, bad);
 }
 
-/* The countdown before CPython quickens its code: how much slower, and
- * at which call it is quickened (0: never slower, where the two did not
- * differ by 15 %). */
+/* The countdown's speed-up once CPython quickens its code: a fresh
+ * function's time over the warm one's, 1 where the program found no call
+ * that quickens it (they did not differ by 15 %). */
+static double
+quickened_speedup(const struct py_result *r)
+{
+    double f = r->v[PY_UNQUICKENED];
+
+    if (!(r->have & (1u << PY_QUICKEN_CALLS)) || !(f > 1.0)) {
+        return 1.0;
+    }
+    return f;
+}
+
+/* The countdown once CPython quickens its code: how much faster, and at
+ * which call it is quickened (0: never, where the two did not differ by
+ * 15 %). */
 static int
 derive_quickening(struct cal_run *cr, const struct py_result *r,
                   const char **bad)
 {
-    double factor = r->v[PY_UNQUICKENED];
     char note[128];
 
     (void)snprintf(note, sizeof(note),
                    "countdown, fresh code / quickened: %.2f (median of 9)",
-                   factor);
-    *bad = sim_cost_name(SIM_COST_UNQUICKENED);
-    if (measured(cr, SIM_COST_UNQUICKENED, factor < 1.0 ? 1.0 : factor, note) !=
-        0) {
+                   r->v[PY_UNQUICKENED]);
+    *bad = sim_cost_name(SIM_COST_QUICKENED);
+    if (measured(cr, SIM_COST_QUICKENED, quickened_speedup(r), note) != 0) {
         return -ERANGE;
     }
     *bad = sim_cost_name(SIM_COST_QUICKEN_CALLS);
     if (!(r->have & (1u << PY_QUICKEN_CALLS))) {
         return measured(cr, SIM_COST_QUICKEN_CALLS, 0,
-                        "no slower before: never cold");
+                        "no faster after: never quickened");
     }
     (void)snprintf(note, sizeof(note),
                    "a fresh countdown ran warm from call %.0f",
@@ -621,7 +637,7 @@ static int
 derive(struct cal_run *cr, const struct py_result *r, const char **bad)
 {
     const double *v = r->v;
-    double instr;
+    double instr, speedup;
     double bytecodes = v[PY_COUNTDOWN_BYTECODES];
     char note[128];
     int i;
@@ -629,10 +645,14 @@ derive(struct cal_run *cr, const struct py_result *r, const char **bad)
     if (bytecodes < 1 || bytecodes > 64) {
         bytecodes = WL_COUNTDOWN_INSTRUCTIONS;
     }
-    instr = v[PY_COUNTDOWN_NS] / bytecodes;
+    /* An instruction is an unquickened one: the warm countdown's speed
+     * times the factor measured beside it (derive_quickening). */
+    speedup = quickened_speedup(r);
+    instr = v[PY_COUNTDOWN_NS] * speedup / bytecodes;
     (void)snprintf(note, sizeof(note),
-                   "countdown: %.1f ns per iteration of %.0f bytecodes",
-                   v[PY_COUNTDOWN_NS], bytecodes);
+                   "countdown: %.1f ns per iteration (%.1f quickened) of "
+                   "%.0f bytecodes",
+                   v[PY_COUNTDOWN_NS] * speedup, v[PY_COUNTDOWN_NS], bytecodes);
     *bad = "instr_ns";
     if (instr <= 0.0 || measured(cr, SIM_COST_INSTR_NS, instr, note) != 0) {
         return -ERANGE;

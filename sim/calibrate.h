@@ -76,7 +76,7 @@ enum sim_cost_field {
     SIM_COST_RECV_1M,
     SIM_COST_RECV_4M,
     /* and the program's function before CPython quickens it. */
-    SIM_COST_UNQUICKENED,
+    SIM_COST_QUICKENED,
     SIM_COST_QUICKEN_CALLS,
     /* and the processes pool's start-up in its parent. */
     SIM_COST_POOL_START,

@@ -90,7 +90,7 @@ for _ in range(9):
     cold = timed(fresh(), N)
     ratios.append(cold / timed(countdown, N))
 factor = sorted(ratios)[len(ratios) // 2]
-out["unquickened_factor"] = factor
+out["unquickened_factor"] = factor  # calibrate.c: quickened_speedup
 
 # The call that quickens it: for k = 1, 2, ..., a fresh function called
 # k - 1 times with 1 and then timed on 200 000 iterations, three times;

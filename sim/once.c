@@ -80,6 +80,21 @@ cpu_now_ns(void)
 
 /* The request's work after the send: part of it, never more than all of
  * it (a calibration may measure a cheaper request). */
+/* How many of the workload's steps are calls of the program's function. */
+static int64_t
+code_calls(const struct wl_workload *w)
+{
+    int64_t n = 0;
+    size_t i, k;
+
+    for (i = 0; i < w->n_tasks; i++) {
+        for (k = 0; k < w->tasks[i].n_steps; k++) {
+            n += w->tasks[i].steps[k].code_call != 0;
+        }
+    }
+    return n;
+}
+
 /* The receive curve's bands, from the costs in use. */
 static void
 recv_curve(const struct sim_costs *c, struct wl_recv_curve *r)
@@ -353,7 +368,12 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     atomic_init(&interp.calls, 0);
     atomic_init(&interp.fetched, 0);
     interp.quicken_calls = (int)o->costs.quicken_calls;
-    interp.cold_factor = o->costs.unquickened_factor;
+    interp.speedup = o->costs.quickened_speedup;
+    if (code_calls(w) < o->costs.quicken_calls) {
+        /* Never quickened in this run: fewer calls than it takes (so the
+         * virtual engine needs no pieces to watch for it). */
+        interp.speedup = 1.0;
+    }
     interp.first_fetch_instructions = sim_opt_first_fetch_instructions(o, m);
     interp.first_fetch_forked_instructions =
         sim_opt_first_fetch_forked_instructions(o, m);

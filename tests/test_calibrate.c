@@ -139,7 +139,7 @@ odd_calibration(struct sim_calibration *cal, int cores)
     }
     cal->costs.instr_ns = 3.0 + 1.0 / 3.0;
     cal->costs.decode_instr_per_byte = 0.1 / 7.0;
-    cal->costs.unquickened_factor = 1.0 + 1.0 / 3.0; /* 1..100 */
+    cal->costs.quickened_speedup = 1.0 + 1.0 / 3.0; /* 1..100 */
     cal->costs.cores = cores;
     (void)snprintf(cal->costs.python_version, sizeof(cal->costs.python_version),
                    "3.11.7");
@@ -438,7 +438,7 @@ format_1_file_loads_and_names_what_it_lacks(void **state)
                                   "recv_instr_per_byte_64k, "
                                   "recv_instr_per_byte_1m, "
                                   "recv_instr_per_byte_4m, "
-                                  "unquickened_factor, quicken_calls, "));
+                                  "quickened_speedup, quicken_calls, "));
     /* The later formats' costs follow; one line. */
     assert_non_null(strstr(c.err, " (their defaults are used): gilsim "
                                   "calibrate measures them\n"));
@@ -501,7 +501,7 @@ format_2_file_reads_its_one_slope_as_a_flat_curve(void **state)
     run(&c, "run", "--workload=cpu", "--count=1000", "--model=serial",
         "--no-plots", "--quiet", cal_arg, out_arg, NULL);
     assert_int_equal(c.status, SIM_EXIT_OK);
-    assert_non_null(strstr(c.err, "(format 2) has no unquickened_factor, "
+    assert_non_null(strstr(c.err, "(format 2) has no quickened_speedup, "
                                   "quicken_calls, "));
     assert_ptr_equal(strchr(c.err, '\n'), strrchr(c.err, '\n'));
     assert_non_null(strstr(c.err, " (their defaults are used); "

@@ -266,7 +266,7 @@ static int64_t threadpool_task;
 /* The virtual wall time of a countdown of `count` split over `threads`
  * threads (serial for 1), with this quickening. */
 static int64_t
-countdown_wall(int threads, int64_t count, double factor, int calls)
+countdown_wall(int threads, int64_t count, double speedup, int calls)
 {
     struct sim_options o;
     struct sim_run_result r;
@@ -275,7 +275,7 @@ countdown_wall(int threads, int64_t count, double factor, int calls)
 
     virtual_options(&o, "cpu", threads);
     o.count = count;
-    o.costs.unquickened_factor = factor;
+    o.costs.quickened_speedup = speedup;
     o.costs.quicken_calls = calls;
     o.costs.threadpool_task_instructions = threadpool_task;
     assert_int_equal(
@@ -290,32 +290,35 @@ countdown_wall(int threads, int64_t count, double factor, int calls)
 
 /*
  * CPython 3.11 quickens a function's code at its 8th call, so Beazley's
- * countdown called once a thread runs cold (unquickened_factor times the
- * cost) with 1 to 7 threads, and the 8th thread's call quickens it for
- * every thread, already running or not. In virtual time: one thread
- * takes the factor times as long as with the factor 1; 7 threads as
- * long as one, cold; 8 threads less than 7, since each runs warm from the
- * moment the 8th call begins; with quicken_calls 0 nothing is ever cold.
+ * countdown called once a thread runs unquickened (instr_ns) with 1 to 7
+ * threads, and the 8th thread's call makes every thread's faster, already
+ * running or not. In virtual time: one thread and seven take as long with
+ * a speed-up of 2 as with none; eight take less than seven with it (each
+ * runs faster from the 8th call on), and more than half as long (the
+ * first seven began unquickened); with quicken_calls 1 the one thread is
+ * quickened from its first call: twice as fast.
  */
 static void
-countdown_runs_cold_until_its_code_is_quickened(void **state)
+countdown_is_faster_once_its_code_is_quickened(void **state)
 {
-    const int64_t count = 4000000; /* 32M instructions: 131 ms warm */
-    int64_t warm1, cold1, cold7, cold8, never;
+    const int64_t count = 4000000; /* 32M instructions: 131 ms */
+    int64_t one, one_q, seven, seven_q, eight, eight_q, first;
 
     (void)state;
-    warm1 = countdown_wall(1, count, 1.0, 8);
-    cold1 = countdown_wall(1, count, 2.0, 8);
-    assert_true(cold1 > warm1 * 19 / 10 && cold1 < warm1 * 21 / 10);
-    cold7 = countdown_wall(7, count, 2.0, 8);
-    assert_true(cold7 > cold1 * 19 / 20); /* still cold, and switching */
-    cold8 = countdown_wall(8, count, 2.0, 8);
+    one = countdown_wall(1, count, 1.0, 8);
+    one_q = countdown_wall(1, count, 2.0, 8);
+    assert_int_equal(one_q, one);
+    seven = countdown_wall(7, count, 1.0, 8);
+    seven_q = countdown_wall(7, count, 2.0, 8);
+    assert_int_equal(seven_q, seven);
+    eight = countdown_wall(8, count, 1.0, 8);
+    eight_q = countdown_wall(8, count, 2.0, 8);
     /* The 8th call begins when the 8th thread first holds the GIL, after
-     * the others' cold intervals (182 ms in all here, against 262). */
-    assert_true(cold8 < cold7 * 3 / 4);
-    assert_true(cold8 > warm1); /* the first seven began cold */
-    never = countdown_wall(1, count, 2.0, 0);
-    assert_true(never > warm1 * 99 / 100 && never < warm1 * 101 / 100);
+     * the others' intervals (about 91 ms of 131 here). */
+    assert_true(eight_q < eight * 4 / 5);
+    assert_true(eight_q > eight / 2);
+    first = countdown_wall(1, count, 2.0, 1);
+    assert_true(first > one * 49 / 100 && first < one * 51 / 100);
 }
 
 static void
@@ -873,7 +876,7 @@ main(void)
         cmocka_unit_test(enough_cores_run_all_at_once),
         cmocka_unit_test(a_woken_thread_waits_out_the_protected_slice),
         cmocka_unit_test(cpu_switches_once_per_interval),
-        cmocka_unit_test(countdown_runs_cold_until_its_code_is_quickened),
+        cmocka_unit_test(countdown_is_faster_once_its_code_is_quickened),
         cmocka_unit_test(legacy_yields_once_per_check_in_virtual_time),
         cmocka_unit_test(seed_with_failures_counts_them),
         cmocka_unit_test(failures_of_one_byte_pages_keep_the_gil_paired),

@@ -566,30 +566,37 @@ chunk_cost_follows_the_curve_of_its_offsets(void **state)
     assert_int_equal(wl_recv_band_start(2), (uint64_t)mib);
 }
 
-/* The program's function is cold (its factor) until the call that
- * quickens it has begun, then warm; NULL and quicken_calls <= 1 are warm. */
+/* The program's function costs instr_ns (a factor of 1) until the call
+ * that quickens it has begun, then 1 / speedup; NULL, quicken_calls <= 1
+ * and a speed-up of 1 never change. */
 static void
-code_is_cold_until_its_quickening_call(void **state)
+code_is_faster_from_its_quickening_call(void **state)
 {
     struct wl_interp c;
     int i;
 
     (void)state;
     assert_true(wl_interp_factor(NULL) == 1.0);
+    assert_false(wl_interp_pending(NULL));
+    memset(&c, 0, sizeof(c));
     c.quicken_calls = 8;
-    c.cold_factor = 1.75;
+    c.speedup = 2.0;
     atomic_init(&c.calls, 0);
     for (i = 1; i < 8; i++) {
         wl_interp_call(&c);
-        assert_true(wl_interp_factor(&c) == 1.75);
+        assert_true(wl_interp_pending(&c));
+        assert_true(wl_interp_factor(&c) == 1.0);
     }
     wl_interp_call(&c); /* the 8th call's RESUME quickens it */
-    assert_true(wl_interp_factor(&c) == 1.0);
+    assert_false(wl_interp_pending(&c));
+    assert_true(wl_interp_factor(&c) == 0.5);
     atomic_store(&c.calls, 0);
-    c.quicken_calls = 1;
-    assert_true(wl_interp_factor(&c) == 1.0);
+    c.quicken_calls = 1; /* quickened from the first call */
+    assert_false(wl_interp_pending(&c));
+    assert_true(wl_interp_factor(&c) == 0.5);
     c.quicken_calls = 8;
-    c.cold_factor = 1.0;
+    c.speedup = 1.0;
+    assert_false(wl_interp_pending(&c));
     assert_true(wl_interp_factor(&c) == 1.0);
     wl_interp_call(NULL); /* no function: nothing to count */
 }
@@ -674,7 +681,7 @@ main(void)
         cmocka_unit_test(names_cover_every_kind_and_outcome),
         cmocka_unit_test(failure_text_says_what_the_code_means),
         cmocka_unit_test(chunk_cost_follows_the_curve_of_its_offsets),
-        cmocka_unit_test(code_is_cold_until_its_quickening_call),
+        cmocka_unit_test(code_is_faster_from_its_quickening_call),
         cmocka_unit_test(builtin_workloads_mark_their_function_calls),
         cmocka_unit_test(calibrate_returns_a_positive_rate_and_caches_it),
     };

@@ -39,10 +39,11 @@
  * all); without env->until it fails at once, since nothing would end it.
  *
  * A code_call step counts one call of the program's function (struct
- * wl_code) and, while that code is not quickened yet, costs its cold
- * factor times as many spins a chunk; the state is read (relaxed) before
- * every chunk, so a step that another thread's call quickens speeds up at
- * its next chunk, as a CPython frame does. Other work is warm library code.
+ * wl_interp) and, once that code is quickened, costs 1 / speedup as many
+ * spins a chunk; the state is read (relaxed) before every chunk while it
+ * is pending, so a step that another thread's call quickens speeds up at
+ * its next chunk, as a CPython frame does. Other work (library code,
+ * measured in ns and turned into instructions of instr_ns) is unchanged.
  *
  * wl__cpu_step_run is private to workloads/ (wl_internal.h): step.c
  * dispatches to it, and everyone else goes through wl_step_run().
@@ -142,15 +143,21 @@ wl_interp_call(struct wl_interp *c)
     }
 }
 
+int
+wl_interp_pending(const struct wl_interp *c)
+{
+    return c != NULL && c->speedup > 1.0 && c->quicken_calls > 1 &&
+           atomic_load_explicit(&c->calls, memory_order_relaxed) <
+               c->quicken_calls;
+}
+
 double
 wl_interp_factor(const struct wl_interp *c)
 {
-    if (c == NULL || c->quicken_calls <= 1 || !(c->cold_factor > 1.0) ||
-        atomic_load_explicit(&c->calls, memory_order_relaxed) >=
-            c->quicken_calls) {
+    if (c == NULL || !(c->speedup > 1.0) || wl_interp_pending(c)) {
         return 1.0;
     }
-    return c->cold_factor;
+    return 1.0 / c->speedup;
 }
 
 void
@@ -180,9 +187,11 @@ static enum wl_outcome
 cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
         const atomic_int *until, const struct wl_interp *code, int64_t *arg_out)
 {
-    double warm_per_instr = env->cost.instr_ns * spins_per_ns;
-    double spins_per_instr = warm_per_instr * wl_interp_factor(code);
+    double base_per_instr = env->cost.instr_ns * spins_per_ns;
+    double factor = wl_interp_factor(code);
+    double spins_per_instr = base_per_instr * factor;
     uint64_t full = fixed_spins((double)env->check_every * spins_per_instr);
+    int pending = wl_interp_pending(code);
     uint64_t budget;
     /* Starting at one half makes the truncation below round to nearest. */
     uint64_t acc = FRAC_ONE / 2;
@@ -207,10 +216,11 @@ cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
             outcome = WL_ABORTED;
             break;
         }
-        if (code != NULL && spins_per_instr != warm_per_instr &&
-            wl_interp_factor(code) == 1.0) {
-            /* Another call quickened the code: warm from this chunk on. */
-            spins_per_instr = warm_per_instr;
+        if (pending && !wl_interp_pending(code)) {
+            /* A call quickened the code: faster from this chunk on. */
+            pending = 0;
+            factor = wl_interp_factor(code);
+            spins_per_instr = base_per_instr * factor;
             full = fixed_spins((double)env->check_every * spins_per_instr);
         }
         chunk = until != NULL ? env->check_every : total - done;

@@ -127,10 +127,12 @@ struct wl_cpu_cost {
  *   bytecode replaced by the adaptive forms that specialize) when the
  *   function is entered for the quicken_calls-th time (RESUME counts
  *   calls; a loop's backward jump does not). Before that every one of its
- *   instructions runs the generic path, cold_factor times as long; once
- *   it is quickened, frames already running it run the quickened code
- *   too. So Beazley's countdown called once per thread runs cold with up
- *   to 7 threads and warm from the 8th thread's call on.
+ *   instructions runs the generic path, at instr_ns (what a program that
+ *   calls its loop once sees); once it is quickened, speedup times
+ *   faster, and frames already running it run the quickened code too. So
+ *   Beazley's countdown called once per thread runs at instr_ns with up
+ *   to 7 threads, and from the 8th thread's call on at instr_ns /
+ *   speedup.
  * - The HTTP client's first request. A process's first requests.get runs
  *   what the library leaves for first use (lazy imports, parsers' set-up)
  *   and, in a forked worker, the copy-on-write faults of the code it
@@ -142,7 +144,7 @@ struct wl_cpu_cost {
 struct wl_interp {
     atomic_int calls;   /* code_call steps begun so far */
     int quicken_calls;  /* the call that quickens it; <= 1: always warm */
-    double cold_factor; /* an instruction's cost before, x instr_ns; >= 1 */
+    double speedup;     /* a quickened instruction: instr_ns / it; >= 1 */
     atomic_int fetched; /* 1 once a fetch has begun in this process */
     int64_t first_fetch_instructions;
     /* What it is in a worker forked from the program's process (its
@@ -155,9 +157,11 @@ struct wl_interp {
 void wl_interp_forked(struct wl_interp *c);
 /* Count one more call of the function; thread-safe. */
 void wl_interp_call(struct wl_interp *c);
-/* What an instruction of it costs now, in multiples of instr_ns: the cold
- * factor until the quickening call has begun, then 1. NULL: 1. */
+/* What an instruction of it costs now, in multiples of instr_ns: 1 until
+ * the quickening call has begun, then 1 / speedup. NULL: 1. */
 double wl_interp_factor(const struct wl_interp *c);
+/* 1 while its cost may still change (not yet quickened, speedup > 1). */
+int wl_interp_pending(const struct wl_interp *c);
 /* The first fetch of the process: first_fetch_instructions the first time
  * it is asked (thread-safe), 0 after and for NULL. */
 int64_t wl_interp_first_fetch(struct wl_interp *c);

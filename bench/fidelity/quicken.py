@@ -6,7 +6,7 @@ CPython 3.11 quickens a code object (rewrites its bytecode into the
 adaptive forms that specialize) at the 8th call of its function; a loop's
 backward jumps do not count. A program that calls its loop once per thread,
 as Beazley's countdown does, runs it unquickened with up to 7 threads.
-gilsim models it as unquickened_factor and quicken_calls (`gilsim
+gilsim models it as quickened_speedup and quicken_calls (`gilsim
 calibrate` measures both; docs/fidelity.md).
 
     /usr/bin/python3.11 quicken.py --count 30000000 --calls 0,6,7,12 --repeat 4

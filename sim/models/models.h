@@ -63,10 +63,10 @@ struct sim_costs {
     double recv_instr_per_byte_1m;
     double recv_instr_per_byte_4m;
     int64_t cold_instructions; /* Python work after 1 ms off the GIL */
-    /* The program's function before CPython quickens it (struct wl_interp):
-     * an instruction costs unquickened_factor x instr_ns until its
-     * quicken_calls-th call. */
-    double unquickened_factor;
+    /* The program's function once CPython quickens it (struct wl_interp):
+     * from its quicken_calls-th call on an instruction of it costs
+     * instr_ns / quickened_speedup. */
+    double quickened_speedup;
     int64_t quicken_calls;
     int64_t chunk_instructions;      /* per 8 KiB chunk received */
     double decode_instr_per_byte;    /* r.text */

@@ -99,7 +99,7 @@ setup_worker(struct vproc_worker *w, struct vproc *pool, int i, char *err,
     if (p->interp != NULL) {
         /* A process of its own: nothing of it warmed up yet. */
         w->interp.quicken_calls = p->interp->quicken_calls;
-        w->interp.cold_factor = p->interp->cold_factor;
+        w->interp.speedup = p->interp->speedup;
         w->interp.first_fetch_forked_instructions =
             p->interp->first_fetch_forked_instructions;
         atomic_init(&w->interp.calls, 0);

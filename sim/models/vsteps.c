@@ -61,10 +61,10 @@ flag_set(const atomic_int *f)
     return f != NULL && atomic_load_explicit(f, memory_order_relaxed) != 0;
 }
 
-/* While the program's function is cold (struct wl_interp), a computation
- * goes in pieces of about this much virtual time, so that a call on
- * another thread that quickens it speeds this one up at the next piece,
- * as the real engine does at its next chunk. */
+/* While the program's function is not quickened yet (struct wl_interp),
+ * a computation goes in pieces of about this much virtual time, so that a
+ * call on another thread that quickens it speeds this one up at the next
+ * piece, as the real engine does at its next chunk. */
 #define VT_COLD_PIECE_NS 1000000.0
 
 /* `n` instructions (WL_UNTIL_DONE: until *env->until), checks included;
@@ -104,7 +104,7 @@ vt_cpu(struct sim_model_thread *mt, int64_t n, const struct wl_interp *code,
             return WL_ABORTED;
         }
         factor = wl_interp_factor(code);
-        if (factor != 1.0) {
+        if (wl_interp_pending(code)) {
             double piece = VT_COLD_PIECE_NS / (env->cost.instr_ns * factor);
             int64_t units =
                 (int64_t)(piece / (double)env->check_every) * env->check_every;
