@@ -92,7 +92,10 @@
  * between sendall's return and recv_into's call beside a CPU thread, and
  * 34 us alone (calltimes.py): 143 us more, 35000 instructions of 4.1 ns.
  * gilsim's own work is a spin loop that fits in L1 and resumes at full
- * speed, so the model adds it.
+ * speed, so the model adds it: after a fetch's waits, and after a forced
+ * switch that kept a CPU thread off the GIL as long (CPython's 8
+ * countdown threads at 0.5 ms realize only 1.2-1.45 of the quickened
+ * speed-up; with this, gilsim's 1.06-1.12 of CPython's time).
  */
 #define COLD_DEFAULT 35000
 

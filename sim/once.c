@@ -378,6 +378,8 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     interp.first_fetch_forked_instructions =
         sim_opt_first_fetch_forked_instructions(o, m);
     mp.interp = &interp;
+    mp.cold_instructions = o->costs.cold_instructions;
+    mp.cold_after_ns = IO_COLD_AFTER_NS;
     mp.stop = stop;
     mp.concurrency = o->concurrency;
     mp.worker_start_instructions =

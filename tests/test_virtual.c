@@ -713,6 +713,64 @@ threadpool_task_cost_is_charged_a_chunk(void **state)
     assert_int_equal(serial_more, serial_base);
 }
 
+/* A countdown of 2 threads at 5 ms with this cold cost: its wall time,
+ * and the resumes after a forced drop that kept a thread off the GIL for
+ * 1 ms or more. */
+static int64_t
+cold_countdown(int64_t cold, int *resumes)
+{
+    struct sim_options o;
+    struct sim_run_result r;
+    char err[SIM_ERR_LEN * 2] = "";
+    int64_t wall;
+    size_t i, k;
+
+    virtual_options(&o, "cpu", 2);
+    o.count = 2000000; /* 16M instructions: 65.6 ms */
+    o.costs.cold_instructions = cold;
+    assert_int_equal(
+        sim_run_once(&o, SIM_MODEL_THREADS, NULL, NULL, &r, err, sizeof(err)),
+        0);
+    *resumes = 0;
+    for (i = 0; i < sim_trace_thread_count(r.trace); i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(r.trace, i);
+        int64_t forced_at = -1;
+
+        for (k = 0; k < b->n; k++) {
+            const struct sim_trace_event *e = &b->ev[k];
+
+            if (e->kind == SIM_EV_GIL_DROP) {
+                forced_at = e->detail == SIM_DROP_FORCED ? e->t_ns : -1;
+            } else if (e->kind == SIM_EV_GIL_TAKE && forced_at >= 0) {
+                *resumes += e->t_ns - forced_at >= 1000000;
+                forced_at = -1;
+            }
+        }
+    }
+    wall = r.wall_ns;
+    sim_run_result_clear(&r);
+    return wall;
+}
+
+/* A CPU thread that a forced switch kept off the GIL for 1 ms or more
+ * resumes with cold caches: cold_instructions more work each time, so the
+ * run takes that much longer per such resume (the GIL serializes it),
+ * give or take the hand-offs; with none, it is the plain countdown. */
+static void
+cpu_thread_resumes_cold_after_a_long_switch(void **state)
+{
+    int base_resumes, resumes;
+    int64_t base, cold;
+
+    (void)state;
+    base = cold_countdown(0, &base_resumes);
+    cold = cold_countdown(100000, &resumes); /* 410 us each */
+    assert_true(base_resumes >= 5);
+    assert_true(resumes >= 5);
+    assert_true(llabs(cold - base - (int64_t)resumes * 410000) <
+                (int64_t)resumes * 20000 + 100000);
+}
+
 /* The loop in virtual time: every fetch on the loop thread (buffer 0),
  * every write on an offload thread, the GIL's invariants, every task once,
  * and the failures the server's function predicts. */
@@ -885,6 +943,7 @@ main(void)
         cmocka_unit_test(processes_start_after_the_parent_s_forks),
         cmocka_unit_test(first_fetch_costs_once_per_process),
         cmocka_unit_test(threadpool_task_cost_is_charged_a_chunk),
+        cmocka_unit_test(cpu_thread_resumes_cold_after_a_long_switch),
         cmocka_unit_test(loop_runs_in_virtual_time),
         cmocka_unit_test(loop_sends_when_the_loop_turns),
         cmocka_unit_test(io_priority_cuts_the_convoy_in_virtual_time),

@@ -38,6 +38,11 @@
  * the stop flag (so a flag set before the step starts means no chunk at
  * all); without env->until it fails at once, since nothing would end it.
  *
+ * After a check that switched the thread out for long, env->resumed says
+ * what it owes for resuming with cold caches: that many instructions more
+ * at instr_ns, in chunks with checks like the others, before the step
+ * goes on (or ends), not counted as the step's own.
+ *
  * A code_call step counts one call of the program's function (struct
  * wl_interp) and, once that code is quickened, costs 1 / speedup as many
  * spins a chunk; the state is read (relaxed) before every chunk while it
@@ -197,6 +202,7 @@ cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
     uint64_t acc = FRAC_ONE / 2;
     uint64_t x = (uint64_t)total; /* the chain, across chunks */
     int64_t done = 0;
+    int64_t debt = 0; /* owed for resuming cold (env->resumed) */
     int64_t chunk;
     enum wl_outcome outcome = WL_OK;
 
@@ -208,7 +214,7 @@ cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
             if (atomic_load_explicit(until, memory_order_acquire) != 0) {
                 break;
             }
-        } else if (done >= total) {
+        } else if (done >= total && debt == 0) {
             break;
         }
         if (env->stop != NULL &&
@@ -223,12 +229,21 @@ cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
             spins_per_instr = base_per_instr * factor;
             full = fixed_spins((double)env->check_every * spins_per_instr);
         }
-        chunk = until != NULL ? env->check_every : total - done;
-        if (chunk >= env->check_every) {
-            chunk = env->check_every;
-            budget = full;
+        if (debt > 0) {
+            /* Resuming cold: plain Python work at instr_ns, checked as
+             * any, not the step's own. */
+            chunk = debt < env->check_every ? debt : env->check_every;
+            budget = fixed_spins((double)chunk * base_per_instr);
+            debt -= chunk;
+            chunk = 0;
         } else {
-            budget = fixed_spins((double)chunk * spins_per_instr);
+            chunk = until != NULL ? env->check_every : total - done;
+            if (chunk >= env->check_every) {
+                chunk = env->check_every;
+                budget = full;
+            } else {
+                budget = fixed_spins((double)chunk * spins_per_instr);
+            }
         }
         acc += budget;
         x = spin_chain(x, acc >> FRAC_BITS);
@@ -236,6 +251,9 @@ cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
         done += chunk;
         if (env->check != NULL) {
             env->check(env->ctx);
+            if (env->resumed != NULL) {
+                debt += env->resumed(env->ctx);
+            }
         }
     }
     __asm__ volatile("" : : "r"(x)); /* the result is "used" */

@@ -147,6 +147,9 @@ struct sim_model_params {
      * one for the run's threads; a worker process counts its own calls
      * in its copy. NULL: always warm. */
     struct wl_interp *interp;
+    /* Python work after a forced switch kept a thread off the GIL for
+     * cold_after_ns or more: cold_instructions more (cold caches). */
+    int64_t cold_instructions, cold_after_ns;
     /* Per-thread I/O config (each thread that does I/O gets its own
      * struct wl_io), or NULL for a workload that does no I/O. */
     const struct wl_io_config *io;

@@ -36,6 +36,13 @@ struct sim_model_thread {
     struct wl_env env; /* check/release/acquire on this thread */
     atomic_int *until; /* set when an ends_run task ends */
     int index;         /* 0-based position in the model */
+    /* A resume after a forced switch that kept the thread off the GIL for
+     * cold_after_ns or more runs with cold caches: cold_instructions more
+     * Python work, owed to the step that runs (env.resumed). The GIL hook
+     * stamps the thread's last drop and take. */
+    int64_t cold_instructions, cold_after_ns;
+    int64_t dropped_at, taken_at;
+    int64_t cold_debt;
     /* --engine=virtual only (NULL / 0 in real time): the thread in the
      * engine, the eval breaker of its GIL, the I/O costs, and the size
      * of the body its last fetch received. */
@@ -93,6 +100,7 @@ int sim_model__thread_attach(struct sim_model_thread *mt,
 /* The wl_env callbacks: gil_check, gil_drop(GIL_DROP_IO), gil_take on
  * ((struct sim_model_thread *)ctx)->gt. */
 void sim_model__env_check(void *ctx);
+int64_t sim_model__env_resumed(void *ctx);
 void sim_model__env_release(void *ctx);
 void sim_model__env_acquire(void *ctx);
 

@@ -85,9 +85,11 @@ hook_event(void *user, enum gil_event ev, int64_t arg, int64_t t_ns)
         sim_trace_record(mt->buf, t_ns, SIM_EV_GIL_WAIT, 0, 0, mt->task, 0);
         break;
     case GIL_EV_TAKE:
+        mt->taken_at = t_ns;
         sim_trace_record(mt->buf, t_ns, SIM_EV_GIL_TAKE, 0, 0, mt->task, arg);
         break;
     case GIL_EV_DROP:
+        mt->dropped_at = t_ns;
         sim_trace_record(mt->buf, t_ns, SIM_EV_GIL_DROP, map_drop(arg), 0,
                          mt->task, 0);
         break;
@@ -115,7 +117,21 @@ sim_model__env_check(void *ctx)
 {
     struct sim_model_thread *mt = ctx;
 
-    (void)gil_check(mt->gt);
+    if (gil_check(mt->gt) && mt->cold_instructions > 0 &&
+        mt->taken_at - mt->dropped_at >= mt->cold_after_ns) {
+        /* Switched out long enough for its caches to go cold. */
+        mt->cold_debt += mt->cold_instructions;
+    }
+}
+
+int64_t
+sim_model__env_resumed(void *ctx)
+{
+    struct sim_model_thread *mt = ctx;
+    int64_t debt = mt->cold_debt;
+
+    mt->cold_debt = 0;
+    return debt;
 }
 
 void
@@ -197,6 +213,11 @@ sim_model__thread_init(struct sim_model_thread *mt,
     mt->index = index;
     mt->until = until;
     mt->env.check = sim_model__env_check;
+    mt->env.resumed = sim_model__env_resumed;
+    mt->cold_instructions = p->cold_instructions;
+    mt->cold_after_ns = p->cold_after_ns;
+    mt->dropped_at = mt->taken_at = 0;
+    mt->cold_debt = 0;
     mt->env.release = sim_model__env_release;
     mt->env.acquire = sim_model__env_acquire;
     mt->env.ctx = mt;

@@ -77,6 +77,7 @@ vt_cpu(struct sim_model_thread *mt, int64_t n, const struct wl_interp *code,
     int until = n == WL_UNTIL_DONE;
     const atomic_int *br[2];
     int64_t done = 0;
+    int64_t debt = 0; /* owed for resuming cold (env->resumed) */
 
     *ran = 0;
     if (until && env->until == NULL) {
@@ -95,13 +96,24 @@ vt_cpu(struct sim_model_thread *mt, int64_t n, const struct wl_interp *code,
             want = VT_UNTIL_PIECE;
         } else {
             want = n - done;
-            if (want <= 0) {
+            if (want <= 0 && debt == 0) {
                 break;
             }
         }
         if (flag_set(env->stop)) {
             *ran = done;
             return WL_ABORTED;
+        }
+        if (debt > 0) {
+            /* Resuming cold: plain Python work at instr_ns, not the
+             * step's own (workloads/cpu.c does the same). */
+            debt -= vt_compute(mt->vt, debt, env->cost.instr_ns,
+                               env->check_every, br, 2);
+            if (env->check != NULL) {
+                env->check(env->ctx);
+                debt += env->resumed != NULL ? env->resumed(env->ctx) : 0;
+            }
+            continue;
         }
         factor = wl_interp_factor(code);
         if (wl_interp_pending(code)) {
@@ -120,6 +132,7 @@ vt_cpu(struct sim_model_thread *mt, int64_t n, const struct wl_interp *code,
                            env->check_every, br, 2);
         if (env->check != NULL) {
             env->check(env->ctx);
+            debt += env->resumed != NULL ? env->resumed(env->ctx) : 0;
         }
     }
     *ran = done;
