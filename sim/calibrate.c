@@ -29,13 +29,13 @@
  *   function's generic bytecode until its code is quickened at its 8th
  *   call. The speed-up is the median of 9 ratios of a fresh function's
  *   countdown of 1 M (a new code object from compile()) to the warm
- *   one's, timed side by side; the call is found by calling fresh
- *   functions k - 1 times first, k = 1, 2, ..., until one runs nearer
- *   warm than cold (none, and a speed-up of 1, when they differ by less
- *   than 15 %). instr_ns is the unquickened instruction: the warm
- *   countdown times the speed-up, what a program that calls its loop
- *   once sees; every other cost is measured in ns and turned into such
- *   instructions.
+ *   one's, timed side by side; the call is the step that best fits 16
+ *   ratios of a fresh function called k - 1 times first (k = 1..16) to
+ *   the warm one beside it (none, and a speed-up of 1, when they differ
+ *   by less than 15 % or no step fits). instr_ns is the unquickened
+ *   instruction: the warm countdown times the speed-up, what a program
+ *   that calls its loop once sees; every other cost is measured in ns
+ *   and turned into such instructions.
  * - decode_instr_per_byte / write_instr_per_byte: str(bytes, "utf-8",
  *   errors="replace") (what r.text does) and str.encode of 64 KiB ASCII.
  * - result_instructions: one queue.Queue put plus one get in one thread,

@@ -78,8 +78,6 @@ cpu_now_ns(void)
 
 /* ---- one repetition ----------------------------------------------------- */
 
-/* The request's work after the send: part of it, never more than all of
- * it (a calibration may measure a cheaper request). */
 /* How many of the workload's steps are calls of the program's function. */
 static int64_t
 code_calls(const struct wl_workload *w)
@@ -105,6 +103,8 @@ recv_curve(const struct sim_costs *c, struct wl_recv_curve *r)
     r->per_byte[3] = c->recv_instr_per_byte_4m;
 }
 
+/* The request's work after the send: part of it, never more than all of
+ * it (a calibration may measure a cheaper request). */
 static int64_t
 io_after_send_instructions(const struct sim_options *o, enum sim_model m)
 {
