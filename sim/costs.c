@@ -93,7 +93,8 @@
  * 34 us alone (calltimes.py): 143 us more, 35000 instructions of 4.1 ns.
  * gilsim's own work is a spin loop that fits in L1 and resumes at full
  * speed, so the model adds it: after a fetch's waits, and after a forced
- * switch that kept a CPU thread off the GIL as long (CPython's 8
+ * switch that kept a CPU thread off the GIL as long, as a window of that
+ * many instructions at double cost (CPython's 8
  * countdown threads at 0.5 ms realize only 1.2-1.45 of the quickened
  * speed-up; with this, gilsim's 1.06-1.12 of CPython's time).
  */

@@ -39,9 +39,10 @@
  * all); without env->until it fails at once, since nothing would end it.
  *
  * After a check that switched the thread out for long, env->resumed says
- * what it owes for resuming with cold caches: that many instructions more
- * at instr_ns, in chunks with checks like the others, before the step
- * goes on (or ends), not counted as the step's own.
+ * how many of its next instructions run with cold caches: they cost twice
+ * as much (so a resume costs that many instructions more, once they have
+ * run). Another long switch inside that window starts it again, so the
+ * step always makes progress, at no less than half its speed.
  *
  * A code_call step counts one call of the program's function (struct
  * wl_interp) and, once that code is quickened, costs 1 / speedup as many
@@ -202,7 +203,7 @@ cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
     uint64_t acc = FRAC_ONE / 2;
     uint64_t x = (uint64_t)total; /* the chain, across chunks */
     int64_t done = 0;
-    int64_t debt = 0; /* owed for resuming cold (env->resumed) */
+    int64_t cold = 0; /* instructions left to run cold (env->resumed) */
     int64_t chunk;
     enum wl_outcome outcome = WL_OK;
 
@@ -214,7 +215,7 @@ cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
             if (atomic_load_explicit(until, memory_order_acquire) != 0) {
                 break;
             }
-        } else if (done >= total && debt == 0) {
+        } else if (done >= total) {
             break;
         }
         if (env->stop != NULL &&
@@ -229,21 +230,17 @@ cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
             spins_per_instr = base_per_instr * factor;
             full = fixed_spins((double)env->check_every * spins_per_instr);
         }
-        if (debt > 0) {
-            /* Resuming cold: plain Python work at instr_ns, checked as
-             * any, not the step's own. */
-            chunk = debt < env->check_every ? debt : env->check_every;
-            budget = fixed_spins((double)chunk * base_per_instr);
-            debt -= chunk;
-            chunk = 0;
+        chunk = until != NULL ? env->check_every : total - done;
+        if (chunk >= env->check_every) {
+            chunk = env->check_every;
+            budget = full;
         } else {
-            chunk = until != NULL ? env->check_every : total - done;
-            if (chunk >= env->check_every) {
-                chunk = env->check_every;
-                budget = full;
-            } else {
-                budget = fixed_spins((double)chunk * spins_per_instr);
-            }
+            budget = fixed_spins((double)chunk * spins_per_instr);
+        }
+        if (cold > 0) {
+            /* Resuming with cold caches: this chunk costs double. */
+            budget *= 2;
+            cold -= chunk;
         }
         acc += budget;
         x = spin_chain(x, acc >> FRAC_BITS);
@@ -252,7 +249,11 @@ cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
         if (env->check != NULL) {
             env->check(env->ctx);
             if (env->resumed != NULL) {
-                debt += env->resumed(env->ctx);
+                int64_t r = env->resumed(env->ctx);
+
+                if (r > 0) {
+                    cold = r; /* cold again: the window starts over */
+                }
             }
         }
     }

@@ -327,9 +327,9 @@ int wl_server_page_fails(uint64_t seed, double fail_rate, int64_t page,
 struct wl_env {
     /* The eval-breaker check; may release the GIL and take it back. */
     void (*check)(void *ctx);
-    /* After a check: the instructions of Python work the thread owes for
-     * resuming (cold caches after a long forced switch), now cleared; 0
-     * when it kept running. May be NULL. */
+    /* After a check: how many of the thread's next instructions run with
+     * cold caches (at double cost) after a long forced switch, now
+     * cleared; 0 when it kept running. May be NULL. */
     int64_t (*resumed)(void *ctx);
     /* Py_BEGIN_ALLOW_THREADS: called before blocking. */
     void (*release)(void *ctx);

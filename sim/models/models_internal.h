@@ -37,9 +37,10 @@ struct sim_model_thread {
     atomic_int *until; /* set when an ends_run task ends */
     int index;         /* 0-based position in the model */
     /* A resume after a forced switch that kept the thread off the GIL for
-     * cold_after_ns or more runs with cold caches: cold_instructions more
-     * Python work, owed to the step that runs (env.resumed). The GIL hook
-     * stamps the thread's last drop and take. */
+     * cold_after_ns or more runs with cold caches: its next
+     * cold_instructions cost double (env.resumed hands the window to the
+     * step that runs). The GIL hook stamps the thread's last drop and
+     * take. */
     int64_t cold_instructions, cold_after_ns;
     int64_t dropped_at, taken_at;
     int64_t cold_debt;

@@ -119,8 +119,9 @@ sim_model__env_check(void *ctx)
 
     if (gil_check(mt->gt) && mt->cold_instructions > 0 &&
         mt->taken_at - mt->dropped_at >= mt->cold_after_ns) {
-        /* Switched out long enough for its caches to go cold. */
-        mt->cold_debt += mt->cold_instructions;
+        /* Switched out long enough for its caches to go cold: the
+         * next cold_instructions run cold (a new window, not added). */
+        mt->cold_debt = mt->cold_instructions;
     }
 }
 

@@ -77,7 +77,7 @@ vt_cpu(struct sim_model_thread *mt, int64_t n, const struct wl_interp *code,
     int until = n == WL_UNTIL_DONE;
     const atomic_int *br[2];
     int64_t done = 0;
-    int64_t debt = 0; /* owed for resuming cold (env->resumed) */
+    int64_t cold = 0; /* instructions left to run cold (env->resumed) */
 
     *ran = 0;
     if (until && env->until == NULL) {
@@ -96,24 +96,13 @@ vt_cpu(struct sim_model_thread *mt, int64_t n, const struct wl_interp *code,
             want = VT_UNTIL_PIECE;
         } else {
             want = n - done;
-            if (want <= 0 && debt == 0) {
+            if (want <= 0) {
                 break;
             }
         }
         if (flag_set(env->stop)) {
             *ran = done;
             return WL_ABORTED;
-        }
-        if (debt > 0) {
-            /* Resuming cold: plain Python work at instr_ns, not the
-             * step's own (workloads/cpu.c does the same). */
-            debt -= vt_compute(mt->vt, debt, env->cost.instr_ns,
-                               env->check_every, br, 2);
-            if (env->check != NULL) {
-                env->check(env->ctx);
-                debt += env->resumed != NULL ? env->resumed(env->ctx) : 0;
-            }
-            continue;
         }
         factor = wl_interp_factor(code);
         if (wl_interp_pending(code)) {
@@ -128,11 +117,28 @@ vt_cpu(struct sim_model_thread *mt, int64_t n, const struct wl_interp *code,
                 want = units;
             }
         }
-        done += vt_compute(mt->vt, want, env->cost.instr_ns * factor,
+        if (cold > 0) {
+            /* Resuming with cold caches: the window's instructions cost
+             * double (workloads/cpu.c does the same a chunk). */
+            int64_t n_cold = want < cold ? want : cold;
+            int64_t got =
+                vt_compute(mt->vt, n_cold, env->cost.instr_ns * factor * 2.0,
                            env->check_every, br, 2);
+
+            done += got;
+            cold -= got;
+        } else {
+            done += vt_compute(mt->vt, want, env->cost.instr_ns * factor,
+                               env->check_every, br, 2);
+        }
         if (env->check != NULL) {
+            int64_t r;
+
             env->check(env->ctx);
-            debt += env->resumed != NULL ? env->resumed(env->ctx) : 0;
+            r = env->resumed != NULL ? env->resumed(env->ctx) : 0;
+            if (r > 0) {
+                cold = r; /* cold again: the window starts over */
+            }
         }
     }
     *ran = done;
