@@ -9,6 +9,7 @@
  * machine, and timing belongs in bench/.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -627,6 +628,130 @@ builtin_workloads_mark_their_function_calls(void **state)
     wl_workload_free(w);
 }
 
+/* ---- distributions (dist.c) --------------------------------------------- */
+
+#define DRAWS 100000
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* DRAWS draws of d from seed 42, sorted into v; their mean. */
+static double
+draw_sorted(const struct wl_dist *d, double *v)
+{
+    uint64_t rng = 42;
+    double sum = 0.0;
+    size_t i;
+
+    for (i = 0; i < DRAWS; i++) {
+        v[i] = wl_dist_draw(d, &rng);
+        assert_true(isfinite(v[i]) && v[i] >= 0.0);
+        sum += v[i];
+    }
+    qsort(v, DRAWS, sizeof(*v), cmp_double);
+    return sum / DRAWS;
+}
+
+static int
+near(double got, double want, double rel)
+{
+    return fabs(got - want) <= rel * fabs(want);
+}
+
+/* Over 100 000 draws with a fixed seed each distribution gives back its
+ * p50 and p99 within sampling error (a few standard errors: 1-2 % at the
+ * p50, 3-5 % at the p99), and its mean; a constant is always itself. */
+static void
+distributions_reproduce_their_quantiles(void **state)
+{
+    double *v = malloc(DRAWS * sizeof(*v));
+    struct wl_dist d;
+    double mean;
+
+    (void)state;
+    assert_non_null(v);
+    assert_int_equal(wl_dist_const(&d, 7.5), 0);
+    mean = draw_sorted(&d, v);
+    assert_true(v[0] == 7.5 && v[DRAWS - 1] == 7.5 && mean == 7.5);
+
+    assert_int_equal(wl_dist_uniform(&d, 10.0, 30.0), 0);
+    mean = draw_sorted(&d, v);
+    assert_true(near(v[DRAWS / 2], 20.0, 0.01));
+    assert_true(near(v[DRAWS * 99 / 100], 29.8, 0.01));
+    assert_true(v[0] >= 10.0 && v[DRAWS - 1] < 30.0);
+    assert_true(near(mean, wl_dist_mean(&d), 0.01));
+
+    assert_int_equal(wl_dist_exponential(&d, 5e6), 0); /* 5 ms mean */
+    mean = draw_sorted(&d, v);
+    assert_true(near(v[DRAWS / 2], 5e6 * log(2.0), 0.02));
+    assert_true(near(v[DRAWS * 99 / 100], 5e6 * log(100.0), 0.05));
+    assert_true(near(mean, 5e6, 0.02));
+
+    assert_int_equal(wl_dist_lognormal(&d, 2e6, 40e6), 0); /* p50 2 ms */
+    mean = draw_sorted(&d, v);
+    assert_true(near(v[DRAWS / 2], 2e6, 0.02));
+    assert_true(near(v[DRAWS * 99 / 100], 40e6, 0.05));
+    assert_true(near(mean, wl_dist_mean(&d), 0.05));
+    free(v);
+}
+
+/* An empirical distribution draws only its own samples, each about as
+ * often; the same seed gives the same draws. */
+static void
+empirical_draws_its_samples_alike(void **state)
+{
+    static const double samples[4] = {1.0, 2.0, 4.0, 8.0};
+    struct wl_dist d;
+    uint64_t rng = 7, again = 7;
+    int count[4] = {0, 0, 0, 0};
+    int i, k;
+
+    (void)state;
+    assert_int_equal(wl_dist_empirical(&d, samples, 4), 0);
+    for (i = 0; i < DRAWS; i++) {
+        double x = wl_dist_draw(&d, &rng);
+
+        assert_true(x == wl_dist_draw(&d, &again));
+        for (k = 0; k < 4 && samples[k] != x; k++) {
+        }
+        assert_true(k < 4);
+        count[k]++;
+    }
+    for (k = 0; k < 4; k++) {
+        assert_true(near(count[k], DRAWS / 4.0, 0.03));
+    }
+    assert_true(wl_dist_mean(&d) == 3.75);
+}
+
+/* Parameters no duration or size can have are refused. */
+static void
+distributions_refuse_bad_parameters(void **state)
+{
+    static const double bad[2] = {1.0, -1.0};
+    struct wl_dist d;
+
+    (void)state;
+    assert_int_equal(wl_dist_const(&d, -1.0), -EINVAL);
+    assert_int_equal(wl_dist_const(&d, NAN), -EINVAL);
+    assert_int_equal(wl_dist_const(&d, INFINITY), -EINVAL);
+    assert_int_equal(wl_dist_uniform(&d, 5.0, 4.0), -EINVAL);
+    assert_int_equal(wl_dist_uniform(&d, -1.0, 4.0), -EINVAL);
+    assert_int_equal(wl_dist_exponential(&d, -2.0), -EINVAL);
+    assert_int_equal(wl_dist_lognormal(&d, 0.0, 5.0), -EINVAL);
+    assert_int_equal(wl_dist_lognormal(&d, 5.0, 4.0), -EINVAL);
+    assert_int_equal(wl_dist_empirical(&d, bad, 0), -EINVAL);
+    assert_int_equal(wl_dist_empirical(&d, NULL, 3), -EINVAL);
+    assert_int_equal(wl_dist_empirical(&d, bad, 2), -EINVAL);
+    /* Degenerate but valid: a point. */
+    assert_int_equal(wl_dist_uniform(&d, 4.0, 4.0), 0);
+    assert_int_equal(wl_dist_lognormal(&d, 4.0, 4.0), 0);
+}
+
 /* A failure's code in words: the HTTP status with its phrase, libcurl's
  * text for a CURLcode, strerror for a write's errno; the virtual engine's
  * codes are libcurl's for the server's injected failures. */
@@ -683,6 +808,9 @@ main(void)
         cmocka_unit_test(chunk_cost_follows_the_curve_of_its_offsets),
         cmocka_unit_test(code_is_faster_from_its_quickening_call),
         cmocka_unit_test(builtin_workloads_mark_their_function_calls),
+        cmocka_unit_test(distributions_reproduce_their_quantiles),
+        cmocka_unit_test(empirical_draws_its_samples_alike),
+        cmocka_unit_test(distributions_refuse_bad_parameters),
         cmocka_unit_test(calibrate_returns_a_positive_rate_and_caches_it),
     };
 

@@ -166,6 +166,39 @@ int wl_interp_pending(const struct wl_interp *c);
  * it is asked (thread-safe), 0 after and for NULL. */
 int64_t wl_interp_first_fetch(struct wl_interp *c);
 
+/*
+ * dist.c: what a duration or a size is drawn from (a workload file's
+ * constants and distributions). The constructors check their parameters
+ * (finite, at least 0; a log-normal's p99 at least its p50 > 0; a
+ * non-empty list) and return 0 or -EINVAL. An empirical distribution
+ * borrows its samples. Each draw takes one or two values of the caller's
+ * splitmix64 state (base_splitmix64), so a seed fixes every draw.
+ */
+enum wl_dist_kind {
+    WL_DIST_CONST = 0,
+    WL_DIST_UNIFORM,
+    WL_DIST_EXPONENTIAL,
+    WL_DIST_LOGNORMAL,
+    WL_DIST_EMPIRICAL
+};
+struct wl_dist {
+    enum wl_dist_kind kind;
+    double a, b;           /* const: a; uniform: [a, b); exponential: mean a;
+                              log-normal: mu a and sigma b of the log */
+    const double *samples; /* empirical: borrowed, n of them */
+    size_t n;
+};
+int wl_dist_const(struct wl_dist *d, double v) WL_WARN_UNUSED;
+int wl_dist_uniform(struct wl_dist *d, double lo, double hi) WL_WARN_UNUSED;
+int wl_dist_exponential(struct wl_dist *d, double mean) WL_WARN_UNUSED;
+int wl_dist_lognormal(struct wl_dist *d, double p50, double p99) WL_WARN_UNUSED;
+int wl_dist_empirical(struct wl_dist *d, const double *samples,
+                      size_t n) WL_WARN_UNUSED;
+/* One draw, finite and at least 0. */
+double wl_dist_draw(const struct wl_dist *d, uint64_t *rng);
+/* Its mean (what `gilsim workload check` will show a task to cost). */
+double wl_dist_mean(const struct wl_dist *d);
+
 /* Measure spins_per_ns on this machine; cached after the first call
  * (thread-safe). Returns the rate, > 0. */
 double wl_cpu_calibrate(void);
