@@ -206,6 +206,27 @@ void sim_run_io_stop(struct sim_run_io *io);
 int sim_run_server_start(const struct sim_options *o, struct wl_server **out,
                          FILE *err);
 
+/* ---- workload_file.c --------------------------------------------------- */
+
+/* What turning a workload file into tasks needs from the run: the cost of
+ * an instruction (for cpu steps given as times) and the seed of the
+ * draws. */
+struct sim_wf_params {
+    double instr_ns;
+    uint64_t seed;
+};
+/* Read the workload file at `path` (or its text, named `file` in errors)
+ * and build its tasks into *out. 0, or -errno with one line in `err`
+ * ("FILE:LINE:COLUMN: ..." for broken JSON, "FILE: $.path: expected ..."
+ * otherwise) and nothing built. */
+int sim_workload_file_load(const char *path, const struct sim_wf_params *p,
+                           struct wl_workload **out, char *err,
+                           size_t errlen) SIM_WARN_UNUSED;
+int sim_workload_file_parse(const char *text, size_t len, const char *file,
+                            const struct sim_wf_params *p,
+                            struct wl_workload **out, char *err,
+                            size_t errlen) SIM_WARN_UNUSED;
+
 /* ---- sweep.c ---------------------------------------------------------- */
 
 /* One cell of a sweep: a model at one pool size and switch interval, with

@@ -1,0 +1,309 @@
+/*
+ * test_workload_file.c - cmocka tests of sim/workload_file.c: a workload
+ * file read strictly and built into tasks. A good file gives the tasks
+ * and steps it says, in the units it says, its kinds in the proportions
+ * of their weights, and the same workload for the same seed; each of many
+ * malformed files is refused with one line that names the file and where
+ * in it (line and column, or the JSON path), and builds nothing.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "run.h"
+
+static const struct sim_wf_params params = {.instr_ns = 4.0, .seed = 1};
+
+static struct wl_workload *
+parse_ok(const char *text, const struct sim_wf_params *p)
+{
+    struct wl_workload *w = NULL;
+    char err[1024] = "";
+    int rc = sim_workload_file_parse(text, strlen(text), "w.json", p, &w, err,
+                                     sizeof(err));
+
+    if (rc != 0) {
+        fail_msg("refused: %s", err);
+    }
+    assert_non_null(w);
+    return w;
+}
+
+/* Every unit and step kind, as the file says: 1.5 ms of cpu at 4 ns an
+ * instruction is 375 000 instructions, 200 us of sleep 200 000 ns, and
+ * fetch and write steps take the task's index as their page. */
+static void
+a_file_builds_the_steps_it_says(void **state)
+{
+    const char *text =
+        "{\"format\": \"gilsim-workload\", \"version\": 1, \"name\": \"t\",\n"
+        " \"tasks\": 3,\n"
+        " \"kinds\": [{\"steps\": [{\"cpu\": {\"ms\": 1.5}},\n"
+        "                        {\"fetch\": {}},\n"
+        "                        {\"sleep\": {\"us\": 200}},\n"
+        "                        {\"cpu\": {\"instructions\": 1234}},\n"
+        "                        {\"write\": {}}]}]}";
+    struct wl_workload *w = parse_ok(text, &params);
+    size_t i;
+
+    (void)state;
+    assert_string_equal(w->name, "t");
+    assert_int_equal(w->n_tasks, 3);
+    for (i = 0; i < 3; i++) {
+        const struct wl_task *t = &w->tasks[i];
+
+        assert_int_equal(t->n_steps, 5);
+        assert_int_equal(t->steps[0].kind, WL_STEP_CPU);
+        assert_int_equal(t->steps[0].instructions, 375000);
+        assert_int_equal(t->steps[1].kind, WL_STEP_FETCH);
+        assert_int_equal(t->steps[1].page, (int64_t)i);
+        assert_int_equal(t->steps[2].kind, WL_STEP_SLEEP);
+        assert_int_equal(t->steps[2].duration_ns, 200000);
+        assert_int_equal(t->steps[3].instructions, 1234);
+        assert_int_equal(t->steps[4].kind, WL_STEP_WRITE);
+        assert_int_equal(t->steps[4].page, (int64_t)i);
+    }
+    wl_workload_free(w);
+}
+
+/* The sleep of each task of a file with this value, as ns. */
+static void
+sleeps(const char *value, uint64_t seed, int64_t *out, size_t n)
+{
+    char text[512];
+    struct sim_wf_params p = params;
+    struct wl_workload *w;
+    size_t i;
+
+    (void)snprintf(text, sizeof(text),
+                   "{\"format\": \"gilsim-workload\", \"version\": 1, "
+                   "\"tasks\": %zu, \"kinds\": [{\"steps\": "
+                   "[{\"sleep\": {\"ms\": %s}}]}]}",
+                   n, value);
+    p.seed = seed;
+    w = parse_ok(text, &p);
+    for (i = 0; i < n; i++) {
+        out[i] = w->tasks[i].steps[0].duration_ns;
+    }
+    wl_workload_free(w);
+}
+
+/* Values drawn from a distribution differ from task to task, stay in
+ * its range, and are the same for the same seed (another seed, others). */
+static void
+draws_follow_the_seed(void **state)
+{
+    int64_t a[50], b[50], c[50];
+    size_t i, differ = 0, other = 0;
+
+    (void)state;
+    sleeps("{\"uniform\": [5, 15]}", 7, a, 50);
+    sleeps("{\"uniform\": [5, 15]}", 7, b, 50);
+    sleeps("{\"uniform\": [5, 15]}", 8, c, 50);
+    for (i = 0; i < 50; i++) {
+        assert_int_equal(a[i], b[i]);
+        assert_true(a[i] >= 5000000 && a[i] <= 15000000);
+        differ += i > 0 && a[i] != a[0];
+        other += a[i] != c[i];
+    }
+    assert_true(differ > 40);
+    assert_true(other > 40);
+    sleeps("{\"samples\": [1, 2]}", 3, a, 50);
+    for (i = 0; i < 50; i++) {
+        assert_true(a[i] == 1000000 || a[i] == 2000000);
+    }
+    sleeps("{\"lognormal\": {\"p50\": 2, \"p99\": 20}}", 3, a, 50);
+    sleeps("{\"exponential\": 3}", 3, b, 50);
+    for (i = 0; i < 50; i++) {
+        assert_true(a[i] > 0 && b[i] >= 0);
+    }
+}
+
+/* Kinds are drawn by weight: 3 to 1 over 4000 tasks. */
+static void
+kinds_follow_their_weights(void **state)
+{
+    const char *text =
+        "{\"format\": \"gilsim-workload\", \"version\": 1, \"tasks\": 4000,"
+        " \"kinds\": [{\"name\": \"io\", \"weight\": 3,"
+        "              \"steps\": [{\"fetch\": {}}]},"
+        "             {\"name\": \"cpu\", \"steps\": [{\"cpu\": {\"us\": "
+        "1}}]}]}";
+    struct wl_workload *w = parse_ok(text, &params);
+    size_t i, fetches = 0;
+
+    (void)state;
+    for (i = 0; i < w->n_tasks; i++) {
+        fetches += w->tasks[i].steps[0].kind == WL_STEP_FETCH;
+    }
+    assert_true(fetches > 2850 && fetches < 3150); /* 3000 +- 5 sigma */
+    wl_workload_free(w);
+}
+
+/* Malformed files: each is refused, builds nothing, and says in one line
+ * the file's name and where (`where`), with `what` in it. */
+static void
+refused(const char *text, const char *where, const char *what)
+{
+    struct wl_workload *w = (struct wl_workload *)&w;
+    char err[1024] = "";
+    int rc = sim_workload_file_parse(text, strlen(text), "bad.json", &params,
+                                     &w, err, sizeof(err));
+
+    if (rc == 0 || w != NULL || strncmp(err, "bad.json", 8) != 0 ||
+        strstr(err, where) == NULL || strstr(err, what) == NULL ||
+        strchr(err, '\n') != NULL) {
+        fail_msg("for %s: rc %d, built %d, said \"%s\" (wanted %s ... %s)",
+                 text, rc, w != NULL, err, where, what);
+    }
+}
+
+#define HEAD      "{\"format\": \"gilsim-workload\", \"version\": 1, "
+#define ONE(step) HEAD "\"tasks\": 2, \"kinds\": [{\"steps\": [" step "]}]}"
+
+static void
+malformed_files_are_refused_with_where(void **state)
+{
+    (void)state;
+    /* Not JSON, or not the right JSON: line and column. */
+    refused("", "bad.json:1:", "");
+    refused("{\"format\": ", "bad.json:1:", "");
+    refused(HEAD "\"tasks\": 2,}", "bad.json:1:", "");
+    refused(HEAD "\"tasks\": 2, \"tasks\": 3, \"kinds\": []}",
+            "bad.json:1:", "duplicate");
+    refused("[1, 2]", "$", "expected an object");
+    /* The top level. */
+    refused("{\"version\": 1, \"tasks\": 1, \"kinds\": []}", "$.format",
+            "gilsim-workload");
+    refused("{\"format\": \"gilsim-trace\", \"version\": 1}", "$.format",
+            "gilsim-workload");
+    refused("{\"format\": \"gilsim-workload\", \"version\": 2}", "$.version",
+            "expected 1");
+    refused("{\"format\": \"gilsim-workload\", \"version\": \"1\"}",
+            "$.version", "expected 1");
+    refused(HEAD "\"kinds\": [{\"steps\": [{\"fetch\": {}}]}]}", "$.tasks",
+            "whole number");
+    refused(HEAD "\"tasks\": 0, \"kinds\": []}", "$.tasks", "whole number");
+    refused(HEAD "\"tasks\": 2.5, \"kinds\": []}", "$.tasks", "whole number");
+    refused(HEAD "\"tasks\": -3, \"kinds\": []}", "$.tasks", "number from");
+    refused(HEAD "\"tasks\": 1e9, \"kinds\": []}", "$.tasks", "number from");
+    refused(HEAD "\"tasks\": \"5\", \"kinds\": []}", "$.tasks",
+            "expected a number");
+    refused(HEAD "\"tasks\": 2}", "$.kinds", "list of 1 to");
+    refused(HEAD "\"tasks\": 2, \"kinds\": []}", "$.kinds", "list of 1 to");
+    refused(HEAD "\"tasks\": 2, \"kinds\": {}}", "$.kinds", "list of 1 to");
+    refused(HEAD "\"tasks\": 2, \"kinds\": [], \"taks\": 1}", "$",
+            "unknown key \"taks\"");
+    refused(HEAD "\"name\": \"\", \"tasks\": 2, \"kinds\": []}", "$.name",
+            "string");
+    refused(HEAD "\"name\": 7, \"tasks\": 2, \"kinds\": []}", "$.name",
+            "string");
+    /* A kind. */
+    refused(HEAD "\"tasks\": 2, \"kinds\": [7]}", "$.kinds[0]",
+            "expected an object");
+    refused(HEAD "\"tasks\": 2, \"kinds\": [{}]}", "$.kinds[0].steps",
+            "list of 1 to");
+    refused(HEAD "\"tasks\": 2, \"kinds\": [{\"steps\": []}]}",
+            "$.kinds[0].steps", "list of 1 to");
+    refused(HEAD "\"tasks\": 2, \"kinds\": [{\"weight\": 0, \"steps\": "
+                 "[{\"fetch\": {}}]}]}",
+            "$.kinds[0].weight", "above 0");
+    refused(HEAD "\"tasks\": 2, \"kinds\": [{\"weight\": -1, \"steps\": "
+                 "[{\"fetch\": {}}]}]}",
+            "$.kinds[0].weight", "number from");
+    refused(HEAD "\"tasks\": 2, \"kinds\": [{\"stpes\": []}]}", "$.kinds[0]",
+            "unknown key \"stpes\"");
+    refused(HEAD "\"tasks\": 2, \"kinds\": [{\"name\": [], \"steps\": "
+                 "[{\"fetch\": {}}]}]}",
+            "$.kinds[0].name", "string");
+    /* A step. */
+    refused(ONE("7"), "$.kinds[0].steps[0]", "expected a step");
+    refused(ONE("{}"), "$.kinds[0].steps[0]", "expected a step");
+    refused(ONE("{\"cpu\": {\"ms\": 1}, \"sleep\": {\"ms\": 1}}"),
+            "$.kinds[0].steps[0]", "expected a step");
+    refused(ONE("{\"spin\": {\"ms\": 1}}"), "$.kinds[0].steps[0]",
+            "unknown step \"spin\"");
+    refused(ONE("{\"fetch\": {\"page\": 3}}"), "$.kinds[0].steps[0].fetch",
+            "expected {}");
+    refused(ONE("{\"write\": 1}"), "$.kinds[0].steps[0].write", "expected {}");
+    refused(ONE("{\"cpu\": 5}"), "$.kinds[0].steps[0].cpu",
+            "{\"instructions\": V}");
+    refused(ONE("{\"cpu\": {\"s\": 5}}"), "$.kinds[0].steps[0].cpu",
+            "unknown key \"s\"");
+    refused(ONE("{\"sleep\": {\"instructions\": 5}}"),
+            "$.kinds[0].steps[0].sleep", "unknown key \"instructions\"");
+    refused(ONE("{\"sleep\": {\"ms\": 1, \"us\": 1}}"),
+            "$.kinds[0].steps[0].sleep", "expected {\"ms\": V}");
+    /* A value. */
+    refused(ONE("{\"sleep\": {\"ms\": -1}}"), "$.kinds[0].steps[0].sleep.ms",
+            "number from 0");
+    refused(ONE("{\"sleep\": {\"ms\": 1e10}}"), "$.kinds[0].steps[0].sleep.ms",
+            "number from 0");
+    refused(ONE("{\"sleep\": {\"ms\": \"5ms\"}}"),
+            "$.kinds[0].steps[0].sleep.ms", "expected a number or one of");
+    refused(ONE("{\"sleep\": {\"ms\": {\"normal\": 5}}}"),
+            "$.kinds[0].steps[0].sleep.ms", "unknown key \"normal\"");
+    refused(ONE("{\"sleep\": {\"ms\": {\"uniform\": [5]}}}"),
+            "$.kinds[0].steps[0].sleep.ms.uniform", "[lo, hi]");
+    refused(ONE("{\"sleep\": {\"ms\": {\"uniform\": [9, 5]}}}"),
+            "$.kinds[0].steps[0].sleep.ms.uniform", "lo <= hi");
+    refused(ONE("{\"sleep\": {\"ms\": {\"exponential\": -2}}}"),
+            "$.kinds[0].steps[0].sleep.ms.exponential", "number from 0");
+    refused(ONE("{\"sleep\": {\"ms\": {\"lognormal\": {\"p50\": 5}}}}"),
+            "$.kinds[0].steps[0].sleep.ms.lognormal", "\"p99\"");
+    refused(
+        ONE("{\"sleep\": {\"ms\": {\"lognormal\": {\"p50\": 5, \"p99\": 2}}}}"),
+        "$.kinds[0].steps[0].sleep.ms.lognormal", "p50 <= p99");
+    refused(ONE("{\"sleep\": {\"ms\": {\"lognormal\": {\"p50\": 5, \"p99\": 9, "
+                "\"p90\": 7}}}}"),
+            "$.kinds[0].steps[0].sleep.ms.lognormal", "unknown key \"p90\"");
+    refused(ONE("{\"sleep\": {\"ms\": {\"samples\": []}}}"),
+            "$.kinds[0].steps[0].sleep.ms.samples", "list of 1 to");
+    refused(ONE("{\"sleep\": {\"ms\": {\"samples\": [1, \"x\"]}}}"),
+            "$.kinds[0].steps[0].sleep.ms.samples[1]", "expected a number");
+    refused(
+        ONE("{\"cpu\": {\"ms\": {\"uniform\": [1, 2], \"exponential\": 1}}}"),
+        "$.kinds[0].steps[0].cpu.ms", "expected a number or one of");
+    refused(ONE("{\"fetch\": {}}, {\"cpu\": {\"us\": 1}}, {\"sleep\": {}}"),
+            "$.kinds[0].steps[2].sleep", "expected {\"ms\": V}");
+}
+
+/* A file that is not there, or a folder: one line naming it. */
+static void
+unreadable_files_are_refused(void **state)
+{
+    struct wl_workload *w = NULL;
+    char err[1024] = "";
+
+    (void)state;
+    assert_int_not_equal(sim_workload_file_load("/nonexistent/w.json", &params,
+                                                &w, err, sizeof(err)),
+                         0);
+    assert_null(w);
+    assert_non_null(strstr(err, "/nonexistent/w.json"));
+    assert_non_null(strstr(err, "cannot read it"));
+    assert_int_not_equal(
+        sim_workload_file_load("/", &params, &w, err, sizeof(err)), 0);
+    assert_null(w);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_file_builds_the_steps_it_says),
+        cmocka_unit_test(draws_follow_the_seed),
+        cmocka_unit_test(kinds_follow_their_weights),
+        cmocka_unit_test(malformed_files_are_refused_with_where),
+        cmocka_unit_test(unreadable_files_are_refused),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
