@@ -188,6 +188,18 @@ build_workload(const struct sim_options *o, struct wl_workload **w)
     if (strcmp(o->workload, "convoy") == 0) {
         return wl_workload_convoy(o->ops, (size_t)o->cpu_threads, w);
     }
+    if (strcmp(o->workload, "file") == 0) {
+        struct sim_wf_params p = {.instr_ns = o->costs.instr_ns,
+                                  .seed = o->seed};
+        char err[SIM_ERR_LEN];
+
+        /* Checked when the option was read; a file changed since fails
+         * here, as a file that cannot be read. */
+        return sim_workload_file_load(o->workload_file, &p, w, err,
+                                      sizeof(err)) == 0
+                   ? 0
+                   : -EBADMSG;
+    }
     return wl_workload_cpu(o->count, (size_t)o->threads, w);
 }
 
@@ -198,7 +210,7 @@ io_config(const struct sim_options *o, enum sim_model m,
     memset(c, 0, sizeof(*c));
     (void)snprintf(c->url_template, sizeof(c->url_template), "%s",
                    io->url_template);
-    if (strcmp(o->workload, "seed") == 0) {
+    if (strcmp(o->workload, "seed") == 0 || strcmp(o->workload, "file") == 0) {
         (void)snprintf(c->out_dir, sizeof(c->out_dir), "%.4000s/%s/pages",
                        io->dir, sim_model_name(m));
     }

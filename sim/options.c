@@ -176,6 +176,9 @@ sim_opt_pool_size(const struct sim_options *o, enum sim_model m)
 int
 sim_opt_uses_io(const struct sim_options *o)
 {
+    if (strcmp(o->workload, "file") == 0) {
+        return o->workload_file_io;
+    }
     return strcmp(o->workload, "cpu") != 0;
 }
 

@@ -77,11 +77,15 @@ struct sim_options {
     char policy[16];            /* gil policy name */
     int interpreters;           /* per-interpreter: GILs [2] */
     int64_t check_every;        /* 0 = the policy's default */
-    char workload[64];          /* seed, cpu or convoy */
-    int64_t count;              /* cpu workload: countdown iterations */
-    int64_t pages;              /* seed: pages to fetch */
-    int64_t ops;                /* convoy: round trips of the I/O thread */
-    int cpu_threads;            /* convoy: CPU threads beside it */
+    char workload[64];          /* seed, cpu, convoy, or "file" */
+    /* --workload=FILE: the workload file (sim/workload_file.c), and
+     * whether it has fetch or write steps; "" and 0 for the built-ins. */
+    char workload_file[4096];
+    int workload_file_io;
+    int64_t count;   /* cpu workload: countdown iterations */
+    int64_t pages;   /* seed: pages to fetch */
+    int64_t ops;     /* convoy: round trips of the I/O thread */
+    int cpu_threads; /* convoy: CPU threads beside it */
     /* The embedded server; -1 = the workload's default (seed: 150ms and
      * 64KiB; convoy: 0 and 128B). */
     int64_t latency_ns;

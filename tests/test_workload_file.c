@@ -14,10 +14,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "cli.h"
 #include "run.h"
+#include "test_files.h"
 
 static const struct sim_wf_params params = {.instr_ns = 4.0, .seed = 1};
 
@@ -294,8 +297,128 @@ unreadable_files_are_refused(void **state)
     assert_null(w);
 }
 
+/* ---- through the command line ------------------------------------------ */
+
+struct cmd {
+    int status;
+    char *out, *err; /* malloc'd */
+};
+
+/* gilsim ARGS... (NULL-terminated) through sim_main. */
+static void
+run(struct cmd *c, ...)
+{
+    char *argv[16];
+    size_t olen = 0, elen = 0;
+    FILE *out, *err;
+    va_list ap;
+    int argc = 1;
+    char *a;
+
+    argv[0] = "gilsim";
+    va_start(ap, c);
+    while ((a = va_arg(ap, char *)) != NULL) {
+        assert_true(argc < 15);
+        argv[argc++] = a;
+    }
+    va_end(ap);
+    argv[argc] = NULL;
+    out = open_memstream(&c->out, &olen);
+    err = open_memstream(&c->err, &elen);
+    assert_non_null(out);
+    assert_non_null(err);
+    c->status = sim_main(argc, argv, out, err);
+    fclose(out);
+    fclose(err);
+}
+
+static void
+cmd_clear(struct cmd *c)
+{
+    free(c->out);
+    free(c->err);
+}
+
+/* gilsim run --workload=FILE runs the file's tasks in every model named,
+ * here in virtual time: its 6 tasks are in the summary; a malformed file
+ * costs one line naming the flag, the file and the place, exit 2, and no
+ * output folder; and a flag of the built-in workloads is refused naming
+ * the file. */
+static void
+run_takes_a_workload_file(void **state)
+{
+    char *dir = tf_make_dir("gilsim-wf");
+    char file[4200], bad[4200], flag[4300], badflag[4300], out[4300], p[4400];
+    char *text;
+    struct cmd c;
+
+    (void)state;
+    (void)snprintf(file, sizeof(file), "%s/w.json", dir);
+    (void)snprintf(bad, sizeof(bad), "%s/bad.json", dir);
+    tf_write(file, "{\"format\": \"gilsim-workload\", \"version\": 1,\n"
+                   " \"tasks\": 6,\n"
+                   " \"kinds\": [{\"steps\": [{\"fetch\": {}},\n"
+                   "   {\"cpu\": {\"us\": 300}}, {\"write\": {}}]},\n"
+                   "  {\"steps\": [{\"sleep\": {\"ms\": 2}}]}]}\n");
+    tf_write(bad, "{\"format\": \"gilsim-workload\", \"version\": 1,\n"
+                  " \"tasks\": 6,\n"
+                  " \"kinds\": [{\"steps\": [{\"spin\": {}}]}]}\n");
+    (void)snprintf(flag, sizeof(flag), "--workload=%s", file);
+    (void)snprintf(badflag, sizeof(badflag), "--workload=%s", bad);
+    (void)snprintf(out, sizeof(out), "--out=%s/run", dir);
+    run(&c, "run", flag, "--engine=virtual", "--model=threads,processes",
+        "--no-plots", "--quiet", out, NULL);
+    if (c.status != 0) {
+        fail_msg("exit %d: %s", c.status, c.err);
+    }
+    cmd_clear(&c);
+    (void)snprintf(p, sizeof(p), "%s/run/summary.json", dir);
+    text = tf_read(p, NULL);
+    assert_non_null(strstr(text, "\"tasks\": 6"));
+    assert_non_null(strstr(text, "\"workload\": \"file\""));
+    free(text);
+
+    (void)snprintf(out, sizeof(out), "--out=%s/badrun", dir);
+    run(&c, "run", badflag, "--engine=virtual", "--no-plots", out, NULL);
+    assert_int_equal(c.status, 2);
+    assert_non_null(strstr(c.err, badflag));
+    assert_non_null(strstr(c.err, "$.kinds[0].steps[0]"));
+    assert_non_null(strstr(c.err, "unknown step \"spin\""));
+    assert_ptr_equal(strchr(c.err, '\n'), strrchr(c.err, '\n'));
+    cmd_clear(&c);
+    (void)snprintf(p, sizeof(p), "%s/badrun", dir);
+    assert_int_not_equal(access(p, F_OK), 0);
+
+    run(&c, "run", flag, "--pages=3", "--no-plots", out, NULL);
+    assert_int_equal(c.status, 2);
+    assert_non_null(strstr(c.err, "this run's is --workload="));
+    assert_non_null(strstr(c.err, file));
+    cmd_clear(&c);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
+/* The example that docs/workloads.md shows, shipped beside it, reads. */
+static const char *example_path;
+
+static void
+the_documented_example_reads(void **state)
+{
+    struct wl_workload *w = NULL;
+    char err[1024] = "";
+
+    (void)state;
+    if (sim_workload_file_load(example_path, &params, &w, err, sizeof(err)) !=
+        0) {
+        fail_msg("%s", err);
+    }
+    assert_string_equal(w->name, "fan-out");
+    assert_int_equal(w->n_tasks, 200);
+    wl_workload_free(w);
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_file_builds_the_steps_it_says),
@@ -303,7 +426,16 @@ main(void)
         cmocka_unit_test(kinds_follow_their_weights),
         cmocka_unit_test(malformed_files_are_refused_with_where),
         cmocka_unit_test(unreadable_files_are_refused),
+        cmocka_unit_test(run_takes_a_workload_file),
+        cmocka_unit_test(the_documented_example_reads),
     };
+
+    if (argc != 2) {
+        fprintf(stderr,
+                "usage: test_workload_file DOCS/workloads/fan-out.json\n");
+        return 2;
+    }
+    example_path = argv[1];
 
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,6 +126,10 @@ put_workloads(FILE *f)
     for (i = 0; sim_opt_workload_at(i) != NULL; i++) {
         put_named(f, sim_opt_workload_at(i), sim_opt_workload_describe(i));
     }
+    put_named(f, "FILE",
+              "a workload file, a path with a / or ending in\n"
+              ".json: task kinds and their steps written\n"
+              "down (docs/workloads.md)");
 }
 
 /* The names an option takes, with a line each, if --help lists them. */

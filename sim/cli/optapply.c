@@ -26,8 +26,9 @@ static int
 only_workload(const struct sim_options *o, const char *names, char *why,
               size_t len)
 {
-    (void)snprintf(why, len, "%s, and this run's is --workload=%s", names,
-                   o->workload);
+    (void)snprintf(why, len, "%s, and this run's is --workload=%.200s", names,
+                   o->workload_file[0] != '\0' ? o->workload_file
+                                               : o->workload);
     return 0;
 }
 
@@ -69,8 +70,10 @@ int
 sim_opt_applies_io(const struct sim_options *o, char *why, size_t len)
 {
     return sim_opt_uses_io(o) ||
-           only_workload(o, "the workloads that fetch (seed, convoy)", why,
-                         len);
+           only_workload(o,
+                         "the workloads that fetch (seed, convoy, a file "
+                         "with fetch or write steps)",
+                         why, len);
 }
 
 /* The embedded server's settings: I/O, and no --url in its place. */

@@ -243,6 +243,53 @@ apply_number(struct sim_options *o, const struct sim_opt_desc *op,
 }
 
 /* One of the row's names: copied (STR) or its index stored. */
+/* --workload=FILE: a path (a '/' in it, or a name ending in .json), read
+ * and checked now, so that a bad file costs one line and exit status 2
+ * before anything runs; the run reads it again to build its tasks with
+ * its own instruction cost and seed. */
+static int
+looks_like_file(const char *v)
+{
+    size_t n = strlen(v);
+
+    return strchr(v, '/') != NULL || (n > 5 && strcmp(v + n - 5, ".json") == 0);
+}
+
+static int
+apply_workload_file(struct sim_options *o, const char *v, char *err,
+                    size_t errlen)
+{
+    struct sim_wf_params p = {.instr_ns = 4.1, .seed = 1};
+    struct wl_workload *w = NULL;
+    char perr[SIM_ERR_LEN];
+    size_t i, k, n = strlen(v);
+
+    if (n >= sizeof(o->workload_file)) {
+        return bad_value(err, errlen, "workload", v, "path too long");
+    }
+    if (sim_workload_file_load(v, &p, &w, perr, sizeof(perr)) != 0) {
+        /* perr starts with the path: say it once, as the flag's value. */
+        const char *rest = strncmp(perr, v, n) == 0 ? perr + n : perr;
+
+        (void)snprintf(err, errlen, "--workload=%.1000s%s%s", v,
+                       rest[0] == ':' ? "" : ": ", rest);
+        return SIM_EXIT_USAGE;
+    }
+    o->workload_file_io = 0;
+    for (i = 0; i < w->n_tasks; i++) {
+        for (k = 0; k < w->tasks[i].n_steps; k++) {
+            enum wl_step_kind kind = w->tasks[i].steps[k].kind;
+
+            o->workload_file_io |=
+                kind == WL_STEP_FETCH || kind == WL_STEP_WRITE;
+        }
+    }
+    wl_workload_free(w);
+    (void)snprintf(o->workload_file, sizeof(o->workload_file), "%s", v);
+    (void)snprintf(o->workload, sizeof(o->workload), "file");
+    return 0;
+}
+
 static int
 apply_name(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
            char *err, size_t errlen)
@@ -251,6 +298,9 @@ apply_name(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
     char what[SIM_ERR_LEN + 64];
     size_t i;
 
+    if (strcmp(op->name, "workload") == 0 && looks_like_file(v)) {
+        return apply_workload_file(o, v, err, errlen);
+    }
     for (i = 0; op->name_at(i) != NULL; i++) {
         if (strcmp(v, op->name_at(i)) == 0) {
             break;
@@ -267,6 +317,10 @@ apply_name(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
         store_string(o, op, v);
     } else {
         store(o, op, (int64_t)i, (double)i);
+    }
+    if (strcmp(op->name, "workload") == 0) {
+        o->workload_file[0] = '\0'; /* a built-in after a file */
+        o->workload_file_io = 0;
     }
     return 0;
 }

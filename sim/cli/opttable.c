@@ -475,6 +475,10 @@ sim_opt_expect(const struct sim_opt_desc *op, char *buf, size_t len)
         put_range(&t, op);
     } else if (op->kind == SIM_OPT_NAME) {
         put_names(&t, op, NULL);
+        if (strcmp(op->name, "workload") == 0) {
+            put(&t, ", or a workload file (a path with a / or ending in "
+                    ".json)");
+        }
     } else if (op->kind == SIM_OPT_LIST) {
         put(&t, "a comma-separated list of ");
         put(&t, op->head);
