@@ -222,6 +222,12 @@ struct sim_wf_params {
 int sim_workload_file_load(const char *path, const struct sim_wf_params *p,
                            struct wl_workload **out, char *err,
                            size_t errlen) SIM_WARN_UNUSED;
+/* gilsim workload check: what a task of each kind of the file at `path`
+ * looks like (its steps, each value's mean and distribution, its expected
+ * time under the GIL, asleep and fetching), on `out`; 0, or -errno with
+ * one line in `err` as sim_workload_file_load. */
+int sim_workload_file_describe(const char *path, double instr_ns, FILE *out,
+                               char *err, size_t errlen) SIM_WARN_UNUSED;
 int sim_workload_file_parse(const char *text, size_t len, const char *file,
                             const struct sim_wf_params *p,
                             struct wl_workload **out, char *err,

@@ -130,9 +130,10 @@ struct sim_options {
     /* Every cost the simulation charges (instr_ns and worker_start_ns
      * are --instr-ns and --worker-start). */
     struct sim_costs costs;
-    unsigned costs_given;   /* SIM_COST_GIVEN_* */
-    char calibration[4096]; /* --calibration=FILE; "" = the defaults */
-    char python[4096];      /* calibrate: --python; "" = python3 on PATH */
+    unsigned costs_given;    /* SIM_COST_GIVEN_* */
+    char calibration[4096];  /* --calibration=FILE; "" = the defaults */
+    char python[4096];       /* calibrate: --python; "" = python3 on PATH */
+    char workload_action[8]; /* gilsim workload ACTION: "check" */
 };
 
 /* Defaults, as documented in --help and README. */

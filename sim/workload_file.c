@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,7 @@ struct step_spec {
 };
 
 struct kind_spec {
+    char name[64];
     double weight;
     size_t n_steps;
     struct step_spec steps[MAX_STEPS];
@@ -301,6 +303,9 @@ read_kind(struct reader *r, const char *path, json_t *j, struct kind_spec *k)
         (void)snprintf(sub, sizeof(sub), "%.200s.name", path);
         return fail(r, sub, "expected a string of at most 63 bytes");
     }
+    if (v != NULL) {
+        (void)snprintf(k->name, sizeof(k->name), "%s", json_string_value(v));
+    }
     k->weight = 1.0;
     v = json_object_get(j, "weight");
     if (v != NULL) {
@@ -509,6 +514,152 @@ sim_workload_file_parse(const char *text, size_t len, const char *file,
     }
     reader_clear(&r);
     return rc;
+}
+
+/* ---- gilsim workload check -------------------------------------------- */
+
+/* A time in ns, in the unit that reads best. */
+static void
+put_ns(FILE *f, double ns)
+{
+    if (ns >= 1e9) {
+        fprintf(f, "%.3g s", ns / 1e9);
+    } else if (ns >= 1e6) {
+        fprintf(f, "%.3g ms", ns / 1e6);
+    } else {
+        fprintf(f, "%.3g us", ns / 1e3);
+    }
+}
+
+/* A step's value: its mean and, for a distribution, what it is. */
+static void
+put_value(FILE *f, const struct step_spec *s, double instr_ns)
+{
+    const struct wl_dist *d = &s->value;
+    double k = s->scale * (s->in_ns ? 1.0 : instr_ns); /* to ns */
+
+    fputs(d->kind == WL_DIST_CONST ? "" : "mean ", f);
+    put_ns(f, wl_dist_mean(d) * k);
+    switch (d->kind) {
+    case WL_DIST_CONST:
+        break;
+    case WL_DIST_UNIFORM:
+        fputs(": uniform, ", f);
+        put_ns(f, d->a * k);
+        fputs(" to ", f);
+        put_ns(f, d->b * k);
+        break;
+    case WL_DIST_EXPONENTIAL:
+        fputs(": exponential", f);
+        break;
+    case WL_DIST_LOGNORMAL:
+        fputs(": log-normal, p50 ", f);
+        put_ns(f, exp(d->a) * k);
+        fputs(", p99 ", f);
+        put_ns(f, exp(d->a + 2.3263478740408408 * d->b) * k);
+        break;
+    case WL_DIST_EMPIRICAL:
+        fprintf(f, ": %zu samples", d->n);
+        break;
+    }
+    if (!s->in_ns) {
+        fprintf(f, " (%.0f instructions)", wl_dist_mean(d));
+    }
+}
+
+int
+sim_workload_file_describe(const char *path, double instr_ns, FILE *out,
+                           char *err, size_t errlen)
+{
+    static const char *const step_names[] = {"cpu", "sleep", "fetch", "write"};
+    struct reader r;
+    json_error_t jerr;
+    json_t *root;
+    char name[64] = "";
+    char *text = NULL;
+    size_t len = 0, tasks = 0, k, j;
+    double total = 0.0, all_cpu = 0.0, all_sleep = 0.0, all_fetch = 0.0;
+    int rc;
+
+    rc = base_read_file(path, &text, &len);
+    if (rc != 0) {
+        base_errf(err, errlen, -rc, "%.900s: cannot read it", path);
+        return rc;
+    }
+    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    free(text);
+    if (root == NULL) {
+        (void)snprintf(err, errlen, "%.900s:%d:%d: %s", path, jerr.line,
+                       jerr.column, jerr.text);
+        return -EBADMSG;
+    }
+    memset(&r, 0, sizeof(r));
+    r.file = path;
+    r.err = err;
+    r.errlen = errlen;
+    rc = read_top(&r, root, &tasks, name, sizeof(name));
+    json_decref(root);
+    if (rc != 0) {
+        reader_clear(&r);
+        return rc;
+    }
+    for (k = 0; k < r.n_kinds; k++) {
+        total += r.kinds[k].weight;
+    }
+    fprintf(out, "%s%s%s: %zu tasks of %zu kind%s; an instruction is %.3g ns\n",
+            name[0] != '\0' ? name : path, name[0] != '\0' ? " in " : "",
+            name[0] != '\0' ? path : "", tasks, r.n_kinds,
+            r.n_kinds == 1 ? "" : "s", instr_ns);
+    for (k = 0; k < r.n_kinds; k++) {
+        const struct kind_spec *kind = &r.kinds[k];
+        double share = kind->weight / total;
+        double cpu = 0.0, sleep = 0.0;
+        int fetches = 0, writes = 0;
+
+        fprintf(out, "  %s: weight %g, %.3g %% of tasks (%.0f expected)\n",
+                kind->name[0] != '\0' ? kind->name : "(no name)", kind->weight,
+                100.0 * share, share * (double)tasks);
+        for (j = 0; j < kind->n_steps; j++) {
+            const struct step_spec *s = &kind->steps[j];
+            double ns = wl_dist_mean(&s->value) * s->scale *
+                        (s->in_ns ? 1.0 : instr_ns);
+
+            fprintf(out, "    %2zu. %-6s ", j + 1, step_names[s->kind]);
+            if (s->kind == WL_STEP_CPU || s->kind == WL_STEP_SLEEP) {
+                put_value(out, s, instr_ns);
+                fputc('\n', out);
+                if (s->kind == WL_STEP_CPU) {
+                    cpu += ns;
+                } else {
+                    sleep += ns;
+                }
+            } else if (s->kind == WL_STEP_FETCH) {
+                fputs("a page of the run's server (or --url), with the "
+                      "GIL released\n",
+                      out);
+                fetches++;
+            } else {
+                fputs("the page the task fetched last, to a file\n", out);
+                writes++;
+            }
+        }
+        fputs("      a task, on average: ", out);
+        put_ns(out, cpu);
+        fputs(" of Python under the GIL, ", out);
+        put_ns(out, sleep);
+        fprintf(out, " asleep, %d fetch%s and %d write%s off it\n", fetches,
+                fetches == 1 ? "" : "es", writes, writes == 1 ? "" : "s");
+        all_cpu += share * (double)tasks * cpu;
+        all_sleep += share * (double)tasks * sleep;
+        all_fetch += share * (double)tasks * (double)fetches;
+    }
+    fputs("all tasks, expected: ", out);
+    put_ns(out, all_cpu);
+    fputs(" of Python under the GIL (what one GIL must run in turn), ", out);
+    put_ns(out, all_sleep);
+    fprintf(out, " of sleep, %.0f fetches\n", all_fetch);
+    reader_clear(&r);
+    return ferror(out) ? -EIO : 0;
 }
 
 int

@@ -398,6 +398,59 @@ run_takes_a_workload_file(void **state)
     free(dir);
 }
 
+/* gilsim workload check FILE describes each kind of task, with its steps
+ * and their means; a wrong file or none costs one line and exit 2. */
+static void
+workload_check_describes_the_tasks(void **state)
+{
+    char *dir = tf_make_dir("gilsim-wfc");
+    char file[4200], bad[4200];
+    struct cmd c;
+
+    (void)state;
+    (void)snprintf(file, sizeof(file), "%s/w.json", dir);
+    (void)snprintf(bad, sizeof(bad), "%s/bad.json", dir);
+    tf_write(file, "{\"format\": \"gilsim-workload\", \"version\": 1,"
+                   " \"tasks\": 8, \"kinds\": [{\"name\": \"io\","
+                   " \"weight\": 3, \"steps\": [{\"fetch\": {}},"
+                   " {\"cpu\": {\"ms\": {\"uniform\": [1, 3]}}}]},"
+                   " {\"name\": \"nap\", \"steps\": [{\"sleep\":"
+                   " {\"ms\": 10}}]}]}");
+    tf_write(bad, "{\"format\": \"gilsim-workload\", \"version\": 1}");
+    run(&c, "workload", "check", file, NULL);
+    if (c.status != 0) {
+        fail_msg("exit %d: %s", c.status, c.err);
+    }
+    assert_non_null(strstr(c.out, "8 tasks of 2 kinds"));
+    assert_non_null(strstr(c.out, "io: weight 3, 75 % of tasks (6 expected)"));
+    assert_non_null(strstr(c.out, "cpu    mean 2 ms: uniform, 1 ms to 3 ms"));
+    assert_non_null(strstr(c.out, "nap: weight 1, 25 % of tasks"));
+    assert_non_null(strstr(c.out, "sleep  10 ms"));
+    /* 6 io tasks x 2 ms under the GIL, 2 naps x 10 ms asleep. */
+    assert_non_null(strstr(c.out, "12 ms of Python under the GIL"));
+    assert_non_null(strstr(c.out, "20 ms of sleep, 6 fetches"));
+    cmd_clear(&c);
+
+    run(&c, "workload", "check", bad, NULL);
+    assert_int_equal(c.status, 2);
+    assert_non_null(strstr(c.err, "$.tasks"));
+    assert_ptr_equal(strchr(c.err, '\n'), strrchr(c.err, '\n'));
+    cmd_clear(&c);
+    run(&c, "workload", "check", NULL);
+    assert_int_equal(c.status, 2);
+    assert_non_null(strstr(c.err, "missing FILE"));
+    cmd_clear(&c);
+    run(&c, "workload", "burn", file, NULL);
+    assert_int_equal(c.status, 2);
+    assert_non_null(strstr(c.err, "unknown action 'burn'"));
+    cmd_clear(&c);
+    run(&c, "workload", "check", file, file, NULL);
+    assert_int_equal(c.status, 2);
+    cmd_clear(&c);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* The example that docs/workloads.md shows, shipped beside it, reads. */
 static const char *example_path;
 
@@ -428,6 +481,7 @@ main(int argc, char **argv)
         cmocka_unit_test(unreadable_files_are_refused),
         cmocka_unit_test(run_takes_a_workload_file),
         cmocka_unit_test(the_documented_example_reads),
+        cmocka_unit_test(workload_check_describes_the_tasks),
     };
 
     if (argc != 2) {

@@ -64,6 +64,7 @@ enum sim_cmd {
     SIM_CMD_SWEEP = 4,
     SIM_CMD_PLOT = 5,
     SIM_CMD_CALIBRATE = 6,
+    SIM_CMD_WORKLOAD = 7, /* gilsim workload check FILE */
 };
 
 /* What an option's value is; each kind has one parser and one generated

@@ -108,6 +108,15 @@ sim_main(int argc, char **argv, FILE *out, FILE *err)
     if (cmd == SIM_CMD_CALIBRATE) {
         return sim_calibrate_main(&o, out, err);
     }
+    if (cmd == SIM_CMD_WORKLOAD) {
+        /* gilsim workload check FILE: the file's tasks, described. */
+        if (sim_workload_file_describe(o.workload_file, o.costs.instr_ns, out,
+                                       msg, sizeof(msg)) != 0) {
+            fprintf(err, "gilsim: workload check: %s\n", msg);
+            return SIM_EXIT_USAGE;
+        }
+        return SIM_EXIT_OK;
+    }
     /* --calibration, with --instr-ns and --worker-start kept on top. */
     status = sim_costs_load_options(&o, err);
     if (status != SIM_EXIT_OK) {

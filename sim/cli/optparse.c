@@ -43,6 +43,7 @@ static const struct {
     {"sweep", SIM_CMD_SWEEP},
     {"plot", SIM_CMD_PLOT},
     {"calibrate", SIM_CMD_CALIBRATE},
+    {"workload", SIM_CMD_WORKLOAD},
 };
 
 #define N_CMDS (sizeof(cmd_table) / sizeof(cmd_table[0]))
@@ -792,6 +793,33 @@ check_cmd(enum sim_cmd cmd, const struct sim_opt_desc *op, char *err,
 }
 
 /* The leading subcommand, or an error listing cmd_table's names. */
+/* The operands of `gilsim workload`: the action ("check"), then FILE. */
+static int
+workload_operand(struct sim_options *o, const char *a, char *err, size_t errlen)
+{
+    if (o->workload_action[0] == '\0') {
+        if (strcmp(a, "check") != 0) {
+            (void)snprintf(err, errlen,
+                           "workload: unknown action '%.64s' (expected "
+                           "gilsim workload check FILE)",
+                           a);
+            return SIM_EXIT_USAGE;
+        }
+        (void)snprintf(o->workload_action, sizeof(o->workload_action), "%s", a);
+        return 0;
+    }
+    if (o->workload_file[0] != '\0' || a[0] == '\0' ||
+        strlen(a) >= sizeof(o->workload_file)) {
+        (void)snprintf(err, errlen,
+                       "workload check: unexpected argument '%.64s' "
+                       "(expected one FILE)",
+                       a);
+        return SIM_EXIT_USAGE;
+    }
+    (void)snprintf(o->workload_file, sizeof(o->workload_file), "%s", a);
+    return 0;
+}
+
 static int
 parse_command(const char *sub, enum sim_cmd *cmd, char *err, size_t errlen)
 {
@@ -1027,6 +1055,14 @@ sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
             (void)snprintf(o->out_dir, sizeof(o->out_dir), "%s", a);
             continue;
         }
+        if ((a[0] != '-' || options_end) && *cmd == SIM_CMD_WORKLOAD) {
+            /* gilsim workload check FILE: the action, then the file. */
+            rc = workload_operand(o, a, err, errlen);
+            if (rc != 0) {
+                return rc;
+            }
+            continue;
+        }
         if (a[0] != '-' || options_end) {
             (void)snprintf(err, errlen,
                            "unexpected argument '%.64s' (see gilsim --help)",
@@ -1037,6 +1073,13 @@ sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
         if (rc != 0 || *cmd == SIM_CMD_HELP || *cmd == SIM_CMD_VERSION) {
             return rc;
         }
+    }
+    if (*cmd == SIM_CMD_WORKLOAD && o->workload_file[0] == '\0') {
+        (void)snprintf(err, errlen,
+                       "workload: missing %s (expected gilsim workload check "
+                       "FILE, a workload file)",
+                       o->workload_action[0] == '\0' ? "check FILE" : "FILE");
+        return SIM_EXIT_USAGE;
     }
     if (*cmd == SIM_CMD_PLOT && o->out_dir[0] == '\0') {
         (void)snprintf(err, errlen,

@@ -90,8 +90,10 @@ trace_mode_at(size_t i)
 #define CMD(c) (1u << (c))
 #define RUNS   (CMD(SIM_CMD_RUN) | CMD(SIM_CMD_SWEEP))
 /* The embedded server's settings, which `gilsim serve` takes too. */
-#define SERVER        (RUNS | CMD(SIM_CMD_SERVE))
-#define ALL_CMDS      (SERVER | CMD(SIM_CMD_PLOT) | CMD(SIM_CMD_CALIBRATE))
+#define SERVER (RUNS | CMD(SIM_CMD_SERVE))
+#define ALL_CMDS                                                               \
+    (SERVER | CMD(SIM_CMD_PLOT) | CMD(SIM_CMD_CALIBRATE) |                     \
+     CMD(SIM_CMD_WORKLOAD))
 #define APPLIES(what) .applies = sim_opt_applies_##what
 /* Room kept after a path for what is appended to it ("/serial/..."). */
 #define PATH_ROOM 64
