@@ -222,6 +222,11 @@ struct sim_wf_params {
 int sim_workload_file_load(const char *path, const struct sim_wf_params *p,
                            struct wl_workload **out, char *err,
                            size_t errlen) SIM_WARN_UNUSED;
+/* gilsim workload new FILE: a starter workload file, through a temporary
+ * file and a rename; refuses a path that exists. 0, or -errno with one
+ * line in `err`. */
+int sim_workload_file_new(const char *path, char *err,
+                          size_t errlen) SIM_WARN_UNUSED;
 /* gilsim workload check: what a task of each kind of the file at `path`
  * looks like (its steps, each value's mean and distribution, its expected
  * time under the GIL, asleep and fetching), on `out`; 0, or -errno with

@@ -25,7 +25,9 @@
  * "p99": b}} and {"samples": [x, ...]} (workloads/dist.c). Each task's
  * kind is drawn by weight (default 1), and each of its values from its
  * distribution, from one splitmix64 stream seeded with the run's seed,
- * so a seed gives the same workload every time. Unknown keys are refused
+ * so a seed gives the same workload every time. The top level and each
+ * kind may have a "comment" (a string or a list of strings), for the
+ * reader: JSON has no comments. Other unknown keys are refused
  * (a typo must not pass as a default), as are duplicate keys and any
  * text jansson will not read.
  *
@@ -39,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -103,6 +106,30 @@ known_keys(struct reader *r, const char *path, json_t *o,
         }
         if (keys[i] == NULL) {
             return fail(r, path, "unknown key \"%.60s\"", k);
+        }
+    }
+    return 0;
+}
+
+/* "comment": text for the reader, a string or a list of strings; the
+ * top level and each kind may have one. */
+static int
+comment(struct reader *r, const char *path, json_t *o)
+{
+    json_t *c = json_object_get(o, "comment");
+    char sub[300];
+    size_t i;
+
+    if (c == NULL || json_is_string(c)) {
+        return 0;
+    }
+    (void)snprintf(sub, sizeof(sub), "%.200s.comment", path);
+    if (!json_is_array(c)) {
+        return fail(r, sub, "expected a string or a list of strings");
+    }
+    for (i = 0; i < json_array_size(c); i++) {
+        if (!json_is_string(json_array_get(c, i))) {
+            return fail(r, sub, "expected a string or a list of strings");
         }
     }
     return 0;
@@ -286,7 +313,8 @@ read_step(struct reader *r, const char *path, json_t *j, struct step_spec *s)
 static int
 read_kind(struct reader *r, const char *path, json_t *j, struct kind_spec *k)
 {
-    static const char *const keys[] = {"name", "weight", "steps", NULL};
+    static const char *const keys[] = {"name", "weight", "steps", "comment",
+                                       NULL};
     json_t *steps, *v;
     char sub[300];
     size_t i;
@@ -295,7 +323,8 @@ read_kind(struct reader *r, const char *path, json_t *j, struct kind_spec *k)
     if (!json_is_object(j)) {
         return fail(r, path, "expected an object with \"steps\"");
     }
-    if ((rc = known_keys(r, path, j, keys)) != 0) {
+    if ((rc = known_keys(r, path, j, keys)) != 0 ||
+        (rc = comment(r, path, j)) != 0) {
         return rc;
     }
     v = json_object_get(j, "name");
@@ -339,8 +368,8 @@ static int
 read_top(struct reader *r, json_t *root, size_t *tasks, char *name,
          size_t namelen)
 {
-    static const char *const keys[] = {"format", "version", "name",
-                                       "tasks",  "kinds",   NULL};
+    static const char *const keys[] = {"format", "version", "name", "tasks",
+                                       "kinds",  "comment", NULL};
     json_t *v, *kinds;
     char sub[64];
     double t;
@@ -350,7 +379,8 @@ read_top(struct reader *r, json_t *root, size_t *tasks, char *name,
     if (!json_is_object(root)) {
         return fail(r, "$", "expected an object");
     }
-    if ((rc = known_keys(r, "$", root, keys)) != 0) {
+    if ((rc = known_keys(r, "$", root, keys)) != 0 ||
+        (rc = comment(r, "$", root)) != 0) {
         return rc;
     }
     v = json_object_get(root, "format");
@@ -660,6 +690,82 @@ sim_workload_file_describe(const char *path, double instr_ns, FILE *out,
     fprintf(out, " of sleep, %.0f fetches\n", all_fetch);
     reader_clear(&r);
     return ferror(out) ? -EIO : 0;
+}
+
+/* ---- gilsim workload new ---------------------------------------------- */
+
+/* A starter file: every step kind, a constant and each distribution, with
+ * comments that say what each part is. It reads (a test checks). */
+static const char starter[] =
+    "{\n"
+    "  \"format\": \"gilsim-workload\", \"version\": 1,\n"
+    "  \"comment\": [\n"
+    "    \"A gilsim workload file (docs/workloads.md). Run it with\",\n"
+    "    \"gilsim run --workload=THIS_FILE; see a task with gilsim "
+    "workload\",\n"
+    "    \"check THIS_FILE. Keys called comment are for you; any other\",\n"
+    "    \"unknown key is refused, so a typo is never a silent default.\"],\n"
+    "  \"name\": \"my-service\",\n"
+    "  \"tasks\": 100,\n"
+    "  \"kinds\": [\n"
+    "    {\"name\": \"request\", \"weight\": 4,\n"
+    "     \"comment\": [\"Each task is one kind, drawn by weight (4 of 5 "
+    "here).\",\n"
+    "                 \"Steps run in order: fetch a page of the run's "
+    "server\",\n"
+    "                 \"(or --url) with the GIL released, parse it in "
+    "Python\",\n"
+    "                 \"(a log-normal time, p50 and p99), write it out.\"],\n"
+    "     \"steps\": [{\"fetch\": {}},\n"
+    "               {\"cpu\": {\"us\": {\"lognormal\": {\"p50\": 400, \"p99\": "
+    "3000}}}},\n"
+    "               {\"write\": {}}]},\n"
+    "    {\"name\": \"report\", \"weight\": 1,\n"
+    "     \"comment\": [\"Python work given in ms (uniform between two "
+    "values),\",\n"
+    "                 \"or in instructions of --instr-ns; a sleep releases "
+    "the\",\n"
+    "                 \"GIL. Values: a number, or uniform, exponential "
+    "(mean),\",\n"
+    "                 \"lognormal (p50, p99) or samples (a list).\"],\n"
+    "     \"steps\": [{\"cpu\": {\"ms\": {\"uniform\": [2, 8]}}},\n"
+    "               {\"sleep\": {\"ms\": {\"exponential\": 5}}},\n"
+    "               {\"cpu\": {\"instructions\": 50000}}]}]}\n";
+
+static int
+put_starter(const void *ctx, FILE *f)
+{
+    (void)ctx;
+    return fputs(starter, f) >= 0 ? 0 : -EIO;
+}
+
+int
+sim_workload_file_new(const char *path, char *err, size_t errlen)
+{
+    char dir[4096], name[1024];
+    const char *slash = strrchr(path, '/');
+    struct stat st;
+
+    if (lstat(path, &st) == 0) {
+        (void)snprintf(err, errlen,
+                       "%.900s: already there (expected a new file's name)",
+                       path);
+        return -EEXIST;
+    }
+    if (slash == NULL) {
+        (void)snprintf(dir, sizeof(dir), ".");
+        (void)snprintf(name, sizeof(name), "%.1000s", path);
+    } else {
+        (void)snprintf(dir, sizeof(dir), "%.*s",
+                       slash == path ? 1 : (int)(slash - path), path);
+        (void)snprintf(name, sizeof(name), "%.1000s", slash + 1);
+    }
+    if (name[0] == '\0') {
+        (void)snprintf(err, errlen, "%.900s: a folder (expected a file name)",
+                       path);
+        return -EISDIR;
+    }
+    return base_write_atomic(dir, name, put_starter, NULL, err, errlen);
 }
 
 int

@@ -221,6 +221,13 @@ malformed_files_are_refused_with_where(void **state)
     refused(HEAD "\"tasks\": 2, \"kinds\": [{\"weight\": -1, \"steps\": "
                  "[{\"fetch\": {}}]}]}",
             "$.kinds[0].weight", "number from");
+    refused(HEAD "\"comment\": 7, \"tasks\": 2, \"kinds\": []}", "$.comment",
+            "string or a list of strings");
+    refused(HEAD "\"comment\": [\"a\", 1], \"tasks\": 2, \"kinds\": []}",
+            "$.comment", "string or a list of strings");
+    refused(HEAD "\"tasks\": 2, \"kinds\": [{\"comment\": {}, \"steps\": "
+                 "[{\"fetch\": {}}]}]}",
+            "$.kinds[0].comment", "string or a list of strings");
     refused(HEAD "\"tasks\": 2, \"kinds\": [{\"stpes\": []}]}", "$.kinds[0]",
             "unknown key \"stpes\"");
     refused(HEAD "\"tasks\": 2, \"kinds\": [{\"name\": [], \"steps\": "
@@ -451,6 +458,46 @@ workload_check_describes_the_tasks(void **state)
     free(dir);
 }
 
+/* gilsim workload new FILE writes a starter that reads and runs, and
+ * will not overwrite a file. */
+static void
+workload_new_writes_a_starter_that_runs(void **state)
+{
+    char *dir = tf_make_dir("gilsim-wfn");
+    char file[4200], flag[4300], out[4300];
+    char *before, *after;
+    struct cmd c;
+
+    (void)state;
+    (void)snprintf(file, sizeof(file), "%s/new.json", dir);
+    run(&c, "workload", "new", file, NULL);
+    assert_int_equal(c.status, 0);
+    cmd_clear(&c);
+    run(&c, "workload", "check", file, NULL);
+    assert_int_equal(c.status, 0);
+    assert_non_null(strstr(c.out, "100 tasks of 2 kinds"));
+    cmd_clear(&c);
+    (void)snprintf(flag, sizeof(flag), "--workload=%s", file);
+    (void)snprintf(out, sizeof(out), "--out=%s/run", dir);
+    run(&c, "run", flag, "--engine=virtual", "--model=threads", "--no-plots",
+        "--quiet", out, NULL);
+    if (c.status != 0) {
+        fail_msg("exit %d: %s", c.status, c.err);
+    }
+    cmd_clear(&c);
+    before = tf_read(file, NULL);
+    run(&c, "workload", "new", file, NULL);
+    assert_int_equal(c.status, 2);
+    assert_non_null(strstr(c.err, "already there"));
+    cmd_clear(&c);
+    after = tf_read(file, NULL);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* The example that docs/workloads.md shows, shipped beside it, reads. */
 static const char *example_path;
 
@@ -482,6 +529,7 @@ main(int argc, char **argv)
         cmocka_unit_test(run_takes_a_workload_file),
         cmocka_unit_test(the_documented_example_reads),
         cmocka_unit_test(workload_check_describes_the_tasks),
+        cmocka_unit_test(workload_new_writes_a_starter_that_runs),
     };
 
     if (argc != 2) {

@@ -108,6 +108,16 @@ sim_main(int argc, char **argv, FILE *out, FILE *err)
     if (cmd == SIM_CMD_CALIBRATE) {
         return sim_calibrate_main(&o, out, err);
     }
+    if (cmd == SIM_CMD_WORKLOAD && strcmp(o.workload_action, "new") == 0) {
+        /* gilsim workload new FILE: a starter to edit. */
+        if (sim_workload_file_new(o.workload_file, msg, sizeof(msg)) != 0) {
+            fprintf(err, "gilsim: workload new: %s\n", msg);
+            return SIM_EXIT_USAGE;
+        }
+        fprintf(out, "wrote %s; see its tasks with gilsim workload check %s\n",
+                o.workload_file, o.workload_file);
+        return SIM_EXIT_OK;
+    }
     if (cmd == SIM_CMD_WORKLOAD) {
         /* gilsim workload check FILE: the file's tasks, described. */
         if (sim_workload_file_describe(o.workload_file, o.costs.instr_ns, out,

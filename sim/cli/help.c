@@ -37,9 +37,10 @@ static const char help_head[] =
     "  gilsim calibrate [--python=PATH] [--out=FILE] [--quiet]\n"
     "                            measure the costs below on a real Python\n"
     "                            (a few seconds) and write calibration.json\n"
-    "  gilsim workload check FILE\n"
-    "                            read a workload file (--workload=FILE) and\n"
-    "                            print what each kind of task does\n"
+    "  gilsim workload check FILE | new FILE\n"
+    "                            print what each kind of task of a workload\n"
+    "                            file (--workload=FILE) does; write a\n"
+    "                            starter file\n"
     "  gilsim --help | --version\n"
     "  gilsim COMMAND --help     the options of one command only\n"
     "  gilsim plot RUN_DIR [--window=FROM..TO]\n"
@@ -447,11 +448,13 @@ static const struct {
     {SIM_CMD_PLOT, "gilsim plot RUN_DIR [OPTIONS]",
      "Draw the timelines and the comparison of an earlier run (or the "
      "charts of a sweep) again, and rewrite its index.html."},
-    {SIM_CMD_WORKLOAD, "gilsim workload check FILE",
-     "Read a workload file (docs/workloads.md) as --workload=FILE would, "
-     "and print what a task of each kind does: its steps, each value's mean "
-     "and distribution, and its expected time under the GIL, asleep and "
-     "fetching. Exit status 2 and one line if the file is wrong."},
+    {SIM_CMD_WORKLOAD, "gilsim workload check FILE | new FILE",
+     "check: read a workload file (docs/workloads.md) as --workload=FILE "
+     "would, and print what a task of each kind does: its steps, each "
+     "value's mean and distribution, and its expected time under the GIL, "
+     "asleep and fetching; exit status 2 and one line if the file is "
+     "wrong. new: write a starter workload file, with comments, to FILE "
+     "(not one that exists)."},
     {SIM_CMD_CALIBRATE, "gilsim calibrate [OPTIONS]",
      "Measure the Python-side costs that --calibration takes on a real "
      "Python (a few seconds) and write them to calibration.json."},

@@ -798,10 +798,10 @@ static int
 workload_operand(struct sim_options *o, const char *a, char *err, size_t errlen)
 {
     if (o->workload_action[0] == '\0') {
-        if (strcmp(a, "check") != 0) {
+        if (strcmp(a, "check") != 0 && strcmp(a, "new") != 0) {
             (void)snprintf(err, errlen,
                            "workload: unknown action '%.64s' (expected "
-                           "gilsim workload check FILE)",
+                           "gilsim workload check FILE or new FILE)",
                            a);
             return SIM_EXIT_USAGE;
         }
@@ -811,9 +811,9 @@ workload_operand(struct sim_options *o, const char *a, char *err, size_t errlen)
     if (o->workload_file[0] != '\0' || a[0] == '\0' ||
         strlen(a) >= sizeof(o->workload_file)) {
         (void)snprintf(err, errlen,
-                       "workload check: unexpected argument '%.64s' "
+                       "workload %s: unexpected argument '%.64s' "
                        "(expected one FILE)",
-                       a);
+                       o->workload_action, a);
         return SIM_EXIT_USAGE;
     }
     (void)snprintf(o->workload_file, sizeof(o->workload_file), "%s", a);
@@ -1077,7 +1077,7 @@ sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
     if (*cmd == SIM_CMD_WORKLOAD && o->workload_file[0] == '\0') {
         (void)snprintf(err, errlen,
                        "workload: missing %s (expected gilsim workload check "
-                       "FILE, a workload file)",
+                       "FILE or new FILE, a workload file)",
                        o->workload_action[0] == '\0' ? "check FILE" : "FILE");
         return SIM_EXIT_USAGE;
     }
