@@ -115,7 +115,10 @@ config_of(const struct sim_options *o, struct pairs *p)
         }
     }
     put(p, "model", "%s", text);
-    put(p, "workload", "%s", o->workload);
+    /* A workload file by its path, cut at VALUE_LEN (its content is not
+     * compared). */
+    put(p, "workload", "%s",
+        o->workload_file[0] != '\0' ? o->workload_file : o->workload);
     put(p, "pages", "%lld", (long long)o->pages);
     put(p, "count", "%lld", (long long)o->count);
     put(p, "ops", "%lld", (long long)o->ops);

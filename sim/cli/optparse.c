@@ -243,7 +243,6 @@ apply_number(struct sim_options *o, const struct sim_opt_desc *op,
     return 0;
 }
 
-/* One of the row's names: copied (STR) or its index stored. */
 /* --workload=FILE: a path (a '/' in it, or a name ending in .json), read
  * and checked now, so that a bad file costs one line and exit status 2
  * before anything runs; the run reads it again to build its tasks with
@@ -291,6 +290,7 @@ apply_workload_file(struct sim_options *o, const char *v, char *err,
     return 0;
 }
 
+/* One of the row's names: copied (STR) or its index stored. */
 static int
 apply_name(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
            char *err, size_t errlen)
@@ -792,7 +792,6 @@ check_cmd(enum sim_cmd cmd, const struct sim_opt_desc *op, char *err,
     return SIM_EXIT_USAGE;
 }
 
-/* The leading subcommand, or an error listing cmd_table's names. */
 /* The operands of `gilsim workload`: the action ("check"), then FILE. */
 static int
 workload_operand(struct sim_options *o, const char *a, char *err, size_t errlen)
@@ -820,6 +819,7 @@ workload_operand(struct sim_options *o, const char *a, char *err, size_t errlen)
     return 0;
 }
 
+/* The leading subcommand, or an error listing cmd_table's names. */
 static int
 parse_command(const char *sub, enum sim_cmd *cmd, char *err, size_t errlen)
 {
