@@ -535,6 +535,12 @@ sim_calibration_read(const char *path, struct sim_calibration *cal, char *err,
                        fields[i].name);
         return -EBADMSG;
     }
+    /* An older file's instr_ns is the countdown of a function called many
+     * times (quickened): model it as that gilsim did, with no speed-up,
+     * rather than apply the default one on top (warn_missing says so). */
+    if ((cal->missing >> SIM_COST_QUICKENED) & 1u) {
+        cal->costs.quickened_speedup = 1.0;
+    }
     /* A format-2 file measured one receive slope: its curve is flat at
      * that slope, not the defaults' past 64 KiB (warn_missing says so). */
     if (!((cal->missing >> SIM_COST_RECV) & 1u)) {
@@ -556,13 +562,17 @@ sim_calibration_read(const char *path, struct sim_calibration *cal, char *err,
 
 /* ---- using it ------------------------------------------------------------ */
 
-/* A receive band that an older file lacks but whose first band it has:
- * it reads as that band (sim_calibration_read). */
+/* How a cost an older file lacks is stood in for: 0 its default; 1 a
+ * receive band whose first band the file has, read as that band; 2 the
+ * quickening, off (sim_calibration_read). */
 static int
-band_inherited(const struct sim_calibration *cal, int i)
+stand_in(const struct sim_calibration *cal, int i)
 {
-    return i >= SIM_COST_RECV_64K && i <= SIM_COST_RECV_4M &&
-           !((cal->missing >> SIM_COST_RECV) & 1u);
+    if (i >= SIM_COST_RECV_64K && i <= SIM_COST_RECV_4M &&
+        !((cal->missing >> SIM_COST_RECV) & 1u)) {
+        return 1;
+    }
+    return i == SIM_COST_QUICKENED || i == SIM_COST_QUICKEN_CALLS ? 2 : 0;
 }
 
 /* Never silently: one line naming the costs an older file lacks. */
@@ -573,10 +583,10 @@ warn_missing(const char *path, const struct sim_calibration *cal, FILE *err)
 
     fprintf(err, "gilsim: warning: --calibration=%.1000s (format %d) has no ",
             path, cal->format_version);
-    for (pass = 0; pass < 2; pass++) {
+    for (pass = 0; pass < 3; pass++) {
         first = 1;
         for (i = 0; i < SIM_COST_COUNT; i++) {
-            if (((cal->missing >> i) & 1u) && band_inherited(cal, i) == pass) {
+            if (((cal->missing >> i) & 1u) && stand_in(cal, i) == pass) {
                 fprintf(err, "%s%s",
                         !first ? ", "
                         : any  ? "; no "
@@ -587,9 +597,12 @@ warn_missing(const char *path, const struct sim_calibration *cal, FILE *err)
             }
         }
         if (!first) {
-            fputs(pass ? " (its recv_instr_per_byte is used for every body "
-                         "size)"
-                       : " (their defaults are used)",
+            fputs(pass == 1 ? " (its recv_instr_per_byte is used for every "
+                              "body size)"
+                  : pass == 2
+                      ? " (no quickening: its instr_ns is the countdown's "
+                        "as that gilsim measured it)"
+                      : " (their defaults are used)",
                   err);
         }
     }

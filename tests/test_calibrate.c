@@ -438,10 +438,14 @@ format_1_file_loads_and_names_what_it_lacks(void **state)
                                   "recv_instr_per_byte_64k, "
                                   "recv_instr_per_byte_1m, "
                                   "recv_instr_per_byte_4m, "
-                                  "quickened_speedup, quicken_calls, "));
+                                  "pool_start_ns, "));
     /* The later formats' costs follow; one line. */
-    assert_non_null(strstr(c.err, " (their defaults are used): gilsim "
-                                  "calibrate measures them\n"));
+    assert_non_null(strstr(c.err, " (their defaults are used); no "
+                                  "quickened_speedup, quicken_calls (no "
+                                  "quickening: its instr_ns is the "
+                                  "countdown's as that gilsim measured it): "
+                                  "gilsim calibrate measures them\n"));
+    assert_true(back.costs.quickened_speedup == 1.0);
     assert_ptr_equal(strchr(c.err, '\n'), strrchr(c.err, '\n'));
     cmd_clear(&c);
     free(text);
@@ -501,16 +505,16 @@ format_2_file_reads_its_one_slope_as_a_flat_curve(void **state)
     run(&c, "run", "--workload=cpu", "--count=1000", "--model=serial",
         "--no-plots", "--quiet", cal_arg, out_arg, NULL);
     assert_int_equal(c.status, SIM_EXIT_OK);
-    assert_non_null(strstr(c.err, "(format 2) has no quickened_speedup, "
-                                  "quicken_calls, "));
+    assert_non_null(strstr(c.err, "(format 2) has no pool_start_ns, "));
+    assert_non_null(strstr(c.err, "; no quickened_speedup, quicken_calls (no "
+                                  "quickening"));
     assert_ptr_equal(strchr(c.err, '\n'), strrchr(c.err, '\n'));
     assert_non_null(strstr(c.err, " (their defaults are used); "
                                   "no recv_instr_per_byte_64k, "
                                   "recv_instr_per_byte_1m, "
                                   "recv_instr_per_byte_4m (its "
                                   "recv_instr_per_byte is used for every "
-                                  "body size): gilsim calibrate measures "
-                                  "them\n"));
+                                  "body size); no quickened_speedup"));
     cmd_clear(&c);
     free(text);
     tf_remove_tree(dir);
