@@ -18,7 +18,8 @@
  *                                                   2000000}}]}]}
  *
  * A step is an object with exactly one key: cpu (Python work under the
- * GIL, in "ms", "us" or "instructions"), sleep ("ms" or "us"), fetch (the
+ * GIL, in "ms", "us" or "instructions"), native (C work that releases the
+ * GIL and keeps a core busy, "ms" or "us"), sleep ("ms" or "us"), fetch (the
  * run's server or URL, page = the task's index) or write (the body the
  * task fetched last). A value is a number (a constant) or one of
  * {"uniform": [lo, hi]}, {"exponential": mean}, {"lognormal": {"p50": a,
@@ -291,8 +292,8 @@ read_step(struct reader *r, const char *path, json_t *j, struct step_spec *s)
             s->kind = WL_STEP_CPU;
             return read_amount(r, sub, v, 1, s);
         }
-        if (strcmp(k, "sleep") == 0) {
-            s->kind = WL_STEP_SLEEP;
+        if (strcmp(k, "sleep") == 0 || strcmp(k, "native") == 0) {
+            s->kind = k[0] == 's' ? WL_STEP_SLEEP : WL_STEP_NATIVE;
             return read_amount(r, sub, v, 0, s);
         }
         if (strcmp(k, "fetch") == 0 || strcmp(k, "write") == 0) {
@@ -303,8 +304,8 @@ read_step(struct reader *r, const char *path, json_t *j, struct step_spec *s)
             return wl_dist_const(&s->value, 0.0);
         }
         return fail(r, path,
-                    "unknown step \"%.40s\" (expected cpu, sleep, fetch or "
-                    "write)",
+                    "unknown step \"%.40s\" (expected cpu, native, sleep, "
+                    "fetch or write)",
                     k);
     }
     return 0;
@@ -474,7 +475,7 @@ build(const struct reader *r, size_t tasks, const char *name,
                 double instr = s->in_ns ? v / p->instr_ns : v;
 
                 step.instructions = (int64_t)(instr + 0.5);
-            } else if (s->kind == WL_STEP_SLEEP) {
+            } else if (s->kind == WL_STEP_SLEEP || s->kind == WL_STEP_NATIVE) {
                 step.duration_ns = (int64_t)(v + 0.5);
             }
             rc = wl_task_add_step(w, i, &step);
@@ -601,7 +602,8 @@ int
 sim_workload_file_describe(const char *path, double instr_ns, FILE *out,
                            char *err, size_t errlen)
 {
-    static const char *const step_names[] = {"cpu", "sleep", "fetch", "write"};
+    static const char *const step_names[] = {"cpu", "sleep", "fetch", "write",
+                                             "native"};
     struct reader r;
     json_error_t jerr;
     json_t *root;
@@ -609,6 +611,7 @@ sim_workload_file_describe(const char *path, double instr_ns, FILE *out,
     char *text = NULL;
     size_t len = 0, tasks = 0, k, j;
     double total = 0.0, all_cpu = 0.0, all_sleep = 0.0, all_fetch = 0.0;
+    double all_native = 0.0;
     int rc;
 
     rc = base_read_file(path, &text, &len);
@@ -643,7 +646,7 @@ sim_workload_file_describe(const char *path, double instr_ns, FILE *out,
     for (k = 0; k < r.n_kinds; k++) {
         const struct kind_spec *kind = &r.kinds[k];
         double share = kind->weight / total;
-        double cpu = 0.0, sleep = 0.0;
+        double cpu = 0.0, sleep = 0.0, native = 0.0;
         int fetches = 0, writes = 0;
 
         fprintf(out, "  %s: weight %g, %.3g %% of tasks (%.0f expected)\n",
@@ -655,11 +658,17 @@ sim_workload_file_describe(const char *path, double instr_ns, FILE *out,
                         (s->in_ns ? 1.0 : instr_ns);
 
             fprintf(out, "    %2zu. %-6s ", j + 1, step_names[s->kind]);
-            if (s->kind == WL_STEP_CPU || s->kind == WL_STEP_SLEEP) {
+            if (s->kind == WL_STEP_CPU || s->kind == WL_STEP_SLEEP ||
+                s->kind == WL_STEP_NATIVE) {
                 put_value(out, s, instr_ns);
-                fputc('\n', out);
+                fputs(s->kind == WL_STEP_NATIVE
+                          ? " on a core, without the GIL\n"
+                          : "\n",
+                      out);
                 if (s->kind == WL_STEP_CPU) {
                     cpu += ns;
+                } else if (s->kind == WL_STEP_NATIVE) {
+                    native += ns;
                 } else {
                     sleep += ns;
                 }
@@ -676,16 +685,21 @@ sim_workload_file_describe(const char *path, double instr_ns, FILE *out,
         fputs("      a task, on average: ", out);
         put_ns(out, cpu);
         fputs(" of Python under the GIL, ", out);
+        put_ns(out, native);
+        fputs(" of native code and ", out);
         put_ns(out, sleep);
         fprintf(out, " asleep, %d fetch%s and %d write%s off it\n", fetches,
                 fetches == 1 ? "" : "es", writes, writes == 1 ? "" : "s");
         all_cpu += share * (double)tasks * cpu;
+        all_native += share * (double)tasks * native;
         all_sleep += share * (double)tasks * sleep;
         all_fetch += share * (double)tasks * (double)fetches;
     }
     fputs("all tasks, expected: ", out);
     put_ns(out, all_cpu);
     fputs(" of Python under the GIL (what one GIL must run in turn), ", out);
+    put_ns(out, all_native);
+    fputs(" of native code beside it, ", out);
     put_ns(out, all_sleep);
     fprintf(out, " of sleep, %.0f fetches\n", all_fetch);
     reader_clear(&r);
@@ -721,14 +735,18 @@ static const char starter[] =
     "3000}}}},\n"
     "               {\"write\": {}}]},\n"
     "    {\"name\": \"report\", \"weight\": 1,\n"
-    "     \"comment\": [\"Python work given in ms (uniform between two "
-    "values),\",\n"
-    "                 \"or in instructions of --instr-ns; a sleep releases "
-    "the\",\n"
-    "                 \"GIL. Values: a number, or uniform, exponential "
-    "(mean),\",\n"
-    "                 \"lognormal (p50, p99) or samples (a list).\"],\n"
+    "     \"comment\": [\"Python work given in ms (uniform between two\",\n"
+    "                 \"values), or in instructions of --instr-ns; native "
+    "is\",\n"
+    "                 \"C code that releases the GIL (zlib, hashlib) but "
+    "keeps\",\n"
+    "                 \"a core busy; a sleep releases the GIL. Values: a "
+    "number,\",\n"
+    "                 \"or uniform, exponential (mean), lognormal (p50, "
+    "p99)\",\n"
+    "                 \"or samples (a list).\"],\n"
     "     \"steps\": [{\"cpu\": {\"ms\": {\"uniform\": [2, 8]}}},\n"
+    "               {\"native\": {\"ms\": 3}},\n"
     "               {\"sleep\": {\"ms\": {\"exponential\": 5}}},\n"
     "               {\"cpu\": {\"instructions\": 50000}}]}]}\n";
 

@@ -357,6 +357,54 @@ wl__cpu_instructions(const struct wl_env *env, int64_t n, int64_t *done)
     return cpu_run(env, env_spins_per_ns(env), n, NULL, NULL, done);
 }
 
+/* A native step spins in slices of this much, looking at the stop flag
+ * between them. */
+#define NATIVE_SLICE_NS 100000
+
+enum wl_outcome
+wl__native_step_run(const struct wl_step *s, const struct wl_env *env,
+                    int64_t *arg_out)
+{
+    double spins_per_ns;
+    int64_t done = 0;
+    enum wl_outcome o = WL_OK;
+
+    if (arg_out != NULL) {
+        *arg_out = 0;
+    }
+    if (!env_ok(env) || s->duration_ns < 0) {
+        return WL_FAILED;
+    }
+    if (env->stop != NULL &&
+        atomic_load_explicit(env->stop, memory_order_relaxed) != 0) {
+        return WL_ABORTED; /* still holding the GIL: nothing to undo */
+    }
+    spins_per_ns = env_spins_per_ns(env);
+    if (env->release != NULL) {
+        env->release(env->ctx); /* Py_BEGIN_ALLOW_THREADS */
+    }
+    while (done < s->duration_ns) {
+        int64_t slice = s->duration_ns - done < NATIVE_SLICE_NS
+                            ? s->duration_ns - done
+                            : NATIVE_SLICE_NS;
+
+        if (env->stop != NULL &&
+            atomic_load_explicit(env->stop, memory_order_relaxed) != 0) {
+            o = WL_ABORTED;
+            break;
+        }
+        wl_cpu_spin((uint64_t)((double)slice * spins_per_ns + 0.5));
+        done += slice;
+    }
+    if (env->acquire != NULL) {
+        env->acquire(env->ctx);
+    }
+    if (arg_out != NULL) {
+        *arg_out = done;
+    }
+    return o;
+}
+
 enum wl_outcome
 wl__cpu_step_run(const struct wl_step *s, const struct wl_env *env,
                  int64_t *arg_out)

@@ -137,6 +137,8 @@ wl_step_run(const struct wl_step *s, const struct wl_env *env, int64_t *arg_out)
         return wl__fetch_step_run(s, env, arg_out);
     case WL_STEP_WRITE:
         return wl__write_step_run(s, env, arg_out);
+    case WL_STEP_NATIVE:
+        return wl__native_step_run(s, env, arg_out);
     }
     return WL_FAILED;
 }

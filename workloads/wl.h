@@ -27,6 +27,9 @@ enum wl_step_kind {
     WL_STEP_SLEEP = 1,
     WL_STEP_FETCH = 2,
     WL_STEP_WRITE = 3,
+    /* C work that releases the GIL (hashlib, zlib on large buffers, numpy):
+     * duration_ns on a core, without the GIL. */
+    WL_STEP_NATIVE = 4,
 };
 
 /* How a step ended; 0 is success. Mirrored by sim/trace's enum sim_outcome. */
@@ -51,7 +54,7 @@ struct wl_step {
      * countdown), counted toward its quickening (struct wl_interp); 0 =
      * work in library code, warm long before (the decode of r.text). */
     int code_call;
-    int64_t duration_ns; /* sleep: how long */
+    int64_t duration_ns; /* sleep, native: how long */
     int64_t page;        /* fetch: replaces {page} in the URL;
                             write: names the file top250-{page}.html */
 };

@@ -16,6 +16,11 @@
 
 #include <curl/curl.h>
 
+/* A native step (cpu.c): the GIL released, duration_ns of the calibrated
+ * spin on this core, the GIL taken back; *arg_out the ns it ran. */
+enum wl_outcome wl__native_step_run(const struct wl_step *s,
+                                    const struct wl_env *env, int64_t *arg_out);
+
 /* cpu.c: run s->instructions (plus s->instr_per_byte per byte of the last
  * fetched body, or until env->until is set) in chunks of env->check_every. */
 enum wl_outcome wl__cpu_step_run(const struct wl_step *s,

@@ -249,6 +249,8 @@ wl_step_kind_name(enum wl_step_kind k)
         return "fetch";
     case WL_STEP_WRITE:
         return "write";
+    case WL_STEP_NATIVE:
+        return "native";
     }
     return "unknown";
 }

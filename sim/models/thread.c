@@ -47,6 +47,8 @@ sim_model__map_step(enum wl_step_kind k)
         return SIM_STEP_FETCH;
     case WL_STEP_WRITE:
         return SIM_STEP_WRITE;
+    case WL_STEP_NATIVE:
+        return SIM_STEP_NATIVE;
     }
     return SIM_STEP_CPU;
 }

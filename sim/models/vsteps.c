@@ -412,6 +412,22 @@ sim_vt__step_run(struct sim_model_thread *mt, const struct wl_step *s,
         return vt_fetch(mt, s, arg);
     case WL_STEP_WRITE:
         return sim_vt__write_body(mt, mt->vt_body, arg);
+    case WL_STEP_NATIVE:
+        /* C work without the GIL: a core for its time, as a cpu step
+         * takes one, but released first and taken back after. */
+        if (s->duration_ns < 0) {
+            return WL_FAILED;
+        }
+        if (flag_set(env->stop)) {
+            return WL_ABORTED;
+        }
+        env->release(env->ctx);
+        if (s->duration_ns > 0) {
+            *arg = vt_compute(mt->vt, s->duration_ns, 1.0, s->duration_ns, NULL,
+                              0);
+        }
+        env->acquire(env->ctx);
+        return WL_OK;
     }
     return WL_FAILED;
 }

@@ -299,6 +299,8 @@ sim_trace_step_name(enum sim_step s)
         return "fetch";
     case SIM_STEP_WRITE:
         return "write";
+    case SIM_STEP_NATIVE:
+        return "native";
     default:
         return "?";
     }

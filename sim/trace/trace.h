@@ -62,6 +62,7 @@ enum sim_step {
     SIM_STEP_SLEEP = 1,
     SIM_STEP_FETCH = 2,
     SIM_STEP_WRITE = 3,
+    SIM_STEP_NATIVE = 4,
     SIM_STEP_COUNT
 };
 
