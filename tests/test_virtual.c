@@ -947,6 +947,49 @@ native_steps_run_beside_the_gil_holder(void **state)
     free(dir);
 }
 
+/* The event loop sends a native step to its offload pool, as
+ * run_in_executor would: four native tasks of 20 ms on two offload
+ * threads and two cores take about 40 ms, each step is recorded by an
+ * offload thread, none by the loop thread (buffer 0). */
+static void
+loop_offloads_native_steps(void **state)
+{
+    char *dir = tf_make_dir("gilsim-lnat");
+    char path[4200];
+    struct sim_options o;
+    struct sim_run_result r;
+    char err[SIM_ERR_LEN * 2] = "";
+    size_t i, k, on_loop = 0, offloaded = 0;
+
+    (void)state;
+    (void)snprintf(path, sizeof(path), "%s/w.json", dir);
+    tf_write(path, "{\"format\": \"gilsim-workload\", \"version\": 1,"
+                   " \"tasks\": 4, \"kinds\": [{\"steps\": ["
+                   "{\"native\": {\"ms\": 20}}]}]}");
+    virtual_options(&o, "file", 2);
+    (void)snprintf(o.workload_file, sizeof(o.workload_file), "%.4000s", path);
+    assert_int_equal(
+        sim_run_once(&o, SIM_MODEL_LOOP, NULL, NULL, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.stats.steps_failed, 0);
+    for (i = 0; i < sim_trace_thread_count(r.trace); i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(r.trace, i);
+
+        for (k = 0; k < b->n; k++) {
+            if (b->ev[k].kind == SIM_EV_STEP_END &&
+                b->ev[k].detail == SIM_STEP_NATIVE) {
+                on_loop += i == 0;
+                offloaded += i != 0;
+            }
+        }
+    }
+    assert_int_equal(on_loop, 0);
+    assert_int_equal(offloaded, 4);
+    assert_true(r.wall_ns >= 40000000 && r.wall_ns < 45000000);
+    sim_run_result_clear(&r);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* The loop in virtual time: every fetch on the loop thread (buffer 0),
  * every write on an offload thread, the GIL's invariants, every task once,
  * and the failures the server's function predicts. */
@@ -1123,6 +1166,7 @@ main(void)
         cmocka_unit_test(
             file_steps_hold_and_release_the_gil_as_their_kind_does),
         cmocka_unit_test(native_steps_run_beside_the_gil_holder),
+        cmocka_unit_test(loop_offloads_native_steps),
         cmocka_unit_test(loop_runs_in_virtual_time),
         cmocka_unit_test(loop_sends_when_the_loop_turns),
         cmocka_unit_test(io_priority_cuts_the_convoy_in_virtual_time),

@@ -36,6 +36,10 @@
  *     hop that comes back (the future's callbacks, the coroutine's
  *     resumption, aiofiles' wrappers) and sends the next one; the close
  *     hop is made after a failed write too, as `async with` does.
+ *   - native: offloaded as `await loop.run_in_executor(None, fn)` would,
+ *     in one hop (HOP_WRITE's slot): the offload thread records its BEGIN
+ *     and END around the step, which releases the GIL and keeps the
+ *     thread's core for its time.
  *   - sleep: a libevent timer (wl_multi_sleep); no thread blocks.
  * TASK_BEGIN and TASK_END are recorded by the loop thread, and mt->task
  * names the task whose code runs, so GIL events carry its id.
@@ -321,8 +325,10 @@ advance(struct loop_model *lm, struct loop_task *t)
         int64_t arg = 0;
 
         mt->task = t->task->id;
-        if (s->kind == WL_STEP_WRITE) {
-            t->hop = 0;
+        if (s->kind == WL_STEP_WRITE || s->kind == WL_STEP_NATIVE) {
+            /* A write's three hops start with the open; a native call is
+             * the one hop that does the work. */
+            t->hop = s->kind == WL_STEP_NATIVE ? HOP_WRITE : 0;
             t->write_out = WL_OK;
             offload(lm, t); /* its BEGIN/END are the offload thread's */
             return;
@@ -454,13 +460,15 @@ hook_woken(void *ctx)
         /* The hop's return: its future's callbacks and the coroutine's
          * resumption, on the loop thread under the GIL. */
         (void)sim_model__cpu(&lm->mts[0], costs->hop_instructions, NULL);
-        if (++t->hop < WRITE_HOPS && !stopped(lm->p)) {
-            offload(lm, t); /* the next hop: write, then close */
-            t = next;
-            continue;
-        }
-        if (t->hop <= HOP_WRITE) {
-            t->write_out = WL_ABORTED; /* stopped before the write's hop */
+        if (cur_step(t)->kind == WL_STEP_WRITE) {
+            if (++t->hop < WRITE_HOPS && !stopped(lm->p)) {
+                offload(lm, t); /* the next hop: write, then close */
+                t = next;
+                continue;
+            }
+            if (t->hop <= HOP_WRITE) {
+                t->write_out = WL_ABORTED; /* stopped before its hop */
+            }
         }
         if (step_done(lm, t, sim_model__map_outcome(t->write_out))) {
             advance(lm, t);
@@ -502,8 +510,9 @@ loop_thread(void *arg)
 /* ---- an offload thread ----------------------------------------------------
  */
 
-/* One executor hop of task t's write: the worker's own work, and for
- * the write hop the encode and the system calls. */
+/* One executor hop of task t's write or native step: the worker's own
+ * work, and for the write hop the encode and the system calls, for a
+ * native step the step itself. */
 static void
 run_hop(struct sim_model_thread *mt, struct loop_task *t)
 {
@@ -511,6 +520,7 @@ run_hop(struct sim_model_thread *mt, struct loop_task *t)
     const struct sim_costs *costs = sim_costs_or_default(lm->p->costs);
     int64_t arg = 0;
     enum wl_outcome o;
+    int kind;
 
     mt->task = t->task->id;
     if (t->hop != HOP_WRITE || t->write_out != WL_OK) {
@@ -522,11 +532,16 @@ run_hop(struct sim_model_thread *mt, struct loop_task *t)
         mt->task = -1;
         return;
     }
-    record(mt, SIM_EV_STEP_BEGIN, SIM_STEP_WRITE, 0, 0);
+    kind = sim_model__map_step(cur_step(t)->kind);
+    record(mt, SIM_EV_STEP_BEGIN, kind, 0, 0);
     gil_take(mt->gt);
     (void)sim_model__cpu(mt, costs->result_instructions, NULL);
-    o = mt->backend->write_body(mt, cur_step(t), t->body, t->len, &arg);
-    record(mt, SIM_EV_STEP_END, SIM_STEP_WRITE, sim_model__map_outcome(o), arg);
+    if (cur_step(t)->kind == WL_STEP_NATIVE) {
+        o = sim_model__step(mt, cur_step(t), &arg); /* GIL released in it */
+    } else {
+        o = mt->backend->write_body(mt, cur_step(t), t->body, t->len, &arg);
+    }
+    record(mt, SIM_EV_STEP_END, kind, sim_model__map_outcome(o), arg);
     /* Back to the executor's queue, wanting nothing (see the file top). */
     gil_drop(mt->gt, GIL_DROP_EXIT);
     mt->task = -1;
