@@ -205,6 +205,7 @@ names_of_unknown_values_are_question_marks(void **state)
     assert_string_equal(sim_trace_outcome_name(SIM_OUT_TIMEOUT), "timeout");
     assert_string_equal(sim_trace_outcome_name(SIM_OUT_COUNT), "?");
     assert_string_equal(sim_trace_state_name(SIM_STATE_IO), "io");
+    assert_string_equal(sim_trace_state_name(SIM_STATE_NATIVE), "native");
     assert_string_equal(sim_trace_state_name(SIM_STATE_COUNT), "?");
 }
 
@@ -234,6 +235,42 @@ segments_follow_wait_take_drop_sequence(void **state)
     check_seg(&s[3], 0, SIM_STATE_IO, 50, 80);
     check_seg(&s[4], 0, SIM_STATE_RUNNING, 80, 90);
     check_seg(&s[5], 0, SIM_STATE_IDLE, 90, 100);
+    free(s);
+    sim_trace_free(t);
+}
+
+/* Inside a native step a drop for I/O is native: the thread runs C code
+ * without the GIL; after the step, a drop for I/O is io again. */
+static void
+native_step_is_its_own_state(void **state)
+{
+    struct sim_trace *t = new_trace(1, 64, 0);
+    struct sim_trace_buf *b = add(t, "w", 0, 0);
+    struct sim_segment *s;
+    size_t n;
+
+    (void)state;
+    ev(b, 0, SIM_EV_THREAD_START, 0);
+    ev(b, 10, SIM_EV_GIL_TAKE, 0);
+    ev(b, 20, SIM_EV_STEP_BEGIN, SIM_STEP_NATIVE);
+    ev(b, 21, SIM_EV_GIL_DROP, SIM_DROP_IO);
+    ev(b, 60, SIM_EV_GIL_TAKE, 0);
+    ev(b, 61, SIM_EV_STEP_END, SIM_STEP_NATIVE);
+    ev(b, 70, SIM_EV_STEP_BEGIN, SIM_STEP_SLEEP);
+    ev(b, 71, SIM_EV_GIL_DROP, SIM_DROP_IO);
+    ev(b, 90, SIM_EV_GIL_TAKE, 0);
+    ev(b, 91, SIM_EV_STEP_END, SIM_STEP_SLEEP);
+    ev(b, 95, SIM_EV_GIL_DROP, SIM_DROP_EXIT);
+    ev(b, 100, SIM_EV_THREAD_END, 0);
+    assert_int_equal(sim_trace_segments(t, &s, &n), 0);
+    assert_int_equal(n, 7);
+    check_seg(&s[0], 0, SIM_STATE_IDLE, 0, 10);
+    check_seg(&s[1], 0, SIM_STATE_RUNNING, 10, 21);
+    check_seg(&s[2], 0, SIM_STATE_NATIVE, 21, 60);
+    check_seg(&s[3], 0, SIM_STATE_RUNNING, 60, 71);
+    check_seg(&s[4], 0, SIM_STATE_IO, 71, 90);
+    check_seg(&s[5], 0, SIM_STATE_RUNNING, 90, 95);
+    check_seg(&s[6], 0, SIM_STATE_IDLE, 95, 100);
     free(s);
     sim_trace_free(t);
 }
@@ -934,6 +971,7 @@ main(void)
         cmocka_unit_test(long_thread_name_is_truncated_at_a_character_boundary),
         cmocka_unit_test(names_of_unknown_values_are_question_marks),
         cmocka_unit_test(segments_follow_wait_take_drop_sequence),
+        cmocka_unit_test(native_step_is_its_own_state),
         cmocka_unit_test(forced_drop_starts_a_waiting_segment),
         cmocka_unit_test(
             zero_length_segment_between_equal_states_is_merged_away),

@@ -12,6 +12,9 @@
  *     GIL_TAKE     -> running       GIL_DROP exit          -> idle
  *     THREAD_END closes the open segment.
  *
+ * Inside a native step (from its STEP_BEGIN to its STEP_END) a drop for
+ * I/O means the thread runs C code without the GIL: native, not io.
+ *
  * Events of other kinds, and unknown kinds, change nothing. A drop with an
  * unknown reason counts as idle (the GIL is released, for no known
  * purpose). A thread whose events stop without THREAD_END (a full buffer, a
@@ -86,6 +89,7 @@ thread_segments(const struct sim_trace_buf *b, uint32_t thread,
 {
     uint64_t count = b->n < b->cap ? b->n : b->cap;
     int state = -1; /* none open */
+    int native = 0; /* inside a native step */
     int64_t begin = 0;
     int64_t t = 0;
     uint64_t i;
@@ -105,7 +109,14 @@ thread_segments(const struct sim_trace_buf *b, uint32_t thread,
             state = -1;
             continue;
         }
+        if (e->kind == SIM_EV_STEP_BEGIN || e->kind == SIM_EV_STEP_END) {
+            native =
+                e->kind == SIM_EV_STEP_BEGIN && e->detail == SIM_STEP_NATIVE;
+        }
         next = next_state(e);
+        if (next == SIM_STATE_IO && native) {
+            next = SIM_STATE_NATIVE;
+        }
         if (next < 0 || next == state) {
             continue;
         }

@@ -113,6 +113,7 @@ state_totals(const struct sim_trace *t, struct sim_trace_stats *s)
             s->wait_ns += d;
             break;
         case SIM_STATE_IO:
+        case SIM_STATE_NATIVE: /* the GIL released, as for I/O */
             s->io_ns += d;
             break;
         default:

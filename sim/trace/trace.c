@@ -341,6 +341,8 @@ sim_trace_state_name(enum sim_state s)
         return "waiting";
     case SIM_STATE_IO:
         return "io";
+    case SIM_STATE_NATIVE:
+        return "native";
     default:
         return "?";
     }

@@ -84,6 +84,7 @@ enum sim_state {
     SIM_STATE_RUNNING = 1, /* holds the GIL (nogil: attached), CPU work */
     SIM_STATE_WAITING = 2, /* wants the GIL */
     SIM_STATE_IO = 3,      /* GIL released, blocked in I/O or sleep */
+    SIM_STATE_NATIVE = 4,  /* GIL released, running C code (a native step) */
     SIM_STATE_COUNT
 };
 
