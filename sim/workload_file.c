@@ -79,6 +79,18 @@ struct reader {
     size_t n_kinds;
 };
 
+/* Control bytes (a newline, an escape) of a file's keys or text become
+ * '?', so that an error stays one line and prints no terminal escape. */
+static void
+one_line(char *s)
+{
+    for (; *s != '\0'; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+            *s = '?';
+        }
+    }
+}
+
 static int
 fail(struct reader *r, const char *path, const char *fmt, ...)
 {
@@ -89,6 +101,7 @@ fail(struct reader *r, const char *path, const char *fmt, ...)
     (void)vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
     (void)snprintf(r->err, r->errlen, "%.900s: %s: %s", r->file, path, what);
+    one_line(r->err);
     return -EBADMSG;
 }
 
@@ -527,6 +540,7 @@ sim_workload_file_parse(const char *text, size_t len, const char *file,
     if (root == NULL) {
         (void)snprintf(err, errlen, "%.900s:%d:%d: %s", file, jerr.line,
                        jerr.column, jerr.text);
+        one_line(err);
         return -EBADMSG;
     }
     memset(&r, 0, sizeof(r));
@@ -624,6 +638,7 @@ sim_workload_file_describe(const char *path, double instr_ns, FILE *out,
     if (root == NULL) {
         (void)snprintf(err, errlen, "%.900s:%d:%d: %s", path, jerr.line,
                        jerr.column, jerr.text);
+        one_line(err);
         return -EBADMSG;
     }
     memset(&r, 0, sizeof(r));

@@ -240,6 +240,9 @@ malformed_files_are_refused_with_where(void **state)
             "$.kinds[0].steps[0]", "expected a step");
     refused(ONE("{\"spin\": {\"ms\": 1}}"), "$.kinds[0].steps[0]",
             "unknown step \"spin\"");
+    /* A key with a newline and an escape: still one line, no escape. */
+    refused(ONE("{\"sp\\nin\\u001b[31m\": {}}"), "$.kinds[0].steps[0]",
+            "unknown step \"sp?in?[31m\"");
     refused(ONE("{\"fetch\": {\"page\": 3}}"), "$.kinds[0].steps[0].fetch",
             "expected {}");
     refused(ONE("{\"write\": 1}"), "$.kinds[0].steps[0].write", "expected {}");
