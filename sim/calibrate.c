@@ -562,7 +562,7 @@ derive_clients(struct cal_run *cr, const struct py_result *r, double instr,
         {PY_REQUEST_AIOHTTP_NS, SIM_COST_REQUEST_AIOHTTP, "aiohttp get+text"},
         {PY_HOP_NS, SIM_COST_HOP, "run_in_executor hop"},
     };
-    char note[128];
+    char note[128], less[40];
     double own, ns;
     size_t k;
 
@@ -575,12 +575,17 @@ derive_clients(struct cal_run *cr, const struct py_result *r, double instr,
                   ? (double)r->own_keep_ns
                   : (double)r->own_new_ns;
         ns = r->v[clients[k].key] - own;
+        less[0] = '\0';
+        if (own > 0.0) {
+            (void)snprintf(less, sizeof(less), ", less gilsim's %.0f us",
+                           own / 1e3);
+        }
         (void)snprintf(
-            note, sizeof(note), "%s%s%s: %.0f us of CPU a call, less %.0f",
+            note, sizeof(note), "%s%s%s: %.0f us of CPU a call%s",
             clients[k].what,
             clients[k].f == SIM_COST_REQUEST_AIOHTTP ? " " : "",
             clients[k].f == SIM_COST_REQUEST_AIOHTTP ? r->aiohttp_version : "",
-            r->v[clients[k].key] / 1e3, own / 1e3);
+            r->v[clients[k].key] / 1e3, less);
         *bad = sim_cost_name(clients[k].f);
         if (measured(cr, clients[k].f, (ns > 0.0 ? ns : 0.0) / instr, note) !=
             0) {
@@ -736,7 +741,7 @@ derive(struct cal_run *cr, const struct py_result *r, const char **bad)
 
         (void)snprintf(note, sizeof(note),
                        "requests %s: %.0f us of CPU per Session.get, less "
-                       "%.0f",
+                       "gilsim's %.0f us",
                        r->requests_version, v[PY_REQUEST_NS] / 1e3,
                        (double)r->own_keep_ns / 1e3);
         *bad = "request_instructions";
