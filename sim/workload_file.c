@@ -516,15 +516,42 @@ reader_clear(struct reader *r)
     r->kinds = NULL;
 }
 
+/* The text's JSON, read into r (kinds, task count, name): 0, or -errno
+ * with one line in r->err and nothing left in r. */
+static int
+read_spec(struct reader *r, const char *text, size_t len, const char *file,
+          size_t *tasks, char *name, size_t namelen, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    json_t *root;
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        (void)snprintf(err, errlen, "%.900s:%d:%d: %s", file, jerr.line,
+                       jerr.column, jerr.text);
+        one_line(err);
+        return -EBADMSG;
+    }
+    r->file = file;
+    r->err = err;
+    r->errlen = errlen;
+    rc = read_top(r, root, tasks, name, namelen);
+    json_decref(root);
+    if (rc != 0) {
+        reader_clear(r);
+    }
+    return rc;
+}
+
 int
 sim_workload_file_parse(const char *text, size_t len, const char *file,
                         const struct sim_wf_params *p, struct wl_workload **out,
                         char *err, size_t errlen)
 {
     struct reader r;
-    json_error_t jerr;
-    json_t *root;
-    char name[64];
+    char name[64] = "file";
     size_t tasks = 0;
     int rc;
 
@@ -536,26 +563,14 @@ sim_workload_file_parse(const char *text, size_t len, const char *file,
                        file);
         return -EINVAL;
     }
-    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL) {
-        (void)snprintf(err, errlen, "%.900s:%d:%d: %s", file, jerr.line,
-                       jerr.column, jerr.text);
-        one_line(err);
-        return -EBADMSG;
+    rc =
+        read_spec(&r, text, len, file, &tasks, name, sizeof(name), err, errlen);
+    if (rc != 0) {
+        return rc;
     }
-    memset(&r, 0, sizeof(r));
-    r.file = file;
-    r.err = err;
-    r.errlen = errlen;
-    (void)snprintf(name, sizeof(name), "%s", "file");
-    rc = read_top(&r, root, &tasks, name, sizeof(name));
-    json_decref(root);
-    if (rc == 0) {
-        rc = build(&r, tasks, name, p, out);
-        if (rc != 0) {
-            base_errf(err, errlen, -rc, "%.900s: cannot build the workload",
-                      file);
-        }
+    rc = build(&r, tasks, name, p, out);
+    if (rc != 0) {
+        base_errf(err, errlen, -rc, "%.900s: cannot build the workload", file);
     }
     reader_clear(&r);
     return rc;
@@ -619,8 +634,6 @@ sim_workload_file_describe(const char *path, double instr_ns, FILE *out,
     static const char *const step_names[] = {"cpu", "sleep", "fetch", "write",
                                              "native"};
     struct reader r;
-    json_error_t jerr;
-    json_t *root;
     char name[64] = "";
     char *text = NULL;
     size_t len = 0, tasks = 0, k, j;
@@ -633,22 +646,10 @@ sim_workload_file_describe(const char *path, double instr_ns, FILE *out,
         base_errf(err, errlen, -rc, "%.900s: cannot read it", path);
         return rc;
     }
-    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    rc =
+        read_spec(&r, text, len, path, &tasks, name, sizeof(name), err, errlen);
     free(text);
-    if (root == NULL) {
-        (void)snprintf(err, errlen, "%.900s:%d:%d: %s", path, jerr.line,
-                       jerr.column, jerr.text);
-        one_line(err);
-        return -EBADMSG;
-    }
-    memset(&r, 0, sizeof(r));
-    r.file = path;
-    r.err = err;
-    r.errlen = errlen;
-    rc = read_top(&r, root, &tasks, name, sizeof(name));
-    json_decref(root);
     if (rc != 0) {
-        reader_clear(&r);
         return rc;
     }
     for (k = 0; k < r.n_kinds; k++) {
