@@ -157,7 +157,11 @@ except Exception:
     pass
 
 
-def t_pool(n=1):
+# One fork Pool(n) mapping abs over `tasks` tasks: its workers' CPU over
+# their lives (RUSAGE_CHILDREN once they are reaped) and the parent's CPU
+# to create it. A Pool(1) worker's CPU per task (get, run, send the
+# result back) is that of 2000 tasks less that of one.
+def t_pool(n, tasks):
     import multiprocessing
     import resource
     try:
@@ -169,45 +173,25 @@ def t_pool(n=1):
     c0 = time.process_time_ns()
     p = ctx.Pool(n)
     create = time.process_time_ns() - c0
-    p.map(abs, range(n), chunksize=1)
+    p.map(abs, range(tasks), chunksize=1)
     p.close()
     p.join()
     r1 = resource.getrusage(ch)
     kids = ((r1.ru_utime - r0.ru_utime)
             + (r1.ru_stime - r0.ru_stime)) * 1e9
-    return kids / n, create
-
-
-# A Pool(1) worker's own CPU per task (get, run, send the result back)
-# over 2000 tasks of abs, less its life's with one task, from
-# RUSAGE_CHILDREN once it is reaped.
-def t_pool_tasks(m=2000):
-    import multiprocessing
-    import resource
-    try:
-        ctx = multiprocessing.get_context("fork")
-    except ValueError:
-        ctx = multiprocessing.get_context()
-    ch = resource.RUSAGE_CHILDREN
-    r0 = resource.getrusage(ch)
-    p = ctx.Pool(1)
-    p.map(abs, range(m), chunksize=1)
-    p.close()
-    p.join()
-    r1 = resource.getrusage(ch)
-    return ((r1.ru_utime - r0.ru_utime)
-            + (r1.ru_stime - r0.ru_stime)) * 1e9
+    return kids, create
 
 
 try:
-    one = [t_pool(1) for _ in range(3)]
-    eight = [t_pool(8) for _ in range(3)]
+    one = [t_pool(1, 1) for _ in range(3)]
+    eight = [t_pool(8, 8) for _ in range(3)]
     out["pool_worker_cpu_ns"] = min(k for k, _ in one)
     c1 = min(c for _, c in one)
     c8 = min(c for _, c in eight)
     out["pool_fork_ns"] = max(0.0, (c8 - c1) / 7)
     out["pool_start_ns"] = max(0.0, c1 - out["pool_fork_ns"])
-    out["pool_task_cpu_ns"] = max(0.0, (min(t_pool_tasks() for _ in range(3))
+    out["pool_task_cpu_ns"] = max(0.0, (min(t_pool(1, 2000)[0]
+                                            for _ in range(3))
                                         - out["pool_worker_cpu_ns"]) / 2000)
 except Exception as e:
     out["pool_worker_cpu_ns"] = None
