@@ -54,5 +54,8 @@ void base_sync_dir(const char *dir);
 /* Read a whole file into a malloc'd, NUL-terminated buffer; *len excludes
  * the NUL. 0 or -errno. */
 int base_read_file(const char *path, char **out, size_t *len) BASE_WARN_UNUSED;
+/* The folder of the running executable (/proc/self/exe), or "" if it is
+ * unknown: where an installed gilsim finds its share/ files. */
+void base_exe_dir(char *buf, size_t len);
 
 #endif /* GILSIM_BASE_H */

@@ -5,11 +5,12 @@
  * renames it into place (removing the temporary file on any failure);
  * base_sync_dir makes the renames of a folder durable. A failed write is
  * reported with its own errno ("No space left on device"), not a bare
- * I/O error. */
+ * I/O error. base_exe_dir finds the running program's folder. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "base.h"
@@ -123,4 +124,28 @@ base_read_file(const char *path, char **out, size_t *len)
     *out = buf;
     *len = n;
     return 0;
+}
+
+void
+base_exe_dir(char *buf, size_t len)
+{
+    ssize_t n;
+    char *slash;
+
+    if (len == 0) {
+        return;
+    }
+    buf[0] = '\0';
+    n = readlink("/proc/self/exe", buf, len - 1);
+    if (n <= 0) {
+        buf[0] = '\0';
+        return;
+    }
+    buf[n] = '\0';
+    slash = strrchr(buf, '/');
+    if (slash == NULL) {
+        buf[0] = '\0';
+        return;
+    }
+    *slash = '\0';
 }

@@ -50,28 +50,6 @@ readable_file(const char *path)
            access(path, R_OK) == 0;
 }
 
-/* The directory of the running executable, or "" if unknown. */
-static void
-exe_dir(char *buf, size_t len)
-{
-    ssize_t n;
-    char *slash;
-
-    buf[0] = '\0';
-    n = readlink("/proc/self/exe", buf, len - 1);
-    if (n <= 0) {
-        buf[0] = '\0';
-        return;
-    }
-    buf[n] = '\0';
-    slash = strrchr(buf, '/');
-    if (slash == NULL) {
-        buf[0] = '\0';
-        return;
-    }
-    *slash = '\0';
-}
-
 int
 plot_find_template(const char *name, const char *gp_dir, char *path, size_t len,
                    char *err, size_t errlen)
@@ -103,7 +81,7 @@ plot_find_template(const char *name, const char *gp_dir, char *path, size_t len,
                        env != NULL ? ")" : "");
         return -ENOENT;
     }
-    exe_dir(exe, sizeof(exe));
+    base_exe_dir(exe, sizeof(exe));
     installed[0] = '\0';
     if (exe[0] != '\0') {
         (void)snprintf(installed, sizeof(installed),

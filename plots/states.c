@@ -86,9 +86,11 @@ plot_write_state_data(const struct sim_trace *t, int64_t from_ns, int64_t to_ns,
                      (double)(hi - lo) * (double)b / (double)bins) /
                     1e6;
 
-        /* Native code runs with the GIL released: drawn with I/O here. */
+        /* Native code runs, and a thread blocked on a lock waits, with
+         * the GIL released: drawn with I/O here. */
         fprintf(f, "%.6f\t%.4f\t%.4f\t%.4f\t%.4f\n", ms, x[SIM_STATE_RUNNING],
-                x[SIM_STATE_WAITING], x[SIM_STATE_IO] + x[SIM_STATE_NATIVE],
+                x[SIM_STATE_WAITING],
+                x[SIM_STATE_IO] + x[SIM_STATE_NATIVE] + x[SIM_STATE_LOCK],
                 x[SIM_STATE_IDLE]);
     }
     free(v);

@@ -51,14 +51,15 @@ set grid xtics mxtics lc rgb '#e8e8e8' lw 1, lc rgb '#f4f4f4' lw 1
 set key at screen 0.5, screen 1.0 - 38.0 / H center center horizontal \
     reverse Left samplen 1.2 width 1 noautotitle
 
-# The five states, in the colours of the legend.
+# The six states, in the colours of the legend.
 c_running = 0x2ca02c
 c_waiting = 0xe8590c
 c_io = 0x1f77b4
 c_native = 0x98df8a
+c_lock = 0x8c564b
 c_idle = 0xd9d9d9
 color(s) = s eq 'running' ? c_running : s eq 'waiting' ? c_waiting : \
-    s eq 'io' ? c_io : s eq 'native' ? c_native : c_idle
+    s eq 'io' ? c_io : s eq 'native' ? c_native : s eq 'lock' ? c_lock : c_idle
 half = 0.30
 
 set style fill solid 1.0 noborder
@@ -83,6 +84,7 @@ plot datafile using (($2 + $3) / 2):1:2:3:($1 - half):($1 + half): \
      NaN with boxes lc rgb c_waiting title 'waiting for the GIL', \
      NaN with boxes lc rgb c_io title 'I/O (GIL released)', \
      NaN with boxes lc rgb c_native title 'native (runs, GIL released)', \
+     NaN with boxes lc rgb c_lock title (exists("haslock") ? 'blocked on a lock' : ''), \
      NaN with boxes lc rgb c_idle title 'idle', \
      NaN with points pt 11 ps 0.8 lc rgb '#7a0177' title 'drop request', \
      NaN with points pt 9 ps 0.8 lc rgb '#222222' title 'forced switch'

@@ -179,28 +179,29 @@ vt_start(const struct sim_options *o, struct vt_engine **e, char *err,
     return rc;
 }
 
+/* The run's tasks: its workload file, or the file of the built-in it
+ * names (workloads/builtin), read with the run's flags. */
 static int
-build_workload(const struct sim_options *o, struct wl_workload **w)
+build_workload(const struct sim_options *o, struct wl_workload **w, char *err,
+               size_t errlen)
 {
-    if (strcmp(o->workload, "seed") == 0) {
-        return wl_workload_seed(o->pages, o->costs.decode_instr_per_byte, w);
-    }
-    if (strcmp(o->workload, "convoy") == 0) {
-        return wl_workload_convoy(o->ops, (size_t)o->cpu_threads, w);
-    }
-    if (strcmp(o->workload, "file") == 0) {
-        struct sim_wf_params p = {.instr_ns = o->costs.instr_ns,
-                                  .seed = o->seed};
-        char err[SIM_ERR_LEN];
+    struct sim_wf_params p;
+    char path[4096];
+    const char *file = o->workload_file;
+    int rc;
 
-        /* Checked when the option was read; a file changed since fails
-         * here, as a file that cannot be read. */
-        return sim_workload_file_load(o->workload_file, &p, w, err,
-                                      sizeof(err)) == 0
-                   ? 0
-                   : -EBADMSG;
+    if (strcmp(o->workload, "file") != 0) {
+        rc = sim_workload_builtin_path(o->workload, path, sizeof(path), err,
+                                       errlen);
+        if (rc != 0) {
+            return rc;
+        }
+        file = path;
     }
-    return wl_workload_cpu(o->count, (size_t)o->threads, w);
+    sim_wf_params_of(o, &p);
+    /* A file changed since the options were read fails here, as one that
+     * cannot be read. */
+    return sim_workload_file_load(file, &p, w, err, errlen);
 }
 
 static void
@@ -316,9 +317,8 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
                        o->workload);
         return -EINVAL;
     }
-    rc = build_workload(o, &w);
+    rc = build_workload(o, &w, err, errlen);
     if (rc != 0) {
-        base_errf(err, errlen, -rc, "cannot build the workload");
         return rc;
     }
     memset(&tc, 0, sizeof(tc));

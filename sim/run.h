@@ -206,15 +206,20 @@ void sim_run_io_stop(struct sim_run_io *io);
 int sim_run_server_start(const struct sim_options *o, struct wl_server **out,
                          FILE *err);
 
-/* ---- workload_file.c --------------------------------------------------- */
+/* ---- workload/: workload files ------------------------------------------ */
 
 /* What turning a workload file into tasks needs from the run: the cost of
- * an instruction (for cpu steps given as times) and the seed of the
- * draws. */
+ * an instruction (for cpu steps given as times), the client's cost of a
+ * decode (a decode step), the seed of the draws, and the run flags a
+ * count may name ("tasks": "--pages"). */
 struct sim_wf_params {
     double instr_ns;
+    double decode_instr_per_byte;
     uint64_t seed;
+    int64_t pages, threads, count, ops, cpu_threads;
 };
+/* The params of a run's options (sim_opt_*: o->costs, o->seed, ...). */
+void sim_wf_params_of(const struct sim_options *o, struct sim_wf_params *p);
 /* Read the workload file at `path` (or its text, named `file` in errors)
  * and build its tasks into *out. 0, or -errno with one line in `err`
  * ("FILE:LINE:COLUMN: ..." for broken JSON, "FILE: $.path: expected ..."
@@ -222,6 +227,30 @@ struct sim_wf_params {
 int sim_workload_file_load(const char *path, const struct sim_wf_params *p,
                            struct wl_workload **out, char *err,
                            size_t errlen) SIM_WARN_UNUSED;
+int sim_workload_file_parse(const char *text, size_t len, const char *file,
+                            const struct sim_wf_params *p,
+                            struct wl_workload **out, char *err,
+                            size_t errlen) SIM_WARN_UNUSED;
+/* The run flags a count of a workload file may name, as bits of
+ * sim_workload_file_flags: --pages, --threads, --count, --ops,
+ * --cpu-threads. */
+enum sim_wf_flag {
+    SIM_WF_PAGES = 0,
+    SIM_WF_THREADS,
+    SIM_WF_COUNT,
+    SIM_WF_OPS,
+    SIM_WF_CPU_THREADS,
+    SIM_WF_FLAGS
+};
+/* Which run flags the file names (bit f: enum sim_wf_flag f), for the
+ * options that apply to it; 0 with one line in err if it cannot be read. */
+int sim_workload_file_flags(const char *path, const struct sim_wf_params *p,
+                            unsigned *flags, char *err,
+                            size_t errlen) SIM_WARN_UNUSED;
+/* The file of built-in workload `name` (seed, cpu, convoy) in *path: 0,
+ * or -ENOENT with one line in err saying where it was looked for. */
+int sim_workload_builtin_path(const char *name, char *path, size_t len,
+                              char *err, size_t errlen) SIM_WARN_UNUSED;
 /* gilsim workload new FILE: a starter workload file, through a temporary
  * file and a rename; refuses a path that exists. 0, or -errno with one
  * line in `err`. */
@@ -231,12 +260,9 @@ int sim_workload_file_new(const char *path, char *err,
  * looks like (its steps, each value's mean and distribution, its expected
  * time under the GIL, asleep and fetching), on `out`; 0, or -errno with
  * one line in `err` as sim_workload_file_load. */
-int sim_workload_file_describe(const char *path, double instr_ns, FILE *out,
-                               char *err, size_t errlen) SIM_WARN_UNUSED;
-int sim_workload_file_parse(const char *text, size_t len, const char *file,
-                            const struct sim_wf_params *p,
-                            struct wl_workload **out, char *err,
-                            size_t errlen) SIM_WARN_UNUSED;
+int sim_workload_file_describe(const char *path, const struct sim_wf_params *p,
+                               FILE *out, char *err,
+                               size_t errlen) SIM_WARN_UNUSED;
 
 /* ---- sweep.c ---------------------------------------------------------- */
 

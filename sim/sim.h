@@ -82,6 +82,8 @@ struct sim_options {
      * whether it has fetch or write steps; "" and 0 for the built-ins. */
     char workload_file[4096];
     int workload_file_io;
+    /* the run flags it names (bits of enum sim_wf_flag), which then apply */
+    unsigned workload_file_flags;
     int64_t count;   /* cpu workload: countdown iterations */
     int64_t pages;   /* seed: pages to fetch */
     int64_t ops;     /* convoy: round trips of the I/O thread */

@@ -504,7 +504,9 @@ parse_one(const struct sim_opt_desc *op, const char *value, char *err,
     /* A run the option applies to (its row's `applies`). */
     if (op->applies == sim_opt_applies_cpu) {
         argv[argc++] = "--workload=cpu";
-    } else if (op->applies == sim_opt_applies_convoy) {
+    } else if (op->applies == sim_opt_applies_convoy ||
+               op->applies == sim_opt_applies_ops ||
+               op->applies == sim_opt_applies_cpu_threads) {
         argv[argc++] = "--workload=convoy";
     } else if (op->applies == sim_opt_applies_per_interpreter) {
         argv[argc++] = "--policy=per-interpreter";

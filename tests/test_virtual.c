@@ -990,6 +990,216 @@ loop_offloads_native_steps(void **state)
     free(dir);
 }
 
+/* A lock held by a task: from its lock step's end to its unlock step's
+ * begin, on one thread's buffer. */
+struct hold {
+    int64_t from, to;
+    size_t thread;
+};
+
+static int
+by_from(const void *a, const void *b)
+{
+    const struct hold *x = a, *y = b;
+
+    return (x->from > y->from) - (x->from < y->from);
+}
+
+/* Lock 0's holds in r's trace never overlap (one holder at a time; with
+ * `per_process`, one per process, a buffer's); every lock step has its
+ * unlock on the same thread and task. Returns how many holds, and in
+ * *waited how many lock steps lasted `wait_ns` or more (waited for the
+ * lock). */
+static size_t
+check_lock_holds(const struct sim_trace *t, int per_process, int64_t wait_ns,
+                 size_t *waited)
+{
+    struct hold *h = calloc(100000, sizeof(*h));
+    size_t n = 0, i, k;
+
+    assert_non_null(h);
+    *waited = 0;
+    for (i = 0; i < sim_trace_thread_count(t); i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(t, i);
+        int64_t lock_begin[64], open_from[64];
+        int open[64] = {0};
+
+        for (k = 0; k < b->n && k < b->cap; k++) {
+            const struct sim_trace_event *e = &b->ev[k];
+            int task = e->task & 63;
+
+            if (e->kind == SIM_EV_STEP_BEGIN && e->detail == SIM_STEP_LOCK) {
+                lock_begin[task] = e->t_ns;
+            } else if (e->kind == SIM_EV_STEP_END &&
+                       e->detail == SIM_STEP_LOCK) {
+                assert_int_equal(e->outcome, SIM_OUT_OK);
+                assert_int_equal(e->arg, 0);
+                assert_false(open[task]);
+                open[task] = 1;
+                open_from[task] = e->t_ns;
+                *waited += e->t_ns - lock_begin[task] >= wait_ns;
+            } else if (e->kind == SIM_EV_STEP_BEGIN &&
+                       e->detail == SIM_STEP_UNLOCK) {
+                if (!open[task]) {
+                    fail_msg("thread %zu task %d: an unlock without its lock",
+                             i, e->task);
+                }
+                open[task] = 0;
+                assert_true(n < 100000);
+                h[n].from = open_from[task];
+                h[n].to = e->t_ns;
+                h[n].thread = i;
+                n++;
+            }
+        }
+        for (k = 0; k < 64; k++) {
+            if (open[k]) {
+                fail_msg("thread %zu task %zu: a lock never released", i, k);
+            }
+        }
+    }
+    qsort(h, n, sizeof(*h), by_from);
+    for (i = 1; i < n && !per_process; i++) {
+        if (h[i].from < h[i - 1].to) {
+            fail_msg("two holders: thread %zu from %lld, thread %zu until "
+                     "%lld",
+                     h[i].thread, (long long)h[i].from, h[i - 1].thread,
+                     (long long)h[i - 1].to);
+        }
+    }
+    free(h);
+    return n;
+}
+
+/* Per thread: ns holding the GIL inside lock steps (waiting for one). */
+struct lock_wait_held {
+    int64_t last_t[8];
+    int held[8];
+    int in_lock[8];
+    int64_t held_ns, total_ns;
+};
+
+static void
+on_lock_event(void *ctx, size_t thread, const struct sim_trace_event *e,
+              int holding)
+{
+    struct lock_wait_held *h = ctx;
+    int64_t dt;
+
+    assert_true(thread < 8);
+    dt = e->t_ns - h->last_t[thread];
+    if (h->in_lock[thread]) {
+        h->total_ns += dt;
+        h->held_ns += h->held[thread] ? dt : 0;
+    }
+    if (e->kind == SIM_EV_STEP_BEGIN || e->kind == SIM_EV_STEP_END) {
+        h->in_lock[thread] =
+            e->kind == SIM_EV_STEP_BEGIN && e->detail == SIM_STEP_LOCK;
+    }
+    h->held[thread] = holding;
+    h->last_t[thread] = e->t_ns;
+}
+
+/* A lock step (a shared threading.Lock) never has two holders, in every
+ * model and both engines; a thread that waits for it does so without the
+ * GIL; the lock serializes what it holds (6 tasks x 4 ms inside it take
+ * 24 ms and more, where 3 threads would overlap their sleeps); and a
+ * task that fails inside it releases it (`with` on an exception), so the
+ * others go on. */
+static void
+lock_steps_have_one_holder_at_a_time(void **state)
+{
+    static const enum sim_model models[] = {
+        SIM_MODEL_THREADS, SIM_MODEL_EXECUTOR,  SIM_MODEL_NOGIL,
+        SIM_MODEL_LOOP,    SIM_MODEL_PROCESSES, SIM_MODEL_SERIAL};
+    char *dir = tf_make_dir("gilsim-lock");
+    char path[4200], failing[4200];
+    struct sim_options o;
+    struct sim_run_result r;
+    struct trace_gil_counts counts;
+    struct trace_check_hook hook;
+    struct lock_wait_held h;
+    char err[SIM_ERR_LEN * 2] = "";
+    size_t m, waited, holds;
+    int engine;
+
+    (void)state;
+    (void)snprintf(path, sizeof(path), "%s/w.json", dir);
+    (void)snprintf(failing, sizeof(failing), "%s/f.json", dir);
+    tf_write(path, "{\"format\": \"gilsim-workload\", \"version\": 1,"
+                   " \"tasks\": 6, \"kinds\": [{\"steps\": ["
+                   "{\"cpu\": {\"ms\": 1}},"
+                   "{\"lock\": {\"name\": \"db\", \"steps\": ["
+                   "  {\"cpu\": {\"ms\": 1}}, {\"sleep\": {\"ms\": 2}},"
+                   "  {\"cpu\": {\"ms\": 1}}]}},"
+                   "{\"cpu\": {\"ms\": 1}}]}]}");
+    for (engine = 1; engine >= 0; engine--) {
+        for (m = 0; m < sizeof(models) / sizeof(models[0]); m++) {
+            virtual_options(&o, "file", 3);
+            o.engine_virtual = engine;
+            o.processes = 3;
+            (void)snprintf(o.workload_file, sizeof(o.workload_file), "%.4000s",
+                           path);
+            if (sim_run_once(&o, models[m], NULL, NULL, &r, err, sizeof(err)) !=
+                0) {
+                fail_msg("%s: %s", sim_model_name(models[m]), err);
+            }
+            assert_int_equal(r.stats.tasks, 6);
+            assert_int_equal(r.stats.steps_failed, 0);
+            holds = check_lock_holds(r.trace, models[m] == SIM_MODEL_PROCESSES,
+                                     500000, &waited);
+            assert_int_equal(holds, 6);
+            if (models[m] == SIM_MODEL_PROCESSES) {
+                /* A threading.Lock lives in one process: each worker's
+                 * own, never contended by the others. */
+                assert_int_equal(waited, 0);
+            } else if (models[m] != SIM_MODEL_SERIAL) {
+                assert_true(waited >= 1);
+            }
+            if (models[m] != SIM_MODEL_LOOP) {
+                /* Waiting for the lock, the GIL is released. */
+                memset(&h, 0, sizeof(h));
+                hook.on_event = on_lock_event;
+                hook.ctx = &h;
+                trace_check_gil(r.trace,
+                                models[m] != SIM_MODEL_NOGIL &&
+                                    models[m] != SIM_MODEL_PROCESSES,
+                                &hook, &counts);
+                assert_true(h.held_ns <= h.total_ns / 10 + 200000);
+            }
+            if (engine && models[m] != SIM_MODEL_PROCESSES) {
+                assert_true(r.wall_ns >= 24000000);
+            }
+            sim_run_result_clear(&r);
+        }
+    }
+    /* Fetches that fail inside the lock: each such task stops there and
+     * releases it; every task ends. */
+    tf_write(failing, "{\"format\": \"gilsim-workload\", \"version\": 1,"
+                      " \"tasks\": 12, \"kinds\": [{\"steps\": ["
+                      "{\"lock\": {\"name\": \"db\", \"steps\": ["
+                      "  {\"fetch\": {}}, {\"cpu\": {\"ms\": 1}}]}}]}]}");
+    for (m = 0; m < 2; m++) {
+        virtual_options(&o, "file", 3);
+        (void)snprintf(o.workload_file, sizeof(o.workload_file), "%.4000s",
+                       failing);
+        o.workload_file_io = 1;
+        o.fail_rate = 0.5;
+        o.latency_ns = 1000000;
+        o.body_size = 1024;
+        if (sim_run_once(&o, m == 0 ? SIM_MODEL_THREADS : SIM_MODEL_LOOP, NULL,
+                         NULL, &r, err, sizeof(err)) != 0) {
+            fail_msg("%s", err);
+        }
+        assert_int_equal(r.stats.tasks, 12);
+        assert_true(r.stats.steps_failed >= 2 && r.stats.steps_failed <= 10);
+        assert_int_equal(check_lock_holds(r.trace, 0, 500000, &waited), 12);
+        sim_run_result_clear(&r);
+    }
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* The loop in virtual time: every fetch on the loop thread (buffer 0),
  * every write on an offload thread, the GIL's invariants, every task once,
  * and the failures the server's function predicts. */
@@ -1167,6 +1377,7 @@ main(void)
             file_steps_hold_and_release_the_gil_as_their_kind_does),
         cmocka_unit_test(native_steps_run_beside_the_gil_holder),
         cmocka_unit_test(loop_offloads_native_steps),
+        cmocka_unit_test(lock_steps_have_one_holder_at_a_time),
         cmocka_unit_test(loop_runs_in_virtual_time),
         cmocka_unit_test(loop_sends_when_the_loop_turns),
         cmocka_unit_test(io_priority_cuts_the_convoy_in_virtual_time),

@@ -198,7 +198,7 @@ malformed_files_are_refused_with_where(void **state)
     refused(HEAD "\"tasks\": -3, \"kinds\": []}", "$.tasks", "number from");
     refused(HEAD "\"tasks\": 1e9, \"kinds\": []}", "$.tasks", "number from");
     refused(HEAD "\"tasks\": \"5\", \"kinds\": []}", "$.tasks",
-            "expected a number");
+            "unknown flag \"5\"");
     refused(HEAD "\"tasks\": 2}", "$.kinds", "list of 1 to");
     refused(HEAD "\"tasks\": 2, \"kinds\": []}", "$.kinds", "list of 1 to");
     refused(HEAD "\"tasks\": 2, \"kinds\": {}}", "$.kinds", "list of 1 to");
@@ -238,8 +238,8 @@ malformed_files_are_refused_with_where(void **state)
     refused(ONE("{}"), "$.kinds[0].steps[0]", "expected a step");
     refused(ONE("{\"cpu\": {\"ms\": 1}, \"sleep\": {\"ms\": 1}}"),
             "$.kinds[0].steps[0]", "expected a step");
-    refused(ONE("{\"spin\": {\"ms\": 1}}"), "$.kinds[0].steps[0]",
-            "unknown step \"spin\"");
+    refused(ONE("{\"spinn\": {\"ms\": 1}}"), "$.kinds[0].steps[0]",
+            "unknown step \"spinn\"");
     /* A key with a newline and an escape: still one line, no escape. */
     refused(ONE("{\"sp\\nin\\u001b[31m\": {}}"), "$.kinds[0].steps[0]",
             "unknown step \"sp?in?[31m\"");
@@ -286,6 +286,224 @@ malformed_files_are_refused_with_where(void **state)
         "$.kinds[0].steps[0].cpu.ms", "expected a number or one of");
     refused(ONE("{\"fetch\": {}}, {\"cpu\": {\"us\": 1}}, {\"sleep\": {}}"),
             "$.kinds[0].steps[2].sleep", "expected {\"ms\": V}");
+}
+
+/* Two workloads are the same task for task and step for step. */
+static void
+same_workload(const struct wl_workload *a, const struct wl_workload *b,
+              const char *what)
+{
+    size_t i, k;
+
+    if (strcmp(a->name, b->name) != 0 || a->n_tasks != b->n_tasks) {
+        fail_msg("%s: %s with %zu tasks against %s with %zu", what, a->name,
+                 a->n_tasks, b->name, b->n_tasks);
+    }
+    for (i = 0; i < a->n_tasks; i++) {
+        const struct wl_task *x = &a->tasks[i], *y = &b->tasks[i];
+
+        if (x->id != y->id || x->n_steps != y->n_steps ||
+            x->ends_run != y->ends_run) {
+            fail_msg("%s: task %zu: %zu steps (ends_run %d) against %zu (%d)",
+                     what, i, x->n_steps, x->ends_run, y->n_steps, y->ends_run);
+        }
+        for (k = 0; k < x->n_steps; k++) {
+            const struct wl_step *s = &x->steps[k], *t = &y->steps[k];
+
+            if (s->kind != t->kind || s->instructions != t->instructions ||
+                s->instr_per_byte != t->instr_per_byte ||
+                s->code_call != t->code_call ||
+                s->duration_ns != t->duration_ns || s->page != t->page) {
+                fail_msg("%s: task %zu step %zu differs (kind %d/%d, "
+                         "instructions %lld/%lld, page %lld/%lld)",
+                         what, i, k, s->kind, t->kind,
+                         (long long)s->instructions, (long long)t->instructions,
+                         (long long)s->page, (long long)t->page);
+            }
+        }
+    }
+}
+
+static struct wl_workload *
+builtin(const char *name, const struct sim_wf_params *p)
+{
+    struct wl_workload *w = NULL;
+    char path[4096], err[1024] = "";
+
+    if (sim_workload_builtin_path(name, path, sizeof(path), err, sizeof(err)) !=
+            0 ||
+        sim_workload_file_load(path, p, &w, err, sizeof(err)) != 0) {
+        fail_msg("built-in %s: %s", name, err);
+    }
+    return w;
+}
+
+/* seed, cpu and convoy are workload files now (workloads/builtin); each
+ * builds the workload its C builder of workloads/workload.c does, at
+ * every size tried: so every run of a built-in is what it was. (The
+ * virtual engine's traces of tests/virtual_golden.sh were byte-identical
+ * before and after the change.) */
+static void
+the_builtins_as_files_build_what_the_code_did(void **state)
+{
+    static const int64_t counts[] = {1, 7, 1000, 50000000, 1000000007};
+    static const int64_t threads[] = {1, 2, 3, 8, 64};
+    static const int64_t pages[] = {1, 25, 250};
+    static const int64_t ops[] = {1, 40, 200};
+    struct sim_wf_params p = params;
+    struct wl_workload *a, *b;
+    size_t i, j;
+    char what[64];
+
+    (void)state;
+    p.decode_instr_per_byte = 0.37;
+    for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+        for (j = 0; j < sizeof(threads) / sizeof(threads[0]); j++) {
+            p.count = counts[i];
+            p.threads = threads[j];
+            a = builtin("cpu", &p);
+            assert_int_equal(wl_workload_cpu(p.count, (size_t)p.threads, &b),
+                             0);
+            (void)snprintf(what, sizeof(what), "cpu %lld/%lld",
+                           (long long)p.count, (long long)p.threads);
+            same_workload(a, b, what);
+            wl_workload_free(a);
+            wl_workload_free(b);
+        }
+    }
+    for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+        p.pages = pages[i];
+        a = builtin("seed", &p);
+        assert_int_equal(wl_workload_seed(p.pages, 0.37, &b), 0);
+        same_workload(a, b, "seed");
+        wl_workload_free(a);
+        wl_workload_free(b);
+    }
+    for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        for (j = 0; j < 4; j++) {
+            p.ops = ops[i];
+            p.cpu_threads = (int64_t)j;
+            a = builtin("convoy", &p);
+            assert_int_equal(wl_workload_convoy(p.ops, j, &b), 0);
+            same_workload(a, b, "convoy");
+            wl_workload_free(a);
+            wl_workload_free(b);
+        }
+    }
+}
+
+/* A lock's steps come between a lock and an unlock step of one index per
+ * name; a repeat unrolls; a count may name a run flag; decode,
+ * countdown and spin are the built-ins' steps, open to any file. */
+static void
+locks_repeats_and_flags_build_their_steps(void **state)
+{
+    const char *text =
+        "{\"format\": \"gilsim-workload\", \"version\": 1,"
+        " \"kinds\": [{\"name\": \"a\", \"tasks\": \"--pages\", \"ends_run\":"
+        " true, \"steps\": [{\"fetch\": {}}, {\"decode\": {}},"
+        "  {\"lock\": {\"name\": \"db\", \"steps\": [{\"cpu\": {\"us\": 4}},"
+        "   {\"lock\": {\"name\": \"log\", \"steps\": [{\"write\": {}}]}}]}},"
+        "  {\"repeat\": {\"times\": 3, \"steps\": [{\"fetch\": {}},"
+        "   {\"lock\": {\"name\": \"log\", \"steps\": [{\"sleep\": {\"us\": "
+        "1}}]}}]}}]},"
+        "  {\"name\": \"b\", \"tasks\": 2, \"steps\": [{\"spin\": {}},"
+        "   {\"countdown\": {\"iterations\": 10}}]}]}";
+    static const enum wl_step_kind want[] = {
+        WL_STEP_FETCH, WL_STEP_CPU,   WL_STEP_LOCK,   WL_STEP_CPU,
+        WL_STEP_LOCK,  WL_STEP_WRITE, WL_STEP_UNLOCK, WL_STEP_UNLOCK,
+        WL_STEP_FETCH, WL_STEP_LOCK,  WL_STEP_SLEEP,  WL_STEP_UNLOCK,
+        WL_STEP_FETCH, WL_STEP_LOCK,  WL_STEP_SLEEP,  WL_STEP_UNLOCK,
+        WL_STEP_FETCH, WL_STEP_LOCK,  WL_STEP_SLEEP,  WL_STEP_UNLOCK};
+    struct sim_wf_params p = params;
+    struct wl_workload *w;
+    size_t k;
+
+    (void)state;
+    p.pages = 2;
+    p.decode_instr_per_byte = 1.5;
+    w = parse_ok(text, &p);
+    assert_int_equal(w->n_tasks, 4);
+    assert_int_equal(w->n_locks, 2);
+    assert_string_equal(w->lock_names[0], "db");
+    assert_string_equal(w->lock_names[1], "log");
+    assert_int_equal(w->tasks[0].n_steps, sizeof(want) / sizeof(want[0]));
+    for (k = 0; k < w->tasks[0].n_steps; k++) {
+        assert_int_equal(w->tasks[0].steps[k].kind, want[k]);
+    }
+    assert_true(w->tasks[0].ends_run && w->tasks[1].ends_run);
+    assert_true(w->tasks[0].steps[1].instr_per_byte == 1.5);
+    assert_int_equal(w->tasks[0].steps[2].lock, 0);
+    assert_int_equal(w->tasks[0].steps[4].lock, 1);
+    assert_int_equal(w->tasks[0].steps[6].lock, 1);
+    assert_int_equal(w->tasks[0].steps[7].lock, 0);
+    /* Pages: one per fetch in the workload, in order; a write's is its
+     * task's last fetch's. */
+    assert_int_equal(w->tasks[0].steps[0].page, 0);
+    assert_int_equal(w->tasks[0].steps[5].page, 0);
+    assert_int_equal(w->tasks[0].steps[16].page, 3);
+    assert_int_equal(w->tasks[1].steps[0].page, 4);
+    assert_int_equal(w->tasks[2].steps[0].instructions, WL_UNTIL_DONE);
+    assert_int_equal(w->tasks[2].steps[0].code_call, 1);
+    assert_int_equal(w->tasks[3].steps[1].instructions,
+                     10 * WL_COUNTDOWN_INSTRUCTIONS);
+    assert_int_equal(w->tasks[3].steps[1].code_call, 1);
+    assert_false(w->tasks[2].ends_run);
+    wl_workload_free(w);
+}
+
+/* The files a lock, a repeat or a flag make wrong. */
+static void
+wrong_locks_repeats_and_flags_are_refused(void **state)
+{
+    (void)state;
+    refused(ONE("{\"lock\": {\"steps\": [{\"cpu\": {\"us\": 1}}]}}"),
+            "$.kinds[0].steps[0].lock.name", "1 to 63 bytes");
+    refused(ONE("{\"lock\": {\"name\": \"a\"}}"),
+            "$.kinds[0].steps[0].lock.steps", "list of 1 to");
+    refused(ONE("{\"lock\": {\"name\": \"a\", \"steps\": [], \"x\": 1}}"),
+            "$.kinds[0].steps[0].lock", "unknown key \"x\"");
+    refused(ONE("{\"lock\": {\"name\": \"a\", \"steps\": [{\"lock\": "
+                "{\"name\": \"a\", \"steps\": [{\"cpu\": {\"us\": 1}}]}}]}}"),
+            "$.kinds[0].steps[0].lock.steps[0].lock", "not reentrant");
+    refused(HEAD
+            "\"tasks\": 2, \"kinds\": [{\"steps\": [{\"lock\": "
+            "{\"name\": \"a\", \"steps\": [{\"lock\": {\"name\": \"b\", "
+            "\"steps\": [{\"cpu\": {\"us\": 1}}]}}]}}]}, {\"steps\": "
+            "[{\"lock\": {\"name\": \"b\", \"steps\": [{\"lock\": "
+            "{\"name\": \"a\", \"steps\": [{\"cpu\": {\"us\": 1}}]}}]}}]}]}",
+            "$.kinds[1].steps[0].lock.steps[0].lock", "can deadlock");
+    refused(ONE("{\"repeat\": {\"steps\": [{\"fetch\": {}}]}}"),
+            "$.kinds[0].steps[0].repeat", "{\"times\": N");
+    refused(ONE("{\"repeat\": {\"times\": 0, \"steps\": [{\"fetch\": {}}]}}"),
+            "$.kinds[0].steps[0].repeat.times", "whole number from 1");
+    refused(ONE("{\"repeat\": {\"times\": \"--pagse\", \"steps\": "
+                "[{\"fetch\": {}}]}}"),
+            "$.kinds[0].steps[0].repeat.times", "unknown flag \"--pagse\"");
+    refused(ONE("{\"decode\": {\"per_byte\": 2}}"),
+            "$.kinds[0].steps[0].decode", "expected {}");
+    refused(ONE("{\"countdown\": 5}"), "$.kinds[0].steps[0].countdown",
+            "{\"iterations\": V}");
+    refused(ONE("{\"countdown\": {\"total\": 5}}"), "$.kinds[0]",
+            "give the kind its own \"tasks\"");
+    refused(ONE("{\"spin\": {}}"), "$.kinds", "\"ends_run\": true");
+    refused(HEAD "\"kinds\": [{\"tasks\": 1, \"steps\": [{\"fetch\": {}}]}, "
+                 "{\"steps\": [{\"fetch\": {}}]}]}",
+            "$.kinds", "every kind has its own");
+    refused(HEAD "\"tasks\": 3, \"kinds\": [{\"tasks\": 1, \"steps\": "
+                 "[{\"fetch\": {}}]}]}",
+            "$.tasks", "their sum");
+    refused(HEAD "\"kinds\": [{\"tasks\": 0, \"steps\": [{\"fetch\": {}}]}]}",
+            "$.kinds", "add up to 0");
+    refused(HEAD "\"kinds\": [{\"tasks\": 1, \"weight\": 2, \"steps\": "
+                 "[{\"fetch\": {}}]}]}",
+            "$.kinds[0].tasks", "not both");
+    refused(HEAD "\"kinds\": [{\"tasks\": 1, \"ends_run\": 1, \"steps\": "
+                 "[{\"fetch\": {}}]}]}",
+            "$.kinds[0].ends_run", "true or false");
+    refused(HEAD "\"kinds\": [{\"tasks\": \"--cpu-threads\", \"steps\": "
+                 "[{\"fetch\": {}}]}]}",
+            "$.kinds", "add up to 0"); /* params' cpu_threads is 0 */
 }
 
 /* A file that is not there, or a folder: one line naming it. */
@@ -372,7 +590,7 @@ run_takes_a_workload_file(void **state)
                    "  {\"steps\": [{\"sleep\": {\"ms\": 2}}]}]}\n");
     tf_write(bad, "{\"format\": \"gilsim-workload\", \"version\": 1,\n"
                   " \"tasks\": 6,\n"
-                  " \"kinds\": [{\"steps\": [{\"spin\": {}}]}]}\n");
+                  " \"kinds\": [{\"steps\": [{\"spinn\": {}}]}]}\n");
     (void)snprintf(flag, sizeof(flag), "--workload=%s", file);
     (void)snprintf(badflag, sizeof(badflag), "--workload=%s", bad);
     (void)snprintf(out, sizeof(out), "--out=%s/run", dir);
@@ -393,7 +611,7 @@ run_takes_a_workload_file(void **state)
     assert_int_equal(c.status, 2);
     assert_non_null(strstr(c.err, badflag));
     assert_non_null(strstr(c.err, "$.kinds[0].steps[0]"));
-    assert_non_null(strstr(c.err, "unknown step \"spin\""));
+    assert_non_null(strstr(c.err, "unknown step \"spinn\""));
     assert_ptr_equal(strchr(c.err, '\n'), strrchr(c.err, '\n'));
     cmd_clear(&c);
     (void)snprintf(p, sizeof(p), "%s/badrun", dir);
@@ -433,9 +651,10 @@ workload_check_describes_the_tasks(void **state)
     }
     assert_non_null(strstr(c.out, "8 tasks of 2 kinds"));
     assert_non_null(strstr(c.out, "io: weight 3, 75 % of tasks (6 expected)"));
-    assert_non_null(strstr(c.out, "cpu    mean 2 ms: uniform, 1 ms to 3 ms"));
+    assert_non_null(
+        strstr(c.out, "cpu       mean 2 ms: uniform, 1 ms to 3 ms"));
     assert_non_null(strstr(c.out, "nap: weight 1, 25 % of tasks"));
-    assert_non_null(strstr(c.out, "sleep  10 ms"));
+    assert_non_null(strstr(c.out, "sleep     10 ms"));
     /* 6 io tasks x 2 ms under the GIL, 2 naps x 10 ms asleep. */
     assert_non_null(strstr(c.out, "12 ms of Python under the GIL"));
     assert_non_null(strstr(c.out, "20 ms of sleep, 6 fetches"));
@@ -443,7 +662,7 @@ workload_check_describes_the_tasks(void **state)
 
     run(&c, "workload", "check", bad, NULL);
     assert_int_equal(c.status, 2);
-    assert_non_null(strstr(c.err, "$.tasks"));
+    assert_non_null(strstr(c.err, "$.kinds: expected a list"));
     assert_ptr_equal(strchr(c.err, '\n'), strrchr(c.err, '\n'));
     cmd_clear(&c);
     run(&c, "workload", "check", NULL);
@@ -529,6 +748,9 @@ main(int argc, char **argv)
         cmocka_unit_test(kinds_follow_their_weights),
         cmocka_unit_test(malformed_files_are_refused_with_where),
         cmocka_unit_test(unreadable_files_are_refused),
+        cmocka_unit_test(the_builtins_as_files_build_what_the_code_did),
+        cmocka_unit_test(locks_repeats_and_flags_build_their_steps),
+        cmocka_unit_test(wrong_locks_repeats_and_flags_are_refused),
         cmocka_unit_test(run_takes_a_workload_file),
         cmocka_unit_test(the_documented_example_reads),
         cmocka_unit_test(workload_check_describes_the_tasks),

@@ -30,7 +30,15 @@ enum wl_step_kind {
     /* C work that releases the GIL (hashlib, zlib on large buffers, numpy):
      * duration_ns on a core, without the GIL. */
     WL_STEP_NATIVE = 4,
+    /* A workload's named threading.Lock (`lock`, below): acquire it, as
+     * `with lock:` does on entry, and release it on the way out. The
+     * model runs them (sim/models/locks.c); wl_step_run fails them. */
+    WL_STEP_LOCK = 5,
+    WL_STEP_UNLOCK = 6,
 };
+
+/* Most locks a workload may name. */
+#define WL_MAX_LOCKS 16
 
 /* How a step ended; 0 is success. Mirrored by sim/trace's enum sim_outcome. */
 enum wl_outcome {
@@ -57,6 +65,8 @@ struct wl_step {
     int64_t duration_ns; /* sleep, native: how long */
     int64_t page;        /* fetch: replaces {page} in the URL;
                             write: names the file top250-{page}.html */
+    int lock;            /* lock, unlock: which of the workload's locks,
+                            0 .. n_locks - 1 */
 };
 
 /* A cpu step that runs until the run says the other tasks are done (the
@@ -66,6 +76,7 @@ struct wl_step {
 struct wl_task {
     int32_t id;
     size_t n_steps;
+    size_t room;           /* steps it has room for */
     struct wl_step *steps; /* points into the workload's step array */
     /* 1: when this task ends, the run sets env->until, so the
      * WL_UNTIL_DONE steps of other threads finish (convoy's I/O task) */
@@ -76,14 +87,21 @@ struct wl_workload {
     char name[64];
     size_t n_tasks;
     struct wl_task *tasks;
-    size_t n_steps_total; /* capacity of step_storage: tasks x room */
+    size_t n_steps_total; /* capacity of step_storage: the rooms' sum */
     struct wl_step *step_storage;
+    /* The locks its lock steps name (a workload file's), in order of
+     * first use; 0 for the built-ins. */
+    int n_locks;
+    char lock_names[WL_MAX_LOCKS][64];
 };
 
 /* An empty workload of n_tasks tasks with room for steps_per_task steps
  * each (n_steps starts at 0; fill with wl_task_add_step). */
 int wl_workload_new(const char *name, size_t n_tasks, size_t steps_per_task,
                     struct wl_workload **out) WL_WARN_UNUSED;
+/* The same with room for rooms[i] steps in task i (each >= 1). */
+int wl_workload_new_rooms(const char *name, size_t n_tasks, const size_t *rooms,
+                          struct wl_workload **out) WL_WARN_UNUSED;
 void wl_workload_free(struct wl_workload *w);
 /* Append a step; -ENOSPC when the task's room is used up. */
 int wl_task_add_step(struct wl_workload *w, size_t task,

@@ -3,11 +3,11 @@
  * countdown workload, and the names of step kinds and outcomes.
  *
  * A workload is three allocations: the struct itself, one array of
- * n_tasks tasks, and one array of n_tasks * steps_per_task steps. Task i
- * owns the slice step_storage[i * steps_per_task ...] and fills it with
- * wl_task_add_step(), so a task's room is n_steps_total / n_tasks and no
- * step is ever allocated on its own. `n_steps_total` is that capacity,
- * the length of step_storage, not the number of steps added so far.
+ * n_tasks tasks, and one array of steps, the sum of the tasks' rooms
+ * (steps_per_task each, or rooms[i] for task i). Task i owns its slice of
+ * step_storage and fills it with wl_task_add_step(), so no step is ever
+ * allocated on its own. `n_steps_total` is that capacity, the length of
+ * step_storage, not the number of steps added so far.
  *
  * The seed and convoy builders fill such a workload with fetch, cpu
  * (decode or WL_UNTIL_DONE) and write steps; see wl.h for their shapes.
@@ -20,19 +20,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-int
-wl_workload_new(const char *name, size_t n_tasks, size_t steps_per_task,
-                struct wl_workload **out)
+/* The workload with task i's room rooms[i], or every task's `each` when
+ * rooms is NULL. */
+static int
+workload_alloc(const char *name, size_t n_tasks, const size_t *rooms,
+               size_t each, struct wl_workload **out)
 {
     struct wl_workload *w;
-    size_t i;
+    size_t total = 0, at = 0, i;
 
-    if (out == NULL || n_tasks == 0 || steps_per_task == 0) {
+    if (out == NULL || n_tasks == 0) {
         return -EINVAL;
     }
-    /* n_tasks * steps_per_task must not wrap, nor its size in bytes. */
-    if (steps_per_task > SIZE_MAX / n_tasks / sizeof(struct wl_step)) {
-        return -ENOMEM;
+    for (i = 0; i < n_tasks; i++) {
+        size_t r = rooms != NULL ? rooms[i] : each;
+
+        if (r == 0) {
+            return -EINVAL;
+        }
+        /* The sum must not wrap, nor its size in bytes. */
+        if (r > SIZE_MAX / sizeof(struct wl_step) - total) {
+            return -ENOMEM;
+        }
+        total += r;
     }
     w = calloc(1, sizeof(*w));
     if (w == NULL) {
@@ -42,7 +52,7 @@ wl_workload_new(const char *name, size_t n_tasks, size_t steps_per_task,
     if (w->tasks == NULL) {
         goto fail_free;
     }
-    w->step_storage = calloc(n_tasks * steps_per_task, sizeof(struct wl_step));
+    w->step_storage = calloc(total, sizeof(struct wl_step));
     if (w->step_storage == NULL) {
         goto fail_tasks;
     }
@@ -52,11 +62,13 @@ wl_workload_new(const char *name, size_t n_tasks, size_t steps_per_task,
         w->name[sizeof(w->name) - 1] = '\0';
     }
     w->n_tasks = n_tasks;
-    w->n_steps_total = n_tasks * steps_per_task;
+    w->n_steps_total = total;
     for (i = 0; i < n_tasks; i++) {
         w->tasks[i].id = (int32_t)i;
         w->tasks[i].n_steps = 0;
-        w->tasks[i].steps = w->step_storage + i * steps_per_task;
+        w->tasks[i].room = rooms != NULL ? rooms[i] : each;
+        w->tasks[i].steps = w->step_storage + at;
+        at += w->tasks[i].room;
     }
     *out = w;
     return 0;
@@ -65,6 +77,26 @@ fail_tasks:
 fail_free:
     free(w);
     return -ENOMEM;
+}
+
+int
+wl_workload_new(const char *name, size_t n_tasks, size_t steps_per_task,
+                struct wl_workload **out)
+{
+    if (n_tasks != 0 && steps_per_task > SIZE_MAX / n_tasks) {
+        return -ENOMEM;
+    }
+    return workload_alloc(name, n_tasks, NULL, steps_per_task, out);
+}
+
+int
+wl_workload_new_rooms(const char *name, size_t n_tasks, const size_t *rooms,
+                      struct wl_workload **out)
+{
+    if (rooms == NULL) {
+        return -EINVAL;
+    }
+    return workload_alloc(name, n_tasks, rooms, 0, out);
 }
 
 void
@@ -82,14 +114,12 @@ int
 wl_task_add_step(struct wl_workload *w, size_t task, const struct wl_step *s)
 {
     struct wl_task *t;
-    size_t room;
 
     if (w == NULL || s == NULL || task >= w->n_tasks) {
         return -EINVAL;
     }
     t = &w->tasks[task];
-    room = w->n_steps_total / w->n_tasks;
-    if (t->n_steps >= room) {
+    if (t->n_steps >= t->room) {
         return -ENOSPC;
     }
     t->steps[t->n_steps] = *s;
@@ -251,6 +281,10 @@ wl_step_kind_name(enum wl_step_kind k)
         return "write";
     case WL_STEP_NATIVE:
         return "native";
+    case WL_STEP_LOCK:
+        return "lock";
+    case WL_STEP_UNLOCK:
+        return "unlock";
     }
     return "unknown";
 }

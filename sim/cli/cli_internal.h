@@ -138,6 +138,10 @@ struct sim_opt_desc {
 int sim_opt_applies_seed(const struct sim_options *o, char *why, size_t len);
 int sim_opt_applies_cpu(const struct sim_options *o, char *why, size_t len);
 int sim_opt_applies_convoy(const struct sim_options *o, char *why, size_t len);
+int sim_opt_applies_writes(const struct sim_options *o, char *why, size_t len);
+int sim_opt_applies_ops(const struct sim_options *o, char *why, size_t len);
+int sim_opt_applies_cpu_threads(const struct sim_options *o, char *why,
+                                size_t len);
 int sim_opt_applies_io(const struct sim_options *o, char *why, size_t len);
 int sim_opt_applies_server(const struct sim_options *o, char *why, size_t len);
 int sim_opt_applies_loop(const struct sim_options *o, char *why, size_t len);

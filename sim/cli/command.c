@@ -118,19 +118,23 @@ sim_main(int argc, char **argv, FILE *out, FILE *err)
                 o.workload_file, o.workload_file);
         return SIM_EXIT_OK;
     }
-    if (cmd == SIM_CMD_WORKLOAD) {
-        /* gilsim workload check FILE: the file's tasks, described. */
-        if (sim_workload_file_describe(o.workload_file, o.costs.instr_ns, out,
-                                       msg, sizeof(msg)) != 0) {
-            fprintf(err, "gilsim: workload check: %s\n", msg);
-            return SIM_EXIT_USAGE;
-        }
-        return SIM_EXIT_OK;
-    }
     /* --calibration, with --instr-ns and --worker-start kept on top. */
     status = sim_costs_load_options(&o, err);
     if (status != SIM_EXIT_OK) {
         return status;
+    }
+    if (cmd == SIM_CMD_WORKLOAD) {
+        /* gilsim workload check FILE: the file's tasks, described, at the
+         * costs a run would take. */
+        struct sim_wf_params wp;
+
+        sim_wf_params_of(&o, &wp);
+        if (sim_workload_file_describe(o.workload_file, &wp, out, msg,
+                                       sizeof(msg)) != 0) {
+            fprintf(err, "gilsim: workload check: %s\n", msg);
+            return SIM_EXIT_USAGE;
+        }
+        return SIM_EXIT_OK;
     }
     command = join_command(argc, argv);
     if (command == NULL) {

@@ -44,25 +44,61 @@ has_model(const struct sim_options *o, unsigned models, const char *names,
     return 0;
 }
 
+/* 1 if this run's workload file names run flag f ("tasks": "--pages"). */
+static int
+file_names(const struct sim_options *o, enum sim_wf_flag f)
+{
+    return workload_is(o, "file") && (o->workload_file_flags & (1u << f));
+}
+
 int
 sim_opt_applies_seed(const struct sim_options *o, char *why, size_t len)
 {
-    return workload_is(o, "seed") ||
-           only_workload(o, "--workload=seed", why, len);
+    return workload_is(o, "seed") || file_names(o, SIM_WF_PAGES) ||
+           only_workload(o, "--workload=seed (or a file that names it)", why,
+                         len);
 }
 
 int
 sim_opt_applies_cpu(const struct sim_options *o, char *why, size_t len)
 {
-    return workload_is(o, "cpu") ||
-           only_workload(o, "--workload=cpu", why, len);
+    return workload_is(o, "cpu") || file_names(o, SIM_WF_COUNT) ||
+           only_workload(o, "--workload=cpu (or a file that names it)", why,
+                         len);
 }
 
 int
 sim_opt_applies_convoy(const struct sim_options *o, char *why, size_t len)
 {
     return workload_is(o, "convoy") ||
-           only_workload(o, "--workload=convoy", why, len);
+           only_workload(o, "--workload=convoy (or a file that names it)", why,
+                         len);
+}
+
+/* --write-cost: the workloads that write (seed, a file with writes). */
+int
+sim_opt_applies_writes(const struct sim_options *o, char *why, size_t len)
+{
+    return workload_is(o, "seed") ||
+           (workload_is(o, "file") && o->workload_file_io) ||
+           only_workload(o,
+                         "the workloads that write (seed, a file with "
+                         "write steps)",
+                         why, len);
+}
+
+/* --ops and --cpu-threads: the convoy's, or a file's that names them. */
+int
+sim_opt_applies_ops(const struct sim_options *o, char *why, size_t len)
+{
+    return file_names(o, SIM_WF_OPS) || sim_opt_applies_convoy(o, why, len);
+}
+
+int
+sim_opt_applies_cpu_threads(const struct sim_options *o, char *why, size_t len)
+{
+    return file_names(o, SIM_WF_CPU_THREADS) ||
+           sim_opt_applies_convoy(o, why, len);
 }
 
 /* I/O: the workloads that fetch (seed and convoy). */

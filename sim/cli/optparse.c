@@ -255,22 +255,43 @@ looks_like_file(const char *v)
     return strchr(v, '/') != NULL || (n > 5 && strcmp(v + n - 5, ".json") == 0);
 }
 
+/* --workload=FILE: the path, read once every option is known
+ * (check_workload_file). */
 static int
 apply_workload_file(struct sim_options *o, const char *v, char *err,
                     size_t errlen)
 {
-    struct sim_wf_params p = {.instr_ns = 4.1, .seed = 1};
+    if (strlen(v) >= sizeof(o->workload_file)) {
+        return bad_value(err, errlen, "workload", v, "path too long");
+    }
+    (void)snprintf(o->workload_file, sizeof(o->workload_file), "%s", v);
+    (void)snprintf(o->workload, sizeof(o->workload), "file");
+    return 0;
+}
+
+/* The workload file, read with the run's flags as given: one line and
+ * exit 2 if it is not a workload; whether it does I/O, and which flags
+ * it names (so that they apply to it). */
+static int
+check_workload_file(struct sim_options *o, char *err, size_t errlen)
+{
+    const char *v = o->workload_file;
+    struct sim_wf_params p;
     struct wl_workload *w = NULL;
     char perr[SIM_ERR_LEN];
     size_t i, k, n = strlen(v);
 
-    if (n >= sizeof(o->workload_file)) {
-        return bad_value(err, errlen, "workload", v, "path too long");
+    sim_wf_params_of(o, &p);
+    if (!(p.instr_ns > 0.0)) {
+        p.instr_ns = 4.1; /* what times turn into does not matter here */
     }
-    if (sim_workload_file_load(v, &p, &w, perr, sizeof(perr)) != 0) {
+    if (sim_workload_file_load(v, &p, &w, perr, sizeof(perr)) != 0 ||
+        sim_workload_file_flags(v, &p, &o->workload_file_flags, perr,
+                                sizeof(perr)) != 0) {
         /* perr starts with the path: say it once, as the flag's value. */
         const char *rest = strncmp(perr, v, n) == 0 ? perr + n : perr;
 
+        wl_workload_free(w);
         (void)snprintf(err, errlen, "--workload=%.1000s%s%s", v,
                        rest[0] == ':' ? "" : ": ", rest);
         return SIM_EXIT_USAGE;
@@ -285,8 +306,6 @@ apply_workload_file(struct sim_options *o, const char *v, char *err,
         }
     }
     wl_workload_free(w);
-    (void)snprintf(o->workload_file, sizeof(o->workload_file), "%s", v);
-    (void)snprintf(o->workload, sizeof(o->workload), "file");
     return 0;
 }
 
@@ -322,6 +341,7 @@ apply_name(struct sim_options *o, const struct sim_opt_desc *op, const char *v,
     if (strcmp(op->name, "workload") == 0) {
         o->workload_file[0] = '\0'; /* a built-in after a file */
         o->workload_file_io = 0;
+        o->workload_file_flags = 0;
     }
     return 0;
 }
@@ -1086,6 +1106,12 @@ sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
                        "plot: missing RUN_DIR (expected gilsim plot RUN_DIR "
                        "[--window=FROM..TO], the folder of an earlier run)");
         return SIM_EXIT_USAGE;
+    }
+    if (*cmd != SIM_CMD_WORKLOAD && strcmp(o->workload, "file") == 0) {
+        rc = check_workload_file(o, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
     }
     rc = check_convoy_loop(o, seen.model_value, err, errlen);
     if (rc != 0) {

@@ -41,6 +41,13 @@
  *     and END around the step, which releases the GIL and keeps the
  *     thread's core for its time.
  *   - sleep: a libevent timer (wl_multi_sleep); no thread blocks.
+ *   - lock, unlock: the workload's locks as asyncio.Locks (the lock an
+ *     asyncio program would hold across its awaits): a free lock nobody
+ *     queues for is taken at once; else the task awaits in the lock's
+ *     queue, and a release hands the lock to the first waiter, which
+ *     resumes (its lock step ends) before the loop waits again, as a
+ *     future's callbacks run at the loop's next iteration. A task that
+ *     ends inside a lock releases it, as `async with` does.
  * TASK_BEGIN and TASK_END are recorded by the loop thread, and mt->task
  * names the task whose code runs, so GIL events carry its id.
  *
@@ -94,7 +101,10 @@ struct loop_task {
     size_t len;                /* bytes at body */
     enum wl_outcome write_out; /* set by the offload thread */
     int hop;                   /* the write's executor hop under way */
-    struct loop_task *next;    /* in the job queue or the done list */
+    unsigned locks_held;       /* bit i: it holds the workload's lock i */
+    /* in the job queue, the done list, the connection queue, a lock's
+     * queue or the ready list */
+    struct loop_task *next;
 };
 
 /* aiofiles' executor hops for one write: open, write, close. */
@@ -113,6 +123,12 @@ struct loop_model {
     size_t fetching;              /* fetches in flight; loop thread */
     /* Tasks waiting for a connection, in order; loop thread. */
     struct loop_task *conn_wait, *conn_wait_tail;
+    /* The workload's locks as asyncio.Locks: each one's holder and its
+     * waiters in order; the waiters given theirs, to resume (the loop's
+     * ready queue). Loop thread. */
+    struct loop_task *lock_holder[WL_MAX_LOCKS];
+    struct loop_task *lock_wait[WL_MAX_LOCKS], *lock_wait_tail[WL_MAX_LOCKS];
+    struct loop_task *ready, *ready_tail;
     int failed;         /* -errno of the loop; read after join */
     int64_t begin_ns;   /* set by the loop; read after join */
     atomic_int until;   /* never set: convoy is refused */
@@ -176,11 +192,84 @@ cur_step(const struct loop_task *t)
 /* ---- the loop thread: a task's coroutine -------------------------------- */
 
 static void
+queue_push(struct loop_task **head, struct loop_task **tail,
+           struct loop_task *t)
+{
+    t->next = NULL;
+    if (*tail != NULL) {
+        (*tail)->next = t;
+    } else {
+        *head = t;
+    }
+    *tail = t;
+}
+
+static struct loop_task *
+queue_pop(struct loop_task **head, struct loop_task **tail)
+{
+    struct loop_task *t = *head;
+
+    if (t != NULL) {
+        *head = t->next;
+        if (*head == NULL) {
+            *tail = NULL;
+        }
+        t->next = NULL;
+    }
+    return t;
+}
+
+/* asyncio.Lock.acquire(): 1 if task t has lock `id` now (it was free and
+ * nobody queued for it); 0 if t waits in its queue, to be resumed from
+ * the ready queue once a release hands the lock to it. */
+static int
+lock(struct loop_model *lm, struct loop_task *t, int id)
+{
+    if (lm->lock_holder[id] == NULL && lm->lock_wait[id] == NULL) {
+        lm->lock_holder[id] = t;
+        t->locks_held |= 1u << id;
+        return 1;
+    }
+    queue_push(&lm->lock_wait[id], &lm->lock_wait_tail[id], t);
+    return 0;
+}
+
+/* asyncio.Lock.release(): the first waiter gets the lock and is made
+ * ready (its future's result, resumed at the loop's next turn). */
+static enum wl_outcome
+unlock(struct loop_model *lm, struct loop_task *t, int id)
+{
+    struct loop_task *w;
+
+    if ((t->locks_held & (1u << id)) == 0) {
+        return WL_FAILED; /* RuntimeError: Lock is not acquired */
+    }
+    t->locks_held &= ~(1u << id);
+    lm->lock_holder[id] = NULL;
+    w = queue_pop(&lm->lock_wait[id], &lm->lock_wait_tail[id]);
+    if (w != NULL) {
+        lm->lock_holder[id] = w;
+        w->locks_held |= 1u << id;
+        queue_push(&lm->ready, &lm->ready_tail, w);
+    }
+    return WL_OK;
+}
+
+static void
 end_task(struct loop_model *lm, struct loop_task *t)
 {
     struct sim_model_thread *mt = &lm->mts[0];
+    int id;
 
     mt->task = t->task->id;
+    for (id = 0; t->locks_held != 0 && id < WL_MAX_LOCKS; id++) {
+        if (t->locks_held & (1u << id)) {
+            /* `async with lock:` left by an exception releases it. */
+            record(mt, SIM_EV_STEP_BEGIN, SIM_STEP_UNLOCK, 0, 0);
+            (void)unlock(lm, t, id);
+            record(mt, SIM_EV_STEP_END, SIM_STEP_UNLOCK, SIM_OUT_OK, id);
+        }
+    }
     record(mt, SIM_EV_TASK_END, 0, t->outcome, 0);
     mt->task = -1;
     free(t->body);
@@ -348,6 +437,21 @@ advance(struct loop_model *lm, struct loop_task *t)
                 return; /* await: the fetched hook goes on */
             }
             break;
+        case WL_STEP_LOCK:
+            arg = s->lock;
+            if (s->lock < 0 || s->lock >= WL_MAX_LOCKS) {
+                o = WL_FAILED;
+            } else if (lock(lm, t, s->lock)) {
+                o = WL_OK;
+            } else {
+                return; /* await the lock: resumed from the ready queue */
+            }
+            break;
+        case WL_STEP_UNLOCK:
+            arg = s->lock;
+            o = s->lock < 0 || s->lock >= WL_MAX_LOCKS ? WL_FAILED
+                                                       : unlock(lm, t, s->lock);
+            break;
         case WL_STEP_SLEEP:
             if (stopped(lm->p)) {
                 o = WL_ABORTED;
@@ -380,6 +484,23 @@ start_task(struct loop_model *lm, struct loop_task *t)
     mt->task = t->task->id;
     record(mt, SIM_EV_TASK_BEGIN, 0, 0, 0);
     advance(lm, t);
+}
+
+/* The tasks a release gave a lock to resume where they awaited it. */
+static void
+drain_ready(struct loop_model *lm)
+{
+    struct sim_model_thread *mt = &lm->mts[0];
+    struct loop_task *t;
+
+    while ((t = queue_pop(&lm->ready, &lm->ready_tail)) != NULL) {
+        mt->task = t->task->id;
+        record(mt, SIM_EV_STEP_END, SIM_STEP_LOCK, SIM_OUT_OK,
+               cur_step(t)->lock);
+        if (step_done(lm, t, SIM_OUT_OK)) {
+            advance(lm, t);
+        }
+    }
 }
 
 /* Start tasks in order until the limit is reached. */
@@ -489,6 +610,12 @@ loop_thread(void *arg)
     lm->begin_ns = sim_model__now(mt);
     fill(lm);
     while (lm->running > 0) {
+        if (lm->ready != NULL) {
+            /* Lock waiters to resume: before the loop waits again. */
+            drain_ready(lm);
+            fill(lm);
+            continue;
+        }
         mt->task = -1;
         rc = io_run_once(lm);
         if (rc != 0) {

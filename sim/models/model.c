@@ -15,24 +15,37 @@ int
 sim_model_run(const struct sim_model_params *p, struct sim_model_result *res,
               char *err, size_t errlen)
 {
-    switch (p->model) {
+    struct sim_model_params q = *p;
+    struct sim_model_locks locks;
+    int rc;
+
+    /* The process's threading.Locks, for the run of the model. */
+    sim_model__locks_init(&locks, &q);
+    q.locks = &locks;
+    switch (q.model) {
     case SIM_MODEL_SERIAL:
     case SIM_MODEL_THREADS:
     case SIM_MODEL_NOGIL:
-        return sim_model__pool_run(p, res, err, errlen);
+        rc = sim_model__pool_run(&q, res, err, errlen);
+        break;
     case SIM_MODEL_PROCESSES:
         /* Forked in real time; threads with a GIL each in virtual. */
-        return p->backend->processes_run(p, res, err, errlen);
+        rc = q.backend->processes_run(&q, res, err, errlen);
+        break;
     case SIM_MODEL_LOOP:
-        return sim_model__loop_run(p, res, err, errlen);
+        rc = sim_model__loop_run(&q, res, err, errlen);
+        break;
     case SIM_MODEL_EXECUTOR:
-        return sim_model__executor_run(p, res, err, errlen);
-    case SIM_MODEL_COUNT:
+        rc = sim_model__executor_run(&q, res, err, errlen);
+        break;
+    default:
+        (void)snprintf(err, errlen, "the %s model is not in this build",
+                       sim_model_name(q.model));
+        rc = -ENOTSUP;
         break;
     }
-    (void)snprintf(err, errlen, "the %s model is not in this build",
-                   sim_model_name(p->model));
-    return -ENOTSUP;
+    sim_model__locks_destroy(&locks);
+    return rc;
 }
 
 uint32_t

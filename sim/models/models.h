@@ -120,6 +120,8 @@ struct sim_backend;
 extern const struct sim_backend sim_backend_real;
 extern const struct sim_backend sim_backend_virtual;
 
+struct sim_model_locks;
+
 struct sim_model_params {
     enum sim_model model;
     /* Pool size: threads of threads/nogil/executor, worker processes of
@@ -170,6 +172,9 @@ struct sim_model_params {
      * own) and the I/O costs, for sim_backend_virtual; NULL in real time. */
     struct vt_engine *vt;
     const struct sim_vt_io *vio;
+    /* The workload's threading.Locks (models/locks.c): set by
+     * sim_model_run for the run's process; a worker process has its own. */
+    struct sim_model_locks *locks;
 };
 
 struct sim_model_result {

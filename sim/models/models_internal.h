@@ -51,7 +51,32 @@ struct sim_model_thread {
     const atomic_int *vt_breaker;
     const struct sim_vt_io *vio;
     uint64_t vt_body;
+    /* The process's threading.Locks, and which of them this thread holds
+     * (bit i: lock i). */
+    struct sim_model_locks *locks;
+    unsigned locks_held;
 };
+
+/* ---- locks.c: a process's threading.Locks ---------------------------- */
+
+/* A lock's holder is a thread index + 1 (0: free); a waiter blocks on
+ * cv[i] through the backend of p. Guarded by mu. */
+struct sim_model_locks {
+    pthread_mutex_t mu;
+    pthread_cond_t cv[WL_MAX_LOCKS];
+    int holder[WL_MAX_LOCKS];
+    const struct sim_model_params *p;
+};
+void sim_model__locks_init(struct sim_model_locks *l,
+                           const struct sim_model_params *p);
+void sim_model__locks_destroy(struct sim_model_locks *l);
+/* A lock or unlock step on the calling thread (which holds its GIL);
+ * *arg is the lock's index. An unlock of a lock it does not hold fails. */
+enum wl_outcome sim_model__lock_step(struct sim_model_thread *mt,
+                                     const struct wl_step *s, int64_t *arg);
+/* Release what the thread still holds (a task that stopped inside a
+ * lock), with an unlock step in the trace for each. */
+void sim_model__locks_unwind(struct sim_model_thread *mt);
 
 /* Each model (models/pool.c, executor.c, processes.c, loop.c). */
 int sim_model__pool_run(const struct sim_model_params *p,

@@ -226,6 +226,11 @@ worker_main(const struct sim_model_params *p, struct proc_control *ctl,
      * (nothing called or fetched here yet; its first fetch faults in the
      * code it touches). */
     wl_interp_forked(p->interp);
+    /* And its own threading.Locks, none held (the parent's copy is not
+     * shared: a threading.Lock lives in one process). */
+    if (p->locks != NULL) {
+        sim_model__locks_init(p->locks, p);
+    }
     atomic_store(&child_stop, stopped(p));
     (void)pthread_sigmask(SIG_SETMASK, mask, NULL);
 

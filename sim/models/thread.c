@@ -49,6 +49,10 @@ sim_model__map_step(enum wl_step_kind k)
         return SIM_STEP_WRITE;
     case WL_STEP_NATIVE:
         return SIM_STEP_NATIVE;
+    case WL_STEP_LOCK:
+        return SIM_STEP_LOCK;
+    case WL_STEP_UNLOCK:
+        return SIM_STEP_UNLOCK;
     }
     return SIM_STEP_CPU;
 }
@@ -195,6 +199,9 @@ sim_model__run_task(struct sim_model_thread *mt, const struct wl_task *task)
             break;
         }
     }
+    if (mt->locks_held != 0) {
+        sim_model__locks_unwind(mt); /* `with lock:` left by an exception */
+    }
     sim_trace_record(mt->buf, sim_model__now(mt), SIM_EV_TASK_END, 0,
                      task_outcome, mt->task, 0);
     mt->task = -1;
@@ -230,12 +237,17 @@ sim_model__thread_init(struct sim_model_thread *mt,
     mt->env.until = until;
     mt->env.interp = p->interp;
     mt->vio = p->vio;
+    mt->locks = p->locks;
+    mt->locks_held = 0;
 }
 
 enum wl_outcome
 sim_model__step(struct sim_model_thread *mt, const struct wl_step *s,
                 int64_t *arg)
 {
+    if (s->kind == WL_STEP_LOCK || s->kind == WL_STEP_UNLOCK) {
+        return sim_model__lock_step(mt, s, arg);
+    }
     return mt->backend->step(mt, s, arg);
 }
 

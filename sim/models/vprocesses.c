@@ -43,7 +43,8 @@ struct vproc {
 
 struct vproc_worker {
     struct sim_model_thread mt;
-    struct wl_interp interp; /* its interpreter's own warm-up state */
+    struct wl_interp interp;      /* its interpreter's own warm-up state */
+    struct sim_model_locks locks; /* its own threading.Locks */
     struct gil *gil;
     struct vproc *pool;
 };
@@ -107,6 +108,8 @@ setup_worker(struct vproc_worker *w, struct vproc *pool, int i, char *err,
         wl_interp_forked(&w->interp);
         w->mt.env.interp = &w->interp;
     }
+    sim_model__locks_init(&w->locks, p);
+    w->mt.locks = &w->locks;
     (void)snprintf(name, sizeof(name), "proc-%d", i + 1);
     rc = gil_new(&p->gil_config, &w->gil);
     if (rc == 0) {
@@ -190,6 +193,9 @@ sim_model__vprocesses_run(const struct sim_model_params *p,
         }
         gil_thread_free(w[i].mt.gt);
         gil_free(w[i].gil);
+        if (w[i].locks.p != NULL) { /* set up (setup_worker got to it) */
+            sim_model__locks_destroy(&w[i].locks);
+        }
     }
     (void)pthread_attr_destroy(&attr);
     free(tids);

@@ -412,6 +412,9 @@ sim_vt__step_run(struct sim_model_thread *mt, const struct wl_step *s,
         return vt_fetch(mt, s, arg);
     case WL_STEP_WRITE:
         return sim_vt__write_body(mt, mt->vt_body, arg);
+    case WL_STEP_LOCK:
+    case WL_STEP_UNLOCK:
+        return WL_FAILED; /* sim_model__step runs them (locks.c) */
     case WL_STEP_NATIVE:
         /* C work without the GIL: a core for its time, as a cpu step
          * takes one, but released first and taken back after. */

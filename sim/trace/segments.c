@@ -13,7 +13,8 @@
  *     THREAD_END closes the open segment.
  *
  * Inside a native step (from its STEP_BEGIN to its STEP_END) a drop for
- * I/O means the thread runs C code without the GIL: native, not io.
+ * I/O means the thread runs C code without the GIL: native, not io; inside
+ * a lock step it means the thread is blocked on the lock: lock.
  *
  * Events of other kinds, and unknown kinds, change nothing. A drop with an
  * unknown reason counts as idle (the GIL is released, for no known
@@ -88,8 +89,8 @@ thread_segments(const struct sim_trace_buf *b, uint32_t thread,
                 struct sim_segment *seg, size_t *n)
 {
     uint64_t count = b->n < b->cap ? b->n : b->cap;
-    int state = -1; /* none open */
-    int native = 0; /* inside a native step */
+    int state = -1;  /* none open */
+    int inside = -1; /* the step under way (enum sim_step), -1: none */
     int64_t begin = 0;
     int64_t t = 0;
     uint64_t i;
@@ -110,12 +111,13 @@ thread_segments(const struct sim_trace_buf *b, uint32_t thread,
             continue;
         }
         if (e->kind == SIM_EV_STEP_BEGIN || e->kind == SIM_EV_STEP_END) {
-            native =
-                e->kind == SIM_EV_STEP_BEGIN && e->detail == SIM_STEP_NATIVE;
+            inside = e->kind == SIM_EV_STEP_BEGIN ? (int)e->detail : -1;
         }
         next = next_state(e);
-        if (next == SIM_STATE_IO && native) {
+        if (next == SIM_STATE_IO && inside == SIM_STEP_NATIVE) {
             next = SIM_STATE_NATIVE;
+        } else if (next == SIM_STATE_IO && inside == SIM_STEP_LOCK) {
+            next = SIM_STATE_LOCK;
         }
         if (next < 0 || next == state) {
             continue;

@@ -114,6 +114,7 @@ state_totals(const struct sim_trace *t, struct sim_trace_stats *s)
             break;
         case SIM_STATE_IO:
         case SIM_STATE_NATIVE: /* the GIL released, as for I/O */
+        case SIM_STATE_LOCK:
             s->io_ns += d;
             break;
         default:

@@ -301,6 +301,10 @@ sim_trace_step_name(enum sim_step s)
         return "write";
     case SIM_STEP_NATIVE:
         return "native";
+    case SIM_STEP_LOCK:
+        return "lock";
+    case SIM_STEP_UNLOCK:
+        return "unlock";
     default:
         return "?";
     }
@@ -343,6 +347,8 @@ sim_trace_state_name(enum sim_state s)
         return "io";
     case SIM_STATE_NATIVE:
         return "native";
+    case SIM_STATE_LOCK:
+        return "lock";
     default:
         return "?";
     }

@@ -63,6 +63,8 @@ enum sim_step {
     SIM_STEP_FETCH = 2,
     SIM_STEP_WRITE = 3,
     SIM_STEP_NATIVE = 4,
+    SIM_STEP_LOCK = 5,   /* a threading.Lock's acquire; arg: which lock */
+    SIM_STEP_UNLOCK = 6, /* its release; arg: which lock */
     SIM_STEP_COUNT
 };
 
@@ -85,6 +87,7 @@ enum sim_state {
     SIM_STATE_WAITING = 2, /* wants the GIL */
     SIM_STATE_IO = 3,      /* GIL released, blocked in I/O or sleep */
     SIM_STATE_NATIVE = 4,  /* GIL released, running C code (a native step) */
+    SIM_STATE_LOCK = 5,    /* GIL released, blocked on a threading.Lock */
     SIM_STATE_COUNT
 };
 

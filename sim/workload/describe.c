@@ -1,0 +1,263 @@
+/*
+ * describe.c - gilsim workload check: what a task of each kind of a
+ * workload file looks like, and what the whole workload asks for.
+ *
+ * The file is read as --workload=FILE reads it (read.c, with the run's
+ * flags for the counts that name them); each kind's steps are printed in
+ * order, a run of identical steps (a repeat's) once with its count, a
+ * lock's steps indented under it, with each value's mean and
+ * distribution; then a task's mean time under the GIL, in native code,
+ * asleep and blocked on nothing else, and the workload's totals: its
+ * time under the GIL is what any model with one GIL must run in turn.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "wfile.h"
+
+/* A time in ns, in the unit that reads best. */
+static void
+put_ns(FILE *f, double ns)
+{
+    if (ns >= 1e9) {
+        fprintf(f, "%.3g s", ns / 1e9);
+    } else if (ns >= 1e6) {
+        fprintf(f, "%.3g ms", ns / 1e6);
+    } else {
+        fprintf(f, "%.3g us", ns / 1e3);
+    }
+}
+
+/* A step's value: its mean and, for a distribution, what it is. */
+static void
+put_value(FILE *f, const struct wf_step *s, double instr_ns)
+{
+    const struct wl_dist *d = &s->value;
+    double k = s->scale * (s->in_ns ? 1.0 : instr_ns); /* to ns */
+
+    fputs(d->kind == WL_DIST_CONST ? "" : "mean ", f);
+    put_ns(f, wl_dist_mean(d) * k);
+    switch (d->kind) {
+    case WL_DIST_CONST:
+        break;
+    case WL_DIST_UNIFORM:
+        fputs(": uniform, ", f);
+        put_ns(f, d->a * k);
+        fputs(" to ", f);
+        put_ns(f, d->b * k);
+        break;
+    case WL_DIST_EXPONENTIAL:
+        fputs(": exponential", f);
+        break;
+    case WL_DIST_LOGNORMAL:
+        fputs(": log-normal, p50 ", f);
+        put_ns(f, exp(d->a) * k);
+        fputs(", p99 ", f);
+        put_ns(f, exp(d->a + 2.3263478740408408 * d->b) * k);
+        break;
+    case WL_DIST_EMPIRICAL:
+        fprintf(f, ": %zu samples", d->n);
+        break;
+    }
+    if (!s->in_ns) {
+        fprintf(f, " (%.0f instructions)", wl_dist_mean(d) * s->scale);
+    }
+}
+
+/* What a task of one kind costs on average. */
+struct cost {
+    double cpu, native, sleep; /* ns */
+    double fetches, writes, decodes;
+    int spins;
+};
+
+/* One step's line, and what it adds to c (times `times`). */
+static void
+put_step(FILE *out, const struct wf_spec *sp, const struct wf_step *s,
+         size_t tasks_of_kind, double instr_ns, int depth, size_t times,
+         struct cost *c)
+{
+    static const char *const names[] = {"cpu",    "sleep", "fetch", "write",
+                                        "native", "lock",  "unlock"};
+    const char *name = names[s->kind];
+    double ns = wf_step_mean_ns(s, instr_ns);
+
+    if (s->kind == WL_STEP_CPU) {
+        name = s->decode      ? "decode"
+               : s->until     ? "spin"
+               : s->code_call ? "countdown"
+                              : "cpu";
+    }
+    fprintf(out, "    %*s%-9s ", 2 * depth, "", name);
+    switch (s->kind) {
+    case WL_STEP_CPU:
+        if (s->decode) {
+            fputs("the body fetched last, as text (r.text): the client's "
+                  "cost per byte",
+                  out);
+            c->decodes += (double)times;
+        } else if (s->until) {
+            fputs("a call of a Python loop that runs until a task of an "
+                  "ends_run kind has ended",
+                  out);
+            c->spins = 1;
+        } else {
+            if (s->split) {
+                ns /= (double)(tasks_of_kind > 0 ? tasks_of_kind : 1);
+                fprintf(out, "a share of %.0f iterations: ",
+                        wl_dist_mean(&s->value));
+                put_ns(out, ns);
+            } else {
+                put_value(out, s, instr_ns);
+            }
+            if (s->code_call) {
+                fputs(", a call of count(n) (quickened from its 8th)", out);
+            }
+            c->cpu += ns * (double)times;
+        }
+        break;
+    case WL_STEP_SLEEP:
+    case WL_STEP_NATIVE:
+        put_value(out, s, instr_ns);
+        if (s->kind == WL_STEP_NATIVE) {
+            fputs(" on a core, without the GIL", out);
+            c->native += ns * (double)times;
+        } else {
+            c->sleep += ns * (double)times;
+        }
+        break;
+    case WL_STEP_FETCH:
+        fputs("a page of the run's server (or --url), with the GIL released",
+              out);
+        c->fetches += (double)times;
+        break;
+    case WL_STEP_WRITE:
+        fputs("the page the task fetched last, to a file", out);
+        c->writes += (double)times;
+        break;
+    case WL_STEP_LOCK:
+        fprintf(out, "\"%s\" (a threading.Lock; waits without the GIL)",
+                sp->locks[s->lock]);
+        break;
+    case WL_STEP_UNLOCK:
+        fprintf(out, "\"%s\"", sp->locks[s->lock]);
+        break;
+    }
+    if (times > 1) {
+        fprintf(out, ", %zu times", times);
+    }
+    fputc('\n', out);
+}
+
+static void
+put_kind(FILE *out, const struct wf_spec *sp, const struct wf_kind *kind,
+         double share, double instr_ns, struct cost *c)
+{
+    double expected = sp->fixed ? (double)kind->tasks : share * sp->tasks;
+    size_t j = 0;
+    int depth = 0;
+
+    if (sp->fixed) {
+        fprintf(out, "  %s: %lld task%s%s\n",
+                kind->name[0] != '\0' ? kind->name : "(no name)",
+                (long long)kind->tasks, kind->tasks == 1 ? "" : "s",
+                kind->ends_run ? "; the spin steps end when they have" : "");
+    } else {
+        fprintf(out, "  %s: weight %g, %.3g %% of tasks (%.0f expected)%s\n",
+                kind->name[0] != '\0' ? kind->name : "(no name)", kind->weight,
+                100.0 * share, expected,
+                kind->ends_run ? "; the spin steps end when one has" : "");
+    }
+    memset(c, 0, sizeof(*c));
+    while (j < kind->n_steps) {
+        const struct wf_step *s = &kind->steps[j];
+        size_t times = 1;
+
+        while (j + times < kind->n_steps &&
+               memcmp(&kind->steps[j + times], s, sizeof(*s)) == 0) {
+            times++;
+        }
+        depth -= s->kind == WL_STEP_UNLOCK;
+        put_step(out, sp, s, (size_t)expected, instr_ns, depth, times, c);
+        depth += s->kind == WL_STEP_LOCK;
+        j += times;
+    }
+    fputs("      a task, on average: ", out);
+    put_ns(out, c->cpu);
+    fputs(" of Python under the GIL, ", out);
+    put_ns(out, c->native);
+    fputs(" of native code and ", out);
+    put_ns(out, c->sleep);
+    fprintf(out, " asleep, %.0f fetch%s and %.0f write%s off it", c->fetches,
+            c->fetches == 1 ? "" : "es", c->writes, c->writes == 1 ? "" : "s");
+    if (c->decodes > 0) {
+        fprintf(out, "; %.0f decode%s of what it fetched", c->decodes,
+                c->decodes == 1 ? "" : "s");
+    }
+    fputs(c->spins ? "; and its spin\n" : "\n", out);
+}
+
+int
+sim_workload_file_describe(const char *path, const struct sim_wf_params *p,
+                           FILE *out, char *err, size_t errlen)
+{
+    struct wf_spec sp;
+    char *text = NULL;
+    size_t len = 0, k;
+    double total = 0.0, all_cpu = 0.0, all_sleep = 0.0, all_fetch = 0.0;
+    double all_native = 0.0;
+    int rc, f;
+
+    rc = base_read_file(path, &text, &len);
+    if (rc != 0) {
+        base_errf(err, errlen, -rc, "%.900s: cannot read it", path);
+        return rc;
+    }
+    rc = wf_read(text, len, path, p, &sp, err, errlen);
+    free(text);
+    if (rc != 0) {
+        return rc;
+    }
+    for (k = 0; k < sp.n_kinds; k++) {
+        total += sp.kinds[k].weight;
+    }
+    fprintf(out, "%s%s%s: %lld tasks of %zu kind%s; an instruction is %.3g ns",
+            sp.name[0] != '\0' ? sp.name : path,
+            sp.name[0] != '\0' ? " in " : "", sp.name[0] != '\0' ? path : "",
+            (long long)sp.tasks, sp.n_kinds, sp.n_kinds == 1 ? "" : "s",
+            p->instr_ns);
+    for (f = 0; f < SIM_WF_FLAGS; f++) {
+        if (sp.flags_used & (1u << f)) {
+            const int64_t v[SIM_WF_FLAGS] = {p->pages, p->threads, p->count,
+                                             p->ops, p->cpu_threads};
+
+            fprintf(out, "; %s=%lld", wf_flag_names[f], (long long)v[f]);
+        }
+    }
+    fputc('\n', out);
+    for (k = 0; k < sp.n_kinds; k++) {
+        const struct wf_kind *kind = &sp.kinds[k];
+        double share = kind->weight / total;
+        double n = sp.fixed ? (double)kind->tasks : share * (double)sp.tasks;
+        struct cost c;
+
+        put_kind(out, &sp, kind, share, p->instr_ns, &c);
+        all_cpu += n * c.cpu;
+        all_native += n * c.native;
+        all_sleep += n * c.sleep;
+        all_fetch += n * c.fetches;
+    }
+    fputs("all tasks, expected: ", out);
+    put_ns(out, all_cpu);
+    fputs(" of Python under the GIL (what one GIL must run in turn), ", out);
+    put_ns(out, all_native);
+    fputs(" of native code beside it, ", out);
+    put_ns(out, all_sleep);
+    fprintf(out, " of sleep, %.0f fetches\n", all_fetch);
+    wf_spec_clear(&sp);
+    return ferror(out) ? -EIO : 0;
+}
