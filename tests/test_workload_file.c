@@ -567,6 +567,52 @@ cmd_clear(struct cmd *c)
     free(c->err);
 }
 
+/* --workload=seed runs the file workloads/builtin/seed.json, found in
+ * $GILSIM_WORKLOADS_DIR when that is set: a seed.json there that says
+ * something else is what runs (2 steps a task, not 3), and a folder
+ * without one costs one line and exit 3 before any folder is made. */
+static void
+the_seed_runs_from_its_file(void **state)
+{
+    char *dir = tf_make_dir("gilsim-wfb");
+    char file[4200], out[4300], p[4400];
+    char *text;
+    struct cmd c;
+
+    (void)state;
+    (void)snprintf(file, sizeof(file), "%s/seed.json", dir);
+    (void)snprintf(out, sizeof(out), "--out=%s/run", dir);
+    assert_int_equal(setenv("GILSIM_WORKLOADS_DIR", dir, 1), 0);
+    run(&c, "run", "--engine=virtual", "--model=threads", "--pages=4",
+        "--no-plots", "--quiet", out, NULL);
+    assert_int_equal(c.status, 3);
+    assert_non_null(strstr(c.err, "seed.json"));
+    assert_non_null(strstr(c.err, "GILSIM_WORKLOADS_DIR"));
+    assert_ptr_equal(strchr(c.err, '\n'), strrchr(c.err, '\n'));
+    cmd_clear(&c);
+    (void)snprintf(p, sizeof(p), "%s/run", dir);
+    assert_int_not_equal(access(p, F_OK), 0);
+
+    tf_write(file,
+             "{\"format\": \"gilsim-workload\", \"version\": 1,"
+             " \"name\": \"seed\", \"tasks\": \"--pages\", \"kinds\":"
+             " [{\"steps\": [{\"fetch\": {}}, {\"cpu\": {\"us\": 5}}]}]}");
+    run(&c, "run", "--engine=virtual", "--model=threads", "--pages=4",
+        "--no-plots", "--quiet", out, NULL);
+    assert_int_equal(unsetenv("GILSIM_WORKLOADS_DIR"), 0);
+    if (c.status != 0) {
+        fail_msg("exit %d: %s", c.status, c.err);
+    }
+    cmd_clear(&c);
+    (void)snprintf(p, sizeof(p), "%s/run/summary.json", dir);
+    text = tf_read(p, NULL);
+    assert_non_null(strstr(text, "\"tasks\": 4"));
+    assert_non_null(strstr(text, "\"steps_ok\": 8"));
+    free(text);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* gilsim run --workload=FILE runs the file's tasks in every model named,
  * here in virtual time: its 6 tasks are in the summary; a malformed file
  * costs one line naming the flag, the file and the place, exit 2, and no
@@ -752,6 +798,7 @@ main(int argc, char **argv)
         cmocka_unit_test(locks_repeats_and_flags_build_their_steps),
         cmocka_unit_test(wrong_locks_repeats_and_flags_are_refused),
         cmocka_unit_test(run_takes_a_workload_file),
+        cmocka_unit_test(the_seed_runs_from_its_file),
         cmocka_unit_test(the_documented_example_reads),
         cmocka_unit_test(workload_check_describes_the_tasks),
         cmocka_unit_test(workload_new_writes_a_starter_that_runs),

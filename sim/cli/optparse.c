@@ -1112,6 +1112,15 @@ sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
         if (rc != 0) {
             return rc;
         }
+    } else if (*cmd == SIM_CMD_RUN || *cmd == SIM_CMD_SWEEP) {
+        /* A built-in is a file gilsim ships: missing, the install is
+         * broken; said before any folder is made. */
+        char path[4096];
+
+        if (sim_workload_builtin_path(o->workload, path, sizeof(path), err,
+                                      errlen) != 0) {
+            return SIM_EXIT_ERROR;
+        }
     }
     rc = check_convoy_loop(o, seen.model_value, err, errlen);
     if (rc != 0) {
