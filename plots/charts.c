@@ -29,6 +29,46 @@ fill_segments(const void *ctx, FILE *f)
     return plot_write_timeline_data(w->t, w->from_ns, w->to_ns, w->min_ns, f);
 }
 
+/* " cpu fetch write " : the step kinds the trace has, for the legend;
+ * and whether any thread waited for a lock. */
+static void
+kinds_present(const struct sim_trace *t, char *buf, size_t len, int *lock)
+{
+    int seen[SIM_STEP_COUNT] = {0};
+    size_t i, used;
+    uint64_t k;
+    int s;
+
+    *lock = 0;
+    for (i = 0; i < sim_trace_thread_count(t); i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(t, i);
+
+        for (k = 0; k < b->n && k < b->cap; k++) {
+            if (b->ev[k].kind == SIM_EV_STEP_BEGIN &&
+                b->ev[k].detail < SIM_STEP_COUNT) {
+                seen[b->ev[k].detail] = 1;
+            }
+        }
+    }
+    (void)snprintf(buf, len, " ");
+    for (s = 0; s < SIM_STEP_COUNT; s++) {
+        used = strlen(buf);
+        if (seen[s] && used < len) {
+            (void)snprintf(buf + used, len - used, "%s ",
+                           sim_trace_step_name((enum sim_step)s));
+        }
+    }
+    *lock = seen[SIM_STEP_LOCK];
+}
+
+static int
+fill_steps(const void *ctx, FILE *f)
+{
+    const struct window *w = ctx;
+
+    return plot_write_step_data(w->t, w->from_ns, w->to_ns, w->min_ns, f);
+}
+
 static int
 fill_markers(const void *ctx, FILE *f)
 {
@@ -99,7 +139,8 @@ plot_timeline_cut(const struct sim_trace *t, const char *title, int64_t from_ns,
     struct gp_job job;
     struct window w;
     char lanes[32], xmin[48], xmax[48], cutfrom[48], cutto[48];
-    char agg_title[512];
+    char agg_title[512], kinds[96];
+    int lock;
     size_t n;
 
     if (t == NULL || out_base == NULL) {
@@ -152,8 +193,15 @@ plot_timeline_cut(const struct sim_trace *t, const char *title, int64_t from_ns,
             (struct gp_data){"datafile", "states", fill_states, &w, ""};
         return plot__render(&job, err, errlen);
     }
+    kinds_present(t, kinds, sizeof(kinds), &lock);
+    job.vars[job.nvars++] = (struct gp_var){"stepkinds", kinds, 1};
+    if (lock) {
+        job.vars[job.nvars++] = (struct gp_var){"haslock", "1", 0};
+    }
     job.data[job.ndata++] =
         (struct gp_data){"datafile", "segments", fill_segments, &w, ""};
+    job.data[job.ndata++] =
+        (struct gp_data){"stepsfile", "steps", fill_steps, &w, ""};
     job.data[job.ndata++] =
         (struct gp_data){"markersfile", "markers", fill_markers, &w, ""};
     job.data[job.ndata++] =

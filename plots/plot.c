@@ -18,6 +18,9 @@
  * merged only with a neighbour of the same state. Times are printed from
  * integer nanoseconds as milliseconds with six decimals.
  *
+ * The step strip (plot_write_step_data) is the same for each thread's
+ * step segments (sim_trace_step_segments): which kind of step it was in.
+ *
  * Markers (drop requests, forced switches) come straight from the events,
  * thinned to one of each kind per lane and pixel for the same reason.
  *
@@ -43,7 +46,26 @@ struct timeline {
     const struct sim_trace *t;
     int64_t origin_ns; /* subtracted from every time written */
     int64_t min_ns;    /* one pixel; 0 = draw every segment */
+    int kinds;         /* states (or step kinds): 0 .. kinds - 1 */
+    const char *(*name)(int kind);
 };
+
+/* The most states or step kinds a lane is drawn in. */
+#define LANE_KINDS 8
+_Static_assert(SIM_STATE_COUNT <= LANE_KINDS && SIM_STEP_COUNT <= LANE_KINDS,
+               "a lane's vote has a slot for every state and step kind");
+
+static const char *
+state_name(int s)
+{
+    return sim_trace_state_name((enum sim_state)s);
+}
+
+static const char *
+step_name(int s)
+{
+    return sim_trace_step_name((enum sim_step)s);
+}
 
 static void
 write_ms(FILE *f, int64_t ns)
@@ -85,7 +107,7 @@ flush(const struct timeline *tl, uint32_t lane, const struct lane_seg *s)
     write_ms(tl->f, s->begin_ns - tl->origin_ns);
     putc('\t', tl->f);
     write_ms(tl->f, s->end_ns - tl->origin_ns);
-    fprintf(tl->f, "\t%s\t", sim_trace_state_name((enum sim_state)s->state));
+    fprintf(tl->f, "\t%s\t", tl->name(s->state));
     write_name(tl->f, b->name);
     putc('\n', tl->f);
 }
@@ -100,7 +122,7 @@ struct lane {
     int have_bucket;
     int64_t bucket;
     int64_t b_begin, b_end; /* the part of the bucket covered so far */
-    int64_t acc[SIM_STATE_COUNT];
+    int64_t acc[LANE_KINDS];
 };
 
 /* Append [begin, end) in `state` to the lane's run, writing the run when
@@ -134,13 +156,13 @@ bucket_close(const struct timeline *tl, struct lane *ln)
     if (!ln->have_bucket) {
         return;
     }
-    for (k = 0; k < SIM_STATE_COUNT; k++) {
+    for (k = 0; k < tl->kinds; k++) {
         if (ln->acc[k] > most) {
             most = ln->acc[k];
             best = k;
         }
     }
-    if (ln->have_run && ln->run.state >= 0 && ln->run.state < SIM_STATE_COUNT &&
+    if (ln->have_run && ln->run.state >= 0 && ln->run.state < tl->kinds &&
         ln->acc[ln->run.state] == most) {
         best = ln->run.state;
     }
@@ -181,7 +203,7 @@ lane_add(const struct timeline *tl, struct lane *ln, int64_t lo, int64_t begin,
             ln->b_begin = begin;
             memset(ln->acc, 0, sizeof(ln->acc));
         }
-        if (state >= 0 && state < SIM_STATE_COUNT) {
+        if (state >= 0 && state < tl->kinds) {
             ln->acc[state] += piece_end - begin;
         }
         ln->b_end = piece_end;
@@ -199,31 +221,19 @@ lane_end(const struct timeline *tl, struct lane *ln)
     ln->have_run = 0;
 }
 
-int
-plot_write_timeline_data(const struct sim_trace *t, int64_t from_ns,
-                         int64_t to_ns, int64_t min_ns, FILE *f)
+/* The lanes of `seg` (ordered by thread, then time), clipped to the
+ * window and simplified to a pixel, as lines of `tl`. */
+static void
+write_lanes(struct timeline *tl, const struct sim_segment *seg, size_t n,
+            int64_t from_ns, int64_t to_ns)
 {
-    struct timeline tl;
-    struct sim_segment *seg;
     struct lane ln;
     int have = 0;
     int64_t lo, hi;
-    size_t n, i;
-    int rc;
+    size_t i;
 
-    if (t == NULL || f == NULL) {
-        return -EINVAL;
-    }
-    tl.f = f;
-    tl.t = t;
-    tl.origin_ns = sim_trace_origin_ns(t);
-    tl.min_ns = min_ns;
-    lo = tl.origin_ns + (from_ns > 0 ? from_ns : 0);
-    hi = to_ns > 0 ? tl.origin_ns + to_ns : INT64_MAX;
-    rc = sim_trace_segments(t, &seg, &n);
-    if (rc != 0) {
-        return rc;
-    }
+    lo = tl->origin_ns + (from_ns > 0 ? from_ns : 0);
+    hi = to_ns > 0 ? tl->origin_ns + to_ns : INT64_MAX;
     memset(&ln, 0, sizeof(ln));
     for (i = 0; i < n; i++) {
         int64_t begin = seg[i].begin_ns > lo ? seg[i].begin_ns : lo;
@@ -233,7 +243,7 @@ plot_write_timeline_data(const struct sim_trace *t, int64_t from_ns,
             continue;
         }
         if (have && seg[i].thread != ln.id) {
-            lane_end(&tl, &ln);
+            lane_end(tl, &ln);
             have = 0;
         }
         if (!have) {
@@ -241,13 +251,53 @@ plot_write_timeline_data(const struct sim_trace *t, int64_t from_ns,
             ln.id = seg[i].thread;
             have = 1;
         }
-        lane_add(&tl, &ln, lo, begin, end, seg[i].state);
+        lane_add(tl, &ln, lo, begin, end, seg[i].state);
     }
     if (have) {
-        lane_end(&tl, &ln);
+        lane_end(tl, &ln);
     }
+}
+
+static int
+write_segments(const struct sim_trace *t, int steps, int64_t from_ns,
+               int64_t to_ns, int64_t min_ns, FILE *f)
+{
+    struct timeline tl;
+    struct sim_segment *seg;
+    size_t n;
+    int rc;
+
+    if (t == NULL || f == NULL) {
+        return -EINVAL;
+    }
+    tl.f = f;
+    tl.t = t;
+    tl.origin_ns = sim_trace_origin_ns(t);
+    tl.min_ns = min_ns;
+    tl.kinds = steps ? SIM_STEP_COUNT : SIM_STATE_COUNT;
+    tl.name = steps ? step_name : state_name;
+    rc = steps ? sim_trace_step_segments(t, &seg, &n)
+               : sim_trace_segments(t, &seg, &n);
+    if (rc != 0) {
+        return rc;
+    }
+    write_lanes(&tl, seg, n, from_ns, to_ns);
     free(seg);
     return ferror(f) ? -EIO : 0;
+}
+
+int
+plot_write_timeline_data(const struct sim_trace *t, int64_t from_ns,
+                         int64_t to_ns, int64_t min_ns, FILE *f)
+{
+    return write_segments(t, 0, from_ns, to_ns, min_ns, f);
+}
+
+int
+plot_write_step_data(const struct sim_trace *t, int64_t from_ns,
+                     int64_t to_ns, int64_t min_ns, FILE *f)
+{
+    return write_segments(t, 1, from_ns, to_ns, min_ns, f);
 }
 
 int

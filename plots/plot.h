@@ -42,12 +42,18 @@
 int plot_write_timeline_data(const struct sim_trace *t, int64_t from_ns,
                              int64_t to_ns, int64_t min_ns,
                              FILE *f) PLOT_WARN_UNUSED;
+/* The same for each thread's step segments (sim_trace_step_segments):
+ * lane, begin_ms, end_ms, the step's kind (cpu, fetch, sleep, write,
+ * native, lock, unlock), thread_name; the timeline's step strip. */
+int plot_write_step_data(const struct sim_trace *t, int64_t from_ns,
+                         int64_t to_ns, int64_t min_ns,
+                         FILE *f) PLOT_WARN_UNUSED;
 
-/* Timeline pictures are PLOT_WIDTH pixels wide and 120 + 28 pixels per
+/* Timeline pictures are PLOT_WIDTH pixels wide and 140 + 28 pixels per
  * lane high (timeline.gp draws them so); comparison pictures are
  * PLOT_WIDTH x PLOT_COMPARISON_HEIGHT. */
 #define PLOT_WIDTH                  1600
-#define PLOT_TIMELINE_HEIGHT(lanes) (120 + 28 * (lanes))
+#define PLOT_TIMELINE_HEIGHT(lanes) (140 + 28 * (lanes))
 #define PLOT_COMPARISON_HEIGHT      600
 /* A model with more threads than this gets states.gp's stacked counts of
  * threads per state instead of one lane each. */

@@ -11,8 +11,8 @@
 #include <stdio.h>
 
 #define PATH_LEN  4352 /* a run folder path (4096) plus file names */
-#define MAX_VARS  12   /* -e assignments per gnuplot run */
-#define MAX_DATA  3    /* data files per picture */
+#define MAX_VARS  16   /* -e assignments per gnuplot run */
+#define MAX_DATA  4    /* data files per picture */
 #define ERR_KEEP  8192 /* bytes of gnuplot's stderr kept for the error */
 #define ERR_QUOTE 240  /* at most this much of its line is quoted */
 

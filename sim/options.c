@@ -173,6 +173,15 @@ sim_opt_pool_size(const struct sim_options *o, enum sim_model m)
     return o->threads;
 }
 
+const char *
+sim_opt_workload_name(const struct sim_options *o)
+{
+    if (strcmp(o->workload, "file") == 0 && o->workload_name[0] != '\0') {
+        return o->workload_name;
+    }
+    return o->workload;
+}
+
 int
 sim_opt_uses_io(const struct sim_options *o)
 {

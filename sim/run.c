@@ -221,7 +221,7 @@ plot_runs(const char *dir, const struct sim_options *o,
     (void)snprintf(title, sizeof(title),
                    "gilsim: %.64s workload, policy %s, switch interval "
                    "%.6g ms%s",
-                   o->workload,
+                   sim_opt_workload_name(o),
                    sim_policy_label(o->policy, label, sizeof(label)),
                    (double)o->switch_interval_ns / 1e6,
                    o->repeat > 1 ? ", median of the repetitions" : "");
@@ -329,7 +329,8 @@ fill_summary(struct sim_trace_summary *s, const struct sim_options *o,
                    sim_opt_policy_for(o, m));
     s->policy_what_if =
         gil_policy_is_what_if(gil_policy_find(sim_opt_policy_for(o, m)));
-    (void)snprintf(s->workload, sizeof(s->workload), "%s", o->workload);
+    (void)snprintf(s->workload, sizeof(s->workload), "%s",
+                   sim_opt_workload_name(o));
     if (sim_opt_uses_io(o)) {
         (void)snprintf(s->client, sizeof(s->client), "%s",
                        sim_client_name(sim_opt_client(o, m)));

@@ -104,6 +104,9 @@ uint64_t sim_opt_trace_capacity(const struct sim_options *o, enum sim_model m);
 
 /* 1 if the workload fetches or writes (seed, convoy). */
 int sim_opt_uses_io(const struct sim_options *o);
+/* What titles and summary.json call the run's workload: a built-in's name
+ * (seed, cpu, convoy), or a workload file's own name. */
+const char *sim_opt_workload_name(const struct sim_options *o);
 /* The server's latency and body size: the options, or the workload's
  * defaults (seed: 150ms, 64KiB; convoy: 0, 128B). */
 int64_t sim_opt_latency_ns(const struct sim_options *o);

@@ -84,6 +84,9 @@ struct sim_options {
     int workload_file_io;
     /* the run flags it names (bits of enum sim_wf_flag), which then apply */
     unsigned workload_file_flags;
+    /* its "name" (or the file's name less .json): what titles and
+     * summary.json call the workload */
+    char workload_name[64];
     int64_t count;   /* cpu workload: countdown iterations */
     int64_t pages;   /* seed: pages to fetch */
     int64_t ops;     /* convoy: round trips of the I/O thread */

@@ -673,7 +673,7 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
         (void)snprintf(title, sizeof(title),
                        "gilsim sweep: %.64s workload, policy %s, %d "
                        "repetition%s per cell",
-                       o->workload,
+                       sim_opt_workload_name(o),
                        sim_policy_label(o->policy, label, sizeof(label)),
                        o->repeat, o->repeat == 1 ? "" : "s");
         plot_cells(dir, title, cells, n, err);

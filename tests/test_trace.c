@@ -275,6 +275,98 @@ native_step_is_its_own_state(void **state)
     sim_trace_free(t);
 }
 
+/* Inside a lock step a drop for I/O is lock: the thread is blocked on a
+ * threading.Lock without the GIL. */
+static void
+lock_step_wait_is_its_own_state(void **state)
+{
+    struct sim_trace *t = new_trace(1, 64, 0);
+    struct sim_trace_buf *b = add(t, "w", 0, 0);
+    struct sim_segment *s;
+    size_t n;
+
+    (void)state;
+    ev(b, 0, SIM_EV_THREAD_START, 0);
+    ev(b, 10, SIM_EV_GIL_TAKE, 0);
+    ev(b, 20, SIM_EV_STEP_BEGIN, SIM_STEP_LOCK);
+    ev(b, 21, SIM_EV_GIL_DROP, SIM_DROP_IO);
+    ev(b, 60, SIM_EV_GIL_TAKE, 0);
+    ev(b, 61, SIM_EV_STEP_END, SIM_STEP_LOCK);
+    ev(b, 70, SIM_EV_GIL_DROP, SIM_DROP_EXIT);
+    ev(b, 80, SIM_EV_THREAD_END, 0);
+    assert_int_equal(sim_trace_segments(t, &s, &n), 0);
+    assert_int_equal(n, 5);
+    check_seg(&s[2], 0, SIM_STATE_LOCK, 21, 60);
+    assert_string_equal(sim_trace_state_name(SIM_STATE_LOCK), "lock");
+    assert_string_equal(sim_trace_step_name(SIM_STEP_LOCK), "lock");
+    assert_string_equal(sim_trace_step_name(SIM_STEP_UNLOCK), "unlock");
+    free(s);
+    sim_trace_free(t);
+}
+
+static void
+step_ev(struct sim_trace_buf *b, int64_t t_ns, enum sim_ev kind, int step,
+        int32_t task)
+{
+    sim_trace_record(b, t_ns, kind, step, 0, task, 0);
+}
+
+static void
+check_step(const struct sim_segment *s, uint32_t thread, enum sim_step k,
+           int64_t begin, int64_t end)
+{
+    assert_int_equal(s->thread, thread);
+    assert_string_equal(sim_trace_step_name((enum sim_step)s->state),
+                        sim_trace_step_name(k));
+    assert_int_equal(s->begin_ns, begin);
+    assert_int_equal(s->end_ns, end);
+}
+
+/* A thread's step segments: one step after another on a worker; on an
+ * event loop's thread, with fetches of two tasks in flight and a cpu
+ * step between, the step begun last of those open; an END whose BEGIN
+ * the trace lost changes nothing; a step still open at the buffer's end
+ * ends at its last event. */
+static void
+step_segments_follow_the_step_begun_last(void **state)
+{
+    struct sim_trace *t = new_trace(2, 64, 0);
+    struct sim_trace_buf *w = add(t, "worker", 0, 0);
+    struct sim_trace_buf *l = add(t, "loop", 1, 1);
+    struct sim_segment *s;
+    size_t n;
+
+    (void)state;
+    step_ev(w, 0, SIM_EV_STEP_END, SIM_STEP_CPU, 9); /* lost its BEGIN */
+    step_ev(w, 10, SIM_EV_STEP_BEGIN, SIM_STEP_FETCH, 0);
+    step_ev(w, 30, SIM_EV_STEP_END, SIM_STEP_FETCH, 0);
+    step_ev(w, 30, SIM_EV_STEP_BEGIN, SIM_STEP_CPU, 0);
+    step_ev(w, 40, SIM_EV_STEP_END, SIM_STEP_CPU, 0);
+    step_ev(w, 50, SIM_EV_STEP_BEGIN, SIM_STEP_SLEEP, 1);
+    step_ev(w, 55, SIM_EV_STEP_END, SIM_STEP_SLEEP, 1);
+    step_ev(w, 55, SIM_EV_STEP_BEGIN, SIM_STEP_SLEEP, 1);
+    step_ev(w, 60, SIM_EV_STEP_END, SIM_STEP_SLEEP, 1);
+    step_ev(l, 0, SIM_EV_STEP_BEGIN, SIM_STEP_FETCH, 1);
+    step_ev(l, 5, SIM_EV_STEP_BEGIN, SIM_STEP_FETCH, 2);
+    step_ev(l, 20, SIM_EV_STEP_END, SIM_STEP_FETCH, 1);
+    step_ev(l, 20, SIM_EV_STEP_BEGIN, SIM_STEP_CPU, 1);
+    step_ev(l, 28, SIM_EV_STEP_END, SIM_STEP_CPU, 1);
+    step_ev(l, 40, SIM_EV_STEP_END, SIM_STEP_FETCH, 2);
+    step_ev(l, 45, SIM_EV_STEP_BEGIN, SIM_STEP_WRITE, 3);
+    step_ev(l, 70, SIM_EV_GIL_TAKE, 0, -1);
+    assert_int_equal(sim_trace_step_segments(t, &s, &n), 0);
+    assert_int_equal(n, 7);
+    check_step(&s[0], 0, SIM_STEP_FETCH, 10, 30);
+    check_step(&s[1], 0, SIM_STEP_CPU, 30, 40);
+    check_step(&s[2], 0, SIM_STEP_SLEEP, 50, 60); /* merged */
+    check_step(&s[3], 1, SIM_STEP_FETCH, 0, 20);
+    check_step(&s[4], 1, SIM_STEP_CPU, 20, 28);
+    check_step(&s[5], 1, SIM_STEP_FETCH, 28, 40); /* task 2's, in flight */
+    check_step(&s[6], 1, SIM_STEP_WRITE, 45, 70);
+    free(s);
+    sim_trace_free(t);
+}
+
 static void
 forced_drop_starts_a_waiting_segment(void **state)
 {
@@ -972,6 +1064,8 @@ main(void)
         cmocka_unit_test(names_of_unknown_values_are_question_marks),
         cmocka_unit_test(segments_follow_wait_take_drop_sequence),
         cmocka_unit_test(native_step_is_its_own_state),
+        cmocka_unit_test(lock_step_wait_is_its_own_state),
+        cmocka_unit_test(step_segments_follow_the_step_begun_last),
         cmocka_unit_test(forced_drop_starts_a_waiting_segment),
         cmocka_unit_test(
             zero_length_segment_between_equal_states_is_merged_away),

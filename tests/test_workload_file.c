@@ -649,7 +649,7 @@ run_takes_a_workload_file(void **state)
     (void)snprintf(p, sizeof(p), "%s/run/summary.json", dir);
     text = tf_read(p, NULL);
     assert_non_null(strstr(text, "\"tasks\": 6"));
-    assert_non_null(strstr(text, "\"workload\": \"file\""));
+    assert_non_null(strstr(text, "\"workload\": \"w\""));
     free(text);
 
     (void)snprintf(out, sizeof(out), "--out=%s/badrun", dir);

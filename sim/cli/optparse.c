@@ -296,6 +296,7 @@ check_workload_file(struct sim_options *o, char *err, size_t errlen)
                        rest[0] == ':' ? "" : ": ", rest);
         return SIM_EXIT_USAGE;
     }
+    (void)snprintf(o->workload_name, sizeof(o->workload_name), "%s", w->name);
     o->workload_file_io = 0;
     for (i = 0; i < w->n_tasks; i++) {
         for (k = 0; k < w->tasks[i].n_steps; k++) {

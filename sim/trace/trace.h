@@ -207,7 +207,7 @@ struct sim_segment {
     int64_t begin_ns; /* absolute, same clock as the events */
     int64_t end_ns;
     uint32_t thread; /* index into the trace's threads */
-    uint8_t state;   /* enum sim_state */
+    uint8_t state;   /* enum sim_state (enum sim_step: step segments) */
 };
 
 /*
@@ -219,6 +219,15 @@ struct sim_segment {
  */
 int sim_trace_segments(const struct sim_trace *t, struct sim_segment **out,
                        size_t *n) SIM_TRACE_WARN_UNUSED;
+/*
+ * The same for steps: each thread's stretches inside a step, `state`
+ * holding the step's kind (enum sim_step). Where steps overlap on one
+ * thread (the event loop's), the one begun last of those still open
+ * counts. *out is malloc'd; the caller frees it.
+ */
+int sim_trace_step_segments(const struct sim_trace *t,
+                            struct sim_segment **out,
+                            size_t *n) SIM_TRACE_WARN_UNUSED;
 
 /* Numbers derived from the events alone. */
 struct sim_trace_stats {

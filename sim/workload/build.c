@@ -128,8 +128,7 @@ wf_build(const struct wf_spec *sp, const struct sim_wf_params *p,
             goto out;
         }
     }
-    rc = wl_workload_new_rooms(sp->name[0] != '\0' ? sp->name : "file", n,
-                               rooms, &w);
+    rc = wl_workload_new_rooms(sp->name, n, rooms, &w);
     for (i = 0; i < n && rc == 0; i++) {
         const struct wf_kind *kind = &sp->kinds[kind_of[i]];
         size_t nth = seen[kind_of[i]]++;
@@ -180,6 +179,19 @@ sim_workload_file_parse(const char *text, size_t len, const char *file,
     rc = wf_read(text, len, file, p, &sp, err, errlen);
     if (rc != 0) {
         return rc;
+    }
+    if (sp.name[0] == '\0') {
+        /* No "name": the file's, without its folder and .json. */
+        const char *base = strrchr(file, '/') != NULL ? strrchr(file, '/') + 1
+                                                      : file;
+        size_t n = strlen(base);
+
+        if (n > 5 && strcmp(base + n - 5, ".json") == 0) {
+            n -= 5;
+        }
+        (void)snprintf(sp.name, sizeof(sp.name), "%.*s",
+                       (int)(n < sizeof(sp.name) ? n : sizeof(sp.name) - 1),
+                       base);
     }
     rc = wf_build(&sp, p, out);
     if (rc == -E2BIG) {
