@@ -294,8 +294,8 @@ plot_write_timeline_data(const struct sim_trace *t, int64_t from_ns,
 }
 
 int
-plot_write_step_data(const struct sim_trace *t, int64_t from_ns,
-                     int64_t to_ns, int64_t min_ns, FILE *f)
+plot_write_step_data(const struct sim_trace *t, int64_t from_ns, int64_t to_ns,
+                     int64_t min_ns, FILE *f)
 {
     return write_segments(t, 1, from_ns, to_ns, min_ns, f);
 }

@@ -225,8 +225,7 @@ int sim_trace_segments(const struct sim_trace *t, struct sim_segment **out,
  * thread (the event loop's), the one begun last of those still open
  * counts. *out is malloc'd; the caller frees it.
  */
-int sim_trace_step_segments(const struct sim_trace *t,
-                            struct sim_segment **out,
+int sim_trace_step_segments(const struct sim_trace *t, struct sim_segment **out,
                             size_t *n) SIM_TRACE_WARN_UNUSED;
 
 /* Numbers derived from the events alone. */

@@ -182,8 +182,8 @@ sim_workload_file_parse(const char *text, size_t len, const char *file,
     }
     if (sp.name[0] == '\0') {
         /* No "name": the file's, without its folder and .json. */
-        const char *base = strrchr(file, '/') != NULL ? strrchr(file, '/') + 1
-                                                      : file;
+        const char *base =
+            strrchr(file, '/') != NULL ? strrchr(file, '/') + 1 : file;
         size_t n = strlen(base);
 
         if (n > 5 && strcmp(base + n - 5, ".json") == 0) {
