@@ -744,6 +744,19 @@ workload_new_writes_a_starter_that_runs(void **state)
     run(&c, "workload", "check", file, NULL);
     assert_int_equal(c.status, 0);
     assert_non_null(strstr(c.out, "100 tasks of 2 kinds"));
+    /* A lock's steps under it, a repeat's block once with its count, and
+     * its cost counted three times: 3 x 1 ms of native code. */
+    assert_non_null(strstr(c.out, "    lock      \"cache\""));
+    assert_non_null(strstr(c.out, "      cpu       50 us\n"));
+    assert_non_null(strstr(c.out, "    repeat    3 times:\n"
+                                  "      native    1 ms"));
+    assert_non_null(strstr(c.out, "3 ms of native code and"));
+    cmd_clear(&c);
+    /* A built-in by its name, with the flags it names. */
+    run(&c, "workload", "check", "convoy", "--ops=7", NULL);
+    assert_int_equal(c.status, 0);
+    assert_non_null(strstr(c.out, "--ops=7"));
+    assert_non_null(strstr(c.out, "7 times"));
     cmd_clear(&c);
     (void)snprintf(flag, sizeof(flag), "--workload=%s", file);
     (void)snprintf(out, sizeof(out), "--out=%s/run", dir);

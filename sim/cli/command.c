@@ -127,10 +127,22 @@ sim_main(int argc, char **argv, FILE *out, FILE *err)
         /* gilsim workload check FILE: the file's tasks, described, at the
          * costs a run would take. */
         struct sim_wf_params wp;
+        char path[4096];
+        const char *file = o.workload_file;
 
+        if (strchr(file, '/') == NULL &&
+            (strcmp(file, "seed") == 0 || strcmp(file, "cpu") == 0 ||
+             strcmp(file, "convoy") == 0)) {
+            /* A built-in's name: its file. */
+            if (sim_workload_builtin_path(file, path, sizeof(path), msg,
+                                          sizeof(msg)) != 0) {
+                fprintf(err, "gilsim: workload check: %s\n", msg);
+                return SIM_EXIT_ERROR;
+            }
+            file = path;
+        }
         sim_wf_params_of(&o, &wp);
-        if (sim_workload_file_describe(o.workload_file, &wp, out, msg,
-                                       sizeof(msg)) != 0) {
+        if (sim_workload_file_describe(file, &wp, out, msg, sizeof(msg)) != 0) {
             fprintf(err, "gilsim: workload check: %s\n", msg);
             return SIM_EXIT_USAGE;
         }

@@ -453,8 +453,11 @@ static const struct {
      "would, and print what a task of each kind does: its steps, each "
      "value's mean and distribution, and its expected time under the GIL, "
      "asleep and fetching; exit status 2 and one line if the file is "
-     "wrong. new: write a starter workload file, with comments, to FILE "
-     "(not one that exists)."},
+     "wrong. FILE may be a built-in's name (seed, cpu, convoy), to see "
+     "its file. The run flags a file's counts name (\"tasks\": "
+     "\"--pages\"), --instr-ns, --calibration and --seed are taken as a "
+     "run takes them. new: write a starter workload file, with comments, "
+     "to FILE (not one that exists)."},
     {SIM_CMD_CALIBRATE, "gilsim calibrate [OPTIONS]",
      "Measure the Python-side costs that --calibration takes on a real "
      "Python (a few seconds) and write them to calibration.json."},

@@ -94,6 +94,9 @@ trace_mode_at(size_t i)
 #define ALL_CMDS                                                               \
     (SERVER | CMD(SIM_CMD_PLOT) | CMD(SIM_CMD_CALIBRATE) |                     \
      CMD(SIM_CMD_WORKLOAD))
+/* What `gilsim workload check` reads a file with: the flags a count may
+ * name, the instruction's cost and the seed. */
+#define WL_CHECK      CMD(SIM_CMD_WORKLOAD)
 #define APPLIES(what) .applies = sim_opt_applies_##what
 /* Room kept after a path for what is appended to it ("/serial/..."). */
 #define PATH_ROOM 64
@@ -108,7 +111,7 @@ static const struct sim_opt_desc opt_table[] = {
     {.name = "threads", .kind = SIM_OPT_COUNT, .meta = "N", .min = 1,
      .max = 4096, .max_virtual = 100000,
      SWEEP(sweep_threads, n_sweep_threads), FIELD(threads, SIM_OPT_INT),
-     .cmds = RUNS, APPLIES(threads)},
+     .cmds = RUNS | WL_CHECK, APPLIES(threads)},
     {.name = "processes", .kind = SIM_OPT_COUNT, .meta = "N", .min = 1,
      .max = 1024, SWEEP(sweep_processes, n_sweep_processes),
      FIELD(processes, SIM_OPT_INT), .cmds = RUNS, APPLIES(processes)},
@@ -136,11 +139,11 @@ static const struct sim_opt_desc opt_table[] = {
     {.name = "instr-ns", .kind = SIM_OPT_DURATION, .meta = "D", .min = 0,
      .max = NS_S, .flags = SIM_OPTF_MIN_EXCL, .example = "4.1ns",
      FIELD(costs.instr_ns, SIM_OPT_DBL), .given = SIM_COST_GIVEN_INSTR_NS,
-     .cmds = RUNS},
+     .cmds = RUNS | WL_CHECK},
     {.name = "calibration", .kind = SIM_OPT_PATH, .meta = "FILE",
      .head = "a calibration file written by gilsim calibrate",
      .max = (double)(SIZEOF_OPT(calibration) - PATH_ROOM),
-     FIELD(calibration, SIM_OPT_STR), .cmds = RUNS},
+     FIELD(calibration, SIM_OPT_STR), .cmds = RUNS | WL_CHECK},
     {.name = "python", .kind = SIM_OPT_PATH, .meta = "PATH",
      .head = "a Python 3 interpreter: a path, or a name looked up on PATH",
      .max = (double)(SIZEOF_OPT(python) - PATH_ROOM),
@@ -151,12 +154,12 @@ static const struct sim_opt_desc opt_table[] = {
      .cmds = RUNS},
     {.name = "pages", .kind = SIM_OPT_COUNT, .meta = "N", .min = 1,
      .max = 1e6, .head = "a whole number of pages",
-     FIELD(pages, SIM_OPT_I64), .cmds = RUNS, APPLIES(seed)},
+     FIELD(pages, SIM_OPT_I64), .cmds = RUNS | WL_CHECK, APPLIES(seed)},
     {.name = "ops", .kind = SIM_OPT_COUNT, .meta = "N", .min = 1, .max = 1e7,
      .head = "a whole number of round trips", FIELD(ops, SIM_OPT_I64),
-     .cmds = RUNS, APPLIES(ops)},
+     .cmds = RUNS | WL_CHECK, APPLIES(ops)},
     {.name = "cpu-threads", .kind = SIM_OPT_COUNT, .meta = "N", .min = 0,
-     .max = 4095, FIELD(cpu_threads, SIM_OPT_INT), .cmds = RUNS,
+     .max = 4095, FIELD(cpu_threads, SIM_OPT_INT), .cmds = RUNS | WL_CHECK,
      APPLIES(cpu_threads)},
     {.name = "latency", .kind = SIM_OPT_DURATION, .meta = "D", .min = 0,
      .max = 60 * NS_S, .example = "150ms", FIELD(latency_ns, SIM_OPT_I64),
@@ -171,7 +174,7 @@ static const struct sim_opt_desc opt_table[] = {
      .max = 1, .example = "0.1", FIELD(fail_rate, SIM_OPT_DBL),
      .cmds = SERVER, APPLIES(server)},
     {.name = "seed", .kind = SIM_OPT_COUNT, .meta = "N", .min = 0,
-     .max = 1e12, FIELD(seed, SIM_OPT_U64), .cmds = SERVER},
+     .max = 1e12, FIELD(seed, SIM_OPT_U64), .cmds = SERVER | WL_CHECK},
     {.name = "url", .kind = SIM_OPT_URL, .meta = "URL",
      .head = "an http:// or https:// URL with a host, where {page} stands "
              "for the page number",
@@ -197,7 +200,7 @@ static const struct sim_opt_desc opt_table[] = {
      .max = 65535, .head = "a port number", .zero = "any free port",
      FIELD(port, SIM_OPT_INT), .cmds = SERVER, APPLIES(server)},
     {.name = "count", .kind = SIM_OPT_COUNT, .meta = "N", .min = 1,
-     .max = 1e12, .example = "50M", FIELD(count, SIM_OPT_I64), .cmds = RUNS,
+     .max = 1e12, .example = "50M", FIELD(count, SIM_OPT_I64), .cmds = RUNS | WL_CHECK,
      APPLIES(cpu)},
     {.name = "repeat", .kind = SIM_OPT_COUNT, .meta = "N", .min = 1,
      .max = SIM_REPEAT_MAX, FIELD(repeat, SIM_OPT_INT), .cmds = RUNS},

@@ -75,6 +75,42 @@ struct cost {
     int spins;
 };
 
+/* What `times` of step s add to a task's cost c. */
+static void
+count_step(const struct wf_step *s, size_t tasks_of_kind, double instr_ns,
+           size_t times, struct cost *c)
+{
+    double ns = wf_step_mean_ns(s, instr_ns) * (double)times;
+
+    switch (s->kind) {
+    case WL_STEP_CPU:
+        if (s->decode) {
+            c->decodes += (double)times;
+        } else if (s->until) {
+            c->spins = 1;
+        } else {
+            c->cpu += s->split
+                          ? ns / (double)(tasks_of_kind > 0 ? tasks_of_kind : 1)
+                          : ns;
+        }
+        break;
+    case WL_STEP_NATIVE:
+        c->native += ns;
+        break;
+    case WL_STEP_SLEEP:
+        c->sleep += ns;
+        break;
+    case WL_STEP_FETCH:
+        c->fetches += (double)times;
+        break;
+    case WL_STEP_WRITE:
+        c->writes += (double)times;
+        break;
+    default:
+        break;
+    }
+}
+
 /* One step's line, and what it adds to c (times `times`). */
 static void
 put_step(FILE *out, const struct wf_spec *sp, const struct wf_step *s,
@@ -84,7 +120,6 @@ put_step(FILE *out, const struct wf_spec *sp, const struct wf_step *s,
     static const char *const names[] = {"cpu",    "sleep", "fetch", "write",
                                         "native", "lock",  "unlock"};
     const char *name = names[s->kind];
-    double ns = wf_step_mean_ns(s, instr_ns);
 
     if (s->kind == WL_STEP_CPU) {
         name = s->decode      ? "decode"
@@ -99,45 +134,37 @@ put_step(FILE *out, const struct wf_spec *sp, const struct wf_step *s,
             fputs("the body fetched last, as text (r.text): the client's "
                   "cost per byte",
                   out);
-            c->decodes += (double)times;
         } else if (s->until) {
             fputs("a call of a Python loop that runs until a task of an "
                   "ends_run kind has ended",
                   out);
-            c->spins = 1;
         } else {
             if (s->split) {
-                ns /= (double)(tasks_of_kind > 0 ? tasks_of_kind : 1);
                 fprintf(out, "a share of %.0f iterations: ",
                         wl_dist_mean(&s->value));
-                put_ns(out, ns);
+                put_ns(out,
+                       wf_step_mean_ns(s, instr_ns) /
+                           (double)(tasks_of_kind > 0 ? tasks_of_kind : 1));
             } else {
                 put_value(out, s, instr_ns);
             }
             if (s->code_call) {
                 fputs(", a call of count(n) (quickened from its 8th)", out);
             }
-            c->cpu += ns * (double)times;
         }
         break;
     case WL_STEP_SLEEP:
     case WL_STEP_NATIVE:
         put_value(out, s, instr_ns);
-        if (s->kind == WL_STEP_NATIVE) {
-            fputs(" on a core, without the GIL", out);
-            c->native += ns * (double)times;
-        } else {
-            c->sleep += ns * (double)times;
-        }
+        fputs(s->kind == WL_STEP_NATIVE ? " on a core, without the GIL" : "",
+              out);
         break;
     case WL_STEP_FETCH:
         fputs("a page of the run's server (or --url), with the GIL released",
               out);
-        c->fetches += (double)times;
         break;
     case WL_STEP_WRITE:
         fputs("the page the task fetched last, to a file", out);
-        c->writes += (double)times;
         break;
     case WL_STEP_LOCK:
         fprintf(out, "\"%s\" (a threading.Lock; waits without the GIL)",
@@ -151,6 +178,33 @@ put_step(FILE *out, const struct wf_spec *sp, const struct wf_step *s,
         fprintf(out, ", %zu times", times);
     }
     fputc('\n', out);
+    count_step(s, tasks_of_kind, instr_ns, times, c);
+}
+
+/* How many times the block of *p steps at j repeats back to back (a
+ * repeat's unrolled steps): the block of 1 to 32 steps covering the most
+ * steps, at least twice; else 1 (and *p = 1). */
+static size_t
+repeats(const struct wf_kind *k, size_t j, size_t *p)
+{
+    size_t left = k->n_steps - j, best = 1, q, n;
+
+    *p = 1;
+    for (q = 1; q <= 32 && 2 * q <= left; q++) {
+        for (n = 1;
+             (n + 1) * q <= left && memcmp(&k->steps[j + n * q], &k->steps[j],
+                                           q * sizeof(k->steps[0])) == 0;
+             n++) {
+        }
+        if (n >= 2 && n * q > best * *p) {
+            best = n;
+            *p = q;
+            if (n * q == left) {
+                break;
+            }
+        }
+    }
+    return best;
 }
 
 static void
@@ -174,17 +228,32 @@ put_kind(FILE *out, const struct wf_spec *sp, const struct wf_kind *kind,
     }
     memset(c, 0, sizeof(*c));
     while (j < kind->n_steps) {
-        const struct wf_step *s = &kind->steps[j];
-        size_t times = 1;
+        size_t p = 1, times = repeats(kind, j, &p), i;
 
-        while (j + times < kind->n_steps &&
-               memcmp(&kind->steps[j + times], s, sizeof(*s)) == 0) {
-            times++;
+        if (p == 1) {
+            const struct wf_step *s = &kind->steps[j];
+
+            depth -= s->kind == WL_STEP_UNLOCK;
+            put_step(out, sp, s, (size_t)expected, instr_ns, depth, times, c);
+            depth += s->kind == WL_STEP_LOCK;
+        } else {
+            /* A repeat's block, once, its costs counted `times` times. */
+            fprintf(out, "    %*srepeat    %zu times:\n", 2 * depth, "", times);
+            depth++;
+            for (i = j; i < j + p; i++) {
+                const struct wf_step *s = &kind->steps[i];
+
+                depth -= s->kind == WL_STEP_UNLOCK;
+                put_step(out, sp, s, (size_t)expected, instr_ns, depth, 1, c);
+                depth += s->kind == WL_STEP_LOCK;
+            }
+            depth--;
+            for (i = j; i < j + p; i++) {
+                count_step(&kind->steps[i], (size_t)expected, instr_ns,
+                           times - 1, c);
+            }
         }
-        depth -= s->kind == WL_STEP_UNLOCK;
-        put_step(out, sp, s, (size_t)expected, instr_ns, depth, times, c);
-        depth += s->kind == WL_STEP_LOCK;
-        j += times;
+        j += p * times;
     }
     fputs("      a task, on average: ", out);
     put_ns(out, c->cpu);
