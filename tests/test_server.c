@@ -732,6 +732,10 @@ bad_requests_get_400_and_other_methods_405(void **state)
         "GET /top250?start=-1 HTTP/1.1\r\nHost: x\r\n\r\n",
         "GET /top250?start=12x HTTP/1.1\r\nHost: x\r\n\r\n",
         "GET /top250?start=1234567890123456789 HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /top250?start=1&size=1073741825 HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /top250?start=1&size=-5 HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /top250?start=1&latency_us=60000001 HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /top250?start=1&latency_us= HTTP/1.1\r\nHost: x\r\n\r\n",
     };
     struct wl_server_config cfg = base_config();
     struct wl_server *s;
@@ -759,6 +763,41 @@ bad_requests_get_400_and_other_methods_405(void **state)
     assert_int_equal(read_response(fd, &r, GENEROUS_DEADLINE_NS), 0);
     assert_int_equal(r.status, 200);
     assert_body_is_page(&r, cfg.seed, 7, cfg.body_size);
+    close(fd);
+    response_reset(&r);
+    wl_server_stop(s);
+}
+
+/* A request may ask for its own body size and latency (a workload file's
+ * fetch steps): the body is the page's, of that size, and the reply comes
+ * no sooner than that latency; the next request without them gets the
+ * server's settings again. */
+static void
+a_request_gets_its_own_size_and_latency(void **state)
+{
+    struct wl_server_config cfg = base_config();
+    const char *own = "GET /top250?start=4&latency_us=80000&size=3000 "
+                      "HTTP/1.1\r\nHost: x\r\n\r\n";
+    struct wl_server *s;
+    struct response r = {0};
+    int64_t t0, t1;
+    int fd;
+
+    (void)state;
+    cfg.body_size = 10000;
+    cfg.latency_ns = 0;
+    s = start(&cfg);
+    fd = connect_to(wl_server_port(s), 0);
+    t0 = base_now_ns();
+    send_all(fd, own, strlen(own));
+    assert_int_equal(read_response(fd, &r, GENEROUS_DEADLINE_NS), 0);
+    t1 = base_now_ns();
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.content_length, 3000);
+    assert_body_is_page(&r, cfg.seed, 4, 3000);
+    assert_true(t1 - t0 >= 80000000);
+    assert_int_equal(get_page(fd, 5, &r), 0);
+    assert_int_equal(r.content_length, (long long)cfg.body_size);
     close(fd);
     response_reset(&r);
     wl_server_stop(s);
@@ -1023,6 +1062,7 @@ main(void)
         cmocka_unit_test(thousand_concurrent_connections_all_answered),
         cmocka_unit_test(bodies_match_page_body_and_repeat_across_servers),
         cmocka_unit_test(bad_requests_get_400_and_other_methods_405),
+        cmocka_unit_test(a_request_gets_its_own_size_and_latency),
         cmocka_unit_test(
             injected_failures_match_the_plan_and_look_right_on_the_wire),
         cmocka_unit_test(taken_port_gives_eaddrinuse),

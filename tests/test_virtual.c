@@ -990,6 +990,68 @@ loop_offloads_native_steps(void **state)
     free(dir);
 }
 
+/* In virtual time too a fetch with its own latency and size takes that
+ * latency and brings that many bytes, in the thread models and on the
+ * loop; one without them, the run's. */
+static void
+own_fetch_latency_and_size_in_virtual_time(void **state)
+{
+    char *dir = tf_make_dir("gilsim-vown");
+    char path[4200];
+    struct sim_options o;
+    struct sim_run_result r;
+    char err[SIM_ERR_LEN * 2] = "";
+    size_t m, i, k;
+
+    (void)state;
+    (void)snprintf(path, sizeof(path), "%s/w.json", dir);
+    tf_write(path, "{\"format\": \"gilsim-workload\", \"version\": 1,"
+                   " \"tasks\": 3, \"kinds\": [{\"steps\": [{\"fetch\":"
+                   " {\"latency\": {\"ms\": 40}, \"size\": {\"bytes\": 5000}}},"
+                   " {\"fetch\": {}}]}]}");
+    for (m = 0; m < 2; m++) {
+        int own = 0, plain = 0;
+
+        virtual_options(&o, "file", 2);
+        (void)snprintf(o.workload_file, sizeof(o.workload_file), "%.4000s",
+                       path);
+        o.workload_file_io = 1;
+        o.latency_ns = 1000000;
+        o.body_size = 1024;
+        assert_int_equal(
+            sim_run_once(&o, m == 0 ? SIM_MODEL_THREADS : SIM_MODEL_LOOP, NULL,
+                         NULL, &r, err, sizeof(err)),
+            0);
+        for (i = 0; i < sim_trace_thread_count(r.trace); i++) {
+            const struct sim_trace_buf *b = sim_trace_thread(r.trace, i);
+            int64_t begin[8] = {0};
+
+            for (k = 0; k < b->n; k++) {
+                const struct sim_trace_event *e = &b->ev[k];
+
+                if (e->detail != SIM_STEP_FETCH || e->task < 0 ||
+                    e->task >= 8) {
+                    continue;
+                }
+                if (e->kind == SIM_EV_STEP_BEGIN) {
+                    begin[e->task] = e->t_ns;
+                } else if (e->kind == SIM_EV_STEP_END && e->arg == 5000) {
+                    assert_true(e->t_ns - begin[e->task] >= 40000000);
+                    own++;
+                } else if (e->kind == SIM_EV_STEP_END && e->arg == 1024) {
+                    assert_true(e->t_ns - begin[e->task] < 40000000);
+                    plain++;
+                }
+            }
+        }
+        assert_int_equal(own, 3);
+        assert_int_equal(plain, 3);
+        sim_run_result_clear(&r);
+    }
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* A lock held by a task: from its lock step's end to its unlock step's
  * begin, on one thread's buffer. */
 struct hold {
@@ -1378,6 +1440,7 @@ main(void)
         cmocka_unit_test(native_steps_run_beside_the_gil_holder),
         cmocka_unit_test(loop_offloads_native_steps),
         cmocka_unit_test(lock_steps_have_one_holder_at_a_time),
+        cmocka_unit_test(own_fetch_latency_and_size_in_virtual_time),
         cmocka_unit_test(loop_runs_in_virtual_time),
         cmocka_unit_test(loop_sends_when_the_loop_turns),
         cmocka_unit_test(io_priority_cuts_the_convoy_in_virtual_time),

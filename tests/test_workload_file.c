@@ -244,7 +244,18 @@ malformed_files_are_refused_with_where(void **state)
     refused(ONE("{\"sp\\nin\\u001b[31m\": {}}"), "$.kinds[0].steps[0]",
             "unknown step \"sp?in?[31m\"");
     refused(ONE("{\"fetch\": {\"page\": 3}}"), "$.kinds[0].steps[0].fetch",
-            "expected {}");
+            "unknown key \"page\"");
+    refused(ONE("{\"fetch\": 3}"), "$.kinds[0].steps[0].fetch",
+            "expected {} or {\"latency\"");
+    refused(ONE("{\"fetch\": {\"latency\": 5}}"),
+            "$.kinds[0].steps[0].fetch.latency",
+            "expected {\"ms\": V} or {\"us\": V}");
+    refused(ONE("{\"fetch\": {\"latency\": {\"ms\": 60001}}}"),
+            "$.kinds[0].steps[0].fetch.latency.ms", "number from 0 to 60000");
+    refused(ONE("{\"fetch\": {\"size\": {\"gib\": 1}}}"),
+            "$.kinds[0].steps[0].fetch.size", "unknown key \"gib\"");
+    refused(ONE("{\"fetch\": {\"size\": {\"mib\": 1025}}}"),
+            "$.kinds[0].steps[0].fetch.size.mib", "number from 0 to 1024");
     refused(ONE("{\"write\": 1}"), "$.kinds[0].steps[0].write", "expected {}");
     refused(ONE("{\"cpu\": 5}"), "$.kinds[0].steps[0].cpu",
             "{\"instructions\": V}");
@@ -452,6 +463,35 @@ locks_repeats_and_flags_build_their_steps(void **state)
     wl_workload_free(w);
 }
 
+/* A fetch may ask the server for its own latency and size, each a value
+ * drawn per fetch; a fetch that does not keeps the run's. */
+static void
+a_fetch_asks_for_its_own_latency_and_size(void **state)
+{
+    const char *text =
+        "{\"format\": \"gilsim-workload\", \"version\": 1, \"tasks\": 50,"
+        " \"kinds\": [{\"steps\": [{\"fetch\": {\"latency\": {\"ms\": 20},"
+        " \"size\": {\"kib\": 4}}}, {\"fetch\": {\"latency\": {\"us\":"
+        " {\"uniform\": [100, 300]}}}}, {\"fetch\": {}}]}]}";
+    struct wl_workload *w = parse_ok(text, &params);
+    size_t i, differ = 0;
+
+    (void)state;
+    for (i = 0; i < w->n_tasks; i++) {
+        const struct wl_step *s = w->tasks[i].steps;
+
+        assert_int_equal(s[0].fetch_own, WL_FETCH_LATENCY | WL_FETCH_SIZE);
+        assert_int_equal(s[0].latency_ns, 20000000);
+        assert_int_equal(s[0].body_bytes, 4096);
+        assert_int_equal(s[1].fetch_own, WL_FETCH_LATENCY);
+        assert_true(s[1].latency_ns >= 100000 && s[1].latency_ns <= 300000);
+        differ += s[1].latency_ns != w->tasks[0].steps[1].latency_ns;
+        assert_int_equal(s[2].fetch_own, 0);
+    }
+    assert_true(differ > 40);
+    wl_workload_free(w);
+}
+
 /* The files a lock, a repeat or a flag make wrong. */
 static void
 wrong_locks_repeats_and_flags_are_refused(void **state)
@@ -609,6 +649,78 @@ the_seed_runs_from_its_file(void **state)
     assert_non_null(strstr(text, "\"tasks\": 4"));
     assert_non_null(strstr(text, "\"steps_ok\": 8"));
     free(text);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
+/* In a real run the embedded server answers each fetch with the size and
+ * after the latency it asks for, in the thread models and on the event
+ * loop (the trace's fetch steps say how many bytes came, and took at
+ * least the latency); --url with such a file is refused. */
+static void
+own_latency_and_size_reach_the_server(void **state)
+{
+    char *dir = tf_make_dir("gilsim-wfo");
+    char file[4200], flag[4300], out[4300], p[4400];
+    const char *models[] = {"threads", "loop"};
+    struct cmd c;
+    size_t m;
+
+    (void)state;
+    (void)snprintf(file, sizeof(file), "%s/w.json", dir);
+    tf_write(file, "{\"format\": \"gilsim-workload\", \"version\": 1,"
+                   " \"tasks\": 4, \"kinds\": [{\"steps\": [{\"fetch\":"
+                   " {\"latency\": {\"ms\": 30}, \"size\": {\"bytes\": 777}}},"
+                   " {\"fetch\": {}}]}]}");
+    (void)snprintf(flag, sizeof(flag), "--workload=%s", file);
+    (void)snprintf(out, sizeof(out), "--out=%s/run", dir);
+    run(&c, "run", flag, "--model=threads,loop", "--threads=2", "--latency=0",
+        "--body-size=2KiB", "--no-plots", "--quiet", out, NULL);
+    if (c.status != 0) {
+        fail_msg("exit %d: %s", c.status, c.err);
+    }
+    cmd_clear(&c);
+    for (m = 0; m < 2; m++) {
+        FILE *f;
+        char line[512];
+        long long begin[64] = {0};
+        int own = 0, plain = 0;
+
+        (void)snprintf(p, sizeof(p), "%s/run/%s/trace.tsv", dir, models[m]);
+        f = fopen(p, "r");
+        assert_non_null(f);
+        while (fgets(line, sizeof(line), f) != NULL) {
+            long long t, arg;
+            int task;
+            char ev[32], detail[32];
+
+            if (sscanf(line,
+                       "%lld\t%*s\t%*s\t%*s\t%*s\t%31s\t%31s\t%*s\t%d\t%lld",
+                       &t, ev, detail, &task, &arg) != 5 ||
+                strcmp(detail, "fetch") != 0 || task < 0 || task >= 64) {
+                continue;
+            }
+            if (strcmp(ev, "step_begin") == 0) {
+                begin[task] = t;
+            } else if (strcmp(ev, "step_end") == 0 && arg == 777) {
+                assert_true(t - begin[task] >= 30000000);
+                own++;
+            } else if (strcmp(ev, "step_end") == 0 && arg == 2048) {
+                plain++;
+            }
+        }
+        fclose(f);
+        if (own != 4 || plain != 4) {
+            fail_msg("%s: %d fetches of their own size, %d of the run's",
+                     models[m], own, plain);
+        }
+    }
+    run(&c, "run", flag, "--url=http://127.0.0.1:9/x?p={page}", "--no-plots",
+        out, NULL);
+    assert_int_equal(c.status, 2);
+    assert_non_null(strstr(c.err, "their own latency or size"));
+    assert_ptr_equal(strchr(c.err, '\n'), strrchr(c.err, '\n'));
+    cmd_clear(&c);
     tf_remove_tree(dir);
     free(dir);
 }
@@ -809,9 +921,11 @@ main(int argc, char **argv)
         cmocka_unit_test(unreadable_files_are_refused),
         cmocka_unit_test(the_builtins_as_files_build_what_the_code_did),
         cmocka_unit_test(locks_repeats_and_flags_build_their_steps),
+        cmocka_unit_test(a_fetch_asks_for_its_own_latency_and_size),
         cmocka_unit_test(wrong_locks_repeats_and_flags_are_refused),
         cmocka_unit_test(run_takes_a_workload_file),
         cmocka_unit_test(the_seed_runs_from_its_file),
+        cmocka_unit_test(own_latency_and_size_reach_the_server),
         cmocka_unit_test(the_documented_example_reads),
         cmocka_unit_test(workload_check_describes_the_tasks),
         cmocka_unit_test(workload_new_writes_a_starter_that_runs),

@@ -391,8 +391,7 @@ wl__fetch_step_run(const struct wl_step *s, const struct wl_env *env,
     if (stop_requested(env)) {
         return WL_ABORTED; /* still holding the GIL: nothing to undo */
     }
-    if (wl__io_expand(io->cfg.url_template, s->page, io->url, io->url_cap) <
-        0) {
+    if (wl__io_step_url(io->cfg.url_template, s, io->url, io->url_cap) < 0) {
         return WL_FAILED; /* cannot happen: url_cap fits any page */
     }
     memset(&f, 0, sizeof(f));

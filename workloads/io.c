@@ -95,7 +95,41 @@ wl__io_expand(const char *tpl, int64_t page, char *out, size_t cap)
     return (long)len;
 }
 
-/* The buffer size wl__io_expand needs for `tpl` at any page. */
+long
+wl__io_step_url(const char *tpl, const struct wl_step *s, char *out, size_t cap)
+{
+    long len = wl__io_expand(tpl, s->page, out, cap);
+    int n;
+
+    if (len < 0 || (s->fetch_own & (WL_FETCH_LATENCY | WL_FETCH_SIZE)) == 0) {
+        return len;
+    }
+    /* The embedded server's template has its query already; a URL that
+     * has none gets one. */
+    n = snprintf(out + len, cap - (size_t)len, "%c",
+                 strchr(out, '?') ? '&' : '?');
+    len += n;
+    if (s->fetch_own & WL_FETCH_LATENCY) {
+        n = snprintf(out + len, cap - (size_t)len, "latency_us=%" PRId64 "%s",
+                     s->latency_ns / 1000,
+                     s->fetch_own & WL_FETCH_SIZE ? "&" : "");
+        if (n < 0 || (size_t)n >= cap - (size_t)len) {
+            return -1;
+        }
+        len += n;
+    }
+    if (s->fetch_own & WL_FETCH_SIZE) {
+        n = snprintf(out + len, cap - (size_t)len, "size=%" PRIu64,
+                     s->body_bytes);
+        if (n < 0 || (size_t)n >= cap - (size_t)len) {
+            return -1;
+        }
+        len += n;
+    }
+    return len;
+}
+
+/* The buffer size wl__io_step_url needs for `tpl` at any page and step. */
 static size_t
 expanded_cap(const char *tpl)
 {
@@ -106,7 +140,7 @@ expanded_cap(const char *tpl)
         tokens++;
         p += PAGE_TOKEN_LEN;
     }
-    return strlen(tpl) + tokens * PAGE_DIGITS + 1;
+    return strlen(tpl) + tokens * PAGE_DIGITS + WL__URL_EXTRA + 1;
 }
 
 static void

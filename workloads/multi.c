@@ -316,9 +316,10 @@ socket_action(struct wl_multi *m, curl_socket_t fd, int flags)
 }
 
 enum wl_outcome
-wl_multi_fetch(struct wl_multi *m, int64_t page, void *user)
+wl_multi_fetch(struct wl_multi *m, const struct wl_step *s, void *user)
 {
-    /* Each "{page}" (6 bytes) becomes at most 20 digits and a sign. */
+    /* Each "{page}" (6 bytes) becomes at most 20 digits and a sign; the
+     * step's own latency and size take at most WL__URL_EXTRA. */
     size_t url_cap;
     char *url;
     struct wl_fetch_gil gil;
@@ -332,12 +333,12 @@ wl_multi_fetch(struct wl_multi *m, int64_t page, void *user)
     if (stop_requested(m)) {
         return WL_ABORTED; /* still holding the GIL: nothing to undo */
     }
-    url_cap = strlen(m->cfg.url_template) * 4 + 32;
+    url_cap = strlen(m->cfg.url_template) * 4 + 32 + WL__URL_EXTRA;
     url = malloc(url_cap);
     if (url == NULL) {
         return WL_FAILED;
     }
-    if (wl__io_expand(m->cfg.url_template, page, url, url_cap) < 0) {
+    if (wl__io_step_url(m->cfg.url_template, s, url, url_cap) < 0) {
         free(url);
         return WL_FAILED;
     }

@@ -1,9 +1,10 @@
 /*
  * server.c - the loopback latency server: libevent's evhttp on one thread
  * with its own event_base. It answers `GET /top250?start=N` (any path;
- * only the query's `start` matters) after cfg->latency_ns plus a seeded
- * jitter, with the body of body.c, so one thread can hold thousands of
- * connections whose replies are all pending at once.
+ * only the query's `start`, and `latency_us` and `size` if given, matter)
+ * after cfg->latency_ns (or latency_us) plus a seeded jitter, with the
+ * body of body.c of cfg->body_size (or size) bytes, so one thread can
+ * hold thousands of connections whose replies are all pending at once.
  *
  * How a request goes:
  *   1. evhttp parses it and calls on_request (the generic callback). A
@@ -122,6 +123,7 @@ struct pending {
     struct evhttp_request *req; /* evhttp's; alive while we are pending */
     struct event *timer;        /* one-shot, owned */
     int64_t page;               /* start=N */
+    uint64_t size;              /* its body's bytes (size=, or the config's) */
     int kind;                   /* 0 = normal, 1..3 as wl_server_page_fails */
     struct pending *prev;       /* in conn->pending */
     struct pending *next;
@@ -330,18 +332,20 @@ on_complete(struct evhttp_request *req, void *arg)
     bump(&srv->replies_ok);
 }
 
-/* The page body of `n` bytes (n <= body_size) in a new evbuffer. */
+/* The first n bytes of page's body of `size` bytes (n <= size) in a new
+ * evbuffer. */
 static struct evbuffer *
-body_buffer(const struct wl_server *srv, int64_t page, uint64_t n)
+body_buffer(const struct wl_server *srv, int64_t page, uint64_t size,
+            uint64_t n)
 {
     struct evbuffer *buf = evbuffer_new();
     struct evbuffer_iovec vec;
     char *full;
 
-    if (buf == NULL || srv->cfg.body_size == 0) {
+    if (buf == NULL || size == 0) {
         return buf;
     }
-    if (n == srv->cfg.body_size) {
+    if (n == size) {
         /* Generate in place: one contiguous extent, no copy. */
         if (evbuffer_reserve_space(buf, (ev_ssize_t)n, &vec, 1) != 1 ||
             vec.iov_len < n) {
@@ -357,12 +361,12 @@ body_buffer(const struct wl_server *srv, int64_t page, uint64_t n)
         return buf;
     }
     /* A prefix of the body: generate it all, keep the first n bytes. */
-    full = malloc(srv->cfg.body_size);
+    full = malloc(size);
     if (full == NULL) {
         evbuffer_free(buf);
         return NULL;
     }
-    wl_server_page_body(srv->cfg.seed, page, srv->cfg.body_size, full);
+    wl_server_page_body(srv->cfg.seed, page, size, full);
     if (n > 0 && evbuffer_add(buf, full, n) != 0) {
         free(full);
         evbuffer_free(buf);
@@ -401,17 +405,18 @@ send_unavailable(struct evhttp_request *req)
  * connection after the reply because of "Connection: close"; the client
  * gets fewer bytes than Content-Length and then EOF. */
 static void
-send_truncated(struct wl_server *srv, struct evhttp_request *req, int64_t page)
+send_truncated(struct wl_server *srv, struct evhttp_request *req, int64_t page,
+               uint64_t size)
 {
     struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-    struct evbuffer *half = body_buffer(srv, page, srv->cfg.body_size / 2);
+    struct evbuffer *half = body_buffer(srv, page, size, size / 2);
     char len[32];
 
     if (half == NULL) {
         send_unavailable(req);
         return;
     }
-    snprintf(len, sizeof(len), "%llu", (unsigned long long)srv->cfg.body_size);
+    snprintf(len, sizeof(len), "%llu", (unsigned long long)size);
     evhttp_add_header(out, "Content-Type", "text/html; charset=utf-8");
     evhttp_add_header(out, "Content-Length", len);
     evhttp_add_header(out, "Connection", "close");
@@ -423,9 +428,9 @@ send_truncated(struct wl_server *srv, struct evhttp_request *req, int64_t page)
 
 static void
 send_page(struct wl_server *srv, struct evhttp_request *req, int64_t page,
-          int count_ok)
+          uint64_t size, int count_ok)
 {
-    struct evbuffer *buf = body_buffer(srv, page, srv->cfg.body_size);
+    struct evbuffer *buf = body_buffer(srv, page, size, size);
 
     if (buf == NULL) {
         send_unavailable(req);
@@ -447,6 +452,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
     struct wl_server *srv = p->conn->srv;
     struct evhttp_request *req = p->req;
     int64_t page = p->page;
+    uint64_t size = p->size;
     int kind = p->kind;
 
     (void)fd;
@@ -462,53 +468,74 @@ on_timer(evutil_socket_t fd, short what, void *arg)
         send_plain(req, 500, "Internal Server Error", "injected failure");
         break;
     case 2:
-        send_truncated(srv, req, page);
+        send_truncated(srv, req, page, size);
         break;
     case 3:
-        send_page(srv, req, page, 0);
+        send_page(srv, req, page, size, 0);
         break;
     default:
-        send_page(srv, req, page, 1);
+        send_page(srv, req, page, size, 1);
         break;
     }
 }
 
-/* start=N from the query: 0 and the page, or -1 when there is no start=
- * or its value is not a non-negative decimal integer. Parsed by hand, so
- * other parameters (even ones without a value) do not matter; the last
- * start= wins, as in most frameworks. */
+/* The value of `key=` in one query parameter q[0..len): 1 and the number
+ * in *v (a non-negative decimal of at most MAX_START_DIGITS digits), -1
+ * if it is malformed, 0 if q is another parameter. */
 static int
-parse_start(struct evhttp_request *req, int64_t *page)
+query_number(const char *q, size_t len, const char *key, int64_t *v)
+{
+    size_t k = strlen(key), i;
+    int64_t n = 0;
+
+    if (len < k || strncmp(q, key, k) != 0) {
+        return 0;
+    }
+    if (len == k || len - k > MAX_START_DIGITS) {
+        return -1;
+    }
+    for (i = k; i < len; i++) {
+        if (q[i] < '0' || q[i] > '9') {
+            return -1;
+        }
+        n = n * 10 + (q[i] - '0');
+    }
+    *v = n;
+    return 1;
+}
+
+/* start=N from the query, and a request's own latency_us=L and size=B
+ * (-1 where absent): 0, or -1 when there is no start= or a value is not
+ * a non-negative decimal integer (or L is over 60 s, B over
+ * MAX_BODY_SIZE). Parsed by hand, so other parameters (even ones without
+ * a value) do not matter; the last of a key wins, as in most frameworks. */
+static int
+parse_query(struct evhttp_request *req, int64_t *page, int64_t *latency_us,
+            int64_t *size)
 {
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *q = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
-    int found = -1;
+    int found = -1, bad = 0;
 
+    *latency_us = *size = -1;
     while (q != NULL && *q != '\0') {
         size_t len = strcspn(q, "&");
+        int r = query_number(q, len, "start=", page);
 
-        if (len > 6 && strncmp(q, "start=", 6) == 0) {
-            int64_t n = 0;
-            size_t i;
-
-            found = len - 6 <= MAX_START_DIGITS ? 0 : -1;
-            for (i = 6; i < len && found == 0; i++) {
-                if (q[i] < '0' || q[i] > '9') {
-                    found = -1;
-                } else {
-                    n = n * 10 + (q[i] - '0');
-                }
-            }
-            if (found == 0) {
-                *page = n;
-            }
-        } else if (len == 6 && strncmp(q, "start=", 6) == 0) {
-            found = -1;
+        if (r != 0) {
+            found = r > 0 ? 0 : -1;
+        } else {
+            bad |= query_number(q, len, "latency_us=", latency_us) < 0;
+            bad |= query_number(q, len, "size=", size) < 0;
         }
         q += len;
         if (*q == '&') {
             q++;
         }
+    }
+    if (bad || *latency_us > INT64_C(60000000) ||
+        *size > (int64_t)MAX_BODY_SIZE) {
+        return -1;
     }
     return found;
 }
@@ -521,7 +548,7 @@ on_request(struct evhttp_request *req, void *arg)
     struct pending *p;
     struct conn *c;
     struct timeval tv;
-    int64_t page;
+    int64_t page, latency_us, size;
     int64_t delay_ns;
     int kind = 0;
 
@@ -533,9 +560,10 @@ on_request(struct evhttp_request *req, void *arg)
         send_plain(req, 405, "Method Not Allowed", "only GET is served");
         return;
     }
-    if (parse_start(req, &page) != 0) {
+    if (parse_query(req, &page, &latency_us, &size) != 0) {
         send_plain(req, 400, "Bad Request",
-                   "want ?start=N, N a non-negative integer");
+                   "want ?start=N, N a non-negative integer (and maybe "
+                   "latency_us=L up to 60000000, size=B up to 1073741824)");
         return;
     }
     if (c == NULL) {
@@ -543,7 +571,7 @@ on_request(struct evhttp_request *req, void *arg)
         return;
     }
 
-    delay_ns = srv->cfg.latency_ns;
+    delay_ns = latency_us >= 0 ? latency_us * 1000 : srv->cfg.latency_ns;
     if (srv->cfg.jitter_ns > 0) {
         delay_ns += (int64_t)(base_splitmix64(&srv->jitter_state) %
                               (uint64_t)srv->cfg.jitter_ns);
@@ -577,6 +605,7 @@ on_request(struct evhttp_request *req, void *arg)
     p->conn = c;
     p->req = req;
     p->page = page;
+    p->size = size >= 0 ? (uint64_t)size : srv->cfg.body_size;
     p->kind = kind;
     p->next = c->pending;
     if (c->pending != NULL) {

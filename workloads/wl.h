@@ -67,7 +67,16 @@ struct wl_step {
                             write: names the file top250-{page}.html */
     int lock;            /* lock, unlock: which of the workload's locks,
                             0 .. n_locks - 1 */
+    /* fetch: what the embedded server is asked for instead of its own
+     * settings (WL_FETCH_* bits; 0: its settings): a latency and a body
+     * size of this fetch's own, sent as latency_us= and size= */
+    unsigned fetch_own;
+    int64_t latency_ns;
+    uint64_t body_bytes;
 };
+
+#define WL_FETCH_LATENCY 1u
+#define WL_FETCH_SIZE    2u
 
 /* A cpu step that runs until the run says the other tasks are done (the
  * CPU threads of the convoy workload). */
@@ -329,7 +338,9 @@ const char *wl_io_body(const struct wl_io *io, size_t *len);
 /*
  * The loopback latency server (libevent's evhttp, one thread): answers
  * `GET /top250?start=N` after `latency_ns` (plus jitter) with a
- * deterministic HTML body of `body_size` bytes for page N, keep-alive,
+ * deterministic HTML body of `body_size` bytes for page N, keep-alive;
+ * `&latency_us=L&size=B` ask for a latency and a size of the request's
+ * own (a workload file's fetch steps: at most 60 s and 1 GiB),
  * deferring each reply with a timer (never by sleeping a thread), so one
  * thread holds thousands of connections. Failure injection: a share
  * `fail_rate` of the pages is answered with a 500, a connection closed in
@@ -560,12 +571,14 @@ int wl_multi_new(const struct wl_io_config *cfg, const struct wl_env *env,
 /* Cancels what is pending without calling the hooks, then frees. */
 void wl_multi_free(struct wl_multi *m);
 
-/* Start fetching `page`: first `request_instructions` of work under the
+/* Start fetching step s's page (with its own latency and size, if it has
+ * them): first `request_instructions` of work under the
  * GIL (as the blocking fetch does), then the transfer is added to the
  * multi handle. WL_OK: hooks.fetched(user) comes later. Anything else
  * (WL_ABORTED: the stop flag; WL_FAILED): the fetch never started and no
  * hook will be called for it. */
-enum wl_outcome wl_multi_fetch(struct wl_multi *m, int64_t page, void *user);
+enum wl_outcome wl_multi_fetch(struct wl_multi *m, const struct wl_step *s,
+                               void *user);
 /* A timer of `ns` (asyncio.sleep): hooks.slept(user) when it fires. 0 or
  * -ENOMEM. */
 int wl_multi_sleep(struct wl_multi *m, int64_t ns, void *user) WL_WARN_UNUSED;

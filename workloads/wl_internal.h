@@ -77,6 +77,13 @@ enum wl_outcome wl__write_step_run(const struct wl_step *s,
  * in decimal. The length written (without the NUL), or -1 if it does not
  * fit. */
 long wl__io_expand(const char *tpl, int64_t page, char *out, size_t cap);
+/* The URL of fetch step s: `tpl` expanded at its page, and its own
+ * latency and size as latency_us= and size= query parameters. The length,
+ * or -1 if it does not fit in cap (WL__URL_EXTRA more than the template
+ * expanded is always enough). */
+#define WL__URL_EXTRA 64
+long wl__io_step_url(const char *tpl, const struct wl_step *s, char *out,
+                     size_t cap);
 
 /*
  * One thread's I/O state (see wl.h). Owned by that thread: nothing in it

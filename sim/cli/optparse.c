@@ -280,6 +280,7 @@ check_workload_file(struct sim_options *o, char *err, size_t errlen)
     struct wl_workload *w = NULL;
     char perr[SIM_ERR_LEN];
     size_t i, k, n = strlen(v);
+    int own = 0;
 
     sim_wf_params_of(o, &p);
     if (!(p.instr_ns > 0.0)) {
@@ -300,13 +301,23 @@ check_workload_file(struct sim_options *o, char *err, size_t errlen)
     o->workload_file_io = 0;
     for (i = 0; i < w->n_tasks; i++) {
         for (k = 0; k < w->tasks[i].n_steps; k++) {
-            enum wl_step_kind kind = w->tasks[i].steps[k].kind;
+            const struct wl_step *st = &w->tasks[i].steps[k];
 
             o->workload_file_io |=
-                kind == WL_STEP_FETCH || kind == WL_STEP_WRITE;
+                st->kind == WL_STEP_FETCH || st->kind == WL_STEP_WRITE;
+            own |= st->kind == WL_STEP_FETCH && st->fetch_own != 0;
         }
     }
     wl_workload_free(w);
+    if (own && o->url[0] != '\0') {
+        (void)snprintf(err, errlen,
+                       "--url=%.1000s: the fetch steps of %.1000s ask for "
+                       "their own latency or size, which only gilsim's own "
+                       "server serves (expected no --url, or a file whose "
+                       "fetch steps are {})",
+                       o->url, v);
+        return SIM_EXIT_USAGE;
+    }
     return 0;
 }
 

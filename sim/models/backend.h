@@ -64,7 +64,8 @@ struct sim_backend {
                      struct sim_model_thread *loop,
                      const struct wl_multi_hooks *hooks, void **out);
     void (*multi_free)(void *m);
-    enum wl_outcome (*multi_fetch)(void *m, int64_t page, void *user);
+    enum wl_outcome (*multi_fetch)(void *m, const struct wl_step *s,
+                                   void *user);
     int (*multi_sleep)(void *m, int64_t ns, void *user);
     int (*multi_run_once)(void *m);
     void (*multi_wake)(void *m);

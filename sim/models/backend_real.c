@@ -100,9 +100,9 @@ real_multi_free(void *m)
 }
 
 static enum wl_outcome
-real_multi_fetch(void *m, int64_t page, void *user)
+real_multi_fetch(void *m, const struct wl_step *s, void *user)
 {
-    return wl_multi_fetch(m, page, user);
+    return wl_multi_fetch(m, s, user);
 }
 
 static int

@@ -107,9 +107,9 @@ virtual_multi_free(void *m)
 }
 
 static enum wl_outcome
-virtual_multi_fetch(void *m, int64_t page, void *user)
+virtual_multi_fetch(void *m, const struct wl_step *s, void *user)
 {
-    return sim_vmulti__fetch(m, page, user);
+    return sim_vmulti__fetch(m, s, user);
 }
 
 static int

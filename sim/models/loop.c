@@ -145,9 +145,9 @@ static void shut_down(struct loop_model *lm);
 /* The loop's I/O, through the run's backend: libevent and libcurl in
  * real time, the engine's events in virtual time (vmulti.c). */
 static enum wl_outcome
-io_fetch(struct loop_model *lm, int64_t page, void *user)
+io_fetch(struct loop_model *lm, const struct wl_step *s, void *user)
 {
-    return lm->p->backend->multi_fetch(lm->multi, page, user);
+    return lm->p->backend->multi_fetch(lm->multi, s, user);
 }
 
 static int
@@ -339,7 +339,7 @@ start_fetch(struct loop_model *lm, struct loop_task *t)
     }
     lm->mts[0].task = t->task->id;
     lm->fetching++;
-    o = io_fetch(lm, cur_step(t)->page, t);
+    o = io_fetch(lm, cur_step(t), t);
     if (o != WL_OK) {
         lm->fetching--;
     }

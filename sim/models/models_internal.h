@@ -155,6 +155,11 @@ enum wl_outcome sim_vt__work(struct sim_model_thread *mt, int64_t instructions);
 enum wl_outcome sim_vt__write_body(struct sim_model_thread *mt, uint64_t len,
                                    int64_t *arg);
 int64_t sim_vt__reply_ns(const struct sim_vt_io *v, int64_t page);
+/* The I/O costs of fetch step s: v, or with its own latency and body size
+ * (the server's settings it asks for) in *own. */
+const struct sim_vt_io *sim_vt__io_of(const struct sim_vt_io *v,
+                                      const struct wl_step *s,
+                                      struct sim_vt_io *own);
 int64_t sim_vt__transfer_ns(const struct sim_vt_io *v, uint64_t bytes);
 
 /* models/vmulti.c: the loop model's wl_multi in virtual time: the same
@@ -166,7 +171,7 @@ int sim_vmulti__new(struct vt_engine *e, struct sim_model_thread *loop,
                     const struct wl_multi_hooks *hooks,
                     struct sim_vmulti **out) SIM_WARN_UNUSED;
 void sim_vmulti__free(struct sim_vmulti *m);
-enum wl_outcome sim_vmulti__fetch(struct sim_vmulti *m, int64_t page,
+enum wl_outcome sim_vmulti__fetch(struct sim_vmulti *m, const struct wl_step *s,
                                   void *user);
 int sim_vmulti__sleep(struct sim_vmulti *m, int64_t ns,
                       void *user) SIM_WARN_UNUSED;

@@ -210,9 +210,11 @@ sim_vmulti__free(struct sim_vmulti *m)
 }
 
 enum wl_outcome
-sim_vmulti__fetch(struct sim_vmulti *m, int64_t page, void *user)
+sim_vmulti__fetch(struct sim_vmulti *m, const struct wl_step *s, void *user)
 {
-    const struct sim_vt_io *v = m->loop->vio;
+    int64_t page = s->page;
+    struct sim_vt_io own;
+    const struct sim_vt_io *v = sim_vt__io_of(m->loop->vio, s, &own);
     struct wl_fetch_gil gil;
     struct vm_fetch *f;
     struct arrival a;

@@ -250,7 +250,8 @@ vt_fetch(struct sim_model_thread *mt, const struct wl_step *s, int64_t *arg)
                                .work = vt_work,
                                .quick_call = vt_quick,
                                .ctx = mt};
-    const struct sim_vt_io *v = mt->vio;
+    struct sim_vt_io own;
+    const struct sim_vt_io *v = sim_vt__io_of(mt->vio, s, &own);
     struct wl_fetch_costs costs;
     struct wl_fetch_gil gil;
     enum wl_outcome o;
@@ -356,6 +357,23 @@ sim_vt__work(struct sim_model_thread *mt, int64_t instructions)
     int64_t ran;
 
     return vt_cpu(mt, instructions, NULL, &ran);
+}
+
+const struct sim_vt_io *
+sim_vt__io_of(const struct sim_vt_io *v, const struct wl_step *s,
+              struct sim_vt_io *own)
+{
+    if (v == NULL || (s->fetch_own & (WL_FETCH_LATENCY | WL_FETCH_SIZE)) == 0) {
+        return v;
+    }
+    *own = *v;
+    if (s->fetch_own & WL_FETCH_LATENCY) {
+        own->latency_ns = s->latency_ns;
+    }
+    if (s->fetch_own & WL_FETCH_SIZE) {
+        own->body_size = s->body_bytes;
+    }
+    return own;
 }
 
 int64_t

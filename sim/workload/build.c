@@ -96,6 +96,18 @@ draw_step(const struct wf_step *s, const struct sim_wf_params *p, uint64_t *rng,
     case WL_STEP_NATIVE:
         out->duration_ns = (int64_t)(v + 0.5);
         break;
+    case WL_STEP_FETCH:
+        out->fetch_own = s->fetch_own;
+        if (s->fetch_own & WL_FETCH_LATENCY) {
+            out->latency_ns =
+                (int64_t)(wl_dist_draw(&s->latency, rng) * s->latency_scale +
+                          0.5);
+        }
+        if (s->fetch_own & WL_FETCH_SIZE) {
+            out->body_bytes =
+                (uint64_t)(wl_dist_draw(&s->size, rng) * s->size_scale + 0.5);
+        }
+        break;
     default:
         break;
     }

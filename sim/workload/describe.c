@@ -32,39 +32,58 @@ put_ns(FILE *f, double ns)
     }
 }
 
-/* A step's value: its mean and, for a distribution, what it is. */
+/* A size in bytes, in the unit that reads best. */
 static void
-put_value(FILE *f, const struct wf_step *s, double instr_ns)
+put_bytes(FILE *f, double b)
 {
-    const struct wl_dist *d = &s->value;
-    double k = s->scale * (s->in_ns ? 1.0 : instr_ns); /* to ns */
+    if (b >= 1048576.0) {
+        fprintf(f, "%.3g MiB", b / 1048576.0);
+    } else if (b >= 1024.0) {
+        fprintf(f, "%.3g KiB", b / 1024.0);
+    } else {
+        fprintf(f, "%.0f B", b);
+    }
+}
 
+/* A value of d (times k, in put's unit): its mean and, for a
+ * distribution, what it is. */
+static void
+put_dist(FILE *f, const struct wl_dist *d, double k,
+         void (*put)(FILE *, double))
+{
     fputs(d->kind == WL_DIST_CONST ? "" : "mean ", f);
-    put_ns(f, wl_dist_mean(d) * k);
+    put(f, wl_dist_mean(d) * k);
     switch (d->kind) {
     case WL_DIST_CONST:
         break;
     case WL_DIST_UNIFORM:
         fputs(": uniform, ", f);
-        put_ns(f, d->a * k);
+        put(f, d->a * k);
         fputs(" to ", f);
-        put_ns(f, d->b * k);
+        put(f, d->b * k);
         break;
     case WL_DIST_EXPONENTIAL:
         fputs(": exponential", f);
         break;
     case WL_DIST_LOGNORMAL:
         fputs(": log-normal, p50 ", f);
-        put_ns(f, exp(d->a) * k);
+        put(f, exp(d->a) * k);
         fputs(", p99 ", f);
-        put_ns(f, exp(d->a + 2.3263478740408408 * d->b) * k);
+        put(f, exp(d->a + 2.3263478740408408 * d->b) * k);
         break;
     case WL_DIST_EMPIRICAL:
         fprintf(f, ": %zu samples", d->n);
         break;
     }
+}
+
+/* A step's value, as a time; in instructions too if given so. */
+static void
+put_value(FILE *f, const struct wf_step *s, double instr_ns)
+{
+    put_dist(f, &s->value, s->scale * (s->in_ns ? 1.0 : instr_ns), put_ns);
     if (!s->in_ns) {
-        fprintf(f, " (%.0f instructions)", wl_dist_mean(d) * s->scale);
+        fprintf(f, " (%.0f instructions)", wl_dist_mean(&s->value) * s->scale);
     }
 }
 
@@ -160,8 +179,21 @@ put_step(FILE *out, const struct wf_spec *sp, const struct wf_step *s,
               out);
         break;
     case WL_STEP_FETCH:
-        fputs("a page of the run's server (or --url), with the GIL released",
-              out);
+        if (s->fetch_own == 0) {
+            fputs("a page of the run's server (or --url), with the GIL "
+                  "released",
+                  out);
+            break;
+        }
+        fputs("a page of gilsim's server, with the GIL released", out);
+        if (s->fetch_own & WL_FETCH_LATENCY) {
+            fputs("; latency ", out);
+            put_dist(out, &s->latency, s->latency_scale, put_ns);
+        }
+        if (s->fetch_own & WL_FETCH_SIZE) {
+            fputs("; size ", out);
+            put_dist(out, &s->size, s->size_scale, put_bytes);
+        }
         break;
     case WL_STEP_WRITE:
         fputs("the page the task fetched last, to a file", out);

@@ -191,7 +191,7 @@ own(struct reader *r, size_t n)
 /* A value: a constant or a distribution, in units of `max` at most. */
 static int
 read_value(struct reader *r, const char *path, json_t *j, double max,
-           struct wf_step *s)
+           struct wl_dist *d)
 {
     static const char *const dist_keys[] = {"uniform", "exponential",
                                             "lognormal", "samples", NULL};
@@ -203,7 +203,7 @@ read_value(struct reader *r, const char *path, json_t *j, double max,
 
     if (json_is_number(j)) {
         rc = number(r, path, j, max, &a);
-        return rc != 0 ? rc : wl_dist_const(&s->value, a);
+        return rc != 0 ? rc : wl_dist_const(d, a);
     }
     if (!json_is_object(j) || json_object_size(j) != 1) {
         return fail(r, path,
@@ -226,14 +226,14 @@ read_value(struct reader *r, const char *path, json_t *j, double max,
                 (rc = number(r, sub, json_array_get(v, 1), max, &b)) != 0) {
                 return rc;
             }
-            if (wl_dist_uniform(&s->value, a, b) != 0) {
+            if (wl_dist_uniform(d, a, b) != 0) {
                 return fail(r, sub, "expected lo <= hi");
             }
         } else if (strcmp(k, "exponential") == 0) {
             if ((rc = number(r, sub, v, max, &a)) != 0) {
                 return rc;
             }
-            rc = wl_dist_exponential(&s->value, a);
+            rc = wl_dist_exponential(d, a);
         } else if (strcmp(k, "lognormal") == 0) {
             static const char *const q[] = {"p50", "p99", NULL};
 
@@ -248,7 +248,7 @@ read_value(struct reader *r, const char *path, json_t *j, double max,
                     0) {
                 return rc;
             }
-            if (wl_dist_lognormal(&s->value, a, b) != 0) {
+            if (wl_dist_lognormal(d, a, b) != 0) {
                 return fail(r, sub, "expected 0 < p50 <= p99");
             }
         } else {
@@ -272,41 +272,109 @@ read_value(struct reader *r, const char *path, json_t *j, double max,
                     return rc;
                 }
             }
-            rc = wl_dist_empirical(&s->value, samples, n);
+            rc = wl_dist_empirical(d, samples, n);
         }
     }
     return rc;
 }
 
-/* {"ms": V}, {"us": V} or, for cpu, {"instructions": V}. */
+/* An amount: one of `keys` (units, each `scales[i]` ns, instructions or
+ * bytes) with a value of at most `max` in ns (bytes), or of `max_instr`
+ * instructions: into d, *scale, and *in_ns (1 unless the unit is
+ * instructions). */
+static int
+read_units(struct reader *r, const char *path, json_t *j,
+           const char *const *keys, const double *scales, double max,
+           double max_instr, struct wl_dist *d, double *scale, int *in_ns)
+{
+    char sub[300], expect[160] = "";
+    const char *k;
+    json_t *v;
+    size_t i;
+    int rc = 0;
+
+    for (i = 0; keys[i] != NULL; i++) {
+        size_t n = strlen(expect);
+
+        (void)snprintf(expect + n, sizeof(expect) - n, "%s{\"%s\": V}",
+                       i == 0                ? ""
+                       : keys[i + 1] == NULL ? " or "
+                                             : ", ",
+                       keys[i]);
+    }
+    if (!json_is_object(j) || json_object_size(j) != 1) {
+        return fail(r, path, "expected %s", expect);
+    }
+    rc = known_keys(r, path, j, keys);
+    if (rc != 0) {
+        return rc;
+    }
+    json_object_foreach(j, k, v)
+    {
+        for (i = 0; strcmp(keys[i], k) != 0; i++) {
+        }
+        (void)snprintf(sub, sizeof(sub), "%.200s.%.60s", path, k);
+        *scale = scales[i];
+        *in_ns = strcmp(k, "instructions") != 0;
+        rc = read_value(r, sub, v, *in_ns ? max / scales[i] : max_instr, d);
+    }
+    return rc;
+}
+
+/* {"ms": V}, {"us": V} or, for cpu, {"instructions": V}: at most an hour
+ * of time, or 1e15 instructions. */
 static int
 read_amount(struct reader *r, const char *path, json_t *j, int cpu,
             struct wf_step *s)
 {
     static const char *const cpu_keys[] = {"ms", "us", "instructions", NULL};
     static const char *const time_keys[] = {"ms", "us", NULL};
-    char sub[300];
-    const char *k;
-    json_t *v;
-    int rc;
+    static const double scales[] = {1e6, 1e3, 1};
 
-    if (!json_is_object(j) || json_object_size(j) != 1) {
-        return fail(r, path, "expected {\"ms\": V}, {\"us\": V}%s",
-                    cpu ? " or {\"instructions\": V}" : "");
+    return read_units(r, path, j, cpu ? cpu_keys : time_keys, scales, 3600e9,
+                      1e15, &s->value, &s->scale, &s->in_ns);
+}
+
+/* {} or {"latency": {"ms": V}, "size": {"kib": V}}: the server's reply to
+ * this fetch after its own latency (at most 60 s), of its own size (at
+ * most 1 GiB); either may be left to the run's flags. */
+static int
+read_fetch(struct reader *r, const char *path, json_t *j, struct wf_step *s)
+{
+    static const char *const keys[] = {"latency", "size", NULL};
+    static const char *const time_keys[] = {"ms", "us", NULL};
+    static const double time_scales[] = {1e6, 1e3};
+    static const char *const size_keys[] = {"bytes", "kib", "mib", NULL};
+    static const double size_scales[] = {1, 1024, 1048576};
+    char sub[300];
+    json_t *v;
+    int rc, in_ns;
+
+    if (!json_is_object(j)) {
+        return fail(r, path,
+                    "expected {} or {\"latency\": {\"ms\": V}, \"size\": "
+                    "{\"kib\": V}}");
     }
-    rc = known_keys(r, path, j, cpu ? cpu_keys : time_keys);
-    if (rc != 0) {
+    if ((rc = known_keys(r, path, j, keys)) != 0) {
         return rc;
     }
-    json_object_foreach(j, k, v)
-    {
-        (void)snprintf(sub, sizeof(sub), "%.200s.%.60s", path, k);
-        s->in_ns = strcmp(k, "instructions") != 0;
-        s->scale = strcmp(k, "ms") == 0 ? 1e6 : strcmp(k, "us") == 0 ? 1e3 : 1;
-        /* At most an hour of time, or 1e15 instructions. */
-        rc = read_value(r, sub, v, s->in_ns ? 3600e9 / s->scale : 1e15, s);
+    if ((v = json_object_get(j, "latency")) != NULL) {
+        (void)snprintf(sub, sizeof(sub), "%.200s.latency", path);
+        if ((rc = read_units(r, sub, v, time_keys, time_scales, 60e9, 0,
+                             &s->latency, &s->latency_scale, &in_ns)) != 0) {
+            return rc;
+        }
+        s->fetch_own |= WL_FETCH_LATENCY;
     }
-    return rc;
+    if ((v = json_object_get(j, "size")) != NULL) {
+        (void)snprintf(sub, sizeof(sub), "%.200s.size", path);
+        if ((rc = read_units(r, sub, v, size_keys, size_scales, 1073741824.0, 0,
+                             &s->size, &s->size_scale, &in_ns)) != 0) {
+            return rc;
+        }
+        s->fetch_own |= WL_FETCH_SIZE;
+    }
+    return 0;
 }
 
 /* {"iterations": V} (one call of count(n), V a value or a flag) or
@@ -342,7 +410,7 @@ read_countdown(struct reader *r, const char *path, json_t *j, struct wf_step *s)
             }
             return wl_dist_const(&s->value, (double)n);
         }
-        return read_value(r, sub, v, max, s);
+        return read_value(r, sub, v, max, &s->value);
     }
     return 0;
 }
@@ -571,8 +639,13 @@ read_step(struct reader *r, const char *path, json_t *j, struct wf_kind *k,
         return read_countdown(r, sub, v, s);
     }
     s->scale = 1.0;
-    if (strcmp(key, "fetch") == 0 || strcmp(key, "write") == 0) {
-        s->kind = key[0] == 'f' ? WL_STEP_FETCH : WL_STEP_WRITE;
+    if (strcmp(key, "fetch") == 0) {
+        s->kind = WL_STEP_FETCH;
+        rc = read_fetch(r, sub, v, s);
+        return rc != 0 ? rc : wl_dist_const(&s->value, 0.0);
+    }
+    if (strcmp(key, "write") == 0) {
+        s->kind = WL_STEP_WRITE;
     } else if (strcmp(key, "decode") == 0) {
         s->kind = WL_STEP_CPU;
         s->decode = 1;

@@ -43,6 +43,10 @@ struct wf_step {
     int until;            /* spin: until an ends_run task has ended */
     int split;            /* countdown: value is the total of the kind's
                              tasks, split evenly among them */
+    /* fetch: its own latency (ns) and size (bytes), WL_FETCH_* bits */
+    unsigned fetch_own;
+    struct wl_dist latency, size;
+    double latency_scale, size_scale;
 };
 
 struct wf_kind {
