@@ -204,6 +204,36 @@ build_workload(const struct sim_options *o, struct wl_workload **w, char *err,
     return sim_workload_file_load(file, &p, w, err, errlen);
 }
 
+/* The file the workload's read steps read, of its largest read, written
+ * before the model starts (wl_read_file_prepare). 0 or -errno. */
+static int
+prepare_reads(const struct wl_workload *w, const struct wl_io_config *c,
+              char *err, size_t errlen)
+{
+    uint64_t most = 0;
+    size_t i, k;
+    int rc;
+
+    for (i = 0; i < w->n_tasks; i++) {
+        for (k = 0; k < w->tasks[i].n_steps; k++) {
+            const struct wl_step *s = &w->tasks[i].steps[k];
+
+            if (s->kind == WL_STEP_READ && s->io_bytes > most) {
+                most = s->io_bytes;
+            }
+        }
+    }
+    if (most == 0) {
+        return 0;
+    }
+    rc = wl_read_file_prepare(c->out_dir, most);
+    if (rc != 0) {
+        base_errf(err, errlen, -rc, "cannot write %.3000s/%s for the reads",
+                  c->out_dir, WL_READ_FILE);
+    }
+    return rc;
+}
+
 static void
 io_config(const struct sim_options *o, enum sim_model m,
           const struct sim_run_io *io, struct wl_io_config *c)
@@ -405,6 +435,10 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     } else if (sim_opt_uses_io(o)) {
         io_config(o, m, io, &ioc);
         mp.io = &ioc;
+        rc = prepare_reads(w, &ioc, err, errlen);
+        if (rc != 0) {
+            goto out_gil;
+        }
     }
     if (io != NULL && io->server != NULL) {
         wl_server_get_stats(io->server, &before);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -256,7 +257,14 @@ malformed_files_are_refused_with_where(void **state)
             "$.kinds[0].steps[0].fetch.size", "unknown key \"gib\"");
     refused(ONE("{\"fetch\": {\"size\": {\"mib\": 1025}}}"),
             "$.kinds[0].steps[0].fetch.size.mib", "number from 0 to 1024");
-    refused(ONE("{\"write\": 1}"), "$.kinds[0].steps[0].write", "expected {}");
+    refused(ONE("{\"write\": 1}"), "$.kinds[0].steps[0].write",
+            "expected {} or {\"size\"");
+    refused(ONE("{\"write\": {\"size\": {\"bytes\": 0}}}"),
+            "$.kinds[0].steps[0].write.size", "at least a byte");
+    refused(ONE("{\"read\": {}}"), "$.kinds[0].steps[0].read",
+            "expected {\"size\": {\"kib\": V}}");
+    refused(ONE("{\"read\": {\"size\": {\"mib\": 2000}}}"),
+            "$.kinds[0].steps[0].read.size.mib", "number from 0 to 1024");
     refused(ONE("{\"cpu\": 5}"), "$.kinds[0].steps[0].cpu",
             "{\"instructions\": V}");
     refused(ONE("{\"cpu\": {\"s\": 5}}"), "$.kinds[0].steps[0].cpu",
@@ -725,6 +733,80 @@ own_latency_and_size_reach_the_server(void **state)
     free(dir);
 }
 
+/* In a real run a read reads its size of the file the run prepared, and
+ * a write of a size writes that many bytes to the task's own file, each
+ * with the GIL released around its system calls, in the thread models
+ * and on the event loop's offload threads. */
+static void
+reads_and_writes_of_a_size_run(void **state)
+{
+    char *dir = tf_make_dir("gilsim-wfr");
+    char file[4200], flag[4300], out[4300], p[4400];
+    const char *models[] = {"threads", "loop"};
+    struct stat st;
+    struct cmd c;
+    size_t m;
+
+    (void)state;
+    (void)snprintf(file, sizeof(file), "%s/w.json", dir);
+    tf_write(file, "{\"format\": \"gilsim-workload\", \"version\": 1,"
+                   " \"tasks\": 3, \"kinds\": [{\"steps\": ["
+                   " {\"read\": {\"size\": {\"kib\": 100}}},"
+                   " {\"cpu\": {\"us\": 100}},"
+                   " {\"write\": {\"size\": {\"kib\": 50}}}]}]}");
+    (void)snprintf(flag, sizeof(flag), "--workload=%s", file);
+    (void)snprintf(out, sizeof(out), "--out=%s/run", dir);
+    run(&c, "run", flag, "--model=threads,loop", "--threads=2", "--no-plots",
+        "--quiet", out, NULL);
+    if (c.status != 0) {
+        fail_msg("exit %d: %s", c.status, c.err);
+    }
+    cmd_clear(&c);
+    for (m = 0; m < 2; m++) {
+        FILE *f;
+        char line[512];
+        int reads = 0, writes = 0, in_read[64] = {0}, released = 0;
+
+        (void)snprintf(p, sizeof(p), "%s/run/%s/trace.tsv", dir, models[m]);
+        f = fopen(p, "r");
+        assert_non_null(f);
+        while (fgets(line, sizeof(line), f) != NULL) {
+            long long arg;
+            int thread;
+            char ev[32], detail[32];
+
+            if (sscanf(line,
+                       "%*s\t%d\t%*s\t%*s\t%*s\t%31s\t%31s\t%*s\t%*s\t%lld",
+                       &thread, ev, detail, &arg) != 4 ||
+                thread < 0 || thread >= 64) {
+                continue;
+            }
+            if (strcmp(ev, "step_begin") == 0 && strcmp(detail, "read") == 0) {
+                in_read[thread] = 1;
+            } else if (strcmp(ev, "gil_drop") == 0 &&
+                       strcmp(detail, "io") == 0 && in_read[thread]) {
+                released++;
+            } else if (strcmp(ev, "step_end") == 0) {
+                in_read[thread] = 0;
+                reads += strcmp(detail, "read") == 0 && arg == 102400;
+                writes += strcmp(detail, "write") == 0 && arg == 51200;
+            }
+        }
+        fclose(f);
+        if (reads != 3 || writes != 3 || released != 3) {
+            fail_msg("%s: %d reads and %d writes of their size, %d reads "
+                     "that released the GIL",
+                     models[m], reads, writes, released);
+        }
+        (void)snprintf(p, sizeof(p), "%s/run/%s/pages/file-2.bin", dir,
+                       models[m]);
+        assert_int_equal(stat(p, &st), 0);
+        assert_int_equal(st.st_size, 51200);
+    }
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* gilsim run --workload=FILE runs the file's tasks in every model named,
  * here in virtual time: its 6 tasks are in the summary; a malformed file
  * costs one line naming the flag, the file and the place, exit 2, and no
@@ -926,6 +1008,7 @@ main(int argc, char **argv)
         cmocka_unit_test(run_takes_a_workload_file),
         cmocka_unit_test(the_seed_runs_from_its_file),
         cmocka_unit_test(own_latency_and_size_reach_the_server),
+        cmocka_unit_test(reads_and_writes_of_a_size_run),
         cmocka_unit_test(the_documented_example_reads),
         cmocka_unit_test(workload_check_describes_the_tasks),
         cmocka_unit_test(workload_new_writes_a_starter_that_runs),

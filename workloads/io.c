@@ -217,8 +217,8 @@ out:
 
 /* mkdir -p: create `path` and its missing parents. 0 or -errno; an
  * existing directory is fine, an existing non-directory is -ENOTDIR. */
-static int
-make_dirs(const char *path)
+int
+wl__make_dirs(const char *path)
 {
     char buf[OUT_DIR_MAX];
     struct stat st;
@@ -360,7 +360,7 @@ wl_io_new(const struct wl_io_config *cfg, struct wl_io **out)
         goto fail_curl;
     }
     if (cfg->out_dir[0] != '\0') {
-        rc = make_dirs(cfg->out_dir);
+        rc = wl__make_dirs(cfg->out_dir);
         if (rc != 0) {
             goto fail_curl;
         }

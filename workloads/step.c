@@ -139,6 +139,8 @@ wl_step_run(const struct wl_step *s, const struct wl_env *env, int64_t *arg_out)
         return wl__write_step_run(s, env, arg_out);
     case WL_STEP_NATIVE:
         return wl__native_step_run(s, env, arg_out);
+    case WL_STEP_READ:
+        return wl__read_step_run(s, env, arg_out);
     case WL_STEP_LOCK:
     case WL_STEP_UNLOCK:
         return WL_FAILED; /* the model's: sim/models/locks.c */

@@ -35,6 +35,9 @@ enum wl_step_kind {
      * model runs them (sim/models/locks.c); wl_step_run fails them. */
     WL_STEP_LOCK = 5,
     WL_STEP_UNLOCK = 6,
+    /* Reading io_bytes of a file, `open(name, "rb").read()`: the GIL
+     * released around the system calls (read.c). */
+    WL_STEP_READ = 7,
 };
 
 /* Most locks a workload may name. */
@@ -73,6 +76,9 @@ struct wl_step {
     unsigned fetch_own;
     int64_t latency_ns;
     uint64_t body_bytes;
+    /* read: bytes to read; write: bytes to write instead of the last
+     * fetched body (0: the body), to OUT/file-{page}.bin */
+    uint64_t io_bytes;
 };
 
 #define WL_FETCH_LATENCY 1u
@@ -284,7 +290,8 @@ struct wl_io_config {
     /* URL with {page} replaced by the step's page, e.g.
      * "http://127.0.0.1:8080/top250?start={page}". At most 2047 bytes. */
     char url_template[2048];
-    /* Folder for write steps (created if missing); "" = no writes. */
+    /* Folder for write steps (created if missing); "" = no writes. Read
+     * steps read WL_READ_FILE in it, which the run prepares. */
     char out_dir[4096];
     int64_t connect_timeout_ns;   /* libcurl's CURLOPT_CONNECTTIMEOUT_MS */
     int64_t timeout_ns;           /* libcurl's CURLOPT_TIMEOUT_MS */
@@ -317,6 +324,14 @@ struct wl_io_config {
 };
 
 struct wl_io;
+
+/* The file read steps read, in wl_io_config.out_dir: the run writes it,
+ * of the workload's largest read size, before its model starts
+ * (wl_read_file_prepare), so that the reads are timed and not its making. */
+#define WL_READ_FILE "read.bin"
+/* Write OUT_DIR/WL_READ_FILE of `bytes` bytes (creating the folder), if
+ * it is not there already of at least that size. 0 or -errno. */
+int wl_read_file_prepare(const char *out_dir, uint64_t bytes) WL_WARN_UNUSED;
 
 /* Call once before any thread uses I/O (curl_global_init), and
  * wl_io_global_cleanup() once after they all ended. 0 or -EIO. */

@@ -69,6 +69,13 @@ int64_t wl__fetch_code(CURL *c, CURLcode rc);
  * callbacks). 0, or -ENOMEM if libcurl refused one. */
 int wl__io_setup_easy(CURL *c, const struct wl_io_config *cfg, char *errbuf);
 
+/* io.c: mkdir -p `path`. 0 or -errno (-ENOTDIR: a file is in the way). */
+int wl__make_dirs(const char *path);
+
+/* read.c: read s->io_bytes of OUT/WL_READ_FILE. */
+enum wl_outcome wl__read_step_run(const struct wl_step *s,
+                                  const struct wl_env *env, int64_t *arg_out);
+
 /* write.c: write env->io's body to OUT/top250-{page}.html. */
 enum wl_outcome wl__write_step_run(const struct wl_step *s,
                                    const struct wl_env *env, int64_t *arg_out);

@@ -285,6 +285,8 @@ wl_step_kind_name(enum wl_step_kind k)
         return "lock";
     case WL_STEP_UNLOCK:
         return "unlock";
+    case WL_STEP_READ:
+        return "read";
     }
     return "unknown";
 }

@@ -21,7 +21,9 @@
  *
  * The step needs env->io with an out_dir and a body: without them (no
  * I/O configured, or the fetch before it failed) it fails with WL_FAILED
- * and touches no file.
+ * and touches no file. A step with io_bytes (a workload file's write of
+ * a size) writes that many bytes of text instead, as bytes (no encode),
+ * to OUT/file-{page}.bin, the same way.
  *
  * wl_write_body() is the step with the body given by the caller instead
  * of env->io's last fetch: the loop model's offload threads write the
@@ -33,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +43,14 @@
 
 /* Names the temporary files of this process. */
 static atomic_uint_fast64_t tmp_counter;
+
+static char write_pattern[64 * 1024];
+
+static void
+make_pattern(void)
+{
+    wl_server_page_body(0, 1, sizeof(write_pattern), write_pattern);
+}
 
 /* Write all of buf to fd. 0 or -errno. */
 static int
@@ -61,14 +72,15 @@ write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-/* Write buf to a new file at tmp, then rename it to path. 0 or -errno;
- * on error nothing is left at tmp. Makes system calls only: the caller
- * has released the GIL. */
+/* Write `total` bytes of buf (len of them, again and again) to a new file
+ * at tmp, then rename it to path. 0 or -errno; on error nothing is left
+ * at tmp. Makes system calls only: the caller has released the GIL. */
 static int
-write_file(const char *tmp, const char *path, const char *buf, size_t len)
+write_file(const char *tmp, const char *path, const char *buf, size_t len,
+           uint64_t total)
 {
     int fd;
-    int rc;
+    int rc = 0;
 
     do {
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC, 0666);
@@ -76,7 +88,12 @@ write_file(const char *tmp, const char *path, const char *buf, size_t len)
     if (fd < 0) {
         return -errno;
     }
-    rc = write_all(fd, buf, len);
+    while (rc == 0 && total > 0 && len > 0) {
+        size_t n = total < len ? (size_t)total : len;
+
+        rc = write_all(fd, buf, n);
+        total -= n;
+    }
     /* close() is not retried after EINTR: on Linux the descriptor is
      * already gone, and a second close could hit another thread's. */
     if (close(fd) != 0 && rc == 0 && errno != EINTR) {
@@ -98,6 +115,7 @@ wl_write_body(const struct wl_step *s, const struct wl_env *env,
     struct wl_io *io = env->io;
     char path[sizeof(io->cfg.out_dir) + 64];
     char tmp[sizeof(path) + 64];
+    uint64_t total = len;
     double encode;
     enum wl_outcome o;
     int n;
@@ -109,10 +127,20 @@ wl_write_body(const struct wl_step *s, const struct wl_env *env,
     if (io == NULL || io->cfg.out_dir[0] == '\0') {
         return WL_FAILED;
     }
-    if (body == NULL) {
+    if (s->io_bytes > 0) {
+        /* A write of its own size, of bytes (open(name, "wb")): nothing
+         * to encode. The pattern is the same text in every thread. */
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+        (void)pthread_once(&once, make_pattern);
+        body = write_pattern;
+        len = sizeof(write_pattern);
+        total = s->io_bytes;
+    } else if (body == NULL) {
         return WL_FAILED; /* the fetch before failed: nothing to write */
     }
-    encode = io->cfg.write_instr_per_byte * (double)len + 0.5;
+    encode = s->io_bytes > 0 ? 0.5
+                             : io->cfg.write_instr_per_byte * (double)len + 0.5;
     if (!(encode >= 0.0 && encode < 9.2e18)) {
         return WL_FAILED;
     }
@@ -120,7 +148,9 @@ wl_write_body(const struct wl_step *s, const struct wl_env *env,
     if (o != WL_OK) {
         return o;
     }
-    n = snprintf(path, sizeof(path), "%s/top250-%" PRId64 ".html",
+    n = snprintf(path, sizeof(path),
+                 s->io_bytes > 0 ? "%s/file-%" PRId64 ".bin"
+                                 : "%s/top250-%" PRId64 ".html",
                  io->cfg.out_dir, s->page);
     if (n < 0 || (size_t)n >= sizeof(path)) {
         return WL_IO_ERROR;
@@ -133,7 +163,7 @@ wl_write_body(const struct wl_step *s, const struct wl_env *env,
     if (env->release != NULL) {
         env->release(env->ctx);
     }
-    rc = write_file(tmp, path, body, len);
+    rc = write_file(tmp, path, body, len, total);
     if (env->acquire != NULL) {
         env->acquire(env->ctx);
     }
@@ -144,7 +174,7 @@ wl_write_body(const struct wl_step *s, const struct wl_env *env,
         return WL_IO_ERROR;
     }
     if (arg_out != NULL) {
-        *arg_out = (int64_t)len;
+        *arg_out = (int64_t)total;
     }
     return WL_OK;
 }

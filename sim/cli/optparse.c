@@ -303,8 +303,9 @@ check_workload_file(struct sim_options *o, char *err, size_t errlen)
         for (k = 0; k < w->tasks[i].n_steps; k++) {
             const struct wl_step *st = &w->tasks[i].steps[k];
 
-            o->workload_file_io |=
-                st->kind == WL_STEP_FETCH || st->kind == WL_STEP_WRITE;
+            o->workload_file_io |= st->kind == WL_STEP_FETCH ||
+                                   st->kind == WL_STEP_WRITE ||
+                                   st->kind == WL_STEP_READ;
             own |= st->kind == WL_STEP_FETCH && st->fetch_own != 0;
         }
     }

@@ -36,6 +36,8 @@
  *     hop that comes back (the future's callbacks, the coroutine's
  *     resumption, aiofiles' wrappers) and sends the next one; the close
  *     hop is made after a failed write too, as `async with` does.
+ *   - read (aiofiles too) and a write of its own size (no body to pass):
+ *     offloaded in the same three hops, the read hop running the step.
  *   - native: offloaded as `await loop.run_in_executor(None, fn)` would,
  *     in one hop (HOP_WRITE's slot): the offload thread records its BEGIN
  *     and END around the step, which releases the GIL and keeps the
@@ -414,9 +416,10 @@ advance(struct loop_model *lm, struct loop_task *t)
         int64_t arg = 0;
 
         mt->task = t->task->id;
-        if (s->kind == WL_STEP_WRITE || s->kind == WL_STEP_NATIVE) {
-            /* A write's three hops start with the open; a native call is
-             * the one hop that does the work. */
+        if (s->kind == WL_STEP_WRITE || s->kind == WL_STEP_READ ||
+            s->kind == WL_STEP_NATIVE) {
+            /* A write's or a read's three hops start with the open; a
+             * native call is the one hop that does the work. */
             t->hop = s->kind == WL_STEP_NATIVE ? HOP_WRITE : 0;
             t->write_out = WL_OK;
             offload(lm, t); /* its BEGIN/END are the offload thread's */
@@ -581,7 +584,8 @@ hook_woken(void *ctx)
         /* The hop's return: its future's callbacks and the coroutine's
          * resumption, on the loop thread under the GIL. */
         (void)sim_model__cpu(&lm->mts[0], costs->hop_instructions, NULL);
-        if (cur_step(t)->kind == WL_STEP_WRITE) {
+        if (cur_step(t)->kind == WL_STEP_WRITE ||
+            cur_step(t)->kind == WL_STEP_READ) {
             if (++t->hop < WRITE_HOPS && !stopped(lm->p)) {
                 offload(lm, t); /* the next hop: write, then close */
                 t = next;
@@ -663,8 +667,10 @@ run_hop(struct sim_model_thread *mt, struct loop_task *t)
     record(mt, SIM_EV_STEP_BEGIN, kind, 0, 0);
     gil_take(mt->gt);
     (void)sim_model__cpu(mt, costs->result_instructions, NULL);
-    if (cur_step(t)->kind == WL_STEP_NATIVE) {
-        o = sim_model__step(mt, cur_step(t), &arg); /* GIL released in it */
+    if (cur_step(t)->kind != WL_STEP_WRITE || cur_step(t)->io_bytes > 0) {
+        /* native, read, a write of its own size: the step as a thread
+         * runs it (the GIL released in it). */
+        o = sim_model__step(mt, cur_step(t), &arg);
     } else {
         o = mt->backend->write_body(mt, cur_step(t), t->body, t->len, &arg);
     }

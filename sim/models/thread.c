@@ -53,6 +53,8 @@ sim_model__map_step(enum wl_step_kind k)
         return SIM_STEP_LOCK;
     case WL_STEP_UNLOCK:
         return SIM_STEP_UNLOCK;
+    case WL_STEP_READ:
+        return SIM_STEP_READ;
     }
     return SIM_STEP_CPU;
 }

@@ -27,7 +27,9 @@
  *          round trip, a connection closed half-way through the body, a
  *          stall until the timeout.
  *   write  the encode's instructions under the GIL; release; --write-cost
- *          off-core; take back. No file is written.
+ *          off-core; take back. No file is written. A write of its own
+ *          size (bytes, nothing to encode) and a read: release,
+ *          --write-cost off-core, take back.
  *
  * Nothing here reads the real clock or touches the network or the disk.
  */
@@ -351,6 +353,28 @@ sim_vt__write_body(struct sim_model_thread *mt, uint64_t len, int64_t *arg)
     return WL_OK;
 }
 
+/* A read, or a write of its own size (bytes: nothing to encode): the
+ * GIL released for the system calls, which take --write-cost. */
+static enum wl_outcome
+vt_file_calls(struct sim_model_thread *mt, uint64_t bytes, int64_t *arg)
+{
+    const struct sim_vt_io *v = mt->vio;
+    const struct wl_env *env = &mt->env;
+
+    *arg = 0;
+    if (v == NULL) {
+        return WL_FAILED;
+    }
+    if (flag_set(env->stop)) {
+        return WL_ABORTED;
+    }
+    env->release(env->ctx);
+    vt_sleep(mt->vt, v->write_ns, VT_WAKE_IO);
+    env->acquire(env->ctx);
+    *arg = (int64_t)bytes;
+    return WL_OK;
+}
+
 enum wl_outcome
 sim_vt__work(struct sim_model_thread *mt, int64_t instructions)
 {
@@ -429,7 +453,12 @@ sim_vt__step_run(struct sim_model_thread *mt, const struct wl_step *s,
     case WL_STEP_FETCH:
         return vt_fetch(mt, s, arg);
     case WL_STEP_WRITE:
+        if (s->io_bytes > 0) {
+            return vt_file_calls(mt, s->io_bytes, arg);
+        }
         return sim_vt__write_body(mt, mt->vt_body, arg);
+    case WL_STEP_READ:
+        return vt_file_calls(mt, s->io_bytes, arg);
     case WL_STEP_LOCK:
     case WL_STEP_UNLOCK:
         return WL_FAILED; /* sim_model__step runs them (locks.c) */

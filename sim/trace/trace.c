@@ -305,6 +305,8 @@ sim_trace_step_name(enum sim_step s)
         return "lock";
     case SIM_STEP_UNLOCK:
         return "unlock";
+    case SIM_STEP_READ:
+        return "read";
     default:
         return "?";
     }

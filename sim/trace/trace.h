@@ -65,6 +65,7 @@ enum sim_step {
     SIM_STEP_NATIVE = 4,
     SIM_STEP_LOCK = 5,   /* a threading.Lock's acquire; arg: which lock */
     SIM_STEP_UNLOCK = 6, /* its release; arg: which lock */
+    SIM_STEP_READ = 7,   /* a file read; arg: bytes */
     SIM_STEP_COUNT
 };
 

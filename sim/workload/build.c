@@ -96,6 +96,18 @@ draw_step(const struct wf_step *s, const struct sim_wf_params *p, uint64_t *rng,
     case WL_STEP_NATIVE:
         out->duration_ns = (int64_t)(v + 0.5);
         break;
+    case WL_STEP_READ:
+    case WL_STEP_WRITE:
+        if (s->sized) {
+            double b = wl_dist_draw(&s->size, rng) * s->size_scale + 0.5;
+
+            /* A write of a size writes at least a byte (0: the body). */
+            out->io_bytes = (uint64_t)b;
+            if (s->kind == WL_STEP_WRITE && out->io_bytes == 0) {
+                out->io_bytes = 1;
+            }
+        }
+        break;
     case WL_STEP_FETCH:
         out->fetch_own = s->fetch_own;
         if (s->fetch_own & WL_FETCH_LATENCY) {
@@ -154,7 +166,9 @@ wf_build(const struct wf_spec *sp, const struct sim_wf_params *p,
             if (step.kind == WL_STEP_FETCH) {
                 step.page = last_page = fetches++;
             } else if (step.kind == WL_STEP_WRITE) {
-                step.page = last_page;
+                /* The page fetched last; a write of a size: the task's
+                 * own file. */
+                step.page = step.io_bytes > 0 ? (int64_t)i : last_page;
             }
             rc = wl_task_add_step(w, i, &step);
         }

@@ -90,7 +90,7 @@ put_value(FILE *f, const struct wf_step *s, double instr_ns)
 /* What a task of one kind costs on average. */
 struct cost {
     double cpu, native, sleep; /* ns */
-    double fetches, writes, decodes;
+    double fetches, writes, reads, decodes;
     int spins;
 };
 
@@ -125,6 +125,9 @@ count_step(const struct wf_step *s, size_t tasks_of_kind, double instr_ns,
     case WL_STEP_WRITE:
         c->writes += (double)times;
         break;
+    case WL_STEP_READ:
+        c->reads += (double)times;
+        break;
     default:
         break;
     }
@@ -136,8 +139,8 @@ put_step(FILE *out, const struct wf_spec *sp, const struct wf_step *s,
          size_t tasks_of_kind, double instr_ns, int depth, size_t times,
          struct cost *c)
 {
-    static const char *const names[] = {"cpu",    "sleep", "fetch", "write",
-                                        "native", "lock",  "unlock"};
+    static const char *const names[] = {"cpu",    "sleep", "fetch",  "write",
+                                        "native", "lock",  "unlock", "read"};
     const char *name = names[s->kind];
 
     if (s->kind == WL_STEP_CPU) {
@@ -196,7 +199,16 @@ put_step(FILE *out, const struct wf_spec *sp, const struct wf_step *s,
         }
         break;
     case WL_STEP_WRITE:
-        fputs("the page the task fetched last, to a file", out);
+        if (s->sized) {
+            put_dist(out, &s->size, s->size_scale, put_bytes);
+            fputs(" to a file of the task's own, with the GIL released", out);
+        } else {
+            fputs("the page the task fetched last, to a file", out);
+        }
+        break;
+    case WL_STEP_READ:
+        put_dist(out, &s->size, s->size_scale, put_bytes);
+        fputs(" of a file, with the GIL released", out);
         break;
     case WL_STEP_LOCK:
         fprintf(out, "\"%s\" (a threading.Lock; waits without the GIL)",
@@ -295,6 +307,9 @@ put_kind(FILE *out, const struct wf_spec *sp, const struct wf_kind *kind,
     put_ns(out, c->sleep);
     fprintf(out, " asleep, %.0f fetch%s and %.0f write%s off it", c->fetches,
             c->fetches == 1 ? "" : "es", c->writes, c->writes == 1 ? "" : "s");
+    if (c->reads > 0) {
+        fprintf(out, ", %.0f read%s", c->reads, c->reads == 1 ? "" : "s");
+    }
     if (c->decodes > 0) {
         fprintf(out, "; %.0f decode%s of what it fetched", c->decodes,
                 c->decodes == 1 ? "" : "s");

@@ -451,6 +451,43 @@ push(struct reader *r, const char *path, struct wf_kind *k, int *rc)
     return &k->steps[k->n_steps++];
 }
 
+/* write: {} (the body fetched last) or {"size": {"kib": V}} (that many
+ * bytes); read: {"size": {"kib": V}}. At most 1 GiB; a write at least a
+ * byte. */
+static int
+read_file_step(struct reader *r, const char *path, json_t *j, struct wf_step *s)
+{
+    static const char *const keys[] = {"size", NULL};
+    static const char *const size_keys[] = {"bytes", "kib", "mib", NULL};
+    static const double size_scales[] = {1, 1024, 1048576};
+    int write = s->kind == WL_STEP_WRITE;
+    char sub[300];
+    json_t *v;
+    int rc, in_ns;
+
+    if (!json_is_object(j) || (!write && json_object_size(j) != 1)) {
+        return fail(r, path, "expected %s{\"size\": {\"kib\": V}}",
+                    write ? "{} or " : "");
+    }
+    if ((rc = known_keys(r, path, j, keys)) != 0) {
+        return rc;
+    }
+    if ((v = json_object_get(j, "size")) == NULL) {
+        return 0; /* write {}: the body fetched last */
+    }
+    (void)snprintf(sub, sizeof(sub), "%.200s.size", path);
+    if ((rc = read_units(r, sub, v, size_keys, size_scales, 1073741824.0, 0,
+                         &s->size, &s->size_scale, &in_ns)) != 0) {
+        return rc;
+    }
+    if (write && s->size.kind == WL_DIST_CONST &&
+        s->size.a * s->size_scale < 1) {
+        return fail(r, sub, "expected at least a byte to write");
+    }
+    s->sized = 1;
+    return 0;
+}
+
 static int read_steps(struct reader *r, const char *path, json_t *list,
                       struct wf_kind *k, unsigned held);
 
@@ -644,8 +681,10 @@ read_step(struct reader *r, const char *path, json_t *j, struct wf_kind *k,
         rc = read_fetch(r, sub, v, s);
         return rc != 0 ? rc : wl_dist_const(&s->value, 0.0);
     }
-    if (strcmp(key, "write") == 0) {
-        s->kind = WL_STEP_WRITE;
+    if (strcmp(key, "write") == 0 || strcmp(key, "read") == 0) {
+        s->kind = key[0] == 'w' ? WL_STEP_WRITE : WL_STEP_READ;
+        rc = read_file_step(r, sub, v, s);
+        return rc != 0 ? rc : wl_dist_const(&s->value, 0.0);
     } else if (strcmp(key, "decode") == 0) {
         s->kind = WL_STEP_CPU;
         s->decode = 1;
@@ -657,7 +696,8 @@ read_step(struct reader *r, const char *path, json_t *j, struct wf_kind *k,
         k->n_steps--;
         return fail(r, path,
                     "unknown step \"%.40s\" (expected cpu, native, sleep, "
-                    "fetch, write, decode, countdown, spin, lock or repeat)",
+                    "fetch, decode, write, read, countdown, spin, lock or "
+                    "repeat)",
                     key);
     }
     if ((rc = empty_object(r, sub, v)) != 0) {

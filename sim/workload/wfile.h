@@ -45,6 +45,7 @@ struct wf_step {
                              tasks, split evenly among them */
     /* fetch: its own latency (ns) and size (bytes), WL_FETCH_* bits */
     unsigned fetch_own;
+    int sized; /* read, write: size (bytes) is the amount */
     struct wl_dist latency, size;
     double latency_scale, size_scale;
 };
