@@ -117,6 +117,70 @@ run_workers(int cores, struct core_watch *watch, struct vt_stats *st)
     return last;
 }
 
+struct long_units {
+    struct vt_thread *vt;
+    struct vt_engine *e;
+    int64_t units, done, end;
+    double unit_ns;
+};
+
+static void *
+long_units_worker(void *arg)
+{
+    struct long_units *w = arg;
+
+    w->done = vt_compute(w->vt, w->units, w->unit_ns, 8, NULL, 0);
+    w->end = vt_now(w->e);
+    vt_thread_end(w->vt);
+    return NULL;
+}
+
+/* Issue 20: a unit that costs more than a slice (an instruction of 3.5 ms
+ * with 0.1 ms slices) is still done: a slice's end keeps what was spent
+ * on the unfinished unit. Two threads on one core share it slice by
+ * slice and both end after all 2 x 20 units: 140 ms, not never. With a
+ * stop flag set, a computation returns within a slice, not at its end. */
+static void
+units_longer_than_a_slice_still_get_done(void **state)
+{
+    struct vt_config cfg;
+    struct vt_engine *e;
+    struct long_units w[2];
+    atomic_int stop;
+    int i, round;
+
+    (void)state;
+    for (round = 0; round < 2; round++) {
+        memset(&cfg, 0, sizeof(cfg));
+        cfg.cores = 1;
+        cfg.slice_ns = 100000;
+        atomic_init(&stop, round);
+        assert_int_equal(vt_engine_new(&cfg, &e), 0);
+        vt_set_stop(e, &stop);
+        for (i = 0; i < 2; i++) {
+            w[i].e = e;
+            w[i].units = 20;
+            w[i].unit_ns = 3.5e6;
+            assert_int_equal(vt_thread_new(e, &w[i].vt), 0);
+        }
+        for (i = 0; i < 2; i++) {
+            assert_int_equal(vt_thread_start(w[i].vt, long_units_worker, &w[i]),
+                             0);
+        }
+        assert_int_equal(vt_run(e), 0);
+        for (i = 0; i < 2; i++) {
+            if (round == 0) {
+                assert_int_equal(w[i].done, 20);
+                assert_in_range(w[i].end, 139900000, 140000000);
+            } else {
+                assert_true(w[i].done < 20);
+                assert_true(w[i].end <= 2 * cfg.slice_ns);
+            }
+        }
+        vt_engine_free(e);
+    }
+}
+
 static void
 one_core_never_runs_two(void **state)
 {
@@ -1422,6 +1486,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_core_never_runs_two),
+        cmocka_unit_test(units_longer_than_a_slice_still_get_done),
         cmocka_unit_test(enough_cores_run_all_at_once),
         cmocka_unit_test(a_woken_thread_waits_out_the_protected_slice),
         cmocka_unit_test(cpu_switches_once_per_interval),

@@ -99,6 +99,10 @@ struct vt_thread {
     int64_t c_quantum;
     int64_t c_t0;    /* when the current stretch on a core began */
     int64_t c_done0; /* units done at c_t0 */
+    /* ns already spent, before c_t0, on unit c_done0 + 1: a stretch that
+     * ends inside a unit (a slice's end, a preemption) keeps that part, so
+     * a unit longer than a slice still gets done */
+    double c_carry;
     int64_t c_slice_end;
     const atomic_int *c_breakers[VT_MAX_BREAKERS];
     int c_nb;
@@ -250,7 +254,8 @@ cancel_event(struct vt_thread *th)
 static int64_t
 unit_time(const struct vt_thread *th, int64_t k)
 {
-    return th->c_t0 + llround((double)(k - th->c_done0) * th->c_unit_ns);
+    return th->c_t0 +
+           llround((double)(k - th->c_done0) * th->c_unit_ns - th->c_carry);
 }
 
 /* Units done by time t on this stretch. */
@@ -265,7 +270,8 @@ units_at(const struct vt_thread *th, int64_t t)
     if (t >= unit_time(th, th->c_total)) {
         return th->c_total;
     }
-    k = th->c_done0 + (int64_t)floor((double)(t - th->c_t0) / th->c_unit_ns);
+    k = th->c_done0 +
+        (int64_t)floor(((double)(t - th->c_t0) + th->c_carry) / th->c_unit_ns);
     if (k < th->c_done0) {
         k = th->c_done0;
     }
@@ -278,6 +284,20 @@ units_at(const struct vt_thread *th, int64_t t)
         k--;
     }
     return k;
+}
+
+/* th's stretch on a core ends at t, maybe inside a unit: the units done,
+ * and the time spent on the next one, kept for the next stretch. */
+static void
+stretch_end(struct vt_thread *th, int64_t t)
+{
+    th->c_done = units_at(th, t);
+    th->c_carry = th->c_done < th->c_total
+                      ? (double)(t - unit_time(th, th->c_done))
+                      : 0.0;
+    if (th->c_carry < 0.0 || th->c_carry >= th->c_unit_ns) {
+        th->c_carry = 0.0; /* rounding at a boundary: nothing begun */
+    }
 }
 
 static void
@@ -503,7 +523,7 @@ preempt_for(struct vt_engine *e, struct vt_thread *th)
         cut_slice(e, victim, victim->c_t0 + e->cfg.protect_ns);
         return 0;
     }
-    victim->c_done = units_at(victim, e->now);
+    stretch_end(victim, e->now);
     cancel_event(victim);
     computing_remove(e, victim);
     victim->on_core = 0;
@@ -674,8 +694,13 @@ scan_breakers(struct vt_engine *e)
     if (!e->stop_seen && e->stop != NULL &&
         atomic_load_explicit(e->stop, memory_order_relaxed)) {
         e->stop_seen = 1; /* from now on every computation breaks */
-        scan = e->computing;
-        n = e->n_computing;
+        for (i = 0; i < e->n_computing; i++) {
+            /* It returns at once (compute_event), not at a boundary. */
+            cancel_event(e->computing[i]);
+            e->computing[i]->c_broken = 1;
+            heap_push(e, e->computing[i], e->now, EV_COMPUTE);
+        }
+        return;
     }
     for (i = 0; i < n; i++) {
         struct vt_thread *th = scan[i];
@@ -699,8 +724,10 @@ scan_breakers(struct vt_engine *e)
 static int
 compute_event(struct vt_engine *e, struct vt_thread *th)
 {
-    th->c_done = units_at(th, e->now);
-    if (th->c_done >= th->c_total) {
+    stretch_end(th, e->now);
+    if (th->c_done >= th->c_total || e->stop_seen) {
+        /* Done; or the run is stopped: it returns now with what it did,
+         * within a slice of the stop, however long its units are. */
         computing_remove(e, th);
         th->state = ST_RUN;
         return 1;
@@ -1060,6 +1087,7 @@ vt_compute(struct vt_thread *t, int64_t units, double unit_ns, int64_t quantum,
     }
     t->c_total = units;
     t->c_done = 0;
+    t->c_carry = 0.0;
     t->c_unit_ns = unit_ns;
     t->c_quantum = quantum;
     t->c_nb = 0; /* only real flags: a thread with none is never scanned */
