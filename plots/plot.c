@@ -183,7 +183,9 @@ lane_add(const struct timeline *tl, struct lane *ln, int64_t lo, int64_t begin,
     while (begin < end) {
         int64_t k = (begin - lo) / w;
         int64_t b_lo = lo + k * w;
-        int64_t b_hi = b_lo + w;
+        /* Saturated: a pixel that would end past INT64_MAX ends there, so
+         * the loop still moves on (begin < end <= INT64_MAX). */
+        int64_t b_hi = b_lo > INT64_MAX - w ? INT64_MAX : b_lo + w;
         int64_t piece_end = end < b_hi ? end : b_hi;
 
         if (ln->have_bucket && ln->bucket != k) {

@@ -92,6 +92,35 @@ timeline(int64_t from_ns, int64_t to_ns, int64_t min_ns)
     return buf;
 }
 
+/* Issue 20: a lane whose times come near INT64_MAX (the reader allows up
+ * to 2^62; the arithmetic must not wrap past that either) is still cut
+ * into pixels and ends: the last pixel is saturated, not wrapped. */
+static void
+timeline_near_int64_max_ends(void **state)
+{
+    struct sim_trace_config cfg = {1, 16, 0, 0};
+    struct sim_trace *t = NULL;
+    struct sim_trace_buf *a = NULL;
+    const int64_t top = INT64_MAX - 10;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(sim_trace_new(&cfg, &t), 0);
+    assert_int_equal(sim_trace_add_thread(t, "main", 0, 0, &a), 0);
+    sim_trace_record(a, top, SIM_EV_THREAD_START, 0, 0, -1, 0);
+    sim_trace_record(a, top + 3, SIM_EV_GIL_TAKE, 0, 0, -1, 0);
+    sim_trace_record(a, top + 9, SIM_EV_THREAD_END, 0, 0, -1, 0);
+    f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    assert_int_equal(plot_write_timeline_data(t, top - 5, 0, 4, f), 0);
+    assert_int_equal(fclose(f), 0);
+    assert_non_null(strstr(buf, "running"));
+    free(buf);
+    sim_trace_free(t);
+}
+
 static void
 timeline_writes_one_line_per_segment(void **state)
 {
@@ -849,6 +878,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(timeline_writes_one_line_per_segment),
+        cmocka_unit_test(timeline_near_int64_max_ends),
         cmocka_unit_test(timeline_absorbs_short_segments_without_gaps),
         cmocka_unit_test(timeline_clips_segments_to_the_window),
         cmocka_unit_test(timeline_window_past_the_end_is_empty),

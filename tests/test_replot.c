@@ -249,6 +249,12 @@ malformed_tsv_is_rejected_with_its_line_number(void **state)
          "line 4: 8 fields, expected 10"},
         {TSV_HEADER "x\t0\t0\t0\tserial\tthread_start\t-\t-\t-1\t0\n",
          "line 2: t_ns 'x' is not a whole number"},
+        /* Issue 20: times near INT64_MAX overflowed the plots. */
+        {TSV_HEADER "9223372036854775797\t0\t0\t0\tserial\tthread_start\t-"
+                    "\t-\t-1\t0\n",
+         "line 2: t_ns '9223372036854775797' is not a whole number from 0"},
+        {TSV_HEADER "-5\t0\t0\t0\tserial\tthread_start\t-\t-\t-1\t0\n",
+         "line 2: t_ns '-5' is not a whole number from 0"},
         {TSV_HEADER "1\t0\t0\t0\tserial\tgil_drop\tsideways\t-\t-1\t0\n",
          "line 2: detail 'sideways' does not fit event gil_drop"},
         {TSV_HEADER "1\t0\t0\t0\tserial\tstep_end\tcpu\t-\t1\t0\n",

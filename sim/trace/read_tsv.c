@@ -27,6 +27,8 @@
 /* More threads than any run can have: a guard against a wild index. */
 #define TSV_MAX_THREADS 65536
 
+#define TSV_MAX_T_NS (INT64_C(1) << 62)
+
 static const char tsv_header[] = "t_ns\tthread\tprocess\tgil\tthread_name"
                                  "\tevent\tdetail\toutcome\ttask\targ";
 
@@ -215,8 +217,13 @@ parse_line(struct tsv_reader *r, unsigned long line, char *s)
         return fail(r, line, "%zu fields, expected %d", nf, TSV_FIELDS);
     }
     memset(&e, 0, sizeof(e));
-    if (parse_i64(f[0], INT64_MIN, INT64_MAX, &e.ev.t_ns) != 0) {
-        return fail(r, line, "t_ns '%.32s' is not a whole number", f[0]);
+    /* A clock's reading: never negative, and far from INT64_MAX, so that
+     * what the plots and the summary add to it cannot overflow. */
+    if (parse_i64(f[0], 0, TSV_MAX_T_NS, &e.ev.t_ns) != 0) {
+        return fail(r, line,
+                    "t_ns '%.32s' is not a whole number from 0 to 2^62 "
+                    "(146 years of a clock)",
+                    f[0]);
     }
     if (parse_i64(f[1], 0, TSV_MAX_THREADS - 1, &thread) != 0) {
         return fail(r, line, "thread '%.32s' is not an index from 0 to %d",
