@@ -51,9 +51,23 @@ int base_write_atomic(const char *dir, const char *name,
                       char *err, size_t errlen) BASE_WARN_UNUSED;
 /* fsync a directory, so that the renames in it are durable. */
 void base_sync_dir(const char *dir);
-/* Read a whole file into a malloc'd, NUL-terminated buffer; *len excludes
- * the NUL. 0 or -errno. */
-int base_read_file(const char *path, char **out, size_t *len) BASE_WARN_UNUSED;
+/* Read a whole regular file of at most `max` bytes into a malloc'd,
+ * NUL-terminated buffer; *len excludes the NUL. 0 or -errno:
+ * -BASE_ENOTREG for a device, FIFO or folder (never blocks on one),
+ * -BASE_ETOOBIG past max. */
+int base_read_file(const char *path, size_t max, char **out,
+                   size_t *len) BASE_WARN_UNUSED;
+/* gilsim's own error numbers, above errno's, that base_errtext names. */
+#define BASE_ENOTREG 4097 /* not a regular file */
+#define BASE_ETOOBIG 4098 /* larger than its reader takes */
+/* What readers take, by purpose: a calibration or a sweep's settings;
+ * a summary.json, a workload file, a picture. */
+#define BASE_MAX_SMALL ((size_t)1 << 20)
+#define BASE_MAX_LARGE ((size_t)64 << 20)
+/* fopen(path, "r") of a regular file only (opened without blocking, so a
+ * FIFO cannot hang it); NULL with errno set (BASE_ENOTREG for a device,
+ * FIFO or folder). */
+FILE *base_fopen_regular(const char *path);
 /* The folder of the running executable (/proc/self/exe), or "" if it is
  * unknown: where an installed gilsim finds its share/ files. */
 void base_exe_dir(char *buf, size_t len);

@@ -1,6 +1,7 @@
 /* errtext.c - the text of an error number for one-line messages:
- * strerror_r (the XSI one, thread-safe; _POSIX_C_SOURCE gives it), or
- * "error N" when there is no text for the number. */
+ * gilsim's own (BASE_ENOTREG, BASE_ETOOBIG), strerror_r (the XSI one,
+ * thread-safe; _POSIX_C_SOURCE gives it), or "error N" when there is no
+ * text for the number. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,14 @@
 void
 base_errtext(int err, char *buf, size_t len)
 {
+    if (err == BASE_ENOTREG) {
+        (void)snprintf(buf, len, "not a regular file");
+        return;
+    }
+    if (err == BASE_ETOOBIG) {
+        (void)snprintf(buf, len, "larger than gilsim reads for this file");
+        return;
+    }
     if (strerror_r(err, buf, len) != 0) {
         (void)snprintf(buf, len, "error %d", err);
     }

@@ -5,12 +5,15 @@
  * renames it into place (removing the temporary file on any failure);
  * base_sync_dir makes the renames of a folder durable. A failed write is
  * reported with its own errno ("No space left on device"), not a bare
- * I/O error. base_exe_dir finds the running program's folder. */
+ * I/O error. base_read_file reads a regular file whole, up to a size
+ * its caller sets for its purpose. base_exe_dir finds the running
+ * program's folder. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base.h"
@@ -74,51 +77,63 @@ base_sync_dir(const char *dir)
 
 /* The whole of a file, NUL-terminated, malloc'd. */
 int
-base_read_file(const char *path, char **out, size_t *len)
+base_read_file(const char *path, size_t max, char **out, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
+    struct stat st;
+    char *buf;
     size_t n = 0;
-    size_t cap = 0;
-    int rc = 0;
+    int fd, rc = 0;
 
     *out = NULL;
     *len = 0;
-    if (f == NULL) {
+    /* O_NONBLOCK: a FIFO with no writer must not block the open; it is
+     * refused below as not a regular file. */
+    do {
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
         return errno != 0 ? -errno : -EIO;
     }
-    for (;;) {
-        size_t got;
+    if (fstat(fd, &st) != 0) {
+        rc = -errno;
+    } else if (!S_ISREG(st.st_mode)) {
+        rc = -BASE_ENOTREG; /* /dev/zero, a FIFO, a folder */
+    } else if ((uint64_t)st.st_size > max) {
+        rc = -BASE_ETOOBIG;
+    }
+    if (rc != 0) {
+        (void)close(fd);
+        return rc;
+    }
+    /* One allocation of the size fstat gave, and one byte more to see a
+     * file that grew meanwhile. */
+    buf = malloc((size_t)st.st_size + 2);
+    if (buf == NULL) {
+        (void)close(fd);
+        return -ENOMEM;
+    }
+    while (n < (size_t)st.st_size + 1) {
+        ssize_t got = read(fd, buf + n, (size_t)st.st_size + 1 - n);
 
-        if (cap - n < 65536) {
-            char *b = realloc(buf, cap + 65536 + 1);
-
-            if (b == NULL) {
-                rc = -ENOMEM;
-                break;
-            }
-            buf = b;
-            cap += 65536;
+        if (got < 0 && errno == EINTR) {
+            continue;
         }
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                rc = -EIO;
-            }
+        if (got < 0) {
+            rc = -errno;
             break;
         }
+        if (got == 0) {
+            break;
+        }
+        n += (size_t)got;
     }
-    (void)fclose(f);
+    (void)close(fd);
+    if (rc == 0 && n > max) {
+        rc = -BASE_ETOOBIG;
+    }
     if (rc != 0) {
         free(buf);
         return rc;
-    }
-    if (buf == NULL) {
-        buf = malloc(1);
-        if (buf == NULL) {
-            return -ENOMEM;
-        }
     }
     buf[n] = '\0';
     *out = buf;
@@ -148,4 +163,44 @@ base_exe_dir(char *buf, size_t len)
         return;
     }
     *slash = '\0';
+}
+
+FILE *
+base_fopen_regular(const char *path)
+{
+    struct stat st;
+    FILE *f;
+    int fd, flags;
+
+    do {
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        return NULL;
+    }
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+
+        (void)close(fd);
+        errno = e;
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        (void)close(fd);
+        errno = BASE_ENOTREG;
+        return NULL;
+    }
+    /* Blocking reads from here on, as fopen's. */
+    flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) {
+        (void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    }
+    f = fdopen(fd, "r");
+    if (f == NULL) {
+        int e = errno;
+
+        (void)close(fd);
+        errno = e;
+    }
+    return f;
 }

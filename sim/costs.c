@@ -497,7 +497,7 @@ sim_calibration_read(const char *path, struct sim_calibration *cal, char *err,
 
     memset(cal, 0, sizeof(*cal));
     sim_costs_default(&cal->costs);
-    r = base_read_file(path, &text, &len);
+    r = base_read_file(path, BASE_MAX_SMALL, &text, &len);
     if (r != 0) {
         base_errf(err, errlen, -r, "cannot read it");
         return r;

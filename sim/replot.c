@@ -117,10 +117,12 @@ replot_model(const char *dir, const struct sim_options *o,
         return SIM_EXIT_OK;
     }
     (void)snprintf(path, sizeof(path), "%.4000s/%s/trace.tsv", dir, s->model);
-    f = fopen(path, "r");
+    f = base_fopen_regular(path);
     if (f == NULL) {
         fprintf(err, "gilsim: plot: %s: %s\n", path,
-                errno == ENOENT ? "no such file" : "cannot open it");
+                errno == ENOENT         ? "no such file"
+                : errno == BASE_ENOTREG ? "not a regular file"
+                                        : "cannot open it");
         return SIM_EXIT_ERROR;
     }
     rc = sim_trace_read_tsv_msg(f, &t, msg, sizeof(msg));

@@ -229,7 +229,8 @@ inline_svg(FILE *f, const char *dir, const char *rel, int n)
     size_t len;
 
     (void)snprintf(path, sizeof(path), "%.4000s/%s", dir, rel);
-    if (base_read_file(path, &text, &len) != 0 || text == NULL) {
+    if (base_read_file(path, BASE_MAX_LARGE, &text, &len) != 0 ||
+        text == NULL) {
         fputs("<p class=\"note\">No picture: ", f);
         esc(f, rel);
         fputs(" is missing (gnuplot was not available, or --no-plots).</p>\n",

@@ -19,6 +19,10 @@
 #include "base.h"
 #include "report.h"
 
+/* The most runs a summary.json may list: a run folder has one per model
+ * (seven); more is not a summary gilsim wrote. */
+#define SUMMARY_MAX_RUNS 64
+
 /* A number as int64 (a real is truncated) and as double; 0, or -1 if it
  * is not a number or does not fit int64. null reads as 0. */
 static int
@@ -243,6 +247,9 @@ read_summary(json_t *root, struct sim_report_summary *sum)
     if (json_array_size(runs) == 0) {
         return 0;
     }
+    if (json_array_size(runs) > SUMMARY_MAX_RUNS) {
+        return -1; /* a run folder has one per model */
+    }
     sum->runs = calloc(json_array_size(runs), sizeof(*sum->runs));
     if (sum->runs == NULL) {
         return -1;
@@ -279,10 +286,10 @@ sim_report_read_summary(const char *path, struct sim_report_summary *sum,
     int rc;
 
     memset(sum, 0, sizeof(*sum));
-    rc = base_read_file(path, &text, &len);
+    rc = base_read_file(path, BASE_MAX_LARGE, &text, &len);
     if (rc != 0) {
-        (void)snprintf(err, errlen, "cannot read %.3000s: %s", path,
-                       rc == -ENOENT ? "no such file" : "read error");
+        base_errf(err, errlen, rc == -ENOENT ? ENOENT : -rc,
+                  "cannot read %.3000s", path);
         return rc;
     }
     root = json_loadb(text, len, 0, &je);
@@ -297,8 +304,9 @@ sim_report_read_summary(const char *path, struct sim_report_summary *sum,
     if (!json_is_object(root) || read_summary(root, sum) != 0) {
         (void)snprintf(err, errlen,
                        "%.3000s: not a gilsim summary (a key holds a value "
-                       "of the wrong type or out of range)",
-                       path);
+                       "of the wrong type or out of range, or more than %d "
+                       "runs)",
+                       path, SUMMARY_MAX_RUNS);
         sim_report_summary_clear(sum);
         json_decref(root);
         return -EBADMSG;

@@ -86,7 +86,8 @@ file_hash(const char *path, char *buf, size_t len)
     size_t n, i;
     uint64_t h = 0;
 
-    if (path[0] == '\0' || base_read_file(path, &text, &n) != 0) {
+    if (path[0] == '\0' ||
+        base_read_file(path, BASE_MAX_SMALL, &text, &n) != 0) {
         (void)snprintf(buf, len, "none");
         return;
     }
@@ -210,7 +211,7 @@ sim_sweep_config_check(const struct sim_options *o, const char *dir, char *why,
     int rc, differ = 0;
 
     (void)snprintf(path, sizeof(path), "%s/%s", dir, CONFIG_NAME);
-    rc = base_read_file(path, &text, &len);
+    rc = base_read_file(path, BASE_MAX_SMALL, &text, &len);
     if (rc != 0) {
         (void)snprintf(why, whylen,
                        "its settings were not recorded (no " CONFIG_NAME ")");

@@ -2,7 +2,8 @@
  * test_base.c - cmocka tests of base/: the error sentence, splitmix64's
  * published values, the int64 sort, and the atomic file write: a file is
  * there whole or not at all, and a failed write says why with its own
- * errno (a file-size limit stands in for a full disk).
+ * errno (a file-size limit stands in for a full disk); a whole-file read
+ * takes regular files up to its cap.
  */
 #include <errno.h>
 #include <math.h>
@@ -129,6 +130,45 @@ count_entries(const char *dir)
     return n;
 }
 
+/* Issue 20: a read is capped by its purpose and takes only regular files:
+ * /dev/zero (which would eat memory for ever), a FIFO with no writer
+ * (which would block for ever) and a folder are refused at once, a file
+ * over the cap too; a file at the cap is read whole. */
+static void
+read_file_takes_regular_files_up_to_a_cap(void **state)
+{
+    char *dir = tf_make_dir("gilsim-read");
+    char path[4200], fifo[4200], etext[128];
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    (void)state;
+    (void)snprintf(path, sizeof(path), "%s/a.txt", dir);
+    tf_write(path, "0123456789");
+    assert_int_equal(base_read_file(path, 10, &text, &len), 0);
+    assert_int_equal(len, 10);
+    assert_string_equal(text, "0123456789");
+    free(text);
+    assert_int_equal(base_read_file(path, 9, &text, &len), -BASE_ETOOBIG);
+    assert_null(text);
+    assert_int_equal(base_read_file("/dev/zero", 1 << 20, &text, &len),
+                     -BASE_ENOTREG);
+    assert_int_equal(base_read_file(dir, 1 << 20, &text, &len), -BASE_ENOTREG);
+    (void)snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(base_read_file(fifo, 1 << 20, &text, &len), -BASE_ENOTREG);
+    assert_null(base_fopen_regular(fifo));
+    assert_int_equal(errno, BASE_ENOTREG);
+    f = base_fopen_regular(path);
+    assert_non_null(f);
+    (void)fclose(f);
+    base_errtext(BASE_ETOOBIG, etext, sizeof(etext));
+    assert_non_null(strstr(etext, "larger than"));
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 static void
 atomic_write_is_whole_or_absent(void **state)
 {
@@ -178,6 +218,7 @@ main(void)
         cmocka_unit_test(sort_orders_int64s),
         cmocka_unit_test(mean_sd_of_samples),
         cmocka_unit_test(atomic_write_is_whole_or_absent),
+        cmocka_unit_test(read_file_takes_regular_files_up_to_a_cap),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

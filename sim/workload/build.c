@@ -242,7 +242,7 @@ sim_workload_file_flags(const char *path, const struct sim_wf_params *p,
     int rc;
 
     *flags = 0;
-    rc = base_read_file(path, &text, &len);
+    rc = base_read_file(path, BASE_MAX_LARGE, &text, &len);
     if (rc != 0) {
         base_errf(err, errlen, -rc, "%.900s: cannot read it", path);
         return rc;
@@ -279,7 +279,7 @@ sim_workload_file_load(const char *path, const struct sim_wf_params *p,
     int rc;
 
     *out = NULL;
-    rc = base_read_file(path, &text, &len);
+    rc = base_read_file(path, BASE_MAX_LARGE, &text, &len);
     if (rc != 0) {
         base_errf(err, errlen, -rc, "%.900s: cannot read it", path);
         return rc;

@@ -328,7 +328,7 @@ sim_workload_file_describe(const char *path, const struct sim_wf_params *p,
     double all_native = 0.0;
     int rc, f;
 
-    rc = base_read_file(path, &text, &len);
+    rc = base_read_file(path, BASE_MAX_LARGE, &text, &len);
     if (rc != 0) {
         base_errf(err, errlen, -rc, "%.900s: cannot read it", path);
         return rc;
