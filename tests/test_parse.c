@@ -285,6 +285,45 @@ lists_split_on_commas_and_reject_empty_items(void **state)
     assert_string_equal(err, "expected anything but bad");
 }
 
+/* Issue 20: a plain decimal takes digits and one point, nothing else
+ * strtod takes. */
+static void
+decimals_are_plain_digits(void **state)
+{
+    static const char *const bad[] = {" 0.5", "0.5 ", ".5",   "5.",
+                                      "-0",   "+1",   "1e-1", "0x1p-1",
+                                      "inf",  "nan",  "",     "1.2.3"};
+    double d = -1.0;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(sim_parse_decimal("0.25", &d), 0);
+    assert_true(d == 0.25);
+    assert_int_equal(sim_parse_decimal("1", &d), 0);
+    assert_true(d == 1.0);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (sim_parse_decimal(bad[i], &d) != -EINVAL) {
+            fail_msg("'%s' accepted", bad[i]);
+        }
+    }
+}
+
+/* Issue 20: what a value echoed in an error would do to a terminal is
+ * escaped; UTF-8 (µs) stays as it is. */
+static void
+echoed_values_are_escaped(void **state)
+{
+    char out[128];
+
+    (void)state;
+    sim_cli_escape("a\nb\tc\x1b[31md\x7f", out, sizeof(out));
+    assert_string_equal(out, "a\\nb\\tc\\x1b[31md\\x7f");
+    sim_cli_escape("5\xc2\xb5s ex\xe9mple \xed\xa0\x80", out, sizeof(out));
+    assert_string_equal(out, "5\xc2\xb5s ex\\xe9mple \\xed\\xa0\\x80");
+    sim_cli_escape("\n\n\n\n\n\n", out, 9);
+    assert_string_equal(out, "\\n\\n"); /* cut whole, never mid-escape */
+}
+
 int
 main(void)
 {
@@ -295,6 +334,8 @@ main(void)
         cmocka_unit_test(counts_take_decimal_suffixes),
         cmocka_unit_test(count_zero_is_accepted_only_when_allowed),
         cmocka_unit_test(lists_split_on_commas_and_reject_empty_items),
+        cmocka_unit_test(decimals_are_plain_digits),
+        cmocka_unit_test(echoed_values_are_escaped),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

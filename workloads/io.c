@@ -143,6 +143,23 @@ expanded_cap(const char *tpl)
     return strlen(tpl) + tokens * PAGE_DIGITS + WL__URL_EXTRA + 1;
 }
 
+/* A host name or address as DNS and libcurl take it: ASCII letters,
+ * digits, '.', '-', '_', and an IPv6 address's brackets and colons. */
+static int
+plain_host(const char *h)
+{
+    for (; *h != '\0'; h++) {
+        unsigned char c = (unsigned char)*h;
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
+              c == '[' || c == ']' || c == ':')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static void
 set_why(char *why, size_t whylen, const char *text)
 {
@@ -180,6 +197,12 @@ wl_io_url_ok(const char *url_template, char *why, size_t whylen)
         set_why(why, whylen, "out of memory");
         goto out;
     }
+    /* libcurl reads "http:///path" as the host "path"; a URL whose
+     * authority is empty is refused here instead. */
+    if (strstr(url, ":///") != NULL) {
+        set_why(why, whylen, "no host (three slashes after the scheme)");
+        goto out;
+    }
     /* Flags 0: no default scheme, so "example.com/x" is refused rather
      * than guessed to be http. */
     uc = curl_url_set(h, CURLUPART_URL, url, 0);
@@ -203,6 +226,12 @@ wl_io_url_ok(const char *url_template, char *why, size_t whylen)
     uc = curl_url_get(h, CURLUPART_HOST, &host, 0);
     if (uc != CURLUE_OK || host[0] == '\0') {
         set_why(why, whylen, "no host");
+        goto out;
+    }
+    if (!plain_host(host)) {
+        set_why(why, whylen,
+                "the host is not a name or an address of ASCII letters, "
+                "digits, '.', '-' (a name in another script: its xn-- form)");
         goto out;
     }
     ok = 1;

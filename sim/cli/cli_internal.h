@@ -31,6 +31,13 @@
  * trailing junk and anything above about 292 years (int64 ns).
  * 0, or -EINVAL / -ERANGE with `err` saying what is accepted.
  */
+/* s with what a terminal would act on escaped: a newline as \n, a tab
+ * as \t, other control bytes and bytes that are not UTF-8 as \xNN;
+ * cut to fit len. */
+void sim_cli_escape(const char *s, char *out, size_t len);
+/* A plain decimal number ("0.5", "1"): digits, at most one point and
+ * digits; no sign, blank, exponent, hex or leading point. 0 or -EINVAL. */
+int sim_parse_decimal(const char *s, double *out);
 int sim_parse_duration(const char *s, double *ns_out, char *err,
                        size_t errlen) SIM_WARN_UNUSED;
 

@@ -88,7 +88,13 @@ sim_main(int argc, char **argv, FILE *out, FILE *err)
     status =
         sim_opt_parse_full(argc, argv, &o, &cmd, &help_of, msg, sizeof(msg));
     if (status != 0) {
-        fprintf(err, "gilsim: %s\n", msg);
+        /* The message echoes the values given: a newline or an escape
+         * sequence in one is shown escaped, so the error stays one line
+         * and cannot drive the terminal. */
+        char safe[SIM_ERR_LEN * 4];
+
+        sim_cli_escape(msg, safe, sizeof(safe));
+        fprintf(err, "gilsim: %s\n", safe);
         return status;
     }
     if (cmd == SIM_CMD_HELP) {

@@ -230,13 +230,11 @@ static int
 apply_number(struct sim_options *o, const struct sim_opt_desc *op,
              const char *v, char *err, size_t errlen)
 {
-    char *end = NULL;
     double d;
 
-    errno = 0;
-    d = strtod(v, &end);
-    if (v[0] == '\0' || end == NULL || *end != '\0' || errno != 0 ||
-        !(d >= op->min && d <= op->max)) {
+    /* The shared scanner, not strtod, which takes " 0.5", "0x1p-1",
+     * "-0" and ".5" alike. */
+    if (sim_parse_decimal(v, &d) != 0 || !(d >= op->min && d <= op->max)) {
         return bad_expect(err, errlen, op, v);
     }
     store(o, op, (int64_t)d, d);

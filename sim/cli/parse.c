@@ -118,6 +118,97 @@ sim_parse_duration(const char *s, double *ns_out, char *err, size_t errlen)
     return 0;
 }
 
+/* The length of the UTF-8 sequence at p (2 to 4), or 0 if it is not a
+ * well-formed one (no overlongs, surrogates or values past U+10FFFF). */
+static int
+utf8_len(const unsigned char *p)
+{
+    int n, i;
+    unsigned v;
+
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        n = 2;
+        v = p[0] & 0x1f;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        n = 3;
+        v = p[0] & 0x0f;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        n = 4;
+        v = p[0] & 0x07;
+    } else {
+        return 0;
+    }
+    for (i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        v = v << 6 | (p[i] & 0x3f);
+    }
+    if ((n == 3 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) ||
+        (n == 4 && (v < 0x10000 || v > 0x10ffff))) {
+        return 0;
+    }
+    return n;
+}
+
+void
+sim_cli_escape(const char *s, char *out, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t o = 0;
+
+    if (len == 0) {
+        return;
+    }
+    while (*p != '\0' && o + 5 < len) {
+        int n = *p >= 0x80 ? utf8_len(p) : 1;
+
+        if (*p == '\n' || *p == '\t') {
+            out[o++] = '\\';
+            out[o++] = *p == '\n' ? 'n' : 't';
+            p++;
+        } else if (*p < 0x20 || *p == 0x7f || n == 0) {
+            (void)snprintf(out + o, len - o, "\\x%02x", *p);
+            o += 4;
+            p++;
+        } else {
+            while (n-- > 0 && o + 1 < len) {
+                out[o++] = (char)*p++;
+            }
+        }
+    }
+    out[o] = '\0';
+}
+
+int
+sim_parse_decimal(const char *s, double *out)
+{
+    const char *p = s;
+    int int_digits = 0, frac_digits = 0;
+
+    /* Digits, then at most one point and digits: "0.5", "1", "0.25";
+     * not " 0.5", ".5", "-0", "1e-1", "0x1p-1", "inf". */
+    while (is_digit(*p)) {
+        int_digits++;
+        p++;
+    }
+    if (*p == '.') {
+        p++;
+        while (is_digit(*p)) {
+            frac_digits++;
+            p++;
+        }
+        if (frac_digits == 0) {
+            return -EINVAL;
+        }
+    }
+    if (int_digits == 0 || *p != '\0' || p - s > 40) {
+        return -EINVAL;
+    }
+    *out = strtod(s, NULL);
+    return 0;
+}
+
 /* Scan plain digits into *out; -ERANGE past `max`, -EINVAL if none. */
 static int
 scan_digits(const char **pp, uint64_t max, uint64_t *out)
