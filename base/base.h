@@ -68,6 +68,9 @@ int base_read_file(const char *path, size_t max, char **out,
  * FIFO cannot hang it); NULL with errno set (BASE_ENOTREG for a device,
  * FIFO or folder). */
 FILE *base_fopen_regular(const char *path);
+/* rm -r path: every file and folder under it, links removed and never
+ * followed; what cannot be removed stays. */
+void base_remove_tree(const char *path);
 /* The folder of the running executable (/proc/self/exe), or "" if it is
  * unknown: where an installed gilsim finds its share/ files. */
 void base_exe_dir(char *buf, size_t len);

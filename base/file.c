@@ -8,8 +8,12 @@
  * I/O error. base_read_file reads a regular file whole, up to a size
  * its caller sets for its purpose. base_exe_dir finds the running
  * program's folder. */
+/* nftw (base_remove_tree) is XSI. */
+#define _XOPEN_SOURCE 700
+
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,4 +207,25 @@ base_fopen_regular(const char *path)
         errno = e;
     }
     return f;
+}
+
+/* nftw's callback: remove what it is given (children come first). */
+static int
+remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (type == FTW_DP) {
+        (void)rmdir(path);
+    } else {
+        (void)unlink(path);
+    }
+    return 0;
+}
+
+void
+base_remove_tree(const char *path)
+{
+    /* FTW_PHYS: a symbolic link is removed, never followed. */
+    (void)nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -491,7 +491,9 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
                         &wrote);
     sim_run_unlock_dir(dir, lock_fd);
     if (!wrote && created) {
-        (void)rmdir(dir); /* nothing was written: leave nothing behind */
+        /* No summary was written: what a failed model left (its pages,
+         * a trace cut short) is of no use, and the folder is ours. */
+        base_remove_tree(dir);
     }
     return status;
 }
@@ -533,6 +535,12 @@ run_locked(const struct sim_options *o, const char *command, FILE *out,
         }
         status = run_model(o, (enum sim_model)m, dir, io_p, &runs[n], err);
         if (status != SIM_EXIT_OK) {
+            /* The summary will not list it: nothing of it stays. */
+            char mdir[4200];
+
+            (void)snprintf(mdir, sizeof(mdir), "%.4000s/%s", dir,
+                           sim_model_name((enum sim_model)m));
+            base_remove_tree(mdir);
             break;
         }
         if (runs[n].stats.steps_failed > 0) {

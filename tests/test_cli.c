@@ -451,7 +451,7 @@ a_full_disk_is_reported_as_such_and_nothing_is_half_written(void **state)
     static struct result r;
     char *workdir = make_workdir();
     char mnt[4200], out_arg[4300];
-    int temp_left;
+    int temp_left, run_left;
     char *args[] = {"--pages=8",  "--latency=0", "--model=serial,threads",
                     "--no-plots", "--quiet",     out_arg};
 
@@ -468,6 +468,9 @@ a_full_disk_is_reported_as_such_and_nothing_is_half_written(void **state)
     (void)snprintf(out_arg, sizeof(out_arg), "--out=%s/run", mnt);
     run_gilsim(workdir, args, sizeof(args) / sizeof(args[0]), &r);
     temp_left = has_temp_file(mnt);
+    /* Issue 20: no summary, so nothing at all (it left serial/pages). */
+    (void)snprintf(out_arg, sizeof(out_arg), "%s/run", mnt);
+    run_left = access(out_arg, F_OK) == 0;
     /* Unmounted before any assertion, so a failure leaves no mount. */
     assert_int_equal(umount(mnt), 0);
     tf_remove_tree(workdir);
@@ -479,6 +482,7 @@ a_full_disk_is_reported_as_such_and_nothing_is_half_written(void **state)
         fail_msg("expected ENOSPC naming the file: %s", r.err);
     }
     assert_false(temp_left);
+    assert_false(run_left);
 }
 
 /* Parse `gilsim [cmd] [--engine=virtual] --NAME=VALUE` in this process
