@@ -25,12 +25,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base.h"
@@ -198,7 +201,24 @@ pick_error_line(const char *text, char *out, size_t len)
                    best_n > ERR_QUOTE ? "..." : "");
 }
 
-/* Run `gnuplot -e ... template` and wait. 0, or -errno with err set. */
+/* How long one gnuplot may take: GILSIM_GNUPLOT_TIMEOUT seconds (a whole
+ * number, 1 to 3600), else 60 s. Read while no other thread reads the
+ * environment. */
+static int64_t
+gnuplot_timeout_ns(void)
+{
+    const char *v = getenv("GILSIM_GNUPLOT_TIMEOUT"); // NOLINT
+    char *end = NULL;
+    long s = v != NULL ? strtol(v, &end, 10) : 0;
+
+    if (v == NULL || end == v || *end != '\0' || s < 1 || s > 3600) {
+        s = 60;
+    }
+    return (int64_t)s * 1000000000;
+}
+
+/* Run `gnuplot -e ... template` and wait, at most gnuplot_timeout_ns().
+ * 0, or -errno with err set (-ETIMEDOUT: it was killed). */
 static int
 run_gnuplot(const char *template_path, const char *template_name,
             const struct gp_var *vars, size_t nvars, char *err, size_t errlen)
@@ -214,6 +234,8 @@ run_gnuplot(const char *template_path, const char *template_name,
     int status;
     size_t i, k = 0;
     int rc = 0;
+    int64_t deadline;
+    int timed_out = 0;
 
     memset(assign, 0, sizeof(assign));
     argv[k++] = "gnuplot";
@@ -272,11 +294,29 @@ run_gnuplot(const char *template_path, const char *template_name,
     }
     (void)close(pfd[1]);
     pfd[1] = -1;
+    deadline = base_now_ns() + gnuplot_timeout_ns();
     for (;;) {
         char chunk[1024];
-        ssize_t n = read(pfd[0], chunk, sizeof(chunk));
+        struct pollfd pe = {.fd = pfd[0], .events = POLLIN};
+        int64_t left = deadline - base_now_ns();
+        ssize_t n;
 
-        if (n < 0 && errno == EINTR) {
+        int pr;
+
+        if (left <= 0) {
+            timed_out = 1;
+            break;
+        }
+        pr = poll(&pe, 1, (int)(left / 1000000 + 1));
+        if (pr == 0) {
+            timed_out = 1;
+            break;
+        }
+        if (pr < 0) {
+            continue; /* EINTR: the deadline is checked again */
+        }
+        n = read(pfd[0], chunk, sizeof(chunk));
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
             continue;
         }
         if (n <= 0) {
@@ -291,11 +331,35 @@ run_gnuplot(const char *template_path, const char *template_name,
         }
     }
     msg[used] = '\0';
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
+    /* Its stderr closed: it is ending; still, no wait past the deadline
+     * (a gnuplot stopped with SIGSTOP, or stuck, is killed). */
+    for (;;) {
+        pid_t r = timed_out ? 0 : waitpid(pid, &status, WNOHANG);
+
+        if (r == pid) {
+            break;
+        }
+        if (r < 0 && errno != EINTR) {
             rc = -errno;
             base_errf(err, errlen, -rc, "cannot wait for gnuplot");
             goto out;
+        }
+        if (timed_out || base_now_ns() >= deadline) {
+            (void)kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            (void)snprintf(err, errlen,
+                           "gnuplot did not finish %s within %lld s and was "
+                           "killed (GILSIM_GNUPLOT_TIMEOUT sets the limit)",
+                           template_name,
+                           (long long)(gnuplot_timeout_ns() / 1000000000));
+            rc = -ETIMEDOUT;
+            goto out;
+        }
+        {
+            struct timespec ts = {0, 5000000};
+
+            (void)nanosleep(&ts, NULL);
         }
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {

@@ -457,6 +457,9 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     }
     r->cpu_ns = cpu_now_ns() - cpu0;
     r->wall_ns = mr.end_ns - mr.begin_ns;
+    r->killed = mr.killed;
+    (void)snprintf(r->killed_names, sizeof(r->killed_names), "%s",
+                   mr.killed_names);
     /* t = 0 is the model's start, or the first event of any thread if one
      * came earlier (the loop's offload threads start before the loop
      * does), so that no timestamp of a trace is negative. */

@@ -400,6 +400,15 @@ run_model(const struct sim_options *o, enum sim_model m, const char *dir,
         }
         order[i] = &res[i];
         reps++;
+        if (res[i].killed > 0) {
+            /* Never silently, even with --quiet. */
+            fprintf(err,
+                    "gilsim: %s: %d worker%s did not end within 2 s of the "
+                    "stop and %s killed (%s)\n",
+                    sim_model_name(m), res[i].killed,
+                    res[i].killed == 1 ? "" : "s",
+                    res[i].killed == 1 ? "was" : "were", res[i].killed_names);
+        }
         if (sim_stop_requested()) {
             break;
         }

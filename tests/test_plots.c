@@ -28,10 +28,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "base.h"
 #include "plot.h"
 #include "test_files.h"
 
@@ -791,6 +793,56 @@ missing_template_fails_cleanly_and_names_it(void **state)
     sim_trace_free(t);
 }
 
+/* Issue 20: a gnuplot that never finishes (this one stops itself with
+ * SIGSTOP, its stderr left open) is killed at the deadline
+ * (GILSIM_GNUPLOT_TIMEOUT, 1 s here): one line saying so, and no picture
+ * or temporary file left behind. */
+static void
+a_stuck_gnuplot_is_killed_at_the_deadline(void **state)
+{
+    struct sim_trace *t = known_trace();
+    char *dir = tf_make_dir("gilsim-test-plots");
+    char *bin = tf_make_dir("gilsim-test-plots");
+    char *old = getenv("PATH") != NULL ? strdup(getenv("PATH")) : NULL;
+    char base[4200], fake[4200];
+    char err[512] = "";
+    char *list;
+    FILE *f;
+    int64_t t0, took;
+    int rc;
+
+    (void)state;
+    (void)snprintf(fake, sizeof(fake), "%s/gnuplot", bin);
+    f = fopen(fake, "w");
+    assert_non_null(f);
+    fputs("#!/bin/sh\nkill -STOP $$\n", f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(fake, 0700), 0);
+    assert_int_equal(setenv("PATH", bin, 1), 0);
+    assert_int_equal(setenv("GILSIM_GNUPLOT_TIMEOUT", "1", 1), 0);
+    (void)snprintf(base, sizeof(base), "%s/timeline", dir);
+    t0 = base_now_ns();
+    rc = plot_timeline(t, "x", 0, 0, base, NULL, err, sizeof(err));
+    took = base_now_ns() - t0;
+    assert_int_equal(unsetenv("GILSIM_GNUPLOT_TIMEOUT"), 0);
+    if (old != NULL) {
+        assert_int_equal(setenv("PATH", old, 1), 0);
+    } else {
+        assert_int_equal(unsetenv("PATH"), 0);
+    }
+    free(old);
+    assert_int_equal(rc, -ETIMEDOUT);
+    assert_non_null(strstr(err, "did not finish"));
+    assert_true(took < INT64_C(5000000000));
+    list = dir_listing(dir);
+    assert_string_equal(list, "");
+    free(list);
+    (void)unlink(fake);
+    remove_dir(bin);
+    remove_dir(dir);
+    sim_trace_free(t);
+}
+
 static void
 missing_gnuplot_fails_cleanly_and_says_so(void **state)
 {
@@ -895,6 +947,7 @@ main(void)
         cmocka_unit_test(comparison_renders_png_and_svg),
         cmocka_unit_test(missing_template_fails_cleanly_and_names_it),
         cmocka_unit_test(missing_gnuplot_fails_cleanly_and_says_so),
+        cmocka_unit_test(a_stuck_gnuplot_is_killed_at_the_deadline),
         cmocka_unit_test(comparison_rejects_no_runs),
         cmocka_unit_test(state_bins_count_threads_per_state_over_time),
     };

@@ -181,6 +181,10 @@ struct sim_model_result {
     int64_t begin_ns;     /* when the model started (the clock of the run) */
     int64_t end_ns;       /* when its last thread (or process) ended */
     struct gil_stats gil; /* the GILs' own counters, summed */
+    /* processes: workers killed for not ending after a stop request, and
+     * their names ("proc-2, proc-5") */
+    int killed;
+    char killed_names[128];
 };
 
 /* Run the model p->model; 0, or -errno with `err` filled. Nothing leaks

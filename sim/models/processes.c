@@ -125,6 +125,9 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LONG_LOCK_FREE == 2,
  * It only bounds how late a stop request reaches the workers (Ctrl-C
  * reaches them directly); a worker's exit wakes the parent at once. */
 #define STOP_POLL_MS 20
+/* How long workers have to end once told to stop (SIGCONT and SIGTERM):
+ * a worker stopped with SIGSTOP, or stuck, is killed after it. */
+#define STOP_GRACE_NS INT64_C(2000000000)
 
 /* Exit status of a worker that could not set up its GIL or I/O state. */
 #define WORKER_EXIT_SETUP 3
@@ -154,6 +157,7 @@ struct proc_worker {
     int status;                /* from waitpid; valid if wait_ok */
     int wait_ok;               /* 1 if waitpid gave a status */
     int64_t reaped_ns;         /* when it was reaped */
+    int killed;                /* 1: killed for not stopping (STOP_GRACE) */
     struct sim_trace_buf *buf; /* its buffer in the shared trace */
 };
 
@@ -306,13 +310,16 @@ signal_live(struct proc_worker *w, int n, int sig)
     }
 }
 
-/* Wait until every worker is reaped; passes a stop request on. */
-static void
+/* Wait until every worker is reaped; passes a stop request on, and kills
+ * the workers still there STOP_GRACE_NS after it. The number killed. */
+static int
 wait_workers(const struct sim_model_params *p, struct proc_worker *w, int n,
              struct pollfd *pfd, int *map)
 {
     int live = n;
     int signalled = 0;
+    int64_t told_ns = 0;
+    int killed = 0;
     int i;
 
     while (live > 0) {
@@ -330,11 +337,14 @@ wait_workers(const struct sim_model_params *p, struct proc_worker *w, int n,
         }
         r = poll(pfd, (nfds_t)m, STOP_POLL_MS);
         if (r < 0 && errno != EINTR) {
-            /* Cannot poll (ENOMEM): wait for each in turn instead. */
+            /* Cannot poll (ENOMEM): kill and wait for each in turn. */
             for (i = 0; i < m; i++) {
+                if (signalled) {
+                    (void)kill(w[map[i]].pid, SIGKILL);
+                }
                 reap(&w[map[i]], p);
             }
-            return;
+            return killed;
         }
         for (i = 0; r > 0 && i < m; i++) {
             if (pfd[i].revents != 0) {
@@ -343,10 +353,24 @@ wait_workers(const struct sim_model_params *p, struct proc_worker *w, int n,
             }
         }
         if (!signalled && live > 0 && stopped(p)) {
+            /* SIGCONT first: a worker stopped with SIGSTOP gets its
+             * SIGTERM only once it runs. */
+            signal_live(w, n, SIGCONT);
             signal_live(w, n, SIGTERM);
             signalled = 1;
+            told_ns = base_now_ns();
+        } else if (signalled && live > 0 &&
+                   base_now_ns() - told_ns > STOP_GRACE_NS) {
+            for (i = 0; i < n; i++) {
+                if (w[i].pid > 0 && !w[i].reaped && !w[i].killed) {
+                    (void)kill(w[i].pid, SIGKILL);
+                    w[i].killed = 1;
+                    killed++;
+                }
+            }
         }
     }
+    return killed;
 }
 
 /* ---- the parent: what a dead worker left behind ------------------------- */
@@ -737,7 +761,16 @@ sim_model__processes_run(const struct sim_model_params *p,
         pr.n = n;
         test_hook(&pr, test_hook_arg);
     }
-    wait_workers(p, w, n, pfd, map);
+    res->killed = wait_workers(p, w, n, pfd, map);
+    for (i = 0, res->killed_names[0] = '\0'; i < n; i++) {
+        size_t used = strlen(res->killed_names);
+
+        if (w[i].killed && used + 16 < sizeof(res->killed_names)) {
+            (void)snprintf(res->killed_names + used,
+                           sizeof(res->killed_names) - used, "%sproc-%d",
+                           used > 0 ? ", " : "", i + 1);
+        }
+    }
     res->end_ns = p->clock.now_ns(p->clock.ctx);
     bad = settle(p, ctl, w, n, ended, &res->gil);
     rc = 0;
