@@ -1275,15 +1275,20 @@ lock_steps_have_one_holder_at_a_time(void **state)
             holds = check_lock_holds(r.trace, models[m] == SIM_MODEL_PROCESSES,
                                      500000, &waited);
             assert_int_equal(holds, 6);
-            if (models[m] == SIM_MODEL_PROCESSES) {
+            /* How long a step lasts is the machine's in real time (a
+             * thread descheduled holding the GIL looks like one that
+             * waited), so these are virtual time's, where it is exact;
+             * both engines run the same lock code (models/locks.c). */
+            if (engine && models[m] == SIM_MODEL_PROCESSES) {
                 /* A threading.Lock lives in one process: each worker's
                  * own, never contended by the others. */
                 assert_int_equal(waited, 0);
-            } else if (models[m] != SIM_MODEL_SERIAL) {
+            } else if (engine && models[m] != SIM_MODEL_SERIAL) {
                 assert_true(waited >= 1);
             }
             if (models[m] != SIM_MODEL_LOOP) {
-                /* Waiting for the lock, the GIL is released. */
+                /* One holder of each GIL, in both engines; waiting for
+                 * the lock, the GIL is released. */
                 memset(&h, 0, sizeof(h));
                 hook.on_event = on_lock_event;
                 hook.ctx = &h;
@@ -1291,7 +1296,9 @@ lock_steps_have_one_holder_at_a_time(void **state)
                                 models[m] != SIM_MODEL_NOGIL &&
                                     models[m] != SIM_MODEL_PROCESSES,
                                 &hook, &counts);
-                assert_true(h.held_ns <= h.total_ns / 10 + 200000);
+                if (engine) {
+                    assert_true(h.held_ns <= h.total_ns / 10 + 200000);
+                }
             }
             if (engine && models[m] != SIM_MODEL_PROCESSES) {
                 assert_true(r.wall_ns >= 24000000);

@@ -216,6 +216,9 @@ struct sim_model_processes_probe;
 void sim_model_processes_set_test_hook(
     void (*fn)(const struct sim_model_processes_probe *pr, void *arg),
     void *arg);
+/* Tests only: with deaf set, workers forked from now on ignore SIGINT and
+ * SIGTERM, as a stuck worker would (the pool must kill them). */
+void sim_model_processes_set_test_deaf(int deaf);
 /* Worker `worker`'s pid (0-based index), or -1. */
 long sim_model_processes_probe_pid(const struct sim_model_processes_probe *pr,
                                    int worker);

@@ -164,6 +164,8 @@ struct proc_worker {
 /* Tests only (sim_model_processes_set_test_hook); NULL in gilsim. */
 static void (*test_hook)(const struct sim_model_processes_probe *pr, void *arg);
 static void *test_hook_arg;
+/* Tests only: workers ignore the stop request (a stuck worker). */
+static int test_deaf;
 
 struct sim_model_processes_probe {
     const struct proc_control *ctl;
@@ -221,7 +223,7 @@ worker_main(const struct sim_model_params *p, struct proc_control *ctl,
         }
     }
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_child_signal;
+    sa.sa_handler = test_deaf ? SIG_IGN : on_child_signal;
     sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C ends the worker */
     (void)sigemptyset(&sa.sa_mask);
     (void)sigaction(SIGINT, &sa, NULL);
@@ -798,6 +800,12 @@ out_free:
 }
 
 /* ---- the test hook ------------------------------------------------------ */
+
+void
+sim_model_processes_set_test_deaf(int deaf)
+{
+    test_deaf = deaf;
+}
 
 void
 sim_model_processes_set_test_hook(

@@ -37,8 +37,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sim_report_summary_clear(&sum);
     memset(&cal, 0, sizeof(cal));
     (void)sim_calibration_read(path, &cal, err, sizeof(err));
-    if (sim_workload_file_parse((const char *)data, size, "f.json", &p, &w,
-                                err, sizeof(err)) == 0) {
+    if (sim_workload_file_parse((const char *)data, size, "f.json", &p, &w, err,
+                                sizeof(err)) == 0) {
         wl_workload_free(w);
     } else if (strchr(err, '\n') != NULL) {
         abort(); /* an error is one line */
