@@ -979,6 +979,36 @@ empty_bind_means_loopback_and_stop_null_is_a_no_op(void **state)
 /* ------------------------------------------------------------------ */
 /* (f) clients that leave early */
 
+/* Issue 20: two Content-Length headers that differ make where a request
+ * ends ambiguous; the request gets 400 and the connection is closed, so
+ * the bytes after it are never served as a request of their own. */
+static void
+conflicting_content_lengths_get_400_and_a_close(void **state)
+{
+    static const char smuggle[] =
+        "POST /top250?start=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+        "Content-Length: 41\r\n\r\n"
+        "GET /top250?start=2 HTTP/1.1\r\nHost: x\r\n\r\n";
+    struct wl_server_config cfg = base_config();
+    struct wl_server *s;
+    struct response r = {0};
+    char b;
+    int fd;
+
+    (void)state;
+    s = start(&cfg);
+    fd = connect_to(wl_server_port(s), 0);
+    send_all(fd, smuggle, strlen(smuggle));
+    assert_int_equal(read_response(fd, &r, GENEROUS_DEADLINE_NS), 0);
+    assert_int_equal(r.status, 400);
+    /* Then the end of the stream, not a second response. */
+    assert_int_equal(recv(fd, &b, 1, 0), 0);
+    assert_int_equal(counter(s, C_REPLIES_OK), 0);
+    close(fd);
+    response_reset(&r);
+    wl_server_stop(s);
+}
+
 static void
 server_survives_clients_that_leave_before_the_reply(void **state)
 {
@@ -1015,6 +1045,10 @@ server_survives_clients_that_leave_before_the_reply(void **state)
     wl_server_get_stats(s, &st);
     assert_int_equal(st.requests, 4);
     assert_int_equal(st.connections, 3);
+    /* Issue 20: the replies of the two that left were not made (each
+     * used to be written to a dead socket ahead of live requests). */
+    assert_int_equal(st.replies_dropped, 2);
+    wait_counter(s, C_REPLIES_OK, 2); /* counted once written: may lag */
     close(fd);
     /* The server notices every close. */
     wait_counter(s, C_OPEN, 0);
@@ -1069,6 +1103,7 @@ main(void)
         cmocka_unit_test(bad_configs_give_einval),
         cmocka_unit_test(empty_bind_means_loopback_and_stop_null_is_a_no_op),
         cmocka_unit_test(server_survives_clients_that_leave_before_the_reply),
+        cmocka_unit_test(conflicting_content_lengths_get_400_and_a_close),
         cmocka_unit_test(stop_frees_pending_replies_and_closes_connections),
     };
 

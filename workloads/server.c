@@ -101,6 +101,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
 #include <event2/util.h>
@@ -156,6 +157,7 @@ struct wl_server {
     /* Written by the server thread, read by anyone (relaxed). */
     _Atomic uint64_t requests;
     _Atomic uint64_t replies_ok;
+    _Atomic uint64_t replies_dropped;
     _Atomic uint64_t injected_500;
     _Atomic uint64_t injected_close;
     _Atomic uint64_t injected_stall;
@@ -445,6 +447,49 @@ send_page(struct wl_server *srv, struct evhttp_request *req, int64_t page,
     evbuffer_free(buf);
 }
 
+/* 1 if the request has two Content-Length headers that differ. */
+static int
+conflicting_lengths(struct evhttp_request *req)
+{
+    struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+    struct evkeyval *kv;
+    const char *first = NULL;
+
+    for (kv = h != NULL ? h->tqh_first : NULL; kv != NULL;
+         kv = kv->next.tqe_next) {
+        if (evutil_ascii_strcasecmp(kv->key, "Content-Length") != 0) {
+            continue;
+        }
+        if (first == NULL) {
+            first = kv->value;
+        } else if (strcmp(first, kv->value) != 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* 1 if the client of a pending reply has left: its socket reads EOF or
+ * fails (evhttp stops reading a connection while its request waits, so
+ * it has not noticed). Peeked, never read: a pipelined request stays. */
+static int
+client_left(struct evhttp_request *req)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    struct bufferevent *bev =
+        evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
+    evutil_socket_t fd = bev != NULL ? bufferevent_getfd(bev) : -1;
+    char b;
+    ssize_t n;
+
+    if (fd < 0) {
+        return 0;
+    }
+    n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 ||
+           (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -462,6 +507,14 @@ on_timer(evutil_socket_t fd, short what, void *arg)
     pending_unlink(p);
     event_free(p->timer); /* safe from the event's own callback */
     free(p);
+    if (client_left(req)) {
+        /* Nobody to read it: no body made, nothing written; the
+         * connection is closed (on_close forgets it). Replies to clients
+         * that left used to be written one by one ahead of live ones. */
+        bump(&srv->replies_dropped);
+        evhttp_connection_free(evhttp_request_get_connection(req));
+        return;
+    }
 
     switch (kind) {
     case 1:
@@ -554,6 +607,16 @@ on_request(struct evhttp_request *req, void *arg)
 
     bump(&srv->requests);
     c = evcon != NULL ? conn_of(srv, evcon) : NULL;
+    if (conflicting_lengths(req)) {
+        /* Two Content-Lengths that differ: where this request ends is
+         * ambiguous, so the bytes after it are not trusted as another
+         * request (request smuggling). 400, and the connection closed. */
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
+                          "close");
+        send_plain(req, 400, "Bad Request",
+                   "conflicting Content-Length headers");
+        return;
+    }
     if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
                           "GET");
@@ -919,6 +982,8 @@ wl_server_get_stats(struct wl_server *s, struct wl_server_stats *out)
     out->requests = atomic_load_explicit(&s->requests, memory_order_relaxed);
     out->replies_ok =
         atomic_load_explicit(&s->replies_ok, memory_order_relaxed);
+    out->replies_dropped =
+        atomic_load_explicit(&s->replies_dropped, memory_order_relaxed);
     out->injected_500 =
         atomic_load_explicit(&s->injected_500, memory_order_relaxed);
     out->injected_close =

@@ -375,9 +375,10 @@ struct wl_server_config {
 };
 
 struct wl_server_stats {
-    uint64_t requests;     /* requests received */
-    uint64_t replies_ok;   /* 200 replies sent in full */
-    uint64_t injected_500; /* failures injected, by kind */
+    uint64_t requests;        /* requests received */
+    uint64_t replies_ok;      /* 200 replies sent in full */
+    uint64_t replies_dropped; /* not made: the client had left */
+    uint64_t injected_500;    /* failures injected, by kind */
     uint64_t injected_close;
     uint64_t injected_stall;
     uint64_t connections;      /* accepted since the start */
