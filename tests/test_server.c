@@ -217,7 +217,7 @@ static const char *
 response_body(const struct response *r, size_t *n)
 {
     *n = r->head_len > 0 ? r->len - r->head_len : 0;
-    return r->buf + r->head_len;
+    return r->buf != NULL ? r->buf + r->head_len : "";
 }
 
 /* ------------------------------------------------------------------ */

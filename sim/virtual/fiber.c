@@ -18,13 +18,27 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/common_interface_defs.h>
+/* GCC says which sanitizer it builds with by __SANITIZE_*__, clang (14)
+ * by __has_feature. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
 #define VT_ASAN 1
 #endif
-#if defined(__SANITIZE_THREAD__)
-#include <sanitizer/tsan_interface.h>
+#if __has_feature(thread_sanitizer)
 #define VT_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(VT_ASAN)
+#define VT_ASAN 1
+#endif
+#if defined(__SANITIZE_THREAD__) && !defined(VT_TSAN)
+#define VT_TSAN 1
+#endif
+#ifdef VT_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+#ifdef VT_TSAN
+#include <sanitizer/tsan_interface.h>
 #endif
 #if !defined(VT_ASAN) && !defined(VT_TSAN)
 #define VT_JMP_SWITCH 1 /* switch with _setjmp/_longjmp (fiber.h) */
