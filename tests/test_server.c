@@ -1009,6 +1009,44 @@ conflicting_content_lengths_get_400_and_a_close(void **state)
     wl_server_stop(s);
 }
 
+/* Issue 20: a client that connects and sends nothing, or stops halfway
+ * through its headers, is closed after the idle timeout (0.3 s here),
+ * giving its descriptor back; a request whose reply is pending longer
+ * than that (0.6 s of latency) is still answered. */
+static void
+idle_connections_are_closed_but_pending_replies_are_not(void **state)
+{
+    static const char half[] = "GET /top250?start=1 HTTP/1.1\r\nHo";
+    struct wl_server_config cfg = base_config();
+    struct wl_server *s;
+    struct response r = {0};
+    struct pollfd p[2];
+    int silent, halfway, live;
+    char b;
+
+    (void)state;
+    cfg.idle_timeout_ns = 300 * MS;
+    cfg.latency_ns = 600 * MS;
+    s = start(&cfg);
+    silent = connect_to(wl_server_port(s), 0);
+    halfway = connect_to(wl_server_port(s), 0);
+    live = connect_to(wl_server_port(s), 0);
+    send_all(halfway, half, strlen(half));
+    assert_int_equal(get_page(live, 4, &r), 0); /* 0.6 s, > 0.3 s idle */
+    assert_int_equal(r.status, 200);
+    p[0].fd = silent;
+    p[1].fd = halfway;
+    p[0].events = p[1].events = POLLIN;
+    assert_int_equal(poll(p, 2, 5000), 2);
+    assert_true(recv(silent, &b, 1, 0) <= 0);
+    assert_true(recv(halfway, &b, 1, 0) <= 0);
+    close(silent);
+    close(halfway);
+    close(live);
+    response_reset(&r);
+    wl_server_stop(s);
+}
+
 static void
 server_survives_clients_that_leave_before_the_reply(void **state)
 {
@@ -1104,6 +1142,8 @@ main(void)
         cmocka_unit_test(empty_bind_means_loopback_and_stop_null_is_a_no_op),
         cmocka_unit_test(server_survives_clients_that_leave_before_the_reply),
         cmocka_unit_test(conflicting_content_lengths_get_400_and_a_close),
+        cmocka_unit_test(
+            idle_connections_are_closed_but_pending_replies_are_not),
         cmocka_unit_test(stop_frees_pending_replies_and_closes_connections),
     };
 

@@ -112,9 +112,10 @@
 #define LISTEN_BACKLOG    4096  /* the kernel caps it at somaxconn */
 #define MAX_HEADERS_SIZE  16384 /* request line + headers, bytes */
 #define MAX_REQ_BODY      65536 /* bodies of requests we refuse */
-#define MAX_BODY_SIZE     (UINT64_C(1) << 30) /* cfg->body_size limit */
-#define MAX_START_DIGITS  18                  /* start=N fits int64_t */
-#define ACCEPT_BACKOFF_MS 50                  /* pause after EMFILE and kin */
+#define MAX_BODY_SIZE     (UINT64_C(1) << 30)  /* cfg->body_size limit */
+#define MAX_START_DIGITS  18                   /* start=N fits int64_t */
+#define ACCEPT_BACKOFF_MS 50                   /* pause after EMFILE and kin */
+#define IDLE_TIMEOUT_NS   INT64_C(30000000000) /* cfg->idle_timeout_ns 0 */
 
 struct conn;
 
@@ -745,7 +746,8 @@ check_config(const struct wl_server_config *cfg)
     if (cfg->port < 0 || cfg->port > 65535) {
         return -EINVAL;
     }
-    if (cfg->latency_ns < 0 || cfg->jitter_ns < 0 || cfg->stall_ns < 0) {
+    if (cfg->latency_ns < 0 || cfg->jitter_ns < 0 || cfg->stall_ns < 0 ||
+        cfg->idle_timeout_ns < 0) {
         return -EINVAL;
     }
     /* Keep latency + jitter + stall far from overflowing int64_t. */
@@ -923,6 +925,17 @@ wl_server_start(const struct wl_server_config *cfg, struct wl_server **out)
                        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
                        EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
                        EVHTTP_REQ_PATCH);
+    /* A client that connects and then sends nothing (or stops halfway
+     * through its headers) gives its descriptor back after the idle
+     * timeout; evhttp does not read while a reply is pending, so a long
+     * latency or stall is not cut by it. */
+    {
+        int64_t idle = srv->cfg.idle_timeout_ns > 0 ? srv->cfg.idle_timeout_ns
+                                                    : IDLE_TIMEOUT_NS;
+        struct timeval tv = timeval_from_ns(idle);
+
+        evhttp_set_timeout_tv(srv->http, &tv);
+    }
     evhttp_set_max_headers_size(srv->http, MAX_HEADERS_SIZE);
     evhttp_set_max_body_size(srv->http, MAX_REQ_BODY);
     evhttp_set_default_content_type(srv->http, "text/html; charset=utf-8");

@@ -372,6 +372,9 @@ struct wl_server_config {
     double fail_rate;   /* 0..1 */
     int64_t stall_ns;   /* how long a stalled reply is withheld */
     uint64_t seed;
+    /* A connection that sends nothing for this long is closed (one that
+     * waits for its reply is not); 0: 30 s. */
+    int64_t idle_timeout_ns;
 };
 
 struct wl_server_stats {
