@@ -1,8 +1,8 @@
 /*
  * fuzz_server.c - the embedded server's request path on any bytes: one
  * server for the whole run (latency 0, 1 KiB pages, a fifth failing),
- * each input sent on a connection of its own, the write side shut, the
- * reply read until the server closes or 100 ms pass. The server must
+ * each input sent on a connection of its own, the write side shut, what
+ * comes read until the server closes or 100 ms pass. The server must
  * survive every input and still answer a good request afterwards
  * (checked every 256 inputs).
  */
@@ -39,10 +39,12 @@ connect_server(void)
     return fd;
 }
 
-/* Send, shut the write side, read what comes for up to 100 ms; the
- * bytes read, or -1. */
+/* Send, shut the write side (with half_close: the server then takes the
+ * client as gone, as nginx does, and may drop its reply), read what comes
+ * for up to 100 ms (1 s for a whole request); the bytes read, or -1. */
 static long
-exchange(const uint8_t *data, size_t size, char *reply, size_t cap)
+exchange(const uint8_t *data, size_t size, char *reply, size_t cap,
+         int half_close)
 {
     struct pollfd p;
     size_t off = 0;
@@ -60,10 +62,12 @@ exchange(const uint8_t *data, size_t size, char *reply, size_t cap)
         }
         off += (size_t)n;
     }
-    (void)shutdown(fd, SHUT_WR);
+    if (half_close) {
+        (void)shutdown(fd, SHUT_WR);
+    }
     p.fd = fd;
     p.events = POLLIN;
-    while (poll(&p, 1, 100) > 0) {
+    while (poll(&p, 1, half_close ? 100 : 1000) > 0) {
         ssize_t n = recv(fd, reply + got, cap - (size_t)got - 1, 0);
 
         if (n <= 0) {
@@ -100,10 +104,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
     }
-    (void)exchange(data, size, reply, sizeof(reply));
+    (void)exchange(data, size, reply, sizeof(reply), 1);
     if (++inputs % 256 == 0 &&
-        (exchange((const uint8_t *)good, sizeof(good) - 1, reply,
-                  sizeof(reply)) <= 0 ||
+        (exchange((const uint8_t *)good, sizeof(good) - 1, reply, sizeof(reply),
+                  0) <= 0 ||
          strncmp(reply, "HTTP/1.1 ", 9) != 0)) {
         abort(); /* the server stopped answering */
     }
