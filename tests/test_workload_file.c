@@ -500,6 +500,28 @@ a_fetch_asks_for_its_own_latency_and_size(void **state)
     wl_workload_free(w);
 }
 
+/* Issue 20: a time turned into more instructions than a step may have
+ * (an hour at 1e-9 ns an instruction) is refused with a line, not cast
+ * past INT64_MAX. */
+static void
+a_step_of_too_many_instructions_is_refused(void **state)
+{
+    const char *text = "{\"format\": \"gilsim-workload\", \"version\": 1,"
+                       " \"tasks\": 1, \"kinds\": [{\"steps\": [{\"cpu\":"
+                       " {\"ms\": 3600000}}]}]}";
+    struct sim_wf_params p = params;
+    struct wl_workload *w = NULL;
+    char err[1024] = "";
+
+    (void)state;
+    p.instr_ns = 1e-9;
+    assert_int_equal(sim_workload_file_parse(text, strlen(text), "w.json", &p,
+                                             &w, err, sizeof(err)),
+                     -ERANGE);
+    assert_null(w);
+    assert_non_null(strstr(err, "more than 10^15 instructions"));
+}
+
 /* The files a lock, a repeat or a flag make wrong. */
 static void
 wrong_locks_repeats_and_flags_are_refused(void **state)
@@ -1004,6 +1026,7 @@ main(int argc, char **argv)
         cmocka_unit_test(the_builtins_as_files_build_what_the_code_did),
         cmocka_unit_test(locks_repeats_and_flags_build_their_steps),
         cmocka_unit_test(a_fetch_asks_for_its_own_latency_and_size),
+        cmocka_unit_test(a_step_of_too_many_instructions_is_refused),
         cmocka_unit_test(wrong_locks_repeats_and_flags_are_refused),
         cmocka_unit_test(run_takes_a_workload_file),
         cmocka_unit_test(the_seed_runs_from_its_file),

@@ -63,8 +63,10 @@ pick_kinds(const struct wf_spec *sp, uint64_t seed, unsigned char *kind_of)
     }
 }
 
-/* One drawn step of a task that is the `nth` of `of` tasks of its kind. */
-static void
+/* One drawn step of a task that is the `nth` of `of` tasks of its kind:
+ * 0, or -ERANGE if a time is more instructions than a step may have (a
+ * tiny --instr-ns). */
+static int
 draw_step(const struct wf_step *s, const struct sim_wf_params *p, uint64_t *rng,
           size_t nth, size_t of, struct wl_step *out)
 {
@@ -88,8 +90,12 @@ draw_step(const struct wf_step *s, const struct sim_wf_params *p, uint64_t *rng,
             out->instructions = (share + ((int64_t)nth < extra ? 1 : 0)) *
                                 WL_COUNTDOWN_INSTRUCTIONS;
         } else {
-            out->instructions =
-                (int64_t)((s->in_ns ? v / p->instr_ns : v) + 0.5);
+            double instr = (s->in_ns ? v / p->instr_ns : v) + 0.5;
+
+            if (!(instr <= WF_MAX_INSTRUCTIONS)) {
+                return -ERANGE;
+            }
+            out->instructions = (int64_t)instr;
         }
         break;
     case WL_STEP_SLEEP:
@@ -123,6 +129,7 @@ draw_step(const struct wf_step *s, const struct sim_wf_params *p, uint64_t *rng,
     default:
         break;
     }
+    return 0;
 }
 
 int
@@ -162,7 +169,11 @@ wf_build(const struct wf_spec *sp, const struct sim_wf_params *p,
         for (j = 0; j < kind->n_steps && rc == 0; j++) {
             struct wl_step step;
 
-            draw_step(&kind->steps[j], p, &rng, nth, of[kind_of[i]], &step);
+            rc =
+                draw_step(&kind->steps[j], p, &rng, nth, of[kind_of[i]], &step);
+            if (rc != 0) {
+                break;
+            }
             if (step.kind == WL_STEP_FETCH) {
                 step.page = last_page = fetches++;
             } else if (step.kind == WL_STEP_WRITE) {
@@ -220,7 +231,12 @@ sim_workload_file_parse(const char *text, size_t len, const char *file,
                        base);
     }
     rc = wf_build(&sp, p, out);
-    if (rc == -E2BIG) {
+    if (rc == -ERANGE) {
+        (void)snprintf(err, errlen,
+                       "%.900s: a cpu step is more than 10^15 instructions "
+                       "of %g ns (a larger --instr-ns, or a shorter step)",
+                       file, p->instr_ns);
+    } else if (rc == -E2BIG) {
         (void)snprintf(err, errlen,
                        "%.900s: more than %zu steps in all its tasks (fewer "
                        "tasks, or fewer repeats)",

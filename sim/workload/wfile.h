@@ -26,6 +26,8 @@
 #define WF_MAX_FLAT    10000000 /* --ops's most */
 #define WF_MAX_STORAGE ((size_t)1 << 25)
 #define WF_MAX_SAMPLES 1000000
+/* The most instructions one cpu step may be, a time turned into them. */
+#define WF_MAX_INSTRUCTIONS 1e15
 
 /* "--pages", ... by enum sim_wf_flag (run.h). */
 extern const char *const wf_flag_names[SIM_WF_FLAGS]; /* "--pages", ... */
