@@ -30,6 +30,7 @@
  * allocation.
  */
 #include "trace.h"
+#include "trace_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -63,9 +64,9 @@ next_state(const struct sim_trace_event *e)
 /* Appends [begin, end) unless it is empty; merges it into the previous
  * segment when that one is of the same thread and state and ends where this
  * one begins. */
-static void
-emit(struct sim_segment *seg, size_t *n, uint32_t thread, int state,
-     int64_t begin, int64_t end)
+void
+sim_trace__segment_emit(struct sim_segment *seg, size_t *n, uint32_t thread,
+                        int state, int64_t begin, int64_t end)
 {
     struct sim_segment *last = *n > 0 ? &seg[*n - 1] : NULL;
 
@@ -105,7 +106,7 @@ thread_segments(const struct sim_trace_buf *b, uint32_t thread,
         }
         if (e->kind == SIM_EV_THREAD_END) {
             if (state >= 0) {
-                emit(seg, n, thread, state, begin, t);
+                sim_trace__segment_emit(seg, n, thread, state, begin, t);
             }
             state = -1;
             continue;
@@ -123,30 +124,23 @@ thread_segments(const struct sim_trace_buf *b, uint32_t thread,
             continue;
         }
         if (state >= 0) {
-            emit(seg, n, thread, state, begin, t);
+            sim_trace__segment_emit(seg, n, thread, state, begin, t);
         }
         state = next;
         begin = t;
     }
     if (state >= 0) {
-        emit(seg, n, thread, state, begin, t);
+        sim_trace__segment_emit(seg, n, thread, state, begin, t);
     }
 }
 
 int
-sim_trace_segments(const struct sim_trace *t, struct sim_segment **out,
-                   size_t *n)
+sim_trace__segments_alloc(const struct sim_trace *t, struct sim_segment **out)
 {
-    size_t threads, i;
+    size_t threads = sim_trace_thread_count(t), i;
     uint64_t total = 0;
-    struct sim_segment *seg;
 
-    if (t == NULL || out == NULL || n == NULL) {
-        return -EINVAL;
-    }
     *out = NULL;
-    *n = 0;
-    threads = sim_trace_thread_count(t);
     for (i = 0; i < threads; i++) {
         const struct sim_trace_buf *b = sim_trace_thread(t, i);
         total += b->n < b->cap ? b->n : b->cap;
@@ -154,14 +148,31 @@ sim_trace_segments(const struct sim_trace *t, struct sim_segment **out,
     if (total == 0) {
         return 0;
     }
-    if (total > SIZE_MAX / sizeof(*seg)) {
+    if (total > SIZE_MAX / sizeof(**out)) {
         return -ENOMEM;
     }
-    seg = malloc((size_t)total * sizeof(*seg));
-    if (seg == NULL) {
-        return -ENOMEM;
+    *out = malloc((size_t)total * sizeof(**out));
+    return *out != NULL ? 0 : -ENOMEM;
+}
+
+int
+sim_trace_segments(const struct sim_trace *t, struct sim_segment **out,
+                   size_t *n)
+{
+    struct sim_segment *seg;
+    size_t i;
+    int rc;
+
+    if (t == NULL || out == NULL || n == NULL) {
+        return -EINVAL;
     }
-    for (i = 0; i < threads; i++) {
+    *out = NULL;
+    *n = 0;
+    rc = sim_trace__segments_alloc(t, &seg);
+    if (rc != 0 || seg == NULL) {
+        return rc;
+    }
+    for (i = 0; i < sim_trace_thread_count(t); i++) {
         thread_segments(sim_trace_thread(t, i), (uint32_t)i, seg, n);
     }
     *out = seg;

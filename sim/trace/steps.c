@@ -15,6 +15,7 @@
  * ignored; steps still open at a thread's last event end there.
  */
 #include "trace.h"
+#include "trace_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -23,29 +24,6 @@ struct open_step {
     int32_t task;
     uint8_t kind;
 };
-
-/* Appends [begin, end) of `kind`, merged into the previous segment when
- * it is of the same thread and kind and ends where this one begins. */
-static void
-emit(struct sim_segment *seg, size_t *n, uint32_t thread, int kind,
-     int64_t begin, int64_t end)
-{
-    struct sim_segment *last = *n > 0 ? &seg[*n - 1] : NULL;
-
-    if (end <= begin) {
-        return;
-    }
-    if (last != NULL && last->thread == thread && last->state == kind &&
-        last->end_ns == begin) {
-        last->end_ns = end;
-        return;
-    }
-    seg[*n].begin_ns = begin;
-    seg[*n].end_ns = end;
-    seg[*n].thread = thread;
-    seg[*n].state = (uint8_t)kind;
-    (*n)++;
-}
 
 static int
 thread_steps(const struct sim_trace_buf *b, uint32_t thread,
@@ -64,7 +42,8 @@ thread_steps(const struct sim_trace_buf *b, uint32_t thread,
         }
         t = e->t_ns > since ? e->t_ns : since;
         if (depth > 0) {
-            emit(seg, n, thread, stack[depth - 1].kind, since, t);
+            sim_trace__segment_emit(seg, n, thread, stack[depth - 1].kind,
+                                    since, t);
         }
         since = t;
         if (e->kind == SIM_EV_STEP_BEGIN) {
@@ -94,8 +73,8 @@ thread_steps(const struct sim_trace_buf *b, uint32_t thread,
         }
     }
     if (depth > 0 && count > 0 && b->ev[count - 1].t_ns > since) {
-        emit(seg, n, thread, stack[depth - 1].kind, since,
-             b->ev[count - 1].t_ns);
+        sim_trace__segment_emit(seg, n, thread, stack[depth - 1].kind, since,
+                                b->ev[count - 1].t_ns);
     }
     free(stack);
     return 0;
@@ -105,9 +84,8 @@ int
 sim_trace_step_segments(const struct sim_trace *t, struct sim_segment **out,
                         size_t *n)
 {
-    size_t threads, i;
-    uint64_t total = 0;
     struct sim_segment *seg;
+    size_t i;
     int rc;
 
     if (t == NULL || out == NULL || n == NULL) {
@@ -115,22 +93,11 @@ sim_trace_step_segments(const struct sim_trace *t, struct sim_segment **out,
     }
     *out = NULL;
     *n = 0;
-    threads = sim_trace_thread_count(t);
-    for (i = 0; i < threads; i++) {
-        const struct sim_trace_buf *b = sim_trace_thread(t, i);
-        total += b->n < b->cap ? b->n : b->cap;
+    rc = sim_trace__segments_alloc(t, &seg);
+    if (rc != 0 || seg == NULL) {
+        return rc;
     }
-    if (total == 0) {
-        return 0;
-    }
-    if (total > SIZE_MAX / sizeof(*seg)) {
-        return -ENOMEM;
-    }
-    seg = malloc((size_t)total * sizeof(*seg));
-    if (seg == NULL) {
-        return -ENOMEM;
-    }
-    for (i = 0; i < threads; i++) {
+    for (i = 0; i < sim_trace_thread_count(t); i++) {
         rc = thread_steps(sim_trace_thread(t, i), (uint32_t)i, seg, n);
         if (rc != 0) {
             free(seg);

@@ -29,6 +29,17 @@ struct sim_trace__merge {
     uint64_t *pos;   /* per thread: index of its head event */
 };
 
+/* Segments (segments.c, steps.c): room for as many as the trace has events
+ * in *out (NULL, and 0 returned, when it has none), or -ENOMEM; and the
+ * append of [begin, end) in `state`, merged into the previous segment when
+ * it is of the same thread and state and ends where this one begins
+ * (nothing for an empty one). */
+int sim_trace__segments_alloc(const struct sim_trace *t,
+                              struct sim_segment **out) SIM_TRACE_WARN_UNUSED;
+void sim_trace__segment_emit(struct sim_segment *seg, size_t *n,
+                             uint32_t thread, int state, int64_t begin,
+                             int64_t end);
+
 /* Bit mask that selects every event kind. */
 #define SIM_TRACE__ALL_KINDS ((uint32_t)((1u << SIM_EV_COUNT) - 1u))
 

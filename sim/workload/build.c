@@ -249,24 +249,33 @@ sim_workload_file_parse(const char *text, size_t len, const char *file,
 }
 
 int
-sim_workload_file_flags(const char *path, const struct sim_wf_params *p,
-                        unsigned *flags, char *err, size_t errlen)
+wf_read_path(const char *path, const struct sim_wf_params *p,
+             struct wf_spec *spec, char *err, size_t errlen)
 {
-    struct wf_spec sp;
     char *text = NULL;
     size_t len = 0;
     int rc;
 
-    *flags = 0;
+    memset(spec, 0, sizeof(*spec));
     rc = base_read_file(path, BASE_MAX_LARGE, &text, &len);
     if (rc != 0) {
         base_errf(err, errlen, -rc, "%.900s: cannot read it", path);
         return rc;
     }
-    rc = wf_read(text, len, path, p, &sp, err, errlen);
+    rc = wf_read(text, len, path, p, spec, err, errlen);
     free(text);
+    return rc;
+}
+
+int
+sim_workload_file_flags(const char *path, const struct sim_wf_params *p,
+                        unsigned *flags, char *err, size_t errlen)
+{
+    struct wf_spec sp;
+    int rc = wf_read_path(path, p, &sp, err, errlen);
+
+    *flags = rc == 0 ? sp.flags_used : 0;
     if (rc == 0) {
-        *flags = sp.flags_used;
         wf_spec_clear(&sp);
     }
     return rc;

@@ -322,19 +322,12 @@ sim_workload_file_describe(const char *path, const struct sim_wf_params *p,
                            FILE *out, char *err, size_t errlen)
 {
     struct wf_spec sp;
-    char *text = NULL;
-    size_t len = 0, k;
+    size_t k;
     double total = 0.0, all_cpu = 0.0, all_sleep = 0.0, all_fetch = 0.0;
     double all_native = 0.0;
     int rc, f;
 
-    rc = base_read_file(path, BASE_MAX_LARGE, &text, &len);
-    if (rc != 0) {
-        base_errf(err, errlen, -rc, "%.900s: cannot read it", path);
-        return rc;
-    }
-    rc = wf_read(text, len, path, p, &sp, err, errlen);
-    free(text);
+    rc = wf_read_path(path, p, &sp, err, errlen);
     if (rc != 0) {
         return rc;
     }

@@ -84,6 +84,9 @@ struct wf_spec {
 int wf_read(const char *text, size_t len, const char *file,
             const struct sim_wf_params *p, struct wf_spec *spec, char *err,
             size_t errlen);
+/* wf_read of the file at path (build.c), with its reading's error. */
+int wf_read_path(const char *path, const struct sim_wf_params *p,
+                 struct wf_spec *spec, char *err, size_t errlen);
 void wf_spec_clear(struct wf_spec *spec);
 /* The tasks, drawn from p->seed. 0 or -errno (-ENOMEM). */
 int wf_build(const struct wf_spec *spec, const struct sim_wf_params *p,
