@@ -30,54 +30,9 @@
 
 #include "base.h"
 #include "cli_internal.h"
+#include "cli_runner.h"
 #include "run.h"
 #include "test_files.h"
-
-#define MAX_ARGS 16
-
-struct cmd {
-    int status;
-    char *out; /* stdout, malloc'd */
-    char *err; /* stderr, malloc'd */
-};
-
-static void
-cmd_clear(struct cmd *c)
-{
-    free(c->out);
-    free(c->err);
-    memset(c, 0, sizeof(*c));
-}
-
-/* gilsim ARGS... (NULL-terminated) through sim_main. */
-static void
-run(struct cmd *c, ...)
-{
-    char *argv[MAX_ARGS + 2];
-    size_t olen = 0, elen = 0;
-    FILE *out, *err;
-    va_list ap;
-    int argc = 1;
-    char *a;
-
-    argv[0] = "gilsim";
-    va_start(ap, c);
-    while ((a = va_arg(ap, char *)) != NULL) {
-        assert_true(argc <= MAX_ARGS);
-        argv[argc++] = a;
-    }
-    va_end(ap);
-    argv[argc] = NULL;
-    c->out = NULL;
-    c->err = NULL;
-    out = open_memstream(&c->out, &olen);
-    err = open_memstream(&c->err, &elen);
-    assert_non_null(out);
-    assert_non_null(err);
-    c->status = sim_main(argc, argv, out, err);
-    fclose(out);
-    fclose(err);
-}
 
 /* Exactly one line: one newline, at the end. */
 static int

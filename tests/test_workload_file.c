@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "cli_runner.h"
 #include "run.h"
 #include "test_files.h"
 
@@ -596,46 +597,6 @@ unreadable_files_are_refused(void **state)
 }
 
 /* ---- through the command line ------------------------------------------ */
-
-struct cmd {
-    int status;
-    char *out, *err; /* malloc'd */
-};
-
-/* gilsim ARGS... (NULL-terminated) through sim_main. */
-static void
-run(struct cmd *c, ...)
-{
-    char *argv[16];
-    size_t olen = 0, elen = 0;
-    FILE *out, *err;
-    va_list ap;
-    int argc = 1;
-    char *a;
-
-    argv[0] = "gilsim";
-    va_start(ap, c);
-    while ((a = va_arg(ap, char *)) != NULL) {
-        assert_true(argc < 15);
-        argv[argc++] = a;
-    }
-    va_end(ap);
-    argv[argc] = NULL;
-    out = open_memstream(&c->out, &olen);
-    err = open_memstream(&c->err, &elen);
-    assert_non_null(out);
-    assert_non_null(err);
-    c->status = sim_main(argc, argv, out, err);
-    fclose(out);
-    fclose(err);
-}
-
-static void
-cmd_clear(struct cmd *c)
-{
-    free(c->out);
-    free(c->err);
-}
 
 /* --workload=seed runs the file workloads/builtin/seed.json, found in
  * $GILSIM_WORKLOADS_DIR when that is set: a seed.json there that says
