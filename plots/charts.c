@@ -29,17 +29,15 @@ fill_segments(const void *ctx, FILE *f)
     return plot_write_timeline_data(w->t, w->from_ns, w->to_ns, w->min_ns, f);
 }
 
-/* " cpu fetch write " : the step kinds the trace has, for the legend;
- * and whether any thread waited for a lock. */
+/* " cpu fetch write " : the step kinds the trace has, for the legend. */
 static void
-kinds_present(const struct sim_trace *t, char *buf, size_t len, int *lock)
+kinds_present(const struct sim_trace *t, char *buf, size_t len)
 {
     int seen[SIM_STEP_COUNT] = {0};
     size_t i, used;
     uint64_t k;
     int s;
 
-    *lock = 0;
     for (i = 0; i < sim_trace_thread_count(t); i++) {
         const struct sim_trace_buf *b = sim_trace_thread(t, i);
 
@@ -58,7 +56,6 @@ kinds_present(const struct sim_trace *t, char *buf, size_t len, int *lock)
                            sim_trace_step_name((enum sim_step)s));
         }
     }
-    *lock = seen[SIM_STEP_LOCK];
 }
 
 static int
@@ -140,7 +137,6 @@ plot_timeline_cut(const struct sim_trace *t, const char *title, int64_t from_ns,
     struct window w;
     char lanes[32], xmin[48], xmax[48], cutfrom[48], cutto[48];
     char agg_title[512], kinds[96];
-    int lock;
     size_t n;
 
     if (t == NULL || out_base == NULL) {
@@ -193,11 +189,8 @@ plot_timeline_cut(const struct sim_trace *t, const char *title, int64_t from_ns,
             (struct gp_data){"datafile", "states", fill_states, &w, ""};
         return plot__render(&job, err, errlen);
     }
-    kinds_present(t, kinds, sizeof(kinds), &lock);
+    kinds_present(t, kinds, sizeof(kinds));
     job.vars[job.nvars++] = (struct gp_var){"stepkinds", kinds, 1};
-    if (lock) {
-        job.vars[job.nvars++] = (struct gp_var){"haslock", "1", 0};
-    }
     job.data[job.ndata++] =
         (struct gp_data){"datafile", "segments", fill_segments, &w, ""};
     job.data[job.ndata++] =

@@ -4,7 +4,7 @@
 #   gnuplot -e "datafile='...'; stepsfile='...'; markersfile='...';
 #               lanesfile='...'; output='...'; term='pngcairo'; title='...';
 #               lanes=N; xmin=A; xmax=B; stepkinds=' cpu fetch ';
-#               [haslock=1; cutfrom=C; cutto=D]" timeline.gp
+#               [cutfrom=C; cutto=D]" timeline.gp
 # and it can be run the same way by hand. Inputs (tab-separated):
 #   datafile     lane, begin_ms, end_ms, state, thread_name
 #                (plot_write_timeline_data: merged, no sub-pixel slivers)
@@ -13,8 +13,8 @@
 #   markersfile  lane, t_ms, kind (drop_request or forced_switch)
 #   lanesfile    lane, thread_name (every thread, even one with nothing
 #                to draw in the window)
-# stepkinds lists the step kinds the trace has (their legend entries);
-# haslock says a thread was blocked on a lock (the lock state's entry).
+# stepkinds lists the step kinds the trace has: their legend entries, and
+# those of the native and lock states, which only their steps give.
 # cutfrom..cutto (ms), when set, is the part of the run the trace lost.
 # term is pngcairo or svg; the picture is 1600 x (140 + 28 per lane)
 # pixels either way. xmin and xmax are the window in ms. Lane 0 is at the
@@ -107,8 +107,8 @@ plot datafile using (($2 + $3) / 2):1:2:3:($1 - half):($1 + half): \
      NaN with boxes lc rgb c_running title 'running (holds the GIL)', \
      NaN with boxes lc rgb c_waiting title 'waiting for the GIL', \
      NaN with boxes lc rgb c_io title 'I/O (GIL released)', \
-     NaN with boxes lc rgb c_native title 'native (runs, GIL released)', \
-     NaN with boxes lc rgb c_lock title (exists("haslock") ? 'blocked on a lock' : ''), \
+     NaN with boxes lc rgb c_native title (has('native') ? 'native (runs, GIL released)' : ''), \
+     NaN with boxes lc rgb c_lock title (has('lock') ? 'blocked on a lock' : ''), \
      NaN with boxes lc rgb c_idle title 'idle', \
      NaN with boxes lc rgb s_cpu title (has('cpu') ? 'cpu step' : ''), \
      NaN with boxes lc rgb s_fetch title (has('fetch') ? 'fetch step' : ''), \
