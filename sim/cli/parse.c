@@ -44,6 +44,31 @@ fail(char *err, size_t errlen, int rc, const char *msg)
     return rc;
 }
 
+/* Past a plain decimal at s: digits, then at most one point followed by
+ * digits. NULL when s does not start with one. */
+static const char *
+scan_decimal(const char *s)
+{
+    const char *p = s;
+
+    if (!is_digit(*p)) {
+        return NULL;
+    }
+    while (is_digit(*p)) {
+        p++;
+    }
+    if (*p == '.') {
+        p++;
+        if (!is_digit(*p)) {
+            return NULL;
+        }
+        while (is_digit(*p)) {
+            p++;
+        }
+    }
+    return p;
+}
+
 int
 sim_parse_duration(const char *s, double *ns_out, char *err, size_t errlen)
 {
@@ -55,13 +80,11 @@ sim_parse_duration(const char *s, double *ns_out, char *err, size_t errlen)
                  {"\xce\xbcs", 1e3}, /* μs, the Greek small mu U+03BC */
                  {"ms", 1e6},        {"s", 1e9}};
     char num[32];
-    const char *p = s;
+    const char *p;
     size_t len;
     size_t i;
     double mult = 0.0;
     double v;
-    int int_digits = 0;
-    int frac_digits = 0;
 
     if (s == NULL) {
         return fail(err, errlen, -EINVAL, DURATION_HINT);
@@ -71,21 +94,8 @@ sim_parse_duration(const char *s, double *ns_out, char *err, size_t errlen)
                     "expected a positive duration with a unit "
                     "(ns, us, ms, s), e.g. 5ms");
     }
-    while (is_digit(*p)) {
-        int_digits++;
-        p++;
-    }
-    if (*p == '.') {
-        p++;
-        while (is_digit(*p)) {
-            frac_digits++;
-            p++;
-        }
-        if (frac_digits == 0) {
-            return fail(err, errlen, -EINVAL, DURATION_HINT);
-        }
-    }
-    if (int_digits == 0) {
+    p = scan_decimal(s);
+    if (p == NULL) {
         return fail(err, errlen, -EINVAL, DURATION_HINT);
     }
     len = (size_t)(p - s);
@@ -183,26 +193,10 @@ sim_cli_escape(const char *s, char *out, size_t len)
 int
 sim_parse_decimal(const char *s, double *out)
 {
-    const char *p = s;
-    int int_digits = 0, frac_digits = 0;
+    /* "0.5", "1", "0.25"; not " 0.5", ".5", "-0", "1e-1", "0x1p-1", "inf". */
+    const char *p = scan_decimal(s);
 
-    /* Digits, then at most one point and digits: "0.5", "1", "0.25";
-     * not " 0.5", ".5", "-0", "1e-1", "0x1p-1", "inf". */
-    while (is_digit(*p)) {
-        int_digits++;
-        p++;
-    }
-    if (*p == '.') {
-        p++;
-        while (is_digit(*p)) {
-            frac_digits++;
-            p++;
-        }
-        if (frac_digits == 0) {
-            return -EINVAL;
-        }
-    }
-    if (int_digits == 0 || *p != '\0' || p - s > 40) {
+    if (p == NULL || *p != '\0' || p - s > 40) {
         return -EINVAL;
     }
     *out = strtod(s, NULL);
