@@ -85,7 +85,7 @@ sim_trace__segment_emit(struct sim_segment *seg, size_t *n, uint32_t thread,
     (*n)++;
 }
 
-static void
+static int
 thread_segments(const struct sim_trace_buf *b, uint32_t thread,
                 struct sim_segment *seg, size_t *n)
 {
@@ -132,35 +132,19 @@ thread_segments(const struct sim_trace_buf *b, uint32_t thread,
     if (state >= 0) {
         sim_trace__segment_emit(seg, n, thread, state, begin, t);
     }
+    return 0;
 }
 
 int
-sim_trace__segments_alloc(const struct sim_trace *t, struct sim_segment **out)
+sim_trace__segments_walk(const struct sim_trace *t,
+                         int (*thread_fn)(const struct sim_trace_buf *b,
+                                          uint32_t thread,
+                                          struct sim_segment *seg, size_t *n),
+                         struct sim_segment **out, size_t *n)
 {
-    size_t threads = sim_trace_thread_count(t), i;
+    size_t threads, i;
     uint64_t total = 0;
-
-    *out = NULL;
-    for (i = 0; i < threads; i++) {
-        const struct sim_trace_buf *b = sim_trace_thread(t, i);
-        total += b->n < b->cap ? b->n : b->cap;
-    }
-    if (total == 0) {
-        return 0;
-    }
-    if (total > SIZE_MAX / sizeof(**out)) {
-        return -ENOMEM;
-    }
-    *out = malloc((size_t)total * sizeof(**out));
-    return *out != NULL ? 0 : -ENOMEM;
-}
-
-int
-sim_trace_segments(const struct sim_trace *t, struct sim_segment **out,
-                   size_t *n)
-{
     struct sim_segment *seg;
-    size_t i;
     int rc;
 
     if (t == NULL || out == NULL || n == NULL) {
@@ -168,13 +152,36 @@ sim_trace_segments(const struct sim_trace *t, struct sim_segment **out,
     }
     *out = NULL;
     *n = 0;
-    rc = sim_trace__segments_alloc(t, &seg);
-    if (rc != 0 || seg == NULL) {
-        return rc;
+    threads = sim_trace_thread_count(t);
+    for (i = 0; i < threads; i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(t, i);
+        total += b->n < b->cap ? b->n : b->cap;
     }
-    for (i = 0; i < sim_trace_thread_count(t); i++) {
-        thread_segments(sim_trace_thread(t, i), (uint32_t)i, seg, n);
+    if (total == 0) {
+        return 0;
+    }
+    if (total > SIZE_MAX / sizeof(*seg)) {
+        return -ENOMEM;
+    }
+    seg = malloc((size_t)total * sizeof(*seg));
+    if (seg == NULL) {
+        return -ENOMEM;
+    }
+    for (i = 0; i < threads; i++) {
+        rc = thread_fn(sim_trace_thread(t, i), (uint32_t)i, seg, n);
+        if (rc != 0) {
+            free(seg);
+            *n = 0;
+            return rc;
+        }
     }
     *out = seg;
     return 0;
+}
+
+int
+sim_trace_segments(const struct sim_trace *t, struct sim_segment **out,
+                   size_t *n)
+{
+    return sim_trace__segments_walk(t, thread_segments, out, n);
 }

@@ -84,27 +84,5 @@ int
 sim_trace_step_segments(const struct sim_trace *t, struct sim_segment **out,
                         size_t *n)
 {
-    struct sim_segment *seg;
-    size_t i;
-    int rc;
-
-    if (t == NULL || out == NULL || n == NULL) {
-        return -EINVAL;
-    }
-    *out = NULL;
-    *n = 0;
-    rc = sim_trace__segments_alloc(t, &seg);
-    if (rc != 0 || seg == NULL) {
-        return rc;
-    }
-    for (i = 0; i < sim_trace_thread_count(t); i++) {
-        rc = thread_steps(sim_trace_thread(t, i), (uint32_t)i, seg, n);
-        if (rc != 0) {
-            free(seg);
-            *n = 0;
-            return rc;
-        }
-    }
-    *out = seg;
-    return 0;
+    return sim_trace__segments_walk(t, thread_steps, out, n);
 }

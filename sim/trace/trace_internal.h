@@ -29,13 +29,17 @@ struct sim_trace__merge {
     uint64_t *pos;   /* per thread: index of its head event */
 };
 
-/* Segments (segments.c, steps.c): room for as many as the trace has events
- * in *out (NULL, and 0 returned, when it has none), or -ENOMEM; and the
- * append of [begin, end) in `state`, merged into the previous segment when
- * it is of the same thread and state and ends where this one begins
- * (nothing for an empty one). */
-int sim_trace__segments_alloc(const struct sim_trace *t,
-                              struct sim_segment **out) SIM_TRACE_WARN_UNUSED;
+/* Segments (segments.c, steps.c): thread_fn over every thread's buffer
+ * into one array with room for as many segments as the trace has events
+ * (*out NULL when it has none); 0, or -errno (-EINVAL, -ENOMEM, or
+ * thread_fn's, with nothing left). And the append of [begin, end) in
+ * `state`, merged into the previous segment when it is of the same thread
+ * and state and ends where this one begins (nothing for an empty one). */
+int sim_trace__segments_walk(
+    const struct sim_trace *t,
+    int (*thread_fn)(const struct sim_trace_buf *b, uint32_t thread,
+                     struct sim_segment *seg, size_t *n),
+    struct sim_segment **out, size_t *n) SIM_TRACE_WARN_UNUSED;
 void sim_trace__segment_emit(struct sim_segment *seg, size_t *n,
                              uint32_t thread, int state, int64_t begin,
                              int64_t end);
