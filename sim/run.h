@@ -239,7 +239,7 @@ int sim_workload_file_parse(const char *text, size_t len, const char *file,
                             struct wl_workload **out, char *err,
                             size_t errlen) SIM_WARN_UNUSED;
 /* The run flags a count of a workload file may name, as bits of
- * sim_workload_file_flags: --pages, --threads, --count, --ops,
+ * sim_workload_file_check: --pages, --threads, --count, --ops,
  * --cpu-threads. */
 enum sim_wf_flag {
     SIM_WF_PAGES = 0,
@@ -249,11 +249,12 @@ enum sim_wf_flag {
     SIM_WF_CPU_THREADS,
     SIM_WF_FLAGS
 };
-/* Which run flags the file names (bit f: enum sim_wf_flag f), for the
- * options that apply to it; 0 with one line in err if it cannot be read. */
-int sim_workload_file_flags(const char *path, const struct sim_wf_params *p,
-                            unsigned *flags, char *err,
-                            size_t errlen) SIM_WARN_UNUSED;
+/* sim_workload_file_load, and the run flags the file names (bit f: enum
+ * sim_wf_flag f) in *flags, for the options that then apply to it: the
+ * file read once. */
+int sim_workload_file_check(const char *path, const struct sim_wf_params *p,
+                            struct wl_workload **out, unsigned *flags,
+                            char *err, size_t errlen) SIM_WARN_UNUSED;
 /* The file of built-in workload `name` (seed, cpu, convoy) in *path: 0,
  * or -ENOENT with one line in err saying where it was looked for. */
 int sim_workload_builtin_path(const char *name, char *path, size_t len,

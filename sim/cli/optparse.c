@@ -284,8 +284,7 @@ check_workload_file(struct sim_options *o, char *err, size_t errlen)
     if (!(p.instr_ns > 0.0)) {
         p.instr_ns = 4.1; /* what times turn into does not matter here */
     }
-    if (sim_workload_file_load(v, &p, &w, perr, sizeof(perr)) != 0 ||
-        sim_workload_file_flags(v, &p, &o->workload_file_flags, perr,
+    if (sim_workload_file_check(v, &p, &w, &o->workload_file_flags, perr,
                                 sizeof(perr)) != 0) {
         /* perr starts with the path: say it once, as the flag's value. */
         const char *rest = strncmp(perr, v, n) == 0 ? perr + n : perr;

@@ -197,27 +197,15 @@ out:
     return rc;
 }
 
-int
-sim_workload_file_parse(const char *text, size_t len, const char *file,
-                        const struct sim_wf_params *p, struct wl_workload **out,
-                        char *err, size_t errlen)
+/* The tasks of spec sp read from `file` (its name, if it has none, the
+ * file's less .json), with one line in err on failure; sp is cleared. */
+static int
+build_spec(struct wf_spec *sp, const char *file, const struct sim_wf_params *p,
+           struct wl_workload **out, char *err, size_t errlen)
 {
-    struct wf_spec sp;
     int rc;
 
-    *out = NULL;
-    if (!(p->instr_ns > 0.0)) {
-        (void)snprintf(err, errlen,
-                       "%.900s: no instruction cost to turn times into "
-                       "instructions",
-                       file);
-        return -EINVAL;
-    }
-    rc = wf_read(text, len, file, p, &sp, err, errlen);
-    if (rc != 0) {
-        return rc;
-    }
-    if (sp.name[0] == '\0') {
+    if (sp->name[0] == '\0') {
         /* No "name": the file's, without its folder and .json. */
         const char *base =
             strrchr(file, '/') != NULL ? strrchr(file, '/') + 1 : file;
@@ -226,11 +214,11 @@ sim_workload_file_parse(const char *text, size_t len, const char *file,
         if (n > 5 && strcmp(base + n - 5, ".json") == 0) {
             n -= 5;
         }
-        (void)snprintf(sp.name, sizeof(sp.name), "%.*s",
-                       (int)(n < sizeof(sp.name) ? n : sizeof(sp.name) - 1),
+        (void)snprintf(sp->name, sizeof(sp->name), "%.*s",
+                       (int)(n < sizeof(sp->name) ? n : sizeof(sp->name) - 1),
                        base);
     }
-    rc = wf_build(&sp, p, out);
+    rc = wf_build(sp, p, out);
     if (rc == -ERANGE) {
         (void)snprintf(err, errlen,
                        "%.900s: a cpu step is more than 10^15 instructions "
@@ -244,8 +232,39 @@ sim_workload_file_parse(const char *text, size_t len, const char *file,
     } else if (rc != 0) {
         base_errf(err, errlen, -rc, "%.900s: cannot build the workload", file);
     }
-    wf_spec_clear(&sp);
+    wf_spec_clear(sp);
     return rc;
+}
+
+/* An instruction cost is needed to turn times into instructions. */
+static int
+check_instr_ns(const char *file, const struct sim_wf_params *p, char *err,
+               size_t errlen)
+{
+    if (!(p->instr_ns > 0.0)) {
+        (void)snprintf(err, errlen,
+                       "%.900s: no instruction cost to turn times into "
+                       "instructions",
+                       file);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int
+sim_workload_file_parse(const char *text, size_t len, const char *file,
+                        const struct sim_wf_params *p, struct wl_workload **out,
+                        char *err, size_t errlen)
+{
+    struct wf_spec sp;
+    int rc;
+
+    *out = NULL;
+    rc = check_instr_ns(file, p, err, errlen);
+    if (rc == 0) {
+        rc = wf_read(text, len, file, p, &sp, err, errlen);
+    }
+    return rc != 0 ? rc : build_spec(&sp, file, p, out, err, errlen);
 }
 
 int
@@ -268,17 +287,24 @@ wf_read_path(const char *path, const struct sim_wf_params *p,
 }
 
 int
-sim_workload_file_flags(const char *path, const struct sim_wf_params *p,
-                        unsigned *flags, char *err, size_t errlen)
+sim_workload_file_check(const char *path, const struct sim_wf_params *p,
+                        struct wl_workload **out, unsigned *flags, char *err,
+                        size_t errlen)
 {
     struct wf_spec sp;
-    int rc = wf_read_path(path, p, &sp, err, errlen);
+    int rc;
 
-    *flags = rc == 0 ? sp.flags_used : 0;
+    *out = NULL;
+    *flags = 0;
+    rc = check_instr_ns(path, p, err, errlen);
     if (rc == 0) {
-        wf_spec_clear(&sp);
+        rc = wf_read_path(path, p, &sp, err, errlen);
     }
-    return rc;
+    if (rc != 0) {
+        return rc;
+    }
+    *flags = sp.flags_used;
+    return build_spec(&sp, path, p, out, err, errlen);
 }
 
 void
