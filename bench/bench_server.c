@@ -738,6 +738,9 @@ section_held(const struct opts *o, long n)
     for (i = 0; i < n; i++) {
         cs[i].fd = -1;
     }
+    /* The child's descriptors are all the server's (its default cap,
+     * half of them, leaves room for a run's clients in one process). */
+    cfg.max_connections = n;
     printf("\n(a) concurrent connections held: %ld keep-alive connections, "
            "one GET each, server latency %.0f ms, body %d B\n",
            n, ms(cfg.latency_ns), BODY_SMALL);

@@ -42,6 +42,17 @@ sim_serve_main(const struct sim_options *o, FILE *out, FILE *err)
             (double)sim_opt_latency_ns(o) / 1e6, (double)o->jitter_ns / 1e6,
             (long long)sim_opt_body_size(o), o->fail_rate,
             (unsigned long long)o->seed);
+    {
+        struct wl_server_stats now;
+
+        wl_server_get_stats(srv, &now);
+        fprintf(out,
+                "gilsim serve: at most %llu connections at once (half the "
+                "descriptor limit); a connection that owes a request is "
+                "closed after 30 s, or sooner when the cap is reached and "
+                "another waits\n",
+                (unsigned long long)now.max_connections);
+    }
     fflush(out);
     while (sigwait(&set, &sig) != 0) {
     }
@@ -51,13 +62,16 @@ sim_serve_main(const struct sim_options *o, FILE *out, FILE *err)
     fprintf(out,
             "gilsim serve: stopped by signal %d after %llu requests (%llu ok; "
             "injected: %llu 500, %llu closed, %llu stalled) on %llu "
-            "connections, at most %llu at once\n",
+            "connections, at most %llu at once; %llu idle ones closed to "
+            "make room, %llu for not sending a request within 30 s\n",
             sig, (unsigned long long)st.requests,
             (unsigned long long)st.replies_ok,
             (unsigned long long)st.injected_500,
             (unsigned long long)st.injected_close,
             (unsigned long long)st.injected_stall,
             (unsigned long long)st.connections,
-            (unsigned long long)st.connections_max);
+            (unsigned long long)st.connections_max,
+            (unsigned long long)st.connections_evicted,
+            (unsigned long long)st.connections_timed_out);
     return SIM_EXIT_OK;
 }

@@ -675,8 +675,9 @@ file_exists(const char *dir, const char *name)
 {
     char path[4200];
     struct stat st;
+    int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
 
-    (void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+    assert_true(n > 0 && (size_t)n < sizeof(path));
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
         fail_msg("%s is missing or empty", path);
     }

@@ -939,6 +939,9 @@ bad_configs_give_einval(void **state)
     cfg.fail_rate = NAN;
     assert_int_equal(wl_server_start(&cfg, &s), -EINVAL);
     cfg = good;
+    cfg.max_connections = -1;
+    assert_int_equal(wl_server_start(&cfg, &s), -EINVAL);
+    cfg = good;
     cfg.port = 65536;
     assert_int_equal(wl_server_start(&cfg, &s), -EINVAL);
     cfg = good;
@@ -1047,6 +1050,157 @@ idle_connections_are_closed_but_pending_replies_are_not(void **state)
     wl_server_stop(s);
 }
 
+/* 1 if the server closed fd (EOF or reset) within the generous
+ * deadline, 0 if it is still open then. */
+static int
+closed_by_server(int fd)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    char b;
+
+    if (poll(&p, 1, (int)(GENEROUS_DEADLINE_NS / MS)) != 1) {
+        return 0;
+    }
+    return recv(fd, &b, 1, MSG_DONTWAIT) <= 0;
+}
+
+/* Issue 20: the cap. Clients that hold every connection the server
+ * allows without ever finishing a request (trickled headers) no longer
+ * shut out the next client: it waits in the backlog while the server is
+ * at the cap, and the connection idle longest is closed to make room.
+ * The request deadline is a minute here, so only the cap can explain the
+ * answer. Before the cap, the ninth connection simply opened (max 9). */
+static void
+at_the_cap_the_connection_idle_longest_makes_room(void **state)
+{
+    static const char half[] = "GET /top250?start=1 HTTP/1.1\r\nHo";
+    struct wl_server_config cfg = base_config();
+    struct wl_server_stats st;
+    struct wl_server *s;
+    struct response r = {0};
+    int holders[8];
+    int live;
+    size_t i;
+
+    (void)state;
+    cfg.max_connections = 8;
+    cfg.idle_timeout_ns = 60000 * MS;
+    s = start(&cfg);
+    for (i = 0; i < 8; i++) {
+        holders[i] = connect_to(wl_server_port(s), 0);
+        send_all(holders[i], half, strlen(half));
+        wait_counter(s, C_OPEN, i + 1); /* in this order, oldest first */
+    }
+    live = connect_to(wl_server_port(s), 0);
+    assert_int_equal(get_page(live, 3, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_body_is_page(&r, cfg.seed, 3, cfg.body_size);
+    /* The first holder made room; the newest are still open. */
+    assert_true(closed_by_server(holders[0]));
+    wl_server_get_stats(s, &st);
+    assert_int_equal(st.max_connections, 8);
+    assert_int_equal(st.connections, 9);
+    assert_int_equal(st.connections_max, 8);
+    assert_int_equal(st.connections_evicted, 1);
+    assert_true(st.accept_pauses >= 1);
+    assert_int_equal(st.connections_timed_out, 0);
+    for (i = 0; i < 8; i++) {
+        close(holders[i]);
+    }
+    close(live);
+    response_reset(&r);
+    wl_server_stop(s);
+}
+
+/* When every connection at the cap waits for its reply, none is closed
+ * for room: the newcomer waits in the backlog (back-pressure) until a
+ * reply is written and that connection turns idle. So its answer comes
+ * at least two latencies after the first requests were sent. */
+static void
+at_the_cap_busy_connections_are_kept_and_newcomers_wait(void **state)
+{
+    struct wl_server_config cfg = base_config();
+    struct wl_server_stats st;
+    struct wl_server *s;
+    struct response r = {0};
+    char req[128];
+    size_t n = format_get(req, sizeof(req), 1);
+    int busy[2];
+    int late;
+    int64_t t0;
+    size_t i;
+
+    (void)state;
+    cfg.max_connections = 2;
+    cfg.latency_ns = 200 * MS;
+    s = start(&cfg);
+    t0 = base_now_ns();
+    for (i = 0; i < 2; i++) {
+        busy[i] = connect_to(wl_server_port(s), 0);
+        send_all(busy[i], req, n);
+    }
+    wait_counter(s, C_REQUESTS, 2);
+    late = connect_to(wl_server_port(s), 0); /* in the backlog */
+    assert_int_equal(get_page(late, 2, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_true(base_now_ns() - t0 >= 2 * cfg.latency_ns);
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(read_response(busy[i], &r, GENEROUS_DEADLINE_NS), 0);
+        assert_int_equal(r.status, 200);
+    }
+    wl_server_get_stats(s, &st);
+    assert_int_equal(st.connections_max, 2);
+    assert_int_equal(st.connections_evicted, 1); /* an idle one, after */
+    for (i = 0; i < 2; i++) {
+        close(busy[i]);
+    }
+    close(late);
+    response_reset(&r);
+    wl_server_stop(s);
+}
+
+/* A client that sends its headers a byte at a time, each well inside
+ * evhttp's own timeout (which restarts at every byte), is closed when the
+ * whole request has not come within the deadline (0.3 s). Before the
+ * deadline it kept its connection for as long as it kept trickling. */
+static void
+a_trickling_client_is_closed_at_the_request_deadline(void **state)
+{
+    static const char head[] = "GET /top250?start=1 HTTP/1.1\r\nX-Slow: ";
+    struct wl_server_config cfg = base_config();
+    struct wl_server_stats st;
+    struct wl_server *s;
+    int64_t deadline;
+    int fd;
+    int closed = 0;
+
+    (void)state;
+    cfg.idle_timeout_ns = 300 * MS;
+    s = start(&cfg);
+    fd = connect_to(wl_server_port(s), 0);
+    send_all(fd, head, strlen(head));
+    deadline = base_now_ns() + GENEROUS_DEADLINE_NS;
+    while (!closed && base_now_ns() < deadline) {
+        struct pollfd p = {fd, POLLIN, 0};
+
+        /* A byte every 50 ms, until the server closes. */
+        if (poll(&p, 1, 50) == 1) {
+            char b;
+
+            closed = recv(fd, &b, 1, MSG_DONTWAIT) <= 0;
+        } else if (send(fd, "a", 1, MSG_NOSIGNAL) != 1) {
+            closed = 1;
+        }
+    }
+    assert_true(closed);
+    wait_counter(s, C_OPEN, 0);
+    wl_server_get_stats(s, &st);
+    assert_int_equal(st.connections_timed_out, 1);
+    assert_int_equal(st.requests, 0);
+    close(fd);
+    wl_server_stop(s);
+}
+
 static void
 server_survives_clients_that_leave_before_the_reply(void **state)
 {
@@ -1145,6 +1299,10 @@ main(void)
         cmocka_unit_test(
             idle_connections_are_closed_but_pending_replies_are_not),
         cmocka_unit_test(stop_frees_pending_replies_and_closes_connections),
+        cmocka_unit_test(at_the_cap_the_connection_idle_longest_makes_room),
+        cmocka_unit_test(
+            at_the_cap_busy_connections_are_kept_and_newcomers_wait),
+        cmocka_unit_test(a_trickling_client_is_closed_at_the_request_deadline),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,15 +43,14 @@
  *   connections    TCP connections accepted (evhttp's bufferevent
  *                  callback, which runs once per accept).
  *   connections_open / _max
- *                  accepted connections that have sent at least one request
- *                  and that evhttp has not closed yet. evhttp 2.1 gives no
- *                  hook at accept that knows the connection, so a
- *                  connection is tracked from its first request (where its
- *                  close callback is set) to its close callback; one that
- *                  closes without sending a request is never open, and
- *                  one whose client left while its reply was pending stays
- *                  open until the reply is written (evhttp is not
- *                  reading it meanwhile).
+ *                  accepted connections that evhttp has not closed yet
+ *                  (server_conns.c); one whose client left while its
+ *                  reply was pending stays open until the reply is due
+ *                  (evhttp is not reading it meanwhile).
+ *   connections_evicted / _timed_out
+ *                  idle connections closed to make room at the cap, or
+ *                  for not sending a whole request in time.
+ *   accept_pauses  times the cap turned accepting off.
  * The counters are written on the server thread and read with relaxed
  * atomics from any thread: each is exact, but a snapshot is not one
  * instant across counters.
@@ -71,10 +70,8 @@
  * arrived, so a reply never leaves before latency_ns has passed since
  * the client sent the request.
  *
- * Accept errors: when accept() fails for want of descriptors or memory
- * (EMFILE, ENFILE, ENOBUFS, ENOMEM), the listener pauses for
- * ACCEPT_BACKOFF_MS instead of spinning on a socket that stays readable;
- * the connections wait in the listen backlog meanwhile.
+ * Connections (their records, the cap, the request deadline, pauses
+ * after accept errors) are server_conns.c's.
  *
  * The server thread blocks every signal: a write to a socket the client
  * closed raises SIGPIPE in the writing thread, which would otherwise kill
@@ -107,69 +104,13 @@
 #include <event2/util.h>
 
 #include "base.h"
-#include "wl.h"
+#include "server_priv.h"
 
-#define LISTEN_BACKLOG    4096  /* the kernel caps it at somaxconn */
-#define MAX_HEADERS_SIZE  16384 /* request line + headers, bytes */
-#define MAX_REQ_BODY      65536 /* bodies of requests we refuse */
-#define MAX_BODY_SIZE     (UINT64_C(1) << 30)  /* cfg->body_size limit */
-#define MAX_START_DIGITS  18                   /* start=N fits int64_t */
-#define ACCEPT_BACKOFF_MS 50                   /* pause after EMFILE and kin */
-#define IDLE_TIMEOUT_NS   INT64_C(30000000000) /* cfg->idle_timeout_ns 0 */
-
-struct conn;
-
-/* A request whose reply waits for its timer. */
-struct pending {
-    struct conn *conn;          /* the connection it arrived on */
-    struct evhttp_request *req; /* evhttp's; alive while we are pending */
-    struct event *timer;        /* one-shot, owned */
-    int64_t page;               /* start=N */
-    uint64_t size;              /* its body's bytes (size=, or the config's) */
-    int kind;                   /* 0 = normal, 1..3 as wl_server_page_fails */
-    struct pending *prev;       /* in conn->pending */
-    struct pending *next;
-};
-
-/* One connection that has sent a request (see "connections_open"). */
-struct conn {
-    struct wl_server *srv;
-    struct evhttp_connection *evcon; /* evhttp's */
-    int fd;                          /* index in srv->conns */
-    struct pending *pending;         /* replies waiting, a list */
-};
-
-struct wl_server {
-    struct wl_server_config cfg; /* a copy; bind filled in */
-    int port;                    /* bound port; set before the thread */
-    struct event_base *base;
-    struct evhttp *http;
-    struct event *stop_ev;           /* activated by wl_server_stop */
-    struct evconnlistener *listener; /* evhttp's (bound to it) */
-    struct event *resume_ev;         /* re-enables the listener */
-    pthread_t thread;
-
-    /* Server thread only (or the stopper, after the join). */
-    uint64_t jitter_state; /* splitmix64 state for the jitter draws */
-    struct conn **conns;   /* by fd; NULL where none is tracked */
-    size_t n_conns;        /* capacity of conns */
-    uint64_t open;         /* tracked connections */
-
-    /* Written by the server thread, read by anyone (relaxed). */
-    _Atomic uint64_t requests;
-    _Atomic uint64_t replies_ok;
-    _Atomic uint64_t replies_dropped;
-    _Atomic uint64_t injected_500;
-    _Atomic uint64_t injected_close;
-    _Atomic uint64_t injected_stall;
-    _Atomic uint64_t connections;
-    _Atomic uint64_t connections_open;
-    _Atomic uint64_t connections_max;
-};
-
-/* The server of the calling thread, set by server_main: evhttp hands the
- * listener's error callback its own argument, not ours. */
-static _Thread_local struct wl_server *thread_server;
+#define LISTEN_BACKLOG   4096  /* the kernel caps it at somaxconn */
+#define MAX_HEADERS_SIZE 16384 /* request line + headers, bytes */
+#define MAX_REQ_BODY     65536 /* bodies of requests we refuse */
+#define MAX_BODY_SIZE    (UINT64_C(1) << 30) /* cfg->body_size limit */
+#define MAX_START_DIGITS 18                  /* start=N fits int64_t */
 
 static pthread_once_t threads_once = PTHREAD_ONCE_INIT;
 static int threads_rc; /* evthread_use_pthreads()'s result */
@@ -178,25 +119,6 @@ static void
 init_threads(void)
 {
     threads_rc = evthread_use_pthreads();
-}
-
-static void
-bump(_Atomic uint64_t *counter)
-{
-    atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
-}
-
-/* A timeval of at least `ns` (rounded up to the microsecond, so a timer
- * never fires before ns have passed). */
-static struct timeval
-timeval_from_ns(int64_t ns)
-{
-    struct timeval tv;
-    int64_t us = ns / 1000 + (ns % 1000 != 0);
-
-    tv.tv_sec = (time_t)(us / 1000000);
-    tv.tv_usec = (suseconds_t)(us % 1000000);
-    return tv;
 }
 
 static void
@@ -212,127 +134,6 @@ pending_unlink(struct pending *p)
     }
     p->prev = NULL;
     p->next = NULL;
-}
-
-/* Forget the record c and cancel its pending replies. With reqs_alive,
- * evhttp is closing the connection (on_close): the requests still
- * attached to it are freed by evhttp right after, and one it has detached
- * (evcon == NULL) is ours to free. Without, the requests may be gone
- * already and are not touched. */
-static void
-conn_forget(struct conn *c, int reqs_alive)
-{
-    struct wl_server *srv = c->srv;
-
-    while (c->pending != NULL) {
-        struct pending *p = c->pending;
-
-        /* Pop the head (pending_unlink, spelled out for the analyzer). */
-        c->pending = p->next;
-        if (p->next != NULL) {
-            p->next->prev = NULL;
-        }
-        event_free(p->timer);
-        if (reqs_alive && evhttp_request_get_connection(p->req) == NULL) {
-            evhttp_request_free(p->req);
-        }
-        free(p);
-    }
-    if (c->fd >= 0 && (size_t)c->fd < srv->n_conns && srv->conns[c->fd] == c) {
-        srv->conns[c->fd] = NULL;
-    }
-    srv->open--;
-    atomic_store_explicit(&srv->connections_open, srv->open,
-                          memory_order_relaxed);
-    free(c);
-}
-
-/* evhttp's close callback of a tracked connection; it runs before evhttp
- * frees the connection's requests. */
-static void
-on_close(struct evhttp_connection *evcon, void *arg)
-{
-    (void)evcon;
-    conn_forget(arg, 1);
-}
-
-/* The record of the connection `evcon`, created (and its close callback
- * set) at its first request. NULL when out of memory. */
-static struct conn *
-conn_of(struct wl_server *srv, struct evhttp_connection *evcon)
-{
-    struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
-    int fd = bev != NULL ? (int)bufferevent_getfd(bev) : -1;
-    struct conn *c;
-
-    if (fd < 0) {
-        return NULL;
-    }
-    if ((size_t)fd >= srv->n_conns) {
-        size_t n = srv->n_conns == 0 ? 256 : srv->n_conns;
-        struct conn **grown;
-
-        while (n <= (size_t)fd) {
-            n *= 2;
-        }
-        grown = realloc(srv->conns, n * sizeof(struct conn *));
-        if (grown == NULL) {
-            return NULL;
-        }
-        memset(grown + srv->n_conns, 0,
-               (n - srv->n_conns) * sizeof(struct conn *));
-        srv->conns = grown;
-        srv->n_conns = n;
-    }
-    c = srv->conns[fd];
-    if (c != NULL && c->evcon == evcon) {
-        return c;
-    }
-    /* A record left on this fd would mean evhttp freed a connection
-     * without its close callback, which 2.1 never does for a connected
-     * server connection; forget it all the same. */
-    if (c != NULL) {
-        conn_forget(c, 0);
-    }
-    c = calloc(1, sizeof(*c));
-    if (c == NULL) {
-        return NULL;
-    }
-    c->srv = srv;
-    c->evcon = evcon;
-    c->fd = fd;
-    srv->conns[fd] = c;
-    evhttp_connection_set_closecb(evcon, on_close, c);
-    srv->open++;
-    atomic_store_explicit(&srv->connections_open, srv->open,
-                          memory_order_relaxed);
-    if (srv->open >
-        atomic_load_explicit(&srv->connections_max, memory_order_relaxed)) {
-        atomic_store_explicit(&srv->connections_max, srv->open,
-                              memory_order_relaxed);
-    }
-    return c;
-}
-
-/* evhttp asks for the bufferevent of each accepted connection: the one
- * place that sees every accept. */
-static struct bufferevent *
-on_accept_bev(struct event_base *base, void *arg)
-{
-    struct wl_server *srv = arg;
-
-    bump(&srv->connections);
-    /* What evhttp creates when there is no callback (NULL: it does). */
-    return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-}
-
-static void
-on_complete(struct evhttp_request *req, void *arg)
-{
-    struct wl_server *srv = arg;
-
-    (void)req;
-    bump(&srv->replies_ok);
 }
 
 /* The first n bytes of page's body of `size` bytes (n <= size) in a new
@@ -429,9 +230,11 @@ send_truncated(struct wl_server *srv, struct evhttp_request *req, int64_t page,
     evbuffer_free(half);
 }
 
+/* A 200 with the page's body; with c, it counts in replies_ok once
+ * written. */
 static void
-send_page(struct wl_server *srv, struct evhttp_request *req, int64_t page,
-          uint64_t size, int count_ok)
+send_page(struct wl_server *srv, struct conn *c, struct evhttp_request *req,
+          int64_t page, uint64_t size)
 {
     struct evbuffer *buf = body_buffer(srv, page, size, size);
 
@@ -441,8 +244,8 @@ send_page(struct wl_server *srv, struct evhttp_request *req, int64_t page,
     }
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
                       "text/html; charset=utf-8");
-    if (count_ok) {
-        evhttp_request_set_on_complete_cb(req, on_complete, srv);
+    if (c != NULL) {
+        c->reply_ok = 1;
     }
     evhttp_send_reply(req, 200, "OK", buf);
     evbuffer_free(buf);
@@ -495,7 +298,8 @@ static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
     struct pending *p = arg;
-    struct wl_server *srv = p->conn->srv;
+    struct conn *c = p->conn; /* alive: a close would have freed p */
+    struct wl_server *srv = c->srv;
     struct evhttp_request *req = p->req;
     int64_t page = p->page;
     uint64_t size = p->size;
@@ -512,7 +316,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
         /* Nobody to read it: no body made, nothing written; the
          * connection is closed (on_close forgets it). Replies to clients
          * that left used to be written one by one ahead of live ones. */
-        bump(&srv->replies_dropped);
+        srv_bump(&srv->replies_dropped);
         evhttp_connection_free(evhttp_request_get_connection(req));
         return;
     }
@@ -525,10 +329,10 @@ on_timer(evutil_socket_t fd, short what, void *arg)
         send_truncated(srv, req, page, size);
         break;
     case 3:
-        send_page(srv, req, page, size, 0);
+        send_page(srv, NULL, req, page, size);
         break;
     default:
-        send_page(srv, req, page, size, 1);
+        send_page(srv, c, req, page, size);
         break;
     }
 }
@@ -602,12 +406,15 @@ on_request(struct evhttp_request *req, void *arg)
     struct pending *p;
     struct conn *c;
     struct timeval tv;
-    int64_t page, latency_us, size;
+    int64_t page = 0, latency_us = -1, size = -1; /* set by parse_query */
     int64_t delay_ns;
     int kind = 0;
 
-    bump(&srv->requests);
-    c = evcon != NULL ? conn_of(srv, evcon) : NULL;
+    srv_bump(&srv->requests);
+    c = evcon != NULL ? srv_conn_of(srv, evcon) : NULL;
+    if (c != NULL) {
+        srv_conn_request(c, req);
+    }
     if (conflicting_lengths(req)) {
         /* Two Content-Lengths that differ: where this request ends is
          * ambiguous, so the bytes after it are not trusted as another
@@ -643,13 +450,13 @@ on_request(struct evhttp_request *req, void *arg)
     if (wl_server_page_fails(srv->cfg.seed, srv->cfg.fail_rate, page, &kind)) {
         switch (kind) {
         case 1:
-            bump(&srv->injected_500);
+            srv_bump(&srv->injected_500);
             break;
         case 2:
-            bump(&srv->injected_close);
+            srv_bump(&srv->injected_close);
             break;
         default:
-            bump(&srv->injected_stall);
+            srv_bump(&srv->injected_stall);
             delay_ns += srv->cfg.stall_ns;
             break;
         }
@@ -676,45 +483,13 @@ on_request(struct evhttp_request *req, void *arg)
         c->pending->prev = p;
     }
     c->pending = p;
-    tv = timeval_from_ns(delay_ns);
+    tv = srv_timeval_from_ns(delay_ns);
     if (evtimer_add(p->timer, &tv) != 0) {
         pending_unlink(p);
         event_free(p->timer);
         free(p);
         send_unavailable(req);
     }
-}
-
-static void
-on_resume(evutil_socket_t fd, short what, void *arg)
-{
-    struct wl_server *srv = arg;
-
-    (void)fd;
-    (void)what;
-    evconnlistener_enable(srv->listener);
-}
-
-static void
-on_accept_error(struct evconnlistener *lev, void *arg)
-{
-    struct wl_server *srv = thread_server;
-    int err = EVUTIL_SOCKET_ERROR();
-    struct timeval tv = {0, (suseconds_t)ACCEPT_BACKOFF_MS * 1000};
-    char msg[128];
-
-    (void)arg; /* evhttp's */
-    if (srv != NULL &&
-        (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)) {
-        /* Pause only if the timer that resumes accepting is armed;
-         * otherwise keep accepting rather than stop for good. */
-        if (evtimer_add(srv->resume_ev, &tv) == 0) {
-            evconnlistener_disable(lev);
-        }
-        return;
-    }
-    base_errtext(err, msg, sizeof(msg));
-    fprintf(stderr, "gilsim server: accept: %s\n", msg);
 }
 
 static void
@@ -732,7 +507,7 @@ server_main(void *arg)
 {
     struct wl_server *srv = arg;
 
-    thread_server = srv;
+    srv_conns_thread_start(srv);
     event_base_loop(srv->base, EVLOOP_NO_EXIT_ON_EMPTY);
     return NULL;
 }
@@ -747,7 +522,7 @@ check_config(const struct wl_server_config *cfg)
         return -EINVAL;
     }
     if (cfg->latency_ns < 0 || cfg->jitter_ns < 0 || cfg->stall_ns < 0 ||
-        cfg->idle_timeout_ns < 0) {
+        cfg->idle_timeout_ns < 0 || cfg->max_connections < 0) {
         return -EINVAL;
     }
     /* Keep latency + jitter + stall far from overflowing int64_t. */
@@ -925,52 +700,38 @@ wl_server_start(const struct wl_server_config *cfg, struct wl_server **out)
                        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
                        EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
                        EVHTTP_REQ_PATCH);
-    /* A client that connects and then sends nothing (or stops halfway
-     * through its headers) gives its descriptor back after the idle
-     * timeout; evhttp does not read while a reply is pending, so a long
-     * latency or stall is not cut by it. */
-    {
-        int64_t idle = srv->cfg.idle_timeout_ns > 0 ? srv->cfg.idle_timeout_ns
-                                                    : IDLE_TIMEOUT_NS;
-        struct timeval tv = timeval_from_ns(idle);
-
-        evhttp_set_timeout_tv(srv->http, &tv);
-    }
     evhttp_set_max_headers_size(srv->http, MAX_HEADERS_SIZE);
     evhttp_set_max_body_size(srv->http, MAX_REQ_BODY);
     evhttp_set_default_content_type(srv->http, "text/html; charset=utf-8");
     evhttp_set_gencb(srv->http, on_request, srv);
-    evhttp_set_bevcb(srv->http, on_accept_bev, srv);
 
     srv->stop_ev = event_new(srv->base, -1, 0, on_stop, srv);
     if (srv->stop_ev == NULL) {
         rc = -ENOMEM;
         goto fail_http;
     }
-    srv->resume_ev = evtimer_new(srv->base, on_resume, srv);
-    if (srv->resume_ev == NULL) {
-        rc = -ENOMEM;
+    rc = srv_conns_init(srv);
+    if (rc != 0) {
         goto fail_stop_ev;
     }
-    evconnlistener_set_error_cb(lev, on_accept_error);
 
     /* The thread starts with every signal blocked (see the top). */
     sigfillset(&all);
     rc = pthread_sigmask(SIG_SETMASK, &all, &old);
     if (rc != 0) {
         rc = -rc;
-        goto fail_resume_ev;
+        goto fail_conns;
     }
     rc = pthread_create(&srv->thread, NULL, server_main, srv);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
         rc = -rc;
-        goto fail_resume_ev;
+        goto fail_conns;
     }
     *out = srv;
     return 0;
-fail_resume_ev:
-    event_free(srv->resume_ev);
+fail_conns:
+    srv_conns_free(srv);
 fail_stop_ev:
     event_free(srv->stop_ev);
 fail_http:
@@ -1009,13 +770,18 @@ wl_server_get_stats(struct wl_server *s, struct wl_server_stats *out)
         atomic_load_explicit(&s->connections_open, memory_order_relaxed);
     out->connections_max =
         atomic_load_explicit(&s->connections_max, memory_order_relaxed);
+    out->connections_evicted =
+        atomic_load_explicit(&s->connections_evicted, memory_order_relaxed);
+    out->connections_timed_out =
+        atomic_load_explicit(&s->connections_timed_out, memory_order_relaxed);
+    out->accept_pauses =
+        atomic_load_explicit(&s->accept_pauses, memory_order_relaxed);
+    out->max_connections = s->cap;
 }
 
 void
 wl_server_stop(struct wl_server *s)
 {
-    size_t i;
-
     if (s == NULL) {
         return;
     }
@@ -1025,17 +791,13 @@ wl_server_stop(struct wl_server *s)
     event_active(s->stop_ev, EV_READ, 0);
     pthread_join(s->thread, NULL);
 
-    /* Closes every connection: on_close frees the records and timers.
-     * Nothing should be left after it; if something is, its requests went
-     * with evhttp and only our records remain. */
+    /* Closes the listener, then every connection: on_close frees the
+     * records and timers. Nothing should be left after it; if something
+     * is, its requests went with evhttp and only our records remain,
+     * which srv_conns_free forgets. */
+    s->stopping = 1;
     evhttp_free(s->http);
-    for (i = 0; i < s->n_conns; i++) {
-        if (s->conns[i] != NULL) {
-            conn_forget(s->conns[i], 0);
-        }
-    }
-    free(s->conns);
-    event_free(s->resume_ev);
+    srv_conns_free(s);
     event_free(s->stop_ev);
     event_base_free(s->base);
     free(s);

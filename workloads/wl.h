@@ -372,9 +372,14 @@ struct wl_server_config {
     double fail_rate;   /* 0..1 */
     int64_t stall_ns;   /* how long a stalled reply is withheld */
     uint64_t seed;
-    /* A connection that sends nothing for this long is closed (one that
-     * waits for its reply is not); 0: 30 s. */
+    /* A connection that owes a request (just accepted, or its last reply
+     * written) and has not sent all of it within this long is closed;
+     * one that waits for its reply is not. 0: 30 s. */
     int64_t idle_timeout_ns;
+    /* Most connections open at once; past it accepting waits, and the
+     * connection idle longest is closed when somebody does. 0: half the
+     * descriptor limit (RLIMIT_NOFILE). */
+    int64_t max_connections;
 };
 
 struct wl_server_stats {
@@ -384,9 +389,13 @@ struct wl_server_stats {
     uint64_t injected_500;    /* failures injected, by kind */
     uint64_t injected_close;
     uint64_t injected_stall;
-    uint64_t connections;      /* accepted since the start */
-    uint64_t connections_open; /* open now */
-    uint64_t connections_max;  /* most open at once */
+    uint64_t connections;           /* accepted since the start */
+    uint64_t connections_open;      /* open now */
+    uint64_t connections_max;       /* most open at once */
+    uint64_t connections_evicted;   /* idle, closed to make room */
+    uint64_t connections_timed_out; /* idle past the request deadline */
+    uint64_t accept_pauses;         /* times the cap stopped accepting */
+    uint64_t max_connections;       /* the cap in force */
 };
 
 struct wl_server;

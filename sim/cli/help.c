@@ -437,7 +437,10 @@ static const struct {
     {SIM_CMD_SERVE, "gilsim serve [OPTIONS]",
      "The loopback latency server alone, in the foreground until Ctrl-C, "
      "for real Python clients or curl. Its URL is the first line on "
-     "stdout."},
+     "stdout. It keeps at most half the descriptor limit (ulimit -n) of "
+     "connections open, closing the one idle longest when another waits, "
+     "and closes a connection that has not sent a whole request within "
+     "30 s."},
     {SIM_CMD_SWEEP, "gilsim sweep [OPTIONS]",
      "Run every model x --threads x --switch-interval (lists, e.g. "
      "--threads=1,2,4,8 --switch-interval=1ms,5ms; processes takes "

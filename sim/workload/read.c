@@ -198,7 +198,7 @@ read_value(struct reader *r, const char *path, json_t *j, double max,
     char sub[300];
     const char *k;
     json_t *v;
-    double a, b;
+    double a = 0, b = 0; /* set by number() before any use */
     int rc = 0;
 
     if (json_is_number(j)) {
