@@ -1075,7 +1075,9 @@ vt_compute(struct vt_thread *t, int64_t units, double unit_ns, int64_t quantum,
     if (quantum < 1) {
         quantum = 1;
     }
-    if (!(unit_ns >= 0.0) || unit_ns > 1e9) {
+    /* The options keep an instruction at most 1 s, and the dearest unit
+     * is a cold one at twice that; far past it means a bug. */
+    if (!(unit_ns >= 0.0) || unit_ns > VT_MAX_UNIT_NS) {
         vt_fatal("vt_compute: unit cost out of range");
     }
     /* Keep every unit_time() far from overflowing: at most 2^61 ns. */

@@ -48,6 +48,8 @@
 
 /* Most flags a computation may be interrupted by. */
 #define VT_MAX_BREAKERS 4
+/* vt_compute's largest unit cost, ns (a unit of 1000 s). */
+#define VT_MAX_UNIT_NS 1e12
 
 struct vt_config {
     int cores;              /* simulated cores, >= 1 */
