@@ -55,7 +55,7 @@ sim_stop_install(struct sim_stop *s)
 
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND;
+    sa.sa_flags = (int)SA_RESETHAND; /* glibc's is unsigned 0x80000000 */
     (void)sigemptyset(&sa.sa_mask);
     (void)sigaction(SIGINT, &sa, &s->old_int);
     (void)sigaction(SIGTERM, &sa, &s->old_term);

@@ -224,7 +224,7 @@ worker_main(const struct sim_model_params *p, struct proc_control *ctl,
     }
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = test_deaf ? SIG_IGN : on_child_signal;
-    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C ends the worker */
+    sa.sa_flags = (int)SA_RESETHAND; /* a second Ctrl-C ends the worker */
     (void)sigemptyset(&sa.sa_mask);
     (void)sigaction(SIGINT, &sa, NULL);
     (void)sigaction(SIGTERM, &sa, NULL);
