@@ -74,5 +74,8 @@ void base_remove_tree(const char *path);
 /* The folder of the running executable (/proc/self/exe), or "" if it is
  * unknown: where an installed gilsim finds its share/ files. */
 void base_exe_dir(char *buf, size_t len);
+/* The first executable file `name` in $PATH, into out (path.c). 0, or
+ * -ENOENT with out "". */
+int base_search_path(const char *name, char *out, size_t len);
 
 #endif /* GILSIM_BASE_H */

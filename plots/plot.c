@@ -51,7 +51,7 @@ struct timeline {
 };
 
 /* The most states or step kinds a lane is drawn in. */
-#define LANE_KINDS 8
+#define LANE_KINDS 12
 _Static_assert(SIM_STATE_COUNT <= LANE_KINDS && SIM_STEP_COUNT <= LANE_KINDS,
                "a lane's vote has a slot for every state and step kind");
 

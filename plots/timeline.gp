@@ -78,9 +78,14 @@ s_sleep = 0xbcbd22
 s_write = 0xe377c2
 s_native = 0x9467bd
 s_lock = 0x8c564b
+s_read = 0xf7b6d2
+s_net = 0x393b79
+s_wait = 0xad494a
+s_other = 0x999999
 scolor(s) = s eq 'cpu' ? s_cpu : s eq 'fetch' ? s_fetch : \
     s eq 'sleep' ? s_sleep : s eq 'write' ? s_write : \
-    s eq 'native' ? s_native : s_lock
+    s eq 'native' ? s_native : s eq 'lock' ? s_lock : \
+    s eq 'read' ? s_read : s eq 'net' ? s_net : s eq 'wait' ? s_wait : s_other
 strip_top = 0.17
 has(k) = strstrt(stepkinds, ' '.k.' ') > 0
 
@@ -116,5 +121,8 @@ plot datafile using (($2 + $3) / 2):1:2:3:($1 - half):($1 + half): \
      NaN with boxes lc rgb s_write title (has('write') ? 'write step' : ''), \
      NaN with boxes lc rgb s_native title (has('native') ? 'native step' : ''), \
      NaN with boxes lc rgb s_lock title (has('lock') ? 'lock step' : ''), \
+     NaN with boxes lc rgb s_read title (has('read') ? 'read step' : ''), \
+     NaN with boxes lc rgb s_net title (has('net') ? 'socket call' : ''), \
+     NaN with boxes lc rgb s_wait title (has('wait') ? 'wait (select, child, queue)' : ''), \
      NaN with points pt 11 ps 0.8 lc rgb '#7a0177' title 'drop request', \
      NaN with points pt 9 ps 0.8 lc rgb '#222222' title 'forced switch'

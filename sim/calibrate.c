@@ -163,48 +163,6 @@ last_line(const char *s, char *buf, size_t len)
 
 /* ---- finding the interpreter --------------------------------------------- */
 
-static int
-is_exec_file(const char *path)
-{
-    struct stat st;
-
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-           access(path, X_OK) == 0;
-}
-
-/* The first executable `name` in $PATH, into out. 0 or -ENOENT. */
-static int
-search_path(const char *name, char *out, size_t len)
-{
-    /* Read once, before any thread of gilsim starts. */
-    const char *path = getenv("PATH"); // NOLINT(concurrency-mt-unsafe)
-    const char *p;
-
-    if (path == NULL || path[0] == '\0') {
-        path = "/usr/local/bin:/usr/bin:/bin";
-    }
-    for (p = path;;) {
-        const char *colon = strchr(p, ':');
-        size_t n = colon != NULL ? (size_t)(colon - p) : strlen(p);
-        int w;
-
-        if (n == 0) {
-            w = snprintf(out, len, "./%s", name);
-        } else {
-            w = snprintf(out, len, "%.*s/%s", (int)n, p, name);
-        }
-        if (w > 0 && (size_t)w < len && is_exec_file(out)) {
-            return 0;
-        }
-        if (colon == NULL) {
-            break;
-        }
-        p = colon + 1;
-    }
-    out[0] = '\0';
-    return -ENOENT;
-}
-
 /* "--python=VALUE", or "python3 on PATH (PATH)" when none was given. */
 static void
 subject(const struct sim_options *o, const char *py, char *buf, size_t len)
@@ -234,7 +192,7 @@ find_python(const struct sim_options *o, char *py, size_t len, FILE *err)
     struct stat st;
 
     if (o->python[0] == '\0') {
-        if (search_path("python3", py, len) != 0) {
+        if (base_search_path("python3", py, len) != 0) {
             fprintf(err, "gilsim: calibrate: no python3 on PATH (expected "
                          "a Python 3 interpreter on PATH, or "
                          "--python=PATH)\n");
@@ -244,7 +202,7 @@ find_python(const struct sim_options *o, char *py, size_t len, FILE *err)
     }
     subject(o, o->python, subj, sizeof(subj));
     if (strchr(o->python, '/') == NULL) {
-        if (search_path(o->python, py, len) != 0) {
+        if (base_search_path(o->python, py, len) != 0) {
             return usage(err, subj, "not found on PATH");
         }
         return SIM_EXIT_OK;

@@ -79,6 +79,18 @@ sim_report_timeline_title(const struct sim_trace_summary *s, char *title,
                        "; %llu events did not fit in memory (--trace-events)",
                        (unsigned long long)s->stats.events_lost);
     }
+    if (strcmp(s->model, "measured") == 0) {
+        /* A recording of a real program (gilsim record). */
+        (void)snprintf(title, len,
+                       "gilsim record: %.64s, %d thread%s in %d process%s, "
+                       "measured on CPython (switch interval %.6g ms), wall "
+                       "%.3f s%s",
+                       s->workload, s->threads, s->threads == 1 ? "" : "s",
+                       s->processes, s->processes == 1 ? "" : "es",
+                       (double)s->switch_interval_ns / 1e6,
+                       (double)s->wall_ns / 1e9, cut);
+        return;
+    }
     (void)snprintf(
         title, len,
         "gilsim %s: %.64s workload, %d %s%s, policy %s, switch "

@@ -139,6 +139,10 @@ struct sim_options {
     char calibration[4096];  /* --calibration=FILE; "" = the defaults */
     char python[4096];       /* calibrate: --python; "" = python3 on PATH */
     char workload_action[8]; /* gilsim workload ACTION: "check" */
+    /* gilsim record [OPTIONS] [--] PROGRAM ARGS...: the program's
+     * arguments (pointing into main's argv), PROGRAM first. */
+    int record_argc;
+    char *const *record_argv;
 };
 
 /* Defaults, as documented in --help and README. */

@@ -72,6 +72,7 @@ enum sim_cmd {
     SIM_CMD_PLOT = 5,
     SIM_CMD_CALIBRATE = 6,
     SIM_CMD_WORKLOAD = 7, /* gilsim workload check FILE */
+    SIM_CMD_RECORD = 8,   /* gilsim record -- python3 app.py */
 };
 
 /* What an option's value is; each kind has one parser and one generated

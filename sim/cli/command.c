@@ -114,6 +114,16 @@ sim_main(int argc, char **argv, FILE *out, FILE *err)
     if (cmd == SIM_CMD_CALIBRATE) {
         return sim_calibrate_main(&o, out, err);
     }
+    if (cmd == SIM_CMD_RECORD) {
+        command = join_command(argc, argv);
+        if (command == NULL) {
+            fprintf(err, "gilsim: out of memory\n");
+            return SIM_EXIT_ERROR;
+        }
+        status = sim_record_main(&o, command, out, err);
+        free(command);
+        return status;
+    }
     if (cmd == SIM_CMD_WORKLOAD && strcmp(o.workload_action, "new") == 0) {
         /* gilsim workload new FILE: a starter to edit. */
         if (sim_workload_file_new(o.workload_file, msg, sizeof(msg)) != 0) {

@@ -41,6 +41,10 @@ static const char help_head[] =
     "                            print what each kind of task of a workload\n"
     "                            file (--workload=FILE) does; write a\n"
     "                            starter file\n"
+    "  gilsim record [--out=DIR] -- python3 app.py ARGS...\n"
+    "                            run a Python program unchanged and record\n"
+    "                            what it did: its timeline, as a run's\n"
+    "                            (the GIL releases, threads and tasks)\n"
     "  gilsim --help | --version\n"
     "  gilsim COMMAND --help     the options of one command only\n"
     "  gilsim plot RUN_DIR [--window=FROM..TO]\n"
@@ -461,6 +465,15 @@ static const struct {
      "\"--pages\"), --instr-ns, --calibration and --seed are taken as a "
      "run takes them. new: write a starter workload file, with comments, "
      "to FILE (not one that exists)."},
+    {SIM_CMD_RECORD, "gilsim record [--out=DIR] [--quiet] -- PROGRAM ARGS...",
+     "Run a Python program (PROGRAM a CPython 3.8 or newer: python3 "
+     "app.py ...) unchanged, with a probe that times every call where "
+     "CPython releases the GIL (sockets, select, sleep, os reads and "
+     "writes, child processes, queues, hashlib and zlib on large buffers) "
+     "and every thread and pool task; then write what it did as a run "
+     "folder: measured/trace.tsv, trace.json and timeline, summary.json "
+     "and index.html. The program keeps its stdin, stdout and stderr, and "
+     "gilsim exits with its status (128 + N if signal N ended it)."},
     {SIM_CMD_CALIBRATE, "gilsim calibrate [OPTIONS]",
      "Measure the Python-side costs that --calibration takes on a real "
      "Python (a few seconds) and write them to calibration.json."},

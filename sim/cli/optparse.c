@@ -44,6 +44,7 @@ static const struct {
     {"plot", SIM_CMD_PLOT},
     {"calibrate", SIM_CMD_CALIBRATE},
     {"workload", SIM_CMD_WORKLOAD},
+    {"record", SIM_CMD_RECORD},
 };
 
 #define N_CMDS (sizeof(cmd_table) / sizeof(cmd_table[0]))
@@ -1085,6 +1086,13 @@ sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
             (void)snprintf(o->out_dir, sizeof(o->out_dir), "%s", a);
             continue;
         }
+        if ((a[0] != '-' || options_end) && *cmd == SIM_CMD_RECORD) {
+            /* gilsim record [--] PROGRAM ARGS...: the rest is the
+             * program's, its own options included. */
+            o->record_argv = &argv[i];
+            o->record_argc = argc - i;
+            break;
+        }
         if ((a[0] != '-' || options_end) && *cmd == SIM_CMD_WORKLOAD) {
             /* gilsim workload check FILE: the action, then the file. */
             rc = workload_operand(o, a, err, errlen);
@@ -1109,6 +1117,12 @@ sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
                        "workload: missing %s (expected gilsim workload check "
                        "FILE or new FILE, a workload file)",
                        o->workload_action[0] == '\0' ? "check FILE" : "FILE");
+        return SIM_EXIT_USAGE;
+    }
+    if (*cmd == SIM_CMD_RECORD && o->record_argc == 0) {
+        (void)snprintf(err, errlen,
+                       "record: missing the program (expected gilsim record "
+                       "[--out=DIR] -- python3 app.py ARGS...)");
         return SIM_EXIT_USAGE;
     }
     if (*cmd == SIM_CMD_PLOT && o->out_dir[0] == '\0') {

@@ -93,7 +93,7 @@ trace_mode_at(size_t i)
 #define SERVER (RUNS | CMD(SIM_CMD_SERVE))
 #define ALL_CMDS                                                               \
     (SERVER | CMD(SIM_CMD_PLOT) | CMD(SIM_CMD_CALIBRATE) |                     \
-     CMD(SIM_CMD_WORKLOAD))
+     CMD(SIM_CMD_WORKLOAD) | CMD(SIM_CMD_RECORD))
 /* What `gilsim workload check` reads a file with: the flags a count may
  * name, the instruction's cost and the seed. */
 #define WL_CHECK      CMD(SIM_CMD_WORKLOAD)
@@ -207,7 +207,8 @@ static const struct sim_opt_desc opt_table[] = {
     {.name = "out", .kind = SIM_OPT_PATH, .meta = "DIR",
      .head = "a directory path",
      .max = (double)(SIZEOF_OPT(out_dir) - PATH_ROOM),
-     FIELD(out_dir, SIM_OPT_STR), .cmds = RUNS | CMD(SIM_CMD_CALIBRATE)},
+     FIELD(out_dir, SIM_OPT_STR),
+     .cmds = RUNS | CMD(SIM_CMD_CALIBRATE) | CMD(SIM_CMD_RECORD)},
     {.name = "format", .kind = SIM_OPT_LIST, .meta = "LIST", .head = "format",
      .example = "text,json", .name_at = format_at,
      FIELD(formats, SIM_OPT_BITS), .cmds = RUNS},

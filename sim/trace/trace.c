@@ -282,6 +282,8 @@ sim_trace_drop_name(enum sim_drop d)
         return "yield";
     case SIM_DROP_EXIT:
         return "exit";
+    case SIM_DROP_IDLE:
+        return "idle";
     default:
         return "?";
     }
@@ -307,6 +309,10 @@ sim_trace_step_name(enum sim_step s)
         return "unlock";
     case SIM_STEP_READ:
         return "read";
+    case SIM_STEP_NET:
+        return "net";
+    case SIM_STEP_WAIT:
+        return "wait";
     default:
         return "?";
     }

@@ -53,6 +53,8 @@ enum sim_drop {
     SIM_DROP_FORCED = 1,
     SIM_DROP_YIELD = 2,
     SIM_DROP_EXIT = 3,
+    SIM_DROP_IDLE = 4, /* recordings only: a pool thread, between tasks,
+                          waits for the next in its queue */
     SIM_DROP_COUNT
 };
 
@@ -66,6 +68,10 @@ enum sim_step {
     SIM_STEP_LOCK = 5,   /* a threading.Lock's acquire; arg: which lock */
     SIM_STEP_UNLOCK = 6, /* its release; arg: which lock */
     SIM_STEP_READ = 7,   /* a file read; arg: bytes */
+    /* Only in recordings of real programs (gilsim record): */
+    SIM_STEP_NET = 8,  /* a socket call (connect, send, recv, accept) */
+    SIM_STEP_WAIT = 9, /* select, a child process, a queue: waiting on
+                          something else; arg: bytes, or 0 */
     SIM_STEP_COUNT
 };
 

@@ -1,0 +1,507 @@
+/*
+ * raw.c - reads what the probe wrote: one file per process,
+ * RAW_DIR/probe-PID.tsv, tab-separated lines (the format is
+ * probe/gilsim_probe.py's and docs/recording.md's):
+ *
+ *   gilsim-probe 1                              the format line
+ *   P pid ppid t_ns python executable           the process
+ *   T tid t_ns cpu_ns start|end name            a thread begins or ends
+ *   C tid t0 t1 cpu0 cpu1 call bytes ok         a blocking call
+ *   K tid t_ns cpu_ns begin|end pool task       a pool task on the thread
+ *   X pool t_ns kind workers                    a pool was made
+ *   Z t_ns how                                  the probe's last line
+ *
+ * A thread the probe never saw start (_thread.start_new_thread) starts
+ * at its first line; one it never saw end (a daemon thread, a process
+ * ended by SIGTERM, whose probe writes Z and no T end) ends at its
+ * process's last stamp.
+ *
+ * Every field is checked (counts, whole numbers, known names); a line
+ * that breaks the format is an error naming the file and line, except a
+ * last line without its newline, which a process killed while writing
+ * leaves: it is dropped and counted. Files are read whole (each capped at
+ * BASE_MAX_LARGE), threads are found by (pid, tid), and each thread's
+ * items are sorted by time at the end (a thread's lines are in order
+ * already, unless a fork's flush interleaved them).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "record.h"
+
+#define MAX_FIELDS 12
+
+static const char *const call_names[REC_CALL_COUNT] = {
+    "sleep", "connect", "accept", "send",  "recv",  "select",
+    "read",  "write",   "wait",   "queue", "native"};
+
+const char *
+rec_call_name(enum rec_call c)
+{
+    return (unsigned)c < REC_CALL_COUNT ? call_names[c] : "?";
+}
+
+/* Where the reader is, for errors. */
+struct cursor {
+    const char *file;
+    size_t line;
+    char *err;
+    size_t errlen;
+};
+
+static int
+bad(const struct cursor *c, const char *what)
+{
+    (void)snprintf(c->err, c->errlen, "%.900s: line %zu: %s", c->file, c->line,
+                   what);
+    return -EBADMSG;
+}
+
+static int
+whole(const char *s, int64_t *v)
+{
+    char *end;
+    long long x;
+
+    if (s[0] == '\0' || (s[0] != '-' && (s[0] < '0' || s[0] > '9'))) {
+        return -1;
+    }
+    errno = 0;
+    x = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0') {
+        return -1;
+    }
+    *v = (int64_t)x;
+    return 0;
+}
+
+/* Fields f[first..first+n) as whole numbers into v. */
+static int
+numbers(const struct cursor *c, char **f, int first, int n, int64_t *v)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        if (whole(f[first + i], &v[i]) != 0) {
+            return bad(c, "a field that should be a whole number is not");
+        }
+    }
+    return 0;
+}
+
+static int
+grow(void **p, size_t *cap, size_t n, size_t size)
+{
+    size_t want = *cap == 0 ? 16 : *cap * 2;
+    void *q;
+
+    if (n < *cap) {
+        return 0;
+    }
+    q = realloc(*p, want * size);
+    if (q == NULL) {
+        return -ENOMEM;
+    }
+    *p = q;
+    *cap = want;
+    return 0;
+}
+
+/* The thread (pid, tid), made if new. NULL when out of memory. */
+static struct rec_thread *
+thread_of(struct rec *r, size_t *cap, int64_t pid, int64_t tid)
+{
+    struct rec_thread *t;
+    size_t i;
+
+    /* A thread that ended is not found again: the system may give a
+     * later thread its id. */
+    for (i = r->n_threads; i > 0; i--) {
+        if (r->threads[i - 1].pid == pid && r->threads[i - 1].tid == tid &&
+            !r->threads[i - 1].ended) {
+            return &r->threads[i - 1];
+        }
+    }
+    if (grow((void **)&r->threads, cap, r->n_threads, sizeof(*t)) != 0) {
+        return NULL;
+    }
+    t = &r->threads[r->n_threads++];
+    memset(t, 0, sizeof(*t));
+    t->pid = pid;
+    t->tid = tid;
+    return t;
+}
+
+static int
+add_item(struct rec_thread *t, const struct rec_item *it)
+{
+    if (grow((void **)&t->items, &t->cap, t->n, sizeof(*it)) != 0) {
+        return -ENOMEM;
+    }
+    t->items[t->n++] = *it;
+    return 0;
+}
+
+static void
+copy_name(char *dst, size_t len, const char *src)
+{
+    (void)snprintf(dst, len, "%s", src);
+}
+
+/* Capacities of r's arrays while reading. */
+struct caps {
+    size_t procs, threads, pools;
+};
+
+static int
+parse_line(struct rec *r, struct caps *caps, struct rec_process *p, char **f,
+           int nf, const struct cursor *c)
+{
+    struct rec_item it;
+    struct rec_thread *t;
+    int64_t v[8];
+    int rc;
+
+    memset(&it, 0, sizeof(it));
+    it.bytes = -1;
+    if (strcmp(f[0], "T") == 0) {
+        if (nf != 6 || (strcmp(f[4], "start") != 0 && strcmp(f[4], "end"))) {
+            return bad(c, "expected T tid t_ns cpu_ns start|end name");
+        }
+        if ((rc = numbers(c, f, 1, 3, v)) != 0) {
+            return rc;
+        }
+        it.kind = strcmp(f[4], "start") == 0 ? REC_START : REC_END;
+        it.t0 = it.t1 = v[1];
+        it.cpu0 = it.cpu1 = v[2];
+    } else if (strcmp(f[0], "C") == 0) {
+        int k;
+
+        if (nf != 9) {
+            return bad(c, "expected C tid t0 t1 cpu0 cpu1 call bytes ok");
+        }
+        if ((rc = numbers(c, f, 1, 5, v)) != 0 ||
+            (rc = numbers(c, f, 7, 2, v + 5)) != 0) {
+            return rc;
+        }
+        for (k = 0; k < REC_CALL_COUNT && strcmp(f[6], call_names[k]); k++) {
+        }
+        if (k == REC_CALL_COUNT || v[2] < v[1] || (v[6] != 0 && v[6] != 1)) {
+            return bad(c, "a call of an unknown kind, ending before it "
+                          "began, or with ok other than 0 or 1");
+        }
+        it.kind = REC_CALL;
+        it.t0 = v[1];
+        it.t1 = v[2];
+        it.cpu0 = v[3];
+        it.cpu1 = v[4];
+        it.call = (uint8_t)k;
+        it.bytes = v[5];
+        it.ok = (uint8_t)v[6];
+        r->calls++;
+    } else if (strcmp(f[0], "K") == 0) {
+        if (nf != 7 || (strcmp(f[4], "begin") != 0 && strcmp(f[4], "end"))) {
+            return bad(c, "expected K tid t_ns cpu_ns begin|end pool task");
+        }
+        if ((rc = numbers(c, f, 1, 3, v)) != 0 ||
+            (rc = numbers(c, f, 5, 2, v + 3)) != 0) {
+            return rc;
+        }
+        it.kind = strcmp(f[4], "begin") == 0 ? REC_TASK_BEGIN : REC_TASK_END;
+        it.t0 = it.t1 = v[1];
+        it.cpu0 = it.cpu1 = v[2];
+        it.pool = v[3];
+        it.task = v[4];
+    } else if (strcmp(f[0], "X") == 0) {
+        struct rec_pool *pool;
+
+        if (nf != 5) {
+            return bad(c, "expected X pool t_ns kind workers");
+        }
+        if ((rc = numbers(c, f, 1, 2, v)) != 0 ||
+            (rc = numbers(c, f, 4, 1, v + 2)) != 0) {
+            return rc;
+        }
+        if (grow((void **)&r->pools, &caps->pools, r->n_pools, sizeof(*pool)) !=
+            0) {
+            return -ENOMEM;
+        }
+        pool = &r->pools[r->n_pools++];
+        pool->id = v[0];
+        pool->pid = p->pid;
+        copy_name(pool->kind, sizeof(pool->kind), f[3]);
+        pool->workers = v[2];
+        return 0;
+    } else if (strcmp(f[0], "Z") == 0) {
+        if (nf != 3 || numbers(c, f, 1, 1, v) != 0) {
+            return bad(c, "expected Z t_ns how");
+        }
+        copy_name(p->ended, sizeof(p->ended), f[2]);
+        if (v[0] > p->t_last) {
+            p->t_last = v[0];
+        }
+        return 0;
+    } else {
+        return bad(c, "a line of an unknown kind");
+    }
+    t = thread_of(r, &caps->threads, p->pid, v[0]);
+    if (t == NULL) {
+        return -ENOMEM;
+    }
+    if (it.kind == REC_START || it.kind == REC_END) {
+        copy_name(t->name, sizeof(t->name), f[5]);
+        t->ended = it.kind == REC_END;
+    }
+    if (it.kind == REC_TASK_BEGIN) {
+        t->has_tasks = 1;
+    }
+    if (it.t1 > p->t_last) {
+        p->t_last = it.t1;
+    }
+    return add_item(t, &it);
+}
+
+/* Split line s (no newline) at tabs into f; the count. */
+static int
+split(char *s, char **f)
+{
+    int n = 0;
+
+    f[n++] = s;
+    for (; *s != '\0'; s++) {
+        if (*s == '\t') {
+            *s = '\0';
+            if (n == MAX_FIELDS) {
+                return MAX_FIELDS + 1;
+            }
+            f[n++] = s + 1;
+        }
+    }
+    return n;
+}
+
+static int
+read_file(struct rec *r, struct caps *caps, const char *path, char *err,
+          size_t errlen)
+{
+    struct cursor c = {path, 0, err, errlen};
+    struct rec_process *p;
+    char *text = NULL;
+    char *line, *next;
+    size_t len;
+    int rc;
+
+    rc = base_read_file(path, BASE_MAX_LARGE, &text, &len);
+    if (rc != 0) {
+        base_errf(err, errlen, -rc, "cannot read %.900s", path);
+        return rc;
+    }
+    if (grow((void **)&r->procs, &caps->procs, r->n_procs, sizeof(*p)) != 0) {
+        free(text);
+        return -ENOMEM;
+    }
+    p = &r->procs[r->n_procs];
+    memset(p, 0, sizeof(*p));
+    for (line = text; line < text + len; line = next) {
+        char *nl = memchr(line, '\n', (size_t)(text + len - line));
+        char *f[MAX_FIELDS + 1];
+        int nf;
+
+        c.line++;
+        if (nl == NULL) {
+            r->partial_lines++; /* cut short by a kill: dropped */
+            break;
+        }
+        *nl = '\0';
+        next = nl + 1;
+        if (memchr(line, '\0', (size_t)(nl - line)) != NULL) {
+            rc = bad(&c, "a NUL byte");
+            break;
+        }
+        nf = split(line, f);
+        if (c.line == 1) {
+            if (nf != 2 || strcmp(f[0], "gilsim-probe") != 0 ||
+                strcmp(f[1], "1") != 0) {
+                rc = bad(&c, "not a gilsim probe file (expected "
+                             "\"gilsim-probe<TAB>1\")");
+                break;
+            }
+            continue;
+        }
+        if (c.line == 2) {
+            int64_t v[3];
+
+            if (nf != 6 || strcmp(f[0], "P") != 0 ||
+                numbers(&c, f, 1, 3, v) != 0) {
+                rc = bad(&c, "expected P pid ppid t_ns python executable");
+                break;
+            }
+            p->pid = v[0];
+            p->ppid = v[1];
+            p->t_start = p->t_last = v[2];
+            copy_name(p->python, sizeof(p->python), f[4]);
+            r->n_procs++;
+            continue;
+        }
+        rc = parse_line(r, caps, p, f, nf, &c);
+        if (rc != 0) {
+            if (rc == -ENOMEM) {
+                (void)snprintf(err, errlen, "out of memory reading %.900s",
+                               path);
+            }
+            break;
+        }
+    }
+    if (rc == 0 && c.line < 2) {
+        rc = bad(&c, "no P line: the probe did not start in this process");
+    }
+    free(text);
+    return rc;
+}
+
+static int
+item_cmp(const void *a, const void *b)
+{
+    const struct rec_item *x = a, *y = b;
+
+    if (x->t0 != y->t0) {
+        return x->t0 < y->t0 ? -1 : 1;
+    }
+    /* At one instant: a start first, an end last. */
+    return (x->kind == REC_START ? -1
+            : x->kind == REC_END ? 1
+                                 : 0) -
+           (y->kind == REC_START ? -1
+            : y->kind == REC_END ? 1
+                                 : 0);
+}
+
+/* The process of thread t. */
+static const struct rec_process *
+process_of(const struct rec *r, const struct rec_thread *t)
+{
+    size_t i;
+
+    for (i = 0; i < r->n_procs; i++) {
+        if (r->procs[i].pid == t->pid) {
+            return &r->procs[i];
+        }
+    }
+    return NULL;
+}
+
+/* Every thread from a start to an end: one the probe never saw start (a
+ * _thread.start_new_thread) starts at its first item; one that did not
+ * end (a daemon thread, a process ended by SIGTERM) ends at its process's
+ * last stamp, with the CPU it last had. */
+static int
+close_threads(struct rec *r)
+{
+    size_t i;
+
+    for (i = 0; i < r->n_threads; i++) {
+        struct rec_thread *t = &r->threads[i];
+        const struct rec_process *p = process_of(r, t);
+        struct rec_item it;
+
+        if (t->n == 0) {
+            continue;
+        }
+        if (t->items[0].kind != REC_START) {
+            memset(&it, 0, sizeof(it));
+            it.kind = REC_START;
+            it.t0 = it.t1 = t->items[0].t0;
+            it.cpu0 = it.cpu1 = t->items[0].cpu0;
+            it.bytes = -1;
+            if (add_item(t, &it) != 0) {
+                return -ENOMEM;
+            }
+            memmove(t->items + 1, t->items, (t->n - 1) * sizeof(it));
+            t->items[0] = it;
+        }
+        if (t->items[t->n - 1].kind != REC_END) {
+            const struct rec_item *last = &t->items[t->n - 1];
+
+            memset(&it, 0, sizeof(it));
+            it.kind = REC_END;
+            it.t0 = it.t1 =
+                p != NULL && p->t_last > last->t1 ? p->t_last : last->t1;
+            it.cpu0 = it.cpu1 = last->cpu1;
+            it.bytes = -1;
+            if (add_item(t, &it) != 0) {
+                return -ENOMEM;
+            }
+        }
+        if (t->name[0] == '\0') {
+            copy_name(t->name, sizeof(t->name), "thread");
+        }
+    }
+    return 0;
+}
+
+int
+rec_read_dir(const char *raw_dir, struct rec *r, char *err, size_t errlen)
+{
+    struct caps caps = {0, 0, 0};
+    DIR *d;
+    struct dirent *de;
+    int rc = 0;
+    size_t i;
+
+    memset(r, 0, sizeof(*r));
+    d = opendir(raw_dir);
+    if (d == NULL) {
+        rc = -errno;
+        base_errf(err, errlen, -rc, "cannot read %.900s", raw_dir);
+        return rc;
+    }
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        char path[4200];
+        size_t n = strlen(de->d_name);
+
+        if (strncmp(de->d_name, "probe-", 6) != 0 || n < 11 ||
+            strcmp(de->d_name + n - 4, ".tsv") != 0) {
+            continue;
+        }
+        (void)snprintf(path, sizeof(path), "%.4000s/%s", raw_dir, de->d_name);
+        rc = read_file(r, &caps, path, err, errlen);
+    }
+    closedir(d);
+    if (rc == 0 && r->n_procs == 0) {
+        (void)snprintf(err, errlen,
+                       "%.900s: the probe wrote nothing (did the program "
+                       "start a Python with the probe on its path?)",
+                       raw_dir);
+        rc = -ENOENT;
+    }
+    for (i = 0; rc == 0 && i < r->n_threads; i++) {
+        qsort(r->threads[i].items, r->threads[i].n, sizeof(struct rec_item),
+              item_cmp);
+    }
+    if (rc == 0 && close_threads(r) != 0) {
+        (void)snprintf(err, errlen, "out of memory reading %.900s", raw_dir);
+        rc = -ENOMEM;
+    }
+    if (rc != 0) {
+        rec_clear(r);
+    }
+    return rc;
+}
+
+void
+rec_clear(struct rec *r)
+{
+    size_t i;
+
+    for (i = 0; i < r->n_threads; i++) {
+        free(r->threads[i].items);
+    }
+    free(r->threads);
+    free(r->procs);
+    free(r->pools);
+    memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,369 @@
+/*
+ * record.c - `gilsim record [--out=DIR] [--] PROGRAM ARGS...`: run a
+ * Python program unchanged with the probe, and keep what it did.
+ *
+ * 1. PROGRAM must be a CPython 3.8 or newer: found like a shell finds it,
+ *    named python-something (nothing else is started to be asked), then
+ *    asked `PROGRAM --version` (nothing of the user's runs yet), whose
+ *    answer must be "Python 3.X.Y" and no PyPy. Anything else is one line
+ *    and exit status 2, before a folder is made.
+ * 2. The run folder is made and locked as a run's; DIR/raw holds the
+ *    probe's files.
+ * 3. The program runs with posix_spawn (no shell), with its stdin, stdout
+ *    and stderr, in this folder, with PYTHONPATH led by the probe's folder
+ *    (so Python imports the probe's sitecustomize.py, which chains to the
+ *    one it shadows) and GILSIM_RECORD_DIR the absolute path of DIR/raw.
+ *    SIGINT and SIGTERM get their default actions back in it.
+ * 4. Meanwhile gilsim waits. A Ctrl-C at the terminal reaches the program
+ *    and gilsim alike: gilsim lets the program end as it would, then
+ *    writes what was recorded. A SIGTERM, or a SIGINT sent to gilsim
+ *    alone (kill), is passed on to the program.
+ * 5. raw.c reads the probe's files and measured.c writes the run
+ *    "measured". gilsim exits with the program's status (128 + N if signal
+ *    N ended it); if the program succeeded but its recording could not be
+ *    written, with 3.
+ *
+ * The probe's folder: $GILSIM_PROBE_DIR if set, else beside an installed
+ * binary (BINDIR/../share/gilsim/probe), else the source tree's
+ * sim/record/probe.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base.h"
+#include "calibrate.h"
+#include "record.h"
+
+#ifndef GILSIM_SOURCE_PROBE_DIR
+#define GILSIM_SOURCE_PROBE_DIR "sim/record/probe"
+#endif
+
+#define EXPECT_PROG                                                            \
+    "expected gilsim record [--out=DIR] -- python3 app.py ARGS..., a "         \
+    "CPython 3.8 or newer"
+
+extern char **environ;
+
+static volatile sig_atomic_t child_pid;
+
+/* SIGTERM, and a SIGINT sent by kill() rather than the terminal, go on to
+ * the program; a terminal's SIGINT reached it already. */
+static void
+on_signal(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    if (child_pid > 0 && (sig == SIGTERM || si->si_code == SI_USER)) {
+        (void)kill((pid_t)child_pid, sig);
+    }
+}
+
+static int
+usage(FILE *err, const char *prog, const char *what)
+{
+    fprintf(err, "gilsim: record: %.900s: %s (" EXPECT_PROG ")\n", prog, what);
+    return SIM_EXIT_USAGE;
+}
+
+/* PROGRAM as a path into path; SIM_EXIT_OK or SIM_EXIT_USAGE. */
+static int
+find_program(const char *prog, char *path, size_t len, FILE *err)
+{
+    struct stat st;
+
+    if (strchr(prog, '/') == NULL) {
+        if (base_search_path(prog, path, len) != 0) {
+            return usage(err, prog, "not found on PATH");
+        }
+        return SIM_EXIT_OK;
+    }
+    if (stat(prog, &st) != 0) {
+        return usage(err, prog, "no such file");
+    }
+    if (!S_ISREG(st.st_mode) || access(prog, X_OK) != 0) {
+        return usage(err, prog, "not an executable file");
+    }
+    (void)snprintf(path, len, "%s", prog);
+    return SIM_EXIT_OK;
+}
+
+/* PROGRAM's name must start with "python" (python3, python3.11, a venv's
+ * python), so that nothing else is ever started to be asked; then
+ * `path --version` must say "Python 3.X.Y" (X >= 8) and not PyPy. */
+static int
+check_python(const char *prog, const char *path, char *version, size_t vlen,
+             FILE *err)
+{
+    char *argv[] = {(char *)path, "--version", NULL};
+    const char *base =
+        strrchr(prog, '/') != NULL ? strrchr(prog, '/') + 1 : prog;
+    struct sim_child_out co;
+    const char *text;
+    int major = 0, minor = 0, micro = 0;
+    int rc;
+
+    if (strncmp(base, "python", 6) != 0) {
+        return usage(err, prog,
+                     "not a Python interpreter's name (python, python3, "
+                     "python3.X); to record ./app.py, name its interpreter: "
+                     "gilsim record -- python3 ./app.py");
+    }
+    rc = sim_child_run(argv, 20000, &co);
+    if (rc != 0) {
+        return usage(err, prog, "cannot be started");
+    }
+    /* Python 3 prints it on stdout; Python 2 on stderr. */
+    text = co.out != NULL && co.out[0] != '\0' ? co.out : co.err;
+    if (co.status != 0 ||
+        sscanf(text, "Python %d.%d.%d", &major, &minor, &micro) != 3) {
+        sim_child_out_clear(&co);
+        return usage(err, prog,
+                     "not a Python interpreter (its --version did not say "
+                     "Python X.Y.Z); to record ./app.py, name its "
+                     "interpreter: gilsim record -- python3 ./app.py");
+    }
+    if (strstr(co.out != NULL ? co.out : "", "PyPy") != NULL) {
+        sim_child_out_clear(&co);
+        return usage(err, prog,
+                     "PyPy: the probe and gilsim's GIL are CPython's");
+    }
+    sim_child_out_clear(&co);
+    if (major != 3 || minor < 8) {
+        char what[96];
+
+        (void)snprintf(what, sizeof(what),
+                       "Python %d.%d.%d; the probe needs 3.8 or newer", major,
+                       minor, micro);
+        return usage(err, prog, what);
+    }
+    (void)snprintf(version, vlen, "%d.%d.%d", major, minor, micro);
+    return SIM_EXIT_OK;
+}
+
+static int
+is_dir(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The probe's folder (absolute) into dir; 0 or -ENOENT. */
+static int
+probe_dir(char *dir, size_t len)
+{
+    /* Read before the program starts; gilsim has no other thread. */
+    const char *env = getenv("GILSIM_PROBE_DIR"); // NOLINT
+    char exe[4096];
+    char cand[4096];
+    char file[4200];
+
+    if (env != NULL && env[0] != '\0') {
+        (void)snprintf(cand, sizeof(cand), "%.4000s", env);
+    } else {
+        base_exe_dir(exe, sizeof(exe));
+        (void)snprintf(cand, sizeof(cand), "%.4000s/../share/gilsim/probe",
+                       exe);
+        if (exe[0] == '\0' || !is_dir(cand)) {
+            (void)snprintf(cand, sizeof(cand), "%s", GILSIM_SOURCE_PROBE_DIR);
+        }
+    }
+    (void)snprintf(file, sizeof(file), "%s/gilsim_probe.py", cand);
+    if (access(file, R_OK) != 0 || realpath(cand, exe) == NULL ||
+        strlen(exe) >= len) {
+        return -ENOENT;
+    }
+    (void)snprintf(dir, len, "%s", exe);
+    return 0;
+}
+
+/* environ with PYTHONPATH led by probe and GILSIM_RECORD_DIR=raw; the
+ * strings and the array in one malloc'd block, NULL when out of memory. */
+static char **
+child_env(const char *probe, const char *raw)
+{
+    const char *old = getenv("PYTHONPATH"); // NOLINT
+    size_t n = 0, size, i, k = 0;
+    char **env;
+    char *p;
+
+    while (environ[n] != NULL) {
+        n++;
+    }
+    size = (n + 3) * sizeof(char *) + strlen(probe) + strlen(raw) + 64 +
+           (old != NULL ? strlen(old) : 0);
+    env = malloc(size);
+    if (env == NULL) {
+        return NULL;
+    }
+    p = (char *)(env + n + 3);
+    for (i = 0; i < n; i++) {
+        if (strncmp(environ[i], "PYTHONPATH=", 11) != 0 &&
+            strncmp(environ[i], "GILSIM_RECORD_DIR=", 18) != 0) {
+            env[k++] = environ[i];
+        }
+    }
+    env[k++] = p;
+    p += sprintf(p, "PYTHONPATH=%s%s%s", probe,
+                 old != NULL && old[0] != '\0' ? ":" : "",
+                 old != NULL ? old : "") +
+         1;
+    env[k++] = p;
+    (void)sprintf(p, "GILSIM_RECORD_DIR=%s", raw);
+    env[k] = NULL;
+    return env;
+}
+
+/* Run the program; its exit status (128 + N for signal N), or -errno if
+ * it could not be started. */
+static int
+run_program(const struct sim_options *o, const char *path, char **env)
+{
+    struct sigaction sa, old_int, old_term;
+    posix_spawnattr_t attr;
+    sigset_t none, dflt;
+    pid_t pid;
+    int status = 0;
+    int rc;
+
+    (void)sigemptyset(&none);
+    (void)sigemptyset(&dflt);
+    (void)sigaddset(&dflt, SIGINT);
+    (void)sigaddset(&dflt, SIGTERM);
+    (void)sigaddset(&dflt, SIGPIPE);
+    if (posix_spawnattr_init(&attr) != 0) {
+        return -ENOMEM;
+    }
+    (void)posix_spawnattr_setsigdefault(&attr, &dflt);
+    (void)posix_spawnattr_setsigmask(&attr, &none);
+    (void)posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
+                                              POSIX_SPAWN_SETSIGMASK);
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO;
+    (void)sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGINT, &sa, &old_int);
+    (void)sigaction(SIGTERM, &sa, &old_term);
+    rc = posix_spawn(&pid, path, NULL, &attr, o->record_argv, env);
+    (void)posix_spawnattr_destroy(&attr);
+    if (rc == 0) {
+        child_pid = pid;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        child_pid = 0;
+    }
+    (void)sigaction(SIGINT, &old_int, NULL);
+    (void)sigaction(SIGTERM, &old_term, NULL);
+    if (rc != 0) {
+        return -rc;
+    }
+    if (WIFSIGNALED(status)) {
+        return 128 + WTERMSIG(status);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int
+sim_record_main(const struct sim_options *o, const char *command, FILE *out,
+                FILE *err)
+{
+    struct sim_trace_summary summary;
+    struct rec rec;
+    char path[PATH_MAX];
+    char version[32];
+    char probe[PATH_MAX];
+    char dir[4096];
+    char raw[PATH_MAX + 8];
+    char msg[SIM_ERR_LEN * 2];
+    char **env;
+    int created = 0;
+    int lock_fd = -1;
+    int status, rc;
+
+    (void)out;
+    status = find_program(o->record_argv[0], path, sizeof(path), err);
+    if (status == SIM_EXIT_OK) {
+        status = check_python(o->record_argv[0], path, version, sizeof(version),
+                              err);
+    }
+    if (status != SIM_EXIT_OK) {
+        return status;
+    }
+    if (probe_dir(probe, sizeof(probe)) != 0) {
+        fprintf(err,
+                "gilsim: record: the probe (gilsim_probe.py) is neither in "
+                "$GILSIM_PROBE_DIR, nor in share/gilsim/probe beside the "
+                "binary, nor in %s (set GILSIM_PROBE_DIR to its folder)\n",
+                GILSIM_SOURCE_PROBE_DIR);
+        return SIM_EXIT_ERROR;
+    }
+    status = sim_run_make_dir(o, dir, sizeof(dir), &created, err);
+    if (status != SIM_EXIT_OK) {
+        return status;
+    }
+    status = sim_run_lock_dir(dir, &lock_fd, err);
+    if (status != SIM_EXIT_OK) {
+        return status;
+    }
+    (void)snprintf(raw, sizeof(raw), "%.4000s/raw", dir);
+    if ((mkdir(raw, 0777) != 0 && errno != EEXIST) ||
+        realpath(raw, path + 0) == NULL) {
+        base_errf(msg, sizeof(msg), errno, "cannot create %.900s", raw);
+        fprintf(err, "gilsim: record: %s\n", msg);
+        sim_run_unlock_dir(dir, lock_fd);
+        return SIM_EXIT_ERROR;
+    }
+    (void)snprintf(raw, sizeof(raw), "%s", path);
+    env = child_env(probe, raw);
+    if (env == NULL || find_program(o->record_argv[0], path, sizeof(path),
+                                    err) != SIM_EXIT_OK) {
+        free(env);
+        sim_run_unlock_dir(dir, lock_fd);
+        return SIM_EXIT_ERROR;
+    }
+    if (!o->quiet) {
+        fprintf(err, "gilsim: recording %s (Python %s) into %s\n",
+                o->record_argv[0], version, dir);
+    }
+    status = run_program(o, path, env);
+    free(env);
+    if (status < 0) {
+        base_errf(msg, sizeof(msg), -status, "cannot start %.900s", path);
+        fprintf(err, "gilsim: record: %s\n", msg);
+        sim_run_unlock_dir(dir, lock_fd);
+        return SIM_EXIT_ERROR;
+    }
+    rc = rec_read_dir(raw, &rec, msg, sizeof(msg));
+    if (rc == 0) {
+        rc = rec_write_measured(dir, &rec, command, o, &summary, err, msg,
+                                sizeof(msg));
+        if (rc == 0 && !o->quiet) {
+            fprintf(err,
+                    "gilsim: recorded %zu process%s, %zu thread%s, %llu "
+                    "call%s in %.3f s%s; exit status %d; timeline and "
+                    "summary in %s\n",
+                    rec.n_procs, rec.n_procs == 1 ? "" : "es", rec.n_threads,
+                    rec.n_threads == 1 ? "" : "s",
+                    (unsigned long long)rec.calls, rec.calls == 1 ? "" : "s",
+                    (double)summary.wall_ns / 1e9,
+                    rec.partial_lines > 0 ? " (a killed process's last line "
+                                            "was cut short and dropped)"
+                                          : "",
+                    status, dir);
+        }
+        rec_clear(&rec);
+    }
+    sim_run_unlock_dir(dir, lock_fd);
+    if (rc != 0) {
+        fprintf(err, "gilsim: record: %s\n", msg);
+        return status != 0 ? status : SIM_EXIT_ERROR;
+    }
+    return status;
+}

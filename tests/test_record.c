@@ -1,0 +1,489 @@
+/*
+ * test_record.c - gilsim record's reading of the probe's files and the
+ * trace it makes of them (sim/record/raw.c, measured.c), on files written
+ * here, so no Python is needed; the probe itself is tested by
+ * tests/probe/test_probe.py, and the whole command by the cases at the
+ * end, which run a real python3 when there is one.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "base.h"
+#include "cli_runner.h"
+#include "record/record.h"
+#include "record/schedule.h"
+#include "test_files.h"
+#include "trace_check.h"
+
+#define MS INT64_C(1000000)
+
+/* A folder with one probe file of this text. */
+static char *
+raw_dir_with(const char *text)
+{
+    char *dir = tf_make_dir("gilsim-record");
+    char path[4200];
+
+    (void)snprintf(path, sizeof(path), "%s/probe-100.tsv", dir);
+    tf_write(path, text);
+    return dir;
+}
+
+#define HEAD                                                                   \
+    "gilsim-probe\t1\nP\t100\t1\t1000000000\t3.11.7\t/usr/bin/python3\n"
+
+/* Main thread: 10 ms of Python (4 ms of CPU), a 20 ms sleep, 5 ms of
+ * Python (5 ms of CPU), the end. */
+static const char one_thread[] =
+    HEAD "T\t7\t1000000000\t0\tstart\tMainThread\n"
+         "C\t7\t1010000000\t1030000000\t4000000\t4000100\tsleep\t-1\t1\n"
+         "T\t7\t1035000000\t9000100\tend\tMainThread\n"
+         "Z\t1035000001\texit\n";
+
+static void
+reads_a_thread_and_its_calls(void **state)
+{
+    char *dir = raw_dir_with(one_thread);
+    char err[512] = "";
+    struct rec r;
+
+    (void)state;
+    assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.n_procs, 1);
+    assert_int_equal(r.procs[0].pid, 100);
+    assert_string_equal(r.procs[0].python, "3.11.7");
+    assert_string_equal(r.procs[0].ended, "exit");
+    assert_int_equal(r.n_threads, 1);
+    assert_string_equal(r.threads[0].name, "MainThread");
+    assert_int_equal(r.threads[0].n, 3);
+    assert_int_equal(r.threads[0].items[1].kind, REC_CALL);
+    assert_int_equal(r.threads[0].items[1].call, REC_CALL_SLEEP);
+    assert_int_equal(r.calls, 1);
+    assert_int_equal(r.partial_lines, 0);
+    rec_clear(&r);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
+/* Every line that breaks the format is refused with its file and line. */
+static void
+malformed_files_are_refused_with_their_line(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *want;
+    } cases[] = {
+        {"", "no P line"},
+        {"gilsim-probe\t2\n", "line 1: not a gilsim probe file"},
+        {"something else\n", "line 1: not a gilsim probe file"},
+        {"gilsim-probe\t1\nT\t7\t1\t1\tstart\tx\n", "line 2: expected P"},
+        {HEAD "T\t7\t1\t1\tbegin\tx\n", "line 3: expected T"},
+        {HEAD "T\t7\tnow\t1\tstart\tx\n", "line 3: a field that should be"},
+        {HEAD "C\t7\t5\t4\t0\t0\tsleep\t-1\t1\n", "line 3: a call of an"},
+        {HEAD "C\t7\t4\t5\t0\t0\tteleport\t-1\t1\n", "line 3: a call of an"},
+        {HEAD "C\t7\t4\t5\t0\t0\tsleep\t-1\t2\n", "line 3: a call of an"},
+        {HEAD "C\t7\t4\t5\t0\t0\tsleep\t-1\n", "line 3: expected C"},
+        {HEAD "K\t7\t4\t0\tbegin\t1\n", "line 3: expected K"},
+        {HEAD "X\t1\t4\tthreadpool\n", "line 3: expected X"},
+        {HEAD "Z\tsoon\texit\n", "line 3: expected Z"},
+        {HEAD "Q\t1\n", "line 3: a line of an unknown kind"},
+        {HEAD "T\t7\t1\t1\tstart\tx\t\t\t\t\t\t\t\t\n", "line 3: expected T"},
+    };
+    char err[512];
+    struct rec r;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *dir = raw_dir_with(cases[i].text);
+        int rc;
+
+        err[0] = '\0';
+        rc = rec_read_dir(dir, &r, err, sizeof(err));
+        if (rc == 0 || strstr(err, cases[i].want) == NULL ||
+            strstr(err, "probe-100.tsv") == NULL) {
+            fail_msg("case %zu: rc %d, [%s] lacks [%s]", i, rc, err,
+                     cases[i].want);
+        }
+        tf_remove_tree(dir);
+        free(dir);
+    }
+}
+
+/* A process killed while writing leaves a last line without its
+ * newline: dropped and counted, the rest kept. An empty folder (the probe
+ * never started) is an error saying so. */
+static void
+a_cut_last_line_is_dropped_and_an_empty_folder_refused(void **state)
+{
+    char text[sizeof(one_thread) + 64];
+    char *dir;
+    char err[512] = "";
+    struct rec r;
+
+    (void)state;
+    (void)snprintf(text, sizeof(text), "%sC\t7\t1040000000\t10", one_thread);
+    dir = raw_dir_with(text);
+    assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.partial_lines, 1);
+    assert_int_equal(r.calls, 1);
+    rec_clear(&r);
+    tf_remove_tree(dir);
+    free(dir);
+
+    dir = tf_make_dir("gilsim-record");
+    assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), -ENOENT);
+    assert_non_null(strstr(err, "the probe wrote nothing"));
+    tf_remove_tree(dir);
+    free(dir);
+}
+
+/* The measured trace: the sleep is I/O with the GIL released; the
+ * Python before it, 10 ms of wall with 4 ms of CPU, is 6 ms waiting and
+ * 4 ms holding the GIL; after it, 5 ms of CPU in 5 ms: all holding. */
+static void
+the_measured_trace_splits_wall_into_wait_run_and_io(void **state)
+{
+    char *dir = raw_dir_with(one_thread);
+    char *out = tf_make_dir("gilsim-record-out");
+    char path[4200];
+    char err[512] = "";
+    struct sim_trace_summary s;
+    struct sim_options o;
+    struct trace_gil_counts counts;
+    struct sim_trace *t;
+    char *argv[] = {"python3", "app.py", NULL};
+    FILE *f;
+    struct rec r;
+
+    (void)state;
+    sim_options_default(&o);
+    o.record_argc = 2;
+    o.record_argv = argv;
+    o.no_plots = 1;
+    assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
+    assert_int_equal(rec_write_measured(out, &r,
+                                        "gilsim record -- python3 "
+                                        "app.py",
+                                        &o, &s, stderr, err, sizeof(err)),
+                     0);
+    assert_string_equal(s.model, "measured");
+    assert_string_equal(s.workload, "app.py");
+    assert_int_equal(s.wall_ns, 35 * MS + 1);
+    assert_int_equal(s.stats.hold_ns, 9 * MS);
+    assert_int_equal(s.stats.wait_ns, 6 * MS);
+    assert_int_equal(s.stats.io_ns, 20 * MS);
+    assert_int_equal(s.stats.steps_ok, 1);
+    (void)snprintf(path, sizeof(path), "%s/summary.json", out);
+    assert_int_equal(access(path, R_OK), 0);
+    (void)snprintf(path, sizeof(path), "%s/measured/trace.tsv", out);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_int_equal(sim_trace_read_tsv(f, &t), 0);
+    fclose(f);
+    trace_check_gil(t, 1, NULL, &counts);
+    assert_int_equal(counts.takes, 2);
+    assert_int_equal(counts.waits, 1);
+    sim_trace_free(t);
+    rec_clear(&r);
+    tf_remove_tree(dir);
+    tf_remove_tree(out);
+    free(dir);
+    free(out);
+}
+
+/* Sum of a window's pieces, each inside it. */
+static int64_t
+placed(const struct rec_window *w, const struct rec_pieces *p)
+{
+    int64_t sum = 0;
+    uint32_t i;
+
+    for (i = 0; i < w->count; i++) {
+        const struct rec_piece *x = &p->v[w->first + i];
+
+        assert_true(x->from >= w->s && x->to <= w->e && x->from < x->to);
+        sum += x->to - x->from;
+    }
+    return sum;
+}
+
+/* No two pieces of different windows overlap. */
+static void
+assert_exclusive(const struct rec_pieces *p)
+{
+    size_t i, j;
+
+    for (i = 0; i < p->n; i++) {
+        for (j = i + 1; j < p->n; j++) {
+            assert_true(p->v[i].to <= p->v[j].from ||
+                        p->v[j].to <= p->v[i].from);
+        }
+    }
+}
+
+/* The schedule: CPU as late as it can go in its window, every window
+ * its whole CPU, never two at once; CPU that cannot fit (two windows of
+ * 8 in the same 10) overlaps and is counted. */
+static void
+windows_get_their_cpu_late_and_never_at_once(void **state)
+{
+    struct rec_window one[] = {{0, 10, 3, 0, 0}};
+    struct rec_window two[] = {{0, 10, 6, 0, 0}, {0, 10, 4, 0, 0}};
+    struct rec_window chain[] = {{0, 10, 5, 0, 0},
+                                 {5, 12, 5, 0, 0},
+                                 {8, 20, 6, 0, 0},
+                                 {20, 20, 0, 0, 0}};
+    struct rec_window full[] = {{0, 10, 8, 0, 0}, {0, 10, 8, 0, 0}};
+    struct rec_pieces p;
+    int64_t overlap;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(rec_schedule(one, 1, &p, &overlap), 0);
+    assert_int_equal(one[0].count, 1);
+    assert_int_equal(p.v[0].from, 7);
+    assert_int_equal(p.v[0].to, 10);
+    assert_int_equal(overlap, 0);
+    free(p.v);
+
+    assert_int_equal(rec_schedule(two, 2, &p, &overlap), 0);
+    assert_int_equal(placed(&two[0], &p), 6);
+    assert_int_equal(placed(&two[1], &p), 4);
+    assert_exclusive(&p);
+    assert_int_equal(overlap, 0);
+    free(p.v);
+
+    assert_int_equal(rec_schedule(chain, 4, &p, &overlap), 0);
+    for (i = 0; i < 4; i++) {
+        assert_int_equal(placed(&chain[i], &p), chain[i].c);
+    }
+    assert_exclusive(&p);
+    assert_int_equal(overlap, 0);
+    free(p.v);
+
+    assert_int_equal(rec_schedule(full, 2, &p, &overlap), 0);
+    assert_int_equal(overlap, 6);
+    assert_int_equal(placed(&full[0], &p) + placed(&full[1], &p), 16);
+    free(p.v);
+}
+
+/* A process ended by SIGTERM writes Z and no T end; a thread started
+ * with _thread.start_new_thread has no T start: both are closed, at the
+ * process's last stamp and at the first line. */
+static void
+threads_without_a_start_or_an_end_are_closed(void **state)
+{
+    static const char text[] =
+        HEAD "T\t7\t1000000000\t0\tstart\tMainThread\n"
+             "C\t8\t1001000000\t1002000000\t0\t0\tsleep\t-1\t1\n"
+             "C\t7\t1010000000\t1030000000\t4000000\t4000100\tsleep\t-1\t1\n"
+             "Z\t1040000000\tsignal-15\n";
+    char *dir = raw_dir_with(text);
+    char err[512] = "";
+    struct rec r;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
+    assert_string_equal(r.procs[0].ended, "signal-15");
+    assert_int_equal(r.n_threads, 2);
+    for (i = 0; i < 2; i++) {
+        const struct rec_thread *t = &r.threads[i];
+
+        assert_int_equal(t->items[0].kind, REC_START);
+        assert_int_equal(t->items[t->n - 1].kind, REC_END);
+        assert_int_equal(t->items[t->n - 1].t0, 1040000000);
+    }
+    assert_int_equal(r.threads[1].items[0].t0, 1001000000);
+    rec_clear(&r);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
+/* ---- the command, on real programs --------------------------------------- */
+
+static char python3[4096];
+
+/* Write `script` to dir/app.py and record it into dir/rec. */
+static void
+record_script(const char *dir, const char *script, struct cmd *c)
+{
+    char app[4200], out_arg[4300];
+
+    (void)snprintf(app, sizeof(app), "%s/app.py", dir);
+    tf_write(app, script);
+    (void)snprintf(out_arg, sizeof(out_arg), "--out=%s/rec", dir);
+    run(c, "record", out_arg, "--quiet", "--", python3, app, NULL);
+}
+
+/* The folder's summary.json and its measured trace, read back. */
+static struct sim_trace *
+recorded_trace(const char *dir, char **summary)
+{
+    char path[4200];
+    struct sim_trace *t = NULL;
+    FILE *f;
+
+    (void)snprintf(path, sizeof(path), "%s/rec/summary.json", dir);
+    *summary = tf_read(path, NULL);
+    assert_non_null(*summary);
+    (void)snprintf(path, sizeof(path), "%s/rec/measured/trace.tsv", dir);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_int_equal(sim_trace_read_tsv(f, &t), 0);
+    fclose(f);
+    return t;
+}
+
+/* Steps of kind k in t. */
+static uint64_t
+steps_of(const struct sim_trace *t, enum sim_step k)
+{
+    uint64_t n = 0;
+    size_t i, e;
+
+    for (i = 0; i < sim_trace_thread_count(t); i++) {
+        const struct sim_trace_buf *b = sim_trace_thread(t, i);
+
+        for (e = 0; e < b->n; e++) {
+            n += b->ev[e].kind == SIM_EV_STEP_END && b->ev[e].detail == k;
+        }
+    }
+    return n;
+}
+
+/* A pool of 2 threads runs 4 tasks that each sleep 20 ms and count:
+ * the recording has the main thread and both workers, the 8 sleeps, 4
+ * tasks, the pool, and never two holders of the GIL. */
+static void
+a_thread_pool_program_is_recorded_whole(void **state)
+{
+    static const char script[] =
+        "import time\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "def work(i):\n"
+        "    time.sleep(0.02)\n"
+        "    n = 20000\n"
+        "    while n: n -= 1\n"
+        "    time.sleep(0.02)\n"
+        "    return i\n"
+        "with ThreadPoolExecutor(max_workers=2) as ex:\n"
+        "    print(sum(ex.map(work, range(4))))\n";
+    char *dir = tf_make_dir("gilsim-record-run");
+    struct trace_gil_counts counts;
+    struct sim_trace *t;
+    struct cmd c;
+    char *summary;
+
+    (void)state;
+    if (python3[0] == '\0') {
+        skip();
+    }
+    record_script(dir, script, &c);
+    assert_int_equal(c.status, 0);
+    t = recorded_trace(dir, &summary);
+    assert_int_equal(sim_trace_thread_count(t), 3);
+    assert_int_equal(steps_of(t, SIM_STEP_SLEEP), 8);
+    assert_non_null(strstr(summary, "\"model\": \"measured\""));
+    assert_non_null(strstr(summary, "\"kind\": \"threadpool\", "
+                                    "\"workers\": 2"));
+    assert_non_null(strstr(summary, "\"tasks\": 4,"));
+    trace_check_gil(t, 1, NULL, &counts);
+    assert_true(counts.takes >= 8);
+    sim_trace_free(t);
+    free(summary);
+    cmd_clear(&c);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
+/* gilsim exits with the program's status, and the recording is there
+ * whatever ended it: sys.exit(3), an uncaught exception (1), SIGTERM
+ * (128 + 15), Ctrl-C (KeyboardInterrupt: 128 + 2), a fork whose child
+ * is recorded too. */
+static void
+the_program_s_status_passes_and_its_recording_stays(void **state)
+{
+    static const struct {
+        const char *script;
+        int status;
+        const char *in_summary;
+    } cases[] = {
+        {"import time, sys\ntime.sleep(0.01)\nsys.exit(3)\n", 3,
+         "\"ended\": \"exit\""},
+        {"import time\ntime.sleep(0.01)\nraise ValueError('on purpose')\n", 1,
+         "\"ended\": \"exit\""},
+        {"import os, signal, time\ntime.sleep(0.01)\n"
+         "os.kill(os.getpid(), signal.SIGTERM)\ntime.sleep(5)\n",
+         128 + 15, "\"ended\": \"signal-15\""},
+        {"import os, signal, time\ntime.sleep(0.01)\n"
+         "os.kill(os.getpid(), signal.SIGINT)\ntime.sleep(5)\n",
+         128 + 2, "\"ended\": \"exit\""},
+        {"import os, sys, time\npid = os.fork()\n"
+         "if pid == 0:\n    time.sleep(0.01)\n    sys.exit(0)\n"
+         "os.waitpid(pid, 0)\n",
+         0, "\"processes\": 2,"},
+    };
+    size_t i;
+
+    (void)state;
+    if (python3[0] == '\0') {
+        skip();
+    }
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *dir = tf_make_dir("gilsim-record-run");
+        struct trace_gil_counts counts;
+        struct sim_trace *t;
+        struct cmd c;
+        char *summary;
+
+        record_script(dir, cases[i].script, &c);
+        if (c.status != cases[i].status) {
+            fail_msg("case %zu: status %d, expected %d; stderr: %s", i,
+                     c.status, cases[i].status, c.err);
+        }
+        t = recorded_trace(dir, &summary);
+        if (strstr(summary, cases[i].in_summary) == NULL) {
+            fail_msg("case %zu: summary lacks %s", i, cases[i].in_summary);
+        }
+        assert_true(steps_of(t, SIM_STEP_SLEEP) >= 1);
+        trace_check_gil(t, 0, NULL, &counts);
+        sim_trace_free(t);
+        free(summary);
+        cmd_clear(&c);
+        tf_remove_tree(dir);
+        free(dir);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(reads_a_thread_and_its_calls),
+        cmocka_unit_test(malformed_files_are_refused_with_their_line),
+        cmocka_unit_test(
+            a_cut_last_line_is_dropped_and_an_empty_folder_refused),
+        cmocka_unit_test(the_measured_trace_splits_wall_into_wait_run_and_io),
+        cmocka_unit_test(windows_get_their_cpu_late_and_never_at_once),
+        cmocka_unit_test(threads_without_a_start_or_an_end_are_closed),
+        cmocka_unit_test(a_thread_pool_program_is_recorded_whole),
+        cmocka_unit_test(the_program_s_status_passes_and_its_recording_stays),
+    };
+
+    if (base_search_path("python3", python3, sizeof(python3)) != 0) {
+        python3[0] = '\0'; /* the cases that run a program skip */
+    }
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
