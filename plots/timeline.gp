@@ -123,6 +123,6 @@ plot datafile using (($2 + $3) / 2):1:2:3:($1 - half):($1 + half): \
      NaN with boxes lc rgb s_lock title (has('lock') ? 'lock step' : ''), \
      NaN with boxes lc rgb s_read title (has('read') ? 'read step' : ''), \
      NaN with boxes lc rgb s_net title (has('net') ? 'socket call' : ''), \
-     NaN with boxes lc rgb s_wait title (has('wait') ? 'wait (select, child, queue)' : ''), \
+     NaN with boxes lc rgb s_wait title (has('wait') ? 'wait (another thread, select, a child)' : ''), \
      NaN with points pt 11 ps 0.8 lc rgb '#7a0177' title 'drop request', \
      NaN with points pt 9 ps 0.8 lc rgb '#222222' title 'forced switch'

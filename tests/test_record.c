@@ -45,7 +45,8 @@ raw_dir_with(const char *text)
 /* Main thread: 10 ms of Python (4 ms of CPU), a 20 ms sleep, 5 ms of
  * Python (5 ms of CPU), the end. */
 static const char one_thread[] =
-    HEAD "T\t7\t1000000000\t0\tstart\tMainThread\n"
+    HEAD "S\t5000000\n"
+         "T\t7\t1000000000\t0\tstart\tMainThread\n"
          "C\t7\t1010000000\t1030000000\t4000000\t4000100\tsleep\t-1\t1\n"
          "T\t7\t1035000000\t9000100\tend\tMainThread\n"
          "Z\t1035000001\texit\n";
@@ -97,6 +98,7 @@ malformed_files_are_refused_with_their_line(void **state)
         {HEAD "X\t1\t4\tthreadpool\n", "line 3: expected X"},
         {HEAD "Z\tsoon\texit\n", "line 3: expected Z"},
         {HEAD "Q\t1\n", "line 3: a line of an unknown kind"},
+        {HEAD "S\t0\n", "line 3: expected S"},
         {HEAD "T\t7\t1\t1\tstart\tx\t\t\t\t\t\t\t\t\n", "line 3: expected T"},
     };
     char err[512];
@@ -179,6 +181,7 @@ the_measured_trace_splits_wall_into_wait_run_and_io(void **state)
                      0);
     assert_string_equal(s.model, "measured");
     assert_string_equal(s.workload, "app.py");
+    assert_int_equal(s.switch_interval_ns, 5 * MS);
     assert_int_equal(s.wall_ns, 35 * MS + 1);
     assert_int_equal(s.stats.hold_ns, 9 * MS);
     assert_int_equal(s.stats.wait_ns, 6 * MS);
@@ -280,13 +283,15 @@ windows_get_their_cpu_late_and_never_at_once(void **state)
 
 /* A process ended by SIGTERM writes Z and no T end; a thread started
  * with _thread.start_new_thread has no T start: both are closed, at the
- * process's last stamp and at the first line. */
+ * process's last stamp and at the first line. A call that begins inside
+ * another of its thread is dropped and counted. */
 static void
 threads_without_a_start_or_an_end_are_closed(void **state)
 {
     static const char text[] =
         HEAD "T\t7\t1000000000\t0\tstart\tMainThread\n"
              "C\t8\t1001000000\t1002000000\t0\t0\tsleep\t-1\t1\n"
+             "C\t8\t1001500000\t1001600000\t0\t0\tselect\t-1\t1\n"
              "C\t7\t1010000000\t1030000000\t4000000\t4000100\tsleep\t-1\t1\n"
              "Z\t1040000000\tsignal-15\n";
     char *dir = raw_dir_with(text);
@@ -306,6 +311,8 @@ threads_without_a_start_or_an_end_are_closed(void **state)
         assert_int_equal(t->items[t->n - 1].t0, 1040000000);
     }
     assert_int_equal(r.threads[1].items[0].t0, 1001000000);
+    assert_int_equal(r.calls_nested, 1); /* the select inside the sleep */
+    assert_int_equal(r.threads[1].n, 3); /* start, sleep, end */
     rec_clear(&r);
     tf_remove_tree(dir);
     free(dir);

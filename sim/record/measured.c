@@ -445,9 +445,10 @@ write_recording_fn(const void *ctx, FILE *f)
         fprintf(f, ", \"workers\": %lld}", (long long)pl->workers);
     }
     fprintf(f,
-            "],\n    \"calls\": %llu, \"partial_lines\": %llu, "
-            "\"cpu_overlap_ns\": %lld}",
+            "],\n    \"calls\": %llu, \"calls_nested\": %llu, "
+            "\"partial_lines\": %llu, \"cpu_overlap_ns\": %lld}",
             (unsigned long long)sc->rec->calls,
+            (unsigned long long)sc->rec->calls_nested,
             (unsigned long long)sc->rec->partial_lines,
             (long long)sc->overlap_ns);
 }
@@ -495,6 +496,7 @@ fill_summary(const struct rec *r, const struct sim_trace *t, int64_t cpu_ns,
     }
     s->threads = threads; /* of every process */
     s->processes = (int)r->n_procs;
+    s->switch_interval_ns = r->procs[0].switch_interval_ns;
     s->repeat = 1;
     s->wall_ns = s->wall_ns_min = s->wall_ns_max = s->wall_ns_mean = wall_of(r);
     s->cpu_ns = cpu_ns;

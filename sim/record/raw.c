@@ -5,6 +5,7 @@
  *
  *   gilsim-probe 1                              the format line
  *   P pid ppid t_ns python executable           the process
+ *   S switch_interval_ns                        its switch interval
  *   T tid t_ns cpu_ns start|end name            a thread begins or ends
  *   C tid t0 t1 cpu0 cpu1 call bytes ok         a blocking call
  *   K tid t_ns cpu_ns begin|end pool task       a pool task on the thread
@@ -236,6 +237,12 @@ parse_line(struct rec *r, struct caps *caps, struct rec_process *p, char **f,
         copy_name(pool->kind, sizeof(pool->kind), f[3]);
         pool->workers = v[2];
         return 0;
+    } else if (strcmp(f[0], "S") == 0) {
+        if (nf != 2 || numbers(c, f, 1, 1, v) != 0 || v[0] <= 0) {
+            return bad(c, "expected S switch_interval_ns");
+        }
+        p->switch_interval_ns = v[0];
+        return 0;
     } else if (strcmp(f[0], "Z") == 0) {
         if (nf != 3 || numbers(c, f, 1, 1, v) != 0) {
             return bad(c, "expected Z t_ns how");
@@ -408,9 +415,26 @@ close_threads(struct rec *r)
         const struct rec_process *p = process_of(r, t);
         struct rec_item it;
 
+        size_t k, m = 0;
+        int64_t call_end = INT64_MIN;
+
         if (t->n == 0) {
             continue;
         }
+        /* A call that begins inside the thread's previous call is a part
+         * of it (the probe records only the outer one; a probe that did
+         * not would draw time going back): dropped. */
+        for (k = 0; k < t->n; k++) {
+            if (t->items[k].kind == REC_CALL) {
+                if (t->items[k].t0 < call_end) {
+                    r->calls_nested++;
+                    continue;
+                }
+                call_end = t->items[k].t1;
+            }
+            t->items[m++] = t->items[k];
+        }
+        t->n = m;
         if (t->items[0].kind != REC_START) {
             memset(&it, 0, sizeof(it));
             it.kind = REC_START;

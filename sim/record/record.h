@@ -69,6 +69,7 @@ struct rec_process {
     int64_t t_start; /* the probe's start in it */
     int64_t t_last;  /* its last stamp */
     char python[16];
+    int64_t switch_interval_ns; /* sys.getswitchinterval(), 0 if unknown */
     char ended[16]; /* "exit", "signal-15", or "" if it wrote no Z */
 };
 
@@ -87,6 +88,7 @@ struct rec {
     size_t n_pools;
     uint64_t calls;
     uint64_t partial_lines; /* a last line cut short (a killed process) */
+    uint64_t calls_nested;  /* calls inside another, dropped */
 };
 
 /* The probe's name for call c ("recv"). */

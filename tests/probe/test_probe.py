@@ -39,6 +39,7 @@ VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\Z")
 # empty), or a set of keywords.
 GRAMMAR = {
     "P": ["int", "int", "int", "version", "text"],
+    "S": ["int"],
     "T": ["int", "int", "int", {"start", "end"}, "name"],
     "C": ["int", "int", "int", "int", "int", CALLS, "int-1", "bit"],
     "K": ["int", "int", "int", {"begin", "end"}, "int", "int"],
@@ -101,8 +102,10 @@ def parse_probe_file(path):
     assert kinds and kinds[0] == "P", "%s: P is not line 2" % path
     assert kinds.count("P") == 1, "%s: more than one P" % path
     assert kinds[-1] == "Z" and kinds.count("Z") == 1, "%s: Z" % path
+    assert kinds[1] == "S" and kinds.count("S") == 1, "%s: S" % path
+    assert recs[1].f[0] > 0, "%s: switch interval" % path
     t_start, t_end = recs[0].f[2], recs[-1].f[0]
-    for r in recs[1:-1]:
+    for r in recs[2:-1]:
         if r.kind == "C":
             times = [r.f[1], r.f[2]]
             assert r.f[2] >= r.f[1] and r.f[4] >= r.f[3], "%s: %r" % (path, r)
@@ -208,7 +211,9 @@ class ProbeTest(unittest.TestCase):
         self.assertEqual(recs[0].f[0], pid)
         self.assertEqual(recs[0].f[1], os.getpid())
         self.assert_thread_bounds(recs, pid, "MainThread")
-        self.assertEqual(recs[1].kind, "T")     # T start right after P
+        self.assertEqual(recs[1].kind, "S")     # the switch interval,
+        self.assertEqual(recs[1].f[0], 5000000)  # CPython's default
+        self.assertEqual(recs[2].kind, "T")     # then T start
         sleeps = of(recs, "C", call="sleep")
         self.assertEqual(len(sleeps), 2, sleeps)
         for s in sleeps:

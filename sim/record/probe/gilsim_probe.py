@@ -17,6 +17,9 @@ What is wrapped (stage 1), and the `call` each one records:
   select.select, the select() of each class in
     selectors (Select/Poll/Epoll/Devpoll/Kqueue)    select
   subprocess.Popen.wait                             wait
+  threading.Thread.join, threading.Condition.wait
+    (so Future.result, Event.wait, Semaphore and
+    Barrier waits)                                  wait
   os.read / os.write (not on the probe's own file)  read / write (bytes)
   queue.Queue.get with block=True                   queue
   hashlib.new and the hashlib constructors that are
@@ -35,7 +38,11 @@ ProcessPoolExecutor.submit wrap the task so that it writes `K begin` and
 starmapstar (one call per chunk of map/starmap) do the same with pool 0,
 because the worker that runs a chunk does not know which pool sent it.
 
-Not yet (later stages): threading.Lock and other blocking lock acquires;
+A call inside another recorded call of the same thread (Queue.get waits
+in Condition.wait) is not recorded again: the outer call covers it.
+
+Not yet (later stages): threading.Lock's own blocking acquires (`with
+lock:` under contention);
 bz2 and lzma; asyncio tasks; the file objects of open() (their C methods
 cannot be patched); ssl reads and writes; socket.connect_ex and sendfile;
 select.poll()/epoll() objects used directly (not through selectors);
@@ -63,6 +70,7 @@ time.monotonic_ns(), CPU times time.thread_time_ns() of the thread
 concerned, tid is threading.get_native_id()):
   gilsim-probe  1
   P  <pid> <ppid> <t_ns> <python version> <sys.executable>
+  S  <switch interval ns>   (sys.getswitchinterval() when the probe began)
   T  <tid> <t_ns> <cpu_ns> start|end <thread name>
   C  <tid> <t0_ns> <t1_ns> <cpu0_ns> <cpu1_ns> <call> <bytes> <ok>
   K  <tid> <t_ns> <cpu_ns> begin|end <pool> <task>
@@ -207,6 +215,7 @@ def _header_lines(ppid, t_ns, tid, cpu_ns, name):
     version = "%d.%d.%d" % tuple(sys.version_info[:3])
     return [("gilsim-probe", FORMAT_VERSION),
             ("P", _pid, ppid, t_ns, version, _clean(sys.executable)),
+            ("S", int(round(sys.getswitchinterval() * 1e9))),
             ("T", tid, t_ns, cpu_ns, "start", _clean(name, NAME_MAX))]
 
 
@@ -222,6 +231,7 @@ def _open_file():
 _FORMATS = {
     "gilsim-probe": "%s\t%d",
     "P": "%s\t%d\t%d\t%d\t%s\t%s",
+    "S": "%s\t%d",
     "T": "%s\t%d\t%d\t%d\t%s\t%s",
     "C": "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d",
     "K": "%s\t%d\t%d\t%d\t%s\t%d\t%d",
@@ -440,22 +450,30 @@ def _method(wrapper, orig):
 
 def _timed(orig, call, size):
     """Returns a function that calls orig and records a `C call` line.
-    size says where the byte count comes from (_NO_BYTES, ...)."""
+    size says where the byte count comes from (_NO_BYTES, ...). A call
+    made inside another recorded call of the same thread (Queue.get's
+    Condition.wait, Popen.wait's sleeps) is not recorded: the outer call
+    covers it."""
     def wrapper(*args, **kw):
         try:
             tid = _tls.tid
         except AttributeError:
             tid = _new_tid()
+        if getattr(_tls, "inside", False):
+            return orig(*args, **kw)
+        _tls.inside = True
         c0 = _cpu()
         t0 = _mono()
         try:
             r = orig(*args, **kw)
         except BaseException:
             t1 = _mono()
+            _tls.inside = False
             _events.append(("C", tid, t0, t1, c0, _cpu(), call, -1, 0))
             raise
         t1 = _mono()
         c1 = _cpu()
+        _tls.inside = False
         if size == _NO_BYTES:
             n = -1
         elif size == _RESULT:
@@ -802,6 +820,13 @@ def _patch_os(m):
 
 def _patch_threading(m):
     _set(m.Thread, "_bootstrap_inner", _wrap_bootstrap_inner)
+    # Waiting for another thread: Thread.join, and Condition.wait, which
+    # Future.result, Event.wait, Semaphore.acquire, Barrier.wait and
+    # Queue.get block in (their C lock acquires cannot be patched).
+    _set(m.Thread, "join",
+         lambda f: _method(_timed(f, "wait", _NO_BYTES), f))
+    _set(m.Condition, "wait",
+         lambda f: _method(_timed(f, "wait", _NO_BYTES), f))
 
 
 def _patch_socket(m):
