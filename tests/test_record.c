@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
+#include <math.h>
 
 #include "base.h"
 #include "cli_runner.h"
@@ -241,13 +243,15 @@ assert_exclusive(const struct rec_pieces *p)
 static void
 windows_get_their_cpu_late_and_never_at_once(void **state)
 {
-    struct rec_window one[] = {{0, 10, 3, 0, 0}};
-    struct rec_window two[] = {{0, 10, 6, 0, 0}, {0, 10, 4, 0, 0}};
-    struct rec_window chain[] = {{0, 10, 5, 0, 0},
-                                 {5, 12, 5, 0, 0},
-                                 {8, 20, 6, 0, 0},
-                                 {20, 20, 0, 0, 0}};
-    struct rec_window full[] = {{0, 10, 8, 0, 0}, {0, 10, 8, 0, 0}};
+    struct rec_window one[] = {{.s = 0, .e = 10, .c = 3}};
+    struct rec_window two[] = {{.s = 0, .e = 10, .c = 6},
+                               {.s = 0, .e = 10, .c = 4}};
+    struct rec_window chain[] = {{.s = 0, .e = 10, .c = 5},
+                                 {.s = 5, .e = 12, .c = 5},
+                                 {.s = 8, .e = 20, .c = 6},
+                                 {.s = 20, .e = 20, .c = 0}};
+    struct rec_window full[] = {{.s = 0, .e = 10, .c = 8},
+                                {.s = 0, .e = 10, .c = 8}};
     struct rec_pieces p;
     int64_t overlap;
     size_t i;
@@ -370,6 +374,42 @@ steps_of(const struct sim_trace *t, enum sim_step k)
     return n;
 }
 
+/* The sleep steps of workload file `path`'s first kind, each checked to
+ * be `us` (a constant or samples, within 2 %). */
+static int
+sleeps_near(const char *path, double us)
+{
+    json_error_t e;
+    json_t *root = json_load_file(path, 0, &e);
+    json_t *steps, *step, *v, *x;
+    size_t i, j;
+    int n = 0;
+
+    assert_non_null(root);
+    steps = json_object_get(json_array_get(json_object_get(root, "kinds"), 0),
+                            "steps");
+    json_array_foreach(steps, i, step)
+    {
+        json_t *sleep = json_object_get(step, "sleep");
+
+        if (sleep == NULL) {
+            continue;
+        }
+        n++;
+        v = json_object_get(sleep, "us");
+        if (json_is_number(v)) {
+            assert_true(fabs(json_number_value(v) - us) < us * 0.02);
+            continue;
+        }
+        json_array_foreach(json_object_get(v, "samples"), j, x)
+        {
+            assert_true(fabs(json_number_value(x) - us) < us * 0.02);
+        }
+    }
+    json_decref(root);
+    return n;
+}
+
 /* A pool of 2 threads runs 4 tasks that each sleep 20 ms and count:
  * the recording has the main thread and both workers, the 8 sleeps, 4
  * tasks, the pool, and never two holders of the GIL. */
@@ -411,6 +451,31 @@ a_thread_pool_program_is_recorded_whole(void **state)
     sim_trace_free(t);
     free(summary);
     cmd_clear(&c);
+
+    /* Its tasks as a workload file: one kind of 4 tasks whose sleeps are
+     * the 20 ms asked for (the GIL's wait after each is not I/O), which
+     * gilsim reads and runs. */
+    {
+        char wl[4200], wl_arg[4300], out_arg[4300];
+        char *text;
+
+        (void)snprintf(wl, sizeof(wl), "%s/rec/workload.json", dir);
+        text = tf_read(wl, NULL);
+        assert_non_null(text);
+        assert_non_null(strstr(text, "\"tasks\": 4,"));
+        assert_null(strstr(text, "task-2"));
+        free(text);
+        assert_int_equal(sleeps_near(wl, 20000.0), 2);
+        run(&c, "workload", "check", wl, NULL);
+        assert_int_equal(c.status, 0);
+        cmd_clear(&c);
+        (void)snprintf(wl_arg, sizeof(wl_arg), "--workload=%s", wl);
+        (void)snprintf(out_arg, sizeof(out_arg), "--out=%s/replay", dir);
+        run(&c, "--engine=virtual", wl_arg, "--model=executor", "--threads=2",
+            "--no-plots", "--quiet", out_arg, NULL);
+        assert_int_equal(c.status, 0);
+        cmd_clear(&c);
+    }
     tf_remove_tree(dir);
     free(dir);
 }

@@ -30,6 +30,13 @@
 #include "report.h"
 #include "schedule.h"
 
+/* Waits shorter than this are none (a timer's slack, a context switch). */
+#define MIN_WAIT_NS INT64_C(100000)
+/* Two pieces of GIL held this close count as one stretch. */
+#define HELD_GAP_NS INT64_C(20000)
+/* CPython's switch interval, when the recording has none. */
+#define DEFAULT_INTERVAL_NS INT64_C(5000000)
+
 static enum sim_step
 step_of(enum rec_call c)
 {
@@ -62,8 +69,10 @@ struct lane {
     size_t *n_windows;          /* collecting: its count so far */
     size_t next;                /* recording: the next window of this lane */
     const struct rec_pieces *pieces;
+    uint32_t thread; /* its index in the recording */
     int64_t t, cpu;  /* where the last item left the thread */
     int holds;       /* it holds the GIL */
+    int waiting;     /* it waits for the GIL (from a call's end) */
     int idle;        /* a pool thread between tasks */
     int32_t task;    /* the task under way, -1 */
     int64_t cpu_sum; /* CPU seen on the lane */
@@ -98,13 +107,15 @@ python_until(struct lane *l, int64_t t, int64_t cpu)
         x->s = l->t;
         x->e = l->t + w;
         x->c = c;
+        x->thread = l->thread;
     } else if (!l->holds) {
         const struct rec_window *x = &l->windows[l->next++];
         int64_t pos = x->s;
         uint32_t i;
 
         l->cpu_sum += c;
-        if (x->count == 0 || l->pieces->v[x->first].from > x->s) {
+        if (!l->waiting &&
+            (x->count == 0 || l->pieces->v[x->first].from > x->s)) {
             if (x->e > x->s) {
                 ev(l, x->s, SIM_EV_GIL_WAIT, 0, 0, l->task, 0);
             }
@@ -127,6 +138,7 @@ python_until(struct lane *l, int64_t t, int64_t cpu)
             ev(l, x->e, SIM_EV_GIL_TAKE, 0, 0, l->task, 0);
         }
         l->holds = 1;
+        l->waiting = 0;
     } else {
         l->cpu_sum += c;
     }
@@ -193,6 +205,11 @@ lane_item(struct lane *l, const struct rec_item *it)
         python_until(l, it->t0, it->cpu0);
         ev(l, it->t0, SIM_EV_STEP_BEGIN, (int)s, 0, l->task, 0);
         ev(l, it->t0, SIM_EV_GIL_DROP, SIM_DROP_IO, 0, l->task, 0);
+        if (it->wait_ns > 0) {
+            /* Back from the call, it waited to take the GIL back. */
+            ev(l, it->t1 - it->wait_ns, SIM_EV_GIL_WAIT, 0, 0, l->task, 0);
+            l->waiting = 1;
+        }
         ev(l, it->t1, SIM_EV_STEP_END, (int)s,
            it->ok ? SIM_OUT_OK : SIM_OUT_FAILED, l->task,
            it->bytes > 0 ? it->bytes : 0);
@@ -242,11 +259,114 @@ struct proc_plan {
     struct rec_pieces pieces;
 };
 
+/* A piece of the GIL held by thread `thread`. */
+struct held {
+    int64_t from, to;
+    uint32_t thread;
+};
+
+static int
+held_cmp(const void *a, const void *b)
+{
+    const struct held *x = a, *y = b;
+
+    return x->from < y->from ? -1 : x->from > y->from ? 1 : 0;
+}
+
+/* How long before t other threads than `self` held the GIL without a
+ * break (gaps up to HELD_GAP_NS bridged): h sorted by start. */
+static int64_t
+held_before(const struct held *h, size_t n, int64_t t, uint32_t self)
+{
+    size_t lo = 0, hi = n;
+    int64_t end = t;
+
+    /* The last piece that starts before t. */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+
+        if (h[mid].from < t) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    while (lo > 0) {
+        const struct held *x = &h[lo - 1];
+
+        if (x->thread == self || x->to < end - HELD_GAP_NS) {
+            break;
+        }
+        if (x->from < end) {
+            end = x->from;
+        }
+        lo--;
+    }
+    return t - end;
+}
+
+/* Each call's end spent waiting for the GIL (item->wait_ns): a call
+ * returns to Python only once its thread has the GIL back, so its wall
+ * time is its I/O and then that wait. A sleep's I/O is what it asked
+ * for; the rest of it is the wait. For another call, the I/O's end is
+ * not seen: the wait is taken as the time other threads of the process
+ * held the GIL, without a break, up to the call's end, and at most one
+ * switch interval (a waiter asks the holder to drop after one). A
+ * native call's C code is its CPU time; the rest is the wait (for a
+ * core, or the GIL). */
+static int
+estimate_waits(struct rec *r, size_t p, const struct proc_plan *pl)
+{
+    int64_t interval = r->procs[p].switch_interval_ns > 0
+                           ? r->procs[p].switch_interval_ns
+                           : DEFAULT_INTERVAL_NS;
+    struct held *h = malloc((pl->pieces.n > 0 ? pl->pieces.n : 1) * sizeof(*h));
+    size_t i, k;
+
+    if (h == NULL) {
+        return -ENOMEM;
+    }
+    for (i = 0; i < pl->pieces.n; i++) {
+        h[i].from = pl->pieces.v[i].from;
+        h[i].to = pl->pieces.v[i].to;
+        h[i].thread = pl->windows[pl->pieces.v[i].window].thread;
+    }
+    qsort(h, pl->pieces.n, sizeof(*h), held_cmp);
+    for (i = 0; i < r->n_threads; i++) {
+        struct rec_thread *th = &r->threads[i];
+
+        if (process_index(r, th->pid) != (int)p) {
+            continue;
+        }
+        for (k = 0; k < th->n; k++) {
+            struct rec_item *it = &th->items[k];
+            int64_t wall = it->t1 - it->t0, w;
+
+            it->wait_ns = 0;
+            if (it->kind != REC_CALL) {
+                continue;
+            }
+            if (it->call == REC_CALL_NATIVE) {
+                /* C code on a core: the rest of its wall it had no core,
+                 * or waited for the GIL back. */
+                w = wall - (it->cpu1 - it->cpu0);
+            } else if (it->call == REC_CALL_SLEEP && it->bytes >= 0) {
+                w = wall - it->bytes;
+            } else {
+                w = held_before(h, pl->pieces.n, it->t1, (uint32_t)i);
+                w = w < interval ? w : interval;
+            }
+            it->wait_ns = w >= MIN_WAIT_NS ? (w < wall ? w : wall) : 0;
+        }
+    }
+    free(h);
+    return 0;
+}
+
 /* Collect and schedule process p's windows; *overlap_ns grows by the CPU
  * no schedule could place. */
 static int
-plan_process(const struct rec *r, size_t p, struct proc_plan *pl,
-             int64_t *overlap_ns)
+plan_process(struct rec *r, size_t p, struct proc_plan *pl, int64_t *overlap_ns)
 {
     size_t room = 1, i;
     int64_t overlap = 0;
@@ -271,17 +391,21 @@ plan_process(const struct rec *r, size_t p, struct proc_plan *pl,
         memset(&l, 0, sizeof(l));
         l.windows = pl->windows;
         l.n_windows = &pl->n_windows;
+        l.thread = (uint32_t)i;
         walk(&l, &r->threads[i]);
     }
     rc = rec_schedule(pl->windows, pl->n_windows, &pl->pieces, &overlap);
     *overlap_ns += overlap;
+    if (rc == 0) {
+        rc = estimate_waits(r, p, pl);
+    }
     return rc;
 }
 
 /* The most events a lane of the plans can record: four an item, two a
  * piece of its windows (a take and a forced drop). */
 static uint64_t
-events_needed(const struct rec *r, const struct proc_plan *plans)
+events_needed(struct rec *r, const struct proc_plan *plans)
 {
     uint64_t most = 16;
     size_t i, p;
@@ -317,7 +441,7 @@ events_needed(const struct rec *r, const struct proc_plan *plans)
 
 /* Process p's lanes into t, from its plan; *cpu_ns grows by their CPU. */
 static int
-emit_process(const struct rec *r, size_t p, const struct proc_plan *pl,
+emit_process(struct rec *r, size_t p, const struct proc_plan *pl,
              struct sim_trace *t, int64_t *cpu_ns)
 {
     size_t next = 0, i;
@@ -331,6 +455,7 @@ emit_process(const struct rec *r, size_t p, const struct proc_plan *pl,
             continue;
         }
         memset(&l, 0, sizeof(l));
+        l.thread = (uint32_t)i;
         rc = sim_trace_add_thread(t, th->name[0] ? th->name : "thread", (int)p,
                                   (int)p, &l.b);
         if (rc != 0) {
@@ -349,7 +474,7 @@ emit_process(const struct rec *r, size_t p, const struct proc_plan *pl,
 /* The trace of r, lanes by process then start; *cpu_ns the CPU seen,
  * *overlap_ns the CPU placed over another thread's. */
 static int
-build_trace(const struct rec *r, struct sim_trace **out, int64_t *cpu_ns,
+build_trace(struct rec *r, struct sim_trace **out, int64_t *cpu_ns,
             int64_t *overlap_ns)
 {
     struct sim_trace_config cfg;
@@ -411,7 +536,7 @@ write_json_fn(const void *ctx, FILE *f)
 
 struct summary_ctx {
     const struct sim_trace_summary *run;
-    const struct rec *rec;
+    struct rec *rec;
     const char *command;
     int64_t overlap_ns;
 };
@@ -444,8 +569,10 @@ write_recording_fn(const void *ctx, FILE *f)
         sim_trace_json_string(f, pl->kind, sizeof(pl->kind));
         fprintf(f, ", \"workers\": %lld}", (long long)pl->workers);
     }
+    fprintf(f, "],\n    \"tasks_wall_ns\": %lld,",
+            (long long)rec_tasks_wall(sc->rec));
     fprintf(f,
-            "],\n    \"calls\": %llu, \"calls_nested\": %llu, "
+            "\n    \"calls\": %llu, \"calls_nested\": %llu, "
             "\"partial_lines\": %llu, \"cpu_overlap_ns\": %lld}",
             (unsigned long long)sc->rec->calls,
             (unsigned long long)sc->rec->calls_nested,
@@ -462,9 +589,30 @@ write_summary_fn(const void *ctx, FILE *f)
                                            write_recording_fn, sc, f);
 }
 
+int64_t
+rec_tasks_wall(const struct rec *r)
+{
+    int64_t from = INT64_MAX, to = INT64_MIN;
+    size_t i, k;
+
+    for (i = 0; i < r->n_threads; i++) {
+        for (k = 0; k < r->threads[i].n; k++) {
+            const struct rec_item *it = &r->threads[i].items[k];
+
+            if (it->kind == REC_TASK_BEGIN && it->t0 < from) {
+                from = it->t0;
+            }
+            if (it->kind == REC_TASK_END && it->t0 > to) {
+                to = it->t0;
+            }
+        }
+    }
+    return to > from ? to - from : 0;
+}
+
 /* The root process's wall: its start to its last stamp. */
 static int64_t
-wall_of(const struct rec *r)
+wall_of(struct rec *r)
 {
     int64_t from = INT64_MAX, to = INT64_MIN;
     size_t i;
@@ -481,7 +629,7 @@ wall_of(const struct rec *r)
 }
 
 static void
-fill_summary(const struct rec *r, const struct sim_trace *t, int64_t cpu_ns,
+fill_summary(struct rec *r, const struct sim_trace *t, int64_t cpu_ns,
              const char *name, struct sim_trace_summary *s)
 {
     size_t i;
@@ -509,7 +657,7 @@ fill_summary(const struct rec *r, const struct sim_trace *t, int64_t cpu_ns,
 }
 
 int
-rec_write_measured(const char *dir, const struct rec *r, const char *command,
+rec_write_measured(const char *dir, struct rec *r, const char *command,
                    const struct sim_options *o,
                    struct sim_trace_summary *summary, FILE *err, char *msg,
                    size_t msglen)

@@ -270,6 +270,32 @@ run_program(const struct sim_options *o, const char *path, char **env)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+/* dir/workload.json, and how to replay it; a recording with no task to
+ * write says so and stays a recording. */
+static void
+write_workload(const char *dir, const struct rec *r, const char *name,
+               const struct sim_options *o, FILE *err)
+{
+    struct rec_config cfg;
+    char msg[SIM_ERR_LEN * 2];
+    size_t n_tasks = 0;
+
+    if (rec_write_workload(dir, r, name, &cfg, &n_tasks, msg, sizeof(msg)) !=
+        0) {
+        fprintf(err, "gilsim: record: workload.json not written: %s\n", msg);
+        return;
+    }
+    if (!o->quiet) {
+        fprintf(err,
+                "gilsim: %s/workload.json: %zu task%s; replay them as they "
+                "ran with gilsim run --workload=%s/workload.json --model=%s "
+                "--%s=%d\n",
+                dir, n_tasks, n_tasks == 1 ? "" : "s", dir, cfg.model,
+                strcmp(cfg.model, "processes") == 0 ? "processes" : "threads",
+                cfg.workers);
+    }
+}
+
 int
 sim_record_main(const struct sim_options *o, const char *command, FILE *out,
                 FILE *err)
@@ -345,18 +371,29 @@ sim_record_main(const struct sim_options *o, const char *command, FILE *out,
         rc = rec_write_measured(dir, &rec, command, o, &summary, err, msg,
                                 sizeof(msg));
         if (rc == 0 && !o->quiet) {
+            int64_t tasks = rec_tasks_wall(&rec);
+            char span[96] = "";
+
+            if (tasks > 0) {
+                (void)snprintf(span, sizeof(span),
+                               " (its pool's tasks, first to last: %.3f s)",
+                               (double)tasks / 1e9);
+            }
             fprintf(err,
                     "gilsim: recorded %zu process%s, %zu thread%s, %llu "
-                    "call%s in %.3f s%s; exit status %d; timeline and "
+                    "call%s in %.3f s%s%s; exit status %d; timeline and "
                     "summary in %s\n",
                     rec.n_procs, rec.n_procs == 1 ? "" : "es", rec.n_threads,
                     rec.n_threads == 1 ? "" : "s",
                     (unsigned long long)rec.calls, rec.calls == 1 ? "" : "s",
-                    (double)summary.wall_ns / 1e9,
+                    (double)summary.wall_ns / 1e9, span,
                     rec.partial_lines > 0 ? " (a killed process's last line "
                                             "was cut short and dropped)"
                                           : "",
                     status, dir);
+        }
+        if (rc == 0) {
+            write_workload(dir, &rec, summary.workload, o, err);
         }
         rec_clear(&rec);
     }

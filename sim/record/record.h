@@ -48,7 +48,10 @@ enum rec_call {
 struct rec_item {
     int64_t t0, t1;     /* wall, CLOCK_MONOTONIC ns (t1 = t0 but calls) */
     int64_t cpu0, cpu1; /* the thread's CPU ns at t0 and t1 */
-    int64_t bytes;      /* a call's bytes moved, -1 if none */
+    int64_t bytes;      /* a call's bytes moved, -1 if none; a sleep's ns
+                           asked for */
+    int64_t wait_ns;    /* a call's end spent waiting for the GIL (an
+                           estimate, rec_write_measured's) */
     int64_t pool, task; /* a task's */
     uint8_t kind;       /* enum rec_item_kind */
     uint8_t call;       /* enum rec_call */
@@ -91,6 +94,10 @@ struct rec {
     uint64_t calls_nested;  /* calls inside another, dropped */
 };
 
+/* From the first pool task's beginning to the last one's end, 0 when
+ * the recording has no pool task: the span a model's wall measures. */
+int64_t rec_tasks_wall(const struct rec *r);
+
 /* The probe's name for call c ("recv"). */
 const char *rec_call_name(enum rec_call c);
 
@@ -100,13 +107,31 @@ const char *rec_call_name(enum rec_call c);
 int rec_read_dir(const char *raw_dir, struct rec *r, char *err, size_t errlen);
 void rec_clear(struct rec *r);
 
+/* How the program ran its tasks: "executor", "threads" or "processes"
+ * with its first pool's workers, else "threads" with its threads, else
+ * "serial". */
+struct rec_config {
+    char model[16];
+    int workers;
+};
+
+void rec_recorded_config(const struct rec *r, struct rec_config *cfg);
+
+/* Write dir/workload.json: the recording's tasks as a workload file
+ * (synth.c); *cfg the recorded configuration, *n_tasks the tasks
+ * written. 0, or -errno with one line in msg. */
+int rec_write_workload(const char *dir, const struct rec *r, const char *name,
+                       struct rec_config *cfg, size_t *n_tasks, char *msg,
+                       size_t msglen);
+
 /* Write the recording as run folder dir's run "measured":
  * dir/measured/trace.tsv and trace.json, and dir/summary.json (`command`
  * its command line), then the timelines and index.html (plots never
  * change the result; their trouble goes to err). *summary gets the run's
- * summary. 0, or -errno with one line in msg. */
-int rec_write_measured(const char *dir, const struct rec *r,
-                       const char *command, const struct sim_options *o,
+ * summary. It also estimates each call's wait_ns (measured.c). 0, or
+ * -errno with one line in msg. */
+int rec_write_measured(const char *dir, struct rec *r, const char *command,
+                       const struct sim_options *o,
                        struct sim_trace_summary *summary, FILE *err, char *msg,
                        size_t msglen);
 

@@ -10,9 +10,10 @@
 
 /* One stretch of Python between two blocking calls of one thread. */
 struct rec_window {
-    int64_t s, e;   /* its start and end, s <= e */
-    int64_t c;      /* the thread's CPU in it, 0 <= c <= e - s */
-    uint32_t first; /* its pieces: out->v[first .. first + count) */
+    int64_t s, e;    /* its start and end, s <= e */
+    int64_t c;       /* the thread's CPU in it, 0 <= c <= e - s */
+    uint32_t thread; /* whose (an index the caller gives; unused here) */
+    uint32_t first;  /* its pieces: out->v[first .. first + count) */
     uint32_t count;
 };
 

@@ -217,7 +217,8 @@ class ProbeTest(unittest.TestCase):
         sleeps = of(recs, "C", call="sleep")
         self.assertEqual(len(sleeps), 2, sleeps)
         for s in sleeps:
-            self.assertEqual((s.f[0], s.f[6], s.f[7]), (pid, -1, 1))
+            # bytes: the ns asked for (time.sleep(0.05))
+            self.assertEqual((s.f[0], s.f[6], s.f[7]), (pid, 50 * MS, 1))
             self.assertGreaterEqual(s.f[2] - s.f[1], 50 * MS)
             self.assertLess(s.f[4] - s.f[3], 20 * MS)
         self.assertEqual(recs[-1].f[1], "exit")

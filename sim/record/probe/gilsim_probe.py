@@ -10,7 +10,8 @@ writes them to DIR/raw/probe-<pid>.tsv, one file per process. The C side
 workload file. Standard library only; Python 3.8 or later.
 
 What is wrapped (stage 1), and the `call` each one records:
-  time.sleep                                        sleep
+  time.sleep                                        sleep (bytes: the
+                                                    ns it was asked for)
   socket.socket.connect / accept                    connect / accept
   socket.socket.send, sendall, sendto               send (bytes sent)
   socket.socket.recv, recv_into, recvfrom(_into)    recv (bytes received)
@@ -167,7 +168,8 @@ _pool_ids = itertools.count(1)
 _chunk_ids = itertools.count(0)
 
 # How a wrapper finds the byte count of a call (see _timed).
-_NO_BYTES, _RESULT, _RESULT_LEN, _RESULT0, _RESULT0_LEN, _ARG1_LEN = range(6)
+(_NO_BYTES, _RESULT, _RESULT_LEN, _RESULT0, _RESULT0_LEN, _ARG1_LEN,
+ _ARG0_NS) = range(7)
 
 
 def _new_tid():
@@ -448,6 +450,15 @@ def _method(wrapper, orig):
     return wrapper
 
 
+def _seconds_ns(args):
+    """time.sleep's argument in ns, -1 if it is not a plain number."""
+    try:
+        s = args[0]
+        return int(s * 1e9) if s >= 0 else -1
+    except Exception:
+        return -1
+
+
 def _timed(orig, call, size):
     """Returns a function that calls orig and records a `C call` line.
     size says where the byte count comes from (_NO_BYTES, ...). A call
@@ -484,6 +495,8 @@ def _timed(orig, call, size):
             n = r[0]
         elif size == _RESULT0_LEN:
             n = len(r[0])
+        elif size == _ARG0_NS:
+            n = _seconds_ns(args)
         else:
             n = _nbytes(args[1])
         _events.append(("C", tid, t0, t1, c0, c1, call, n, 1))
@@ -809,7 +822,7 @@ def _set_plain(module, name, make):
 
 
 def _patch_time(m):
-    _set_plain(m, "sleep", lambda f: _timed(f, "sleep", _NO_BYTES))
+    _set_plain(m, "sleep", lambda f: _timed(f, "sleep", _ARG0_NS))
 
 
 def _patch_os(m):

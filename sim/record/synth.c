@@ -1,0 +1,435 @@
+/*
+ * synth.c - a recording written down as a workload file
+ * (DIR/workload.json, docs/workloads.md), so that gilsim can run the
+ * recorded program's tasks under every model, thread count and switch
+ * interval.
+ *
+ * The tasks. With pools: each task a pool ran (K begin to K end), in
+ * every process. Without: each thread but the main one, or the main
+ * thread alone when there is no other.
+ * A task's steps, in order: the Python between two of its calls is a
+ * `cpu` step of the thread's CPU time there (in us: what the code cost,
+ * warm, on this machine); a `native` call (hashlib, zlib) is a `native`
+ * step of its wall time; every other call (a socket, a sleep, select, a
+ * wait on another thread, a read or write) is a `sleep` of its wall time:
+ * the GIL released for as long as the call took. Steps shorter than a
+ * microsecond are left out; two cpu steps in a row are one. A task of
+ * more than 256 steps (the format's most) is cut into 85 blocks of its
+ * steps in order, each written as its cpu, native and sleep time.
+ * The kinds. Tasks with the same sequence of step kinds are one kind,
+ * with as many tasks as there were; each of its steps draws from the
+ * values its tasks had at that place ({"samples": [...]}, a constant when
+ * they all agree), so the tasks' mix and spread are kept, though not the
+ * pairing of one task's values. At most SYNTH_KINDS kinds: the rarest
+ * sequences beyond are said in the file's comment and not written.
+ * The recorded configuration (the first pool's kind and size, else the
+ * threads) goes into the comment and *cfg, so a prediction can start from
+ * it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "base.h"
+#include "record.h"
+
+#define SYNTH_KINDS 64
+#define MAX_STEPS   256 /* a kind's steps (the format's WF_MAX_LIST) */
+#define BLOCKS      85  /* a longer task in blocks of <= 3 steps */
+
+/* One task's steps: kind letters ('c' cpu, 'n' native, 's' sleep), a
+ * string, and their values in us. */
+struct task {
+    char *sig;
+    double *v;
+    size_t n;
+};
+
+struct tasks {
+    struct task *t;
+    size_t n, cap;
+    int compacted; /* a task was cut into blocks */
+};
+
+static int
+step_add(struct task *t, char kind, double us, size_t *cap)
+{
+    if (us < 1.0) {
+        return 0;
+    }
+    if (kind == 'c' && t->n > 0 && t->sig[t->n - 1] == 'c') {
+        t->v[t->n - 1] += us;
+        return 0;
+    }
+    if (t->n == *cap) {
+        size_t want = *cap == 0 ? 16 : 2 * *cap;
+        double *v = realloc(t->v, want * sizeof(*v));
+        char *sig;
+
+        if (v == NULL) {
+            return -ENOMEM;
+        }
+        t->v = v;
+        sig = realloc(t->sig, want + 1);
+        if (sig == NULL) {
+            return -ENOMEM;
+        }
+        t->sig = sig;
+        *cap = want;
+    }
+    t->sig[t->n] = kind;
+    t->v[t->n++] = us;
+    t->sig[t->n] = '\0';
+    return 0;
+}
+
+/* A task of more than MAX_STEPS steps, cut into BLOCKS runs of its
+ * steps in order, each then its cpu, its native and its sleep time
+ * summed: the totals and their rough order kept. */
+static void
+compact(struct task *t, int *compacted)
+{
+    size_t b, i, m = 0;
+
+    if (t->n <= MAX_STEPS) {
+        return;
+    }
+    *compacted = 1;
+    for (b = 0; b < BLOCKS; b++) {
+        size_t from = t->n * b / BLOCKS, to = t->n * (b + 1) / BLOCKS;
+        double sum[3] = {0, 0, 0};
+        static const char kinds[3] = {'c', 'n', 's'};
+        int k;
+
+        for (i = from; i < to; i++) {
+            sum[t->sig[i] == 'c' ? 0 : t->sig[i] == 'n' ? 1 : 2] += t->v[i];
+        }
+        for (k = 0; k < 3; k++) {
+            if (sum[k] <= 0) {
+                continue;
+            }
+            if (m > 0 && t->sig[m - 1] == kinds[k]) {
+                t->v[m - 1] += sum[k];
+            } else {
+                t->sig[m] = kinds[k];
+                t->v[m++] = sum[k];
+            }
+        }
+    }
+    t->n = m;
+    t->sig[m] = '\0';
+}
+
+static int
+task_new(struct tasks *ts, struct task **out)
+{
+    if (ts->n == ts->cap) {
+        size_t want = ts->cap == 0 ? 64 : 2 * ts->cap;
+        struct task *t = realloc(ts->t, want * sizeof(*t));
+
+        if (t == NULL) {
+            return -ENOMEM;
+        }
+        ts->t = t;
+        ts->cap = want;
+    }
+    *out = &ts->t[ts->n++];
+    memset(*out, 0, sizeof(**out));
+    (*out)->sig = calloc(1, 1); /* "" until a step comes */
+    return (*out)->sig != NULL ? 0 : -ENOMEM;
+}
+
+/* The tasks of thread th: between its K begin and K end (with_tasks), or
+ * all of its life as one. */
+static int
+thread_tasks(const struct rec_thread *th, int with_tasks, struct tasks *ts)
+{
+    struct task *cur = NULL;
+    size_t cap = 0;
+    int64_t cpu = 0;
+    size_t k;
+    int rc = 0;
+
+    for (k = 0; rc == 0 && k < th->n; k++) {
+        const struct rec_item *it = &th->items[k];
+        int begins =
+            with_tasks ? it->kind == REC_TASK_BEGIN : it->kind == REC_START;
+        int ends = with_tasks ? it->kind == REC_TASK_END : it->kind == REC_END;
+
+        if (begins) {
+            rc = task_new(ts, &cur);
+            cap = 0;
+            cpu = it->cpu0;
+            continue;
+        }
+        if (cur == NULL) {
+            continue;
+        }
+        rc = step_add(cur, 'c', (double)(it->cpu0 - cpu) / 1e3, &cap);
+        cpu = it->cpu1;
+        if (rc == 0 && it->kind == REC_CALL) {
+            /* A call's I/O, without the wait for the GIL at its end
+             * (the replay has its own). */
+            rc = step_add(cur, it->call == REC_CALL_NATIVE ? 'n' : 's',
+                          (double)(it->t1 - it->t0 - it->wait_ns) / 1e3, &cap);
+        }
+        if (ends) {
+            compact(cur, &ts->compacted);
+            cur = NULL;
+        }
+    }
+    if (cur != NULL) {
+        compact(cur, &ts->compacted); /* ended with its thread */
+    }
+    return rc;
+}
+
+static int
+collect(const struct rec *r, struct tasks *ts)
+{
+    int pools = 0;
+    size_t i;
+    int rc = 0;
+
+    for (i = 0; i < r->n_threads; i++) {
+        pools |= r->threads[i].has_tasks;
+    }
+    for (i = 0; rc == 0 && i < r->n_threads; i++) {
+        const struct rec_thread *th = &r->threads[i];
+        int main_thread =
+            th->pid == r->procs[0].pid && strcmp(th->name, "MainThread") == 0;
+
+        if (pools) {
+            if (th->has_tasks) {
+                rc = thread_tasks(th, 1, ts);
+            }
+        } else if (!main_thread || r->n_threads == 1) {
+            rc = thread_tasks(th, 0, ts);
+        }
+    }
+    return rc;
+}
+
+/* A kind: the tasks (indexes into ts) with one signature. */
+struct kind {
+    const char *sig;
+    size_t *of;
+    size_t n;
+};
+
+static int
+by_count_desc(const void *a, const void *b)
+{
+    const struct kind *x = a, *y = b;
+
+    return x->n < y->n ? 1 : x->n > y->n ? -1 : strcmp(x->sig, y->sig);
+}
+
+static int
+group(const struct tasks *ts, struct kind **out, size_t *n_out)
+{
+    struct kind *ks = calloc(ts->n > 0 ? ts->n : 1, sizeof(*ks));
+    size_t nk = 0, i, j;
+
+    if (ks == NULL) {
+        return -ENOMEM;
+    }
+    for (i = 0; i < ts->n; i++) {
+        for (j = 0; j < nk && strcmp(ks[j].sig, ts->t[i].sig) != 0; j++) {
+        }
+        if (j == nk) {
+            ks[nk].sig = ts->t[i].sig;
+            ks[nk].of = malloc(ts->n * sizeof(size_t));
+            if (ks[nk].of == NULL) {
+                break;
+            }
+            nk++;
+        }
+        ks[j].of[ks[j].n++] = i;
+    }
+    if (i < ts->n) {
+        for (j = 0; j < nk; j++) {
+            free(ks[j].of);
+        }
+        free(ks);
+        return -ENOMEM;
+    }
+    qsort(ks, nk, sizeof(*ks), by_count_desc);
+    *out = ks;
+    *n_out = nk;
+    return 0;
+}
+
+/* The value of step s over kind k's tasks: a constant, or samples. */
+static json_t *
+value_of(const struct tasks *ts, const struct kind *k, size_t s)
+{
+    double first = ts->t[k->of[0]].v[s];
+    json_t *arr;
+    size_t i;
+    int same = 1;
+
+    for (i = 1; i < k->n; i++) {
+        same &= ts->t[k->of[i]].v[s] == first;
+    }
+    if (same) {
+        return json_real(first);
+    }
+    arr = json_array();
+    for (i = 0; arr != NULL && i < k->n; i++) {
+        (void)json_array_append_new(arr, json_real(ts->t[k->of[i]].v[s]));
+    }
+    return json_pack("{s:o}", "samples", arr);
+}
+
+static json_t *
+kind_json(const struct tasks *ts, const struct kind *k, size_t index)
+{
+    json_t *steps = json_array();
+    char name[32];
+    size_t s;
+
+    for (s = 0; steps != NULL && k->sig[s] != '\0'; s++) {
+        const char *key = k->sig[s] == 'c'   ? "cpu"
+                          : k->sig[s] == 'n' ? "native"
+                                             : "sleep";
+
+        (void)json_array_append_new(
+            steps, json_pack("{s:{s:o}}", key, "us", value_of(ts, k, s)));
+    }
+    if (k->sig[0] == '\0') {
+        /* A task that did nothing measurable still is one. */
+        (void)json_array_append_new(steps,
+                                    json_pack("{s:{s:i}}", "cpu", "us", 0));
+    }
+    (void)snprintf(name, sizeof(name), "task-%zu", index + 1);
+    return json_pack("{s:s, s:I, s:o}", "name", name, "tasks", (json_int_t)k->n,
+                     "steps", steps);
+}
+
+void
+rec_recorded_config(const struct rec *r, struct rec_config *cfg)
+{
+    size_t i;
+
+    memset(cfg, 0, sizeof(*cfg));
+    for (i = 0; i < r->n_pools; i++) {
+        const struct rec_pool *p = &r->pools[i];
+
+        if (p->pid != r->procs[0].pid) {
+            continue;
+        }
+        (void)snprintf(cfg->model, sizeof(cfg->model), "%s",
+                       strcmp(p->kind, "processpool") == 0     ? "processes"
+                       : strcmp(p->kind, "mp_threadpool") == 0 ? "threads"
+                                                               : "executor");
+        cfg->workers = (int)p->workers;
+        return;
+    }
+    for (i = 0; i < r->n_threads; i++) {
+        cfg->workers += r->threads[i].pid == r->procs[0].pid &&
+                        strcmp(r->threads[i].name, "MainThread") != 0;
+    }
+    (void)snprintf(cfg->model, sizeof(cfg->model), "%s",
+                   cfg->workers > 0 ? "threads" : "serial");
+    if (cfg->workers == 0) {
+        cfg->workers = 1;
+    }
+}
+
+static int
+dump_fn(const void *ctx, FILE *f)
+{
+    return json_dumpf(ctx, f, JSON_INDENT(1) | JSON_REAL_PRECISION(9)) == 0
+               ? 0
+               : -EIO;
+}
+
+int
+rec_write_workload(const char *dir, const struct rec *r, const char *name,
+                   struct rec_config *cfg, size_t *n_tasks, char *msg,
+                   size_t msglen)
+{
+    struct tasks ts = {NULL, 0, 0, 0};
+    struct kind *ks = NULL;
+    size_t nk = 0, i, kept_tasks = 0;
+    json_t *root = NULL, *kinds, *comment;
+    char line[300];
+    int rc;
+
+    rec_recorded_config(r, cfg);
+    rc = collect(r, &ts);
+    if (rc == 0 && ts.n == 0) {
+        (void)snprintf(msg, msglen,
+                       "no task to write: the recording has "
+                       "no thread that ran");
+        rc = -ENOENT;
+    }
+    if (rc == 0) {
+        rc = group(&ts, &ks, &nk);
+    }
+    if (rc == 0) {
+        kinds = json_array();
+        comment = json_array();
+        for (i = 0; i < nk && i < SYNTH_KINDS; i++) {
+            (void)json_array_append_new(kinds, kind_json(&ts, &ks[i], i));
+            kept_tasks += ks[i].n;
+        }
+        (void)snprintf(line, sizeof(line),
+                       "Written by gilsim record from a recording of %.100s: "
+                       "%zu tasks, recorded under %.16s with %d %s.",
+                       name, ts.n, cfg->model, cfg->workers,
+                       strcmp(cfg->model, "processes") == 0 ? "processes"
+                                                            : "threads");
+        (void)json_array_append_new(comment, json_string(line));
+        (void)json_array_append_new(
+            comment,
+            json_string("cpu: the thread's CPU time between two calls, in "
+                        "us; native: hashlib/zlib calls; sleep: every other "
+                        "call that released the GIL (sockets, sleep, select, "
+                        "waits), for as long as it took."));
+        if (ts.compacted) {
+            (void)snprintf(line, sizeof(line),
+                           "Tasks of more than %d steps are written as %d "
+                           "blocks of their steps in order, each its cpu, "
+                           "native and sleep time summed.",
+                           MAX_STEPS, BLOCKS);
+            (void)json_array_append_new(comment, json_string(line));
+        }
+        if (nk > SYNTH_KINDS) {
+            (void)snprintf(line, sizeof(line),
+                           "%zu tasks of %zu rarer step sequences are left "
+                           "out (at most %d kinds).",
+                           ts.n - kept_tasks, nk - SYNTH_KINDS, SYNTH_KINDS);
+            (void)json_array_append_new(comment, json_string(line));
+        }
+        root = json_pack("{s:s, s:i, s:s#, s:o, s:o}", "format",
+                         "gilsim-workload", "version", 1, "name", name,
+                         strlen(name) > 63 ? (size_t)63 : strlen(name),
+                         "comment", comment, "kinds", kinds);
+        if (root == NULL) {
+            rc = -ENOMEM;
+        }
+    }
+    if (rc == 0) {
+        rc =
+            base_write_atomic(dir, "workload.json", dump_fn, root, msg, msglen);
+    } else if (rc == -ENOMEM) {
+        (void)snprintf(msg, msglen, "out of memory writing workload.json");
+    }
+    *n_tasks = kept_tasks;
+    json_decref(root);
+    for (i = 0; i < nk; i++) {
+        free(ks[i].of);
+    }
+    free(ks);
+    for (i = 0; i < ts.n; i++) {
+        free(ts.t[i].v);
+        free(ts.t[i].sig);
+    }
+    free(ts.t);
+    return rc;
+}
