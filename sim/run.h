@@ -336,6 +336,10 @@ int sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
 
 /* `gilsim serve`: run the latency server until SIGINT or SIGTERM. */
 int sim_serve_main(const struct sim_options *o, FILE *out, FILE *err);
+/* gilsim predict DIR (record/predict.c): the recorded configuration
+ * replayed beside what was measured, then a sweep. SIM_EXIT_*. */
+int sim_predict_main(const struct sim_options *o, const char *command,
+                     FILE *out, FILE *err);
 /* gilsim record (record/record.c): the program's exit status, or
  * SIM_EXIT_USAGE / SIM_EXIT_ERROR with one line on err. */
 int sim_record_main(const struct sim_options *o, const char *command, FILE *out,

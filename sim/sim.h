@@ -143,6 +143,9 @@ struct sim_options {
      * arguments (pointing into main's argv), PROGRAM first. */
     int record_argc;
     char *const *record_argv;
+    /* gilsim predict DIR: the recording's folder (the command is parsed
+     * as a sweep of DIR/workload.json); "" otherwise. */
+    char predict_dir[4096];
 };
 
 /* Defaults, as documented in --help and README. */

@@ -475,6 +475,20 @@ a_thread_pool_program_is_recorded_whole(void **state)
             "--no-plots", "--quiet", out_arg, NULL);
         assert_int_equal(c.status, 0);
         cmd_clear(&c);
+
+        /* gilsim predict: the recorded configuration first, beside the
+         * measurement, then the sweep asked for. */
+        (void)snprintf(wl, sizeof(wl), "%s/rec", dir);
+        run(&c, "predict", wl, "--engine=virtual", "--model=executor,serial",
+            "--threads=1,2", "--no-plots", "--quiet", NULL);
+        assert_int_equal(c.status, 0);
+        assert_non_null(strstr(c.out, "recorded configuration: executor, 2 "
+                                      "threads, switch interval 5 ms"));
+        assert_non_null(strstr(c.out, "predicted / measured"));
+        assert_non_null(strstr(c.out, "recommendation: "));
+        (void)snprintf(wl, sizeof(wl), "%s/rec/predict/sweep/sweep.tsv", dir);
+        assert_int_equal(access(wl, R_OK), 0);
+        cmd_clear(&c);
     }
     tf_remove_tree(dir);
     free(dir);

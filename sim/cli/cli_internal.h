@@ -73,6 +73,7 @@ enum sim_cmd {
     SIM_CMD_CALIBRATE = 6,
     SIM_CMD_WORKLOAD = 7, /* gilsim workload check FILE */
     SIM_CMD_RECORD = 8,   /* gilsim record -- python3 app.py */
+    SIM_CMD_PREDICT = 9,  /* gilsim predict DIR: a sweep of a recording */
 };
 
 /* What an option's value is; each kind has one parser and one generated

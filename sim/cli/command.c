@@ -169,7 +169,9 @@ sim_main(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "gilsim: out of memory\n");
         return SIM_EXIT_ERROR;
     }
-    if (cmd == SIM_CMD_SWEEP) {
+    if (cmd == SIM_CMD_SWEEP && o.predict_dir[0] != '\0') {
+        status = sim_predict_main(&o, command, out, err);
+    } else if (cmd == SIM_CMD_SWEEP) {
         status = sim_sweep_main(&o, command, out, err, 1);
     } else {
         status = sim_run_main(&o, command, out, err, 1, NULL);

@@ -45,6 +45,9 @@ static const char help_head[] =
     "                            run a Python program unchanged and record\n"
     "                            what it did: its timeline, as a run's\n"
     "                            (the GIL releases, threads and tasks)\n"
+    "  gilsim predict DIR [OPTIONS]\n"
+    "                            replay a recording in its own configuration\n"
+    "                            (beside what was measured), then sweep it\n"
     "  gilsim --help | --version\n"
     "  gilsim COMMAND --help     the options of one command only\n"
     "  gilsim plot RUN_DIR [--window=FROM..TO]\n"
@@ -474,6 +477,15 @@ static const struct {
      "folder: measured/trace.tsv, trace.json and timeline, summary.json "
      "and index.html. The program keeps its stdin, stdout and stderr, and "
      "gilsim exits with its status (128 + N if signal N ended it)."},
+    {SIM_CMD_PREDICT, "gilsim predict DIR [OPTIONS]",
+     "Replay a recording (a folder of gilsim record) under other models, "
+     "thread counts and switch intervals: first in the configuration it was "
+     "recorded in, printed beside what was measured (the ratio "
+     "predicted/measured of the pool's tasks' span), then as a sweep of "
+     "DIR/workload.json with a sweep's options (--model, --threads=LIST, "
+     "--processes=LIST, --switch-interval=LIST, --engine=virtual "
+     "--cores=N, --repeat), its table and its recommendation. It writes "
+     "DIR/predict (or --out): recorded/ and sweep/."},
     {SIM_CMD_CALIBRATE, "gilsim calibrate [OPTIONS]",
      "Measure the Python-side costs that --calibration takes on a real "
      "Python (a few seconds) and write them to calibration.json."},
@@ -536,7 +548,8 @@ sim_opt_print_help(FILE *f, enum sim_cmd of)
     fprintf(f, "\nDefaults are in brackets; durations need a unit (ns, us "
                "or \xc2\xb5s, ms, s),\nsizes too (B, KiB, MiB, GiB). "
                "gilsim --help shows every command.\n\n");
-    put_options_of(f, of);
+    /* predict is a sweep of a recording: a sweep's options. */
+    put_options_of(f, of == SIM_CMD_PREDICT ? SIM_CMD_SWEEP : of);
     if (of == SIM_CMD_RUN || of == SIM_CMD_SWEEP) {
         fputs(help_table, f);
     }

@@ -27,6 +27,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli_internal.h"
 
@@ -45,6 +46,7 @@ static const struct {
     {"calibrate", SIM_CMD_CALIBRATE},
     {"workload", SIM_CMD_WORKLOAD},
     {"record", SIM_CMD_RECORD},
+    {"predict", SIM_CMD_PREDICT},
 };
 
 #define N_CMDS (sizeof(cmd_table) / sizeof(cmd_table[0]))
@@ -1035,6 +1037,38 @@ parse_option(int argc, char **argv, int *i, struct sim_options *o,
     return rc;
 }
 
+/* gilsim predict DIR: DIR/workload.json is the sweep's workload (the
+ * file check below reads it). */
+static int
+predict_workload(struct sim_options *o, char *err, size_t errlen)
+{
+    struct stat st;
+
+    if (o->predict_dir[0] == '\0') {
+        (void)snprintf(err, errlen,
+                       "predict: missing DIR (expected gilsim predict DIR "
+                       "[OPTIONS], a folder written by gilsim record)");
+        return SIM_EXIT_USAGE;
+    }
+    if (strcmp(o->workload, "file") == 0 || strcmp(o->workload, "seed") != 0) {
+        (void)snprintf(err, errlen,
+                       "--workload does not apply to gilsim predict (it "
+                       "takes the recording's workload.json)");
+        return SIM_EXIT_USAGE;
+    }
+    (void)snprintf(o->workload_file, sizeof(o->workload_file),
+                   "%.4000s/workload.json", o->predict_dir);
+    if (stat(o->workload_file, &st) != 0) {
+        (void)snprintf(err, errlen,
+                       "predict %.900s: not a recording (no workload.json; "
+                       "expected a folder written by gilsim record)",
+                       o->predict_dir);
+        return SIM_EXIT_USAGE;
+    }
+    (void)snprintf(o->workload, sizeof(o->workload), "file");
+    return 0;
+}
+
 int
 sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
               char *err, size_t errlen)
@@ -1051,6 +1085,7 @@ sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
 {
     struct seen seen;
     int options_end = 0; /* after `--`, every argument is an operand */
+    int predict = 0;     /* gilsim predict DIR */
     int i = 1;
     int rc;
 
@@ -1065,6 +1100,13 @@ sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
         }
         *help_of = *cmd;
         i++;
+        if (*cmd == SIM_CMD_PREDICT) {
+            /* A sweep of the recording's workload file: a sweep's
+             * options, and the folder as an operand. */
+            *cmd = SIM_CMD_SWEEP;
+            o->predict_dir[0] = '\0';
+            predict = 1;
+        }
     }
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -1084,6 +1126,13 @@ sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
             strlen(a) < sizeof(o->out_dir)) {
             /* gilsim plot RUN_DIR: the folder to draw again. */
             (void)snprintf(o->out_dir, sizeof(o->out_dir), "%s", a);
+            continue;
+        }
+        if ((a[0] != '-' || options_end) && predict &&
+            o->predict_dir[0] == '\0' && a[0] != '\0' &&
+            strlen(a) < sizeof(o->predict_dir) - 32) {
+            /* gilsim predict DIR: the recording. */
+            (void)snprintf(o->predict_dir, sizeof(o->predict_dir), "%s", a);
             continue;
         }
         if ((a[0] != '-' || options_end) && *cmd == SIM_CMD_RECORD) {
@@ -1118,6 +1167,12 @@ sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
                        "FILE or new FILE, a workload file)",
                        o->workload_action[0] == '\0' ? "check FILE" : "FILE");
         return SIM_EXIT_USAGE;
+    }
+    if (predict) {
+        rc = predict_workload(o, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
     }
     if (*cmd == SIM_CMD_RECORD && o->record_argc == 0) {
         (void)snprintf(err, errlen,

@@ -27,6 +27,9 @@
  * binary (BINDIR/../share/gilsim/probe), else the source tree's
  * sim/record/probe.
  */
+/* realpath() is XSI: glibc declares it only with _XOPEN_SOURCE (or
+ * _DEFAULT_SOURCE), which CMake does not define. */
+#define _XOPEN_SOURCE 700 /* NOLINT(bugprone-reserved-identifier) */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>

@@ -1,0 +1,133 @@
+/*
+ * predict.c - `gilsim predict DIR [sweep options]`: a recording replayed.
+ *
+ * 1. The recording's raw files say how the program ran (its first pool's
+ *    kind and size, its switch interval: rec_recorded_config) and how
+ *    long its pool's tasks took, first to last (rec_tasks_wall): the
+ *    measurement.
+ * 2. DIR/workload.json is run once in that configuration (--repeat times,
+ *    the median kept), into OUT/recorded, and the two are printed side by
+ *    side with their ratio, predicted / measured: how far to trust the
+ *    rest.
+ * 3. Then the sweep the options ask for (models, --threads, --processes,
+ *    --switch-interval lists, the engine) runs into OUT/sweep, with its
+ *    table and recommendation, as `gilsim sweep --workload=DIR/
+ *    workload.json` would.
+ * OUT is --out, or DIR/predict.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base.h"
+#include "record.h"
+
+static int
+model_of(const char *name, enum sim_model *m)
+{
+    int i;
+
+    for (i = 0; i < SIM_MODEL_COUNT; i++) {
+        if (strcmp(sim_model_name((enum sim_model)i), name) == 0) {
+            *m = (enum sim_model)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* The recorded configuration as a run's options. */
+static void
+recorded_options(const struct sim_options *o, const struct rec_config *cfg,
+                 int64_t interval_ns, enum sim_model m, const char *out_dir,
+                 struct sim_options *ro)
+{
+    *ro = *o;
+    ro->models = 1u << m;
+    if (m == SIM_MODEL_PROCESSES) {
+        ro->processes = cfg->workers;
+    } else {
+        ro->threads = cfg->workers;
+    }
+    if (interval_ns > 0) {
+        ro->switch_interval_ns = interval_ns;
+    }
+    ro->n_sweep_threads = ro->n_sweep_processes = ro->n_sweep_switch = 0;
+    ro->formats = 0;
+    ro->quiet = 1;
+    (void)snprintf(ro->out_dir, sizeof(ro->out_dir), "%.4000s", out_dir);
+}
+
+int
+sim_predict_main(const struct sim_options *o, const char *command, FILE *out,
+                 FILE *err)
+{
+    struct sim_run_report report;
+    struct sim_options ro, so;
+    struct rec_config cfg;
+    struct rec rec;
+    enum sim_model m;
+    char raw[4200], base[3900], sub[4000], msg[SIM_ERR_LEN * 2];
+    int64_t measured, interval;
+    double ratio;
+    int status;
+
+    (void)snprintf(raw, sizeof(raw), "%.4000s/raw", o->predict_dir);
+    if (rec_read_dir(raw, &rec, msg, sizeof(msg)) != 0) {
+        fprintf(err, "gilsim: predict %s: not a recording (%s)\n",
+                o->predict_dir, msg);
+        return SIM_EXIT_USAGE;
+    }
+    rec_recorded_config(&rec, &cfg);
+    measured = rec_tasks_wall(&rec);
+    interval = rec.procs[0].switch_interval_ns;
+    rec_clear(&rec);
+    if (model_of(cfg.model, &m) != 0) {
+        fprintf(err, "gilsim: predict: unknown recorded model %s\n", cfg.model);
+        return SIM_EXIT_ERROR;
+    }
+    if (o->out_dir[0] != '\0') {
+        (void)snprintf(base, sizeof(base), "%.3800s", o->out_dir);
+    } else {
+        (void)snprintf(base, sizeof(base), "%.3800s/predict", o->predict_dir);
+    }
+    if (mkdir(base, 0777) != 0 && errno != EEXIST) {
+        base_errf(msg, sizeof(msg), errno, "cannot create %.900s", base);
+        fprintf(err, "gilsim: predict: %s\n", msg);
+        return SIM_EXIT_USAGE;
+    }
+
+    (void)snprintf(sub, sizeof(sub), "%s/recorded", base);
+    recorded_options(o, &cfg, interval, m, sub, &ro);
+    memset(&report, 0, sizeof(report));
+    status = sim_run_main(&ro, command, out, err, 1, &report);
+    if (status != SIM_EXIT_OK || report.n != 1) {
+        return status != SIM_EXIT_OK ? status : SIM_EXIT_ERROR;
+    }
+    ratio =
+        measured > 0 ? (double)report.runs[0].wall_ns / (double)measured : 0.0;
+    fprintf(out,
+            "recorded configuration: %s, %d %s, switch interval %.6g ms%s\n"
+            "  measured (the pool's tasks, first to last)  %.4f s\n"
+            "  predicted (gilsim %s engine%s, %d repetition%s)  %.4f s\n",
+            cfg.model, cfg.workers,
+            m == SIM_MODEL_PROCESSES ? "processes" : "threads",
+            (double)ro.switch_interval_ns / 1e6,
+            interval > 0 ? "" : " (not recorded: the run's)",
+            (double)measured / 1e9, o->engine_virtual ? "virtual" : "real",
+            o->engine_virtual ? ", simulated cores" : "", o->repeat,
+            o->repeat == 1 ? "" : "s", (double)report.runs[0].wall_ns / 1e9);
+    if (measured > 0) {
+        fprintf(out, "  predicted / measured  %.2fx\n\n", ratio);
+    } else {
+        fprintf(out, "  (the recording has no pool task to compare with)\n\n");
+    }
+    fflush(out);
+
+    (void)snprintf(sub, sizeof(sub), "%s/sweep", base);
+    so = *o;
+    (void)snprintf(so.out_dir, sizeof(so.out_dir), "%s", sub);
+    so.predict_dir[0] = '\0';
+    return sim_sweep_main(&so, command, out, err, 1);
+}
