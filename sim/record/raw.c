@@ -491,7 +491,8 @@ rec_read_dir(const char *raw_dir, struct rec *r, char *err, size_t errlen)
             strcmp(de->d_name + n - 4, ".tsv") != 0) {
             continue;
         }
-        (void)snprintf(path, sizeof(path), "%.4000s/%s", raw_dir, de->d_name);
+        (void)snprintf(path, sizeof(path), "%.3900s/%.255s", raw_dir,
+                       de->d_name);
         rc = read_file(r, &caps, path, err, errlen);
     }
     closedir(d);
