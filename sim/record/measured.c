@@ -5,15 +5,25 @@
  * The probe saw each thread's blocking calls, with the wall clock and the
  * thread's CPU clock at both ends. A call is a step with the GIL released
  * (a drop for I/O at its start, the step's end at its end): `sleep`, `net`
- * (connect, accept, send, recv), `wait` (select, a child, a queue),
- * `read`, `write`, or `native` (hashlib, zlib). Between two calls the
- * thread ran Python: its CPU time there (c) is time it held the GIL and
- * the rest of the wall time (w - c) is time it wanted the GIL, or a core,
- * and had neither. The recording knows how long, not when: the wait is
- * drawn first (as a thread back from I/O waits to take the GIL back),
- * then the run. A pool thread between two tasks waits in its pool's queue
- * (a C call the probe cannot see): it is drawn idle (a drop `idle`), from
- * a task's end to the next's beginning.
+ * (connect, accept, send, recv), `wait` (select, a child, a queue,
+ * another thread), `read`, `write`, or `native` (hashlib, zlib).
+ *
+ * Between two calls the thread ran Python: a window, whose CPU time (c)
+ * it held the GIL for, and whose other wall time (w - c) it wanted the
+ * GIL, or a core, and had neither. The recording knows how long, not
+ * when: schedule.c places each window's CPU as late as it can go (a
+ * thread back from I/O waits first, then runs up to its next call) with
+ * no two threads of a process holding the GIL at once; pieces of a window
+ * split by another thread's are joined by forced drops. The end of a call
+ * may be a wait too (the call returns only with the GIL back):
+ * estimate_waits says how long, and that end is drawn as waiting. A pool
+ * thread between two tasks waits in its pool's queue (a C call the probe
+ * cannot see): it is drawn idle (a drop `idle`), from a task's end to the
+ * next's beginning.
+ *
+ * Two walks over each thread's items do it (walk, lane_item): the first
+ * collects the windows, which are then scheduled and the waits estimated;
+ * the second records the events.
  *
  * Threads are lanes in the order the processes started, and in each by
  * start; each process is its own GIL (gil = process index). Times are

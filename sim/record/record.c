@@ -309,7 +309,8 @@ sim_record_main(const struct sim_options *o, const char *command, FILE *out,
     char version[32];
     char probe[PATH_MAX];
     char dir[4096];
-    char raw[PATH_MAX + 8];
+    char raw_rel[4200];
+    char raw[PATH_MAX];
     char msg[SIM_ERR_LEN * 2];
     char **env;
     int created = 0;
@@ -341,19 +342,19 @@ sim_record_main(const struct sim_options *o, const char *command, FILE *out,
     if (status != SIM_EXIT_OK) {
         return status;
     }
-    (void)snprintf(raw, sizeof(raw), "%.4000s/raw", dir);
-    if ((mkdir(raw, 0777) != 0 && errno != EEXIST) ||
-        realpath(raw, path + 0) == NULL) {
-        base_errf(msg, sizeof(msg), errno, "cannot create %.900s", raw);
+    /* The program may change its folder: the probe gets an absolute
+     * path. */
+    (void)snprintf(raw_rel, sizeof(raw_rel), "%.4000s/raw", dir);
+    if ((mkdir(raw_rel, 0777) != 0 && errno != EEXIST) ||
+        realpath(raw_rel, raw) == NULL) {
+        base_errf(msg, sizeof(msg), errno, "cannot create %.900s", raw_rel);
         fprintf(err, "gilsim: record: %s\n", msg);
         sim_run_unlock_dir(dir, lock_fd);
         return SIM_EXIT_ERROR;
     }
-    (void)snprintf(raw, sizeof(raw), "%s", path);
     env = child_env(probe, raw);
-    if (env == NULL || find_program(o->record_argv[0], path, sizeof(path),
-                                    err) != SIM_EXIT_OK) {
-        free(env);
+    if (env == NULL) {
+        fprintf(err, "gilsim: record: out of memory\n");
         sim_run_unlock_dir(dir, lock_fd);
         return SIM_EXIT_ERROR;
     }
