@@ -322,6 +322,147 @@ threads_without_a_start_or_an_end_are_closed(void **state)
     free(dir);
 }
 
+/* A raw file of one pool thread running `tasks` tasks; task k does
+ * `calls(k)` sleeps of 1 ms, each after 2 ms of Python (all CPU). */
+static char *
+pool_text(int tasks, int (*calls)(int))
+{
+    size_t cap = 1 << 20, n = 0;
+    char *s = malloc(cap);
+    int64_t t = 1000000000, cpu = 0;
+    int k, i;
+
+    assert_non_null(s);
+    n += (size_t)snprintf(s + n, cap - n,
+                          HEAD "X\t100001\t1000000000\tthreadpool\t1\n"
+                               "T\t8\t%lld\t0\tstart\tworker\n",
+                          (long long)t);
+    for (k = 0; k < tasks; k++) {
+        n += (size_t)snprintf(s + n, cap - n,
+                              "K\t8\t%lld\t%lld\tbegin\t100001\t%d\n",
+                              (long long)t, (long long)cpu, k);
+        for (i = 0; i < calls(k); i++) {
+            t += 2000000;
+            cpu += 2000000;
+            n += (size_t)snprintf(
+                s + n, cap - n,
+                "C\t8\t%lld\t%lld\t%lld\t%lld\tsleep\t1000000\t1\n",
+                (long long)t, (long long)(t + 1000000), (long long)cpu,
+                (long long)cpu);
+            t += 1000000;
+        }
+        n += (size_t)snprintf(s + n, cap - n,
+                              "K\t8\t%lld\t%lld\tend\t100001\t%d\n",
+                              (long long)t, (long long)cpu, k);
+        assert_true(n < cap - 4096);
+    }
+    (void)snprintf(s + n, cap - n,
+                   "T\t8\t%lld\t%lld\tend\tworker\nZ\t%lld\texit\n",
+                   (long long)t, (long long)cpu, (long long)t);
+    return s;
+}
+
+static int
+calls_by_task(int k)
+{
+    return 1 + k; /* a sequence of its own per task */
+}
+
+static int
+calls_many(int k)
+{
+    return k == 0 ? 1000 : 1;
+}
+
+/* workload.json: one kind per sequence of steps, each with its own count,
+ * 64 at most (the rest said in the comment), a task of more than 256
+ * steps cut into blocks whose sums are kept; the file reads back. */
+static void
+the_workload_file_keeps_kinds_counts_and_long_tasks(void **state)
+{
+    char *text = pool_text(70, calls_by_task);
+    char *dir = raw_dir_with(text);
+    char path[4200], err[512] = "";
+    struct rec_config cfg;
+    struct rec r;
+    struct cmd c;
+    size_t n;
+    json_t *root, *kinds;
+    json_error_t e;
+    char *comment;
+
+    (void)state;
+    free(text);
+    assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
+    assert_int_equal(
+        rec_write_workload(dir, &r, "pool.py", &cfg, &n, err, sizeof(err)), 0);
+    assert_string_equal(cfg.model, "executor");
+    assert_int_equal(cfg.workers, 1);
+    assert_int_equal(n, 64); /* 70 sequences, 64 kinds of one task */
+    (void)snprintf(path, sizeof(path), "%s/workload.json", dir);
+    root = json_load_file(path, 0, &e);
+    assert_non_null(root);
+    kinds = json_object_get(root, "kinds");
+    assert_int_equal(json_array_size(kinds), 64);
+    comment = json_dumps(json_object_get(root, "comment"), 0);
+    assert_non_null(strstr(comment, "6 tasks of 6 rarer step sequences are "
+                                    "left out"));
+    free(comment);
+    json_decref(root);
+    run(&c, "workload", "check", path, NULL);
+    assert_int_equal(c.status, 0);
+    cmd_clear(&c);
+    rec_clear(&r);
+    tf_remove_tree(dir);
+    free(dir);
+
+    /* 1000 sleeps of 1 ms after 2 ms of Python: 2000 steps, in blocks
+     * whose cpu and sleep still sum to 2 s and 1 s. */
+    text = pool_text(2, calls_many);
+    dir = raw_dir_with(text);
+    free(text);
+    assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
+    assert_int_equal(
+        rec_write_workload(dir, &r, "long.py", &cfg, &n, err, sizeof(err)), 0);
+    (void)snprintf(path, sizeof(path), "%s/workload.json", dir);
+    root = json_load_file(path, 0, &e);
+    assert_non_null(root);
+    {
+        json_t *kind, *steps, *step;
+        size_t k, i;
+        double cpu = 0, sleep = 0;
+
+        json_array_foreach(json_object_get(root, "kinds"), k, kind)
+        {
+            steps = json_object_get(kind, "steps");
+            if (json_array_size(steps) <= 2) {
+                continue; /* the short task */
+            }
+            assert_true(json_array_size(steps) <= 256);
+            json_array_foreach(steps, i, step)
+            {
+                json_t *v = json_object_get(json_object_get(step, "cpu"), "us");
+
+                if (v != NULL) {
+                    cpu += json_number_value(v);
+                }
+                v = json_object_get(json_object_get(step, "sleep"), "us");
+                if (v != NULL) {
+                    sleep += json_number_value(v);
+                }
+            }
+        }
+        assert_true(fabs(cpu - 2e6) < 1.0);
+        assert_true(fabs(sleep - 1e6) < 1.0);
+    }
+    assert_non_null(
+        strstr(json_dumps(json_object_get(root, "comment"), 0), "blocks"));
+    json_decref(root);
+    rec_clear(&r);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* ---- the command, on real programs --------------------------------------- */
 
 static char python3[4096];
@@ -564,6 +705,7 @@ main(void)
         cmocka_unit_test(the_measured_trace_splits_wall_into_wait_run_and_io),
         cmocka_unit_test(windows_get_their_cpu_late_and_never_at_once),
         cmocka_unit_test(threads_without_a_start_or_an_end_are_closed),
+        cmocka_unit_test(the_workload_file_keeps_kinds_counts_and_long_tasks),
         cmocka_unit_test(a_thread_pool_program_is_recorded_whole),
         cmocka_unit_test(the_program_s_status_passes_and_its_recording_stays),
     };
