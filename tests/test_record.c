@@ -455,8 +455,9 @@ the_workload_file_keeps_kinds_counts_and_long_tasks(void **state)
         assert_true(fabs(cpu - 2e6) < 1.0);
         assert_true(fabs(sleep - 1e6) < 1.0);
     }
-    assert_non_null(
-        strstr(json_dumps(json_object_get(root, "comment"), 0), "blocks"));
+    comment = json_dumps(json_object_get(root, "comment"), 0);
+    assert_non_null(strstr(comment, "blocks"));
+    free(comment);
     json_decref(root);
     rec_clear(&r);
     tf_remove_tree(dir);

@@ -408,7 +408,7 @@ rec_write_workload(const char *dir, const struct rec *r, const char *name,
         }
         root = json_pack("{s:s, s:i, s:s#, s:o, s:o}", "format",
                          "gilsim-workload", "version", 1, "name", name,
-                         strlen(name) > 63 ? (size_t)63 : strlen(name),
+                         (int)(strlen(name) > 63 ? 63 : strlen(name)),
                          "comment", comment, "kinds", kinds);
         if (root == NULL) {
             rc = -ENOMEM;
