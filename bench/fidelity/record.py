@@ -1,0 +1,357 @@
+"""record.py - gilsim record + gilsim predict against the real program, on
+the programs of examples/: is what gilsim predicts from one recording what
+the program does when it runs at another configuration?
+
+For each example (examples/crawler.py, api_fanout.py, file_pipeline.py,
+cpu_batch.py, service_mix.py) it:
+
+1. starts a `gilsim serve` of its own (latency and body size per example,
+   in EXAMPLES below), and reads its URL from the server's first line;
+2. records the example once, unchanged, at the recorded configuration
+   (--workers 4, the default switch interval of 5 ms):
+   `gilsim record --out=TMP/rec -- PYTHON examples/X.py --url URL ...`;
+3. predicts it from that recording with two `gilsim predict` runs, in the
+   model the recording names (executor for a ThreadPoolExecutor):
+   `--threads=1,2,4,8,16,64 --switch-interval=5ms` and
+   `--threads=4 --switch-interval=1ms,20ms`, each with --repeat=N, and
+   takes the median wall of each cell from the sweep's sweep.tsv;
+4. runs the real example, plain PYTHON, no probe, at each of those
+   configurations (`--workers T --switch-interval S`), --repeat rounds,
+   each round going through every configuration once, so that a noisy
+   minute on this shared machine hits every configuration alike.
+
+What is compared is the same span on both sides: the pool phase. Each
+example times it itself and prints `pool_wall_s=...` (time.perf_counter
+around `with ThreadPoolExecutor(...) as pool: ...`, or around asyncio.run
+for api_fanout); gilsim predict's wall is the replay of the recorded pool
+tasks, first to last, which is also the span `gilsim record` measures
+("the pool's tasks, first to last"). Neither includes the interpreter's
+start-up, imports, or the work of the main thread before and after the
+pool. (The example's span also holds making the executor and joining its
+threads at the end; a few hundred microseconds.)
+
+It prints one table: example, configuration, the real wall (median of
+--repeat runs, and their range), the predicted wall (median of the sweep
+cell's --repeat repetitions), predicted / real; and per example the best
+thread count at 5 ms of the real runs and of the prediction, whether they
+are the same, and how much slower the real program is at the predicted
+best than at its real best (what following the prediction would cost).
+Ties are common on a plateau, so that last number says more than "same".
+Beside it, the recorded run's own pool_wall_s over the real median at the
+recorded configuration: every prediction is made from that one run, so
+when the machine was slower while it was recorded, every row inherits it.
+Then the recorded configuration as `gilsim predict` printed it (measured
+under the probe / predicted), and every command it ran.
+
+api_fanout.py (asyncio) has no pool: the probe does not record asyncio
+tasks as tasks, so the recording's one task is the main thread and the
+prediction is that thread replayed, whatever --workers is; its rows are
+printed anyway, as what a user gets today.
+
+    /usr/bin/python3 bench/fidelity/record.py              # ~7 min here
+    /usr/bin/python3 bench/fidelity/record.py --quick      # ~1 min
+    /usr/bin/python3 bench/fidelity/record.py --only=crawler --repeat=5
+    /usr/bin/python3 bench/fidelity/record.py --engine=virtual
+
+Options: --gilsim PATH (build/dev/gilsim), --python PATH
+(/usr/bin/python3: Debian's, with requests and aiohttp), --repeat N (3;
+the real runs per configuration and gilsim predict's --repeat), --only
+NAME[,NAME] (crawler, api_fanout, file_pipeline, cpu_batch, service_mix),
+--engine real|virtual (gilsim predict's engine; virtual runs on
+--cores=this machine's core count), --quick (smaller sizes, threads
+1,2,4,8,64, --repeat 1 unless given), --keep (keep the temporary folder
+with the recordings and sweeps, and print its path).
+
+Progress goes to stderr; the table and the commands to stdout. The
+servers are stopped with SIGINT at the end, on an error too, and the
+temporary folder is removed. Timing, not a test: the machine is shared
+and has 2 cores; it prints what it measured.
+"""
+import argparse
+import csv
+import os
+import re
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+EXAMPLES_DIR = os.path.join(ROOT, "examples")
+
+# name: (gilsim serve options, the example's size arguments, --quick's)
+EXAMPLES = {
+    "crawler": (["--latency=30ms", "--body-size=16KiB"],
+                ["--pages", "96"], ["--pages", "32"]),
+    "api_fanout": (["--latency=30ms", "--body-size=16KiB"],
+                   ["--requests", "240"], ["--requests", "80"]),
+    # a blob store on the local network: 1 MiB chunks, 5 ms away
+    "file_pipeline": (["--latency=5ms", "--body-size=1MiB"],
+                      ["--chunks", "64"], ["--chunks", "24"]),
+    "cpu_batch": (["--latency=30ms", "--body-size=16KiB"],
+                  ["--items", "32", "--steps", "4000"],
+                  ["--items", "16", "--steps", "3000"]),
+    "service_mix": (["--latency=30ms", "--body-size=16KiB"],
+                    ["--tasks", "160"], ["--tasks", "60"]),
+}
+RECORDED = (4, 5)                     # (workers, switch interval in ms)
+THREADS = [1, 2, 4, 8, 16, 64]        # at the recorded switch interval
+THREADS_QUICK = [1, 2, 4, 8, 64]
+INTERVALS = [1, 20]                   # ms, at the recorded worker count
+
+COMMANDS = []
+
+
+def say(msg):
+    print("record.py: " + msg, file=sys.stderr, flush=True)
+
+
+def note(cmd, suffix=""):
+    COMMANDS.append(shlex.join(cmd) + suffix)
+
+
+def start_server(gilsim, args, tmp, name):
+    """Start `gilsim serve`; return (process, URL from its first line)."""
+    log = os.path.join(tmp, "serve-%s.out" % name)
+    cmd = [gilsim, "serve", "--port=0"] + args
+    note(cmd, "   # until SIGINT")
+    with open(log, "w") as f:
+        # SIGINT as the default action even when this script runs in the
+        # background of a shell (which starts it with SIGINT ignored)
+        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.DEVNULL,
+                                preexec_fn=lambda: signal.signal(
+                                    signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with open(log) as f:
+            line = f.readline()
+        if line.endswith("\n"):
+            return proc, line.strip()
+        if proc.poll() is not None:
+            raise RuntimeError("%s exited with %d" % (cmd, proc.returncode))
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    proc.wait()
+    raise RuntimeError("%s printed no URL" % cmd)
+
+
+def stop_server(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        say("gilsim serve (pid %d) ignored SIGINT; killing it" % proc.pid)
+        proc.kill()
+        proc.wait()
+
+
+def run(cmd, what):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, check=False, timeout=1800)
+    if p.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s\n%s" % (
+            what, p.returncode, shlex.join(cmd), p.stderr.strip()[-2000:]))
+    return p
+
+
+def pool_wall(stdout):
+    m = re.search(r"pool_wall_s=([0-9.]+)", stdout)
+    if not m:
+        raise RuntimeError("no pool_wall_s= in %r" % stdout)
+    return float(m.group(1))
+
+
+def example_cmd(a, name, url, workers, interval_ms=None):
+    """The example's command line; without interval_ms it keeps the
+    interpreter's switch interval (5 ms)."""
+    sizes = EXAMPLES[name][2 if a.quick else 1]
+    cmd = ([a.python, os.path.join(EXAMPLES_DIR, name + ".py"),
+            "--url", url] + sizes + ["--workers", str(workers)])
+    if interval_ms is not None:
+        cmd += ["--switch-interval", "%g" % (interval_ms / 1000.0)]
+    return cmd
+
+
+def predict(a, rec, out, model, threads, intervals):
+    """One `gilsim predict`; returns ({(threads, interval ms): median wall
+    s}, the lines about the recorded configuration)."""
+    cmd = [a.gilsim, "predict", rec, "--model=" + model] + (
+        ["--threads=" + ",".join(str(t) for t in threads)]
+        if model != "serial" else []) + [
+           "--switch-interval=" + ",".join("%gms" % i for i in intervals),
+           "--repeat=%d" % a.repeat, "--no-plots", "--out=" + out]
+    if a.engine == "virtual":
+        cmd += ["--engine=virtual", "--cores=%d" % (os.cpu_count() or 2)]
+    note(cmd)
+    p = run(cmd, "gilsim predict")
+    cells = {}
+    with open(os.path.join(out, "sweep", "sweep.tsv")) as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            if r["model"] != model:
+                continue
+            key = (int(r["threads"]), int(r["switch_interval_ns"]) / 1e6)
+            cells.setdefault(key, []).append(int(r["wall_ns"]) / 1e9)
+    recorded = [l for l in p.stdout.splitlines()
+                if l.startswith(("recorded configuration", "  "))]
+    return {k: statistics.median(v) for k, v in cells.items()}, recorded
+
+
+def one_example(a, name, tmp, rows, summaries):
+    serve_args = EXAMPLES[name][0]
+    proc, url = start_server(a.gilsim, serve_args, tmp, name)
+    try:
+        # 1. record at the recorded configuration
+        rec = os.path.join(tmp, name, "rec")
+        os.makedirs(os.path.dirname(rec))
+        # the recorded run keeps the interpreter's default switch interval
+        cmd = [a.gilsim, "record", "--quiet", "--out=" + rec, "--"] + \
+            example_cmd(a, name, url, RECORDED[0])
+        note(cmd)
+        say("%s: recording" % name)
+        p = run(cmd, "gilsim record")
+        rec_line = p.stdout.strip().splitlines()[-1]
+        rec_wall = pool_wall(rec_line)
+
+        # 2. predict: the recorded model, threads at 5 ms, intervals at 4
+        with open(os.path.join(rec, "workload.json")) as f:
+            head = f.read(2000)
+        m = re.search(r"recorded under (\w+) with", head)
+        model = m.group(1) if m else "executor"
+        threads = THREADS_QUICK if a.quick else THREADS
+        say("%s: gilsim predict (model %s)" % (name, model))
+        if model == "serial":
+            # no pool: one task, the main thread; thread counts mean nothing
+            pred, recorded = predict(a, rec, os.path.join(tmp, name, "p1"),
+                                     model, [1],
+                                     sorted(INTERVALS + [RECORDED[1]]))
+            pred = {(t, i): pred[(1, i)] for (_, i) in list(pred)
+                    for t in threads + [RECORDED[0]]}
+        else:
+            pred, recorded = predict(a, rec, os.path.join(tmp, name, "p1"),
+                                     model, threads, [RECORDED[1]])
+            p2, _ = predict(a, rec, os.path.join(tmp, name, "p2"), model,
+                            [RECORDED[0]], INTERVALS)
+            pred.update(p2)
+
+        # 3. the real program at each configuration, --repeat rounds
+        configs = [(t, RECORDED[1]) for t in threads] + \
+            [(RECORDED[0], i) for i in INTERVALS]
+        real = {c: [] for c in configs}
+        for c in configs:
+            note(example_cmd(a, name, url, *c), "   # x%d, in rounds"
+                 % a.repeat)
+        for r in range(a.repeat):
+            say("%s: real runs, round %d of %d" % (name, r + 1, a.repeat))
+            for c in configs:
+                p = run(example_cmd(a, name, url, *c), name)
+                real[c].append(pool_wall(p.stdout))
+    finally:
+        stop_server(proc)
+
+    for c in configs:
+        med = statistics.median(real[c])
+        rows.append((name, c, med, min(real[c]), max(real[c]),
+                     pred.get(c)))
+    at5 = [c for c in configs if c[1] == RECORDED[1]]
+    best_real = min(at5, key=lambda c: statistics.median(real[c]))
+    best_pred = min(at5, key=lambda c: pred[c])
+    regret = (statistics.median(real[best_pred]) /
+              statistics.median(real[best_real]) - 1)
+    summaries.append((name, model, best_real[0], best_pred[0], regret,
+                      recorded, rec_line, serve_args,
+                      rec_wall / statistics.median(real[RECORDED])))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--gilsim", default=os.path.join(ROOT, "build", "dev",
+                                                     "gilsim"))
+    ap.add_argument("--python", default="/usr/bin/python3")
+    ap.add_argument("--repeat", type=int, default=None)
+    ap.add_argument("--only", default=",".join(EXAMPLES))
+    ap.add_argument("--engine", choices=("real", "virtual"), default="real")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--keep", action="store_true")
+    a = ap.parse_args()
+    if a.repeat is None:
+        a.repeat = 1 if a.quick else 3
+    a.gilsim = os.path.abspath(a.gilsim)
+    only = [n for n in a.only.split(",") if n]
+    for n in only:
+        if n not in EXAMPLES:
+            sys.exit("record.py: no example %r (%s)" % (n, ", ".join(EXAMPLES)))
+    pyver = subprocess.run([a.python, "--version"], stdout=subprocess.PIPE,
+                           text=True, check=True).stdout.strip()
+
+    tmp = tempfile.mkdtemp(prefix="gilsim-record-")
+    rows, summaries = [], []
+    t0 = time.monotonic()
+    try:
+        for n in only:
+            one_example(a, n, tmp, rows, summaries)
+    finally:
+        if a.keep:
+            say("kept %s" % tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    print("# bench/fidelity/record.py --repeat=%d --engine=%s%s --only=%s"
+          % (a.repeat, a.engine, " --quick" if a.quick else "",
+             ",".join(only)))
+    print("# %s (%s), %d cores, %s; %.0f s in all" % (
+        pyver, a.python, os.cpu_count(), a.gilsim, time.monotonic() - t0))
+    print("# recorded at %d workers, switch interval %d ms; predicted by "
+          "gilsim predict --engine=%s --repeat=%d" % (
+              RECORDED[0], RECORDED[1], a.engine, a.repeat))
+    print()
+    print("| example | configuration | real s (median) | real min-max "
+          "| predicted s | predicted/real |")
+    print("|---|---|---:|---:|---:|---:|")
+    for name, (t, i), med, lo, hi, pr in rows:
+        conf = "%d workers, %g ms%s" % (t, i, " (recorded)"
+                                        if (t, i) == RECORDED else "")
+        ratio = pr / med if pr is not None else float("nan")
+        flag = "" if 0.85 <= ratio <= 1.15 else " **"
+        print("| %s | %s | %.3f | %.3f-%.3f | %s | %.2f%s |" % (
+            name, conf, med, lo, hi, "%.3f" % pr if pr is not None else "-",
+            ratio, flag))
+    print()
+    print("(** = outside 0.85-1.15)")
+    print()
+    print("best worker count at %d ms, real runs against gilsim predict:"
+          % RECORDED[1])
+    print()
+    print("| example | predict model | real best | predicted best | same "
+          "| real at predicted best vs real best | recording / real |")
+    print("|---|---|---:|---:|---|---:|---:|")
+    for name, model, br, bp, regret, _, _, _, rr in summaries:
+        print("| %s | %s | %d | %d | %s | %+.1f %% | %.2f |" % (
+            name, model, br, bp, "yes" if br == bp else "no",
+            100 * regret, rr))
+    print()
+    print("recording / real: the recorded run's pool_wall_s (under the "
+          "probe, once) over the real runs' median at the same "
+          "configuration; every prediction starts from that one run.")
+    print()
+    print("the recording, and the recorded configuration as gilsim predict "
+          "printed it (the recording's measured span is under the probe):")
+    for name, model, _, _, _, recorded, rec_line, serve_args, _ in summaries:
+        print()
+        print("%s (gilsim serve %s): %s" % (name, " ".join(serve_args),
+                                            rec_line))
+        for l in recorded:
+            print("  " + l)
+    print()
+    print("commands run (TMP: a temporary folder, removed at the end):")
+    for c in COMMANDS:
+        print("  " + c.replace(tmp, "TMP"))
+
+
+if __name__ == "__main__":
+    main()
