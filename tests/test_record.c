@@ -631,6 +631,14 @@ a_thread_pool_program_is_recorded_whole(void **state)
         (void)snprintf(wl, sizeof(wl), "%s/rec/predict/sweep/sweep.tsv", dir);
         assert_int_equal(access(wl, R_OK), 0);
         cmd_clear(&c);
+        /* Again: beside the first, which stays. */
+        (void)snprintf(wl, sizeof(wl), "%s/rec", dir);
+        run(&c, "predict", wl, "--engine=virtual", "--model=serial",
+            "--no-plots", "--quiet", NULL);
+        assert_int_equal(c.status, 0);
+        (void)snprintf(wl, sizeof(wl), "%s/rec/predict-2/sweep/sweep.tsv", dir);
+        assert_int_equal(access(wl, R_OK), 0);
+        cmd_clear(&c);
     }
     tf_remove_tree(dir);
     free(dir);

@@ -1050,7 +1050,7 @@ predict_workload(struct sim_options *o, char *err, size_t errlen)
                        "[OPTIONS], a folder written by gilsim record)");
         return SIM_EXIT_USAGE;
     }
-    if (strcmp(o->workload, "file") == 0 || strcmp(o->workload, "seed") != 0) {
+    if (strcmp(o->workload, "seed") != 0) { /* --workload was given */
         (void)snprintf(err, errlen,
                        "--workload does not apply to gilsim predict (it "
                        "takes the recording's workload.json)");

@@ -13,7 +13,8 @@
  *    --switch-interval lists, the engine) runs into OUT/sweep, with its
  *    table and recommendation, as `gilsim sweep --workload=DIR/
  *    workload.json` would.
- * OUT is --out, or DIR/predict.
+ * OUT is --out (new or empty), or DIR/predict (DIR/predict-2, ... when
+ * that exists: an earlier prediction is kept).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -89,13 +90,22 @@ sim_predict_main(const struct sim_options *o, const char *command, FILE *out,
     }
     if (o->out_dir[0] != '\0') {
         (void)snprintf(base, sizeof(base), "%.3800s", o->out_dir);
+        if (mkdir(base, 0777) != 0 && errno != EEXIST) {
+            base_errf(msg, sizeof(msg), errno, "cannot create %.900s", base);
+            fprintf(err, "gilsim: predict: %s\n", msg);
+            return SIM_EXIT_USAGE;
+        }
     } else {
-        (void)snprintf(base, sizeof(base), "%.3800s/predict", o->predict_dir);
+        /* DIR/predict, or DIR/predict-2, ... when it was predicted
+         * before: an earlier prediction stays as it was. */
+        (void)snprintf(sub, sizeof(sub), "%.3800s/predict", o->predict_dir);
+        status = sim_run_make_fresh_dir(sub, base, sizeof(base), err);
+        if (status != SIM_EXIT_OK) {
+            return status;
+        }
     }
-    if (mkdir(base, 0777) != 0 && errno != EEXIST) {
-        base_errf(msg, sizeof(msg), errno, "cannot create %.900s", base);
-        fprintf(err, "gilsim: predict: %s\n", msg);
-        return SIM_EXIT_USAGE;
+    if (!o->quiet) {
+        fprintf(err, "gilsim: predict: writing %s\n", base);
     }
 
     (void)snprintf(sub, sizeof(sub), "%s/recorded", base);
