@@ -413,45 +413,35 @@ plan_process(struct rec *r, size_t p, struct proc_plan *pl, int64_t *overlap_ns)
 }
 
 /* The most events a lane of the plans can record: four an item, two a
- * piece of its windows (a take and a forced drop). */
+ * piece of its windows (a take and a forced drop). The windows name their
+ * thread. 0 when out of memory. */
 static uint64_t
-events_needed(struct rec *r, const struct proc_plan *plans)
+events_needed(const struct rec *r, const struct proc_plan *plans)
 {
+    uint64_t *n = calloc(r->n_threads > 0 ? r->n_threads : 1, sizeof(*n));
     uint64_t most = 16;
     size_t i, p;
 
+    if (n == NULL) {
+        return 0;
+    }
     for (p = 0; p < r->n_procs; p++) {
-        size_t at = 0;
-
-        for (i = 0; i < r->n_threads; i++) {
-            const struct rec_thread *th = &r->threads[i];
-            struct lane l;
-            uint64_t n = 8 + 4 * (uint64_t)th->n;
-            size_t k, before;
-
-            if (process_index(r, th->pid) != (int)p) {
-                continue;
-            }
-            /* Its windows: as many as the collecting walk makes. */
-            memset(&l, 0, sizeof(l));
-            before = at;
-            l.windows = plans[p].windows;
-            l.n_windows = &at;
-            walk(&l, th);
-            for (k = before; k < at; k++) {
-                n += 2 * (uint64_t)plans[p].windows[k].count;
-            }
-            if (n > most) {
-                most = n;
-            }
+        for (i = 0; i < plans[p].n_windows; i++) {
+            n[plans[p].windows[i].thread] +=
+                2 * (uint64_t)plans[p].windows[i].count;
         }
     }
+    for (i = 0; i < r->n_threads; i++) {
+        n[i] += 8 + 4 * (uint64_t)r->threads[i].n;
+        most = n[i] > most ? n[i] : most;
+    }
+    free(n);
     return most;
 }
 
 /* Process p's lanes into t, from its plan; *cpu_ns grows by their CPU. */
 static int
-emit_process(struct rec *r, size_t p, const struct proc_plan *pl,
+emit_process(const struct rec *r, size_t p, const struct proc_plan *pl,
              struct sim_trace *t, int64_t *cpu_ns)
 {
     size_t next = 0, i;
@@ -507,7 +497,7 @@ build_trace(struct rec *r, struct sim_trace **out, int64_t *cpu_ns,
         cfg.max_threads = (uint32_t)(r->n_threads > 0 ? r->n_threads : 1);
         cfg.events_per_thread = events_needed(r, plans);
         cfg.origin_ns = origin;
-        rc = sim_trace_new(&cfg, &t);
+        rc = cfg.events_per_thread == 0 ? -ENOMEM : sim_trace_new(&cfg, &t);
     }
     for (p = 0; rc == 0 && p < r->n_procs; p++) {
         rc = emit_process(r, p, &plans[p], t, cpu_ns);
@@ -546,7 +536,7 @@ write_json_fn(const void *ctx, FILE *f)
 
 struct summary_ctx {
     const struct sim_trace_summary *run;
-    struct rec *rec;
+    const struct rec *rec;
     const char *command;
     int64_t overlap_ns;
 };
@@ -622,7 +612,7 @@ rec_tasks_wall(const struct rec *r)
 
 /* The root process's wall: its start to its last stamp. */
 static int64_t
-wall_of(struct rec *r)
+wall_of(const struct rec *r)
 {
     int64_t from = INT64_MAX, to = INT64_MIN;
     size_t i;
@@ -639,20 +629,14 @@ wall_of(struct rec *r)
 }
 
 static void
-fill_summary(struct rec *r, const struct sim_trace *t, int64_t cpu_ns,
-             const char *name, struct sim_trace_summary *s)
+fill_summary(const struct rec *r, int64_t cpu_ns, const char *name,
+             struct sim_trace_summary *s)
 {
-    size_t i;
-    int threads = 0;
-
     memset(s, 0, sizeof(*s));
     (void)snprintf(s->model, sizeof(s->model), "measured");
     (void)snprintf(s->policy, sizeof(s->policy), "cpython");
     (void)snprintf(s->workload, sizeof(s->workload), "%s", name);
-    for (i = 0; i < r->n_threads; i++) {
-        threads++;
-    }
-    s->threads = threads; /* of every process */
+    s->threads = (int)r->n_threads; /* of every process */
     s->processes = (int)r->n_procs;
     s->switch_interval_ns = r->procs[0].switch_interval_ns;
     s->repeat = 1;
@@ -660,10 +644,6 @@ fill_summary(struct rec *r, const struct sim_trace *t, int64_t cpu_ns,
     s->cpu_ns = cpu_ns;
     (void)snprintf(s->trace_kept, sizeof(s->trace_kept), "head");
     s->trace_to_ns = -1;
-    for (i = 0; i < SIM_OUT_COUNT; i++) {
-        s->fail_text[i][0] = '\0';
-    }
-    (void)t;
 }
 
 int
@@ -691,7 +671,7 @@ rec_write_measured(const char *dir, struct rec *r, const char *command,
     if (strrchr(name, '/') != NULL) {
         name = strrchr(name, '/') + 1;
     }
-    fill_summary(r, t, cpu_ns, name, summary);
+    fill_summary(r, cpu_ns, name, summary);
     rc = sim_trace_stats(t, &summary->stats);
     /* The GIL's hand-offs were not seen, only inferred (where a window's
      * CPU was placed): their latencies would be made up. */
