@@ -82,17 +82,13 @@ write_summary_fn(const void *ctx, FILE *f)
         sc->runs, sc->n, SIM_VERSION, sc->command, write_costs_fn, sc->o, f);
 }
 
-static int
-write_model(const char *dir, const struct sim_options *o, enum sim_model m,
-            const struct sim_trace *trace, char *err, size_t errlen)
+int
+sim_run_write_trace(const char *sub, const struct sim_trace *trace,
+                    const char *title, int compress, char *err, size_t errlen)
 {
-    char sub[4200];
-    char title[160];
-    char label[40];
     struct json_ctx jc;
     int rc;
 
-    (void)snprintf(sub, sizeof(sub), "%s/%s", dir, sim_model_name(m));
     if (mkdir(sub, 0777) != 0 && errno != EEXIST) {
         rc = -errno;
         base_errf(err, errlen, -rc, "cannot create %.800s", sub);
@@ -102,6 +98,27 @@ write_model(const char *dir, const struct sim_options *o, enum sim_model m,
     if (rc != 0) {
         return rc;
     }
+    jc.trace = trace;
+    jc.title = title;
+    rc = compress ? base_write_atomic(sub, "trace.json.gz", write_json_gz_fn,
+                                      &jc, err, errlen)
+                  : base_write_atomic(sub, "trace.json", write_json_fn, &jc,
+                                      err, errlen);
+    if (rc == 0) {
+        base_sync_dir(sub);
+    }
+    return rc;
+}
+
+static int
+write_model(const char *dir, const struct sim_options *o, enum sim_model m,
+            const struct sim_trace *trace, char *err, size_t errlen)
+{
+    char sub[4200];
+    char title[160];
+    char label[40];
+
+    (void)snprintf(sub, sizeof(sub), "%s/%s", dir, sim_model_name(m));
     (void)sim_policy_label(sim_opt_policy_for(o, m), label, sizeof(label));
     (void)snprintf(title, sizeof(title),
                    "gilsim %s: %d thread%s, policy %s, switch interval "
@@ -109,16 +126,7 @@ write_model(const char *dir, const struct sim_options *o, enum sim_model m,
                    sim_model_name(m), sim_opt_pool_size(o, m),
                    sim_opt_pool_size(o, m) == 1 ? "" : "s", label,
                    (double)o->switch_interval_ns / 1e6);
-    jc.trace = trace;
-    jc.title = title;
-    rc = o->compress ? base_write_atomic(sub, "trace.json.gz", write_json_gz_fn,
-                                         &jc, err, errlen)
-                     : base_write_atomic(sub, "trace.json", write_json_fn, &jc,
-                                         err, errlen);
-    if (rc == 0) {
-        base_sync_dir(sub);
-    }
-    return rc;
+    return sim_run_write_trace(sub, trace, title, o->compress, err, errlen);
 }
 
 /* One line: how many steps failed, and how. */

@@ -336,6 +336,12 @@ int sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
 
 /* `gilsim serve`: run the latency server until SIGINT or SIGTERM. */
 int sim_serve_main(const struct sim_options *o, FILE *out, FILE *err);
+/* A trace's files in folder sub (made if new): trace.tsv, and
+ * trace.json (trace.json.gz with compress) titled `title`. 0, or -errno
+ * with one line in err. */
+int sim_run_write_trace(const char *sub, const struct sim_trace *trace,
+                        const char *title, int compress, char *err,
+                        size_t errlen);
 /* gilsim predict DIR (record/predict.c): the recorded configuration
  * replayed beside what was measured, then a sweep. SIM_EXIT_*. */
 int sim_predict_main(const struct sim_options *o, const char *command,

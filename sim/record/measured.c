@@ -515,25 +515,6 @@ build_trace(struct rec *r, struct sim_trace **out, int64_t *cpu_ns,
     return 0;
 }
 
-static int
-write_tsv_fn(const void *ctx, FILE *f)
-{
-    return sim_trace_write_tsv(ctx, f);
-}
-
-struct json_ctx {
-    const struct sim_trace *trace;
-    const char *title;
-};
-
-static int
-write_json_fn(const void *ctx, FILE *f)
-{
-    const struct json_ctx *jc = ctx;
-
-    return sim_trace_write_json(jc->trace, jc->title, f);
-}
-
 struct summary_ctx {
     const struct sim_trace_summary *run;
     const struct rec *rec;
@@ -654,7 +635,6 @@ rec_write_measured(const char *dir, struct rec *r, const char *command,
 {
     struct sim_trace *t = NULL;
     struct summary_ctx sc;
-    struct json_ctx jc;
     struct sim_options po;
     char sub[4200];
     char title[200];
@@ -680,24 +660,12 @@ rec_write_measured(const char *dir, struct rec *r, const char *command,
         summary->stats.handoff_max_ns = 0;
     if (rc == 0) {
         (void)snprintf(sub, sizeof(sub), "%.4000s/measured", dir);
-        if (mkdir(sub, 0777) != 0 && errno != EEXIST) {
-            rc = -errno;
-            base_errf(msg, msglen, -rc, "cannot create %.900s", sub);
-        }
-    }
-    if (rc == 0) {
-        rc = base_write_atomic(sub, "trace.tsv", write_tsv_fn, t, msg, msglen);
-    }
-    if (rc == 0) {
         (void)snprintf(title, sizeof(title),
                        "gilsim record: %s, %d thread%s in %d process%s "
                        "(measured)",
                        name, summary->threads, summary->threads == 1 ? "" : "s",
                        summary->processes, summary->processes == 1 ? "" : "es");
-        jc.trace = t;
-        jc.title = title;
-        rc = base_write_atomic(sub, "trace.json", write_json_fn, &jc, msg,
-                               msglen);
+        rc = sim_run_write_trace(sub, t, title, 0, msg, msglen);
     }
     if (rc == 0) {
         sc.run = summary;
