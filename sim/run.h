@@ -280,7 +280,8 @@ struct sim_sweep_cell {
     enum sim_model model;
     int threads;                /* --threads of the cell */
     int processes;              /* --processes of the cell */
-    int pool;                   /* its pool size (sim_opt_pool_size) */
+    int concurrency;            /* the loop's --concurrency of the cell */
+    int pool;                   /* its pool size (sweep.c's cell_pool) */
     int64_t switch_interval_ns; /* --switch-interval of the cell */
     int reps;                   /* repetitions found; 0 = none */
     int64_t wall_ns_median;     /* the lower median for an even count */

@@ -119,13 +119,15 @@ struct sim_options {
      * to = 0 means to the end of the run. no_plots skips every picture. */
     int64_t window_from_ns, window_to_ns;
     int no_plots;
-    /* gilsim sweep: the lists given to --threads, --processes and
-     * --switch-interval, ascending without repeats (n = 0: not given, the
-     * single value above is used). `run` refuses lists. */
+    /* gilsim sweep: the lists given to --threads, --processes,
+     * --concurrency and --switch-interval, ascending without repeats (n = 0:
+     * not given, the single value above is used). `run` refuses lists. */
     int sweep_threads[SIM_SWEEP_MAX];
     int sweep_processes[SIM_SWEEP_MAX];
     int64_t sweep_switch_ns[SIM_SWEEP_MAX];
+    int sweep_concurrency[SIM_SWEEP_MAX];
     int n_sweep_threads, n_sweep_processes, n_sweep_switch;
+    int n_sweep_concurrency;
     /* --engine=virtual: simulated cores, a transfer's bytes per second
      * (0 = instant), and the system calls of one write. */
     int engine_virtual;

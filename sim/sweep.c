@@ -49,9 +49,11 @@
 #include "run.h"
 
 #define TSV_NAME "sweep.tsv"
-#define TSV_HEADER                                                             \
+#define TSV_HEADER_V1                                                          \
     "model\tthreads\tprocesses\tswitch_interval_ns\trepeat\twall_ns\tcpu_ns"   \
     "\tgil_wait_ns\tforced_switches\tsteps_failed"
+/* Since the loop's --concurrency became an axis: one more column. */
+#define TSV_HEADER TSV_HEADER_V1 "\tconcurrency"
 
 /* One line of sweep.tsv: one repetition of one cell. */
 struct row {
@@ -61,6 +63,7 @@ struct row {
     int repeat; /* 0-based index of the repetition */
     int64_t wall_ns, cpu_ns, gil_wait_ns;
     unsigned long long forced_switches, steps_failed;
+    int concurrency; /* the loop's --concurrency (0: no limit) */
 };
 
 struct rows {
@@ -90,7 +93,8 @@ row_of_cell(const struct row *r, const struct sim_sweep_cell *c)
 {
     return strcmp(r->model, sim_model_name(c->model)) == 0 &&
            r->threads == c->threads && r->processes == c->processes &&
-           r->switch_interval_ns == c->switch_interval_ns;
+           r->switch_interval_ns == c->switch_interval_ns &&
+           r->concurrency == c->concurrency;
 }
 
 static const struct row *
@@ -116,11 +120,12 @@ write_rows_fn(const void *ctx, FILE *f)
     for (i = 0; i < rs->n; i++) {
         const struct row *r = &rs->v[i];
 
-        fprintf(f, "%s\t%d\t%d\t%lld\t%d\t%lld\t%lld\t%lld\t%llu\t%llu\n",
+        fprintf(f, "%s\t%d\t%d\t%lld\t%d\t%lld\t%lld\t%lld\t%llu\t%llu\t%d\n",
                 r->model, r->threads, r->processes,
                 (long long)r->switch_interval_ns, r->repeat,
                 (long long)r->wall_ns, (long long)r->cpu_ns,
-                (long long)r->gil_wait_ns, r->forced_switches, r->steps_failed);
+                (long long)r->gil_wait_ns, r->forced_switches, r->steps_failed,
+                r->concurrency);
     }
     return ferror(f) ? -EIO : 0;
 }
@@ -136,7 +141,7 @@ read_rows(const char *dir, struct rows *rs)
     char path[4200];
     char line[512];
     FILE *f;
-    int rc = 1;
+    int rc = 1, v1;
 
     (void)snprintf(path, sizeof(path), "%s/%s", dir, TSV_NAME);
     f = fopen(path, "r");
@@ -144,19 +149,25 @@ read_rows(const char *dir, struct rows *rs)
         return 0;
     }
     if (fgets(line, sizeof(line), f) == NULL ||
-        strcmp(line, TSV_HEADER "\n") != 0) {
+        (strcmp(line, TSV_HEADER "\n") != 0 &&
+         strcmp(line, TSV_HEADER_V1 "\n") != 0)) {
         (void)fclose(f);
         return 0;
     }
+    /* A sweep of an earlier gilsim: no concurrency column (its loop
+     * cells ran at the one --concurrency of their sweep-config.json). */
+    v1 = strcmp(line, TSV_HEADER_V1 "\n") == 0;
     while (fgets(line, sizeof(line), f) != NULL) {
         struct row r;
         long long si, wall, cpu, wait;
 
         memset(&r, 0, sizeof(r));
         if (sscanf(line,
-                   "%15[^\t]\t%d\t%d\t%lld\t%d\t%lld\t%lld\t%lld\t%llu\t%llu",
+                   "%15[^\t]\t%d\t%d\t%lld\t%d\t%lld\t%lld\t%lld\t%llu\t%llu"
+                   "\t%d",
                    r.model, &r.threads, &r.processes, &si, &r.repeat, &wall,
-                   &cpu, &wait, &r.forced_switches, &r.steps_failed) != 10) {
+                   &cpu, &wait, &r.forced_switches, &r.steps_failed,
+                   &r.concurrency) != 11 - v1) {
             rc = -EPROTO;
             break;
         }
@@ -178,7 +189,21 @@ read_rows(const char *dir, struct rows *rs)
 
 /* ---- the cells ---------------------------------------------------------- */
 
-/* Every cell of the sweep, in the order they run; *n_out of them. */
+/* A cell's pool, the count the recommendation minimises: the model's
+ * (sim_opt_pool_size), or the loop's --concurrency when that is the
+ * loop's axis and has a limit. */
+static int
+cell_pool(const struct sim_options *o, enum sim_model m, int concurrency)
+{
+    if (m == SIM_MODEL_LOOP && concurrency > 0) {
+        return concurrency;
+    }
+    return sim_opt_pool_size(o, m);
+}
+
+/* Every cell of the sweep, in the order they run; *n_out of them. A
+ * loop's cells run over --concurrency when it is a list (at the first
+ * --threads), else over --threads (its offload threads). */
 static struct sim_sweep_cell *
 make_cells(const struct sim_options *o, size_t *n_out)
 {
@@ -187,16 +212,20 @@ make_cells(const struct sim_options *o, size_t *n_out)
     const int *pl = o->n_sweep_processes > 0 ? o->sweep_processes : &one_p;
     int64_t one_si = o->switch_interval_ns;
     const int64_t *sl = o->n_sweep_switch > 0 ? o->sweep_switch_ns : &one_si;
+    const int *cl = o->sweep_concurrency;
     int nt = o->n_sweep_threads > 0 ? o->n_sweep_threads : 1;
     int np = o->n_sweep_processes > 0 ? o->n_sweep_processes : 1;
+    /* One value is the loop's setting, not its axis (--threads stays). */
+    int nc = o->n_sweep_concurrency > 1 ? o->n_sweep_concurrency : 0;
     int ns = o->n_sweep_switch > 0 ? o->n_sweep_switch : 1;
+    int most = nt > np ? nt : np;
     struct sim_sweep_cell *cells;
     struct sim_options co = *o;
     size_t n = 0;
     int m, s, k, nk;
 
-    cells = calloc((size_t)SIM_MODEL_COUNT * (size_t)ns *
-                       (size_t)(nt > np ? nt : np),
+    most = nc > most ? nc : most;
+    cells = calloc((size_t)SIM_MODEL_COUNT * (size_t)ns * (size_t)most,
                    sizeof(*cells));
     if (cells == NULL) {
         return NULL;
@@ -205,20 +234,27 @@ make_cells(const struct sim_options *o, size_t *n_out)
         if (!(o->models & (1u << m))) {
             continue;
         }
-        nk = m == SIM_MODEL_PROCESSES ? np : (m == SIM_MODEL_SERIAL ? 1 : nt);
+        int by_conc = m == SIM_MODEL_LOOP && nc > 0;
+
+        nk = m == SIM_MODEL_PROCESSES ? np
+             : m == SIM_MODEL_SERIAL  ? 1
+             : by_conc                ? nc
+                                      : nt;
         for (k = 0; k < nk; k++) {
             for (s = 0; s < ns; s++) {
                 struct sim_sweep_cell *c = &cells[n++];
 
                 c->model = (enum sim_model)m;
-                c->threads = m == SIM_MODEL_SERIAL      ? 1
-                             : m == SIM_MODEL_PROCESSES ? tl[0]
-                                                        : tl[k];
+                c->threads = m == SIM_MODEL_SERIAL                 ? 1
+                             : m == SIM_MODEL_PROCESSES || by_conc ? tl[0]
+                                                                   : tl[k];
                 c->processes = m == SIM_MODEL_PROCESSES ? pl[k] : pl[0];
+                c->concurrency = by_conc ? cl[k] : o->concurrency;
                 c->switch_interval_ns = sl[s];
                 co.threads = c->threads;
                 co.processes = c->processes;
-                c->pool = sim_opt_pool_size(&co, c->model);
+                c->pool =
+                    cell_pool(&co, c->model, by_conc ? c->concurrency : 0);
             }
         }
     }
@@ -295,12 +331,16 @@ sim_sweep_recommend(const struct sim_sweep_cell *cells, size_t n,
     return 0;
 }
 
-/* "threads=8" or "processes=4" for a cell. */
+/* "threads=8", "processes=4" or "concurrency=16" for a cell. */
 static void
 pool_text(const struct sim_sweep_cell *c, char *buf, size_t len)
 {
     (void)snprintf(buf, len, "%s=%d",
-                   c->model == SIM_MODEL_PROCESSES ? "processes" : "threads",
+                   c->model == SIM_MODEL_PROCESSES ? "processes"
+                   : c->model == SIM_MODEL_LOOP && c->concurrency > 0 &&
+                           c->pool == c->concurrency
+                       ? "concurrency"
+                       : "threads",
                    c->pool);
 }
 
@@ -461,6 +501,7 @@ run_cell(const struct sim_options *o, struct sim_sweep_cell *c,
 
     co.threads = c->threads;
     co.processes = c->processes;
+    co.concurrency = c->concurrency;
     co.switch_interval_ns = c->switch_interval_ns;
     for (i = 0; i < o->repeat; i++) {
         struct row row;
@@ -486,6 +527,7 @@ run_cell(const struct sim_options *o, struct sim_sweep_cell *c,
                        sim_model_name(c->model));
         row.threads = c->threads;
         row.processes = c->processes;
+        row.concurrency = c->concurrency;
         row.switch_interval_ns = c->switch_interval_ns;
         row.repeat = i;
         row.wall_ns = r.wall_ns;
@@ -845,9 +887,12 @@ sim_sweep_replot(const char *dir, FILE *out, FILE *err)
         cells[n].model = (enum sim_model)m;
         cells[n].threads = r->threads;
         cells[n].processes = r->processes;
+        cells[n].concurrency = r->concurrency;
         cells[n].pool = m == SIM_MODEL_SERIAL      ? 1
                         : m == SIM_MODEL_PROCESSES ? r->processes
-                                                   : r->threads;
+                        : m == SIM_MODEL_LOOP && r->concurrency > 0
+                            ? r->concurrency
+                            : r->threads;
         cells[n].switch_interval_ns = r->switch_interval_ns;
         if (!seen_model[m]) {
             seen_model[m] = 1;

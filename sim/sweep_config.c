@@ -124,7 +124,11 @@ config_of(const struct sim_options *o, struct pairs *p)
     put(p, "count", "%lld", (long long)o->count);
     put(p, "ops", "%lld", (long long)o->ops);
     put(p, "cpu-threads", "%d", o->cpu_threads);
-    put(p, "concurrency", "%d", o->concurrency);
+    if (o->n_sweep_concurrency > 1) {
+        put(p, "concurrency", "%s", "the rows'"); /* an axis: per row */
+    } else {
+        put(p, "concurrency", "%d", o->concurrency);
+    }
     put(p, "url", "%s", o->url);
     put(p, "latency", "%lldns", (long long)sim_opt_latency_ns(o));
     put(p, "latency-jitter", "%lldns", (long long)o->jitter_ns);

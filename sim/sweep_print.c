@@ -20,11 +20,11 @@ static json_t *
 cell_json(const struct sim_sweep_cell *c)
 {
     return json_pack(
-        "{s:s, s:i, s:i, s:i, s:I, s:i, s:I, s:I, s:I, s:f, s:f}", "model",
+        "{s:s, s:i, s:i, s:i, s:i, s:I, s:i, s:I, s:I, s:I, s:f, s:f}", "model",
         sim_model_name(c->model), "threads", c->threads, "processes",
-        c->processes, "pool", c->pool, "switch_interval_ns",
-        (json_int_t)c->switch_interval_ns, "repeats", c->reps, "wall_ns_median",
-        (json_int_t)c->wall_ns_median, "wall_ns_min",
+        c->processes, "concurrency", c->concurrency, "pool", c->pool,
+        "switch_interval_ns", (json_int_t)c->switch_interval_ns, "repeats",
+        c->reps, "wall_ns_median", (json_int_t)c->wall_ns_median, "wall_ns_min",
         (json_int_t)c->wall_ns_min, "wall_ns_max", (json_int_t)c->wall_ns_max,
         "wall_ns_mean", c->wall_ns_mean, "wall_ns_sd", c->wall_ns_sd);
 }
@@ -72,18 +72,20 @@ print_tsv(const struct sim_sweep_cell *cells, size_t n, FILE *out)
 {
     size_t i;
 
-    fputs("model\tthreads\tprocesses\tpool\tswitch_interval_ns\trepeats"
+    fputs("model\tthreads\tprocesses\tconcurrency\tpool\tswitch_interval_ns"
+          "\trepeats"
           "\twall_ns_median\twall_ns_min\twall_ns_max\twall_ns_mean"
           "\twall_ns_sd\n",
           out);
     for (i = 0; i < n; i++) {
         const struct sim_sweep_cell *c = &cells[i];
 
-        fprintf(out, "%s\t%d\t%d\t%d\t%lld\t%d\t%lld\t%lld\t%lld\t%.0f\t%.0f\n",
-                sim_model_name(c->model), c->threads, c->processes, c->pool,
-                (long long)c->switch_interval_ns, c->reps,
-                (long long)c->wall_ns_median, (long long)c->wall_ns_min,
-                (long long)c->wall_ns_max, c->wall_ns_mean, c->wall_ns_sd);
+        fprintf(
+            out, "%s\t%d\t%d\t%d\t%d\t%lld\t%d\t%lld\t%lld\t%lld\t%.0f\t%.0f\n",
+            sim_model_name(c->model), c->threads, c->processes, c->concurrency,
+            c->pool, (long long)c->switch_interval_ns, c->reps,
+            (long long)c->wall_ns_median, (long long)c->wall_ns_min,
+            (long long)c->wall_ns_max, c->wall_ns_mean, c->wall_ns_sd);
     }
 }
 

@@ -26,6 +26,7 @@
 
 #include "cli.h"
 #include "run.h"
+#include "test_files.h"
 
 #define FILE_MAX (1024 * 1024)
 
@@ -431,6 +432,80 @@ recommend_ignores_cells_without_repetitions(void **state)
     assert_int_equal(sim_sweep_recommend(c, 2, &ch), -ENOENT);
 }
 
+/* A list of several --concurrency values is the loop's axis: its cells
+ * run at each (at the first --threads), sweep.tsv says which, and the
+ * recommendation names it. A sweep.tsv of an earlier gilsim (no
+ * concurrency column) is still read by `gilsim plot`. */
+static void
+concurrency_lists_are_the_loop_s_axis(void **state)
+{
+    char *dir = tf_make_dir("gilsim-sweep-conc");
+    char out_arg[4200], path[4200], buf[8192], errbuf[8192];
+    char *argv[] = {"gilsim",
+                    "sweep",
+                    "--workload=cpu",
+                    "--count=2000",
+                    "--model=loop,threads",
+                    "--threads=1,2",
+                    "--concurrency=1,3",
+                    "--engine=virtual",
+                    "--no-plots",
+                    out_arg};
+    FILE *out = tmpfile(), *err = tmpfile();
+    size_t len, n;
+
+    (void)state;
+    (void)snprintf(out_arg, sizeof(out_arg), "--out=%s", dir);
+    assert_int_equal(sim_main(10, argv, out, err), 0);
+    rewind(out);
+    n = fread(buf, 1, sizeof(buf) - 1, out);
+    buf[n] = '\0';
+    (void)snprintf(path, sizeof(path), "%s/sweep.tsv", dir);
+    slurp(path, buf, sizeof(buf), &len);
+    assert_non_null(strstr(buf, "\tconcurrency\n"));
+    /* loop at concurrency 1 and 3 with one offload thread; threads at 1
+     * and 2 with the concurrency option's first value */
+    assert_non_null(strstr(buf, "\nloop\t1\t"));
+    assert_null(strstr(buf, "\nloop\t2\t"));
+    assert_non_null(strstr(buf, "\t1\n"));
+    assert_non_null(strstr(buf, "\t3\n"));
+    assert_non_null(strstr(buf, "\nthreads\t2\t"));
+    fclose(out);
+    fclose(err);
+
+    /* A sweep.tsv of an earlier gilsim: its header and rows without the
+     * column (its loop had no concurrency axis). */
+    {
+        FILE *f = fopen(path, "w");
+
+        assert_non_null(f);
+        fputs("model\tthreads\tprocesses\tswitch_interval_ns\trepeat\twall_ns"
+              "\tcpu_ns\tgil_wait_ns\tforced_switches\tsteps_failed\n"
+              "threads\t1\t2\t5000000\t0\t65600\t39000\t0\t0\t0\n"
+              "threads\t2\t2\t5000000\t0\t59835\t27000\t0\t0\t0\n",
+              f);
+        fclose(f);
+    }
+    {
+        char *pargv[] = {"gilsim", "plot", dir};
+
+        out = tmpfile();
+        err = tmpfile();
+        assert_int_equal(sim_main(3, pargv, out, err), 0);
+        rewind(err);
+        n = fread(errbuf, 1, sizeof(errbuf) - 1, err);
+        errbuf[n] = '\0';
+        rewind(out);
+        n = fread(buf, 1, sizeof(buf) - 1, out);
+        buf[n] = '\0';
+        assert_non_null(strstr(buf, "recommendation: threads=2"));
+        fclose(out);
+        fclose(err);
+    }
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 int
 main(void)
 {
@@ -447,6 +522,7 @@ main(void)
         cmocka_unit_test(
             recommend_picks_more_threads_when_they_are_clearly_better),
         cmocka_unit_test(recommend_ignores_cells_without_repetitions),
+        cmocka_unit_test(concurrency_lists_are_the_loop_s_axis),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

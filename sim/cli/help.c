@@ -180,7 +180,8 @@ static const struct help_line {
      "threads, %r [5]"},
     {"concurrency",
      "loop: tasks under way at once, %r; 0 for all of them, like "
-     "asyncio.gather [0]"},
+     "asyncio.gather; a sweep's list of several is the loop's axis "
+     "instead of --threads [0]"},
     {"processes", "pool size of processes, %r [the number of online cores]"},
     {"worker-start",
      "processes: CPU each worker spends starting (interpreter start-up, "

@@ -117,6 +117,7 @@ static const struct sim_opt_desc opt_table[] = {
      FIELD(processes, SIM_OPT_INT), .cmds = RUNS, APPLIES(processes)},
     {.name = "concurrency", .kind = SIM_OPT_COUNT, .meta = "N", .min = 0,
      .max = 1e6, .head = "a whole number of tasks", .zero = "no limit",
+     SWEEP(sweep_concurrency, n_sweep_concurrency),
      FIELD(concurrency, SIM_OPT_INT), .cmds = RUNS, APPLIES(loop)},
     {.name = "worker-start", .kind = SIM_OPT_DURATION, .meta = "D", .min = 0,
      .max = 60 * NS_S, .example = "50ms",
