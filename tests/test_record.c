@@ -464,6 +464,150 @@ the_workload_file_keeps_kinds_counts_and_long_tasks(void **state)
     free(dir);
 }
 
+/* An asyncio program (times in ms after 1 s, CPU in ms): main (task 0)
+ * gathers tasks 1 and 2, which share a Semaphore(1). Task 1 runs 2 ms,
+ * awaits a reply (the select that ends at 10), runs 2 ms and ends; task
+ * 2 runs 1 ms, waits for the semaphore until task 1 lets go (12.6), runs
+ * 0.5 ms, awaits a reply (the select that ends at 20) and runs 1 ms. The
+ * loop's own CPU outside steps and selects: 0.4 + 0.2 + 0.1 ms. */
+#define AT(ms)  ((long long)(1000000000 + (ms)*1000000.0))
+#define CPU(ms) ((long long)((ms)*1000000.0))
+static void
+an_asyncio_program_becomes_loop_tasks(void **state)
+{
+    char text[4096], path[4200], err[512] = "";
+    struct rec_config cfg;
+    struct rec r;
+    size_t n;
+    char *dir, *comment;
+    json_t *root, *kinds, *steps;
+    json_error_t e;
+    double c0[2], s1[2], c2[2];
+    size_t k;
+
+    (void)state;
+    (void)snprintf(text, sizeof(text),
+                   HEAD "S\t5000000\n"
+                        "T\t7\t%lld\t0\tstart\tMainThread\n"
+                        "X\t100001\t%lld\tasyncio\t0\n"
+                        "G\t100001\t-1\t0\n"
+                        "K\t7\t%lld\t%lld\tbegin\t100001\t0\n"
+                        "A\t7\t%lld\t%lld\t%lld\t%lld\t100001\t0\n"
+                        "G\t100001\t0\t1\nG\t100001\t0\t2\n"
+                        "K\t7\t%lld\t%lld\tbegin\t100001\t1\n"
+                        "A\t7\t%lld\t%lld\t%lld\t%lld\t100001\t1\n"
+                        "W\t7\t%lld\t%lld\t100001\t1\tsem\t1\t1\n"
+                        "K\t7\t%lld\t%lld\tbegin\t100001\t2\n"
+                        "A\t7\t%lld\t%lld\t%lld\t%lld\t100001\t2\n"
+                        "C\t7\t%lld\t%lld\t%lld\t%lld\tselect\t-1\t1\n"
+                        "A\t7\t%lld\t%lld\t%lld\t%lld\t100001\t1\n"
+                        "K\t7\t%lld\t%lld\tend\t100001\t1\n"
+                        "C\t7\t%lld\t%lld\t%lld\t%lld\tselect\t-1\t1\n"
+                        "A\t7\t%lld\t%lld\t%lld\t%lld\t100001\t2\n"
+                        "W\t7\t%lld\t%lld\t100001\t2\tsem\t1\t1\n"
+                        "C\t7\t%lld\t%lld\t%lld\t%lld\tselect\t-1\t1\n"
+                        "A\t7\t%lld\t%lld\t%lld\t%lld\t100001\t2\n"
+                        "K\t7\t%lld\t%lld\tend\t100001\t2\n"
+                        "A\t7\t%lld\t%lld\t%lld\t%lld\t100001\t0\n"
+                        "K\t7\t%lld\t%lld\tend\t100001\t0\n"
+                        "O\t40\t2500\n"
+                        "T\t7\t%lld\t%lld\tend\tMainThread\n"
+                        "Z\t%lld\texit\n",
+                   AT(0), AT(0.5), AT(1), CPU(0.5), AT(1), AT(2), CPU(0.5),
+                   CPU(1.5), AT(2), CPU(1.5), AT(2), AT(4), CPU(1.5), CPU(3.5),
+                   AT(2.5), AT(2.6), AT(4), CPU(3.5), AT(4), AT(5), CPU(3.5),
+                   CPU(4.5), AT(5), AT(10), CPU(4.5), CPU(4.6), AT(10), AT(12),
+                   CPU(4.6), CPU(6.6), AT(12), CPU(6.6), AT(12), AT(12.1),
+                   CPU(6.6), CPU(6.6), AT(12.5), AT(13), CPU(7.0), CPU(7.5),
+                   AT(4.5), AT(12.6), AT(13), AT(20), CPU(7.5), CPU(7.5),
+                   AT(20.2), AT(21), CPU(7.7), CPU(8.7), AT(21), CPU(8.7),
+                   AT(21.5), AT(22), CPU(8.8), CPU(9.0), AT(22), CPU(9.0),
+                   AT(23), CPU(9.1), AT(23));
+    dir = raw_dir_with(text);
+    assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.n_threads, 1);
+    assert_false(r.threads[0].has_tasks); /* a loop, not a pool's worker */
+    assert_true(r.threads[0].has_steps);
+    assert_int_equal(r.n_spawns, 3);
+    assert_int_equal(r.n_syncs, 2);
+    assert_true(rec_task_is_parent(&r, 100001, 0));
+    assert_false(rec_task_is_parent(&r, 100001, 1));
+    assert_int_equal(r.procs[0].probe_events, 40);
+    assert_int_equal(r.procs[0].probe_ns_per_event, 2500);
+    /* Task 1's beginning to task 2's end: main's span is not the work. */
+    assert_int_equal(rec_tasks_wall(&r), AT(21) - AT(2));
+
+    assert_int_equal(
+        rec_write_workload(dir, &r, "fan.py", &cfg, &n, err, sizeof(err)), 0);
+    assert_string_equal(cfg.model, "loop");
+    assert_int_equal(cfg.workers, 1); /* the semaphore both acquired */
+    assert_int_equal(n, 2);
+    (void)snprintf(path, sizeof(path), "%s/workload.json", dir);
+    root = json_load_file(path, 0, &e);
+    assert_non_null(root);
+    kinds = json_object_get(root, "kinds");
+    assert_int_equal(json_array_size(kinds), 1); /* both cpu, sleep, cpu */
+    steps = json_object_get(json_array_get(kinds, 0), "steps");
+    assert_int_equal(json_array_size(steps), 3);
+    for (k = 0; k < 2; k++) {
+        const char *key[3] = {"cpu", "sleep", "cpu"};
+        double *out[3] = {c0, s1, c2};
+        size_t i;
+
+        for (i = 0; i < 3; i++) {
+            json_t *v = json_object_get(
+                json_object_get(json_array_get(steps, i), key[i]), "us");
+
+            assert_non_null(v);
+            out[i][k] = json_number_value(
+                json_array_get(json_object_get(v, "samples"), k));
+        }
+    }
+    /* Task 1: 2 ms, 6 ms of I/O (4 to 10), 2 ms + half the loop's 0.7.
+     * Task 2: 1 + 0.5 ms (the semaphore's wait is no step), 7 ms of
+     * I/O (13 to 20), 1 ms + 0.35. */
+    assert_true(fabs(c0[0] - 2000) < 1 && fabs(c0[1] - 1500) < 1);
+    assert_true(fabs(s1[0] - 6000) < 1 && fabs(s1[1] - 7000) < 1);
+    assert_true(fabs(c2[0] - 2350) < 1 && fabs(c2[1] - 1350) < 1);
+    comment = json_dumps(json_object_get(root, "comment"), 0);
+    assert_non_null(strstr(comment, "1 waits inside a Semaphore"));
+    free(comment);
+    json_decref(root);
+
+    /* The recording as a trace: the loop's thread with its three selects
+     * and its Python between them, never two holders. */
+    {
+        char *out = tf_make_dir("gilsim-record-out");
+        char *argv[] = {"python3", "fan.py", NULL};
+        struct trace_gil_counts counts;
+        struct sim_trace_summary sum;
+        struct sim_options o;
+        struct sim_trace *t;
+        FILE *f;
+
+        sim_options_default(&o);
+        o.record_argc = 2;
+        o.record_argv = argv;
+        o.no_plots = 1;
+        assert_int_equal(rec_write_measured(out, &r, "gilsim record", &o, &sum,
+                                            stderr, err, sizeof(err)),
+                         0);
+        assert_int_equal(sum.stats.steps_ok, 3);
+        (void)snprintf(path, sizeof(path), "%s/measured/trace.tsv", out);
+        f = fopen(path, "r");
+        assert_non_null(f);
+        assert_int_equal(sim_trace_read_tsv(f, &t), 0);
+        fclose(f);
+        trace_check_gil(t, 1, NULL, &counts);
+        sim_trace_free(t);
+        tf_remove_tree(out);
+        free(out);
+    }
+    rec_clear(&r);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* ---- the command, on real programs --------------------------------------- */
 
 static char python3[4096];
@@ -715,6 +859,7 @@ main(void)
         cmocka_unit_test(windows_get_their_cpu_late_and_never_at_once),
         cmocka_unit_test(threads_without_a_start_or_an_end_are_closed),
         cmocka_unit_test(the_workload_file_keeps_kinds_counts_and_long_tasks),
+        cmocka_unit_test(an_asyncio_program_becomes_loop_tasks),
         cmocka_unit_test(a_thread_pool_program_is_recorded_whole),
         cmocka_unit_test(the_program_s_status_passes_and_its_recording_stays),
     };

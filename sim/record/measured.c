@@ -64,6 +64,8 @@ step_of(enum rec_call c)
         return SIM_STEP_WRITE;
     case REC_CALL_NATIVE:
         return SIM_STEP_NATIVE;
+    case REC_CALL_LOCK:
+        return SIM_STEP_LOCK;
     default:
         return SIM_STEP_WAIT;
     }
@@ -161,6 +163,13 @@ python_until(struct lane *l, int64_t t, int64_t cpu)
 static void
 lane_item(struct lane *l, const struct rec_item *it)
 {
+    if (it->async) {
+        /* An asyncio task's step, begin or end: its loop's thread runs
+         * many in one stretch of Python, between two of its selects;
+         * the lane draws that thread's calls and windows, not its tasks
+         * (the workload file has them). */
+        return;
+    }
     switch (it->kind) {
     case REC_START:
         ev(l, it->t0, SIM_EV_THREAD_START, 0, 0, -1, 0);
@@ -570,16 +579,40 @@ write_summary_fn(const void *ctx, FILE *f)
                                            write_recording_fn, sc, f);
 }
 
-int64_t
-rec_tasks_wall(const struct rec *r)
+int
+rec_has_async_tasks(const struct rec *r)
 {
-    int64_t from = INT64_MAX, to = INT64_MIN;
     size_t i, k;
 
     for (i = 0; i < r->n_threads; i++) {
         for (k = 0; k < r->threads[i].n; k++) {
             const struct rec_item *it = &r->threads[i].items[k];
 
+            if (it->kind == REC_TASK_BEGIN && it->async &&
+                !rec_task_is_parent(r, it->pool, it->task)) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+int64_t
+rec_tasks_wall(const struct rec *r)
+{
+    int64_t from = INT64_MAX, to = INT64_MIN;
+    int async = rec_has_async_tasks(r);
+    size_t i, k;
+
+    for (i = 0; i < r->n_threads; i++) {
+        for (k = 0; k < r->threads[i].n; k++) {
+            const struct rec_item *it = &r->threads[i].items[k];
+
+            if ((it->kind != REC_TASK_BEGIN && it->kind != REC_TASK_END) ||
+                it->async != async ||
+                (async && rec_task_is_parent(r, it->pool, it->task))) {
+                continue;
+            }
             if (it->kind == REC_TASK_BEGIN && it->t0 < from) {
                 from = it->t0;
             }

@@ -2,16 +2,16 @@
  * predict.c - `gilsim predict DIR [sweep options]`: a recording replayed.
  *
  * 1. The recording's raw files say how the program ran (its first pool's
- *    kind and size, its switch interval: rec_recorded_config) and how
- *    long its pool's tasks took, first to last (rec_tasks_wall): the
- *    measurement.
+ *    kind and size, or an asyncio loop and its tasks' concurrency; its
+ *    switch interval: rec_recorded_config) and how long its tasks took,
+ *    first to last (rec_tasks_wall): the measurement.
  * 2. DIR/workload.json is run once in that configuration (--repeat times,
  *    the median kept), into OUT/recorded, and the two are printed side by
  *    side with their ratio, predicted / measured: how far to trust the
  *    rest.
  * 3. Then the sweep the options ask for (models, --threads, --processes,
- *    --switch-interval lists, the engine) runs into OUT/sweep, with its
- *    table and recommendation, as `gilsim sweep --workload=DIR/
+ *    --concurrency, --switch-interval lists, the engine) runs into OUT/sweep,
+ * with its table and recommendation, as `gilsim sweep --workload=DIR/
  *    workload.json` would.
  * Both run without the cold-resume cost (costs.c's cold_instructions):
  * the recorded CPU times were measured with whatever cold caches the
@@ -53,6 +53,8 @@ recorded_options(const struct sim_options *o, const struct rec_config *cfg,
     ro->models = 1u << m;
     if (m == SIM_MODEL_PROCESSES) {
         ro->processes = cfg->workers;
+    } else if (m == SIM_MODEL_LOOP) {
+        ro->concurrency = cfg->workers; /* its offload threads: --threads */
     } else {
         ro->threads = cfg->workers;
     }
@@ -60,6 +62,7 @@ recorded_options(const struct sim_options *o, const struct rec_config *cfg,
         ro->switch_interval_ns = interval_ns;
     }
     ro->n_sweep_threads = ro->n_sweep_processes = ro->n_sweep_switch = 0;
+    ro->n_sweep_concurrency = 0;
     ro->formats = 0;
     ro->quiet = 1;
     (void)snprintf(ro->out_dir, sizeof(ro->out_dir), "%.4000s", out_dir);
@@ -129,8 +132,7 @@ sim_predict_main(const struct sim_options *o, const char *command, FILE *out,
             "recorded configuration: %s, %d %s, switch interval %.6g ms%s\n"
             "  measured (the pool's tasks, first to last)  %.4f s\n"
             "  predicted (gilsim %s engine%s, %d repetition%s)  %.4f s\n",
-            cfg.model, cfg.workers,
-            m == SIM_MODEL_PROCESSES ? "processes" : "threads",
+            cfg.model, cfg.workers, rec_config_unit(&cfg),
             (double)ro.switch_interval_ns / 1e6,
             interval > 0 ? "" : " (not recorded: the run's)",
             (double)measured / 1e9, o->engine_virtual ? "virtual" : "real",

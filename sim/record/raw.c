@@ -9,7 +9,15 @@
  *   T tid t_ns cpu_ns start|end name            a thread begins or ends
  *   C tid t0 t1 cpu0 cpu1 call bytes ok         a blocking call
  *   K tid t_ns cpu_ns begin|end pool task       a pool task on the thread
- *   X pool t_ns kind workers                    a pool was made
+ *   X pool t_ns kind workers                    a pool was made (kind
+ *                                               asyncio: an event loop)
+ *   A tid t0 t1 cpu0 cpu1 pool task             one step of an asyncio
+ *                                               task on the loop's thread
+ *   G pool parent task                          an asyncio task made while
+ *                                               task `parent` ran (or -1)
+ *   W tid t0 t1 pool task sem|lock prim value   an asyncio task's acquire
+ *                                               of a Semaphore or Lock
+ *   O events ns_per_event                       the probe's own cost
  *   Z t_ns how                                  the probe's last line
  *
  * A thread the probe never saw start (_thread.start_new_thread) starts
@@ -37,8 +45,8 @@
 #define MAX_FIELDS 12
 
 static const char *const call_names[REC_CALL_COUNT] = {
-    "sleep", "connect", "accept", "send",  "recv",  "select",
-    "read",  "write",   "wait",   "queue", "native"};
+    "sleep", "connect", "accept", "send",  "recv",   "select",
+    "read",  "write",   "wait",   "queue", "native", "lock"};
 
 const char *
 rec_call_name(enum rec_call c)
@@ -155,8 +163,75 @@ copy_name(char *dst, size_t len, const char *src)
 
 /* Capacities of r's arrays while reading. */
 struct caps {
-    size_t procs, threads, pools;
+    size_t procs, threads, pools, spawns, syncs;
 };
+
+/* Whether pool id (made earlier in this process: its X comes first) is
+ * an asyncio event loop. */
+static int
+pool_is_async(const struct rec *r, int64_t id)
+{
+    size_t i;
+
+    for (i = r->n_pools; i > 0; i--) {
+        if (r->pools[i - 1].id == id) {
+            return strcmp(r->pools[i - 1].kind, "asyncio") == 0;
+        }
+    }
+    return 0;
+}
+
+/* The asyncio lines that are not a thread's items: G and W. */
+static int
+parse_async(struct rec *r, struct caps *caps, char **f, int nf,
+            const struct cursor *c)
+{
+    int64_t v[8];
+    int rc;
+
+    if (strcmp(f[0], "G") == 0) {
+        struct rec_spawn *s;
+
+        if (nf != 4) {
+            return bad(c, "expected G pool parent task");
+        }
+        if ((rc = numbers(c, f, 1, 3, v)) != 0) {
+            return rc;
+        }
+        if (grow((void **)&r->spawns, &caps->spawns, r->n_spawns, sizeof(*s)) !=
+            0) {
+            return -ENOMEM;
+        }
+        s = &r->spawns[r->n_spawns++];
+        s->pool = v[0];
+        s->parent = v[1];
+        s->task = v[2];
+        return 0;
+    }
+    if (nf != 9 || (strcmp(f[6], "sem") != 0 && strcmp(f[6], "lock") != 0)) {
+        return bad(c, "expected W tid t0 t1 pool task sem|lock prim value");
+    }
+    if ((rc = numbers(c, f, 1, 5, v)) != 0 ||
+        (rc = numbers(c, f, 7, 2, v + 5)) != 0) {
+        return rc;
+    }
+    if (v[2] < v[1]) {
+        return bad(c, "an acquire ending before it began");
+    }
+    if (grow((void **)&r->syncs, &caps->syncs, r->n_syncs, sizeof(*r->syncs)) !=
+        0) {
+        return -ENOMEM;
+    }
+    r->syncs[r->n_syncs].t0 = v[1];
+    r->syncs[r->n_syncs].t1 = v[2];
+    r->syncs[r->n_syncs].pool = v[3];
+    r->syncs[r->n_syncs].task = v[4];
+    r->syncs[r->n_syncs].prim = v[5];
+    r->syncs[r->n_syncs].value = v[6];
+    r->syncs[r->n_syncs].is_lock = strcmp(f[6], "lock") == 0;
+    r->n_syncs++;
+    return 0;
+}
 
 static int
 parse_line(struct rec *r, struct caps *caps, struct rec_process *p, char **f,
@@ -217,6 +292,34 @@ parse_line(struct rec *r, struct caps *caps, struct rec_process *p, char **f,
         it.cpu0 = it.cpu1 = v[2];
         it.pool = v[3];
         it.task = v[4];
+        it.async = (uint8_t)pool_is_async(r, v[3]);
+    } else if (strcmp(f[0], "A") == 0) {
+        if (nf != 8) {
+            return bad(c, "expected A tid t0 t1 cpu0 cpu1 pool task");
+        }
+        if ((rc = numbers(c, f, 1, 7, v)) != 0) {
+            return rc;
+        }
+        if (v[2] < v[1]) {
+            return bad(c, "a step ending before it began");
+        }
+        it.kind = REC_STEP;
+        it.t0 = v[1];
+        it.t1 = v[2];
+        it.cpu0 = v[3];
+        it.cpu1 = v[4];
+        it.pool = v[5];
+        it.task = v[6];
+        it.async = 1;
+    } else if (strcmp(f[0], "G") == 0 || strcmp(f[0], "W") == 0) {
+        return parse_async(r, caps, f, nf, c);
+    } else if (strcmp(f[0], "O") == 0) {
+        if (nf != 3 || numbers(c, f, 1, 2, v) != 0 || v[0] < 0 || v[1] < 0) {
+            return bad(c, "expected O events ns_per_event");
+        }
+        p->probe_events = v[0];
+        p->probe_ns_per_event = v[1];
+        return 0;
     } else if (strcmp(f[0], "X") == 0) {
         struct rec_pool *pool;
 
@@ -263,8 +366,11 @@ parse_line(struct rec *r, struct caps *caps, struct rec_process *p, char **f,
         copy_name(t->name, sizeof(t->name), f[5]);
         t->ended = it.kind == REC_END;
     }
-    if (it.kind == REC_TASK_BEGIN) {
+    if (it.kind == REC_TASK_BEGIN && !it.async) {
         t->has_tasks = 1;
+    }
+    if (it.kind == REC_STEP) {
+        t->has_steps = 1;
     }
     if (it.t1 > p->t_last) {
         p->t_last = it.t1;
@@ -467,10 +573,46 @@ close_threads(struct rec *r)
     return 0;
 }
 
+/* Spawns by (pool, parent). */
+static int
+spawn_cmp(const void *a, const void *b)
+{
+    const struct rec_spawn *x = a, *y = b;
+
+    if (x->pool != y->pool) {
+        return x->pool < y->pool ? -1 : 1;
+    }
+    return x->parent < y->parent ? -1 : x->parent > y->parent ? 1 : 0;
+}
+
+/* Acquires by (pool, task, start). */
+static int
+sync_cmp(const void *a, const void *b)
+{
+    const struct rec_sync *x = a, *y = b;
+
+    if (x->pool != y->pool) {
+        return x->pool < y->pool ? -1 : 1;
+    }
+    if (x->task != y->task) {
+        return x->task < y->task ? -1 : 1;
+    }
+    return x->t0 < y->t0 ? -1 : x->t0 > y->t0 ? 1 : 0;
+}
+
+int
+rec_task_is_parent(const struct rec *r, int64_t pool, int64_t task)
+{
+    struct rec_spawn key = {pool, task, 0};
+
+    return r->n_spawns > 0 && bsearch(&key, r->spawns, r->n_spawns, sizeof(key),
+                                      spawn_cmp) != NULL;
+}
+
 int
 rec_read_dir(const char *raw_dir, struct rec *r, char *err, size_t errlen)
 {
-    struct caps caps = {0, 0, 0};
+    struct caps caps = {0, 0, 0, 0, 0};
     DIR *d;
     struct dirent *de;
     int rc = 0;
@@ -507,6 +649,10 @@ rec_read_dir(const char *raw_dir, struct rec *r, char *err, size_t errlen)
         qsort(r->threads[i].items, r->threads[i].n, sizeof(struct rec_item),
               item_cmp);
     }
+    if (rc == 0) {
+        qsort(r->spawns, r->n_spawns, sizeof(*r->spawns), spawn_cmp);
+        qsort(r->syncs, r->n_syncs, sizeof(*r->syncs), sync_cmp);
+    }
     if (rc == 0 && close_threads(r) != 0) {
         (void)snprintf(err, errlen, "out of memory reading %.900s", raw_dir);
         rc = -ENOMEM;
@@ -528,5 +674,7 @@ rec_clear(struct rec *r)
     free(r->threads);
     free(r->procs);
     free(r->pools);
+    free(r->spawns);
+    free(r->syncs);
     memset(r, 0, sizeof(*r));
 }

@@ -273,6 +273,39 @@ run_program(const struct sim_options *o, const char *path, char **env)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+/* What the probe cost the program: its timed events at the cost it
+ * measured for one when it started, over the recording's wall. */
+static void
+say_probe_cost(const struct rec *r, int64_t wall_ns, FILE *err)
+{
+    double cost_ns = 0;
+    int64_t events = 0;
+    size_t i, silent = 0;
+
+    for (i = 0; i < r->n_procs; i++) {
+        if (r->procs[i].probe_ns_per_event <= 0 &&
+            r->procs[i].probe_events <= 0) {
+            silent++; /* no O line: killed, or an older probe */
+            continue;
+        }
+        events += r->procs[i].probe_events;
+        cost_ns += (double)r->procs[i].probe_events *
+                   (double)r->procs[i].probe_ns_per_event;
+    }
+    if (silent == r->n_procs) {
+        fprintf(err, "gilsim: the probe's overhead is unknown: no process "
+                     "wrote its count (killed before its end?)\n");
+        return;
+    }
+    fprintf(err,
+            "gilsim: probe overhead (estimated): %lld events at ~%.2g us "
+            "each, %.3g ms: %.2g%% of the %.3f s recorded%s\n",
+            (long long)events, events > 0 ? cost_ns / (double)events / 1e3 : 0,
+            cost_ns / 1e6, wall_ns > 0 ? 100.0 * cost_ns / (double)wall_ns : 0,
+            (double)wall_ns / 1e9,
+            silent > 0 ? " (processes that wrote no count not included)" : "");
+}
+
 /* dir/workload.json, and how to replay it; a recording with no task to
  * write says so and stays a recording. */
 static void
@@ -294,7 +327,9 @@ write_workload(const char *dir, const struct rec *r, const char *name,
                 "ran with gilsim run --workload=%s/workload.json --model=%s "
                 "--%s=%d\n",
                 dir, n_tasks, n_tasks == 1 ? "" : "s", dir, cfg.model,
-                strcmp(cfg.model, "processes") == 0 ? "processes" : "threads",
+                strcmp(cfg.model, "processes") == 0 ? "processes"
+                : strcmp(cfg.model, "loop") == 0    ? "concurrency"
+                                                    : "threads",
                 cfg.workers);
     }
 }
@@ -395,6 +430,7 @@ sim_record_main(const struct sim_options *o, const char *command, FILE *out,
                                             "was cut short and dropped)"
                                           : "",
                     status, dir);
+            say_probe_cost(&rec, summary.wall_ns, err);
         }
         if (rc == 0) {
             write_workload(dir, &rec, summary.workload, o, err);

@@ -27,6 +27,7 @@ enum rec_item_kind {
     REC_CALL = 2,
     REC_TASK_BEGIN = 3,
     REC_TASK_END = 4,
+    REC_STEP = 5, /* one step of an asyncio task (its coroutine run once) */
 };
 
 /* What a call was (the probe's `call` field). */
@@ -42,6 +43,7 @@ enum rec_call {
     REC_CALL_WAIT,
     REC_CALL_QUEUE,
     REC_CALL_NATIVE,
+    REC_CALL_LOCK, /* a threading.Lock acquire that had to wait */
     REC_CALL_COUNT
 };
 
@@ -52,8 +54,9 @@ struct rec_item {
                            asked for */
     int64_t wait_ns;    /* a call's end spent waiting for the GIL (an
                            estimate, rec_write_measured's) */
-    int64_t pool, task; /* a task's */
+    int64_t pool, task; /* a task's, a step's */
     uint8_t kind;       /* enum rec_item_kind */
+    uint8_t async;      /* a task of an asyncio loop (the pool's kind) */
     uint8_t call;       /* enum rec_call */
     uint8_t ok;         /* a call that returned (1) or raised (0) */
 };
@@ -61,7 +64,8 @@ struct rec_item {
 struct rec_thread {
     int64_t pid, tid;
     char name[40];
-    int has_tasks; /* ran pool tasks: a worker of a pool */
+    int has_tasks; /* ran pool tasks: a worker of a pool (not a loop) */
+    int has_steps; /* ran asyncio tasks' steps: an event loop's thread */
     int ended;     /* its end was read */
     struct rec_item *items;
     size_t n, cap;
@@ -73,13 +77,29 @@ struct rec_process {
     int64_t t_last;  /* its last stamp */
     char python[16];
     int64_t switch_interval_ns; /* sys.getswitchinterval(), 0 if unknown */
-    char ended[16]; /* "exit", "signal-15", or "" if it wrote no Z */
+    char ended[16];       /* "exit", "signal-15", or "" if it wrote no Z */
+    int64_t probe_events; /* the probe's timed events (its O line) */
+    int64_t probe_ns_per_event; /* what each cost, measured at its start */
 };
 
 struct rec_pool {
     int64_t id, pid;
     char kind[16];
     int64_t workers;
+};
+
+/* An asyncio task made while another ran (G): parent -1 for none. */
+struct rec_spawn {
+    int64_t pool, parent, task;
+};
+
+/* An asyncio task's acquire of an asyncio.Semaphore or Lock (W), from
+ * its call to its return. */
+struct rec_sync {
+    int64_t t0, t1, pool, task;
+    int64_t prim;  /* which primitive, numbered in its process */
+    int64_t value; /* a semaphore's initial value; 1 for a lock */
+    int is_lock;
 };
 
 struct rec {
@@ -89,14 +109,27 @@ struct rec {
     size_t n_threads;
     struct rec_pool *pools;
     size_t n_pools;
+    struct rec_spawn *spawns; /* by pool and parent */
+    size_t n_spawns;
+    struct rec_sync *syncs; /* by pool, task and start */
+    size_t n_syncs;
     uint64_t calls;
     uint64_t partial_lines; /* a last line cut short (a killed process) */
     uint64_t calls_nested;  /* calls inside another, dropped */
 };
 
-/* From the first pool task's beginning to the last one's end, 0 when
- * the recording has no pool task: the span a model's wall measures. */
+/* Whether the recording has asyncio tasks that made no other task (the
+ * tasks its workload file is made of, rather than pool tasks). */
+int rec_has_async_tasks(const struct rec *r);
+
+/* From the first task's beginning to the last one's end (the asyncio
+ * tasks that made no other when there are such, else the pool tasks), 0
+ * when the recording has none: the span a model's wall measures. */
 int64_t rec_tasks_wall(const struct rec *r);
+
+/* Whether asyncio task (pool, task) made another task while it ran (a
+ * main coroutine that gathers: its waits are its children's work). */
+int rec_task_is_parent(const struct rec *r, int64_t pool, int64_t task);
 
 /* The probe's name for call c ("recv"). */
 const char *rec_call_name(enum rec_call c);
@@ -107,15 +140,19 @@ const char *rec_call_name(enum rec_call c);
 int rec_read_dir(const char *raw_dir, struct rec *r, char *err, size_t errlen);
 void rec_clear(struct rec *r);
 
-/* How the program ran its tasks: "executor", "threads" or "processes"
- * with its first pool's workers, else "threads" with its threads, else
- * "serial". */
+/* How the program ran its tasks: "loop" with the asyncio tasks'
+ * concurrency (0: all at once) when it has asyncio tasks, else
+ * "executor", "threads" or "processes" with its first pool's workers,
+ * else "threads" with its threads, else "serial". */
 struct rec_config {
     char model[16];
     int workers;
 };
 
 void rec_recorded_config(const struct rec *r, struct rec_config *cfg);
+
+/* What cfg->workers counts: "threads", "processes", "tasks at once". */
+const char *rec_config_unit(const struct rec_config *cfg);
 
 /* Write dir/workload.json: the recording's tasks as a workload file
  * (synth.c); *cfg the recorded configuration, *n_tasks the tasks

@@ -35,27 +35,14 @@
 
 #include "base.h"
 #include "record.h"
+#include "synth.h"
 
 #define SYNTH_KINDS 64
 #define MAX_STEPS   256 /* a kind's steps (the format's WF_MAX_LIST) */
 #define BLOCKS      85  /* a longer task in blocks of <= 3 steps */
 
-/* One task's steps: kind letters ('c' cpu, 'n' native, 's' sleep), a
- * string, and their values in us. */
-struct task {
-    char *sig;
-    double *v;
-    size_t n;
-};
-
-struct tasks {
-    struct task *t;
-    size_t n, cap;
-    int compacted; /* a task was cut into blocks */
-};
-
-static int
-step_add(struct task *t, char kind, double us, size_t *cap)
+int
+synth_step_add(struct task *t, char kind, double us, size_t *cap)
 {
     if (us < 1.0) {
         return 0;
@@ -89,8 +76,8 @@ step_add(struct task *t, char kind, double us, size_t *cap)
 /* A task of more than MAX_STEPS steps, cut into BLOCKS runs of its
  * steps in order, each then its cpu, its native and its sleep time
  * summed: the totals and their rough order kept. */
-static void
-compact(struct task *t, int *compacted)
+void
+synth_compact(struct task *t, int *compacted)
 {
     size_t b, i, m = 0;
 
@@ -123,8 +110,8 @@ compact(struct task *t, int *compacted)
     t->sig[m] = '\0';
 }
 
-static int
-task_new(struct tasks *ts, struct task **out)
+int
+synth_task_new(struct tasks *ts, struct task **out)
 {
     if (ts->n == ts->cap) {
         size_t want = ts->cap == 0 ? 64 : 2 * ts->cap;
@@ -155,12 +142,17 @@ thread_tasks(const struct rec_thread *th, int with_tasks, struct tasks *ts)
 
     for (k = 0; rc == 0 && k < th->n; k++) {
         const struct rec_item *it = &th->items[k];
-        int begins =
+        int begins, ends;
+
+        if (it->async) {
+            continue; /* an asyncio task's: synth_async.c */
+        }
+        begins =
             with_tasks ? it->kind == REC_TASK_BEGIN : it->kind == REC_START;
-        int ends = with_tasks ? it->kind == REC_TASK_END : it->kind == REC_END;
+        ends = with_tasks ? it->kind == REC_TASK_END : it->kind == REC_END;
 
         if (begins) {
-            rc = task_new(ts, &cur);
+            rc = synth_task_new(ts, &cur);
             cap = 0;
             cpu = it->cpu0;
             continue;
@@ -168,21 +160,27 @@ thread_tasks(const struct rec_thread *th, int with_tasks, struct tasks *ts)
         if (cur == NULL) {
             continue;
         }
-        rc = step_add(cur, 'c', (double)(it->cpu0 - cpu) / 1e3, &cap);
+        rc = synth_step_add(cur, 'c', (double)(it->cpu0 - cpu) / 1e3, &cap);
         cpu = it->cpu1;
-        if (rc == 0 && it->kind == REC_CALL) {
+        if (rc == 0 && it->kind == REC_CALL && it->call == REC_CALL_LOCK) {
+            /* Contention among the tasks, as the GIL's is: the replay
+             * has no lock to recreate it (said in the comment). */
+            ts->lock_waits++;
+            ts->lock_wait_ns += it->t1 - it->t0;
+        } else if (rc == 0 && it->kind == REC_CALL) {
             /* A call's I/O, without the wait for the GIL at its end
              * (the replay has its own). */
-            rc = step_add(cur, it->call == REC_CALL_NATIVE ? 'n' : 's',
-                          (double)(it->t1 - it->t0 - it->wait_ns) / 1e3, &cap);
+            rc = synth_step_add(cur, it->call == REC_CALL_NATIVE ? 'n' : 's',
+                                (double)(it->t1 - it->t0 - it->wait_ns) / 1e3,
+                                &cap);
         }
         if (ends) {
-            compact(cur, &ts->compacted);
+            synth_compact(cur, &ts->compacted);
             cur = NULL;
         }
     }
     if (cur != NULL) {
-        compact(cur, &ts->compacted); /* ended with its thread */
+        synth_compact(cur, &ts->compacted); /* ended with its thread */
     }
     return rc;
 }
@@ -194,6 +192,11 @@ collect(const struct rec *r, struct tasks *ts)
     size_t i;
     int rc = 0;
 
+    if (rec_has_async_tasks(r)) {
+        /* An asyncio program: its tasks (a default executor's tasks
+         * are inside their awaits). */
+        return synth_async_tasks(r, ts);
+    }
     for (i = 0; i < r->n_threads; i++) {
         pools |= r->threads[i].has_tasks;
     }
@@ -316,6 +319,11 @@ rec_recorded_config(const struct rec *r, struct rec_config *cfg)
     size_t i;
 
     memset(cfg, 0, sizeof(*cfg));
+    if (rec_has_async_tasks(r)) {
+        (void)snprintf(cfg->model, sizeof(cfg->model), "loop");
+        cfg->workers = synth_async_concurrency(r);
+        return;
+    }
     for (i = 0; i < r->n_pools; i++) {
         const struct rec_pool *p = &r->pools[i];
 
@@ -340,6 +348,38 @@ rec_recorded_config(const struct rec *r, struct rec_config *cfg)
     }
 }
 
+const char *
+rec_config_unit(const struct rec_config *cfg)
+{
+    return strcmp(cfg->model, "processes") == 0 ? "processes"
+           : strcmp(cfg->model, "loop") == 0    ? "tasks at once (0: all)"
+                                                : "threads";
+}
+
+/* What an asyncio recording's file is made of, in its comment. */
+static void
+say_async(json_t *comment, const struct tasks *ts)
+{
+    char line[400];
+
+    if (ts->async_awaits == 0 && ts->async_sync == 0 && ts->loop_cpu_ns == 0) {
+        return;
+    }
+    (void)snprintf(line, sizeof(line),
+                   "asyncio tasks: cpu is a step of a task's coroutine; "
+                   "sleep an await until the loop's select returned with it "
+                   "(%llu of them); %llu waits inside a Semaphore's or "
+                   "Lock's acquire are left out (the loop's concurrency "
+                   "makes them); the loop's own CPU (%.4g ms) is spread "
+                   "over the awaits; %llu calls made inside a step blocked "
+                   "the loop and count as its cpu.",
+                   (unsigned long long)ts->async_awaits,
+                   (unsigned long long)ts->async_sync,
+                   (double)ts->loop_cpu_ns / 1e6,
+                   (unsigned long long)ts->async_inline);
+    (void)json_array_append_new(comment, json_string(line));
+}
+
 static int
 dump_fn(const void *ctx, FILE *f)
 {
@@ -353,13 +393,14 @@ rec_write_workload(const char *dir, const struct rec *r, const char *name,
                    struct rec_config *cfg, size_t *n_tasks, char *msg,
                    size_t msglen)
 {
-    struct tasks ts = {NULL, 0, 0, 0};
+    struct tasks ts;
     struct kind *ks = NULL;
     size_t nk = 0, i, kept_tasks = 0;
     json_t *root = NULL, *kinds, *comment;
     char line[300];
     int rc;
 
+    memset(&ts, 0, sizeof(ts));
     rec_recorded_config(r, cfg);
     rc = collect(r, &ts);
     if (rc == 0 && ts.n == 0) {
@@ -382,9 +423,19 @@ rec_write_workload(const char *dir, const struct rec *r, const char *name,
                        "Written by gilsim record from a recording of %.100s: "
                        "%zu tasks, recorded under %.16s with %d %s.",
                        name, ts.n, cfg->model, cfg->workers,
-                       strcmp(cfg->model, "processes") == 0 ? "processes"
-                                                            : "threads");
+                       rec_config_unit(cfg));
         (void)json_array_append_new(comment, json_string(line));
+        say_async(comment, &ts);
+        if (ts.lock_waits > 0) {
+            (void)snprintf(line, sizeof(line),
+                           "%llu waits for a contended threading.Lock "
+                           "(%.4g ms in all) are left out: like the GIL's, "
+                           "they came from the tasks' contention, and the "
+                           "replay has no lock to recreate it.",
+                           (unsigned long long)ts.lock_waits,
+                           (double)ts.lock_wait_ns / 1e6);
+            (void)json_array_append_new(comment, json_string(line));
+        }
         (void)json_array_append_new(
             comment,
             json_string("cpu: the thread's CPU time between two calls, in "
