@@ -102,6 +102,14 @@ malformed_files_are_refused_with_their_line(void **state)
         {HEAD "Q\t1\n", "line 3: a line of an unknown kind"},
         {HEAD "S\t0\n", "line 3: expected S"},
         {HEAD "T\t7\t1\t1\tstart\tx\t\t\t\t\t\t\t\t\n", "line 3: expected T"},
+        {HEAD "C\t7\t4\t5\t0\t0\tsleep\t-1\t1\t9\n", "line 3: expected C"},
+        {HEAD "C\t7\t4\t5\t0\t0\tsleep\t-1\t1\t9\t8\n", "line 3: a call's run"},
+        {HEAD "A\t7\t4\t5\t0\t0\t1\n", "line 3: expected A"},
+        {HEAD "A\t7\t5\t4\t0\t0\t1\t1\n", "line 3: a step ending"},
+        {HEAD "G\t1\t-1\n", "line 3: expected G"},
+        {HEAD "W\t7\t4\t5\t1\t1\tmutex\t1\t1\n", "line 3: expected W"},
+        {HEAD "W\t7\t5\t4\t1\t1\tsem\t1\t1\n", "line 3: an acquire"},
+        {HEAD "O\t-1\t3000\n", "line 3: expected O"},
     };
     char err[512];
     struct rec r;
@@ -696,6 +704,53 @@ sleeps_near(const char *path, double us)
     return n;
 }
 
+/* A call with the thread's run-queue delay at both ends (schedstat):
+ * the delay is a wait at the call's end, not I/O, in the timeline and
+ * in the workload file. Main thread: a 20 ms recv of which 6 ms it was
+ * runnable without a core. */
+static void
+a_call_s_run_queue_delay_is_not_io(void **state)
+{
+    static const char text[] =
+        HEAD "S\t5000000\n"
+             "T\t7\t1000000000\t0\tstart\tMainThread\n"
+             "C\t7\t1010000000\t1030000000\t1000000\t1000000\trecv\t100\t1\t"
+             "500\t6000500\n"
+             "T\t7\t1035000000\t2000000\tend\tMainThread\n"
+             "Z\t1035000001\texit\n";
+    char *dir = raw_dir_with(text);
+    char *out = tf_make_dir("gilsim-record-out");
+    char path[4200], err[512] = "";
+    char *argv[] = {"python3", "app.py", NULL};
+    struct sim_trace_summary s;
+    struct rec_config cfg;
+    struct sim_options o;
+    struct rec r;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.threads[0].items[1].rq_ns, 6 * MS);
+    sim_options_default(&o);
+    o.record_argc = 2;
+    o.record_argv = argv;
+    o.no_plots = 1;
+    assert_int_equal(rec_write_measured(out, &r, "gilsim record", &o, &s,
+                                        stderr, err, sizeof(err)),
+                     0);
+    assert_int_equal(r.threads[0].items[1].wait_ns, 6 * MS);
+    assert_int_equal(s.stats.io_ns, 14 * MS);
+    assert_int_equal(
+        rec_write_workload(dir, &r, "app.py", &cfg, &n, err, sizeof(err)), 0);
+    (void)snprintf(path, sizeof(path), "%s/workload.json", dir);
+    assert_int_equal(sleeps_near(path, 14000), 1);
+    rec_clear(&r);
+    tf_remove_tree(dir);
+    tf_remove_tree(out);
+    free(dir);
+    free(out);
+}
+
 /* A pool of 2 threads runs 4 tasks that each sleep 20 ms and count:
  * the recording has the main thread and both workers, the 8 sleeps, 4
  * tasks, the pool, and never two holders of the GIL. */
@@ -860,6 +915,7 @@ main(void)
         cmocka_unit_test(threads_without_a_start_or_an_end_are_closed),
         cmocka_unit_test(the_workload_file_keeps_kinds_counts_and_long_tasks),
         cmocka_unit_test(an_asyncio_program_becomes_loop_tasks),
+        cmocka_unit_test(a_call_s_run_queue_delay_is_not_io),
         cmocka_unit_test(a_thread_pool_program_is_recorded_whole),
         cmocka_unit_test(the_program_s_status_passes_and_its_recording_stays),
     };

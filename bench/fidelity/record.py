@@ -43,10 +43,11 @@ when the machine was slower while it was recorded, every row inherits it.
 Then the recorded configuration as `gilsim predict` printed it (measured
 under the probe / predicted), and every command it ran.
 
-api_fanout.py (asyncio) has no pool: the probe does not record asyncio
-tasks as tasks, so the recording's one task is the main thread and the
-prediction is that thread replayed, whatever --workers is; its rows are
-printed anyway, as what a user gets today.
+api_fanout.py (asyncio) has no pool: the probe records its asyncio
+tasks, the recording names the loop model at the concurrency of the
+Semaphore every task acquired, and gilsim predict sweeps the loop's
+--concurrency where the others sweep --threads (its --workers is that
+Semaphore's size).
 
     /usr/bin/python3 bench/fidelity/record.py              # ~7 min here
     /usr/bin/python3 bench/fidelity/record.py --quick      # ~1 min
@@ -180,10 +181,16 @@ def example_cmd(a, name, url, workers, interval_ms=None):
 
 def predict(a, rec, out, model, threads, intervals):
     """One `gilsim predict`; returns ({(threads, interval ms): median wall
-    s}, the lines about the recorded configuration)."""
+    s}, the lines about the recorded configuration). For the loop (an
+    asyncio recording) the worker counts are its --concurrency."""
+    axis = "concurrency" if model == "loop" else "threads"
+    if len(threads) == 1 and model == "loop":
+        # one value is the loop's setting, not its axis
+        axis_arg = ["--concurrency=%d" % threads[0]]
+    else:
+        axis_arg = ["--%s=%s" % (axis, ",".join(str(t) for t in threads))]
     cmd = [a.gilsim, "predict", rec, "--model=" + model] + (
-        ["--threads=" + ",".join(str(t) for t in threads)]
-        if model != "serial" else []) + [
+        axis_arg if model != "serial" else []) + [
            "--switch-interval=" + ",".join("%gms" % i for i in intervals),
            "--repeat=%d" % a.repeat, "--no-plots", "--out=" + out]
     if a.engine == "virtual":
@@ -195,7 +202,8 @@ def predict(a, rec, out, model, threads, intervals):
         for r in csv.DictReader(f, delimiter="\t"):
             if r["model"] != model:
                 continue
-            key = (int(r["threads"]), int(r["switch_interval_ns"]) / 1e6)
+            key = (int(r.get(axis, r["threads"])),
+                   int(r["switch_interval_ns"]) / 1e6)
             cells.setdefault(key, []).append(int(r["wall_ns"]) / 1e9)
     recorded = [l for l in p.stdout.splitlines()
                 if l.startswith(("recorded configuration", "  "))]

@@ -15,8 +15,10 @@
  * thread back from I/O waits first, then runs up to its next call) with
  * no two threads of a process holding the GIL at once; pieces of a window
  * split by another thread's are joined by forced drops. The end of a call
- * may be a wait too (the call returns only with the GIL back):
- * estimate_waits says how long, and that end is drawn as waiting. A pool
+ * may be a wait too (the call returns only with the GIL back, and only
+ * once its thread has a core): estimate_waits says how long (the kernel's
+ * run-queue delay when the probe read it, plus the GIL's), and that end
+ * is drawn as waiting. A pool
  * thread between two tasks waits in its pool's queue (a C call the probe
  * cannot see): it is drawn idle (a drop `idle`), from a task's end to the
  * next's beginning.
@@ -372,8 +374,16 @@ estimate_waits(struct rec *r, size_t p, const struct proc_plan *pl)
             } else if (it->call == REC_CALL_SLEEP && it->bytes >= 0) {
                 w = wall - it->bytes;
             } else {
+                /* Others held the GIL up to its end (a waiter asks the
+                 * holder to drop it after an interval), and before that
+                 * it may have waited for a core (the kernel's count). */
                 w = held_before(h, pl->pieces.n, it->t1, (uint32_t)i);
                 w = w < interval ? w : interval;
+                w = (w >= MIN_WAIT_NS ? w : 0) + it->rq_ns;
+            }
+            if (it->call != REC_CALL_NATIVE && it->call != REC_CALL_SLEEP) {
+                it->wait_ns = w < wall ? w : wall;
+                continue;
             }
             it->wait_ns = w >= MIN_WAIT_NS ? (w < wall ? w : wall) : 0;
         }

@@ -7,7 +7,10 @@
  *   P pid ppid t_ns python executable           the process
  *   S switch_interval_ns                        its switch interval
  *   T tid t_ns cpu_ns start|end name            a thread begins or ends
- *   C tid t0 t1 cpu0 cpu1 call bytes ok         a blocking call
+ *   C tid t0 t1 cpu0 cpu1 call bytes ok [rq0 rq1]
+ *                                               a blocking call (rq: the
+ *                                               thread's run-queue delay
+ *                                               at both ends, schedstat)
  *   K tid t_ns cpu_ns begin|end pool task       a pool task on the thread
  *   X pool t_ns kind workers                    a pool was made (kind
  *                                               asyncio: an event loop)
@@ -239,7 +242,7 @@ parse_line(struct rec *r, struct caps *caps, struct rec_process *p, char **f,
 {
     struct rec_item it;
     struct rec_thread *t;
-    int64_t v[8];
+    int64_t v[8], rq[2] = {0, 0};
     int rc;
 
     memset(&it, 0, sizeof(it));
@@ -257,12 +260,17 @@ parse_line(struct rec *r, struct caps *caps, struct rec_process *p, char **f,
     } else if (strcmp(f[0], "C") == 0) {
         int k;
 
-        if (nf != 9) {
-            return bad(c, "expected C tid t0 t1 cpu0 cpu1 call bytes ok");
+        if (nf != 9 && nf != 11) {
+            return bad(c, "expected C tid t0 t1 cpu0 cpu1 call bytes ok "
+                          "[rq0 rq1]");
         }
         if ((rc = numbers(c, f, 1, 5, v)) != 0 ||
-            (rc = numbers(c, f, 7, 2, v + 5)) != 0) {
+            (rc = numbers(c, f, 7, 2, v + 5)) != 0 ||
+            (nf == 11 && (rc = numbers(c, f, 9, 2, rq)) != 0)) {
             return rc;
+        }
+        if (nf == 11 && rq[1] < rq[0]) {
+            return bad(c, "a call's run-queue delay going back");
         }
         for (k = 0; k < REC_CALL_COUNT && strcmp(f[6], call_names[k]); k++) {
         }
@@ -278,6 +286,7 @@ parse_line(struct rec *r, struct caps *caps, struct rec_process *p, char **f,
         it.call = (uint8_t)k;
         it.bytes = v[5];
         it.ok = (uint8_t)v[6];
+        it.rq_ns = nf == 11 ? rq[1] - rq[0] : 0;
         r->calls++;
     } else if (strcmp(f[0], "K") == 0) {
         if (nf != 7 || (strcmp(f[4], "begin") != 0 && strcmp(f[4], "end"))) {

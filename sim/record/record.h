@@ -52,8 +52,10 @@ struct rec_item {
     int64_t cpu0, cpu1; /* the thread's CPU ns at t0 and t1 */
     int64_t bytes;      /* a call's bytes moved, -1 if none; a sleep's ns
                            asked for */
-    int64_t wait_ns;    /* a call's end spent waiting for the GIL (an
-                           estimate, rec_write_measured's) */
+    int64_t wait_ns;    /* a call's end spent waiting for the GIL or a
+                           core (an estimate, rec_write_measured's) */
+    int64_t rq_ns;      /* of a call's wall, the time its thread was
+                           runnable and had no core (0: not recorded) */
     int64_t pool, task; /* a task's, a step's */
     uint8_t kind;       /* enum rec_item_kind */
     uint8_t async;      /* a task of an asyncio loop (the pool's kind) */
