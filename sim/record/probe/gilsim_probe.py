@@ -125,7 +125,6 @@ no vDSO serves), ~0.5 us the wrapper and ~0.5 us formatting and writing.
 """
 import _thread
 import atexit
-import collections.abc
 import functools
 import itertools
 import os
@@ -133,7 +132,6 @@ import signal
 import sys
 import threading
 import time
-import types
 
 FORMAT_VERSION = 1
 BATCH = 4096        # events buffered before a flush
@@ -151,8 +149,6 @@ _os_close = os.close
 _os_getpid = os.getpid
 _os_kill = os.kill
 _os_exit = os._exit
-_allocate_lock = _thread.allocate_lock
-_CoroutineType = types.CoroutineType
 
 # Per-process state. The module globals below are reset in a forked child
 # by _after_fork_child().
@@ -170,9 +166,6 @@ _term_ours = False            # our SIGTERM handler is installed
 _tls = _thread._local()       # .tid: this thread's native id (a cache)
 _pool_ids = itertools.count(1)
 _chunk_ids = itertools.count(0)
-_recorded = 0                 # C, A and W lines written by this process
-_ns_per_event = 0             # what each cost (_measure_cost, at install)
-_prim_ids = itertools.count(1)  # asyncio Semaphores and Locks (W lines)
 
 # How a wrapper finds the byte count of a call (see _timed).
 (_NO_BYTES, _RESULT, _RESULT_LEN, _RESULT0, _RESULT0_LEN, _ARG1_LEN,
@@ -245,18 +238,8 @@ _FORMATS = {
     "C": "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d",
     "K": "%s\t%d\t%d\t%d\t%s\t%d\t%d",
     "X": "%s\t%d\t%d\t%s\t%d",
-    "A": "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d",
-    "G": "%s\t%d\t%d\t%d",
-    "W": "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d",
-    "O": "%s\t%d\t%d",
     "Z": "%s\t%d\t%s",
 }
-
-
-def _count_timed(batch):
-    """The timed events (C, A and W lines) in batch."""
-    kinds = [e[0] for e in batch]
-    return kinds.count("C") + kinds.count("A") + kinds.count("W")
 
 
 def _format(batch):
@@ -282,7 +265,7 @@ def _emit(batch):
     """Writes batch to our file, making it first in a forked child.
     Called with _lock held. Stops recording (one line on stderr) if the
     file cannot be made or written."""
-    global _fd, _child_header, _done, _recorded
+    global _fd, _child_header, _done
     if _done:
         return
     try:
@@ -294,7 +277,6 @@ def _emit(batch):
             _child_header = None
         if batch:
             _write_events(batch)
-            _recorded += _count_timed(batch)
     except OSError as e:
         _done = True
         _say(e)
@@ -326,8 +308,8 @@ def _flush():
 
 def _finish(how, end_thread):
     """Writes `T end` of the calling thread (if end_thread), the buffered
-    events, `O` (the probe's cost) and `Z how`, and stops recording.
-    Returns False when it interrupted a flush of the same thread."""
+    events and `Z how`, and stops recording. Returns False when it
+    interrupted a flush of the same thread."""
     global _depth, _done
     with _lock:
         if _done:
@@ -341,8 +323,6 @@ def _finish(how, end_thread):
                                 _clean(threading.current_thread().name,
                                        NAME_MAX)))
             batch = _take()
-            batch.append(("O", _recorded + _count_timed(batch),
-                          _ns_per_event))
             batch.append(("Z", _mono(), how))
             _emit(batch)
             _done = True
@@ -404,7 +384,7 @@ def _after_fork_child():
 
 def _start_child():
     global _lock, _depth, _fd, _pid, _child_header, _tls, _pool_ids
-    global _chunk_ids, _term_pending, _recorded
+    global _chunk_ids, _term_pending
     t_ns = _mono()
     _lock = _thread.RLock()     # the parent's may be held by a dead thread
     _depth = 0
@@ -413,7 +393,6 @@ def _start_child():
     _tls = _thread._local()
     _pool_ids = itertools.count(1)
     _chunk_ids = itertools.count(0)
-    _recorded = 0               # _ns_per_event stays: the parent's
     if _fd >= 0:
         try:
             _os_close(_fd)
@@ -539,28 +518,21 @@ def _timed_fd(orig, call, size):
 
 
 def _native(fn, args, kw, nbytes):
-    """Calls fn(*args, **kw), recording a `C native` line of nbytes,
-    unless inside another recorded call (bz2.compress runs the methods of
-    a BZ2Compressor, which record too)."""
+    """Calls fn(*args, **kw), recording a `C native` line of nbytes."""
     try:
         tid = _tls.tid
     except AttributeError:
         tid = _new_tid()
-    if getattr(_tls, "inside", False):
-        return fn(*args, **kw)
-    _tls.inside = True
     c0 = _cpu()
     t0 = _mono()
     try:
         r = fn(*args, **kw)
     except BaseException:
         t1 = _mono()
-        _tls.inside = False
         _events.append(("C", tid, t0, t1, c0, _cpu(), "native", nbytes, 0))
         raise
     t1 = _mono()
     c1 = _cpu()
-    _tls.inside = False
     _events.append(("C", tid, t0, t1, c0, c1, "native", nbytes, 1))
     if len(_events) >= BATCH:
         _flush()
@@ -575,109 +547,6 @@ def _wrap_queue_get(orig):
             return orig(self, block, timeout)
         return timed(self, block, timeout)
     return _method(get, orig)
-
-
-# ------------------------------------------------------ threading.Lock
-
-class _Standin(type):
-    """The metaclass of the classes that stand in for a class on its
-    module (threading.Lock, bz2.BZ2Compressor, ...): isinstance() and
-    issubclass() against the stand-in accept the original's objects and
-    subclasses too (_gilsim_real), so `isinstance(x, threading.Lock)`
-    keeps working on 3.13, where threading.Lock is a class."""
-
-    def __instancecheck__(cls, obj):
-        real = cls.__dict__.get("_gilsim_real")
-        return (type.__instancecheck__(cls, obj)
-                or (real is not None and isinstance(obj, real)))
-
-    def __subclasscheck__(cls, sub):
-        real = cls.__dict__.get("_gilsim_real")
-        return (type.__subclasscheck__(cls, sub)
-                or (real is not None and issubclass(sub, real)))
-
-
-def _lock_wait(acquire, blocking, timeout):
-    """A threading.Lock acquire that could not take the lock at once:
-    records a blocking one as `C lock 0 ok` (ok 0 when it timed out)."""
-    if not blocking or getattr(_tls, "inside", False):
-        return acquire(blocking, timeout)
-    try:
-        tid = _tls.tid
-    except AttributeError:
-        tid = _new_tid()
-    _tls.inside = True
-    c0 = _cpu()
-    t0 = _mono()
-    try:
-        r = acquire(blocking, timeout)
-    except BaseException:
-        t1 = _mono()
-        _tls.inside = False
-        _events.append(("C", tid, t0, t1, c0, _cpu(), "lock", 0, 0))
-        raise
-    t1 = _mono()
-    c1 = _cpu()
-    _tls.inside = False
-    _events.append(("C", tid, t0, t1, c0, c1, "lock", 0, 1 if r else 0))
-    if len(_events) >= BATCH:
-        _flush()
-    return r
-
-
-_TIMEOUT_MAX = _thread.TIMEOUT_MAX
-
-
-class _Lock(metaclass=_Standin):
-    """threading.Lock: holds a real lock (_thread.allocate_lock()) and
-    tries its non-blocking acquire first; only an acquire that would
-    block is timed (_lock_wait). release and locked are the real lock's
-    bound methods (slots), so Condition(lock).release and `with lock:`
-    stay cheap. No _release_save/_acquire_restore/_is_owned, as the real
-    lock has none (Condition uses its fallbacks)."""
-    __slots__ = ("_lock", "_try", "release", "locked", "__weakref__")
-    _gilsim_real = _thread.LockType
-
-    def __init__(self):
-        lock = _allocate_lock()
-        self._lock = lock
-        self._try = lock.acquire
-        self.release = lock.release
-        self.locked = lock.locked
-
-    def acquire(self, blocking=True, timeout=-1):
-        if timeout == -1:
-            if self._try(False):
-                return True
-            if not blocking:
-                return False
-        elif (blocking and type(timeout) in (int, float)
-              and 0 <= timeout <= _TIMEOUT_MAX and self._try(False)):
-            return True     # (a bad timeout: the real acquire raises)
-        return _lock_wait(self._try, blocking, timeout)
-
-    def __enter__(self):
-        if self._try(False):
-            return True
-        return _lock_wait(self._try, True, -1)
-
-    def __exit__(self, *args):
-        self.release()
-
-    if hasattr(_thread.LockType, "_at_fork_reinit"):    # 3.9+
-        def _at_fork_reinit(self):
-            self._lock._at_fork_reinit()
-
-    def __getattr__(self, attr):
-        if attr in _Lock.__slots__:     # not set yet: no endless recursion
-            raise AttributeError(attr)
-        return getattr(self._lock, attr)
-
-    def __repr__(self):
-        return repr(self._lock)
-
-    def __reduce_ex__(self, protocol):
-        return self._lock.__reduce_ex__(protocol)  # raises as the original
 
 
 # ----------------------------------------------------- hashlib and zlib
@@ -817,109 +686,6 @@ def _wrap_zlib_obj(orig):
     return make
 
 
-# --------------------------------------------------------- bz2 and lzma
-
-def _data_size(args, kw):
-    """The size of a call's data argument (first, or keyword data)."""
-    if args:
-        return _nbytes(args[0])
-    data = kw.get("data")
-    return -1 if data is None else _nbytes(data)
-
-
-def _wrap_data_call(orig):
-    """bz2/lzma.compress/decompress: one `native` call of the input's
-    size; the compressor they run inside is not recorded again."""
-    def call(*args, **kw):
-        n = _data_size(args, kw)
-        if n >= NATIVE_MIN:
-            return _native(orig, args, kw, n)
-        return orig(*args, **kw)
-    return call
-
-
-class _Codec(metaclass=_Standin):
-    """Stands in for a bz2 or lzma compressor or decompressor class (C
-    types that cannot be patched or subclassed): calling it makes the
-    real object and wraps it. Attributes are passed through."""
-    __slots__ = ("_z", "_fed")
-
-    def __init__(self, *args, **kw):
-        self._z = self._gilsim_real(*args, **kw)
-        self._fed = 0
-
-    def __getattr__(self, attr):
-        if attr in ("_z", "_fed"):  # not set yet: no endless recursion
-            raise AttributeError(attr)
-        return getattr(self._z, attr)
-
-    def __repr__(self):
-        return repr(self._z)
-
-    def __reduce_ex__(self, protocol):
-        return self._z.__reduce_ex__(protocol)   # raises as the original
-
-
-class _Compressor(_Codec):
-    """compress() records a `native` call for inputs of NATIVE_MIN bytes
-    or more; flush() records one when the inputs fed since the last
-    flush, whatever their sizes, add up to NATIVE_MIN (bz2 and xz buffer
-    big blocks: most of the work is often the flush's), with that sum as
-    bytes."""
-    __slots__ = ()
-
-    def compress(self, *args, **kw):
-        n = _data_size(args, kw)
-        if n > 0:
-            self._fed += n
-        if n < NATIVE_MIN:
-            return self._z.compress(*args, **kw)
-        return _native(self._z.compress, args, kw, n)
-
-    def flush(self, *args, **kw):
-        n, self._fed = self._fed, 0
-        if n < NATIVE_MIN:
-            return self._z.flush(*args, **kw)
-        return _native(self._z.flush, args, kw, n)
-
-
-class _Decompressor(_Codec):
-    """decompress() records a `native` call for inputs of NATIVE_MIN
-    bytes or more (a call that decompresses input buffered earlier, with
-    b"" as data, is not recorded)."""
-    __slots__ = ()
-
-    def decompress(self, *args, **kw):
-        n = _data_size(args, kw)
-        if n < NATIVE_MIN:
-            return self._z.decompress(*args, **kw)
-        return _native(self._z.decompress, args, kw, n)
-
-    # Read at each block by bz2's and lzma's file readers.
-    @property
-    def eof(self):
-        return self._z.eof
-
-    @property
-    def needs_input(self):
-        return self._z.needs_input
-
-    @property
-    def unused_data(self):
-        return self._z.unused_data
-
-
-def _set_codec(module, name, base):
-    """module.name (a C class) = a _Codec subclass standing in for it."""
-    real = getattr(module, name, None)
-    if not isinstance(real, type) or isinstance(real, _Standin):
-        return
-    cls = _Standin(name, (base,), {
-        "__slots__": (), "__module__": module.__name__,
-        "__doc__": real.__doc__, "_gilsim_real": real})
-    setattr(module, name, cls)
-
-
 # --------------------------------------------------- threads and pools
 
 def _wrap_bootstrap_inner(orig):
@@ -1034,263 +800,6 @@ def _wrap_star(orig):
     return _method(star, orig)
 
 
-# -------------------------------------------------------- asyncio tasks
-
-class _TaskCoro(collections.abc.Coroutine):
-    """Stands in for the coroutine of an asyncio task (what the patched
-    BaseEventLoop.create_task gives the Task): each send/throw (__next__
-    on 3.12+, whose Task sends through tp_iternext) is one step, timed
-    as an `A` line; the first step writes `K begin` first, the one in
-    which the coroutine finished (returned, raised, was cancelled) `K
-    end` last. close() of a coroutine that ran is a step too (it runs
-    its cleanup); of one that never ran it records nothing. A step is
-    not a recorded call: the calls it makes are recorded as usual.
-    asyncio.iscoroutine() accepts it (a collections.abc.Coroutine);
-    cr_frame, cr_code, ... and the names are the coroutine's, so Task's
-    repr, get_stack() and print_stack() are unchanged."""
-    __slots__ = ("_coro", "_pool", "_task", "_state", "__weakref__")
-
-    def __init__(self, coro, pool, task):
-        self._coro = coro
-        self._pool = pool
-        self._task = task
-        self._state = 0     # 0 never ran, 1 began, 2 ended
-
-    def _begin(self, tid, t0, c0):
-        self._state = 1
-        _events.append(("K", tid, t0, c0, "begin", self._pool, self._task))
-
-    def _raised(self, tid, t0, c0):
-        """After a step that raised (StopIteration when it returned)."""
-        t1 = _mono()
-        c1 = _cpu()
-        _events.append(("A", tid, t0, t1, c0, c1, self._pool, self._task))
-        if self._coro.cr_frame is None:     # finished, not just refused
-            self._state = 2
-            _events.append(("K", tid, t1, c1, "end", self._pool,
-                            self._task))
-
-    def send(self, value):
-        if self._state == 2:
-            return self._coro.send(value)
-        try:
-            tid = _tls.tid
-        except AttributeError:
-            tid = _new_tid()
-        c0 = _cpu()
-        t0 = _mono()
-        if not self._state:
-            self._begin(tid, t0, c0)
-        try:
-            r = self._coro.send(value)
-        except BaseException:
-            self._raised(tid, t0, c0)
-            raise
-        t1 = _mono()
-        _events.append(("A", tid, t0, t1, c0, _cpu(), self._pool,
-                        self._task))
-        if len(_events) >= BATCH:
-            _flush()
-        return r
-
-    def __next__(self):
-        if self._state == 2:
-            return self._coro.send(None)
-        try:
-            tid = _tls.tid
-        except AttributeError:
-            tid = _new_tid()
-        c0 = _cpu()
-        t0 = _mono()
-        if not self._state:
-            self._begin(tid, t0, c0)
-        try:
-            r = self._coro.send(None)
-        except BaseException:
-            self._raised(tid, t0, c0)
-            raise
-        t1 = _mono()
-        _events.append(("A", tid, t0, t1, c0, _cpu(), self._pool,
-                        self._task))
-        if len(_events) >= BATCH:
-            _flush()
-        return r
-
-    def throw(self, typ, *rest):
-        # rest: the deprecated (typ, val, tb) form, passed on as given.
-        if self._state == 2:
-            return self._coro.throw(typ, *rest)
-        try:
-            tid = _tls.tid
-        except AttributeError:
-            tid = _new_tid()
-        c0 = _cpu()
-        t0 = _mono()
-        if not self._state:
-            self._begin(tid, t0, c0)
-        try:
-            r = self._coro.throw(typ, *rest)
-        except BaseException:
-            self._raised(tid, t0, c0)
-            raise
-        t1 = _mono()
-        _events.append(("A", tid, t0, t1, c0, _cpu(), self._pool,
-                        self._task))
-        if len(_events) >= BATCH:
-            _flush()
-        return r
-
-    def close(self):
-        if self._state != 1:
-            return self._coro.close()
-        try:
-            tid = _tls.tid
-        except AttributeError:
-            tid = _new_tid()
-        c0 = _cpu()
-        t0 = _mono()
-        try:
-            self._coro.close()
-        finally:
-            self._raised(tid, t0, c0)
-
-    def __await__(self):
-        return self
-
-    @property
-    def cr_frame(self):
-        return self._coro.cr_frame
-
-    @property
-    def cr_code(self):
-        return self._coro.cr_code
-
-    @property
-    def cr_running(self):
-        return self._coro.cr_running
-
-    @property
-    def cr_await(self):
-        return self._coro.cr_await
-
-    @property
-    def __name__(self):
-        return self._coro.__name__
-
-    def __getattr__(self, attr):
-        # __qualname__ (a class body cannot hold it), cr_origin,
-        # cr_suspended, ...
-        if attr in _TaskCoro.__slots__:     # not set yet
-            raise AttributeError(attr)
-        return getattr(self._coro, attr)
-
-    def __repr__(self):
-        return repr(self._coro)
-
-    def __reduce_ex__(self, protocol):
-        return self._coro.__reduce_ex__(protocol)  # raises as the original
-
-
-_FILE = _new_tid.__code__.co_filename
-
-
-def _current_task(*args):
-    """asyncio.current_task, looked up when called (asyncio.locks may be
-    patched while asyncio.tasks is still being imported)."""
-    return sys.modules["asyncio.tasks"].current_task(*args)
-
-
-def _running_task_coro(current_task, *args):
-    """The _TaskCoro of the task running now (current_task(*args)), or
-    None when there is none or it is not one of ours."""
-    try:
-        task = current_task(*args)
-        if task is None:
-            return None
-        coro = task.get_coro()
-    except Exception:
-        return None
-    return coro if type(coro) is _TaskCoro else None
-
-
-def _wrap_create_task(orig, current_task, skip):
-    """BaseEventLoop.create_task: a native coroutine (not one of skip's
-    code objects) is run as a _TaskCoro. The loop's first one writes its
-    `X asyncio` line; each writes `G pool parent task`."""
-    def create_task(self, coro, *args, **kwargs):
-        if type(coro) is not _CoroutineType or coro.cr_code in skip:
-            return orig(self, coro, *args, **kwargs)
-        state = getattr(self, "_gilsim_loop", None)
-        if state is None or state[0] != _pid:   # (a loop made before a fork)
-            pool = _pid * 1000 + next(_pool_ids)
-            state = self._gilsim_loop = (_pid, pool, itertools.count(0))
-            _add(("X", pool, _mono(), "asyncio", 0))
-        pool = state[1]
-        number = next(state[2])
-        parent = _running_task_coro(current_task, self)
-        parent = -1 if parent is None or parent._pool != pool else parent._task
-        task = orig(self, _TaskCoro(coro, pool, number), *args, **kwargs)
-        _add(("G", pool, parent, number))
-        # In debug mode the Task keeps where it was made: orig dropped its
-        # own frame from that, we drop ours.
-        try:
-            tb = task._source_traceback
-            if tb and tb[-1].filename == _FILE:
-                del tb[-1]
-        except Exception:
-            pass
-        return task
-    return _method(create_task, orig)
-
-
-def _wrap_sem_init(orig):
-    def __init__(self, *args, **kwargs):
-        orig(self, *args, **kwargs)
-        self._gilsim_prim = next(_prim_ids)
-        self._gilsim_value = self._value
-    return _method(__init__, orig)
-
-
-def _wrap_async_acquire(orig, kind, current_task):
-    """asyncio.Semaphore.acquire / Lock.acquire (coroutine functions, and
-    so is this): in a task of ours, records a `W` line from the call to
-    its return (or exception), whether it waited or not."""
-    async def acquire(self, *args, **kwargs):
-        coro = _running_task_coro(current_task)
-        if coro is None:
-            return await orig(self, *args, **kwargs)
-        t0 = _mono()
-        try:
-            r = await orig(self, *args, **kwargs)
-        except GeneratorExit:
-            raise       # the coroutine was closed (collected) meanwhile
-        except BaseException:
-            _acquired(self, kind, coro, t0)
-            raise
-        _acquired(self, kind, coro, t0)
-        return r
-    return _method(acquire, orig)
-
-
-def _acquired(prim, kind, coro, t0):
-    t1 = _mono()
-    try:
-        tid = _tls.tid
-    except AttributeError:
-        tid = _new_tid()
-    number = getattr(prim, "_gilsim_prim", 0)
-    if not number:      # a Lock, or a Semaphore made before the patch
-        number = prim._gilsim_prim = next(_prim_ids)
-    if kind == "lock":
-        value = 1
-    else:
-        value = getattr(prim, "_gilsim_value", None)
-        if value is None:
-            value = prim._gilsim_value = getattr(prim, "_value", -1)
-    _events.append(("W", tid, t0, t1, coro._pool, coro._task, kind,
-                    number, value))
-
-
 # ------------------------------------------------------------- patches
 
 def _set(owner, name, make):
@@ -1331,11 +840,6 @@ def _patch_threading(m):
          lambda f: _method(_timed(f, "wait", _NO_BYTES), f))
     _set(m.Condition, "wait",
          lambda f: _method(_timed(f, "wait", _NO_BYTES), f))
-    # threading.Lock() (Condition, Event, Semaphore, Barrier and
-    # queue.Queue make theirs so): a _Lock. _allocate_lock and _thread
-    # stay as they are.
-    if not isinstance(getattr(m, "Lock", None), _Standin):
-        m.Lock = _Lock
 
 
 def _patch_socket(m):
@@ -1398,39 +902,6 @@ def _patch_zlib(m):
     _set_plain(m, "decompressobj", _wrap_zlib_obj)
 
 
-def _patch_bz2(m):
-    _set_plain(m, "compress", _wrap_data_call)
-    _set_plain(m, "decompress", _wrap_data_call)
-    _set_codec(m, "BZ2Compressor", _Compressor)
-    _set_codec(m, "BZ2Decompressor", _Decompressor)
-
-
-def _patch_lzma(m):
-    _set_plain(m, "compress", _wrap_data_call)
-    _set_plain(m, "decompress", _wrap_data_call)
-    _set_codec(m, "LZMACompressor", _Compressor)
-    _set_codec(m, "LZMADecompressor", _Decompressor)
-
-
-def _patch_asyncio_base_events(m):
-    cls = m.BaseEventLoop
-    # asyncio.run's clean-up tasks are the loop's, not the program's.
-    skip = frozenset(getattr(cls, name).__code__
-                     for name in ("shutdown_asyncgens",
-                                  "shutdown_default_executor")
-                     if hasattr(getattr(cls, name, None), "__code__"))
-    _set(cls, "create_task",
-         lambda f: _wrap_create_task(f, _current_task, skip))
-
-
-def _patch_asyncio_locks(m):
-    _set(m.Semaphore, "__init__", _wrap_sem_init)
-    _set(m.Semaphore, "acquire",
-         lambda f: _wrap_async_acquire(f, "sem", _current_task))
-    _set(m.Lock, "acquire",
-         lambda f: _wrap_async_acquire(f, "lock", _current_task))
-
-
 def _patch_cf_thread(m):
     cls = m.ThreadPoolExecutor
     _set(cls, "__init__", lambda f: _wrap_executor_init(f, "threadpool"))
@@ -1461,10 +932,6 @@ _PATCHES = {
     "queue": _patch_queue,
     "hashlib": _patch_hashlib,
     "zlib": _patch_zlib,
-    "bz2": _patch_bz2,
-    "lzma": _patch_lzma,
-    "asyncio.base_events": _patch_asyncio_base_events,
-    "asyncio.locks": _patch_asyncio_locks,
     "concurrent.futures.thread": _patch_cf_thread,
     "concurrent.futures.process": _patch_cf_process,
     "multiprocessing.pool": _patch_mp_pool,
