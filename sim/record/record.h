@@ -9,7 +9,11 @@
  *   raw.c       reads the probe's files (RECORD_DIR/raw/probe-PID.tsv)
  *               into a struct rec.
  *   measured.c  turns a struct rec into a gilsim trace and writes it as
- *               the run "measured": trace.tsv, trace.json, summary.json.
+ *               the run "measured": trace.tsv, trace.json, summary.json
+ *               (schedule.c places the windows of Python).
+ *   synth.c     writes the tasks as DIR/workload.json (synth_async.c: an
+ *               asyncio program's).
+ *   predict.c   `gilsim predict DIR`.
  */
 #ifndef GILSIM_RECORD_H
 #define GILSIM_RECORD_H
