@@ -7,10 +7,11 @@ with sys.executable, PYTHONPATH=sim/record/probe and
 GILSIM_RECORD_DIR=<tmp>/raw, as `gilsim record` would, and then reads the
 raw files. parse_probe_file() checks every line of every file against the
 format of sim/record/probe/gilsim_probe.py (field counts, integer fields,
-keywords, the order of the first and last lines), so each test checks the
-whole grammar and then the structure it is about. Tests never check
-durations tightly (the machine is shared and noisy): only lower bounds
-that time.sleep guarantees, and generous upper bounds.
+keywords, the order of the first and last lines, O's count of the timed
+lines, the order of each asyncio task's K and A lines), so each test
+checks the whole grammar and then the structure it is about. Tests never
+check durations tightly (the machine is shared and noisy): only lower
+bounds that time.sleep guarantees, and generous upper bounds.
 Standard library only; exits 0 when every test passes.
 """
 import os
@@ -29,8 +30,8 @@ RUN_TIMEOUT_S = 120     # per program; they take well under a second
 MS = 1000 * 1000        # nanoseconds
 
 CALLS = {"sleep", "connect", "accept", "send", "recv", "select", "read",
-         "write", "wait", "queue", "native"}
-POOL_KINDS = {"threadpool", "mp_threadpool", "processpool"}
+         "write", "wait", "queue", "native", "lock"}
+POOL_KINDS = {"threadpool", "mp_threadpool", "processpool", "asyncio"}
 INT = re.compile(r"-?[0-9]+\Z")
 VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\Z")
 
@@ -44,8 +45,15 @@ GRAMMAR = {
     "C": ["int", "int", "int", "int", "int", CALLS, "int-1", "bit"],
     "K": ["int", "int", "int", {"begin", "end"}, "int", "int"],
     "X": ["int", "int", POOL_KINDS, "int"],
+    "A": ["int", "int", "int", "int", "int", "int", "int"],
+    "G": ["int", "int-1", "int"],
+    "W": ["int", "int", "int", "int", "int", {"sem", "lock"}, "int", "int"],
+    "O": ["int", "int"],
     "Z": ["int", {"exit", "signal-15"}],
 }
+# The fields of each kind that are monotonic times (checked within P..Z).
+TIMES = {"T": [1], "C": [1, 2], "K": [1], "X": [1], "A": [1, 2],
+         "W": [1, 2], "G": [], "O": []}
 
 
 class Rec:
@@ -104,28 +112,77 @@ def parse_probe_file(path):
     assert kinds[-1] == "Z" and kinds.count("Z") == 1, "%s: Z" % path
     assert kinds[1] == "S" and kinds.count("S") == 1, "%s: S" % path
     assert recs[1].f[0] > 0, "%s: switch interval" % path
+    # O: right before Z, counting the timed lines (C, A, W) of the file.
+    assert kinds[-2] == "O" and kinds.count("O") == 1, "%s: O" % path
+    timed = sum(kinds.count(k) for k in "CAW")
+    assert recs[-2].f[0] == timed, "%s: O %r, %d timed lines" % (
+        path, recs[-2], timed)
     t_start, t_end = recs[0].f[2], recs[-1].f[0]
     for r in recs[2:-1]:
-        if r.kind == "C":
-            times = [r.f[1], r.f[2]]
-            assert r.f[2] >= r.f[1] and r.f[4] >= r.f[3], "%s: %r" % (path, r)
-        else:
-            times = [r.f[1]]
-        for t in times:
-            assert t_start <= t <= t_end, "%s: %r outside P..Z" % (path, r)
+        if r.kind in ("C", "A", "W"):
+            assert r.f[2] >= r.f[1], "%s: %r" % (path, r)
+        if r.kind in ("C", "A"):
+            assert r.f[4] >= r.f[3], "%s: %r" % (path, r)
+        for i in TIMES[r.kind]:
+            assert t_start <= r.f[i] <= t_end, "%s: %r outside P..Z" % (path,
+                                                                       r)
+    check_async(path, recs)
     return recs
 
 
-def of(recs, kind, **where):
+def check_async(path, recs):
+    """The asyncio lines' contract: X asyncio before any line of its pool;
+    per task, in file order, K begin (stamped as its first step's start),
+    its A steps, and K end (stamped as its last step's end) if it ended,
+    all on one thread; G once per task; W only for tasks that ran."""
+    loops = set()
+    tasks = {}      # (pool, task): its K and A lines in order
+    made = set()
+    for r in recs:
+        if r.kind == "X" and r.f[2] == "asyncio":
+            assert r.f[3] == 0, "%s: %r" % (path, r)
+            loops.add(r.f[0])
+        elif r.kind == "A" or (r.kind == "K" and r.f[4] in loops):
+            pool, task = r.f[-2:] if r.kind == "A" else r.f[4:6]
+            assert pool in loops, "%s: %r before its X" % (path, r)
+            tasks.setdefault((pool, task), []).append(r)
+        elif r.kind == "G":
+            assert r.f[0] in loops, "%s: %r before its X" % (path, r)
+            assert (r.f[0], r.f[2]) not in made, "%s: G twice %r" % (path, r)
+            made.add((r.f[0], r.f[2]))
+        elif r.kind == "W":
+            assert (r.f[3], r.f[4]) in tasks, "%s: %r" % (path, r)
+    for key, lines in tasks.items():
+        where = "%s: task %r: %r" % (path, key, lines)
+        first, steps = lines[0], lines[1:]
+        assert first.kind == "K" and first.f[3] == "begin", where
+        if steps and steps[-1].kind == "K":
+            last, steps = steps[-1], steps[:-1]
+            assert last.f[3] == "end", where
+            assert last.f[1:3] == [steps[-1].f[2], steps[-1].f[4]], where
+        assert steps and all(a.kind == "A" for a in steps), where
+        assert first.f[1:3] == [steps[0].f[1], steps[0].f[3]], where
+        assert len({a.f[0] for a in lines}) == 1, where
+        for a, b in zip(steps, steps[1:]):
+            assert a.f[2] <= b.f[1], where
+        assert key in made, where + ": no G"
+
+
+def of(recs, line_kind, **where):
     """The recs of a kind whose named fields equal the given values."""
     names = {"C": ["tid", "t0", "t1", "cpu0", "cpu1", "call", "bytes", "ok"],
              "T": ["tid", "t", "cpu", "what", "name"],
              "K": ["tid", "t", "cpu", "what", "pool", "task"],
-             "X": ["pool", "t", "kind", "workers"]}[kind]
+             "X": ["pool", "t", "kind", "workers"],
+             "A": ["tid", "t0", "t1", "cpu0", "cpu1", "pool", "task"],
+             "G": ["pool", "parent", "task"],
+             "W": ["tid", "t0", "t1", "pool", "task", "kind", "prim",
+                   "value"],
+             "O": ["events", "ns_per_event"]}[line_kind]
     out = []
     for r in recs:
-        if r.kind == kind and all(r.f[names.index(k)] == v
-                                  for k, v in where.items()):
+        if r.kind == line_kind and all(r.f[names.index(k)] == v
+                                       for k, v in where.items()):
             out.append(r)
     return out
 
@@ -317,12 +374,14 @@ class ProbeTest(unittest.TestCase):
 
     def assert_same_run(self, path, args=()):
         """Runs path with and without the probe: same status and output.
-        Returns the probed run's status and the raw files."""
+        Returns the probed run's status and the raw files; its stdout is
+        self.stdout."""
         plain = self.run_py(path, self.env(record=False, pythonpath=None),
                             args)
         probed = self.run_py(path, self.env(), args)
         self.assertEqual((probed.returncode, probed.stdout, probed.stderr),
                          (plain.returncode, plain.stdout, plain.stderr))
+        self.stdout = probed.stdout
         return probed.returncode, self.files()
 
     def test_exit_status_and_end_line_are_kept(self):
@@ -564,6 +623,590 @@ class ProbeTest(unittest.TestCase):
         fails = of(recs, "C", ok=0)
         self.assertEqual(sorted(c.f[5] for c in fails), ["read", "sleep"])
         self.assertEqual(len(of(recs, "C", call="write", bytes=3)), 1)
+
+    # ------------------------------------------- locks, bz2/lzma, asyncio
+
+    def test_contended_lock_is_recorded_and_behaves(self):
+        path = self.script("""
+            import copy, os, pickle, queue, re, sys, threading, time, weakref
+            import _thread
+
+            def show(what, fn):
+                try:
+                    r = fn()
+                except Exception as e:
+                    r = "%s: %s" % (type(e).__name__, e)
+                print(what, re.sub(r" at 0x[0-9a-f]+", "", str(r)))
+
+            lock = threading.Lock()
+            for _ in range(1000):           # uncontended: nothing recorded
+                with lock:
+                    pass
+                lock.acquire()
+                lock.release()
+                lock.acquire(True, 1)
+                lock.release()
+                assert lock.acquire(False)
+                lock.release()
+            time.sleep(0.001)               # the end of that part
+
+            held = threading.Event()
+
+            def holder(seconds):
+                with lock:
+                    held.set()
+                    time.sleep(seconds)
+
+            t = threading.Thread(target=holder, args=(0.05,), name="holder")
+            t.start()
+            held.wait()
+            with lock as got:               # waits ~50 ms: C lock 0 1
+                print("with", got)
+            t.join()
+            held.clear()
+            t = threading.Thread(target=holder, args=(0.2,), name="holder")
+            t.start()
+            held.wait()
+            print("timeout", lock.acquire(timeout=0.01))   # C lock 0 0
+            print("nonblocking", lock.acquire(False), lock.locked())
+            t.join()
+
+            show("repr", lambda: repr(lock))
+            lock.acquire()
+            show("repr", lambda: repr(lock))
+            lock.release()
+            show("release", lock.release)
+            show("exit", lambda: lock.__exit__(None, None, None))
+            show("timeout+nonblocking", lambda: lock.acquire(False, 1))
+            show("negative", lambda: lock.acquire(True, -5))
+            show("badtype", lambda: lock.acquire(True, "x"))
+            show("pickle", lambda: pickle.dumps(lock))
+            show("copy", lambda: copy.copy(lock))
+            show("weakref", lambda: weakref.ref(lock)() is lock)
+            show("locked", lock.locked)
+            if sys.version_info >= (3, 13):     # a class there
+                show("isinstance", lambda: isinstance(lock, threading.Lock))
+                show("isinstance", lambda: isinstance(_thread.allocate_lock(),
+                                                      threading.Lock))
+
+            cond = threading.Condition(threading.Lock())
+            items = []
+
+            def producer():
+                for i in range(200):
+                    with cond:
+                        items.append(i)
+                        cond.notify()
+
+            p = threading.Thread(target=producer)
+            p.start()
+            got = 0
+            with cond:
+                while got < 200:
+                    cond.wait_for(lambda: items)
+                    got += len(items)
+                    del items[:]
+            p.join()
+            print("condition", got, hasattr(cond, "_release_save"))
+            show("notify", cond.notify)
+
+            q = queue.Queue(maxsize=5)
+
+            def consume():
+                total = 0
+                while True:
+                    x = q.get()
+                    if x is None:
+                        break
+                    total += x
+                print("queue", total)
+
+            c = threading.Thread(target=consume)
+            c.start()
+            for i in range(1000):
+                q.put(i)
+            q.put(None)
+            c.join()
+
+            sem = threading.Semaphore(2)
+            barrier = threading.Barrier(3)
+
+            def party():
+                with sem:
+                    time.sleep(0.001)
+                barrier.wait()
+
+            parties = [threading.Thread(target=party) for _ in range(3)]
+            for t in parties:
+                t.start()
+            for t in parties:
+                t.join()
+            print("barrier", barrier.n_waiting, barrier.broken)
+
+            # Fork from a thread made now: the child re-initialises the
+            # locks of that thread's Events (_at_fork_reinit on 3.9+).
+            result = {}
+
+            def forker():
+                pid = os.fork()
+                if pid == 0:
+                    t = threading.Thread(target=lambda: None)
+                    t.start()
+                    t.join()
+                    with lock:
+                        pass
+                    os._exit(0 if not lock.locked() else 1)
+                result["status"] = os.waitpid(pid, 0)[1]
+
+            import warnings
+            warnings.simplefilter("ignore", DeprecationWarning)
+            f = threading.Thread(target=forker)
+            f.start()
+            f.join()
+            print("child", result["status"])
+            """)
+        rc, files = self.assert_same_run(path)
+        self.assertEqual(rc, 0)
+        self.assertEqual(len(files), 2, sorted(files))
+        pid = min(files, key=lambda p: files[p][0].f[1] != os.getpid())
+        recs = files[pid]
+        marker = of(recs, "C", tid=pid, call="sleep", bytes=1000000)[0]
+        locks = of(recs, "C", call="lock")
+        self.assertTrue(all(c.f[6] == 0 for c in locks), locks)
+        self.assertEqual([c for c in locks if c.f[1] < marker.f[1]], [],
+                         "uncontended acquires were recorded")
+        waited = [c for c in locks
+                  if c.f[7] == 1 and c.f[2] - c.f[1] >= 30 * MS]
+        self.assertEqual(len(waited), 1, locks)
+        self.assertEqual(waited[0].f[0], pid)
+        self.assertLess(waited[0].f[2] - waited[0].f[1], 5000 * MS)
+        timed_out = of(recs, "C", call="lock", ok=0)
+        self.assertEqual(len(timed_out), 1, locks)
+        self.assertEqual(timed_out[0].f[0], pid)
+        self.assertGreaterEqual(timed_out[0].f[2] - timed_out[0].f[1],
+                                9 * MS)
+        # The queue's get waits are `queue` calls, never lock calls of
+        # their own (Queue.get covers them).
+        self.assertTrue(of(recs, "C", call="queue"))
+
+    def test_bz2_and_lzma_record_big_inputs_only(self):
+        path = self.script("""
+            import bz2, lzma, pickle, random, time, _bz2, _lzma
+            data = random.Random(1).getrandbits(8 * 300000).to_bytes(
+                300000, "little")
+            small = data[:1000]
+            packed_b = bz2.compress(data)
+            assert bz2.decompress(packed_b) == data
+            packed_x = lzma.compress(data)
+            assert lzma.decompress(packed_x) == data
+            assert bz2.decompress(bz2.compress(small)) == small
+            assert lzma.decompress(lzma.compress(small)) == small
+            c = bz2.BZ2Compressor()
+            out_b = c.compress(data[:100000]) + c.compress(small) + c.flush()
+            d = bz2.BZ2Decompressor()
+            assert d.decompress(out_b) == data[:100000] + small
+            print(d.eof, d.needs_input, len(d.unused_data))
+            c = lzma.LZMACompressor(preset=1)
+            out_x = c.compress(data) + c.flush()
+            d = lzma.LZMADecompressor()
+            assert d.decompress(out_x, max_length=-1) == data
+            print(d.eof, d.check, d.needs_input)
+            print(len(packed_b), len(packed_x), len(out_b), len(out_x))
+            print(isinstance(c, lzma.LZMACompressor),
+                  isinstance(_lzma.LZMACompressor(), lzma.LZMACompressor),
+                  isinstance(_bz2.BZ2Decompressor(), bz2.BZ2Decompressor),
+                  issubclass(_bz2.BZ2Compressor, bz2.BZ2Compressor))
+            for obj in (c, d, bz2.BZ2Compressor()):
+                try:
+                    pickle.dumps(obj)
+                except TypeError as e:
+                    print("TypeError", e)
+            try:
+                bz2.BZ2Compressor(99)
+            except ValueError as e:
+                print("ValueError", e)
+            time.sleep(0.001)       # files: through the compressor classes
+            with bz2.open("f.bz2", "wb") as f:
+                f.write(data)
+            with bz2.open("f.bz2", "rb") as f:
+                print(f.read() == data)
+            with lzma.open("f.xz", "wb") as f:
+                f.write(data)
+            with lzma.open("f.xz", "rb") as f:
+                print(f.read() == data)
+            """)
+        rc, files = self.assert_same_run(path)
+        self.assertEqual(rc, 0)
+        recs = list(files.values())[0]
+        sizes = [int(n) for n in self.stdout.splitlines()[2].split()]
+        packed_b, packed_x, out_b, out_x = sizes
+        marker = of(recs, "C", call="sleep", bytes=1000000)[0]
+        native = of(recs, "C", call="native")
+        self.assertTrue(all(c.f[7] == 1 for c in native))
+        self.assertTrue(all(c.f[6] >= 2048 for c in native), native)
+        before = sorted(c.f[6] for c in native if c.f[1] < marker.f[1])
+        # bz2/lzma.compress and decompress: once each (not again for the
+        # compressor inside); BZ2Compressor: 100000, then flush of
+        # 101000; its decompressor; LZMACompressor: compress and flush
+        # of 300000; its decompressor.
+        self.assertEqual(before, sorted([
+            300000, packed_b, 300000, packed_x, 100000, 101000, out_b,
+            300000, 300000, out_x]))
+        after = [c for c in native if c.f[1] > marker.f[1]]
+        self.assertGreaterEqual(len(after), 4, after)
+
+    ASYNC_MAIN = """
+        import asyncio, sys, threading, time
+
+        N = 4
+        LOOPS = int(sys.argv[1])
+
+        def spin():
+            s = 0
+            for k in range(LOOPS):
+                s += k
+            return s
+
+        async def work(i):
+            await asyncio.sleep(0.02)
+            async with sem:
+                spin()
+                time.sleep(0.001)       # a call inside a step
+                await asyncio.sleep(0.01)
+            return i
+
+        async def main():
+            global sem
+            sem = asyncio.Semaphore(2)
+            return await asyncio.gather(*(work(i) for i in range(N)))
+
+        costs = []
+        for _ in range(3):
+            c0 = time.thread_time_ns()
+            spin()
+            costs.append(time.thread_time_ns() - c0)
+        print(min(costs), threading.get_native_id())
+        print(asyncio.run(main()))
+        """
+
+    def test_asyncio_tasks_steps_and_semaphore(self):
+        path = self.script(self.ASYNC_MAIN)
+        r = self.run_py(path, self.env(), ["300000"])
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        first, second = r.stdout.splitlines()
+        cost, tid = map(int, first.split())
+        self.assertEqual(second, "[0, 1, 2, 3]")
+        pid, recs = self.one_file()
+        self.assertEqual(tid, pid)
+        xs = of(recs, "X")
+        self.assertEqual([x.f[2:] for x in xs], [["asyncio", 0]])
+        pool = xs[0].f[0]
+        self.assertEqual(pool, pid * 1000 + 1)
+        # main first, made by no task; the four made by main (asyncio.run's
+        # clean-up tasks are not recorded).
+        self.assertEqual(sorted(g.f for g in of(recs, "G")),
+                         [[pool, -1, 0]] + [[pool, 0, i] for i in range(1, 5)])
+        for task in range(5):
+            self.assertEqual(len(of(recs, "K", pool=pool, task=task,
+                                    what="begin")), 1)
+            self.assertEqual(len(of(recs, "K", pool=pool, task=task,
+                                    what="end")), 1)
+        steps = of(recs, "A", pool=pool)
+        self.assertTrue(all(a.f[0] == pid for a in steps), steps)
+        sleeps = of(recs, "C", call="sleep", bytes=1000000)
+        self.assertEqual(len(sleeps), 4)
+        for task in range(1, 5):
+            mine = of(recs, "A", pool=pool, task=task)
+            self.assertGreaterEqual(len(mine), 3, mine)
+            cpu = sum(a.f[4] - a.f[3] for a in mine)
+            self.assertGreaterEqual(cpu, cost * 0.6, (task, cost, mine))
+            self.assertLessEqual(cpu, cost * 3 + 20 * MS, (task, cost, mine))
+            # its time.sleep is recorded, inside one of its steps
+            inside = [s for s in sleeps for a in mine
+                      if a.f[1] <= s.f[1] and s.f[2] <= a.f[2]]
+            self.assertEqual(len(inside), 1, (task, mine, sleeps))
+        main_cpu = sum(a.f[4] - a.f[3] for a in of(recs, "A", task=0))
+        self.assertLess(main_cpu, cost * 0.5)
+        ws = of(recs, "W")
+        self.assertEqual(sorted(w.f[4] for w in ws), [1, 2, 3, 4])
+        self.assertEqual({(w.f[0], w.f[3], w.f[5], w.f[7]) for w in ws},
+                         {(pid, pool, "sem", 2)})
+        self.assertEqual(len({w.f[6] for w in ws}), 1, "one semaphore")
+        for w in ws:
+            # inside its task's life, and its end inside one of its steps
+            b = of(recs, "K", task=w.f[4], what="begin")[0]
+            e = of(recs, "K", task=w.f[4], what="end")[0]
+            self.assertTrue(b.f[1] <= w.f[1] <= w.f[2] <= e.f[1], (w, b, e))
+            self.assertTrue(any(a.f[1] <= w.f[2] <= a.f[2] for a in
+                                of(recs, "A", task=w.f[4])), w)
+
+    def test_asyncio_errors_cancellation_and_introspection(self):
+        path = self.script("""
+            import asyncio, io, os, re, signal, sys
+
+            def norm(text):
+                return re.sub(r" at 0x[0-9a-f]+", "", str(text))
+
+            async def boom():
+                await asyncio.sleep(0)
+                raise ValueError("boom")
+
+            async def sleeper():
+                await asyncio.sleep(10)
+
+            async def stubborn():
+                try:
+                    await asyncio.sleep(10)
+                except asyncio.CancelledError:
+                    return "kept going"
+
+            async def holder(lock, log):
+                async with lock:
+                    log.append(len(log))
+                    await asyncio.sleep(0.01)
+
+            async def main():
+                print("gather", await asyncio.gather(
+                    boom(), asyncio.sleep(0, "ok"), return_exceptions=True))
+                t = asyncio.ensure_future(sleeper())
+                await asyncio.sleep(0)
+                print("repr", norm(repr(t)))
+                print("stack", [(f.f_code.co_name, f.f_lineno)
+                                for f in t.get_stack()])
+                buf = io.StringIO()
+                t.print_stack(file=buf)
+                print("print_stack", norm(buf.getvalue()))
+                c = t.get_coro()
+                print("coro", c.__name__, c.__qualname__, c.cr_running,
+                      type(c.cr_await).__name__, c.cr_code.co_name,
+                      c.cr_frame.f_code.co_name, asyncio.iscoroutine(c))
+                t.cancel()
+                try:
+                    await t
+                except asyncio.CancelledError:
+                    print("cancelled", t.cancelled(), norm(repr(t)))
+                t = asyncio.ensure_future(sleeper())
+                t.cancel()                  # before it ever ran
+                try:
+                    await t
+                except asyncio.CancelledError:
+                    print("cancelled at once", t.cancelled())
+                t = asyncio.ensure_future(stubborn())
+                await asyncio.sleep(0)
+                t.cancel()
+                print("stubborn", await t, t.cancelled())
+                lock, log = asyncio.Lock(), []
+                await asyncio.gather(holder(lock, log), holder(lock, log))
+                await asyncio.Task(holder(lock, log))   # not through
+                print("lock", log, lock.locked())       # create_task
+                bs = asyncio.BoundedSemaphore(3)
+                async with bs:
+                    pass
+                try:
+                    bs.release()
+                except ValueError as e:
+                    print("ValueError", e)
+                return "main done"
+
+            print(asyncio.run(main()))
+
+            async def ki():
+                await asyncio.sleep(0)
+                raise KeyboardInterrupt
+
+            try:
+                asyncio.run(ki())
+            except KeyboardInterrupt:
+                print("KeyboardInterrupt")
+
+            async def interrupted():
+                await asyncio.sleep(0)
+                signal.raise_signal(signal.SIGINT)
+                await asyncio.sleep(1)
+                print("not reached")
+
+            try:
+                asyncio.run(interrupted())
+            except KeyboardInterrupt:
+                print("SIGINT")
+
+            async def debug():
+                t = asyncio.ensure_future(asyncio.sleep(0))
+                tb = t._source_traceback
+                await t
+                # (no frame of the probe's create_task; the step's frame
+                # is there: a stack seen from inside a task has it)
+                return os.path.basename(tb[-1].filename), tb[-1].name
+
+            print("debug", asyncio.run(debug(), debug=True))
+            """)
+        rc, files = self.assert_same_run(path)
+        self.assertEqual(rc, 0)
+        recs = list(files.values())[0]
+        loops = [x.f[0] for x in of(recs, "X", kind="asyncio")]
+        self.assertEqual(len(loops), 4)
+        pool = loops[0]
+        # main 0; boom 1, sleep 2; sleeper 3; sleeper 4 (cancelled at
+        # once); stubborn 5; holders 6, 7 (asyncio.Task(...) is none).
+        gs = of(recs, "G", pool=pool)
+        self.assertEqual(sorted(g.f[1:] for g in gs),
+                         [[-1, 0]] + [[0, i] for i in range(1, 8)])
+        for task in range(8):
+            self.assertEqual(len(of(recs, "K", pool=pool, task=task,
+                                    what="end")), 1, task)
+        # cancelled before it ran: one step, the CancelledError thrown in
+        self.assertEqual(len(of(recs, "A", pool=pool, task=4)), 1)
+        locks = of(recs, "W", kind="lock")
+        self.assertEqual(sorted(w.f[4] for w in locks), [6, 7])
+        self.assertEqual({(w.f[3], w.f[7]) for w in locks}, {(pool, 1)})
+        self.assertEqual(len({w.f[6] for w in locks}), 1)
+        sems = of(recs, "W", kind="sem")
+        self.assertEqual([(w.f[4], w.f[7]) for w in sems], [(0, 3)])
+        self.assertNotEqual(sems[0].f[6], locks[0].f[6])
+        # KeyboardInterrupt ended its task's last step; so did SIGINT
+        # (3.11+: asyncio.run cancels the main task)
+        self.assertEqual(len(of(recs, "K", pool=loops[1], what="end")), 1)
+        self.assertEqual(len(of(recs, "K", pool=loops[2], what="end")), 1)
+
+    def test_asyncio_closed_coroutines_and_task_factories(self):
+        path = self.script("""
+            import asyncio, gc, sys, warnings
+            warnings.simplefilter("ignore", DeprecationWarning)
+
+            async def sleeper():
+                await asyncio.sleep(10)
+
+            async def cleanup():
+                try:
+                    await asyncio.sleep(10)
+                finally:
+                    print("cleanup ran")
+
+            async def catcher():
+                try:
+                    await asyncio.sleep(10)
+                except ValueError as e:
+                    return "caught %s" % e
+
+            # Started, then closed: GeneratorExit runs its finally.
+            loop = asyncio.new_event_loop()
+            t = loop.create_task(cleanup())
+            loop.run_until_complete(asyncio.sleep(0.01))
+            t.get_coro().close()
+            t.cancel()
+            loop.run_until_complete(asyncio.sleep(0))
+            print("closed", t.done(), t.cancelled(), repr(t.exception()))
+            loop.close()
+
+            # Closed before it ever ran: the Task's step then fails.
+            loop = asyncio.new_event_loop()
+            t = loop.create_task(sleeper())
+            t.get_coro().close()
+            loop.run_until_complete(asyncio.sleep(0.01))
+            print("never ran", t.done(), repr(t.exception()))
+            loop.close()
+
+            # The old three-argument throw, through the task's coroutine.
+            loop = asyncio.new_event_loop()
+            t = loop.create_task(catcher())
+            loop.run_until_complete(asyncio.sleep(0))
+            try:
+                t.get_coro().throw(ValueError, ValueError("three"), None)
+            except StopIteration as e:
+                print("throw", e.value)
+            t.cancel()
+            loop.run_until_complete(asyncio.sleep(0))
+            print("after throw", t.done(), repr(t.exception()))
+            loop.close()
+
+            # A custom task factory gets the wrapped coroutine.
+            def factory(loop, coro, **kwargs):
+                return asyncio.Task(coro, loop=loop, **kwargs)
+
+            async def child(i):
+                await asyncio.sleep(0)
+                return i * 2
+
+            async def parent():
+                return await asyncio.gather(*(child(i) for i in range(3)))
+
+            loop = asyncio.new_event_loop()
+            loop.set_task_factory(factory)
+            print("factory", loop.run_until_complete(parent()))
+            if hasattr(asyncio, "eager_task_factory"):       # 3.12+
+                loop.set_task_factory(asyncio.eager_task_factory)
+                print("eager", loop.run_until_complete(parent()))
+            loop.close()
+
+            # Never ran, and destroyed pending: asyncio's own messages.
+            loop = asyncio.new_event_loop()
+            t = loop.create_task(sleeper())
+            loop.close()
+            del t
+            gc.collect()
+            sys.stderr.flush()
+            print("end")
+            """)
+        rc, files = self.assert_same_run(path)
+        self.assertEqual(rc, 0)
+        eager = "eager [0, 2, 4]" in self.stdout
+        self.assertEqual(eager, sys.version_info >= (3, 12))
+        recs = list(files.values())[0]
+        loops = [x.f[0] for x in of(recs, "X", kind="asyncio")]
+        self.assertEqual(len(loops), 5)
+        closed, never, thrown, factory, destroyed = loops
+        # cleanup (0): began, and ended in the close.
+        self.assertEqual(len(of(recs, "K", pool=closed, task=0)), 2)
+        end = of(recs, "K", pool=closed, task=0, what="end")[0]
+        last = of(recs, "A", pool=closed, task=0)[-1]
+        self.assertEqual(end.f[1], last.f[2])
+        # closed before it ran: G, no K, no A.
+        self.assertEqual(len(of(recs, "G", pool=never, task=0)), 1)
+        self.assertEqual(of(recs, "K", pool=never, task=0), [])
+        self.assertEqual(of(recs, "A", pool=never, task=0), [])
+        # the throw finished catcher: its end is in that step.
+        self.assertEqual(len(of(recs, "K", pool=thrown, task=0,
+                                what="end")), 1)
+        # factory: parent 0 and its three children; with the eager
+        # factory (3.12+) parent 4 and its three, whose first steps ran
+        # inside create_task.
+        gs = of(recs, "G", pool=factory)
+        want = [[-1, 0], [0, 1], [0, 2], [0, 3]]
+        if eager:
+            want += [[-1, 4], [4, 5], [4, 6], [4, 7]]
+        self.assertEqual(sorted(g.f[1:] for g in gs), sorted(want))
+        self.assertEqual(len(of(recs, "K", pool=factory, what="end")),
+                         len(gs))
+        # destroyed pending: G, never a step.
+        self.assertEqual([g.f[1:] for g in of(recs, "G", pool=destroyed)],
+                         [[-1, 0]])
+        self.assertEqual(of(recs, "K", pool=destroyed), [])
+
+    def test_probe_cost_line(self):
+        path = self.script("""
+            import os, time
+            time.sleep(0.001)
+            pid = os.fork()
+            if pid == 0:
+                for _ in range(3):
+                    time.sleep(0.001)
+                os._exit(0)
+            os.waitpid(pid, 0)
+            print(pid)
+            """)
+        r = self.run_py(path, self.env())
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        child = int(r.stdout)
+        files = self.files()
+        parent = [p for p in files if p != child][0]
+        o_parent = of(files[parent], "O")[0]
+        o_child = of(files[child], "O")[0]
+        # parse_probe_file checked each O against its file's C/A/W lines
+        self.assertEqual(o_parent.f[0], 1)
+        self.assertEqual(o_child.f[0], 3)
+        self.assertGreater(o_parent.f[1], 0)
+        self.assertLess(o_parent.f[1], 1000 * 1000)
+        self.assertEqual(o_child.f[1], o_parent.f[1], "the parent's cost")
 
     def test_without_record_dir_nothing_is_written(self):
         path = self.script("""

@@ -9,7 +9,7 @@ writes them to DIR/raw/probe-<pid>.tsv, one file per process. The C side
 (sim/record/) reads those files and turns them into a gilsim trace and a
 workload file. Standard library only; Python 3.8 or later.
 
-What is wrapped (stage 1), and the `call` each one records:
+What is wrapped, and the `call` each one records:
   time.sleep                                        sleep (bytes: the
                                                     ns it was asked for)
   socket.socket.connect / accept                    connect / accept
@@ -23,11 +23,19 @@ What is wrapped (stage 1), and the `call` each one records:
     Barrier waits)                                  wait
   os.read / os.write (not on the probe's own file)  read / write (bytes)
   queue.Queue.get with block=True                   queue
+  threading.Lock (so the locks of Condition(),
+    Event, Semaphore, Barrier and queue.Queue made
+    after install): an acquire that could not take
+    the lock at once and blocks                     lock (bytes 0; ok 0
+                                                    when it timed out)
   hashlib.new and the hashlib constructors that are
     functions (md5, sha*, sha3_*, shake_*), update()
     of the objects they return, zlib.compress,
     zlib.decompress, and the methods of
-    compressobj()/decompressobj() objects, for
+    compressobj()/decompressobj() objects; bz2 and
+    lzma's compress and decompress, and the methods
+    of their BZ2Compressor, BZ2Decompressor,
+    LZMACompressor and LZMADecompressor objects; for
     inputs of at least 2048 bytes                   native (input bytes)
   os._exit                                          (writes Z exit first)
 Threads: threading.Thread._bootstrap_inner, so every Thread (and every
@@ -40,11 +48,65 @@ starmapstar (one call per chunk of map/starmap) do the same with pool 0,
 because the worker that runs a chunk does not know which pool sent it.
 
 A call inside another recorded call of the same thread (Queue.get waits
-in Condition.wait) is not recorded again: the outer call covers it.
+in Condition.wait and takes the queue's lock; bz2.compress runs a
+BZ2Compressor) is not recorded again: the outer call covers it.
 
-Not yet (later stages): threading.Lock's own blocking acquires (`with
-lock:` under contention);
-bz2 and lzma; asyncio tasks; the file objects of open() (their C methods
+threading.Lock: the module attribute is replaced by _Lock, a class whose
+objects hold a real lock (_thread.allocate_lock()). acquire() first tries
+the real non-blocking acquire; only when that fails does a blocking
+acquire get timed, as `C lock`. release, locked, _at_fork_reinit (3.9+),
+repr, pickling (refused) and copying (refused) are the real lock's; like
+it, it has no _release_save/_acquire_restore/_is_owned, so Condition uses
+its fallbacks. An uncontended `with lock:` costs two Python calls more:
+~220-310 ns instead of ~110-180 ns (3.8 to 3.13, on the 2-core VM
+below). threading.RLock, _thread.allocate_lock, threading._allocate_lock
+and locks made before the probe was installed (or from a `Lock` imported
+before it) are real locks, not recorded.
+
+bz2 and lzma: their module functions are wrapped (one `native` call of
+the input's size; the compressor they use inside is not recorded again),
+and their four classes, C types that can be neither patched nor
+subclassed, are replaced on the module by stand-in classes (_Compressor,
+_Decompressor) whose objects hold the real one. A compressor's flush()
+records the input fed since the last flush, of any sizes, when it adds up
+to 2048 bytes (bz2 and xz buffer whole blocks: the flush often does most
+of the work). bz2.open/BZ2File and lzma.open/LZMAFile are covered: they
+make their (de)compressors from these module names, so their writes, the
+closing flush and each read of a block of 2048 bytes or more are
+recorded (a read that decompresses input buffered earlier is not).
+isinstance(x, bz2.BZ2Compressor) (and issubclass) is True for real
+objects and stand-ins alike; isinstance(stand-in, _bz2.BZ2Compressor)
+is False.
+
+asyncio: BaseEventLoop.create_task (asyncio.create_task, ensure_future,
+gather, TaskGroup, loop.run_until_complete and asyncio.run's main
+coroutine all make tasks there, and so does a custom task factory, which
+gets the wrapped coroutine) gives the Task a _TaskCoro in place of a
+native coroutine: each send/throw into the coroutine is one step, an `A`
+line. The first task a loop makes writes `X <pool> <t> asyncio 0` (a pool
+id from the same counter as the other pools, kept on the loop); tasks are
+numbered per loop from 0 in create_task order, and each writes `G pool
+parent task` when made, parent being the task of this loop that was
+running then (-1: none, as for asyncio.run's main coroutine or a task
+made from a callback). A task's first step writes `K begin` first (with
+its start's stamps) and the step in which its coroutine returned, raised
+or was cancelled (or a close() that finished it) writes `K end` last
+(with its end's stamps). A coroutine closed before it ever ran writes no
+K line. asyncio.run's clean-up tasks (shutdown_asyncgens,
+shutdown_default_executor) are not wrapped. A step is not a recorded
+call: the calls it makes (a blocking send, a time.sleep) are recorded as
+usual. asyncio.Semaphore (BoundedSemaphore too) and asyncio.Lock acquires
+(still coroutine functions) made in one of these tasks write a `W` line
+from the call to the return, waited or not, with the primitive's number
+(counted per process from 1, kept on the object) and a semaphore's
+initial value (1 for a lock; an asyncio.Condition's lock is one, so
+`async with cond:` and the re-acquire that ends cond.wait() write W lines
+too). Not covered: event loops whose create_task is not BaseEventLoop's
+(uvloop), Tasks made directly (asyncio.Task(coro)), generator-based
+coroutines, and the awaits of asyncio.Event, Condition.wait and Queue
+(only the loop's selects show them).
+
+Not yet (later stages): the file objects of open() (their C methods
 cannot be patched); ssl reads and writes; socket.connect_ex and sendfile;
 select.poll()/epoll() objects used directly (not through selectors);
 zlib.crc32/adler32; hashlib.blake2b/blake2s called directly (they are
@@ -76,11 +138,29 @@ concerned, tid is threading.get_native_id()):
   C  <tid> <t0_ns> <t1_ns> <cpu0_ns> <cpu1_ns> <call> <bytes> <ok>
   K  <tid> <t_ns> <cpu_ns> begin|end <pool> <task>
   X  <pool> <t_ns> <kind> <workers>
+  A  <tid> <t0_ns> <t1_ns> <cpu0_ns> <cpu1_ns> <pool> <task>
+  G  <pool> <parent task, or -1> <task>
+  W  <tid> <t0_ns> <t1_ns> <pool> <task> sem|lock <prim> <value>
+  O  <events> <ns_per_event>
   Z  <t_ns> exit|signal-15
 Lines after P are in the order the events were buffered, not sorted by
 time. A thread that is still running when Z is written (a daemon thread,
 or any thread after signal-15) has no `T end`: it ends at Z. Pool ids are
-pid * 1000 + n, n counting the pools made in this process from 1.
+pid * 1000 + n, n counting the pools made in this process from 1. call
+is one of sleep connect accept send recv select wait read write queue
+native lock; kind one of threadpool processpool mp_threadpool asyncio
+(workers 0). The asyncio lines (above): X comes before any line of its
+pool; per task, in file order, K begin, its A lines, and K end when it
+ended (a task still suspended at Z has none; after signal-15 in the
+middle of its first step, it has K begin alone), all on the loop's thread;
+C lines of calls made inside a step come before that step's A. G is
+written once create_task has returned (after the first step's K begin
+and A when an eager task factory ran that step inside create_task); W
+when the acquire returned or raised. O, right before Z: the timed events
+(C, A and W lines) this process wrote, and what each cost it, measured
+at install (_measure_cost; a forked child counts its own from 0 and
+keeps its parent's cost). A process killed (SIGKILL) writes neither O
+nor Z.
 
 Buffering: each event is one tuple appended to _events (atomic under the
 GIL); lines are formatted only when the list is flushed: when it holds
@@ -101,18 +181,30 @@ preexec_fn forks, runs these hooks and then execs, and the new program
 (often Python with this probe) must be free to create probe-<pid>.tsv.
 
 Exit: an atexit handler writes T end of the main thread, the buffered
-events and `Z exit`; nothing is written after Z. os._exit is wrapped to do
+events, O and `Z exit`; nothing is written after Z. os._exit is wrapped to do
 the same first, which covers forked children that skip atexit, such as
 the workers of multiprocessing and ProcessPoolExecutor. SIGTERM: if the
-program had no handler of its own at install time, ours writes
+program had no handler of its own at install time, ours writes O and
 `Z signal-15`, flushes, restores SIG_DFL and sends SIGTERM again, so the
 process still dies by SIGTERM.
 
 Limits. The probe never changes results, exit statuses or exceptions,
 but: a traceback through a wrapped call shows one more frame (the
-wrapper); hashlib and zlib objects are proxies, so isinstance() against
-their C types is False and hmac takes its pure-Python path (same
-digests); signal.getsignal(SIGTERM) returns our handler, and a SIGTERM
+wrapper), and so do tracebacks and stacks (traceback.print_stack, a
+Task's source traceback in debug mode) seen from inside an asyncio task
+(the step's send, __next__ or throw); hashlib and zlib objects are
+proxies, so isinstance() against their C types is False and hmac takes
+its pure-Python path (same digests); type(threading.Lock()) is _Lock and
+type(bz2.BZ2Compressor()) a stand-in class (isinstance() against
+threading.Lock, a class on 3.13, and against the bz2/lzma module names
+holds for real objects too, see above; on 3.8-3.12 threading.Lock was a
+function, against which isinstance() raised); a Task's get_coro() is the
+_TaskCoro (asyncio.iscoroutine() accepts it, inspect.iscoroutine() does
+not; its cr_* attributes and names are the coroutine's); the deprecated
+3-argument throw() on 3.12+ warns from our frame, so the default filters
+hide that DeprecationWarning; with an eager task factory (3.12+) a task's
+first step runs inside create_task, so its A line lies inside its
+parent's; signal.getsignal(SIGTERM) returns our handler, and a SIGTERM
 takes effect when the main thread next runs Python code (at once if it
 is blocked in a system call, which SIGTERM interrupts), not in the middle
 of a long C computation; a KeyboardInterrupt raised inside a flush loses
@@ -122,9 +214,15 @@ no probe. Cost, measured on a 2-core VM (20 000 1-byte send+recv pairs on
 a socketpair, issue 17): ~3 us per recorded call, of which ~1.7 us are
 the two thread_time_ns() readings (each a clock_gettime system call that
 no vDSO serves), ~0.5 us the wrapper and ~0.5 us formatting and writing.
+_measure_cost, which each process runs at install (~0.7 ms), says ~1.9
+to 2.4 us per event there (3.8 to 3.13): the wrapper path and the
+formatting, not the write. An asyncio step costs a little more than that
+(20 000 steps of `await asyncio.sleep(0)`: ~1.0 us each unrecorded, ~4
+us recorded, with the loop's selects).
 """
 import _thread
 import atexit
+import collections.abc
 import functools
 import itertools
 import os
@@ -132,6 +230,7 @@ import signal
 import sys
 import threading
 import time
+import types
 
 FORMAT_VERSION = 1
 BATCH = 4096        # events buffered before a flush
@@ -149,6 +248,8 @@ _os_close = os.close
 _os_getpid = os.getpid
 _os_kill = os.kill
 _os_exit = os._exit
+_allocate_lock = _thread.allocate_lock
+_CoroutineType = types.CoroutineType
 
 # Per-process state. The module globals below are reset in a forked child
 # by _after_fork_child().
@@ -166,6 +267,9 @@ _term_ours = False            # our SIGTERM handler is installed
 _tls = _thread._local()       # .tid: this thread's native id (a cache)
 _pool_ids = itertools.count(1)
 _chunk_ids = itertools.count(0)
+_recorded = 0                 # C, A and W lines written by this process
+_ns_per_event = 0             # what each cost (_measure_cost, at install)
+_prim_ids = itertools.count(1)  # asyncio Semaphores and Locks (W lines)
 
 # How a wrapper finds the byte count of a call (see _timed).
 (_NO_BYTES, _RESULT, _RESULT_LEN, _RESULT0, _RESULT0_LEN, _ARG1_LEN,
@@ -238,8 +342,18 @@ _FORMATS = {
     "C": "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d",
     "K": "%s\t%d\t%d\t%d\t%s\t%d\t%d",
     "X": "%s\t%d\t%d\t%s\t%d",
+    "A": "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d",
+    "G": "%s\t%d\t%d\t%d",
+    "W": "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d",
+    "O": "%s\t%d\t%d",
     "Z": "%s\t%d\t%s",
 }
+
+
+def _count_timed(batch):
+    """The timed events (C, A and W lines) in batch."""
+    kinds = [e[0] for e in batch]
+    return kinds.count("C") + kinds.count("A") + kinds.count("W")
 
 
 def _format(batch):
@@ -265,7 +379,7 @@ def _emit(batch):
     """Writes batch to our file, making it first in a forked child.
     Called with _lock held. Stops recording (one line on stderr) if the
     file cannot be made or written."""
-    global _fd, _child_header, _done
+    global _fd, _child_header, _done, _recorded
     if _done:
         return
     try:
@@ -277,6 +391,7 @@ def _emit(batch):
             _child_header = None
         if batch:
             _write_events(batch)
+            _recorded += _count_timed(batch)
     except OSError as e:
         _done = True
         _say(e)
@@ -308,8 +423,8 @@ def _flush():
 
 def _finish(how, end_thread):
     """Writes `T end` of the calling thread (if end_thread), the buffered
-    events and `Z how`, and stops recording. Returns False when it
-    interrupted a flush of the same thread."""
+    events, `O` (the probe's cost) and `Z how`, and stops recording.
+    Returns False when it interrupted a flush of the same thread."""
     global _depth, _done
     with _lock:
         if _done:
@@ -323,6 +438,8 @@ def _finish(how, end_thread):
                                 _clean(threading.current_thread().name,
                                        NAME_MAX)))
             batch = _take()
+            batch.append(("O", _recorded + _count_timed(batch),
+                          _ns_per_event))
             batch.append(("Z", _mono(), how))
             _emit(batch)
             _done = True
@@ -384,7 +501,7 @@ def _after_fork_child():
 
 def _start_child():
     global _lock, _depth, _fd, _pid, _child_header, _tls, _pool_ids
-    global _chunk_ids, _term_pending
+    global _chunk_ids, _term_pending, _recorded
     t_ns = _mono()
     _lock = _thread.RLock()     # the parent's may be held by a dead thread
     _depth = 0
@@ -393,6 +510,7 @@ def _start_child():
     _tls = _thread._local()
     _pool_ids = itertools.count(1)
     _chunk_ids = itertools.count(0)
+    _recorded = 0               # _ns_per_event stays: the parent's
     if _fd >= 0:
         try:
             _os_close(_fd)
@@ -518,21 +636,28 @@ def _timed_fd(orig, call, size):
 
 
 def _native(fn, args, kw, nbytes):
-    """Calls fn(*args, **kw), recording a `C native` line of nbytes."""
+    """Calls fn(*args, **kw), recording a `C native` line of nbytes,
+    unless inside another recorded call (bz2.compress runs the methods of
+    a BZ2Compressor, which record too)."""
     try:
         tid = _tls.tid
     except AttributeError:
         tid = _new_tid()
+    if getattr(_tls, "inside", False):
+        return fn(*args, **kw)
+    _tls.inside = True
     c0 = _cpu()
     t0 = _mono()
     try:
         r = fn(*args, **kw)
     except BaseException:
         t1 = _mono()
+        _tls.inside = False
         _events.append(("C", tid, t0, t1, c0, _cpu(), "native", nbytes, 0))
         raise
     t1 = _mono()
     c1 = _cpu()
+    _tls.inside = False
     _events.append(("C", tid, t0, t1, c0, c1, "native", nbytes, 1))
     if len(_events) >= BATCH:
         _flush()
@@ -547,6 +672,113 @@ def _wrap_queue_get(orig):
             return orig(self, block, timeout)
         return timed(self, block, timeout)
     return _method(get, orig)
+
+
+# ------------------------------------------------------ threading.Lock
+
+class _Standin(type):
+    """The metaclass of the classes that stand in for a class on its
+    module (threading.Lock, bz2.BZ2Compressor, ...): isinstance() and
+    issubclass() against the stand-in accept the original's objects and
+    subclasses too (_gilsim_real), so `isinstance(x, threading.Lock)`
+    keeps working on 3.13, where threading.Lock is a class."""
+
+    def __instancecheck__(cls, obj):
+        real = cls.__dict__.get("_gilsim_real")
+        return (type.__instancecheck__(cls, obj)
+                or (real is not None and isinstance(obj, real)))
+
+    def __subclasscheck__(cls, sub):
+        real = cls.__dict__.get("_gilsim_real")
+        return (type.__subclasscheck__(cls, sub)
+                or (real is not None and issubclass(sub, real)))
+
+
+def _lock_wait(acquire, blocking, timeout):
+    """A threading.Lock acquire that could not take the lock at once:
+    records a blocking one as `C lock 0 ok` (ok 0 when it timed out)."""
+    if not blocking or getattr(_tls, "inside", False):
+        return acquire(blocking, timeout)
+    try:
+        tid = _tls.tid
+    except AttributeError:
+        tid = _new_tid()
+    _tls.inside = True
+    c0 = _cpu()
+    t0 = _mono()
+    try:
+        r = acquire(blocking, timeout)
+    except BaseException:
+        t1 = _mono()
+        _tls.inside = False
+        _events.append(("C", tid, t0, t1, c0, _cpu(), "lock", 0, 0))
+        raise
+    t1 = _mono()
+    c1 = _cpu()
+    _tls.inside = False
+    _events.append(("C", tid, t0, t1, c0, c1, "lock", 0, 1 if r else 0))
+    if len(_events) >= BATCH:
+        _flush()
+    return r
+
+
+_TIMEOUT_MAX = _thread.TIMEOUT_MAX
+
+
+class _Lock(metaclass=_Standin):
+    """threading.Lock: holds a real lock (_thread.allocate_lock()) and
+    tries its non-blocking acquire first; only an acquire that would
+    block is timed (_lock_wait). release and locked are the real lock's
+    bound methods (slots), so Condition(lock).release and `with lock:`
+    stay cheap. No _release_save/_acquire_restore/_is_owned, as the real
+    lock has none (Condition uses its fallbacks)."""
+    __slots__ = ("_lock", "_try", "release", "locked", "__weakref__")
+    _gilsim_real = _thread.LockType
+
+    def __init__(self):
+        lock = _allocate_lock()
+        self._lock = lock
+        self._try = lock.acquire
+        self.release = lock.release
+        self.locked = lock.locked
+
+    def acquire(self, blocking=True, timeout=-1):
+        if timeout == -1:
+            if self._try(False):
+                return True
+            if not blocking:
+                return False
+        elif not (blocking and isinstance(timeout, (int, float))
+                  and 0 <= timeout <= _TIMEOUT_MAX):
+            # A timeout the real acquire refuses (it raises here), or of
+            # an odd type: passed on, not recorded.
+            return self._try(blocking, timeout)
+        elif self._try(False):
+            return True
+        return _lock_wait(self._try, blocking, timeout)
+
+    def __enter__(self):
+        if self._try(False):
+            return True
+        return _lock_wait(self._try, True, -1)
+
+    def __exit__(self, *args):
+        self.release()
+
+    if hasattr(_thread.LockType, "_at_fork_reinit"):    # 3.9+
+        def _at_fork_reinit(self):
+            self._lock._at_fork_reinit()
+
+    def __getattr__(self, attr):
+        if attr in _Lock.__slots__:     # not set yet: no endless recursion
+            raise AttributeError(attr)
+        return getattr(self._lock, attr)
+
+    def __repr__(self):
+        return repr(self._lock)
+
+    def __reduce_ex__(self, protocol):
+        return self._lock.__reduce_ex__(protocol)  # raises as the original
 
 
 # ----------------------------------------------------- hashlib and zlib
@@ -686,6 +918,109 @@ def _wrap_zlib_obj(orig):
     return make
 
 
+# --------------------------------------------------------- bz2 and lzma
+
+def _data_size(args, kw):
+    """The size of a call's data argument (first, or keyword data)."""
+    if args:
+        return _nbytes(args[0])
+    data = kw.get("data")
+    return -1 if data is None else _nbytes(data)
+
+
+def _wrap_data_call(orig):
+    """bz2/lzma.compress/decompress: one `native` call of the input's
+    size; the compressor they run inside is not recorded again."""
+    def call(*args, **kw):
+        n = _data_size(args, kw)
+        if n >= NATIVE_MIN:
+            return _native(orig, args, kw, n)
+        return orig(*args, **kw)
+    return call
+
+
+class _Codec(metaclass=_Standin):
+    """Stands in for a bz2 or lzma compressor or decompressor class (C
+    types that cannot be patched or subclassed): calling it makes the
+    real object and wraps it. Attributes are passed through."""
+    __slots__ = ("_z", "_fed")
+
+    def __init__(self, *args, **kw):
+        self._z = self._gilsim_real(*args, **kw)
+        self._fed = 0
+
+    def __getattr__(self, attr):
+        if attr in ("_z", "_fed"):  # not set yet: no endless recursion
+            raise AttributeError(attr)
+        return getattr(self._z, attr)
+
+    def __repr__(self):
+        return repr(self._z)
+
+    def __reduce_ex__(self, protocol):
+        return self._z.__reduce_ex__(protocol)   # raises as the original
+
+
+class _Compressor(_Codec):
+    """compress() records a `native` call for inputs of NATIVE_MIN bytes
+    or more; flush() records one when the inputs fed since the last
+    flush, whatever their sizes, add up to NATIVE_MIN (bz2 and xz buffer
+    big blocks: most of the work is often the flush's), with that sum as
+    bytes."""
+    __slots__ = ()
+
+    def compress(self, *args, **kw):
+        n = _data_size(args, kw)
+        if n > 0:
+            self._fed += n
+        if n < NATIVE_MIN:
+            return self._z.compress(*args, **kw)
+        return _native(self._z.compress, args, kw, n)
+
+    def flush(self, *args, **kw):
+        n, self._fed = self._fed, 0
+        if n < NATIVE_MIN:
+            return self._z.flush(*args, **kw)
+        return _native(self._z.flush, args, kw, n)
+
+
+class _Decompressor(_Codec):
+    """decompress() records a `native` call for inputs of NATIVE_MIN
+    bytes or more (a call that decompresses input buffered earlier, with
+    b"" as data, is not recorded)."""
+    __slots__ = ()
+
+    def decompress(self, *args, **kw):
+        n = _data_size(args, kw)
+        if n < NATIVE_MIN:
+            return self._z.decompress(*args, **kw)
+        return _native(self._z.decompress, args, kw, n)
+
+    # Read at each block by bz2's and lzma's file readers.
+    @property
+    def eof(self):
+        return self._z.eof
+
+    @property
+    def needs_input(self):
+        return self._z.needs_input
+
+    @property
+    def unused_data(self):
+        return self._z.unused_data
+
+
+def _set_codec(module, name, base):
+    """module.name (a C class) = a _Codec subclass standing in for it."""
+    real = getattr(module, name, None)
+    if not isinstance(real, type) or isinstance(real, _Standin):
+        return
+    cls = _Standin(name, (base,), {
+        "__slots__": (), "__module__": module.__name__,
+        "__doc__": real.__doc__, "_gilsim_real": real})
+    setattr(module, name, cls)
+
+
 # --------------------------------------------------- threads and pools
 
 def _wrap_bootstrap_inner(orig):
@@ -800,6 +1135,275 @@ def _wrap_star(orig):
     return _method(star, orig)
 
 
+# -------------------------------------------------------- asyncio tasks
+
+class _TaskCoro(collections.abc.Coroutine):
+    """Stands in for the coroutine of an asyncio task (what the patched
+    BaseEventLoop.create_task gives the Task): each send/throw (__next__
+    from 3.10 on, whose Task sends None through PyIter_Send and so
+    tp_iternext) is one step, timed
+    as an `A` line; the first step writes `K begin` first, the one in
+    which the coroutine finished (returned, raised, was cancelled) `K
+    end` last. close() of a coroutine that ran is a step too (it runs
+    its cleanup); of one that never ran it records nothing. A step is
+    not a recorded call: the calls it makes are recorded as usual.
+    asyncio.iscoroutine() accepts it (a collections.abc.Coroutine);
+    cr_frame, cr_code, ... and the names are the coroutine's, so Task's
+    repr, get_stack() and print_stack() are unchanged."""
+    __slots__ = ("_coro", "_pool", "_task", "_state", "__weakref__")
+
+    def __init__(self, coro, pool, task):
+        self._coro = coro
+        self._pool = pool
+        self._task = task
+        self._state = 0     # 0 never ran, 1 began, 2 ended
+
+    def _begin(self, tid, t0, c0):
+        self._state = 1
+        _events.append(("K", tid, t0, c0, "begin", self._pool, self._task))
+
+    def _raised(self, tid, t0, c0):
+        """After a step that raised (StopIteration when it returned)."""
+        t1 = _mono()
+        c1 = _cpu()
+        _events.append(("A", tid, t0, t1, c0, c1, self._pool, self._task))
+        if self._coro.cr_frame is None:     # finished, not just refused
+            self._state = 2
+            _events.append(("K", tid, t1, c1, "end", self._pool,
+                            self._task))
+
+    def send(self, value):
+        if self._state == 2:
+            return self._coro.send(value)
+        try:
+            tid = _tls.tid
+        except AttributeError:
+            tid = _new_tid()
+        c0 = _cpu()
+        t0 = _mono()
+        if not self._state:
+            self._begin(tid, t0, c0)
+        try:
+            r = self._coro.send(value)
+        except BaseException:
+            self._raised(tid, t0, c0)
+            raise
+        t1 = _mono()
+        _events.append(("A", tid, t0, t1, c0, _cpu(), self._pool,
+                        self._task))
+        if len(_events) >= BATCH:
+            _flush()
+        return r
+
+    def __next__(self):
+        if self._state == 2:
+            return self._coro.send(None)
+        try:
+            tid = _tls.tid
+        except AttributeError:
+            tid = _new_tid()
+        c0 = _cpu()
+        t0 = _mono()
+        if not self._state:
+            self._begin(tid, t0, c0)
+        try:
+            r = self._coro.send(None)
+        except BaseException:
+            self._raised(tid, t0, c0)
+            raise
+        t1 = _mono()
+        _events.append(("A", tid, t0, t1, c0, _cpu(), self._pool,
+                        self._task))
+        if len(_events) >= BATCH:
+            _flush()
+        return r
+
+    def throw(self, typ, *rest):
+        # rest: the deprecated (typ, val, tb) form, passed on as given.
+        if self._state == 2:
+            return self._coro.throw(typ, *rest)
+        try:
+            tid = _tls.tid
+        except AttributeError:
+            tid = _new_tid()
+        c0 = _cpu()
+        t0 = _mono()
+        if not self._state:
+            self._begin(tid, t0, c0)
+        try:
+            r = self._coro.throw(typ, *rest)
+        except BaseException:
+            self._raised(tid, t0, c0)
+            raise
+        t1 = _mono()
+        _events.append(("A", tid, t0, t1, c0, _cpu(), self._pool,
+                        self._task))
+        if len(_events) >= BATCH:
+            _flush()
+        return r
+
+    def close(self):
+        if self._state != 1:
+            r = self._coro.close()
+            # Closed before it ever ran: no K lines, and a Task's later
+            # send (a RuntimeError) is no step of it either.
+            self._state = 2
+            return r
+        try:
+            tid = _tls.tid
+        except AttributeError:
+            tid = _new_tid()
+        c0 = _cpu()
+        t0 = _mono()
+        try:
+            self._coro.close()
+        finally:
+            self._raised(tid, t0, c0)
+
+    def __await__(self):
+        return self
+
+    @property
+    def cr_frame(self):
+        return self._coro.cr_frame
+
+    @property
+    def cr_code(self):
+        return self._coro.cr_code
+
+    @property
+    def cr_running(self):
+        return self._coro.cr_running
+
+    @property
+    def cr_await(self):
+        return self._coro.cr_await
+
+    @property
+    def __name__(self):
+        return self._coro.__name__
+
+    def __getattr__(self, attr):
+        # __qualname__ (a class body cannot hold it), cr_origin,
+        # cr_suspended, ...
+        if attr in _TaskCoro.__slots__:     # not set yet
+            raise AttributeError(attr)
+        return getattr(self._coro, attr)
+
+    def __repr__(self):
+        return repr(self._coro)
+
+    def __reduce_ex__(self, protocol):
+        return self._coro.__reduce_ex__(protocol)  # raises as the original
+
+
+_FILE = _new_tid.__code__.co_filename
+
+
+def _current_task(*args):
+    """asyncio.current_task, looked up when called (asyncio.locks may be
+    patched while asyncio.tasks is still being imported)."""
+    return sys.modules["asyncio.tasks"].current_task(*args)
+
+
+def _running_task_coro(current_task, *args):
+    """The _TaskCoro of the task running now (current_task(*args)), or
+    None when there is none or it is not one of ours."""
+    try:
+        task = current_task(*args)
+        if task is None:
+            return None
+        coro = task.get_coro()
+    except Exception:
+        return None
+    return coro if type(coro) is _TaskCoro else None
+
+
+def _wrap_create_task(orig, current_task, skip):
+    """BaseEventLoop.create_task: a native coroutine (not one of skip's
+    code objects) is run as a _TaskCoro. The loop's first one writes its
+    `X asyncio` line; each writes `G pool parent task`."""
+    def create_task(self, coro, *args, **kwargs):
+        if type(coro) is not _CoroutineType or coro.cr_code in skip:
+            return orig(self, coro, *args, **kwargs)
+        state = getattr(self, "_gilsim_loop", None)
+        if state is None or state[0] != _pid:   # (a loop made before a fork)
+            pool = _pid * 1000 + next(_pool_ids)
+            state = self._gilsim_loop = (_pid, pool, itertools.count(0))
+            _add(("X", pool, _mono(), "asyncio", 0))
+        pool = state[1]
+        number = next(state[2])
+        parent = _running_task_coro(current_task, self)
+        parent = -1 if parent is None or parent._pool != pool else parent._task
+        task = orig(self, _TaskCoro(coro, pool, number), *args, **kwargs)
+        _add(("G", pool, parent, number))
+        # In debug mode the Task keeps where it was made: orig dropped its
+        # own frame from that, we drop ours.
+        try:
+            tb = task._source_traceback
+            if tb and tb[-1].filename == _FILE:
+                del tb[-1]
+        except Exception:
+            pass
+        return task
+    return _method(create_task, orig)
+
+
+def _wrap_sem_init(orig):
+    def __init__(self, *args, **kwargs):
+        orig(self, *args, **kwargs)
+        try:
+            self._gilsim_prim = next(_prim_ids)
+            self._gilsim_value = self._value
+        except Exception:
+            pass        # (a subclass without _value: see _acquired)
+    return _method(__init__, orig)
+
+
+def _wrap_async_acquire(orig, kind, current_task):
+    """asyncio.Semaphore.acquire / Lock.acquire (coroutine functions, and
+    so is this): in a task of ours, records a `W` line from the call to
+    its return (or exception), whether it waited or not."""
+    async def acquire(self, *args, **kwargs):
+        coro = _running_task_coro(current_task)
+        if coro is None:
+            return await orig(self, *args, **kwargs)
+        t0 = _mono()
+        try:
+            r = await orig(self, *args, **kwargs)
+        except GeneratorExit:
+            raise       # the coroutine was closed (collected) meanwhile
+        except BaseException:
+            _acquired(self, kind, coro, t0)
+            raise
+        _acquired(self, kind, coro, t0)
+        return r
+    return _method(acquire, orig)
+
+
+def _acquired(prim, kind, coro, t0):
+    """Buffers the `W` line of an acquire of prim that began at t0."""
+    t1 = _mono()
+    try:
+        tid = _tls.tid
+    except AttributeError:
+        tid = _new_tid()
+    try:
+        number = getattr(prim, "_gilsim_prim", 0)
+        if not number:  # a Lock, or a Semaphore made before the patch
+            number = prim._gilsim_prim = next(_prim_ids)
+        if kind == "lock":
+            value = 1
+        else:
+            value = getattr(prim, "_gilsim_value", None)
+            if value is None:
+                value = prim._gilsim_value = int(prim._value)
+    except Exception:
+        return          # an odd subclass: not recorded, not disturbed
+    _events.append(("W", tid, t0, t1, coro._pool, coro._task, kind,
+                    number, value))
+
+
 # ------------------------------------------------------------- patches
 
 def _set(owner, name, make):
@@ -840,6 +1444,11 @@ def _patch_threading(m):
          lambda f: _method(_timed(f, "wait", _NO_BYTES), f))
     _set(m.Condition, "wait",
          lambda f: _method(_timed(f, "wait", _NO_BYTES), f))
+    # threading.Lock() (Condition, Event, Semaphore, Barrier and
+    # queue.Queue make theirs so): a _Lock. _allocate_lock and _thread
+    # stay as they are.
+    if not isinstance(getattr(m, "Lock", None), _Standin):
+        m.Lock = _Lock
 
 
 def _patch_socket(m):
@@ -902,6 +1511,39 @@ def _patch_zlib(m):
     _set_plain(m, "decompressobj", _wrap_zlib_obj)
 
 
+def _patch_bz2(m):
+    _set_plain(m, "compress", _wrap_data_call)
+    _set_plain(m, "decompress", _wrap_data_call)
+    _set_codec(m, "BZ2Compressor", _Compressor)
+    _set_codec(m, "BZ2Decompressor", _Decompressor)
+
+
+def _patch_lzma(m):
+    _set_plain(m, "compress", _wrap_data_call)
+    _set_plain(m, "decompress", _wrap_data_call)
+    _set_codec(m, "LZMACompressor", _Compressor)
+    _set_codec(m, "LZMADecompressor", _Decompressor)
+
+
+def _patch_asyncio_base_events(m):
+    cls = m.BaseEventLoop
+    # asyncio.run's clean-up tasks are the loop's, not the program's.
+    skip = frozenset(getattr(cls, name).__code__
+                     for name in ("shutdown_asyncgens",
+                                  "shutdown_default_executor")
+                     if hasattr(getattr(cls, name, None), "__code__"))
+    _set(cls, "create_task",
+         lambda f: _wrap_create_task(f, _current_task, skip))
+
+
+def _patch_asyncio_locks(m):
+    _set(m.Semaphore, "__init__", _wrap_sem_init)
+    _set(m.Semaphore, "acquire",
+         lambda f: _wrap_async_acquire(f, "sem", _current_task))
+    _set(m.Lock, "acquire",
+         lambda f: _wrap_async_acquire(f, "lock", _current_task))
+
+
 def _patch_cf_thread(m):
     cls = m.ThreadPoolExecutor
     _set(cls, "__init__", lambda f: _wrap_executor_init(f, "threadpool"))
@@ -932,6 +1574,10 @@ _PATCHES = {
     "queue": _patch_queue,
     "hashlib": _patch_hashlib,
     "zlib": _patch_zlib,
+    "bz2": _patch_bz2,
+    "lzma": _patch_lzma,
+    "asyncio.base_events": _patch_asyncio_base_events,
+    "asyncio.locks": _patch_asyncio_locks,
     "concurrent.futures.thread": _patch_cf_thread,
     "concurrent.futures.process": _patch_cf_process,
     "multiprocessing.pool": _patch_mp_pool,
@@ -990,11 +1636,43 @@ class _PatchingLoader:
 
 # ------------------------------------------------------------- install
 
+def _measure_cost(rounds=3, calls=100):
+    """What one timed event costs this process, in ns: a cheap builtin
+    called through a _timed wrapper (the clocks, _tls, the tuple buffered)
+    minus the same calls made plainly, per call (the least of a few
+    rounds, so that a preemption does not count), plus formatting the
+    events so made. Runs before anything is patched; its events are
+    dropped. About 1 ms."""
+    cheap = abs
+    timed = _timed(cheap, "sleep", _NO_BYTES)
+    n0 = len(_events)
+    wrapped = plain = None
+    for _ in range(rounds):
+        t0 = _mono()
+        for _ in range(calls):
+            timed(0)
+        t1 = _mono()
+        for _ in range(calls):
+            cheap(0)
+        t2 = _mono()
+        if wrapped is None or t1 - t0 < wrapped:
+            wrapped = t1 - t0
+        if plain is None or t2 - t1 < plain:
+            plain = t2 - t1
+    batch = _events[n0:]
+    del _events[n0:]
+    t0 = _mono()
+    _format(batch).encode("utf-8", "replace")
+    formatting = _mono() - t0
+    return max(0, int(round((wrapped - plain) / calls
+                            + formatting / max(1, len(batch)))))
+
+
 def install(folder):
     """Starts recording into folder/probe-<pid>.tsv. Raises (OSError,
     ...) when it cannot; the caller (sitecustomize) prints one line and
     the program runs unrecorded. Does nothing when already installed."""
-    global _installed, _fd, _dir, _pid, _term_ours
+    global _installed, _fd, _dir, _pid, _term_ours, _ns_per_event
     if _installed:
         return
     _dir = os.path.abspath(folder)     # the program may chdir later
@@ -1015,6 +1693,10 @@ def install(folder):
             pass
         raise
     _installed = True
+    try:
+        _ns_per_event = _measure_cost()
+    except Exception:
+        _ns_per_event = 0
 
     atexit.register(_at_exit)
     os.register_at_fork(before=_before_fork, after_in_child=_after_fork_child)
