@@ -473,11 +473,13 @@ the_workload_file_keeps_kinds_counts_and_long_tasks(void **state)
 }
 
 /* An asyncio program (times in ms after 1 s, CPU in ms): main (task 0)
- * gathers tasks 1 and 2, which share a Semaphore(1). Task 1 runs 2 ms,
+ * gathers tasks 1 and 2, which share a Semaphore(1); task 1 makes task
+ * 3, a helper that runs 0.4 ms at 12.1 (the loop's). Task 1 runs 2 ms,
  * awaits a reply (the select that ends at 10), runs 2 ms and ends; task
  * 2 runs 1 ms, waits for the semaphore until task 1 lets go (12.6), runs
  * 0.5 ms, awaits a reply (the select that ends at 20) and runs 1 ms. The
- * loop's own CPU outside steps and selects: 0.4 + 0.2 + 0.1 ms. */
+ * loop's own CPU outside the kept tasks' steps and selects: task 3's 0.4
+ * + 0.2 + 0.1 ms. */
 #define AT(ms)  ((long long)(1000000000 + (ms)*1000000.0))
 #define CPU(ms) ((long long)((ms)*1000000.0))
 static void
@@ -511,6 +513,10 @@ an_asyncio_program_becomes_loop_tasks(void **state)
                         "A\t7\t%lld\t%lld\t%lld\t%lld\t100001\t1\n"
                         "K\t7\t%lld\t%lld\tend\t100001\t1\n"
                         "C\t7\t%lld\t%lld\t%lld\t%lld\tselect\t-1\t1\n"
+                        "G\t100001\t1\t3\n"
+                        "K\t7\t%lld\t%lld\tbegin\t100001\t3\n"
+                        "A\t7\t%lld\t%lld\t%lld\t%lld\t100001\t3\n"
+                        "K\t7\t%lld\t%lld\tend\t100001\t3\n"
                         "A\t7\t%lld\t%lld\t%lld\t%lld\t100001\t2\n"
                         "W\t7\t%lld\t%lld\t100001\t2\tsem\t1\t1\n"
                         "C\t7\t%lld\t%lld\t%lld\t%lld\tselect\t-1\t1\n"
@@ -526,20 +532,27 @@ an_asyncio_program_becomes_loop_tasks(void **state)
                    AT(2.5), AT(2.6), AT(4), CPU(3.5), AT(4), AT(5), CPU(3.5),
                    CPU(4.5), AT(5), AT(10), CPU(4.5), CPU(4.6), AT(10), AT(12),
                    CPU(4.6), CPU(6.6), AT(12), CPU(6.6), AT(12), AT(12.1),
-                   CPU(6.6), CPU(6.6), AT(12.5), AT(13), CPU(7.0), CPU(7.5),
-                   AT(4.5), AT(12.6), AT(13), AT(20), CPU(7.5), CPU(7.5),
-                   AT(20.2), AT(21), CPU(7.7), CPU(8.7), AT(21), CPU(8.7),
-                   AT(21.5), AT(22), CPU(8.8), CPU(9.0), AT(22), CPU(9.0),
-                   AT(23), CPU(9.1), AT(23));
+                   CPU(6.6), CPU(6.6), AT(12.1), CPU(6.6), AT(12.1), AT(12.5),
+                   CPU(6.6), CPU(7.0), AT(12.5), CPU(7.0), AT(12.5), AT(13),
+                   CPU(7.0), CPU(7.5), AT(4.5), AT(12.6), AT(13), AT(20),
+                   CPU(7.5), CPU(7.5), AT(20.2), AT(21), CPU(7.7), CPU(8.7),
+                   AT(21), CPU(8.7), AT(21.5), AT(22), CPU(8.8), CPU(9.0),
+                   AT(22), CPU(9.0), AT(23), CPU(9.1), AT(23));
     dir = raw_dir_with(text);
     assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
     assert_int_equal(r.n_threads, 1);
     assert_false(r.threads[0].has_tasks); /* a loop, not a pool's worker */
     assert_true(r.threads[0].has_steps);
-    assert_int_equal(r.n_spawns, 3);
+    assert_int_equal(r.n_spawns, 4);
     assert_int_equal(r.n_syncs, 2);
-    assert_true(rec_task_is_parent(&r, 100001, 0));
-    assert_false(rec_task_is_parent(&r, 100001, 1));
+    /* main gathers (the largest fan-out): its children are the tasks;
+     * task 3, which task 1 made (aiohttp's for a request), is not */
+    assert_false(rec_task_kept(&r, 100001, 0));
+    assert_true(rec_task_kept(&r, 100001, 1));
+    assert_true(rec_task_kept(&r, 100001, 2));
+    assert_false(rec_task_kept(&r, 100001, 3));
+    assert_true(rec_task_is_root(&r, 100001, 0));
+    assert_false(rec_task_is_root(&r, 100001, 3));
     assert_int_equal(r.procs[0].probe_events, 40);
     assert_int_equal(r.procs[0].probe_ns_per_event, 2500);
     /* Task 1's beginning to task 2's end: main's span is not the work. */

@@ -599,7 +599,7 @@ rec_has_async_tasks(const struct rec *r)
             const struct rec_item *it = &r->threads[i].items[k];
 
             if (it->kind == REC_TASK_BEGIN && it->async &&
-                !rec_task_is_parent(r, it->pool, it->task)) {
+                rec_task_kept(r, it->pool, it->task)) {
                 return 1;
             }
         }
@@ -620,7 +620,7 @@ rec_tasks_wall(const struct rec *r)
 
             if ((it->kind != REC_TASK_BEGIN && it->kind != REC_TASK_END) ||
                 it->async != async ||
-                (async && rec_task_is_parent(r, it->pool, it->task))) {
+                (async && !rec_task_kept(r, it->pool, it->task))) {
                 continue;
             }
             if (it->kind == REC_TASK_BEGIN && it->t0 < from) {

@@ -92,6 +92,7 @@ struct rec_pool {
     int64_t id, pid;
     char kind[16];
     int64_t workers;
+    int64_t max_fanout; /* asyncio: the most tasks one task made */
 };
 
 /* An asyncio task made while another ran (G): parent -1 for none. */
@@ -115,7 +116,8 @@ struct rec {
     size_t n_threads;
     struct rec_pool *pools;
     size_t n_pools;
-    struct rec_spawn *spawns; /* by pool and parent */
+    struct rec_spawn *spawns;         /* by pool and parent */
+    struct rec_spawn *spawns_by_task; /* the same, by pool and task */
     size_t n_spawns;
     struct rec_sync *syncs; /* by pool, task and start */
     size_t n_syncs;
@@ -124,18 +126,25 @@ struct rec {
     uint64_t calls_nested;  /* calls inside another, dropped */
 };
 
-/* Whether the recording has asyncio tasks that made no other task (the
- * tasks its workload file is made of, rather than pool tasks). */
+/* Whether the recording has asyncio tasks that are kept (rec_task_kept:
+ * the tasks its workload file is made of, rather than pool tasks). */
 int rec_has_async_tasks(const struct rec *r);
 
-/* From the first task's beginning to the last one's end (the asyncio
- * tasks that made no other when there are such, else the pool tasks), 0
+/* From the first task's beginning to the last one's end (the kept
+ * asyncio tasks when there are such, else the pool tasks), 0
  * when the recording has none: the span a model's wall measures. */
 int64_t rec_tasks_wall(const struct rec *r);
 
-/* Whether asyncio task (pool, task) made another task while it ran (a
- * main coroutine that gathers: its waits are its children's work). */
-int rec_task_is_parent(const struct rec *r, int64_t pool, int64_t task);
+/* Whether asyncio task (pool, task) is one of the program's tasks, the
+ * workload file's: a child of the task that made the most (the loop's
+ * largest fan-out: the coroutine that gathers them; the tasks they make
+ * in turn, aiohttp's for one request, are theirs), or, when no task made
+ * two, a task that made none. */
+int rec_task_kept(const struct rec *r, int64_t pool, int64_t task);
+
+/* Whether no task made asyncio task (pool, task): asyncio.run's main
+ * coroutine, a task made from a callback. */
+int rec_task_is_root(const struct rec *r, int64_t pool, int64_t task);
 
 /* The probe's name for call c ("recv"). */
 const char *rec_call_name(enum rec_call c);

@@ -111,6 +111,7 @@ in_acquire(const struct rec *r, int64_t pool, int64_t task, int64_t e,
 
 /* One loop thread's view: its selects' ends and its calls. */
 struct loop_view {
+    const struct rec *r;
     const struct rec_thread *th;
     int64_t *sel;
     size_t n_sel;
@@ -191,7 +192,7 @@ loop_tasks(const struct rec *r, struct loop_view *lv, double share_us,
         const struct rec_item *first = lv->steps[i];
         struct task *cur = NULL;
         size_t cap = 0, j = i;
-        int keep = !rec_task_is_parent(r, first->pool, first->task);
+        int keep = rec_task_kept(r, first->pool, first->task);
 
         if (keep && !count_only) {
             rc = synth_task_new(ts, &cur);
@@ -249,9 +250,16 @@ loop_own_cpu(const struct loop_view *lv)
         int64_t ccpu;
 
         /* The step's CPU counts its inline calls': taken off here, as
-         * every call of the span is added below. */
+         * every call of the span is added below. The steps of tasks
+         * neither kept nor roots (made by a kept task: aiohttp's for a
+         * request) are the loop's own work for the kept ones. */
         (void)step_us(lv, x, &inl, &ccpu);
-        used += x->cpu1 - x->cpu0 - ccpu;
+        if (rec_task_kept(lv->r, x->pool, x->task) ||
+            rec_task_is_root(lv->r, x->pool, x->task)) {
+            used += x->cpu1 - x->cpu0 - ccpu;
+        } else {
+            used -= ccpu; /* its calls are the loop's too */
+        }
         if (x->t0 < t_from) {
             t_from = x->t0;
             first_cpu = x->cpu0;
@@ -275,11 +283,12 @@ loop_own_cpu(const struct loop_view *lv)
 }
 
 static int
-view_of(const struct rec_thread *th, struct loop_view *lv)
+view_of(const struct rec *r, const struct rec_thread *th, struct loop_view *lv)
 {
     size_t k;
 
     memset(lv, 0, sizeof(*lv));
+    lv->r = r;
     lv->th = th;
     lv->sel = malloc((th->n + 1) * sizeof(*lv->sel));
     lv->steps = malloc((th->n + 1) * sizeof(*lv->steps));
@@ -312,7 +321,7 @@ synth_async_tasks(const struct rec *r, struct tasks *ts)
         if (!r->threads[i].has_steps) {
             continue;
         }
-        rc = view_of(&r->threads[i], &lv);
+        rc = view_of(r, &r->threads[i], &lv);
         if (rc == 0) {
             uint64_t awaits = ts->async_awaits;
             int64_t own = loop_own_cpu(&lv);
@@ -337,7 +346,7 @@ synth_async_concurrency(const struct rec *r)
     int64_t prim = -1, pool = -1, value = 0;
     size_t i, k;
 
-    /* Every task that made no other must have acquired one semaphore. */
+    /* Every kept task must have acquired one semaphore. */
     for (i = 0; i < r->n_threads; i++) {
         for (k = 0; k < r->threads[i].n; k++) {
             const struct rec_item *it = &r->threads[i].items[k];
@@ -345,7 +354,7 @@ synth_async_concurrency(const struct rec *r)
             int found = 0;
 
             if (it->kind != REC_TASK_BEGIN || !it->async ||
-                rec_task_is_parent(r, it->pool, it->task)) {
+                !rec_task_kept(r, it->pool, it->task)) {
                 continue;
             }
             for (w = first_acquire(r, it->pool, it->task);
