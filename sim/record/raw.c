@@ -760,7 +760,7 @@ rec_read_dir(const char *raw_dir, struct rec *r, char *err, size_t errlen)
             find_fanouts(r);
         }
     }
-    if (rc == 0) {
+    if (rc == 0 && r->n_syncs > 0) {
         qsort(r->syncs, r->n_syncs, sizeof(*r->syncs), sync_cmp);
     }
     if (rc == 0 && close_threads(r) != 0) {
