@@ -18,7 +18,9 @@ cpu_batch.py, service_mix.py) it:
 4. runs the real example, plain PYTHON, no probe, at each of those
    configurations (`--workers T --switch-interval S`), --repeat rounds,
    each round going through every configuration once, so that a noisy
-   minute on this shared machine hits every configuration alike.
+   minute on this shared machine hits every configuration alike; each
+   round also records the recorded configuration again, under the probe,
+   which measures the probe's overhead against the plain runs beside it.
 
 What is compared is the same span on both sides: the pool phase. Each
 example times it itself and prints `pool_wall_s=...` (time.perf_counter
@@ -254,11 +256,27 @@ def one_example(a, name, tmp, rows, summaries):
         for c in configs:
             note(example_cmd(a, name, url, *c), "   # x%d, in rounds"
                  % a.repeat)
+        # and, in each round, the recorded configuration under the probe
+        # again: the probe's overhead, measured against the plain runs
+        probed, estimates = [], []
         for r in range(a.repeat):
             say("%s: real runs, round %d of %d" % (name, r + 1, a.repeat))
             for c in configs:
                 p = run(example_cmd(a, name, url, *c), name)
                 real[c].append(pool_wall(p.stdout))
+            again = os.path.join(tmp, name, "again-%d" % r)
+            p = run([a.gilsim, "record", "--out=" + again, "--"] +
+                    example_cmd(a, name, url, RECORDED[0]), "gilsim record")
+            probed.append(pool_wall(p.stdout))
+            m = re.search(r"probe overhead \(estimated\): (\d+) events at "
+                          r"~([0-9.e+-]+) us each, ([0-9.e+-]+) ms: "
+                          r"([0-9.e+-]+)%", p.stderr)
+            if m:
+                estimates.append(float(m.group(4)))
+            shutil.rmtree(again, ignore_errors=True)
+        note([a.gilsim, "record", "--out=TMP/again-N", "--"] +
+             example_cmd(a, name, url, RECORDED[0]),
+             "   # x%d, one a round" % a.repeat)
     finally:
         stop_server(proc)
 
@@ -273,7 +291,10 @@ def one_example(a, name, tmp, rows, summaries):
               statistics.median(real[best_real]) - 1)
     summaries.append((name, model, best_real[0], best_pred[0], regret,
                       recorded, rec_line, serve_args,
-                      rec_wall / statistics.median(real[RECORDED])))
+                      rec_wall / statistics.median(real[RECORDED]),
+                      statistics.median(probed) /
+                      statistics.median(real[RECORDED]) - 1,
+                      statistics.median(estimates) if estimates else None))
 
 
 def main():
@@ -336,20 +357,28 @@ def main():
           % RECORDED[1])
     print()
     print("| example | predict model | real best | predicted best | same "
-          "| real at predicted best vs real best | recording / real |")
-    print("|---|---|---:|---:|---|---:|---:|")
-    for name, model, br, bp, regret, _, _, _, rr in summaries:
-        print("| %s | %s | %d | %d | %s | %+.1f %% | %.2f |" % (
-            name, model, br, bp, "yes" if br == bp else "no",
-            100 * regret, rr))
+          "| real at predicted best vs real best | recording / real "
+          "| probe overhead (measured) | (estimated) |")
+    print("|---|---|---:|---:|---|---:|---:|---:|---:|")
+    for name, model, br, bp, regret, _, _, _, rr, over, est in summaries:
+        print("| %s | %s | %d | %d | %s | %+.1f %% | %.2f | %+.1f %% | %s |"
+              % (name, model, br, bp, "yes" if br == bp else "no",
+                 100 * regret, rr, 100 * over,
+                 "%.1f %%" % est if est is not None else "-"))
     print()
     print("recording / real: the recorded run's pool_wall_s (under the "
           "probe, once) over the real runs' median at the same "
-          "configuration; every prediction starts from that one run.")
+          "configuration; every prediction starts from that one run. "
+          "probe overhead (measured): the median pool_wall_s of --repeat "
+          "more recordings, one a round beside the real runs, over the "
+          "real runs' median, minus 1; (estimated): what gilsim record "
+          "printed, the probe's events times its cost per event measured "
+          "at its start, over the recording's wall.")
     print()
     print("the recording, and the recorded configuration as gilsim predict "
           "printed it (the recording's measured span is under the probe):")
-    for name, model, _, _, _, recorded, rec_line, serve_args, _ in summaries:
+    for name, model, _, _, _, recorded, rec_line, serve_args, _, _, _ \
+            in summaries:
         print()
         print("%s (gilsim serve %s): %s" % (name, " ".join(serve_args),
                                             rec_line))
