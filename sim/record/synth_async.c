@@ -5,9 +5,12 @@
  *
  * The probe wrote each step of each task (one run of its coroutine, A
  * lines, on the loop's thread), the tasks' makers (G) and their acquires
- * of an asyncio.Semaphore or Lock (W). A task that made other tasks (the
- * main coroutine that gathers) is left out: its awaits are its children's
- * work. The others become tasks, in the order they were made:
+ * of an asyncio.Semaphore or Lock (W). The program's tasks are the
+ * children of the task that made the most (rec_task_kept: the coroutine
+ * that gathers them, whose awaits are its children's work, is left out;
+ * so are the tasks they make in turn, aiohttp's for a request, whose
+ * steps are the loop's own work below). They become the file's tasks, in
+ * the order they were made:
  *
  *   - a step is a `cpu` step of its CPU time; a call made inside it (a
  *     blocking socket call or time.sleep in a coroutine, a hash) blocks
@@ -25,10 +28,11 @@
  *     no step at all: it waited for other tasks, which is the loop's
  *     concurrency (synth_async_concurrency: the semaphore every task
  *     acquired), not work of its own.
- *   - the loop thread's CPU outside every step and select (the event
- *     loop's own turns, the protocols' data_received, transports'
- *     writes) is spread evenly over the awaits that waited for I/O, as
- *     cpu at each resume: what the loop pays per wake-up.
+ *   - the loop thread's CPU outside the program's tasks' steps and the
+ *     selects (the event loop's own turns, the protocols' data_received,
+ *     transports' writes, the helper tasks) is spread evenly over the
+ *     awaits that waited for I/O, as cpu at each resume: what the loop
+ *     pays per wake-up.
  */
 #include <errno.h>
 #include <stdlib.h>
