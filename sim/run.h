@@ -281,6 +281,8 @@ struct sim_sweep_cell {
     int threads;                /* --threads of the cell */
     int processes;              /* --processes of the cell */
     int concurrency;            /* the loop's --concurrency of the cell */
+    int by_concurrency;         /* a loop cell of a --concurrency list: its
+                                   pool is its concurrency */
     int pool;                   /* its pool size (sweep.c's cell_pool) */
     int64_t switch_interval_ns; /* --switch-interval of the cell */
     int reps;                   /* repetitions found; 0 = none */

@@ -250,6 +250,7 @@ make_cells(const struct sim_options *o, size_t *n_out)
                                                                    : tl[k];
                 c->processes = m == SIM_MODEL_PROCESSES ? pl[k] : pl[0];
                 c->concurrency = by_conc ? cl[k] : o->concurrency;
+                c->by_concurrency = by_conc;
                 c->switch_interval_ns = sl[s];
                 co.threads = c->threads;
                 co.processes = c->processes;
@@ -337,10 +338,8 @@ pool_text(const struct sim_sweep_cell *c, char *buf, size_t len)
 {
     (void)snprintf(buf, len, "%s=%d",
                    c->model == SIM_MODEL_PROCESSES ? "processes"
-                   : c->model == SIM_MODEL_LOOP && c->concurrency > 0 &&
-                           c->pool == c->concurrency
-                       ? "concurrency"
-                       : "threads",
+                   : c->by_concurrency             ? "concurrency"
+                                                   : "threads",
                    c->pool);
 }
 
@@ -852,6 +851,7 @@ sim_sweep_replot(const char *dir, FILE *out, FILE *err)
     int repeat = 0, models = 0, sis = 0;
     int seen_model[SIM_MODEL_COUNT] = {0};
     int64_t first_si = -1;
+    int first_conc = -1, conc_axis = 0;
     int rc;
 
     rc = read_rows(dir, &rs);
@@ -865,6 +865,17 @@ sim_sweep_replot(const char *dir, FILE *out, FILE *err)
         free(rs.v);
         fprintf(err, "gilsim: plot %s: out of memory\n", dir);
         return SIM_EXIT_ERROR;
+    }
+    /* The loop's concurrency was the axis when its rows differ in it. */
+    for (i = 0; i < rs.n; i++) {
+        if (strcmp(rs.v[i].model, "loop") != 0) {
+            continue;
+        }
+        if (first_conc < 0) {
+            first_conc = rs.v[i].concurrency;
+        } else if (rs.v[i].concurrency != first_conc) {
+            conc_axis = 1;
+        }
     }
     for (i = 0; i < rs.n; i++) {
         const struct row *r = &rs.v[i];
@@ -888,11 +899,11 @@ sim_sweep_replot(const char *dir, FILE *out, FILE *err)
         cells[n].threads = r->threads;
         cells[n].processes = r->processes;
         cells[n].concurrency = r->concurrency;
+        cells[n].by_concurrency = m == SIM_MODEL_LOOP && conc_axis;
         cells[n].pool = m == SIM_MODEL_SERIAL      ? 1
                         : m == SIM_MODEL_PROCESSES ? r->processes
-                        : m == SIM_MODEL_LOOP && r->concurrency > 0
-                            ? r->concurrency
-                            : r->threads;
+                        : cells[n].by_concurrency  ? r->concurrency
+                                                   : r->threads;
         cells[n].switch_interval_ns = r->switch_interval_ns;
         if (!seen_model[m]) {
             seen_model[m] = 1;

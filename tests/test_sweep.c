@@ -440,7 +440,7 @@ static void
 concurrency_lists_are_the_loop_s_axis(void **state)
 {
     char *dir = tf_make_dir("gilsim-sweep-conc");
-    char out_arg[4200], path[4200], buf[8192], errbuf[8192];
+    char out_arg[4200], path[4200], buf[8192], errbuf[8192], first[8192];
     char *argv[] = {"gilsim",
                     "sweep",
                     "--workload=cpu",
@@ -458,8 +458,8 @@ concurrency_lists_are_the_loop_s_axis(void **state)
     (void)snprintf(out_arg, sizeof(out_arg), "--out=%s", dir);
     assert_int_equal(sim_main(10, argv, out, err), 0);
     rewind(out);
-    n = fread(buf, 1, sizeof(buf) - 1, out);
-    buf[n] = '\0';
+    n = fread(first, 1, sizeof(first) - 1, out);
+    first[n] = '\0';
     (void)snprintf(path, sizeof(path), "%s/sweep.tsv", dir);
     slurp(path, buf, sizeof(buf), &len);
     assert_non_null(strstr(buf, "\tconcurrency\n"));
@@ -472,6 +472,24 @@ concurrency_lists_are_the_loop_s_axis(void **state)
     assert_non_null(strstr(buf, "\nthreads\t2\t"));
     fclose(out);
     fclose(err);
+    /* gilsim plot rebuilds the same cells from sweep.tsv alone: the same
+     * recommendation, naming the same cell. */
+    {
+        char *pargv[] = {"gilsim", "plot", dir};
+        char *rec = strstr(first, "recommendation:");
+
+        assert_non_null(rec);
+        *strchr(rec, '\n') = '\0';
+        out = tmpfile();
+        err = tmpfile();
+        assert_int_equal(sim_main(3, pargv, out, err), 0);
+        rewind(out);
+        n = fread(errbuf, 1, sizeof(errbuf) - 1, out);
+        errbuf[n] = '\0';
+        assert_non_null(strstr(errbuf, rec));
+        fclose(out);
+        fclose(err);
+    }
 
     /* A sweep.tsv of an earlier gilsim: its header and rows without the
      * column (its loop had no concurrency axis). */
