@@ -8,10 +8,11 @@ GILSIM_RECORD_DIR=<tmp>/raw, as `gilsim record` would, and then reads the
 raw files. parse_probe_file() checks every line of every file against the
 format of sim/record/probe/gilsim_probe.py (field counts, integer fields,
 keywords, the order of the first and last lines, O's count of the timed
-lines, the order of each asyncio task's K and A lines), so each test
-checks the whole grammar and then the structure it is about. Tests never
-check durations tightly (the machine is shared and noisy): only lower
-bounds that time.sleep guarantees, and generous upper bounds.
+lines, the order of each asyncio task's K and A lines, a C line's
+run-queue delay never going back), so each test checks the whole grammar
+and then the structure it is about. Tests never check durations tightly
+(the machine is shared and noisy): only lower bounds that time.sleep
+guarantees, and generous upper bounds.
 Standard library only; exits 0 when every test passes.
 """
 import os
@@ -37,7 +38,8 @@ VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\Z")
 
 # Field kinds of each line after the format line: "int" (>= 0), "int-1"
 # (>= -1), "bit" (0 or 1), "name" (1 to 60 characters), "text" (not
-# empty), or a set of keywords.
+# empty), or a set of keywords. A C line may have two more: rq0 rq1
+# (OPTIONAL_TAIL), the thread's run_delay (schedstat) at both ends.
 GRAMMAR = {
     "P": ["int", "int", "int", "version", "text"],
     "S": ["int"],
@@ -51,6 +53,7 @@ GRAMMAR = {
     "O": ["int", "int"],
     "Z": ["int", {"exit", "signal-15"}],
 }
+OPTIONAL_TAIL = {"C": ["int", "int"]}
 # The fields of each kind that are monotonic times (checked within P..Z).
 TIMES = {"T": [1], "C": [1, 2], "K": [1], "X": [1], "A": [1, 2],
          "W": [1, 2], "G": [], "O": []}
@@ -67,13 +70,18 @@ class Rec:
         return "%s%r" % (self.kind, self.f)
 
 
-def parse_probe_file(path):
+def parse_probe_file(path, killed=False):
     """Reads one probe-<pid>.tsv, checks its whole grammar (raises
     AssertionError naming the line), and returns the list of Rec after
-    the format line: P first, Z last."""
+    the format line: P first, Z last. killed: the process may have been
+    killed (a forked child by SIGTERM): then the file may end anywhere,
+    without O and Z, and a last line cut short is dropped (as the C
+    reader does)."""
     with open(path, "rb") as f:
         data = f.read()
     text = data.decode("utf-8")         # must be UTF-8
+    if killed and not text.endswith("\n"):
+        text = text[:text.rfind("\n") + 1]
     assert text.endswith("\n"), "%s: last line is cut" % path
     assert "\r" not in text, "%s: has a CR" % path
     lines = text[:-1].split("\n")
@@ -86,6 +94,8 @@ def parse_probe_file(path):
         kind = fields[0]
         assert kind in GRAMMAR, where + ": unknown line kind"
         spec = GRAMMAR[kind]
+        if len(fields) != len(spec) + 1 and kind in OPTIONAL_TAIL:
+            spec = spec + OPTIONAL_TAIL[kind]
         assert len(fields) == len(spec) + 1, where + ": field count"
         out = []
         for value, want in zip(fields[1:], spec):
@@ -109,20 +119,34 @@ def parse_probe_file(path):
     kinds = [r.kind for r in recs]
     assert kinds and kinds[0] == "P", "%s: P is not line 2" % path
     assert kinds.count("P") == 1, "%s: more than one P" % path
-    assert kinds[-1] == "Z" and kinds.count("Z") == 1, "%s: Z" % path
-    assert kinds[1] == "S" and kinds.count("S") == 1, "%s: S" % path
+    assert len(kinds) > 1 and kinds[1] == "S" and kinds.count("S") == 1, (
+        "%s: S" % path)
     assert recs[1].f[0] > 0, "%s: switch interval" % path
-    # O: right before Z, counting the timed lines (C, A, W) of the file.
-    assert kinds[-2] == "O" and kinds.count("O") == 1, "%s: O" % path
-    timed = sum(kinds.count(k) for k in "CAW")
-    assert recs[-2].f[0] == timed, "%s: O %r, %d timed lines" % (
-        path, recs[-2], timed)
-    t_start, t_end = recs[0].f[2], recs[-1].f[0]
-    for r in recs[2:-1]:
+    if killed and "Z" not in kinds:
+        assert "O" not in kinds, "%s: O without Z" % path
+        t_end, body = float("inf"), recs[2:]
+    else:
+        assert kinds[-1] == "Z" and kinds.count("Z") == 1, "%s: Z" % path
+        # O: right before Z, counting the timed lines (C, A, W).
+        assert kinds[-2] == "O" and kinds.count("O") == 1, "%s: O" % path
+        timed = sum(kinds.count(k) for k in "CAW")
+        assert recs[-2].f[0] == timed, "%s: O %r, %d timed lines" % (
+            path, recs[-2], timed)
+        t_end, body = recs[-1].f[0], recs[2:-1]
+    t_start = recs[0].f[2]
+    rq_last = {}    # tid: the last rq1 of its C lines
+    for r in body:
         if r.kind in ("C", "A", "W"):
             assert r.f[2] >= r.f[1], "%s: %r" % (path, r)
         if r.kind in ("C", "A"):
             assert r.f[4] >= r.f[3], "%s: %r" % (path, r)
+        if r.kind == "C" and len(r.f) == 10:
+            # run_delay never goes back, within a call or from one call
+            # of a thread to its next (lines of a thread are in order)
+            assert r.f[8] <= r.f[9], "%s: %r rq going back" % (path, r)
+            assert rq_last.get(r.f[0], 0) <= r.f[8], "%s: %r after %r" % (
+                path, r, rq_last[r.f[0]])
+            rq_last[r.f[0]] = r.f[9]
         for i in TIMES[r.kind]:
             assert t_start <= r.f[i] <= t_end, "%s: %r outside P..Z" % (path,
                                                                        r)
@@ -170,7 +194,8 @@ def check_async(path, recs):
 
 def of(recs, line_kind, **where):
     """The recs of a kind whose named fields equal the given values."""
-    names = {"C": ["tid", "t0", "t1", "cpu0", "cpu1", "call", "bytes", "ok"],
+    names = {"C": ["tid", "t0", "t1", "cpu0", "cpu1", "call", "bytes", "ok",
+                   "rq0", "rq1"],
              "T": ["tid", "t", "cpu", "what", "name"],
              "K": ["tid", "t", "cpu", "what", "pool", "task"],
              "X": ["pool", "t", "kind", "workers"],
@@ -225,13 +250,16 @@ class ProbeTest(unittest.TestCase):
                               stderr=subprocess.PIPE, universal_newlines=True,
                               timeout=RUN_TIMEOUT_S)
 
-    def files(self):
-        """{pid: recs} of every raw file, each fully checked."""
+    def files(self, killed=()):
+        """{pid: recs} of every raw file, each fully checked; the pids in
+        killed (all when True) may have been killed (parse_probe_file)."""
         out = {}
         for name in sorted(os.listdir(self.raw)):
             m = re.match(r"probe-([0-9]+)\.tsv\Z", name)
             self.assertTrue(m, "unexpected file %s" % name)
-            recs = parse_probe_file(os.path.join(self.raw, name))
+            recs = parse_probe_file(os.path.join(self.raw, name),
+                                    killed is True
+                                    or int(m.group(1)) in killed)
             self.assertEqual(recs[0].f[0], int(m.group(1)), "P pid vs name")
             out[int(m.group(1))] = recs
         return out
@@ -495,11 +523,15 @@ class ProbeTest(unittest.TestCase):
         r = self.run_py(path, self.env())
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout, "[0, 1, 4, 9]\n" * 3)
-        files = self.files()
+        # Pool.__exit__ terminates its workers (SIGTERM): in a forked
+        # child that kills at once, as it would without the probe, so
+        # their files may end without O and Z.
+        files = self.files(killed=True)
         main = [pid for pid, recs in files.items()
                 if recs[0].f[1] == os.getpid()]
         self.assertEqual(len(main), 1)
         main = main[0]
+        self.assertEqual(files[main][-1].f, [files[main][-1].f[0], "exit"])
         xs = of(files[main], "X")
         self.assertEqual([x.f[2:] for x in xs],
                          [["processpool", 2], ["processpool", 2],
@@ -510,10 +542,13 @@ class ProbeTest(unittest.TestCase):
         self.assertEqual(len(workers), 4, "2 + 2 worker processes")
         for pid in workers:
             self.assertEqual(files[pid][0].f[1], main)
-            # Pool.__exit__ terminates its workers with SIGTERM: they may
-            # end either way; ProcessPoolExecutor's workers exit.
+            last = files[pid][-1]
+            # ProcessPoolExecutor's workers exit; Pool's exit or are
+            # killed (no Z), never by the probe's SIGTERM handler.
             if of(files[pid], "K", pool=xs[0].f[0]):
-                self.assertEqual(files[pid][-1].f[1], "exit")
+                self.assertEqual(last.kind, "Z")
+            if last.kind == "Z":
+                self.assertEqual(last.f[1], "exit")
         # ProcessPoolExecutor: one task per map chunk (chunksize 1), with
         # the pool id of the parent, each number once across the workers.
         tasks = [k for pid in workers for k in of(files[pid], "K")
@@ -522,7 +557,9 @@ class ProbeTest(unittest.TestCase):
                          [0, 1, 2, 3])
         self.assertEqual(sorted(k.f[5] for k in tasks if k.f[3] == "end"),
                          [0, 1, 2, 3])
-        # multiprocessing.Pool: pool 0, four chunks over the workers.
+        # multiprocessing.Pool: pool 0, four chunks over the workers, in
+        # their files even when killed (a forked child flushes at each
+        # task's end).
         chunks = [k for pid in workers for k in of(files[pid], "K", pool=0)]
         self.assertEqual(len(chunks), 8)
         # ThreadPool: two chunks of two, on threads of the main process.
@@ -1183,15 +1220,26 @@ class ProbeTest(unittest.TestCase):
         self.assertEqual(of(recs, "K", pool=destroyed), [])
 
     def test_probe_cost_line(self):
+        # The cost per event includes the schedstat reads a process made;
+        # both processes here read at both ends of each call (each call
+        # comes after a pause off-CPU), so their costs are the same.
         path = self.script("""
-            import os, time
-            time.sleep(0.001)
+            import _thread, os, time
+            gap = _thread.allocate_lock()   # a real lock: not recorded
+            gap.acquire()
+
+            def pause():
+                gap.acquire(timeout=0.002)
+
             pid = os.fork()
             if pid == 0:
                 for _ in range(3):
+                    pause()
                     time.sleep(0.001)
                 os._exit(0)
             os.waitpid(pid, 0)
+            pause()
+            time.sleep(0.001)
             print(pid)
             """)
         r = self.run_py(path, self.env())
@@ -1207,6 +1255,231 @@ class ProbeTest(unittest.TestCase):
         self.assertGreater(o_parent.f[1], 0)
         self.assertLess(o_parent.f[1], 1000 * 1000)
         self.assertEqual(o_child.f[1], o_parent.f[1], "the parent's cost")
+
+    def test_run_queue_delay_of_calls_on_busy_cores(self):
+        if not os.path.exists("/proc/thread-self/schedstat"):
+            self.skipTest("no /proc/thread-self/schedstat")
+        # cores + 1 threads hash (with the GIL released) while the main
+        # thread sleeps and reads a pipe: a call that returns must wait
+        # for a core, and its rq1 - rq0 shows it.
+        path = self.script("""
+            import hashlib, os, threading, time
+            stop = threading.Event()
+            data = bytes(1 << 20)
+
+            def hog():
+                while not stop.is_set():
+                    hashlib.sha256(data)
+
+            hogs = [threading.Thread(target=hog)
+                    for _ in range(os.cpu_count() + 1)]
+            for t in hogs:
+                t.start()
+            for _ in range(30):
+                time.sleep(0.01)
+            r, w = os.pipe()
+
+            def writer():
+                for _ in range(30):
+                    time.sleep(0.005)
+                    os.write(w, b"x")
+
+            t = threading.Thread(target=writer)
+            t.start()
+            got = b"".join(os.read(r, 1) for _ in range(30))
+            t.join()
+            stop.set()
+            for t in hogs:
+                t.join()
+            print(len(got))
+            """)
+        r = self.run_py(path, self.env())
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "30\n", ""))
+        pid, recs = self.one_file()
+        calls = of(recs, "C")
+        # parse_probe_file checked rq0 <= rq1, and rq never going back
+        short = [c for c in calls if len(c.f) != 10]
+        self.assertEqual(short, [], "C lines without rq0 rq1")
+        mine = of(recs, "C", tid=pid)
+        self.assertEqual(len(of(recs, "C", tid=pid, call="sleep")), 30)
+        self.assertEqual(len(of(recs, "C", tid=pid, call="read")), 30)
+        self.assertTrue(of(recs, "C", call="native"))
+        waited = [c for c in mine if c.f[9] > c.f[8]]
+        self.assertTrue(waited, mine)
+
+    def test_schedstat_descriptors_follow_threads(self):
+        if not os.path.exists("/proc/thread-self/schedstat"):
+            self.skipTest("no /proc/thread-self/schedstat")
+        # Each thread reads its own schedstat through a descriptor of its
+        # own, closed when a threading.Thread ends; a forked child keeps
+        # none of its parent's.
+        path = self.script("""
+            import os, threading, time, warnings
+            warnings.simplefilter("ignore", DeprecationWarning)  # 3.12 fork
+
+            def schedstats():
+                out = []
+                for fd in os.listdir("/proc/self/fd"):
+                    try:
+                        link = os.readlink("/proc/self/fd/" + fd)
+                    except OSError:
+                        continue
+                    if link.endswith("/schedstat"):
+                        pid, tid = link.split("/")[2:5:2]
+                        out.append((int(pid) == os.getpid(), int(tid)))
+                return sorted(out)
+
+            time.sleep(0.001)
+            me = threading.get_native_id()
+            go, done = threading.Event(), threading.Event()
+            tids = []
+
+            def worker():
+                tids.append(threading.get_native_id())
+                time.sleep(0.001)
+                go.set()
+                done.wait()
+
+            t = threading.Thread(target=worker)
+            t.start()
+            go.wait()
+            print("both", schedstats() == sorted([(True, me),
+                                                  (True, tids[0])]))
+            pid = os.fork()
+            if pid == 0:
+                before = schedstats()
+                time.sleep(0.001)
+                print("child", before, schedstats() == [
+                    (True, threading.get_native_id())], flush=True)
+                os._exit(0)
+            os.waitpid(pid, 0)
+            done.set()
+            t.join()
+            print("after", schedstats() == [(True, me)])
+            """)
+        r = self.run_py(path, self.env())
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        self.assertEqual(r.stdout, "both True\nchild [] True\nafter True\n")
+        files = self.files()
+        self.assertEqual(len(files), 2)
+        for recs in files.values():
+            calls = of(recs, "C")
+            self.assertTrue(calls)
+            self.assertEqual([c for c in calls if len(c.f) != 10], [])
+
+    def test_program_closing_the_probes_descriptors(self):
+        # os.closerange closes the probe's file and the threads' schedstat
+        # descriptors, and the program reuses their numbers: the probe
+        # neither crashes nor reads, writes or closes the program's files,
+        # and keeps recording (a thread that lost its schedstat writes C
+        # lines without rq0 rq1; a new thread opens its own).
+        path = self.script("""
+            import os, threading, time
+
+            def work():
+                for _ in range(3):
+                    time.sleep(0.001)
+
+            time.sleep(0.001)
+            go, hold = threading.Event(), threading.Event()
+
+            def lingering():
+                time.sleep(0.001)
+                go.set()
+                hold.wait()
+                work()
+
+            t = threading.Thread(target=lingering, name="lingering")
+            t.start()
+            go.wait()
+            os.closerange(3, 1024)
+            with open("fake", "w") as f:
+                f.write("not a schedstat\\n")
+            fakes = [os.open("fake", os.O_RDONLY) for _ in range(4)]
+            r, w = os.pipe()
+            out = open("out.txt", "w")
+            hold.set()
+            work()
+            os.write(w, b"x")
+            os.read(r, 1)
+            t2 = threading.Thread(target=work, name="new")
+            t2.start()
+            t2.join()
+            t.join()
+            out.write("the program's data\\n")
+            out.close()
+            print(open("out.txt").read(), end="")
+            print([os.pread(fd, 64, 0) for fd in fakes])
+            print([os.lseek(fd, 0, os.SEEK_CUR) for fd in fakes])
+            for fd in fakes + [r, w]:
+                os.close(fd)            # all still open: none was closed
+            """)
+        rc, files = self.assert_same_run(path)
+        self.assertEqual(rc, 0)
+        lines = self.stdout.splitlines()
+        self.assertEqual(lines[:3], ["the program's data",
+                                     str([b"not a schedstat\n"] * 4),
+                                     str([0] * 4)])
+        self.assertEqual(len(files), 1)
+        pid, recs = list(files.items())[0]
+        self.assertEqual(recs[-1].f[1], "exit")
+        new = of(recs, "T", what="start", name="new")[0].f[0]
+        lingering = of(recs, "T", what="start", name="lingering")[0].f[0]
+        self.assertEqual(len(of(recs, "C", tid=pid, call="sleep")), 4)
+        self.assertEqual(len(of(recs, "C", tid=lingering, call="sleep")), 4)
+        self.assertEqual(len(of(recs, "C", tid=pid, call="write")), 1)
+        self.assertEqual(len(of(recs, "C", tid=pid, call="read")), 1)
+        new_calls = of(recs, "C", tid=new)
+        self.assertEqual(len(new_calls), 3)
+        if os.path.exists("/proc/thread-self/schedstat"):
+            self.assertEqual([c for c in new_calls if len(c.f) != 10], [])
+            # the main thread's first sleep came before the closerange
+            self.assertEqual(len(of(recs, "C", tid=pid)[0].f), 10)
+
+    def test_forked_child_dies_of_sigterm_blocked_in_c(self):
+        # A forked child gets SIGTERM while it waits inside C code that
+        # retries on EINTR (os.system's wait for its shell): SIGTERM's
+        # default action kills it there, as without the probe; a Python
+        # handler (the probe's, inherited) would wait for the shell.
+        path = self.script("""
+            import os, signal, time
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(w)
+                os.dup2(r, 0)
+                time.sleep(0.001)
+                os.system("kill -TERM $PPID; read x")
+                print("child went on", flush=True)
+                os._exit(3)
+            os.close(r)
+            deadline = time.monotonic() + 30
+            while True:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    break
+                if time.monotonic() > deadline:
+                    os.kill(pid, signal.SIGKILL)
+                time.sleep(0.01)
+            os.close(w)                 # the shell's read ends
+            print(pid, os.WIFSIGNALED(status) and os.WTERMSIG(status))
+            """)
+        r = self.run_py(path, self.env(record=False, pythonpath=None))
+        child, how = r.stdout.split()
+        self.assertEqual((r.returncode, how, r.stderr), (0, "15", ""))
+        for name in os.listdir(self.raw):
+            os.unlink(os.path.join(self.raw, name))
+        r = self.run_py(path, self.env())
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        child, how = r.stdout.split()
+        self.assertEqual(how, "15", "the child did not die of SIGTERM")
+        # The child's events were still buffered: it may have no file.
+        files = self.files(killed={int(child)})
+        parent = [p for p in files if p != int(child)]
+        self.assertEqual(len(parent), 1)
+        self.assertEqual(files[parent[0]][-1].f[1], "exit")
+        if int(child) in files:
+            self.assertNotEqual(files[int(child)][-1].kind, "Z")
 
     def test_without_record_dir_nothing_is_written(self):
         path = self.script("""

@@ -136,6 +136,7 @@ concerned, tid is threading.get_native_id()):
   S  <switch interval ns>   (sys.getswitchinterval() when the probe began)
   T  <tid> <t_ns> <cpu_ns> start|end <thread name>
   C  <tid> <t0_ns> <t1_ns> <cpu0_ns> <cpu1_ns> <call> <bytes> <ok>
+     [<rq0_ns> <rq1_ns>]
   K  <tid> <t_ns> <cpu_ns> begin|end <pool> <task>
   X  <pool> <t_ns> <kind> <workers>
   A  <tid> <t0_ns> <t1_ns> <cpu0_ns> <cpu1_ns> <pool> <task>
@@ -144,7 +145,12 @@ concerned, tid is threading.get_native_id()):
   O  <events> <ns_per_event>
   Z  <t_ns> exit|signal-15
 Lines after P are in the order the events were buffered, not sorted by
-time. A thread that is still running when Z is written (a daemon thread,
+time. rq0 and rq1 (see "Run-queue delay"): the thread's run_delay, the
+raw second number of /proc/thread-self/schedstat (ns it was runnable and
+had no core, in all), at the call's start and end: rq1 >= rq0, and a
+thread's rq0 is never less than its previous call's rq1. Without them
+(schedstat cannot be read for that thread) a C line has 9 fields. A
+thread that is still running when Z is written (a daemon thread,
 or any thread after signal-15) has no `T end`: it ends at Z. Pool ids are
 pid * 1000 + n, n counting the pools made in this process from 1. call
 is one of sleep connect accept send recv select wait read write queue
@@ -157,14 +163,21 @@ C lines of calls made inside a step come before that step's A. G is
 written once create_task has returned (after the first step's K begin
 and A when an eager task factory ran that step inside create_task); W
 when the acquire returned or raised. O, right before Z: the timed events
-(C, A and W lines) this process wrote, and what each cost it, measured
-at install (_measure_cost; a forked child counts its own from 0 and
-keeps its parent's cost). A process killed (SIGKILL) writes neither O
+(C, A and W lines) this process wrote, and what each cost it: the
+wrapper path measured at install (_measure_cost) plus the schedstat reads
+the process made, spread over its events (_cost; a forked child counts
+its own events and reads from 0 and keeps its parent's measurements). A
+process killed (SIGKILL, or SIGTERM in a forked child) writes neither O
 nor Z.
 
 Buffering: each event is one tuple appended to _events (atomic under the
 GIL); lines are formatted only when the list is flushed: when it holds
-BATCH events, before a fork, at exit and on SIGTERM. Flushing is guarded
+BATCH events (CHILD_BATCH in a forked child, which also flushes at the end
+of each pool task: see Fork), before a fork, at exit and on SIGTERM.
+Before each write, fstat checks that our descriptor still names our file:
+if the program closed it (os.closerange) and maybe reused its number, the
+file is opened again by its path and the old number left to the program
+(never written, never closed). Flushing is guarded
 by an RLock, not a plain lock, because the SIGTERM handler runs on the
 main thread between two bytecodes and may interrupt a flush on that same
 thread: a plain lock would deadlock there; with the RLock and _depth the
@@ -173,12 +186,54 @@ the interrupted flush finishes the job. Files are written only with the
 original os.write, whole lines at a time.
 
 Fork: os.register_at_fork flushes before the fork; in the child, the
-inherited list is dropped (it was flushed), the parent's descriptor is
+inherited list is dropped (it was flushed), the parent's descriptors (its
+file, and its threads' schedstat: each names a thread of the parent) are
 closed, and the child's file (format line, P with the parent as ppid and
 the fork time, T start of the thread that forked) is created at the
 child's first flush. Creating it lazily matters: subprocess with a
 preexec_fn forks, runs these hooks and then execs, and the new program
 (often Python with this probe) must be free to create probe-<pid>.tsv.
+The child also sets SIGTERM back to SIG_DFL when our handler is still
+its disposition (see Exit), so SIGTERM kills it at once, without writing:
+what it buffered after its last flush is lost, as with SIGKILL (no O, no
+Z; a child killed before its first flush has no file). So a forked child
+flushes sooner: when it holds CHILD_BATCH (256) events, not BATCH, and at
+the end of each pool task (K end: each task a Pool worker ran is in its
+file when Pool.terminate() kills it; a flush of a few lines costs ~10 us,
+small beside a process pool's task).
+
+Run-queue delay: each thread opens /proc/thread-self/schedstat
+(O_RDONLY|O_CLOEXEC, with the original os.open) on its first recorded
+call and keeps the descriptor in _tls (_rq_open): a descriptor names the
+thread that opened it, so none is shared. It is read with os.pread(fd,
+64, 0) (a /proc file is made anew at offset 0), ~1.5 us, and like any
+os.pread that releases the GIL for a moment. The kernel adds each wait
+for a core when the thread next runs, so what a running thread reads is
+up to date. Reads are made only when they can matter: run_delay grows
+only while the thread is off its core, so when the thread spent less
+than RQ_REUSE_NS (20 us) off-CPU (wall minus CPU time) since its last
+read, the value read last stands for now. So a call that blocks (a
+sleep, a wait, a recv that waits for data) reads at its end, and one that
+follows time off-CPU (a GIL wait) reads at its start too; back-to-back
+calls that do not block (a send with room in the buffer) read nothing.
+A call's rq1 - rq0 may then miss up to 20 us of its own wait (counted in
+a later call's instead) or include up to 20 us from before it; a read at
+the start comes after the t0 and cpu0 stamps (its ~1.5 us, CPU time, are
+inside the call). The descriptor is closed when a threading.Thread ends
+(the end of _bootstrap_inner); a thread started otherwise
+(_thread.start_new_thread) keeps its own until the process exits. A
+process keeps at most RQ_MAX (256) of them, or a sixteenth of its soft
+RLIMIT_NOFILE if that is less (64 at the usual 1024), so that the probe
+is not what runs the program out of descriptors; more threads write
+9-field C lines. Every read is checked: a failed read, content that is
+not three whole numbers, or a run_delay that goes back stops schedstat
+for that thread (9-field lines from then on) and never raises: a program
+that closes our descriptors (os.closerange) and reuses their numbers has
+its files left alone (a pread moves no offset, and a pipe or socket
+refuses it), and a descriptor is closed only if fstat says it still
+names the file we opened. (A file of the program holding three whole
+numbers on one line, opened on such a number, could be read as long as
+the middle one does not go back.)
 
 Exit: an atexit handler writes T end of the main thread, the buffered
 events, O and `Z exit`; nothing is written after Z. os._exit is wrapped to do
@@ -186,7 +241,13 @@ the same first, which covers forked children that skip atexit, such as
 the workers of multiprocessing and ProcessPoolExecutor. SIGTERM: if the
 program had no handler of its own at install time, ours writes O and
 `Z signal-15`, flushes, restores SIG_DFL and sends SIGTERM again, so the
-process still dies by SIGTERM.
+process still dies by SIGTERM. That holds in the process where the probe
+was installed, not in a forked child: a Python handler only sets a flag
+that the main thread acts on when it next runs Python code, so a
+multiprocessing.Pool worker that Pool.terminate() signals just as it
+blocks in sem_wait would wait there forever, where SIG_DFL kills it. A
+forked child therefore puts SIG_DFL back (_sigterm_default), with
+SIGTERM blocked meanwhile so that one arriving then still kills it.
 
 Limits. The probe never changes results, exit statuses or exceptions,
 but: a traceback through a wrapped call shows one more frame (the
@@ -204,10 +265,15 @@ not; its cr_* attributes and names are the coroutine's); the deprecated
 3-argument throw() on 3.12+ warns from our frame, so the default filters
 hide that DeprecationWarning; with an eager task factory (3.12+) a task's
 first step runs inside create_task, so its A line lies inside its
-parent's; signal.getsignal(SIGTERM) returns our handler, and a SIGTERM
-takes effect when the main thread next runs Python code (at once if it
-is blocked in a system call, which SIGTERM interrupts), not in the middle
-of a long C computation; a KeyboardInterrupt raised inside a flush loses
+parent's; in the process the probe was installed in,
+signal.getsignal(SIGTERM) returns our handler, and a SIGTERM takes effect
+when the main thread next runs Python code (at once if it is blocked in a
+system call that SIGTERM interrupts and CPython then checks for signals),
+not inside C code that retries on EINTR (os.system's wait) or in the
+middle of a long C computation; each thread that made a recorded call
+holds one more file descriptor while it runs (schedstat, above: so the
+program's new descriptors may get numbers one higher), and a read of it
+releases the GIL for a moment; a KeyboardInterrupt raised inside a flush loses
 that batch; a pid that already has a file (a program that re-execs
 itself after it flushed) is not recorded; `python -S`, `-I` or `-E` load
 no probe. Cost, measured on a 2-core VM (20 000 1-byte send+recv pairs on
@@ -234,6 +300,9 @@ import types
 
 FORMAT_VERSION = 1
 BATCH = 4096        # events buffered before a flush
+CHILD_BATCH = 256   # the same in a forked child (see _start_child)
+RQ_REUSE_NS = 20000  # off-CPU ns since its last read: a thread reads again
+RQ_MAX = 256        # schedstat descriptors a process keeps at most
 NATIVE_MIN = 2048   # bytes; CPython's HASHLIB_GIL_MINSIZE
 NAME_MAX = 60       # characters kept of a thread name
 
@@ -245,6 +314,8 @@ _native_id = threading.get_native_id
 _os_write = os.write
 _os_open = os.open
 _os_close = os.close
+_os_fstat = os.fstat
+_pread = os.pread
 _os_getpid = os.getpid
 _os_kill = os.kill
 _os_exit = os._exit
@@ -257,6 +328,7 @@ _events = []                  # buffered event tuples; always this list
 _lock = _thread.RLock()       # guards flushing and the globals it writes
 _depth = 0                    # 1 while the lock's owner is flushing
 _fd = -1                      # our file, or -1 (none yet, or not recording)
+_fd_id = None                 # its (st_dev, st_ino), to know it is still ours
 _dir = ""                     # GILSIM_RECORD_DIR
 _pid = 0                      # the pid this state belongs to
 _child_header = None          # forked child, file not made yet: header args
@@ -264,12 +336,19 @@ _installed = False
 _done = False                 # Z written or recording stopped: drop events
 _term_pending = False         # SIGTERM came in during our own flush
 _term_ours = False            # our SIGTERM handler is installed
-_tls = _thread._local()       # .tid: this thread's native id (a cache)
+_tls = _thread._local()       # .tid: this thread's native id (a cache);
+                              # .inside: in a recorded call; .rq: _rq_open
+_batch = BATCH                # events buffered before a flush
+_forked = False               # a forked child: flushes at each task's end
 _pool_ids = itertools.count(1)
 _chunk_ids = itertools.count(0)
 _recorded = 0                 # C, A and W lines written by this process
 _ns_per_event = 0             # what each cost (_measure_cost, at install)
 _prim_ids = itertools.count(1)  # asyncio Semaphores and Locks (W lines)
+_rq_fds = {}                  # open schedstat fds: fd -> its thread's state
+_rq_max = RQ_MAX              # how many at most (install: from RLIMIT_NOFILE)
+_rq_reads = 0                 # schedstat reads made (for the O line)
+_rq_ns = 0                    # what one costs (_measure_cost, at install)
 
 # How a wrapper finds the byte count of a call (see _timed).
 (_NO_BYTES, _RESULT, _RESULT_LEN, _RESULT0, _RESULT0_LEN, _ARG1_LEN,
@@ -303,8 +382,122 @@ def _nbytes(data):
 def _add(event):
     """Buffers one event; for the rare ones (T, K, X)."""
     _events.append(event)
-    if len(_events) >= BATCH:
+    if len(_events) >= _batch:
         _flush()
+
+
+# ------------------------------------------------------ run-queue delay
+#
+# Each thread reads its own /proc/thread-self/schedstat ("cpu_ns
+# run_delay_ns timeslices"), through a descriptor it opens on its first
+# recorded call and keeps: a descriptor names the thread that opened it,
+# so none is shared. The kernel adds a wait for a core to run_delay when
+# the thread next runs, so what the running thread reads is up to date.
+#
+# A read costs ~1.5 us, so a call reads only when it must: run_delay
+# grows only while the thread is off its core, so when the thread spent
+# less than RQ_REUSE_NS off-CPU (wall minus CPU time) since its last read,
+# the value read last stands for now (off by less than that); see
+# _timed. A call's rq0 and rq1 are the thread's run_delay at its start
+# and end, each read then or stood for so.
+
+_RQ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+_RQ_NOW = -(1 << 62)        # st[1] before the first read: read at once
+_RQ_OFF = 1 << 62           # st[1] without schedstat: never read
+
+
+def _rq_open():
+    """Makes this thread's run-queue state on its first recorded call:
+    _tls.rq = st = [fd, t_ns - cpu_ns, run_delay, (st_dev, st_ino)]: the
+    run_delay read last, and the stamps taken just before that read as
+    one number, so that the wall minus CPU time since then (off-CPU) is
+    t - c - st[1]. fd is -1 (and st[1] _RQ_OFF) when schedstat is not
+    used for this thread: it cannot be opened, the process holds _rq_max
+    descriptors already, or a read failed."""
+    st = _tls.rq = [-1, _RQ_OFF, 0, None]
+    if len(_rq_fds) >= _rq_max:
+        return st
+    try:
+        try:
+            fd = _os_open("/proc/thread-self/schedstat", _RQ_FLAGS)
+        except FileNotFoundError:       # Linux before 3.17
+            fd = _os_open("/proc/self/task/%d/schedstat" % _native_id(),
+                          _RQ_FLAGS)
+    except OSError:
+        return st
+    try:
+        s = _os_fstat(fd)
+    except OSError:
+        _os_close(fd)
+        return st
+    # A thread that still holds this number lost its descriptor to the
+    # program (os.closerange): the number is this thread's now.
+    lost = _rq_fds.get(fd)
+    if lost is not None:
+        lost[0] = -1
+        lost[1] = _RQ_OFF
+    _rq_fds[fd] = st
+    st[3] = (s.st_dev, s.st_ino)
+    st[0] = fd
+    st[1] = _RQ_NOW
+    return st
+
+
+def _rq_read(st, t_ns, cpu_ns):
+    """Reads this thread's run_delay into st (stamps t_ns and cpu_ns were
+    taken just before). When the read fails, or what it reads is not
+    three whole numbers, or run_delay goes back, schedstat is no longer
+    used for this thread (st[0] = -1): the program may have closed our
+    descriptor (os.closerange) and reused its number, and a failed read
+    never raises and never changes that file."""
+    global _rq_reads
+    _rq_reads += 1
+    try:
+        data = _pread(st[0], 64, 0)
+        cpu, delay, slices = data.split()
+        rq = int(delay)
+    except (OSError, ValueError):
+        pass
+    else:
+        if (rq >= st[2] and data[-1:] == b"\n" and delay.isdigit()
+                and cpu.isdigit() and slices.isdigit()):
+            st[1] = t_ns - cpu_ns
+            st[2] = rq
+            return
+    _rq_stop(st)
+
+
+def _rq_stop(st):
+    """Stops using schedstat for the thread of st, and closes its
+    descriptor if that still names the file it opened (the program may
+    have closed it and reused its number: then it is the program's)."""
+    fd = st[0]
+    st[0] = -1
+    st[1] = _RQ_OFF
+    if fd >= 0 and _rq_fds.get(fd) is st:
+        del _rq_fds[fd]
+        if _names(fd, st[3]):
+            try:
+                _os_close(fd)
+            except OSError:
+                pass
+
+
+def _rq_end():
+    """At the end of a threading.Thread: closes its descriptor."""
+    st = getattr(_tls, "rq", None)
+    _tls.rq = [-1, _RQ_OFF, 0, None]    # a later call opens none
+    if st is not None:
+        _rq_stop(st)
+
+
+def _names(fd, ident):
+    """True if fd is open on the file whose (st_dev, st_ino) is ident."""
+    try:
+        s = _os_fstat(fd)
+    except OSError:
+        return False
+    return (s.st_dev, s.st_ino) == ident
 
 
 # ---------------------------------------------------------------- writing
@@ -326,10 +519,36 @@ def _header_lines(ppid, t_ns, tid, cpu_ns, name):
 
 
 def _open_file():
+    """Creates our file; returns its descriptor (also sets _fd_id)."""
+    global _fd_id
     path = os.path.join(_dir, "probe-%d.tsv" % _pid)
     flags = (os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_APPEND
              | getattr(os, "O_CLOEXEC", 0))
-    return _os_open(path, flags, 0o644)
+    fd = _os_open(path, flags, 0o644)
+    try:
+        s = _os_fstat(fd)
+    except OSError:
+        _os_close(fd)
+        raise
+    _fd_id = (s.st_dev, s.st_ino)
+    return fd
+
+
+def _check_file():
+    """Before a write: if _fd no longer names our file (the program closed
+    it, os.closerange, and may have reused its number), opens our file
+    again by its path; the old number is the program's now, left alone.
+    Raises OSError when the file is gone or replaced."""
+    global _fd
+    if _names(_fd, _fd_id):
+        return
+    path = os.path.join(_dir, "probe-%d.tsv" % _pid)
+    fd = _os_open(path, os.O_WRONLY | os.O_APPEND
+                  | getattr(os, "O_CLOEXEC", 0))
+    if not _names(fd, _fd_id):
+        _os_close(fd)
+        raise OSError("%s was replaced" % path)
+    _fd = fd
 
 
 # One format per line kind, so that a batch is formatted with one %
@@ -340,6 +559,8 @@ _FORMATS = {
     "S": "%s\t%d",
     "T": "%s\t%d\t%d\t%d\t%s\t%s",
     "C": "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d",
+    # The same with rq0 rq1: the tuple's kind is "Cq", written as "C".
+    "Cq": "%.1s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d\t%d\t%d",
     "K": "%s\t%d\t%d\t%d\t%s\t%d\t%d",
     "X": "%s\t%d\t%d\t%s\t%d",
     "A": "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d",
@@ -353,7 +574,8 @@ _FORMATS = {
 def _count_timed(batch):
     """The timed events (C, A and W lines) in batch."""
     kinds = [e[0] for e in batch]
-    return kinds.count("C") + kinds.count("A") + kinds.count("W")
+    return (kinds.count("C") + kinds.count("Cq") + kinds.count("A")
+            + kinds.count("W"))
 
 
 def _format(batch):
@@ -389,6 +611,8 @@ def _emit(batch):
             _fd = _open_file()
             batch = _header_lines(*_child_header) + batch
             _child_header = None
+        elif batch:
+            _check_file()
         if batch:
             _write_events(batch)
             _recorded += _count_timed(batch)
@@ -438,8 +662,8 @@ def _finish(how, end_thread):
                                 _clean(threading.current_thread().name,
                                        NAME_MAX)))
             batch = _take()
-            batch.append(("O", _recorded + _count_timed(batch),
-                          _ns_per_event))
+            events = _recorded + _count_timed(batch)
+            batch.append(("O", events, _cost(events)))
             batch.append(("Z", _mono(), how))
             _emit(batch)
             _done = True
@@ -448,6 +672,15 @@ def _finish(how, end_thread):
     if _term_pending:
         _on_sigterm(signal.SIGTERM, None)
     return True
+
+
+def _cost(events):
+    """What each of events timed events cost this process, in ns: the
+    path _measure_cost timed (which reads no schedstat), plus the
+    schedstat reads actually made, spread over the events."""
+    if events <= 0:
+        return _ns_per_event
+    return int(round(_ns_per_event + _rq_ns * _rq_reads / events))
 
 
 # --------------------------------------------------- exit, signals, fork
@@ -467,8 +700,10 @@ def _at_exit():
 
 def _on_sigterm(signum, frame):
     global _term_pending
+    # (In a forked child before _start_child ran, the state is the
+    # parent's: nothing is written.)
     try:
-        if not _finish("signal-15", False):
+        if _os_getpid() == _pid and not _finish("signal-15", False):
             _term_pending = True    # the interrupted flush calls us again
             return
     except Exception:
@@ -501,8 +736,12 @@ def _after_fork_child():
 
 def _start_child():
     global _lock, _depth, _fd, _pid, _child_header, _tls, _pool_ids
-    global _chunk_ids, _term_pending, _recorded
+    global _chunk_ids, _term_pending, _recorded, _term_ours, _batch
+    global _forked, _rq_reads
     t_ns = _mono()
+    if _term_ours:
+        _term_ours = False
+        _sigterm_default()
     _lock = _thread.RLock()     # the parent's may be held by a dead thread
     _depth = 0
     _term_pending = False
@@ -510,8 +749,14 @@ def _start_child():
     _tls = _thread._local()
     _pool_ids = itertools.count(1)
     _chunk_ids = itertools.count(0)
-    _recorded = 0               # _ns_per_event stays: the parent's
-    if _fd >= 0:
+    _recorded = 0               # _ns_per_event, _rq_ns stay: the parent's
+    _rq_reads = 0
+    _batch = CHILD_BATCH
+    _forked = True
+    # The parent's schedstat descriptors name the parent's threads.
+    for st in list(_rq_fds.values()):
+        _rq_stop(st)
+    if _fd >= 0 and _names(_fd, _fd_id):
         try:
             _os_close(_fd)
         except OSError:
@@ -521,6 +766,31 @@ def _start_child():
     if not _done:
         _child_header = (ppid, t_ns, _new_tid(), _cpu(),
                          threading.current_thread().name)
+
+
+def _sigterm_default():
+    """In a forked child: SIGTERM back to SIG_DFL if our handler is still
+    its disposition. A Python handler only sets a flag, and the child may
+    be about to block in C (a Pool worker that Pool.terminate() signals
+    as it enters sem_wait): there it would wait forever, where SIG_DFL
+    kills it, as it would have without us. SIGTERM is blocked meanwhile,
+    so that one arriving now is delivered once SIG_DFL is in place (on
+    3.8 and 3.9 a signal caught by the Python handler and then found with
+    SIG_DFL in its place raises TypeError: "'int' object is not
+    callable"); one caught before runs our handler, which kills the
+    child (see _on_sigterm)."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    old = None
+    try:
+        if mask is not None:
+            old = mask(signal.SIG_BLOCK, (signal.SIGTERM,))
+        if signal.getsignal(signal.SIGTERM) is _on_sigterm:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except (OSError, ValueError):
+        pass
+    finally:
+        if old is not None:
+            mask(signal.SIG_SETMASK, old)
 
 
 def _os_exit_wrapper(*args, **kw):
@@ -590,19 +860,37 @@ def _timed(orig, call, size):
             tid = _new_tid()
         if getattr(_tls, "inside", False):
             return orig(*args, **kw)
-        _tls.inside = True
+        try:
+            st = _tls.rq
+        except AttributeError:
+            st = _rq_open()
         c0 = _cpu()
         t0 = _mono()
+        # run_delay now: read, unless the thread spent less than
+        # RQ_REUSE_NS off-CPU since it last read it (see _rq_open)
+        if t0 - c0 - st[1] >= RQ_REUSE_NS:
+            _rq_read(st, t0, c0)
+        rq0 = st[2]
+        _tls.inside = True
         try:
             r = orig(*args, **kw)
         except BaseException:
             t1 = _mono()
+            c1 = _cpu()
             _tls.inside = False
-            _events.append(("C", tid, t0, t1, c0, _cpu(), call, -1, 0))
+            if t1 - c1 - st[1] >= RQ_REUSE_NS:
+                _rq_read(st, t1, c1)
+            if st[0] < 0:
+                _events.append(("C", tid, t0, t1, c0, c1, call, -1, 0))
+            else:
+                _events.append(("Cq", tid, t0, t1, c0, c1, call, -1, 0,
+                                rq0, st[2]))
             raise
         t1 = _mono()
         c1 = _cpu()
         _tls.inside = False
+        if t1 - c1 - st[1] >= RQ_REUSE_NS:
+            _rq_read(st, t1, c1)
         if size == _NO_BYTES:
             n = -1
         elif size == _RESULT:
@@ -617,8 +905,12 @@ def _timed(orig, call, size):
             n = _seconds_ns(args)
         else:
             n = _nbytes(args[1])
-        _events.append(("C", tid, t0, t1, c0, c1, call, n, 1))
-        if len(_events) >= BATCH:
+        if st[0] < 0:
+            _events.append(("C", tid, t0, t1, c0, c1, call, n, 1))
+        else:
+            _events.append(("Cq", tid, t0, t1, c0, c1, call, n, 1, rq0,
+                            st[2]))
+        if len(_events) >= _batch:
             _flush()
         return r
     return wrapper
@@ -645,23 +937,49 @@ def _native(fn, args, kw, nbytes):
         tid = _new_tid()
     if getattr(_tls, "inside", False):
         return fn(*args, **kw)
-    _tls.inside = True
+    try:
+        st = _tls.rq
+    except AttributeError:
+        st = _rq_open()
     c0 = _cpu()
     t0 = _mono()
+    rq0 = _rq_start(st, t0, c0)
+    _tls.inside = True
     try:
         r = fn(*args, **kw)
     except BaseException:
         t1 = _mono()
+        c1 = _cpu()
         _tls.inside = False
-        _events.append(("C", tid, t0, t1, c0, _cpu(), "native", nbytes, 0))
+        _call_done(tid, t0, t1, c0, c1, "native", nbytes, 0, st, rq0)
         raise
     t1 = _mono()
     c1 = _cpu()
     _tls.inside = False
-    _events.append(("C", tid, t0, t1, c0, c1, "native", nbytes, 1))
-    if len(_events) >= BATCH:
+    _call_done(tid, t0, t1, c0, c1, "native", nbytes, 1, st, rq0)
+    if len(_events) >= _batch:
         _flush()
     return r
+
+
+def _rq_start(st, t0, c0):
+    """rq0 of a call that began at t0, c0 (_native, _lock_wait; _timed
+    does the same inline)."""
+    if t0 - c0 - st[1] >= RQ_REUSE_NS:
+        _rq_read(st, t0, c0)
+    return st[2]
+
+
+def _call_done(tid, t0, t1, c0, c1, call, n, ok, st, rq0):
+    """Buffers the C line of a call (_native, _lock_wait; _timed does the
+    same inline), with its rq1."""
+    if t1 - c1 - st[1] >= RQ_REUSE_NS:
+        _rq_read(st, t1, c1)
+    if st[0] < 0:
+        _events.append(("C", tid, t0, t1, c0, c1, call, n, ok))
+    else:
+        _events.append(("Cq", tid, t0, t1, c0, c1, call, n, ok, rq0,
+                        st[2]))
 
 
 def _wrap_queue_get(orig):
@@ -703,21 +1021,27 @@ def _lock_wait(acquire, blocking, timeout):
         tid = _tls.tid
     except AttributeError:
         tid = _new_tid()
-    _tls.inside = True
+    try:
+        st = _tls.rq
+    except AttributeError:
+        st = _rq_open()
     c0 = _cpu()
     t0 = _mono()
+    rq0 = _rq_start(st, t0, c0)
+    _tls.inside = True
     try:
         r = acquire(blocking, timeout)
     except BaseException:
         t1 = _mono()
+        c1 = _cpu()
         _tls.inside = False
-        _events.append(("C", tid, t0, t1, c0, _cpu(), "lock", 0, 0))
+        _call_done(tid, t0, t1, c0, c1, "lock", 0, 0, st, rq0)
         raise
     t1 = _mono()
     c1 = _cpu()
     _tls.inside = False
-    _events.append(("C", tid, t0, t1, c0, c1, "lock", 0, 1 if r else 0))
-    if len(_events) >= BATCH:
+    _call_done(tid, t0, t1, c0, c1, "lock", 0, 1 if r else 0, st, rq0)
+    if len(_events) >= _batch:
         _flush()
     return r
 
@@ -1032,6 +1356,7 @@ def _wrap_bootstrap_inner(orig):
         finally:
             _add(("T", tid, _mono(), _cpu(), "end",
                   _clean(self.name, NAME_MAX)))
+            _rq_end()
     return _method(_bootstrap_inner, orig)
 
 
@@ -1046,6 +1371,10 @@ def _task_begin(pool, seq):
 
 def _task_end(tid, pool, seq):
     _add(("K", tid, _mono(), _cpu(), "end", pool, seq))
+    if _forked:
+        # A forked child dies at once on SIGTERM (Pool.terminate): each
+        # task it ran is in its file by then.
+        _flush()
 
 
 class _Task:
@@ -1191,7 +1520,7 @@ class _TaskCoro(collections.abc.Coroutine):
         t1 = _mono()
         _events.append(("A", tid, t0, t1, c0, _cpu(), self._pool,
                         self._task))
-        if len(_events) >= BATCH:
+        if len(_events) >= _batch:
             _flush()
         return r
 
@@ -1214,7 +1543,7 @@ class _TaskCoro(collections.abc.Coroutine):
         t1 = _mono()
         _events.append(("A", tid, t0, t1, c0, _cpu(), self._pool,
                         self._task))
-        if len(_events) >= BATCH:
+        if len(_events) >= _batch:
             _flush()
         return r
 
@@ -1238,7 +1567,7 @@ class _TaskCoro(collections.abc.Coroutine):
         t1 = _mono()
         _events.append(("A", tid, t0, t1, c0, _cpu(), self._pool,
                         self._task))
-        if len(_events) >= BATCH:
+        if len(_events) >= _batch:
             _flush()
         return r
 
@@ -1638,14 +1967,19 @@ class _PatchingLoader:
 
 def _measure_cost(rounds=3, calls=100):
     """What one timed event costs this process, in ns: a cheap builtin
-    called through a _timed wrapper (the clocks, _tls, the tuple buffered)
-    minus the same calls made plainly, per call (the least of a few
-    rounds, so that a preemption does not count), plus formatting the
-    events so made. Runs before anything is patched; its events are
-    dropped. About 1 ms."""
+    called through a _timed wrapper (the clocks, _tls, the tuple
+    buffered) minus the same calls made plainly, per call (the least of a
+    few rounds, so that a preemption does not count), plus formatting the
+    events so made. These calls spend no time off-CPU, so they read no
+    schedstat (but the first, which opens the main thread's): what a read
+    costs is measured on its own, into _rq_ns, and _cost() adds the reads
+    a process made. Runs before anything is patched; its events and reads
+    are not counted. About 1 ms."""
+    global _rq_reads, _rq_ns
     cheap = abs
     timed = _timed(cheap, "sleep", _NO_BYTES)
     n0 = len(_events)
+    reads0 = _rq_reads
     wrapped = plain = None
     for _ in range(rounds):
         t0 = _mono()
@@ -1664,8 +1998,36 @@ def _measure_cost(rounds=3, calls=100):
     t0 = _mono()
     _format(batch).encode("utf-8", "replace")
     formatting = _mono() - t0
+    st = getattr(_tls, "rq", None)
+    read = None
+    if st is not None and st[0] >= 0:
+        for _ in range(rounds):
+            t0 = _mono()
+            for _ in range(calls):
+                _rq_read(st, t0, 0)
+            t1 = _mono()
+            if read is None or t1 - t0 < read:
+                read = t1 - t0
+        if st[0] >= 0:
+            st[1] = _RQ_NOW     # (those stamps were no CPU time)
+    _rq_reads = reads0
+    _rq_ns = 0 if read is None or st[0] < 0 else int(round(read / calls))
     return max(0, int(round((wrapped - plain) / calls
                             + formatting / max(1, len(batch)))))
+
+
+def _rq_limit():
+    """_rq_max: RQ_MAX, or a sixteenth of the soft limit of open files
+    when that is less (the probe's descriptors must not be what makes the
+    program run out)."""
+    global _rq_max
+    try:
+        import resource
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        if soft != resource.RLIM_INFINITY and soft >= 0:
+            _rq_max = min(RQ_MAX, soft // 16)
+    except Exception:
+        pass
 
 
 def install(folder):
@@ -1693,6 +2055,7 @@ def install(folder):
             pass
         raise
     _installed = True
+    _rq_limit()
     try:
         _ns_per_event = _measure_cost()
     except Exception:
