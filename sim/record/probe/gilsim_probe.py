@@ -277,14 +277,25 @@ releases the GIL for a moment; a KeyboardInterrupt raised inside a flush loses
 that batch; a pid that already has a file (a program that re-execs
 itself after it flushed) is not recorded; `python -S`, `-I` or `-E` load
 no probe. Cost, measured on a 2-core VM (20 000 1-byte send+recv pairs on
-a socketpair, issue 17): ~3 us per recorded call, of which ~1.7 us are
-the two thread_time_ns() readings (each a clock_gettime system call that
-no vDSO serves), ~0.5 us the wrapper and ~0.5 us formatting and writing.
-_measure_cost, which each process runs at install (~0.7 ms), says ~1.9
-to 2.4 us per event there (3.8 to 3.13): the wrapper path and the
-formatting, not the write. An asyncio step costs a little more than that
-(20 000 steps of `await asyncio.sleep(0)`: ~1.0 us each unrecorded, ~4
-us recorded, with the loop's selects).
+a socketpair, issue 17): ~3.5 us per recorded call (~3 us before the
+run-queue delay), of which ~1.7 us are the two thread_time_ns() readings
+(each a clock_gettime system call that no vDSO serves), ~0.5 us the
+wrapper and ~0.6 us formatting and writing (two fields more with rq0
+and rq1); those calls do not block, so they read no schedstat. A read
+of schedstat costs ~1.4 to 1.7 us more (os.pread and the checks), and a
+call that blocks makes one or two: threads exchanging bytes through two
+pipes, every read blocking, pay ~8 to 10 us per call instead of ~5 (on
+that critical path the cost shows more than its CPU time). _measure_cost,
+which each process runs at install (~1 ms), says ~2.4 to 2.7 us per
+event there without reads (3.8 to 3.13; ~2.1 to 2.3 before the
+run-queue delay), and measures a read: the wrapper path and the
+formatting, not the write; O adds the reads the process made (_cost).
+A forked child's flush at each pool task's end costs ~5 to 10 us
+(formatting, fstat, write: a multiprocessing.Pool.map of trivial
+chunks ran at ~45 us a chunk, ~25 unrecorded, ~40 before). An asyncio
+step costs a little more than a call (20 000 steps of `await
+asyncio.sleep(0)`: ~1.0 us each unrecorded, ~4 us recorded, with the
+loop's selects).
 """
 import _thread
 import atexit
@@ -2000,10 +2011,11 @@ def _measure_cost(rounds=3, calls=100):
     formatting = _mono() - t0
     st = getattr(_tls, "rq", None)
     read = None
+    reads = max(1, calls // 4)
     if st is not None and st[0] >= 0:
         for _ in range(rounds):
             t0 = _mono()
-            for _ in range(calls):
+            for _ in range(reads):
                 _rq_read(st, t0, 0)
             t1 = _mono()
             if read is None or t1 - t0 < read:
@@ -2011,7 +2023,7 @@ def _measure_cost(rounds=3, calls=100):
         if st[0] >= 0:
             st[1] = _RQ_NOW     # (those stamps were no CPU time)
     _rq_reads = reads0
-    _rq_ns = 0 if read is None or st[0] < 0 else int(round(read / calls))
+    _rq_ns = 0 if read is None or st[0] < 0 else int(round(read / reads))
     return max(0, int(round((wrapped - plain) / calls
                             + formatting / max(1, len(batch)))))
 
