@@ -28,6 +28,7 @@
 #include "trace_check.h"
 
 #define MS INT64_C(1000000)
+#define US INT64_C(1000)
 
 /* A folder with one probe file of this text. */
 static char *
@@ -245,21 +246,37 @@ assert_exclusive(const struct rec_pieces *p)
     }
 }
 
+/* A window with CPU holds the GIL at its end (its thread makes its call
+ * from Python): its last piece ends there. */
+static void
+assert_held_at_end(const struct rec_window *w, const struct rec_pieces *p)
+{
+    if (w->c > 0) {
+        assert_true(w->count > 0);
+        assert_int_equal(p->v[w->first + w->count - 1].to, w->e);
+    }
+}
+
 /* The schedule: CPU as late as it can go in its window, every window
- * its whole CPU, never two at once; CPU that cannot fit (two windows of
- * 8 in the same 10) overlaps and is counted. */
+ * its whole CPU and the GIL at its end, never two at once; CPU that
+ * cannot fit (two windows of 8 in the same 10) overlaps and is counted.
+ * Times in microseconds, above the 1 us a window holds at its end. */
 static void
 windows_get_their_cpu_late_and_never_at_once(void **state)
 {
-    struct rec_window one[] = {{.s = 0, .e = 10, .c = 3}};
-    struct rec_window two[] = {{.s = 0, .e = 10, .c = 6},
-                               {.s = 0, .e = 10, .c = 4}};
-    struct rec_window chain[] = {{.s = 0, .e = 10, .c = 5},
-                                 {.s = 5, .e = 12, .c = 5},
-                                 {.s = 8, .e = 20, .c = 6},
-                                 {.s = 20, .e = 20, .c = 0}};
-    struct rec_window full[] = {{.s = 0, .e = 10, .c = 8},
-                                {.s = 0, .e = 10, .c = 8}};
+    struct rec_window one[] = {{.s = 0, .e = 10 * US, .c = 3 * US}};
+    struct rec_window two[] = {{.s = 0, .e = 10 * US, .c = 6 * US},
+                               {.s = 0, .e = 10 * US, .c = 4 * US}};
+    struct rec_window chain[] = {{.s = 0, .e = 10 * US, .c = 5 * US},
+                                 {.s = 5 * US, .e = 12 * US, .c = 5 * US},
+                                 {.s = 8 * US, .e = 20 * US, .c = 6 * US},
+                                 {.s = 20 * US, .e = 20 * US, .c = 0}};
+    /* The later window would run all of [8, 10] by the start rule alone,
+     * over the end of the earlier one (at 9). */
+    struct rec_window ends[] = {{.s = 5 * US, .e = 10 * US, .c = 2 * US},
+                                {.s = 0, .e = 9 * US, .c = 5 * US}};
+    struct rec_window full[] = {{.s = 0, .e = 10 * US, .c = 8 * US},
+                                {.s = 0, .e = 10 * US, .c = 8 * US}};
     struct rec_pieces p;
     int64_t overlap;
     size_t i;
@@ -267,14 +284,14 @@ windows_get_their_cpu_late_and_never_at_once(void **state)
     (void)state;
     assert_int_equal(rec_schedule(one, 1, &p, &overlap), 0);
     assert_int_equal(one[0].count, 1);
-    assert_int_equal(p.v[0].from, 7);
-    assert_int_equal(p.v[0].to, 10);
+    assert_int_equal(p.v[0].from, 7 * US);
+    assert_int_equal(p.v[0].to, 10 * US);
     assert_int_equal(overlap, 0);
     free(p.v);
 
     assert_int_equal(rec_schedule(two, 2, &p, &overlap), 0);
-    assert_int_equal(placed(&two[0], &p), 6);
-    assert_int_equal(placed(&two[1], &p), 4);
+    assert_int_equal(placed(&two[0], &p), 6 * US);
+    assert_int_equal(placed(&two[1], &p), 4 * US);
     assert_exclusive(&p);
     assert_int_equal(overlap, 0);
     free(p.v);
@@ -282,14 +299,24 @@ windows_get_their_cpu_late_and_never_at_once(void **state)
     assert_int_equal(rec_schedule(chain, 4, &p, &overlap), 0);
     for (i = 0; i < 4; i++) {
         assert_int_equal(placed(&chain[i], &p), chain[i].c);
+        assert_held_at_end(&chain[i], &p);
+    }
+    assert_exclusive(&p);
+    assert_int_equal(overlap, 0);
+    free(p.v);
+
+    assert_int_equal(rec_schedule(ends, 2, &p, &overlap), 0);
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(placed(&ends[i], &p), ends[i].c);
+        assert_held_at_end(&ends[i], &p);
     }
     assert_exclusive(&p);
     assert_int_equal(overlap, 0);
     free(p.v);
 
     assert_int_equal(rec_schedule(full, 2, &p, &overlap), 0);
-    assert_int_equal(overlap, 6);
-    assert_int_equal(placed(&full[0], &p) + placed(&full[1], &p), 16);
+    assert_int_equal(overlap, 6 * US);
+    assert_int_equal(placed(&full[0], &p) + placed(&full[1], &p), 16 * US);
     free(p.v);
 }
 

@@ -16,12 +16,23 @@
  * (more CPU in the windows than the wall time they share: CPU used
  * without the GIL in C code the probe does not see) is placed at the
  * start of its window anyway, overlapping, and counted in *overlap_ns.
+ *
+ * A thread holds the GIL at its window's end whatever else it did: it
+ * is in Python until its call lets the GIL go. So a window, when it
+ * opens going back (at its end), first runs alone for up to END_HOLD_NS
+ * of its CPU; then the rule above goes on. Without that, a window that
+ * began earlier could be left with its last piece before its end, and
+ * the thread would make its call while another held the GIL.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "schedule.h"
+
+/* The least of a window's CPU placed right at its end: a call's way from
+ * Python into C (the probe's wrapper included) takes about that. */
+#define END_HOLD_NS INT64_C(1000)
 
 /* Windows in the order of their ends, latest first. */
 static int
@@ -136,23 +147,30 @@ rec_schedule(struct rec_window *w, size_t n, struct rec_pieces *out,
     qsort(order, n, sizeof(*order), by_end_desc);
     t = n > 0 ? order[0]->e : 0;
     while (rc == 0 && (next < n || h.n > 0)) {
-        struct rec_window *top;
+        struct rec_window *top, *fresh = NULL;
         size_t k;
-        int64_t from, stop;
+        int64_t from, stop, most;
 
-        if (h.n == 0 && order[next]->e < t) {
+        while (h.n > 0 && left[h.w[0] - w] == 0) {
+            heap_pop(&h); /* emptied by its end's hold */
+        }
+        if (h.n == 0 && next < n && order[next]->e < t) {
             t = order[next]->e; /* nothing open: jump back to the next end */
         }
         while (next < n && order[next]->e >= t) {
             if (left[order[next] - w] > 0) {
                 heap_push(&h, order[next]);
+                if (order[next]->e == t && order[next]->s < t &&
+                    (fresh == NULL || order[next]->s > fresh->s)) {
+                    fresh = order[next];
+                }
             }
             next++;
         }
         if (h.n == 0) {
             continue;
         }
-        top = h.w[0];
+        top = fresh != NULL ? fresh : h.w[0];
         k = (size_t)(top - w);
         if (top->s >= t) {
             /* Closed with CPU left: no schedule places it. */
@@ -162,9 +180,14 @@ rec_schedule(struct rec_window *w, size_t n, struct rec_pieces *out,
             left[k] = 0;
             continue;
         }
-        /* Run it back to its start, the end of its CPU, or the next
-         * window's end (which may open one that began later). */
-        stop = t - left[k];
+        /* Run it back to its start, the end of its CPU (or of its end's
+         * hold), or the next window's end (which may open one that began
+         * later). */
+        most = left[k];
+        if (fresh != NULL && most > END_HOLD_NS) {
+            most = END_HOLD_NS;
+        }
+        stop = t - most;
         if (top->s > stop) {
             stop = top->s;
         }
@@ -175,9 +198,6 @@ rec_schedule(struct rec_window *w, size_t n, struct rec_pieces *out,
         rc = add_piece(out, from, t, (uint32_t)k);
         left[k] -= t - from;
         t = from;
-        if (left[k] == 0) {
-            heap_pop(&h);
-        }
     }
     if (rc == 0) {
         size_t m = 0;
