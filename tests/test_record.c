@@ -111,6 +111,10 @@ malformed_files_are_refused_with_their_line(void **state)
         {HEAD "W\t7\t4\t5\t1\t1\tmutex\t1\t1\n", "line 3: expected W"},
         {HEAD "W\t7\t5\t4\t1\t1\tsem\t1\t1\n", "line 3: an acquire"},
         {HEAD "O\t-1\t3000\n", "line 3: expected O"},
+        {HEAD "H\t7\t4\t5\t0\t0\n", "line 3: expected H"},
+        {HEAD "H\t7\t5\t4\t0\t0\t1\n", "line 3: a hold ending"},
+        {HEAD "H\t7\t4\t5\t0\t0\t0\n", "line 3: a hold ending"},
+        {HEAD "H\t7\t4\t5\t0\t0\tlock\n", "line 3: a field that"},
     };
     char err[512];
     struct rec r;
@@ -656,6 +660,122 @@ an_asyncio_program_becomes_loop_tasks(void **state)
     free(dir);
 }
 
+/* The steps of the workload file's kind whose first step is `first`
+ * (compact JSON, keys sorted). */
+static char *
+kind_steps(const char *path, const char *first)
+{
+    json_error_t e;
+    json_t *root = json_load_file(path, 0, &e);
+    json_t *kind;
+    char *found = NULL;
+    size_t i;
+
+    assert_non_null(root);
+    json_array_foreach(json_object_get(root, "kinds"), i, kind)
+    {
+        char *text =
+            json_dumps(json_object_get(kind, "steps"),
+                       JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(9));
+
+        assert_non_null(text);
+        if (found == NULL && strncmp(text + 1, first, strlen(first)) == 0) {
+            found = text;
+        } else {
+            free(text);
+        }
+    }
+    json_decref(root);
+    return found;
+}
+
+/* Holds of a threading.Lock (H) become the workload file's lock blocks
+ * around the steps they were held for: a socket wait inside one stays
+ * inside; a hold with nothing measurable inside is none; a lock taken
+ * inside another where elsewhere the other way round is left out (the
+ * file would deadlock); a release inside a call (Condition.wait) ends
+ * the block where the call begins. The file is one gilsim reads. */
+static void
+held_locks_become_lock_blocks(void **state)
+{
+    static const char text[] =
+        HEAD "X\t1\t1000000000\tthreadpool\t2\n"
+             /* task 1: cpu, lock1 { cpu, recv, cpu }, cpu */
+             "T\t7\t1000000000\t0\tstart\tw0\n"
+             "K\t7\t1000000000\t0\tbegin\t1\t1\n"
+             "C\t7\t1003000000\t1008000000\t2000000\t3000000\trecv\t10\t1\n"
+             "H\t7\t1001000000\t1010000000\t1000000\t4000000\t1\n"
+             "K\t7\t1011000000\t5000000\tend\t1\t1\n"
+             "T\t7\t1012000000\t5000000\tend\tw0\n"
+             /* task 2: an empty hold of lock2, then lock2 { lock1 } */
+             "T\t8\t1000000000\t0\tstart\tw1\n"
+             "K\t8\t1000000000\t0\tbegin\t1\t2\n"
+             "H\t8\t1001000000\t1002000000\t1000000\t1000500\t2\n"
+             "H\t8\t1004000000\t1005000000\t3000000\t4000000\t1\n"
+             "H\t8\t1003000000\t1006000000\t2000000\t5000000\t2\n"
+             "K\t8\t1007000000\t6000000\tend\t1\t2\n"
+             /* task 3: lock1 { lock2 (left out) }, released in a wait */
+             "K\t8\t1015000000\t10000000\tbegin\t1\t3\n"
+             "H\t8\t1017000000\t1018000000\t11500000\t12000000\t2\n"
+             "H\t8\t1016000000\t1025000000\t11000000\t13000500\t1\n"
+             "C\t8\t1023000000\t1030000000\t13000000\t13000000\twait\t-1\t1\n"
+             "K\t8\t1031000000\t14000000\tend\t1\t3\n"
+             "T\t8\t1032000000\t14000000\tend\tw1\n"
+             "Z\t1033000000\texit\n";
+    char *dir = raw_dir_with(text);
+    char path[4200], err[512] = "";
+    char *steps, *all;
+    struct rec_config cfg;
+    struct cmd c;
+    struct rec r;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
+    assert_int_equal(
+        rec_write_workload(dir, &r, "app.py", &cfg, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 3);
+    (void)snprintf(path, sizeof(path), "%s/workload.json", dir);
+
+    steps = kind_steps(path, "{\"cpu\":{\"us\":1000.0}},{\"lock\":{\"name\":"
+                             "\"lock1\",\"steps\":[{\"cpu\":{\"us\":1000.0}}");
+    assert_non_null(steps);
+    assert_string_equal(
+        steps, "[{\"cpu\":{\"us\":1000.0}},{\"lock\":{\"name\":\"lock1\","
+               "\"steps\":[{\"cpu\":{\"us\":1000.0}},{\"sleep\":{\"us\":"
+               "5000.0}},{\"cpu\":{\"us\":1000.0}}]}},{\"cpu\":{\"us\":"
+               "1000.0}}]");
+    free(steps);
+    steps = kind_steps(path, "{\"cpu\":{\"us\":1999.5}}");
+    assert_non_null(steps);
+    assert_string_equal(
+        steps, "[{\"cpu\":{\"us\":1999.5}},{\"lock\":{\"name\":\"lock2\","
+               "\"steps\":[{\"cpu\":{\"us\":1000.0}},{\"lock\":{\"name\":"
+               "\"lock1\",\"steps\":[{\"cpu\":{\"us\":1000.0}}]}},{\"cpu\":"
+               "{\"us\":1000.0}}]}},{\"cpu\":{\"us\":1000.0}}]");
+    free(steps);
+    steps = kind_steps(path, "{\"cpu\":{\"us\":1000.0}},{\"lock\":{\"name\":"
+                             "\"lock1\",\"steps\":[{\"cpu\":{\"us\":2000.0}}");
+    assert_non_null(steps);
+    assert_string_equal(
+        steps, "[{\"cpu\":{\"us\":1000.0}},{\"lock\":{\"name\":\"lock1\","
+               "\"steps\":[{\"cpu\":{\"us\":2000.0}}]}},{\"sleep\":{\"us\":"
+               "7000.0}},{\"cpu\":{\"us\":1000.0}}]");
+    free(steps);
+    all = tf_read(path, NULL);
+    assert_non_null(all);
+    assert_non_null(strstr(all, "6 holds inside tasks of 2 locks"));
+    assert_non_null(strstr(all, "1 that would have let the file deadlock"));
+    assert_non_null(strstr(all, "1 with no step of a microsecond inside"));
+    free(all);
+    run(&c, "workload", "check", path, NULL);
+    assert_int_equal(c.status, 0);
+    cmd_clear(&c);
+    rec_clear(&r);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* ---- the command, on real programs --------------------------------------- */
 
 static char python3[4096];
@@ -956,6 +1076,7 @@ main(void)
         cmocka_unit_test(the_workload_file_keeps_kinds_counts_and_long_tasks),
         cmocka_unit_test(an_asyncio_program_becomes_loop_tasks),
         cmocka_unit_test(a_call_s_run_queue_delay_is_not_io),
+        cmocka_unit_test(held_locks_become_lock_blocks),
         cmocka_unit_test(a_thread_pool_program_is_recorded_whole),
         cmocka_unit_test(the_program_s_status_passes_and_its_recording_stays),
     };

@@ -165,6 +165,11 @@ python_until(struct lane *l, int64_t t, int64_t cpu)
 static void
 lane_item(struct lane *l, const struct rec_item *it)
 {
+    if (it->kind == REC_HOLD_BEGIN || it->kind == REC_HOLD_END) {
+        /* A threading.Lock taken or let go: Python, inside a window (a
+         * wait for it is a call); the workload file keeps where. */
+        return;
+    }
     if (it->async) {
         /* An asyncio task's step, begin or end: its loop's thread runs
          * many in one stretch of Python, between two of its selects;

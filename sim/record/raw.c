@@ -20,6 +20,8 @@
  *                                               task `parent` ran (or -1)
  *   W tid t0 t1 pool task sem|lock prim value   an asyncio task's acquire
  *                                               of a Semaphore or Lock
+ *   H tid t0 t1 cpu0 cpu1 lock                  a threading.Lock held
+ *                                               (lock: its number)
  *   O events ns_per_event                       the probe's own cost
  *   Z t_ns how                                  the probe's last line
  *
@@ -236,156 +238,311 @@ parse_async(struct rec *r, struct caps *caps, char **f, int nf,
     return 0;
 }
 
+/* What a line's parser has at hand, and what it gives back: the items
+ * of thread `tid` it made (none for a line about the process). */
+struct line {
+    struct rec *r;
+    struct caps *caps;
+    struct rec_process *p;
+    const struct cursor *c;
+    char **f;
+    int nf;
+    int64_t tid;
+    struct rec_item it[2];
+    int n_items;
+};
+
+/* A new item of the line's thread, zeroed but for bytes (-1: none). */
+static struct rec_item *
+line_item(struct line *x, enum rec_item_kind kind)
+{
+    struct rec_item *it = &x->it[x->n_items++];
+
+    memset(it, 0, sizeof(*it));
+    it->kind = (uint8_t)kind;
+    it->bytes = -1;
+    return it;
+}
+
+/* T tid t_ns cpu_ns start|end name */
+static int
+parse_thread(struct line *x)
+{
+    struct rec_item *it;
+    int64_t v[3];
+    int rc;
+
+    if (x->nf != 6 ||
+        (strcmp(x->f[4], "start") != 0 && strcmp(x->f[4], "end") != 0)) {
+        return bad(x->c, "expected T tid t_ns cpu_ns start|end name");
+    }
+    if ((rc = numbers(x->c, x->f, 1, 3, v)) != 0) {
+        return rc;
+    }
+    x->tid = v[0];
+    it = line_item(x, strcmp(x->f[4], "start") == 0 ? REC_START : REC_END);
+    it->t0 = it->t1 = v[1];
+    it->cpu0 = it->cpu1 = v[2];
+    return 0;
+}
+
+/* C tid t0 t1 cpu0 cpu1 call bytes ok [rq0 rq1] */
+static int
+parse_call(struct line *x)
+{
+    struct rec_item *it;
+    int64_t v[7], rq[2] = {0, 0};
+    int rc, k;
+
+    if (x->nf != 9 && x->nf != 11) {
+        return bad(x->c, "expected C tid t0 t1 cpu0 cpu1 call bytes ok "
+                         "[rq0 rq1]");
+    }
+    if ((rc = numbers(x->c, x->f, 1, 5, v)) != 0 ||
+        (rc = numbers(x->c, x->f, 7, 2, v + 5)) != 0 ||
+        (x->nf == 11 && (rc = numbers(x->c, x->f, 9, 2, rq)) != 0)) {
+        return rc;
+    }
+    if (x->nf == 11 && rq[1] < rq[0]) {
+        return bad(x->c, "a call's run-queue delay going back");
+    }
+    for (k = 0; k < REC_CALL_COUNT && strcmp(x->f[6], call_names[k]); k++) {
+    }
+    if (k == REC_CALL_COUNT || v[2] < v[1] || (v[6] != 0 && v[6] != 1)) {
+        return bad(x->c, "a call of an unknown kind, ending before it "
+                         "began, or with ok other than 0 or 1");
+    }
+    x->tid = v[0];
+    it = line_item(x, REC_CALL);
+    it->t0 = v[1];
+    it->t1 = v[2];
+    it->cpu0 = v[3];
+    it->cpu1 = v[4];
+    it->call = (uint8_t)k;
+    it->bytes = v[5];
+    it->ok = (uint8_t)v[6];
+    it->rq_ns = x->nf == 11 ? rq[1] - rq[0] : 0;
+    x->r->calls++;
+    return 0;
+}
+
+/* H tid t0 t1 cpu0 cpu1 lock: two items, the acquire and the release. */
+static int
+parse_hold(struct line *x)
+{
+    struct rec_item *it;
+    int64_t v[6];
+    int rc;
+
+    if (x->nf != 7) {
+        return bad(x->c, "expected H tid t0 t1 cpu0 cpu1 lock");
+    }
+    if ((rc = numbers(x->c, x->f, 1, 6, v)) != 0) {
+        return rc;
+    }
+    if (v[2] < v[1] || v[5] < 1) {
+        return bad(x->c, "a hold ending before it began, or of a lock "
+                         "numbered under 1");
+    }
+    x->tid = v[0];
+    it = line_item(x, REC_HOLD_BEGIN);
+    it->t0 = it->t1 = v[1];
+    it->cpu0 = it->cpu1 = v[3];
+    it->lock = v[5];
+    it = line_item(x, REC_HOLD_END);
+    it->t0 = it->t1 = v[2];
+    it->cpu0 = it->cpu1 = v[4];
+    it->lock = v[5];
+    return 0;
+}
+
+/* K tid t_ns cpu_ns begin|end pool task */
+static int
+parse_task(struct line *x)
+{
+    struct rec_item *it;
+    int64_t v[5];
+    int rc;
+
+    if (x->nf != 7 ||
+        (strcmp(x->f[4], "begin") != 0 && strcmp(x->f[4], "end") != 0)) {
+        return bad(x->c, "expected K tid t_ns cpu_ns begin|end pool task");
+    }
+    if ((rc = numbers(x->c, x->f, 1, 3, v)) != 0 ||
+        (rc = numbers(x->c, x->f, 5, 2, v + 3)) != 0) {
+        return rc;
+    }
+    x->tid = v[0];
+    it = line_item(x, strcmp(x->f[4], "begin") == 0 ? REC_TASK_BEGIN
+                                                    : REC_TASK_END);
+    it->t0 = it->t1 = v[1];
+    it->cpu0 = it->cpu1 = v[2];
+    it->pool = v[3];
+    it->task = v[4];
+    it->async = (uint8_t)pool_is_async(x->r, v[3]);
+    return 0;
+}
+
+/* A tid t0 t1 cpu0 cpu1 pool task */
+static int
+parse_step(struct line *x)
+{
+    struct rec_item *it;
+    int64_t v[7];
+    int rc;
+
+    if (x->nf != 8) {
+        return bad(x->c, "expected A tid t0 t1 cpu0 cpu1 pool task");
+    }
+    if ((rc = numbers(x->c, x->f, 1, 7, v)) != 0) {
+        return rc;
+    }
+    if (v[2] < v[1]) {
+        return bad(x->c, "a step ending before it began");
+    }
+    x->tid = v[0];
+    it = line_item(x, REC_STEP);
+    it->t0 = v[1];
+    it->t1 = v[2];
+    it->cpu0 = v[3];
+    it->cpu1 = v[4];
+    it->pool = v[5];
+    it->task = v[6];
+    it->async = 1;
+    return 0;
+}
+
+/* G and W */
+static int
+parse_async_line(struct line *x)
+{
+    return parse_async(x->r, x->caps, x->f, x->nf, x->c);
+}
+
+/* O events ns_per_event */
+static int
+parse_cost(struct line *x)
+{
+    int64_t v[2];
+
+    if (x->nf != 3 || numbers(x->c, x->f, 1, 2, v) != 0 || v[0] < 0 ||
+        v[1] < 0) {
+        return bad(x->c, "expected O events ns_per_event");
+    }
+    x->p->probe_events = v[0];
+    x->p->probe_ns_per_event = v[1];
+    return 0;
+}
+
+/* X pool t_ns kind workers */
+static int
+parse_pool(struct line *x)
+{
+    struct rec_pool *pool;
+    int64_t v[3];
+    int rc;
+
+    if (x->nf != 5) {
+        return bad(x->c, "expected X pool t_ns kind workers");
+    }
+    if ((rc = numbers(x->c, x->f, 1, 2, v)) != 0 ||
+        (rc = numbers(x->c, x->f, 4, 1, v + 2)) != 0) {
+        return rc;
+    }
+    if (grow((void **)&x->r->pools, &x->caps->pools, x->r->n_pools,
+             sizeof(*pool)) != 0) {
+        return -ENOMEM;
+    }
+    pool = &x->r->pools[x->r->n_pools++];
+    memset(pool, 0, sizeof(*pool));
+    pool->id = v[0];
+    pool->pid = x->p->pid;
+    copy_name(pool->kind, sizeof(pool->kind), x->f[3]);
+    pool->workers = v[2];
+    return 0;
+}
+
+/* S switch_interval_ns */
+static int
+parse_interval(struct line *x)
+{
+    int64_t v;
+
+    if (x->nf != 2 || numbers(x->c, x->f, 1, 1, &v) != 0 || v <= 0) {
+        return bad(x->c, "expected S switch_interval_ns");
+    }
+    x->p->switch_interval_ns = v;
+    return 0;
+}
+
+/* Z t_ns how */
+static int
+parse_exit(struct line *x)
+{
+    int64_t v;
+
+    if (x->nf != 3 || numbers(x->c, x->f, 1, 1, &v) != 0) {
+        return bad(x->c, "expected Z t_ns how");
+    }
+    copy_name(x->p->ended, sizeof(x->p->ended), x->f[2]);
+    if (v > x->p->t_last) {
+        x->p->t_last = v;
+    }
+    return 0;
+}
+
+static const struct {
+    const char *kind;
+    int (*parse)(struct line *x);
+} line_kinds[] = {
+    {"T", parse_thread},     {"C", parse_call}, {"H", parse_hold},
+    {"K", parse_task},       {"A", parse_step}, {"G", parse_async_line},
+    {"W", parse_async_line}, {"O", parse_cost}, {"X", parse_pool},
+    {"S", parse_interval},   {"Z", parse_exit},
+};
+
+/* One line after the P line: parsed by its kind; a thread's items are
+ * added to it. */
 static int
 parse_line(struct rec *r, struct caps *caps, struct rec_process *p, char **f,
            int nf, const struct cursor *c)
 {
-    struct rec_item it;
+    struct line x = {r, caps, p, c, f, nf, 0, {{0}}, 0};
     struct rec_thread *t;
-    int64_t v[8], rq[2] = {0, 0};
-    int rc;
+    size_t k;
+    int i, rc;
 
-    memset(&it, 0, sizeof(it));
-    it.bytes = -1;
-    if (strcmp(f[0], "T") == 0) {
-        if (nf != 6 || (strcmp(f[4], "start") != 0 && strcmp(f[4], "end"))) {
-            return bad(c, "expected T tid t_ns cpu_ns start|end name");
-        }
-        if ((rc = numbers(c, f, 1, 3, v)) != 0) {
-            return rc;
-        }
-        it.kind = strcmp(f[4], "start") == 0 ? REC_START : REC_END;
-        it.t0 = it.t1 = v[1];
-        it.cpu0 = it.cpu1 = v[2];
-    } else if (strcmp(f[0], "C") == 0) {
-        int k;
-
-        if (nf != 9 && nf != 11) {
-            return bad(c, "expected C tid t0 t1 cpu0 cpu1 call bytes ok "
-                          "[rq0 rq1]");
-        }
-        if ((rc = numbers(c, f, 1, 5, v)) != 0 ||
-            (rc = numbers(c, f, 7, 2, v + 5)) != 0 ||
-            (nf == 11 && (rc = numbers(c, f, 9, 2, rq)) != 0)) {
-            return rc;
-        }
-        if (nf == 11 && rq[1] < rq[0]) {
-            return bad(c, "a call's run-queue delay going back");
-        }
-        for (k = 0; k < REC_CALL_COUNT && strcmp(f[6], call_names[k]); k++) {
-        }
-        if (k == REC_CALL_COUNT || v[2] < v[1] || (v[6] != 0 && v[6] != 1)) {
-            return bad(c, "a call of an unknown kind, ending before it "
-                          "began, or with ok other than 0 or 1");
-        }
-        it.kind = REC_CALL;
-        it.t0 = v[1];
-        it.t1 = v[2];
-        it.cpu0 = v[3];
-        it.cpu1 = v[4];
-        it.call = (uint8_t)k;
-        it.bytes = v[5];
-        it.ok = (uint8_t)v[6];
-        it.rq_ns = nf == 11 ? rq[1] - rq[0] : 0;
-        r->calls++;
-    } else if (strcmp(f[0], "K") == 0) {
-        if (nf != 7 || (strcmp(f[4], "begin") != 0 && strcmp(f[4], "end"))) {
-            return bad(c, "expected K tid t_ns cpu_ns begin|end pool task");
-        }
-        if ((rc = numbers(c, f, 1, 3, v)) != 0 ||
-            (rc = numbers(c, f, 5, 2, v + 3)) != 0) {
-            return rc;
-        }
-        it.kind = strcmp(f[4], "begin") == 0 ? REC_TASK_BEGIN : REC_TASK_END;
-        it.t0 = it.t1 = v[1];
-        it.cpu0 = it.cpu1 = v[2];
-        it.pool = v[3];
-        it.task = v[4];
-        it.async = (uint8_t)pool_is_async(r, v[3]);
-    } else if (strcmp(f[0], "A") == 0) {
-        if (nf != 8) {
-            return bad(c, "expected A tid t0 t1 cpu0 cpu1 pool task");
-        }
-        if ((rc = numbers(c, f, 1, 7, v)) != 0) {
-            return rc;
-        }
-        if (v[2] < v[1]) {
-            return bad(c, "a step ending before it began");
-        }
-        it.kind = REC_STEP;
-        it.t0 = v[1];
-        it.t1 = v[2];
-        it.cpu0 = v[3];
-        it.cpu1 = v[4];
-        it.pool = v[5];
-        it.task = v[6];
-        it.async = 1;
-    } else if (strcmp(f[0], "G") == 0 || strcmp(f[0], "W") == 0) {
-        return parse_async(r, caps, f, nf, c);
-    } else if (strcmp(f[0], "O") == 0) {
-        if (nf != 3 || numbers(c, f, 1, 2, v) != 0 || v[0] < 0 || v[1] < 0) {
-            return bad(c, "expected O events ns_per_event");
-        }
-        p->probe_events = v[0];
-        p->probe_ns_per_event = v[1];
-        return 0;
-    } else if (strcmp(f[0], "X") == 0) {
-        struct rec_pool *pool;
-
-        if (nf != 5) {
-            return bad(c, "expected X pool t_ns kind workers");
-        }
-        if ((rc = numbers(c, f, 1, 2, v)) != 0 ||
-            (rc = numbers(c, f, 4, 1, v + 2)) != 0) {
-            return rc;
-        }
-        if (grow((void **)&r->pools, &caps->pools, r->n_pools, sizeof(*pool)) !=
-            0) {
-            return -ENOMEM;
-        }
-        pool = &r->pools[r->n_pools++];
-        memset(pool, 0, sizeof(*pool));
-        pool->id = v[0];
-        pool->pid = p->pid;
-        copy_name(pool->kind, sizeof(pool->kind), f[3]);
-        pool->workers = v[2];
-        return 0;
-    } else if (strcmp(f[0], "S") == 0) {
-        if (nf != 2 || numbers(c, f, 1, 1, v) != 0 || v[0] <= 0) {
-            return bad(c, "expected S switch_interval_ns");
-        }
-        p->switch_interval_ns = v[0];
-        return 0;
-    } else if (strcmp(f[0], "Z") == 0) {
-        if (nf != 3 || numbers(c, f, 1, 1, v) != 0) {
-            return bad(c, "expected Z t_ns how");
-        }
-        copy_name(p->ended, sizeof(p->ended), f[2]);
-        if (v[0] > p->t_last) {
-            p->t_last = v[0];
-        }
-        return 0;
-    } else {
+    for (k = 0; k < sizeof(line_kinds) / sizeof(line_kinds[0]) &&
+                strcmp(f[0], line_kinds[k].kind) != 0;
+         k++) {
+    }
+    if (k == sizeof(line_kinds) / sizeof(line_kinds[0])) {
         return bad(c, "a line of an unknown kind");
     }
-    t = thread_of(r, &caps->threads, p->pid, v[0]);
+    if ((rc = line_kinds[k].parse(&x)) != 0 || x.n_items == 0) {
+        return rc;
+    }
+    t = thread_of(r, &caps->threads, p->pid, x.tid);
     if (t == NULL) {
         return -ENOMEM;
     }
-    if (it.kind == REC_START || it.kind == REC_END) {
-        copy_name(t->name, sizeof(t->name), f[5]);
-        t->ended = it.kind == REC_END;
+    for (i = 0; i < x.n_items; i++) {
+        const struct rec_item *it = &x.it[i];
+
+        if (it->kind == REC_START || it->kind == REC_END) {
+            copy_name(t->name, sizeof(t->name), f[5]);
+            t->ended = it->kind == REC_END;
+        }
+        t->has_tasks |= it->kind == REC_TASK_BEGIN && !it->async;
+        t->has_steps |= it->kind == REC_STEP;
+        if (it->t1 > p->t_last) {
+            p->t_last = it->t1;
+        }
+        if ((rc = add_item(t, it)) != 0) {
+            return rc;
+        }
     }
-    if (it.kind == REC_TASK_BEGIN && !it.async) {
-        t->has_tasks = 1;
-    }
-    if (it.kind == REC_STEP) {
-        t->has_steps = 1;
-    }
-    if (it.t1 > p->t_last) {
-        p->t_last = it.t1;
-    }
-    return add_item(t, &it);
+    return 0;
 }
 
 /* Split line s (no newline) at tabs into f; the count. */
@@ -486,6 +643,25 @@ read_file(struct rec *r, struct caps *caps, const char *path, char *err,
     return rc;
 }
 
+/* Where an item goes among others at its instant: a start first, then a
+ * lock's release, the rest, an acquire, an end last. */
+static int
+instant_rank(const struct rec_item *x)
+{
+    switch (x->kind) {
+    case REC_START:
+        return -2;
+    case REC_HOLD_END:
+        return -1;
+    case REC_HOLD_BEGIN:
+        return 1;
+    case REC_END:
+        return 2;
+    default:
+        return 0;
+    }
+}
+
 static int
 item_cmp(const void *a, const void *b)
 {
@@ -494,13 +670,43 @@ item_cmp(const void *a, const void *b)
     if (x->t0 != y->t0) {
         return x->t0 < y->t0 ? -1 : 1;
     }
-    /* At one instant: a start first, an end last. */
-    return (x->kind == REC_START ? -1
-            : x->kind == REC_END ? 1
-                                 : 0) -
-           (y->kind == REC_START ? -1
-            : y->kind == REC_END ? 1
-                                 : 0);
+    return instant_rank(x) - instant_rank(y);
+}
+
+/* A lock's release inside a call of its thread (Condition.wait lets its
+ * lock go, then waits) happened, for the program's steps, at the call's
+ * start; an acquire inside one, at its end. Thread t's items are in time
+ * order, and are again after. */
+static void
+holds_out_of_calls(struct rec_thread *t)
+{
+    const struct rec_item *call = NULL;
+    int moved = 0;
+    size_t k;
+
+    for (k = 0; k < t->n; k++) {
+        struct rec_item *it = &t->items[k];
+
+        if (it->kind == REC_CALL) {
+            call = it;
+            continue;
+        }
+        if (call == NULL || it->t0 <= call->t0 || it->t0 >= call->t1 ||
+            (it->kind != REC_HOLD_BEGIN && it->kind != REC_HOLD_END)) {
+            continue;
+        }
+        if (it->kind == REC_HOLD_END) {
+            it->t0 = it->t1 = call->t0;
+            it->cpu0 = it->cpu1 = call->cpu0;
+        } else {
+            it->t0 = it->t1 = call->t1;
+            it->cpu0 = it->cpu1 = call->cpu1;
+        }
+        moved = 1;
+    }
+    if (moved) {
+        qsort(t->items, t->n, sizeof(*t->items), item_cmp);
+    }
 }
 
 /* The process of thread t. */
@@ -551,6 +757,7 @@ close_threads(struct rec *r)
             t->items[m++] = t->items[k];
         }
         t->n = m;
+        holds_out_of_calls(t);
         if (t->items[0].kind != REC_START) {
             memset(&it, 0, sizeof(it));
             it.kind = REC_START;

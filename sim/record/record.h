@@ -32,6 +32,8 @@ enum rec_item_kind {
     REC_TASK_BEGIN = 3,
     REC_TASK_END = 4,
     REC_STEP = 5, /* one step of an asyncio task (its coroutine run once) */
+    REC_HOLD_BEGIN = 6, /* a threading.Lock acquired (after any wait) */
+    REC_HOLD_END = 7,   /* and released */
 };
 
 /* What a call was (the probe's `call` field). */
@@ -61,6 +63,7 @@ struct rec_item {
     int64_t rq_ns;      /* of a call's wall, the time its thread was
                            runnable and had no core (0: not recorded) */
     int64_t pool, task; /* a task's, a step's */
+    int64_t lock;       /* a hold's lock, numbered in its process */
     uint8_t kind;       /* enum rec_item_kind */
     uint8_t async;      /* a task of an asyncio loop (the pool's kind) */
     uint8_t call;       /* enum rec_call */

@@ -15,7 +15,10 @@
  * the GIL released for as long as the call took. Steps shorter than a
  * microsecond are left out; two cpu steps in a row are one. A task of
  * more than 256 steps (the format's most) is cut into 85 blocks of its
- * steps in order, each written as its cpu, native and sleep time.
+ * steps in order, each written as its cpu, native and sleep time (its
+ * locks left out). A threading.Lock held inside a task is a lock block
+ * around the steps it was held for (synth_lock.c); a wait to take one
+ * is none (the replay's lock makes it).
  * The kinds. Tasks with the same sequence of step kinds are one kind,
  * with as many tasks as there were; each of its steps draws from the
  * values its tasks had at that place ({"samples": [...]}, a constant when
@@ -44,7 +47,7 @@
 int
 synth_step_add(struct task *t, char kind, double us, size_t *cap)
 {
-    if (us < 1.0) {
+    if (us < 1.0 && !synth_is_open(kind) && kind != SYNTH_CLOSE) {
         return 0;
     }
     if (kind == 'c' && t->n > 0 && t->sig[t->n - 1] == 'c') {
@@ -92,6 +95,9 @@ synth_compact(struct task *t, int *compacted)
         int k;
 
         for (i = from; i < to; i++) {
+            if (synth_is_open(t->sig[i]) || t->sig[i] == SYNTH_CLOSE) {
+                continue; /* a lock's block: its steps are summed */
+            }
             sum[t->sig[i] == 'c' ? 0 : t->sig[i] == 'n' ? 1 : 2] += t->v[i];
         }
         for (k = 0; k < 3; k++) {
@@ -135,6 +141,7 @@ static int
 thread_tasks(const struct rec_thread *th, int with_tasks, struct tasks *ts)
 {
     struct task *cur = NULL;
+    struct synth_open open;
     size_t cap = 0;
     int64_t cpu = 0;
     size_t k;
@@ -155,6 +162,7 @@ thread_tasks(const struct rec_thread *th, int with_tasks, struct tasks *ts)
             rc = synth_task_new(ts, &cur);
             cap = 0;
             cpu = it->cpu0;
+            open.n = 0;
             continue;
         }
         if (cur == NULL) {
@@ -162,9 +170,14 @@ thread_tasks(const struct rec_thread *th, int with_tasks, struct tasks *ts)
         }
         rc = synth_step_add(cur, 'c', (double)(it->cpu0 - cpu) / 1e3, &cap);
         cpu = it->cpu1;
-        if (rc == 0 && it->kind == REC_CALL && it->call == REC_CALL_LOCK) {
-            /* Contention among the tasks, as the GIL's is: the replay
-             * has no lock to recreate it (said in the comment). */
+        if (rc == 0 && it->kind == REC_HOLD_BEGIN) {
+            rc = synth_hold_begin(ts, cur, &open, it->lock, &cap);
+        } else if (rc == 0 && it->kind == REC_HOLD_END) {
+            rc = synth_hold_end(ts, cur, &open, it->lock, &cap);
+        } else if (rc == 0 && it->kind == REC_CALL &&
+                   it->call == REC_CALL_LOCK) {
+            /* Contention among the tasks, as the GIL's is: the replay's
+             * locks make their own (said in the comment). */
             ts->lock_waits++;
             ts->lock_wait_ns += it->t1 - it->t0;
         } else if (rc == 0 && it->kind == REC_CALL) {
@@ -174,13 +187,16 @@ thread_tasks(const struct rec_thread *th, int with_tasks, struct tasks *ts)
                                 (double)(it->t1 - it->t0 - it->wait_ns) / 1e3,
                                 &cap);
         }
-        if (ends) {
+        if (rc == 0 && ends) {
+            rc = synth_holds_close(ts, cur, &open, &cap);
             synth_compact(cur, &ts->compacted);
             cur = NULL;
         }
     }
-    if (cur != NULL) {
-        synth_compact(cur, &ts->compacted); /* ended with its thread */
+    if (rc == 0 && cur != NULL) {
+        /* Ended with its thread. */
+        rc = synth_holds_close(ts, cur, &open, &cap);
+        synth_compact(cur, &ts->compacted);
     }
     return rc;
 }
@@ -288,22 +304,51 @@ value_of(const struct tasks *ts, const struct kind *k, size_t s)
     return json_pack("{s:o}", "samples", arr);
 }
 
+/* Kind k's steps from letter *s to the end of the block it is in (a
+ * SYNTH_CLOSE, left at *s) or of the task. */
+static json_t *
+steps_json(const struct tasks *ts, const struct kind *k, size_t *s)
+{
+    json_t *steps = json_array();
+
+    for (; steps != NULL && k->sig[*s] != '\0' && k->sig[*s] != SYNTH_CLOSE;
+         (*s)++) {
+        char c = k->sig[*s];
+
+        if (synth_is_open(c)) {
+            char name[32];
+            json_t *inner;
+
+            (void)snprintf(name, sizeof(name), "lock%lld",
+                           (long long)ts->locks.id[c - 'A']);
+            (*s)++;
+            inner = steps_json(ts, k, s);
+            (void)json_array_append_new(steps, json_pack("{s:{s:s, s:o}}",
+                                                         "lock", "name", name,
+                                                         "steps", inner));
+            if (k->sig[*s] == '\0') {
+                break;
+            }
+            continue;
+        }
+        (void)json_array_append_new(steps,
+                                    json_pack("{s:{s:o}}",
+                                              c == 'c'   ? "cpu"
+                                              : c == 'n' ? "native"
+                                                         : "sleep",
+                                              "us", value_of(ts, k, *s)));
+    }
+    return steps;
+}
+
 static json_t *
 kind_json(const struct tasks *ts, const struct kind *k, size_t index)
 {
-    json_t *steps = json_array();
+    size_t s = 0;
+    json_t *steps = steps_json(ts, k, &s);
     char name[32];
-    size_t s;
 
-    for (s = 0; steps != NULL && k->sig[s] != '\0'; s++) {
-        const char *key = k->sig[s] == 'c'   ? "cpu"
-                          : k->sig[s] == 'n' ? "native"
-                                             : "sleep";
-
-        (void)json_array_append_new(
-            steps, json_pack("{s:{s:o}}", key, "us", value_of(ts, k, s)));
-    }
-    if (k->sig[0] == '\0') {
+    if (steps != NULL && k->sig[0] == '\0') {
         /* A task that did nothing measurable still is one. */
         (void)json_array_append_new(steps,
                                     json_pack("{s:{s:i}}", "cpu", "us", 0));
@@ -426,14 +471,18 @@ rec_write_workload(const char *dir, const struct rec *r, const char *name,
                        rec_config_unit(cfg));
         (void)json_array_append_new(comment, json_string(line));
         say_async(comment, &ts);
+        synth_say_locks(comment, &ts);
         if (ts.lock_waits > 0) {
             (void)snprintf(line, sizeof(line),
                            "%llu waits for a contended threading.Lock "
                            "(%.4g ms in all) are left out: like the GIL's, "
-                           "they came from the tasks' contention, and the "
-                           "replay has no lock to recreate it.",
+                           "they came from the tasks' contention, %s.",
                            (unsigned long long)ts.lock_waits,
-                           (double)ts.lock_wait_ns / 1e6);
+                           (double)ts.lock_wait_ns / 1e6,
+                           ts.locks.n > 0
+                               ? "which the replay's locks make again"
+                               : "and the recording has no hold of a lock "
+                                 "to replay it from");
             (void)json_array_append_new(comment, json_string(line));
         }
         (void)json_array_append_new(
@@ -446,7 +495,8 @@ rec_write_workload(const char *dir, const struct rec *r, const char *name,
             (void)snprintf(line, sizeof(line),
                            "Tasks of more than %d steps are written as %d "
                            "blocks of their steps in order, each its cpu, "
-                           "native and sleep time summed.",
+                           "native and sleep time summed (their locks left "
+                           "out).",
                            MAX_STEPS, BLOCKS);
             (void)json_array_append_new(comment, json_string(line));
         }

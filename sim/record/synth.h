@@ -9,14 +9,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "record.h"
+#include <jansson.h>
 
-/* One task's steps: kind letters ('c' cpu, 'n' native, 's' sleep), a
- * string, and their values in us. */
+#include "record.h"
+#include "wl.h"
+
+/* The end of a lock's block in a task's step letters; 'A' + i opens
+ * one under the file's lock i (synth_lock.c). */
+#define SYNTH_CLOSE ')'
+
+/* One task's steps: kind letters ('c' cpu, 'n' native, 's' sleep, and
+ * the locks' blocks: 'A' + i ... SYNTH_CLOSE), a string, and their
+ * values in us (an opening letter's: the lock's index). */
 struct task {
     char *sig;
     double *v;
     size_t n;
+};
+
+/* The locks the file names, and what of their holds was left out. */
+struct synth_locks {
+    int64_t id[WL_MAX_LOCKS]; /* the probe's numbers, by index */
+    int n;
+    unsigned char inside[WL_MAX_LOCKS][WL_MAX_LOCKS]; /* [a][b]: b was
+                                                         taken inside a */
+    uint64_t holds;      /* holds met inside tasks */
+    uint64_t left_many;  /* of locks beyond WL_MAX_LOCKS */
+    uint64_t left_order; /* taken inside itself or in both orders */
+    uint64_t left_empty; /* no step inside */
+    uint64_t cut_at_end; /* still open at the task's end */
+};
+
+/* The blocks open in the task being written: lock indexes, innermost
+ * last. */
+struct synth_open {
+    int idx[WL_MAX_LOCKS];
+    int n;
 };
 
 struct tasks {
@@ -30,10 +58,11 @@ struct tasks {
                               Lock (no step: the loop's concurrency) */
     int64_t loop_cpu_ns;   /* the loop's own CPU, spread over the awaits */
     uint64_t async_awaits; /* awaits that waited for I/O or a timer */
+    struct synth_locks locks;
 };
 
 /* Append a step of `us` (none under a microsecond; cpu after cpu is
- * one); *cap is t's capacity. 0 or -ENOMEM. */
+ * one), or a lock block's letter; *cap is t's capacity. 0 or -ENOMEM. */
 int synth_step_add(struct task *t, char kind, double us, size_t *cap);
 
 /* Cut a task of more than the format's steps into blocks. */
@@ -50,5 +79,22 @@ int synth_async_tasks(const struct rec *r, struct tasks *ts);
  * one asyncio.Semaphore every one of them acquired, else 0 (no limit,
  * as gather). */
 int synth_async_concurrency(const struct rec *r);
+
+/* Whether step letter c opens a lock's block. */
+int synth_is_open(char c);
+
+/* Thread's hold of probe lock `lock` begins, or ends, in task t (its
+ * blocks open in o; *cap its capacity): synth_lock.c. 0 or -ENOMEM. */
+int synth_hold_begin(struct tasks *ts, struct task *t, struct synth_open *o,
+                     int64_t lock, size_t *cap);
+int synth_hold_end(struct tasks *ts, struct task *t, struct synth_open *o,
+                   int64_t lock, size_t *cap);
+
+/* The blocks still open at task t's end, ended. 0 or -ENOMEM. */
+int synth_holds_close(struct tasks *ts, struct task *t, struct synth_open *o,
+                      size_t *cap);
+
+/* The file comment's line on the locks, when there were holds. */
+void synth_say_locks(json_t *comment, const struct tasks *ts);
 
 #endif /* GILSIM_SYNTH_H */
