@@ -45,6 +45,26 @@ raw_dir_with(const char *text)
 #define HEAD                                                                   \
     "gilsim-probe\t1\nP\t100\t1\t1000000000\t3.11.7\t/usr/bin/python3\n"
 
+/* rec_write_measured of r into out, for `python3 app` run by `command`,
+ * without plots; it must succeed. */
+static void
+write_measured(const char *out, struct rec *r, const char *app,
+               const char *command, struct sim_trace_summary *s)
+{
+    char *argv[] = {"python3", (char *)app, NULL};
+    char err[512] = "";
+    struct sim_options o;
+
+    sim_options_default(&o);
+    o.record_argc = 2;
+    o.record_argv = argv;
+    o.no_plots = 1;
+    if (rec_write_measured(out, r, command, &o, s, stderr, err, sizeof(err)) !=
+        0) {
+        fail_msg("rec_write_measured: %s", err);
+    }
+}
+
 /* Main thread: 10 ms of Python (4 ms of CPU), a 20 ms sleep, 5 ms of
  * Python (5 ms of CPU), the end. */
 static const char one_thread[] =
@@ -176,24 +196,14 @@ the_measured_trace_splits_wall_into_wait_run_and_io(void **state)
     char path[4200];
     char err[512] = "";
     struct sim_trace_summary s;
-    struct sim_options o;
     struct trace_gil_counts counts;
     struct sim_trace *t;
-    char *argv[] = {"python3", "app.py", NULL};
     FILE *f;
     struct rec r;
 
     (void)state;
-    sim_options_default(&o);
-    o.record_argc = 2;
-    o.record_argv = argv;
-    o.no_plots = 1;
     assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
-    assert_int_equal(rec_write_measured(out, &r,
-                                        "gilsim record -- python3 "
-                                        "app.py",
-                                        &o, &s, stderr, err, sizeof(err)),
-                     0);
+    write_measured(out, &r, "app.py", "gilsim record -- python3 app.py", &s);
     assert_string_equal(s.model, "measured");
     assert_string_equal(s.workload, "app.py");
     assert_int_equal(s.switch_interval_ns, 5 * MS);
@@ -630,20 +640,12 @@ an_asyncio_program_becomes_loop_tasks(void **state)
      * and its Python between them, never two holders. */
     {
         char *out = tf_make_dir("gilsim-record-out");
-        char *argv[] = {"python3", "fan.py", NULL};
         struct trace_gil_counts counts;
         struct sim_trace_summary sum;
-        struct sim_options o;
         struct sim_trace *t;
         FILE *f;
 
-        sim_options_default(&o);
-        o.record_argc = 2;
-        o.record_argv = argv;
-        o.no_plots = 1;
-        assert_int_equal(rec_write_measured(out, &r, "gilsim record", &o, &sum,
-                                            stderr, err, sizeof(err)),
-                         0);
+        write_measured(out, &r, "fan.py", "gilsim record", &sum);
         assert_int_equal(sum.stats.steps_ok, 3);
         (void)snprintf(path, sizeof(path), "%s/measured/trace.tsv", out);
         f = fopen(path, "r");
@@ -881,23 +883,15 @@ a_call_s_run_queue_delay_is_not_io(void **state)
     char *dir = raw_dir_with(text);
     char *out = tf_make_dir("gilsim-record-out");
     char path[4200], err[512] = "";
-    char *argv[] = {"python3", "app.py", NULL};
     struct sim_trace_summary s;
     struct rec_config cfg;
-    struct sim_options o;
     struct rec r;
     size_t n;
 
     (void)state;
     assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
     assert_int_equal(r.threads[0].items[1].rq_ns, 6 * MS);
-    sim_options_default(&o);
-    o.record_argc = 2;
-    o.record_argv = argv;
-    o.no_plots = 1;
-    assert_int_equal(rec_write_measured(out, &r, "gilsim record", &o, &s,
-                                        stderr, err, sizeof(err)),
-                     0);
+    write_measured(out, &r, "app.py", "gilsim record", &s);
     assert_int_equal(r.threads[0].items[1].wait_ns, 6 * MS);
     assert_int_equal(s.stats.io_ns, 14 * MS);
     assert_int_equal(
