@@ -9,8 +9,9 @@ raw files. parse_probe_file() checks every line of every file against the
 format of sim/record/probe/gilsim_probe.py (field counts, integer fields,
 keywords, the order of the first and last lines, O's count of the timed
 lines, the order of each asyncio task's K and A lines, a C line's
-run-queue delay never going back), so each test checks the whole grammar
-and then the structure it is about. Tests never check durations tightly
+run-queue delay never going back, the holds of one lock never
+overlapping), so each test checks the whole grammar and then the
+structure it is about. Tests never check durations tightly
 (the machine is shared and noisy): only lower bounds that time.sleep
 guarantees, and generous upper bounds.
 Standard library only; exits 0 when every test passes.
@@ -50,13 +51,14 @@ GRAMMAR = {
     "A": ["int", "int", "int", "int", "int", "int", "int"],
     "G": ["int", "int-1", "int"],
     "W": ["int", "int", "int", "int", "int", {"sem", "lock"}, "int", "int"],
+    "H": ["int", "int", "int", "int", "int", "int"],
     "O": ["int", "int"],
     "Z": ["int", {"exit", "signal-15"}],
 }
 OPTIONAL_TAIL = {"C": ["int", "int"]}
 # The fields of each kind that are monotonic times (checked within P..Z).
 TIMES = {"T": [1], "C": [1, 2], "K": [1], "X": [1], "A": [1, 2],
-         "W": [1, 2], "G": [], "O": []}
+         "W": [1, 2], "H": [1, 2], "G": [], "O": []}
 
 
 class Rec:
@@ -127,19 +129,21 @@ def parse_probe_file(path, killed=False):
         t_end, body = float("inf"), recs[2:]
     else:
         assert kinds[-1] == "Z" and kinds.count("Z") == 1, "%s: Z" % path
-        # O: right before Z, counting the timed lines (C, A, W).
+        # O: right before Z, counting the timed lines (C, A, W, H).
         assert kinds[-2] == "O" and kinds.count("O") == 1, "%s: O" % path
-        timed = sum(kinds.count(k) for k in "CAW")
+        timed = sum(kinds.count(k) for k in "CAWH")
         assert recs[-2].f[0] == timed, "%s: O %r, %d timed lines" % (
             path, recs[-2], timed)
         t_end, body = recs[-1].f[0], recs[2:-1]
     t_start = recs[0].f[2]
     rq_last = {}    # tid: the last rq1 of its C lines
     for r in body:
-        if r.kind in ("C", "A", "W"):
+        if r.kind in ("C", "A", "W", "H"):
             assert r.f[2] >= r.f[1], "%s: %r" % (path, r)
-        if r.kind in ("C", "A"):
+        if r.kind in ("C", "A", "H"):
             assert r.f[4] >= r.f[3], "%s: %r" % (path, r)
+        if r.kind == "H":
+            assert r.f[5] >= 1, "%s: %r lock number" % (path, r)
         if r.kind == "C" and len(r.f) == 10:
             # run_delay never goes back, within a call or from one call
             # of a thread to its next (lines of a thread are in order)
@@ -151,6 +155,15 @@ def parse_probe_file(path, killed=False):
             assert t_start <= r.f[i] <= t_end, "%s: %r outside P..Z" % (path,
                                                                        r)
     check_async(path, recs)
+    # One lock is held by one thread at a time: its holds never overlap.
+    holds = {}
+    for r in body:
+        if r.kind == "H":
+            holds.setdefault(r.f[5], []).append(r)
+    for lock, spans in holds.items():
+        spans.sort(key=lambda r: r.f[1])
+        for a, b in zip(spans, spans[1:]):
+            assert a.f[2] <= b.f[1], "%s: %r overlaps %r" % (path, a, b)
     return recs
 
 
@@ -203,6 +216,7 @@ def of(recs, line_kind, **where):
              "G": ["pool", "parent", "task"],
              "W": ["tid", "t0", "t1", "pool", "task", "kind", "prim",
                    "value"],
+             "H": ["tid", "t0", "t1", "cpu0", "cpu1", "lock"],
              "O": ["events", "ns_per_event"]}[line_kind]
     out = []
     for r in recs:
@@ -825,6 +839,308 @@ class ProbeTest(unittest.TestCase):
         # The queue's get waits are `queue` calls, never lock calls of
         # their own (Queue.get covers them).
         self.assertTrue(of(recs, "C", call="queue"))
+
+    def holding(self, recs, c):
+        """The H lines of c's thread whose hold encloses the C line c."""
+        return [h for h in of(recs, "H", tid=c.f[0])
+                if h.f[1] <= c.f[1] and c.f[2] <= h.f[2]]
+
+    def test_lock_holds_are_recorded(self):
+        path = self.script("""
+            import threading, time
+
+            a = threading.Lock()
+            b = threading.Lock()
+
+            def spin(seconds):          # CPU time, however preempted
+                end = time.thread_time() + seconds
+                while time.thread_time() < end:
+                    pass
+
+            def worker():
+                with a:
+                    spin(0.02)
+                with b:
+                    time.sleep(0.03)
+                with a:
+                    pass
+
+            t = threading.Thread(target=worker, name="worker")
+            t.start()
+            t.join()
+            with a:
+                pass
+            print(type(a).__name__ == "_Lock" or type(a).__name__)
+            """)
+        r = self.run_py(path, self.env())
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "True\n", ""))
+        pid, recs = self.one_file()
+        worker = of(recs, "T", what="start", name="worker")[0].f[0]
+        self.assertNotEqual(worker, pid)
+        holds = of(recs, "H", tid=worker)
+        loop = [h for h in holds if h.f[4] - h.f[3] >= 15 * MS]
+        self.assertEqual(len(loop), 1, holds)
+        loop = loop[0]
+        self.assertGreaterEqual(loop.f[2] - loop.f[1], 20 * MS)
+        self.assertGreaterEqual(loop.f[4] - loop.f[3], 20 * MS)
+        # the CPU stamps are read inside the wall ones
+        self.assertLessEqual(loop.f[4] - loop.f[3],
+                             loop.f[2] - loop.f[1] + MS)
+        self.assertLess(loop.f[2] - loop.f[1], 5000 * MS)
+        sleep = of(recs, "C", tid=worker, call="sleep", bytes=30 * MS)
+        self.assertEqual(len(sleep), 1, sleep)
+        held = self.holding(recs, sleep[0])
+        self.assertEqual(len(held), 1, (sleep, holds))
+        held = held[0]
+        self.assertGreaterEqual(held.f[2] - held.f[1], 30 * MS)
+        self.assertLess(held.f[4] - held.f[3], 10 * MS)
+        self.assertLess(held.f[2] - held.f[1], 5000 * MS)
+        # a, then b: numbered in that order, on their first hold
+        self.assertLessEqual(loop.f[2], held.f[1])
+        self.assertLess(loop.f[5], held.f[5])
+        self.assertLess(recs.index(loop), recs.index(held))
+        # the same lock, the same number: a's empty hold in the worker,
+        # then in the main thread
+        again = [h for h in holds if h.f[1] >= held.f[2]]
+        self.assertEqual([h.f[5] for h in again], [loop.f[5]], holds)
+        self.assertLess(again[0].f[2] - again[0].f[1], 1000 * MS)
+        main = [h for h in of(recs, "H", tid=pid, lock=loop.f[5])]
+        self.assertEqual(len(main), 1, of(recs, "H"))
+        self.assertGreaterEqual(main[0].f[1], again[0].f[2])
+        self.assertEqual(len(of(recs, "H", lock=loop.f[5])), 3)
+        self.assertEqual(len(of(recs, "H", lock=held.f[5])), 1)
+
+    def test_lock_hold_of_each_kind_of_acquire(self):
+        path = self.script("""
+            import threading, time
+
+            lock = threading.Lock()
+            assert lock.acquire(False)          # non-blocking: a hold
+            time.sleep(0.002)
+            lock.release()
+            assert lock.acquire(timeout=1)      # with a timeout: a hold
+            time.sleep(0.003)
+            lock.release()
+            assert lock.acquire(True, -1)
+            time.sleep(0.004)
+            lock.release()
+
+            # The other thread's acquires fail: no hold of theirs.
+            def fail():
+                print("failed", lock.acquire(False),
+                      lock.acquire(timeout=0.01), lock.locked())
+
+            lock.acquire()
+            t = threading.Thread(target=fail, name="fail")
+            t.start()
+            t.join()
+            time.sleep(0.005)
+            lock.release()
+
+            # A wait (C lock), then a hold that begins after it.
+            held = threading.Event()
+
+            def holder():
+                with lock:
+                    held.set()
+                    time.sleep(0.05)
+
+            t = threading.Thread(target=holder, name="holder")
+            t.start()
+            held.wait()
+            print("waited", lock.acquire(timeout=30))
+            time.sleep(0.006)
+            lock.release()
+            t.join()
+            """)
+        rc, files = self.assert_same_run(path)
+        self.assertEqual(rc, 0)
+        self.assertEqual(self.stdout, "failed False False True\n"
+                                      "waited True\n")
+        pid, recs = list(files.items())[0]
+        number = None
+        for ms in (2, 3, 4, 5, 6):
+            c = of(recs, "C", tid=pid, call="sleep", bytes=ms * MS)
+            self.assertEqual(len(c), 1, (ms, c))
+            held = self.holding(recs, c[0])
+            self.assertEqual(len(held), 1, (ms, c, of(recs, "H")))
+            self.assertGreaterEqual(held[0].f[2] - held[0].f[1], ms * MS)
+            number = number or held[0].f[5]
+            self.assertEqual(held[0].f[5], number)
+        # 5 holds of the main thread, 1 of the holder, none of "fail"
+        fail = of(recs, "T", what="start", name="fail")[0].f[0]
+        holder = of(recs, "T", what="start", name="holder")[0].f[0]
+        self.assertEqual(len(of(recs, "H", tid=pid, lock=number)), 5)
+        self.assertEqual(len(of(recs, "H", tid=holder, lock=number)), 1)
+        self.assertEqual(of(recs, "H", tid=fail, lock=number), [])
+        self.assertEqual(len(of(recs, "H", lock=number)), 6)
+        self.assertEqual(len(of(recs, "C", tid=fail, call="lock", ok=0)), 1)
+        # the hold that waited begins after its C lock ended
+        waited = of(recs, "C", tid=pid, call="lock", ok=1)
+        self.assertEqual(len(waited), 1, waited)
+        last = of(recs, "H", tid=pid, lock=number)[-1]
+        self.assertGreaterEqual(last.f[1], waited[0].f[2])
+        self.assertGreaterEqual(waited[0].f[2] - waited[0].f[1], 10 * MS)
+
+    def test_lock_released_by_another_thread(self):
+        path = self.script("""
+            import _thread, threading, time
+
+            lock = threading.Lock()
+            lock.acquire()                      # the main thread's hold
+            t = threading.Thread(target=lock.release)
+            t.start()
+            t.join()
+            print("released", lock.locked())
+
+            done = threading.Event()
+
+            def take():                         # a thread without a tid
+                lock.acquire()
+                done.set()
+
+            _thread.start_new_thread(take, ())
+            done.wait()
+            print("taken", lock.locked())
+            lock.release()                      # theirs, released here
+            print("released", lock.locked())
+
+            done.clear()
+
+            def give():
+                lock.release()
+                done.set()
+
+            lock.acquire()
+            _thread.start_new_thread(give, ())  # by a thread without a tid
+            done.wait()
+            print("released", lock.locked())
+            with lock:
+                time.sleep(0.002)
+            print("works", lock.locked(), lock.acquire(False))
+            lock.release()
+            """)
+        rc, files = self.assert_same_run(path)
+        self.assertEqual(rc, 0)
+        self.assertEqual(self.stdout, "released False\ntaken True\n"
+                         "released False\nreleased False\n"
+                         "works False True\n")
+        pid, recs = list(files.items())[0]
+        c = of(recs, "C", tid=pid, call="sleep", bytes=2 * MS)[0]
+        held = self.holding(recs, c)
+        self.assertEqual(len(held), 1, of(recs, "H"))
+        # only the `with lock:` and the last acquire(False): the holds
+        # released by another thread wrote nothing (and took no number)
+        self.assertEqual(len(of(recs, "H", lock=held[0].f[5])), 2,
+                         of(recs, "H"))
+        self.assertEqual(len(of(recs, "H", tid=pid, lock=held[0].f[5])), 2)
+        # its number is the last one given: at the `with`, the first of
+        # its holds to be recorded (those of the Events came before)
+        self.assertEqual(of(recs, "H", lock=held[0].f[5] + 1), [])
+
+    def test_lock_holds_inside_queue_get_and_condition_wait(self):
+        path = self.script("""
+            import queue, threading, time
+
+            q = queue.Queue()
+
+            def consumer():
+                total = 0
+                while True:
+                    x = q.get()     # blocks: its holds are not recorded
+                    if x is None:
+                        break
+                    total += x
+                print("queue", total)
+
+            c = threading.Thread(target=consumer, name="consumer")
+            c.start()
+            for i in range(100):
+                q.put(i)            # holds of the queue's mutex
+                if i % 10 == 0:
+                    time.sleep(0.001)
+            q.put(None)
+            c.join()
+            q.put(7)
+            print("nowait", q.get(block=False))     # a hold: no wait
+
+            # Condition.wait ends the hold of its lock and begins another
+            cond = threading.Condition(threading.Lock())
+            with cond:
+                time.sleep(0.002)
+                print("wait", cond.wait(0.02))
+                time.sleep(0.004)
+            """)
+        rc, files = self.assert_same_run(path)
+        self.assertEqual(rc, 0)
+        self.assertEqual(self.stdout, "queue 4950\nnowait 7\nwait False\n")
+        pid, recs = list(files.items())[0]
+        consumer = of(recs, "T", what="start", name="consumer")[0].f[0]
+        self.assertTrue(of(recs, "C", tid=consumer, call="queue"))
+        # The mutex: the lock the main thread held most often (put 102
+        # times, then get(block=False)).
+        numbers = [h.f[5] for h in of(recs, "H", tid=pid)]
+        self.assertTrue(numbers, "no hold recorded")
+        mutex = max(set(numbers), key=numbers.count)
+        self.assertEqual(numbers.count(mutex), 103, numbers)
+        self.assertEqual(of(recs, "H", tid=consumer, lock=mutex), [])
+        # the consumer's gets covered no hold: no H lies inside one
+        gets = of(recs, "C", tid=consumer, call="queue")
+        for h in of(recs, "H", tid=consumer):
+            self.assertFalse([g for g in gets
+                              if g.f[1] <= h.f[1] <= g.f[2]], h)
+        # Condition.wait: a hold until the wait released the lock, then
+        # one from the wait's end
+        wait = of(recs, "C", tid=pid, call="wait", ok=1)[-1]
+        before = self.holding(recs, of(recs, "C", tid=pid, call="sleep",
+                                       bytes=2 * MS)[0])
+        after = self.holding(recs, of(recs, "C", tid=pid, call="sleep",
+                                      bytes=4 * MS)[0])
+        self.assertEqual((len(before), len(after)), (1, 1),
+                         of(recs, "H", tid=pid))
+        self.assertEqual(before[0].f[5], after[0].f[5])
+        self.assertNotEqual(before[0].f[5], mutex)
+        self.assertGreaterEqual(wait.f[2] - wait.f[1], 20 * MS)
+        self.assertTrue(wait.f[1] <= before[0].f[2] <= wait.f[2],
+                        (before, wait))
+        self.assertGreaterEqual(after[0].f[1], wait.f[2])
+        self.assertEqual(len(of(recs, "H", lock=before[0].f[5])), 2)
+
+    def test_release_of_an_unlocked_lock_raises(self):
+        path = self.script("""
+            import threading, time
+
+            lock = threading.Lock()
+
+            def show(what, fn):
+                try:
+                    print(what, fn())
+                except RuntimeError as e:
+                    print(what, "RuntimeError:", e)
+
+            show("release", lock.release)
+            with lock:
+                time.sleep(0.002)
+            show("release", lock.release)
+            show("exit", lambda: lock.__exit__(None, None, None))
+            lock.acquire()
+            show("release", lock.release)
+            show("release", lock.release)
+            show("locked", lock.locked)
+            show("acquire", lambda: lock.acquire(False))
+            show("locked", lock.locked)
+            show("release", lock.release)
+            """)
+        rc, files = self.assert_same_run(path)
+        self.assertEqual(rc, 0)
+        self.assertEqual(self.stdout.count("RuntimeError:"), 4, self.stdout)
+        pid, recs = list(files.items())[0]
+        c = of(recs, "C", tid=pid, call="sleep", bytes=2 * MS)[0]
+        held = self.holding(recs, c)
+        self.assertEqual(len(held), 1, of(recs, "H"))
+        # the three holds, and no line for the failed releases
+        self.assertEqual(len(of(recs, "H")), 3, of(recs, "H"))
+        self.assertEqual({h.f[5] for h in of(recs, "H")}, {held[0].f[5]})
 
     def test_bz2_and_lzma_record_big_inputs_only(self):
         path = self.script("""

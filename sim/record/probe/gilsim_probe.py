@@ -28,6 +28,9 @@ What is wrapped, and the `call` each one records:
     after install): an acquire that could not take
     the lock at once and blocks                     lock (bytes 0; ok 0
                                                     when it timed out)
+    and, not as a call: each hold, from a
+    successful acquire to its release by the
+    same thread                                     an H line
   hashlib.new and the hashlib constructors that are
     functions (md5, sha*, sha3_*, shake_*), update()
     of the objects they return, zlib.compress,
@@ -54,13 +57,36 @@ BZ2Compressor) is not recorded again: the outer call covers it.
 threading.Lock: the module attribute is replaced by _Lock, a class whose
 objects hold a real lock (_thread.allocate_lock()). acquire() first tries
 the real non-blocking acquire; only when that fails does a blocking
-acquire get timed, as `C lock`. release, locked, _at_fork_reinit (3.9+),
-repr, pickling (refused) and copying (refused) are the real lock's; like
-it, it has no _release_save/_acquire_restore/_is_owned, so Condition uses
-its fallbacks. An uncontended `with lock:` costs two Python calls more:
-~220-310 ns instead of ~110-180 ns (3.8 to 3.13, on the 2-core VM
-below). threading.RLock, _thread.allocate_lock, threading._allocate_lock
-and locks made before the probe was installed (or from a `Lock` imported
+acquire get timed, as `C lock`. Each hold is recorded, as an `H` line:
+every acquire that succeeds (`with lock:`, acquire() blocking or not,
+with a timeout or without) stores in slots of the lock the thread's tid
+and its t0 and cpu0, read once it holds the lock (after the `C lock`
+call's end when it waited), and the release by that same thread reads
+cpu1 and t1 right before the real release and buffers the line after it.
+A lock gets its number when the first of its holds is recorded (a
+process-wide counter from 1; a forked child keeps the numbers it
+inherits and goes on counting). Not recorded, the lock working as ever:
+a hold that begins inside a recorded call (the queue's lock that
+Queue.get takes as it waits), one released by another thread than the
+one that took it (legal for a Lock), one still open at exit, and in a
+forked child one taken in the parent before the fork (the thread has a
+new tid). Condition uses the lock's acquire and release (its fallbacks),
+so Condition.wait ends a hold when it releases the lock; it takes the
+lock again inside the recorded wait, so its wrapper begins the new hold
+as it returns (t0 after the `C wait` line's t1; none if the wait raised).
+release is _Lock's own (on an unlocked lock it raises the real one's
+RuntimeError), as are acquire_lock and release_lock (the same methods);
+locked, repr, pickling (refused) and copying (refused) are the real
+lock's, _at_fork_reinit (3.9+) the real one's plus clearing the hold.
+Like the real lock it has no _release_save/_acquire_restore/_is_owned,
+so Condition uses its fallbacks. An uncontended `with lock:` costs
+~2.4 us on 3.11 (~2.9 to 3.3 us on 3.8 to 3.10, 3.12 and 3.13), on the
+2-core VM below, where it cost ~220-310 ns before holds were recorded
+and ~110-200 ns with a real lock: most of it the two thread_time_ns()
+readings (~0.6 us each, system calls, see Limits), then ~0.5 us of
+Python more than before and ~0.5 us formatting and writing the line.
+threading.RLock, _thread.allocate_lock, threading._allocate_lock and
+locks made before the probe was installed (or from a `Lock` imported
 before it) are real locks, not recorded.
 
 bz2 and lzma: their module functions are wrapped (one `native` call of
@@ -142,6 +168,7 @@ concerned, tid is threading.get_native_id()):
   A  <tid> <t0_ns> <t1_ns> <cpu0_ns> <cpu1_ns> <pool> <task>
   G  <pool> <parent task, or -1> <task>
   W  <tid> <t0_ns> <t1_ns> <pool> <task> sem|lock <prim> <value>
+  H  <tid> <t0_ns> <t1_ns> <cpu0_ns> <cpu1_ns> <lock>
   O  <events> <ns_per_event>
   Z  <t_ns> exit|signal-15
 Lines after P are in the order the events were buffered, not sorted by
@@ -162,13 +189,24 @@ middle of its first step, it has K begin alone), all on the loop's thread;
 C lines of calls made inside a step come before that step's A. G is
 written once create_task has returned (after the first step's K begin
 and A when an eager task factory ran that step inside create_task); W
-when the acquire returned or raised. O, right before Z: the timed events
-(C, A and W lines) this process wrote, and what each cost it: the
-wrapper path measured at install (_measure_cost) plus the schedstat reads
-the process made, spread over its events (_cost; a forked child counts
-its own events and reads from 0 and keeps its parent's measurements). A
-process killed (SIGKILL, or SIGTERM in a forked child) writes neither O
-nor Z.
+when the acquire returned or raised. H (see threading.Lock above):
+thread tid held threading.Lock number lock (>= 1, per process) from t0
+to t1, its CPU clock reading cpu0 at t0 and cpu1 at t1 (cpu0 <= cpu1;
+read after t0 and before t1); written at the release, so after the
+lines of the calls made while it was held (a C line inside [t0, t1])
+and after the `C lock` line of the wait that began it (whose t1 <= t0).
+The holds of one lock never overlap. A hold ended by Condition.wait
+ends inside that `C wait` (its t1 between the call's t0 and t1), and the
+one the wait begins starts at or after the call's t1. O, right before
+Z: the timed events (C, A, W and H lines) this process wrote, and what
+each cost it: the wrapper path measured at install (_measure_cost) plus
+the schedstat reads the process made, spread over its events (_cost; a
+forked child counts its own events and reads from 0 and keeps its
+parent's measurements). A hold costs about what that path does (its two
+pairs of clock readings, a tuple, the formatting: ~0.85 to 1.05 times
+_measure_cost's figure, 3.8 to 3.13), so it counts as one event at
+that cost. A process killed (SIGKILL, or SIGTERM in a forked child)
+writes neither O nor Z.
 
 Buffering: each event is one tuple appended to _events (atomic under the
 GIL); lines are formatted only when the list is flushed: when it holds
@@ -353,9 +391,11 @@ _batch = BATCH                # events buffered before a flush
 _forked = False               # a forked child: flushes at each task's end
 _pool_ids = itertools.count(1)
 _chunk_ids = itertools.count(0)
-_recorded = 0                 # C, A and W lines written by this process
+_recorded = 0                 # C, A, W and H lines written by this process
 _ns_per_event = 0             # what each cost (_measure_cost, at install)
 _prim_ids = itertools.count(1)  # asyncio Semaphores and Locks (W lines)
+_hold_ids = itertools.count(1)  # threading.Lock numbers (H lines); a
+                                # forked child goes on with its parent's
 _rq_fds = {}                  # open schedstat fds: fd -> its thread's state
 _rq_max = RQ_MAX              # how many at most (install: from RLIMIT_NOFILE)
 _rq_reads = 0                 # schedstat reads made (for the O line)
@@ -367,7 +407,11 @@ _rq_ns = 0                    # what one costs (_measure_cost, at install)
 
 
 def _new_tid():
+    """Sets this thread's _tls.tid (and _tls.inside, False, when it has
+    none yet: _Lock reads it without a default) and returns the tid."""
     tid = _tls.tid = _native_id()
+    if not hasattr(_tls, "inside"):
+        _tls.inside = False
     return tid
 
 
@@ -577,16 +621,17 @@ _FORMATS = {
     "A": "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d",
     "G": "%s\t%d\t%d\t%d",
     "W": "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d",
+    "H": "%s\t%d\t%d\t%d\t%d\t%d\t%d",
     "O": "%s\t%d\t%d",
     "Z": "%s\t%d\t%s",
 }
 
 
 def _count_timed(batch):
-    """The timed events (C, A and W lines) in batch."""
+    """The timed events (C, A, W and H lines) in batch."""
     kinds = [e[0] for e in batch]
     return (kinds.count("C") + kinds.count("Cq") + kinds.count("A")
-            + kinds.count("W"))
+            + kinds.count("W") + kinds.count("H"))
 
 
 def _format(batch):
@@ -1063,46 +1108,142 @@ _TIMEOUT_MAX = _thread.TIMEOUT_MAX
 class _Lock(metaclass=_Standin):
     """threading.Lock: holds a real lock (_thread.allocate_lock()) and
     tries its non-blocking acquire first; only an acquire that would
-    block is timed (_lock_wait). release and locked are the real lock's
-    bound methods (slots), so Condition(lock).release and `with lock:`
-    stay cheap. No _release_save/_acquire_restore/_is_owned, as the real
-    lock has none (Condition uses its fallbacks)."""
-    __slots__ = ("_lock", "_try", "release", "locked", "__weakref__")
+    block is timed (_lock_wait). Each hold is recorded as an `H` line:
+    an acquire that succeeds outside a recorded call stores the
+    acquiring thread's tid and its t0 and cpu0 stamps in slots (_tid 0:
+    no hold being recorded), and the release, if made by that thread,
+    stamps cpu1 and t1, releases the real lock and buffers the line. The
+    hold state is only written while the lock is held, so no two threads
+    race on it. locked is the real lock's bound method (a slot). No
+    _release_save/_acquire_restore/_is_owned, as the real lock has none
+    (Condition uses its fallbacks: acquire and release). release and
+    __exit__ repeat the same code, and so do acquire and __enter__, to
+    save a Python call on each side of `with lock:`."""
+    __slots__ = ("_lock", "_try", "_release", "locked", "_tid", "_t0",
+                 "_c0", "_num", "__weakref__")
     _gilsim_real = _thread.LockType
 
     def __init__(self):
         lock = _allocate_lock()
         self._lock = lock
         self._try = lock.acquire
-        self.release = lock.release
+        self._release = lock.release
         self.locked = lock.locked
+        self._tid = 0       # the tid of the hold being recorded, or 0
+        self._num = 0       # the number of its H lines (0: none yet)
 
     def acquire(self, blocking=True, timeout=-1):
         if timeout == -1:
-            if self._try(False):
-                return True
-            if not blocking:
-                return False
+            if not self._try(False):
+                if not blocking or not _lock_wait(self._try, blocking,
+                                                  timeout):
+                    return False
         elif not (blocking and isinstance(timeout, (int, float))
                   and 0 <= timeout <= _TIMEOUT_MAX):
             # A timeout the real acquire refuses (it raises here), or of
-            # an odd type: passed on, not recorded.
-            return self._try(blocking, timeout)
-        elif self._try(False):
-            return True
-        return _lock_wait(self._try, blocking, timeout)
+            # an odd type: passed on, not timed.
+            if not self._try(blocking, timeout):
+                return False
+        elif not self._try(False) and not _lock_wait(self._try, blocking,
+                                                     timeout):
+            return False
+        # Held: a hold begins (the same in __enter__).
+        try:
+            if _tls.inside:
+                self._tid = 0
+                return True
+            tid = _tls.tid
+            self._t0 = _mono()
+            self._c0 = _cpu()
+        except Exception:
+            return self._begin()
+        self._tid = tid
+        return True
 
     def __enter__(self):
-        if self._try(False):
-            return True
-        return _lock_wait(self._try, True, -1)
+        if not self._try(False):
+            _lock_wait(self._try, True, -1)     # True, or it raises
+        try:
+            if _tls.inside:
+                self._tid = 0
+                return True
+            tid = _tls.tid
+            self._t0 = _mono()
+            self._c0 = _cpu()
+        except Exception:
+            return self._begin()
+        self._tid = tid
+        return True
+
+    def _begin(self):
+        """A hold begins, off the fast path: this thread has no _tls.tid
+        yet, or the module's globals are being cleared (a __del__ at
+        interpreter exit: then nothing is recorded, and nothing raises,
+        for the lock is held already)."""
+        self._tid = 0
+        try:
+            if getattr(_tls, "inside", False):
+                return True
+            tid = _new_tid()
+            self._t0 = _mono()
+            self._c0 = _cpu()
+            self._tid = tid
+        except Exception:
+            pass
+        return True
+
+    def release(self):
+        tid = self._tid
+        if not tid:
+            return self._release()
+        self._tid = 0
+        try:
+            mine = tid == _tls.tid  # (not when another thread releases)
+            if mine:
+                c1 = _cpu()
+                t1 = _mono()
+                num = self._num
+                if not num:
+                    num = self._num = next(_hold_ids)
+                event = ("H", tid, self._t0, t1, self._c0, c1, num)
+        except Exception:           # (see _begin)
+            mine = False
+        self._release()
+        if mine:
+            _events.append(event)
+            if len(_events) >= _batch:
+                _flush()
 
     def __exit__(self, *args):
-        self.release()
+        tid = self._tid
+        if not tid:
+            return self._release()
+        self._tid = 0
+        try:
+            mine = tid == _tls.tid
+            if mine:
+                c1 = _cpu()
+                t1 = _mono()
+                num = self._num
+                if not num:
+                    num = self._num = next(_hold_ids)
+                event = ("H", tid, self._t0, t1, self._c0, c1, num)
+        except Exception:
+            mine = False
+        self._release()
+        if mine:
+            _events.append(event)
+            if len(_events) >= _batch:
+                _flush()
+
+    if hasattr(_thread.LockType, "acquire_lock"):   # the old names
+        acquire_lock = acquire
+        release_lock = release
 
     if hasattr(_thread.LockType, "_at_fork_reinit"):    # 3.9+
         def _at_fork_reinit(self):
             self._lock._at_fork_reinit()
+            self._tid = 0
 
     def __getattr__(self, attr):
         if attr in _Lock.__slots__:     # not set yet: no endless recursion
@@ -1114,6 +1255,33 @@ class _Lock(metaclass=_Standin):
 
     def __reduce_ex__(self, protocol):
         return self._lock.__reduce_ex__(protocol)  # raises as the original
+
+
+def _wrap_cond_wait(orig):
+    """Condition.wait, recorded as `C wait`. It releases the Condition's
+    lock, which ends a hold (H), and takes it again before it returns,
+    inside the recorded call, where no hold is recorded; so when that
+    lock is a _Lock and the wait was recorded, a hold begins as the
+    wrapper returns (its t0 after the C line's t1), as after a `C lock`.
+    A wait that raised begins none (its re-acquire may have failed)."""
+    timed = _timed(orig, "wait", _NO_BYTES)
+
+    def wait(self, *args, **kw):
+        try:
+            outer = not _tls.inside
+        except AttributeError:
+            outer = True
+        r = timed(self, *args, **kw)
+        if outer:
+            lock = getattr(self, "_lock", None)
+            # (type.__instancecheck__: a real lock is not a _Lock here)
+            if type.__instancecheck__(_Lock, lock) and not lock._tid:
+                tid = _tls.tid      # (timed set it)
+                lock._t0 = _mono()
+                lock._c0 = _cpu()
+                lock._tid = tid
+        return r
+    return _method(wait, orig)
 
 
 # ----------------------------------------------------- hashlib and zlib
@@ -1782,8 +1950,7 @@ def _patch_threading(m):
     # Queue.get block in (their C lock acquires cannot be patched).
     _set(m.Thread, "join",
          lambda f: _method(_timed(f, "wait", _NO_BYTES), f))
-    _set(m.Condition, "wait",
-         lambda f: _method(_timed(f, "wait", _NO_BYTES), f))
+    _set(m.Condition, "wait", _wrap_cond_wait)
     # threading.Lock() (Condition, Event, Semaphore, Barrier and
     # queue.Queue make theirs so): a _Lock. _allocate_lock and _thread
     # stay as they are.
