@@ -696,7 +696,8 @@ kind_steps(const char *path, const char *first)
  * inside; a hold with nothing measurable inside is none; a lock taken
  * inside another where elsewhere the other way round is left out (the
  * file would deadlock); a release inside a call (Condition.wait) ends
- * the block where the call begins. The file is one gilsim reads. */
+ * the block where the call begins; a lock only one thread held is
+ * none (it made no thread wait). The file is one gilsim reads. */
 static void
 held_locks_become_lock_blocks(void **state)
 {
@@ -708,7 +709,13 @@ held_locks_become_lock_blocks(void **state)
              "C\t7\t1003000000\t1008000000\t2000000\t3000000\trecv\t10\t1\n"
              "H\t7\t1001000000\t1010000000\t1000000\t4000000\t1\n"
              "K\t7\t1011000000\t5000000\tend\t1\t1\n"
-             "T\t7\t1012000000\t5000000\tend\tw0\n"
+             /* task 4: lock2 { cpu }, then lock3, which no other thread
+              * held: no block */
+             "K\t7\t1013000000\t5000000\tbegin\t1\t4\n"
+             "H\t7\t1014000000\t1015000000\t6000000\t7000000\t2\n"
+             "H\t7\t1016000000\t1017000000\t8000000\t9000000\t3\n"
+             "K\t7\t1018000000\t10000000\tend\t1\t4\n"
+             "T\t7\t1019000000\t10000000\tend\tw0\n"
              /* task 2: an empty hold of lock2, then lock2 { lock1 } */
              "T\t8\t1000000000\t0\tstart\tw1\n"
              "K\t8\t1000000000\t0\tbegin\t1\t2\n"
@@ -736,8 +743,17 @@ held_locks_become_lock_blocks(void **state)
     assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
     assert_int_equal(
         rec_write_workload(dir, &r, "app.py", &cfg, &n, err, sizeof(err)), 0);
-    assert_int_equal(n, 3);
+    assert_int_equal(n, 4);
     (void)snprintf(path, sizeof(path), "%s/workload.json", dir);
+
+    steps = kind_steps(path, "{\"cpu\":{\"us\":1000.0}},{\"lock\":{\"name\":"
+                             "\"lock2\"");
+    assert_non_null(steps);
+    assert_string_equal(
+        steps, "[{\"cpu\":{\"us\":1000.0}},{\"lock\":{\"name\":\"lock2\","
+               "\"steps\":[{\"cpu\":{\"us\":1000.0}}]}},{\"cpu\":{\"us\":"
+               "3000.0}}]");
+    free(steps);
 
     steps = kind_steps(path, "{\"cpu\":{\"us\":1000.0}},{\"lock\":{\"name\":"
                              "\"lock1\",\"steps\":[{\"cpu\":{\"us\":1000.0}}");
@@ -766,7 +782,9 @@ held_locks_become_lock_blocks(void **state)
     free(steps);
     all = tf_read(path, NULL);
     assert_non_null(all);
-    assert_non_null(strstr(all, "6 holds inside tasks of 2 locks"));
+    assert_non_null(strstr(all, "of 8 holds inside tasks, those of the 2 "
+                                "locks two threads held are lock blocks"));
+    assert_non_null(strstr(all, "left out: 1 holds of locks only one"));
     assert_non_null(strstr(all, "1 that would have let the file deadlock"));
     assert_non_null(strstr(all, "1 with no step of a microsecond inside"));
     free(all);

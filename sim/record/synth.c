@@ -171,7 +171,7 @@ thread_tasks(const struct rec_thread *th, int with_tasks, struct tasks *ts)
         rc = synth_step_add(cur, 'c', (double)(it->cpu0 - cpu) / 1e3, &cap);
         cpu = it->cpu1;
         if (rc == 0 && it->kind == REC_HOLD_BEGIN) {
-            rc = synth_hold_begin(ts, cur, &open, it->lock, &cap);
+            rc = synth_hold_begin(ts, cur, &open, th->pid, it->lock, &cap);
         } else if (rc == 0 && it->kind == REC_HOLD_END) {
             rc = synth_hold_end(ts, cur, &open, it->lock, &cap);
         } else if (rc == 0 && it->kind == REC_CALL &&
@@ -447,7 +447,10 @@ rec_write_workload(const char *dir, const struct rec *r, const char *name,
 
     memset(&ts, 0, sizeof(ts));
     rec_recorded_config(r, cfg);
-    rc = collect(r, &ts);
+    rc = synth_locks_find_shared(r, &ts.locks);
+    if (rc == 0) {
+        rc = collect(r, &ts);
+    }
     if (rc == 0 && ts.n == 0) {
         (void)snprintf(msg, msglen,
                        "no task to write: the recording has "
@@ -532,5 +535,6 @@ rec_write_workload(const char *dir, const struct rec *r, const char *name,
         free(ts.t[i].sig);
     }
     free(ts.t);
+    synth_locks_clear(&ts.locks);
     return rc;
 }

@@ -27,13 +27,22 @@ struct task {
     size_t n;
 };
 
+/* A thread's hold of a lock, or a lock two threads held. */
+struct synth_holder {
+    int64_t pid, lock;
+    size_t thread;
+};
+
 /* The locks the file names, and what of their holds was left out. */
 struct synth_locks {
+    struct synth_holder *shared; /* the locks two threads held, sorted */
+    size_t n_shared;
     int64_t id[WL_MAX_LOCKS]; /* the probe's numbers, by index */
     int n;
     unsigned char inside[WL_MAX_LOCKS][WL_MAX_LOCKS]; /* [a][b]: b was
                                                          taken inside a */
     uint64_t holds;      /* holds met inside tasks */
+    uint64_t left_own;   /* of locks only one thread held */
     uint64_t left_many;  /* of locks beyond WL_MAX_LOCKS */
     uint64_t left_order; /* taken inside itself or in both orders */
     uint64_t left_empty; /* no step inside */
@@ -83,10 +92,16 @@ int synth_async_concurrency(const struct rec *r);
 /* Whether step letter c opens a lock's block. */
 int synth_is_open(char c);
 
-/* Thread's hold of probe lock `lock` begins, or ends, in task t (its
- * blocks open in o; *cap its capacity): synth_lock.c. 0 or -ENOMEM. */
+/* Find the locks of r two threads of a process held (l->shared; free
+ * with synth_locks_clear). 0 or -ENOMEM. */
+int synth_locks_find_shared(const struct rec *r, struct synth_locks *l);
+void synth_locks_clear(struct synth_locks *l);
+
+/* A hold of probe lock `lock` of process pid begins, or ends, in task t
+ * (its blocks open in o; *cap its capacity): synth_lock.c. 0 or
+ * -ENOMEM. */
 int synth_hold_begin(struct tasks *ts, struct task *t, struct synth_open *o,
-                     int64_t lock, size_t *cap);
+                     int64_t pid, int64_t lock, size_t *cap);
 int synth_hold_end(struct tasks *ts, struct task *t, struct synth_open *o,
                    int64_t lock, size_t *cap);
 

@@ -27,8 +27,17 @@
  *   - a block with no step of a microsecond or more (a hold that cost
  *     nothing measurable) is removed: it can make no queue.
  * What was left out is counted, for the file's comment.
+ *
+ * Only a lock two threads of a process held is one: a lock only ever
+ * held by one thread (a thread's own requests.Session and the queue of
+ * its connection pool, a lock made inside a task) made no thread wait
+ * and would make none at any thread count; in the file it would be
+ * shared by every task of a kind, so its holds stay plain steps
+ * (synth_locks_find_shared, before the tasks are walked).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "synth.h"
@@ -37,6 +46,98 @@ int
 synth_is_open(char c)
 {
     return c >= 'A' && c < 'A' + WL_MAX_LOCKS;
+}
+
+static int
+holder_cmp(const void *a, const void *b)
+{
+    const struct synth_holder *x = a, *y = b;
+
+    if (x->pid != y->pid) {
+        return x->pid < y->pid ? -1 : 1;
+    }
+    if (x->lock != y->lock) {
+        return x->lock < y->lock ? -1 : 1;
+    }
+    return x->thread < y->thread ? -1 : x->thread > y->thread ? 1 : 0;
+}
+
+int
+synth_locks_find_shared(const struct rec *r, struct synth_locks *l)
+{
+    struct synth_holder *h = NULL;
+    size_t n = 0, cap = 0, i, m = 0;
+
+    for (i = 0; i < r->n_threads; i++) {
+        const struct rec_thread *th = &r->threads[i];
+        size_t k;
+
+        for (k = 0; k < th->n; k++) {
+            if (th->items[k].kind != REC_HOLD_BEGIN) {
+                continue;
+            }
+            if (n == cap) {
+                size_t want = cap == 0 ? 64 : 2 * cap;
+                struct synth_holder *g = realloc(h, want * sizeof(*g));
+
+                if (g == NULL) {
+                    free(h);
+                    return -ENOMEM;
+                }
+                h = g;
+                cap = want;
+            }
+            h[n].pid = th->pid;
+            h[n].lock = th->items[k].lock;
+            h[n].thread = i;
+            n++;
+        }
+    }
+    if (n > 0) {
+        qsort(h, n, sizeof(*h), holder_cmp);
+    }
+    /* Keep one entry of each lock a second thread held. */
+    for (i = 1; i < n; i++) {
+        if (h[i].pid == h[i - 1].pid && h[i].lock == h[i - 1].lock &&
+            h[i].thread != h[i - 1].thread &&
+            (m == 0 || h[m - 1].pid != h[i].pid ||
+             h[m - 1].lock != h[i].lock)) {
+            h[m++] = h[i];
+        }
+    }
+    l->shared = h;
+    l->n_shared = m;
+    return 0;
+}
+
+void
+synth_locks_clear(struct synth_locks *l)
+{
+    free(l->shared);
+    l->shared = NULL;
+    l->n_shared = 0;
+}
+
+/* Whether lock `lock` of process pid was held by two threads. */
+static int
+is_shared(const struct synth_locks *l, int64_t pid, int64_t lock)
+{
+    size_t lo = 0, hi = l->n_shared;
+
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const struct synth_holder *x = &l->shared[mid];
+
+        if (x->pid == pid && x->lock == lock) {
+            return 1;
+        }
+        if (x->pid < pid || (x->pid == pid && x->lock < lock)) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return 0;
 }
 
 /* The index of probe lock `lock` in the file, given one if new; -1 when
@@ -60,12 +161,17 @@ lock_index(struct synth_locks *l, int64_t lock)
 
 int
 synth_hold_begin(struct tasks *ts, struct task *t, struct synth_open *o,
-                 int64_t lock, size_t *cap)
+                 int64_t pid, int64_t lock, size_t *cap)
 {
     struct synth_locks *l = &ts->locks;
-    int i = lock_index(l, lock), k;
+    int i, k;
 
     l->holds++;
+    if (!is_shared(l, pid, lock)) {
+        l->left_own++;
+        return 0;
+    }
+    i = lock_index(l, lock);
     if (i < 0) {
         l->left_many++;
         return 0;
@@ -142,15 +248,17 @@ synth_say_locks(json_t *comment, const struct tasks *ts)
     }
     (void)snprintf(
         line, sizeof(line),
-        "threading.Lock: %llu holds inside tasks of %d locks are lock blocks "
-        "(named lock<N>, N the probe's number for the lock in its process), "
-        "so that a replay queues on them; left out: %llu holds of locks "
-        "beyond the %d a file may name, %llu that would have let the file "
-        "deadlock (a lock taken in both orders), %llu with no step of a "
-        "microsecond inside; %llu were still held at their task's end and "
-        "end there.",
-        (unsigned long long)l->holds, l->n, (unsigned long long)l->left_many,
-        WL_MAX_LOCKS, (unsigned long long)l->left_order,
-        (unsigned long long)l->left_empty, (unsigned long long)l->cut_at_end);
+        "threading.Lock: of %llu holds inside tasks, those of the %d locks "
+        "two threads held are lock blocks (named lock<N>, N the probe's "
+        "number for the lock in its process), so that a replay queues on "
+        "them; left out: %llu holds of locks only one thread held (no "
+        "contention at any thread count), %llu of locks beyond the %d a "
+        "file may name, %llu that would have let the file deadlock (a lock "
+        "taken in both orders), %llu with no step of a microsecond inside; "
+        "%llu were still held at their task's end and end there.",
+        (unsigned long long)l->holds, l->n, (unsigned long long)l->left_own,
+        (unsigned long long)l->left_many, WL_MAX_LOCKS,
+        (unsigned long long)l->left_order, (unsigned long long)l->left_empty,
+        (unsigned long long)l->cut_at_end);
     (void)json_array_append_new(comment, json_string(line));
 }
