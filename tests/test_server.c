@@ -516,6 +516,53 @@ body_is_a_whole_html_page_when_it_fits(void **state)
     assert_string_equal(b + 600 - strlen(tail), tail);
 }
 
+/* Every row of a body is what snprintf makes of its fields with the
+ * row's format (body.c writes rows by hand), ranks counting up from the
+ * page's first; pages far from 0 (a rank of 20 characters) too. */
+static void
+body_rows_are_the_row_format_s(void **state)
+{
+    static const int64_t pages[] = {
+        0, 41, -3, INT64_MIN, INT64_MAX - 1, 1234567890123};
+    static char b[65536 + 1];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+        const char *line = b;
+        int64_t want = (int64_t)((uint64_t)pages[i] + 1);
+        int rows = 0;
+
+        wl_server_page_body(11, pages[i], 65536, b);
+        b[65536] = '\0';
+        while ((line = strstr(line, "<tr><td class=\"rank\">")) != NULL) {
+            char title[64], again[256];
+            long long rank;
+            int year, r1, r2, used = 0, n;
+            const char *nl = strchr(line, '\n');
+
+            assert_non_null(nl);
+            n = sscanf(line,
+                       "<tr><td class=\"rank\">%lld</td><td class=\"title\">"
+                       "The %63[^<]</td><td>%d</td><td>%d.%d</td></tr>\n%n",
+                       &rank, title, &year, &r1, &r2, &used);
+            assert_int_equal(n, 5);
+            assert_int_equal(rank, want);
+            (void)snprintf(
+                again, sizeof(again),
+                "<tr><td class=\"rank\">%lld</td><td class=\"title\">"
+                "The %s</td><td>%d</td><td>%d.%d</td></tr>\n",
+                rank, title, year, r1, r2);
+            assert_int_equal((size_t)(nl + 1 - line), strlen(again));
+            assert_memory_equal(line, again, strlen(again));
+            want = (int64_t)((uint64_t)want + 1);
+            rows++;
+            line = nl + 1;
+        }
+        assert_true(rows > 400);
+    }
+}
+
 static void
 body_depends_on_seed_and_page_only(void **state)
 {
@@ -1281,6 +1328,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(body_has_exact_size_and_is_ascii),
         cmocka_unit_test(body_is_a_whole_html_page_when_it_fits),
+        cmocka_unit_test(body_rows_are_the_row_format_s),
         cmocka_unit_test(body_depends_on_seed_and_page_only),
         cmocka_unit_test(page_fails_follows_rate_and_is_deterministic),
         cmocka_unit_test(
