@@ -796,6 +796,49 @@ held_locks_become_lock_blocks(void **state)
     free(dir);
 }
 
+/* A call that spent half of its time or more on a core (the kernel
+ * copying a large recv) is native work for its CPU and a sleep for the
+ * rest; a call that mostly waited is a sleep, whatever its CPU; so is
+ * time.sleep. */
+static void
+a_call_mostly_on_a_core_is_native_work(void **state)
+{
+    static const char text[] =
+        HEAD "T\t7\t1000000000\t0\tstart\tMainThread\n"
+             /* 100 us of wall, 80 of CPU: native 80, sleep 20 */
+             "C\t7\t1001000000\t1001100000\t1000000\t1080000\trecv\t65536\t1\n"
+             /* 10 ms of wall, 1 of CPU: a sleep of 10 ms */
+             "C\t7\t1002000000\t1012000000\t2000000\t3000000\trecv\t10\t1\n"
+             /* time.sleep: a sleep, its CPU aside */
+             "C\t7\t1013000000\t1013050000\t4000000\t4040000\tsleep\t50000\t"
+             "1\n"
+             "T\t7\t1014000000\t5000000\tend\tMainThread\n"
+             "Z\t1014000001\texit\n";
+    char *dir = raw_dir_with(text);
+    char path[4200], err[512] = "";
+    struct rec_config cfg;
+    char *steps;
+    struct rec r;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
+    assert_int_equal(
+        rec_write_workload(dir, &r, "app.py", &cfg, &n, err, sizeof(err)), 0);
+    (void)snprintf(path, sizeof(path), "%s/workload.json", dir);
+    steps = kind_steps(path, "{\"cpu\"");
+    assert_non_null(steps);
+    assert_string_equal(
+        steps, "[{\"cpu\":{\"us\":1000.0}},{\"native\":{\"us\":80.0}},"
+               "{\"sleep\":{\"us\":20.0}},{\"cpu\":{\"us\":920.0}},"
+               "{\"sleep\":{\"us\":10000.0}},{\"cpu\":{\"us\":1000.0}},"
+               "{\"sleep\":{\"us\":50.0}},{\"cpu\":{\"us\":960.0}}]");
+    free(steps);
+    rec_clear(&r);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* ---- the command, on real programs --------------------------------------- */
 
 static char python3[4096];
@@ -1089,6 +1132,7 @@ main(void)
         cmocka_unit_test(an_asyncio_program_becomes_loop_tasks),
         cmocka_unit_test(a_call_s_run_queue_delay_is_not_io),
         cmocka_unit_test(held_locks_become_lock_blocks),
+        cmocka_unit_test(a_call_mostly_on_a_core_is_native_work),
         cmocka_unit_test(a_thread_pool_program_is_recorded_whole),
         cmocka_unit_test(the_program_s_status_passes_and_its_recording_stays),
     };

@@ -12,22 +12,22 @@
  * warm, on this machine); a `native` call (hashlib, zlib) is a `native`
  * step of its wall time; every other call (a socket, a sleep, select, a
  * wait on another thread, a read or write) is a `sleep` of its wall time:
- * the GIL released for as long as the call took. Steps shorter than a
- * microsecond are left out; two cpu steps in a row are one. A task of
- * more than 256 steps (the format's most) is cut into 85 blocks of its
- * steps in order, each written as its cpu, native and sleep time (its
- * locks left out). A threading.Lock held inside a task is a lock block
- * around the steps it was held for (synth_lock.c); a wait to take one
- * is none (the replay's lock makes it).
- * The kinds. Tasks with the same sequence of step kinds are one kind,
- * with as many tasks as there were; each of its steps draws from the
- * values its tasks had at that place ({"samples": [...]}, a constant when
- * they all agree), so the tasks' mix and spread are kept, though not the
- * pairing of one task's values. At most SYNTH_KINDS kinds: the rarest
- * sequences beyond are said in the file's comment and not written.
- * The recorded configuration (the first pool's kind and size, else the
- * threads) goes into the comment and *cfg, so a prediction can start from
- * it.
+ * the GIL released for as long as the call took, unless it spent half
+ * of that or more on a core (the kernel copying a large recv): then its
+ * CPU time is `native` and the rest a `sleep` (call_steps). Steps shorter than
+ * a microsecond are left out; two cpu steps in a row are one. A task of more
+ * than 256 steps (the format's most) is cut into 85 blocks of its steps in
+ * order, each written as its cpu, native and sleep time (its locks left out). A
+ * threading.Lock held inside a task is a lock block around the steps it was
+ * held for (synth_lock.c); a wait to take one is none (the replay's lock makes
+ * it). The kinds. Tasks with the same sequence of step kinds are one kind, with
+ * as many tasks as there were; each of its steps draws from the values its
+ * tasks had at that place ({"samples": [...]}, a constant when they all agree),
+ * so the tasks' mix and spread are kept, though not the pairing of one task's
+ * values. At most SYNTH_KINDS kinds: the rarest sequences beyond are said in
+ * the file's comment and not written. The recorded configuration (the first
+ * pool's kind and size, else the threads) goes into the comment and *cfg, so a
+ * prediction can start from it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -135,6 +135,35 @@ synth_task_new(struct tasks *ts, struct task **out)
     return (*out)->sig != NULL ? 0 : -ENOMEM;
 }
 
+/* A call's steps: its wall without the wait for the GIL at its end (the
+ * replay has its own). A native call's is its C code's time on a core.
+ * Another call that spent at least half of that on a core (a recv or
+ * send of a large buffer is the kernel copying it, a few microseconds
+ * of CPU and no wait) is native work for its CPU time and a sleep for
+ * the rest: in the replay it needs a core, and does not pay a timer's
+ * wake-up (~90 us on the 2-core VM) for a wait it never made. Else it is
+ * a sleep: the GIL released for that long. */
+static int
+call_steps(struct task *t, const struct rec_item *it, size_t *cap)
+{
+    int64_t io = it->t1 - it->t0 - it->wait_ns;
+    int64_t cpu = it->cpu1 - it->cpu0;
+    int rc;
+
+    if (it->call == REC_CALL_NATIVE) {
+        return synth_step_add(t, 'n', (double)io / 1e3, cap);
+    }
+    if (it->call == REC_CALL_SLEEP || cpu < io / 2) {
+        return synth_step_add(t, 's', (double)io / 1e3, cap);
+    }
+    cpu = cpu < io ? cpu : io;
+    rc = synth_step_add(t, 'n', (double)cpu / 1e3, cap);
+    if (rc == 0) {
+        rc = synth_step_add(t, 's', (double)(io - cpu) / 1e3, cap);
+    }
+    return rc;
+}
+
 /* The tasks of thread th: between its K begin and K end (with_tasks), or
  * all of its life as one. */
 static int
@@ -181,11 +210,7 @@ thread_tasks(const struct rec_thread *th, int with_tasks, struct tasks *ts)
             ts->lock_waits++;
             ts->lock_wait_ns += it->t1 - it->t0;
         } else if (rc == 0 && it->kind == REC_CALL) {
-            /* A call's I/O, without the wait for the GIL at its end
-             * (the replay has its own). */
-            rc = synth_step_add(cur, it->call == REC_CALL_NATIVE ? 'n' : 's',
-                                (double)(it->t1 - it->t0 - it->wait_ns) / 1e3,
-                                &cap);
+            rc = call_steps(cur, it, &cap);
         }
         if (rc == 0 && ends) {
             rc = synth_holds_close(ts, cur, &open, &cap);
@@ -491,9 +516,11 @@ rec_write_workload(const char *dir, const struct rec *r, const char *name,
         (void)json_array_append_new(
             comment,
             json_string("cpu: the thread's CPU time between two calls, in "
-                        "us; native: hashlib/zlib calls; sleep: every other "
-                        "call that released the GIL (sockets, sleep, select, "
-                        "waits), for as long as it took."));
+                        "us; native: hashlib/zlib calls, and the CPU time of "
+                        "a call that spent half of its time or more on a "
+                        "core (a large recv: the kernel copying); sleep: "
+                        "every other call that released the GIL (sockets, "
+                        "sleep, select, waits), for as long as it took."));
         if (ts.compacted) {
             (void)snprintf(line, sizeof(line),
                            "Tasks of more than %d steps are written as %d "
