@@ -86,12 +86,13 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+import serving
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -128,59 +129,21 @@ def note(cmd, suffix=""):
     COMMANDS.append(shlex.join(cmd) + suffix)
 
 
-def server_preexec(nice):
-    """In the server's child before exec: SIGINT as the default action
-    even when this script runs in the background of a shell (which
-    starts it with SIGINT ignored), and the server's priority (its
-    threads inherit it)."""
-    def run():
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        if nice:
-            try:
-                os.setpriority(os.PRIO_PROCESS, 0, nice)
-            except OSError:
-                pass    # said once by start_server
-    return run
-
-
 def start_server(gilsim, args, tmp, name, nice):
     """Start `gilsim serve`; return (process, URL from its first line)."""
-    log = os.path.join(tmp, "serve-%s.out" % name)
-    cmd = [gilsim, "serve", "--port=0"] + args
-    note(cmd, "   # until SIGINT, at nice %d" % nice)
-    with open(log, "w") as f:
-        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.DEVNULL,
-                                preexec_fn=server_preexec(nice))
-    try:
-        got = os.getpriority(os.PRIO_PROCESS, proc.pid)
-        if got != nice:
-            say("gilsim serve runs at nice %d, not %d (not root?): its "
-                "replies may wait for the example's threads" % (got, nice))
-    except OSError:
-        pass
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with open(log) as f:
-            line = f.readline()
-        if line.endswith("\n"):
-            return proc, line.strip()
-        if proc.poll() is not None:
-            raise RuntimeError("%s exited with %d" % (cmd, proc.returncode))
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    proc.wait()
-    raise RuntimeError("%s printed no URL" % cmd)
+    note([gilsim, "serve", "--port=0"] + args,
+         "   # until SIGINT, at nice %d" % nice)
+    proc, url, got = serving.start(gilsim, args,
+                                   os.path.join(tmp, "serve-%s.out" % name),
+                                   nice)
+    if got != nice:
+        say("gilsim serve runs at nice %d, not %d (not root?): its "
+            "replies may wait for the example's threads" % (got, nice))
+    return proc, url
 
 
 def stop_server(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        say("gilsim serve (pid %d) ignored SIGINT; killing it" % proc.pid)
-        proc.kill()
-        proc.wait()
+    serving.stop(proc, say)
 
 
 def run(cmd, what):

@@ -54,7 +54,6 @@ import math
 import os
 import shlex
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -62,6 +61,7 @@ import tempfile
 import time
 
 import grid
+import serving
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -85,22 +85,15 @@ def ms_str(ms):
 
 def start_server(gilsim, args, tmp):
     """Start `gilsim serve`, return (process, URL from its first line)."""
-    log = os.path.join(tmp, "serve-%d.out" % len(os.listdir(tmp)))
-    cmd = [gilsim, "serve", "--port=0"] + args
-    COMMANDS.append(shlex.join(cmd) + "   # until SIGINT")
-    with open(log, "w") as f:
-        proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with open(log) as f:
-            line = f.readline()
-        if line.endswith("\n"):
-            return proc, line.strip()
-        if proc.poll() is not None:
-            sys.exit("run.py: %s exited with %d" % (cmd, proc.returncode))
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    sys.exit("run.py: %s printed no URL" % cmd)
+    COMMANDS.append(shlex.join([gilsim, "serve", "--port=0"] + args) +
+                    "   # until SIGINT")
+    try:
+        proc, url, _ = serving.start(
+            gilsim, args,
+            os.path.join(tmp, "serve-%d.out" % len(os.listdir(tmp))))
+    except RuntimeError as e:
+        sys.exit("run.py: %s" % e)
+    return proc, url
 
 
 def python_runs(python, script, args, repeat, tmp, note=None):
@@ -349,13 +342,7 @@ def main():
             conv = convoy(a, url2, tmp, rows)
     finally:
         for s in servers:
-            s.send_signal(signal.SIGINT)
-        for s in servers:
-            try:
-                s.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                s.kill()
-                s.wait()
+            serving.stop(s)
         shutil.rmtree(tmp, ignore_errors=True)
 
     print("# bench/fidelity/run.py --repeat=%d %s%s" % (
