@@ -273,7 +273,8 @@ assert_held_at_end(const struct rec_window *w, const struct rec_pieces *p)
 
 /* The schedule: CPU as late as it can go in its window, every window
  * its whole CPU and the GIL at its end, never two at once; CPU that
- * cannot fit (two windows of 8 in the same 10) overlaps and is counted.
+ * cannot fit (two windows of 8 in the same 10) was spent without the
+ * GIL: it is counted, and left out of the pieces.
  * Times in microseconds, above the 1 us a window holds at its end. */
 static void
 windows_get_their_cpu_late_and_never_at_once(void **state)
@@ -330,7 +331,8 @@ windows_get_their_cpu_late_and_never_at_once(void **state)
 
     assert_int_equal(rec_schedule(full, 2, &p, &overlap), 0);
     assert_int_equal(overlap, 6 * US);
-    assert_int_equal(placed(&full[0], &p) + placed(&full[1], &p), 16 * US);
+    assert_int_equal(placed(&full[0], &p) + placed(&full[1], &p), 10 * US);
+    assert_exclusive(&p); /* (both end at 10: one holds the end) */
     free(p.v);
 }
 
@@ -796,6 +798,72 @@ held_locks_become_lock_blocks(void **state)
     free(dir);
 }
 
+/* Three locks taken in a cycle (2 inside 1, 3 inside 2, 1 inside 3) would
+ * deadlock as two taken both ways would: the hold that closes the cycle is left
+ * out, and gilsim reads the file. */
+static void
+a_cycle_of_three_locks_is_broken(void **state)
+{
+    static const char text[] =
+        HEAD "X\t1\t1000000000\tthreadpool\t2\n"
+             "T\t7\t1000000000\t0\tstart\tw0\n"
+             "T\t8\t1000000000\t0\tstart\tw1\n"
+             /* task 1 (w0): lock1 { lock2 { cpu } } */
+             "K\t7\t1000000000\t0\tbegin\t1\t1\n"
+             "H\t7\t1002000000\t1003000000\t2000000\t3000000\t2\n"
+             "H\t7\t1001000000\t1004000000\t1000000\t4000000\t1\n"
+             "K\t7\t1005000000\t5000000\tend\t1\t1\n"
+             /* task 2 (w1): lock2 { lock3 { cpu } }, read after w0's
+              * tasks: lock3 is left out */
+             "K\t8\t1000000000\t0\tbegin\t1\t2\n"
+             "H\t8\t1002000000\t1003000000\t2000000\t3000000\t3\n"
+             "H\t8\t1001000000\t1004000000\t1000000\t4000000\t2\n"
+             "K\t8\t1005000000\t5000000\tend\t1\t2\n"
+             /* task 3 (w0): lock3 { lock1 { cpu } } */
+             "K\t7\t1010000000\t10000000\tbegin\t1\t3\n"
+             "H\t7\t1012000000\t1013000000\t12000000\t13000000\t1\n"
+             "H\t7\t1011000000\t1014000000\t11000000\t14000000\t3\n"
+             "K\t7\t1015000000\t15000000\tend\t1\t3\n"
+             /* task 4 (w1): lock1 { cpu } */
+             "K\t8\t1010000000\t10000000\tbegin\t1\t4\n"
+             "H\t8\t1011000000\t1012000000\t11000000\t12000000\t1\n"
+             "K\t8\t1013000000\t13000000\tend\t1\t4\n"
+             "T\t7\t1016000000\t15000000\tend\tw0\n"
+             "T\t8\t1016000000\t13000000\tend\tw1\n"
+             "Z\t1017000000\texit\n";
+    char *dir = raw_dir_with(text);
+    char path[4200], err[512] = "";
+    struct rec_config cfg;
+    char *steps, *all;
+    struct cmd c;
+    struct rec r;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
+    assert_int_equal(
+        rec_write_workload(dir, &r, "app.py", &cfg, &n, err, sizeof(err)), 0);
+    (void)snprintf(path, sizeof(path), "%s/workload.json", dir);
+    steps = kind_steps(path, "{\"cpu\":{\"us\":1000.0}},{\"lock\":{\"name\":"
+                             "\"lock2\"");
+    assert_non_null(steps);
+    assert_string_equal(
+        steps, "[{\"cpu\":{\"us\":1000.0}},{\"lock\":{\"name\":\"lock2\","
+               "\"steps\":[{\"cpu\":{\"us\":3000.0}}]}},{\"cpu\":{\"us\":"
+               "1000.0}}]");
+    free(steps);
+    all = tf_read(path, NULL);
+    assert_non_null(all);
+    assert_non_null(strstr(all, "1 that would have let the file deadlock"));
+    free(all);
+    run(&c, "workload", "check", path, NULL);
+    assert_int_equal(c.status, 0);
+    cmd_clear(&c);
+    rec_clear(&r);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* A call that spent half of its time or more on a core (the kernel
  * copying a large recv) is native work for its CPU and a sleep for the
  * rest; a call that mostly waited is a sleep, whatever its CPU; so is
@@ -1132,6 +1200,7 @@ main(void)
         cmocka_unit_test(an_asyncio_program_becomes_loop_tasks),
         cmocka_unit_test(a_call_s_run_queue_delay_is_not_io),
         cmocka_unit_test(held_locks_become_lock_blocks),
+        cmocka_unit_test(a_cycle_of_three_locks_is_broken),
         cmocka_unit_test(a_call_mostly_on_a_core_is_native_work),
         cmocka_unit_test(a_thread_pool_program_is_recorded_whole),
         cmocka_unit_test(the_program_s_status_passes_and_its_recording_stays),

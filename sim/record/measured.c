@@ -120,7 +120,9 @@ python_until(struct lane *l, int64_t t, int64_t cpu)
 
         x->s = l->t;
         x->e = l->t + w;
-        x->c = c;
+        /* It held the GIL to make its call, if for a moment (a CPU clock
+         * that did not move still gets its window's end). */
+        x->c = c == 0 && w > 0 ? 1 : c;
         x->thread = l->thread;
     } else if (!l->holds) {
         const struct rec_window *x = &l->windows[l->next++];
@@ -496,7 +498,7 @@ emit_process(const struct rec *r, size_t p, const struct proc_plan *pl,
 }
 
 /* The trace of r, lanes by process then start; *cpu_ns the CPU seen,
- * *overlap_ns the CPU placed over another thread's. */
+ * *overlap_ns the CPU no schedule could place (left out of the holds). */
 static int
 build_trace(struct rec *r, struct sim_trace **out, int64_t *cpu_ns,
             int64_t *overlap_ns)

@@ -14,8 +14,10 @@
  * closes first going back: earliest-deadline-first, mirrored), so a
  * schedule is found whenever one exists. CPU that no schedule can place
  * (more CPU in the windows than the wall time they share: CPU used
- * without the GIL in C code the probe does not see) is placed at the
- * start of its window anyway, overlapping, and counted in *overlap_ns.
+ * without the GIL in C code the probe does not see, a new thread's start
+ * before it takes the GIL, the GIL's own futex calls) cannot have been
+ * spent holding the GIL: it gets no piece, and is counted in
+ * *overlap_ns.
  *
  * A thread holds the GIL at its window's end whatever else it did: it
  * is in Python until its call lets the GIL go. So a window, when it
@@ -176,7 +178,6 @@ rec_schedule(struct rec_window *w, size_t n, struct rec_pieces *out,
             /* Closed with CPU left: no schedule places it. */
             heap_pop(&h);
             *overlap_ns += left[k];
-            rc = add_piece(out, top->s, top->s + left[k], (uint32_t)k);
             left[k] = 0;
             continue;
         }
@@ -202,7 +203,9 @@ rec_schedule(struct rec_window *w, size_t n, struct rec_pieces *out,
     if (rc == 0) {
         size_t m = 0;
 
-        qsort(out->v, out->n, sizeof(*out->v), piece_cmp);
+        if (out->n > 0) {
+            qsort(out->v, out->n, sizeof(*out->v), piece_cmp);
+        }
         /* Pieces of one window that touch are one. */
         for (i = 0; i < out->n; i++) {
             if (m > 0 && out->v[m - 1].window == out->v[i].window &&

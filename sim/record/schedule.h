@@ -30,7 +30,8 @@ struct rec_pieces {
 
 /* Schedule one process's windows w[0..n): fills *out (free out->v) and
  * each window's first and count; *overlap_ns is the CPU no schedule
- * could place without overlap (placed anyway). 0 or -ENOMEM. */
+ * could place without overlap (left out: spent without the GIL). 0 or
+ * -ENOMEM. */
 int rec_schedule(struct rec_window *w, size_t n, struct rec_pieces *out,
                  int64_t *overlap_ns);
 

@@ -187,7 +187,14 @@ thread_tasks(const struct rec_thread *th, int with_tasks, struct tasks *ts)
             with_tasks ? it->kind == REC_TASK_BEGIN : it->kind == REC_START;
         ends = with_tasks ? it->kind == REC_TASK_END : it->kind == REC_END;
 
-        if (begins) {
+        if (begins && cur != NULL) {
+            /* A task that began before the last one ended (no K end
+             * was written for it): that one ends here. */
+            rc = synth_holds_close(ts, cur, &open, &cap);
+            synth_compact(cur, &ts->compacted);
+            cur = NULL;
+        }
+        if (rc == 0 && begins) {
             rc = synth_task_new(ts, &cur);
             cap = 0;
             cpu = it->cpu0;

@@ -40,6 +40,8 @@ struct synth_locks {
     int64_t id[WL_MAX_LOCKS]; /* the probe's numbers, by index */
     int n;
     unsigned char inside[WL_MAX_LOCKS][WL_MAX_LOCKS]; /* [a][b]: b was
+                                                         taken inside a,
+                                                         or inside a lock
                                                          taken inside a */
     uint64_t holds;      /* holds met inside tasks */
     uint64_t left_own;   /* of locks only one thread held */

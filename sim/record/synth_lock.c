@@ -19,7 +19,8 @@
  *     "lock<N>", N the probe's number for it in its process), or its
  *     holds are left out;
  *   - a hold of lock B inside one of A is left out when B was held
- *     outside A elsewhere (the order the file met first wins);
+ *     outside A elsewhere, directly or through other locks (the order
+ *     the file met first wins);
  *   - a release of a lock that is not the innermost open ends the blocks
  *     inside it too; a release of a lock not open (its acquire was left
  *     out, or came before the task) is nothing;
@@ -159,6 +160,27 @@ lock_index(struct synth_locks *l, int64_t lock)
     return l->n++;
 }
 
+/* Lock b is taken inside lock a: so inside every lock that a is taken
+ * inside (or a itself), every lock taken inside b (or b itself) is
+ * (l->inside is transitive: a cycle through three locks deadlocks as
+ * two taken both ways do, and the workload reader refuses either). */
+static void
+taken_inside(struct synth_locks *l, int a, int b)
+{
+    int x, y;
+
+    for (x = 0; x < l->n; x++) {
+        if (x != a && !l->inside[x][a]) {
+            continue;
+        }
+        for (y = 0; y < l->n; y++) {
+            if (y == b || l->inside[b][y]) {
+                l->inside[x][y] = 1;
+            }
+        }
+    }
+}
+
 int
 synth_hold_begin(struct tasks *ts, struct task *t, struct synth_open *o,
                  int64_t pid, int64_t lock, size_t *cap)
@@ -183,7 +205,7 @@ synth_hold_begin(struct tasks *ts, struct task *t, struct synth_open *o,
         }
     }
     for (k = 0; k < o->n; k++) {
-        l->inside[o->idx[k]][i] = 1;
+        taken_inside(l, o->idx[k], i);
     }
     o->idx[o->n++] = i;
     return synth_step_add(t, (char)('A' + i), (double)i, cap);
