@@ -24,6 +24,7 @@
 #include "cli_runner.h"
 #include "record/record.h"
 #include "record/schedule.h"
+#include "record/synth.h"
 #include "test_files.h"
 #include "trace_check.h"
 
@@ -864,6 +865,110 @@ a_cycle_of_three_locks_is_broken(void **state)
     free(dir);
 }
 
+/* Append one asyncio step of task k on thread 7 from ms for cpu_ms of
+ * CPU (its wall too) at *pos in buf. */
+static void
+put_step(char *buf, size_t len, size_t *pos, int k, double ms, double cpu0,
+         double cpu_ms)
+{
+    *pos += (size_t)snprintf(
+        buf + *pos, len - *pos, "A\t7\t%lld\t%lld\t%lld\t%lld\t100001\t%d\n",
+        AT(ms), AT(ms + cpu_ms), CPU(cpu0), CPU(cpu0 + cpu_ms), k);
+}
+
+/* Append task k's K begin or end on thread 7 at ms. */
+static void
+put_task(char *buf, size_t len, size_t *pos, int k, double ms, double cpu,
+         const char *what)
+{
+    *pos += (size_t)snprintf(buf + *pos, len - *pos,
+                             "K\t7\t%lld\t%lld\t%s\t100001\t%d\n", AT(ms),
+                             CPU(cpu), what, k);
+}
+
+/* An asyncio recording's steps right after the loop slept (a select of
+ * 1 ms or more, then no step of the program's tasks) against the same
+ * step of other tasks run hot: the comment says how many, and the
+ * median extra CPU. Six tasks of two steps; each second step runs after
+ * a 10 ms select (0.5 ms of CPU) or right after another's (0.2 ms). */
+static void
+cold_resumes_are_measured_and_said(void **state)
+{
+    char text[8192], path[4200], err[512] = "";
+    size_t pos = 0, k;
+    double t = 0, cpu = 0;
+    struct rec_config cfg;
+    struct synth_resume c;
+    struct rec r;
+    char *dir, *all;
+    size_t n;
+
+    (void)state;
+    pos += (size_t)snprintf(text, sizeof(text),
+                            HEAD "T\t7\t%lld\t0\tstart\tMainThread\n"
+                                 "X\t100001\t%lld\tasyncio\t0\n"
+                                 "G\t100001\t-1\t0\n",
+                            AT(0), AT(0));
+    put_task(text, sizeof(text), &pos, 0, t, cpu, "begin");
+    put_step(text, sizeof(text), &pos, 0, t, cpu, 0.1);
+    t += 0.1;
+    cpu += 0.1;
+    for (k = 1; k <= 6; k++) {
+        pos += (size_t)snprintf(text + pos, sizeof(text) - pos,
+                                "G\t100001\t0\t%zu\n", k);
+        put_task(text, sizeof(text), &pos, (int)k, t, cpu, "begin");
+        put_step(text, sizeof(text), &pos, (int)k, t, cpu, 0.1);
+        t += 0.1;
+        cpu += 0.1;
+    }
+    for (k = 1; k <= 6; k++) {
+        double use = k % 2 == 1 ? 0.5 : 0.2;
+
+        if (k % 2 == 1) {
+            pos += (size_t)snprintf(
+                text + pos, sizeof(text) - pos,
+                "C\t7\t%lld\t%lld\t%lld\t%lld\tselect\t-1\t1\n", AT(t),
+                AT(t + 10), CPU(cpu), CPU(cpu + 0.01));
+            t += 10;
+            cpu += 0.01;
+            /* a select that returns at once: the loop is still cold */
+            pos += (size_t)snprintf(
+                text + pos, sizeof(text) - pos,
+                "C\t7\t%lld\t%lld\t%lld\t%lld\tselect\t-1\t1\n", AT(t),
+                AT(t + 0.01), CPU(cpu), CPU(cpu + 0.01));
+            t += 0.01;
+            cpu += 0.01;
+        }
+        put_step(text, sizeof(text), &pos, (int)k, t, cpu, use);
+        t += use;
+        cpu += use;
+        put_task(text, sizeof(text), &pos, (int)k, t, cpu, "end");
+    }
+    put_step(text, sizeof(text), &pos, 0, t, cpu, 0.1);
+    put_task(text, sizeof(text), &pos, 0, t + 0.1, cpu + 0.1, "end");
+    (void)snprintf(text + pos, sizeof(text) - pos,
+                   "T\t7\t%lld\t%lld\tend\tMainThread\nZ\t%lld\texit\n",
+                   AT(t + 0.2), CPU(cpu + 0.1), AT(t + 0.3));
+    dir = raw_dir_with(text);
+    assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
+    assert_int_equal(synth_async_resume(&r, &c), 0);
+    assert_int_equal(c.steps, 12);
+    assert_int_equal(c.cold, 3);
+    assert_int_equal(c.places, 1);
+    assert_int_equal(c.extra_ns, 300 * US);
+    assert_int_equal(
+        rec_write_workload(dir, &r, "app.py", &cfg, &n, err, sizeof(err)), 0);
+    (void)snprintf(path, sizeof(path), "%s/workload.json", dir);
+    all = tf_read(path, NULL);
+    assert_non_null(all);
+    assert_non_null(strstr(all, "cold resumes: 3 of the tasks' 12 steps"));
+    assert_non_null(strstr(all, "and cost 300 us more CPU"));
+    free(all);
+    rec_clear(&r);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* A call that spent half of its time or more on a core (the kernel
  * copying a large recv) is native work for its CPU and a sleep for the
  * rest; a call that mostly waited is a sleep, whatever its CPU; so is
@@ -1202,6 +1307,7 @@ main(void)
         cmocka_unit_test(held_locks_become_lock_blocks),
         cmocka_unit_test(a_cycle_of_three_locks_is_broken),
         cmocka_unit_test(a_call_mostly_on_a_core_is_native_work),
+        cmocka_unit_test(cold_resumes_are_measured_and_said),
         cmocka_unit_test(a_thread_pool_program_is_recorded_whole),
         cmocka_unit_test(the_program_s_status_passes_and_its_recording_stays),
     };

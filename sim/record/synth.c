@@ -243,7 +243,8 @@ collect(const struct rec *r, struct tasks *ts)
     if (rec_has_async_tasks(r)) {
         /* An asyncio program: its tasks (a default executor's tasks
          * are inside their awaits). */
-        return synth_async_tasks(r, ts);
+        rc = synth_async_resume(r, &ts->resume);
+        return rc == 0 ? synth_async_tasks(r, ts) : rc;
     }
     for (i = 0; i < r->n_threads; i++) {
         pools |= r->threads[i].has_tasks;
@@ -457,6 +458,39 @@ say_async(json_t *comment, const struct tasks *ts)
     (void)json_array_append_new(comment, json_string(line));
 }
 
+/* An asyncio recording's cold resumes, in its comment. */
+static void
+say_resume(json_t *comment, const struct tasks *ts)
+{
+    const struct synth_resume *c = &ts->resume;
+    char line[600];
+
+    if (c->steps == 0) {
+        return;
+    }
+    if (c->places == 0) {
+        (void)snprintf(line, sizeof(line),
+                       "cold resumes: %llu of the tasks' %llu steps ran "
+                       "right after the loop slept (a select of 1 ms or "
+                       "more); too few of either at one place in a task to "
+                       "say what a cold resume cost.",
+                       (unsigned long long)c->cold,
+                       (unsigned long long)c->steps);
+    } else {
+        (void)snprintf(
+            line, sizeof(line),
+            "cold resumes: %llu of the tasks' %llu steps ran right after "
+            "the loop slept (a select of 1 ms or more), and cost %.4g us "
+            "more CPU than the same step of other tasks run without a "
+            "sleep before it (the median over %zu places in a task). The "
+            "cpu steps keep the recorded mix: at a concurrency where the "
+            "loop sleeps less, the replay is that much too slow a step.",
+            (unsigned long long)c->cold, (unsigned long long)c->steps,
+            (double)c->extra_ns / 1e3, c->places);
+    }
+    (void)json_array_append_new(comment, json_string(line));
+}
+
 static int
 dump_fn(const void *ctx, FILE *f)
 {
@@ -506,6 +540,7 @@ rec_write_workload(const char *dir, const struct rec *r, const char *name,
                        rec_config_unit(cfg));
         (void)json_array_append_new(comment, json_string(line));
         say_async(comment, &ts);
+        say_resume(comment, &ts);
         synth_say_locks(comment, &ts);
         if (ts.lock_waits > 0) {
             (void)snprintf(line, sizeof(line),

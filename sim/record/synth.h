@@ -58,6 +58,14 @@ struct synth_open {
     int n;
 };
 
+/* How an asyncio loop's steps after it slept compare (synth_resume.c). */
+struct synth_resume {
+    uint64_t steps;   /* the kept tasks' steps */
+    uint64_t cold;    /* of them, right after a select that slept */
+    size_t places;    /* places in a task with enough of both kinds */
+    int64_t extra_ns; /* the median extra CPU of a cold step, 0 if none */
+};
+
 struct tasks {
     struct task *t;
     size_t n, cap;
@@ -70,6 +78,7 @@ struct tasks {
     int64_t loop_cpu_ns;   /* the loop's own CPU, spread over the awaits */
     uint64_t async_awaits; /* awaits that waited for I/O or a timer */
     struct synth_locks locks;
+    struct synth_resume resume; /* an asyncio program's */
 };
 
 /* Append a step of `us` (none under a microsecond; cpu after cpu is
@@ -90,6 +99,10 @@ int synth_async_tasks(const struct rec *r, struct tasks *ts);
  * one asyncio.Semaphore every one of them acquired, else 0 (no limit,
  * as gather). */
 int synth_async_concurrency(const struct rec *r);
+
+/* r's asyncio steps after a sleeping select against the others, by
+ * their place in their task. 0 or -ENOMEM. */
+int synth_async_resume(const struct rec *r, struct synth_resume *out);
 
 /* Whether step letter c opens a lock's block. */
 int synth_is_open(char c);
