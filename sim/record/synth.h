@@ -100,6 +100,10 @@ int synth_async_tasks(const struct rec *r, struct tasks *ts);
  * as gather). */
 int synth_async_concurrency(const struct rec *r);
 
+/* qsort's order of pointers to asyncio steps (struct rec_item *): by
+ * pool, task, then time. */
+int synth_step_cmp(const void *a, const void *b);
+
 /* r's asyncio steps after a sleeping select against the others, by
  * their place in their task. 0 or -ENOMEM. */
 int synth_async_resume(const struct rec *r, struct synth_resume *out);

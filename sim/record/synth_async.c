@@ -41,9 +41,8 @@
 #include "record.h"
 #include "synth.h"
 
-/* Steps of one loop thread, by task then time. */
-static int
-step_cmp(const void *a, const void *b)
+int
+synth_step_cmp(const void *a, const void *b)
 {
     const struct rec_item *x = *(const struct rec_item *const *)a;
     const struct rec_item *y = *(const struct rec_item *const *)b;
@@ -308,7 +307,7 @@ view_of(const struct rec *r, const struct rec_thread *th, struct loop_view *lv)
             lv->sel[lv->n_sel++] = it->t1;
         }
     }
-    qsort(lv->steps, lv->n_steps, sizeof(*lv->steps), step_cmp);
+    qsort(lv->steps, lv->n_steps, sizeof(*lv->steps), synth_step_cmp);
     return 0;
 }
 

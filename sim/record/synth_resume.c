@@ -40,21 +40,6 @@ struct placed_step {
 };
 
 static int
-by_task_then_time(const void *a, const void *b)
-{
-    const struct rec_item *x = *(const struct rec_item *const *)a;
-    const struct rec_item *y = *(const struct rec_item *const *)b;
-
-    if (x->pool != y->pool) {
-        return x->pool < y->pool ? -1 : 1;
-    }
-    if (x->task != y->task) {
-        return x->task < y->task ? -1 : 1;
-    }
-    return x->t0 < y->t0 ? -1 : x->t0 > y->t0 ? 1 : 0;
-}
-
-static int
 by_place_cold_cpu(const void *a, const void *b)
 {
     const struct placed_step *x = a, *y = b;
@@ -107,7 +92,7 @@ thread_steps(const struct rec *r, const struct rec_thread *th,
             after_sleep = 1;
         }
     }
-    qsort(steps, m, sizeof(*steps), by_task_then_time);
+    qsort(steps, m, sizeof(*steps), synth_step_cmp);
     for (k = 0; k < m; k++) {
         const struct rec_item *x = steps[k];
 
