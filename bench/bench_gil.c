@@ -6,7 +6,9 @@
  *       wall-time ratios (CPython 3.2+ gives ~1.0-1.2, free threads ~0.5,
  *       the Python 2 GIL slower than new);
  *   (b) GIL hand-off latency under "new" (drop request set -> the waiter
- *       holds the GIL), p50/p99, beside a plain mutex+condvar ping-pong;
+ *       holds the GIL), p50/p99, beside a plain mutex+condvar ping-pong
+ *       (two hot threads) and a cold waiter (a thread that slept in
+ *       pthread_cond_timedwait while the other spun one interval);
  *   (c) trace recording cost: ns per sim_trace_record() call, and a cpu
  *       run with hooks recording into a sim_trace vs one with no hooks;
  *   (d) instruction calibration: simulated countdown ns/iteration against
@@ -41,6 +43,8 @@
 /* Hand-off samples kept per thread: ~200 per second at 5 ms. */
 #define LAT_CAP         65536
 #define PINGPONG_ROUNDS 20000
+/* Cold wake-ups measured: each costs one switch interval of spinning. */
+#define COLD_ROUNDS 200
 
 /* What the command line chose. */
 struct opts {
@@ -587,13 +591,107 @@ pingpong_run(struct pingpong *pp)
     base_sort_i64(pp->lat_ns, pp->n_lat);
 }
 
+/* The cold waiter: a thread blocked in pthread_cond_timedwait for about
+ * one switch interval (its deadline two away), woken by another that has
+ * spun on its core for that interval, as a GIL holder does before it
+ * sees a drop request and hands the GIL over. What the GIL's own hand-off
+ * cannot beat: the kernel waking a thread that slept for a while, where
+ * the ping-pong wakes one that blocked a microsecond ago. */
+struct cold_waiter {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    int ready, done;
+    int64_t signal_ns;
+    int64_t interval_ns;
+    int64_t *lat_ns;
+    size_t n_lat, rounds;
+};
+
+static void *
+cold_waker_main(void *arg)
+{
+    struct cold_waiter *cw = arg;
+    size_t i;
+
+    for (i = 0; i < cw->rounds; i++) {
+        int64_t until = base_now_ns() + cw->interval_ns;
+        volatile uint64_t spins = 0;
+
+        while (base_now_ns() < until) {
+            spins++; /* a holder's Python, on its core */
+        }
+        pthread_mutex_lock(&cw->mutex);
+        cw->ready = 1;
+        cw->signal_ns = base_now_ns();
+        pthread_cond_signal(&cw->cond);
+        pthread_mutex_unlock(&cw->mutex);
+        /* The waiter's turn to record; then the next round. */
+        pthread_mutex_lock(&cw->mutex);
+        while (cw->ready) {
+            pthread_cond_wait(&cw->cond, &cw->mutex);
+        }
+        pthread_mutex_unlock(&cw->mutex);
+    }
+    pthread_mutex_lock(&cw->mutex);
+    cw->done = 1;
+    pthread_cond_broadcast(&cw->cond);
+    pthread_mutex_unlock(&cw->mutex);
+    return NULL;
+}
+
+static void
+cold_waiter_run(struct cold_waiter *cw)
+{
+    pthread_condattr_t attr;
+    pthread_t waker;
+    int rc;
+
+    pthread_mutex_init(&cw->mutex, NULL);
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&cw->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    cw->ready = 0;
+    cw->done = 0;
+    cw->n_lat = 0;
+    rc = pthread_create(&waker, NULL, cold_waker_main, cw);
+    if (rc != 0) {
+        die("pthread_create", rc);
+    }
+    pthread_mutex_lock(&cw->mutex);
+    while (!cw->done) {
+        struct timespec deadline;
+        int64_t at = base_now_ns() + 2 * cw->interval_ns;
+
+        deadline.tv_sec = (time_t)(at / 1000000000);
+        deadline.tv_nsec = (long)(at % 1000000000);
+        while (!cw->ready && !cw->done) {
+            (void)pthread_cond_timedwait(&cw->cond, &cw->mutex, &deadline);
+            if (base_now_ns() >= at) {
+                break; /* timed out, as a GIL waiter would: wait again */
+            }
+        }
+        if (cw->ready) {
+            cw->lat_ns[cw->n_lat++] = base_now_ns() - cw->signal_ns;
+            cw->ready = 0;
+            pthread_cond_broadcast(&cw->cond);
+        }
+    }
+    pthread_mutex_unlock(&cw->mutex);
+    pthread_join(waker, NULL);
+    pthread_cond_destroy(&cw->cond);
+    pthread_mutex_destroy(&cw->mutex);
+    base_sort_i64(cw->lat_ns, cw->n_lat);
+}
+
 static void
 section_handoff(const struct opts *o)
 {
     struct pingpong pp;
+    struct cold_waiter cw;
     int64_t *all;
     size_t n_all = 0;
-    int64_t gil50, gil99, pp50, pp99;
+    int64_t gil50, gil99, pp50, pp99, cw50, cw99;
     int k;
 
     all = malloc((size_t)o->repeat * 2 * LAT_CAP * sizeof(int64_t));
@@ -627,6 +725,17 @@ section_handoff(const struct opts *o)
     pp50 = percentile(pp.lat_ns, pp.n_lat, 50);
     pp99 = percentile(pp.lat_ns, pp.n_lat, 99);
 
+    memset(&cw, 0, sizeof(cw));
+    cw.interval_ns = o->interval_ns;
+    cw.rounds = COLD_ROUNDS;
+    cw.lat_ns = malloc(COLD_ROUNDS * sizeof(int64_t));
+    if (cw.lat_ns == NULL) {
+        die("malloc", ENOMEM);
+    }
+    cold_waiter_run(&cw);
+    cw50 = percentile(cw.lat_ns, cw.n_lat, 50);
+    cw99 = percentile(cw.lat_ns, cw.n_lat, 99);
+
     printf("\n(b) hand-off latency, 2 CPU threads under new (%.1f ms "
            "interval): drop request set -> requester holds the GIL\n",
            ms(o->interval_ns));
@@ -635,13 +744,22 @@ section_handoff(const struct opts *o)
            us(gil50), us(gil99));
     printf("%-28s %9zu %10.1f %10.1f\n", "mutex+condvar ping-pong", pp.n_lat,
            us(pp50), us(pp99));
+    printf("%-28s %9zu %10.1f %10.1f\n", "cold waiter (timedwait)", cw.n_lat,
+           us(cw50), us(cw99));
     printf("%-28s %9s %10.2f %10.2f\n", "ratio GIL / ping-pong", "",
            pp50 > 0 ? (double)gil50 / (double)pp50 : 0.0,
            pp99 > 0 ? (double)gil99 / (double)pp99 : 0.0);
+    printf("%-28s %9s %10.2f %10.2f\n", "ratio GIL / cold waiter", "",
+           cw50 > 0 ? (double)gil50 / (double)cw50 : 0.0,
+           cw99 > 0 ? (double)gil99 / (double)cw99 : 0.0);
+    printf("(cold waiter: blocked in pthread_cond_timedwait while the other "
+           "thread spins one interval, then signalled: the kernel's wake-up "
+           "of a thread that slept, the GIL hand-off's floor)\n");
     printf("(check latency = check_every x instr_ns = %.0f ns is part of the "
            "GIL figure)\n",
            (double)(o->check_every > 0 ? o->check_every : 8) * o->instr_ns);
     free(pp.lat_ns);
+    free(cw.lat_ns);
     free(all);
 }
 
