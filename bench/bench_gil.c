@@ -594,9 +594,11 @@ pingpong_run(struct pingpong *pp)
 /* The cold waiter: a thread blocked in pthread_cond_timedwait for about
  * one switch interval (its deadline two away), woken by another that has
  * spun on its core for that interval, as a GIL holder does before it
- * sees a drop request and hands the GIL over. What the GIL's own hand-off
- * cannot beat: the kernel waking a thread that slept for a while, where
- * the ping-pong wakes one that blocked a microsecond ago. */
+ * sees a drop request and hands the GIL over. The kernel waking a thread
+ * that slept for a while, where the ping-pong wakes one that blocked a
+ * microsecond ago: the floor of a hand-off to a waiter that slept (a GIL
+ * waiter still on its way back into its wait when the holder drops can
+ * come in under it). */
 struct cold_waiter {
     pthread_mutex_t mutex;
     pthread_cond_t cond;
