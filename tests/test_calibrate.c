@@ -34,6 +34,19 @@
 #include "run.h"
 #include "test_files.h"
 
+/* Built with a sanitizer (GCC defines __SANITIZE_*, clang has
+ * __has_feature). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
 /* Exactly one line: one newline, at the end. */
 static int
 is_one_line(const char *s)
@@ -610,6 +623,14 @@ real_calibration_gives_positive_finite_costs(void **state)
                    i == SIM_COST_RECV_1M || i == SIM_COST_RECV_4M ||
                    i == SIM_COST_POOL_START || i == SIM_COST_POOL_FORK ||
                    i == SIM_COST_QUICKEN_CALLS;
+
+        /* A client's cost is its CPU a call less gilsim's own fetch's,
+         * measured in this build: under a sanitizer gilsim's is inflated
+         * and the difference may come out at 0 (asan's CI run once gave
+         * request_urllib_instructions 0); in a plain build it must not. */
+        band |= SANITIZED &&
+                (i == SIM_COST_REQUEST_NEW || i == SIM_COST_REQUEST_URLLIB ||
+                 i == SIM_COST_REQUEST_AIOHTTP);
 
         if (!isfinite(v) || !(v > 0.0 || (band && v == 0.0))) {
             fail_msg("%s = %g", sim_cost_name((enum sim_cost_field)i), v);
