@@ -694,6 +694,22 @@ kind_steps(const char *path, const char *first)
     return found;
 }
 
+/* r (read from dir) written as dir/workload.json, whose path goes to
+ * path; it must succeed. The tasks written. */
+static size_t
+workload_written(const char *dir, const struct rec *r, char *path, size_t len)
+{
+    char err[512] = "";
+    struct rec_config cfg;
+    size_t n;
+
+    if (rec_write_workload(dir, r, "app.py", &cfg, &n, err, sizeof(err)) != 0) {
+        fail_msg("rec_write_workload: %s", err);
+    }
+    (void)snprintf(path, len, "%s/workload.json", dir);
+    return n;
+}
+
 /* Holds of a threading.Lock (H) become the workload file's lock blocks
  * around the steps they were held for: a socket wait inside one stays
  * inside; a hold with nothing measurable inside is none; a lock taken
@@ -737,17 +753,12 @@ held_locks_become_lock_blocks(void **state)
     char *dir = raw_dir_with(text);
     char path[4200], err[512] = "";
     char *steps, *all;
-    struct rec_config cfg;
     struct cmd c;
     struct rec r;
-    size_t n;
 
     (void)state;
     assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
-    assert_int_equal(
-        rec_write_workload(dir, &r, "app.py", &cfg, &n, err, sizeof(err)), 0);
-    assert_int_equal(n, 4);
-    (void)snprintf(path, sizeof(path), "%s/workload.json", dir);
+    assert_int_equal(workload_written(dir, &r, path, sizeof(path)), 4);
 
     steps = kind_steps(path, "{\"cpu\":{\"us\":1000.0}},{\"lock\":{\"name\":"
                              "\"lock2\"");
@@ -834,17 +845,13 @@ a_cycle_of_three_locks_is_broken(void **state)
              "Z\t1017000000\texit\n";
     char *dir = raw_dir_with(text);
     char path[4200], err[512] = "";
-    struct rec_config cfg;
     char *steps, *all;
     struct cmd c;
     struct rec r;
-    size_t n;
 
     (void)state;
     assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
-    assert_int_equal(
-        rec_write_workload(dir, &r, "app.py", &cfg, &n, err, sizeof(err)), 0);
-    (void)snprintf(path, sizeof(path), "%s/workload.json", dir);
+    (void)workload_written(dir, &r, path, sizeof(path));
     steps = kind_steps(path, "{\"cpu\":{\"us\":1000.0}},{\"lock\":{\"name\":"
                              "\"lock2\"");
     assert_non_null(steps);
@@ -897,11 +904,9 @@ cold_resumes_are_measured_and_said(void **state)
     char text[8192], path[4200], err[512] = "";
     size_t pos = 0, k;
     double t = 0, cpu = 0;
-    struct rec_config cfg;
     struct synth_resume c;
     struct rec r;
     char *dir, *all;
-    size_t n;
 
     (void)state;
     pos += (size_t)snprintf(text, sizeof(text),
@@ -956,9 +961,7 @@ cold_resumes_are_measured_and_said(void **state)
     assert_int_equal(c.cold, 3);
     assert_int_equal(c.places, 1);
     assert_int_equal(c.extra_ns, 300 * US);
-    assert_int_equal(
-        rec_write_workload(dir, &r, "app.py", &cfg, &n, err, sizeof(err)), 0);
-    (void)snprintf(path, sizeof(path), "%s/workload.json", dir);
+    (void)workload_written(dir, &r, path, sizeof(path));
     all = tf_read(path, NULL);
     assert_non_null(all);
     assert_non_null(strstr(all, "cold resumes: 3 of the tasks' 12 steps"));
@@ -989,16 +992,12 @@ a_call_mostly_on_a_core_is_native_work(void **state)
              "Z\t1014000001\texit\n";
     char *dir = raw_dir_with(text);
     char path[4200], err[512] = "";
-    struct rec_config cfg;
     char *steps;
     struct rec r;
-    size_t n;
 
     (void)state;
     assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
-    assert_int_equal(
-        rec_write_workload(dir, &r, "app.py", &cfg, &n, err, sizeof(err)), 0);
-    (void)snprintf(path, sizeof(path), "%s/workload.json", dir);
+    (void)workload_written(dir, &r, path, sizeof(path));
     steps = kind_steps(path, "{\"cpu\"");
     assert_non_null(steps);
     assert_string_equal(
