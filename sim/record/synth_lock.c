@@ -141,20 +141,26 @@ is_shared(const struct synth_locks *l, int64_t pid, int64_t lock)
     return 0;
 }
 
+/* The index of probe lock `lock` in the file, -1 if it has none. */
+static int
+find_lock(const struct synth_locks *l, int64_t lock)
+{
+    int i;
+
+    for (i = 0; i < l->n && l->id[i] != lock; i++) {
+    }
+    return i < l->n ? i : -1;
+}
+
 /* The index of probe lock `lock` in the file, given one if new; -1 when
  * the file has all it may. */
 static int
 lock_index(struct synth_locks *l, int64_t lock)
 {
-    int i;
+    int i = find_lock(l, lock);
 
-    for (i = 0; i < l->n; i++) {
-        if (l->id[i] == lock) {
-            return i;
-        }
-    }
-    if (l->n == WL_MAX_LOCKS) {
-        return -1;
+    if (i >= 0 || l->n == WL_MAX_LOCKS) {
+        return i;
     }
     l->id[l->n] = lock;
     return l->n++;
@@ -228,13 +234,8 @@ int
 synth_hold_end(struct tasks *ts, struct task *t, struct synth_open *o,
                int64_t lock, size_t *cap)
 {
-    int k, i = -1, rc = 0;
+    int i = find_lock(&ts->locks, lock), k, rc = 0;
 
-    for (k = 0; k < ts->locks.n; k++) {
-        if (ts->locks.id[k] == lock) {
-            i = k;
-        }
-    }
     for (k = o->n - 1; k >= 0 && o->idx[k] != i; k--) {
     }
     if (i < 0 || k < 0) {
