@@ -76,6 +76,20 @@ cpu_now_ns(void)
  * 1 ms is the shortest one users set besides 0.5 ms. */
 #define IO_COLD_AFTER_NS 1000000
 
+/* The cold-resume window (instructions) and the wait that makes a resume
+ * cold: the workload file's "cold_resume", else the run's costs. */
+static int64_t
+cold_instructions(const struct sim_options *o, const struct wl_workload *w)
+{
+    return w->cold_set ? w->cold_instructions : o->costs.cold_instructions;
+}
+
+static int64_t
+cold_after_ns(const struct wl_workload *w)
+{
+    return w->cold_set ? w->cold_after_ns : IO_COLD_AFTER_NS;
+}
+
 /* ---- one repetition ----------------------------------------------------- */
 
 /* How many of the workload's steps are calls of the program's function. */
@@ -115,7 +129,8 @@ io_after_send_instructions(const struct sim_options *o, enum sim_model m)
 }
 
 static void
-vt_io_config(const struct sim_options *o, enum sim_model m, struct sim_vt_io *v)
+vt_io_config(const struct sim_options *o, enum sim_model m,
+             const struct wl_workload *w, struct sim_vt_io *v)
 {
     enum sim_client client = sim_opt_client(o, m);
 
@@ -131,8 +146,8 @@ vt_io_config(const struct sim_options *o, enum sim_model m, struct sim_vt_io *v)
     v->request_instructions = sim_opt_request_instructions(o, m);
     v->chunk_instructions = o->costs.chunk_instructions;
     recv_curve(&o->costs, &v->recv);
-    v->cold_instructions = o->costs.cold_instructions;
-    v->cold_after_ns = IO_COLD_AFTER_NS;
+    v->cold_instructions = w->cold_set ? 0 : cold_instructions(o, w);
+    v->cold_after_ns = cold_after_ns(w);
     v->after_send_instructions = io_after_send_instructions(o, m);
     /* A new connection's connect() returns at once on the simulated
      * network: one more quick release. */
@@ -236,7 +251,8 @@ prepare_reads(const struct wl_workload *w, const struct wl_io_config *c,
 
 static void
 io_config(const struct sim_options *o, enum sim_model m,
-          const struct sim_run_io *io, struct wl_io_config *c)
+          const struct wl_workload *w, const struct sim_run_io *io,
+          struct wl_io_config *c)
 {
     memset(c, 0, sizeof(*c));
     (void)snprintf(c->url_template, sizeof(c->url_template), "%s",
@@ -253,8 +269,10 @@ io_config(const struct sim_options *o, enum sim_model m,
     c->new_connection = sim_client_new_connection(sim_opt_client(o, m));
     c->chunk_instructions = o->costs.chunk_instructions;
     recv_curve(&o->costs, &c->recv);
-    c->cold_instructions = o->costs.cold_instructions;
-    c->cold_after_ns = IO_COLD_AFTER_NS;
+    /* A file's window: every take after a long wait has it
+     * (sim_model_params.cold_on_take), a fetch's among them. */
+    c->cold_instructions = w->cold_set ? 0 : cold_instructions(o, w);
+    c->cold_after_ns = cold_after_ns(w);
     c->write_instr_per_byte = o->costs.write_instr_per_byte;
     c->max_body = IO_MAX_BODY;
     c->max_connections = o->connections;
@@ -377,7 +395,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
             goto out_trace;
         }
         vt_set_stop(vt, stop); /* the models' env->stop */
-        vt_io_config(o, m, &vio);
+        vt_io_config(o, m, w, &vio);
         gc.clock = vt_clock(vt);
         gc.sync = vt_gil_sync();
         gc.sync_ctx = vt;
@@ -420,8 +438,9 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     interp.first_fetch_forked_instructions =
         sim_opt_first_fetch_forked_instructions(o, m);
     mp.interp = &interp;
-    mp.cold_instructions = o->costs.cold_instructions;
-    mp.cold_after_ns = IO_COLD_AFTER_NS;
+    mp.cold_instructions = cold_instructions(o, w);
+    mp.cold_after_ns = cold_after_ns(w);
+    mp.cold_on_take = w->cold_set;
     mp.stop = stop;
     mp.concurrency = o->concurrency;
     mp.worker_start_instructions =
@@ -433,7 +452,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
         mp.vt = vt;
         mp.vio = &vio;
     } else if (sim_opt_uses_io(o)) {
-        io_config(o, m, io, &ioc);
+        io_config(o, m, w, io, &ioc);
         mp.io = &ioc;
         rc = prepare_reads(w, &ioc, err, errlen);
         if (rc != 0) {

@@ -634,6 +634,7 @@ run_locked(const struct sim_options *o, const char *command, FILE *out,
     }
     if (o->formats & SIM_FORMAT_TEXT) {
         sim_costs_print_line(&o->costs, o->costs_given, out);
+        sim_workload_say_cold(o, out);
         fprintf(out, "traces and summary: %s\n", dir);
     } else if (!o->quiet) {
         /* Keep stdout pure JSON, TSV or Markdown. */

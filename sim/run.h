@@ -255,6 +255,15 @@ enum sim_wf_flag {
 int sim_workload_file_check(const char *path, const struct sim_wf_params *p,
                             struct wl_workload **out, unsigned *flags,
                             char *err, size_t errlen) SIM_WARN_UNUSED;
+/* The cold resumes of the run's workload file: when it has a
+ * "cold_resume", its window (ns of the run's cost) and wait into *window_ns
+ * and *after_ns and 1; else (or a file that cannot be read: the run says
+ * why) 0. */
+int sim_workload_cold(const struct sim_options *o, int64_t *window_ns,
+                      int64_t *after_ns);
+/* The line a run or sweep prints when its workload file has its own cold
+ * resumes (which replace the costs'), or nothing. */
+void sim_workload_say_cold(const struct sim_options *o, FILE *out);
 /* The file of built-in workload `name` (seed, cpu, convoy) in *path: 0,
  * or -ENOENT with one line in err saying where it was looked for. */
 int sim_workload_builtin_path(const char *name, char *path, size_t len,

@@ -849,6 +849,142 @@ run_takes_a_workload_file(void **state)
     free(dir);
 }
 
+/* "cold_resume" reads into the workload: its window in instructions of
+ * the run's cost, its wait (1 ms unless given); wrong ones are refused
+ * with where. */
+static void
+cold_resume_is_read_and_checked(void **state)
+{
+    struct wl_workload *w;
+
+    (void)state;
+    w = parse_ok(HEAD "\"tasks\": 1, \"cold_resume\": {\"window\": {\"us\": "
+                      "150}}, \"kinds\": [{\"steps\": [{\"cpu\": {\"us\": "
+                      "1}}]}]}",
+                 &params);
+    assert_int_equal(w->cold_set, 1);
+    assert_int_equal(w->cold_instructions, 37500); /* of 4 ns */
+    assert_int_equal(w->cold_after_ns, 1000000);
+    wl_workload_free(w);
+    w = parse_ok(HEAD "\"tasks\": 1, \"cold_resume\": {\"window\": "
+                      "{\"instructions\": 900}, \"after\": {\"us\": 250}, "
+                      "\"comment\": \"measured\"}, \"kinds\": [{\"steps\": "
+                      "[{\"cpu\": {\"us\": 1}}]}]}",
+                 &params);
+    assert_int_equal(w->cold_instructions, 900);
+    assert_int_equal(w->cold_after_ns, 250000);
+    wl_workload_free(w);
+    w = parse_ok(HEAD "\"tasks\": 1, \"kinds\": [{\"steps\": [{\"cpu\": "
+                      "{\"us\": 1}}]}]}",
+                 &params);
+    assert_int_equal(w->cold_set, 0);
+    wl_workload_free(w);
+#define K ", \"kinds\": [{\"steps\": [{\"cpu\": {\"us\": 1}}]}]}"
+    refused(HEAD "\"tasks\": 1, \"cold_resume\": 5" K, "$.cold_resume",
+            "expected {\"window\"");
+    refused(HEAD "\"tasks\": 1, \"cold_resume\": {\"after\": {\"ms\": 1}}" K,
+            "$.cold_resume", "expected {\"window\"");
+    refused(HEAD "\"tasks\": 1, \"cold_resume\": {\"window\": {\"us\": 1}, "
+                 "\"windows\": 2}" K,
+            "$.cold_resume", "unknown key \"windows\"");
+    refused(HEAD "\"tasks\": 1, \"cold_resume\": {\"window\": {\"us\": "
+                 "{\"uniform\": [1, 2]}}}" K,
+            "$.cold_resume.window", "not a distribution");
+    refused(HEAD "\"tasks\": 1, \"cold_resume\": {\"window\": {\"s\": 1}}" K,
+            "$.cold_resume.window", "unknown key \"s\"");
+    refused(HEAD "\"tasks\": 1, \"cold_resume\": {\"window\": {\"ms\": -1}}" K,
+            "$.cold_resume.window.ms", "number from 0");
+    refused(HEAD
+            "\"tasks\": 1, \"cold_resume\": {\"window\": {\"ms\": 5000}}" K,
+            "$.cold_resume.window.ms", "number from 0 to 1000");
+    refused(HEAD "\"tasks\": 1, \"cold_resume\": {\"window\": {\"ms\": 1}, "
+                 "\"after\": {\"ms\": 0}}" K,
+            "$.cold_resume.after", "at least 1 ns");
+    refused(HEAD "\"tasks\": 1, \"cold_resume\": {\"window\": {\"ms\": 1}, "
+                 "\"after\": {\"instructions\": 5}}" K,
+            "$.cold_resume.after", "unknown key \"instructions\"");
+#undef K
+}
+
+/* The ns of each cpu step thread `name` of trace `path` ran, in order,
+ * into ns (at most n); how many. */
+static size_t
+cpu_steps_ns(const char *path, const char *name, int64_t *ns, size_t n)
+{
+    char *text = tf_read(path, NULL), *line, *save = NULL;
+    long long begin = 0;
+    size_t got = 0;
+
+    assert_non_null(text);
+    for (line = strtok_r(text, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        long long t;
+        char thread[64], event[32], detail[32];
+
+        if (sscanf(line, "%lld\t%*s\t%*s\t%*s\t%63s\t%31s\t%31s", &t, thread,
+                   event, detail) != 4 ||
+            strcmp(thread, name) != 0 || strcmp(detail, "cpu") != 0) {
+            continue;
+        }
+        if (strcmp(event, "step_begin") == 0) {
+            begin = t;
+        } else if (strcmp(event, "step_end") == 0 && got < n) {
+            ns[got++] = t - begin;
+        }
+    }
+    free(text);
+    return got;
+}
+
+/* A file's cold_resume window is charged after each wait of cold_after or
+ * more, across steps: by the event loop after its select, by a thread
+ * after its sleep; a shorter wait leaves it hot. In virtual time, to the
+ * instruction: two tasks of a 2 ms sleep and 100 us of cpu, then a
+ * 0.5 ms sleep and 100 us more, under a 150 us window. */
+static void
+a_cold_window_is_charged_after_long_waits(void **state)
+{
+    char *dir = tf_make_dir("gilsim-wf");
+    char file[4200], flag[4300], out[4300], p[4400];
+    int64_t ns[8];
+    struct cmd c;
+
+    (void)state;
+    (void)snprintf(file, sizeof(file), "%s/w.json", dir);
+    tf_write(file, "{\"format\": \"gilsim-workload\", \"version\": 1,\n"
+                   " \"tasks\": 2,\n"
+                   " \"cold_resume\": {\"window\": {\"us\": 150}},\n"
+                   " \"kinds\": [{\"steps\": [{\"sleep\": {\"ms\": 2}},\n"
+                   "   {\"cpu\": {\"us\": 100}}, {\"sleep\": {\"us\": 500}},\n"
+                   "   {\"cpu\": {\"us\": 100}}]}]}\n");
+    (void)snprintf(flag, sizeof(flag), "--workload=%s", file);
+    (void)snprintf(out, sizeof(out), "--out=%s/run", dir);
+    run(&c, "run", flag, "--engine=virtual", "--cores=2", "--instr-ns=4ns",
+        "--model=loop,threads", "--no-plots", "--quiet", out, NULL);
+    if (c.status != 0) {
+        fail_msg("exit %d: %s", c.status, c.err);
+    }
+    cmd_clear(&c);
+    /* The loop wakes once for both: the first step all cold (100 us
+     * doubled), the second the window's last 50 us doubled; after the
+     * 0.5 ms sleeps, hot. */
+    (void)snprintf(p, sizeof(p), "%s/run/loop/trace.tsv", dir);
+    assert_int_equal(cpu_steps_ns(p, "loop", ns, 8), 4);
+    assert_int_equal(ns[0], 200000);
+    assert_int_equal(ns[1], 150000);
+    assert_int_equal(ns[2], 100000);
+    assert_int_equal(ns[3], 100000);
+    /* Each thread is cold after its own 2 ms sleep: its first step all
+     * doubled; the window's last 50 us are still owed after the 0.5 ms
+     * sleep (too short to start a new one), and doubled in the next. */
+    (void)snprintf(p, sizeof(p), "%s/run/threads/trace.tsv", dir);
+    assert_int_equal(cpu_steps_ns(p, "thread-1", ns, 8), 2);
+    assert_int_equal(ns[0], 200000);
+    assert_int_equal(ns[1], 150000);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* gilsim workload check FILE describes each kind of task, with its steps
  * and their means; a wrong file or none costs one line and exit 2. */
 static void
@@ -995,6 +1131,8 @@ main(int argc, char **argv)
         cmocka_unit_test(reads_and_writes_of_a_size_run),
         cmocka_unit_test(the_documented_example_reads),
         cmocka_unit_test(workload_check_describes_the_tasks),
+        cmocka_unit_test(cold_resume_is_read_and_checked),
+        cmocka_unit_test(a_cold_window_is_charged_after_long_waits),
         cmocka_unit_test(workload_new_writes_a_starter_that_runs),
     };
 

@@ -38,7 +38,9 @@
  * the stop flag (so a flag set before the step starts means no chunk at
  * all); without env->until it fails at once, since nothing would end it.
  *
- * After a check that switched the thread out for long, env->resumed says
+ * After a check that switched the thread out for long, or at the step's
+ * start when the thread came back from a long wait before it (the event
+ * loop's select), env->resumed says
  * how many of its next instructions run with cold caches: they cost twice
  * as much (so a resume costs that many instructions more, once they have
  * run). Another long switch inside that window starts it again, so the
@@ -203,7 +205,9 @@ cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
     uint64_t acc = FRAC_ONE / 2;
     uint64_t x = (uint64_t)total; /* the chain, across chunks */
     int64_t done = 0;
-    int64_t cold = 0; /* instructions left to run cold (env->resumed) */
+    /* Instructions left to run cold: a window the thread owed when
+     * the step began, or one a check starts (env->resumed). */
+    int64_t cold = env->resumed != NULL ? env->resumed(env->ctx) : 0;
     int64_t chunk;
     enum wl_outcome outcome = WL_OK;
 
@@ -258,6 +262,9 @@ cpu_run(const struct wl_env *env, double spins_per_ns, int64_t total,
         }
     }
     __asm__ volatile("" : : "r"(x)); /* the result is "used" */
+    if (cold > 0 && env->cold_left != NULL) {
+        env->cold_left(env->ctx, cold);
+    }
     if (arg_out != NULL) {
         *arg_out = done;
     }

@@ -108,6 +108,11 @@ struct wl_workload {
      * first use; 0 for the built-ins. */
     int n_locks;
     char lock_names[WL_MAX_LOCKS][64];
+    /* A workload file's "cold_resume" (cold_set 1): a thread off the GIL
+     * for cold_after_ns or more runs its next cold_instructions at
+     * double cost, in place of the run's costs. 0: the costs'. */
+    int cold_set;
+    int64_t cold_instructions, cold_after_ns;
 };
 
 /* An empty workload of n_tasks tasks with room for steps_per_task steps
@@ -420,10 +425,15 @@ int wl_server_page_fails(uint64_t seed, double fail_rate, int64_t page,
 struct wl_env {
     /* The eval-breaker check; may release the GIL and take it back. */
     void (*check)(void *ctx);
-    /* After a check: how many of the thread's next instructions run with
-     * cold caches (at double cost) after a long forced switch, now
-     * cleared; 0 when it kept running. May be NULL. */
+    /* At a step's start and after a check: how many of the thread's
+     * next instructions run with cold caches (at double cost) after a
+     * long wait or forced switch, now cleared; 0 when it kept running.
+     * May be NULL. */
     int64_t (*resumed)(void *ctx);
+    /* At a cpu step's end: the window's instructions it did not run, for
+     * the thread's next Python work (a window may span steps). May be
+     * NULL. */
+    void (*cold_left)(void *ctx, int64_t instructions);
     /* Py_BEGIN_ALLOW_THREADS: called before blocking. */
     void (*release)(void *ctx);
     /* Py_END_ALLOW_THREADS: called after blocking; blocks for the GIL. */

@@ -610,6 +610,9 @@ loop_thread(void *arg)
     int rc;
 
     record(mt, SIM_EV_THREAD_START, 0, 0, 0);
+    /* A wait in the select of cold_after_ns or more makes the next
+     * Python work cold, as for a thread back from a long wait. */
+    mt->cold_on_take = -1;
     gil_take(mt->gt);
     lm->begin_ns = sim_model__now(mt);
     fill(lm);

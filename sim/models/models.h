@@ -152,6 +152,10 @@ struct sim_model_params {
     /* Python work after a forced switch kept a thread off the GIL for
      * cold_after_ns or more: cold_instructions more (cold caches). */
     int64_t cold_instructions, cold_after_ns;
+    /* 1: so does every take of the GIL after cold_after_ns or more
+     * without it (a sleep's, a native step's: a workload file's
+     * cold_resume); the event loop's thread always. */
+    int cold_on_take;
     /* Per-thread I/O config (each thread that does I/O gets its own
      * struct wl_io), or NULL for a workload that does no I/O. */
     const struct wl_io_config *io;

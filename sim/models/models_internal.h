@@ -44,6 +44,12 @@ struct sim_model_thread {
     int64_t cold_instructions, cold_after_ns;
     int64_t dropped_at, taken_at;
     int64_t cold_debt;
+    /* 1: any take of the GIL after cold_after_ns or more without it
+     * makes the next Python work cold (sim_model_params.cold_on_take,
+     * and the event loop's thread always); -1: from its first drop on
+     * (a thread's start is not a resume); 0: only a forced switch and a
+     * fetch's waits do (their own rules). */
+    int cold_on_take;
     /* --engine=virtual only (NULL / 0 in real time): the thread in the
      * engine, the eval breaker of its GIL, the I/O costs, and the size
      * of the body its last fetch received. */
@@ -127,6 +133,7 @@ int sim_model__thread_attach(struct sim_model_thread *mt,
  * ((struct sim_model_thread *)ctx)->gt. */
 void sim_model__env_check(void *ctx);
 int64_t sim_model__env_resumed(void *ctx);
+void sim_model__env_cold_left(void *ctx, int64_t instructions);
 void sim_model__env_release(void *ctx);
 void sim_model__env_acquire(void *ctx);
 

@@ -94,10 +94,19 @@ hook_event(void *user, enum gil_event ev, int64_t arg, int64_t t_ns)
         break;
     case GIL_EV_TAKE:
         mt->taken_at = t_ns;
+        if (mt->cold_on_take > 0 && mt->cold_instructions > 0 &&
+            t_ns - mt->dropped_at >= mt->cold_after_ns) {
+            /* Back from a wait that long: the next Python work runs
+             * cold (env.resumed at the next step's start). */
+            mt->cold_debt = mt->cold_instructions;
+        }
         sim_trace_record(mt->buf, t_ns, SIM_EV_GIL_TAKE, 0, 0, mt->task, arg);
         break;
     case GIL_EV_DROP:
         mt->dropped_at = t_ns;
+        if (mt->cold_on_take < 0) {
+            mt->cold_on_take = 1; /* armed by the first drop */
+        }
         sim_trace_record(mt->buf, t_ns, SIM_EV_GIL_DROP, map_drop(arg), 0,
                          mt->task, 0);
         break;
@@ -141,6 +150,18 @@ sim_model__env_resumed(void *ctx)
 
     mt->cold_debt = 0;
     return debt;
+}
+
+void
+sim_model__env_cold_left(void *ctx, int64_t instructions)
+{
+    struct sim_model_thread *mt = ctx;
+
+    /* A thread whose takes make it cold keeps the rest of its window for
+     * its next work; a forced switch's window ends with its step. */
+    if (mt->cold_on_take != 0 && instructions > mt->cold_debt) {
+        mt->cold_debt = instructions;
+    }
 }
 
 void
@@ -226,10 +247,12 @@ sim_model__thread_init(struct sim_model_thread *mt,
     mt->until = until;
     mt->env.check = sim_model__env_check;
     mt->env.resumed = sim_model__env_resumed;
+    mt->env.cold_left = sim_model__env_cold_left;
     mt->cold_instructions = p->cold_instructions;
     mt->cold_after_ns = p->cold_after_ns;
     mt->dropped_at = mt->taken_at = 0;
     mt->cold_debt = 0;
+    mt->cold_on_take = p->cold_on_take ? -1 : 0;
     mt->env.release = sim_model__env_release;
     mt->env.acquire = sim_model__env_acquire;
     mt->env.ctx = mt;

@@ -79,7 +79,9 @@ vt_cpu(struct sim_model_thread *mt, int64_t n, const struct wl_interp *code,
     int until = n == WL_UNTIL_DONE;
     const atomic_int *br[2];
     int64_t done = 0;
-    int64_t cold = 0; /* instructions left to run cold (env->resumed) */
+    /* Instructions left to run cold: owed at the start, or after a
+     * check (env->resumed; workloads/cpu.c does the same). */
+    int64_t cold = env->resumed != NULL ? env->resumed(env->ctx) : 0;
 
     *ran = 0;
     if (until && env->until == NULL) {
@@ -142,6 +144,9 @@ vt_cpu(struct sim_model_thread *mt, int64_t n, const struct wl_interp *code,
                 cold = r; /* cold again: the window starts over */
             }
         }
+    }
+    if (cold > 0 && env->cold_left != NULL) {
+        env->cold_left(env->ctx, cold);
     }
     *ran = done;
     return WL_OK;

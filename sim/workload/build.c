@@ -187,6 +187,15 @@ wf_build(const struct wf_spec *sp, const struct sim_wf_params *p,
     if (rc == 0) {
         w->n_locks = sp->n_locks;
         memcpy(w->lock_names, sp->locks, sizeof(w->lock_names));
+        if (sp->cold_set) {
+            /* The window in instructions of this run's cost. */
+            w->cold_set = 1;
+            w->cold_instructions =
+                (int64_t)((sp->cold_window_in_ns ? sp->cold_window / p->instr_ns
+                                                 : sp->cold_window) +
+                          0.5);
+            w->cold_after_ns = sp->cold_after_ns;
+        }
         *out = w;
         w = NULL;
     }
@@ -338,4 +347,46 @@ sim_workload_file_load(const char *path, const struct sim_wf_params *p,
     rc = sim_workload_file_parse(text, len, path, p, out, err, errlen);
     free(text);
     return rc;
+}
+
+int
+sim_workload_cold(const struct sim_options *o, int64_t *window_ns,
+                  int64_t *after_ns)
+{
+    struct sim_wf_params p;
+    struct wf_spec sp;
+    char err[256];
+    int set;
+
+    if (strcmp(o->workload, "file") != 0) {
+        return 0; /* the built-ins have none */
+    }
+    sim_wf_params_of(o, &p);
+    if (wf_read_path(o->workload_file, &p, &sp, err, sizeof(err)) != 0) {
+        return 0;
+    }
+    set = sp.cold_set;
+    if (set) {
+        *window_ns = (int64_t)((sp.cold_window_in_ns
+                                    ? sp.cold_window
+                                    : sp.cold_window * p.instr_ns) +
+                               0.5);
+        *after_ns = sp.cold_after_ns;
+    }
+    wf_spec_clear(&sp);
+    return set;
+}
+
+void
+sim_workload_say_cold(const struct sim_options *o, FILE *out)
+{
+    int64_t window, after;
+
+    if (sim_workload_cold(o, &window, &after)) {
+        fprintf(out,
+                "cold resumes: the workload file's (after %.4g ms off the "
+                "GIL, the next %.4g us of Python at double cost), in place "
+                "of the costs'\n",
+                (double)after / 1e6, (double)window / 1e3);
+    }
 }

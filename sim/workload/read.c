@@ -851,12 +851,78 @@ check_kinds(struct reader *r, json_t *root)
     return 0;
 }
 
+/* A constant amount of one of `keys` (units, `scales`), at most `max`
+ * ns (or instructions): into *out, *in_ns. */
+static int
+read_constant(struct reader *r, const char *path, json_t *j,
+              const char *const *keys, double max, double *out, int *in_ns)
+{
+    static const double scales[] = {1e6, 1e3, 1};
+    struct wl_dist d;
+    double scale = 1.0;
+    int rc = read_units(r, path, j, keys, scales, max, max, &d, &scale, in_ns);
+
+    if (rc != 0) {
+        return rc;
+    }
+    if (d.kind != WL_DIST_CONST) {
+        return fail(r, path, "expected a number, not a distribution");
+    }
+    *out = d.a * scale;
+    return 0;
+}
+
+/* "cold_resume": {"window": {"us": W}, "after": {"ms": A}}: a thread off
+ * the GIL for A or more (1 ms if not given) runs its next W of Python at
+ * double cost (wl_workload.cold_instructions). */
+static int
+read_cold_resume(struct reader *r, json_t *root)
+{
+    static const char *const keys[] = {"window", "after", "comment", NULL};
+    static const char *const window_keys[] = {"ms", "us", "instructions", NULL};
+    static const char *const after_keys[] = {"ms", "us", NULL};
+    struct wf_spec *sp = r->spec;
+    json_t *j = json_object_get(root, "cold_resume"), *v;
+    double after = 1e6;
+    int in_ns = 1, rc;
+
+    if (j == NULL) {
+        return 0;
+    }
+    if (!json_is_object(j) || json_object_get(j, "window") == NULL) {
+        return fail(r, "$.cold_resume",
+                    "expected {\"window\": {\"us\": V}, \"after\": "
+                    "{\"ms\": V}}");
+    }
+    if ((rc = known_keys(r, "$.cold_resume", j, keys)) != 0 ||
+        (rc = comment(r, "$.cold_resume", j)) != 0 ||
+        (rc = read_constant(r, "$.cold_resume.window",
+                            json_object_get(j, "window"), window_keys,
+                            WF_COLD_MAX_NS, &sp->cold_window,
+                            &sp->cold_window_in_ns)) != 0) {
+        return rc;
+    }
+    v = json_object_get(j, "after");
+    if (v != NULL &&
+        (rc = read_constant(r, "$.cold_resume.after", v, after_keys,
+                            WF_COLD_MAX_NS, &after, &in_ns)) != 0) {
+        return rc;
+    }
+    if (after < 1.0) {
+        return fail(r, "$.cold_resume.after", "expected at least 1 ns");
+    }
+    sp->cold_set = 1;
+    sp->cold_after_ns = (int64_t)(after + 0.5);
+    return 0;
+}
+
 /* The top level. */
 static int
 read_top(struct reader *r, json_t *root)
 {
-    static const char *const keys[] = {"format", "version", "name", "tasks",
-                                       "kinds",  "comment", NULL};
+    static const char *const keys[] = {"format",  "version", "name",
+                                       "tasks",   "kinds",   "cold_resume",
+                                       "comment", NULL};
     struct wf_spec *sp = r->spec;
     json_t *v, *kinds;
     char sub[64];
@@ -868,6 +934,9 @@ read_top(struct reader *r, json_t *root)
     }
     if ((rc = known_keys(r, "$", root, keys)) != 0 ||
         (rc = comment(r, "$", root)) != 0) {
+        return rc;
+    }
+    if ((rc = read_cold_resume(r, root)) != 0) {
         return rc;
     }
     v = json_object_get(root, "format");

@@ -29,6 +29,10 @@
 /* The most instructions one cpu step may be, a time turned into them. */
 #define WF_MAX_INSTRUCTIONS 1e15
 
+/* The longest cold_resume window or wait: a second (of time, or of
+ * instructions). */
+#define WF_COLD_MAX_NS 1e9
+
 /* "--pages", ... by enum sim_wf_flag (run.h). */
 extern const char *const wf_flag_names[SIM_WF_FLAGS]; /* "--pages", ... */
 
@@ -76,6 +80,11 @@ struct wf_spec {
     int n_locks;
     char locks[WL_MAX_LOCKS][64];
     unsigned flags_used; /* bit f: the file names wf_flag_names[f] */
+    /* "cold_resume", when cold_set: the window in ns (or instructions,
+     * cold_window_in_ns 0), and the wait that makes a resume cold. */
+    int cold_set, cold_window_in_ns;
+    double cold_window;
+    int64_t cold_after_ns;
     struct wf_owned *owned;
 };
 
