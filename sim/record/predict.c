@@ -13,11 +13,13 @@
  *    --concurrency, --switch-interval lists, the engine) runs into OUT/sweep,
  * with its table and recommendation, as `gilsim sweep --workload=DIR/
  *    workload.json` would.
- * Both run without the cold-resume cost (costs.c's cold_instructions):
- * the recorded CPU times were measured with whatever cold caches the
- * program met, and charging the model's on top counted them twice
- * (bench/fidelity/record.py's cpu_batch: 4 threads 7 % slower than 1 in
- * the replay, 1 % in CPython).
+ * Both run without the costs' cold-resume cost (costs.c's
+ * cold_instructions): the recorded CPU times were measured with whatever
+ * cold caches the program met, and charging the model's on top counted
+ * them twice (bench/fidelity/record.py's cpu_batch: 4 threads 7 % slower
+ * than 1 in the replay, 1 % in CPython). An asyncio recording's file
+ * says its own (cold_resume, synth_resume.c: its cpu steps are hot),
+ * which the runs charge instead.
  * OUT is --out (new or empty), or DIR/predict (DIR/predict-2, ... when
  * that exists: an earlier prediction is kept).
  */
@@ -78,7 +80,7 @@ sim_predict_main(const struct sim_options *o, const char *command, FILE *out,
     struct rec rec;
     enum sim_model m;
     char raw[4200], base[3900], sub[4000], msg[SIM_ERR_LEN * 2];
-    int64_t measured, interval;
+    int64_t measured, interval, window = 0, after = 0;
     double ratio;
     int status;
 
@@ -116,11 +118,19 @@ sim_predict_main(const struct sim_options *o, const char *command, FILE *out,
         fprintf(err, "gilsim: predict: writing %s\n", base);
     }
 
-    fprintf(out, "the cold-resume cost is off: the recorded CPU times "
-                 "include the program's own cold caches\n");
     (void)snprintf(sub, sizeof(sub), "%s/recorded", base);
     recorded_options(o, &cfg, interval, m, sub, &ro);
     ro.costs.cold_instructions = 0;
+    if (sim_workload_cold(&ro, &window, &after)) {
+        fprintf(out,
+                "cold resumes: the recording's own (workload.json's "
+                "cold_resume: after %.4g ms off the GIL, the next %.4g us "
+                "of Python at double cost)\n",
+                (double)after / 1e6, (double)window / 1e3);
+    } else {
+        fprintf(out, "the cold-resume cost is off: the recorded CPU times "
+                     "include the program's own cold caches\n");
+    }
     memset(&report, 0, sizeof(report));
     status = sim_run_main(&ro, command, out, err, 1, &report);
     if (status != SIM_EXIT_OK || report.n != 1) {

@@ -463,30 +463,35 @@ static void
 say_resume(json_t *comment, const struct tasks *ts)
 {
     const struct synth_resume *c = &ts->resume;
-    char line[600];
+    char line[700];
 
     if (c->steps == 0) {
         return;
     }
-    if (c->places == 0) {
+    if (c->window_ns == 0) {
         (void)snprintf(line, sizeof(line),
-                       "cold resumes: %llu of the tasks' %llu steps ran "
-                       "right after the loop slept (a select of 1 ms or "
-                       "more); too few of either at one place in a task to "
-                       "say what a cold resume cost.",
-                       (unsigned long long)c->cold,
-                       (unsigned long long)c->steps);
+                       "cold resumes: the loop slept (a select of 1 ms or "
+                       "more) %llu times; %s, so the cpu steps are as "
+                       "recorded and the run's own cold-resume cost is off.",
+                       (unsigned long long)c->wakes,
+                       c->places == 0
+                           ? "too few of the tasks' steps ran both right "
+                             "after and long after a wake-up at one place "
+                             "in a task to measure what it cost"
+                           : "no window of double-cost Python after a "
+                             "wake-up explains the steps' CPU");
     } else {
         (void)snprintf(
             line, sizeof(line),
-            "cold resumes: %llu of the tasks' %llu steps ran right after "
-            "the loop slept (a select of 1 ms or more), and cost %.4g us "
-            "more CPU than the same step of other tasks run without a "
-            "sleep before it (the median over %zu places in a task). The "
-            "cpu steps keep the recorded mix: at a concurrency where the "
-            "loop sleeps less, the replay is that much too slow a step.",
-            (unsigned long long)c->cold, (unsigned long long)c->steps,
-            (double)c->extra_ns / 1e3, c->places);
+            "cold resumes: the loop slept (a select of 1 ms or more) %llu "
+            "times, and after each its next %.4g us of Python ran at "
+            "double cost (the window that makes a step's CPU the same "
+            "wherever it fell after a wake-up, over %zu places in a task): "
+            "%.4g ms of the tasks' %.4g ms of CPU. The cpu steps are "
+            "without it; cold_resume has the replay's loop add it after "
+            "each of its own waits, as many as its concurrency makes.",
+            (unsigned long long)c->wakes, (double)c->window_ns / 1e3, c->places,
+            (double)c->extra_ns / 1e6, (double)c->cpu_ns / 1e6);
     }
     (void)json_array_append_new(comment, json_string(line));
 }
@@ -583,6 +588,14 @@ rec_write_workload(const char *dir, const struct rec *r, const char *name,
                          "gilsim-workload", "version", 1, "name", name,
                          (int)(strlen(name) > 63 ? 63 : strlen(name)),
                          "comment", comment, "kinds", kinds);
+        if (root != NULL && ts.resume.window_ns > 0 &&
+            json_object_set_new(root, "cold_resume",
+                                json_pack("{s:{s:f}, s:{s:i}}", "window", "us",
+                                          (double)ts.resume.window_ns / 1e3,
+                                          "after", "ms", 1)) != 0) {
+            json_decref(root);
+            root = NULL;
+        }
         if (root == NULL) {
             rc = -ENOMEM;
         }

@@ -58,12 +58,16 @@ struct synth_open {
     int n;
 };
 
-/* How an asyncio loop's steps after it slept compare (synth_resume.c). */
+/* An asyncio loop's cold resumes (synth_resume.c): after each wake-up,
+ * a window of Python at double cost. */
 struct synth_resume {
-    uint64_t steps;   /* the kept tasks' steps */
-    uint64_t cold;    /* of them, right after a select that slept */
-    size_t places;    /* places in a task with enough of both kinds */
-    int64_t extra_ns; /* the median extra CPU of a cold step, 0 if none */
+    uint64_t steps;    /* the kept tasks' steps */
+    uint64_t cold;     /* of them, the first after a wake-up */
+    uint64_t wakes;    /* selects of 1 ms or more */
+    size_t places;     /* places in a task that compare */
+    int64_t window_ns; /* the fitted window, 0 if none */
+    int64_t extra_ns;  /* the kept steps' CPU the window explains */
+    int64_t cpu_ns;    /* the kept steps' CPU */
 };
 
 struct tasks {
@@ -104,9 +108,15 @@ int synth_async_concurrency(const struct rec *r);
  * pool, task, then time. */
 int synth_step_cmp(const void *a, const void *b);
 
-/* r's asyncio steps after a sleeping select against the others, by
- * their place in their task. 0 or -ENOMEM. */
+/* The window of r's loop threads that makes their steps' hot CPU the
+ * same wherever a step fell after a wake-up. 0 or -ENOMEM. */
 int synth_async_resume(const struct rec *r, struct synth_resume *out);
+
+/* The CPU (ns) window_ns put on each of loop thread th's items (0 but
+ * for its steps; extra has th->n), and on the loop's own work between
+ * them (*own_extra). 0 or -ENOMEM. */
+int synth_resume_extra(const struct rec *r, const struct rec_thread *th,
+                       int64_t window_ns, int64_t *extra, int64_t *own_extra);
 
 /* Whether step letter c opens a lock's block. */
 int synth_is_open(char c);

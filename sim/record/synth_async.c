@@ -28,6 +28,10 @@
  *     no step at all: it waited for other tasks, which is the loop's
  *     concurrency (synth_async_concurrency: the semaphore every task
  *     acquired), not work of its own.
+ *   - a step's cpu is its hot CPU when the recording's loop resumed
+ *     cold (synth_resume.c): what the window after each wake-up added
+ *     to it is taken off, since the replay's loop adds the window after
+ *     its own wake-ups (the file's "cold_resume");
  *   - the loop thread's CPU outside the program's tasks' steps and the
  *     selects (the event loop's own turns, the protocols' data_received,
  *     transports' writes, the helper tasks) is spread evenly over the
@@ -120,6 +124,7 @@ struct loop_view {
     size_t n_sel;
     const struct rec_item **steps;
     size_t n_steps;
+    int64_t *extra; /* each item's cold-resume CPU (synth_resume_extra) */
 };
 
 /* The index of th's first item that starts at or after t. */
@@ -208,6 +213,12 @@ loop_tasks(const struct rec *r, struct loop_view *lv, double share_us,
             uint64_t inl = 0;
             int64_t ccpu, io = 0;
             double us = step_us(lv, x, &inl, &ccpu);
+
+            if (lv->extra != NULL) {
+                /* Its hot CPU: the replay's loop adds the window. */
+                us -= (double)lv->extra[x - lv->th->items] / 1e3;
+                us = us > 0.0 ? us : 0.0;
+            }
 
             if (j > i) {
                 io = await_io(r, lv, lv->steps[j - 1], x);
@@ -330,6 +341,17 @@ synth_async_tasks(const struct rec *r, struct tasks *ts)
             int64_t own = loop_own_cpu(&lv);
 
             rc = loop_tasks(r, &lv, 0, ts, 1);
+            if (rc == 0 && ts->resume.window_ns > 0) {
+                int64_t own_extra = 0;
+
+                lv.extra = malloc((lv.th->n + 1) * sizeof(*lv.extra));
+                rc = lv.extra == NULL
+                         ? -ENOMEM
+                         : synth_resume_extra(r, lv.th, ts->resume.window_ns,
+                                              lv.extra, &own_extra);
+                /* The loop's own work after a wake-up ran cold too. */
+                own = own > own_extra ? own - own_extra : 0;
+            }
             awaits = ts->async_awaits - awaits;
             share_us = awaits > 0 ? (double)own / 1e3 / (double)awaits : 0;
             ts->loop_cpu_ns += own;
@@ -339,6 +361,7 @@ synth_async_tasks(const struct rec *r, struct tasks *ts)
         }
         free(lv.sel);
         free(lv.steps);
+        free(lv.extra);
     }
     return rc;
 }
