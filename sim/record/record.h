@@ -149,6 +149,10 @@ int rec_task_kept(const struct rec *r, int64_t pool, int64_t task);
  * coroutine, a task made from a callback. */
 int rec_task_is_root(const struct rec *r, int64_t pool, int64_t task);
 
+/* Sort r's spawns and acquires for rec_task_kept and rec_task_is_root
+ * (tasks.c), once raw.c has read them. 0 or -ENOMEM. */
+int rec_index_tasks(struct rec *r);
+
 /* The probe's name for call c ("recv"). */
 const char *rec_call_name(enum rec_call c);
 
