@@ -146,7 +146,7 @@ vt_io_config(const struct sim_options *o, enum sim_model m,
     v->request_instructions = sim_opt_request_instructions(o, m);
     v->chunk_instructions = o->costs.chunk_instructions;
     recv_curve(&o->costs, &v->recv);
-    v->cold_instructions = w->cold_set ? 0 : cold_instructions(o, w);
+    v->cold_instructions = w->cold_set ? 0 : o->costs.cold_instructions;
     v->cold_after_ns = cold_after_ns(w);
     v->after_send_instructions = io_after_send_instructions(o, m);
     /* A new connection's connect() returns at once on the simulated
@@ -271,7 +271,7 @@ io_config(const struct sim_options *o, enum sim_model m,
     recv_curve(&o->costs, &c->recv);
     /* A file's window: every take after a long wait has it
      * (sim_model_params.cold_on_take), a fetch's among them. */
-    c->cold_instructions = w->cold_set ? 0 : cold_instructions(o, w);
+    c->cold_instructions = w->cold_set ? 0 : o->costs.cold_instructions;
     c->cold_after_ns = cold_after_ns(w);
     c->write_instr_per_byte = o->costs.write_instr_per_byte;
     c->max_body = IO_MAX_BODY;

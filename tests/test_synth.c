@@ -344,6 +344,20 @@ kind_steps(const char *path, const char *first)
     return found;
 }
 
+/* The workload file's cold_resume window, in us (-1: none written). */
+static double
+cold_window_us(const char *path)
+{
+    json_error_t e;
+    json_t *root = json_load_file(path, 0, &e);
+    json_t *us = json_object_get(
+        json_object_get(json_object_get(root, "cold_resume"), "window"), "us");
+    double v = json_is_number(us) ? json_number_value(us) : -1.0;
+
+    json_decref(root);
+    return v;
+}
+
 /* r (read from dir) written as dir/workload.json, whose path goes to
  * path; it must succeed. The tasks written. */
 static size_t
@@ -409,6 +423,8 @@ held_locks_become_lock_blocks(void **state)
     (void)state;
     assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
     assert_int_equal(workload_written(dir, &r, path, sizeof(path)), 4);
+    /* Threads' CPU holds their own cold resumes: none on top. */
+    assert_true(cold_window_us(path) == 0.0);
 
     steps = kind_steps(path, "{\"cpu\":{\"us\":1000.0}},{\"lock\":{\"name\":"
                              "\"lock2\"");
@@ -628,7 +644,7 @@ cold_resumes_are_fitted_as_a_window(void **state)
     (void)workload_written(dir, &r, path, sizeof(path));
     all = tf_read(path, NULL);
     assert_non_null(all);
-    assert_non_null(strstr(all, "\"cold_resume\": {"));
+    assert_true(cold_window_us(path) == 300.0);
     assert_non_null(strstr(all, "slept (a select of 1 ms or more) 4 times, "
                                 "and after each its next 300 us"));
     free(all);

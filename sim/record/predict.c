@@ -121,7 +121,7 @@ sim_predict_main(const struct sim_options *o, const char *command, FILE *out,
     (void)snprintf(sub, sizeof(sub), "%s/recorded", base);
     recorded_options(o, &cfg, interval, m, sub, &ro);
     ro.costs.cold_instructions = 0;
-    if (sim_workload_cold(&ro, &window, &after)) {
+    if (sim_workload_cold(&ro, &window, &after) && window > 0) {
         fprintf(out,
                 "cold resumes: the recording's own (workload.json's "
                 "cold_resume: after %.4g ms off the GIL, the next %.4g us "

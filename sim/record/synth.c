@@ -496,6 +496,25 @@ say_resume(json_t *comment, const struct tasks *ts)
     (void)json_array_append_new(comment, json_string(line));
 }
 
+/* The file's cold_resume: the fitted window of an asyncio loop, or none
+ * on top of the recorded CPU, which holds the program's own cold caches
+ * (so that gilsim run of the file charges what gilsim predict does). */
+static json_t *
+cold_json(const struct tasks *ts)
+{
+    const struct synth_resume *c = &ts->resume;
+    int64_t after = c->after_ns > 0 ? c->after_ns : INT64_C(1000000);
+
+    return json_pack(
+        "{s:{s:f}, s:{s:f}, s:s}", "window", "us", (double)c->window_ns / 1e3,
+        "after", "us", (double)after / 1e3, "comment",
+        c->window_ns > 0
+            ? "fitted from the recording: the loop's Python after each "
+              "wake-up; the cpu steps are without it"
+            : "none on top of the cpu steps: the recorded CPU holds the "
+              "program's own cold caches (not the run's costs' either)");
+}
+
 static int
 dump_fn(const void *ctx, FILE *f)
 {
@@ -588,11 +607,8 @@ rec_write_workload(const char *dir, const struct rec *r, const char *name,
                          "gilsim-workload", "version", 1, "name", name,
                          (int)(strlen(name) > 63 ? 63 : strlen(name)),
                          "comment", comment, "kinds", kinds);
-        if (root != NULL && ts.resume.window_ns > 0 &&
-            json_object_set_new(root, "cold_resume",
-                                json_pack("{s:{s:f}, s:{s:i}}", "window", "us",
-                                          (double)ts.resume.window_ns / 1e3,
-                                          "after", "ms", 1)) != 0) {
+        if (root != NULL &&
+            json_object_set_new(root, "cold_resume", cold_json(&ts)) != 0) {
             json_decref(root);
             root = NULL;
         }

@@ -65,6 +65,7 @@ struct synth_resume {
     uint64_t cold;     /* of them, the first after a wake-up */
     uint64_t wakes;    /* selects of 1 ms or more */
     size_t places;     /* places in a task that compare */
+    int64_t after_ns;  /* the wait that opens one: a select this long */
     int64_t window_ns; /* the fitted window, 0 if none */
     int64_t extra_ns;  /* the kept steps' CPU the window explains */
     int64_t cpu_ns;    /* the kept steps' CPU */

@@ -314,6 +314,7 @@ synth_async_resume(const struct rec *r, struct synth_resume *out)
     int rc;
 
     memset(out, 0, sizeof(*out));
+    out->after_ns = RESUME_COLD_NS;
     rc = fit_of(r, &f, out);
     if (rc == 0 && f.n_kept > 0) {
         err0 = spread(&f, 0, &places);

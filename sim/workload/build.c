@@ -367,10 +367,10 @@ sim_workload_cold(const struct sim_options *o, int64_t *window_ns,
     }
     set = sp.cold_set;
     if (set) {
-        *window_ns = (int64_t)((sp.cold_window_in_ns
-                                    ? sp.cold_window
-                                    : sp.cold_window * p.instr_ns) +
-                               0.5);
+        *window_ns =
+            (int64_t)((sp.cold_window_in_ns ? sp.cold_window
+                                            : sp.cold_window * p.instr_ns) +
+                      0.5);
         *after_ns = sp.cold_after_ns;
     }
     wf_spec_clear(&sp);
@@ -382,11 +382,17 @@ sim_workload_say_cold(const struct sim_options *o, FILE *out)
 {
     int64_t window, after;
 
-    if (sim_workload_cold(o, &window, &after)) {
+    if (!sim_workload_cold(o, &window, &after)) {
+        return;
+    }
+    if (window > 0) {
         fprintf(out,
                 "cold resumes: the workload file's (after %.4g ms off the "
                 "GIL, the next %.4g us of Python at double cost), in place "
                 "of the costs'\n",
                 (double)after / 1e6, (double)window / 1e3);
+    } else {
+        fprintf(out, "cold resumes: none, as the workload file says (its "
+                     "cpu steps hold them), in place of the costs'\n");
     }
 }

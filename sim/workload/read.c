@@ -936,9 +936,6 @@ read_top(struct reader *r, json_t *root)
         (rc = comment(r, "$", root)) != 0) {
         return rc;
     }
-    if ((rc = read_cold_resume(r, root)) != 0) {
-        return rc;
-    }
     v = json_object_get(root, "format");
     if (!json_is_string(v) || strcmp(json_string_value(v), "gilsim-workload")) {
         return fail(r, "$.format", "expected \"gilsim-workload\"");
@@ -960,6 +957,9 @@ read_top(struct reader *r, json_t *root)
     v = json_object_get(root, "tasks");
     if (v != NULL &&
         (rc = count(r, "$.tasks", v, 1, WF_MAX_TASKS, &sp->tasks)) != 0) {
+        return rc;
+    }
+    if ((rc = read_cold_resume(r, root)) != 0) {
         return rc;
     }
     kinds = json_object_get(root, "kinds");

@@ -29,7 +29,7 @@
 /* The most instructions one cpu step may be, a time turned into them. */
 #define WF_MAX_INSTRUCTIONS 1e15
 
-/* The longest cold_resume window or wait: a second (of time, or of
+/* The longest cold_resume window or wait: a second (or 10^9
  * instructions). */
 #define WF_COLD_MAX_NS 1e9
 
