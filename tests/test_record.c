@@ -194,6 +194,55 @@ the_measured_trace_splits_wall_into_wait_run_and_io(void **state)
     free(out);
 }
 
+/* A pool thread that starts while another thread runs Python: its
+ * bootstrap's moment with the GIL is kept clear of the other's hold. The
+ * main thread runs 9.9 ms of CPU in its first 10 ms (the schedule puts it
+ * as late as it can: over 5 ms), and a pool thread starts at 5 ms, then
+ * runs one task of a 1 ms sleep at 20 ms. */
+static void
+a_pool_thread_s_start_holds_the_gil_alone(void **state)
+{
+    static const char text[] =
+        HEAD "S\t5000000\n"
+             "X\t100001\t1000000000\tthreadpool\t1\n"
+             "T\t7\t1000000000\t0\tstart\tMainThread\n"
+             "T\t8\t1005000000\t0\tstart\tworker\n"
+             "C\t7\t1010000000\t1020000000\t9900000\t9900000\tsleep\t-1\t1\n"
+             "K\t8\t1020000000\t10000\tbegin\t100001\t0\n"
+             "C\t8\t1020000000\t1021000000\t10000\t10000\tsleep\t-1\t1\n"
+             "K\t8\t1021000000\t10000\tend\t100001\t0\n"
+             "T\t8\t1022000000\t10000\tend\tworker\n"
+             "T\t7\t1022000000\t9900000\tend\tMainThread\n"
+             "Z\t1022000001\texit\n";
+    char *dir = raw_dir_with(text);
+    char *out = tf_make_dir("gilsim-record-out");
+    char path[4200], err[512] = "";
+    struct sim_trace_summary s;
+    struct trace_gil_counts counts;
+    struct sim_trace *t;
+    FILE *f;
+    struct rec r;
+
+    (void)state;
+    assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
+    write_measured(out, &r, "pool.py", "gilsim record -- python3 pool.py", &s);
+    (void)snprintf(path, sizeof(path), "%s/measured/trace.tsv", out);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_int_equal(sim_trace_read_tsv(f, &t), 0);
+    fclose(f);
+    trace_check_gil(t, 1, NULL, &counts); /* never two holders */
+    /* The main thread's 9.9 ms split around the worker's start (1 ns),
+     * and its moment at its end (1 ns: its CPU clock did not move). */
+    assert_int_equal(s.stats.hold_ns, 9900000 + 1 + 1);
+    sim_trace_free(t);
+    rec_clear(&r);
+    tf_remove_tree(dir);
+    tf_remove_tree(out);
+    free(dir);
+    free(out);
+}
+
 /* Sum of a window's pieces, each inside it. */
 static int64_t
 placed(const struct rec_window *w, const struct rec_pieces *p)
@@ -624,6 +673,7 @@ main(void)
         cmocka_unit_test(the_measured_trace_splits_wall_into_wait_run_and_io),
         cmocka_unit_test(windows_get_their_cpu_late_and_never_at_once),
         cmocka_unit_test(threads_without_a_start_or_an_end_are_closed),
+        cmocka_unit_test(a_pool_thread_s_start_holds_the_gil_alone),
         cmocka_unit_test(a_call_s_run_queue_delay_is_not_io),
         cmocka_unit_test(a_thread_pool_program_is_recorded_whole),
         cmocka_unit_test(the_program_s_status_passes_and_its_recording_stays),

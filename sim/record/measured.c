@@ -150,11 +150,18 @@ python_until(struct lane *l, int64_t t, int64_t cpu)
                 ev(l, pos, SIM_EV_GIL_DROP, SIM_DROP_FORCED, 0, l->task, 0);
             }
         }
-        if (pos < x->e || x->count == 0) {
-            ev(l, x->e, SIM_EV_GIL_TAKE, 0, 0, l->task, 0);
+        if (x->count == 0) {
+            /* No piece: its CPU could not have held the GIL (counted in
+             * cpu_overlap_ns), and a take here could fall inside
+             * another's hold. It waits on into its call. */
+            l->holds = 0;
+        } else {
+            if (pos < x->e) {
+                ev(l, x->e, SIM_EV_GIL_TAKE, 0, 0, l->task, 0);
+            }
+            l->holds = 1;
+            l->waiting = 0;
         }
-        l->holds = 1;
-        l->waiting = 0;
     } else {
         l->cpu_sum += c;
     }
@@ -162,6 +169,33 @@ python_until(struct lane *l, int64_t t, int64_t cpu)
         l->t = t;
     }
     l->cpu = cpu;
+}
+
+/* A pool thread's start at t: its bootstrap held the GIL for a moment
+ * (the probe's stamp is Python), so a window of 1 ns at t that the
+ * schedule keeps clear of others' holds (a thread started by a submit
+ * starts inside its submitter's window). Recording, its piece is a take
+ * and an idle drop; without one (no schedule placed it), nothing. */
+static void
+bootstrap_hold(struct lane *l, int64_t t)
+{
+    if (l->b == NULL) {
+        struct rec_window *x = &l->windows[(*l->n_windows)++];
+
+        x->s = t;
+        x->e = t + 1;
+        x->c = 1;
+        x->thread = l->thread;
+    } else {
+        const struct rec_window *x = &l->windows[l->next++];
+
+        if (x->count > 0) {
+            const struct rec_piece *p = &l->pieces->v[x->first];
+
+            ev(l, p->from, SIM_EV_GIL_TAKE, 0, 0, -1, 0);
+            ev(l, p->to, SIM_EV_GIL_DROP, SIM_DROP_IDLE, 0, -1, 0);
+        }
+    }
 }
 
 static void
@@ -187,8 +221,7 @@ lane_item(struct lane *l, const struct rec_item *it)
         if (l->idle) {
             /* A pool thread is idle until its first task: its bootstrap
              * takes the GIL, and it blocks in its pool's queue. */
-            ev(l, it->t0, SIM_EV_GIL_TAKE, 0, 0, -1, 0);
-            ev(l, it->t0, SIM_EV_GIL_DROP, SIM_DROP_IDLE, 0, -1, 0);
+            bootstrap_hold(l, it->t0);
         }
         break;
     case REC_END:
@@ -216,7 +249,9 @@ lane_item(struct lane *l, const struct rec_item *it)
         python_until(l, it->t0, it->cpu0);
         ev(l, it->t0, SIM_EV_TASK_END, 0, SIM_OUT_OK, l->task, 0);
         l->task = -1;
-        ev(l, it->t0, SIM_EV_GIL_DROP, SIM_DROP_IDLE, 0, -1, 0);
+        if (l->holds) {
+            ev(l, it->t0, SIM_EV_GIL_DROP, SIM_DROP_IDLE, 0, -1, 0);
+        }
         l->holds = 0;
         l->idle = 1;
         break;
@@ -232,7 +267,9 @@ lane_item(struct lane *l, const struct rec_item *it)
         }
         python_until(l, it->t0, it->cpu0);
         ev(l, it->t0, SIM_EV_STEP_BEGIN, (int)s, 0, l->task, 0);
-        ev(l, it->t0, SIM_EV_GIL_DROP, SIM_DROP_IO, 0, l->task, 0);
+        if (l->holds) {
+            ev(l, it->t0, SIM_EV_GIL_DROP, SIM_DROP_IO, 0, l->task, 0);
+        }
         if (it->wait_ns > 0) {
             /* Back from the call, it waited to take the GIL back. */
             ev(l, it->t1 - it->wait_ns, SIM_EV_GIL_WAIT, 0, 0, l->task, 0);
@@ -411,7 +448,7 @@ plan_process(struct rec *r, size_t p, struct proc_plan *pl, int64_t *overlap_ns)
     memset(pl, 0, sizeof(*pl));
     for (i = 0; i < r->n_threads; i++) {
         if (process_index(r, r->threads[i].pid) == (int)p) {
-            room += r->threads[i].n;
+            room += r->threads[i].n + 1; /* + its bootstrap's */
         }
     }
     pl->windows = calloc(room, sizeof(*pl->windows));
