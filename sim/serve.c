@@ -50,8 +50,10 @@ sim_serve_main(const struct sim_options *o, FILE *out, FILE *err)
                 "gilsim serve: at most %llu connections at once (half the "
                 "descriptor limit); a connection that owes a request is "
                 "closed after 30 s, or sooner when the cap is reached and "
-                "another waits\n",
-                (unsigned long long)now.max_connections);
+                "another waits; up to %llu MiB of page bodies are kept for "
+                "reuse\n",
+                (unsigned long long)now.max_connections,
+                (unsigned long long)(now.body_cache_cap >> 20));
     }
     fflush(out);
     while (sigwait(&set, &sig) != 0) {

@@ -770,6 +770,73 @@ bodies_match_page_body_and_repeat_across_servers(void **state)
     wl_server_stop(b);
 }
 
+/* Replies come from the body cache: pages asked again are hits, a cap
+ * of four bodies evicts, and every reply over the wire is the generated
+ * body all the same, as it is from a server without a cache. */
+static void
+cached_replies_equal_generated_bodies_through_evictions(void **state)
+{
+    enum { PAGES = 10, ROUNDS = 3 };
+    struct wl_server_config cfg = base_config();
+    struct wl_server_config off = base_config();
+    struct wl_server_stats st;
+    struct wl_server *s;
+    struct wl_server *plain;
+    struct response r = {0};
+    struct response rp = {0};
+    int fd;
+    int fp;
+    int64_t p;
+    int k;
+
+    (void)state;
+    cfg.body_size = 10000;
+    cfg.latency_ns = 0;
+    cfg.body_cache_bytes = 4 * (10000 + 256); /* four bodies, not five */
+    off = cfg;
+    off.body_cache_bytes = -1;
+    s = start(&cfg);
+    plain = start(&off);
+    fd = connect_to(wl_server_port(s), 0);
+    fp = connect_to(wl_server_port(plain), 0);
+    for (k = 0; k < ROUNDS; k++) {
+        /* Page 0 before every other page: always the most recent but one,
+         * so it stays; the others cycle through the rest of the room. */
+        for (p = 1; p < PAGES; p++) {
+            assert_int_equal(get_page(fd, 0, &r), 0);
+            assert_int_equal(r.status, 200);
+            assert_body_is_page(&r, cfg.seed, 0, cfg.body_size);
+            assert_int_equal(get_page(fd, p, &r), 0);
+            assert_int_equal(get_page(fp, p, &rp), 0);
+            assert_int_equal(r.status, 200);
+            assert_body_is_page(&r, cfg.seed, p, cfg.body_size);
+            assert_int_equal(rp.len - rp.head_len, r.len - r.head_len);
+            assert_memory_equal(rp.buf + rp.head_len, r.buf + r.head_len,
+                                cfg.body_size);
+        }
+    }
+    /* The last page asked is still kept: a hit. */
+    assert_int_equal(get_page(fd, PAGES - 1, &r), 0);
+    assert_body_is_page(&r, cfg.seed, PAGES - 1, cfg.body_size);
+    wl_server_get_stats(s, &st);
+    assert_int_equal(st.body_cache_cap, cfg.body_cache_bytes);
+    assert_int_equal(st.body_cache_hits + st.body_cache_misses,
+                     ROUNDS * (PAGES - 1) * 2 + 1);
+    /* Page 0 was made once; pages 1..9 again in every round (evicted). */
+    assert_int_equal(st.body_cache_misses, 1 + ROUNDS * (PAGES - 1));
+    assert_true(st.body_cache_evictions > 0);
+    assert_true(st.body_cache_bytes <= st.body_cache_cap);
+    wl_server_get_stats(plain, &st);
+    assert_int_equal(st.body_cache_cap, 0);
+    assert_int_equal(st.body_cache_hits + st.body_cache_misses, 0);
+    close(fd);
+    close(fp);
+    response_reset(&r);
+    response_reset(&rp);
+    wl_server_stop(s);
+    wl_server_stop(plain);
+}
+
 static void
 bad_requests_get_400_and_other_methods_405(void **state)
 {
@@ -1335,6 +1402,8 @@ main(void)
             keepalive_replies_never_early_and_p99_within_tolerance),
         cmocka_unit_test(thousand_concurrent_connections_all_answered),
         cmocka_unit_test(bodies_match_page_body_and_repeat_across_servers),
+        cmocka_unit_test(
+            cached_replies_equal_generated_bodies_through_evictions),
         cmocka_unit_test(bad_requests_get_400_and_other_methods_405),
         cmocka_unit_test(a_request_gets_its_own_size_and_latency),
         cmocka_unit_test(
