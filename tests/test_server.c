@@ -1389,6 +1389,66 @@ stop_frees_pending_replies_and_closes_connections(void **state)
     response_reset(&r);
 }
 
+/* A reply still being written from a cached body when the server stops:
+ * the stopping thread frees the connection and, with it, the reply's
+ * reference to the body (ASan: no leak, no use after free; TSan: the
+ * reference dropped on another thread than the one that took it), and
+ * what the client got before the close is the body's beginning. */
+static void
+stop_in_the_middle_of_a_cached_reply_is_clean(void **state)
+{
+    enum { SIZE = 32 << 20 }; /* far more than the socket buffers hold */
+    struct wl_server_config cfg = base_config();
+    struct wl_server_stats st;
+    struct wl_server *s;
+    struct response r = {0};
+    const char *req = "GET /top250?start=1&size=33554432 HTTP/1.1\r\n"
+                      "Host: x\r\n\r\n";
+    char chunk[16384];
+    char *want;
+    size_t n;
+    int fd;
+
+    (void)state;
+    cfg.latency_ns = 0;
+    cfg.body_cache_bytes = INT64_C(4) * SIZE + (1 << 20); /* it is kept */
+    s = start(&cfg);
+    fd = connect_to(wl_server_port(s), 0);
+    send_all(fd, req, strlen(req));
+    /* Read until the head is in, then stop reading: the rest of the
+     * reply stays in the server's buffer, pointing at the cached body. */
+    while (r.head_len == 0) {
+        ssize_t got = recv(fd, chunk, sizeof(chunk), 0);
+
+        assert_true(got > 0);
+        (void)response_feed(&r, chunk, (size_t)got);
+    }
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.content_length, SIZE);
+    wl_server_get_stats(s, &st);
+    assert_int_equal(st.body_cache_misses, 1);
+    assert_true(st.body_cache_bytes > (uint64_t)SIZE);
+    wl_server_stop(s);
+    /* What was sent before the close, to EOF. */
+    for (;;) {
+        ssize_t got = recv(fd, chunk, sizeof(chunk), 0);
+
+        if (got <= 0) {
+            break;
+        }
+        (void)response_feed(&r, chunk, (size_t)got);
+    }
+    want = malloc(SIZE);
+    assert_non_null(want);
+    wl_server_page_body(cfg.seed, 1, SIZE, want);
+    n = r.len - r.head_len;
+    assert_true(n > 0 && n <= (size_t)SIZE);
+    assert_memory_equal(r.buf + r.head_len, want, n);
+    free(want);
+    close(fd);
+    response_reset(&r);
+}
+
 int
 main(void)
 {
@@ -1416,6 +1476,7 @@ main(void)
         cmocka_unit_test(
             idle_connections_are_closed_but_pending_replies_are_not),
         cmocka_unit_test(stop_frees_pending_replies_and_closes_connections),
+        cmocka_unit_test(stop_in_the_middle_of_a_cached_reply_is_clean),
         cmocka_unit_test(at_the_cap_the_connection_idle_longest_makes_room),
         cmocka_unit_test(
             at_the_cap_busy_connections_are_kept_and_newcomers_wait),
