@@ -29,6 +29,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -80,6 +81,13 @@ def main():
     print("# bench_loop: %d pages at %s on the loop model; the machine's "
           "other load is in every real figure (load average %.2f %.2f %.2f "
           "at the start)" % ((a.pages, a.latency) + os.getloadavg()))
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    want = 2 * a.pages + 100
+    if soft != resource.RLIM_INFINITY and soft < want:
+        print("# RLIMIT_NOFILE %d < %d: with --connections=0 the client's "
+              "and the embedded server's sockets (one process) do not all "
+              "fit, and some fetches and writes fail (ulimit -n)"
+              % (soft, want))
     cmd, v = run(a.gilsim, base + ["--engine=virtual"])
     cpu_ns = v["gil_hold_ns"]
     goal_ns = GOAL_FACTOR * (lat_ns + cpu_ns)
