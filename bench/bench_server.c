@@ -12,7 +12,10 @@
  *       (default 64), each doing back-to-back keep-alive requests for D
  *       seconds (default 3), driven by ONE client thread with poll().
  *       Figures: requests/s, and the CPU time of server and client over
- *       the wall time; then the same with a 64 KiB body, in MB/s.
+ *       the wall time; then the same with a 64 KiB body, in MB/s, three
+ *       ways: the server's body cache off, on with every page new, and
+ *       on with 25 pages over and over (all hits); each against the goal
+ *       of 1 GB/s on one core (issue 19), by wall and by server CPU time.
  *
  * The server runs in a child process (fork() before any thread exists;
  * the child starts the server, reports its port over a pipe and answers
@@ -822,13 +825,35 @@ struct rate {
     int64_t wall_ns;
     int64_t client_cpu_ns;
     int64_t server_cpu_ns;
+    uint64_t cache_hits; /* the server's body cache in the window */
+    uint64_t cache_misses;
 };
+
+/* What one (b) run asks of the server: the body size, its body cache
+ * (WL_SERVER_BODY_CACHE_DEFAULT, or -1 for none) and which pages: each
+ * request a new one (pages 0), or the pages 0..pages-1 over and over. */
+struct rate_cfg {
+    const char *label;
+    uint64_t body_size;
+    int64_t cache_bytes;
+    long long pages;
+};
+
+/* The page of the next request. */
+static long long
+next_page(const struct rate_cfg *rc, long long *page)
+{
+    long long p = (*page)++;
+
+    return rc->pages > 0 ? p % rc->pages : p;
+}
 
 /* Drive every open connection until `until` (no new requests after it)
  * and then until all are idle, or the deadline. Counts into r. */
 static void
-rate_loop(struct conn *cs, long m, struct pollfd *pfds, long *idx, char *buf,
-          int64_t until, int64_t deadline, long long *page, struct rate *r)
+rate_loop(const struct rate_cfg *rcfg, struct conn *cs, long m,
+          struct pollfd *pfds, long *idx, char *buf, int64_t until,
+          int64_t deadline, long long *page, struct rate *r)
 {
     for (;;) {
         int64_t now = base_now_ns();
@@ -876,7 +901,8 @@ rate_loop(struct conn *cs, long m, struct pollfd *pfds, long *idx, char *buf,
                 }
                 r->requests++;
                 r->body_bytes += body;
-                if (c->t_done < until && conn_request(c, (*page)++) != 0) {
+                if (c->t_done < until &&
+                    conn_request(c, next_page(rcfg, page)) != 0) {
                     r->failed++;
                 }
                 break;
@@ -892,9 +918,9 @@ rate_loop(struct conn *cs, long m, struct pollfd *pfds, long *idx, char *buf,
 }
 
 static void
-rate_run(const struct opts *o, uint64_t body_size, struct rate *r)
+rate_run(const struct opts *o, const struct rate_cfg *rc, struct rate *r)
 {
-    struct wl_server_config cfg = server_config(0, body_size);
+    struct wl_server_config cfg = server_config(0, rc->body_size);
     struct server_proc sp;
     struct snapshot s0;
     struct snapshot s1;
@@ -916,6 +942,7 @@ rate_run(const struct opts *o, uint64_t body_size, struct rate *r)
     }
     memset(r, 0, sizeof(*r));
     memset(&warm, 0, sizeof(warm));
+    cfg.body_cache_bytes = rc->cache_bytes;
     server_spawn(&cfg, &sp);
     /* Connect all (untimed), one warm-up request each. */
     for (i = 0; i < m; i++) {
@@ -933,12 +960,13 @@ rate_run(const struct opts *o, uint64_t body_size, struct rate *r)
             die("connect (poll)", ETIMEDOUT);
         }
         cs[i].fd = fd;
-        if (conn_request(&cs[i], page++) != 0) {
+        if (conn_request(&cs[i], next_page(rc, &page)) != 0) {
             die("send", EPIPE);
         }
     }
     t0 = base_now_ns();
-    rate_loop(cs, m, pfds, idx, buf, t0, t0 + REPLY_BUDGET_NS, &page, &warm);
+    rate_loop(rc, cs, m, pfds, idx, buf, t0, t0 + REPLY_BUDGET_NS, &page,
+              &warm);
     if (warm.requests != (uint64_t)m) {
         fprintf(stderr, "bench_server: warm-up: %llu of %ld replies\n",
                 (unsigned long long)warm.requests, m);
@@ -951,11 +979,12 @@ rate_run(const struct opts *o, uint64_t body_size, struct rate *r)
     t0 = base_now_ns();
     t_end = t0 + (int64_t)(o->seconds * (double)S);
     for (i = 0; i < m; i++) {
-        if (conn_request(&cs[i], page++) != 0) {
+        if (conn_request(&cs[i], next_page(rc, &page)) != 0) {
             r->failed++;
         }
     }
-    rate_loop(cs, m, pfds, idx, buf, t_end, t_end + REPLY_BUDGET_NS, &page, r);
+    rate_loop(rc, cs, m, pfds, idx, buf, t_end, t_end + REPLY_BUDGET_NS, &page,
+              r);
     for (i = 0; i < m; i++) {
         if (cs[i].state == CS_IDLE && cs[i].t_done > last) {
             last = cs[i].t_done;
@@ -968,6 +997,8 @@ rate_run(const struct opts *o, uint64_t body_size, struct rate *r)
     r->wall_ns = (last > t0 ? last : base_now_ns()) - t0;
     server_snapshot(&sp, &s1);
     r->server_cpu_ns = s1.cpu_ns - s0.cpu_ns;
+    r->cache_hits = s1.st.body_cache_hits - s0.st.body_cache_hits;
+    r->cache_misses = s1.st.body_cache_misses - s0.st.body_cache_misses;
     conns_close(cs, (size_t)m);
     server_end(&sp);
     free(cs);
@@ -977,42 +1008,80 @@ rate_run(const struct opts *o, uint64_t body_size, struct rate *r)
 }
 
 static void
-print_rate(const char *label, const struct rate *r, long m)
+print_rate(const struct rate_cfg *rc, const struct rate *r, long m)
 {
     double wall_s = (double)r->wall_ns / (double)S;
     double rps = (double)r->requests / wall_s;
+    double srv_s = (double)r->server_cpu_ns / (double)S;
 
-    printf("%-8s %9llu %7.2f %9.0f %8.1f %8.1f%% %8.1f%% %13.0f %9.1f %6ld\n",
-           label, (unsigned long long)r->requests, wall_s, rps,
+    printf("%-22s %8llu %6.2f %8.0f %7.1f %9.1f %7.1f%% %7.1f%% %7.0f %6.1f%% "
+           "%5ld\n",
+           rc->label, (unsigned long long)r->requests, wall_s, rps,
            (double)r->body_bytes / wall_s / 1e6,
+           (double)r->body_bytes / srv_s / 1e6,
            100.0 * (double)r->server_cpu_ns / (double)r->wall_ns,
            100.0 * (double)r->client_cpu_ns / (double)r->wall_ns,
-           (double)r->requests / ((double)r->server_cpu_ns / (double)S),
-           (double)m / rps * 1e6, r->failed);
+           (double)m / rps * 1e6,
+           r->cache_hits + r->cache_misses > 0
+               ? 100.0 * (double)r->cache_hits /
+                     (double)(r->cache_hits + r->cache_misses)
+               : 0.0,
+           r->failed);
 }
+
+/* The goal of issue 19 item 3: 64 KiB replies at 1 GB/s on one core. */
+#define GOAL_MB_S 1000.0
 
 static void
 section_rate(const struct opts *o)
 {
-    struct rate small;
-    struct rate large;
+    static const struct rate_cfg runs[] = {
+        {"128 B", BODY_SMALL, 0, 0},
+        {"64 KiB, no cache", BODY_LARGE, -1, 0},
+        {"64 KiB, new pages", BODY_LARGE, 0, 0},
+        {"64 KiB, 25 pages", BODY_LARGE, 0, 25},
+    };
+    enum { N_RUNS = sizeof(runs) / sizeof(runs[0]) };
+    struct rate r[N_RUNS];
+    size_t i;
 
     printf("\n(b) requests per second on one core: %ld keep-alive "
            "connections, back-to-back GETs for %.1f s from one client thread "
            "(poll), server latency 0\n",
            o->clients, o->seconds);
     fflush(stdout);
-    rate_run(o, BODY_SMALL, &small);
-    rate_run(o, BODY_LARGE, &large);
-    printf("%-8s %9s %7s %9s %8s %9s %9s %13s %9s %6s\n", "body", "requests",
-           "wall s", "req/s", "MB/s", "srv cpu", "cli cpu", "req/srv-cpu-s",
-           "mean us", "failed");
-    print_rate("128 B", &small, o->clients);
-    print_rate("64 KiB", &large, o->clients);
+    for (i = 0; i < N_RUNS; i++) {
+        rate_run(o, &runs[i], &r[i]);
+    }
+    printf("%-22s %8s %6s %8s %7s %9s %8s %8s %7s %7s %5s\n", "body",
+           "requests", "wall s", "req/s", "MB/s", "MB/srv-s", "srv cpu",
+           "cli cpu", "mean us", "hits", "fail");
+    for (i = 0; i < N_RUNS; i++) {
+        print_rate(&runs[i], &r[i], o->clients);
+    }
     printf("(cpu: each process's user+system time over the wall time, from "
            "getrusage; the server runs in a child process, one thread)\n"
-           "(MB/s: body bytes, 1 MB = 1e6 B; mean us: connections / req/s, "
-           "Little's law)\n");
+           "(MB/s: body bytes, 1 MB = 1e6 B, over the wall time; MB/srv-s: "
+           "over the server's CPU time; mean us: connections / req/s, "
+           "Little's law; hits: the server's body cache, in the window)\n"
+           "(no cache: every reply generates its body, as before the cache; "
+           "new pages: every request a page not asked before, so every "
+           "body is generated once and cached; 25 pages: the seed's pages "
+           "over and over, every body from the cache)\n");
+    printf("goal: 64 KiB replies at >= %.0f MB/s on one core\n", GOAL_MB_S);
+    for (i = 1; i < N_RUNS; i++) {
+        double wall_s = (double)r[i].wall_ns / (double)S;
+        double srv_s = (double)r[i].server_cpu_ns / (double)S;
+
+        printf("  %-20s %7.1f MB/s = %.2f x goal; per server CPU-second "
+               "%7.1f MB/s = %.2f x goal; %.2f x no cache\n",
+               runs[i].label, (double)r[i].body_bytes / wall_s / 1e6,
+               (double)r[i].body_bytes / wall_s / 1e6 / GOAL_MB_S,
+               (double)r[i].body_bytes / srv_s / 1e6,
+               (double)r[i].body_bytes / srv_s / 1e6 / GOAL_MB_S,
+               ((double)r[i].body_bytes / wall_s) /
+                   ((double)r[1].body_bytes / ((double)r[1].wall_ns / S)));
+    }
 }
 
 /* ---- command line ---- */

@@ -50,8 +50,10 @@ sim_serve_main(const struct sim_options *o, FILE *out, FILE *err)
                 "gilsim serve: at most %llu connections at once (half the "
                 "descriptor limit); a connection that owes a request is "
                 "closed after 30 s, or sooner when the cap is reached and "
-                "another waits\n",
-                (unsigned long long)now.max_connections);
+                "another waits; up to %llu MiB of page bodies are kept for "
+                "reuse\n",
+                (unsigned long long)now.max_connections,
+                (unsigned long long)(now.body_cache_cap >> 20));
     }
     fflush(out);
     while (sigwait(&set, &sig) != 0) {
@@ -63,7 +65,9 @@ sim_serve_main(const struct sim_options *o, FILE *out, FILE *err)
             "gilsim serve: stopped by signal %d after %llu requests (%llu ok; "
             "injected: %llu 500, %llu closed, %llu stalled) on %llu "
             "connections, at most %llu at once; %llu idle ones closed to "
-            "make room, %llu for not sending a request within 30 s\n",
+            "make room, %llu for not sending a request within 30 s; "
+            "%llu bodies made, %llu replies from kept ones, %llu dropped "
+            "for room\n",
             sig, (unsigned long long)st.requests,
             (unsigned long long)st.replies_ok,
             (unsigned long long)st.injected_500,
@@ -72,6 +76,9 @@ sim_serve_main(const struct sim_options *o, FILE *out, FILE *err)
             (unsigned long long)st.connections,
             (unsigned long long)st.connections_max,
             (unsigned long long)st.connections_evicted,
-            (unsigned long long)st.connections_timed_out);
+            (unsigned long long)st.connections_timed_out,
+            (unsigned long long)st.body_cache_misses,
+            (unsigned long long)st.body_cache_hits,
+            (unsigned long long)st.body_cache_evictions);
     return SIM_EXIT_OK;
 }

@@ -770,6 +770,73 @@ bodies_match_page_body_and_repeat_across_servers(void **state)
     wl_server_stop(b);
 }
 
+/* Replies come from the body cache: pages asked again are hits, a cap
+ * of four bodies evicts, and every reply over the wire is the generated
+ * body all the same, as it is from a server without a cache. */
+static void
+cached_replies_equal_generated_bodies_through_evictions(void **state)
+{
+    enum { PAGES = 10, ROUNDS = 3 };
+    struct wl_server_config cfg = base_config();
+    struct wl_server_config off = base_config();
+    struct wl_server_stats st;
+    struct wl_server *s;
+    struct wl_server *plain;
+    struct response r = {0};
+    struct response rp = {0};
+    int fd;
+    int fp;
+    int64_t p;
+    int k;
+
+    (void)state;
+    cfg.body_size = 10000;
+    cfg.latency_ns = 0;
+    cfg.body_cache_bytes = 4 * (10000 + 256); /* four bodies, not five */
+    off = cfg;
+    off.body_cache_bytes = -1;
+    s = start(&cfg);
+    plain = start(&off);
+    fd = connect_to(wl_server_port(s), 0);
+    fp = connect_to(wl_server_port(plain), 0);
+    for (k = 0; k < ROUNDS; k++) {
+        /* Page 0 before every other page: always the most recent but one,
+         * so it stays; the others cycle through the rest of the room. */
+        for (p = 1; p < PAGES; p++) {
+            assert_int_equal(get_page(fd, 0, &r), 0);
+            assert_int_equal(r.status, 200);
+            assert_body_is_page(&r, cfg.seed, 0, cfg.body_size);
+            assert_int_equal(get_page(fd, p, &r), 0);
+            assert_int_equal(get_page(fp, p, &rp), 0);
+            assert_int_equal(r.status, 200);
+            assert_body_is_page(&r, cfg.seed, p, cfg.body_size);
+            assert_int_equal(rp.len - rp.head_len, r.len - r.head_len);
+            assert_memory_equal(rp.buf + rp.head_len, r.buf + r.head_len,
+                                cfg.body_size);
+        }
+    }
+    /* The last page asked is still kept: a hit. */
+    assert_int_equal(get_page(fd, PAGES - 1, &r), 0);
+    assert_body_is_page(&r, cfg.seed, PAGES - 1, cfg.body_size);
+    wl_server_get_stats(s, &st);
+    assert_int_equal(st.body_cache_cap, cfg.body_cache_bytes);
+    assert_int_equal(st.body_cache_hits + st.body_cache_misses,
+                     ROUNDS * (PAGES - 1) * 2 + 1);
+    /* Page 0 was made once; pages 1..9 again in every round (evicted). */
+    assert_int_equal(st.body_cache_misses, 1 + ROUNDS * (PAGES - 1));
+    assert_true(st.body_cache_evictions > 0);
+    assert_true(st.body_cache_bytes <= st.body_cache_cap);
+    wl_server_get_stats(plain, &st);
+    assert_int_equal(st.body_cache_cap, 0);
+    assert_int_equal(st.body_cache_hits + st.body_cache_misses, 0);
+    close(fd);
+    close(fp);
+    response_reset(&r);
+    response_reset(&rp);
+    wl_server_stop(s);
+    wl_server_stop(plain);
+}
+
 static void
 bad_requests_get_400_and_other_methods_405(void **state)
 {
@@ -1322,6 +1389,66 @@ stop_frees_pending_replies_and_closes_connections(void **state)
     response_reset(&r);
 }
 
+/* A reply still being written from a cached body when the server stops:
+ * the stopping thread frees the connection and, with it, the reply's
+ * reference to the body (ASan: no leak, no use after free; TSan: the
+ * reference dropped on another thread than the one that took it), and
+ * what the client got before the close is the body's beginning. */
+static void
+stop_in_the_middle_of_a_cached_reply_is_clean(void **state)
+{
+    enum { SIZE = 32 << 20 }; /* far more than the socket buffers hold */
+    struct wl_server_config cfg = base_config();
+    struct wl_server_stats st;
+    struct wl_server *s;
+    struct response r = {0};
+    const char *req = "GET /top250?start=1&size=33554432 HTTP/1.1\r\n"
+                      "Host: x\r\n\r\n";
+    char chunk[16384];
+    char *want;
+    size_t n;
+    int fd;
+
+    (void)state;
+    cfg.latency_ns = 0;
+    cfg.body_cache_bytes = INT64_C(4) * SIZE + (1 << 20); /* it is kept */
+    s = start(&cfg);
+    fd = connect_to(wl_server_port(s), 0);
+    send_all(fd, req, strlen(req));
+    /* Read until the head is in, then stop reading: the rest of the
+     * reply stays in the server's buffer, pointing at the cached body. */
+    while (r.head_len == 0) {
+        ssize_t got = recv(fd, chunk, sizeof(chunk), 0);
+
+        assert_true(got > 0);
+        (void)response_feed(&r, chunk, (size_t)got);
+    }
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.content_length, SIZE);
+    wl_server_get_stats(s, &st);
+    assert_int_equal(st.body_cache_misses, 1);
+    assert_true(st.body_cache_bytes > (uint64_t)SIZE);
+    wl_server_stop(s);
+    /* What was sent before the close, to EOF. */
+    for (;;) {
+        ssize_t got = recv(fd, chunk, sizeof(chunk), 0);
+
+        if (got <= 0) {
+            break;
+        }
+        (void)response_feed(&r, chunk, (size_t)got);
+    }
+    want = malloc(SIZE);
+    assert_non_null(want);
+    wl_server_page_body(cfg.seed, 1, SIZE, want);
+    n = r.len - r.head_len;
+    assert_true(n > 0 && n <= (size_t)SIZE);
+    assert_memory_equal(r.buf + r.head_len, want, n);
+    free(want);
+    close(fd);
+    response_reset(&r);
+}
+
 int
 main(void)
 {
@@ -1335,6 +1462,8 @@ main(void)
             keepalive_replies_never_early_and_p99_within_tolerance),
         cmocka_unit_test(thousand_concurrent_connections_all_answered),
         cmocka_unit_test(bodies_match_page_body_and_repeat_across_servers),
+        cmocka_unit_test(
+            cached_replies_equal_generated_bodies_through_evictions),
         cmocka_unit_test(bad_requests_get_400_and_other_methods_405),
         cmocka_unit_test(a_request_gets_its_own_size_and_latency),
         cmocka_unit_test(
@@ -1347,6 +1476,7 @@ main(void)
         cmocka_unit_test(
             idle_connections_are_closed_but_pending_replies_are_not),
         cmocka_unit_test(stop_frees_pending_replies_and_closes_connections),
+        cmocka_unit_test(stop_in_the_middle_of_a_cached_reply_is_clean),
         cmocka_unit_test(at_the_cap_the_connection_idle_longest_makes_room),
         cmocka_unit_test(
             at_the_cap_busy_connections_are_kept_and_newcomers_wait),

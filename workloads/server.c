@@ -73,6 +73,12 @@
  * Connections (their records, the cap, the request deadline, pauses
  * after accept errors) are server_conns.c's.
  *
+ * Bodies come from body_cache.c: generated once per (seed, page, size),
+ * kept up to cfg.body_cache_bytes (64 MiB by default), and added to a
+ * reply by reference, so a page asked for again is not generated or
+ * copied again (server CPU on 64 KiB pages: see bench/README.md). The
+ * cache is used on this thread only and freed after the join.
+ *
  * The server thread blocks every signal: a write to a socket the client
  * closed raises SIGPIPE in the writing thread, which would otherwise kill
  * the process, and Ctrl-C belongs to the CLI's threads.
@@ -104,6 +110,7 @@
 #include <event2/util.h>
 
 #include "base.h"
+#include "body_cache.h"
 #include "server_priv.h"
 
 #define LISTEN_BACKLOG   4096  /* the kernel caps it at somaxconn */
@@ -137,46 +144,21 @@ pending_unlink(struct pending *p)
 }
 
 /* The first n bytes of page's body of `size` bytes (n <= size) in a new
- * evbuffer. */
+ * evbuffer, by reference to the body cache's copy (body_cache.c). */
 static struct evbuffer *
 body_buffer(const struct wl_server *srv, int64_t page, uint64_t size,
             uint64_t n)
 {
     struct evbuffer *buf = evbuffer_new();
-    struct evbuffer_iovec vec;
-    char *full;
 
-    if (buf == NULL || size == 0) {
-        return buf;
+    if (buf == NULL) {
+        return NULL;
     }
-    if (n == size) {
-        /* Generate in place: one contiguous extent, no copy. */
-        if (evbuffer_reserve_space(buf, (ev_ssize_t)n, &vec, 1) != 1 ||
-            vec.iov_len < n) {
-            evbuffer_free(buf);
-            return NULL;
-        }
-        wl_server_page_body(srv->cfg.seed, page, n, vec.iov_base);
-        vec.iov_len = n;
-        if (evbuffer_commit_space(buf, &vec, 1) != 0) {
-            evbuffer_free(buf);
-            return NULL;
-        }
-        return buf;
-    }
-    /* A prefix of the body: generate it all, keep the first n bytes. */
-    full = malloc(size);
-    if (full == NULL) {
+    if (wl__body_cache_add(srv->cache, srv->cfg.seed, page, size, n, buf) !=
+        0) {
         evbuffer_free(buf);
         return NULL;
     }
-    wl_server_page_body(srv->cfg.seed, page, size, full);
-    if (n > 0 && evbuffer_add(buf, full, n) != 0) {
-        free(full);
-        evbuffer_free(buf);
-        return NULL;
-    }
-    free(full);
     return buf;
 }
 
@@ -710,9 +692,18 @@ wl_server_start(const struct wl_server_config *cfg, struct wl_server **out)
         rc = -ENOMEM;
         goto fail_http;
     }
+    if (cfg->body_cache_bytes >= 0) {
+        rc = wl__body_cache_new(cfg->body_cache_bytes > 0
+                                    ? (uint64_t)cfg->body_cache_bytes
+                                    : (uint64_t)WL_SERVER_BODY_CACHE_DEFAULT,
+                                &srv->cache);
+        if (rc != 0) {
+            goto fail_stop_ev;
+        }
+    }
     rc = srv_conns_init(srv);
     if (rc != 0) {
-        goto fail_stop_ev;
+        goto fail_cache;
     }
 
     /* The thread starts with every signal blocked (see the top). */
@@ -732,6 +723,8 @@ wl_server_start(const struct wl_server_config *cfg, struct wl_server **out)
     return 0;
 fail_conns:
     srv_conns_free(srv);
+fail_cache:
+    wl__body_cache_free(srv->cache);
 fail_stop_ev:
     event_free(srv->stop_ev);
 fail_http:
@@ -752,6 +745,8 @@ wl_server_port(const struct wl_server *s)
 void
 wl_server_get_stats(struct wl_server *s, struct wl_server_stats *out)
 {
+    struct wl__body_cache_stats cs;
+
     memset(out, 0, sizeof(*out));
     out->requests = atomic_load_explicit(&s->requests, memory_order_relaxed);
     out->replies_ok =
@@ -777,6 +772,12 @@ wl_server_get_stats(struct wl_server *s, struct wl_server_stats *out)
     out->accept_pauses =
         atomic_load_explicit(&s->accept_pauses, memory_order_relaxed);
     out->max_connections = s->cap;
+    wl__body_cache_get_stats(s->cache, &cs);
+    out->body_cache_hits = cs.hits;
+    out->body_cache_misses = cs.misses;
+    out->body_cache_evictions = cs.evictions;
+    out->body_cache_bytes = cs.bytes;
+    out->body_cache_cap = cs.cap;
 }
 
 void
@@ -798,6 +799,9 @@ wl_server_stop(struct wl_server *s)
     s->stopping = 1;
     evhttp_free(s->http);
     srv_conns_free(s);
+    /* After evhttp_free: no reply is left to point at a cached body (a
+     * body would outlive the cache all the same, see body_cache.c). */
+    wl__body_cache_free(s->cache);
     event_free(s->stop_ev);
     event_base_free(s->base);
     free(s);

@@ -25,6 +25,7 @@
 #include "wl.h"
 
 struct conn;
+struct wl__body_cache;
 
 /* A request whose reply waits for its timer. */
 struct pending {
@@ -58,6 +59,9 @@ struct wl_server {
     struct event *stop_ev;           /* activated by wl_server_stop */
     struct evconnlistener *listener; /* evhttp's (bound to it) */
     pthread_t thread;
+    /* Page bodies for reuse (body_cache.c): made before the thread,
+     * used on it, freed after the join; NULL when configured off. */
+    struct wl__body_cache *cache;
 
     /* Server thread only (or the stopper, after the join). */
     uint64_t jitter_state;      /* splitmix64 state for the jitter draws */

@@ -385,7 +385,15 @@ struct wl_server_config {
      * connection idle longest is closed when somebody does. 0: half the
      * descriptor limit (RLIMIT_NOFILE). */
     int64_t max_connections;
+    /* Most bytes of page bodies kept for reuse: each body is generated
+     * once per (seed, page, size) and replies point at it; a body over a
+     * quarter of this is generated for each reply instead. 0:
+     * WL_SERVER_BODY_CACHE_DEFAULT; negative: no cache (every reply
+     * generates its body). Replies are the same bytes either way. */
+    int64_t body_cache_bytes;
 };
+
+#define WL_SERVER_BODY_CACHE_DEFAULT (INT64_C(64) << 20) /* 64 MiB */
 
 struct wl_server_stats {
     uint64_t requests;        /* requests received */
@@ -401,6 +409,11 @@ struct wl_server_stats {
     uint64_t connections_timed_out; /* idle past the request deadline */
     uint64_t accept_pauses;         /* times the cap stopped accepting */
     uint64_t max_connections;       /* the cap in force */
+    uint64_t body_cache_hits;       /* bodies served from the cache */
+    uint64_t body_cache_misses;     /* bodies generated */
+    uint64_t body_cache_evictions;  /* dropped to stay under the cap */
+    uint64_t body_cache_bytes;      /* kept now */
+    uint64_t body_cache_cap;        /* the cap in force (0: no cache) */
 };
 
 struct wl_server;

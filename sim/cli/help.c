@@ -448,7 +448,9 @@ static const struct {
      "stdout. It keeps at most half the descriptor limit (ulimit -n) of "
      "connections open, closing the one idle longest when another waits, "
      "and closes a connection that has not sent a whole request within "
-     "30 s."},
+     "30 s. It keeps up to 64 MiB of page bodies for reuse (each made once "
+     "per page and size; a body over 16 MiB is made for each reply), the "
+     "same in a run's embedded server."},
     {SIM_CMD_SWEEP, "gilsim sweep [OPTIONS]",
      "Run every model x --threads x --switch-interval (lists, e.g. "
      "--threads=1,2,4,8 --switch-interval=1ms,5ms; processes takes "
