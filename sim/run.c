@@ -63,14 +63,24 @@ struct summary_ctx {
     const struct sim_options *o;
 };
 
-/* summary.json's "costs": which costs the run charged, and from where. */
+/* summary.json's "costs": which costs the run charged, and from where;
+ * and "host": the machine it ran on (a planned sweep's cells run on
+ * many, and --collect says which). */
 static void
 write_costs_fn(const void *ctx, FILE *f)
 {
     const struct sim_options *o = ctx;
+    char text[256];
 
     fputs(",\n  \"costs\": ", f);
     sim_costs_write_json(&o->costs, o->costs_given, 2, f);
+    fputs(",\n  \"host\": {\"name\": ", f);
+    base_host_name(text, sizeof(text));
+    sim_trace_json_string(f, text, sizeof(text));
+    fprintf(f, ", \"cores\": %d, \"cpu\": ", base_host_cores());
+    base_cpu_model(text, sizeof(text));
+    sim_trace_json_string(f, text, sizeof(text));
+    fputc('}', f);
 }
 
 static int
