@@ -291,6 +291,39 @@ struct sim_sweep_cell {
     double wall_ns_mean, wall_ns_sd; /* sd: the sample's, 0 for one */
 };
 
+/* One line of sweep.tsv: one repetition of one cell. */
+struct sim_sweep_row {
+    char model[16];
+    int threads, processes;
+    int64_t switch_interval_ns;
+    int repeat; /* 0-based index of the repetition */
+    int64_t wall_ns, cpu_ns, gil_wait_ns;
+    unsigned long long forced_switches, steps_failed;
+    int concurrency; /* the loop's --concurrency (0: no limit) */
+};
+
+/* Every cell of the sweep `o` describes, in the order a sweep runs them
+ * (models in enum order, then pools, then switch intervals); *n_out of
+ * them, malloc'd; NULL when out of memory. */
+struct sim_sweep_cell *sim_sweep_cells(const struct sim_options *o,
+                                       size_t *n_out);
+/* DIR/sweep.tsv of these rows, through a temporary file and a rename. 0,
+ * or -errno with err. */
+int sim_sweep_write_tsv(const char *dir, const struct sim_sweep_row *rows,
+                        size_t n, char *err, size_t errlen) SIM_WARN_UNUSED;
+/* The cell's repetitions found in rows (0..repeat-1), their median, min,
+ * max, mean and sd. */
+void sim_sweep_cell_stats(struct sim_sweep_cell *c,
+                          const struct sim_sweep_row *rows, size_t n,
+                          int repeat);
+/* What a sweep does once its rows are in: the plots (unless --no-plots),
+ * the recommendation (or "none (no_rec)" when no_rec is not NULL) on out
+ * and on DIR/index.html, command.txt, the cells in --format. 0, or -1
+ * when the JSON could not be printed (message on err). */
+int sim_sweep_finish(const struct sim_options *o, const char *dir,
+                     const char *command, const struct sim_sweep_cell *cells,
+                     size_t n, const char *no_rec, FILE *out, FILE *err);
+
 /* What sim_sweep_recommend chose: indexes into the cells. */
 struct sim_sweep_choice {
     size_t best;      /* the lowest median wall time */
