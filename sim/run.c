@@ -501,7 +501,24 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
             return status;
         }
     }
-    status = sim_run_make_dir(o, dir, sizeof(dir), &created, err);
+    if (o->cell) {
+        int done = 0;
+
+        status = sim_cell_begin(o->out_dir, dir, sizeof(dir), &done, err);
+        if (status == SIM_EXIT_OK && done) {
+            if (!o->quiet) {
+                fprintf(err, "gilsim: --cell: %s is finished; nothing to run\n",
+                        o->out_dir);
+            }
+            if (sim_opt_uses_io(o)) {
+                sim_run_io_stop(&io);
+            }
+            return SIM_EXIT_OK;
+        }
+        created = status == SIM_EXIT_OK;
+    } else {
+        status = sim_run_make_dir(o, dir, sizeof(dir), &created, err);
+    }
     if (status == SIM_EXIT_OK) {
         status = sim_run_lock_dir(dir, &lock_fd, err);
     }
@@ -517,6 +534,10 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
     status = run_locked(o, command, out, err, handle_signals, report, dir, &io,
                         &wrote);
     sim_run_unlock_dir(dir, lock_fd);
+    if (o->cell) {
+        /* A signal's status (128 + N) is no measurement: not renamed. */
+        return sim_cell_end(o->out_dir, dir, status, wrote, err);
+    }
     if (!wrote && created) {
         /* No summary was written: what a failed model left (its pages,
          * a trace cut short) is of no use, and the folder is ours. */
