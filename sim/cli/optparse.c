@@ -811,11 +811,13 @@ check_cmd(enum sim_cmd cmd, const struct sim_opt_desc *op, char *err,
         }
     }
     if (n_owners == 1) {
+        /* A flag has no value to show (--force-new, --cell). */
         (void)snprintf(err, errlen,
                        "--%s applies only to gilsim %s (expected gilsim %s "
-                       "--%s=%s)",
+                       "--%s%s%s)",
                        op->name, cmd_table[owner].name, cmd_table[owner].name,
-                       op->name, op->meta);
+                       op->name, op->meta != NULL ? "=" : "",
+                       op->meta != NULL ? op->meta : "");
     } else {
         (void)snprintf(err, errlen,
                        "--%s does not apply to gilsim %s (expected the "
