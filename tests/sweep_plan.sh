@@ -12,7 +12,8 @@
 # takes well under a second. The failing job is made to fail without a
 # race: a plain file stands where its finished folder would go, so its
 # run cannot rename OUT.part into place and exits 3, leaving OUT.part as
-# a killed job would. A last part checks that --collect refuses a
+# a killed job would. Another job starts beside the leftovers of a run
+# killed with SIGKILL, and must clear them. A last part checks that --collect refuses a
 # recommendation across hosts of different core counts (a cell's
 # summary.json edited to say 64 cores) unless --mixed-hosts.
 #
@@ -55,9 +56,15 @@ fi
 grep -q "12 jobs: 0 finished, 0 failed, 12 missing" "$tmp/c0.err" ||
     fail "collect of nothing: $(cat "$tmp/c0.err")"
 
-# 3. Run through parallel, job 5 made to fail.
+# 3. Run through parallel, job 5 made to fail. Job 9 finds what a run
+# killed with SIGKILL leaves (OUT.part, its lock file that nobody holds,
+# a file half written): it must clear it and finish.
 bad=$(ids "$tmp/plan" | sed -n 5p)
 : >"$tmp/plan/cells/$bad"
+stale=$(ids "$tmp/plan" | sed -n 9p)
+mkdir "$tmp/plan/cells/$stale.part"
+: >"$tmp/plan/cells/$stale.part/.gilsim.lock"
+echo '{"half' >"$tmp/plan/cells/$stale.part/summary.json.tmp.1"
 if (cd / && "$tmp/plan/run-parallel.sh" -j 2 >"$tmp/p1.out" 2>&1); then
     fail "parallel exited 0 with a failing job"
 fi
@@ -66,6 +73,8 @@ fi
 [ "$(awk -F'\t' 'NR > 1 && $7 != 0' "$tmp/plan/parallel.joblog" | wc -l)" -eq 1 ] ||
     fail "not exactly one failed job in the joblog"
 [ -d "$tmp/plan/cells/$bad.part" ] || fail "the failed job left no $bad.part"
+[ ! -e "$tmp/plan/cells/$stale.part" ] || fail "$stale.part was not cleared"
+[ -f "$tmp/plan/cells/$stale/summary.json" ] || fail "$stale did not finish"
 
 # 4. Collect: the failed job named, exit 1; --partial: exit 0.
 if "$G" sweep --collect="$tmp/plan" --no-plots >/dev/null 2>"$tmp/c1.err"; then
