@@ -665,10 +665,12 @@ run_locked(const struct sim_options *o, const char *command, FILE *out,
     }
     if (o->formats & SIM_FORMAT_TEXT) {
         sim_costs_print_line(&o->costs, o->costs_given, out);
-        fprintf(out, "traces and summary: %s\n", dir);
+        /* A cell's folder is renamed to --out once this returns. */
+        fprintf(out, "traces and summary: %s\n", o->cell ? o->out_dir : dir);
     } else if (!o->quiet) {
         /* Keep stdout pure JSON, TSV or Markdown. */
-        fprintf(err, "gilsim: traces and summary: %s\n", dir);
+        fprintf(err, "gilsim: traces and summary: %s\n",
+                o->cell ? o->out_dir : dir);
     }
     fflush(out);
     if (failed) {

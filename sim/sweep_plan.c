@@ -32,6 +32,7 @@
 /* realpath() is XSI: glibc declares it only with _XOPEN_SOURCE (or
  * _DEFAULT_SOURCE), which CMake does not define. */
 #define _XOPEN_SOURCE 700 /* NOLINT(bugprone-reserved-identifier) */
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -237,8 +238,10 @@ write_k8s_fn(const void *ctx, FILE *f)
 static int
 empty_or_new(const char *path)
 {
+    struct dirent *de;
     struct stat st;
-    char probe[4200];
+    DIR *d;
+    int rc = 0;
 
     if (stat(path, &st) != 0) {
         return errno == ENOENT ? 1 : -errno;
@@ -246,12 +249,23 @@ empty_or_new(const char *path)
     if (!S_ISDIR(st.st_mode)) {
         return -ENOTDIR;
     }
-    /* rmdir of an empty folder succeeds; then it is made again. */
-    (void)snprintf(probe, sizeof(probe), "%s", path);
-    if (rmdir(probe) != 0) {
-        return errno == EEXIST || errno == ENOTEMPTY ? -ENOTEMPTY : -errno;
+    d = opendir(path);
+    if (d == NULL) {
+        return -errno;
     }
-    return 1;
+    for (;;) {
+        /* Only this thread uses the DIR, so readdir is safe. */
+        de = readdir(d); // NOLINT(concurrency-mt-unsafe)
+        if (de == NULL) {
+            break;
+        }
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+            rc = -ENOTEMPTY;
+            break;
+        }
+    }
+    (void)closedir(d);
+    return rc;
 }
 
 /* jobs.txt and the jobs of plan.json. 0, or -errno with err. */
@@ -354,7 +368,8 @@ sim_sweep_plan_main(const struct sim_options *o, const char *command,
                 o->plan_dir, etext);
         return SIM_EXIT_USAGE;
     }
-    if (mkdir(o->plan_dir, 0777) != 0 || realpath(o->plan_dir, p.dir) == NULL) {
+    if ((state == 1 && mkdir(o->plan_dir, 0777) != 0) ||
+        realpath(o->plan_dir, p.dir) == NULL) {
         base_errtext(errno, etext, sizeof(etext));
         fprintf(err, "gilsim: --plan=%s: cannot create the directory: %s\n",
                 o->plan_dir, etext);
@@ -434,7 +449,11 @@ sim_sweep_plan_main(const struct sim_options *o, const char *command,
             p.dir, p.n_jobs, p.dir, p.dir, p.dir, p.dir);
 out:
     if (status != SIM_EXIT_OK) {
-        base_remove_tree(p.dir); /* ours: made above, nothing of it kept */
+        /* What we wrote goes; a folder the user made empty stays. */
+        base_remove_tree(p.dir);
+        if (state == 0) {
+            (void)mkdir(p.dir, 0777);
+        }
     }
     json_decref(flags);
     json_decref(jobs);
