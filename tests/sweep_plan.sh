@@ -13,7 +13,10 @@
 # race: a plain file stands where its finished folder would go, so its
 # run cannot rename OUT.part into place and exits 3, leaving OUT.part as
 # a killed job would. Another job starts beside the leftovers of a run
-# killed with SIGKILL, and must clear them. A last part checks that --collect refuses a
+# killed with SIGKILL, and must clear them. Then a 22-job seed sweep of
+# every model (the processes' and the loop's own axes, --worker-start)
+# must again equal its local sweep, each flag on the jobs of the models
+# it applies to. A last part checks that --collect refuses a
 # recommendation across hosts of different core counts (a cell's
 # summary.json edited to say 64 cores) unless --mixed-hosts.
 #
@@ -121,7 +124,33 @@ sh -c "$line" >/dev/null 2>&1 || fail "a finished job run again exited $?"
 [ "$(cksum <"$tmp/plan/cells/$first/summary.json")" = "$before" ] ||
     fail "a finished job run again rewrote its cell"
 
-# 9. Real time: cells of hosts with other core counts are not mixed.
+# 9. Every model of the seed, with the processes' and the loop's axes: a
+# flag goes only to the cells whose model it applies to (--worker-start
+# to processes), and the result is again the local sweep's.
+seed="--engine=virtual --cores=4 --pages=10 --latency=20ms --threads=1,4 --processes=1,2 --concurrency=2,5 --switch-interval=1ms,5ms --worker-start=10ms"
+# shellcheck disable=SC2086
+"$G" sweep --plan="$tmp/seed" $seed >/dev/null 2>&1 || fail "seed --plan"
+[ "$(wc -l <"$tmp/seed/jobs.txt")" -eq 22 ] || fail "the seed plan has not 22 jobs"
+[ "$(grep -c -- '--worker-start=10ms' "$tmp/seed/jobs.txt")" -eq 4 ] ||
+    fail "--worker-start not on the 4 processes jobs alone"
+[ "$(grep -- '--worker-start' "$tmp/seed/jobs.txt" | grep -c -- '--model=processes --processes=')" -eq 4 ] ||
+    fail "--worker-start on a job of another model"
+[ "$(grep -- '--model=loop' "$tmp/seed/jobs.txt" | grep -c -- '--concurrency=[25] ')" -eq 4 ] ||
+    fail "the loop's jobs do not run its concurrency axis"
+(cd / && "$tmp/seed/run-parallel.sh" -j 2 >/dev/null 2>&1) || fail "seed jobs"
+"$G" sweep --collect="$tmp/seed" --no-plots >"$tmp/s2.out" 2>/dev/null ||
+    fail "seed collect"
+# shellcheck disable=SC2086
+"$G" sweep --out="$tmp/slocal" --no-plots $seed >"$tmp/sl.out" 2>/dev/null ||
+    fail "seed local sweep"
+cut -f1-6,8- "$tmp/slocal/sweep.tsv" >"$tmp/local.tsv"
+cut -f1-6,8- "$tmp/seed/sweep.tsv" >"$tmp/plan.tsv"
+cmp -s "$tmp/local.tsv" "$tmp/plan.tsv" ||
+    fail "seed sweep.tsv differs: $(diff "$tmp/local.tsv" "$tmp/plan.tsv")"
+[ "$(grep '^recommendation:' "$tmp/sl.out")" = "$(grep '^recommendation:' "$tmp/s2.out")" ] ||
+    fail "seed recommendations differ"
+
+# 10. Real time: cells of hosts with other core counts are not mixed.
 "$G" sweep --plan="$tmp/real" --workload=cpu --count=20K --model=threads \
     --threads=1,2 >/dev/null 2>&1 || fail "real --plan"
 sh "$tmp/real/jobs.txt" >/dev/null 2>&1 || fail "real jobs"
