@@ -50,6 +50,15 @@ lock_held(const char *dir)
 }
 
 int
+sim_cell_running(const char *out)
+{
+    char dir[4200];
+
+    (void)snprintf(dir, sizeof(dir), "%.4000s" PART_SUFFIX, out);
+    return lock_held(dir);
+}
+
+int
 sim_cell_begin(const char *out, char *dir, size_t dirlen, int *done, FILE *err)
 {
     char path[4200];

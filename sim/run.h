@@ -222,6 +222,8 @@ int sim_cell_begin(const char *out, char *dir, size_t dirlen, int *done,
                    FILE *err);
 int sim_cell_end(const char *out, const char *dir, int status, int measured,
                  FILE *err);
+/* 1 if a gilsim is running the cell of `out` now (OUT.part is locked). */
+int sim_cell_running(const char *out);
 
 /* ---- workload/: workload files ------------------------------------------ */
 

@@ -12,7 +12,8 @@
  * repetition) is the plan's, checked against what the summary says. A job
  * is failed when its cell began and did not finish (DIR/cells/ID.part,
  * with failed.txt when gilsim lived to say its exit status) or left a
- * summary that is not this cell's; missing when nothing of it is there.
+ * summary that is not this cell's; missing when nothing of it is there,
+ * or when a gilsim runs it now (ID.part locked: said so beside it).
  * Each is listed on stderr and in DIR/cells.tsv (every job: its state,
  * the host it ran on, the host's cores and CPU), and makes the exit
  * status 1 unless --partial; what finished is merged either way.
@@ -79,6 +80,14 @@ read_job(const char *dir, const struct sim_sweep_cell *c, int repeat,
     (void)snprintf(path, sizeof(path), "%.4000s/cells/%s/summary.json", dir,
                    j->id);
     if (stat(path, &st) != 0) {
+        (void)snprintf(path, sizeof(path), "%.4000s/cells/%s", dir, j->id);
+        if (sim_cell_running(path)) {
+            /* Not failed: a job runs it now. */
+            j->state = JOB_MISSING;
+            (void)snprintf(j->detail, sizeof(j->detail),
+                           "under way (a gilsim holds %s.part)", j->id);
+            return;
+        }
         (void)snprintf(path, sizeof(path), "%.4000s/cells/%s.part", dir, j->id);
         if (stat(path, &st) == 0) {
             char status[64];

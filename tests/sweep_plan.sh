@@ -59,6 +59,23 @@ fi
 grep -q "12 jobs: 0 finished, 0 failed, 12 missing" "$tmp/c0.err" ||
     fail "collect of nothing: $(cat "$tmp/c0.err")"
 
+# A job under way (its OUT.part locked, as a running gilsim holds it) is
+# not finished and not failed either.
+run1=$(ids "$tmp/plan" | sed -n 1p)
+mkdir "$tmp/plan/cells/$run1.part"
+python3 - "$tmp/plan/cells/$run1.part/.gilsim.lock" "$G" "$tmp/plan" >"$tmp/c0.err" <<'PY'
+import fcntl, subprocess, sys
+with open(sys.argv[1], "w") as f:
+    fcntl.lockf(f, fcntl.LOCK_EX)
+    r = subprocess.run([sys.argv[2], "sweep", "--collect=" + sys.argv[3],
+                        "--no-plots"], capture_output=True, text=True)
+    print(r.returncode, r.stderr)
+PY
+grep -q "^1 " "$tmp/c0.err" || fail "collect with a job under way: $(cat "$tmp/c0.err")"
+grep -q "missing: $run1 (line 1 of jobs.txt): under way" "$tmp/c0.err" ||
+    fail "a job under way not said so: $(cat "$tmp/c0.err")"
+rm -r "$tmp/plan/cells/$run1.part"
+
 # 3. Run through parallel, job 5 made to fail. Job 9 finds what a run
 # killed with SIGKILL leaves (OUT.part, its lock file that nobody holds,
 # a file half written): it must clear it and finish.
