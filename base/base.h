@@ -77,5 +77,11 @@ void base_exe_dir(char *buf, size_t len);
 /* The first executable file `name` in $PATH, into out (path.c). 0, or
  * -ENOENT with out "". */
 int base_search_path(const char *name, char *out, size_t len);
+/* This machine (host.c): its name (gethostname, "unknown" if none), its
+ * online cores (at least 1) and its CPU model ("model name" of
+ * /proc/cpuinfo, "unknown" if none). */
+void base_host_name(char *buf, size_t len);
+int base_host_cores(void);
+void base_cpu_model(char *buf, size_t len);
 
 #endif /* GILSIM_BASE_H */

@@ -112,6 +112,11 @@ sim_options_default(struct sim_options *o)
     o->client = SIM_CLIENT_AUTO;
     o->quiet = 0;
     o->force_new = 0;
+    o->plan_dir[0] = '\0';
+    o->collect_dir[0] = '\0';
+    o->partial = 0;
+    o->mixed_hosts = 0;
+    o->cell = 0;
     o->window_from_ns = 0;
     o->window_to_ns = 0;
     o->no_plots = 0;

@@ -26,6 +26,10 @@ struct sim_report_summary {
     char *version;                  /* "gilsim_version"; NULL if absent */
     struct sim_trace_summary *runs; /* "runs", malloc'd, n of them */
     size_t n;
+    /* "host": where it ran; "" and 0 in a summary older than the key */
+    char host_name[256];
+    int host_cores;
+    char host_cpu[256];
 };
 
 /* Read summary.json at `path` (the keys sim_trace_write_summary_json

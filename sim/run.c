@@ -63,14 +63,24 @@ struct summary_ctx {
     const struct sim_options *o;
 };
 
-/* summary.json's "costs": which costs the run charged, and from where. */
+/* summary.json's "costs": which costs the run charged, and from where;
+ * and "host": the machine it ran on (a planned sweep's cells run on
+ * many, and --collect says which). */
 static void
 write_costs_fn(const void *ctx, FILE *f)
 {
     const struct sim_options *o = ctx;
+    char text[256];
 
     fputs(",\n  \"costs\": ", f);
     sim_costs_write_json(&o->costs, o->costs_given, 2, f);
+    fputs(",\n  \"host\": {\"name\": ", f);
+    base_host_name(text, sizeof(text));
+    sim_trace_json_string(f, text, sizeof(text));
+    fprintf(f, ", \"cores\": %d, \"cpu\": ", base_host_cores());
+    base_cpu_model(text, sizeof(text));
+    sim_trace_json_string(f, text, sizeof(text));
+    fputc('}', f);
 }
 
 static int
@@ -491,7 +501,24 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
             return status;
         }
     }
-    status = sim_run_make_dir(o, dir, sizeof(dir), &created, err);
+    if (o->cell) {
+        int done = 0;
+
+        status = sim_cell_begin(o->out_dir, dir, sizeof(dir), &done, err);
+        if (status == SIM_EXIT_OK && done) {
+            if (!o->quiet) {
+                fprintf(err, "gilsim: --cell: %s is finished; nothing to run\n",
+                        o->out_dir);
+            }
+            if (sim_opt_uses_io(o)) {
+                sim_run_io_stop(&io);
+            }
+            return SIM_EXIT_OK;
+        }
+        created = status == SIM_EXIT_OK;
+    } else {
+        status = sim_run_make_dir(o, dir, sizeof(dir), &created, err);
+    }
     if (status == SIM_EXIT_OK) {
         status = sim_run_lock_dir(dir, &lock_fd, err);
     }
@@ -507,6 +534,10 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
     status = run_locked(o, command, out, err, handle_signals, report, dir, &io,
                         &wrote);
     sim_run_unlock_dir(dir, lock_fd);
+    if (o->cell) {
+        /* A signal's status (128 + N) is no measurement: not renamed. */
+        return sim_cell_end(o->out_dir, dir, status, wrote, err);
+    }
     if (!wrote && created) {
         /* No summary was written: what a failed model left (its pages,
          * a trace cut short) is of no use, and the folder is ours. */
@@ -635,10 +666,12 @@ run_locked(const struct sim_options *o, const char *command, FILE *out,
     if (o->formats & SIM_FORMAT_TEXT) {
         sim_costs_print_line(&o->costs, o->costs_given, out);
         sim_workload_say_cold(o, out);
-        fprintf(out, "traces and summary: %s\n", dir);
+        /* A cell's folder is renamed to --out once this returns. */
+        fprintf(out, "traces and summary: %s\n", o->cell ? o->out_dir : dir);
     } else if (!o->quiet) {
         /* Keep stdout pure JSON, TSV or Markdown. */
-        fprintf(err, "gilsim: traces and summary: %s\n", dir);
+        fprintf(err, "gilsim: traces and summary: %s\n",
+                o->cell ? o->out_dir : dir);
     }
     fflush(out);
     if (failed) {

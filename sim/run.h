@@ -213,6 +213,18 @@ void sim_run_io_stop(struct sim_run_io *io);
 int sim_run_server_start(const struct sim_options *o, struct wl_server **out,
                          FILE *err);
 
+/* cell.c: gilsim run --cell. _begin: if `out` holds a finished run, *done
+ * = 1 and nothing else; else clear a stale OUT.part and create it, its
+ * path in dir. SIM_EXIT_* with one line on err. _end: after the run
+ * (`measured`: it wrote its summary), rename OUT.part to `out` when the
+ * status is 0 or 1; else leave it with failed.txt. The exit status. */
+int sim_cell_begin(const char *out, char *dir, size_t dirlen, int *done,
+                   FILE *err);
+int sim_cell_end(const char *out, const char *dir, int status, int measured,
+                 FILE *err);
+/* 1 if a gilsim is running the cell of `out` now (OUT.part is locked). */
+int sim_cell_running(const char *out);
+
 /* ---- workload/: workload files ------------------------------------------ */
 
 /* What turning a workload file into tasks needs from the run: the cost of
@@ -300,6 +312,39 @@ struct sim_sweep_cell {
     double wall_ns_mean, wall_ns_sd; /* sd: the sample's, 0 for one */
 };
 
+/* One line of sweep.tsv: one repetition of one cell. */
+struct sim_sweep_row {
+    char model[16];
+    int threads, processes;
+    int64_t switch_interval_ns;
+    int repeat; /* 0-based index of the repetition */
+    int64_t wall_ns, cpu_ns, gil_wait_ns;
+    unsigned long long forced_switches, steps_failed;
+    int concurrency; /* the loop's --concurrency (0: no limit) */
+};
+
+/* Every cell of the sweep `o` describes, in the order a sweep runs them
+ * (models in enum order, then pools, then switch intervals); *n_out of
+ * them, malloc'd; NULL when out of memory. */
+struct sim_sweep_cell *sim_sweep_cells(const struct sim_options *o,
+                                       size_t *n_out);
+/* DIR/sweep.tsv of these rows, through a temporary file and a rename. 0,
+ * or -errno with err. */
+int sim_sweep_write_tsv(const char *dir, const struct sim_sweep_row *rows,
+                        size_t n, char *err, size_t errlen) SIM_WARN_UNUSED;
+/* The cell's repetitions found in rows (0..repeat-1), their median, min,
+ * max, mean and sd. */
+void sim_sweep_cell_stats(struct sim_sweep_cell *c,
+                          const struct sim_sweep_row *rows, size_t n,
+                          int repeat);
+/* What a sweep does once its rows are in: the plots (unless --no-plots),
+ * the recommendation (or "none (no_rec)" when no_rec is not NULL) on out
+ * and on DIR/index.html, command.txt, the cells in --format. 0, or -1
+ * when the JSON could not be printed (message on err). */
+int sim_sweep_finish(const struct sim_options *o, const char *dir,
+                     const char *command, const struct sim_sweep_cell *cells,
+                     size_t n, const char *no_rec, FILE *out, FILE *err);
+
 /* What sim_sweep_recommend chose: indexes into the cells. */
 struct sim_sweep_choice {
     size_t best;      /* the lowest median wall time */
@@ -337,6 +382,40 @@ int sim_sweep_config_write(const struct sim_options *o, const char *dir,
                            char *err, size_t errlen) SIM_WARN_UNUSED;
 int sim_sweep_config_check(const struct sim_options *o, const char *dir,
                            char *why, size_t whylen) SIM_WARN_UNUSED;
+
+/* sweep_plan.c: `gilsim sweep --plan=DIR`. The command line (sim/cli/)
+ * hands over the sweep's flags and how a cell's `gilsim run` flags are
+ * made, since only it knows the option table. */
+struct sim_plan_args {
+    /* The sweep's flags as --name=value, paths absolute, without --plan:
+     * what plan.json keeps and --collect parses again. */
+    const char *const *argv;
+    int argc;
+    /* The flags of one repetition of cell c (after `gilsim run`, before
+     * --out), shell-quoted, into buf: 0, or -errno with err. */
+    int (*cell_flags)(const void *ctx, const struct sim_sweep_cell *c,
+                      char *buf, size_t len, char *err, size_t errlen);
+    const void *ctx;
+};
+/* Write DIR/plan.json, DIR/jobs.txt and the launchers, run nothing. An
+ * exit status, with one line on err when it is not 0. */
+int sim_sweep_plan_main(const struct sim_options *o, const char *command,
+                        const struct sim_plan_args *a, FILE *out, FILE *err);
+/* The flags plan.json keeps, as an argv (argv[0] "gilsim", argv[1]
+ * "sweep"; each malloc'd, and the array) and its command (malloc'd).
+ * SIM_EXIT_OK, or SIM_EXIT_USAGE with one line on err. */
+int sim_sweep_plan_read(const char *dir, char ***argv, int *argc,
+                        char **command, FILE *err);
+/* The id of a cell's repetition in a plan: MODEL-tT-pP-cC-siD-rR. */
+void sim_sweep_cell_id(const struct sim_sweep_cell *c, int repeat, char *buf,
+                       size_t len);
+
+/* sweep_collect.c: `gilsim sweep --collect=DIR`, `o` the plan's sweep
+ * with --collect's own flags: sweep.tsv, plots, index.html and the
+ * recommendation from the cells that finished. An exit status: 1 while a
+ * cell is missing or failed (0 with --partial). */
+int sim_sweep_collect_main(const struct sim_options *o, const char *command,
+                           FILE *out, FILE *err);
 
 /* `gilsim sweep`: run every cell --repeat times (resuming a sweep.tsv in
  * --out), write sweep.tsv and the sweep plots, print the recommendation.

@@ -148,6 +148,16 @@ struct sim_options {
     /* gilsim predict DIR: the recording's folder (the command is parsed
      * as a sweep of DIR/workload.json); "" otherwise. */
     char predict_dir[4096];
+    /* gilsim sweep --plan=DIR: write the sweep's plan there and run
+     * nothing; --collect=DIR: merge the cells a plan's jobs wrote
+     * (sweep_plan.c, sweep_collect.c); "" otherwise. */
+    char plan_dir[4096];
+    char collect_dir[4096];
+    int partial;     /* --collect: missing or failed cells are no error */
+    int mixed_hosts; /* --collect: recommend across hosts' core counts */
+    /* gilsim run --cell: one cell of a plan; the run goes to OUT.part
+     * and is renamed to --out when it ends (cell.c). */
+    int cell;
 };
 
 /* Defaults, as documented in --help and README. */

@@ -1,6 +1,7 @@
 /*
  * summary_read.c - reads summary.json back, for index.html and `gilsim
- * plot`.
+ * plot`, and for `gilsim sweep --collect` (a cell's numbers and the host
+ * it ran on).
  *
  * libjansson parses the file; this picks out the keys of struct
  * sim_trace_summary that sim_trace_write_summary_json writes and skips any
@@ -224,6 +225,7 @@ read_summary(json_t *root, struct sim_report_summary *sum)
     json_t *runs = json_object_get(root, "runs");
     json_t *command = json_object_get(root, "command");
     json_t *version = json_object_get(root, "gilsim_version");
+    json_t *host = json_object_get(root, "host");
     size_t i;
 
     if (json_is_string(command)) {
@@ -236,6 +238,22 @@ read_summary(json_t *root, struct sim_report_summary *sum)
         sum->version = strdup(json_string_value(version));
         if (sum->version == NULL) {
             return -1;
+        }
+    }
+    if (json_is_object(host)) {
+        json_t *v = json_object_get(host, "cores");
+        json_t *name = json_object_get(host, "name");
+        json_t *cpu = json_object_get(host, "cpu");
+
+        if ((name != NULL &&
+             string_into(name, sum->host_name, sizeof(sum->host_name)) != 0) ||
+            (cpu != NULL &&
+             string_into(cpu, sum->host_cpu, sizeof(sum->host_cpu)) != 0)) {
+            return -1;
+        }
+        if (json_is_integer(v) && json_integer_value(v) > 0 &&
+            json_integer_value(v) < 1000000) {
+            sum->host_cores = (int)json_integer_value(v);
         }
     }
     if (runs == NULL) {

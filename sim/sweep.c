@@ -55,28 +55,17 @@
 /* Since the loop's --concurrency became an axis: one more column. */
 #define TSV_HEADER TSV_HEADER_V1 "\tconcurrency"
 
-/* One line of sweep.tsv: one repetition of one cell. */
-struct row {
-    char model[16];
-    int threads, processes;
-    int64_t switch_interval_ns;
-    int repeat; /* 0-based index of the repetition */
-    int64_t wall_ns, cpu_ns, gil_wait_ns;
-    unsigned long long forced_switches, steps_failed;
-    int concurrency; /* the loop's --concurrency (0: no limit) */
-};
-
 struct rows {
-    struct row *v;
+    struct sim_sweep_row *v;
     size_t n, cap;
 };
 
 static int
-rows_add(struct rows *rs, const struct row *r)
+rows_add(struct rows *rs, const struct sim_sweep_row *r)
 {
     if (rs->n == rs->cap) {
         size_t cap = rs->cap ? rs->cap * 2 : 64;
-        struct row *v = realloc(rs->v, cap * sizeof(*v));
+        struct sim_sweep_row *v = realloc(rs->v, cap * sizeof(*v));
 
         if (v == NULL) {
             return -ENOMEM;
@@ -89,7 +78,7 @@ rows_add(struct rows *rs, const struct row *r)
 }
 
 static int
-row_of_cell(const struct row *r, const struct sim_sweep_cell *c)
+row_of_cell(const struct sim_sweep_row *r, const struct sim_sweep_cell *c)
 {
     return strcmp(r->model, sim_model_name(c->model)) == 0 &&
            r->threads == c->threads && r->processes == c->processes &&
@@ -97,7 +86,7 @@ row_of_cell(const struct row *r, const struct sim_sweep_cell *c)
            r->concurrency == c->concurrency;
 }
 
-static const struct row *
+static const struct sim_sweep_row *
 find_row(const struct rows *rs, const struct sim_sweep_cell *c, int repeat)
 {
     size_t i;
@@ -118,7 +107,7 @@ write_rows_fn(const void *ctx, FILE *f)
 
     fprintf(f, "%s\n", TSV_HEADER);
     for (i = 0; i < rs->n; i++) {
-        const struct row *r = &rs->v[i];
+        const struct sim_sweep_row *r = &rs->v[i];
 
         fprintf(f, "%s\t%d\t%d\t%lld\t%d\t%lld\t%lld\t%lld\t%llu\t%llu\t%d\n",
                 r->model, r->threads, r->processes,
@@ -128,6 +117,18 @@ write_rows_fn(const void *ctx, FILE *f)
                 r->concurrency);
     }
     return ferror(f) ? -EIO : 0;
+}
+
+int
+sim_sweep_write_tsv(const char *dir, const struct sim_sweep_row *rows, size_t n,
+                    char *err, size_t errlen)
+{
+    struct rows rs;
+
+    rs.v = (struct sim_sweep_row *)rows; /* only read */
+    rs.n = n;
+    rs.cap = n;
+    return base_write_atomic(dir, TSV_NAME, write_rows_fn, &rs, err, errlen);
 }
 
 /*
@@ -158,7 +159,7 @@ read_rows(const char *dir, struct rows *rs)
      * cells ran at the one --concurrency of their sweep-config.json). */
     v1 = strcmp(line, TSV_HEADER_V1 "\n") == 0;
     while (fgets(line, sizeof(line), f) != NULL) {
-        struct row r;
+        struct sim_sweep_row r;
         long long si, wall, cpu, wait;
 
         memset(&r, 0, sizeof(r));
@@ -204,8 +205,8 @@ cell_pool(const struct sim_options *o, enum sim_model m, int concurrency)
 /* Every cell of the sweep, in the order they run; *n_out of them. A
  * loop's cells run over --concurrency when it is a list (at the first
  * --threads), else over --threads (its offload threads). */
-static struct sim_sweep_cell *
-make_cells(const struct sim_options *o, size_t *n_out)
+struct sim_sweep_cell *
+sim_sweep_cells(const struct sim_options *o, size_t *n_out)
 {
     int one_t = o->threads, one_p = o->processes;
     const int *tl = o->n_sweep_threads > 0 ? o->sweep_threads : &one_t;
@@ -272,7 +273,7 @@ cell_stats(struct sim_sweep_cell *c, const struct rows *rs, int repeat)
     int k = 0, i;
 
     for (i = 0; i < repeat && i < SIM_REPEAT_MAX; i++) {
-        const struct row *r = find_row(rs, c, i);
+        const struct sim_sweep_row *r = find_row(rs, c, i);
 
         if (r != NULL) {
             walls[k++] = r->wall_ns;
@@ -483,7 +484,8 @@ plot_cells(const char *dir, const char *title,
 static int recommend_and_report(const char *dir, const char *command,
                                 const struct sim_sweep_cell *cells, size_t n,
                                 int several_models, int several_sis,
-                                unsigned formats, FILE *out, FILE *err);
+                                const char *no_rec, unsigned formats, FILE *out,
+                                FILE *err);
 
 /* ---- the driver --------------------------------------------------------- */
 
@@ -503,7 +505,7 @@ run_cell(const struct sim_options *o, struct sim_sweep_cell *c,
     co.concurrency = c->concurrency;
     co.switch_interval_ns = c->switch_interval_ns;
     for (i = 0; i < o->repeat; i++) {
-        struct row row;
+        struct sim_sweep_row row;
 
         if (find_row(rs, c, i) != NULL) {
             continue;
@@ -561,12 +563,11 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
     int created = 0, resumed = 0;
     int lock_fd = -1;
     int status = SIM_EXIT_OK;
-    int models = 0, m;
     int64_t t0;
     int rc;
 
     sim_stop_reset();
-    cells = make_cells(o, &n);
+    cells = sim_sweep_cells(o, &n);
     if (cells == NULL) {
         fprintf(err, "gilsim: out of memory\n");
         return SIM_EXIT_ERROR;
@@ -704,36 +705,10 @@ sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
         }
         goto out;
     }
-    for (m = 0; m < SIM_MODEL_COUNT; m++) {
-        models += (o->models >> m) & 1u;
-    }
-    if (!o->no_plots) {
-        char title[300];
-        char label[40];
-
-        (void)snprintf(title, sizeof(title),
-                       "gilsim sweep: %.64s workload, policy %s, %d "
-                       "repetition%s per cell",
-                       sim_opt_workload_name(o),
-                       sim_policy_label(o->policy, label, sizeof(label)),
-                       o->repeat, o->repeat == 1 ? "" : "s");
-        plot_cells(dir, title, cells, n, err);
-    }
-    if (recommend_and_report(dir, command, cells, n, models > 1,
-                             o->n_sweep_switch > 1, o->formats, out,
-                             err) != 0) {
+    if (sim_sweep_finish(o, dir, command, cells, n, NULL, out, err) != 0) {
         status = SIM_EXIT_ERROR;
         goto out;
     }
-    if (o->formats & SIM_FORMAT_TEXT) {
-        sim_costs_print_line(&o->costs, o->costs_given, out);
-        sim_workload_say_cold(o, out);
-        fprintf(out, "sweep: %s/" TSV_NAME "\n", dir);
-    } else if (!o->quiet) {
-        /* Keep stdout pure JSON, TSV or Markdown. */
-        fprintf(err, "gilsim: sweep: %s/" TSV_NAME "\n", dir);
-    }
-    fflush(out);
     for (i = 0; i < rs.n; i++) {
         failed += rs.v[i].steps_failed;
     }
@@ -760,6 +735,57 @@ out:
     return status;
 }
 
+void
+sim_sweep_cell_stats(struct sim_sweep_cell *c, const struct sim_sweep_row *rows,
+                     size_t n, int repeat)
+{
+    struct rows rs;
+
+    rs.v = (struct sim_sweep_row *)rows; /* only read */
+    rs.n = n;
+    rs.cap = n;
+    cell_stats(c, &rs, repeat);
+}
+
+int
+sim_sweep_finish(const struct sim_options *o, const char *dir,
+                 const char *command, const struct sim_sweep_cell *cells,
+                 size_t n, const char *no_rec, FILE *out, FILE *err)
+{
+    int models = 0, m;
+
+    for (m = 0; m < SIM_MODEL_COUNT; m++) {
+        models += (o->models >> m) & 1u;
+    }
+    if (!o->no_plots) {
+        char title[300];
+        char label[40];
+
+        (void)snprintf(title, sizeof(title),
+                       "gilsim sweep: %.64s workload, policy %s, %d "
+                       "repetition%s per cell",
+                       sim_opt_workload_name(o),
+                       sim_policy_label(o->policy, label, sizeof(label)),
+                       o->repeat, o->repeat == 1 ? "" : "s");
+        plot_cells(dir, title, cells, n, err);
+    }
+    if (recommend_and_report(dir, command, cells, n, models > 1,
+                             o->n_sweep_switch > 1, no_rec, o->formats, out,
+                             err) != 0) {
+        return -1;
+    }
+    if (o->formats & SIM_FORMAT_TEXT) {
+        sim_costs_print_line(&o->costs, o->costs_given, out);
+        sim_workload_say_cold(o, out);
+        fprintf(out, "sweep: %s/" TSV_NAME "\n", dir);
+    } else if (!o->quiet) {
+        /* Keep stdout pure JSON, TSV or Markdown. */
+        fprintf(err, "gilsim: sweep: %s/" TSV_NAME "\n", dir);
+    }
+    fflush(out);
+    return 0;
+}
+
 /* ---- the sweep's page ---------------------------------------------------- */
 
 static int
@@ -779,8 +805,8 @@ write_text_fn(const void *ctx, FILE *f)
 static int
 recommend_and_report(const char *dir, const char *command,
                      const struct sim_sweep_cell *cells, size_t n,
-                     int several_models, int several_sis, unsigned formats,
-                     FILE *out, FILE *err)
+                     int several_models, int several_sis, const char *no_rec,
+                     unsigned formats, FILE *out, FILE *err)
 {
     char msg[SIM_ERR_LEN * 2];
     char saved[4096] = "";
@@ -793,7 +819,11 @@ recommend_and_report(const char *dir, const char *command,
         fprintf(err, "gilsim: sweep: out of memory\n");
         return -1;
     }
-    print_recommendation(cells, n, several_models, several_sis, m);
+    if (no_rec != NULL) {
+        fprintf(m, "recommendation: none (%s)\n", no_rec);
+    } else {
+        print_recommendation(cells, n, several_models, several_sis, m);
+    }
     fclose(m);
     if (formats & SIM_FORMAT_TEXT) {
         fputs(rec, out);
@@ -879,7 +909,7 @@ sim_sweep_replot(const char *dir, FILE *out, FILE *err)
         }
     }
     for (i = 0; i < rs.n; i++) {
-        const struct row *r = &rs.v[i];
+        const struct sim_sweep_row *r = &rs.v[i];
         int m = sim_model_find(r->model);
 
         if (m < 0) {
@@ -923,7 +953,7 @@ sim_sweep_replot(const char *dir, FILE *out, FILE *err)
     }
     plot_cells(dir, "gilsim sweep (redrawn from sweep.tsv)", cells, n, err);
     fprintf(out, "redrawn: %s/sweep-*.png and .svg from %zu cells\n", dir, n);
-    (void)recommend_and_report(dir, NULL, cells, n, models > 1, sis > 1,
+    (void)recommend_and_report(dir, NULL, cells, n, models > 1, sis > 1, NULL,
                                SIM_FORMAT_TEXT, out, err);
     free(cells);
     free(rs.v);

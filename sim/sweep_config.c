@@ -51,32 +51,6 @@ put(struct pairs *p, const char *key, const char *fmt, ...)
     p->n++;
 }
 
-/* The first "model name" line of /proc/cpuinfo, or "unknown". */
-static void
-cpu_model(char *buf, size_t len)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[512];
-
-    (void)snprintf(buf, len, "unknown");
-    if (f == NULL) {
-        return;
-    }
-    while (fgets(line, sizeof(line), f) != NULL) {
-        if (strncmp(line, "model name", 10) == 0) {
-            char *colon = strchr(line, ':');
-
-            if (colon != NULL) {
-                colon += strspn(colon + 1, " \t") + 1;
-                colon[strcspn(colon, "\n")] = '\0';
-                (void)snprintf(buf, len, "%s", colon);
-            }
-            break;
-        }
-    }
-    (void)fclose(f);
-}
-
 /* A file's content as a 64-bit hash (splitmix64 over its bytes), or
  * "none". */
 static void
@@ -155,8 +129,8 @@ config_of(const struct sim_options *o, struct pairs *p)
         put(p, "host-cores", "any");
         put(p, "host-cpu", "any");
     } else {
-        put(p, "host-cores", "%ld", sysconf(_SC_NPROCESSORS_ONLN));
-        cpu_model(text, sizeof(text));
+        put(p, "host-cores", "%d", base_host_cores());
+        base_cpu_model(text, sizeof(text));
         put(p, "host-cpu", "%s", text);
     }
 }

@@ -627,6 +627,8 @@ errors_name_what_the_table_accepts(void **state)
         char flag[64];
         char *argv[] = {"gilsim", "calibrate", flag};
         int python = strcmp(op->name, "python") == 0;
+        /* Sweep's own (--plan, --collect): after sweep. */
+        int sweep_only = !(op->cmds & (1u << SIM_CMD_RUN)) && !python;
         struct sim_options o;
         enum sim_cmd cmd;
 
@@ -637,7 +639,11 @@ errors_name_what_the_table_accepts(void **state)
          * the one command that takes it; argv + 1 makes "calibrate" the
          * program name, which the parser skips). */
         (void)snprintf(flag, sizeof(flag), "--%s", op->name);
-        assert_int_equal(sim_opt_parse(python ? 3 : 2, python ? argv : argv + 1,
+        if (sweep_only) {
+            argv[1] = "sweep";
+        }
+        assert_int_equal(sim_opt_parse(python || sweep_only ? 3 : 2,
+                                       python || sweep_only ? argv : argv + 1,
                                        &o, &cmd, err, sizeof(err)),
                          SIM_EXIT_USAGE);
         sim_opt_expect(op, expect, sizeof(expect));

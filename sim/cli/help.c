@@ -34,6 +34,13 @@ static const char help_head[] =
     "                            times; writes sweep.tsv and plots, prints a\n"
     "                            recommendation; rerun with the same --out to\n"
     "                            resume\n"
+    "  gilsim sweep --plan=DIR [OPTIONS]\n"
+    "                            write the sweep down for GNU parallel,\n"
+    "                            Slurm or Kubernetes (DIR/jobs.txt and\n"
+    "                            launchers) and run nothing\n"
+    "  gilsim sweep --collect=DIR [--partial] [--mixed-hosts]\n"
+    "                            merge the cells the plan's jobs finished\n"
+    "                            into DIR/sweep.tsv, plots and index.html\n"
     "  gilsim calibrate [--python=PATH] [--out=FILE] [--quiet]\n"
     "                            measure the costs below on a real Python\n"
     "                            (a few seconds) and write calibration.json\n"
@@ -294,6 +301,24 @@ static const struct help_line {
      "sweep: when --out holds an earlier sweep, leave it as it is and start "
      "a new one in a folder beside it (OUT-2, OUT-3, ...) instead of "
      "resuming"},
+    {"plan",
+     "sweep: run nothing; write the sweep's plan into DIR: plan.json, "
+     "jobs.txt (one gilsim run command a cell and repetition) and "
+     "launchers for GNU parallel, Slurm and Kubernetes (see the README: "
+     "When one machine is not enough)"},
+    {"collect",
+     "sweep: merge the cells a plan's jobs finished into DIR's sweep.tsv, "
+     "plots, index.html and recommendation; the sweep's own flags come "
+     "from DIR/plan.json; exit status 1 while a cell is missing or failed"},
+    {"partial", "sweep --collect: missing or failed cells are listed but "
+                "are no error (exit status 0)"},
+    {"mixed-hosts",
+     "sweep --collect: recommend even when the cells ran on hosts with "
+     "different core counts (refused otherwise: real time depends on them)"},
+    {"cell",
+     "run: one cell of a planned sweep (jobs.txt): the run is written to "
+     "OUT.part and renamed to --out when it ends; a finished --out is left "
+     "as it is, an unfinished one is run again"},
     {"no-plots",
      "no timeline or comparison pictures (they need gnuplot; without it a "
      "run still succeeds)"},

@@ -226,3 +226,25 @@ sim_opt_applies_per_interpreter(const struct sim_options *o, char *why,
                    o->policy);
     return 0;
 }
+
+/* --partial, --mixed-hosts: what --collect does with the cells. */
+int
+sim_opt_applies_collect(const struct sim_options *o, char *why, size_t len)
+{
+    if (o->collect_dir[0] != '\0') {
+        return 1;
+    }
+    (void)snprintf(why, len, "gilsim sweep --collect=DIR");
+    return 0;
+}
+
+/* --cell: a planned sweep's cell, written to OUT.part and renamed. */
+int
+sim_opt_applies_cell(const struct sim_options *o, char *why, size_t len)
+{
+    if (o->out_dir[0] != '\0') {
+        return 1;
+    }
+    (void)snprintf(why, len, "a run with --out=DIR (the cell's folder)");
+    return 0;
+}

@@ -811,7 +811,7 @@ check_cmd(enum sim_cmd cmd, const struct sim_opt_desc *op, char *err,
         }
     }
     if (n_owners == 1) {
-        /* A flag (--force-new) has no value to show. */
+        /* A flag has no value to show (--force-new, --cell). */
         (void)snprintf(err, errlen,
                        "--%s applies only to gilsim %s (expected gilsim %s "
                        "--%s%s%s)",

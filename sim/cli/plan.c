@@ -1,0 +1,515 @@
+/*
+ * plan.c - the command line's side of `gilsim sweep --plan=DIR` and
+ * `gilsim sweep --collect=DIR`: which flags a planned cell's `gilsim run`
+ * takes, and the plan's flags read back for --collect.
+ *
+ * The sweep's arguments are walked with the option table (opttable.c),
+ * as the parser walks them, and each is written again as --name=value,
+ * paths (--calibration, a --workload file) made absolute, so that a
+ * job runs the same from any folder. A cell's flags are then: its model
+ * and its place on the axes (--threads, --processes, --concurrency when
+ * they apply to its model, --switch-interval), the sweep's other flags
+ * that apply to that one model (the rows' `applies`, optapply.c: a
+ * --worker-start given for a sweep of threads and processes goes to the
+ * processes cells only), --cores pinned to the planning machine's value
+ * under the virtual engine (its default is the host's core count),
+ * --repeat=1 (each repetition is its own job), and --trace=off
+ * --no-plots --quiet --cell, which make it a sweep's row and nothing
+ * more. Every cell's flags are parsed again before the plan is written,
+ * so a job that gilsim itself would refuse is a bug found at planning.
+ *
+ * --collect parses the flags plan.json recorded (the sweep's, without
+ * --plan) into the options it merges the cells with; of the command
+ * line it takes only --collect, --partial, --mixed-hosts, --format,
+ * --quiet and --no-plots.
+ */
+/* realpath() is XSI: glibc declares it only with _XOPEN_SOURCE (or
+ * _DEFAULT_SOURCE), which CMake does not define. */
+#define _XOPEN_SOURCE 700 /* NOLINT(bugprone-reserved-identifier) */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_internal.h"
+
+/* The sweep's flags, normalised: rows and values (malloc'd). */
+struct flags {
+    const struct sim_opt_desc *row[256];
+    char *value[256]; /* NULL for a flag without a value */
+    size_t n;
+};
+
+struct plan_ctx {
+    const struct sim_options *o;
+    const struct flags *fl;
+};
+
+/* The rows a cell sets itself, or that only shape the sweep's output. */
+static int
+sweep_own(const char *name)
+{
+    static const char *const own[] = {
+        "model",       "threads",         "processes",
+        "concurrency", "switch-interval", "repeat",
+        "out",         "format",          "quiet",
+        "no-plots",    "cores",           "force-new",
+        "plan",        "collect",         "partial",
+        "mixed-hosts"};
+    size_t i;
+
+    for (i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+        if (strcmp(name, own[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A path as an absolute one: realpath, or the current folder before it. */
+static char *
+absolute(const char *path)
+{
+    char buf[PATH_MAX];
+    char cwd[PATH_MAX];
+    char *s;
+    size_t n;
+
+    if (realpath(path, buf) != NULL) {
+        return strdup(buf);
+    }
+    if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL) {
+        return strdup(path);
+    }
+    n = strlen(cwd) + strlen(path) + 2;
+    s = malloc(n);
+    if (s != NULL) {
+        (void)snprintf(s, n, "%s/%s", cwd, path);
+    }
+    return s;
+}
+
+static void
+flags_clear(struct flags *fl)
+{
+    size_t i;
+
+    for (i = 0; i < fl->n; i++) {
+        free(fl->value[i]);
+    }
+    fl->n = 0;
+}
+
+/* The options of argv[2..] (after "sweep"), as the parser reads them;
+ * 0, or -ENOMEM / -E2BIG. */
+static int
+flags_of(int argc, char **argv, struct flags *fl)
+{
+    int i;
+
+    fl->n = 0;
+    for (i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *eq, *value = NULL;
+        const struct sim_opt_desc *op;
+        size_t len;
+        char *v = NULL;
+
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            continue; /* the parser took it already: not an option */
+        }
+        eq = strchr(a + 2, '=');
+        len = eq != NULL ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+        op = sim_opt_find(a + 2, len);
+        if (op == NULL) {
+            continue;
+        }
+        if (sim_opt_takes_value(op)) {
+            if (eq != NULL) {
+                value = eq + 1;
+            } else if (i + 1 < argc) {
+                value = argv[++i];
+            }
+        }
+        if (fl->n == sizeof(fl->row) / sizeof(fl->row[0])) {
+            return -E2BIG;
+        }
+        if (value != NULL) {
+            int is_file = strcmp(op->name, "workload") == 0 &&
+                          (strchr(value, '/') != NULL ||
+                           (strlen(value) > 5 &&
+                            strcmp(value + strlen(value) - 5, ".json") == 0));
+
+            v = op->kind == SIM_OPT_PATH || is_file ? absolute(value)
+                                                    : strdup(value);
+            if (v == NULL) {
+                return -ENOMEM;
+            }
+        }
+        fl->row[fl->n] = op;
+        fl->value[fl->n] = v;
+        fl->n++;
+    }
+    return 0;
+}
+
+/* "--name=value" or "--name" appended to buf, shell-quoted. */
+static int
+put_arg(char *buf, size_t len, size_t *used, const char *name,
+        const char *value)
+{
+    char arg[4400];
+    const char *p;
+    int safe = 1;
+    size_t k = *used;
+
+    if (value != NULL) {
+        (void)snprintf(arg, sizeof(arg), "--%s=%s", name, value);
+    } else {
+        (void)snprintf(arg, sizeof(arg), "--%s", name);
+    }
+    for (p = arg; *p != '\0'; p++) {
+        if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789-_=.,/:+@%",
+                   *p) == NULL) {
+            safe = 0;
+        }
+    }
+    if (k + 4 * strlen(arg) + 4 >= len) {
+        return -E2BIG;
+    }
+    if (k > 0) {
+        buf[k++] = ' ';
+    }
+    if (!safe) {
+        buf[k++] = '\'';
+    }
+    for (p = arg; *p != '\0'; p++) {
+        if (*p == '\'') {
+            memcpy(buf + k, "'\\''", 4);
+            k += 4;
+        } else {
+            buf[k++] = *p;
+        }
+    }
+    if (!safe) {
+        buf[k++] = '\'';
+    }
+    buf[k] = '\0';
+    *used = k;
+    return 0;
+}
+
+/* A duration in its largest exact unit: 5ms, 500us, 1s, 1234ns. */
+static void
+duration_text(int64_t ns, char *buf, size_t len)
+{
+    if (ns % 1000000000 == 0) {
+        (void)snprintf(buf, len, "%llds", (long long)(ns / 1000000000));
+    } else if (ns % 1000000 == 0) {
+        (void)snprintf(buf, len, "%lldms", (long long)(ns / 1000000));
+    } else if (ns % 1000 == 0) {
+        (void)snprintf(buf, len, "%lldus", (long long)(ns / 1000));
+    } else {
+        (void)snprintf(buf, len, "%lldns", (long long)ns);
+    }
+}
+
+/* Split a flags line we wrote (no quotes inside: parse_check reads back
+ * only lines of safe words and simple '...' quotes) into argv. */
+static int
+split_line(char *line, char **argv, int most)
+{
+    int n = 0;
+    char *p = line, *w;
+
+    while (*p != '\0' && n < most) {
+        while (*p == ' ') {
+            p++;
+        }
+        if (*p == '\0') {
+            break;
+        }
+        w = p;
+        argv[n++] = w;
+        while (*p != '\0' && *p != ' ') {
+            if (*p == '\'') {
+                /* 'text' or '\'' : copy the quoted part down */
+                char *q = p + 1;
+
+                while (*q != '\0' && *q != '\'') {
+                    *w++ = *q++;
+                }
+                p = *q == '\'' ? q + 1 : q;
+                if (p[0] == '\\' && p[1] == '\'') {
+                    *w++ = '\'';
+                    p += 2;
+                }
+                continue;
+            }
+            *w++ = *p++;
+        }
+        if (*p == ' ') {
+            p++;
+        }
+        *w = '\0';
+    }
+    return n;
+}
+
+static int
+cell_flags(const void *vctx, const struct sim_sweep_cell *c, char *buf,
+           size_t len, char *err, size_t errlen)
+{
+    const struct plan_ctx *ctx = vctx;
+    const struct sim_options *o = ctx->o;
+    struct sim_options co = *o;
+    char num[64], why[256];
+    size_t used = 0, i;
+    int rc = 0;
+
+    buf[0] = '\0';
+    co.models = 1u << c->model;
+    co.threads = c->threads;
+    co.processes = c->processes;
+    co.concurrency = c->concurrency;
+    co.switch_interval_ns = c->switch_interval_ns;
+    co.n_sweep_threads = co.n_sweep_processes = 0;
+    co.n_sweep_switch = co.n_sweep_concurrency = 0;
+    co.trace_mode = SIM_TRACE_MODE_OFF;
+    rc |= put_arg(buf, len, &used, "model", sim_model_name(c->model));
+    if (sim_opt_applies_threads(&co, why, sizeof(why))) {
+        (void)snprintf(num, sizeof(num), "%d", c->threads);
+        rc |= put_arg(buf, len, &used, "threads", num);
+    }
+    if (sim_opt_applies_processes(&co, why, sizeof(why))) {
+        (void)snprintf(num, sizeof(num), "%d", c->processes);
+        rc |= put_arg(buf, len, &used, "processes", num);
+    }
+    if (sim_opt_applies_loop(&co, why, sizeof(why))) {
+        (void)snprintf(num, sizeof(num), "%d", c->concurrency);
+        rc |= put_arg(buf, len, &used, "concurrency", num);
+    }
+    duration_text(c->switch_interval_ns, num, sizeof(num));
+    rc |= put_arg(buf, len, &used, "switch-interval", num);
+    for (i = 0; i < ctx->fl->n; i++) {
+        const struct sim_opt_desc *op = ctx->fl->row[i];
+
+        if (sweep_own(op->name) ||
+            (op->applies != NULL && !op->applies(&co, why, sizeof(why)))) {
+            continue;
+        }
+        rc |= put_arg(buf, len, &used, op->name, ctx->fl->value[i]);
+    }
+    if (o->engine_virtual) {
+        (void)snprintf(num, sizeof(num), "%d", o->cores);
+        rc |= put_arg(buf, len, &used, "cores", num);
+    }
+    rc |= put_arg(buf, len, &used, "repeat", "1");
+    rc |= put_arg(buf, len, &used, "trace", "off");
+    rc |= put_arg(buf, len, &used, "no-plots", NULL);
+    rc |= put_arg(buf, len, &used, "quiet", NULL);
+    rc |= put_arg(buf, len, &used, "cell", NULL);
+    if (rc != 0) {
+        (void)snprintf(err, errlen, "a cell's command is too long");
+        return -E2BIG;
+    }
+    /* What gilsim run would make of it: the same cell, or a bug here. */
+    {
+        char *copy = strdup(buf);
+        char *argv[300];
+        char msg[SIM_ERR_LEN];
+        struct sim_options po;
+        enum sim_cmd cmd;
+        int n;
+
+        if (copy == NULL) {
+            return -ENOMEM;
+        }
+        argv[0] = "gilsim";
+        argv[1] = "run";
+        n = split_line(copy, argv + 2, 296);
+        argv[2 + n] = "--out=/cell";
+        rc = sim_opt_parse(3 + n, argv, &po, &cmd, msg, sizeof(msg));
+        if (rc == 0 && (po.models != co.models ||
+                        po.switch_interval_ns != c->switch_interval_ns)) {
+            (void)snprintf(msg, sizeof(msg), "another cell");
+            rc = -1;
+        }
+        free(copy);
+        if (rc != 0) {
+            (void)snprintf(err, errlen,
+                           "gilsim would refuse the cell's command (%s): %s",
+                           buf, msg);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* Refuse what --plan or --collect cannot take; one line in err. */
+static int
+check_combination(const struct flags *fl, const struct sim_options *o,
+                  char *err, size_t errlen)
+{
+    static const char *const collect_own[] = {
+        "collect", "partial", "mixed-hosts", "format", "quiet", "no-plots"};
+    size_t i, k;
+
+    if (o->predict_dir[0] != '\0') {
+        (void)snprintf(err, errlen,
+                       "--%s: does not apply to gilsim predict (expected "
+                       "gilsim sweep --%s=DIR)",
+                       o->plan_dir[0] != '\0' ? "plan" : "collect",
+                       o->plan_dir[0] != '\0' ? "plan" : "collect");
+        return SIM_EXIT_USAGE;
+    }
+    if (o->plan_dir[0] != '\0' && o->collect_dir[0] != '\0') {
+        (void)snprintf(err, errlen,
+                       "--plan=%.200s with --collect=%.200s: one at a time "
+                       "(expected --plan to write a plan, then --collect "
+                       "once its jobs ran)",
+                       o->plan_dir, o->collect_dir);
+        return SIM_EXIT_USAGE;
+    }
+    for (i = 0; i < fl->n; i++) {
+        const char *name = fl->row[i]->name;
+
+        if (o->plan_dir[0] != '\0' &&
+            (strcmp(name, "out") == 0 || strcmp(name, "force-new") == 0)) {
+            (void)snprintf(err, errlen,
+                           "--%s: does not apply with --plan=%.200s (expected "
+                           "no --%s: the cells go to %.200s/cells)",
+                           name, o->plan_dir, name, o->plan_dir);
+            return SIM_EXIT_USAGE;
+        }
+        if (o->collect_dir[0] == '\0') {
+            continue;
+        }
+        for (k = 0; k < sizeof(collect_own) / sizeof(collect_own[0]); k++) {
+            if (strcmp(name, collect_own[k]) == 0) {
+                break;
+            }
+        }
+        if (k == sizeof(collect_own) / sizeof(collect_own[0])) {
+            (void)snprintf(err, errlen,
+                           "--%s: does not apply with --collect=%.200s "
+                           "(expected only --partial, --mixed-hosts, "
+                           "--format, --quiet or --no-plots: the sweep's "
+                           "flags come from its plan.json)",
+                           name, o->collect_dir);
+            return SIM_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+int
+sim_cli_plan(int argc, char **argv, const struct sim_options *o,
+             const char *command, FILE *out, FILE *err)
+{
+    struct flags fl;
+    struct plan_ctx ctx;
+    struct sim_plan_args pa;
+    const char *keep[256];
+    char msg[SIM_ERR_LEN];
+    size_t i, n = 0;
+    char *words[256];
+    int status;
+
+    memset(&fl, 0, sizeof(fl));
+    if (flags_of(argc, argv, &fl) != 0) {
+        flags_clear(&fl);
+        fprintf(err, "gilsim: sweep: too many options or out of memory\n");
+        return SIM_EXIT_ERROR;
+    }
+    if (check_combination(&fl, o, msg, sizeof(msg)) != 0) {
+        flags_clear(&fl);
+        fprintf(err, "gilsim: %s\n", msg);
+        return SIM_EXIT_USAGE;
+    }
+    if (o->collect_dir[0] != '\0') {
+        flags_clear(&fl);
+        return SIM_EXIT_OK; /* checked; sim_cli_collect does the rest */
+    }
+    /* plan.json keeps the sweep's flags, --plan aside, as --name=value. */
+    for (i = 0; i < fl.n; i++) {
+        char *w;
+        size_t len;
+
+        if (strcmp(fl.row[i]->name, "plan") == 0) {
+            continue;
+        }
+        len = strlen(fl.row[i]->name) + 4 +
+              (fl.value[i] != NULL ? strlen(fl.value[i]) : 0);
+        w = malloc(len);
+        if (w == NULL) {
+            break;
+        }
+        if (fl.value[i] != NULL) {
+            (void)snprintf(w, len, "--%s=%s", fl.row[i]->name, fl.value[i]);
+        } else {
+            (void)snprintf(w, len, "--%s", fl.row[i]->name);
+        }
+        words[n] = w;
+        keep[n] = w;
+        n++;
+    }
+    ctx.o = o;
+    ctx.fl = &fl;
+    pa.argv = keep;
+    pa.argc = (int)n;
+    pa.cell_flags = cell_flags;
+    pa.ctx = &ctx;
+    status = sim_sweep_plan_main(o, command, &pa, out, err);
+    for (i = 0; i < n; i++) {
+        free(words[i]);
+    }
+    flags_clear(&fl);
+    return status;
+}
+
+int
+sim_cli_collect(const struct sim_options *given, FILE *out, FILE *err)
+{
+    char **pargv = NULL;
+    char *command = NULL;
+    char msg[SIM_ERR_LEN];
+    struct sim_options o;
+    enum sim_cmd cmd;
+    int pargc = 0, status, i;
+
+    status =
+        sim_sweep_plan_read(given->collect_dir, &pargv, &pargc, &command, err);
+    if (status != SIM_EXIT_OK) {
+        goto out;
+    }
+    status = sim_opt_parse(pargc, pargv, &o, &cmd, msg, sizeof(msg));
+    if (status != 0 || cmd != SIM_CMD_SWEEP) {
+        fprintf(err,
+                "gilsim: --collect=%s: its plan.json's flags are refused "
+                "now: %s (expected the gilsim that planned it)\n",
+                given->collect_dir, status != 0 ? msg : "not a sweep");
+        status = SIM_EXIT_USAGE;
+        goto out;
+    }
+    (void)snprintf(o.collect_dir, sizeof(o.collect_dir), "%s",
+                   given->collect_dir);
+    o.partial = given->partial;
+    o.mixed_hosts = given->mixed_hosts;
+    o.formats = given->formats;
+    o.quiet = given->quiet;
+    o.no_plots = given->no_plots;
+    status = sim_costs_load_options(&o, err);
+    if (status == SIM_EXIT_OK) {
+        status = sim_sweep_collect_main(&o, command, out, err);
+    }
+out:
+    for (i = 0; i < pargc; i++) {
+        free(pargv[i]);
+    }
+    free(pargv);
+    free(command);
+    return status;
+}

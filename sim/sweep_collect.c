@@ -1,0 +1,349 @@
+/*
+ * sweep_collect.c - `gilsim sweep --collect=DIR`: the cells a planned
+ * sweep's jobs finished (sweep_plan.c, cell.c), merged into what a local
+ * sweep writes: sweep.tsv, the plots, index.html and the recommendation.
+ *
+ * The options are the plan's own (plan.json's flags, parsed again by the
+ * command line), so the cells, their order and their ids are the ones the
+ * plan made. Each job's folder, DIR/cells/ID, holds a run's summary.json
+ * once the job finished: its one run gives the row a local sweep would
+ * have written for that repetition (wall, CPU, GIL wait, forced switches,
+ * failed steps); the cell's place (model, pool, interval, concurrency,
+ * repetition) is the plan's, checked against what the summary says. A job
+ * is failed when its cell began and did not finish (DIR/cells/ID.part,
+ * with failed.txt when gilsim lived to say its exit status) or left a
+ * summary that is not this cell's; missing when nothing of it is there,
+ * or when a gilsim runs it now (ID.part locked: said so beside it).
+ * Each is listed on stderr and in DIR/cells.tsv (every job: its state,
+ * the host it ran on, the host's cores and CPU), and makes the exit
+ * status 1 unless --partial; what finished is merged either way.
+ *
+ * Real time depends on the machine: when the finished cells ran on hosts
+ * with different core counts the recommendation is refused (its line
+ * says why) unless --mixed-hosts; virtual time does not (--engine=virtual
+ * sweeps are never refused). sweep.tsv, the plots and the page are made
+ * by sweep.c's own code (sim_sweep_write_tsv, sim_sweep_finish), so they
+ * are what a local sweep of the same rows writes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base.h"
+#include "report.h"
+#include "run.h"
+
+enum job_state { JOB_DONE, JOB_FAILED, JOB_MISSING };
+
+static const char *const state_names[] = {"finished", "failed", "missing"};
+
+/* What collect found of one job. */
+struct job {
+    char id[160];
+    enum job_state state;
+    char detail[300]; /* why it failed */
+    char host[256];
+    int cores;
+    char cpu[256];
+};
+
+/* The contents of a small file's first line, or "" (failed.txt). */
+static void
+first_line(const char *path, char *buf, size_t len)
+{
+    FILE *f = base_fopen_regular(path);
+
+    buf[0] = '\0';
+    if (f == NULL) {
+        return;
+    }
+    if (fgets(buf, (int)len, f) != NULL) {
+        buf[strcspn(buf, "\n")] = '\0';
+    }
+    (void)fclose(f);
+}
+
+/* Job j of cell c: its row into *row when finished. */
+static void
+read_job(const char *dir, const struct sim_sweep_cell *c, int repeat,
+         struct job *j, struct sim_sweep_row *row)
+{
+    struct sim_report_summary sum;
+    const struct sim_trace_summary *r;
+    char path[4400];
+    char msg[SIM_ERR_LEN * 2];
+    struct stat st;
+    int rc;
+
+    sim_sweep_cell_id(c, repeat, j->id, sizeof(j->id));
+    (void)snprintf(path, sizeof(path), "%.4000s/cells/%s/summary.json", dir,
+                   j->id);
+    if (stat(path, &st) != 0) {
+        (void)snprintf(path, sizeof(path), "%.4000s/cells/%s", dir, j->id);
+        if (sim_cell_running(path)) {
+            /* Not failed: a job runs it now. */
+            j->state = JOB_MISSING;
+            (void)snprintf(j->detail, sizeof(j->detail),
+                           "under way (a gilsim holds %s.part)", j->id);
+            return;
+        }
+        (void)snprintf(path, sizeof(path), "%.4000s/cells/%s.part", dir, j->id);
+        if (stat(path, &st) == 0) {
+            char status[64];
+
+            (void)snprintf(path, sizeof(path),
+                           "%.4000s/cells/%s.part/failed.txt", dir, j->id);
+            first_line(path, status, sizeof(status));
+            j->state = JOB_FAILED;
+            (void)snprintf(j->detail, sizeof(j->detail),
+                           "began and did not finish (%s; %s.part)",
+                           status[0] != '\0' ? status : "killed?", j->id);
+        } else {
+            j->state = JOB_MISSING;
+        }
+        return;
+    }
+    rc = sim_report_read_summary(path, &sum, msg, sizeof(msg));
+    j->state = JOB_FAILED;
+    if (rc != 0) {
+        (void)snprintf(j->detail, sizeof(j->detail), "%.290s", msg);
+        sim_report_summary_clear(&sum);
+        return;
+    }
+    r = sum.n == 1 ? &sum.runs[0] : NULL;
+    if (r == NULL || strcmp(r->model, sim_model_name(c->model)) != 0 ||
+        r->switch_interval_ns != c->switch_interval_ns ||
+        (c->model == SIM_MODEL_PROCESSES && r->processes != c->processes)) {
+        (void)snprintf(j->detail, sizeof(j->detail),
+                       "its summary.json is not this cell's (expected one "
+                       "run of %s at switch interval %lld ns)",
+                       sim_model_name(c->model),
+                       (long long)c->switch_interval_ns);
+    } else if (sum.version == NULL || strcmp(sum.version, SIM_VERSION) != 0) {
+        (void)snprintf(j->detail, sizeof(j->detail),
+                       "run by gilsim %.40s; this is gilsim %s (expected the "
+                       "same version in every cell)",
+                       sum.version != NULL ? sum.version : "(unknown)",
+                       SIM_VERSION);
+    } else {
+        j->state = JOB_DONE;
+        memset(row, 0, sizeof(*row));
+        (void)snprintf(row->model, sizeof(row->model), "%s",
+                       sim_model_name(c->model));
+        row->threads = c->threads;
+        row->processes = c->processes;
+        row->concurrency = c->concurrency;
+        row->switch_interval_ns = c->switch_interval_ns;
+        row->repeat = repeat;
+        row->wall_ns = r->wall_ns;
+        row->cpu_ns = r->cpu_ns;
+        row->gil_wait_ns = r->stats.wait_ns;
+        row->forced_switches = (unsigned long long)r->stats.forced_switches;
+        row->steps_failed = (unsigned long long)r->stats.steps_failed;
+        (void)snprintf(j->host, sizeof(j->host), "%s",
+                       sum.host_name[0] != '\0' ? sum.host_name : "unknown");
+        j->cores = sum.host_cores;
+        (void)snprintf(j->cpu, sizeof(j->cpu), "%s",
+                       sum.host_cpu[0] != '\0' ? sum.host_cpu : "unknown");
+    }
+    sim_report_summary_clear(&sum);
+}
+
+struct jobs_ctx {
+    const struct job *jobs;
+    size_t n;
+};
+
+/* cells.tsv: every job, its state and where it ran. */
+static int
+write_jobs_fn(const void *ctx, FILE *f)
+{
+    const struct jobs_ctx *jc = ctx;
+    size_t i;
+
+    fputs("index\tid\tstate\thost\thost_cores\thost_cpu\tdetail\n", f);
+    for (i = 0; i < jc->n; i++) {
+        const struct job *j = &jc->jobs[i];
+
+        fprintf(f, "%zu\t%s\t%s\t%s\t%d\t%s\t%s\n", i, j->id,
+                state_names[j->state], j->host, j->cores, j->cpu, j->detail);
+    }
+    return ferror(f) ? -EIO : 0;
+}
+
+/* The hosts' core counts among the finished jobs, when they differ:
+ * "2 cores (6 jobs), 64 cores (6 jobs)" into buf; 0 when they agree. */
+static int
+mixed_cores(const struct job *jobs, size_t n, char *buf, size_t len)
+{
+    int seen[16];
+    size_t count[16];
+    size_t k = 0, i, x, used = 0;
+
+    for (i = 0; i < n; i++) {
+        if (jobs[i].state != JOB_DONE) {
+            continue;
+        }
+        for (x = 0; x < k && seen[x] != jobs[i].cores; x++) {
+        }
+        if (x == k && k < 16) {
+            seen[k] = jobs[i].cores;
+            count[k++] = 0;
+        }
+        if (x < k) {
+            count[x]++;
+        }
+    }
+    buf[0] = '\0';
+    if (k < 2) {
+        return 0;
+    }
+    for (x = 0; x < k && used < len; x++) {
+        int w = snprintf(buf + used, len - used, "%s%d cores (%zu job%s)",
+                         x > 0 ? ", " : "", seen[x], count[x],
+                         count[x] == 1 ? "" : "s");
+
+        used += w > 0 ? (size_t)w : 0;
+    }
+    return 1;
+}
+
+/* The missing and failed jobs on err, at most `most` lines of each. */
+static void
+list_jobs(const struct job *jobs, size_t n, enum job_state state, FILE *err)
+{
+    const size_t most = 20;
+    size_t i, shown = 0, all = 0;
+
+    for (i = 0; i < n; i++) {
+        if (jobs[i].state != state) {
+            continue;
+        }
+        all++;
+        if (shown == most) {
+            continue;
+        }
+        shown++;
+        fprintf(err, "gilsim: %s: %s (line %zu of jobs.txt)%s%s\n",
+                state_names[state], jobs[i].id, i + 1,
+                jobs[i].detail[0] != '\0' ? ": " : "", jobs[i].detail);
+    }
+    if (all > shown) {
+        fprintf(err, "gilsim: ... and %zu more %s (see cells.tsv)\n",
+                all - shown, state_names[state]);
+    }
+}
+
+int
+sim_sweep_collect_main(const struct sim_options *o, const char *command,
+                       FILE *out, FILE *err)
+{
+    const char *dir = o->collect_dir;
+    struct sim_sweep_cell *cells;
+    struct sim_sweep_row *rows = NULL;
+    struct job *jobs = NULL;
+    struct jobs_ctx jc;
+    char msg[SIM_ERR_LEN * 2];
+    char why[512];
+    const char *no_rec = NULL;
+    size_t n, i, n_jobs, n_rows = 0, by_state[3] = {0, 0, 0};
+    unsigned long long failed_steps = 0;
+    int lock_fd = -1, status, r;
+
+    cells = sim_sweep_cells(o, &n);
+    if (cells == NULL) {
+        fprintf(err, "gilsim: out of memory\n");
+        return SIM_EXIT_ERROR;
+    }
+    n_jobs = n * (size_t)o->repeat;
+    rows = calloc(n_jobs > 0 ? n_jobs : 1, sizeof(*rows));
+    jobs = calloc(n_jobs > 0 ? n_jobs : 1, sizeof(*jobs));
+    if (rows == NULL || jobs == NULL) {
+        fprintf(err, "gilsim: out of memory\n");
+        status = SIM_EXIT_ERROR;
+        goto out;
+    }
+    status = sim_run_lock_dir(dir, &lock_fd, err);
+    if (status != SIM_EXIT_OK) {
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        for (r = 0; r < o->repeat; r++) {
+            struct job *j = &jobs[i * (size_t)o->repeat + (size_t)r];
+
+            read_job(dir, &cells[i], r, j, &rows[n_rows]);
+            by_state[j->state]++;
+            if (j->state == JOB_DONE) {
+                failed_steps += rows[n_rows].steps_failed;
+                n_rows++;
+            }
+        }
+    }
+    if (sim_sweep_write_tsv(dir, rows, n_rows, msg, sizeof(msg)) != 0) {
+        fprintf(err, "gilsim: %s\n", msg);
+        status = SIM_EXIT_ERROR;
+        goto out;
+    }
+    jc.jobs = jobs;
+    jc.n = n_jobs;
+    if (base_write_atomic(dir, "cells.tsv", write_jobs_fn, &jc, msg,
+                          sizeof(msg)) != 0) {
+        fprintf(err, "gilsim: %s\n", msg);
+        status = SIM_EXIT_ERROR;
+        goto out;
+    }
+    base_sync_dir(dir);
+    for (i = 0; i < n; i++) {
+        sim_sweep_cell_stats(&cells[i], rows, n_rows, o->repeat);
+    }
+    if (!o->engine_virtual) {
+        char counts[400];
+
+        if (mixed_cores(jobs, n_jobs, counts, sizeof(counts)) &&
+            !o->mixed_hosts) {
+            (void)snprintf(why, sizeof(why),
+                           "the cells ran on hosts with different core "
+                           "counts: %s; --mixed-hosts to recommend across "
+                           "them",
+                           counts);
+            no_rec = why;
+        }
+    }
+    if (!o->quiet) {
+        fprintf(err,
+                "gilsim: sweep --collect: %zu job%s: %zu finished, %zu "
+                "failed, %zu missing\n",
+                n_jobs, n_jobs == 1 ? "" : "s", by_state[JOB_DONE],
+                by_state[JOB_FAILED], by_state[JOB_MISSING]);
+    }
+    list_jobs(jobs, n_jobs, JOB_FAILED, err);
+    list_jobs(jobs, n_jobs, JOB_MISSING, err);
+    if (sim_sweep_finish(o, dir, command, cells, n, no_rec, out, err) != 0) {
+        status = SIM_EXIT_ERROR;
+        goto out;
+    }
+    if (no_rec != NULL) {
+        fprintf(err, "gilsim: no recommendation: %s\n", no_rec);
+        status = SIM_EXIT_FAILURES;
+    }
+    if ((by_state[JOB_FAILED] > 0 || by_state[JOB_MISSING] > 0) &&
+        !o->partial) {
+        fprintf(err,
+                "gilsim: %zu of %zu jobs not finished; run them (e.g. "
+                "run-parallel.sh --resume-failed) and collect again, or "
+                "--partial\n",
+                by_state[JOB_FAILED] + by_state[JOB_MISSING], n_jobs);
+        status = SIM_EXIT_FAILURES;
+    } else if (failed_steps > 0) {
+        fprintf(err, "gilsim: %llu steps failed; see %s/sweep.tsv\n",
+                failed_steps, dir);
+        status = SIM_EXIT_FAILURES;
+    }
+out:
+    sim_run_unlock_dir(dir, lock_fd);
+    free(jobs);
+    free(rows);
+    free(cells);
+    return status;
+}

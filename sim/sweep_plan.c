@@ -1,0 +1,523 @@
+/*
+ * sweep_plan.c - `gilsim sweep --plan=DIR`: a sweep written down for
+ * other machines to run, and nothing run here.
+ *
+ * The cells are the sweep's own (sim_sweep_cells, in the order a local
+ * sweep runs them), each repeated --repeat times; one repetition of one
+ * cell is one job, with an id made of the cell alone
+ * (MODEL-tT-pP-cC-siD-rR: model, threads, processes, the loop's
+ * concurrency, switch interval, repetition), so the same sweep planned
+ * twice gives the same ids. DIR gets:
+ *
+ *   plan.json      gilsim's version and path, the sweep's command and its
+ *                  flags (which --collect parses again), every job: its
+ *                  index, id, cell and output folder
+ *   jobs.txt       line i+1 is job i: `GILSIM run FLAGS --out=DIR/cells/ID`
+ *                  with absolute paths, runnable from any folder
+ *   run-parallel.sh, slurm.sbatch, k8s-job.yaml
+ *                  launchers: GNU parallel (its options passed through,
+ *                  a job log for --resume-failed), a Slurm array of one job
+ *                  a task on whole nodes, a Kubernetes Indexed Job
+ *   cells/, logs/  where the jobs write (logs: Slurm's output)
+ *
+ * GILSIM is the absolute path of the gilsim that planned the sweep
+ * (/proc/self/exe): the jobs run the same build, on any machine that has
+ * it at that path (a shared file system, or the same install); plan.json
+ * says which version that was. A job runs with --cell (cell.c), so a cell
+ * appears in cells/ only once finished and a job run twice does no harm.
+ *
+ * DIR must be new or empty. Every file goes through base_write_atomic;
+ * the launchers are then made executable.
+ */
+/* realpath() is XSI: glibc declares it only with _XOPEN_SOURCE (or
+ * _DEFAULT_SOURCE), which CMake does not define. */
+#define _XOPEN_SOURCE 700 /* NOLINT(bugprone-reserved-identifier) */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base.h"
+#include "run.h"
+
+#define PLAN_NAME  "plan.json"
+#define JOBS_NAME  "jobs.txt"
+#define LINE_MAX_B 16384
+
+void
+sim_sweep_cell_id(const struct sim_sweep_cell *c, int repeat, char *buf,
+                  size_t len)
+{
+    int64_t si = c->switch_interval_ns;
+    char d[32];
+
+    if (si % 1000000000 == 0) {
+        (void)snprintf(d, sizeof(d), "%llds", (long long)(si / 1000000000));
+    } else if (si % 1000000 == 0) {
+        (void)snprintf(d, sizeof(d), "%lldms", (long long)(si / 1000000));
+    } else if (si % 1000 == 0) {
+        (void)snprintf(d, sizeof(d), "%lldus", (long long)(si / 1000));
+    } else {
+        (void)snprintf(d, sizeof(d), "%lldns", (long long)si);
+    }
+    (void)snprintf(buf, len, "%s-t%d-p%d-c%d-si%s-r%d",
+                   sim_model_name(c->model), c->threads, c->processes,
+                   c->concurrency, d, repeat);
+}
+
+/* The plan's text files, made in memory first. */
+struct plan_text {
+    char *jobs; /* jobs.txt */
+    size_t jobs_len;
+    json_t *doc; /* plan.json */
+    size_t n_jobs;
+    char dir[4096]; /* absolute */
+};
+
+static int
+write_jobs_fn(const void *ctx, FILE *f)
+{
+    const struct plan_text *p = ctx;
+
+    (void)fwrite(p->jobs, 1, p->jobs_len, f);
+    return ferror(f) ? -EIO : 0;
+}
+
+static int
+write_plan_fn(const void *ctx, FILE *f)
+{
+    const struct plan_text *p = ctx;
+
+    if (json_dumpf(p->doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
+        return -EIO;
+    }
+    fputc('\n', f);
+    return ferror(f) ? -EIO : 0;
+}
+
+/* A path inside single quotes for sh (the plan folder's). */
+static void
+put_quoted(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s != '\0'; s++) {
+        if (*s == '\'') {
+            fputs("'\\''", f);
+        } else {
+            fputc(*s, f);
+        }
+    }
+    fputc('\'', f);
+}
+
+static int
+write_parallel_fn(const void *ctx, FILE *f)
+{
+    const struct plan_text *p = ctx;
+
+    fputs("#!/bin/sh\n"
+          "# Runs every job of this gilsim sweep plan (jobs.txt, one cell a\n"
+          "# line) through GNU parallel. Options go to parallel as they are:\n"
+          "#   ./run-parallel.sh -j 4                       4 at once here\n"
+          "#   ./run-parallel.sh --sshlogin 2/a,2/b          on hosts a and b\n"
+          "#   ./run-parallel.sh --resume-failed            again: the jobs\n"
+          "#                        that failed and those never run\n"
+          "# The job log (parallel.joblog) is what --resume and\n"
+          "# --resume-failed read. With --sshlogin, the hosts need gilsim at\n"
+          "# the path in jobs.txt and this folder at the same path (a shared\n"
+          "# file system): each job writes its cell there. A real-time cell\n"
+          "# should have its cores to itself: -j 1 per machine unless the\n"
+          "# sweep runs --engine=virtual. Then: gilsim sweep --collect=DIR.\n"
+          "set -eu\n"
+          "plan=",
+          f);
+    put_quoted(f, p->dir);
+    fputs("\n"
+          "if ! command -v parallel >/dev/null 2>&1; then\n"
+          "    echo \"run-parallel.sh: GNU parallel is not installed \"\\\n"
+          "         \"(Debian: apt-get install parallel)\" >&2\n"
+          "    exit 2\n"
+          "fi\n"
+          "exec parallel --joblog \"$plan/parallel.joblog\" \"$@\" "
+          "< \"$plan/jobs.txt\"\n",
+          f);
+    return ferror(f) ? -EIO : 0;
+}
+
+static int
+write_slurm_fn(const void *ctx, FILE *f)
+{
+    const struct plan_text *p = ctx;
+
+    fputs("#!/bin/bash\n"
+          "# A Slurm array job: task i runs line i+1 of jobs.txt, one cell\n"
+          "# of this gilsim sweep plan, alone on its node (--exclusive), so\n"
+          "# that no other job shares the cores it measures. Submit with\n"
+          "#   sbatch slurm.sbatch\n"
+          "# (sbatch --array=3,7 slurm.sbatch runs only those again; a job\n"
+          "# whose cell finished does nothing.) Then:\n"
+          "#   gilsim sweep --collect=DIR\n"
+          "# The nodes need gilsim at the path in jobs.txt and this folder at\n"
+          "# the same path. Over MaxArraySize jobs, split with --array.\n"
+          "#SBATCH --job-name=gilsim-sweep\n",
+          f);
+    fprintf(f, "#SBATCH --array=0-%zu\n", p->n_jobs > 0 ? p->n_jobs - 1 : 0);
+    fputs("#SBATCH --exclusive\n"
+          "#SBATCH --ntasks=1\n",
+          f);
+    fprintf(f, "#SBATCH --output=%s/logs/slurm-%%A_%%a.out\n", p->dir);
+    fputs("set -eu\n"
+          "plan=",
+          f);
+    put_quoted(f, p->dir);
+    fputs("\n"
+          "line=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" "
+          "\"$plan/jobs.txt\")\n"
+          "exec /bin/sh -c \"$line\"\n",
+          f);
+    return ferror(f) ? -EIO : 0;
+}
+
+static int
+write_k8s_fn(const void *ctx, FILE *f)
+{
+    const struct plan_text *p = ctx;
+
+    fputs("# A Kubernetes Indexed Job: the pod of index i runs line i+1 of\n"
+          "# jobs.txt, one cell of this gilsim sweep plan. Before\n"
+          "#   kubectl apply -f k8s-job.yaml\n"
+          "# set the image (one with gilsim at the path in jobs.txt) and the\n"
+          "# volume that holds this folder (at the same path, writable by\n"
+          "# every pod). For real-time cells, give each pod a node's cores\n"
+          "# (resources below) so that cells do not share them. Then:\n"
+          "#   gilsim sweep --collect=DIR\n"
+          "apiVersion: batch/v1\n"
+          "kind: Job\n"
+          "metadata:\n"
+          "  name: gilsim-sweep\n"
+          "spec:\n"
+          "  completionMode: Indexed\n",
+          f);
+    fprintf(f, "  completions: %zu\n", p->n_jobs);
+    fputs("  parallelism: 4\n"
+          "  backoffLimit: 6\n"
+          "  template:\n"
+          "    spec:\n"
+          "      restartPolicy: Never\n"
+          "      containers:\n"
+          "        - name: cell\n"
+          "          image: gilsim:" SIM_VERSION
+          "  # an image with gilsim installed\n"
+          "          command:\n"
+          "            - /bin/sh\n"
+          "            - -c\n"
+          "            - >-\n"
+          "              line=$(sed -n \"$((JOB_COMPLETION_INDEX + 1))p\"\n",
+          f);
+    fprintf(f, "              '%s/jobs.txt') && exec /bin/sh -c \"$line\"\n",
+            p->dir);
+    fputs("          resources:\n"
+          "            requests:\n"
+          "              cpu: \"2\"  # a node's cores, for real-time cells\n"
+          "          volumeMounts:\n"
+          "            - name: plan\n",
+          f);
+    fprintf(f, "              mountPath: %s\n", p->dir);
+    fputs("      volumes:\n"
+          "        - name: plan\n"
+          "          persistentVolumeClaim:\n"
+          "            claimName: gilsim-plan  # holds this folder\n",
+          f);
+    return ferror(f) ? -EIO : 0;
+}
+
+/* 1 if path does not exist, 0 if an empty folder, -errno otherwise. */
+static int
+empty_or_new(const char *path)
+{
+    struct dirent *de;
+    struct stat st;
+    DIR *d;
+    int rc = 0;
+
+    if (stat(path, &st) != 0) {
+        return errno == ENOENT ? 1 : -errno;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return -ENOTDIR;
+    }
+    d = opendir(path);
+    if (d == NULL) {
+        return -errno;
+    }
+    for (;;) {
+        /* Only this thread uses the DIR, so readdir is safe. */
+        de = readdir(d); // NOLINT(concurrency-mt-unsafe)
+        if (de == NULL) {
+            break;
+        }
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+            rc = -ENOTEMPTY;
+            break;
+        }
+    }
+    (void)closedir(d);
+    return rc;
+}
+
+/* jobs.txt and the jobs of plan.json. 0, or -errno with err. */
+static int
+make_jobs(const struct sim_options *o, const struct sim_plan_args *a,
+          const char *gilsim, struct plan_text *p, json_t *jobs, char *err,
+          size_t errlen)
+{
+    struct sim_sweep_cell *cells;
+    char flags[LINE_MAX_B];
+    char id[160];
+    char cell_out[4400];
+    char arg[4500];
+    size_t n, i;
+    int r, rc = 0;
+    FILE *m;
+
+    cells = sim_sweep_cells(o, &n);
+    if (cells == NULL) {
+        (void)snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    m = open_memstream(&p->jobs, &p->jobs_len);
+    if (m == NULL) {
+        free(cells);
+        (void)snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    p->n_jobs = 0;
+    for (i = 0; i < n && rc == 0; i++) {
+        const struct sim_sweep_cell *c = &cells[i];
+
+        rc = a->cell_flags(a->ctx, c, flags, sizeof(flags), err, errlen);
+        for (r = 0; r < o->repeat && rc == 0; r++) {
+            sim_sweep_cell_id(c, r, id, sizeof(id));
+            (void)snprintf(cell_out, sizeof(cell_out), "%s/cells/%s", p->dir,
+                           id);
+            /* The paths are quoted: a plan folder may have a space. */
+            put_quoted(m, gilsim);
+            fprintf(m, " run %s ", flags);
+            (void)snprintf(arg, sizeof(arg), "--out=%s", cell_out);
+            put_quoted(m, arg);
+            fputc('\n', m);
+            if (json_array_append_new(
+                    jobs,
+                    json_pack("{s:I, s:s, s:s, s:i, s:i, s:i, s:I, "
+                              "s:i, s:s}",
+                              "index", (json_int_t)p->n_jobs, "id", id, "model",
+                              sim_model_name(c->model), "threads", c->threads,
+                              "processes", c->processes, "concurrency",
+                              c->concurrency, "switch_interval_ns",
+                              (json_int_t)c->switch_interval_ns, "repeat", r,
+                              "out", cell_out)) != 0) {
+                (void)snprintf(err, errlen, "out of memory");
+                rc = -ENOMEM;
+            }
+            p->n_jobs++;
+        }
+    }
+    if (fclose(m) != 0 && rc == 0) {
+        (void)snprintf(err, errlen, "out of memory");
+        rc = -ENOMEM;
+    }
+    free(cells);
+    return rc;
+}
+
+int
+sim_sweep_plan_main(const struct sim_options *o, const char *command,
+                    const struct sim_plan_args *a, FILE *out, FILE *err)
+{
+    static const struct {
+        const char *name;
+        int (*fn)(const void *ctx, FILE *f);
+        int exec;
+    } files[] = {
+        {JOBS_NAME, write_jobs_fn, 0},
+        {"run-parallel.sh", write_parallel_fn, 1},
+        {"slurm.sbatch", write_slurm_fn, 1},
+        {"k8s-job.yaml", write_k8s_fn, 0},
+        {PLAN_NAME, write_plan_fn, 0}, /* last: a plan is whole */
+    };
+    struct plan_text p;
+    char gilsim[4096];
+    char msg[SIM_ERR_LEN * 2];
+    char etext[128];
+    char sub[4200];
+    json_t *flags, *jobs;
+    ssize_t len;
+    size_t i;
+    int rc, state, status = SIM_EXIT_OK;
+
+    memset(&p, 0, sizeof(p));
+    state = empty_or_new(o->plan_dir);
+    if (state < 0) {
+        base_errtext(-state, etext, sizeof(etext));
+        fprintf(err,
+                "gilsim: --plan=%s: %s (expected a new or empty "
+                "directory)\n",
+                o->plan_dir, etext);
+        return SIM_EXIT_USAGE;
+    }
+    if ((state == 1 && mkdir(o->plan_dir, 0777) != 0) ||
+        realpath(o->plan_dir, p.dir) == NULL) {
+        base_errtext(errno, etext, sizeof(etext));
+        fprintf(err, "gilsim: --plan=%s: cannot create the directory: %s\n",
+                o->plan_dir, etext);
+        return SIM_EXIT_USAGE;
+    }
+    len = readlink("/proc/self/exe", gilsim, sizeof(gilsim) - 1);
+    if (len <= 0) {
+        (void)snprintf(gilsim, sizeof(gilsim), "gilsim");
+    } else {
+        gilsim[len] = '\0';
+    }
+    flags = json_array();
+    jobs = json_array();
+    p.doc = json_object();
+    if (flags == NULL || jobs == NULL || p.doc == NULL) {
+        fprintf(err, "gilsim: out of memory\n");
+        status = SIM_EXIT_ERROR;
+        goto out;
+    }
+    for (i = 0; i < (size_t)a->argc; i++) {
+        (void)json_array_append_new(flags, json_string(a->argv[i]));
+    }
+    rc = make_jobs(o, a, gilsim, &p, jobs, msg, sizeof(msg));
+    if (rc != 0) {
+        fprintf(err, "gilsim: --plan=%s: %s\n", o->plan_dir, msg);
+        status = SIM_EXIT_ERROR;
+        goto out;
+    }
+    (void)json_object_set_new(p.doc, "format", json_string("gilsim-plan"));
+    (void)json_object_set_new(p.doc, "format_version", json_integer(1));
+    (void)json_object_set_new(p.doc, "gilsim_version",
+                              json_string(SIM_VERSION));
+    (void)json_object_set_new(p.doc, "gilsim", json_string(gilsim));
+    (void)json_object_set_new(p.doc, "command", json_string(command));
+    (void)json_object_set_new(p.doc, "flags", flags);
+    flags = NULL;
+    (void)json_object_set_new(p.doc, "repeat", json_integer(o->repeat));
+    (void)json_object_set_new(p.doc, "jobs", jobs);
+    jobs = NULL;
+    for (i = 0; i < 2; i++) {
+        (void)snprintf(sub, sizeof(sub), "%s/%s", p.dir,
+                       i == 0 ? "cells" : "logs");
+        if (mkdir(sub, 0777) != 0) {
+            base_errtext(errno, etext, sizeof(etext));
+            fprintf(err, "gilsim: cannot create %s: %s\n", sub, etext);
+            status = SIM_EXIT_ERROR;
+            goto out;
+        }
+    }
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        rc = base_write_atomic(p.dir, files[i].name, files[i].fn, &p, msg,
+                               sizeof(msg));
+        if (rc != 0) {
+            fprintf(err, "gilsim: %s\n", msg);
+            status = SIM_EXIT_ERROR;
+            goto out;
+        }
+        if (files[i].exec) {
+            (void)snprintf(sub, sizeof(sub), "%s/%s", p.dir, files[i].name);
+            (void)chmod(sub, 0755);
+        }
+    }
+    base_sync_dir(p.dir);
+    if (!o->quiet) {
+        fprintf(err, "gilsim: sweep: planned %zu job%s in %s; nothing ran\n",
+                p.n_jobs, p.n_jobs == 1 ? "" : "s", p.dir);
+    }
+    fprintf(out,
+            "plan: %s/jobs.txt (%zu jobs)\n"
+            "run them with one of:\n"
+            "  %s/run-parallel.sh -j 1        (GNU parallel; "
+            "--sshlogin for more hosts)\n"
+            "  sbatch %s/slurm.sbatch          (Slurm)\n"
+            "  kubectl apply -f %s/k8s-job.yaml  (Kubernetes; edit it "
+            "first)\n"
+            "then: gilsim sweep --collect=%s\n",
+            p.dir, p.n_jobs, p.dir, p.dir, p.dir, p.dir);
+out:
+    if (status != SIM_EXIT_OK) {
+        /* What we wrote goes; a folder the user made empty stays. */
+        base_remove_tree(p.dir);
+        if (state == 0) {
+            (void)mkdir(p.dir, 0777);
+        }
+    }
+    json_decref(flags);
+    json_decref(jobs);
+    json_decref(p.doc);
+    free(p.jobs);
+    return status;
+}
+
+int
+sim_sweep_plan_read(const char *dir, char ***argv_out, int *argc_out,
+                    char **command, FILE *err)
+{
+    char path[4200];
+    json_error_t je;
+    json_t *doc, *flags, *cmd;
+    char **argv;
+    size_t i, n;
+
+    *argv_out = NULL;
+    *argc_out = 0;
+    *command = NULL;
+    (void)snprintf(path, sizeof(path), "%s/" PLAN_NAME, dir);
+    doc = json_load_file(path, 0, &je);
+    if (doc == NULL) {
+        fprintf(err,
+                "gilsim: --collect=%s: no plan there (%s: %s; expected a "
+                "folder written by gilsim sweep --plan)\n",
+                dir, path, je.text);
+        return SIM_EXIT_USAGE;
+    }
+    flags = json_object_get(doc, "flags");
+    cmd = json_object_get(doc, "command");
+    if (!json_is_array(flags) || !json_is_string(cmd) ||
+        json_array_size(flags) > 1000) {
+        json_decref(doc);
+        fprintf(err,
+                "gilsim: --collect=%s: %s is not a gilsim plan (expected "
+                "\"flags\" and \"command\")\n",
+                dir, path);
+        return SIM_EXIT_USAGE;
+    }
+    n = json_array_size(flags);
+    argv = calloc(n + 2, sizeof(*argv));
+    if (argv == NULL) {
+        json_decref(doc);
+        fprintf(err, "gilsim: out of memory\n");
+        return SIM_EXIT_ERROR;
+    }
+    argv[0] = strdup("gilsim");
+    argv[1] = strdup("sweep");
+    for (i = 0; i < n; i++) {
+        const char *s = json_string_value(json_array_get(flags, i));
+
+        argv[i + 2] = strdup(s != NULL ? s : "");
+    }
+    *command = strdup(json_string_value(cmd));
+    json_decref(doc);
+    *argv_out = argv;
+    *argc_out = (int)n + 2;
+    for (i = 0; i < n + 2; i++) {
+        if (argv[i] == NULL) {
+            fprintf(err, "gilsim: out of memory\n");
+            return SIM_EXIT_ERROR; /* the caller frees what was made */
+        }
+    }
+    return *command != NULL ? SIM_EXIT_OK : SIM_EXIT_ERROR;
+}

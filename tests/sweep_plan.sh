@@ -1,0 +1,185 @@
+#!/bin/sh
+# sweep_plan.sh GILSIM - a planned sweep run through GNU parallel, end to
+# end: `gilsim sweep --plan`, the plan's run-parallel.sh with -j 2, one job
+# made to fail, `gilsim sweep --collect` (the failed job named, exit 1),
+# the launcher again with --resume-failed (only that job runs), collect
+# again (exit 0). Then sweep.tsv must equal the same sweep run locally
+# but for cpu_ns (the process's CPU time; every other column is virtual
+# time and counts, the same on every run), and the recommendation must be
+# the same line.
+#
+# The sweep is 12 cells of the cpu countdown in virtual time: each job
+# takes well under a second. The failing job is made to fail without a
+# race: a plain file stands where its finished folder would go, so its
+# run cannot rename OUT.part into place and exits 3, leaving OUT.part as
+# a killed job would. Another job starts beside the leftovers of a run
+# killed with SIGKILL, and must clear them. Then a 22-job seed sweep of
+# every model (the processes' and the loop's own axes, --worker-start)
+# must again equal its local sweep, each flag on the jobs of the models
+# it applies to. A last part checks that --collect refuses a
+# recommendation across hosts of different core counts (a cell's
+# summary.json edited to say 64 cores) unless --mixed-hosts.
+#
+# GNU parallel is required: without it the test fails (CI installs it
+# through .ci/deps), it is never skipped.
+set -eu
+
+G=$1
+fail() {
+    echo "sweep_plan.sh: FAIL: $*" >&2
+    exit 1
+}
+if ! command -v parallel >/dev/null 2>&1; then
+    fail "GNU parallel is not installed (apt-get install parallel; .ci/deps installs it)"
+fi
+tmp=$(mktemp -d /tmp/gilsim-plan-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+flags="--workload=cpu --count=200K --engine=virtual --cores=2 --model=threads,nogil --threads=1,2,4 --switch-interval=1ms,5ms"
+
+# 1. The plan: 12 jobs, the launchers sized to them, the same ids twice.
+# shellcheck disable=SC2086
+"$G" sweep --plan="$tmp/plan" $flags >"$tmp/plan.out" 2>&1 ||
+    fail "--plan exited $?: $(cat "$tmp/plan.out")"
+# shellcheck disable=SC2086
+"$G" sweep --plan="$tmp/plan2" $flags >/dev/null 2>&1 || fail "second --plan"
+[ "$(wc -l <"$tmp/plan/jobs.txt")" -eq 12 ] || fail "jobs.txt has not 12 lines"
+grep -q '^#SBATCH --array=0-11$' "$tmp/plan/slurm.sbatch" || fail "slurm array"
+grep -q '^  completions: 12$' "$tmp/plan/k8s-job.yaml" || fail "k8s completions"
+ids() { grep -o "cells/[^']*" "$1/jobs.txt" | sed 's|.*/||'; }
+[ "$(ids "$tmp/plan")" = "$(ids "$tmp/plan2")" ] || fail "ids differ between two plans"
+[ "$(ids "$tmp/plan" | sort -u | wc -l)" -eq 12 ] || fail "ids not unique"
+[ -x "$tmp/plan/run-parallel.sh" ] || fail "run-parallel.sh not executable"
+# Nothing ran.
+[ -z "$(ls "$tmp/plan/cells")" ] || fail "--plan ran something"
+
+# 2. Collect before any job: every one missing, exit 1.
+if "$G" sweep --collect="$tmp/plan" --no-plots >/dev/null 2>"$tmp/c0.err"; then
+    fail "collect of nothing exited 0"
+fi
+grep -q "12 jobs: 0 finished, 0 failed, 12 missing" "$tmp/c0.err" ||
+    fail "collect of nothing: $(cat "$tmp/c0.err")"
+
+# A job under way (its OUT.part locked, as a running gilsim holds it) is
+# not finished and not failed either.
+run1=$(ids "$tmp/plan" | sed -n 1p)
+mkdir "$tmp/plan/cells/$run1.part"
+python3 - "$tmp/plan/cells/$run1.part/.gilsim.lock" "$G" "$tmp/plan" >"$tmp/c0.err" <<'PY'
+import fcntl, subprocess, sys
+with open(sys.argv[1], "w") as f:
+    fcntl.lockf(f, fcntl.LOCK_EX)
+    r = subprocess.run([sys.argv[2], "sweep", "--collect=" + sys.argv[3],
+                        "--no-plots"], capture_output=True, text=True)
+    print(r.returncode, r.stderr)
+PY
+grep -q "^1 " "$tmp/c0.err" || fail "collect with a job under way: $(cat "$tmp/c0.err")"
+grep -q "missing: $run1 (line 1 of jobs.txt): under way" "$tmp/c0.err" ||
+    fail "a job under way not said so: $(cat "$tmp/c0.err")"
+rm -r "$tmp/plan/cells/$run1.part"
+
+# 3. Run through parallel, job 5 made to fail. Job 9 finds what a run
+# killed with SIGKILL leaves (OUT.part, its lock file that nobody holds,
+# a file half written): it must clear it and finish.
+bad=$(ids "$tmp/plan" | sed -n 5p)
+: >"$tmp/plan/cells/$bad"
+stale=$(ids "$tmp/plan" | sed -n 9p)
+mkdir "$tmp/plan/cells/$stale.part"
+: >"$tmp/plan/cells/$stale.part/.gilsim.lock"
+echo '{"half' >"$tmp/plan/cells/$stale.part/summary.json.tmp.1"
+if (cd / && "$tmp/plan/run-parallel.sh" -j 2 >"$tmp/p1.out" 2>&1); then
+    fail "parallel exited 0 with a failing job"
+fi
+[ "$(tail -n +2 "$tmp/plan/parallel.joblog" | wc -l)" -eq 12 ] ||
+    fail "joblog has not 12 jobs"
+[ "$(awk -F'\t' 'NR > 1 && $7 != 0' "$tmp/plan/parallel.joblog" | wc -l)" -eq 1 ] ||
+    fail "not exactly one failed job in the joblog"
+[ -d "$tmp/plan/cells/$bad.part" ] || fail "the failed job left no $bad.part"
+[ ! -e "$tmp/plan/cells/$stale.part" ] || fail "$stale.part was not cleared"
+[ -f "$tmp/plan/cells/$stale/summary.json" ] || fail "$stale did not finish"
+
+# 4. Collect: the failed job named, exit 1; --partial: exit 0.
+if "$G" sweep --collect="$tmp/plan" --no-plots >/dev/null 2>"$tmp/c1.err"; then
+    fail "collect with a failed job exited 0"
+fi
+grep -q "^gilsim: failed: $bad (line 5 of jobs.txt): began and did not finish (exit status 3" "$tmp/c1.err" ||
+    fail "collect did not name $bad: $(cat "$tmp/c1.err")"
+grep -q "12 jobs: 11 finished, 1 failed, 0 missing" "$tmp/c1.err" || fail "counts"
+[ "$(tail -n +2 "$tmp/plan/sweep.tsv" | wc -l)" -eq 11 ] || fail "sweep.tsv rows"
+"$G" sweep --collect="$tmp/plan" --no-plots --partial >/dev/null 2>&1 ||
+    fail "--partial exited $?"
+
+# 5. Resume: only the failed job runs again.
+rm "$tmp/plan/cells/$bad"
+(cd / && "$tmp/plan/run-parallel.sh" -j 2 --resume-failed >"$tmp/p2.out" 2>&1) ||
+    fail "resume exited $?: $(cat "$tmp/p2.out")"
+[ "$(tail -n +2 "$tmp/plan/parallel.joblog" | wc -l)" -eq 13 ] ||
+    fail "resume ran more than the failed job"
+[ ! -e "$tmp/plan/cells/$bad.part" ] || fail "$bad.part left after the resume"
+
+# 6. Collect again: complete.
+"$G" sweep --collect="$tmp/plan" --no-plots >"$tmp/c2.out" 2>"$tmp/c2.err" ||
+    fail "collect exited $?: $(cat "$tmp/c2.err")"
+grep -q "12 jobs: 12 finished, 0 failed, 0 missing" "$tmp/c2.err" || fail "final counts"
+[ -f "$tmp/plan/index.html" ] || fail "no index.html"
+
+# 7. The same sweep run here: sweep.tsv equal but for cpu_ns (column 7).
+# shellcheck disable=SC2086
+"$G" sweep --out="$tmp/local" --no-plots $flags >"$tmp/l.out" 2>/dev/null ||
+    fail "local sweep exited $?"
+cut -f1-6,8- "$tmp/local/sweep.tsv" >"$tmp/local.tsv"
+cut -f1-6,8- "$tmp/plan/sweep.tsv" >"$tmp/plan.tsv"
+cmp -s "$tmp/local.tsv" "$tmp/plan.tsv" ||
+    fail "sweep.tsv differs: $(diff "$tmp/local.tsv" "$tmp/plan.tsv")"
+[ "$(grep '^recommendation:' "$tmp/l.out")" = "$(grep '^recommendation:' "$tmp/c2.out")" ] ||
+    fail "recommendations differ"
+grep -q '^recommendation: threads=' "$tmp/c2.out" || fail "no recommendation"
+
+# 8. A finished job run again does nothing.
+line=$(sed -n 1p "$tmp/plan/jobs.txt")
+first=$(ids "$tmp/plan" | sed -n 1p)
+before=$(cksum <"$tmp/plan/cells/$first/summary.json")
+sh -c "$line" >/dev/null 2>&1 || fail "a finished job run again exited $?"
+[ "$(cksum <"$tmp/plan/cells/$first/summary.json")" = "$before" ] ||
+    fail "a finished job run again rewrote its cell"
+
+# 9. Every model of the seed, with the processes' and the loop's axes: a
+# flag goes only to the cells whose model it applies to (--worker-start
+# to processes), and the result is again the local sweep's.
+seed="--engine=virtual --cores=4 --pages=10 --latency=20ms --threads=1,4 --processes=1,2 --concurrency=2,5 --switch-interval=1ms,5ms --worker-start=10ms"
+# shellcheck disable=SC2086
+"$G" sweep --plan="$tmp/seed" $seed >/dev/null 2>&1 || fail "seed --plan"
+[ "$(wc -l <"$tmp/seed/jobs.txt")" -eq 22 ] || fail "the seed plan has not 22 jobs"
+[ "$(grep -c -- '--worker-start=10ms' "$tmp/seed/jobs.txt")" -eq 4 ] ||
+    fail "--worker-start not on the 4 processes jobs alone"
+[ "$(grep -- '--worker-start' "$tmp/seed/jobs.txt" | grep -c -- '--model=processes --processes=')" -eq 4 ] ||
+    fail "--worker-start on a job of another model"
+[ "$(grep -- '--model=loop' "$tmp/seed/jobs.txt" | grep -c -- '--concurrency=[25] ')" -eq 4 ] ||
+    fail "the loop's jobs do not run its concurrency axis"
+(cd / && "$tmp/seed/run-parallel.sh" -j 2 >/dev/null 2>&1) || fail "seed jobs"
+"$G" sweep --collect="$tmp/seed" --no-plots >"$tmp/s2.out" 2>/dev/null ||
+    fail "seed collect"
+# shellcheck disable=SC2086
+"$G" sweep --out="$tmp/slocal" --no-plots $seed >"$tmp/sl.out" 2>/dev/null ||
+    fail "seed local sweep"
+cut -f1-6,8- "$tmp/slocal/sweep.tsv" >"$tmp/local.tsv"
+cut -f1-6,8- "$tmp/seed/sweep.tsv" >"$tmp/plan.tsv"
+cmp -s "$tmp/local.tsv" "$tmp/plan.tsv" ||
+    fail "seed sweep.tsv differs: $(diff "$tmp/local.tsv" "$tmp/plan.tsv")"
+[ "$(grep '^recommendation:' "$tmp/sl.out")" = "$(grep '^recommendation:' "$tmp/s2.out")" ] ||
+    fail "seed recommendations differ"
+
+# 10. Real time: cells of hosts with other core counts are not mixed.
+"$G" sweep --plan="$tmp/real" --workload=cpu --count=20K --model=threads \
+    --threads=1,2 >/dev/null 2>&1 || fail "real --plan"
+sh "$tmp/real/jobs.txt" >/dev/null 2>&1 || fail "real jobs"
+one=$(ids "$tmp/real" | sed -n 1p)
+sed 's/"cores": [0-9]*/"cores": 64/' "$tmp/real/cells/$one/summary.json" >"$tmp/s.json"
+mv "$tmp/s.json" "$tmp/real/cells/$one/summary.json"
+if "$G" sweep --collect="$tmp/real" --no-plots >"$tmp/r.out" 2>"$tmp/r.err"; then
+    fail "mixed hosts collected with exit 0"
+fi
+grep -q "^recommendation: none (the cells ran on hosts with different core counts: .*64 cores (1 job)" "$tmp/r.out" ||
+    fail "mixed hosts: $(cat "$tmp/r.out" "$tmp/r.err")"
+"$G" sweep --collect="$tmp/real" --no-plots --mixed-hosts >"$tmp/r.out" 2>&1 ||
+    fail "--mixed-hosts exited $?"
+grep -q '^recommendation: threads=' "$tmp/r.out" || fail "--mixed-hosts: no recommendation"
+echo "sweep_plan.sh: ok"
