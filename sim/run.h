@@ -401,21 +401,45 @@ struct sim_plan_args {
  * exit status, with one line on err when it is not 0. */
 int sim_sweep_plan_main(const struct sim_options *o, const char *command,
                         const struct sim_plan_args *a, FILE *out, FILE *err);
-/* The flags plan.json keeps, as an argv (argv[0] "gilsim", argv[1]
- * "sweep"; each malloc'd, and the array) and its command (malloc'd).
- * SIM_EXIT_OK, or SIM_EXIT_USAGE with one line on err. */
-int sim_sweep_plan_read(const char *dir, char ***argv, int *argc,
-                        char **command, FILE *err);
+/* One job of a plan (an entry of plan.json's "jobs"): one repetition of
+ * one cell, which writes DIR/cells/ID. */
+struct sim_plan_job {
+    char id[160];               /* its folder's name in DIR/cells */
+    struct sim_sweep_cell cell; /* its model and place on the axes */
+    int repeat;                 /* the 0-based repetition */
+};
+/* What --collect reads of plan.json: the flags it keeps, as an argv
+ * (argv[0] "gilsim", argv[1] "sweep"; each malloc'd, and the array), its
+ * command (malloc'd) and its jobs (malloc'd), in the plan's order. */
+struct sim_plan {
+    char **argv;
+    int argc;
+    char *command;
+    struct sim_plan_job *jobs;
+    size_t n_jobs;
+};
+/* Read DIR/plan.json into *p. SIM_EXIT_OK, or SIM_EXIT_USAGE /
+ * SIM_EXIT_ERROR with one line on err; free *p with sim_sweep_plan_clear
+ * either way. */
+int sim_sweep_plan_read(const char *dir, struct sim_plan *p, FILE *err);
+void sim_sweep_plan_clear(struct sim_plan *p);
 /* The id of a cell's repetition in a plan: MODEL-tT-pP-cC-siD-rR. */
 void sim_sweep_cell_id(const struct sim_sweep_cell *c, int repeat, char *buf,
                        size_t len);
 
 /* sweep_collect.c: `gilsim sweep --collect=DIR`, `o` the plan's sweep
- * with --collect's own flags: sweep.tsv, plots, index.html and the
- * recommendation from the cells that finished. An exit status: 1 while a
- * cell is missing or failed (0 with --partial). */
+ * with --collect's own flags, `jobs` the plan's (plan.json's list, not
+ * the cells `o` would make on this machine): sweep.tsv, plots, index.html
+ * and the recommendation from the jobs that finished. An exit status: 1
+ * while a job is missing or failed (0 with --partial), or when none
+ * finished (and nothing is written). */
 int sim_sweep_collect_main(const struct sim_options *o, const char *command,
+                           const struct sim_plan_job *jobs, size_t n_jobs,
                            FILE *out, FILE *err);
+/* Set c->by_concurrency and c->pool from its model and place, as
+ * sim_sweep_cells does for the sweep `o`. */
+void sim_sweep_cell_place(const struct sim_options *o,
+                          struct sim_sweep_cell *c);
 
 /* `gilsim sweep`: run every cell --repeat times (resuming a sweep.tsv in
  * --out), write sweep.tsv and the sweep plots, print the recommendation.

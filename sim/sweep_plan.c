@@ -11,7 +11,8 @@
  *
  *   plan.json      gilsim's version and path, the sweep's command and its
  *                  flags (which --collect parses again), every job: its
- *                  index, id, cell and output folder
+ *                  index, id, cell and output folder (the list --collect
+ *                  walks)
  *   jobs.txt       line i+1 is job i: `GILSIM run FLAGS --out=DIR/cells/ID`
  *                  with absolute paths, runnable from any folder
  *   run-parallel.sh, slurm.sbatch, k8s-job.yaml
@@ -462,19 +463,89 @@ out:
     return status;
 }
 
+/* Job k of plan.json's "jobs" into *j; 0, or -1 with why. Its id must be
+ * the one its cell and repetition make: a plan's ids are a function of
+ * its cells, so an id that is not is a plan edited by hand or broken. */
+static int
+read_plan_job(json_t *v, struct sim_plan_job *j, char *why, size_t len)
+{
+    json_t *id = json_object_get(v, "id");
+    json_t *model = json_object_get(v, "model");
+    const char *keys[] = {"threads", "processes", "concurrency",
+                          "switch_interval_ns", "repeat"};
+    json_int_t num[5];
+    char want[160];
+    size_t k;
+    int m;
+
+    if (!json_is_object(v) || !json_is_string(id) || !json_is_string(model)) {
+        (void)snprintf(why, len, "no \"id\" and \"model\"");
+        return -1;
+    }
+    for (k = 0; k < 5; k++) {
+        json_t *n = json_object_get(v, keys[k]);
+
+        if (!json_is_integer(n) || json_integer_value(n) < 0 ||
+            (k != 3 && json_integer_value(n) > 1000000)) {
+            (void)snprintf(why, len, "\"%s\" is not a count", keys[k]);
+            return -1;
+        }
+        num[k] = json_integer_value(n);
+    }
+    for (m = 0; m < SIM_MODEL_COUNT; m++) {
+        if (strcmp(json_string_value(model),
+                   sim_model_name((enum sim_model)m)) == 0) {
+            break;
+        }
+    }
+    if (m == SIM_MODEL_COUNT || num[4] >= SIM_REPEAT_MAX) {
+        (void)snprintf(why, len, "%s",
+                       m == SIM_MODEL_COUNT ? "\"model\" is not a model"
+                                            : "\"repeat\" is too large");
+        return -1;
+    }
+    memset(j, 0, sizeof(*j));
+    j->cell.model = (enum sim_model)m;
+    j->cell.threads = (int)num[0];
+    j->cell.processes = (int)num[1];
+    j->cell.concurrency = (int)num[2];
+    j->cell.switch_interval_ns = (int64_t)num[3];
+    j->repeat = (int)num[4];
+    sim_sweep_cell_id(&j->cell, j->repeat, want, sizeof(want));
+    if (strcmp(want, json_string_value(id)) != 0) {
+        (void)snprintf(why, len, "its id %.60s is not its cell's (%s)",
+                       json_string_value(id), want);
+        return -1;
+    }
+    (void)snprintf(j->id, sizeof(j->id), "%s", want);
+    return 0;
+}
+
+void
+sim_sweep_plan_clear(struct sim_plan *p)
+{
+    int i;
+
+    for (i = 0; i < p->argc; i++) {
+        free(p->argv[i]);
+    }
+    free(p->argv);
+    free(p->command);
+    free(p->jobs);
+    memset(p, 0, sizeof(*p));
+}
+
 int
-sim_sweep_plan_read(const char *dir, char ***argv_out, int *argc_out,
-                    char **command, FILE *err)
+sim_sweep_plan_read(const char *dir, struct sim_plan *p, FILE *err)
 {
     char path[4200];
+    char why[256];
     json_error_t je;
-    json_t *doc, *flags, *cmd;
-    char **argv;
+    json_t *doc, *flags, *cmd, *jobs;
     size_t i, n;
+    int status = SIM_EXIT_ERROR;
 
-    *argv_out = NULL;
-    *argc_out = 0;
-    *command = NULL;
+    memset(p, 0, sizeof(*p));
     (void)snprintf(path, sizeof(path), "%s/" PLAN_NAME, dir);
     doc = json_load_file(path, 0, &je);
     if (doc == NULL) {
@@ -486,38 +557,59 @@ sim_sweep_plan_read(const char *dir, char ***argv_out, int *argc_out,
     }
     flags = json_object_get(doc, "flags");
     cmd = json_object_get(doc, "command");
-    if (!json_is_array(flags) || !json_is_string(cmd) ||
+    jobs = json_object_get(doc, "jobs");
+    if (!json_is_array(flags) || !json_is_string(cmd) || !json_is_array(jobs) ||
         json_array_size(flags) > 1000) {
         json_decref(doc);
         fprintf(err,
                 "gilsim: --collect=%s: %s is not a gilsim plan (expected "
-                "\"flags\" and \"command\")\n",
+                "\"flags\", \"command\" and \"jobs\")\n",
                 dir, path);
         return SIM_EXIT_USAGE;
     }
-    n = json_array_size(flags);
-    argv = calloc(n + 2, sizeof(*argv));
-    if (argv == NULL) {
-        json_decref(doc);
-        fprintf(err, "gilsim: out of memory\n");
-        return SIM_EXIT_ERROR;
+    p->n_jobs = json_array_size(jobs);
+    p->jobs = calloc(p->n_jobs > 0 ? p->n_jobs : 1, sizeof(*p->jobs));
+    if (p->jobs == NULL) {
+        goto nomem;
     }
-    argv[0] = strdup("gilsim");
-    argv[1] = strdup("sweep");
+    for (i = 0; i < p->n_jobs; i++) {
+        if (read_plan_job(json_array_get(jobs, i), &p->jobs[i], why,
+                          sizeof(why)) != 0) {
+            fprintf(err,
+                    "gilsim: --collect=%s: job %zu of %s: %s (expected the "
+                    "jobs gilsim sweep --plan wrote)\n",
+                    dir, i, path, why);
+            status = SIM_EXIT_USAGE;
+            goto out;
+        }
+    }
+    n = json_array_size(flags);
+    p->argv = calloc(n + 2, sizeof(*p->argv));
+    if (p->argv == NULL) {
+        goto nomem;
+    }
+    p->argc = (int)n + 2;
+    p->argv[0] = strdup("gilsim");
+    p->argv[1] = strdup("sweep");
     for (i = 0; i < n; i++) {
         const char *s = json_string_value(json_array_get(flags, i));
 
-        argv[i + 2] = strdup(s != NULL ? s : "");
+        p->argv[i + 2] = strdup(s != NULL ? s : "");
     }
-    *command = strdup(json_string_value(cmd));
-    json_decref(doc);
-    *argv_out = argv;
-    *argc_out = (int)n + 2;
+    p->command = strdup(json_string_value(cmd));
     for (i = 0; i < n + 2; i++) {
-        if (argv[i] == NULL) {
-            fprintf(err, "gilsim: out of memory\n");
-            return SIM_EXIT_ERROR; /* the caller frees what was made */
+        if (p->argv[i] == NULL) {
+            goto nomem;
         }
     }
-    return *command != NULL ? SIM_EXIT_OK : SIM_EXIT_ERROR;
+    if (p->command == NULL) {
+        goto nomem;
+    }
+    json_decref(doc);
+    return SIM_EXIT_OK;
+nomem:
+    fprintf(err, "gilsim: out of memory\n");
+out:
+    json_decref(doc);
+    return status;
 }

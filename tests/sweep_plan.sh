@@ -182,4 +182,33 @@ grep -q "^recommendation: none (the cells ran on hosts with different core count
 "$G" sweep --collect="$tmp/real" --no-plots --mixed-hosts >"$tmp/r.out" 2>&1 ||
     fail "--mixed-hosts exited $?"
 grep -q '^recommendation: threads=' "$tmp/r.out" || fail "--mixed-hosts: no recommendation"
+
+# 11. Collected on a machine of another core count: --processes and
+# --cores default to the host's cores. plan.json's flags record the
+# values the jobs ran with, and collect finds the jobs by plan.json's
+# list even when the flags say other counts (as a collecting machine's
+# defaults would).
+"$G" sweep --plan="$tmp/cores" --workload=cpu --count=20K --engine=virtual \
+    --model=threads,processes --threads=1,2 >/dev/null 2>&1 || fail "cores --plan"
+python3 - "$tmp/cores/plan.json" <<'PY' || fail "plan.json's flags lack the cores"
+import json, sys
+flags = json.load(open(sys.argv[1]))["flags"]
+assert any(f.startswith("--processes=") for f in flags), flags
+assert any(f.startswith("--cores=") for f in flags), flags
+PY
+sh "$tmp/cores/jobs.txt" >/dev/null 2>&1 || fail "cores jobs"
+python3 - "$tmp/cores/plan.json" <<'PY'
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+other = (os.cpu_count() or 1) + 5
+d["flags"] = [f for f in d["flags"]
+              if not f.startswith(("--processes=", "--cores="))]
+d["flags"] += ["--processes=%d" % other, "--cores=%d" % other]
+json.dump(d, open(sys.argv[1], "w"))
+PY
+"$G" sweep --collect="$tmp/cores" --no-plots >/dev/null 2>"$tmp/k.err" ||
+    fail "collect with other core counts exited $?: $(cat "$tmp/k.err")"
+grep -q "3 jobs: 3 finished, 0 failed, 0 missing" "$tmp/k.err" ||
+    fail "collect with other core counts: $(cat "$tmp/k.err")"
+[ "$(tail -n +2 "$tmp/cores/sweep.tsv" | wc -l)" -eq 3 ] || fail "cores sweep.tsv rows"
 echo "sweep_plan.sh: ok"
