@@ -19,7 +19,10 @@
  * or when a gilsim runs it now (ID.part locked: said so beside it).
  * Each is listed on stderr and in DIR/cells.tsv (every job: its state,
  * the host it ran on, the host's cores and CPU), and makes the exit
- * status 1 unless --partial; what finished is merged either way.
+ * status 1 unless --partial; what finished is merged either way. When
+ * no job has finished, nothing is written (an earlier collect's
+ * sweep.tsv, plots and page stay) and the exit status is 1; when fewer
+ * rows than the earlier sweep.tsv's are merged, a line says so.
  *
  * Real time depends on the machine: when the finished cells ran on hosts
  * with different core counts the recommendation is refused (its line
@@ -240,6 +243,28 @@ list_jobs(const struct job *jobs, size_t n, enum job_state state, FILE *err)
     }
 }
 
+/* The rows of an earlier collect's DIR/sweep.tsv (its lines after the
+ * header), 0 if there is none. */
+static size_t
+tsv_rows(const char *dir)
+{
+    char path[4200];
+    size_t lines = 0;
+    FILE *f;
+    int ch;
+
+    (void)snprintf(path, sizeof(path), "%.4000s/sweep.tsv", dir);
+    f = base_fopen_regular(path);
+    if (f == NULL) {
+        return 0;
+    }
+    while ((ch = getc(f)) != EOF) {
+        lines += ch == '\n';
+    }
+    (void)fclose(f);
+    return lines > 0 ? lines - 1 : 0;
+}
+
 /* The cells of the plan's jobs, each once, in the jobs' order (the order
  * of the sweep's cells); *n_out of them, malloc'd, or NULL. The cells
  * are the jobs', not the ones the plan's flags make here: a default that
@@ -293,7 +318,7 @@ sim_sweep_collect_main(const struct sim_options *o, const char *command,
     char msg[SIM_ERR_LEN * 2];
     char why[512];
     const char *no_rec = NULL;
-    size_t n, i, n_rows = 0, by_state[3] = {0, 0, 0};
+    size_t n, i, n_rows = 0, old_rows, by_state[3] = {0, 0, 0};
     unsigned long long failed_steps = 0;
     int lock_fd = -1, status, repeat;
 
@@ -322,6 +347,33 @@ sim_sweep_collect_main(const struct sim_options *o, const char *command,
             failed_steps += rows[n_rows].steps_failed;
             n_rows++;
         }
+    }
+    if (!o->quiet) {
+        fprintf(err,
+                "gilsim: sweep --collect: %zu job%s: %zu finished, %zu "
+                "failed, %zu missing\n",
+                n_jobs, n_jobs == 1 ? "" : "s", by_state[JOB_DONE],
+                by_state[JOB_FAILED], by_state[JOB_MISSING]);
+    }
+    list_jobs(jobs, n_jobs, JOB_FAILED, err);
+    list_jobs(jobs, n_jobs, JOB_MISSING, err);
+    if (n_rows == 0) {
+        /* An earlier collect's results stay as they were. */
+        fprintf(err,
+                "gilsim: sweep --collect=%s: no job has finished; nothing "
+                "written (expected at least one finished cell in "
+                "%s/cells)\n",
+                dir, dir);
+        status = SIM_EXIT_FAILURES;
+        goto out;
+    }
+    old_rows = tsv_rows(dir);
+    if (old_rows > n_rows) {
+        fprintf(err,
+                "gilsim: sweep --collect: %s/sweep.tsv had %zu rows and now "
+                "has %zu: cells that had finished are gone or no longer "
+                "valid (see the failed and missing jobs)\n",
+                dir, old_rows, n_rows);
     }
     if (sim_sweep_write_tsv(dir, rows, n_rows, msg, sizeof(msg)) != 0) {
         fprintf(err, "gilsim: %s\n", msg);
@@ -353,15 +405,6 @@ sim_sweep_collect_main(const struct sim_options *o, const char *command,
             no_rec = why;
         }
     }
-    if (!o->quiet) {
-        fprintf(err,
-                "gilsim: sweep --collect: %zu job%s: %zu finished, %zu "
-                "failed, %zu missing\n",
-                n_jobs, n_jobs == 1 ? "" : "s", by_state[JOB_DONE],
-                by_state[JOB_FAILED], by_state[JOB_MISSING]);
-    }
-    list_jobs(jobs, n_jobs, JOB_FAILED, err);
-    list_jobs(jobs, n_jobs, JOB_MISSING, err);
     if (sim_sweep_finish(o, dir, command, cells, n, no_rec, out, err) != 0) {
         status = SIM_EXIT_ERROR;
         goto out;

@@ -58,6 +58,11 @@ if "$G" sweep --collect="$tmp/plan" --no-plots >/dev/null 2>"$tmp/c0.err"; then
 fi
 grep -q "12 jobs: 0 finished, 0 failed, 12 missing" "$tmp/c0.err" ||
     fail "collect of nothing: $(cat "$tmp/c0.err")"
+grep -q "no job has finished; nothing written" "$tmp/c0.err" ||
+    fail "collect of nothing did not say so: $(cat "$tmp/c0.err")"
+for f in sweep.tsv cells.tsv index.html; do
+    [ ! -e "$tmp/plan/$f" ] || fail "collect of nothing wrote $f"
+done
 
 # A job under way (its OUT.part locked, as a running gilsim holds it) is
 # not finished and not failed either.
@@ -133,9 +138,28 @@ cmp -s "$tmp/local.tsv" "$tmp/plan.tsv" ||
     fail "recommendations differ"
 grep -q '^recommendation: threads=' "$tmp/c2.out" || fail "no recommendation"
 
+first=$(ids "$tmp/plan" | sed -n 1p)
+# An earlier collect's results are not replaced when no job is found
+# (the cells moved away), nor cut down without a word.
+before=$(cat "$tmp/plan/sweep.tsv" "$tmp/plan/index.html" | cksum)
+mv "$tmp/plan/cells" "$tmp/cells.away"
+mkdir "$tmp/plan/cells"
+if "$G" sweep --collect="$tmp/plan" --no-plots >/dev/null 2>"$tmp/c3.err"; then
+    fail "collect with no finished job exited 0"
+fi
+[ "$(cat "$tmp/plan/sweep.tsv" "$tmp/plan/index.html" | cksum)" = "$before" ] ||
+    fail "collect with no finished job replaced the results"
+rmdir "$tmp/plan/cells"
+mv "$tmp/cells.away" "$tmp/plan/cells"
+mv "$tmp/plan/cells/$first" "$tmp/first.away"
+"$G" sweep --collect="$tmp/plan" --no-plots --partial >/dev/null 2>"$tmp/c3.err" ||
+    fail "collect of 11 --partial exited $?"
+grep -q "sweep.tsv had 12 rows and now has 11" "$tmp/c3.err" ||
+    fail "fewer rows not said: $(cat "$tmp/c3.err")"
+mv "$tmp/first.away" "$tmp/plan/cells/$first"
+
 # 8. A finished job run again does nothing.
 line=$(sed -n 1p "$tmp/plan/jobs.txt")
-first=$(ids "$tmp/plan" | sed -n 1p)
 before=$(cksum <"$tmp/plan/cells/$first/summary.json")
 sh -c "$line" >/dev/null 2>&1 || fail "a finished job run again exited $?"
 [ "$(cksum <"$tmp/plan/cells/$first/summary.json")" = "$before" ] ||
