@@ -27,8 +27,12 @@
  * says which version that was. A job runs with --cell (cell.c), so a cell
  * appears in cells/ only once finished and a job run twice does no harm.
  *
- * DIR must be new or empty. Every file goes through base_write_atomic;
- * the launchers are then made executable.
+ * DIR must be new or empty, and its absolute path free of what a
+ * launcher cannot carry (control characters, '"', backslash, '#': see
+ * launcher_unsafe); spaces, quotes and '%' are quoted where each
+ * launcher needs it. Every file goes through base_write_atomic; the
+ * launchers are then made executable. On a failure what was written
+ * goes: DIR whole if --plan made it, else only its own files.
  */
 /* realpath() is XSI: glibc declares it only with _XOPEN_SOURCE (or
  * _DEFAULT_SOURCE), which CMake does not define. */
@@ -75,7 +79,8 @@ struct plan_text {
     size_t jobs_len;
     json_t *doc; /* plan.json */
     size_t n_jobs;
-    char dir[4096]; /* absolute */
+    char dir[4096];       /* absolute */
+    char jobs_path[4200]; /* dir/jobs.txt */
 };
 
 static int
@@ -112,6 +117,50 @@ put_quoted(FILE *f, const char *s)
         }
     }
     fputc('\'', f);
+}
+
+/* A YAML double-quoted scalar. */
+static void
+put_yaml_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s != '\0'; s++) {
+        if (*s == '"' || *s == '\\') {
+            fputc('\\', f);
+        }
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* A word for sh: as it is when it needs no quotes, else put_quoted. */
+static void
+put_word(FILE *f, const char *s)
+{
+    if (s[0] != '\0' &&
+        strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                  "0123456789-_=.,/:+@%") == strlen(s)) {
+        fputs(s, f);
+    } else {
+        put_quoted(f, s);
+    }
+}
+
+/* The first character of an absolute plan folder that a launcher cannot
+ * carry, or 0: a control character (jobs.txt is one job a line), and
+ * '"', backslash and '#', which an #SBATCH line reads as quote, escape and
+ * comment. */
+static int
+launcher_unsafe(const char *dir)
+{
+    const unsigned char *s = (const unsigned char *)dir;
+
+    for (; *s != '\0'; s++) {
+        if (*s < 0x20 || *s == 0x7f || *s == '"' || *s == '\\' || *s == '#') {
+            return *s;
+        }
+    }
+    return 0;
 }
 
 static int
@@ -152,6 +201,7 @@ static int
 write_slurm_fn(const void *ctx, FILE *f)
 {
     const struct plan_text *p = ctx;
+    const char *s;
 
     fputs("#!/bin/bash\n"
           "# A Slurm array job: task i runs line i+1 of jobs.txt, one cell\n"
@@ -169,7 +219,17 @@ write_slurm_fn(const void *ctx, FILE *f)
     fputs("#SBATCH --exclusive\n"
           "#SBATCH --ntasks=1\n",
           f);
-    fprintf(f, "#SBATCH --output=%s/logs/slurm-%%A_%%a.out\n", p->dir);
+    /* In double quotes for a space; a '%' is doubled, since Slurm reads
+     * %A and %a in it. Characters that #SBATCH cannot carry were refused
+     * at planning (launcher_safe). */
+    fputs("#SBATCH --output=\"", f);
+    for (s = p->dir; *s != '\0'; s++) {
+        if (*s == '%') {
+            fputc('%', f);
+        }
+        fputc(*s, f);
+    }
+    fputs("/logs/slurm-%A_%a.out\"\n", f);
     fputs("set -eu\n"
           "plan=",
           f);
@@ -218,15 +278,18 @@ write_k8s_fn(const void *ctx, FILE *f)
           "            - >-\n"
           "              line=$(sed -n \"$((JOB_COMPLETION_INDEX + 1))p\"\n",
           f);
-    fprintf(f, "              '%s/jobs.txt') && exec /bin/sh -c \"$line\"\n",
-            p->dir);
+    fputs("              ", f);
+    put_quoted(f, p->jobs_path);
+    fputs(") && exec /bin/sh -c \"$line\"\n", f);
     fputs("          resources:\n"
           "            requests:\n"
           "              cpu: \"2\"  # a node's cores, for real-time cells\n"
           "          volumeMounts:\n"
           "            - name: plan\n",
           f);
-    fprintf(f, "              mountPath: %s\n", p->dir);
+    fputs("              mountPath: ", f);
+    put_yaml_string(f, p->dir);
+    fputc('\n', f);
     fputs("      volumes:\n"
           "        - name: plan\n"
           "          persistentVolumeClaim:\n"
@@ -334,6 +397,48 @@ make_jobs(const struct sim_options *o, const struct sim_plan_args *a,
     return rc;
 }
 
+/* What --plan wrote into DIR goes again; a DIR it made goes whole, and
+ * one the user made (empty) stays, as it was. */
+static void
+plan_undo(const char *dir, int made, const char *const *names, size_t n)
+{
+    char path[4200];
+    size_t i;
+
+    if (made) {
+        base_remove_tree(dir);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        (void)snprintf(path, sizeof(path), "%.4000s/%s", dir, names[i]);
+        (void)unlink(path);
+    }
+    (void)snprintf(path, sizeof(path), "%.4000s/cells", dir);
+    (void)rmdir(path);
+    (void)snprintf(path, sizeof(path), "%.4000s/logs", dir);
+    (void)rmdir(path);
+}
+
+/* 0 if the plan folder (as given, and the current folder when it is
+ * relative) has no character the launchers cannot carry; else
+ * SIM_EXIT_USAGE with one line on err. */
+static int
+check_plan_path(const char *given, const char *path, FILE *err)
+{
+    int c = launcher_unsafe(path);
+
+    if (c == 0) {
+        return SIM_EXIT_OK;
+    }
+    fprintf(err,
+            "gilsim: --plan=%s: the path %s has the character 0x%02x "
+            "(expected a folder whose absolute path has no control "
+            "character, '\"', '\\' or '#': jobs.txt and slurm.sbatch "
+            "cannot carry them)\n",
+            given, path, c);
+    return SIM_EXIT_USAGE;
+}
+
 int
 sim_sweep_plan_main(const struct sim_options *o, const char *command,
                     const struct sim_plan_args *a, FILE *out, FILE *err)
@@ -349,17 +454,29 @@ sim_sweep_plan_main(const struct sim_options *o, const char *command,
         {"k8s-job.yaml", write_k8s_fn, 0},
         {PLAN_NAME, write_plan_fn, 0}, /* last: a plan is whole */
     };
+    const char *names[sizeof(files) / sizeof(files[0])];
     struct plan_text p;
     char gilsim[4096];
     char msg[SIM_ERR_LEN * 2];
     char etext[128];
     char sub[4200];
-    json_t *flags, *jobs;
+    json_t *flags = NULL, *jobs = NULL;
     ssize_t len;
     size_t i;
     int rc, state, status = SIM_EXIT_OK;
 
     memset(&p, 0, sizeof(p));
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        names[i] = files[i].name;
+    }
+    /* Before anything is made: the path as given, and where it lies. */
+    if (o->plan_dir[0] != '/' && getcwd(sub, sizeof(sub)) != NULL &&
+        check_plan_path(o->plan_dir, sub, err) != SIM_EXIT_OK) {
+        return SIM_EXIT_USAGE;
+    }
+    if (check_plan_path(o->plan_dir, o->plan_dir, err) != SIM_EXIT_OK) {
+        return SIM_EXIT_USAGE;
+    }
     state = empty_or_new(o->plan_dir);
     if (state < 0) {
         base_errtext(-state, etext, sizeof(etext));
@@ -369,16 +486,33 @@ sim_sweep_plan_main(const struct sim_options *o, const char *command,
                 o->plan_dir, etext);
         return SIM_EXIT_USAGE;
     }
-    if ((state == 1 && mkdir(o->plan_dir, 0777) != 0) ||
-        realpath(o->plan_dir, p.dir) == NULL) {
+    if (state == 1 && mkdir(o->plan_dir, 0777) != 0) {
         base_errtext(errno, etext, sizeof(etext));
         fprintf(err, "gilsim: --plan=%s: cannot create the directory: %s\n",
                 o->plan_dir, etext);
         return SIM_EXIT_USAGE;
     }
+    if (realpath(o->plan_dir, p.dir) == NULL) {
+        base_errtext(errno, etext, sizeof(etext));
+        fprintf(err, "gilsim: --plan=%s: cannot resolve the directory: %s\n",
+                o->plan_dir, etext);
+        if (state == 1) {
+            (void)rmdir(o->plan_dir);
+        }
+        return SIM_EXIT_USAGE;
+    }
+    /* A symbolic link on the way may name what the path did not. */
+    status = check_plan_path(o->plan_dir, p.dir, err);
+    if (status != SIM_EXIT_OK) {
+        goto out;
+    }
+    (void)snprintf(p.jobs_path, sizeof(p.jobs_path), "%s/" JOBS_NAME, p.dir);
     len = readlink("/proc/self/exe", gilsim, sizeof(gilsim) - 1);
     if (len <= 0) {
         (void)snprintf(gilsim, sizeof(gilsim), "gilsim");
+        fprintf(err, "gilsim: --plan: cannot find this gilsim's path "
+                     "(/proc/self/exe); the jobs run `gilsim` from each "
+                     "machine's PATH\n");
     } else {
         gilsim[len] = '\0';
     }
@@ -391,12 +525,17 @@ sim_sweep_plan_main(const struct sim_options *o, const char *command,
         goto out;
     }
     for (i = 0; i < (size_t)a->argc; i++) {
-        (void)json_array_append_new(flags, json_string(a->argv[i]));
+        if (json_array_append_new(flags, json_string(a->argv[i])) != 0) {
+            fprintf(err, "gilsim: out of memory\n");
+            status = SIM_EXIT_ERROR;
+            goto out;
+        }
     }
     rc = make_jobs(o, a, gilsim, &p, jobs, msg, sizeof(msg));
     if (rc != 0) {
         fprintf(err, "gilsim: --plan=%s: %s\n", o->plan_dir, msg);
-        status = SIM_EXIT_ERROR;
+        /* Out of memory is the machine's; the rest comes of the flags. */
+        status = rc == -ENOMEM ? SIM_EXIT_ERROR : SIM_EXIT_USAGE;
         goto out;
     }
     (void)json_object_set_new(p.doc, "format", json_string("gilsim-plan"));
@@ -428,9 +567,12 @@ sim_sweep_plan_main(const struct sim_options *o, const char *command,
             status = SIM_EXIT_ERROR;
             goto out;
         }
-        if (files[i].exec) {
-            (void)snprintf(sub, sizeof(sub), "%s/%s", p.dir, files[i].name);
-            (void)chmod(sub, 0755);
+        (void)snprintf(sub, sizeof(sub), "%s/%s", p.dir, files[i].name);
+        if (files[i].exec && chmod(sub, 0755) != 0) {
+            base_errtext(errno, etext, sizeof(etext));
+            fprintf(err, "gilsim: cannot make %s executable: %s\n", sub, etext);
+            status = SIM_EXIT_ERROR;
+            goto out;
         }
     }
     base_sync_dir(p.dir);
@@ -438,23 +580,26 @@ sim_sweep_plan_main(const struct sim_options *o, const char *command,
         fprintf(err, "gilsim: sweep: planned %zu job%s in %s; nothing ran\n",
                 p.n_jobs, p.n_jobs == 1 ? "" : "s", p.dir);
     }
-    fprintf(out,
-            "plan: %s/jobs.txt (%zu jobs)\n"
-            "run them with one of:\n"
-            "  %s/run-parallel.sh -j 1        (GNU parallel; "
-            "--sshlogin for more hosts)\n"
-            "  sbatch %s/slurm.sbatch          (Slurm)\n"
-            "  kubectl apply -f %s/k8s-job.yaml  (Kubernetes; edit it "
-            "first)\n"
-            "then: gilsim sweep --collect=%s\n",
-            p.dir, p.n_jobs, p.dir, p.dir, p.dir, p.dir);
+    /* Each path as a word sh reads back: a copy and paste runs. */
+    fprintf(out, "plan: %s/jobs.txt (%zu jobs)\nrun them with one of:\n  ",
+            p.dir, p.n_jobs);
+    (void)snprintf(sub, sizeof(sub), "%s/run-parallel.sh", p.dir);
+    put_word(out, sub);
+    fputs(" -j 1        (GNU parallel; --sshlogin for more hosts)\n"
+          "  sbatch ",
+          out);
+    (void)snprintf(sub, sizeof(sub), "%s/slurm.sbatch", p.dir);
+    put_word(out, sub);
+    fputs("          (Slurm)\n  kubectl apply -f ", out);
+    (void)snprintf(sub, sizeof(sub), "%s/k8s-job.yaml", p.dir);
+    put_word(out, sub);
+    fputs("  (Kubernetes; edit it first)\nthen: gilsim sweep ", out);
+    (void)snprintf(sub, sizeof(sub), "--collect=%s", p.dir);
+    put_word(out, sub);
+    fputc('\n', out);
 out:
     if (status != SIM_EXIT_OK) {
-        /* What we wrote goes; a folder the user made empty stays. */
-        base_remove_tree(p.dir);
-        if (state == 0) {
-            (void)mkdir(p.dir, 0777);
-        }
+        plan_undo(p.dir, state == 1, names, sizeof(names) / sizeof(names[0]));
     }
     json_decref(flags);
     json_decref(jobs);

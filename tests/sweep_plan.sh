@@ -52,6 +52,15 @@ ids() { grep -o "cells/[^']*" "$1/jobs.txt" | sed 's|.*/||'; }
 # Nothing ran.
 [ -z "$(ls "$tmp/plan/cells")" ] || fail "--plan ran something"
 
+# More options than a plan keeps: refused as bad input (exit 2), and
+# nothing made.
+many=$(i=0; while [ $i -lt 257 ]; do printf ' --quiet'; i=$((i + 1)); done)
+# shellcheck disable=SC2086
+"$G" sweep --plan="$tmp/many" --workload=cpu $many >/dev/null 2>"$tmp/m.err" && st=0 || st=$?
+[ "$st" -eq 2 ] || fail "257 options: exit $st, expected 2: $(cat "$tmp/m.err")"
+grep -q "more than 256 options" "$tmp/m.err" || fail "257 options: $(cat "$tmp/m.err")"
+[ ! -e "$tmp/many" ] || fail "257 options: the plan folder was made"
+
 # 2. Collect before any job: every one missing, exit 1.
 if "$G" sweep --collect="$tmp/plan" --no-plots >/dev/null 2>"$tmp/c0.err"; then
     fail "collect of nothing exited 0"
@@ -235,4 +244,36 @@ PY
 grep -q "3 jobs: 3 finished, 0 failed, 0 missing" "$tmp/k.err" ||
     fail "collect with other core counts: $(cat "$tmp/k.err")"
 [ "$(tail -n +2 "$tmp/cores/sweep.tsv" | wc -l)" -eq 3 ] || fail "cores sweep.tsv rows"
+# 12. A plan folder with a space, a quote and a '%': the launchers and
+# the lines --plan prints carry it. The Kubernetes container's command
+# and the Slurm script run their job here (as the pod and the array task
+# would), the YAML parses with the folder as mountPath, Slurm's --output
+# is quoted with the '%' doubled; a '"' is refused before anything is made.
+odd="$tmp/it's a 100% plan"
+"$G" sweep --plan="$odd" --workload=cpu --count=20K --engine=virtual \
+    --model=threads --threads=1,2 >"$tmp/o.out" 2>&1 || fail "odd --plan: $(cat "$tmp/o.out")"
+grep -qxF "#SBATCH --output=\"$tmp/it's a 100%% plan/logs/slurm-%A_%a.out\"" "$odd/slurm.sbatch" ||
+    fail "slurm --output: $(grep output "$odd/slurm.sbatch")"
+python3 - "$odd/k8s-job.yaml" "$odd" >"$tmp/k8s.sh" <<'PY' || fail "k8s-job.yaml does not parse"
+import sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+c = doc["spec"]["template"]["spec"]["containers"][0]
+assert c["volumeMounts"][0]["mountPath"] == sys.argv[2], c["volumeMounts"]
+assert c["command"][:2] == ["/bin/sh", "-c"], c["command"]
+print(c["command"][2])
+PY
+JOB_COMPLETION_INDEX=0 /bin/sh -c "$(cat "$tmp/k8s.sh")" >/dev/null 2>&1 ||
+    fail "the k8s command exited $?: $(cat "$tmp/k8s.sh")"
+SLURM_ARRAY_TASK_ID=1 bash "$odd/slurm.sbatch" >/dev/null 2>&1 || fail "slurm.sbatch exited $?"
+collect=$(sed -n 's/^then: gilsim sweep //p' "$tmp/o.out")
+eval "set -- $collect"
+"$G" sweep "$@" --no-plots >/dev/null 2>"$tmp/o.err" ||
+    fail "the printed collect line exited $?: $collect: $(cat "$tmp/o.err")"
+grep -q "2 jobs: 2 finished" "$tmp/o.err" || fail "odd collect: $(cat "$tmp/o.err")"
+if "$G" sweep --plan="$tmp/a\"b" --model=threads >/dev/null 2>"$tmp/q.err"; then
+    fail "a plan folder with a double quote was accepted"
+fi
+grep -q "^gilsim: --plan=.*expected a folder whose absolute path has no" "$tmp/q.err" ||
+    fail "double quote: $(cat "$tmp/q.err")"
+[ ! -e "$tmp/a\"b" ] || fail "a refused plan folder was made"
 echo "sweep_plan.sh: ok"

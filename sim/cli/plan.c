@@ -330,6 +330,7 @@ cell_flags(const void *vctx, const struct sim_sweep_cell *c, char *buf,
         int n;
 
         if (copy == NULL) {
+            (void)snprintf(err, errlen, "out of memory");
             return -ENOMEM;
         }
         argv[0] = "gilsim";
@@ -462,8 +463,9 @@ sim_cli_plan(int argc, char **argv, const struct sim_options *o,
         flags_clear(&fl);
         if (rc == -E2BIG) {
             fprintf(err,
-                    "gilsim: sweep: more than %d options (expected at most "
-                    "%d)\n",
+                    "gilsim: --plan=%s: more than %d options (expected at "
+                    "most %d in a planned sweep)\n",
+                    o->plan_dir[0] != '\0' ? o->plan_dir : o->collect_dir,
                     FLAGS_MOST, FLAGS_MOST);
             return SIM_EXIT_USAGE;
         }
