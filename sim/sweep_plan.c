@@ -686,7 +686,7 @@ sim_sweep_plan_read(const char *dir, struct sim_plan *p, FILE *err)
     char path[4200];
     char why[256];
     json_error_t je;
-    json_t *doc, *flags, *cmd, *jobs;
+    json_t *doc, *flags, *cmd, *jobs, *fmt, *fver, *ver;
     size_t i, n;
     int status = SIM_EXIT_ERROR;
 
@@ -698,6 +698,33 @@ sim_sweep_plan_read(const char *dir, struct sim_plan *p, FILE *err)
                 "gilsim: --collect=%s: no plan there (%s: %s; expected a "
                 "folder written by gilsim sweep --plan)\n",
                 dir, path, je.text);
+        return SIM_EXIT_USAGE;
+    }
+    fmt = json_object_get(doc, "format");
+    fver = json_object_get(doc, "format_version");
+    if (!json_is_string(fmt) ||
+        strcmp(json_string_value(fmt), "gilsim-plan") != 0 ||
+        !json_is_integer(fver) || json_integer_value(fver) != 1) {
+        json_decref(doc);
+        fprintf(err,
+                "gilsim: --collect=%s: %s is not a gilsim plan of format 1 "
+                "(expected \"format\": \"gilsim-plan\" and "
+                "\"format_version\": 1, as gilsim sweep --plan writes)\n",
+                dir, path);
+        return SIM_EXIT_USAGE;
+    }
+    ver = json_object_get(doc, "gilsim_version");
+    if (!json_is_string(ver) ||
+        strcmp(json_string_value(ver), SIM_VERSION) != 0) {
+        const char *by = json_string_value(json_object_get(doc, "gilsim"));
+
+        fprintf(err,
+                "gilsim: --collect=%s: planned by gilsim %.40s; this is "
+                "gilsim %s (expected the same version: collect with the "
+                "gilsim that planned it, %.300s)\n",
+                dir, json_is_string(ver) ? json_string_value(ver) : "(unknown)",
+                SIM_VERSION, by != NULL ? by : "named in plan.json");
+        json_decref(doc);
         return SIM_EXIT_USAGE;
     }
     flags = json_object_get(doc, "flags");

@@ -18,7 +18,11 @@
 # must again equal its local sweep, each flag on the jobs of the models
 # it applies to. A last part checks that --collect refuses a
 # recommendation across hosts of different core counts (a cell's
-# summary.json edited to say 64 cores) unless --mixed-hosts.
+# summary.json edited to say 64 cores) unless --mixed-hosts. Then: a
+# plan collected where --processes and --cores would default to other
+# counts (the jobs come from plan.json's list), plan.json of another
+# format or gilsim version refused, and a plan folder with a space, a
+# quote and a '%' carried by every launcher.
 #
 # GNU parallel is required: without it the test fails (CI installs it
 # through .ci/deps), it is never skipped.
@@ -244,7 +248,32 @@ PY
 grep -q "3 jobs: 3 finished, 0 failed, 0 missing" "$tmp/k.err" ||
     fail "collect with other core counts: $(cat "$tmp/k.err")"
 [ "$(tail -n +2 "$tmp/cores/sweep.tsv" | wc -l)" -eq 3 ] || fail "cores sweep.tsv rows"
-# 12. A plan folder with a space, a quote and a '%': the launchers and
+# 12. --collect reads only a plan of its format and version: any other
+# plan.json is refused (exit 2) with one line naming the file.
+cp "$tmp/cores/plan.json" "$tmp/plan.json.good"
+for edit in 'del d["format"]' 'd["format"] = "other"' \
+    'd["format_version"] = 2' 'd["gilsim_version"] = "0.0.1"'; do
+    python3 - "$tmp/cores/plan.json" "$edit" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+json.dump(d, open(sys.argv[1], "w"))
+PY
+    "$G" sweep --collect="$tmp/cores" --no-plots >/dev/null 2>"$tmp/v.err" && st=0 || st=$?
+    [ "$st" -eq 2 ] || fail "plan.json with $edit: exit $st, expected 2"
+    [ "$(wc -l <"$tmp/v.err")" -eq 1 ] || fail "plan.json with $edit: $(cat "$tmp/v.err")"
+    case $edit in
+    *gilsim_version*)
+        grep -q "planned by gilsim 0.0.1; this is gilsim" "$tmp/v.err" ||
+            fail "version: $(cat "$tmp/v.err")" ;;
+    *)
+        grep -q "cores/plan.json is not a gilsim plan of format 1" "$tmp/v.err" ||
+            fail "format: $(cat "$tmp/v.err")" ;;
+    esac
+    cp "$tmp/plan.json.good" "$tmp/cores/plan.json"
+done
+
+# 13. A plan folder with a space, a quote and a '%': the launchers and
 # the lines --plan prints carry it. The Kubernetes container's command
 # and the Slurm script run their job here (as the pod and the array task
 # would), the YAML parses with the folder as mountPath, Slurm's --output

@@ -309,8 +309,9 @@ static const struct help_line {
     {"collect",
      "sweep: merge the cells a plan's jobs finished into DIR's sweep.tsv, "
      "plots, index.html and recommendation; the jobs and the sweep's own "
-     "flags come from DIR/plan.json (not from this machine's defaults); "
-     "exit status 1 while a cell is missing or failed"},
+     "flags come from DIR/plan.json (not from this machine's defaults; a "
+     "plan of another gilsim version is refused); exit status 1 while a "
+     "cell is missing or failed"},
     {"partial", "sweep --collect: missing or failed cells are listed but "
                 "are no error (exit status 0)"},
     {"mixed-hosts",
