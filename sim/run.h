@@ -200,6 +200,9 @@ int sim_run_make_fresh_dir(const char *stem, char *dir, size_t dirlen,
  * *fd set, or SIM_EXIT_USAGE with one line on `err`. sim_run_unlock_dir
  * removes the lock file and lets go (fd -1: nothing to do). */
 int sim_run_lock_dir(const char *dir, int *fd, FILE *err);
+/* The lock file in a run or sweep folder (and a cell's OUT.part), held
+ * for the run's life. */
+#define SIM_LOCK_NAME ".gilsim.lock"
 void sim_run_unlock_dir(const char *dir, int fd);
 /* Start libcurl and, without --url, the embedded server (io->dir is left
  * empty); SIM_EXIT_* with one line on `err`. sim_run_io_stop undoes it. */
@@ -213,17 +216,28 @@ void sim_run_io_stop(struct sim_run_io *io);
 int sim_run_server_start(const struct sim_options *o, struct wl_server **out,
                          FILE *err);
 
-/* cell.c: gilsim run --cell. _begin: if `out` holds a finished run, *done
- * = 1 and nothing else; else clear a stale OUT.part and create it, its
- * path in dir. SIM_EXIT_* with one line on err. _end: after the run
- * (`measured`: it wrote its summary), rename OUT.part to `out` when the
- * status is 0 or 1; else leave it with failed.txt. The exit status. */
-int sim_cell_begin(const char *out, char *dir, size_t dirlen, int *done,
-                   FILE *err);
+/* cell.c: gilsim run --cell. _begin: if o->out_dir holds this cell's
+ * finished run (sim_cell_check), *done = 1 and nothing else; if it holds
+ * another's, SIM_EXIT_USAGE. Else make OUT.part (or clear a killed run's)
+ * and take its lock (*lock_fd; -1 without record locks) before it
+ * returns, its path in dir; SIM_EXIT_USAGE if another run holds it.
+ * SIM_EXIT_* with one line on err. _end: after the run (`measured`: it
+ * wrote its summary), rename OUT.part to `out` when the status is 0 or
+ * 1, still under the lock; else leave it with failed.txt; then let the
+ * lock go. The exit status. */
+int sim_cell_begin(const struct sim_options *o, char *dir, size_t dirlen,
+                   int *done, int *lock_fd, FILE *err);
 int sim_cell_end(const char *out, const char *dir, int status, int measured,
-                 FILE *err);
+                 int lock_fd, FILE *err);
 /* 1 if a gilsim is running the cell of `out` now (OUT.part is locked). */
 int sim_cell_running(const char *out);
+struct sim_report_summary; /* report.h */
+struct sim_sweep_cell;     /* below */
+/* 0 if sum (a cell's summary.json) is one run of cell c (its model,
+ * switch interval, and pool: threads or processes) by this gilsim; else
+ * -1 with why. Collect and --cell judge a finished cell by it. */
+int sim_cell_check(const struct sim_report_summary *sum,
+                   const struct sim_sweep_cell *c, char *why, size_t len);
 
 /* ---- workload/: workload files ------------------------------------------ */
 

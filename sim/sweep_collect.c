@@ -15,7 +15,9 @@
  * repetition) is the plan's, checked against what the summary says. A job
  * is failed when its cell began and did not finish (DIR/cells/ID.part,
  * with failed.txt when gilsim lived to say its exit status) or left a
- * summary that is not this cell's; missing when nothing of it is there,
+ * summary that is not this cell's (sim_cell_check, the check --cell
+ * makes, so the advice to remove it is what lets the job run again);
+ * missing when nothing of it is there,
  * or when a gilsim runs it now (ID.part locked: said so beside it).
  * Each is listed on stderr and in DIR/cells.tsv (every job: its state,
  * the host it ran on, the host's cores and CPU), and makes the exit
@@ -48,7 +50,7 @@ static const char *const state_names[] = {"finished", "failed", "missing"};
 struct job {
     char id[160];
     enum job_state state;
-    char detail[300]; /* why it failed */
+    char detail[512]; /* why it failed */
     char host[256];
     int cores;
     char cpu[256];
@@ -115,26 +117,18 @@ read_job(const char *dir, const struct sim_plan_job *pj, struct job *j,
     rc = sim_report_read_summary(path, &sum, msg, sizeof(msg));
     j->state = JOB_FAILED;
     if (rc != 0) {
-        (void)snprintf(j->detail, sizeof(j->detail), "%.290s", msg);
+        (void)snprintf(j->detail, sizeof(j->detail),
+                       "%.200s; remove cells/%s to run it again", msg, j->id);
         sim_report_summary_clear(&sum);
         return;
     }
-    r = sum.n == 1 ? &sum.runs[0] : NULL;
-    if (r == NULL || strcmp(r->model, sim_model_name(c->model)) != 0 ||
-        r->switch_interval_ns != c->switch_interval_ns ||
-        (c->model == SIM_MODEL_PROCESSES && r->processes != c->processes)) {
+    if (sim_cell_check(&sum, c, msg, sizeof(msg)) != 0) {
+        /* --cell refuses such a folder with the same words: it is not
+         * run again until it is removed. */
         (void)snprintf(j->detail, sizeof(j->detail),
-                       "its summary.json is not this cell's (expected one "
-                       "run of %s at switch interval %lld ns)",
-                       sim_model_name(c->model),
-                       (long long)c->switch_interval_ns);
-    } else if (sum.version == NULL || strcmp(sum.version, SIM_VERSION) != 0) {
-        (void)snprintf(j->detail, sizeof(j->detail),
-                       "run by gilsim %.40s; this is gilsim %s (expected the "
-                       "same version in every cell)",
-                       sum.version != NULL ? sum.version : "(unknown)",
-                       SIM_VERSION);
+                       "%.200s; remove cells/%s to run it again", msg, j->id);
     } else {
+        r = &sum.runs[0];
         j->state = JOB_DONE;
         memset(row, 0, sizeof(*row));
         (void)snprintf(row->model, sizeof(row->model), "%s",

@@ -305,4 +305,46 @@ fi
 grep -q "^gilsim: --plan=.*expected a folder whose absolute path has no" "$tmp/q.err" ||
     fail "double quote: $(cat "$tmp/q.err")"
 [ ! -e "$tmp/a\"b" ] || fail "a refused plan folder was made"
+# 14. A finished cell that is not its job's (another gilsim version,
+# another pool) is failed in collect, and its job refuses it (exit 2)
+# rather than calling it finished, until it is removed as collect says.
+# A job whose OUT.part another gilsim holds is refused and leaves that
+# run's folder and lock alone.
+t1=$(ids "$tmp/cores" | sed -n 1p)
+t2=$(ids "$tmp/cores" | sed -n 2p)
+sed 's/"gilsim_version": "[^"]*"/"gilsim_version": "0.0.1"/' \
+    "$tmp/cores/cells/$t1/summary.json" >"$tmp/s.json"
+mv "$tmp/s.json" "$tmp/cores/cells/$t1/summary.json"
+sed 's/"threads": 2,/"threads": 3,/' "$tmp/cores/cells/$t2/summary.json" >"$tmp/s.json"
+mv "$tmp/s.json" "$tmp/cores/cells/$t2/summary.json"
+"$G" sweep --collect="$tmp/cores" --no-plots >/dev/null 2>"$tmp/w.err" && st=0 || st=$?
+[ "$st" -eq 1 ] || fail "collect of edited cells: exit $st"
+grep -q "^gilsim: failed: $t1 (line 1 of jobs.txt): run by gilsim 0.0.1.*; remove cells/$t1 to run it again" "$tmp/w.err" ||
+    fail "another version's cell: $(cat "$tmp/w.err")"
+grep -q "^gilsim: failed: $t2 (line 2 of jobs.txt): its summary.json is not this cell's (.*threads 2); remove cells/$t2" "$tmp/w.err" ||
+    fail "another pool's cell: $(cat "$tmp/w.err")"
+for k in 1 2; do
+    line=$(sed -n "${k}p" "$tmp/cores/jobs.txt")
+    sh -c "$line" >/dev/null 2>"$tmp/j.err" && st=0 || st=$?
+    [ "$st" -eq 2 ] || fail "job $k on a cell not its own: exit $st: $(cat "$tmp/j.err")"
+    grep -q "not this cell's.*remove .* and run the job again" "$tmp/j.err" ||
+        fail "job $k: $(cat "$tmp/j.err")"
+done
+rm -r "$tmp/cores/cells/$t1" "$tmp/cores/cells/$t2"
+mkdir "$tmp/cores/cells/$t1.part"
+python3 - "$tmp/cores/cells/$t1.part/.gilsim.lock" "$(sed -n 1p "$tmp/cores/jobs.txt")" >"$tmp/j.err" <<'PY'
+import fcntl, subprocess, sys
+with open(sys.argv[1], "w") as f:
+    fcntl.lockf(f, fcntl.LOCK_EX)
+    r = subprocess.run(["sh", "-c", sys.argv[2]], capture_output=True, text=True)
+    print(r.returncode, r.stderr)
+PY
+grep -q "^2 .*another gilsim is running this cell" "$tmp/j.err" ||
+    fail "a job beside a run under way: $(cat "$tmp/j.err")"
+[ -f "$tmp/cores/cells/$t1.part/.gilsim.lock" ] || fail "the other run's lock was removed"
+sh "$tmp/cores/jobs.txt" >/dev/null 2>&1 || fail "cores jobs again"
+[ ! -e "$tmp/cores/cells/$t1.part" ] || fail "$t1.part left"
+[ ! -e "$tmp/cores/cells/$t1/.gilsim.lock" ] || fail "the lock file was left in $t1"
+"$G" sweep --collect="$tmp/cores" --no-plots >/dev/null 2>"$tmp/w.err" ||
+    fail "collect after removing the cells: $(cat "$tmp/w.err")"
 echo "sweep_plan.sh: ok"

@@ -320,7 +320,8 @@ static const struct help_line {
     {"cell",
      "run: one cell of a planned sweep (jobs.txt): the run is written to "
      "OUT.part and renamed to --out when it ends; a finished --out is left "
-     "as it is, an unfinished one is run again"},
+     "as it is (one that holds another cell's or gilsim version's run is "
+     "refused), an unfinished one is run again"},
     {"no-plots",
      "no timeline or comparison pictures (they need gnuplot; without it a "
      "run still succeeds)"},
