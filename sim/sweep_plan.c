@@ -56,18 +56,9 @@ void
 sim_sweep_cell_id(const struct sim_sweep_cell *c, int repeat, char *buf,
                   size_t len)
 {
-    int64_t si = c->switch_interval_ns;
     char d[32];
 
-    if (si % 1000000000 == 0) {
-        (void)snprintf(d, sizeof(d), "%llds", (long long)(si / 1000000000));
-    } else if (si % 1000000 == 0) {
-        (void)snprintf(d, sizeof(d), "%lldms", (long long)(si / 1000000));
-    } else if (si % 1000 == 0) {
-        (void)snprintf(d, sizeof(d), "%lldus", (long long)(si / 1000));
-    } else {
-        (void)snprintf(d, sizeof(d), "%lldns", (long long)si);
-    }
+    base_duration_text(c->switch_interval_ns, d, sizeof(d));
     (void)snprintf(buf, len, "%s-t%d-p%d-c%d-si%s-r%d",
                    sim_model_name(c->model), c->threads, c->processes,
                    c->concurrency, d, repeat);
@@ -104,19 +95,17 @@ write_plan_fn(const void *ctx, FILE *f)
     return ferror(f) ? -EIO : 0;
 }
 
-/* A path inside single quotes for sh (the plan folder's). */
+/* s as one word for sh (base_shell_word: quoted when it needs to be). */
 static void
-put_quoted(FILE *f, const char *s)
+put_word(FILE *f, const char *s)
 {
-    fputc('\'', f);
-    for (; *s != '\0'; s++) {
-        if (*s == '\'') {
-            fputs("'\\''", f);
-        } else {
-            fputc(*s, f);
-        }
+    char q[4 * 4500 + 8];
+
+    if (base_shell_word(q, sizeof(q), s) >= 0) {
+        fputs(q, f);
+    } else {
+        fputs("''", f); /* longer than any path made here */
     }
-    fputc('\'', f);
 }
 
 /* A YAML double-quoted scalar. */
@@ -131,19 +120,6 @@ put_yaml_string(FILE *f, const char *s)
         fputc(*s, f);
     }
     fputc('"', f);
-}
-
-/* A word for sh: as it is when it needs no quotes, else put_quoted. */
-static void
-put_word(FILE *f, const char *s)
-{
-    if (s[0] != '\0' &&
-        strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                  "0123456789-_=.,/:+@%") == strlen(s)) {
-        fputs(s, f);
-    } else {
-        put_quoted(f, s);
-    }
 }
 
 /* The first character of an absolute plan folder that a launcher cannot
@@ -184,7 +160,7 @@ write_parallel_fn(const void *ctx, FILE *f)
           "set -eu\n"
           "plan=",
           f);
-    put_quoted(f, p->dir);
+    put_word(f, p->dir);
     fputs("\n"
           "if ! command -v parallel >/dev/null 2>&1; then\n"
           "    echo \"run-parallel.sh: GNU parallel is not installed \"\\\n"
@@ -233,7 +209,7 @@ write_slurm_fn(const void *ctx, FILE *f)
     fputs("set -eu\n"
           "plan=",
           f);
-    put_quoted(f, p->dir);
+    put_word(f, p->dir);
     fputs("\n"
           "line=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" "
           "\"$plan/jobs.txt\")\n"
@@ -279,7 +255,7 @@ write_k8s_fn(const void *ctx, FILE *f)
           "              line=$(sed -n \"$((JOB_COMPLETION_INDEX + 1))p\"\n",
           f);
     fputs("              ", f);
-    put_quoted(f, p->jobs_path);
+    put_word(f, p->jobs_path);
     fputs(") && exec /bin/sh -c \"$line\"\n", f);
     fputs("          resources:\n"
           "            requests:\n"
@@ -367,11 +343,11 @@ make_jobs(const struct sim_options *o, const struct sim_plan_args *a,
             sim_sweep_cell_id(c, r, id, sizeof(id));
             (void)snprintf(cell_out, sizeof(cell_out), "%s/cells/%s", p->dir,
                            id);
-            /* The paths are quoted: a plan folder may have a space. */
-            put_quoted(m, gilsim);
+            /* Quoted where sh needs it: a plan folder may have a space. */
+            put_word(m, gilsim);
             fprintf(m, " run %s ", flags);
             (void)snprintf(arg, sizeof(arg), "--out=%s", cell_out);
-            put_quoted(m, arg);
+            put_word(m, arg);
             fputc('\n', m);
             if (json_array_append_new(
                     jobs,

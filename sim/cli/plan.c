@@ -159,66 +159,34 @@ flags_of(int argc, char **argv, struct flags *fl)
     return 0;
 }
 
-/* "--name=value" or "--name" appended to buf, shell-quoted. */
+/* "--name=value" or "--name" appended to buf as one sh word
+ * (base_shell_word, which split_line reads back). */
 static int
 put_arg(char *buf, size_t len, size_t *used, const char *name,
         const char *value)
 {
     char arg[4400];
-    const char *p;
-    int safe = 1;
     size_t k = *used;
+    int w;
 
     if (value != NULL) {
         (void)snprintf(arg, sizeof(arg), "--%s=%s", name, value);
     } else {
         (void)snprintf(arg, sizeof(arg), "--%s", name);
     }
-    for (p = arg; *p != '\0'; p++) {
-        if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                   "0123456789-_=.,/:+@%",
-                   *p) == NULL) {
-            safe = 0;
-        }
-    }
-    if (k + 4 * strlen(arg) + 4 >= len) {
+    if (k + 2 >= len) {
         return -E2BIG;
     }
     if (k > 0) {
         buf[k++] = ' ';
     }
-    if (!safe) {
-        buf[k++] = '\'';
+    w = base_shell_word(buf + k, len - k, arg);
+    if (w < 0) {
+        buf[*used] = '\0';
+        return -E2BIG;
     }
-    for (p = arg; *p != '\0'; p++) {
-        if (*p == '\'') {
-            memcpy(buf + k, "'\\''", 4);
-            k += 4;
-        } else {
-            buf[k++] = *p;
-        }
-    }
-    if (!safe) {
-        buf[k++] = '\'';
-    }
-    buf[k] = '\0';
-    *used = k;
+    *used = k + (size_t)w;
     return 0;
-}
-
-/* A duration in its largest exact unit: 5ms, 500us, 1s, 1234ns. */
-static void
-duration_text(int64_t ns, char *buf, size_t len)
-{
-    if (ns % 1000000000 == 0) {
-        (void)snprintf(buf, len, "%llds", (long long)(ns / 1000000000));
-    } else if (ns % 1000000 == 0) {
-        (void)snprintf(buf, len, "%lldms", (long long)(ns / 1000000));
-    } else if (ns % 1000 == 0) {
-        (void)snprintf(buf, len, "%lldus", (long long)(ns / 1000));
-    } else {
-        (void)snprintf(buf, len, "%lldns", (long long)ns);
-    }
 }
 
 /* Split a flags line we wrote (no quotes inside: parse_check reads back
@@ -296,7 +264,7 @@ cell_flags(const void *vctx, const struct sim_sweep_cell *c, char *buf,
         (void)snprintf(num, sizeof(num), "%d", c->concurrency);
         rc |= put_arg(buf, len, &used, "concurrency", num);
     }
-    duration_text(c->switch_interval_ns, num, sizeof(num));
+    base_duration_text(c->switch_interval_ns, num, sizeof(num));
     rc |= put_arg(buf, len, &used, "switch-interval", num);
     for (i = 0; i < ctx->fl->n; i++) {
         const struct sim_opt_desc *op = ctx->fl->row[i];
