@@ -149,7 +149,9 @@ sim_cell_check(const struct sim_report_summary *sum,
 {
     const struct sim_trace_summary *r = sum->n == 1 ? &sum->runs[0] : NULL;
     /* threads is the place of these models on the axes (the convoy's pool
-     * is --cpu-threads); processes is the process pool's. */
+     * is --cpu-threads); processes is the process pool's; the loop's
+     * concurrency is compared when the summary has it (since it has the
+     * key: -1 in an older one). */
     int by_threads =
         (c->model == SIM_MODEL_THREADS || c->model == SIM_MODEL_EXECUTOR ||
          c->model == SIM_MODEL_NOGIL || c->model == SIM_MODEL_LOOP) &&
@@ -158,14 +160,22 @@ sim_cell_check(const struct sim_report_summary *sum,
     if (r == NULL || strcmp(r->model, sim_model_name(c->model)) != 0 ||
         r->switch_interval_ns != c->switch_interval_ns ||
         (c->model == SIM_MODEL_PROCESSES && r->processes != c->processes) ||
-        (by_threads && r->threads != c->threads)) {
+        (by_threads && r->threads != c->threads) ||
+        (c->model == SIM_MODEL_LOOP && r->concurrency >= 0 &&
+         r->concurrency != c->concurrency)) {
+        char conc[40] = "";
+
+        if (c->model == SIM_MODEL_LOOP) {
+            (void)snprintf(conc, sizeof(conc), ", concurrency %d",
+                           c->concurrency);
+        }
         (void)snprintf(
             why, len,
             "its summary.json is not this cell's (expected one "
-            "run of %s at switch interval %lld ns, %s %d)",
+            "run of %s at switch interval %lld ns, %s %d%s)",
             sim_model_name(c->model), (long long)c->switch_interval_ns,
             c->model == SIM_MODEL_PROCESSES ? "processes" : "threads",
-            c->model == SIM_MODEL_PROCESSES ? c->processes : c->threads);
+            c->model == SIM_MODEL_PROCESSES ? c->processes : c->threads, conc);
         return -1;
     }
     if (sum->version == NULL || strcmp(sum->version, SIM_VERSION) != 0) {

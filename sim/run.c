@@ -355,6 +355,7 @@ fill_summary(struct sim_trace_summary *s, const struct sim_options *o,
     }
     s->threads = sim_opt_pool_size(o, m);
     s->processes = o->processes;
+    s->concurrency = m == SIM_MODEL_LOOP ? o->concurrency : 0;
     s->switch_interval_ns = o->switch_interval_ns;
     s->check_every = sim_opt_check_every(o);
     s->instr_ns = o->costs.instr_ns;

@@ -234,7 +234,8 @@ int sim_cell_running(const char *out);
 struct sim_report_summary; /* report.h */
 struct sim_sweep_cell;     /* below */
 /* 0 if sum (a cell's summary.json) is one run of cell c (its model,
- * switch interval, and pool: threads or processes) by this gilsim; else
+ * switch interval, pool: threads or processes, and the loop's
+ * concurrency) by this gilsim; else
  * -1 with why. Collect and --cell judge a finished cell by it. */
 int sim_cell_check(const struct sim_report_summary *sum,
                    const struct sim_sweep_cell *c, char *why, size_t len);

@@ -347,4 +347,16 @@ sh "$tmp/cores/jobs.txt" >/dev/null 2>&1 || fail "cores jobs again"
 [ ! -e "$tmp/cores/cells/$t1/.gilsim.lock" ] || fail "the lock file was left in $t1"
 "$G" sweep --collect="$tmp/cores" --no-plots >/dev/null 2>"$tmp/w.err" ||
     fail "collect after removing the cells: $(cat "$tmp/w.err")"
+# 15. The loop's concurrency is part of its cell's place: a loop cell
+# whose summary.json says another concurrency is failed.
+lc=$(ids "$tmp/seed" | grep '^loop-.*-c2-' | sed -n 1p)
+[ -n "$lc" ] || fail "no loop cell of concurrency 2 in the seed plan"
+grep -q '"concurrency": 2,' "$tmp/seed/cells/$lc/summary.json" ||
+    fail "$lc's summary.json does not say its concurrency"
+sed 's/"concurrency": 2,/"concurrency": 5,/' "$tmp/seed/cells/$lc/summary.json" >"$tmp/s.json"
+mv "$tmp/s.json" "$tmp/seed/cells/$lc/summary.json"
+"$G" sweep --collect="$tmp/seed" --no-plots >/dev/null 2>"$tmp/l.err" && st=0 || st=$?
+[ "$st" -eq 1 ] || fail "collect of a loop cell of another concurrency: exit $st"
+grep -q "^gilsim: failed: $lc .*not this cell's (.*concurrency 2)" "$tmp/l.err" ||
+    fail "loop concurrency: $(cat "$tmp/l.err")"
 echo "sweep_plan.sh: ok"
