@@ -305,6 +305,18 @@ fi
 grep -q "^gilsim: --plan=.*expected a folder whose absolute path has no" "$tmp/q.err" ||
     fail "double quote: $(cat "$tmp/q.err")"
 [ ! -e "$tmp/a\"b" ] || fail "a refused plan folder was made"
+# An empty folder of the user's, refused (a link leads to a '#'), stays
+# the very folder it was: not removed and made again.
+mkdir "$tmp/real#dir"
+ln -s "$tmp/real#dir" "$tmp/link"
+inode=$(ls -di "$tmp/real#dir" | cut -d' ' -f1)
+if "$G" sweep --plan="$tmp/link" --model=threads >/dev/null 2>"$tmp/q.err"; then
+    fail "a plan folder whose real path has a '#' was accepted"
+fi
+grep -q "has the character 0x23" "$tmp/q.err" || fail "'#': $(cat "$tmp/q.err")"
+[ "$(ls -di "$tmp/real#dir" | cut -d' ' -f1)" = "$inode" ] ||
+    fail "the user's empty plan folder was made again"
+[ -z "$(ls -A "$tmp/real#dir")" ] || fail "the refused plan left files"
 # 14. A finished cell that is not its job's (another gilsim version,
 # another pool) is failed in collect, and its job refuses it (exit 2)
 # rather than calling it finished, until it is removed as collect says.

@@ -305,7 +305,9 @@ static const struct help_line {
      "sweep: run nothing; write the sweep's plan into DIR: plan.json, "
      "jobs.txt (one gilsim run command a cell and repetition) and "
      "launchers for GNU parallel, Slurm and Kubernetes (see the README: "
-     "When one machine is not enough)"},
+     "When one machine is not enough); DIR's absolute path may not hold "
+     "a control character, '\"', '\\' or '#', which the launchers cannot "
+     "carry"},
     {"collect",
      "sweep: merge the cells a plan's jobs finished into DIR's sweep.tsv, "
      "plots, index.html and recommendation; the jobs and the sweep's own "
