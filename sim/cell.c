@@ -300,7 +300,15 @@ sim_cell_end(const char *out, const char *dir, int status, int measured,
         base_sync_dir(dir);
         /* Renamed under the lock: no other run of the cell is in it. */
         if (rename(dir, out) == 0) {
-            sim_run_unlock_dir(out, lock_fd);
+            char lock[4200];
+
+            /* The lock file came along: it goes, held or not (a file
+             * system without record locks gave no fd). */
+            (void)snprintf(lock, sizeof(lock), "%.4000s/" SIM_LOCK_NAME, out);
+            (void)unlink(lock);
+            if (lock_fd >= 0) {
+                (void)close(lock_fd);
+            }
             return status;
         }
         base_errtext(errno, etext, sizeof(etext));
