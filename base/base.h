@@ -83,5 +83,11 @@ int base_search_path(const char *name, char *out, size_t len);
 void base_host_name(char *buf, size_t len);
 int base_host_cores(void);
 void base_cpu_model(char *buf, size_t len);
+/* Words (text.c). A duration in its largest exact unit: 5ms, 500us,
+ * 1s, 1234ns. s as one word for sh, into buf: as it is when every
+ * character is one sh takes bare, else in single quotes (a ' as '\'');
+ * its length, or -E2BIG with buf "" when it does not fit. */
+void base_duration_text(int64_t ns, char *buf, size_t len);
+int base_shell_word(char *buf, size_t len, const char *s) BASE_WARN_UNUSED;
 
 #endif /* GILSIM_BASE_H */

@@ -9,12 +9,26 @@
  * sees a cell either finished or not at all. A run that is killed,
  * interrupted or fails leaves OUT.part behind (with failed.txt saying
  * the exit status when gilsim lived to write it): collect calls that cell
- * failed. Run again (GNU parallel's --resume-failed, a Slurm requeue, a
- * Kubernetes pod retried), a cell whose OUT holds a summary.json is
- * finished and runs nothing (exit 0); a stale OUT.part whose lock no
- * process holds is removed and the cell runs afresh; one whose lock is
- * held belongs to a run under way, and the second is refused.
+ * failed.
+ *
+ * Two runs of one cell never share OUT.part: sim_cell_begin makes it
+ * (or finds it) and takes its lock file (folder.c's SIM_LOCK_NAME, a
+ * POSIX record lock) before it returns, and sim_cell_end renames it
+ * while still holding the lock. A run that finds OUT.part locked is
+ * refused; one that finds it unlocked (a killed run's) takes the lock and
+ * clears what is in it but the lock file, so the folder and its lock are
+ * never removed under another run. The lock is taken on the file the
+ * path names at that moment (checked after the lock), since a run that
+ * ends unlinks it.
+ *
+ * Run again (GNU parallel's --resume-failed, a Slurm requeue, a
+ * Kubernetes pod retried), a cell whose OUT holds this cell's
+ * summary.json by this gilsim (sim_cell_check, the check collect makes)
+ * is finished and runs nothing (exit 0); one whose summary.json is not
+ * is refused (exit 2) with the same words collect uses, and the advice
+ * to remove OUT.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -22,11 +36,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "report.h"
 #include "run.h"
 
 #define PART_SUFFIX ".part"
 
-/* 1 if a process holds the lock file of folder dir (folder.c's). */
+/* 1 if a process holds the lock file of folder dir. */
 static int
 lock_held(const char *dir)
 {
@@ -34,7 +49,7 @@ lock_held(const char *dir)
     struct flock fl;
     int fd, held = 0;
 
-    (void)snprintf(path, sizeof(path), "%.4000s/.gilsim.lock", dir);
+    (void)snprintf(path, sizeof(path), "%.4000s/" SIM_LOCK_NAME, dir);
     fd = open(path, O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         return 0;
@@ -49,6 +64,76 @@ lock_held(const char *dir)
     return held;
 }
 
+/* Take the lock file of dir into *fd: 0, -EAGAIN when another process
+ * holds it, or -errno. *fd is -1 on a file system without record locks
+ * (ENOLCK), which runs unlocked as folder.c's lock does. The file locked
+ * is the one the path names after the lock: a run that ended may have
+ * unlinked the one opened. */
+static int
+lock_take(const char *dir, int *fd)
+{
+    char path[4200];
+    struct flock fl;
+    struct stat a, b;
+    int tries;
+
+    *fd = -1;
+    (void)snprintf(path, sizeof(path), "%.4000s/" SIM_LOCK_NAME, dir);
+    for (tries = 0; tries < 100; tries++) {
+        int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+        if (f < 0) {
+            return -errno;
+        }
+        memset(&fl, 0, sizeof(fl));
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        if (fcntl(f, F_SETLK, &fl) != 0) {
+            int e = errno;
+
+            (void)close(f);
+            if (e == ENOLCK) {
+                return 0;
+            }
+            return e == EACCES || e == EAGAIN ? -EAGAIN : -e;
+        }
+        if (fstat(f, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
+            a.st_dev == b.st_dev) {
+            *fd = f;
+            return 0;
+        }
+        (void)close(f); /* unlinked meanwhile: take the new one */
+    }
+    return -EAGAIN;
+}
+
+/* Remove what is in dir but its lock file (a killed run's leftovers). */
+static void
+clear_but_lock(const char *dir)
+{
+    char path[4400];
+    struct dirent *de;
+    DIR *d = opendir(dir);
+
+    if (d == NULL) {
+        return;
+    }
+    for (;;) {
+        /* Only this thread uses the DIR, so readdir is safe. */
+        de = readdir(d); // NOLINT(concurrency-mt-unsafe)
+        if (de == NULL) {
+            break;
+        }
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+            strcmp(de->d_name, SIM_LOCK_NAME) == 0) {
+            continue;
+        }
+        (void)snprintf(path, sizeof(path), "%.4000s/%s", dir, de->d_name);
+        base_remove_tree(path);
+    }
+    (void)closedir(d);
+}
+
 int
 sim_cell_running(const char *out)
 {
@@ -59,41 +144,140 @@ sim_cell_running(const char *out)
 }
 
 int
-sim_cell_begin(const char *out, char *dir, size_t dirlen, int *done, FILE *err)
+sim_cell_check(const struct sim_report_summary *sum,
+               const struct sim_sweep_cell *c, char *why, size_t len)
 {
+    const struct sim_trace_summary *r = sum->n == 1 ? &sum->runs[0] : NULL;
+    /* threads is the place of these models on the axes (the convoy's pool
+     * is --cpu-threads); processes is the process pool's; the loop's
+     * concurrency is compared when the summary has it (since it has the
+     * key: -1 in an older one). */
+    int by_threads =
+        (c->model == SIM_MODEL_THREADS || c->model == SIM_MODEL_EXECUTOR ||
+         c->model == SIM_MODEL_NOGIL || c->model == SIM_MODEL_LOOP) &&
+        r != NULL && strcmp(r->workload, "convoy") != 0;
+
+    if (r == NULL || strcmp(r->model, sim_model_name(c->model)) != 0 ||
+        r->switch_interval_ns != c->switch_interval_ns ||
+        (c->model == SIM_MODEL_PROCESSES && r->processes != c->processes) ||
+        (by_threads && r->threads != c->threads) ||
+        (c->model == SIM_MODEL_LOOP && r->concurrency >= 0 &&
+         r->concurrency != c->concurrency)) {
+        char conc[40] = "";
+
+        if (c->model == SIM_MODEL_LOOP) {
+            (void)snprintf(conc, sizeof(conc), ", concurrency %d",
+                           c->concurrency);
+        }
+        (void)snprintf(
+            why, len,
+            "its summary.json is not this cell's (expected one "
+            "run of %s at switch interval %lld ns, %s %d%s)",
+            sim_model_name(c->model), (long long)c->switch_interval_ns,
+            c->model == SIM_MODEL_PROCESSES ? "processes" : "threads",
+            c->model == SIM_MODEL_PROCESSES ? c->processes : c->threads, conc);
+        return -1;
+    }
+    if (sum->version == NULL || strcmp(sum->version, SIM_VERSION) != 0) {
+        (void)snprintf(why, len,
+                       "run by gilsim %.40s; this is gilsim %s (expected the "
+                       "same version in every cell)",
+                       sum->version != NULL ? sum->version : "(unknown)",
+                       SIM_VERSION);
+        return -1;
+    }
+    return 0;
+}
+
+/* The cell `o` runs: its one model and its place on the axes. */
+static void
+cell_of(const struct sim_options *o, struct sim_sweep_cell *c)
+{
+    int m;
+
+    memset(c, 0, sizeof(*c));
+    for (m = 0; m < SIM_MODEL_COUNT; m++) {
+        if (o->models & (1u << m)) {
+            c->model = (enum sim_model)m;
+            break;
+        }
+    }
+    c->threads = o->threads;
+    c->processes = o->processes;
+    c->concurrency = o->concurrency;
+    c->switch_interval_ns = o->switch_interval_ns;
+}
+
+int
+sim_cell_begin(const struct sim_options *o, char *dir, size_t dirlen, int *done,
+               int *lock_fd, FILE *err)
+{
+    const char *out = o->out_dir;
+    struct sim_report_summary sum;
+    struct sim_sweep_cell c;
     char path[4200];
     char etext[128];
+    char why[SIM_ERR_LEN * 2];
     struct stat st;
+    int rc, made = 1;
 
     *done = 0;
+    *lock_fd = -1;
     (void)snprintf(path, sizeof(path), "%.4000s/summary.json", out);
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-        *done = 1;
-        return SIM_EXIT_OK;
+        int ok;
+
+        cell_of(o, &c);
+        memset(&sum, 0, sizeof(sum));
+        ok = sim_report_read_summary(path, &sum, why, sizeof(why)) == 0 &&
+             sim_cell_check(&sum, &c, why, sizeof(why)) == 0;
+        sim_report_summary_clear(&sum);
+        if (ok) {
+            *done = 1;
+            return SIM_EXIT_OK;
+        }
+        fprintf(err,
+                "gilsim: --cell --out=%s: the folder holds a finished run "
+                "that is not this cell's: %s (expected this cell's or none: "
+                "remove %s and run the job again)\n",
+                out, why, out);
+        return SIM_EXIT_USAGE;
     }
     if ((size_t)snprintf(dir, dirlen, "%s" PART_SUFFIX, out) >= dirlen) {
         fprintf(err, "gilsim: --out=%s: the path is too long\n", out);
         return SIM_EXIT_USAGE;
     }
-    if (lstat(dir, &st) == 0) {
-        if (S_ISDIR(st.st_mode) && lock_held(dir)) {
-            fprintf(err,
-                    "gilsim: --cell --out=%s: another gilsim is running "
-                    "this cell in %s (expected one run a cell)\n",
-                    out, dir);
-            return SIM_EXIT_USAGE;
-        }
-        /* What a killed or failed run of this cell left. */
-        base_remove_tree(dir);
-    }
     if (mkdir(dir, 0777) != 0) {
         int e = errno;
 
-        base_errtext(e, etext, sizeof(etext));
-        fprintf(err, "gilsim: --cell --out=%s: cannot create %s: %s%s\n", out,
-                dir, etext,
-                e == EEXIST ? " (another run of this cell began at once)" : "");
-        return e == ENOENT ? SIM_EXIT_USAGE : SIM_EXIT_ERROR;
+        if (e != EEXIST || lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            base_errtext(e, etext, sizeof(etext));
+            fprintf(err, "gilsim: --cell --out=%s: cannot create %s: %s\n", out,
+                    dir, e == EEXIST ? "not a folder" : etext);
+            return e == ENOENT || e == EEXIST ? SIM_EXIT_USAGE : SIM_EXIT_ERROR;
+        }
+        made = 0; /* a killed run's, or one under way: the lock says */
+    }
+    rc = lock_take(dir, lock_fd);
+    if (rc == -EAGAIN) {
+        fprintf(err,
+                "gilsim: --cell --out=%s: another gilsim is running this "
+                "cell in %s (expected one run a cell)\n",
+                out, dir);
+        return SIM_EXIT_USAGE;
+    }
+    if (rc != 0) {
+        base_errtext(-rc, etext, sizeof(etext));
+        fprintf(err, "gilsim: --cell --out=%s: cannot lock %s: %s\n", out, dir,
+                etext);
+        if (made) {
+            (void)rmdir(dir);
+        }
+        return SIM_EXIT_ERROR;
+    }
+    if (!made) {
+        /* What a killed or failed run of this cell left. */
+        clear_but_lock(dir);
     }
     return SIM_EXIT_OK;
 }
@@ -107,14 +291,24 @@ write_failed_fn(const void *ctx, FILE *f)
 
 int
 sim_cell_end(const char *out, const char *dir, int status, int measured,
-             FILE *err)
+             int lock_fd, FILE *err)
 {
     char msg[SIM_ERR_LEN * 2];
     char etext[128];
 
     if (measured && (status == SIM_EXIT_OK || status == SIM_EXIT_FAILURES)) {
         base_sync_dir(dir);
+        /* Renamed under the lock: no other run of the cell is in it. */
         if (rename(dir, out) == 0) {
+            char lock[4200];
+
+            /* The lock file came along: it goes, held or not (a file
+             * system without record locks gave no fd). */
+            (void)snprintf(lock, sizeof(lock), "%.4000s/" SIM_LOCK_NAME, out);
+            (void)unlink(lock);
+            if (lock_fd >= 0) {
+                (void)close(lock_fd);
+            }
             return status;
         }
         base_errtext(errno, etext, sizeof(etext));
@@ -130,5 +324,6 @@ sim_cell_end(const char *out, const char *dir, int status, int measured,
                           sizeof(msg)) != 0) {
         fprintf(err, "gilsim: %s\n", msg);
     }
+    sim_run_unlock_dir(dir, lock_fd);
     return status;
 }

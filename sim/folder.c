@@ -195,9 +195,6 @@ sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
 
 /* ---- the folder's lock ------------------------------------------------ */
 
-/* The lock file in a run or sweep folder, held for the run's life. */
-#define LOCK_NAME ".gilsim.lock"
-
 int
 sim_run_lock_dir(const char *dir, int *fd_out, FILE *err)
 {
@@ -207,7 +204,7 @@ sim_run_lock_dir(const char *dir, int *fd_out, FILE *err)
     int fd;
 
     *fd_out = -1;
-    (void)snprintf(path, sizeof(path), "%s/%s", dir, LOCK_NAME);
+    (void)snprintf(path, sizeof(path), "%s/%s", dir, SIM_LOCK_NAME);
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         /* The first file the run writes there: a folder it cannot write
@@ -244,7 +241,7 @@ sim_run_unlock_dir(const char *dir, int fd)
     if (fd < 0) {
         return;
     }
-    (void)snprintf(path, sizeof(path), "%s/%s", dir, LOCK_NAME);
+    (void)snprintf(path, sizeof(path), "%s/%s", dir, SIM_LOCK_NAME);
     (void)unlink(path);
     (void)close(fd);
 }

@@ -355,6 +355,7 @@ fill_summary(struct sim_trace_summary *s, const struct sim_options *o,
     }
     s->threads = sim_opt_pool_size(o, m);
     s->processes = o->processes;
+    s->concurrency = m == SIM_MODEL_LOOP ? o->concurrency : 0;
     s->switch_interval_ns = o->switch_interval_ns;
     s->check_every = sim_opt_check_every(o);
     s->instr_ns = o->costs.instr_ns;
@@ -504,7 +505,7 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
     if (o->cell) {
         int done = 0;
 
-        status = sim_cell_begin(o->out_dir, dir, sizeof(dir), &done, err);
+        status = sim_cell_begin(o, dir, sizeof(dir), &done, &lock_fd, err);
         if (status == SIM_EXIT_OK && done) {
             if (!o->quiet) {
                 fprintf(err, "gilsim: --cell: %s is finished; nothing to run\n",
@@ -515,12 +516,11 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
             }
             return SIM_EXIT_OK;
         }
-        created = status == SIM_EXIT_OK;
     } else {
         status = sim_run_make_dir(o, dir, sizeof(dir), &created, err);
-    }
-    if (status == SIM_EXIT_OK) {
-        status = sim_run_lock_dir(dir, &lock_fd, err);
+        if (status == SIM_EXIT_OK) {
+            status = sim_run_lock_dir(dir, &lock_fd, err);
+        }
     }
     if (status != SIM_EXIT_OK) {
         if (created) {
@@ -533,11 +533,12 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
     }
     status = run_locked(o, command, out, err, handle_signals, report, dir, &io,
                         &wrote);
-    sim_run_unlock_dir(dir, lock_fd);
     if (o->cell) {
-        /* A signal's status (128 + N) is no measurement: not renamed. */
-        return sim_cell_end(o->out_dir, dir, status, wrote, err);
+        /* A signal's status (128 + N) is no measurement: not renamed.
+         * The lock goes after the rename. */
+        return sim_cell_end(o->out_dir, dir, status, wrote, lock_fd, err);
     }
+    sim_run_unlock_dir(dir, lock_fd);
     if (!wrote && created) {
         /* No summary was written: what a failed model left (its pages,
          * a trace cut short) is of no use, and the folder is ours. */

@@ -200,6 +200,9 @@ int sim_run_make_fresh_dir(const char *stem, char *dir, size_t dirlen,
  * *fd set, or SIM_EXIT_USAGE with one line on `err`. sim_run_unlock_dir
  * removes the lock file and lets go (fd -1: nothing to do). */
 int sim_run_lock_dir(const char *dir, int *fd, FILE *err);
+/* The lock file in a run or sweep folder (and a cell's OUT.part), held
+ * for the run's life. */
+#define SIM_LOCK_NAME ".gilsim.lock"
 void sim_run_unlock_dir(const char *dir, int fd);
 /* Start libcurl and, without --url, the embedded server (io->dir is left
  * empty); SIM_EXIT_* with one line on `err`. sim_run_io_stop undoes it. */
@@ -213,17 +216,29 @@ void sim_run_io_stop(struct sim_run_io *io);
 int sim_run_server_start(const struct sim_options *o, struct wl_server **out,
                          FILE *err);
 
-/* cell.c: gilsim run --cell. _begin: if `out` holds a finished run, *done
- * = 1 and nothing else; else clear a stale OUT.part and create it, its
- * path in dir. SIM_EXIT_* with one line on err. _end: after the run
- * (`measured`: it wrote its summary), rename OUT.part to `out` when the
- * status is 0 or 1; else leave it with failed.txt. The exit status. */
-int sim_cell_begin(const char *out, char *dir, size_t dirlen, int *done,
-                   FILE *err);
+/* cell.c: gilsim run --cell. _begin: if o->out_dir holds this cell's
+ * finished run (sim_cell_check), *done = 1 and nothing else; if it holds
+ * another's, SIM_EXIT_USAGE. Else make OUT.part (or clear a killed run's)
+ * and take its lock (*lock_fd; -1 without record locks) before it
+ * returns, its path in dir; SIM_EXIT_USAGE if another run holds it.
+ * SIM_EXIT_* with one line on err. _end: after the run (`measured`: it
+ * wrote its summary), rename OUT.part to `out` when the status is 0 or
+ * 1, still under the lock; else leave it with failed.txt; then let the
+ * lock go. The exit status. */
+int sim_cell_begin(const struct sim_options *o, char *dir, size_t dirlen,
+                   int *done, int *lock_fd, FILE *err);
 int sim_cell_end(const char *out, const char *dir, int status, int measured,
-                 FILE *err);
+                 int lock_fd, FILE *err);
 /* 1 if a gilsim is running the cell of `out` now (OUT.part is locked). */
 int sim_cell_running(const char *out);
+struct sim_report_summary; /* report.h */
+struct sim_sweep_cell;     /* below */
+/* 0 if sum (a cell's summary.json) is one run of cell c (its model,
+ * switch interval, pool: threads or processes, and the loop's
+ * concurrency) by this gilsim; else
+ * -1 with why. Collect and --cell judge a finished cell by it. */
+int sim_cell_check(const struct sim_report_summary *sum,
+                   const struct sim_sweep_cell *c, char *why, size_t len);
 
 /* ---- workload/: workload files ------------------------------------------ */
 
@@ -401,21 +416,45 @@ struct sim_plan_args {
  * exit status, with one line on err when it is not 0. */
 int sim_sweep_plan_main(const struct sim_options *o, const char *command,
                         const struct sim_plan_args *a, FILE *out, FILE *err);
-/* The flags plan.json keeps, as an argv (argv[0] "gilsim", argv[1]
- * "sweep"; each malloc'd, and the array) and its command (malloc'd).
- * SIM_EXIT_OK, or SIM_EXIT_USAGE with one line on err. */
-int sim_sweep_plan_read(const char *dir, char ***argv, int *argc,
-                        char **command, FILE *err);
+/* One job of a plan (an entry of plan.json's "jobs"): one repetition of
+ * one cell, which writes DIR/cells/ID. */
+struct sim_plan_job {
+    char id[160];               /* its folder's name in DIR/cells */
+    struct sim_sweep_cell cell; /* its model and place on the axes */
+    int repeat;                 /* the 0-based repetition */
+};
+/* What --collect reads of plan.json: the flags it keeps, as an argv
+ * (argv[0] "gilsim", argv[1] "sweep"; each malloc'd, and the array), its
+ * command (malloc'd) and its jobs (malloc'd), in the plan's order. */
+struct sim_plan {
+    char **argv;
+    int argc;
+    char *command;
+    struct sim_plan_job *jobs;
+    size_t n_jobs;
+};
+/* Read DIR/plan.json into *p. SIM_EXIT_OK, or SIM_EXIT_USAGE /
+ * SIM_EXIT_ERROR with one line on err; free *p with sim_sweep_plan_clear
+ * either way. */
+int sim_sweep_plan_read(const char *dir, struct sim_plan *p, FILE *err);
+void sim_sweep_plan_clear(struct sim_plan *p);
 /* The id of a cell's repetition in a plan: MODEL-tT-pP-cC-siD-rR. */
 void sim_sweep_cell_id(const struct sim_sweep_cell *c, int repeat, char *buf,
                        size_t len);
 
 /* sweep_collect.c: `gilsim sweep --collect=DIR`, `o` the plan's sweep
- * with --collect's own flags: sweep.tsv, plots, index.html and the
- * recommendation from the cells that finished. An exit status: 1 while a
- * cell is missing or failed (0 with --partial). */
+ * with --collect's own flags, `jobs` the plan's (plan.json's list, not
+ * the cells `o` would make on this machine): sweep.tsv, plots, index.html
+ * and the recommendation from the jobs that finished. An exit status: 1
+ * while a job is missing or failed (0 with --partial), or when none
+ * finished (and nothing is written). */
 int sim_sweep_collect_main(const struct sim_options *o, const char *command,
+                           const struct sim_plan_job *jobs, size_t n_jobs,
                            FILE *out, FILE *err);
+/* Set c->by_concurrency and c->pool from its model and place, as
+ * sim_sweep_cells does for the sweep `o`. */
+void sim_sweep_cell_place(const struct sim_options *o,
+                          struct sim_sweep_cell *c);
 
 /* `gilsim sweep`: run every cell --repeat times (resuming a sweep.tsv in
  * --out), write sweep.tsv and the sweep plots, print the recommendation.

@@ -159,6 +159,8 @@ run_number(struct sim_trace_summary *r, const char *k, int64_t i, double d)
         r->threads = (int)i;
     } else if (strcmp(k, "processes") == 0) {
         r->processes = (int)i;
+    } else if (strcmp(k, "concurrency") == 0) {
+        r->concurrency = (int)i;
     } else if (strcmp(k, "repeat") == 0) {
         r->repeat = (int)i;
     } else if (strcmp(k, "instr_ns") == 0) {
@@ -178,6 +180,7 @@ read_run(json_t *j, struct sim_trace_summary *r)
 
     memset(r, 0, sizeof(*r));
     r->trace_to_ns = -1; /* a summary older than the key: to the end */
+    r->concurrency = -1; /* one older than the key: unknown */
     if (!json_is_object(j)) {
         return -1;
     }

@@ -264,6 +264,18 @@ sim_sweep_cells(const struct sim_options *o, size_t *n_out)
     return cells;
 }
 
+void
+sim_sweep_cell_place(const struct sim_options *o, struct sim_sweep_cell *c)
+{
+    struct sim_options co = *o;
+
+    c->by_concurrency =
+        c->model == SIM_MODEL_LOOP && o->n_sweep_concurrency > 1;
+    co.threads = c->threads;
+    co.processes = c->processes;
+    c->pool = cell_pool(&co, c->model, c->by_concurrency ? c->concurrency : 0);
+}
+
 /* The cell's median, min, max, mean and sd of wall time from the rows of
  * repetitions 0..repeat-1. */
 static void

@@ -3,20 +3,28 @@
  * sweep's jobs finished (sweep_plan.c, cell.c), merged into what a local
  * sweep writes: sweep.tsv, the plots, index.html and the recommendation.
  *
- * The options are the plan's own (plan.json's flags, parsed again by the
- * command line), so the cells, their order and their ids are the ones the
- * plan made. Each job's folder, DIR/cells/ID, holds a run's summary.json
- * once the job finished: its one run gives the row a local sweep would
- * have written for that repetition (wall, CPU, GIL wait, forced switches,
+ * The jobs are plan.json's list (their ids and cells, in the plan's
+ * order), not the cells the plan's flags would make on this machine:
+ * --processes and --cores default to the host's core count, and the
+ * collecting machine's may differ. The options (plan.json's flags,
+ * parsed again by the command line) shape only the output: the plots'
+ * title, the formats. Each job's folder, DIR/cells/ID, holds a run's
+ * summary.json once the job finished: its one run gives the row a local sweep
+ * would have written for that repetition (wall, CPU, GIL wait, forced switches,
  * failed steps); the cell's place (model, pool, interval, concurrency,
  * repetition) is the plan's, checked against what the summary says. A job
  * is failed when its cell began and did not finish (DIR/cells/ID.part,
  * with failed.txt when gilsim lived to say its exit status) or left a
- * summary that is not this cell's; missing when nothing of it is there,
+ * summary that is not this cell's (sim_cell_check, the check --cell
+ * makes, so the advice to remove it is what lets the job run again);
+ * missing when nothing of it is there,
  * or when a gilsim runs it now (ID.part locked: said so beside it).
  * Each is listed on stderr and in DIR/cells.tsv (every job: its state,
  * the host it ran on, the host's cores and CPU), and makes the exit
- * status 1 unless --partial; what finished is merged either way.
+ * status 1 unless --partial; what finished is merged either way. When
+ * no job has finished, nothing is written (an earlier collect's
+ * sweep.tsv, plots and page stay) and the exit status is 1; when fewer
+ * rows than the earlier sweep.tsv's are merged, a line says so.
  *
  * Real time depends on the machine: when the finished cells ran on hosts
  * with different core counts the recommendation is refused (its line
@@ -42,7 +50,7 @@ static const char *const state_names[] = {"finished", "failed", "missing"};
 struct job {
     char id[160];
     enum job_state state;
-    char detail[300]; /* why it failed */
+    char detail[512]; /* why it failed */
     char host[256];
     int cores;
     char cpu[256];
@@ -64,11 +72,13 @@ first_line(const char *path, char *buf, size_t len)
     (void)fclose(f);
 }
 
-/* Job j of cell c: its row into *row when finished. */
+/* The plan's job pj: its row into *row when finished. */
 static void
-read_job(const char *dir, const struct sim_sweep_cell *c, int repeat,
-         struct job *j, struct sim_sweep_row *row)
+read_job(const char *dir, const struct sim_plan_job *pj, struct job *j,
+         struct sim_sweep_row *row)
 {
+    const struct sim_sweep_cell *c = &pj->cell;
+    int repeat = pj->repeat;
     struct sim_report_summary sum;
     const struct sim_trace_summary *r;
     char path[4400];
@@ -76,7 +86,7 @@ read_job(const char *dir, const struct sim_sweep_cell *c, int repeat,
     struct stat st;
     int rc;
 
-    sim_sweep_cell_id(c, repeat, j->id, sizeof(j->id));
+    (void)snprintf(j->id, sizeof(j->id), "%s", pj->id);
     (void)snprintf(path, sizeof(path), "%.4000s/cells/%s/summary.json", dir,
                    j->id);
     if (stat(path, &st) != 0) {
@@ -107,26 +117,18 @@ read_job(const char *dir, const struct sim_sweep_cell *c, int repeat,
     rc = sim_report_read_summary(path, &sum, msg, sizeof(msg));
     j->state = JOB_FAILED;
     if (rc != 0) {
-        (void)snprintf(j->detail, sizeof(j->detail), "%.290s", msg);
+        (void)snprintf(j->detail, sizeof(j->detail),
+                       "%.200s; remove cells/%s to run it again", msg, j->id);
         sim_report_summary_clear(&sum);
         return;
     }
-    r = sum.n == 1 ? &sum.runs[0] : NULL;
-    if (r == NULL || strcmp(r->model, sim_model_name(c->model)) != 0 ||
-        r->switch_interval_ns != c->switch_interval_ns ||
-        (c->model == SIM_MODEL_PROCESSES && r->processes != c->processes)) {
+    if (sim_cell_check(&sum, c, msg, sizeof(msg)) != 0) {
+        /* --cell refuses such a folder with the same words: it is not
+         * run again until it is removed. */
         (void)snprintf(j->detail, sizeof(j->detail),
-                       "its summary.json is not this cell's (expected one "
-                       "run of %s at switch interval %lld ns)",
-                       sim_model_name(c->model),
-                       (long long)c->switch_interval_ns);
-    } else if (sum.version == NULL || strcmp(sum.version, SIM_VERSION) != 0) {
-        (void)snprintf(j->detail, sizeof(j->detail),
-                       "run by gilsim %.40s; this is gilsim %s (expected the "
-                       "same version in every cell)",
-                       sum.version != NULL ? sum.version : "(unknown)",
-                       SIM_VERSION);
+                       "%.200s; remove cells/%s to run it again", msg, j->id);
     } else {
+        r = &sum.runs[0];
         j->state = JOB_DONE;
         memset(row, 0, sizeof(*row));
         (void)snprintf(row->model, sizeof(row->model), "%s",
@@ -235,8 +237,71 @@ list_jobs(const struct job *jobs, size_t n, enum job_state state, FILE *err)
     }
 }
 
+/* The rows of an earlier collect's DIR/sweep.tsv (its lines after the
+ * header), 0 if there is none. */
+static size_t
+tsv_rows(const char *dir)
+{
+    char path[4200];
+    size_t lines = 0;
+    FILE *f;
+    int ch;
+
+    (void)snprintf(path, sizeof(path), "%.4000s/sweep.tsv", dir);
+    f = base_fopen_regular(path);
+    if (f == NULL) {
+        return 0;
+    }
+    while ((ch = getc(f)) != EOF) {
+        lines += ch == '\n';
+    }
+    (void)fclose(f);
+    return lines > 0 ? lines - 1 : 0;
+}
+
+/* The cells of the plan's jobs, each once, in the jobs' order (the order
+ * of the sweep's cells); *n_out of them, malloc'd, or NULL. The cells
+ * are the jobs', not the ones the plan's flags make here: a default that
+ * depends on the machine (--processes, --cores) may differ. */
+static struct sim_sweep_cell *
+cells_of_jobs(const struct sim_options *o, const struct sim_plan_job *jobs,
+              size_t n_jobs, size_t *n_out, int *repeat)
+{
+    struct sim_sweep_cell *cells;
+    size_t i, k, n = 0;
+
+    *repeat = 1;
+    cells = calloc(n_jobs > 0 ? n_jobs : 1, sizeof(*cells));
+    if (cells == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < n_jobs; i++) {
+        const struct sim_sweep_cell *c = &jobs[i].cell;
+
+        for (k = 0; k < n; k++) {
+            if (cells[k].model == c->model && cells[k].threads == c->threads &&
+                cells[k].processes == c->processes &&
+                cells[k].concurrency == c->concurrency &&
+                cells[k].switch_interval_ns == c->switch_interval_ns) {
+                break;
+            }
+        }
+        if (k == n) {
+            cells[n] = *c;
+            sim_sweep_cell_place(o, &cells[n]);
+            n++;
+        }
+        if (jobs[i].repeat + 1 > *repeat) {
+            *repeat = jobs[i].repeat + 1;
+        }
+    }
+    *n_out = n;
+    return cells;
+}
+
 int
 sim_sweep_collect_main(const struct sim_options *o, const char *command,
+                       const struct sim_plan_job *plan_jobs, size_t n_jobs,
                        FILE *out, FILE *err)
 {
     const char *dir = o->collect_dir;
@@ -247,16 +312,15 @@ sim_sweep_collect_main(const struct sim_options *o, const char *command,
     char msg[SIM_ERR_LEN * 2];
     char why[512];
     const char *no_rec = NULL;
-    size_t n, i, n_jobs, n_rows = 0, by_state[3] = {0, 0, 0};
+    size_t n, i, n_rows = 0, old_rows, by_state[3] = {0, 0, 0};
     unsigned long long failed_steps = 0;
-    int lock_fd = -1, status, r;
+    int lock_fd = -1, status, repeat;
 
-    cells = sim_sweep_cells(o, &n);
+    cells = cells_of_jobs(o, plan_jobs, n_jobs, &n, &repeat);
     if (cells == NULL) {
         fprintf(err, "gilsim: out of memory\n");
         return SIM_EXIT_ERROR;
     }
-    n_jobs = n * (size_t)o->repeat;
     rows = calloc(n_jobs > 0 ? n_jobs : 1, sizeof(*rows));
     jobs = calloc(n_jobs > 0 ? n_jobs : 1, sizeof(*jobs));
     if (rows == NULL || jobs == NULL) {
@@ -268,17 +332,42 @@ sim_sweep_collect_main(const struct sim_options *o, const char *command,
     if (status != SIM_EXIT_OK) {
         goto out;
     }
-    for (i = 0; i < n; i++) {
-        for (r = 0; r < o->repeat; r++) {
-            struct job *j = &jobs[i * (size_t)o->repeat + (size_t)r];
+    for (i = 0; i < n_jobs; i++) {
+        struct job *j = &jobs[i];
 
-            read_job(dir, &cells[i], r, j, &rows[n_rows]);
-            by_state[j->state]++;
-            if (j->state == JOB_DONE) {
-                failed_steps += rows[n_rows].steps_failed;
-                n_rows++;
-            }
+        read_job(dir, &plan_jobs[i], j, &rows[n_rows]);
+        by_state[j->state]++;
+        if (j->state == JOB_DONE) {
+            failed_steps += rows[n_rows].steps_failed;
+            n_rows++;
         }
+    }
+    if (!o->quiet) {
+        fprintf(err,
+                "gilsim: sweep --collect: %zu job%s: %zu finished, %zu "
+                "failed, %zu missing\n",
+                n_jobs, n_jobs == 1 ? "" : "s", by_state[JOB_DONE],
+                by_state[JOB_FAILED], by_state[JOB_MISSING]);
+    }
+    list_jobs(jobs, n_jobs, JOB_FAILED, err);
+    list_jobs(jobs, n_jobs, JOB_MISSING, err);
+    if (n_rows == 0) {
+        /* An earlier collect's results stay as they were. */
+        fprintf(err,
+                "gilsim: sweep --collect=%s: no job has finished; nothing "
+                "written (expected at least one finished cell in "
+                "%s/cells)\n",
+                dir, dir);
+        status = SIM_EXIT_FAILURES;
+        goto out;
+    }
+    old_rows = tsv_rows(dir);
+    if (old_rows > n_rows) {
+        fprintf(err,
+                "gilsim: sweep --collect: %s/sweep.tsv had %zu rows and now "
+                "has %zu: cells that had finished are gone or no longer "
+                "valid (see the failed and missing jobs)\n",
+                dir, old_rows, n_rows);
     }
     if (sim_sweep_write_tsv(dir, rows, n_rows, msg, sizeof(msg)) != 0) {
         fprintf(err, "gilsim: %s\n", msg);
@@ -295,7 +384,7 @@ sim_sweep_collect_main(const struct sim_options *o, const char *command,
     }
     base_sync_dir(dir);
     for (i = 0; i < n; i++) {
-        sim_sweep_cell_stats(&cells[i], rows, n_rows, o->repeat);
+        sim_sweep_cell_stats(&cells[i], rows, n_rows, repeat);
     }
     if (!o->engine_virtual) {
         char counts[400];
@@ -310,15 +399,6 @@ sim_sweep_collect_main(const struct sim_options *o, const char *command,
             no_rec = why;
         }
     }
-    if (!o->quiet) {
-        fprintf(err,
-                "gilsim: sweep --collect: %zu job%s: %zu finished, %zu "
-                "failed, %zu missing\n",
-                n_jobs, n_jobs == 1 ? "" : "s", by_state[JOB_DONE],
-                by_state[JOB_FAILED], by_state[JOB_MISSING]);
-    }
-    list_jobs(jobs, n_jobs, JOB_FAILED, err);
-    list_jobs(jobs, n_jobs, JOB_MISSING, err);
     if (sim_sweep_finish(o, dir, command, cells, n, no_rec, out, err) != 0) {
         status = SIM_EXIT_ERROR;
         goto out;

@@ -11,7 +11,8 @@
  *
  *   plan.json      gilsim's version and path, the sweep's command and its
  *                  flags (which --collect parses again), every job: its
- *                  index, id, cell and output folder
+ *                  index, id, cell and output folder (the list --collect
+ *                  walks)
  *   jobs.txt       line i+1 is job i: `GILSIM run FLAGS --out=DIR/cells/ID`
  *                  with absolute paths, runnable from any folder
  *   run-parallel.sh, slurm.sbatch, k8s-job.yaml
@@ -26,8 +27,12 @@
  * says which version that was. A job runs with --cell (cell.c), so a cell
  * appears in cells/ only once finished and a job run twice does no harm.
  *
- * DIR must be new or empty. Every file goes through base_write_atomic;
- * the launchers are then made executable.
+ * DIR must be new or empty, and its absolute path free of what a
+ * launcher cannot carry (control characters, '"', backslash, '#': see
+ * launcher_unsafe); spaces, quotes and '%' are quoted where each
+ * launcher needs it. Every file goes through base_write_atomic; the
+ * launchers are then made executable. On a failure what was written
+ * goes: DIR whole if --plan made it, else only its own files.
  */
 /* realpath() is XSI: glibc declares it only with _XOPEN_SOURCE (or
  * _DEFAULT_SOURCE), which CMake does not define. */
@@ -51,18 +56,9 @@ void
 sim_sweep_cell_id(const struct sim_sweep_cell *c, int repeat, char *buf,
                   size_t len)
 {
-    int64_t si = c->switch_interval_ns;
     char d[32];
 
-    if (si % 1000000000 == 0) {
-        (void)snprintf(d, sizeof(d), "%llds", (long long)(si / 1000000000));
-    } else if (si % 1000000 == 0) {
-        (void)snprintf(d, sizeof(d), "%lldms", (long long)(si / 1000000));
-    } else if (si % 1000 == 0) {
-        (void)snprintf(d, sizeof(d), "%lldus", (long long)(si / 1000));
-    } else {
-        (void)snprintf(d, sizeof(d), "%lldns", (long long)si);
-    }
+    base_duration_text(c->switch_interval_ns, d, sizeof(d));
     (void)snprintf(buf, len, "%s-t%d-p%d-c%d-si%s-r%d",
                    sim_model_name(c->model), c->threads, c->processes,
                    c->concurrency, d, repeat);
@@ -74,7 +70,8 @@ struct plan_text {
     size_t jobs_len;
     json_t *doc; /* plan.json */
     size_t n_jobs;
-    char dir[4096]; /* absolute */
+    char dir[4096];       /* absolute */
+    char jobs_path[4200]; /* dir/jobs.txt */
 };
 
 static int
@@ -98,19 +95,48 @@ write_plan_fn(const void *ctx, FILE *f)
     return ferror(f) ? -EIO : 0;
 }
 
-/* A path inside single quotes for sh (the plan folder's). */
+/* s as one word for sh (base_shell_word: quoted when it needs to be). */
 static void
-put_quoted(FILE *f, const char *s)
+put_word(FILE *f, const char *s)
 {
-    fputc('\'', f);
+    char q[4 * 4500 + 8];
+
+    if (base_shell_word(q, sizeof(q), s) >= 0) {
+        fputs(q, f);
+    } else {
+        fputs("''", f); /* longer than any path made here */
+    }
+}
+
+/* A YAML double-quoted scalar. */
+static void
+put_yaml_string(FILE *f, const char *s)
+{
+    fputc('"', f);
     for (; *s != '\0'; s++) {
-        if (*s == '\'') {
-            fputs("'\\''", f);
-        } else {
-            fputc(*s, f);
+        if (*s == '"' || *s == '\\') {
+            fputc('\\', f);
+        }
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* The first character of an absolute plan folder that a launcher cannot
+ * carry, or 0: a control character (jobs.txt is one job a line), and
+ * '"', backslash and '#', which an #SBATCH line reads as quote, escape and
+ * comment. */
+static int
+launcher_unsafe(const char *dir)
+{
+    const unsigned char *s = (const unsigned char *)dir;
+
+    for (; *s != '\0'; s++) {
+        if (*s < 0x20 || *s == 0x7f || *s == '"' || *s == '\\' || *s == '#') {
+            return *s;
         }
     }
-    fputc('\'', f);
+    return 0;
 }
 
 static int
@@ -134,7 +160,7 @@ write_parallel_fn(const void *ctx, FILE *f)
           "set -eu\n"
           "plan=",
           f);
-    put_quoted(f, p->dir);
+    put_word(f, p->dir);
     fputs("\n"
           "if ! command -v parallel >/dev/null 2>&1; then\n"
           "    echo \"run-parallel.sh: GNU parallel is not installed \"\\\n"
@@ -151,6 +177,7 @@ static int
 write_slurm_fn(const void *ctx, FILE *f)
 {
     const struct plan_text *p = ctx;
+    const char *s;
 
     fputs("#!/bin/bash\n"
           "# A Slurm array job: task i runs line i+1 of jobs.txt, one cell\n"
@@ -168,11 +195,21 @@ write_slurm_fn(const void *ctx, FILE *f)
     fputs("#SBATCH --exclusive\n"
           "#SBATCH --ntasks=1\n",
           f);
-    fprintf(f, "#SBATCH --output=%s/logs/slurm-%%A_%%a.out\n", p->dir);
+    /* In double quotes for a space; a '%' is doubled, since Slurm reads
+     * %A and %a in it. Characters that #SBATCH cannot carry were refused
+     * at planning (launcher_safe). */
+    fputs("#SBATCH --output=\"", f);
+    for (s = p->dir; *s != '\0'; s++) {
+        if (*s == '%') {
+            fputc('%', f);
+        }
+        fputc(*s, f);
+    }
+    fputs("/logs/slurm-%A_%a.out\"\n", f);
     fputs("set -eu\n"
           "plan=",
           f);
-    put_quoted(f, p->dir);
+    put_word(f, p->dir);
     fputs("\n"
           "line=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" "
           "\"$plan/jobs.txt\")\n"
@@ -217,15 +254,18 @@ write_k8s_fn(const void *ctx, FILE *f)
           "            - >-\n"
           "              line=$(sed -n \"$((JOB_COMPLETION_INDEX + 1))p\"\n",
           f);
-    fprintf(f, "              '%s/jobs.txt') && exec /bin/sh -c \"$line\"\n",
-            p->dir);
+    fputs("              ", f);
+    put_word(f, p->jobs_path);
+    fputs(") && exec /bin/sh -c \"$line\"\n", f);
     fputs("          resources:\n"
           "            requests:\n"
           "              cpu: \"2\"  # a node's cores, for real-time cells\n"
           "          volumeMounts:\n"
           "            - name: plan\n",
           f);
-    fprintf(f, "              mountPath: %s\n", p->dir);
+    fputs("              mountPath: ", f);
+    put_yaml_string(f, p->dir);
+    fputc('\n', f);
     fputs("      volumes:\n"
           "        - name: plan\n"
           "          persistentVolumeClaim:\n"
@@ -303,11 +343,11 @@ make_jobs(const struct sim_options *o, const struct sim_plan_args *a,
             sim_sweep_cell_id(c, r, id, sizeof(id));
             (void)snprintf(cell_out, sizeof(cell_out), "%s/cells/%s", p->dir,
                            id);
-            /* The paths are quoted: a plan folder may have a space. */
-            put_quoted(m, gilsim);
+            /* Quoted where sh needs it: a plan folder may have a space. */
+            put_word(m, gilsim);
             fprintf(m, " run %s ", flags);
             (void)snprintf(arg, sizeof(arg), "--out=%s", cell_out);
-            put_quoted(m, arg);
+            put_word(m, arg);
             fputc('\n', m);
             if (json_array_append_new(
                     jobs,
@@ -333,6 +373,48 @@ make_jobs(const struct sim_options *o, const struct sim_plan_args *a,
     return rc;
 }
 
+/* What --plan wrote into DIR goes again; a DIR it made goes whole, and
+ * one the user made (empty) stays, as it was. */
+static void
+plan_undo(const char *dir, int made, const char *const *names, size_t n)
+{
+    char path[4200];
+    size_t i;
+
+    if (made) {
+        base_remove_tree(dir);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        (void)snprintf(path, sizeof(path), "%.4000s/%s", dir, names[i]);
+        (void)unlink(path);
+    }
+    (void)snprintf(path, sizeof(path), "%.4000s/cells", dir);
+    (void)rmdir(path);
+    (void)snprintf(path, sizeof(path), "%.4000s/logs", dir);
+    (void)rmdir(path);
+}
+
+/* 0 if the plan folder (as given, and the current folder when it is
+ * relative) has no character the launchers cannot carry; else
+ * SIM_EXIT_USAGE with one line on err. */
+static int
+check_plan_path(const char *given, const char *path, FILE *err)
+{
+    int c = launcher_unsafe(path);
+
+    if (c == 0) {
+        return SIM_EXIT_OK;
+    }
+    fprintf(err,
+            "gilsim: --plan=%s: the path %s has the character 0x%02x "
+            "(expected a folder whose absolute path has no control "
+            "character, '\"', '\\' or '#': jobs.txt and slurm.sbatch "
+            "cannot carry them)\n",
+            given, path, c);
+    return SIM_EXIT_USAGE;
+}
+
 int
 sim_sweep_plan_main(const struct sim_options *o, const char *command,
                     const struct sim_plan_args *a, FILE *out, FILE *err)
@@ -348,17 +430,29 @@ sim_sweep_plan_main(const struct sim_options *o, const char *command,
         {"k8s-job.yaml", write_k8s_fn, 0},
         {PLAN_NAME, write_plan_fn, 0}, /* last: a plan is whole */
     };
+    const char *names[sizeof(files) / sizeof(files[0])];
     struct plan_text p;
     char gilsim[4096];
     char msg[SIM_ERR_LEN * 2];
     char etext[128];
     char sub[4200];
-    json_t *flags, *jobs;
+    json_t *flags = NULL, *jobs = NULL;
     ssize_t len;
     size_t i;
     int rc, state, status = SIM_EXIT_OK;
 
     memset(&p, 0, sizeof(p));
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        names[i] = files[i].name;
+    }
+    /* Before anything is made: the path as given, and where it lies. */
+    if (o->plan_dir[0] != '/' && getcwd(sub, sizeof(sub)) != NULL &&
+        check_plan_path(o->plan_dir, sub, err) != SIM_EXIT_OK) {
+        return SIM_EXIT_USAGE;
+    }
+    if (check_plan_path(o->plan_dir, o->plan_dir, err) != SIM_EXIT_OK) {
+        return SIM_EXIT_USAGE;
+    }
     state = empty_or_new(o->plan_dir);
     if (state < 0) {
         base_errtext(-state, etext, sizeof(etext));
@@ -368,16 +462,33 @@ sim_sweep_plan_main(const struct sim_options *o, const char *command,
                 o->plan_dir, etext);
         return SIM_EXIT_USAGE;
     }
-    if ((state == 1 && mkdir(o->plan_dir, 0777) != 0) ||
-        realpath(o->plan_dir, p.dir) == NULL) {
+    if (state == 1 && mkdir(o->plan_dir, 0777) != 0) {
         base_errtext(errno, etext, sizeof(etext));
         fprintf(err, "gilsim: --plan=%s: cannot create the directory: %s\n",
                 o->plan_dir, etext);
         return SIM_EXIT_USAGE;
     }
+    if (realpath(o->plan_dir, p.dir) == NULL) {
+        base_errtext(errno, etext, sizeof(etext));
+        fprintf(err, "gilsim: --plan=%s: cannot resolve the directory: %s\n",
+                o->plan_dir, etext);
+        if (state == 1) {
+            (void)rmdir(o->plan_dir);
+        }
+        return SIM_EXIT_USAGE;
+    }
+    /* A symbolic link on the way may name what the path did not. */
+    status = check_plan_path(o->plan_dir, p.dir, err);
+    if (status != SIM_EXIT_OK) {
+        goto out;
+    }
+    (void)snprintf(p.jobs_path, sizeof(p.jobs_path), "%s/" JOBS_NAME, p.dir);
     len = readlink("/proc/self/exe", gilsim, sizeof(gilsim) - 1);
     if (len <= 0) {
         (void)snprintf(gilsim, sizeof(gilsim), "gilsim");
+        fprintf(err, "gilsim: --plan: cannot find this gilsim's path "
+                     "(/proc/self/exe); the jobs run `gilsim` from each "
+                     "machine's PATH\n");
     } else {
         gilsim[len] = '\0';
     }
@@ -390,12 +501,17 @@ sim_sweep_plan_main(const struct sim_options *o, const char *command,
         goto out;
     }
     for (i = 0; i < (size_t)a->argc; i++) {
-        (void)json_array_append_new(flags, json_string(a->argv[i]));
+        if (json_array_append_new(flags, json_string(a->argv[i])) != 0) {
+            fprintf(err, "gilsim: out of memory\n");
+            status = SIM_EXIT_ERROR;
+            goto out;
+        }
     }
     rc = make_jobs(o, a, gilsim, &p, jobs, msg, sizeof(msg));
     if (rc != 0) {
         fprintf(err, "gilsim: --plan=%s: %s\n", o->plan_dir, msg);
-        status = SIM_EXIT_ERROR;
+        /* Out of memory is the machine's; the rest comes of the flags. */
+        status = rc == -ENOMEM ? SIM_EXIT_ERROR : SIM_EXIT_USAGE;
         goto out;
     }
     (void)json_object_set_new(p.doc, "format", json_string("gilsim-plan"));
@@ -427,9 +543,12 @@ sim_sweep_plan_main(const struct sim_options *o, const char *command,
             status = SIM_EXIT_ERROR;
             goto out;
         }
-        if (files[i].exec) {
-            (void)snprintf(sub, sizeof(sub), "%s/%s", p.dir, files[i].name);
-            (void)chmod(sub, 0755);
+        (void)snprintf(sub, sizeof(sub), "%s/%s", p.dir, files[i].name);
+        if (files[i].exec && chmod(sub, 0755) != 0) {
+            base_errtext(errno, etext, sizeof(etext));
+            fprintf(err, "gilsim: cannot make %s executable: %s\n", sub, etext);
+            status = SIM_EXIT_ERROR;
+            goto out;
         }
     }
     base_sync_dir(p.dir);
@@ -437,23 +556,26 @@ sim_sweep_plan_main(const struct sim_options *o, const char *command,
         fprintf(err, "gilsim: sweep: planned %zu job%s in %s; nothing ran\n",
                 p.n_jobs, p.n_jobs == 1 ? "" : "s", p.dir);
     }
-    fprintf(out,
-            "plan: %s/jobs.txt (%zu jobs)\n"
-            "run them with one of:\n"
-            "  %s/run-parallel.sh -j 1        (GNU parallel; "
-            "--sshlogin for more hosts)\n"
-            "  sbatch %s/slurm.sbatch          (Slurm)\n"
-            "  kubectl apply -f %s/k8s-job.yaml  (Kubernetes; edit it "
-            "first)\n"
-            "then: gilsim sweep --collect=%s\n",
-            p.dir, p.n_jobs, p.dir, p.dir, p.dir, p.dir);
+    /* Each path as a word sh reads back: a copy and paste runs. */
+    fprintf(out, "plan: %s/jobs.txt (%zu jobs)\nrun them with one of:\n  ",
+            p.dir, p.n_jobs);
+    (void)snprintf(sub, sizeof(sub), "%s/run-parallel.sh", p.dir);
+    put_word(out, sub);
+    fputs(" -j 1        (GNU parallel; --sshlogin for more hosts)\n"
+          "  sbatch ",
+          out);
+    (void)snprintf(sub, sizeof(sub), "%s/slurm.sbatch", p.dir);
+    put_word(out, sub);
+    fputs("          (Slurm)\n  kubectl apply -f ", out);
+    (void)snprintf(sub, sizeof(sub), "%s/k8s-job.yaml", p.dir);
+    put_word(out, sub);
+    fputs("  (Kubernetes; edit it first)\nthen: gilsim sweep ", out);
+    (void)snprintf(sub, sizeof(sub), "--collect=%s", p.dir);
+    put_word(out, sub);
+    fputc('\n', out);
 out:
     if (status != SIM_EXIT_OK) {
-        /* What we wrote goes; a folder the user made empty stays. */
-        base_remove_tree(p.dir);
-        if (state == 0) {
-            (void)mkdir(p.dir, 0777);
-        }
+        plan_undo(p.dir, state == 1, names, sizeof(names) / sizeof(names[0]));
     }
     json_decref(flags);
     json_decref(jobs);
@@ -462,19 +584,89 @@ out:
     return status;
 }
 
+/* Job k of plan.json's "jobs" into *j; 0, or -1 with why. Its id must be
+ * the one its cell and repetition make: a plan's ids are a function of
+ * its cells, so an id that is not is a plan edited by hand or broken. */
+static int
+read_plan_job(json_t *v, struct sim_plan_job *j, char *why, size_t len)
+{
+    json_t *id = json_object_get(v, "id");
+    json_t *model = json_object_get(v, "model");
+    const char *keys[] = {"threads", "processes", "concurrency",
+                          "switch_interval_ns", "repeat"};
+    json_int_t num[5];
+    char want[160];
+    size_t k;
+    int m;
+
+    if (!json_is_object(v) || !json_is_string(id) || !json_is_string(model)) {
+        (void)snprintf(why, len, "no \"id\" and \"model\"");
+        return -1;
+    }
+    for (k = 0; k < 5; k++) {
+        json_t *n = json_object_get(v, keys[k]);
+
+        if (!json_is_integer(n) || json_integer_value(n) < 0 ||
+            (k != 3 && json_integer_value(n) > 1000000)) {
+            (void)snprintf(why, len, "\"%s\" is not a count", keys[k]);
+            return -1;
+        }
+        num[k] = json_integer_value(n);
+    }
+    for (m = 0; m < SIM_MODEL_COUNT; m++) {
+        if (strcmp(json_string_value(model),
+                   sim_model_name((enum sim_model)m)) == 0) {
+            break;
+        }
+    }
+    if (m == SIM_MODEL_COUNT || num[4] >= SIM_REPEAT_MAX) {
+        (void)snprintf(why, len, "%s",
+                       m == SIM_MODEL_COUNT ? "\"model\" is not a model"
+                                            : "\"repeat\" is too large");
+        return -1;
+    }
+    memset(j, 0, sizeof(*j));
+    j->cell.model = (enum sim_model)m;
+    j->cell.threads = (int)num[0];
+    j->cell.processes = (int)num[1];
+    j->cell.concurrency = (int)num[2];
+    j->cell.switch_interval_ns = (int64_t)num[3];
+    j->repeat = (int)num[4];
+    sim_sweep_cell_id(&j->cell, j->repeat, want, sizeof(want));
+    if (strcmp(want, json_string_value(id)) != 0) {
+        (void)snprintf(why, len, "its id %.60s is not its cell's (%s)",
+                       json_string_value(id), want);
+        return -1;
+    }
+    (void)snprintf(j->id, sizeof(j->id), "%s", want);
+    return 0;
+}
+
+void
+sim_sweep_plan_clear(struct sim_plan *p)
+{
+    int i;
+
+    for (i = 0; i < p->argc; i++) {
+        free(p->argv[i]);
+    }
+    free(p->argv);
+    free(p->command);
+    free(p->jobs);
+    memset(p, 0, sizeof(*p));
+}
+
 int
-sim_sweep_plan_read(const char *dir, char ***argv_out, int *argc_out,
-                    char **command, FILE *err)
+sim_sweep_plan_read(const char *dir, struct sim_plan *p, FILE *err)
 {
     char path[4200];
+    char why[256];
     json_error_t je;
-    json_t *doc, *flags, *cmd;
-    char **argv;
+    json_t *doc, *flags, *cmd, *jobs, *fmt, *fver, *ver;
     size_t i, n;
+    int status = SIM_EXIT_ERROR;
 
-    *argv_out = NULL;
-    *argc_out = 0;
-    *command = NULL;
+    memset(p, 0, sizeof(*p));
     (void)snprintf(path, sizeof(path), "%s/" PLAN_NAME, dir);
     doc = json_load_file(path, 0, &je);
     if (doc == NULL) {
@@ -484,40 +676,88 @@ sim_sweep_plan_read(const char *dir, char ***argv_out, int *argc_out,
                 dir, path, je.text);
         return SIM_EXIT_USAGE;
     }
+    fmt = json_object_get(doc, "format");
+    fver = json_object_get(doc, "format_version");
+    if (!json_is_string(fmt) ||
+        strcmp(json_string_value(fmt), "gilsim-plan") != 0 ||
+        !json_is_integer(fver) || json_integer_value(fver) != 1) {
+        json_decref(doc);
+        fprintf(err,
+                "gilsim: --collect=%s: %s is not a gilsim plan of format 1 "
+                "(expected \"format\": \"gilsim-plan\" and "
+                "\"format_version\": 1, as gilsim sweep --plan writes)\n",
+                dir, path);
+        return SIM_EXIT_USAGE;
+    }
+    ver = json_object_get(doc, "gilsim_version");
+    if (!json_is_string(ver) ||
+        strcmp(json_string_value(ver), SIM_VERSION) != 0) {
+        const char *by = json_string_value(json_object_get(doc, "gilsim"));
+
+        fprintf(err,
+                "gilsim: --collect=%s: planned by gilsim %.40s; this is "
+                "gilsim %s (expected the same version: collect with the "
+                "gilsim that planned it, %.300s)\n",
+                dir, json_is_string(ver) ? json_string_value(ver) : "(unknown)",
+                SIM_VERSION, by != NULL ? by : "named in plan.json");
+        json_decref(doc);
+        return SIM_EXIT_USAGE;
+    }
     flags = json_object_get(doc, "flags");
     cmd = json_object_get(doc, "command");
-    if (!json_is_array(flags) || !json_is_string(cmd) ||
+    jobs = json_object_get(doc, "jobs");
+    if (!json_is_array(flags) || !json_is_string(cmd) || !json_is_array(jobs) ||
         json_array_size(flags) > 1000) {
         json_decref(doc);
         fprintf(err,
                 "gilsim: --collect=%s: %s is not a gilsim plan (expected "
-                "\"flags\" and \"command\")\n",
+                "\"flags\", \"command\" and \"jobs\")\n",
                 dir, path);
         return SIM_EXIT_USAGE;
     }
-    n = json_array_size(flags);
-    argv = calloc(n + 2, sizeof(*argv));
-    if (argv == NULL) {
-        json_decref(doc);
-        fprintf(err, "gilsim: out of memory\n");
-        return SIM_EXIT_ERROR;
+    p->n_jobs = json_array_size(jobs);
+    p->jobs = calloc(p->n_jobs > 0 ? p->n_jobs : 1, sizeof(*p->jobs));
+    if (p->jobs == NULL) {
+        goto nomem;
     }
-    argv[0] = strdup("gilsim");
-    argv[1] = strdup("sweep");
+    for (i = 0; i < p->n_jobs; i++) {
+        if (read_plan_job(json_array_get(jobs, i), &p->jobs[i], why,
+                          sizeof(why)) != 0) {
+            fprintf(err,
+                    "gilsim: --collect=%s: job %zu of %s: %s (expected the "
+                    "jobs gilsim sweep --plan wrote)\n",
+                    dir, i, path, why);
+            status = SIM_EXIT_USAGE;
+            goto out;
+        }
+    }
+    n = json_array_size(flags);
+    p->argv = calloc(n + 2, sizeof(*p->argv));
+    if (p->argv == NULL) {
+        goto nomem;
+    }
+    p->argc = (int)n + 2;
+    p->argv[0] = strdup("gilsim");
+    p->argv[1] = strdup("sweep");
     for (i = 0; i < n; i++) {
         const char *s = json_string_value(json_array_get(flags, i));
 
-        argv[i + 2] = strdup(s != NULL ? s : "");
+        p->argv[i + 2] = strdup(s != NULL ? s : "");
     }
-    *command = strdup(json_string_value(cmd));
-    json_decref(doc);
-    *argv_out = argv;
-    *argc_out = (int)n + 2;
+    p->command = strdup(json_string_value(cmd));
     for (i = 0; i < n + 2; i++) {
-        if (argv[i] == NULL) {
-            fprintf(err, "gilsim: out of memory\n");
-            return SIM_EXIT_ERROR; /* the caller frees what was made */
+        if (p->argv[i] == NULL) {
+            goto nomem;
         }
     }
-    return *command != NULL ? SIM_EXIT_OK : SIM_EXIT_ERROR;
+    if (p->command == NULL) {
+        goto nomem;
+    }
+    json_decref(doc);
+    return SIM_EXIT_OK;
+nomem:
+    fprintf(err, "gilsim: out of memory\n");
+out:
+    json_decref(doc);
+    return status;
 }

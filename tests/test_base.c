@@ -209,11 +209,47 @@ atomic_write_is_whole_or_absent(void **state)
     free(dir);
 }
 
+static void
+shell_word_quotes_only_what_sh_would_split(void **state)
+{
+    char buf[64];
+
+    (void)state;
+    assert_int_equal(base_shell_word(buf, sizeof(buf), "--out=/a/b"), 10);
+    assert_string_equal(buf, "--out=/a/b");
+    assert_true(base_shell_word(buf, sizeof(buf), "it's a 100%") > 0);
+    assert_string_equal(buf, "'it'\\''s a 100%'");
+    assert_true(base_shell_word(buf, sizeof(buf), "") > 0);
+    assert_string_equal(buf, "''");
+    assert_true(base_shell_word(buf, sizeof(buf), "$HOME `x`") > 0);
+    assert_string_equal(buf, "'$HOME `x`'");
+    assert_int_equal(base_shell_word(buf, 8, "a b c d e"), -E2BIG);
+    assert_string_equal(buf, "");
+}
+
+static void
+duration_text_takes_the_largest_exact_unit(void **state)
+{
+    char buf[32];
+
+    (void)state;
+    base_duration_text(5000000, buf, sizeof(buf));
+    assert_string_equal(buf, "5ms");
+    base_duration_text(2000000000, buf, sizeof(buf));
+    assert_string_equal(buf, "2s");
+    base_duration_text(1500000, buf, sizeof(buf));
+    assert_string_equal(buf, "1500us");
+    base_duration_text(1234, buf, sizeof(buf));
+    assert_string_equal(buf, "1234ns");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(errf_appends_the_reason),
+        cmocka_unit_test(shell_word_quotes_only_what_sh_would_split),
+        cmocka_unit_test(duration_text_takes_the_largest_exact_unit),
         cmocka_unit_test(splitmix64_matches_the_reference),
         cmocka_unit_test(sort_orders_int64s),
         cmocka_unit_test(mean_sd_of_samples),

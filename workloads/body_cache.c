@@ -15,8 +15,9 @@
  * Entries sit in a hash table of chains keyed by (seed, page, size) and
  * on a least-recently-used list. `bytes` (records and bodies of the
  * entries in the cache) never passes `cap`: before an entry goes in, the
- * least recently used ones are evicted until it fits. A body over
- * cap / WL__BODY_CACHE_MAX_SHARE is never kept (`refused`): it is
+ * least recently used ones are evicted until it fits. A body of more
+ * than cap / WL__BODY_CACHE_MAX_SHARE bytes (its record aside) is never
+ * kept (`refused`): it is
  * generated into an entry that only its reply references, as if there
  * were no cache. Evicted and refused bodies still in flight are outside
  * the cap, as every body was before the cache: they are bounded by the
@@ -268,11 +269,14 @@ wl__body_cache_new(uint64_t cap_bytes, struct wl__body_cache **out)
     }
     c->n_buckets = BUCKETS_MIN;
     c->cap = cap_bytes;
+    /* The body's bytes are compared, as --help and wl.h say ("a body over
+     * 16 MiB" of the 64 MiB default); its record is a few bytes more.
+     * Only a cap too small to hold a quarter and a record takes less. */
     c->max_body = cap_bytes / WL__BODY_CACHE_MAX_SHARE;
-    if (c->max_body > sizeof(struct entry)) {
-        c->max_body -= sizeof(struct entry);
-    } else {
-        c->max_body = 0;
+    if (c->max_body + sizeof(struct entry) > cap_bytes) {
+        c->max_body = cap_bytes > sizeof(struct entry)
+                          ? cap_bytes - sizeof(struct entry)
+                          : 0;
     }
     *out = c;
     return 0;

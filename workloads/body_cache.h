@@ -29,9 +29,9 @@ struct wl__body_cache_stats {
     uint64_t max_body;  /* the largest body kept */
 };
 
-/* A cache of at most cap_bytes (bodies and their records); bodies over
- * cap_bytes / WL__BODY_CACHE_MAX_SHARE are generated for each reply and
- * never kept. 0 or -ENOMEM. */
+/* A cache of at most cap_bytes (bodies and their records); bodies of
+ * more than cap_bytes / WL__BODY_CACHE_MAX_SHARE bytes (records aside)
+ * are generated for each reply and never kept. 0 or -ENOMEM. */
 #define WL__BODY_CACHE_MAX_SHARE 4
 int wl__body_cache_new(uint64_t cap_bytes,
                        struct wl__body_cache **out) WL_WARN_UNUSED;

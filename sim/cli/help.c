@@ -305,11 +305,15 @@ static const struct help_line {
      "sweep: run nothing; write the sweep's plan into DIR: plan.json, "
      "jobs.txt (one gilsim run command a cell and repetition) and "
      "launchers for GNU parallel, Slurm and Kubernetes (see the README: "
-     "When one machine is not enough)"},
+     "When one machine is not enough); DIR's absolute path may not hold "
+     "a control character, '\"', '\\' or '#', which the launchers cannot "
+     "carry"},
     {"collect",
      "sweep: merge the cells a plan's jobs finished into DIR's sweep.tsv, "
-     "plots, index.html and recommendation; the sweep's own flags come "
-     "from DIR/plan.json; exit status 1 while a cell is missing or failed"},
+     "plots, index.html and recommendation; the jobs and the sweep's own "
+     "flags come from DIR/plan.json (not from this machine's defaults; a "
+     "plan of another gilsim version is refused); exit status 1 while a "
+     "cell is missing or failed"},
     {"partial", "sweep --collect: missing or failed cells are listed but "
                 "are no error (exit status 0)"},
     {"mixed-hosts",
@@ -318,7 +322,8 @@ static const struct help_line {
     {"cell",
      "run: one cell of a planned sweep (jobs.txt): the run is written to "
      "OUT.part and renamed to --out when it ends; a finished --out is left "
-     "as it is, an unfinished one is run again"},
+     "as it is (one that holds another cell's or gilsim version's run is "
+     "refused), an unfinished one is run again"},
     {"no-plots",
      "no timeline or comparison pictures (they need gnuplot; without it a "
      "run still succeeds)"},

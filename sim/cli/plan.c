@@ -18,9 +18,12 @@
  * more. Every cell's flags are parsed again before the plan is written,
  * so a job that gilsim itself would refuse is a bug found at planning.
  *
- * --collect parses the flags plan.json recorded (the sweep's, without
- * --plan) into the options it merges the cells with; of the command
- * line it takes only --collect, --partial, --mixed-hosts, --format,
+ * plan.json records the sweep's flags without --plan, and with the
+ * defaults that come from the planning machine's core count written out
+ * (--processes when it applies, --cores under the virtual engine), so
+ * that they make the same cells anywhere. --collect parses them into the
+ * options it merges the jobs with (its jobs are plan.json's list); of the
+ * command line it takes only --collect, --partial, --mixed-hosts, --format,
  * --quiet and --no-plots.
  */
 /* realpath() is XSI: glibc declares it only with _XOPEN_SOURCE (or
@@ -35,9 +38,11 @@
 #include "cli_internal.h"
 
 /* The sweep's flags, normalised: rows and values (malloc'd). */
+#define FLAGS_MOST 256
+
 struct flags {
-    const struct sim_opt_desc *row[256];
-    char *value[256]; /* NULL for a flag without a value */
+    const struct sim_opt_desc *row[FLAGS_MOST];
+    char *value[FLAGS_MOST]; /* NULL for a flag without a value */
     size_t n;
 };
 
@@ -154,66 +159,34 @@ flags_of(int argc, char **argv, struct flags *fl)
     return 0;
 }
 
-/* "--name=value" or "--name" appended to buf, shell-quoted. */
+/* "--name=value" or "--name" appended to buf as one sh word
+ * (base_shell_word, which split_line reads back). */
 static int
 put_arg(char *buf, size_t len, size_t *used, const char *name,
         const char *value)
 {
     char arg[4400];
-    const char *p;
-    int safe = 1;
     size_t k = *used;
+    int w;
 
     if (value != NULL) {
         (void)snprintf(arg, sizeof(arg), "--%s=%s", name, value);
     } else {
         (void)snprintf(arg, sizeof(arg), "--%s", name);
     }
-    for (p = arg; *p != '\0'; p++) {
-        if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                   "0123456789-_=.,/:+@%",
-                   *p) == NULL) {
-            safe = 0;
-        }
-    }
-    if (k + 4 * strlen(arg) + 4 >= len) {
+    if (k + 2 >= len) {
         return -E2BIG;
     }
     if (k > 0) {
         buf[k++] = ' ';
     }
-    if (!safe) {
-        buf[k++] = '\'';
+    w = base_shell_word(buf + k, len - k, arg);
+    if (w < 0) {
+        buf[*used] = '\0';
+        return -E2BIG;
     }
-    for (p = arg; *p != '\0'; p++) {
-        if (*p == '\'') {
-            memcpy(buf + k, "'\\''", 4);
-            k += 4;
-        } else {
-            buf[k++] = *p;
-        }
-    }
-    if (!safe) {
-        buf[k++] = '\'';
-    }
-    buf[k] = '\0';
-    *used = k;
+    *used = k + (size_t)w;
     return 0;
-}
-
-/* A duration in its largest exact unit: 5ms, 500us, 1s, 1234ns. */
-static void
-duration_text(int64_t ns, char *buf, size_t len)
-{
-    if (ns % 1000000000 == 0) {
-        (void)snprintf(buf, len, "%llds", (long long)(ns / 1000000000));
-    } else if (ns % 1000000 == 0) {
-        (void)snprintf(buf, len, "%lldms", (long long)(ns / 1000000));
-    } else if (ns % 1000 == 0) {
-        (void)snprintf(buf, len, "%lldus", (long long)(ns / 1000));
-    } else {
-        (void)snprintf(buf, len, "%lldns", (long long)ns);
-    }
 }
 
 /* Split a flags line we wrote (no quotes inside: parse_check reads back
@@ -291,7 +264,7 @@ cell_flags(const void *vctx, const struct sim_sweep_cell *c, char *buf,
         (void)snprintf(num, sizeof(num), "%d", c->concurrency);
         rc |= put_arg(buf, len, &used, "concurrency", num);
     }
-    duration_text(c->switch_interval_ns, num, sizeof(num));
+    base_duration_text(c->switch_interval_ns, num, sizeof(num));
     rc |= put_arg(buf, len, &used, "switch-interval", num);
     for (i = 0; i < ctx->fl->n; i++) {
         const struct sim_opt_desc *op = ctx->fl->row[i];
@@ -325,6 +298,7 @@ cell_flags(const void *vctx, const struct sim_sweep_cell *c, char *buf,
         int n;
 
         if (copy == NULL) {
+            (void)snprintf(err, errlen, "out of memory");
             return -ENOMEM;
         }
         argv[0] = "gilsim";
@@ -405,6 +379,39 @@ check_combination(const struct flags *fl, const struct sim_options *o,
     return 0;
 }
 
+/* 1 if the sweep's flags have --name. */
+static int
+flag_given(const struct flags *fl, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < fl->n; i++) {
+        if (strcmp(fl->row[i]->name, name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* words[*n] = "--name=value" or "--name" (malloc'd); 0 or -ENOMEM. */
+static int
+add_word(char **words, size_t *n, const char *name, const char *value)
+{
+    size_t len = strlen(name) + 4 + (value != NULL ? strlen(value) : 0);
+    char *w = malloc(len);
+
+    if (w == NULL) {
+        return -ENOMEM;
+    }
+    if (value != NULL) {
+        (void)snprintf(w, len, "--%s=%s", name, value);
+    } else {
+        (void)snprintf(w, len, "--%s", name);
+    }
+    words[(*n)++] = w;
+    return 0;
+}
+
 int
 sim_cli_plan(int argc, char **argv, const struct sim_options *o,
              const char *command, FILE *out, FILE *err)
@@ -412,16 +419,25 @@ sim_cli_plan(int argc, char **argv, const struct sim_options *o,
     struct flags fl;
     struct plan_ctx ctx;
     struct sim_plan_args pa;
-    const char *keep[256];
+    char *words[FLAGS_MOST + 2];
     char msg[SIM_ERR_LEN];
+    char num[32];
     size_t i, n = 0;
-    char *words[256];
-    int status;
+    int status = SIM_EXIT_OK, rc;
 
     memset(&fl, 0, sizeof(fl));
-    if (flags_of(argc, argv, &fl) != 0) {
+    rc = flags_of(argc, argv, &fl);
+    if (rc != 0) {
         flags_clear(&fl);
-        fprintf(err, "gilsim: sweep: too many options or out of memory\n");
+        if (rc == -E2BIG) {
+            fprintf(err,
+                    "gilsim: --plan=%s: more than %d options (expected at "
+                    "most %d in a planned sweep)\n",
+                    o->plan_dir[0] != '\0' ? o->plan_dir : o->collect_dir,
+                    FLAGS_MOST, FLAGS_MOST);
+            return SIM_EXIT_USAGE;
+        }
+        fprintf(err, "gilsim: out of memory\n");
         return SIM_EXIT_ERROR;
     }
     if (check_combination(&fl, o, msg, sizeof(msg)) != 0) {
@@ -434,35 +450,37 @@ sim_cli_plan(int argc, char **argv, const struct sim_options *o,
         return SIM_EXIT_OK; /* checked; sim_cli_collect does the rest */
     }
     /* plan.json keeps the sweep's flags, --plan aside, as --name=value. */
-    for (i = 0; i < fl.n; i++) {
-        char *w;
-        size_t len;
-
-        if (strcmp(fl.row[i]->name, "plan") == 0) {
-            continue;
+    rc = 0;
+    for (i = 0; i < fl.n && rc == 0; i++) {
+        if (strcmp(fl.row[i]->name, "plan") != 0) {
+            rc = add_word(words, &n, fl.row[i]->name, fl.value[i]);
         }
-        len = strlen(fl.row[i]->name) + 4 +
-              (fl.value[i] != NULL ? strlen(fl.value[i]) : 0);
-        w = malloc(len);
-        if (w == NULL) {
-            break;
-        }
-        if (fl.value[i] != NULL) {
-            (void)snprintf(w, len, "--%s=%s", fl.row[i]->name, fl.value[i]);
-        } else {
-            (void)snprintf(w, len, "--%s", fl.row[i]->name);
-        }
-        words[n] = w;
-        keep[n] = w;
-        n++;
+    }
+    /* Defaults that come from this machine's core count are written down
+     * as if given, so that the plan's flags make the same cells wherever
+     * they are parsed again (--collect takes its cells from the jobs). */
+    if (rc == 0 && !flag_given(&fl, "processes") &&
+        sim_opt_applies_processes(o, msg, sizeof(msg))) {
+        (void)snprintf(num, sizeof(num), "%d", o->processes);
+        rc = add_word(words, &n, "processes", num);
+    }
+    if (rc == 0 && !flag_given(&fl, "cores") && o->engine_virtual) {
+        (void)snprintf(num, sizeof(num), "%d", o->cores);
+        rc = add_word(words, &n, "cores", num);
+    }
+    if (rc != 0) {
+        fprintf(err, "gilsim: out of memory\n");
+        status = SIM_EXIT_ERROR;
+        goto out;
     }
     ctx.o = o;
     ctx.fl = &fl;
-    pa.argv = keep;
+    pa.argv = (const char *const *)words;
     pa.argc = (int)n;
     pa.cell_flags = cell_flags;
     pa.ctx = &ctx;
     status = sim_sweep_plan_main(o, command, &pa, out, err);
+out:
     for (i = 0; i < n; i++) {
         free(words[i]);
     }
@@ -473,19 +491,17 @@ sim_cli_plan(int argc, char **argv, const struct sim_options *o,
 int
 sim_cli_collect(const struct sim_options *given, FILE *out, FILE *err)
 {
-    char **pargv = NULL;
-    char *command = NULL;
+    struct sim_plan plan;
     char msg[SIM_ERR_LEN];
     struct sim_options o;
     enum sim_cmd cmd;
-    int pargc = 0, status, i;
+    int status;
 
-    status =
-        sim_sweep_plan_read(given->collect_dir, &pargv, &pargc, &command, err);
+    status = sim_sweep_plan_read(given->collect_dir, &plan, err);
     if (status != SIM_EXIT_OK) {
         goto out;
     }
-    status = sim_opt_parse(pargc, pargv, &o, &cmd, msg, sizeof(msg));
+    status = sim_opt_parse(plan.argc, plan.argv, &o, &cmd, msg, sizeof(msg));
     if (status != 0 || cmd != SIM_CMD_SWEEP) {
         fprintf(err,
                 "gilsim: --collect=%s: its plan.json's flags are refused "
@@ -503,13 +519,10 @@ sim_cli_collect(const struct sim_options *given, FILE *out, FILE *err)
     o.no_plots = given->no_plots;
     status = sim_costs_load_options(&o, err);
     if (status == SIM_EXIT_OK) {
-        status = sim_sweep_collect_main(&o, command, out, err);
+        status = sim_sweep_collect_main(&o, plan.command, plan.jobs,
+                                        plan.n_jobs, out, err);
     }
 out:
-    for (i = 0; i < pargc; i++) {
-        free(pargv[i]);
-    }
-    free(pargv);
-    free(command);
+    sim_sweep_plan_clear(&plan);
     return status;
 }

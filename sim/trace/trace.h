@@ -278,6 +278,8 @@ struct sim_trace_summary {
     char client[20]; /* the HTTP client its fetches stand for; "" if none */
     int threads;
     int processes;
+    int concurrency; /* the loop's --concurrency (0: no limit, and for the
+                        other models); -1 read from a summary without it */
     int64_t switch_interval_ns;
     int64_t check_every; /* instructions between checks */
     double instr_ns;     /* cost of one instruction */

@@ -68,6 +68,7 @@ write_run(FILE *f, const struct sim_trace_summary *r)
     }
     key_i64(f, "threads", r->threads);
     key_i64(f, "processes", r->processes);
+    key_i64(f, "concurrency", r->concurrency);
     key_i64(f, "switch_interval_ns", r->switch_interval_ns);
     key_i64(f, "check_every", r->check_every);
     key(f, "instr_ns");
