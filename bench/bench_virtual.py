@@ -20,13 +20,22 @@ scale     The simulation's own cost: wall time of the gilsim process for
           --seed-pages pages; the engine's simulated events (summary.json
           "engine": every compute slice, wake-up, timer and resume) per
           second of that wall time, and the timeouts of idle GIL waiters
-          it re-armed without running them ("absorbed").
+          it re-armed without running them ("absorbed"). Then the goals of
+          issue 19, goal and figure side by side as figure / goal (<= 1
+          meets it): 10 000 threads x 10 pages of the seed under the GIL
+          in <= 3 s, 100 000 threads x 10 pages in <= 30 s, >= 10 million
+          engine events a second on the nogil seed (the seed case above),
+          and the peak RSS of the gilsim process per simulated thread
+          (no goal: printed). A case still running after --limit seconds
+          is stopped and shown as "> limit"; one that fails shows its
+          error. Each goal case runs once.
 
 It runs the gilsim binary (default build/dev/gilsim) with --format=json
 and reads the summary, so the figures are what a user sees.
 
 Usage: bench/bench_virtual.py [--gilsim=PATH] [--repeat=N]
            [--only=validate,scale] [--seed-threads=N] [--seed-pages=N]
+           [--limit=SECONDS]
 """
 import argparse
 import json
@@ -35,29 +44,54 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 
-def run(gilsim, args, repeat=1):
-    """(command, {model: run}, seconds the process took)."""
+def run_measured(gilsim, args, repeat=1, limit=None):
+    """(command, {model: run} or an error string, seconds the process
+    took, its rusage: peak RSS in KiB, CPU seconds). The process is
+    killed after `limit` seconds (the error is then "timeout")."""
     out = tempfile.mkdtemp(prefix="gilsim-bench-")
     try:
         cmd = [gilsim, "--format=json", "--quiet", "--no-plots",
                "--repeat=%d" % repeat, "--out=" + os.path.join(out, "run")]
         cmd += args
-        t0 = time.monotonic()
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, check=False)
-        took = time.monotonic() - t0
-        if p.returncode not in (0, 1):
-            sys.exit("bench_virtual: %s failed (%d): %s"
-                     % (" ".join(cmd), p.returncode, p.stderr.strip()))
-        runs = {r["model"]: r for r in json.loads(p.stdout)["runs"]}
         shown = " ".join([os.path.basename(gilsim)] + args +
                          ["--repeat=%d" % repeat])
-        return shown, runs, took
+        with tempfile.TemporaryFile() as so, tempfile.TemporaryFile() as se:
+            t0 = time.monotonic()
+            p = subprocess.Popen(cmd, stdout=so, stderr=se)
+            timer = None
+            if limit is not None:
+                timer = threading.Timer(limit, p.kill)
+                timer.start()
+            # wait4 gives this child's own rusage (its peak RSS).
+            _, status, ru = os.wait4(p.pid, 0)
+            took = time.monotonic() - t0
+            p.returncode = os.waitstatus_to_exitcode(status)
+            if timer is not None:
+                timer.cancel()
+            so.seek(0)
+            se.seek(0)
+            stdout, stderr = so.read().decode(), se.read().decode()
+        if limit is not None and took >= limit and p.returncode < 0:
+            return shown, "timeout", took, ru
+        if p.returncode not in (0, 1):
+            return shown, "exit %d: %s" % (p.returncode, stderr.strip()), \
+                took, ru
+        runs = {r["model"]: r for r in json.loads(stdout)["runs"]}
+        return shown, runs, took, ru
     finally:
         shutil.rmtree(out, ignore_errors=True)
+
+
+def run(gilsim, args, repeat=1):
+    """(command, {model: run}, seconds the process took); exits on error."""
+    shown, runs, took, _ = run_measured(gilsim, args, repeat)
+    if isinstance(runs, str):
+        sys.exit("bench_virtual: %s failed: %s" % (shown, runs))
+    return shown, runs, took
 
 
 def both(gilsim, args, repeat):
@@ -114,7 +148,52 @@ def validate(gilsim, repeat):
     print()
 
 
-def scale(gilsim, seed_threads, seed_pages):
+def seed_args(threads, pages, model):
+    return ["--engine=virtual", "--cores=64", "--threads=%d" % threads,
+            "--pages=%d" % pages, "--model=" + model,
+            "--trace-events=%d" % max(64, 80 * pages // threads)]
+
+
+def goal_row(name, goal, figure, ratio, cmd):
+    print("%-44s %12s %14s %8s" % (name, goal, figure, ratio))
+    print("  # " + cmd)
+
+
+def goals(gilsim, nogil_eps, limit):
+    """Issue 19's goals, goal and figure side by side (figure / goal)."""
+    print("goals (issue 19), each run once; ratio = figure / goal, <= 1 "
+          "meets it")
+    print("%-44s %12s %14s %8s" % ("goal", "goal", "figure", "ratio"))
+    rss = []
+    for threads, goal_s in ((10000, 3.0), (100000, 30.0)):
+        name = "%d threads x 10 pages, threads (GIL)" % threads
+        cmd, runs, took, ru = run_measured(
+            gilsim, seed_args(threads, 10 * threads, "threads"), limit=limit)
+        if runs == "timeout":
+            goal_row(name, "<= %.0f s" % goal_s, "> %.0f s" % limit,
+                     "> %.1f" % (limit / goal_s), cmd)
+            continue
+        if isinstance(runs, str):
+            goal_row(name, "<= %.0f s" % goal_s, "failed", "-", cmd)
+            print("  ! " + runs)
+            continue
+        goal_row(name, "<= %.0f s" % goal_s, "%.2f s" % took,
+                 "%.2f" % (took / goal_s), cmd)
+        # On a shared machine the wall time includes others' load.
+        print("  (its CPU time: %.2f s)" % (ru.ru_utime + ru.ru_stime))
+        rss.append((threads, ru.ru_maxrss))
+    if nogil_eps is not None:
+        eps, cmd = nogil_eps
+        goal_row("engine events/s, seed nogil (above)", ">= 10 M",
+                 "%.2f M" % (eps / 1e6), "%.2f" % (10e6 / eps), cmd)
+    for threads, maxrss in rss:
+        print("%-44s %12s %14s" %
+              ("peak RSS per thread, %d threads" % threads, "-",
+               "%.1f KiB" % (maxrss / threads)))
+    print()
+
+
+def scale(gilsim, seed_threads, seed_pages, limit):
     print("the simulation's own cost (wall time of the gilsim process)")
     print("%-44s %9s %10s %10s %11s %10s" %
           ("scenario", "process s", "virtual s", "events", "events/s",
@@ -130,15 +209,12 @@ def scale(gilsim, seed_threads, seed_pages):
           "--trace-events=1K"]),
         ("seed, 64 cores, %d threads, %d pages, threads"
          % (seed_threads, seed_pages),
-         ["--engine=virtual", "--cores=64", "--threads=%d" % seed_threads,
-          "--pages=%d" % seed_pages, "--model=threads",
-          "--trace-events=%d" % max(64, 80 * seed_pages // seed_threads)]),
+         seed_args(seed_threads, seed_pages, "threads")),
         ("seed, 64 cores, %d threads, %d pages, nogil"
          % (seed_threads, seed_pages),
-         ["--engine=virtual", "--cores=64", "--threads=%d" % seed_threads,
-          "--pages=%d" % seed_pages, "--model=nogil",
-          "--trace-events=%d" % max(64, 80 * seed_pages // seed_threads)]),
+         seed_args(seed_threads, seed_pages, "nogil")),
     ]
+    nogil_eps = None
     for name, args in cases:
         cmd, runs, took = run(gilsim, args)
         r = list(runs.values())[0]
@@ -147,7 +223,10 @@ def scale(gilsim, seed_threads, seed_pages):
               (name, took, r["wall_ns"] / 1e9, eng["events"],
                eng["events"] / took, eng["absorbed"]))
         print("  # " + cmd)
+        if name.startswith("seed") and name.endswith("nogil"):
+            nogil_eps = (eng["events"] / took, cmd)
     print()
+    goals(gilsim, nogil_eps, limit)
 
 
 def main():
@@ -157,12 +236,14 @@ def main():
     ap.add_argument("--only", default="validate,scale")
     ap.add_argument("--seed-threads", type=int, default=1000)
     ap.add_argument("--seed-pages", type=int, default=10000)
+    ap.add_argument("--limit", type=float, default=600,
+                    help="stop a goal case after this many seconds")
     a = ap.parse_args()
     parts = a.only.split(",")
     if "validate" in parts:
         validate(a.gilsim, a.repeat)
     if "scale" in parts:
-        scale(a.gilsim, a.seed_threads, a.seed_pages)
+        scale(a.gilsim, a.seed_threads, a.seed_pages, a.limit)
 
 
 if __name__ == "__main__":

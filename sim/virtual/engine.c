@@ -2,12 +2,12 @@
  * engine.c - the virtual-time engine: an event queue, a baton passed
  * between real threads, and a model of the OS's cores (see vt.h).
  *
- * Events. Each thread has at most one pending event, tagged with the
- * thread's generation; scheduling a new event bumps the generation, so an
- * older event (a timeout beaten by a signal, a computation cut short) is
- * recognised as stale when it comes out of the queue and skipped. The
- * queue is a binary heap ordered by (time, sequence number): ties go to
- * whatever was scheduled first, so the order never depends on the host.
+ * Events. Each thread has at most one pending event, and remembers its
+ * sequence number; scheduling a new event replaces it, so an older event
+ * (a timeout beaten by a signal, a computation cut short) is recognised as
+ * stale when it comes out of the queue and skipped. The queue (evq.c) is
+ * a 4-ary heap ordered by (time, sequence number): ties go to whatever
+ * was scheduled first, so the order never depends on the host.
  *
  * The baton. The model's threads are fibers (fiber.c) on the OS thread
  * that calls vt_run, each with a stack of its own, so exactly one of them
@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "evq.h"
 #include "fiber.h"
 
 enum vt_state {
@@ -66,13 +67,12 @@ enum ev_kind {
     EV_WAKE = 3,    /* a wake-up's latency has passed: wants a core */
 };
 
-struct event {
-    int64_t t;
-    uint64_t seq;
-    uint64_t gen;
-    struct vt_thread *th;
-    int kind;
-};
+/* An event's key in the queue (evq.h): its sequence number above its
+ * thread's registration index, so ties in time go to the event scheduled
+ * first. */
+#define EV_INDEX_BITS 24
+#define EV_INDEX_MASK ((UINT64_C(1) << EV_INDEX_BITS) - 1)
+#define EV_SEQ_MAX    (UINT64_MAX >> EV_INDEX_BITS)
 
 struct vt_thread {
     struct vt_engine *e;
@@ -80,7 +80,10 @@ struct vt_thread {
     void *(*fn)(void *);   /* the thread's body (vt_thread_start) */
     void *arg;
     enum vt_state state;
-    uint64_t gen; /* bumped whenever a new event is scheduled */
+    /* The sequence number of its one pending event, 0 for none: an
+     * event of the queue with another is stale (cancelled, replaced). */
+    uint64_t ev_seq;
+    int ev_kind; /* what that event is (enum ev_kind) */
     int on_core;
     struct vt_thread *rq_next;
     /* vt_block */
@@ -126,8 +129,7 @@ struct vt_engine {
     struct vt_config cfg;
     int64_t now;
     uint64_t seq;
-    struct event *heap;
-    size_t n_heap, cap_heap;
+    struct vt_evq evq; /* the pending events (evq.c) */
     struct vt_thread **threads;
     size_t n_threads, cap_threads, n_done;
     int busy;
@@ -163,89 +165,31 @@ vt_fatal(const char *what)
 
 /* ---- the event heap ---------------------------------------------------- */
 
-static int
-ev_before(const struct event *a, const struct event *b)
-{
-    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
-}
-
 static void
 heap_push(struct vt_engine *e, struct vt_thread *th, int64_t t, int kind)
 {
-    struct event ev;
-    size_t i;
+    uint64_t seq = ++e->seq; /* from 1: 0 is "no event" */
+    uint64_t key;
 
-    if (e->n_heap == e->cap_heap) {
-        size_t cap = e->cap_heap ? e->cap_heap * 2 : 1024;
-        struct event *h = realloc(e->heap, cap * sizeof(*h));
-
-        if (h == NULL) {
-            vt_fatal("out of memory for the event queue");
-        }
-        e->heap = h;
-        e->cap_heap = cap;
+    if (seq > EV_SEQ_MAX) {
+        vt_fatal("too many events for the queue's keys");
     }
     if (t < e->now) {
         t = e->now;
     }
-    th->gen++;
-    ev.t = t;
-    ev.seq = e->seq++;
-    ev.gen = th->gen;
-    ev.th = th;
-    ev.kind = kind;
-    i = e->n_heap++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-
-        if (!ev_before(&ev, &e->heap[parent])) {
-            break;
-        }
-        e->heap[i] = e->heap[parent];
-        i = parent;
+    th->ev_seq = seq;
+    th->ev_kind = kind;
+    key = seq << EV_INDEX_BITS | (uint64_t)th->index;
+    if (vt__evq_push(&e->evq, t, key) != 0) {
+        vt_fatal("out of memory for the event queue");
     }
-    e->heap[i] = ev;
-}
-
-static int
-heap_pop(struct vt_engine *e, struct event *out)
-{
-    struct event last;
-    size_t i = 0;
-
-    if (e->n_heap == 0) {
-        return 0;
-    }
-    *out = e->heap[0];
-    last = e->heap[--e->n_heap];
-    for (;;) {
-        size_t l = 2 * i + 1;
-        size_t m = i;
-
-        if (l < e->n_heap && ev_before(&e->heap[l], &last)) {
-            m = l;
-        }
-        if (l + 1 < e->n_heap &&
-            ev_before(&e->heap[l + 1], m == i ? &last : &e->heap[l])) {
-            m = l + 1;
-        }
-        if (m == i) {
-            break;
-        }
-        e->heap[i] = e->heap[m];
-        i = m;
-    }
-    if (e->n_heap > 0) {
-        e->heap[i] = last;
-    }
-    return 1;
 }
 
 /* Forget any pending event of th. */
 static void
 cancel_event(struct vt_thread *th)
 {
-    th->gen++;
+    th->ev_seq = 0;
 }
 
 /* ---- computing --------------------------------------------------------- */
@@ -760,20 +704,21 @@ compute_event(struct vt_engine *e, struct vt_thread *th)
 static struct vt_thread *
 next_runner(struct vt_engine *e)
 {
-    struct event ev;
+    struct vt_ev ev;
 
     scan_breakers(e);
-    while (heap_pop(e, &ev)) {
-        struct vt_thread *th = ev.th;
+    while (vt__evq_pop(&e->evq, &ev)) {
+        struct vt_thread *th = e->threads[ev.key & EV_INDEX_MASK];
 
-        if (ev.gen != th->gen) {
+        if (ev.key >> EV_INDEX_BITS != th->ev_seq) {
             continue;
         }
+        th->ev_seq = 0;
         e->stats.events++;
         if (ev.t > e->now) {
             e->now = ev.t;
         }
-        switch (ev.kind) {
+        switch (th->ev_kind) {
         case EV_RESUME:
             return th;
         case EV_TIMEOUT:
@@ -915,7 +860,7 @@ vt_engine_free(struct vt_engine *e)
         free(t);
     }
     free(e->threads);
-    free(e->heap);
+    vt__evq_free(&e->evq);
     free(e->wq);
     free(e->computing);
     free(e->watched);
@@ -929,6 +874,9 @@ vt_thread_new(struct vt_engine *e, struct vt_thread **out)
 
     if (e == NULL || out == NULL) {
         return -EINVAL;
+    }
+    if (e->n_threads > EV_INDEX_MASK) {
+        return -ENOMEM; /* more than the queue's keys can name */
     }
     if (e->n_threads == e->cap_threads) {
         size_t cap = e->cap_threads ? e->cap_threads * 2 : 64;
