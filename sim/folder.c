@@ -66,10 +66,8 @@ mkdir_p(const char *path)
     return 0;
 }
 
-/* 1 if `path` does not exist, 0 if it is an empty directory, else -errno
- * (-ENOTEMPTY, -ENOTDIR, ...). */
-static int
-dir_state(const char *path)
+int
+sim_run_dir_state(const char *path)
 {
     struct stat st;
     struct dirent *de;
@@ -143,7 +141,7 @@ sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
     *created = 0;
     if (o->out_dir[0] != '\0') {
         (void)snprintf(dir, dirlen, "%s", o->out_dir);
-        state = dir_state(dir);
+        state = sim_run_dir_state(dir);
         if (state == -ENOTEMPTY) {
             fprintf(err,
                     "gilsim: --out=%s: the directory exists and is not "

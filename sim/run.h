@@ -188,6 +188,9 @@ int sim_run_main(const struct sim_options *o, const char *command, FILE *out,
  * SIM_EXIT_* with one line on `err`; *created is 1 if it did not exist. */
 int sim_run_make_dir(const struct sim_options *o, char *dir, size_t dirlen,
                      int *created, FILE *err);
+/* 1 if `path` does not exist, 0 if it is an empty directory, else -errno
+ * (-ENOTEMPTY, -ENOTDIR, ...). */
+int sim_run_dir_state(const char *path);
 /* Create a folder that did not exist: STEM, else STEM-2, STEM-3, ... (up
  * to 1000), each by a mkdir that fails if it exists, so two processes
  * never get the same one. The name is in dir. SIM_EXIT_OK, or

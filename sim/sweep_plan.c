@@ -37,7 +37,6 @@
 /* realpath() is XSI: glibc declares it only with _XOPEN_SOURCE (or
  * _DEFAULT_SOURCE), which CMake does not define. */
 #define _XOPEN_SOURCE 700 /* NOLINT(bugprone-reserved-identifier) */
-#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -274,40 +273,6 @@ write_k8s_fn(const void *ctx, FILE *f)
     return ferror(f) ? -EIO : 0;
 }
 
-/* 1 if path does not exist, 0 if an empty folder, -errno otherwise. */
-static int
-empty_or_new(const char *path)
-{
-    struct dirent *de;
-    struct stat st;
-    DIR *d;
-    int rc = 0;
-
-    if (stat(path, &st) != 0) {
-        return errno == ENOENT ? 1 : -errno;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        return -ENOTDIR;
-    }
-    d = opendir(path);
-    if (d == NULL) {
-        return -errno;
-    }
-    for (;;) {
-        /* Only this thread uses the DIR, so readdir is safe. */
-        de = readdir(d); // NOLINT(concurrency-mt-unsafe)
-        if (de == NULL) {
-            break;
-        }
-        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
-            rc = -ENOTEMPTY;
-            break;
-        }
-    }
-    (void)closedir(d);
-    return rc;
-}
-
 /* jobs.txt and the jobs of plan.json. 0, or -errno with err. */
 static int
 make_jobs(const struct sim_options *o, const struct sim_plan_args *a,
@@ -453,7 +418,7 @@ sim_sweep_plan_main(const struct sim_options *o, const char *command,
     if (check_plan_path(o->plan_dir, o->plan_dir, err) != SIM_EXIT_OK) {
         return SIM_EXIT_USAGE;
     }
-    state = empty_or_new(o->plan_dir);
+    state = sim_run_dir_state(o->plan_dir);
     if (state < 0) {
         base_errtext(-state, etext, sizeof(etext));
         fprintf(err,

@@ -122,11 +122,7 @@ sim_predict_main(const struct sim_options *o, const char *command, FILE *out,
     recorded_options(o, &cfg, interval, m, sub, &ro);
     ro.costs.cold_instructions = 0;
     if (sim_workload_cold(&ro, &window, &after) && window > 0) {
-        fprintf(out,
-                "cold resumes: the recording's own (workload.json's "
-                "cold_resume: after %.4g ms off the GIL, the next %.4g us "
-                "of Python at double cost)\n",
-                (double)after / 1e6, (double)window / 1e3);
+        sim_workload_say_cold(&ro, out); /* the recording's own */
     } else {
         fprintf(out, "the cold-resume cost is off: the recorded CPU times "
                      "include the program's own cold caches\n");
