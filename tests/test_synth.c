@@ -26,6 +26,24 @@
 #include "test_files.h"
 #include "trace_check.h"
 
+/* The workload file at path read back by `gilsim workload check` (it
+ * must pass); then r and the probe folder dir are cleared. */
+static void
+checked_and_cleared(const char *path, struct rec *r, char *dir)
+{
+    struct cmd c;
+
+    run(&c, "workload", "check", path, NULL);
+    if (c.status != 0) {
+        fail_msg("gilsim workload check %s: exit %d: %s", path, c.status,
+                 c.err);
+    }
+    cmd_clear(&c);
+    rec_clear(r);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* A raw file of one pool thread running `tasks` tasks; task k does
  * `calls(k)` sleeps of 1 ms, each after 2 ms of Python (all CPU). */
 static char *
@@ -89,7 +107,6 @@ the_workload_file_keeps_kinds_counts_and_long_tasks(void **state)
     char path[4200], err[512] = "";
     struct rec_config cfg;
     struct rec r;
-    struct cmd c;
     size_t n;
     json_t *root, *kinds;
     json_error_t e;
@@ -113,12 +130,7 @@ the_workload_file_keeps_kinds_counts_and_long_tasks(void **state)
                                     "left out"));
     free(comment);
     json_decref(root);
-    run(&c, "workload", "check", path, NULL);
-    assert_int_equal(c.status, 0);
-    cmd_clear(&c);
-    rec_clear(&r);
-    tf_remove_tree(dir);
-    free(dir);
+    checked_and_cleared(path, &r, dir);
 
     /* 1000 sleeps of 1 ms after 2 ms of Python: 2000 steps, in blocks
      * whose cpu and sleep still sum to 2 s and 1 s. */
@@ -417,7 +429,6 @@ held_locks_become_lock_blocks(void **state)
     char *dir = raw_dir_with(text);
     char path[4200], err[512] = "";
     char *steps, *all;
-    struct cmd c;
     struct rec r;
 
     (void)state;
@@ -468,12 +479,7 @@ held_locks_become_lock_blocks(void **state)
     assert_non_null(strstr(all, "1 that would have let the file deadlock"));
     assert_non_null(strstr(all, "1 with no step of a microsecond inside"));
     free(all);
-    run(&c, "workload", "check", path, NULL);
-    assert_int_equal(c.status, 0);
-    cmd_clear(&c);
-    rec_clear(&r);
-    tf_remove_tree(dir);
-    free(dir);
+    checked_and_cleared(path, &r, dir);
 }
 
 /* Three locks taken in a cycle (2 inside 1, 3 inside 2, 1 inside 3) would
@@ -512,7 +518,6 @@ a_cycle_of_three_locks_is_broken(void **state)
     char *dir = raw_dir_with(text);
     char path[4200], err[512] = "";
     char *steps, *all;
-    struct cmd c;
     struct rec r;
 
     (void)state;
@@ -530,12 +535,7 @@ a_cycle_of_three_locks_is_broken(void **state)
     assert_non_null(all);
     assert_non_null(strstr(all, "1 that would have let the file deadlock"));
     free(all);
-    run(&c, "workload", "check", path, NULL);
-    assert_int_equal(c.status, 0);
-    cmd_clear(&c);
-    rec_clear(&r);
-    tf_remove_tree(dir);
-    free(dir);
+    checked_and_cleared(path, &r, dir);
 }
 
 /* Append one asyncio step of task k on thread 7 from ms for cpu_ms of
@@ -591,7 +591,6 @@ cold_resumes_are_fitted_as_a_window(void **state)
     struct synth_resume c;
     struct rec r;
     char *dir, *all, *steps;
-    struct cmd cr;
 
     (void)state;
     pos += (size_t)snprintf(text, sizeof(text),
@@ -672,12 +671,7 @@ cold_resumes_are_fitted_as_a_window(void **state)
         json_decref(list);
     }
     free(steps);
-    run(&cr, "workload", "check", path, NULL);
-    assert_int_equal(cr.status, 0);
-    cmd_clear(&cr);
-    rec_clear(&r);
-    tf_remove_tree(dir);
-    free(dir);
+    checked_and_cleared(path, &r, dir);
 }
 
 /* A call that spent half of its time or more on a core (the kernel
