@@ -13,6 +13,7 @@
 #include "record/record.h"
 #include "record_fixture.h"
 #include "test_files.h"
+#include "trace.h"
 
 char *
 raw_dir_with(const char *text)
@@ -43,4 +44,19 @@ write_measured(const char *out, struct rec *r, const char *app,
         0) {
         fail_msg("rec_write_measured: %s", err);
     }
+}
+
+struct sim_trace *
+measured_trace(const char *folder)
+{
+    char path[4200];
+    struct sim_trace *t = NULL;
+    FILE *f;
+
+    (void)snprintf(path, sizeof(path), "%s/measured/trace.tsv", folder);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_int_equal(sim_trace_read_tsv(f, &t), 0);
+    fclose(f);
+    return t;
 }

@@ -30,4 +30,9 @@ struct sim_trace_summary;
 void write_measured(const char *out, struct rec *r, const char *app,
                     const char *command, struct sim_trace_summary *s);
 
+struct sim_trace;
+/* The measured trace of a recording's run folder (folder/measured/
+ * trace.tsv), read back; it must read. */
+struct sim_trace *measured_trace(const char *folder);
+
 #endif /* GILSIM_RECORD_FIXTURE_H */

@@ -162,7 +162,6 @@ the_measured_trace_splits_wall_into_wait_run_and_io(void **state)
     struct sim_trace_summary s;
     struct trace_gil_counts counts;
     struct sim_trace *t;
-    FILE *f;
     struct rec r;
 
     (void)state;
@@ -178,11 +177,7 @@ the_measured_trace_splits_wall_into_wait_run_and_io(void **state)
     assert_int_equal(s.stats.steps_ok, 1);
     (void)snprintf(path, sizeof(path), "%s/summary.json", out);
     assert_int_equal(access(path, R_OK), 0);
-    (void)snprintf(path, sizeof(path), "%s/measured/trace.tsv", out);
-    f = fopen(path, "r");
-    assert_non_null(f);
-    assert_int_equal(sim_trace_read_tsv(f, &t), 0);
-    fclose(f);
+    t = measured_trace(out);
     trace_check_gil(t, 1, NULL, &counts);
     assert_int_equal(counts.takes, 2);
     assert_int_equal(counts.waits, 1);
@@ -216,21 +211,16 @@ a_pool_thread_s_start_holds_the_gil_alone(void **state)
              "Z\t1022000001\texit\n";
     char *dir = raw_dir_with(text);
     char *out = tf_make_dir("gilsim-record-out");
-    char path[4200], err[512] = "";
+    char err[512] = "";
     struct sim_trace_summary s;
     struct trace_gil_counts counts;
     struct sim_trace *t;
-    FILE *f;
     struct rec r;
 
     (void)state;
     assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
     write_measured(out, &r, "pool.py", "gilsim record -- python3 pool.py", &s);
-    (void)snprintf(path, sizeof(path), "%s/measured/trace.tsv", out);
-    f = fopen(path, "r");
-    assert_non_null(f);
-    assert_int_equal(sim_trace_read_tsv(f, &t), 0);
-    fclose(f);
+    t = measured_trace(out);
     trace_check_gil(t, 1, NULL, &counts); /* never two holders */
     /* The main thread's 9.9 ms split around the worker's start (1 ns),
      * and its moment at its end (1 ns: its CPU clock did not move). */
@@ -405,18 +395,12 @@ static struct sim_trace *
 recorded_trace(const char *dir, char **summary)
 {
     char path[4200];
-    struct sim_trace *t = NULL;
-    FILE *f;
 
     (void)snprintf(path, sizeof(path), "%s/rec/summary.json", dir);
     *summary = tf_read(path, NULL);
     assert_non_null(*summary);
-    (void)snprintf(path, sizeof(path), "%s/rec/measured/trace.tsv", dir);
-    f = fopen(path, "r");
-    assert_non_null(f);
-    assert_int_equal(sim_trace_read_tsv(f, &t), 0);
-    fclose(f);
-    return t;
+    (void)snprintf(path, sizeof(path), "%s/rec", dir);
+    return measured_trace(path);
 }
 
 /* Steps of kind k in t. */

@@ -308,15 +308,10 @@ an_asyncio_program_becomes_loop_tasks(void **state)
         struct trace_gil_counts counts;
         struct sim_trace_summary sum;
         struct sim_trace *t;
-        FILE *f;
 
         write_measured(out, &r, "fan.py", "gilsim record", &sum);
         assert_int_equal(sum.stats.steps_ok, 3);
-        (void)snprintf(path, sizeof(path), "%s/measured/trace.tsv", out);
-        f = fopen(path, "r");
-        assert_non_null(f);
-        assert_int_equal(sim_trace_read_tsv(f, &t), 0);
-        fclose(f);
+        t = measured_trace(out);
         trace_check_gil(t, 1, NULL, &counts);
         sim_trace_free(t);
         tf_remove_tree(out);
