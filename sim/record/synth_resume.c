@@ -180,15 +180,6 @@ best_window(struct fit *f, int64_t lo, int64_t hi, int64_t step, double *err)
     return best;
 }
 
-static int
-by_item(const void *a, const void *b)
-{
-    const struct rec_item *x = *(const struct rec_item *const *)a;
-    const struct rec_item *y = *(const struct rec_item *const *)b;
-
-    return synth_step_cmp(&x, &y);
-}
-
 /* Thread th's steps appended to f in time order (room made by the
  * caller), its kept ones with their place and position. */
 static int
@@ -212,7 +203,7 @@ add_thread(const struct rec *r, const struct rec_thread *th, struct fit *f,
         }
     }
     /* A step's place in its task: steps by task, then time. */
-    qsort(steps, m, sizeof(*steps), by_item);
+    qsort(steps, m, sizeof(*steps), synth_step_cmp);
     for (k = 0; k < m; k++) {
         place[steps[k] - th->items] =
             k > 0 && steps[k - 1]->pool == steps[k]->pool &&

@@ -278,6 +278,10 @@ read_value(struct reader *r, const char *path, json_t *j, double max,
     return rc;
 }
 
+/* ns of "ms", "us", and 1 for "instructions": the scales of the key lists
+ * {"ms", "us"[, "instructions"]} that read_units takes. */
+static const double time_scales[] = {1e6, 1e3, 1};
+
 /* An amount: one of `keys` (units, each `scales[i]` ns, instructions or
  * bytes) with a value of at most `max` in ns (bytes), or of `max_instr`
  * instructions: into d, *scale, and *in_ns (1 unless the unit is
@@ -329,10 +333,9 @@ read_amount(struct reader *r, const char *path, json_t *j, int cpu,
 {
     static const char *const cpu_keys[] = {"ms", "us", "instructions", NULL};
     static const char *const time_keys[] = {"ms", "us", NULL};
-    static const double scales[] = {1e6, 1e3, 1};
 
-    return read_units(r, path, j, cpu ? cpu_keys : time_keys, scales, 3600e9,
-                      1e15, &s->value, &s->scale, &s->in_ns);
+    return read_units(r, path, j, cpu ? cpu_keys : time_keys, time_scales,
+                      3600e9, 1e15, &s->value, &s->scale, &s->in_ns);
 }
 
 /* {} or {"latency": {"ms": V}, "size": {"kib": V}}: the server's reply to
@@ -343,7 +346,6 @@ read_fetch(struct reader *r, const char *path, json_t *j, struct wf_step *s)
 {
     static const char *const keys[] = {"latency", "size", NULL};
     static const char *const time_keys[] = {"ms", "us", NULL};
-    static const double time_scales[] = {1e6, 1e3};
     static const char *const size_keys[] = {"bytes", "kib", "mib", NULL};
     static const double size_scales[] = {1, 1024, 1048576};
     char sub[300];
@@ -857,10 +859,10 @@ static int
 read_constant(struct reader *r, const char *path, json_t *j,
               const char *const *keys, double max, double *out, int *in_ns)
 {
-    static const double scales[] = {1e6, 1e3, 1};
     struct wl_dist d;
     double scale = 1.0;
-    int rc = read_units(r, path, j, keys, scales, max, max, &d, &scale, in_ns);
+    int rc =
+        read_units(r, path, j, keys, time_scales, max, max, &d, &scale, in_ns);
 
     if (rc != 0) {
         return rc;
