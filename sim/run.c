@@ -478,26 +478,33 @@ static int run_locked(const struct sim_options *o, const char *command,
                       struct sim_run_report *report, const char *dir,
                       struct sim_run_io *io_p, int *wrote);
 
-int
-sim_run_main(const struct sim_options *o, const char *command, FILE *out,
-             FILE *err, int handle_signals, struct sim_run_report *report)
+/*
+ * A run with its embedded server: `shared` (a sweep's, started and
+ * stopped by it) or, when NULL, one started here for this run and
+ * stopped after it.
+ */
+static int
+run_with_io(const struct sim_options *o, const char *command, FILE *out,
+            FILE *err, int handle_signals, struct sim_run_report *report,
+            struct sim_run_io *shared)
 {
-    struct sim_run_io io;
+    struct sim_run_io own;
+    struct sim_run_io *io = shared != NULL ? shared : &own;
+    int own_io = shared == NULL && sim_opt_uses_io(o);
     char dir[4096];
     int created = 0;
     int lock_fd = -1;
     int wrote = 0;
     int status;
 
-    sim_stop_reset();
     plots_off = 0;
     if (report != NULL) {
         memset(report, 0, sizeof(*report));
     }
-    memset(&io, 0, sizeof(io));
-    if (sim_opt_uses_io(o)) {
+    memset(&own, 0, sizeof(own));
+    if (own_io) {
         /* Before the run folder: a taken port leaves nothing behind. */
-        status = sim_run_io_start(o, &io, err);
+        status = sim_run_io_start(o, &own, err);
         if (status != SIM_EXIT_OK) {
             return status;
         }
@@ -511,8 +518,8 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
                 fprintf(err, "gilsim: --cell: %s is finished; nothing to run\n",
                         o->out_dir);
             }
-            if (sim_opt_uses_io(o)) {
-                sim_run_io_stop(&io);
+            if (own_io) {
+                sim_run_io_stop(&own);
             }
             return SIM_EXIT_OK;
         }
@@ -526,13 +533,16 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
         if (created) {
             (void)rmdir(dir);
         }
-        if (sim_opt_uses_io(o)) {
-            sim_run_io_stop(&io);
+        if (own_io) {
+            sim_run_io_stop(&own);
         }
         return status;
     }
-    status = run_locked(o, command, out, err, handle_signals, report, dir, &io,
+    status = run_locked(o, command, out, err, handle_signals, report, dir, io,
                         &wrote);
+    if (own_io) {
+        sim_run_io_stop(&own);
+    }
     if (o->cell) {
         /* A signal's status (128 + N) is no measurement: not renamed.
          * The lock goes after the rename. */
@@ -545,6 +555,21 @@ sim_run_main(const struct sim_options *o, const char *command, FILE *out,
         base_remove_tree(dir);
     }
     return status;
+}
+
+int
+sim_run_main(const struct sim_options *o, const char *command, FILE *out,
+             FILE *err, int handle_signals, struct sim_run_report *report)
+{
+    sim_stop_reset();
+    return run_with_io(o, command, out, err, handle_signals, report, NULL);
+}
+
+int
+sim_run_cell(const struct sim_options *o, const char *command,
+             struct sim_run_io *io, FILE *out, FILE *err)
+{
+    return run_with_io(o, command, out, err, 0, NULL, io);
 }
 
 /* The run once its folder is made and locked; *wrote is 0 if nothing
@@ -599,9 +624,6 @@ run_locked(const struct sim_options *o, const char *command, FILE *out,
     }
     if (handle_signals) {
         sim_stop_restore(&stops);
-    }
-    if (sim_opt_uses_io(o)) {
-        sim_run_io_stop(io_p);
     }
     if (status != SIM_EXIT_OK && n == 0) {
         return status;

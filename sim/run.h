@@ -232,6 +232,12 @@ int sim_cell_begin(const struct sim_options *o, char *dir, size_t dirlen,
                    int *done, int *lock_fd, FILE *err);
 int sim_cell_end(const char *out, const char *dir, int status, int measured,
                  int lock_fd, FILE *err);
+/* One cell of a local sweep, in this process: the run `gilsim run
+ * --cell` makes of o (o->cell set, o->out_dir the cell's folder), with
+ * the sweep's embedded server `io` (NULL: none, or one of its own). Signals
+ * are the sweep's to handle. The exit status, as sim_run_main's. */
+int sim_run_cell(const struct sim_options *o, const char *command,
+                 struct sim_run_io *io, FILE *out, FILE *err);
 /* 1 if a gilsim is running the cell of `out` now (OUT.part is locked). */
 int sim_cell_running(const char *out);
 struct sim_report_summary; /* report.h */
@@ -419,6 +425,13 @@ struct sim_plan_args {
  * exit status, with one line on err when it is not 0. */
 int sim_sweep_plan_main(const struct sim_options *o, const char *command,
                         const struct sim_plan_args *a, FILE *out, FILE *err);
+/* The same files into a local sweep's folder `dir` (it exists; cells/
+ * in it is kept), so that its jobs can be run elsewhere too; a folder
+ * whose path the launchers cannot carry gets none, with a line on err.
+ * An exit status. */
+int sim_sweep_plan_write(const struct sim_options *o, const char *command,
+                         const struct sim_plan_args *a, const char *dir,
+                         FILE *err);
 /* One job of a plan (an entry of plan.json's "jobs"): one repetition of
  * one cell, which writes DIR/cells/ID. */
 struct sim_plan_job {
@@ -441,6 +454,9 @@ struct sim_plan {
  * either way. */
 int sim_sweep_plan_read(const char *dir, struct sim_plan *p, FILE *err);
 void sim_sweep_plan_clear(struct sim_plan *p);
+/* Every job of the sweep `o`: each cell of sim_sweep_cells, in order,
+ * --repeat times, with its id; *n of them (malloc'd), or NULL. */
+struct sim_plan_job *sim_sweep_jobs(const struct sim_options *o, size_t *n);
 /* The id of a cell's repetition in a plan: MODEL-tT-pP-cC-siD-rR. */
 void sim_sweep_cell_id(const struct sim_sweep_cell *c, int repeat, char *buf,
                        size_t len);

@@ -63,6 +63,37 @@ sim_sweep_cell_id(const struct sim_sweep_cell *c, int repeat, char *buf,
                    c->concurrency, d, repeat);
 }
 
+struct sim_plan_job *
+sim_sweep_jobs(const struct sim_options *o, size_t *n_out)
+{
+    struct sim_sweep_cell *cells;
+    struct sim_plan_job *jobs;
+    size_t n, i, k = 0;
+    int r;
+
+    *n_out = 0;
+    cells = sim_sweep_cells(o, &n);
+    if (cells == NULL) {
+        return NULL;
+    }
+    jobs = calloc(n * (size_t)o->repeat + 1, sizeof(*jobs));
+    if (jobs == NULL) {
+        free(cells);
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        for (r = 0; r < o->repeat; r++) {
+            jobs[k].cell = cells[i];
+            jobs[k].repeat = r;
+            sim_sweep_cell_id(&cells[i], r, jobs[k].id, sizeof(jobs[k].id));
+            k++;
+        }
+    }
+    free(cells);
+    *n_out = k;
+    return jobs;
+}
+
 /* The plan's text files, made in memory first. */
 struct plan_text {
     char *jobs; /* jobs.txt */
@@ -279,85 +310,64 @@ make_jobs(const struct sim_options *o, const struct sim_plan_args *a,
           const char *gilsim, struct plan_text *p, json_t *jobs, char *err,
           size_t errlen)
 {
-    struct sim_sweep_cell *cells;
+    struct sim_plan_job *list;
     char flags[LINE_MAX_B];
-    char id[160];
     char cell_out[4400];
     char arg[4500];
     size_t n, i;
-    int r, rc = 0;
+    int rc = 0;
     FILE *m;
 
-    cells = sim_sweep_cells(o, &n);
-    if (cells == NULL) {
+    list = sim_sweep_jobs(o, &n);
+    if (list == NULL) {
         (void)snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     m = open_memstream(&p->jobs, &p->jobs_len);
     if (m == NULL) {
-        free(cells);
+        free(list);
         (void)snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     p->n_jobs = 0;
     for (i = 0; i < n && rc == 0; i++) {
-        const struct sim_sweep_cell *c = &cells[i];
+        const struct sim_sweep_cell *c = &list[i].cell;
 
-        rc = a->cell_flags(a->ctx, c, flags, sizeof(flags), err, errlen);
-        for (r = 0; r < o->repeat && rc == 0; r++) {
-            sim_sweep_cell_id(c, r, id, sizeof(id));
-            (void)snprintf(cell_out, sizeof(cell_out), "%s/cells/%s", p->dir,
-                           id);
-            /* Quoted where sh needs it: a plan folder may have a space. */
-            put_word(m, gilsim);
-            fprintf(m, " run %s ", flags);
-            (void)snprintf(arg, sizeof(arg), "--out=%s", cell_out);
-            put_word(m, arg);
-            fputc('\n', m);
-            if (json_array_append_new(
-                    jobs,
-                    json_pack("{s:I, s:s, s:s, s:i, s:i, s:i, s:I, "
-                              "s:i, s:s}",
-                              "index", (json_int_t)p->n_jobs, "id", id, "model",
-                              sim_model_name(c->model), "threads", c->threads,
-                              "processes", c->processes, "concurrency",
-                              c->concurrency, "switch_interval_ns",
-                              (json_int_t)c->switch_interval_ns, "repeat", r,
-                              "out", cell_out)) != 0) {
-                (void)snprintf(err, errlen, "out of memory");
-                rc = -ENOMEM;
+        if (list[i].repeat == 0) { /* a cell's repetitions run alike */
+            rc = a->cell_flags(a->ctx, c, flags, sizeof(flags), err, errlen);
+            if (rc != 0) {
+                break;
             }
-            p->n_jobs++;
         }
+        (void)snprintf(cell_out, sizeof(cell_out), "%s/cells/%s", p->dir,
+                       list[i].id);
+        /* Quoted where sh needs it: a plan folder may have a space. */
+        put_word(m, gilsim);
+        fprintf(m, " run %s ", flags);
+        (void)snprintf(arg, sizeof(arg), "--out=%s", cell_out);
+        put_word(m, arg);
+        fputc('\n', m);
+        if (json_array_append_new(
+                jobs, json_pack("{s:I, s:s, s:s, s:i, s:i, s:i, s:I, "
+                                "s:i, s:s}",
+                                "index", (json_int_t)p->n_jobs, "id",
+                                list[i].id, "model", sim_model_name(c->model),
+                                "threads", c->threads, "processes",
+                                c->processes, "concurrency", c->concurrency,
+                                "switch_interval_ns",
+                                (json_int_t)c->switch_interval_ns, "repeat",
+                                list[i].repeat, "out", cell_out)) != 0) {
+            (void)snprintf(err, errlen, "out of memory");
+            rc = -ENOMEM;
+        }
+        p->n_jobs++;
     }
     if (fclose(m) != 0 && rc == 0) {
         (void)snprintf(err, errlen, "out of memory");
         rc = -ENOMEM;
     }
-    free(cells);
+    free(list);
     return rc;
-}
-
-/* What --plan wrote into DIR goes again; a DIR it made goes whole, and
- * one the user made (empty) stays, as it was. */
-static void
-plan_undo(const char *dir, int made, const char *const *names, size_t n)
-{
-    char path[4200];
-    size_t i;
-
-    if (made) {
-        base_remove_tree(dir);
-        return;
-    }
-    for (i = 0; i < n; i++) {
-        (void)snprintf(path, sizeof(path), "%.4000s/%s", dir, names[i]);
-        (void)unlink(path);
-    }
-    (void)snprintf(path, sizeof(path), "%.4000s/cells", dir);
-    (void)rmdir(path);
-    (void)snprintf(path, sizeof(path), "%.4000s/logs", dir);
-    (void)rmdir(path);
 }
 
 /* 0 if the plan folder (as given, and the current folder when it is
@@ -380,36 +390,198 @@ check_plan_path(const char *given, const char *path, FILE *err)
     return SIM_EXIT_USAGE;
 }
 
-int
-sim_sweep_plan_main(const struct sim_options *o, const char *command,
-                    const struct sim_plan_args *a, FILE *out, FILE *err)
+static const struct {
+    const char *name;
+    int (*fn)(const void *ctx, FILE *f);
+    int exec;
+} plan_files[] = {
+    {JOBS_NAME, write_jobs_fn, 0},
+    {"run-parallel.sh", write_parallel_fn, 1},
+    {"slurm.sbatch", write_slurm_fn, 1},
+    {"k8s-job.yaml", write_k8s_fn, 0},
+    {PLAN_NAME, write_plan_fn, 0}, /* last: a plan is whole */
+};
+#define N_PLAN_FILES (sizeof(plan_files) / sizeof(plan_files[0]))
+
+/* What --plan wrote into DIR goes again; a DIR it made goes whole, and
+ * one the user made (empty) stays, as it was. */
+static void
+plan_undo(const char *dir, int made)
 {
-    static const struct {
-        const char *name;
-        int (*fn)(const void *ctx, FILE *f);
-        int exec;
-    } files[] = {
-        {JOBS_NAME, write_jobs_fn, 0},
-        {"run-parallel.sh", write_parallel_fn, 1},
-        {"slurm.sbatch", write_slurm_fn, 1},
-        {"k8s-job.yaml", write_k8s_fn, 0},
-        {PLAN_NAME, write_plan_fn, 0}, /* last: a plan is whole */
-    };
-    const char *names[sizeof(files) / sizeof(files[0])];
-    struct plan_text p;
+    char path[4200];
+    size_t i;
+
+    if (made) {
+        base_remove_tree(dir);
+        return;
+    }
+    for (i = 0; i < N_PLAN_FILES; i++) {
+        (void)snprintf(path, sizeof(path), "%.4000s/%s", dir,
+                       plan_files[i].name);
+        (void)unlink(path);
+    }
+    (void)snprintf(path, sizeof(path), "%.4000s/cells", dir);
+    (void)rmdir(path);
+    (void)snprintf(path, sizeof(path), "%.4000s/logs", dir);
+    (void)rmdir(path);
+}
+
+
+/* The plan's files into p->dir (absolute, its path checked), with
+ * cells/ and logs/ (kept when they are there); p->n_jobs set. An exit
+ * status, with one line on err when it is not 0. */
+static int
+write_plan(const struct sim_options *o, const char *command,
+           const struct sim_plan_args *a, struct plan_text *p, FILE *err)
+{
     char gilsim[4096];
     char msg[SIM_ERR_LEN * 2];
     char etext[128];
     char sub[4200];
-    json_t *flags = NULL, *jobs = NULL;
+    json_t *flags, *jobs;
     ssize_t len;
     size_t i;
-    int rc, state, status = SIM_EXIT_OK;
+    int rc, status = SIM_EXIT_OK;
+
+    (void)snprintf(p->jobs_path, sizeof(p->jobs_path), "%s/" JOBS_NAME,
+                   p->dir);
+    len = readlink("/proc/self/exe", gilsim, sizeof(gilsim) - 1);
+    if (len <= 0) {
+        (void)snprintf(gilsim, sizeof(gilsim), "gilsim");
+        fprintf(err, "gilsim: --plan: cannot find this gilsim's path "
+                     "(/proc/self/exe); the jobs run `gilsim` from each "
+                     "machine's PATH\n");
+    } else {
+        gilsim[len] = '\0';
+    }
+    flags = json_array();
+    jobs = json_array();
+    p->doc = json_object();
+    if (flags == NULL || jobs == NULL || p->doc == NULL) {
+        fprintf(err, "gilsim: out of memory\n");
+        status = SIM_EXIT_ERROR;
+        goto out;
+    }
+    for (i = 0; i < (size_t)a->argc; i++) {
+        if (json_array_append_new(flags, json_string(a->argv[i])) != 0) {
+            fprintf(err, "gilsim: out of memory\n");
+            status = SIM_EXIT_ERROR;
+            goto out;
+        }
+    }
+    rc = make_jobs(o, a, gilsim, p, jobs, msg, sizeof(msg));
+    if (rc != 0) {
+        fprintf(err, "gilsim: --plan=%s: %s\n", p->dir, msg);
+        /* Out of memory is the machine's; the rest comes of the flags. */
+        status = rc == -ENOMEM ? SIM_EXIT_ERROR : SIM_EXIT_USAGE;
+        goto out;
+    }
+    (void)json_object_set_new(p->doc, "format", json_string("gilsim-plan"));
+    (void)json_object_set_new(p->doc, "format_version", json_integer(1));
+    (void)json_object_set_new(p->doc, "gilsim_version",
+                              json_string(SIM_VERSION));
+    (void)json_object_set_new(p->doc, "gilsim", json_string(gilsim));
+    (void)json_object_set_new(p->doc, "command", json_string(command));
+    (void)json_object_set_new(p->doc, "flags", flags);
+    flags = NULL;
+    (void)json_object_set_new(p->doc, "repeat", json_integer(o->repeat));
+    (void)json_object_set_new(p->doc, "jobs", jobs);
+    jobs = NULL;
+    for (i = 0; i < 2; i++) {
+        (void)snprintf(sub, sizeof(sub), "%s/%s", p->dir,
+                       i == 0 ? "cells" : "logs");
+        if (mkdir(sub, 0777) != 0 && errno != EEXIST) {
+            base_errtext(errno, etext, sizeof(etext));
+            fprintf(err, "gilsim: cannot create %s: %s\n", sub, etext);
+            status = SIM_EXIT_ERROR;
+            goto out;
+        }
+    }
+    for (i = 0; i < N_PLAN_FILES; i++) {
+        rc = base_write_atomic(p->dir, plan_files[i].name, plan_files[i].fn, p,
+                               msg, sizeof(msg));
+        if (rc != 0) {
+            fprintf(err, "gilsim: %s\n", msg);
+            status = SIM_EXIT_ERROR;
+            goto out;
+        }
+        (void)snprintf(sub, sizeof(sub), "%s/%s", p->dir, plan_files[i].name);
+        if (plan_files[i].exec && chmod(sub, 0755) != 0) {
+            base_errtext(errno, etext, sizeof(etext));
+            fprintf(err, "gilsim: cannot make %s executable: %s\n", sub,
+                    etext);
+            status = SIM_EXIT_ERROR;
+            goto out;
+        }
+    }
+    base_sync_dir(p->dir);
+out:
+    json_decref(flags);
+    json_decref(jobs);
+    json_decref(p->doc);
+    p->doc = NULL;
+    free(p->jobs);
+    p->jobs = NULL;
+    return status;
+}
+
+int
+sim_sweep_plan_write(const struct sim_options *o, const char *command,
+                     const struct sim_plan_args *a, const char *dir, FILE *err)
+{
+    struct plan_text p;
+    int c;
 
     memset(&p, 0, sizeof(p));
-    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        names[i] = files[i].name;
+    if (realpath(dir, p.dir) == NULL) {
+        (void)snprintf(p.dir, sizeof(p.dir), "%s", dir);
     }
+    c = launcher_unsafe(p.dir);
+    if (c != 0) {
+        fprintf(err,
+                "gilsim: sweep: no jobs.txt, launchers or plan.json in %s: "
+                "its path has the character 0x%02x, which they cannot "
+                "carry\n",
+                p.dir, c);
+        return SIM_EXIT_OK; /* the sweep itself does not need them */
+    }
+    return write_plan(o, command, a, &p, err);
+}
+
+/* Each path as a word sh reads back: a copy and paste runs. */
+static void
+print_launch(const struct plan_text *p, FILE *out)
+{
+    char sub[4200];
+
+    fprintf(out, "plan: %s/jobs.txt (%zu jobs)\nrun them with one of:\n  ",
+            p->dir, p->n_jobs);
+    (void)snprintf(sub, sizeof(sub), "%s/run-parallel.sh", p->dir);
+    put_word(out, sub);
+    fputs(" -j 1        (GNU parallel; --sshlogin for more hosts)\n"
+          "  sbatch ",
+          out);
+    (void)snprintf(sub, sizeof(sub), "%s/slurm.sbatch", p->dir);
+    put_word(out, sub);
+    fputs("          (Slurm)\n  kubectl apply -f ", out);
+    (void)snprintf(sub, sizeof(sub), "%s/k8s-job.yaml", p->dir);
+    put_word(out, sub);
+    fputs("  (Kubernetes; edit it first)\nthen: gilsim sweep ", out);
+    (void)snprintf(sub, sizeof(sub), "--collect=%s", p->dir);
+    put_word(out, sub);
+    fputc('\n', out);
+}
+
+int
+sim_sweep_plan_main(const struct sim_options *o, const char *command,
+                    const struct sim_plan_args *a, FILE *out, FILE *err)
+{
+    struct plan_text p;
+    char etext[128];
+    char sub[4200];
+    int state, status = SIM_EXIT_OK;
+
+    memset(&p, 0, sizeof(p));
     /* Before anything is made: the path as given, and where it lies. */
     if (o->plan_dir[0] != '/' && getcwd(sub, sizeof(sub)) != NULL &&
         check_plan_path(o->plan_dir, sub, err) != SIM_EXIT_OK) {
@@ -444,109 +616,19 @@ sim_sweep_plan_main(const struct sim_options *o, const char *command,
     }
     /* A symbolic link on the way may name what the path did not. */
     status = check_plan_path(o->plan_dir, p.dir, err);
+    if (status == SIM_EXIT_OK) {
+        status = write_plan(o, command, a, &p, err);
+    }
     if (status != SIM_EXIT_OK) {
-        goto out;
+        plan_undo(p.dir, state == 1);
+        return status;
     }
-    (void)snprintf(p.jobs_path, sizeof(p.jobs_path), "%s/" JOBS_NAME, p.dir);
-    len = readlink("/proc/self/exe", gilsim, sizeof(gilsim) - 1);
-    if (len <= 0) {
-        (void)snprintf(gilsim, sizeof(gilsim), "gilsim");
-        fprintf(err, "gilsim: --plan: cannot find this gilsim's path "
-                     "(/proc/self/exe); the jobs run `gilsim` from each "
-                     "machine's PATH\n");
-    } else {
-        gilsim[len] = '\0';
-    }
-    flags = json_array();
-    jobs = json_array();
-    p.doc = json_object();
-    if (flags == NULL || jobs == NULL || p.doc == NULL) {
-        fprintf(err, "gilsim: out of memory\n");
-        status = SIM_EXIT_ERROR;
-        goto out;
-    }
-    for (i = 0; i < (size_t)a->argc; i++) {
-        if (json_array_append_new(flags, json_string(a->argv[i])) != 0) {
-            fprintf(err, "gilsim: out of memory\n");
-            status = SIM_EXIT_ERROR;
-            goto out;
-        }
-    }
-    rc = make_jobs(o, a, gilsim, &p, jobs, msg, sizeof(msg));
-    if (rc != 0) {
-        fprintf(err, "gilsim: --plan=%s: %s\n", o->plan_dir, msg);
-        /* Out of memory is the machine's; the rest comes of the flags. */
-        status = rc == -ENOMEM ? SIM_EXIT_ERROR : SIM_EXIT_USAGE;
-        goto out;
-    }
-    (void)json_object_set_new(p.doc, "format", json_string("gilsim-plan"));
-    (void)json_object_set_new(p.doc, "format_version", json_integer(1));
-    (void)json_object_set_new(p.doc, "gilsim_version",
-                              json_string(SIM_VERSION));
-    (void)json_object_set_new(p.doc, "gilsim", json_string(gilsim));
-    (void)json_object_set_new(p.doc, "command", json_string(command));
-    (void)json_object_set_new(p.doc, "flags", flags);
-    flags = NULL;
-    (void)json_object_set_new(p.doc, "repeat", json_integer(o->repeat));
-    (void)json_object_set_new(p.doc, "jobs", jobs);
-    jobs = NULL;
-    for (i = 0; i < 2; i++) {
-        (void)snprintf(sub, sizeof(sub), "%s/%s", p.dir,
-                       i == 0 ? "cells" : "logs");
-        if (mkdir(sub, 0777) != 0) {
-            base_errtext(errno, etext, sizeof(etext));
-            fprintf(err, "gilsim: cannot create %s: %s\n", sub, etext);
-            status = SIM_EXIT_ERROR;
-            goto out;
-        }
-    }
-    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        rc = base_write_atomic(p.dir, files[i].name, files[i].fn, &p, msg,
-                               sizeof(msg));
-        if (rc != 0) {
-            fprintf(err, "gilsim: %s\n", msg);
-            status = SIM_EXIT_ERROR;
-            goto out;
-        }
-        (void)snprintf(sub, sizeof(sub), "%s/%s", p.dir, files[i].name);
-        if (files[i].exec && chmod(sub, 0755) != 0) {
-            base_errtext(errno, etext, sizeof(etext));
-            fprintf(err, "gilsim: cannot make %s executable: %s\n", sub, etext);
-            status = SIM_EXIT_ERROR;
-            goto out;
-        }
-    }
-    base_sync_dir(p.dir);
     if (!o->quiet) {
         fprintf(err, "gilsim: sweep: planned %zu job%s in %s; nothing ran\n",
                 p.n_jobs, p.n_jobs == 1 ? "" : "s", p.dir);
     }
-    /* Each path as a word sh reads back: a copy and paste runs. */
-    fprintf(out, "plan: %s/jobs.txt (%zu jobs)\nrun them with one of:\n  ",
-            p.dir, p.n_jobs);
-    (void)snprintf(sub, sizeof(sub), "%s/run-parallel.sh", p.dir);
-    put_word(out, sub);
-    fputs(" -j 1        (GNU parallel; --sshlogin for more hosts)\n"
-          "  sbatch ",
-          out);
-    (void)snprintf(sub, sizeof(sub), "%s/slurm.sbatch", p.dir);
-    put_word(out, sub);
-    fputs("          (Slurm)\n  kubectl apply -f ", out);
-    (void)snprintf(sub, sizeof(sub), "%s/k8s-job.yaml", p.dir);
-    put_word(out, sub);
-    fputs("  (Kubernetes; edit it first)\nthen: gilsim sweep ", out);
-    (void)snprintf(sub, sizeof(sub), "--collect=%s", p.dir);
-    put_word(out, sub);
-    fputc('\n', out);
-out:
-    if (status != SIM_EXIT_OK) {
-        plan_undo(p.dir, state == 1, names, sizeof(names) / sizeof(names[0]));
-    }
-    json_decref(flags);
-    json_decref(jobs);
-    json_decref(p.doc);
-    free(p.jobs);
-    return status;
+    print_launch(&p, out);
+    return SIM_EXIT_OK;
 }
 
 /* Job k of plan.json's "jobs" into *j; 0, or -1 with why. Its id must be
