@@ -348,15 +348,15 @@ make_jobs(const struct sim_options *o, const struct sim_plan_args *a,
         put_word(m, arg);
         fputc('\n', m);
         if (json_array_append_new(
-                jobs, json_pack("{s:I, s:s, s:s, s:i, s:i, s:i, s:I, "
-                                "s:i, s:s}",
-                                "index", (json_int_t)p->n_jobs, "id",
-                                list[i].id, "model", sim_model_name(c->model),
-                                "threads", c->threads, "processes",
-                                c->processes, "concurrency", c->concurrency,
-                                "switch_interval_ns",
-                                (json_int_t)c->switch_interval_ns, "repeat",
-                                list[i].repeat, "out", cell_out)) != 0) {
+                jobs,
+                json_pack("{s:I, s:s, s:s, s:i, s:i, s:i, s:I, "
+                          "s:i, s:s}",
+                          "index", (json_int_t)p->n_jobs, "id", list[i].id,
+                          "model", sim_model_name(c->model), "threads",
+                          c->threads, "processes", c->processes, "concurrency",
+                          c->concurrency, "switch_interval_ns",
+                          (json_int_t)c->switch_interval_ns, "repeat",
+                          list[i].repeat, "out", cell_out)) != 0) {
             (void)snprintf(err, errlen, "out of memory");
             rc = -ENOMEM;
         }
@@ -426,7 +426,6 @@ plan_undo(const char *dir, int made)
     (void)rmdir(path);
 }
 
-
 /* The plan's files into p->dir (absolute, its path checked), with
  * cells/ and logs/ (kept when they are there); p->n_jobs set. An exit
  * status, with one line on err when it is not 0. */
@@ -443,8 +442,7 @@ write_plan(const struct sim_options *o, const char *command,
     size_t i;
     int rc, status = SIM_EXIT_OK;
 
-    (void)snprintf(p->jobs_path, sizeof(p->jobs_path), "%s/" JOBS_NAME,
-                   p->dir);
+    (void)snprintf(p->jobs_path, sizeof(p->jobs_path), "%s/" JOBS_NAME, p->dir);
     len = readlink("/proc/self/exe", gilsim, sizeof(gilsim) - 1);
     if (len <= 0) {
         (void)snprintf(gilsim, sizeof(gilsim), "gilsim");
@@ -508,8 +506,7 @@ write_plan(const struct sim_options *o, const char *command,
         (void)snprintf(sub, sizeof(sub), "%s/%s", p->dir, plan_files[i].name);
         if (plan_files[i].exec && chmod(sub, 0755) != 0) {
             base_errtext(errno, etext, sizeof(etext));
-            fprintf(err, "gilsim: cannot make %s executable: %s\n", sub,
-                    etext);
+            fprintf(err, "gilsim: cannot make %s executable: %s\n", sub, etext);
             status = SIM_EXIT_ERROR;
             goto out;
         }
