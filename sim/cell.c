@@ -208,14 +208,41 @@ cell_of(const struct sim_options *o, struct sim_sweep_cell *c)
     c->switch_interval_ns = o->switch_interval_ns;
 }
 
+/* 1 if folder out holds cell c's finished run, 0 if it holds no
+ * summary.json, -1 (with why) if it holds another's. */
+static int
+finished(const char *out, const struct sim_sweep_cell *c, char *why, size_t len)
+{
+    struct sim_report_summary sum;
+    char path[4200];
+    struct stat st;
+    int ok;
+
+    (void)snprintf(path, sizeof(path), "%.4000s/summary.json", out);
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        return 0;
+    }
+    memset(&sum, 0, sizeof(sum));
+    ok = sim_report_read_summary(path, &sum, why, len) == 0 &&
+         sim_cell_check(&sum, c, why, len) == 0;
+    sim_report_summary_clear(&sum);
+    return ok ? 1 : -1;
+}
+
+int
+sim_cell_finished(const char *out, const struct sim_sweep_cell *c)
+{
+    char why[SIM_ERR_LEN];
+
+    return finished(out, c, why, sizeof(why)) == 1;
+}
+
 int
 sim_cell_begin(const struct sim_options *o, char *dir, size_t dirlen, int *done,
                int *lock_fd, FILE *err)
 {
     const char *out = o->out_dir;
-    struct sim_report_summary sum;
     struct sim_sweep_cell c;
-    char path[4200];
     char etext[128];
     char why[SIM_ERR_LEN * 2];
     struct stat st;
@@ -223,19 +250,13 @@ sim_cell_begin(const struct sim_options *o, char *dir, size_t dirlen, int *done,
 
     *done = 0;
     *lock_fd = -1;
-    (void)snprintf(path, sizeof(path), "%.4000s/summary.json", out);
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-        int ok;
-
-        cell_of(o, &c);
-        memset(&sum, 0, sizeof(sum));
-        ok = sim_report_read_summary(path, &sum, why, sizeof(why)) == 0 &&
-             sim_cell_check(&sum, &c, why, sizeof(why)) == 0;
-        sim_report_summary_clear(&sum);
-        if (ok) {
-            *done = 1;
-            return SIM_EXIT_OK;
-        }
+    cell_of(o, &c);
+    rc = finished(out, &c, why, sizeof(why));
+    if (rc == 1) {
+        *done = 1;
+        return SIM_EXIT_OK;
+    }
+    if (rc < 0) {
         fprintf(err,
                 "gilsim: --cell --out=%s: the folder holds a finished run "
                 "that is not this cell's: %s (expected this cell's or none: "

@@ -238,10 +238,12 @@ int sim_cell_end(const char *out, const char *dir, int status, int measured,
  * are the sweep's to handle. The exit status, as sim_run_main's. */
 int sim_run_cell(const struct sim_options *o, const char *command,
                  struct sim_run_io *io, FILE *out, FILE *err);
-/* 1 if a gilsim is running the cell of `out` now (OUT.part is locked). */
-int sim_cell_running(const char *out);
 struct sim_report_summary; /* report.h */
 struct sim_sweep_cell;     /* below */
+/* 1 if folder `out` holds cell c's finished run, as _begin judges it. */
+int sim_cell_finished(const char *out, const struct sim_sweep_cell *c);
+/* 1 if a gilsim is running the cell of `out` now (OUT.part is locked). */
+int sim_cell_running(const char *out);
 /* 0 if sum (a cell's summary.json) is one run of cell c (its model,
  * switch interval, pool: threads or processes, and the loop's
  * concurrency) by this gilsim; else
@@ -470,16 +472,38 @@ void sim_sweep_cell_id(const struct sim_sweep_cell *c, int repeat, char *buf,
 int sim_sweep_collect_main(const struct sim_options *o, const char *command,
                            const struct sim_plan_job *jobs, size_t n_jobs,
                            FILE *out, FILE *err);
+/* How sim_sweep_collect is called: by --collect (all 0), or by a local
+ * sweep, which holds the folder's lock already and says itself how many
+ * jobs ran (local: no count line, missing jobs not listed, the advice to
+ * rerun the sweep). */
+struct sim_collect_how {
+    int locked;
+    int local;
+};
+/* sim_sweep_collect_main's work on folder dir. */
+int sim_sweep_collect(const struct sim_options *o, const char *dir,
+                      const char *command, const struct sim_plan_job *jobs,
+                      size_t n_jobs, const struct sim_collect_how *how,
+                      FILE *out, FILE *err);
 /* Set c->by_concurrency and c->pool from its model and place, as
  * sim_sweep_cells does for the sweep `o`. */
 void sim_sweep_cell_place(const struct sim_options *o,
                           struct sim_sweep_cell *c);
 
-/* `gilsim sweep`: run every cell --repeat times (resuming a sweep.tsv in
- * --out), write sweep.tsv and the sweep plots, print the recommendation.
- * Returns an exit status, as sim_run_main does. */
-int sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
-                   FILE *err, int handle_signals);
+/* `gilsim sweep` (sweep_run.c): plan the sweep into --out (its files
+ * when `a`, the command line's, is given), run its jobs here (resuming
+ * the cells a run of the same settings finished), collect them into
+ * sweep.tsv, the plots and the recommendation. Returns an exit status,
+ * as sim_run_main does. */
+int sim_sweep_main(const struct sim_options *o, const char *command,
+                   const struct sim_plan_args *a, FILE *out, FILE *err,
+                   int handle_signals);
+/* The options of job `c` of the sweep `o` as `gilsim run` would parse
+ * its line of jobs.txt: the cell's model and place, one repetition, no
+ * trace, plots or stdout, --cell into `out`. */
+void sim_sweep_cell_options(const struct sim_options *o,
+                            const struct sim_sweep_cell *c, const char *out,
+                            struct sim_options *co);
 
 /* ---- serve.c ---------------------------------------------------------- */
 

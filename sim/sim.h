@@ -158,6 +158,9 @@ struct sim_options {
     /* gilsim run --cell: one cell of a plan; the run goes to OUT.part
      * and is renamed to --out when it ends (cell.c). */
     int cell;
+    /* gilsim sweep --jobs=N: jobs run at once (0: the default, one a
+     * core under --engine=virtual, else 1). */
+    int jobs;
 };
 
 /* Defaults, as documented in --help and README. */

@@ -1,30 +1,21 @@
 /*
- * sweep.c - `gilsim sweep`: run every cell of models x pool sizes x switch
- * intervals --repeat times, keep the numbers in sweep.tsv, plot them, and
- * recommend a thread count.
+ * sweep.c - what every sweep shares, however its cells ran: the cells of
+ * models x pool sizes x switch intervals, sweep.tsv, the cells' figures,
+ * the recommendation, the plots and the page. A local sweep runs its
+ * jobs (sweep_run.c) and a planned one has them run elsewhere
+ * (sweep_plan.c); both end in sweep_collect.c, which writes through here.
  *
  * The cells are every selected model (in the order of enum sim_model) at
  * every --switch-interval of the list, and at every --threads of the list
- * (--processes for the processes model; serial always runs one thread).
- * Each repetition goes through sim_run_once(), with the embedded server of
- * an I/O workload started once for the whole sweep (sim_run_io_start), as
- * sim_run_main() does for a run. Every repetition is one row of sweep.tsv:
+ * (--processes for the processes model; serial always runs one thread;
+ * the loop over --concurrency when that is a list). Every repetition of
+ * a cell is one row of sweep.tsv:
  *
  *     model threads processes switch_interval_ns repeat wall_ns cpu_ns
- *     gil_wait_ns forced_switches steps_failed
+ *     gil_wait_ns forced_switches steps_failed concurrency
  *
- * tab-separated, after a header line. The whole file is rewritten through
- * a temporary file and a rename after each cell, so what a Ctrl-C or a
- * crash interrupts is at most the cell under way.
- *
- * Resume: when --out names a folder that already holds a sweep.tsv with
- * our header, and its sweep-config.json records the same settings
- * (sweep_config.c; any difference is refused with a line naming it), its
- * rows are read back first and a repetition whose row is there (same
- * model, threads, processes, switch interval and repeat index) is not run
- * again; any other non-empty folder is refused as for a run. Rows that
- * belong to no cell of this sweep are kept as they are. --force-new never
- * resumes: the new sweep goes to a fresh folder beside --out.
+ * tab-separated, after a header line, written through a temporary file
+ * and a rename.
  *
  * stdout: the recommendation line (--format=text), and the cells as JSON,
  * TSV or Markdown (sweep_print.c).
@@ -424,40 +415,7 @@ print_recommendation(const struct sim_sweep_cell *cells, size_t n,
     fputc('\n', out);
 }
 
-/* ---- progress and plots ------------------------------------------------- */
-
-static void
-print_progress(FILE *err, int tty, size_t done, size_t total, size_t ran,
-               int64_t t0, const struct sim_sweep_cell *c)
-{
-    double elapsed = (double)(base_now_ns() - t0) / 1e9;
-    double left = 0.0;
-    char pp[32];
-
-    /* Cells already in sweep.tsv cost nothing; estimate from those run. */
-    if (ran > 0 && done < total) {
-        left = elapsed / (double)ran * (double)(total - done);
-    }
-    pool_text(c, pp, sizeof(pp));
-    if (tty) {
-        fprintf(err,
-                "\rgilsim: sweep: cells %zu/%zu, elapsed %.0f s, "
-                "estimated remaining %.0f s   ",
-                done, total, elapsed, left);
-        if (done == total) {
-            fputc('\n', err);
-        }
-    } else {
-        fprintf(err,
-                "gilsim: sweep: cell %zu/%zu: %s %s switch interval %.6g "
-                "ms: median %.3f s of %d (elapsed %.0f s, estimated "
-                "remaining %.0f s)\n",
-                done, total, sim_model_name(c->model), pp,
-                (double)c->switch_interval_ns / 1e6,
-                (double)c->wall_ns_median / 1e9, c->reps, elapsed, left);
-    }
-    fflush(err);
-}
+/* ---- plots --------------------------------------------------------------- */
 
 static void
 plot_cells(const char *dir, const char *title,
@@ -498,254 +456,6 @@ static int recommend_and_report(const char *dir, const char *command,
                                 int several_models, int several_sis,
                                 const char *no_rec, unsigned formats, FILE *out,
                                 FILE *err);
-
-/* ---- the driver --------------------------------------------------------- */
-
-/* Run the missing repetitions of cell c; rows are added to rs. Returns
- * the number run, or -1 after printing an error. */
-static int
-run_cell(const struct sim_options *o, struct sim_sweep_cell *c,
-         const struct sim_run_io *io, struct rows *rs, FILE *err)
-{
-    struct sim_options co = *o;
-    struct sim_run_result r;
-    char msg[SIM_ERR_LEN * 2];
-    int i, ran = 0;
-
-    co.threads = c->threads;
-    co.processes = c->processes;
-    co.concurrency = c->concurrency;
-    co.switch_interval_ns = c->switch_interval_ns;
-    for (i = 0; i < o->repeat; i++) {
-        struct sim_sweep_row row;
-
-        if (find_row(rs, c, i) != NULL) {
-            continue;
-        }
-        if (sim_stop_requested()) {
-            break;
-        }
-        if (sim_run_once(&co, c->model, io, sim_stop_flag(), &r, msg,
-                         sizeof(msg)) != 0) {
-            fprintf(err, "gilsim: %s: %s\n", sim_model_name(c->model), msg);
-            return -1;
-        }
-        if (sim_stop_requested()) {
-            /* Cut short: not a measurement. */
-            sim_run_result_clear(&r);
-            break;
-        }
-        memset(&row, 0, sizeof(row));
-        (void)snprintf(row.model, sizeof(row.model), "%s",
-                       sim_model_name(c->model));
-        row.threads = c->threads;
-        row.processes = c->processes;
-        row.concurrency = c->concurrency;
-        row.switch_interval_ns = c->switch_interval_ns;
-        row.repeat = i;
-        row.wall_ns = r.wall_ns;
-        row.cpu_ns = r.cpu_ns;
-        row.gil_wait_ns = r.stats.wait_ns;
-        row.forced_switches = (unsigned long long)r.stats.forced_switches;
-        row.steps_failed = (unsigned long long)r.stats.steps_failed;
-        sim_run_result_clear(&r);
-        if (rows_add(rs, &row) != 0) {
-            fprintf(err, "gilsim: out of memory\n");
-            return -1;
-        }
-        ran++;
-    }
-    return ran;
-}
-
-int
-sim_sweep_main(const struct sim_options *o, const char *command, FILE *out,
-               FILE *err, int handle_signals)
-{
-    struct rows rs = {NULL, 0, 0};
-    struct sim_sweep_cell *cells = NULL;
-    struct sim_run_io io;
-    struct sim_stop stops;
-    char dir[4096];
-    char msg[SIM_ERR_LEN * 2];
-    size_t n = 0, i, cells_run = 0, cells_had = 0;
-    unsigned long long failed = 0;
-    int uses_io = sim_opt_uses_io(o);
-    int tty = isatty(fileno(err));
-    int created = 0, resumed = 0;
-    int lock_fd = -1;
-    int status = SIM_EXIT_OK;
-    int64_t t0;
-    int rc;
-
-    sim_stop_reset();
-    cells = sim_sweep_cells(o, &n);
-    if (cells == NULL) {
-        fprintf(err, "gilsim: out of memory\n");
-        return SIM_EXIT_ERROR;
-    }
-    memset(&io, 0, sizeof(io));
-    if (uses_io) {
-        status = sim_run_io_start(o, &io, err);
-        if (status != SIM_EXIT_OK) {
-            free(cells);
-            return status;
-        }
-    }
-    if (o->out_dir[0] != '\0') {
-        rc = read_rows(o->out_dir, &rs);
-        if (rc < 0) {
-            fprintf(err,
-                    "gilsim: --out=%s: cannot resume: %s/" TSV_NAME
-                    " is damaged (expected a sweep.tsv written by gilsim)\n",
-                    o->out_dir, o->out_dir);
-            status = SIM_EXIT_USAGE;
-            goto out;
-        }
-        resumed = rc == 1;
-    }
-    if (resumed && o->force_new) {
-        /* Never resume, never touch the earlier sweep: a folder beside. */
-        rs.n = 0;
-        resumed = 0;
-        status = sim_run_make_fresh_dir(o->out_dir, dir, sizeof(dir), err);
-        if (status != SIM_EXIT_OK) {
-            goto out;
-        }
-        created = 1;
-        fprintf(err,
-                "gilsim: sweep: --force-new: %s holds an earlier sweep, left "
-                "as it is; this one goes to %s\n",
-                o->out_dir, dir);
-    } else if (resumed) {
-        (void)snprintf(dir, sizeof(dir), "%s", o->out_dir);
-    } else {
-        status = sim_run_make_dir(o, dir, sizeof(dir), &created, err);
-        if (status != SIM_EXIT_OK) {
-            goto out;
-        }
-    }
-    status = sim_run_lock_dir(dir, &lock_fd, err);
-    if (status != SIM_EXIT_OK) {
-        if (created) {
-            (void)rmdir(dir);
-        }
-        goto out;
-    }
-    if (resumed) {
-        char why[SIM_ERR_LEN * 2];
-
-        /* Rows measured under other settings must never mix in. */
-        if (sim_sweep_config_check(o, dir, why, sizeof(why)) != 0) {
-            fprintf(err,
-                    "gilsim: --out=%s: cannot resume a sweep made with "
-                    "other settings: %s (expected the same settings, a "
-                    "new --out, or --force-new)\n",
-                    dir, why);
-            status = SIM_EXIT_USAGE;
-            goto out;
-        }
-    } else {
-        rc = sim_sweep_config_write(o, dir, msg, sizeof(msg));
-        if (rc != 0) {
-            fprintf(err, "gilsim: %s\n", msg);
-            status = SIM_EXIT_ERROR;
-            goto out;
-        }
-    }
-    (void)snprintf(io.dir, sizeof(io.dir), "%s", dir);
-    if (handle_signals) {
-        sim_stop_install(&stops);
-    }
-    (void)wl_cpu_calibrate();
-
-    t0 = base_now_ns();
-    for (i = 0; i < n && !sim_stop_requested(); i++) {
-        int ran = run_cell(o, &cells[i], &io, &rs, err);
-
-        if (ran < 0) {
-            status = SIM_EXIT_ERROR;
-            break;
-        }
-        cell_stats(&cells[i], &rs, o->repeat);
-        if (ran == 0 && cells[i].reps == o->repeat) {
-            cells_had++;
-        }
-        if (ran > 0) {
-            cells_run++;
-            rc = base_write_atomic(dir, TSV_NAME, write_rows_fn, &rs, msg,
-                                   sizeof(msg));
-            if (rc != 0) {
-                fprintf(err, "gilsim: %s\n", msg);
-                status = SIM_EXIT_ERROR;
-                break;
-            }
-        }
-        if (!o->quiet && !sim_stop_requested()) {
-            print_progress(err, tty, i + 1, n, cells_run, t0, &cells[i]);
-        }
-    }
-    if (handle_signals) {
-        sim_stop_restore(&stops);
-    }
-    if (rs.n == 0 && status == SIM_EXIT_OK) {
-        /* Nothing ran (interrupted at once): still leave a valid file. */
-        rc = base_write_atomic(dir, TSV_NAME, write_rows_fn, &rs, msg,
-                               sizeof(msg));
-        if (rc != 0) {
-            fprintf(err, "gilsim: %s\n", msg);
-            status = SIM_EXIT_ERROR;
-        }
-    }
-    base_sync_dir(dir);
-    for (i = 0; i < n; i++) {
-        cell_stats(&cells[i], &rs, o->repeat);
-    }
-    if (!o->quiet) {
-        fprintf(
-            err,
-            "gilsim: sweep: %zu cell%s, %zu run, %zu already in %s/" TSV_NAME
-            "\n",
-            n, n == 1 ? "" : "s", cells_run, cells_had, dir);
-    }
-    if (status != SIM_EXIT_OK) {
-        if (created && rs.n == 0) {
-            /* Nothing was measured: leave nothing behind. */
-            sim_run_unlock_dir(dir, lock_fd);
-            lock_fd = -1;
-            (void)rmdir(dir);
-        }
-        goto out;
-    }
-    if (sim_sweep_finish(o, dir, command, cells, n, NULL, out, err) != 0) {
-        status = SIM_EXIT_ERROR;
-        goto out;
-    }
-    for (i = 0; i < rs.n; i++) {
-        failed += rs.v[i].steps_failed;
-    }
-    if (sim_stop_signal() != 0) {
-        if (!o->quiet) {
-            fprintf(err,
-                    "gilsim: interrupted; rerun the same command to resume "
-                    "the sweep in %s\n",
-                    dir);
-        }
-        status = 128 + (int)sim_stop_signal();
-    } else if (failed > 0) {
-        fprintf(err, "gilsim: %llu steps failed; see %s/" TSV_NAME "\n", failed,
-                dir);
-        status = SIM_EXIT_FAILURES;
-    }
-out:
-    sim_run_unlock_dir(dir, lock_fd);
-    if (uses_io) {
-        sim_run_io_stop(&io);
-    }
-    free(rs.v);
-    free(cells);
-    return status;
-}
 
 void
 sim_sweep_cell_stats(struct sim_sweep_cell *c, const struct sim_sweep_row *rows,

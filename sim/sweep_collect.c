@@ -304,7 +304,19 @@ sim_sweep_collect_main(const struct sim_options *o, const char *command,
                        const struct sim_plan_job *plan_jobs, size_t n_jobs,
                        FILE *out, FILE *err)
 {
-    const char *dir = o->collect_dir;
+    struct sim_collect_how how;
+
+    memset(&how, 0, sizeof(how));
+    return sim_sweep_collect(o, o->collect_dir, command, plan_jobs, n_jobs,
+                             &how, out, err);
+}
+
+int
+sim_sweep_collect(const struct sim_options *o, const char *dir,
+                  const char *command, const struct sim_plan_job *plan_jobs,
+                  size_t n_jobs, const struct sim_collect_how *how, FILE *out,
+                  FILE *err)
+{
     struct sim_sweep_cell *cells;
     struct sim_sweep_row *rows = NULL;
     struct job *jobs = NULL;
@@ -328,9 +340,11 @@ sim_sweep_collect_main(const struct sim_options *o, const char *command,
         status = SIM_EXIT_ERROR;
         goto out;
     }
-    status = sim_run_lock_dir(dir, &lock_fd, err);
-    if (status != SIM_EXIT_OK) {
-        goto out;
+    if (!how->locked) {
+        status = sim_run_lock_dir(dir, &lock_fd, err);
+        if (status != SIM_EXIT_OK) {
+            goto out;
+        }
     }
     for (i = 0; i < n_jobs; i++) {
         struct job *j = &jobs[i];
@@ -342,7 +356,7 @@ sim_sweep_collect_main(const struct sim_options *o, const char *command,
             n_rows++;
         }
     }
-    if (!o->quiet) {
+    if (!o->quiet && !how->local) {
         fprintf(err,
                 "gilsim: sweep --collect: %zu job%s: %zu finished, %zu "
                 "failed, %zu missing\n",
@@ -350,24 +364,27 @@ sim_sweep_collect_main(const struct sim_options *o, const char *command,
                 by_state[JOB_FAILED], by_state[JOB_MISSING]);
     }
     list_jobs(jobs, n_jobs, JOB_FAILED, err);
-    list_jobs(jobs, n_jobs, JOB_MISSING, err);
+    if (!how->local) {
+        /* A local sweep's missing jobs are the ones it did not start. */
+        list_jobs(jobs, n_jobs, JOB_MISSING, err);
+    }
     if (n_rows == 0) {
         /* An earlier collect's results stay as they were. */
         fprintf(err,
-                "gilsim: sweep --collect=%s: no job has finished; nothing "
+                "gilsim: sweep%s=%s: no job has finished; nothing "
                 "written (expected at least one finished cell in "
                 "%s/cells)\n",
-                dir, dir);
+                how->local ? " --out" : " --collect", dir, dir);
         status = SIM_EXIT_FAILURES;
         goto out;
     }
     old_rows = tsv_rows(dir);
     if (old_rows > n_rows) {
         fprintf(err,
-                "gilsim: sweep --collect: %s/sweep.tsv had %zu rows and now "
+                "gilsim: sweep%s: %s/sweep.tsv had %zu rows and now "
                 "has %zu: cells that had finished are gone or no longer "
                 "valid (see the failed and missing jobs)\n",
-                dir, old_rows, n_rows);
+                how->local ? "" : " --collect", dir, old_rows, n_rows);
     }
     if (sim_sweep_write_tsv(dir, rows, n_rows, msg, sizeof(msg)) != 0) {
         fprintf(err, "gilsim: %s\n", msg);
@@ -407,8 +424,14 @@ sim_sweep_collect_main(const struct sim_options *o, const char *command,
         fprintf(err, "gilsim: no recommendation: %s\n", no_rec);
         status = SIM_EXIT_FAILURES;
     }
-    if ((by_state[JOB_FAILED] > 0 || by_state[JOB_MISSING] > 0) &&
-        !o->partial) {
+    if ((by_state[JOB_FAILED] > 0 || by_state[JOB_MISSING] > 0) && how->local) {
+        fprintf(err,
+                "gilsim: %zu of %zu jobs not finished; rerun the same "
+                "command to run them\n",
+                by_state[JOB_FAILED] + by_state[JOB_MISSING], n_jobs);
+        status = SIM_EXIT_FAILURES;
+    } else if ((by_state[JOB_FAILED] > 0 || by_state[JOB_MISSING] > 0) &&
+               !o->partial) {
         fprintf(err,
                 "gilsim: %zu of %zu jobs not finished; run them (e.g. "
                 "run-parallel.sh --resume-failed) and collect again, or "

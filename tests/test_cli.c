@@ -501,8 +501,11 @@ parse_one(const struct sim_opt_desc *op, const char *value, char *err,
     argv[argc++] = "gilsim";
     if (strcmp(op->name, "python") == 0) {
         argv[argc++] = "calibrate";
+    } else if (!(op->cmds & (1u << SIM_CMD_RUN))) {
+        argv[argc++] = "sweep"; /* a sweep's own: --jobs */
     }
-    if ((op->flags & SIM_OPTF_VIRTUAL) || op->max_virtual > 0) {
+    if ((op->flags & SIM_OPTF_VIRTUAL) || op->max_virtual > 0 ||
+        op->applies == sim_opt_applies_jobs) {
         argv[argc++] = "--engine=virtual";
     }
     /* A run the option applies to (its row's `applies`). */

@@ -10,7 +10,6 @@
  * threads clearly better, and cells without repetitions ignored. No test
  * asserts on timing.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,36 +23,18 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "base.h"
 #include "cli.h"
 #include "run.h"
 #include "test_files.h"
 
 #define FILE_MAX (1024 * 1024)
 
-/* Remove a flat folder and the files in it (only what the tests made). */
+/* Remove a sweep's folder and what is in it (only what the tests made). */
 static void
 remove_dir(const char *path)
 {
-    DIR *d = opendir(path);
-    struct dirent *de;
-    char child[4200];
-
-    if (d != NULL) {
-        for (;;) {
-            /* Only this thread uses the DIR, so readdir is safe. */
-            de = readdir(d); // NOLINT(concurrency-mt-unsafe)
-            if (de == NULL) {
-                break;
-            }
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
-                continue;
-            }
-            (void)snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-            (void)unlink(child);
-        }
-        closedir(d);
-    }
-    (void)rmdir(path);
+    base_remove_tree(path);
 }
 
 /* The whole of a file, NUL-terminated; its length in *len. */
@@ -143,7 +124,8 @@ sweep_writes_one_row_per_cell_and_repeat_and_resume_runs_nothing(void **state)
     (void)state;
     assert_non_null(mkdtemp(dir));
     assert_int_equal(sweep(dir, errbuf, sizeof(errbuf)), SIM_EXIT_OK);
-    assert_non_null(strstr(errbuf, "8 cells, 8 run, 0 already in"));
+    assert_non_null(
+        strstr(errbuf, "8 cells, 16 jobs (1 at once): 16 run, 0 already in"));
     (void)snprintf(path, sizeof(path), "%s/sweep.tsv", dir);
     slurp(path, first, sizeof(first), &n1);
 
@@ -183,7 +165,8 @@ sweep_writes_one_row_per_cell_and_repeat_and_resume_runs_nothing(void **state)
 
     /* The same command again: nothing runs, the file is unchanged. */
     assert_int_equal(sweep(dir, errbuf, sizeof(errbuf)), SIM_EXIT_OK);
-    assert_non_null(strstr(errbuf, "8 cells, 0 run, 8 already in"));
+    assert_non_null(
+        strstr(errbuf, "8 cells, 16 jobs (1 at once): 0 run, 16 already in"));
     slurp(path, second, sizeof(second), &n2);
     assert_int_equal(n1, n2);
     assert_memory_equal(first, second, n1);

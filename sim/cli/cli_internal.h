@@ -162,6 +162,7 @@ int sim_opt_applies_client(const struct sim_options *o, char *why, size_t len);
 int sim_opt_applies_trace(const struct sim_options *o, char *why, size_t len);
 int sim_opt_applies_collect(const struct sim_options *o, char *why, size_t len);
 int sim_opt_applies_cell(const struct sim_options *o, char *why, size_t len);
+int sim_opt_applies_jobs(const struct sim_options *o, char *why, size_t len);
 int sim_opt_applies_per_interpreter(const struct sim_options *o, char *why,
                                     size_t len);
 
@@ -195,13 +196,15 @@ int sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
  * `of` is SIM_CMD_HELP. */
 void sim_opt_print_help(FILE *f, enum sim_cmd of);
 
-/* ---- plan.c: gilsim sweep --plan and --collect ------------------------ */
+/* ---- plan.c: gilsim sweep, --plan and --collect ----------------------- */
 
-/* gilsim sweep with --plan or --collect: the combination checked (one
- * line and SIM_EXIT_USAGE if refused); with --plan, the plan written.
+/* gilsim sweep: the flags read from argv and the combination checked
+ * (one line and SIM_EXIT_USAGE if refused); with --plan, the plan
+ * written; with --collect, nothing more (sim_cli_collect follows);
+ * else the sweep run here through the plan's jobs (sim_sweep_main).
  * An exit status. */
-int sim_cli_plan(int argc, char **argv, const struct sim_options *o,
-                 const char *command, FILE *out, FILE *err);
+int sim_cli_sweep(int argc, char **argv, const struct sim_options *o,
+                  const char *command, FILE *out, FILE *err);
 /* gilsim sweep --collect=DIR: the plan's flags parsed again, then
  * sim_sweep_collect_main. An exit status. */
 int sim_cli_collect(const struct sim_options *given, FILE *out, FILE *err);

@@ -169,16 +169,14 @@ sim_main(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "gilsim: out of memory\n");
         return SIM_EXIT_ERROR;
     }
-    if (cmd == SIM_CMD_SWEEP &&
-        (o.plan_dir[0] != '\0' || o.collect_dir[0] != '\0')) {
-        status = sim_cli_plan(argc, argv, &o, command, out, err);
+    if (cmd == SIM_CMD_SWEEP && o.predict_dir[0] != '\0') {
+        status = sim_predict_main(&o, command, out, err);
+    } else if (cmd == SIM_CMD_SWEEP) {
+        /* A local sweep, --plan and --collect: the flags are read here. */
+        status = sim_cli_sweep(argc, argv, &o, command, out, err);
         if (status == SIM_EXIT_OK && o.collect_dir[0] != '\0') {
             status = sim_cli_collect(&o, out, err);
         }
-    } else if (cmd == SIM_CMD_SWEEP && o.predict_dir[0] != '\0') {
-        status = sim_predict_main(&o, command, out, err);
-    } else if (cmd == SIM_CMD_SWEEP) {
-        status = sim_sweep_main(&o, command, out, err, 1);
     } else {
         status = sim_run_main(&o, command, out, err, 1, NULL);
     }

@@ -301,6 +301,12 @@ static const struct help_line {
      "sweep: when --out holds an earlier sweep, leave it as it is and start "
      "a new one in a folder beside it (OUT-2, OUT-3, ...) instead of "
      "resuming"},
+    {"jobs",
+     "sweep --engine=virtual: run N of the sweep's jobs (a cell's "
+     "repetition each) at once, each in a process of its own; virtual time "
+     "is the same however many run beside it. Also -j N. A real-time sweep "
+     "runs one at a time (its cells are measurements) [one a core under "
+     "--engine=virtual, else 1]"},
     {"plan",
      "sweep: run nothing; write the sweep's plan into DIR: plan.json, "
      "jobs.txt (one gilsim run command a cell and repetition) and "

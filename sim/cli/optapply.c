@@ -238,6 +238,21 @@ sim_opt_applies_collect(const struct sim_options *o, char *why, size_t len)
     return 0;
 }
 
+/* --jobs: more than one job at once only in virtual time, where cells
+ * do not disturb each other; a real-time cell's timing is the
+ * measurement, and it runs alone. */
+int
+sim_opt_applies_jobs(const struct sim_options *o, char *why, size_t len)
+{
+    if (o->jobs <= 1 || o->engine_virtual) {
+        return 1;
+    }
+    (void)snprintf(why, len,
+                   "--engine=virtual (a real-time cell runs alone: its time "
+                   "is the measurement; --plan spreads cells over machines)");
+    return 0;
+}
+
 /* --cell: a planned sweep's cell, written to OUT.part and renamed. */
 int
 sim_opt_applies_cell(const struct sim_options *o, char *why, size_t len)

@@ -1158,6 +1158,25 @@ sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
                            a);
             return SIM_EXIT_USAGE;
         }
+        if (*cmd == SIM_CMD_SWEEP && strncmp(a, "-j", 2) == 0) {
+            /* -j N and -jN: --jobs=N, as make and GNU parallel spell it
+             * (static: the parse keeps a pointer to the value). */
+            static char word[80];
+            char *one[2];
+            int k = 1;
+
+            (void)snprintf(word, sizeof(word), "--jobs=%.64s",
+                           a[2] != '\0'   ? a + 2
+                           : i + 1 < argc ? argv[++i]
+                                          : "");
+            one[0] = argv[0];
+            one[1] = word;
+            rc = parse_option(2, one, &k, o, cmd, &seen, err, errlen);
+            if (rc != 0) {
+                return rc;
+            }
+            continue;
+        }
         rc = parse_option(argc, argv, &i, o, cmd, &seen, err, errlen);
         if (rc != 0 || *cmd == SIM_CMD_HELP || *cmd == SIM_CMD_VERSION) {
             return rc;

@@ -55,13 +55,23 @@ struct plan_ctx {
 static int
 sweep_own(const char *name)
 {
-    static const char *const own[] = {
-        "model",       "threads",         "processes",
-        "concurrency", "switch-interval", "repeat",
-        "out",         "format",          "quiet",
-        "no-plots",    "cores",           "force-new",
-        "plan",        "collect",         "partial",
-        "mixed-hosts"};
+    static const char *const own[] = {"model",
+                                      "threads",
+                                      "processes",
+                                      "concurrency",
+                                      "switch-interval",
+                                      "repeat",
+                                      "out",
+                                      "format",
+                                      "quiet",
+                                      "no-plots",
+                                      "cores",
+                                      "force-new",
+                                      "plan",
+                                      "collect",
+                                      "partial",
+                                      "mixed-hosts",
+                                      "jobs"};
     size_t i;
 
     for (i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
@@ -237,20 +247,14 @@ cell_flags(const void *vctx, const struct sim_sweep_cell *c, char *buf,
 {
     const struct plan_ctx *ctx = vctx;
     const struct sim_options *o = ctx->o;
-    struct sim_options co = *o;
+    struct sim_options co;
     char num[64], why[256];
     size_t used = 0, i;
     int rc = 0;
 
     buf[0] = '\0';
-    co.models = 1u << c->model;
-    co.threads = c->threads;
-    co.processes = c->processes;
-    co.concurrency = c->concurrency;
-    co.switch_interval_ns = c->switch_interval_ns;
-    co.n_sweep_threads = co.n_sweep_processes = 0;
-    co.n_sweep_switch = co.n_sweep_concurrency = 0;
-    co.trace_mode = SIM_TRACE_MODE_OFF;
+    /* What a local sweep runs of the cell: the flags below say the same. */
+    sim_sweep_cell_options(o, c, "/cell", &co);
     rc |= put_arg(buf, len, &used, "model", sim_model_name(c->model));
     if (sim_opt_applies_threads(&co, why, sizeof(why))) {
         (void)snprintf(num, sizeof(num), "%d", c->threads);
@@ -413,8 +417,8 @@ add_word(char **words, size_t *n, const char *name, const char *value)
 }
 
 int
-sim_cli_plan(int argc, char **argv, const struct sim_options *o,
-             const char *command, FILE *out, FILE *err)
+sim_cli_sweep(int argc, char **argv, const struct sim_options *o,
+              const char *command, FILE *out, FILE *err)
 {
     struct flags fl;
     struct plan_ctx ctx;
@@ -431,9 +435,8 @@ sim_cli_plan(int argc, char **argv, const struct sim_options *o,
         flags_clear(&fl);
         if (rc == -E2BIG) {
             fprintf(err,
-                    "gilsim: --plan=%s: more than %d options (expected at "
-                    "most %d in a planned sweep)\n",
-                    o->plan_dir[0] != '\0' ? o->plan_dir : o->collect_dir,
+                    "gilsim: sweep: more than %d options (expected at "
+                    "most %d)\n",
                     FLAGS_MOST, FLAGS_MOST);
             return SIM_EXIT_USAGE;
         }
@@ -449,10 +452,14 @@ sim_cli_plan(int argc, char **argv, const struct sim_options *o,
         flags_clear(&fl);
         return SIM_EXIT_OK; /* checked; sim_cli_collect does the rest */
     }
-    /* plan.json keeps the sweep's flags, --plan aside, as --name=value. */
+    /* plan.json keeps the sweep's flags as --name=value, but for where
+     * the plan goes and how many jobs ran at once here. */
     rc = 0;
     for (i = 0; i < fl.n && rc == 0; i++) {
-        if (strcmp(fl.row[i]->name, "plan") != 0) {
+        const char *name = fl.row[i]->name;
+
+        if (strcmp(name, "plan") != 0 && strcmp(name, "out") != 0 &&
+            strcmp(name, "force-new") != 0 && strcmp(name, "jobs") != 0) {
             rc = add_word(words, &n, fl.row[i]->name, fl.value[i]);
         }
     }
@@ -479,7 +486,9 @@ sim_cli_plan(int argc, char **argv, const struct sim_options *o,
     pa.argc = (int)n;
     pa.cell_flags = cell_flags;
     pa.ctx = &ctx;
-    status = sim_sweep_plan_main(o, command, &pa, out, err);
+    status = o->plan_dir[0] != '\0'
+                 ? sim_sweep_plan_main(o, command, &pa, out, err)
+                 : sim_sweep_main(o, command, &pa, out, err, 1);
 out:
     for (i = 0; i < n; i++) {
         free(words[i]);

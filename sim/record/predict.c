@@ -156,5 +156,5 @@ sim_predict_main(const struct sim_options *o, const char *command, FILE *out,
     so.costs.cold_instructions = 0;
     (void)snprintf(so.out_dir, sizeof(so.out_dir), "%s", sub);
     so.predict_dir[0] = '\0';
-    return sim_sweep_main(&so, command, out, err, 1);
+    return sim_sweep_main(&so, command, NULL, out, err, 1);
 }
