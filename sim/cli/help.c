@@ -491,9 +491,12 @@ static const struct {
      "Run every model x --threads x --switch-interval (lists, e.g. "
      "--threads=1,2,4,8 --switch-interval=1ms,5ms; processes takes "
      "--processes=LIST) --repeat times; write sweep.tsv, its charts and "
-     "index.html, and print a recommendation. Rerun with the same --out to "
-     "resume: the sweep refuses settings other than those it was made "
-     "with."},
+     "index.html, and print a recommendation. Each repetition of a cell is "
+     "a job of the sweep's plan (jobs.txt, as --plan writes it) run here "
+     "into OUT/cells/ID; rerun with the same --out to resume (only the "
+     "jobs not finished run; the sweep refuses settings other than those "
+     "it was made with). Under --engine=virtual, -j N runs N jobs at "
+     "once."},
     {SIM_CMD_PLOT, "gilsim plot RUN_DIR [OPTIONS]",
      "Draw the timelines and the comparison of an earlier run (or the "
      "charts of a sweep) again, and rewrite its index.html."},
