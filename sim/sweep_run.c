@@ -92,12 +92,13 @@ open_folder(const struct sim_options *o, char *dir, size_t len, int *resumed,
     const char *given = o->out_dir;
     char why[SIM_ERR_LEN * 2];
     char cells[4200];
-    int ours = 0, status;
+    int ours = 0, old = 0, status;
 
     *resumed = *created = 0;
     if (given[0] != '\0' && sim_run_dir_state(given) == -ENOTEMPTY) {
         ours = has(given, "sweep-config.json", 0) && has(given, "cells", 1);
-        if (!ours && !o->force_new && has(given, "sweep.tsv", 0)) {
+        old = !ours && has(given, "sweep.tsv", 0);
+        if (old && !o->force_new) {
             fprintf(err,
                     "gilsim: --out=%s: a sweep of an earlier gilsim (a "
                     "sweep.tsv without cells/), which this one cannot "
@@ -115,7 +116,7 @@ open_folder(const struct sim_options *o, char *dir, size_t len, int *resumed,
             return SIM_EXIT_USAGE;
         }
     }
-    if ((ours || has(given, "sweep.tsv", 0)) && o->force_new) {
+    if ((ours || old) && o->force_new) {
         /* Never resume, never touch the earlier sweep: a folder beside. */
         status = sim_run_make_fresh_dir(given, dir, len, err);
         if (status != SIM_EXIT_OK) {
@@ -406,7 +407,7 @@ sim_sweep_main(const struct sim_options *o, const char *command,
     char dir[4096] = "";
     size_t n_cells = 0;
     int uses_io = sim_opt_uses_io(o) && !o->engine_virtual;
-    int at_once, resumed, created, lock_fd = -1, status;
+    int at_once, resumed = 0, created = 0, lock_fd = -1, status;
     FILE *quiet;
 
     sim_stop_reset();
