@@ -326,7 +326,7 @@ sim_sweep_collect(const struct sim_options *o, const char *dir,
     const char *no_rec = NULL;
     size_t n, i, n_rows = 0, old_rows, by_state[3] = {0, 0, 0};
     unsigned long long failed_steps = 0;
-    int lock_fd = -1, status, repeat;
+    int lock_fd = -1, status = SIM_EXIT_OK, repeat;
 
     cells = cells_of_jobs(o, plan_jobs, n_jobs, &n, &repeat);
     if (cells == NULL) {
