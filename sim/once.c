@@ -327,6 +327,116 @@ fail_text(int outcome, int64_t code, char *buf, size_t len)
     wl_failure_text((enum wl_outcome)outcome, code, buf, len);
 }
 
+/* The run's trace, sized for model m's threads; 0 or -errno with err. */
+static int
+new_trace(const struct sim_options *o, enum sim_model m,
+          struct sim_trace **trace, char *err, size_t errlen)
+{
+    struct sim_trace_config tc;
+    int pool = sim_opt_pool_size(o, m);
+    char etext[128];
+    int rc;
+
+    memset(&tc, 0, sizeof(tc));
+    tc.max_threads = sim_model_trace_threads(m, pool);
+    tc.events_per_thread = sim_opt_trace_capacity(o, m);
+    tc.shared = sim_model_trace_shared(m);
+    tc.origin_ns = base_now_ns();
+    rc = sim_trace_new(&tc, trace);
+    if (rc != 0) {
+        base_errtext(-rc, etext, sizeof(etext));
+        (void)snprintf(err, errlen,
+                       "cannot reserve the trace (%d threads x %llu events): "
+                       "%s",
+                       pool, (unsigned long long)tc.events_per_thread, etext);
+        return rc;
+    }
+    sim_trace_set_fail_text(*trace, fail_text);
+    return 0;
+}
+
+/* What a model run gets from the options and the workload: its pool,
+ * its GILs, the trace, the clock, the costs, the program's interpreter
+ * (nothing warmed up yet: wl_interp, filled in *interp) and the stop
+ * flag. The engine's and the I/O's parts are the caller's. */
+static void
+model_params(const struct sim_options *o, enum sim_model m,
+             struct wl_workload *w, struct gil **gils, int n_gils,
+             struct sim_trace *trace, const struct gil_config *gc,
+             const atomic_int *stop, struct wl_interp *interp,
+             struct sim_model_params *mp)
+{
+    memset(mp, 0, sizeof(*mp));
+    mp->model = m;
+    mp->threads = sim_opt_pool_size(o, m);
+    mp->workload = w;
+    mp->gil = gils[0];
+    mp->gils = gils;
+    mp->n_gils = n_gils;
+    mp->trace = trace;
+    mp->clock = gc->clock;
+    mp->check_every = sim_opt_check_every(o);
+    mp->cost.instr_ns = o->costs.instr_ns;
+    mp->costs = &o->costs;
+    mp->cost.spins_per_ns = wl_cpu_calibrate();
+    memset(interp, 0, sizeof(*interp));
+    atomic_init(&interp->calls, 0);
+    atomic_init(&interp->fetched, 0);
+    interp->quicken_calls = (int)o->costs.quicken_calls;
+    interp->speedup = o->costs.quickened_speedup;
+    if (code_calls(w) < o->costs.quicken_calls) {
+        /* Never quickened in this run: fewer calls than it takes (so the
+         * virtual engine needs no pieces to watch for it). */
+        interp->speedup = 1.0;
+    }
+    interp->first_fetch_instructions = sim_opt_first_fetch_instructions(o, m);
+    interp->first_fetch_forked_instructions =
+        sim_opt_first_fetch_forked_instructions(o, m);
+    mp->interp = interp;
+    mp->cold_instructions = cold_instructions(o, w);
+    mp->cold_after_ns = cold_after_ns(w);
+    mp->cold_on_take = w->cold_set;
+    mp->stop = stop;
+    mp->concurrency = o->concurrency;
+    mp->worker_start_instructions =
+        (int64_t)((double)o->costs.worker_start_ns / o->costs.instr_ns + 0.5);
+    mp->pool_start_ns = o->costs.pool_start_ns;
+    mp->pool_fork_ns = o->costs.pool_fork_ns;
+    mp->gil_config = *gc;
+}
+
+/* The run's figures into r once the model returned (mr): its times, the
+ * trace's origin and statistics, checked against the lock's counters. 0,
+ * or -errno with err. */
+static int
+take_result(struct sim_trace *trace, const struct sim_model_result *mr,
+            int64_t cpu0, struct sim_run_result *r, char *err, size_t errlen)
+{
+    int rc;
+
+    r->cpu_ns = cpu_now_ns() - cpu0;
+    r->wall_ns = mr->end_ns - mr->begin_ns;
+    r->killed = mr->killed;
+    (void)snprintf(r->killed_names, sizeof(r->killed_names), "%s",
+                   mr->killed_names);
+    /* t = 0 is the model's start, or the first event of any thread if one
+     * came earlier (the loop's offload threads start before the loop
+     * does), so that no timestamp of a trace is negative. */
+    sim_trace_set_origin_ns(trace, sim_trace_first_ns(trace) < mr->begin_ns
+                                       ? sim_trace_first_ns(trace)
+                                       : mr->begin_ns);
+    r->gil = mr->gil;
+    rc = sim_trace_stats(trace, &r->stats);
+    if (rc != 0) {
+        base_errf(err, errlen, -rc, "cannot derive the statistics");
+        return rc;
+    }
+    if (r->stats.events_lost == 0) {
+        return verify_counts(&r->gil, &r->stats, err, errlen);
+    }
+    return 0;
+}
+
 int
 sim_run_once(const struct sim_options *o, enum sim_model m,
              const struct sim_run_io *io, const atomic_int *stop,
@@ -341,16 +451,13 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     struct sim_trace *trace = NULL;
     struct gil **gils = NULL;
     int n_gils = sim_opt_gil_count(o, m);
-    struct sim_trace_config tc;
     struct gil_config gc;
     struct sim_model_params mp;
     struct wl_interp interp;
     const struct gil_policy *policy;
     const char *policy_name = sim_opt_policy_for(o, m);
-    int pool = sim_opt_pool_size(o, m);
     struct sim_model_result mr;
     int64_t cpu0;
-    char etext[128];
     int rc;
 
     memset(r, 0, sizeof(*r));
@@ -369,21 +476,10 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
     if (rc != 0) {
         return rc;
     }
-    memset(&tc, 0, sizeof(tc));
-    tc.max_threads = sim_model_trace_threads(m, pool);
-    tc.events_per_thread = sim_opt_trace_capacity(o, m);
-    tc.shared = sim_model_trace_shared(m);
-    tc.origin_ns = base_now_ns();
-    rc = sim_trace_new(&tc, &trace);
+    rc = new_trace(o, m, &trace, err, errlen);
     if (rc != 0) {
-        base_errtext(-rc, etext, sizeof(etext));
-        (void)snprintf(err, errlen,
-                       "cannot reserve the trace (%d threads x %llu events): "
-                       "%s",
-                       pool, (unsigned long long)tc.events_per_thread, etext);
         goto out_workload;
     }
-    sim_trace_set_fail_text(trace, fail_text);
     /* The one place that picks the engine: the GIL's clock and sync,
      * and the backend the models run on (models/backend.h). */
     memset(&gc, 0, sizeof(gc));
@@ -410,43 +506,7 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
         goto out_trace;
     }
 
-    memset(&mp, 0, sizeof(mp));
-    mp.model = m;
-    mp.threads = pool;
-    mp.workload = w;
-    mp.gil = gils[0];
-    mp.gils = gils;
-    mp.n_gils = n_gils;
-    mp.trace = trace;
-    mp.clock = gc.clock;
-    mp.check_every = sim_opt_check_every(o);
-    mp.cost.instr_ns = o->costs.instr_ns;
-    mp.costs = &o->costs;
-    mp.cost.spins_per_ns = wl_cpu_calibrate();
-    /* The program's interpreter, nothing warmed up yet (wl_interp). */
-    memset(&interp, 0, sizeof(interp));
-    atomic_init(&interp.calls, 0);
-    atomic_init(&interp.fetched, 0);
-    interp.quicken_calls = (int)o->costs.quicken_calls;
-    interp.speedup = o->costs.quickened_speedup;
-    if (code_calls(w) < o->costs.quicken_calls) {
-        /* Never quickened in this run: fewer calls than it takes (so the
-         * virtual engine needs no pieces to watch for it). */
-        interp.speedup = 1.0;
-    }
-    interp.first_fetch_instructions = sim_opt_first_fetch_instructions(o, m);
-    interp.first_fetch_forked_instructions =
-        sim_opt_first_fetch_forked_instructions(o, m);
-    mp.interp = &interp;
-    mp.cold_instructions = cold_instructions(o, w);
-    mp.cold_after_ns = cold_after_ns(w);
-    mp.cold_on_take = w->cold_set;
-    mp.stop = stop;
-    mp.concurrency = o->concurrency;
-    mp.worker_start_instructions =
-        (int64_t)((double)o->costs.worker_start_ns / o->costs.instr_ns + 0.5);
-    mp.pool_start_ns = o->costs.pool_start_ns;
-    mp.pool_fork_ns = o->costs.pool_fork_ns;
+    model_params(o, m, w, gils, n_gils, trace, &gc, stop, &interp, &mp);
     mp.backend = backend;
     if (vt != NULL) {
         mp.vt = vt;
@@ -463,7 +523,6 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
         wl_server_get_stats(io->server, &before);
     }
     cpu0 = cpu_now_ns();
-    mp.gil_config = gc;
     memset(&mr, 0, sizeof(mr));
     rc = sim_model_run(&mp, &mr, err, errlen);
     if (rc != 0) {
@@ -474,28 +533,9 @@ sim_run_once(const struct sim_options *o, enum sim_model m,
         server_delta(&before, &after, &r->server);
         r->has_server = 1;
     }
-    r->cpu_ns = cpu_now_ns() - cpu0;
-    r->wall_ns = mr.end_ns - mr.begin_ns;
-    r->killed = mr.killed;
-    (void)snprintf(r->killed_names, sizeof(r->killed_names), "%s",
-                   mr.killed_names);
-    /* t = 0 is the model's start, or the first event of any thread if one
-     * came earlier (the loop's offload threads start before the loop
-     * does), so that no timestamp of a trace is negative. */
-    sim_trace_set_origin_ns(trace, sim_trace_first_ns(trace) < mr.begin_ns
-                                       ? sim_trace_first_ns(trace)
-                                       : mr.begin_ns);
-    r->gil = mr.gil;
-    rc = sim_trace_stats(trace, &r->stats);
+    rc = take_result(trace, &mr, cpu0, r, err, errlen);
     if (rc != 0) {
-        base_errf(err, errlen, -rc, "cannot derive the statistics");
         goto out_gil;
-    }
-    if (r->stats.events_lost == 0) {
-        rc = verify_counts(&r->gil, &r->stats, err, errlen);
-        if (rc != 0) {
-            goto out_gil;
-        }
     }
     r->trace = trace;
     trace = NULL;
