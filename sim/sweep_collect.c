@@ -299,6 +299,69 @@ cells_of_jobs(const struct sim_options *o, const struct sim_plan_job *jobs,
     return cells;
 }
 
+/* sweep.tsv (saying so when it has fewer rows than before) and
+ * cells.tsv. An exit status, with one line on err. */
+static int
+write_rows(const char *dir, const struct sim_sweep_row *rows, size_t n_rows,
+           const struct job *jobs, size_t n_jobs,
+           const struct sim_collect_how *how, FILE *err)
+{
+    char msg[SIM_ERR_LEN * 2];
+    size_t old_rows = tsv_rows(dir);
+    struct jobs_ctx jc;
+
+    if (old_rows > n_rows) {
+        fprintf(err,
+                "gilsim: sweep%s: %s/sweep.tsv had %zu rows and now "
+                "has %zu: cells that had finished are gone or no longer "
+                "valid (see the failed and missing jobs)\n",
+                how->local ? "" : " --collect", dir, old_rows, n_rows);
+    }
+    jc.jobs = jobs;
+    jc.n = n_jobs;
+    if (sim_sweep_write_tsv(dir, rows, n_rows, msg, sizeof(msg)) != 0 ||
+        base_write_atomic(dir, "cells.tsv", write_jobs_fn, &jc, msg,
+                          sizeof(msg)) != 0) {
+        fprintf(err, "gilsim: %s\n", msg);
+        return SIM_EXIT_ERROR;
+    }
+    base_sync_dir(dir);
+    return SIM_EXIT_OK;
+}
+
+/* What is left to do, on err: jobs not finished (rerun the sweep, or the
+ * launcher; none of it with --partial) or failed steps. 1 if any. */
+static int
+left_over(const struct sim_options *o, const char *dir,
+          const size_t by_state[3], size_t n_jobs,
+          unsigned long long failed_steps, const struct sim_collect_how *how,
+          FILE *err)
+{
+    size_t open = by_state[JOB_FAILED] + by_state[JOB_MISSING];
+
+    if (open > 0 && how->local) {
+        fprintf(err,
+                "gilsim: %zu of %zu jobs not finished; rerun the same "
+                "command to run them\n",
+                open, n_jobs);
+        return 1;
+    }
+    if (open > 0 && !o->partial) {
+        fprintf(err,
+                "gilsim: %zu of %zu jobs not finished; run them (e.g. "
+                "run-parallel.sh --resume-failed) and collect again, or "
+                "--partial\n",
+                open, n_jobs);
+        return 1;
+    }
+    if (failed_steps > 0) {
+        fprintf(err, "gilsim: %llu steps failed; see %s/sweep.tsv\n",
+                failed_steps, dir);
+        return 1;
+    }
+    return 0;
+}
+
 int
 sim_sweep_collect_main(const struct sim_options *o, const char *command,
                        const struct sim_plan_job *plan_jobs, size_t n_jobs,
@@ -320,11 +383,9 @@ sim_sweep_collect(const struct sim_options *o, const char *dir,
     struct sim_sweep_cell *cells;
     struct sim_sweep_row *rows = NULL;
     struct job *jobs = NULL;
-    struct jobs_ctx jc;
-    char msg[SIM_ERR_LEN * 2];
     char why[512];
     const char *no_rec = NULL;
-    size_t n, i, n_rows = 0, old_rows, by_state[3] = {0, 0, 0};
+    size_t n, i, n_rows = 0, by_state[3] = {0, 0, 0};
     unsigned long long failed_steps = 0;
     int lock_fd = -1, status = SIM_EXIT_OK, repeat;
 
@@ -378,28 +439,10 @@ sim_sweep_collect(const struct sim_options *o, const char *dir,
         status = SIM_EXIT_FAILURES;
         goto out;
     }
-    old_rows = tsv_rows(dir);
-    if (old_rows > n_rows) {
-        fprintf(err,
-                "gilsim: sweep%s: %s/sweep.tsv had %zu rows and now "
-                "has %zu: cells that had finished are gone or no longer "
-                "valid (see the failed and missing jobs)\n",
-                how->local ? "" : " --collect", dir, old_rows, n_rows);
-    }
-    if (sim_sweep_write_tsv(dir, rows, n_rows, msg, sizeof(msg)) != 0) {
-        fprintf(err, "gilsim: %s\n", msg);
-        status = SIM_EXIT_ERROR;
+    status = write_rows(dir, rows, n_rows, jobs, n_jobs, how, err);
+    if (status != SIM_EXIT_OK) {
         goto out;
     }
-    jc.jobs = jobs;
-    jc.n = n_jobs;
-    if (base_write_atomic(dir, "cells.tsv", write_jobs_fn, &jc, msg,
-                          sizeof(msg)) != 0) {
-        fprintf(err, "gilsim: %s\n", msg);
-        status = SIM_EXIT_ERROR;
-        goto out;
-    }
-    base_sync_dir(dir);
     for (i = 0; i < n; i++) {
         sim_sweep_cell_stats(&cells[i], rows, n_rows, repeat);
     }
@@ -424,23 +467,7 @@ sim_sweep_collect(const struct sim_options *o, const char *dir,
         fprintf(err, "gilsim: no recommendation: %s\n", no_rec);
         status = SIM_EXIT_FAILURES;
     }
-    if ((by_state[JOB_FAILED] > 0 || by_state[JOB_MISSING] > 0) && how->local) {
-        fprintf(err,
-                "gilsim: %zu of %zu jobs not finished; rerun the same "
-                "command to run them\n",
-                by_state[JOB_FAILED] + by_state[JOB_MISSING], n_jobs);
-        status = SIM_EXIT_FAILURES;
-    } else if ((by_state[JOB_FAILED] > 0 || by_state[JOB_MISSING] > 0) &&
-               !o->partial) {
-        fprintf(err,
-                "gilsim: %zu of %zu jobs not finished; run them (e.g. "
-                "run-parallel.sh --resume-failed) and collect again, or "
-                "--partial\n",
-                by_state[JOB_FAILED] + by_state[JOB_MISSING], n_jobs);
-        status = SIM_EXIT_FAILURES;
-    } else if (failed_steps > 0) {
-        fprintf(err, "gilsim: %llu steps failed; see %s/sweep.tsv\n",
-                failed_steps, dir);
+    if (left_over(o, dir, by_state, n_jobs, failed_steps, how, err) != 0) {
         status = SIM_EXIT_FAILURES;
     }
 out:
