@@ -217,6 +217,141 @@ gnuplot_timeout_ns(void)
     return (int64_t)s * 1000000000;
 }
 
+/* Start `argv` (gnuplot) with stdin and stdout on /dev/null and stderr
+ * on a pipe, whose read end goes to *fd. 0, or -errno with err. */
+static int
+spawn_gnuplot(char **argv, pid_t *pid, int *fd, char *err, size_t errlen)
+{
+    posix_spawn_file_actions_t fa;
+    int pfd[2];
+    int rc;
+
+    if (pipe(pfd) != 0) {
+        rc = -errno;
+        base_errf(err, errlen, -rc, "cannot make a pipe for gnuplot");
+        return rc;
+    }
+    (void)fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
+    rc = posix_spawn_file_actions_init(&fa);
+    if (rc != 0) {
+        (void)close(pfd[0]);
+        (void)close(pfd[1]);
+        (void)snprintf(err, errlen, "out of memory");
+        return -rc;
+    }
+    if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) !=
+            0 ||
+        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0) !=
+            0 ||
+        posix_spawn_file_actions_adddup2(&fa, pfd[1], 2) != 0 ||
+        posix_spawn_file_actions_addclose(&fa, pfd[1]) != 0) {
+        rc = ENOMEM;
+        (void)snprintf(err, errlen, "out of memory");
+    } else {
+        rc = posix_spawnp(pid, "gnuplot", &fa, NULL, argv, environ);
+        if (rc == ENOENT) {
+            (void)snprintf(err, errlen,
+                           "gnuplot not found on PATH (install gnuplot, "
+                           "e.g. the gnuplot-nox package)");
+        } else if (rc != 0) {
+            base_errf(err, errlen, rc, "cannot start gnuplot");
+        }
+    }
+    (void)posix_spawn_file_actions_destroy(&fa);
+    (void)close(pfd[1]);
+    if (rc != 0) {
+        (void)close(pfd[0]);
+        return -rc;
+    }
+    *fd = pfd[0];
+    return 0;
+}
+
+/* gnuplot's stderr from fd into msg (at most ERR_KEEP - 1 bytes kept,
+ * NUL-terminated) until it closes; 1 if the deadline came first. */
+static int
+read_until_closed(int fd, int64_t deadline, char *msg)
+{
+    size_t used = 0;
+    int timed_out = 0;
+
+    for (;;) {
+        char chunk[1024];
+        struct pollfd pe = {.fd = fd, .events = POLLIN};
+        int64_t left = deadline - base_now_ns();
+        ssize_t n;
+        int pr;
+
+        if (left <= 0) {
+            timed_out = 1;
+            break;
+        }
+        pr = poll(&pe, 1, (int)(left / 1000000 + 1));
+        if (pr == 0) {
+            timed_out = 1;
+            break;
+        }
+        if (pr < 0) {
+            continue; /* EINTR: the deadline is checked again */
+        }
+        n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        if (used < ERR_KEEP - 1) {
+            size_t take = (size_t)n < ERR_KEEP - 1 - used ? (size_t)n
+                                                          : ERR_KEEP - 1 - used;
+
+            memcpy(msg + used, chunk, take);
+            used += take;
+        }
+    }
+    msg[used] = '\0';
+    return timed_out;
+}
+
+/* Wait for pid's *status, never past the deadline (a gnuplot stopped
+ * with SIGSTOP, or stuck, is killed; so is one already timed out). 0, or
+ * -errno with err (-ETIMEDOUT: it was killed). */
+static int
+reap_gnuplot(pid_t pid, int64_t deadline, int timed_out,
+             const char *template_name, int *status, char *err, size_t errlen)
+{
+    for (;;) {
+        pid_t r = timed_out ? 0 : waitpid(pid, status, WNOHANG);
+
+        if (r == pid) {
+            return 0;
+        }
+        if (r < 0 && errno != EINTR) {
+            int rc = -errno;
+
+            base_errf(err, errlen, -rc, "cannot wait for gnuplot");
+            return rc;
+        }
+        if (timed_out || base_now_ns() >= deadline) {
+            (void)kill(pid, SIGKILL);
+            while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
+            }
+            (void)snprintf(err, errlen,
+                           "gnuplot did not finish %s within %lld s and was "
+                           "killed (GILSIM_GNUPLOT_TIMEOUT sets the limit)",
+                           template_name,
+                           (long long)(gnuplot_timeout_ns() / 1000000000));
+            return -ETIMEDOUT;
+        }
+        {
+            /* Its stderr is closed: it is ending. */
+            struct timespec ts = {0, 5000000};
+
+            (void)nanosleep(&ts, NULL);
+        }
+    }
+}
+
 /* Run `gnuplot -e ... template` and wait, at most gnuplot_timeout_ns().
  * 0, or -errno with err set (-ETIMEDOUT: it was killed). */
 static int
@@ -226,16 +361,12 @@ run_gnuplot(const char *template_path, const char *template_name,
     char *argv[2 + 2 * MAX_VARS + 2];
     char *assign[MAX_VARS];
     char *msg = NULL;
-    size_t used = 0;
-    posix_spawn_file_actions_t fa;
-    int fa_ok = 0;
-    int pfd[2] = {-1, -1};
+    int fd = -1;
     pid_t pid;
-    int status;
+    int status = 0, timed_out;
     size_t i, k = 0;
     int rc = 0;
     int64_t deadline;
-    int timed_out = 0;
 
     memset(assign, 0, sizeof(assign));
     argv[k++] = "gnuplot";
@@ -257,110 +388,16 @@ run_gnuplot(const char *template_path, const char *template_name,
         (void)snprintf(err, errlen, "out of memory");
         goto out;
     }
-    if (pipe(pfd) != 0) {
-        rc = -errno;
-        base_errf(err, errlen, -rc, "cannot make a pipe for gnuplot");
-        goto out;
-    }
-    (void)fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
-    rc = posix_spawn_file_actions_init(&fa);
+    rc = spawn_gnuplot(argv, &pid, &fd, err, errlen);
     if (rc != 0) {
-        rc = -rc;
-        (void)snprintf(err, errlen, "out of memory");
         goto out;
     }
-    fa_ok = 1;
-    if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) !=
-            0 ||
-        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0) !=
-            0 ||
-        posix_spawn_file_actions_adddup2(&fa, pfd[1], 2) != 0 ||
-        posix_spawn_file_actions_addclose(&fa, pfd[1]) != 0) {
-        rc = -ENOMEM;
-        (void)snprintf(err, errlen, "out of memory");
-        goto out;
-    }
-    rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
-    if (rc != 0) {
-        if (rc == ENOENT) {
-            (void)snprintf(err, errlen,
-                           "gnuplot not found on PATH (install gnuplot, "
-                           "e.g. the gnuplot-nox package)");
-        } else {
-            base_errf(err, errlen, rc, "cannot start gnuplot");
-        }
-        rc = -rc;
-        goto out;
-    }
-    (void)close(pfd[1]);
-    pfd[1] = -1;
     deadline = base_now_ns() + gnuplot_timeout_ns();
-    for (;;) {
-        char chunk[1024];
-        struct pollfd pe = {.fd = pfd[0], .events = POLLIN};
-        int64_t left = deadline - base_now_ns();
-        ssize_t n;
-
-        int pr;
-
-        if (left <= 0) {
-            timed_out = 1;
-            break;
-        }
-        pr = poll(&pe, 1, (int)(left / 1000000 + 1));
-        if (pr == 0) {
-            timed_out = 1;
-            break;
-        }
-        if (pr < 0) {
-            continue; /* EINTR: the deadline is checked again */
-        }
-        n = read(pfd[0], chunk, sizeof(chunk));
-        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-            continue;
-        }
-        if (n <= 0) {
-            break;
-        }
-        if (used < ERR_KEEP - 1) {
-            size_t take = (size_t)n < ERR_KEEP - 1 - used ? (size_t)n
-                                                          : ERR_KEEP - 1 - used;
-
-            memcpy(msg + used, chunk, take);
-            used += take;
-        }
-    }
-    msg[used] = '\0';
-    /* Its stderr closed: it is ending; still, no wait past the deadline
-     * (a gnuplot stopped with SIGSTOP, or stuck, is killed). */
-    for (;;) {
-        pid_t r = timed_out ? 0 : waitpid(pid, &status, WNOHANG);
-
-        if (r == pid) {
-            break;
-        }
-        if (r < 0 && errno != EINTR) {
-            rc = -errno;
-            base_errf(err, errlen, -rc, "cannot wait for gnuplot");
-            goto out;
-        }
-        if (timed_out || base_now_ns() >= deadline) {
-            (void)kill(pid, SIGKILL);
-            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-            }
-            (void)snprintf(err, errlen,
-                           "gnuplot did not finish %s within %lld s and was "
-                           "killed (GILSIM_GNUPLOT_TIMEOUT sets the limit)",
-                           template_name,
-                           (long long)(gnuplot_timeout_ns() / 1000000000));
-            rc = -ETIMEDOUT;
-            goto out;
-        }
-        {
-            struct timespec ts = {0, 5000000};
-
-            (void)nanosleep(&ts, NULL);
-        }
+    timed_out = read_until_closed(fd, deadline, msg);
+    rc = reap_gnuplot(pid, deadline, timed_out, template_name, &status, err,
+                      errlen);
+    if (rc != 0) {
+        goto out;
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         rc = 0;
@@ -377,14 +414,8 @@ run_gnuplot(const char *template_path, const char *template_name,
         rc = -EPROTO;
     }
 out:
-    if (fa_ok) {
-        (void)posix_spawn_file_actions_destroy(&fa);
-    }
-    if (pfd[0] >= 0) {
-        (void)close(pfd[0]);
-    }
-    if (pfd[1] >= 0) {
-        (void)close(pfd[1]);
+    if (fd >= 0) {
+        (void)close(fd);
     }
     for (i = 0; i < nvars; i++) {
         free(assign[i]);
