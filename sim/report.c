@@ -440,8 +440,13 @@ write_sweep_page(FILE *f, const char *dir, const char *command,
                  const char *recommendation, const struct sim_sweep_cell *cells,
                  size_t n)
 {
+    char path[4200];
+    struct stat st;
+    int has_cells;
     size_t i;
 
+    (void)snprintf(path, sizeof(path), "%.4000s/cells", dir);
+    has_cells = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
     fputs(page_head, f);
     fputs("<title>gilsim sweep</title>\n", f);
     fputs(page_style, f);
@@ -475,8 +480,15 @@ write_sweep_page(FILE *f, const char *dir, const char *command,
         fputs("</tr>\n", f);
     }
     fputs("</table></div>\n<p class=\"note\">The data: <a href=\"sweep.tsv\">"
-          "sweep.tsv</a>, one row per cell and repetition.</p>\n",
+          "sweep.tsv</a>, one row per cell and repetition",
           f);
+    if (has_cells) {
+        /* Not in a sweep folder of a gilsim before cells/. */
+        fputs("; each repetition's run is in <a href=\"cells/\">cells/</a>, "
+              "and <a href=\"cells.tsv\">cells.tsv</a> says where each ran",
+              f);
+    }
+    fputs(".</p>\n", f);
     fputs("<h2>Wall time against threads</h2>\n", f);
     inline_svg(f, dir, "sweep-threads.svg", 0);
     fputs("<h2>Threads and switch intervals</h2>\n", f);
