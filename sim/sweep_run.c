@@ -22,8 +22,9 @@
  *    it, since virtual time does not depend on what runs beside it. A job
  *    that fails with an error (exit status 2 or more) stops new ones
  *    from starting: what fails once fails again. Ctrl-C stops new ones
- *    too, reaches the running ones (a forked child is sent the signal),
- *    and leaves each cut job's cells/ID.part for the next run to clear.
+ *    too and reaches the running ones (a forked child is in the
+ *    terminal's process group; a SIGTERM is passed on to it), and each
+ *    cut job leaves its cells/ID.part for the next run to clear.
  * 4. sim_sweep_collect on the folder: sweep.tsv, cells.tsv, the plots,
  *    index.html and the recommendation, from the cells that finished.
  */
@@ -261,13 +262,15 @@ run_here(const struct sim_options *o, const char *command, const char *dir,
     }
 }
 
-/* Send the stop's signal to the running children, once. */
+/* Send the stop's signal to the running children, once. Not SIGINT:
+ * a terminal's Ctrl-C reaches them already (they are in its process
+ * group), and a second one would kill them outright (SA_RESETHAND). */
 static void
 pass_stop_on(const pid_t *pids, size_t n, int *passed)
 {
     size_t k;
 
-    if (*passed || !sim_stop_requested()) {
+    if (*passed || !sim_stop_requested() || sim_stop_signal() == SIGINT) {
         return;
     }
     *passed = 1;
@@ -359,8 +362,7 @@ run_forked(const struct sim_options *o, const char *command, const char *dir,
     }
 }
 
-/* ---- the sweep ------------------------------------------------------------
- */
+/* ---- the sweep ----------------------------------------------------------- */
 
 /* The jobs that cells/ holds finished already. */
 static size_t
