@@ -27,6 +27,10 @@
  * says which version that was. A job runs with --cell (cell.c), so a cell
  * appears in cells/ only once finished and a job run twice does no harm.
  *
+ * A local sweep (sweep_run.c) writes the same files into its own
+ * folder (sim_sweep_plan_write) and runs the same jobs itself, so its
+ * folder can be handed to a launcher too.
+ *
  * DIR must be new or empty, and its absolute path free of what a
  * launcher cannot carry (control characters, '"', backslash, '#': see
  * launcher_unsafe); spaces, quotes and '%' are quoted where each

@@ -1,7 +1,10 @@
 /*
- * plan.c - the command line's side of `gilsim sweep --plan=DIR` and
- * `gilsim sweep --collect=DIR`: which flags a planned cell's `gilsim run`
- * takes, and the plan's flags read back for --collect.
+ * plan.c - the command line's side of `gilsim sweep`, `gilsim sweep
+ * --plan=DIR` and `gilsim sweep --collect=DIR`: which flags a planned
+ * cell's `gilsim run` takes, and the plan's flags read back for
+ * --collect. A local sweep gets the same flags and writes the same plan
+ * into its folder (sim_sweep_main); its jobs' options come from
+ * sim_sweep_cell_options, which cell_flags below starts from too.
  *
  * The sweep's arguments are walked with the option table (opttable.c),
  * as the parser walks them, and each is written again as --name=value,
