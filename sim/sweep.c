@@ -28,10 +28,8 @@
  * costs one line, not the exit status.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base.h"
 #include "calibrate.h"
