@@ -40,6 +40,8 @@ int sim_stop_requested(void);
 int sim_stop_signal(void);
 /* Catch SIGINT and SIGTERM until sim_stop_restore. */
 void sim_stop_install(struct sim_stop *s);
+/* In a job a sweep forked: the same handler, kept after a first signal. */
+void sim_stop_install_job(void);
 void sim_stop_restore(const struct sim_stop *s);
 
 /* ---- clock.c ---------------------------------------------------------- */

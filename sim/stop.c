@@ -5,7 +5,11 @@
  * the signal and sets one stop flag, which the steps read between chunks
  * (wl_env.stop): the threads finish their chunk, and what ran is still
  * written. SA_RESETHAND makes a second Ctrl-C end gilsim at once.
- * sim_stop_restore() puts the old handlers back. The flag and the signal
+ * sim_stop_restore() puts the old handlers back. A job a sweep forked
+ * (sweep_run.c) takes sim_stop_install_job()'s, without SA_RESETHAND:
+ * the terminal's Ctrl-C and the one its sweep passes on may both reach
+ * it, and the second must not end it before it wrote what it did. The
+ * flag and the signal
  * are process-wide, as signals are; sim_stop_reset() clears them before a
  * run.
  */
@@ -59,6 +63,18 @@ sim_stop_install(struct sim_stop *s)
     (void)sigemptyset(&sa.sa_mask);
     (void)sigaction(SIGINT, &sa, &s->old_int);
     (void)sigaction(SIGTERM, &sa, &s->old_term);
+}
+
+void
+sim_stop_install_job(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    (void)sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGINT, &sa, NULL);
+    (void)sigaction(SIGTERM, &sa, NULL);
 }
 
 void

@@ -342,8 +342,9 @@ left_over(const struct sim_options *o, const char *dir,
     if (open > 0 && how->local) {
         fprintf(err,
                 "gilsim: %zu of %zu jobs not finished; rerun the same "
-                "command to run them\n",
-                open, n_jobs);
+                "command%s%s to run them\n",
+                open, n_jobs, o->out_dir[0] != '\0' ? "" : " with --out=",
+                o->out_dir[0] != '\0' ? "" : dir);
         return 1;
     }
     if (open > 0 && !o->partial) {

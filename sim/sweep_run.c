@@ -21,10 +21,13 @@
  *    at once (one a core by default), each in a child process forked for
  *    it, since virtual time does not depend on what runs beside it. A job
  *    that fails with an error (exit status 2 or more) stops new ones
- *    from starting: what fails once fails again. Ctrl-C stops new ones
- *    too and reaches the running ones (a forked child is in the
- *    terminal's process group; a SIGTERM is passed on to it), and each
- *    cut job leaves its cells/ID.part for the next run to clear.
+ *    from starting: what fails once fails again; so does a job killed by
+ *    a signal the sweep did not send. Ctrl-C or SIGTERM stops new ones
+ *    too and is passed on to the running ones (a forked job keeps its
+ *    stop handler after a first signal, so the terminal's and the
+ *    sweep's may both reach it), and each cut job leaves its
+ *    cells/ID.part for the next run to clear. A sweep folder this run
+ *    made is removed again when no job in it finished.
  * 4. sim_sweep_collect on the folder: sweep.tsv, cells.tsv, the plots,
  *    index.html and the recommendation, from the cells that finished.
  */
@@ -176,6 +179,7 @@ struct tally {
     int worst; /* the first error's exit status (2 or more), or 0 */
     int64_t t0;
     int tty;
+    int tty_line; /* a progress line without its newline is on err */
 };
 
 /* A finished job's line on err (or the tty's one line, rewritten). */
@@ -195,11 +199,13 @@ progress(const struct sim_options *o, const char *dir,
         return;
     }
     if (t->tty) {
+        /* Ended with a newline once the jobs are (sim_sweep_main). */
         fprintf(err,
                 "\rgilsim: sweep: jobs %zu/%zu, elapsed %.0f s, estimated "
-                "remaining %.0f s   %s",
-                t->done, t->n, elapsed, left, t->done == t->n ? "\n" : "");
+                "remaining %.0f s   ",
+                t->done, t->n, elapsed, left);
         fflush(err);
+        t->tty_line = 1;
         return;
     }
     (void)snprintf(path, sizeof(path), "%.4000s/cells/%s/summary.json", dir,
@@ -228,7 +234,16 @@ job_ended(const struct sim_options *o, const char *dir,
 {
     t->done++;
     t->ran++;
-    if (status >= SIM_EXIT_USAGE && !sim_stop_requested()) {
+    if (status >= 128 && !sim_stop_requested()) {
+        /* Not a stop of ours: the kernel's OOM killer, a crash. */
+        fprintf(err,
+                "gilsim: sweep: job %s was killed by signal %d; no further "
+                "job is started\n",
+                j->id, status - 128);
+        if (t->worst == 0) {
+            t->worst = SIM_EXIT_ERROR;
+        }
+    } else if (status >= SIM_EXIT_USAGE && !sim_stop_requested()) {
         fprintf(err,
                 "gilsim: sweep: job %s failed (exit status %d); no further "
                 "job is started\n",
@@ -262,15 +277,14 @@ run_here(const struct sim_options *o, const char *command, const char *dir,
     }
 }
 
-/* Send the stop's signal to the running children, once. Not SIGINT:
- * a terminal's Ctrl-C reaches them already (they are in its process
- * group), and a second one would kill them outright (SA_RESETHAND). */
+/* Send the stop's signal to the running children, once (they keep their
+ * handler after a first one: sim_stop_install_job). */
 static void
 pass_stop_on(const pid_t *pids, size_t n, int *passed)
 {
     size_t k;
 
-    if (*passed || !sim_stop_requested() || sim_stop_signal() == SIGINT) {
+    if (*passed || !sim_stop_requested()) {
         return;
     }
     *passed = 1;
@@ -281,9 +295,92 @@ pass_stop_on(const pid_t *pids, size_t n, int *passed)
     }
 }
 
-/* The jobs `at_once` at a time, each in a child forked for it. Only
+/* A child's end wakes sigsuspend; the handler itself has nothing to do. */
+static void
+on_child(int sig)
+{
+    (void)sig;
+}
+
+/* Start job j in a child; its pid, or -1 (after a line on err). The child
+ * runs with the signals it was forked with (set) and the stop handler
+ * of a job; one forked after a stop began runs nothing. */
+static pid_t
+fork_job(const struct sim_options *o, const char *command, const char *dir,
+         const struct sim_plan_job *j, const sigset_t *set,
+         const struct sigaction *chld, FILE *quiet, FILE *out, FILE *err)
+{
+    struct sim_options co;
+    char cell_out[4400];
+    pid_t pid;
+
+    (void)snprintf(cell_out, sizeof(cell_out), "%.4000s/cells/%s", dir, j->id);
+    sim_sweep_cell_options(o, &j->cell, cell_out, &co);
+    fflush(out);
+    fflush(err);
+    pid = fork();
+    if (pid == 0) {
+        int status;
+
+        (void)sigaction(SIGCHLD, chld, NULL);
+        sim_stop_install_job();
+        (void)sigprocmask(SIG_SETMASK, set, NULL);
+        status = sim_stop_requested()
+                     ? 128 + sim_stop_signal()
+                     : sim_run_cell(&co, command, NULL, quiet, err);
+        fflush(err);
+        _exit(status);
+    }
+    if (pid < 0) {
+        fprintf(err, "gilsim: sweep: cannot start job %s: %s\n", j->id,
+                strerror(errno)); // NOLINT(concurrency-mt-unsafe)
+    }
+    return pid;
+}
+
+/* Every child that ended, reaped and counted; -1 if waitpid failed. */
+static int
+reap(const struct sim_options *o, const char *dir,
+     const struct sim_plan_job *jobs, pid_t *pids, const size_t *which,
+     size_t slots, size_t *running, struct tally *t, FILE *err)
+{
+    for (;;) {
+        int ws = 0;
+        pid_t pid = waitpid(-1, &ws, WNOHANG);
+        size_t k;
+
+        if (pid == 0 || (pid < 0 && errno == ECHILD && *running == 0)) {
+            return 0;
+        }
+        if (pid < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            fprintf(err, "gilsim: sweep: waitpid: %s\n",
+                    strerror(errno)); // NOLINT(concurrency-mt-unsafe)
+            return -1;
+        }
+        for (k = 0; k < slots && pids[k] != pid; k++) {
+        }
+        if (k == slots) {
+            continue; /* not a job's */
+        }
+        pids[k] = 0;
+        (*running)--;
+        job_ended(o, dir, &jobs[which[k]],
+                  WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws), t, err);
+    }
+}
+
+/*
+ * The jobs `at_once` at a time, each in a child forked for it. Only
  * under the virtual engine: this process has no thread then, so a child
- * may start its own. */
+ * may start its own. SIGCHLD, SIGINT and SIGTERM are blocked but while
+ * the sweep waits (sigsuspend), so a stop that comes at any moment is
+ * seen before the next job starts and passed on at once, and a child's
+ * end always wakes the wait (SIGCHLD has a handler, whatever the
+ * sweep's parent had set, so the children are ours to reap).
+ */
 static void
 run_forked(const struct sim_options *o, const char *command, const char *dir,
            const struct sim_plan_job *jobs, int at_once, FILE *quiet,
@@ -291,15 +388,26 @@ run_forked(const struct sim_options *o, const char *command, const char *dir,
 {
     pid_t pids[JOBS_AT_ONCE_MAX];
     size_t which[JOBS_AT_ONCE_MAX];
-    size_t next = 0, k, running = 0;
+    size_t next = 0, k, running = 0, slots = (size_t)at_once;
+    struct sigaction sa, old_chld;
+    sigset_t block, old;
     int passed = 0;
 
     memset(pids, 0, sizeof(pids));
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_child;
+    sa.sa_flags = SA_NOCLDSTOP;
+    (void)sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGCHLD, &sa, &old_chld);
+    (void)sigemptyset(&block);
+    (void)sigaddset(&block, SIGCHLD);
+    (void)sigaddset(&block, SIGINT);
+    (void)sigaddset(&block, SIGTERM);
+    (void)sigprocmask(SIG_BLOCK, &block, &old);
     for (;;) {
-        while (running < (size_t)at_once && next < t->n &&
-               !sim_stop_requested() && t->worst == 0) {
+        while (running < slots && next < t->n && !sim_stop_requested() &&
+               t->worst == 0) {
             const struct sim_plan_job *j = &jobs[next++];
-            struct sim_options co;
             char cell_out[4400];
             pid_t pid;
 
@@ -309,19 +417,9 @@ run_forked(const struct sim_options *o, const char *command, const char *dir,
                 t->done++; /* counted in t->had */
                 continue;
             }
-            sim_sweep_cell_options(o, &j->cell, cell_out, &co);
-            fflush(out);
-            fflush(err);
-            pid = fork();
-            if (pid == 0) {
-                int status = sim_run_cell(&co, command, NULL, quiet, err);
-
-                fflush(err);
-                _exit(status);
-            }
+            pid =
+                fork_job(o, command, dir, j, &old, &old_chld, quiet, out, err);
             if (pid < 0) {
-                fprintf(err, "gilsim: sweep: cannot start job %s: %s\n", j->id,
-                        strerror(errno)); // NOLINT(concurrency-mt-unsafe)
                 t->worst = SIM_EXIT_ERROR;
                 break;
             }
@@ -331,35 +429,29 @@ run_forked(const struct sim_options *o, const char *command, const char *dir,
             which[k] = (size_t)(j - jobs);
             running++;
         }
-        if (running == 0) {
-            return;
-        }
-        {
-            int ws = 0;
-            pid_t pid = waitpid(-1, &ws, 0);
-
-            pass_stop_on(pids, (size_t)at_once, &passed);
-            if (pid < 0) {
-                if (errno == EINTR) {
-                    continue;
+        if (reap(o, dir, jobs, pids, which, slots, &running, t, err) != 0) {
+            /* Nothing to wait on: end what runs rather than leave it. */
+            for (k = 0; k < slots; k++) {
+                if (pids[k] > 0) {
+                    (void)kill(pids[k], SIGKILL);
+                    (void)waitpid(pids[k], NULL, 0);
                 }
-                fprintf(err, "gilsim: sweep: waitpid: %s\n",
-                        strerror(errno)); // NOLINT(concurrency-mt-unsafe)
-                t->worst = SIM_EXIT_ERROR;
-                return;
             }
-            for (k = 0; k < (size_t)at_once && pids[k] != pid; k++) {
-            }
-            if (k == (size_t)at_once) {
-                continue; /* not a job's */
-            }
-            pids[k] = 0;
-            running--;
-            job_ended(o, dir, &jobs[which[k]],
-                      WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws), t,
-                      err);
+            t->worst = SIM_EXIT_ERROR;
+            break;
         }
+        if (running == 0 &&
+            (next >= t->n || sim_stop_requested() || t->worst != 0)) {
+            break;
+        }
+        if (running == slots || next >= t->n || sim_stop_requested() ||
+            t->worst != 0) {
+            (void)sigsuspend(&old); /* a child's end, or a stop */
+        }
+        pass_stop_on(pids, slots, &passed);
     }
+    (void)sigprocmask(SIG_SETMASK, &old, NULL);
+    (void)sigaction(SIGCHLD, &old_chld, NULL);
 }
 
 /* ---- the sweep ----------------------------------------------------------- */
@@ -409,7 +501,7 @@ sim_sweep_main(const struct sim_options *o, const char *command,
     char dir[4096] = "";
     size_t n_cells = 0;
     int uses_io = sim_opt_uses_io(o) && !o->engine_virtual;
-    int at_once, resumed = 0, created = 0, lock_fd = -1, status;
+    int at_once, resumed = 0, created = 0, kept = 0, lock_fd = -1, status;
     FILE *quiet;
 
     sim_stop_reset();
@@ -461,6 +553,9 @@ sim_sweep_main(const struct sim_options *o, const char *command,
     if (uses_io) {
         sim_run_io_stop(&io);
     }
+    if (t.tty_line) {
+        fputc('\n', err);
+    }
     if (!o->quiet) {
         fprintf(err,
                 "gilsim: sweep: %zu cell%s, %zu job%s (%d at once): %zu run, "
@@ -469,11 +564,14 @@ sim_sweep_main(const struct sim_options *o, const char *command,
                 at_once, t.ran, t.had, dir);
     }
     status = sim_sweep_collect(o, dir, command, jobs, t.n, &how, out, err);
+    kept = !created || finished_before(dir, jobs, t.n) > 0;
     if (sim_stop_signal() != 0) {
-        if (!o->quiet) {
-            fprintf(err,
-                    "gilsim: interrupted; rerun the same command to resume "
-                    "the sweep in %s\n",
+        if (!o->quiet && kept) {
+            fprintf(err, "gilsim: interrupted; %s %s\n",
+                    o->out_dir[0] != '\0'
+                        ? "rerun the same command to resume the sweep in"
+                        : "rerun the same command with --out set to resume "
+                          "the sweep in",
                     dir);
         }
         status = 128 + (int)sim_stop_signal();
@@ -482,8 +580,8 @@ sim_sweep_main(const struct sim_options *o, const char *command,
     }
 out:
     sim_run_unlock_dir(dir, lock_fd);
-    if (created && t.ran == 0 && status != SIM_EXIT_OK) {
-        /* Nothing was measured: leave nothing behind. */
+    if (created && !kept && status != SIM_EXIT_OK) {
+        /* No job finished: leave nothing behind. */
         base_remove_tree(dir);
     }
     if (quiet != NULL) {

@@ -8,8 +8,10 @@
 # "Midway" is known, not guessed: the jobs fetch from tests/hang_server.py
 # on loopback, which holds its first request unanswered and says on a
 # fifo when it has accepted it; the kill comes after that line. The
-# server answers every request after the test tells it to. GNU parallel is
-# required (CI installs it through .ci/deps); the test fails without it.
+# server answers every request after the test tells it to. A watchdog
+# ends the test as failed if no line comes for 90 s (a job that never
+# connects), so it cannot hang. GNU parallel is required (CI installs it
+# through .ci/deps); the test fails without it.
 set -eu
 
 G=$1
@@ -19,16 +21,33 @@ fail() {
     exit 1
 }
 command -v parallel >/dev/null 2>&1 || fail "GNU parallel is not installed"
+command -v python3 >/dev/null 2>&1 || fail "python3 is not installed"
 tmp=$(mktemp -d /tmp/gilsim-kill-XXXXXX)
 server=""
 job=""
+watchdog=""
 cleanup() {
     [ -z "$job" ] || kill -9 "$job" 2>/dev/null || true
+    [ -z "$watchdog" ] || kill "$watchdog" 2>/dev/null || true
     exec 4>&- 2>/dev/null || true
-    [ -z "$server" ] || wait "$server" 2>/dev/null || true
+    # A server still in its first accept() (no job reached it) does not
+    # see the control fifo close: it is ended.
+    [ -z "$server" ] || kill "$server" 2>/dev/null || true
     rm -rf "$tmp"
 }
 trap cleanup EXIT
+# Each wait below is for a line the server writes; if a failure means it
+# never comes, this ends the test (a failure, not a pass) rather than
+# leaving it blocked. It is no part of any result.
+trap 'echo "sweep_kill.sh: FAIL: no progress in 90 s" >&2; cleanup; trap - EXIT; exit 1' TERM
+main=$$
+(
+    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+    sleep 90 &
+    nap=$!
+    wait "$nap" && kill -TERM "$main"
+) </dev/null >/dev/null 2>&1 &
+watchdog=$!
 mkfifo "$tmp/events" "$tmp/control"
 python3 "$here/hang_server.py" "$tmp/events" "$tmp/control" &
 server=$!

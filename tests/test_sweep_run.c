@@ -10,6 +10,7 @@
  * asserts on timing.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -160,6 +161,33 @@ jobs_at_once_make_the_same_virtual_sweep_as_one_at_a_time(void **state)
     tf_remove_tree(three);
     free(one);
     free(three);
+}
+
+/* A parent that ignores SIGCHLD (its children then reap themselves)
+ * does not make the jobs vanish: the sweep reaps its own, collects them
+ * and keeps its folder. */
+static void
+jobs_are_reaped_when_the_parent_ignores_sigchld(void **state)
+{
+    char *dir = tf_make_dir("gilsim-sweep-chld");
+    struct sigaction ign, old;
+    struct cmd c;
+    char *tsv;
+
+    (void)state;
+    memset(&ign, 0, sizeof(ign));
+    ign.sa_handler = SIG_IGN;
+    assert_int_equal(sigaction(SIGCHLD, &ign, &old), 0);
+    sweep(&c, dir, "-j2");
+    assert_int_equal(sigaction(SIGCHLD, &old, NULL), 0);
+    assert_int_equal(c.status, SIM_EXIT_OK);
+    assert_non_null(strstr(c.err, "16 jobs (2 at once): 16 run, 0 already"));
+    cmd_clear(&c);
+    tsv = without_cpu(dir, "sweep.tsv");
+    assert_int_equal(lines(tsv), 1 + N_JOBS);
+    free(tsv);
+    tf_remove_tree(dir);
+    free(dir);
 }
 
 /* What a killed job leaves (cells/ID.part) is cleared and that job alone
@@ -323,6 +351,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(
             jobs_at_once_make_the_same_virtual_sweep_as_one_at_a_time),
+        cmocka_unit_test(jobs_are_reaped_when_the_parent_ignores_sigchld),
         cmocka_unit_test(a_cut_job_runs_again_and_only_it),
         cmocka_unit_test(a_failing_job_stops_the_sweep),
         cmocka_unit_test(folders_it_cannot_resume_are_refused),

@@ -1158,7 +1158,8 @@ sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
                            a);
             return SIM_EXIT_USAGE;
         }
-        if (*cmd == SIM_CMD_SWEEP && strncmp(a, "-j", 2) == 0) {
+        if (*cmd == SIM_CMD_SWEEP && strncmp(a, "-j", 2) == 0 &&
+            (a[2] == '\0' || (a[2] >= '0' && a[2] <= '9'))) {
             /* -j N and -jN: --jobs=N, as make and GNU parallel spell it
              * (static: the parse keeps a pointer to the value). */
             static char word[80];
