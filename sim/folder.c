@@ -103,15 +103,23 @@ int
 sim_run_make_fresh_dir(const char *stem, char *dir, size_t dirlen, FILE *err)
 {
     char etext[128];
+    char base[4096];
+    size_t len;
     int k;
 
+    /* OUT/ names OUT: its -2 goes beside it, not into it. */
+    (void)snprintf(base, sizeof(base), "%s", stem);
+    len = strlen(base);
+    while (len > 1 && base[len - 1] == '/') {
+        base[--len] = '\0';
+    }
     /* mkdir fails if the folder exists, so two runs started in the same
      * second never share one: the second takes the next suffix. */
     for (k = 1; k <= 1000; k++) {
         if (k == 1) {
-            (void)snprintf(dir, dirlen, "%s", stem);
+            (void)snprintf(dir, dirlen, "%s", base);
         } else {
-            (void)snprintf(dir, dirlen, "%s-%d", stem, k);
+            (void)snprintf(dir, dirlen, "%s-%d", base, k);
         }
         if (mkdir(dir, 0777) == 0) {
             return SIM_EXIT_OK;
@@ -125,7 +133,7 @@ sim_run_make_fresh_dir(const char *stem, char *dir, size_t dirlen, FILE *err)
     }
     fprintf(err,
             "gilsim: cannot find a free folder named %s-N (use --out=DIR)\n",
-            stem);
+            base);
     return SIM_EXIT_ERROR;
 }
 

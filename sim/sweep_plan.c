@@ -473,7 +473,7 @@ write_plan(const struct sim_options *o, const char *command,
     }
     rc = make_jobs(o, a, gilsim, p, jobs, msg, sizeof(msg));
     if (rc != 0) {
-        fprintf(err, "gilsim: --plan=%s: %s\n", p->dir, msg);
+        fprintf(err, "gilsim: sweep: the plan in %s: %s\n", p->dir, msg);
         /* Out of memory is the machine's; the rest comes of the flags. */
         status = rc == -ENOMEM ? SIM_EXIT_ERROR : SIM_EXIT_USAGE;
         goto out;

@@ -318,6 +318,15 @@ folders_it_cannot_resume_are_refused(void **state)
     assert_non_null(strstr(c.err, beside));
     assert_true(exists(beside, "cells"));
     cmd_clear(&c);
+    /* Named with a slash at its end, the folder beside is still beside. */
+    (void)snprintf(path, sizeof(path), "%s/", dir);
+    sweep(&c, path, "--force-new");
+    assert_int_equal(c.status, SIM_EXIT_OK);
+    assert_false(exists(dir, "-3"));
+    (void)snprintf(path, sizeof(path), "%s-3", dir);
+    assert_true(exists(path, "cells"));
+    tf_remove_tree(path);
+    cmd_clear(&c);
 
     (void)snprintf(arg, sizeof(arg), "--plan=%s", plan);
     run(&c, "sweep", "--engine=virtual", "--threads=1,2", arg, NULL);
