@@ -35,7 +35,7 @@ sweep(struct cmd *c, const char *dir, const char *extra)
 {
     char out[4200];
 
-    (void)snprintf(out, sizeof(out), "--out=%s", dir);
+    (void)snprintf(out, sizeof(out), "--out=%.4000s", dir);
     run(c, "sweep", "--engine=virtual", "--cores=4", "--pages=40",
         "--threads=1,2,4", "--processes=1,2", "--model=threads,nogil,processes",
         "--repeat=2", "--no-plots", out, extra, NULL);
