@@ -176,6 +176,10 @@ open_folder(const struct sim_options *o, char *dir, size_t len, int *resumed,
 /* What the jobs came to, for the progress lines and the end. */
 struct tally {
     size_t n, done, ran, had;
+    size_t finished; /* of those run: jobs whose cell finished (exit 0, 1) */
+    /* Job i's cell was finished before this run (read once, at the
+     * start); NULL in a folder this run began. */
+    unsigned char *was_done;
     int worst; /* the first error's exit status (2 or more), or 0 */
     int64_t t0;
     int tty;
@@ -234,6 +238,9 @@ job_ended(const struct sim_options *o, const char *dir,
 {
     t->done++;
     t->ran++;
+    if (status == SIM_EXIT_OK || status == SIM_EXIT_FAILURES) {
+        t->finished++; /* sim_cell_end renamed the cell into place */
+    }
     if (status >= 128 && !sim_stop_requested()) {
         /* Not a stop of ours: the kernel's OOM killer, a crash. */
         fprintf(err,
@@ -266,11 +273,11 @@ run_here(const struct sim_options *o, const char *command, const char *dir,
     size_t i;
 
     for (i = 0; i < t->n && !sim_stop_requested() && t->worst == 0; i++) {
-        (void)snprintf(out, sizeof(out), "%.4000s/cells/%s", dir, jobs[i].id);
-        if (sim_cell_finished(out, &jobs[i].cell)) {
+        if (t->was_done != NULL && t->was_done[i]) {
             t->done++; /* counted in t->had */
             continue;
         }
+        (void)snprintf(out, sizeof(out), "%.4000s/cells/%s", dir, jobs[i].id);
         sim_sweep_cell_options(o, &jobs[i].cell, out, &co);
         job_ended(o, dir, &jobs[i], sim_run_cell(&co, command, io, quiet, err),
                   t, err);
@@ -408,12 +415,9 @@ run_forked(const struct sim_options *o, const char *command, const char *dir,
         while (running < slots && next < t->n && !sim_stop_requested() &&
                t->worst == 0) {
             const struct sim_plan_job *j = &jobs[next++];
-            char cell_out[4400];
             pid_t pid;
 
-            (void)snprintf(cell_out, sizeof(cell_out), "%.4000s/cells/%s", dir,
-                           j->id);
-            if (sim_cell_finished(cell_out, &j->cell)) {
+            if (t->was_done != NULL && t->was_done[j - jobs]) {
                 t->done++; /* counted in t->had */
                 continue;
             }
@@ -456,18 +460,22 @@ run_forked(const struct sim_options *o, const char *command, const char *dir,
 
 /* ---- the sweep ----------------------------------------------------------- */
 
-/* The jobs that cells/ holds finished already. */
-static size_t
-finished_before(const char *dir, const struct sim_plan_job *jobs, size_t n)
+/* Which jobs cells/ holds finished already, into t->was_done (made
+ * here; NULL when out of memory: then every job is run, and --cell
+ * finds the finished ones itself), and how many into t->had. */
+static void
+finished_before(const char *dir, const struct sim_plan_job *jobs,
+                struct tally *t)
 {
     char out[4400];
-    size_t i, had = 0;
+    size_t i;
 
-    for (i = 0; i < n; i++) {
+    t->was_done = calloc(t->n > 0 ? t->n : 1, 1);
+    for (i = 0; i < t->n && t->was_done != NULL; i++) {
         (void)snprintf(out, sizeof(out), "%.4000s/cells/%s", dir, jobs[i].id);
-        had += (size_t)sim_cell_finished(out, &jobs[i].cell);
+        t->was_done[i] = (unsigned char)sim_cell_finished(out, &jobs[i].cell);
+        t->had += t->was_done[i];
     }
-    return had;
 }
 
 /* How many jobs at once: --jobs, or one a core in virtual time. */
@@ -499,7 +507,7 @@ sim_sweep_main(const struct sim_options *o, const char *command,
     struct sim_stop stops;
     struct tally t;
     char dir[4096] = "";
-    size_t n_cells = 0;
+    size_t n_cells = 0, i;
     int uses_io = sim_opt_uses_io(o) && !o->engine_virtual;
     int at_once, resumed = 0, created = 0, kept = 0, lock_fd = -1, status;
     FILE *quiet;
@@ -507,8 +515,10 @@ sim_sweep_main(const struct sim_options *o, const char *command,
     sim_stop_reset();
     memset(&t, 0, sizeof(t));
     memset(&io, 0, sizeof(io));
-    free(sim_sweep_cells(o, &n_cells));
     jobs = sim_sweep_jobs(o, &t.n);
+    for (i = 0; jobs != NULL && i < t.n; i++) {
+        n_cells += jobs[i].repeat == 0; /* a cell's first repetition */
+    }
     quiet = fopen("/dev/null", "w");
     if (jobs == NULL || quiet == NULL) {
         fprintf(err, "gilsim: sweep: %s\n",
@@ -539,7 +549,9 @@ sim_sweep_main(const struct sim_options *o, const char *command,
     }
     (void)wl_cpu_calibrate(); /* once, before a child is forked */
     at_once = jobs_at_once(o, t.n);
-    t.had = resumed ? finished_before(dir, jobs, t.n) : 0;
+    if (resumed) {
+        finished_before(dir, jobs, &t);
+    }
     t.t0 = base_now_ns();
     t.tty = isatty(fileno(err));
     if (at_once > 1) {
@@ -564,7 +576,7 @@ sim_sweep_main(const struct sim_options *o, const char *command,
                 at_once, t.ran, t.had, dir);
     }
     status = sim_sweep_collect(o, dir, command, jobs, t.n, &how, out, err);
-    kept = !created || finished_before(dir, jobs, t.n) > 0;
+    kept = !created || t.had + t.finished > 0;
     if (sim_stop_signal() != 0) {
         if (!o->quiet && kept) {
             fprintf(err, "gilsim: interrupted; %s %s\n",
@@ -587,6 +599,7 @@ out:
     if (quiet != NULL) {
         (void)fclose(quiet);
     }
+    free(t.was_done);
     free(jobs);
     return status;
 }
