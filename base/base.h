@@ -82,6 +82,13 @@ int base_search_path(const char *name, char *out, size_t len);
  * /proc/cpuinfo, "unknown" if none). */
 void base_host_name(char *buf, size_t len);
 int base_host_cores(void);
+/* The cores this process may use (cores.c): the online ones, less those
+ * its CPU affinity leaves out and those a cgroup's CPU quota does not pay
+ * for (rounded up); at least 1. base_cgroup_cpu_limit: that quota alone,
+ * read from proc_cgroup (/proc/self/cgroup) and the hierarchies under
+ * sys_root (/sys/fs/cgroup), in whole cores; 0 when there is none. */
+int base_usable_cores(void);
+int base_cgroup_cpu_limit(const char *sys_root, const char *proc_cgroup);
 void base_cpu_model(char *buf, size_t len);
 /* Words (text.c). A duration in its largest exact unit: 5ms, 500us,
  * 1s, 1234ns. s as one word for sh, into buf: as it is when every

@@ -552,6 +552,7 @@ out_trace:
         r->engine_handoffs = vs.handoffs;
         r->engine_preempts = vs.preempts;
         r->engine_absorbed = vs.absorbed;
+        r->engine_cores = o->cores;
     }
     vt_engine_free(vt);
     sim_trace_free(trace);

@@ -67,6 +67,9 @@ sim_opt_workload_describe(size_t i)
 void
 sim_options_default(struct sim_options *o)
 {
+    /* --processes: multiprocessing.Pool()'s size, os.cpu_count(), which
+     * counts the online cores (Python 3.11, 3.12); --cores: the cores this
+     * process may use, the machine a virtual run stands for. */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
     memset(o, 0, sizeof(*o));
@@ -121,7 +124,7 @@ sim_options_default(struct sim_options *o)
     o->window_to_ns = 0;
     o->no_plots = 0;
     o->engine_virtual = 0;
-    o->cores = (int)cores;
+    o->cores = base_usable_cores() < 4096 ? base_usable_cores() : 4096;
     o->bandwidth_bps = (int64_t)1024 * 1024 * 1024;
     o->write_cost_ns = 40000;
 }

@@ -385,6 +385,7 @@ fill_summary(struct sim_trace_summary *s, const struct sim_options *o,
     s->engine_handoffs = median->engine_handoffs;
     s->engine_preempts = median->engine_preempts;
     s->engine_absorbed = median->engine_absorbed;
+    s->engine_cores = median->engine_cores;
 }
 
 /*

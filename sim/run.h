@@ -148,6 +148,7 @@ struct sim_run_result {
     /* The virtual engine's counters (has_engine = 0 in real time). */
     int has_engine;
     uint64_t engine_events, engine_handoffs, engine_preempts, engine_absorbed;
+    int engine_cores;
     /* processes: workers killed for not ending after the stop request
      * (sim_model_result's), and their names */
     int killed;

@@ -478,14 +478,11 @@ finished_before(const char *dir, const struct sim_plan_job *jobs,
     }
 }
 
-/* How many jobs at once: --jobs, or one a core in virtual time. */
+/* How many jobs at once: --jobs, or one a usable core in virtual time. */
 static int
 jobs_at_once(const struct sim_options *o, size_t n_jobs)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int j = o->jobs > 0                      ? o->jobs
-            : o->engine_virtual && cores > 0 ? (int)cores
-                                             : 1;
+    int j = o->jobs > 0 ? o->jobs : o->engine_virtual ? base_usable_cores() : 1;
 
     if (!o->engine_virtual) {
         j = 1; /* the command line refuses more */

@@ -3,7 +3,8 @@
  * published values, the int64 sort, and the atomic file write: a file is
  * there whole or not at all, and a failed write says why with its own
  * errno (a file-size limit stands in for a full disk); a whole-file read
- * takes regular files up to its cap.
+ * takes regular files up to its cap; a cgroup's CPU quota is read as
+ * the tightest of its levels, in whole cores.
  */
 #include <errno.h>
 #include <math.h>
@@ -243,6 +244,75 @@ duration_text_takes_the_largest_exact_unit(void **state)
     assert_string_equal(buf, "1234ns");
 }
 
+/* Writes dir/rel/name (rel's folders made) with text. */
+static void
+put_file(const char *dir, const char *rel, const char *name, const char *text)
+{
+    char path[1024];
+    size_t i;
+
+    (void)snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    for (i = strlen(dir) + 1; path[i] != '\0'; i++) {
+        if (path[i] == '/') {
+            path[i] = '\0';
+            (void)mkdir(path, 0755);
+            path[i] = '/';
+        }
+    }
+    (void)mkdir(path, 0755);
+    (void)snprintf(path, sizeof(path), "%s/%s/%s", dir, rel, name);
+    tf_write(path, text);
+}
+
+static void
+cgroup_quota_is_the_tightest_level_rounded_up(void **state)
+{
+    char *root = tf_make_dir("cgroup");
+    char proc[1024];
+
+    (void)state;
+    (void)snprintf(proc, sizeof(proc), "%s/self-cgroup", root);
+    /* v2: the process's own cgroup has no limit, its parent 1.5 CPUs,
+     * the grandparent 4: 2 cores. */
+    put_file(root, "v2/a/b/c", "cpu.max", "max 100000\n");
+    put_file(root, "v2/a/b", "cpu.max", "150000 100000\n");
+    put_file(root, "v2/a", "cpu.max", "400000 100000\n");
+    tf_write(proc, "0::/a/b/c\n");
+    {
+        char sys[1024];
+
+        (void)snprintf(sys, sizeof(sys), "%s/v2", root);
+        assert_int_equal(base_cgroup_cpu_limit(sys, proc), 2);
+        /* A path of the host's that the container's mount does not have:
+         * the levels that are there still count. */
+        tf_write(proc, "0::/a/b/c/d/e\n");
+        assert_int_equal(base_cgroup_cpu_limit(sys, proc), 2);
+        /* No limit anywhere. */
+        put_file(root, "v2/a/b", "cpu.max", "max 100000\n");
+        put_file(root, "v2/a", "cpu.max", "max 100000\n");
+        assert_int_equal(base_cgroup_cpu_limit(sys, proc), 0);
+        /* v1, the cpu controller mounted as cpu,cpuacct: 3 CPUs. */
+        put_file(root, "v1/cpu,cpuacct/docker/x", "cpu.cfs_quota_us",
+                 "300000\n");
+        put_file(root, "v1/cpu,cpuacct/docker/x", "cpu.cfs_period_us",
+                 "100000\n");
+        put_file(root, "v1/cpu,cpuacct", "cpu.cfs_quota_us", "-1\n");
+        put_file(root, "v1/cpu,cpuacct", "cpu.cfs_period_us", "100000\n");
+        tf_write(proc, "4:memory:/docker/x\n3:cpu,cpuacct:/docker/x\n"
+                       "0::/\n");
+        (void)snprintf(sys, sizeof(sys), "%s/v1", root);
+        assert_int_equal(base_cgroup_cpu_limit(sys, proc), 3);
+        /* A file that is not there: no limit, no failure. */
+        (void)snprintf(proc, sizeof(proc), "%s/none", root);
+        assert_int_equal(base_cgroup_cpu_limit(sys, proc), 0);
+    }
+    tf_remove_tree(root);
+    free(root);
+    /* This machine: within its online cores, at least one. */
+    assert_true(base_usable_cores() >= 1);
+    assert_true(base_usable_cores() <= base_host_cores());
+}
+
 int
 main(void)
 {
@@ -255,6 +325,7 @@ main(void)
         cmocka_unit_test(mean_sd_of_samples),
         cmocka_unit_test(atomic_write_is_whole_or_absent),
         cmocka_unit_test(read_file_takes_regular_files_up_to_a_cap),
+        cmocka_unit_test(cgroup_quota_is_the_tightest_level_rounded_up),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

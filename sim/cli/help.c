@@ -189,7 +189,8 @@ static const struct help_line {
      "loop: tasks under way at once, %r; 0 for all of them, like "
      "asyncio.gather; a sweep's list of several is the loop's axis "
      "instead of --threads [0]"},
-    {"processes", "pool size of processes, %r [the number of online cores]"},
+    {"processes", "pool size of processes, %r [the number of online cores, as "
+                  "multiprocessing.Pool() takes os.cpu_count()]"},
     {"worker-start",
      "processes: CPU each worker spends starting (interpreter start-up, "
      "imports), %r; wins over --calibration [0]"},
@@ -263,7 +264,9 @@ static const struct help_line {
      "models in virtual time, on --cores simulated cores, with the server, "
      "the transfers and the writes simulated too (every model; see "
      "docs/virtual.md) [real]"},
-    {"cores", "virtual: simulated cores, %r [this machine's]"},
+    {"cores",
+     "virtual: simulated cores, %r [the cores gilsim may use here: the "
+     "online ones within its CPU affinity and cgroup CPU quota]"},
     {"bandwidth",
      "virtual: a transfer's bytes per second, %r, 0B/s = instant, e.g. "
      "100MiB/s [1GiB/s]"},
@@ -305,8 +308,8 @@ static const struct help_line {
      "sweep --engine=virtual: run N of the sweep's jobs (a cell's "
      "repetition each) at once, each in a process of its own; virtual time "
      "is the same however many run beside it. Also -j N. A real-time sweep "
-     "runs one at a time (its cells are measurements) [one a core under "
-     "--engine=virtual, else 1]"},
+     "runs one at a time (its cells are measurements) [one a core gilsim may "
+     "use (CPU affinity, cgroup quota) under --engine=virtual, else 1]"},
     {"plan",
      "sweep: run nothing; write the sweep's plan into DIR: plan.json, "
      "jobs.txt (one gilsim run command a cell and repetition) and "

@@ -310,8 +310,10 @@ struct sim_trace_summary {
     uint64_t server_injected_stall;
     /* The virtual engine's counts (--engine=virtual; has_engine 0 in real
      * time): events it handled, baton passes between threads, slices
-     * ended by preemption, idle GIL timeouts re-armed without a run. */
+     * ended by preemption, idle GIL timeouts re-armed without a run; the
+     * simulated cores (--cores). */
     int has_engine;
+    int engine_cores;
     uint64_t engine_events;
     uint64_t engine_handoffs;
     uint64_t engine_preempts;

@@ -163,9 +163,9 @@ write_run(FILE *f, const struct sim_trace_summary *r)
     key(f, "engine");
     if (r->has_engine) {
         fprintf(f,
-                "{\"events\": %llu, \"handoffs\": %llu, "
+                "{\"cores\": %d, \"events\": %llu, \"handoffs\": %llu, "
                 "\"preempts\": %llu, \"absorbed\": %llu}",
-                (unsigned long long)r->engine_events,
+                r->engine_cores, (unsigned long long)r->engine_events,
                 (unsigned long long)r->engine_handoffs,
                 (unsigned long long)r->engine_preempts,
                 (unsigned long long)r->engine_absorbed);
