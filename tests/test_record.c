@@ -95,6 +95,8 @@ malformed_files_are_refused_with_their_line(void **state)
         {HEAD "W\t7\t4\t5\t1\t1\tmutex\t1\t1\n", "line 3: expected W"},
         {HEAD "W\t7\t5\t4\t1\t1\tsem\t1\t1\n", "line 3: an acquire"},
         {HEAD "O\t-1\t3000\n", "line 3: expected O"},
+        {HEAD "O\t5\t3000\t3001\n", "line 3: expected O"},
+        {HEAD "O\t5\t3000\t1\t1\n", "line 3: expected O"},
         {HEAD "H\t7\t4\t5\t0\t0\n", "line 3: expected H"},
         {HEAD "H\t7\t5\t4\t0\t0\t1\n", "line 3: a hold ending"},
         {HEAD "H\t7\t4\t5\t0\t0\t0\n", "line 3: a hold ending"},

@@ -2,7 +2,8 @@
  * test_synth.c - the workload file gilsim record writes of a recording
  * (sim/record/synth*.c): pool tasks as kinds with their counts, an
  * asyncio program's tasks, lock holds as lock blocks, calls on a core as
- * native work, an event loop's cold-resume window; each on probe files
+ * native work, an event loop's cold-resume window, the probe's own cost
+ * taken out of the cpu steps; each on probe files
  * written here, each file read back by `gilsim workload check`.
  */
 #include <errno.h>
@@ -708,6 +709,54 @@ a_call_mostly_on_a_core_is_native_work(void **state)
     free(dir);
 }
 
+/* The probe's O line says 1.5 us of each event's cost falls between two
+ * calls: each cpu step that ends at a call is that much shorter (one
+ * shorter than that is a step of 0: whether a step is there follows the
+ * program, not the probe), the one that ends the thread is not, and the
+ * comment says how much was taken out. */
+static void
+the_probes_own_work_leaves_the_cpu_steps(void **state)
+{
+    static const char text[] =
+        HEAD "T\t7\t1000000000\t0\tstart\tMainThread\n"
+             "C\t7\t1001000000\t1001100000\t1000000\t1000000\tsleep\t1\t1\n"
+             /* 1 us of CPU since the last call: less than the probe's */
+             "C\t7\t1001200000\t1001300000\t1001000\t1001000\tsleep\t1\t1\n"
+             "C\t7\t1002000000\t1002100000\t2001000\t2001000\tsleep\t1\t1\n"
+             "T\t7\t1003000000\t3001000\tend\tMainThread\n"
+             "O\t3\t2500\t1500\n"
+             "Z\t1003000001\texit\n";
+    char *dir = raw_dir_with(text);
+    char path[4200], err[512] = "";
+    char *steps, *comment;
+    json_t *root;
+    struct rec r;
+
+    (void)state;
+    assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.procs[0].probe_ns_between, 1500);
+    (void)workload_written(dir, &r, path, sizeof(path));
+    steps = kind_steps(path, "{\"cpu\"");
+    assert_non_null(steps);
+    assert_string_equal(steps, "[{\"cpu\":{\"us\":998.5}},"
+                               "{\"sleep\":{\"us\":100.0}},"
+                               "{\"cpu\":{\"us\":0.0}},"
+                               "{\"sleep\":{\"us\":100.0}},"
+                               "{\"cpu\":{\"us\":998.5}},"
+                               "{\"sleep\":{\"us\":100.0}},"
+                               "{\"cpu\":{\"us\":1000.0}}]");
+    free(steps);
+    root = json_load_file(path, 0, NULL);
+    assert_non_null(root);
+    comment = json_dumps(json_object_get(root, "comment"), 0);
+    assert_non_null(strstr(comment, "(1500 ns after a call, measured at its "
+                                    "start) is taken out of the cpu steps: "
+                                    "0.004 ms in all"));
+    free(comment);
+    json_decref(root);
+    checked_and_cleared(path, &r, dir);
+}
+
 /* ---- the command, on real programs --------------------------------------- */
 
 int
@@ -720,6 +769,7 @@ main(void)
         cmocka_unit_test(a_cycle_of_three_locks_is_broken),
         cmocka_unit_test(a_call_mostly_on_a_core_is_native_work),
         cmocka_unit_test(cold_resumes_are_fitted_as_a_window),
+        cmocka_unit_test(the_probes_own_work_leaves_the_cpu_steps),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

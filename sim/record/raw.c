@@ -22,7 +22,9 @@
  *                                               of a Semaphore or Lock
  *   H tid t0 t1 cpu0 cpu1 lock                  a threading.Lock held
  *                                               (lock: its number)
- *   O events ns_per_event                       the probe's own cost
+ *   O events ns_per_event [ns_between]          the probe's own cost;
+ *                                               of it, what falls between
+ *                                               two calls
  *   Z t_ns how                                  the probe's last line
  *
  * A thread the probe never saw start (_thread.start_new_thread) starts
@@ -419,18 +421,20 @@ parse_async_line(struct line *x)
     return parse_async(x->r, x->caps, x->f, x->nf, x->c);
 }
 
-/* O events ns_per_event */
+/* O events ns_per_event [ns_between] (an older probe's has no third) */
 static int
 parse_cost(struct line *x)
 {
-    int64_t v[2];
+    int64_t v[3] = {0, 0, 0};
 
-    if (x->nf != 3 || numbers(x->c, x->f, 1, 2, v) != 0 || v[0] < 0 ||
-        v[1] < 0) {
-        return bad(x->c, "expected O events ns_per_event");
+    if ((x->nf != 3 && x->nf != 4) ||
+        numbers(x->c, x->f, 1, x->nf - 1, v) != 0 || v[0] < 0 || v[1] < 0 ||
+        v[2] < 0 || v[2] > v[1]) {
+        return bad(x->c, "expected O events ns_per_event [ns_between]");
     }
     x->p->probe_events = v[0];
     x->p->probe_ns_per_event = v[1];
+    x->p->probe_ns_between = v[2];
     return 0;
 }
 

@@ -89,6 +89,10 @@ struct rec_process {
     char ended[16];       /* "exit", "signal-15", or "" if it wrote no Z */
     int64_t probe_events; /* the probe's timed events (its O line) */
     int64_t probe_ns_per_event; /* what each cost, measured at its start */
+    /* Of that cost, what falls outside a call's own span, between two
+     * calls of a thread: what the recorded CPU between two calls holds of
+     * the probe's work (0 when the O line does not say) */
+    int64_t probe_ns_between;
 };
 
 struct rec_pool {

@@ -9,25 +9,27 @@
  * thread alone when there is no other.
  * A task's steps, in order: the Python between two of its calls is a
  * `cpu` step of the thread's CPU time there (in us: what the code cost,
- * warm, on this machine); a `native` call (hashlib, zlib) is a `native`
+ * warm, on this machine), less the probe's own work there (its O line's
+ * ns_between after a call, half an event's cost at a lock hold's ends);
+ * a `native` call (hashlib, zlib) is a `native`
  * step of its wall time; every other call (a socket, a sleep, select, a
  * wait on another thread, a read or write) is a `sleep` of its wall time:
  * the GIL released for as long as the call took, unless it spent half
  * of that or more on a core (the kernel copying a large recv): then its
  * CPU time is `native` and the rest a `sleep` (call_steps). Steps shorter than
- * a microsecond are left out; two cpu steps in a row are one. A task of more
- * than 256 steps (the format's most) is cut into 85 blocks of its steps in
- * order, each written as its cpu, native and sleep time (its locks left out). A
- * threading.Lock held inside a task is a lock block around the steps it was
- * held for (synth_lock.c); a wait to take one is none (the replay's lock makes
- * it). The kinds. Tasks with the same sequence of step kinds are one kind, with
- * as many tasks as there were; each of its steps draws from the values its
- * tasks had at that place ({"samples": [...]}, a constant when they all agree),
- * so the tasks' mix and spread are kept, though not the pairing of one task's
- * values. At most SYNTH_KINDS kinds: the rarest sequences beyond are said in
- * the file's comment and not written. The recorded configuration (the first
- * pool's kind and size, else the threads) goes into the comment and *cfg, so a
- * prediction can start from it.
+ * a microsecond (a cpu step's CPU as recorded) are left out; two cpu steps in a
+ * row are one. A task of more than 256 steps (the format's most) is cut into 85
+ * blocks of its steps in order, each written as its cpu, native and sleep time
+ * (its locks left out). A threading.Lock held inside a task is a lock block
+ * around the steps it was held for (synth_lock.c); a wait to take one is none
+ * (the replay's lock makes it). The kinds. Tasks with the same sequence of step
+ * kinds are one kind, with as many tasks as there were; each of its steps draws
+ * from the values its tasks had at that place ({"samples": [...]}, a constant
+ * when they all agree), so the tasks' mix and spread are kept, though not the
+ * pairing of one task's values. At most SYNTH_KINDS kinds: the rarest sequences
+ * beyond are said in the file's comment and not written. The recorded
+ * configuration (the first pool's kind and size, else the threads) goes into
+ * the comment and *cfg, so a prediction can start from it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -44,12 +46,10 @@
 #define MAX_STEPS   256 /* a kind's steps (the format's WF_MAX_LIST) */
 #define BLOCKS      85  /* a longer task in blocks of <= 3 steps */
 
-int
-synth_step_add(struct task *t, char kind, double us, size_t *cap)
+/* synth_step_add without its floor: a step of `us` whatever it is. */
+static int
+step_append(struct task *t, char kind, double us, size_t *cap)
 {
-    if (us < 1.0 && !synth_is_open(kind) && kind != SYNTH_CLOSE) {
-        return 0;
-    }
     if (kind == 'c' && t->n > 0 && t->sig[t->n - 1] == 'c') {
         t->v[t->n - 1] += us;
         return 0;
@@ -74,6 +74,15 @@ synth_step_add(struct task *t, char kind, double us, size_t *cap)
     t->v[t->n++] = us;
     t->sig[t->n] = '\0';
     return 0;
+}
+
+int
+synth_step_add(struct task *t, char kind, double us, size_t *cap)
+{
+    if (us < 1.0 && !synth_is_open(kind) && kind != SYNTH_CLOSE) {
+        return 0;
+    }
+    return step_append(t, kind, us, cap);
 }
 
 /* A task of more than MAX_STEPS steps, cut into BLOCKS runs of its
@@ -164,10 +173,53 @@ call_steps(struct task *t, const struct rec_item *it, size_t *cap)
     return rc;
 }
 
-/* The tasks of thread th: between its K begin and K end (with_tasks), or
- * all of its life as one. */
+/* What of the probe's own work the CPU between two of a thread's items
+ * holds when the second is `it`, in ns: the part of a timed event's cost
+ * outside its call's span for a call (its tail after the call, the next
+ * one's head before it), half an event's for either end of a lock's hold
+ * (its clock readings are all outside a call); none for a task's begin
+ * or end. */
+static int64_t
+probe_share(const struct rec_process *p, const struct rec_item *it)
+{
+    if (p == NULL) {
+        return 0;
+    }
+    if (it->kind == REC_CALL) {
+        return p->probe_ns_between;
+    }
+    if (it->kind == REC_HOLD_BEGIN || it->kind == REC_HOLD_END) {
+        return p->probe_ns_between > 0 ? p->probe_ns_per_event / 2 : 0;
+    }
+    return 0;
+}
+
+/* The cpu step of the CPU between two items, cpu_ns, less the probe's
+ * share of it (never below 0; what was taken is added to ts->probe_ns).
+ * Whether there is a step at all is decided on the CPU as recorded (a
+ * microsecond or more), so that the tasks' sequences of steps, and so
+ * their kinds, are what the program did whatever the probe cost. */
 static int
-thread_tasks(const struct rec_thread *th, int with_tasks, struct tasks *ts)
+cpu_step_add(struct tasks *ts, struct task *t, int64_t cpu_ns, int64_t probe_ns,
+             size_t *cap)
+{
+    int64_t taken = probe_ns < cpu_ns ? probe_ns : cpu_ns;
+
+    if (cpu_ns < 1000) {
+        return 0;
+    }
+    if (taken < 0) {
+        taken = 0;
+    }
+    ts->probe_ns += taken;
+    return step_append(t, 'c', (double)(cpu_ns - taken) / 1e3, cap);
+}
+
+/* The tasks of thread th (of process p, NULL if unknown): between its
+ * K begin and K end (with_tasks), or all of its life as one. */
+static int
+thread_tasks(const struct rec_thread *th, const struct rec_process *p,
+             int with_tasks, struct tasks *ts)
 {
     struct task *cur = NULL;
     struct synth_open open;
@@ -204,7 +256,7 @@ thread_tasks(const struct rec_thread *th, int with_tasks, struct tasks *ts)
         if (cur == NULL) {
             continue;
         }
-        rc = synth_step_add(cur, 'c', (double)(it->cpu0 - cpu) / 1e3, &cap);
+        rc = cpu_step_add(ts, cur, it->cpu0 - cpu, probe_share(p, it), &cap);
         cpu = it->cpu1;
         if (rc == 0 && it->kind == REC_HOLD_BEGIN) {
             rc = synth_hold_begin(ts, cur, &open, th->pid, it->lock, &cap);
@@ -233,6 +285,46 @@ thread_tasks(const struct rec_thread *th, int with_tasks, struct tasks *ts)
     return rc;
 }
 
+/* What of the probe's own cost the cpu steps were spared, or why not. */
+static void
+say_probe(json_t *comment, const struct rec *r, const struct tasks *ts)
+{
+    char line[320];
+
+    if (ts->probe_ns > 0) {
+        (void)snprintf(line, sizeof(line),
+                       "The probe's own work between two calls (%lld ns "
+                       "after a call, measured at its start) is taken out "
+                       "of the cpu steps: %.4g ms in all.",
+                       (long long)r->procs[0].probe_ns_between,
+                       (double)ts->probe_ns / 1e6);
+    } else if (rec_has_async_tasks(r)) {
+        (void)snprintf(line, sizeof(line),
+                       "The cpu steps of asyncio tasks hold the probe's own "
+                       "work between two awaits (a few us each).");
+    } else if (ts->probe_unknown) {
+        (void)snprintf(line, sizeof(line),
+                       "The probe did not say what its work between two "
+                       "calls cost: it stays in the cpu steps.");
+    } else {
+        return;
+    }
+    (void)json_array_append_new(comment, json_string(line));
+}
+
+static const struct rec_process *
+process_of(const struct rec *r, int64_t pid)
+{
+    size_t i;
+
+    for (i = 0; i < r->n_procs; i++) {
+        if (r->procs[i].pid == pid) {
+            return &r->procs[i];
+        }
+    }
+    return NULL;
+}
+
 static int
 collect(const struct rec *r, struct tasks *ts)
 {
@@ -249,17 +341,23 @@ collect(const struct rec *r, struct tasks *ts)
     for (i = 0; i < r->n_threads; i++) {
         pools |= r->threads[i].has_tasks;
     }
+    for (i = 0; i < r->n_procs; i++) {
+        if (r->procs[i].probe_ns_between <= 0) {
+            ts->probe_unknown = 1;
+        }
+    }
     for (i = 0; rc == 0 && i < r->n_threads; i++) {
         const struct rec_thread *th = &r->threads[i];
+        const struct rec_process *p = process_of(r, th->pid);
         int main_thread =
             th->pid == r->procs[0].pid && strcmp(th->name, "MainThread") == 0;
 
         if (pools) {
             if (th->has_tasks) {
-                rc = thread_tasks(th, 1, ts);
+                rc = thread_tasks(th, p, 1, ts);
             }
         } else if (!main_thread || r->n_threads == 1) {
-            rc = thread_tasks(th, 0, ts);
+            rc = thread_tasks(th, p, 0, ts);
         }
     }
     return rc;
@@ -587,6 +685,7 @@ rec_write_workload(const char *dir, const struct rec *r, const char *name,
                         "core (a large recv: the kernel copying); sleep: "
                         "every other call that released the GIL (sockets, "
                         "sleep, select, waits), for as long as it took."));
+        say_probe(comment, r, &ts);
         if (ts.compacted) {
             (void)snprintf(line, sizeof(line),
                            "Tasks of more than %d steps are written as %d "

@@ -81,6 +81,8 @@ struct tasks {
     uint64_t async_sync;   /* an asyncio task's waits for a Semaphore or
                               Lock (no step: the loop's concurrency) */
     int64_t loop_cpu_ns;   /* the loop's own CPU, spread over the awaits */
+    int64_t probe_ns;      /* the probe's own CPU taken out of cpu steps */
+    int probe_unknown;     /* a process's probe did not say what it cost */
     uint64_t async_awaits; /* awaits that waited for I/O or a timer */
     struct synth_locks locks;
     struct synth_resume resume; /* an asyncio program's */

@@ -52,7 +52,7 @@ GRAMMAR = {
     "G": ["int", "int-1", "int"],
     "W": ["int", "int", "int", "int", "int", {"sem", "lock"}, "int", "int"],
     "H": ["int", "int", "int", "int", "int", "int"],
-    "O": ["int", "int"],
+    "O": ["int", "int", "int"],
     "Z": ["int", {"exit", "signal-15"}],
 }
 OPTIONAL_TAIL = {"C": ["int", "int"]}
@@ -217,7 +217,7 @@ def of(recs, line_kind, **where):
              "W": ["tid", "t0", "t1", "pool", "task", "kind", "prim",
                    "value"],
              "H": ["tid", "t0", "t1", "cpu0", "cpu1", "lock"],
-             "O": ["events", "ns_per_event"]}[line_kind]
+             "O": ["events", "ns_per_event", "ns_between"]}[line_kind]
     out = []
     for r in recs:
         if r.kind == line_kind and all(r.f[names.index(k)] == v
@@ -1576,6 +1576,9 @@ class ProbeTest(unittest.TestCase):
         self.assertGreater(o_parent.f[1], 0)
         self.assertLess(o_parent.f[1], 1000 * 1000)
         self.assertEqual(o_child.f[1], o_parent.f[1], "the parent's cost")
+        # of which some, never all of it nor none, falls between calls
+        self.assertGreater(o_parent.f[2], 0)
+        self.assertLessEqual(o_parent.f[2], o_parent.f[1])
 
     def test_run_queue_delay_of_calls_on_busy_cores(self):
         if not os.path.exists("/proc/thread-self/schedstat"):

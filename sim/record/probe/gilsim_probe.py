@@ -169,7 +169,7 @@ concerned, tid is threading.get_native_id()):
   G  <pool> <parent task, or -1> <task>
   W  <tid> <t0_ns> <t1_ns> <pool> <task> sem|lock <prim> <value>
   H  <tid> <t0_ns> <t1_ns> <cpu0_ns> <cpu1_ns> <lock>
-  O  <events> <ns_per_event>
+  O  <events> <ns_per_event> <ns_between>
   Z  <t_ns> exit|signal-15
 Lines after P are in the order the events were buffered, not sorted by
 time. rq0 and rq1 (see "Run-queue delay"): the thread's run_delay, the
@@ -393,6 +393,7 @@ _pool_ids = itertools.count(1)
 _chunk_ids = itertools.count(0)
 _recorded = 0                 # C, A, W and H lines written by this process
 _ns_per_event = 0             # what each cost (_measure_cost, at install)
+_ns_outside = 0               # of it, outside the call's [cpu0, cpu1]
 _prim_ids = itertools.count(1)  # asyncio Semaphores and Locks (W lines)
 _hold_ids = itertools.count(1)  # threading.Lock numbers (H lines); a
                                 # forked child goes on with its parent's
@@ -622,7 +623,7 @@ _FORMATS = {
     "G": "%s\t%d\t%d\t%d",
     "W": "%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d",
     "H": "%s\t%d\t%d\t%d\t%d\t%d\t%d",
-    "O": "%s\t%d\t%d",
+    "O": "%s\t%d\t%d\t%d",
     "Z": "%s\t%d\t%s",
 }
 
@@ -719,7 +720,7 @@ def _finish(how, end_thread):
                                        NAME_MAX)))
             batch = _take()
             events = _recorded + _count_timed(batch)
-            batch.append(("O", events, _cost(events)))
+            batch.append(("O", events, _cost(events), _between(events)))
             batch.append(("Z", _mono(), how))
             _emit(batch)
             _done = True
@@ -737,6 +738,20 @@ def _cost(events):
     if events <= 0:
         return _ns_per_event
     return int(round(_ns_per_event + _rq_ns * _rq_reads / events))
+
+
+def _between(events):
+    """Of _cost(events), what each event cost outside its call's own
+    CPU span [cpu0, cpu1], in ns: the wrapper's work after it read cpu1
+    and before it read cpu0 (and the formatting, at a flush): what the
+    CPU a thread spent between two calls holds of the probe's, which
+    gilsim record takes out of the cpu steps. Of a schedstat read, half:
+    the one before a call falls inside its span, the one after it
+    outside."""
+    if events <= 0:
+        return min(_ns_outside, _ns_per_event)
+    return min(_cost(events),
+               int(round(_ns_outside + _rq_ns * _rq_reads / events / 2)))
 
 
 # --------------------------------------------------- exit, signals, fork
@@ -2152,7 +2167,10 @@ def _measure_cost(rounds=3, calls=100):
     schedstat (but the first, which opens the main thread's): what a read
     costs is measured on its own, into _rq_ns, and _cost() adds the reads
     a process made. Runs before anything is patched; its events and reads
-    are not counted. About 1 ms."""
+    are not counted. About 1 ms. Returns (that cost, the part of it
+    outside each call's [cpu0, cpu1]: the wrapped calls' time less the
+    plain calls' and less the CPU their events recorded inside, plus the
+    formatting)."""
     global _rq_reads, _rq_ns
     cheap = abs
     timed = _timed(cheap, "sleep", _NO_BYTES)
@@ -2173,6 +2191,12 @@ def _measure_cost(rounds=3, calls=100):
             plain = t2 - t1
     batch = _events[n0:]
     del _events[n0:]
+    # the CPU inside the calls' spans (cpu1 - cpu0), the least round's
+    inside = None
+    for r in range(rounds):
+        span = sum(e[5] - e[4] for e in batch[r * calls:(r + 1) * calls])
+        if inside is None or span < inside:
+            inside = span
     t0 = _mono()
     _format(batch).encode("utf-8", "replace")
     formatting = _mono() - t0
@@ -2191,8 +2215,12 @@ def _measure_cost(rounds=3, calls=100):
             st[1] = _RQ_NOW     # (those stamps were no CPU time)
     _rq_reads = reads0
     _rq_ns = 0 if read is None or st[0] < 0 else int(round(read / reads))
-    return max(0, int(round((wrapped - plain) / calls
-                            + formatting / max(1, len(batch)))))
+    per_format = formatting / max(1, len(batch))
+    cost = max(0, int(round((wrapped - plain) / calls + per_format)))
+    # the plain calls' loop and call are the program's own, outside too
+    outside = int(round((wrapped - plain - (inside or 0)) / calls
+                        + per_format))
+    return cost, max(0, min(cost, outside))
 
 
 def _rq_limit():
@@ -2213,7 +2241,8 @@ def install(folder):
     """Starts recording into folder/probe-<pid>.tsv. Raises (OSError,
     ...) when it cannot; the caller (sitecustomize) prints one line and
     the program runs unrecorded. Does nothing when already installed."""
-    global _installed, _fd, _dir, _pid, _term_ours, _ns_per_event
+    global _installed, _fd, _dir, _pid, _term_ours, _ns_per_event, \
+        _ns_outside
     if _installed:
         return
     _dir = os.path.abspath(folder)     # the program may chdir later
@@ -2236,9 +2265,9 @@ def install(folder):
     _installed = True
     _rq_limit()
     try:
-        _ns_per_event = _measure_cost()
+        _ns_per_event, _ns_outside = _measure_cost()
     except Exception:
-        _ns_per_event = 0
+        _ns_per_event = _ns_outside = 0
 
     atexit.register(_at_exit)
     os.register_at_fork(before=_before_fork, after_in_child=_after_fork_child)
