@@ -9,7 +9,11 @@ All the work in the pool is Python holding the GIL: threads cannot make
 it faster, they can only take turns (and pay for the switches).
 
     python3 cpu_batch.py --url 'http://127.0.0.1:PORT/top250?start={page}' \
-        --items 32 --workers 4 [--steps 2000] [--switch-interval 0.005]
+        --items 32 --workers 4 [--steps 2000] [--switch-interval 0.005] \
+        [--pool process]
+
+With --pool process the items run on a ProcessPoolExecutor instead: one
+interpreter, and one GIL, per worker.
 
 Prints one line; `pool_wall_s` is the wall time of the pool phase alone.
 """
@@ -19,7 +23,7 @@ import random
 import re
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import requests
 
@@ -119,6 +123,8 @@ def main():
     ap.add_argument("--items", type=int, default=32)
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--pool", choices=("thread", "process"), default="thread",
+                    help="ThreadPoolExecutor (default) or ProcessPoolExecutor")
     ap.add_argument("--switch-interval", type=float, default=None,
                     help="sys.setswitchinterval, in seconds")
     a = ap.parse_args()
@@ -127,12 +133,15 @@ def main():
 
     seeds = batch_seeds(a.url, a.items)
     t0 = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=a.workers) as pool:
+    executor = (ProcessPoolExecutor if a.pool == "process"
+                else ThreadPoolExecutor)
+    with executor(max_workers=a.workers) as pool:
         drifts = list(pool.map(simulate, seeds, [a.steps] * len(seeds)))
     pool_wall = time.perf_counter() - t0
     print("cpu_batch: %d items x %d steps, max energy drift %.3e "
-          "workers=%d pool_wall_s=%.4f"
-          % (len(drifts), a.steps, max(drifts), a.workers, pool_wall))
+          "pool=%s workers=%d pool_wall_s=%.4f"
+          % (len(drifts), a.steps, max(drifts), a.pool, a.workers,
+             pool_wall))
 
 
 if __name__ == "__main__":

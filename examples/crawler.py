@@ -7,7 +7,10 @@ HTML to the parser. The fetch waits on the network (the GIL is released);
 the decode and the parse are pure Python (the GIL is held).
 
     python3 crawler.py --url 'http://127.0.0.1:PORT/top250?start={page}' \
-        --pages 64 --workers 4 [--switch-interval 0.005]
+        --pages 64 --workers 4 [--switch-interval 0.005] [--pool process]
+
+With --pool process the pages are crawled on a ProcessPoolExecutor
+instead; each worker sends its page's counts back to the main process.
 
 Prints one line; `pool_wall_s` is the wall time of the pool phase alone
 (the executor made, every page fetched and parsed, the executor shut down).
@@ -16,7 +19,7 @@ import argparse
 import collections
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from html.parser import HTMLParser
 
 import requests
@@ -77,6 +80,8 @@ def main():
     ap.add_argument("--url", required=True, help="URL template with {page}")
     ap.add_argument("--pages", type=int, default=64)
     ap.add_argument("--workers", type=int, default=8)
+    ap.add_argument("--pool", choices=("thread", "process"), default="thread",
+                    help="ThreadPoolExecutor (default) or ProcessPoolExecutor")
     ap.add_argument("--switch-interval", type=float, default=None,
                     help="sys.setswitchinterval, in seconds")
     a = ap.parse_args()
@@ -85,7 +90,9 @@ def main():
 
     urls = [a.url.format(page=p) for p in range(1, a.pages + 1)]
     t0 = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=a.workers) as pool:
+    executor = (ProcessPoolExecutor if a.pool == "process"
+                else ThreadPoolExecutor)
+    with executor(max_workers=a.workers) as pool:
         results = list(pool.map(crawl_page, urls))
     pool_wall = time.perf_counter() - t0
 
@@ -99,9 +106,9 @@ def main():
             best[title] = max(rating, best.get(title, 0.0))
     top = max(best.items(), key=lambda kv: (kv[1], kv[0])) if best else ("-", 0)
     print("crawler: %d pages, %d tags, %d links, %d titles, best %r (%.1f) "
-          "workers=%d pool_wall_s=%.4f"
+          "pool=%s workers=%d pool_wall_s=%.4f"
           % (len(results), sum(tags.values()), links, len(best), top[0],
-             top[1], a.workers, pool_wall))
+             top[1], a.pool, a.workers, pool_wall))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,11 @@ this is the kind of pipeline threads do speed up on several cores; the
 download and the bookkeeping around it are Python.
 
     python3 file_pipeline.py --url 'http://127.0.0.1:PORT/top250?start={page}' \
-        --chunks 48 --workers 4 [--out DIR] [--switch-interval 0.005]
+        --chunks 48 --workers 4 [--out DIR] [--switch-interval 0.005] \
+        [--pool process]
+
+With --pool process the chunks are archived on a ProcessPoolExecutor
+instead.
 
 The chunk size is the server's body size (gilsim serve --body-size).
 Prints one line; `pool_wall_s` is the wall time of the pool phase alone
@@ -24,7 +28,7 @@ import sys
 import tempfile
 import time
 import zlib
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import requests
 
@@ -50,6 +54,8 @@ def main():
     ap.add_argument("--out", default=None,
                     help="folder for the chunks (default: a temporary one, "
                          "removed at the end)")
+    ap.add_argument("--pool", choices=("thread", "process"), default="thread",
+                    help="ThreadPoolExecutor (default) or ProcessPoolExecutor")
     ap.add_argument("--switch-interval", type=float, default=None,
                     help="sys.setswitchinterval, in seconds")
     a = ap.parse_args()
@@ -58,9 +64,11 @@ def main():
 
     out_dir = a.out or tempfile.mkdtemp(prefix="file-pipeline-")
     os.makedirs(out_dir, exist_ok=True)
+    executor = (ProcessPoolExecutor if a.pool == "process"
+                else ThreadPoolExecutor)
     try:
         t0 = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=a.workers) as pool:
+        with executor(max_workers=a.workers) as pool:
             futures = [pool.submit(archive_chunk, a.url, out_dir, n)
                        for n in range(1, a.chunks + 1)]
             entries = [f.result() for f in futures]
@@ -70,9 +78,9 @@ def main():
         size = sum(e["size"] for e in entries)
         packed = sum(e["packed"] for e in entries)
         print("file_pipeline: %d chunks, %.1f MiB in, %.1f MiB out (%.1f%%) "
-              "workers=%d pool_wall_s=%.4f"
+              "pool=%s workers=%d pool_wall_s=%.4f"
               % (len(entries), size / 2**20, packed / 2**20,
-                 100.0 * packed / size if size else 0.0, a.workers,
+                 100.0 * packed / size if size else 0.0, a.pool, a.workers,
                  pool_wall))
     finally:
         if a.out is None:

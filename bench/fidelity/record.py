@@ -22,10 +22,16 @@ cpu_batch.py, service_mix.py) it:
    prediction) with two `gilsim predict` runs, in the
    model the recording names (executor for a ThreadPoolExecutor):
    `--threads=1,2,4,8,16,64 --switch-interval=5ms` and
-   `--threads=4 --switch-interval=1ms,20ms`, each with --repeat=N, and
-   takes the median wall of each cell from the sweep's sweep.tsv;
+   `--threads=4 --switch-interval=1ms,20ms`, and for the examples that
+   can run their pool as processes (crawler, file_pipeline, cpu_batch:
+   `--pool process`, a ProcessPoolExecutor) a third in the processes
+   model, `--model=processes --processes=2,4`: what the same program
+   would do with a process pool, predicted from its thread pool's
+   recording; each with --repeat=N, and takes the median wall of each
+   cell from the sweep's sweep.tsv;
 4. runs the real example, plain PYTHON, no probe, at each of those
-   configurations (`--workers T --switch-interval S`), --repeat rounds,
+   configurations (`--workers T --switch-interval S`, or `--pool process
+   --workers N`), --repeat rounds,
    each round going through every configuration once, so that a noisy
    minute on this shared machine hits every configuration alike; each
    round also records the recorded configuration again, under the probe,
@@ -46,7 +52,9 @@ It prints one table: example, configuration, the real wall (median of
 cell's --repeat repetitions), predicted / real; and per example the best
 thread count at 5 ms of the real runs and of the prediction, whether they
 are the same, and how much slower the real program is at the predicted
-best than at its real best (what following the prediction would cost).
+best than at its real best (what following the prediction would cost);
+the same for the best of all its pools at 5 ms, threads or processes
+(the question a user asks first).
 Ties are common on a plateau, so that last number says more than "same".
 Beside it, the recorded run's own pool_wall_s over the real median at the
 recorded configuration: every prediction is made from that one run, so
@@ -113,10 +121,16 @@ EXAMPLES = {
     "service_mix": (["--latency=30ms", "--body-size=16KiB"],
                     ["--tasks", "160"], ["--tasks", "60"]),
 }
-RECORDED = (4, 5)                     # (workers, switch interval in ms)
+# the examples that take --pool process (a ProcessPoolExecutor): the
+# others share a lock and counters between threads (service_mix) or have
+# no pool (api_fanout)
+POOLED = ("crawler", "file_pipeline", "cpu_batch")
+# (pool, workers, switch interval in ms)
+RECORDED = ("thread", 4, 5)
 THREADS = [1, 2, 4, 8, 16, 64]        # at the recorded switch interval
 THREADS_QUICK = [1, 2, 4, 8, 64]
 INTERVALS = [1, 20]                   # ms, at the recorded worker count
+PROCESSES = [2, 4]                    # process pools, at 5 ms
 
 COMMANDS = []
 
@@ -162,22 +176,27 @@ def pool_wall(stdout):
     return float(m.group(1))
 
 
-def example_cmd(a, name, url, workers, interval_ms=None):
+def example_cmd(a, name, url, pool, workers, interval_ms=None):
     """The example's command line; without interval_ms it keeps the
     interpreter's switch interval (5 ms)."""
     sizes = EXAMPLES[name][2 if a.quick else 1]
     cmd = ([a.python, os.path.join(EXAMPLES_DIR, name + ".py"),
             "--url", url] + sizes + ["--workers", str(workers)])
+    if pool != "thread":
+        cmd += ["--pool", pool]
     if interval_ms is not None:
         cmd += ["--switch-interval", "%g" % (interval_ms / 1000.0)]
     return cmd
 
 
 def predict(a, rec, out, model, threads, intervals):
-    """One `gilsim predict`; returns ({(threads, interval ms): median wall
-    s}, the lines about the recorded configuration). For the loop (an
-    asyncio recording) the worker counts are its --concurrency."""
-    axis = "concurrency" if model == "loop" else "threads"
+    """One `gilsim predict`; returns ({(pool, workers, interval ms): median
+    wall s}, the lines about the recorded configuration). For the loop (an
+    asyncio recording) the worker counts are its --concurrency; for the
+    processes model, its --processes (the pool "process")."""
+    axis = {"loop": "concurrency", "processes": "processes"}.get(model,
+                                                                 "threads")
+    pool = "process" if model == "processes" else "thread"
     if len(threads) == 1 and model == "loop":
         # one value is the loop's setting, not its axis
         axis_arg = ["--concurrency=%d" % threads[0]]
@@ -196,7 +215,7 @@ def predict(a, rec, out, model, threads, intervals):
         for r in csv.DictReader(f, delimiter="\t"):
             if r["model"] != model:
                 continue
-            key = (int(r.get(axis, r["threads"])),
+            key = (pool, int(r.get(axis, r["threads"])),
                    int(r["switch_interval_ns"]) / 1e6)
             cells.setdefault(key, []).append(int(r["wall_ns"]) / 1e9)
     recorded = [l for l in p.stdout.splitlines()
@@ -213,7 +232,7 @@ def one_example(a, name, tmp, rows, summaries):
         os.makedirs(os.path.dirname(rec))
         # the recorded run keeps the interpreter's default switch interval
         cmd = [a.gilsim, "record", "--quiet", "--out=" + rec, "--"] + \
-            example_cmd(a, name, url, RECORDED[0])
+            example_cmd(a, name, url, *RECORDED[:2])
         note(cmd)
         say("%s: recording" % name)
         p = run(cmd, "gilsim record")
@@ -222,8 +241,10 @@ def one_example(a, name, tmp, rows, summaries):
 
         # 2. the real program at each configuration, --repeat rounds
         threads = THREADS_QUICK if a.quick else THREADS
-        configs = [(t, RECORDED[1]) for t in threads] + \
-            [(RECORDED[0], i) for i in INTERVALS]
+        configs = [("thread", t, RECORDED[2]) for t in threads] + \
+            [RECORDED[:2] + (i,) for i in INTERVALS]
+        if name in POOLED:
+            configs += [("process", n, RECORDED[2]) for n in PROCESSES]
         real = {c: [] for c in configs}
         for c in configs:
             note(example_cmd(a, name, url, *c), "   # x%d, in rounds"
@@ -239,7 +260,7 @@ def one_example(a, name, tmp, rows, summaries):
                 real[c].append(pool_wall(p.stdout))
             again = os.path.join(tmp, name, "again-%d" % r)
             p = run([a.gilsim, "record", "--out=" + again, "--"] +
-                    example_cmd(a, name, url, RECORDED[0]), "gilsim record")
+                    example_cmd(a, name, url, *RECORDED[:2]), "gilsim record")
             probed.append(pool_wall(p.stdout))
             recs.append((probed[-1], again,
                          p.stdout.strip().splitlines()[-1]))
@@ -249,7 +270,7 @@ def one_example(a, name, tmp, rows, summaries):
             if m:
                 estimates.append(float(m.group(4)))
         note([a.gilsim, "record", "--out=TMP/again-N", "--"] +
-             example_cmd(a, name, url, RECORDED[0]),
+             example_cmd(a, name, url, *RECORDED[:2]),
              "   # x%d, one a round" % a.repeat)
         # 3. predict from the recording of median pool wall (of the first
         # and the rounds' ones): one recording on a noisy machine may be a
@@ -267,15 +288,19 @@ def one_example(a, name, tmp, rows, summaries):
             # no pool: one task, the main thread; thread counts mean nothing
             pred, recorded = predict(a, rec, os.path.join(tmp, name, "p1"),
                                      model, [1],
-                                     sorted(INTERVALS + [RECORDED[1]]))
-            pred = {(t, i): pred[(1, i)] for (_, i) in list(pred)
-                    for t in threads + [RECORDED[0]]}
+                                     sorted(INTERVALS + [RECORDED[2]]))
+            pred = {(pl, t, i): pred[("thread", 1, i)]
+                    for (pl, t, i) in configs}
         else:
             pred, recorded = predict(a, rec, os.path.join(tmp, name, "p1"),
-                                     model, threads, [RECORDED[1]])
+                                     model, threads, [RECORDED[2]])
             p2, _ = predict(a, rec, os.path.join(tmp, name, "p2"), model,
-                            [RECORDED[0]], INTERVALS)
+                            [RECORDED[1]], INTERVALS)
             pred.update(p2)
+        if name in POOLED:
+            p3, _ = predict(a, rec, os.path.join(tmp, name, "p3"),
+                            "processes", PROCESSES, [RECORDED[2]])
+            pred.update(p3)
 
     finally:
         stop_server(proc)
@@ -284,20 +309,37 @@ def one_example(a, name, tmp, rows, summaries):
         med = statistics.median(real[c])
         rows.append((name, c, med, min(real[c]), max(real[c]),
                      pred.get(c)))
-    at5 = [c for c in configs if c[1] == RECORDED[1]]
-    best_real = min(at5, key=lambda c: statistics.median(real[c]))
-    best_pred = min(at5, key=lambda c: pred[c])
-    regret = (statistics.median(real[best_pred]) /
-              statistics.median(real[best_real]) - 1)
-    summaries.append((name, model, best_real[0], best_pred[0], regret,
-                      recorded, rec_line, serve_args,
-                      rec_wall / statistics.median(real[RECORDED]),
-                      statistics.median(probed) /
-                      statistics.median(real[RECORDED]) - 1,
-                      statistics.median(estimates) if estimates else None,
-                      (rec_spread[0] / statistics.median(real[RECORDED]),
-                       rec_spread[1] / statistics.median(real[RECORDED]),
-                       rec_spread[2])))
+    def best(among):
+        """(the real best, the predicted best, how much slower the real
+        program is at the predicted best than at its real best)"""
+        br = min(among, key=lambda c: statistics.median(real[c]))
+        bp = min(among, key=lambda c: pred[c])
+        return br, bp, (statistics.median(real[bp]) /
+                        statistics.median(real[br]) - 1)
+
+    at_rec = statistics.median(real[RECORDED])
+    summaries.append({
+        "name": name, "model": model,
+        # the thread counts at the recorded interval
+        "threads": best([c for c in configs if c[0] == "thread" and
+                         c[2] == RECORDED[2]]),
+        # threads or processes, at the recorded interval
+        "pools": best([c for c in configs if c[2] == RECORDED[2]]),
+        "recorded": recorded, "rec_line": rec_line,
+        "serve_args": serve_args, "rec_ratio": rec_wall / at_rec,
+        "overhead": statistics.median(probed) / at_rec - 1,
+        "estimate": statistics.median(estimates) if estimates else None,
+        "spread": (rec_spread[0] / at_rec, rec_spread[1] / at_rec,
+                   rec_spread[2])})
+
+
+def conf_text(c):
+    """("thread", 4, 5) -> "4 threads, 5 ms"; a process pool's interval,
+    its workers' own, is left out."""
+    pool, n, i = c
+    if pool == "process":
+        return "%d processes" % n
+    return "%d workers, %g ms" % (n, i)
 
 
 def main():
@@ -339,16 +381,15 @@ def main():
              ",".join(only)))
     print("# %s (%s), %d cores, %s; %.0f s in all" % (
         pyver, a.python, os.cpu_count(), a.gilsim, time.monotonic() - t0))
-    print("# recorded at %d workers, switch interval %d ms; predicted by "
-          "gilsim predict --engine=%s --repeat=%d" % (
-              RECORDED[0], RECORDED[1], a.engine, a.repeat))
+    print("# recorded at %d workers (a thread pool), switch interval %d ms; "
+          "predicted by gilsim predict --engine=%s --repeat=%d" % (
+              RECORDED[1], RECORDED[2], a.engine, a.repeat))
     print()
     print("| example | configuration | real s (median) | real min-max "
           "| predicted s | predicted/real |")
     print("|---|---|---:|---:|---:|---:|")
-    for name, (t, i), med, lo, hi, pr in rows:
-        conf = "%d workers, %g ms%s" % (t, i, " (recorded)"
-                                        if (t, i) == RECORDED else "")
+    for name, c, med, lo, hi, pr in rows:
+        conf = conf_text(c) + (" (recorded)" if c == RECORDED else "")
         ratio = pr / med if pr is not None else float("nan")
         flag = "" if 0.85 <= ratio <= 1.15 else " **"
         print("| %s | %s | %.3f | %.3f-%.3f | %s | %.2f%s |" % (
@@ -357,21 +398,27 @@ def main():
     print()
     print("(** = outside 0.85-1.15)")
     print()
-    print("best worker count at %d ms, real runs against gilsim predict:"
-          % RECORDED[1])
+    print("best worker count at %d ms, real runs against gilsim predict, "
+          "and the best of threads and processes:" % RECORDED[2])
     print()
     print("| example | predict model | real best | predicted best | same "
+          "| real at predicted best vs real best "
+          "| threads or processes: real best | predicted best | same "
           "| real at predicted best vs real best | recording / real "
           "| recordings / real, min-max (n) "
           "| probe overhead (measured) | (estimated) |")
-    print("|---|---|---:|---:|---|---:|---:|---:|---:|---:|")
-    for name, model, br, bp, regret, _, _, _, rr, over, est, spread \
-            in summaries:
-        print("| %s | %s | %d | %d | %s | %+.1f %% | %.2f | %.2f-%.2f (%d) "
-              "| %+.1f %% | %s |"
-              % (name, model, br, bp, "yes" if br == bp else "no",
-                 100 * regret, rr, spread[0], spread[1], spread[2],
-                 100 * over, "%.1f %%" % est if est is not None else "-"))
+    print("|---|---|---:|---:|---|---:|---|---|---|---:|---:|---:|---:|---:|")
+    for s in summaries:
+        (br, bp, regret), (pr, pp, pregret) = s["threads"], s["pools"]
+        spread, est = s["spread"], s["estimate"]
+        print("| %s | %s | %d | %d | %s | %+.1f %% | %s | %s | %s | %+.1f %% "
+              "| %.2f | %.2f-%.2f (%d) | %+.1f %% | %s |"
+              % (s["name"], s["model"], br[1], bp[1],
+                 "yes" if br == bp else "no", 100 * regret,
+                 conf_text(pr), conf_text(pp), "yes" if pr == pp else "no",
+                 100 * pregret, s["rec_ratio"], spread[0], spread[1],
+                 spread[2], 100 * s["overhead"],
+                 "%.1f %%" % est if est is not None else "-"))
     print()
     print("recording / real: the pool_wall_s of the recording predicted "
           "from (the median of the first recording and one a round) over "
@@ -386,12 +433,12 @@ def main():
     print()
     print("the recording, and the recorded configuration as gilsim predict "
           "printed it (the recording's measured span is under the probe):")
-    for name, model, _, _, _, recorded, rec_line, serve_args, _, _, _, _ \
-            in summaries:
+    for s in summaries:
         print()
-        print("%s (gilsim serve %s): %s" % (name, " ".join(serve_args),
-                                            rec_line))
-        for l in recorded:
+        print("%s (gilsim serve %s): %s" % (s["name"],
+                                            " ".join(s["serve_args"]),
+                                            s["rec_line"]))
+        for l in s["recorded"]:
             print("  " + l)
     print()
     print("commands run (TMP: a temporary folder, removed at the end):")
