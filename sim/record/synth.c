@@ -621,6 +621,110 @@ dump_fn(const void *ctx, FILE *f)
                : -EIO;
 }
 
+/* The file's comment: where it came from, what its steps stand for, and
+ * what it changed or left out. */
+static json_t *
+file_comment(const struct rec *r, const char *name,
+             const struct rec_config *cfg, const struct tasks *ts, size_t nk,
+             size_t kept_tasks)
+{
+    json_t *comment = json_array();
+    char line[300];
+
+    (void)snprintf(line, sizeof(line),
+                   "Written by gilsim record from a recording of %.100s: "
+                   "%zu tasks, recorded under %.16s with %d %s.",
+                   name, ts->n, cfg->model, cfg->workers, rec_config_unit(cfg));
+    (void)json_array_append_new(comment, json_string(line));
+    say_async(comment, ts);
+    say_resume(comment, ts);
+    synth_say_locks(comment, ts);
+    if (ts->lock_waits > 0) {
+        (void)snprintf(line, sizeof(line),
+                       "%llu waits for a contended threading.Lock "
+                       "(%.4g ms in all) are left out: like the GIL's, "
+                       "they came from the tasks' contention, %s.",
+                       (unsigned long long)ts->lock_waits,
+                       (double)ts->lock_wait_ns / 1e6,
+                       ts->locks.n > 0 ? "which the replay's locks make again"
+                                       : "and the recording has no hold of a "
+                                         "lock to replay it from");
+        (void)json_array_append_new(comment, json_string(line));
+    }
+    (void)json_array_append_new(
+        comment,
+        json_string("cpu: the thread's CPU time between two calls, in "
+                    "us; native: hashlib/zlib calls, and the CPU time of "
+                    "a call that spent half of its time or more on a "
+                    "core (a large recv: the kernel copying); sleep: "
+                    "every other call that released the GIL (sockets, "
+                    "sleep, select, waits), for as long as it took."));
+    say_probe(comment, r, ts);
+    if (ts->compacted) {
+        (void)snprintf(line, sizeof(line),
+                       "Tasks of more than %d steps are written as %d "
+                       "blocks of their steps in order, each its cpu, "
+                       "native and sleep time summed (their locks left "
+                       "out).",
+                       MAX_STEPS, BLOCKS);
+        (void)json_array_append_new(comment, json_string(line));
+    }
+    if (nk > SYNTH_KINDS) {
+        (void)snprintf(line, sizeof(line),
+                       "%zu tasks of %zu rarer step sequences are left "
+                       "out (at most %d kinds).",
+                       ts->n - kept_tasks, nk - SYNTH_KINDS, SYNTH_KINDS);
+        (void)json_array_append_new(comment, json_string(line));
+    }
+    return comment;
+}
+
+/* The whole file: the SYNTH_KINDS commonest kinds (*kept_tasks: the tasks
+ * they hold), the comment and the cold-resume window; NULL when out of
+ * memory. */
+static json_t *
+file_json(const struct rec *r, const char *name, const struct rec_config *cfg,
+          const struct tasks *ts, const struct kind *ks, size_t nk,
+          size_t *kept_tasks)
+{
+    json_t *kinds = json_array();
+    json_t *root;
+    size_t i;
+
+    *kept_tasks = 0;
+    for (i = 0; i < nk && i < SYNTH_KINDS; i++) {
+        (void)json_array_append_new(kinds, kind_json(ts, &ks[i], i));
+        *kept_tasks += ks[i].n;
+    }
+    root = json_pack(
+        "{s:s, s:i, s:s#, s:o, s:o}", "format", "gilsim-workload", "version", 1,
+        "name", name, (int)(strlen(name) > 63 ? 63 : strlen(name)), "comment",
+        file_comment(r, name, cfg, ts, nk, *kept_tasks), "kinds", kinds);
+    if (root != NULL &&
+        json_object_set_new(root, "cold_resume", cold_json(ts)) != 0) {
+        json_decref(root);
+        root = NULL;
+    }
+    return root;
+}
+
+static void
+tasks_clear(struct tasks *ts, struct kind *ks, size_t nk)
+{
+    size_t i;
+
+    for (i = 0; i < nk; i++) {
+        free(ks[i].of);
+    }
+    free(ks);
+    for (i = 0; i < ts->n; i++) {
+        free(ts->t[i].v);
+        free(ts->t[i].sig);
+    }
+    free(ts->t);
+    synth_locks_clear(&ts->locks);
+}
+
 int
 rec_write_workload(const char *dir, const struct rec *r, const char *name,
                    struct rec_config *cfg, size_t *n_tasks, char *msg,
@@ -628,9 +732,8 @@ rec_write_workload(const char *dir, const struct rec *r, const char *name,
 {
     struct tasks ts;
     struct kind *ks = NULL;
-    size_t nk = 0, i, kept_tasks = 0;
-    json_t *root = NULL, *kinds, *comment;
-    char line[300];
+    size_t nk = 0, kept_tasks = 0;
+    json_t *root = NULL;
     int rc;
 
     memset(&ts, 0, sizeof(ts));
@@ -649,68 +752,7 @@ rec_write_workload(const char *dir, const struct rec *r, const char *name,
         rc = group(&ts, &ks, &nk);
     }
     if (rc == 0) {
-        kinds = json_array();
-        comment = json_array();
-        for (i = 0; i < nk && i < SYNTH_KINDS; i++) {
-            (void)json_array_append_new(kinds, kind_json(&ts, &ks[i], i));
-            kept_tasks += ks[i].n;
-        }
-        (void)snprintf(line, sizeof(line),
-                       "Written by gilsim record from a recording of %.100s: "
-                       "%zu tasks, recorded under %.16s with %d %s.",
-                       name, ts.n, cfg->model, cfg->workers,
-                       rec_config_unit(cfg));
-        (void)json_array_append_new(comment, json_string(line));
-        say_async(comment, &ts);
-        say_resume(comment, &ts);
-        synth_say_locks(comment, &ts);
-        if (ts.lock_waits > 0) {
-            (void)snprintf(line, sizeof(line),
-                           "%llu waits for a contended threading.Lock "
-                           "(%.4g ms in all) are left out: like the GIL's, "
-                           "they came from the tasks' contention, %s.",
-                           (unsigned long long)ts.lock_waits,
-                           (double)ts.lock_wait_ns / 1e6,
-                           ts.locks.n > 0
-                               ? "which the replay's locks make again"
-                               : "and the recording has no hold of a lock "
-                                 "to replay it from");
-            (void)json_array_append_new(comment, json_string(line));
-        }
-        (void)json_array_append_new(
-            comment,
-            json_string("cpu: the thread's CPU time between two calls, in "
-                        "us; native: hashlib/zlib calls, and the CPU time of "
-                        "a call that spent half of its time or more on a "
-                        "core (a large recv: the kernel copying); sleep: "
-                        "every other call that released the GIL (sockets, "
-                        "sleep, select, waits), for as long as it took."));
-        say_probe(comment, r, &ts);
-        if (ts.compacted) {
-            (void)snprintf(line, sizeof(line),
-                           "Tasks of more than %d steps are written as %d "
-                           "blocks of their steps in order, each its cpu, "
-                           "native and sleep time summed (their locks left "
-                           "out).",
-                           MAX_STEPS, BLOCKS);
-            (void)json_array_append_new(comment, json_string(line));
-        }
-        if (nk > SYNTH_KINDS) {
-            (void)snprintf(line, sizeof(line),
-                           "%zu tasks of %zu rarer step sequences are left "
-                           "out (at most %d kinds).",
-                           ts.n - kept_tasks, nk - SYNTH_KINDS, SYNTH_KINDS);
-            (void)json_array_append_new(comment, json_string(line));
-        }
-        root = json_pack("{s:s, s:i, s:s#, s:o, s:o}", "format",
-                         "gilsim-workload", "version", 1, "name", name,
-                         (int)(strlen(name) > 63 ? 63 : strlen(name)),
-                         "comment", comment, "kinds", kinds);
-        if (root != NULL &&
-            json_object_set_new(root, "cold_resume", cold_json(&ts)) != 0) {
-            json_decref(root);
-            root = NULL;
-        }
+        root = file_json(r, name, cfg, &ts, ks, nk, &kept_tasks);
         if (root == NULL) {
             rc = -ENOMEM;
         }
@@ -723,15 +765,6 @@ rec_write_workload(const char *dir, const struct rec *r, const char *name,
     }
     *n_tasks = kept_tasks;
     json_decref(root);
-    for (i = 0; i < nk; i++) {
-        free(ks[i].of);
-    }
-    free(ks);
-    for (i = 0; i < ts.n; i++) {
-        free(ts.t[i].v);
-        free(ts.t[i].sig);
-    }
-    free(ts.t);
-    synth_locks_clear(&ts.locks);
+    tasks_clear(&ts, ks, nk);
     return rc;
 }
