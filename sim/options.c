@@ -124,7 +124,10 @@ sim_options_default(struct sim_options *o)
     o->window_to_ns = 0;
     o->no_plots = 0;
     o->engine_virtual = 0;
-    o->cores = base_usable_cores() < 4096 ? base_usable_cores() : 4096;
+    o->cores = base_usable_cores();
+    if (o->cores > 4096) {
+        o->cores = 4096; /* --cores' most */
+    }
     o->bandwidth_bps = (int64_t)1024 * 1024 * 1024;
     o->write_cost_ns = 40000;
 }

@@ -2217,7 +2217,7 @@ def _measure_cost(rounds=3, calls=100):
     _rq_ns = 0 if read is None or st[0] < 0 else int(round(read / reads))
     per_format = formatting / max(1, len(batch))
     cost = max(0, int(round((wrapped - plain) / calls + per_format)))
-    # the plain calls' loop and call are the program's own, outside too
+    # less the plain calls' time: their loop and call are the program's
     outside = int(round((wrapped - plain - (inside or 0)) / calls
                         + per_format))
     return cost, max(0, min(cost, outside))
