@@ -334,17 +334,112 @@ write_workload(const char *dir, const struct rec *r, const char *name,
     }
 }
 
+/* The program to run (path) and its Python's version, and the probe's
+ * folder: SIM_EXIT_OK, or the status after a line on err. */
+static int
+check_what_to_run(const struct sim_options *o, char *path, size_t path_len,
+                  char *version, size_t version_len, char *probe,
+                  size_t probe_len, FILE *err)
+{
+    int status = find_program(o->record_argv[0], path, path_len, err);
+
+    if (status == SIM_EXIT_OK) {
+        status =
+            check_python(o->record_argv[0], path, version, version_len, err);
+    }
+    if (status != SIM_EXIT_OK) {
+        return status;
+    }
+    if (probe_dir(probe, probe_len) != 0) {
+        fprintf(err,
+                "gilsim: record: the probe (gilsim_probe.py) is neither in "
+                "$GILSIM_PROBE_DIR, nor in share/gilsim/probe beside the "
+                "binary, nor in %s (set GILSIM_PROBE_DIR to its folder)\n",
+                GILSIM_SOURCE_PROBE_DIR);
+        return SIM_EXIT_ERROR;
+    }
+    return SIM_EXIT_OK;
+}
+
+/* DIR/raw, made, as an absolute path into raw: the program may change
+ * its folder. 0, or -1 after a line on err. */
+static int
+make_raw_dir(const char *dir, char *raw, FILE *err)
+{
+    char raw_rel[4200];
+    char msg[SIM_ERR_LEN * 2];
+
+    (void)snprintf(raw_rel, sizeof(raw_rel), "%.4000s/raw", dir);
+    if ((mkdir(raw_rel, 0777) != 0 && errno != EEXIST) ||
+        realpath(raw_rel, raw) == NULL) {
+        base_errf(msg, sizeof(msg), errno, "cannot create %.900s", raw_rel);
+        fprintf(err, "gilsim: record: %s\n", msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* What was recorded, in a line, and the probe's estimated cost. */
+static void
+say_recorded(const struct rec *rec, const struct sim_trace_summary *summary,
+             int status, const char *dir, FILE *err)
+{
+    int64_t tasks = rec_tasks_wall(rec);
+    char span[96] = "";
+
+    if (tasks > 0) {
+        (void)snprintf(span, sizeof(span),
+                       " (its pool's tasks, first to last: %.3f s)",
+                       (double)tasks / 1e9);
+    }
+    fprintf(err,
+            "gilsim: recorded %zu process%s, %zu thread%s, %llu "
+            "call%s in %.3f s%s%s; exit status %d; timeline and "
+            "summary in %s\n",
+            rec->n_procs, rec->n_procs == 1 ? "" : "es", rec->n_threads,
+            rec->n_threads == 1 ? "" : "s", (unsigned long long)rec->calls,
+            rec->calls == 1 ? "" : "s", (double)summary->wall_ns / 1e9, span,
+            rec->partial_lines > 0 ? " (a killed process's last line "
+                                     "was cut short and dropped)"
+                                   : "",
+            status, dir);
+    say_probe_cost(rec, summary->wall_ns, err);
+}
+
+/* The probe files in raw read and written into DIR as the measured run
+ * (timeline, traces, summary) and workload.json; status is the
+ * program's. 0, or nonzero with msg. */
+static int
+write_recording(const char *dir, const char *raw, const char *command,
+                const struct sim_options *o, int status, FILE *err, char *msg,
+                size_t msglen)
+{
+    struct sim_trace_summary summary;
+    struct rec rec;
+    int rc = rec_read_dir(raw, &rec, msg, msglen);
+
+    if (rc != 0) {
+        return rc;
+    }
+    rc = rec_write_measured(dir, &rec, command, o, &summary, err, msg, msglen);
+    if (rc == 0 && !o->quiet) {
+        say_recorded(&rec, &summary, status, dir, err);
+    }
+    if (rc == 0) {
+        write_workload(dir, &rec, summary.workload, o, err);
+    }
+    rec_clear(&rec);
+    return rc;
+}
+
 int
 sim_record_main(const struct sim_options *o, const char *command, FILE *out,
                 FILE *err)
 {
-    struct sim_trace_summary summary;
-    struct rec rec;
     char path[PATH_MAX];
     char version[32];
     char probe[PATH_MAX];
     char dir[4096];
-    char raw_rel[4200];
     char raw[PATH_MAX];
     char msg[SIM_ERR_LEN * 2];
     char **env;
@@ -353,21 +448,10 @@ sim_record_main(const struct sim_options *o, const char *command, FILE *out,
     int status, rc;
 
     (void)out;
-    status = find_program(o->record_argv[0], path, sizeof(path), err);
-    if (status == SIM_EXIT_OK) {
-        status = check_python(o->record_argv[0], path, version, sizeof(version),
-                              err);
-    }
+    status = check_what_to_run(o, path, sizeof(path), version, sizeof(version),
+                               probe, sizeof(probe), err);
     if (status != SIM_EXIT_OK) {
         return status;
-    }
-    if (probe_dir(probe, sizeof(probe)) != 0) {
-        fprintf(err,
-                "gilsim: record: the probe (gilsim_probe.py) is neither in "
-                "$GILSIM_PROBE_DIR, nor in share/gilsim/probe beside the "
-                "binary, nor in %s (set GILSIM_PROBE_DIR to its folder)\n",
-                GILSIM_SOURCE_PROBE_DIR);
-        return SIM_EXIT_ERROR;
     }
     status = sim_run_make_dir(o, dir, sizeof(dir), &created, err);
     if (status != SIM_EXIT_OK) {
@@ -377,13 +461,7 @@ sim_record_main(const struct sim_options *o, const char *command, FILE *out,
     if (status != SIM_EXIT_OK) {
         return status;
     }
-    /* The program may change its folder: the probe gets an absolute
-     * path. */
-    (void)snprintf(raw_rel, sizeof(raw_rel), "%.4000s/raw", dir);
-    if ((mkdir(raw_rel, 0777) != 0 && errno != EEXIST) ||
-        realpath(raw_rel, raw) == NULL) {
-        base_errf(msg, sizeof(msg), errno, "cannot create %.900s", raw_rel);
-        fprintf(err, "gilsim: record: %s\n", msg);
+    if (make_raw_dir(dir, raw, err) != 0) {
         sim_run_unlock_dir(dir, lock_fd);
         return SIM_EXIT_ERROR;
     }
@@ -405,38 +483,7 @@ sim_record_main(const struct sim_options *o, const char *command, FILE *out,
         sim_run_unlock_dir(dir, lock_fd);
         return SIM_EXIT_ERROR;
     }
-    rc = rec_read_dir(raw, &rec, msg, sizeof(msg));
-    if (rc == 0) {
-        rc = rec_write_measured(dir, &rec, command, o, &summary, err, msg,
-                                sizeof(msg));
-        if (rc == 0 && !o->quiet) {
-            int64_t tasks = rec_tasks_wall(&rec);
-            char span[96] = "";
-
-            if (tasks > 0) {
-                (void)snprintf(span, sizeof(span),
-                               " (its pool's tasks, first to last: %.3f s)",
-                               (double)tasks / 1e9);
-            }
-            fprintf(err,
-                    "gilsim: recorded %zu process%s, %zu thread%s, %llu "
-                    "call%s in %.3f s%s%s; exit status %d; timeline and "
-                    "summary in %s\n",
-                    rec.n_procs, rec.n_procs == 1 ? "" : "es", rec.n_threads,
-                    rec.n_threads == 1 ? "" : "s",
-                    (unsigned long long)rec.calls, rec.calls == 1 ? "" : "s",
-                    (double)summary.wall_ns / 1e9, span,
-                    rec.partial_lines > 0 ? " (a killed process's last line "
-                                            "was cut short and dropped)"
-                                          : "",
-                    status, dir);
-            say_probe_cost(&rec, summary.wall_ns, err);
-        }
-        if (rc == 0) {
-            write_workload(dir, &rec, summary.workload, o, err);
-        }
-        rec_clear(&rec);
-    }
+    rc = write_recording(dir, raw, command, o, status, err, msg, sizeof(msg));
     sim_run_unlock_dir(dir, lock_fd);
     if (rc != 0) {
         fprintf(err, "gilsim: record: %s\n", msg);
