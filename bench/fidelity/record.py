@@ -264,7 +264,7 @@ def one_example(a, name, tmp, rows, summaries):
             probed.append(pool_wall(p.stdout))
             recs.append((probed[-1], again,
                          p.stdout.strip().splitlines()[-1]))
-            m = re.search(r"probe overhead \(estimated\): (\d+) events at "
+            m = re.search(r"probe overhead \(estimated\): (\d+) events? at "
                           r"~([0-9.e+-]+) us each, ([0-9.e+-]+) ms: "
                           r"([0-9.e+-]+)%", p.stderr)
             if m:
