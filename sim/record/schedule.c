@@ -125,6 +125,37 @@ piece_cmp(const void *a, const void *b)
     return x->from < y->from ? -1 : x->from > y->from ? 1 : 0;
 }
 
+/* The pieces in time order, those of one window that touch made one,
+ * and each window's first piece and count. */
+static void
+pieces_finish(struct rec_pieces *out, struct rec_window *w, size_t n)
+{
+    size_t m = 0, i;
+
+    if (out->n > 0) {
+        qsort(out->v, out->n, sizeof(*out->v), piece_cmp);
+    }
+    for (i = 0; i < out->n; i++) {
+        if (m > 0 && out->v[m - 1].window == out->v[i].window &&
+            out->v[m - 1].to == out->v[i].from) {
+            out->v[m - 1].to = out->v[i].to;
+        } else {
+            out->v[m++] = out->v[i];
+        }
+    }
+    out->n = m;
+    for (i = 0; i < n; i++) {
+        w[i].first = 0;
+        w[i].count = 0;
+    }
+    for (i = out->n; i > 0; i--) {
+        struct rec_window *x = &w[out->v[i - 1].window];
+
+        x->first = (uint32_t)(i - 1);
+        x->count++;
+    }
+}
+
 int
 rec_schedule(struct rec_window *w, size_t n, struct rec_pieces *out,
              int64_t *overlap_ns)
@@ -201,31 +232,7 @@ rec_schedule(struct rec_window *w, size_t n, struct rec_pieces *out,
         t = from;
     }
     if (rc == 0) {
-        size_t m = 0;
-
-        if (out->n > 0) {
-            qsort(out->v, out->n, sizeof(*out->v), piece_cmp);
-        }
-        /* Pieces of one window that touch are one. */
-        for (i = 0; i < out->n; i++) {
-            if (m > 0 && out->v[m - 1].window == out->v[i].window &&
-                out->v[m - 1].to == out->v[i].from) {
-                out->v[m - 1].to = out->v[i].to;
-            } else {
-                out->v[m++] = out->v[i];
-            }
-        }
-        out->n = m;
-        for (i = 0; i < n; i++) {
-            w[i].first = 0;
-            w[i].count = 0;
-        }
-        for (i = out->n; i > 0; i--) {
-            struct rec_window *x = &w[out->v[i - 1].window];
-
-            x->first = (uint32_t)(i - 1);
-            x->count++;
-        }
+        pieces_finish(out, w, n);
     }
 done:
     free(order);
