@@ -70,6 +70,22 @@ recorded_options(const struct sim_options *o, const struct rec_config *cfg,
     (void)snprintf(ro->out_dir, sizeof(ro->out_dir), "%.4000s", out_dir);
 }
 
+/* The probe's own work between calls in all (its events, each at its
+ * O line's ns_between), in ms: about what gilsim record took out of the
+ * cpu steps (holds count an event each here, half at either end there). */
+static double
+probe_between_ms(const struct rec *r)
+{
+    double ns = 0;
+    size_t i;
+
+    for (i = 0; i < r->n_procs; i++) {
+        ns += (double)r->procs[i].probe_events *
+              (double)r->procs[i].probe_ns_between;
+    }
+    return ns / 1e6;
+}
+
 int
 sim_predict_main(const struct sim_options *o, const char *command, FILE *out,
                  FILE *err)
@@ -81,7 +97,7 @@ sim_predict_main(const struct sim_options *o, const char *command, FILE *out,
     enum sim_model m;
     char raw[4200], base[3900], sub[4000], msg[SIM_ERR_LEN * 2];
     int64_t measured, interval, window = 0, after = 0;
-    double ratio;
+    double ratio, probe_ms;
     int status;
 
     (void)snprintf(raw, sizeof(raw), "%.4000s/raw", o->predict_dir);
@@ -93,6 +109,7 @@ sim_predict_main(const struct sim_options *o, const char *command, FILE *out,
     rec_recorded_config(&rec, &cfg);
     measured = rec_tasks_wall(&rec);
     interval = rec.procs[0].switch_interval_ns;
+    probe_ms = probe_between_ms(&rec);
     rec_clear(&rec);
     if (model_of(cfg.model, &m) != 0) {
         fprintf(err, "gilsim: predict: unknown recorded model %s\n", cfg.model);
@@ -145,6 +162,13 @@ sim_predict_main(const struct sim_options *o, const char *command, FILE *out,
             o->engine_virtual ? ", simulated cores" : "", o->repeat,
             o->repeat == 1 ? "" : "s", (double)report.runs[0].wall_ns / 1e9);
     if (measured > 0) {
+        if (probe_ms > 0) {
+            fprintf(out,
+                    "  (measured under the probe, whose own work between "
+                    "calls, ~%.3g ms in all threads together, the replay "
+                    "leaves out)\n",
+                    probe_ms);
+        }
         fprintf(out, "  predicted / measured  %.2fx\n\n", ratio);
     } else {
         fprintf(out, "  (the recording has no pool task to compare with)\n\n");
