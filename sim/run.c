@@ -92,6 +92,17 @@ write_summary_fn(const void *ctx, FILE *f)
         sc->runs, sc->n, SIM_VERSION, sc->command, write_costs_fn, sc->o, f);
 }
 
+void
+sim_engine_say(const struct sim_options *o, FILE *out)
+{
+    if (o->engine_virtual) {
+        fprintf(out,
+                "engine: virtual time, on %d simulated core%s (--cores; by "
+                "default the cores gilsim may use here)\n",
+                o->cores, o->cores == 1 ? "" : "s");
+    }
+}
+
 int
 sim_run_write_trace(const char *sub, const struct sim_trace *trace,
                     const char *title, int compress, char *err, size_t errlen)
@@ -690,6 +701,7 @@ run_locked(const struct sim_options *o, const char *command, FILE *out,
     if (o->formats & SIM_FORMAT_TEXT) {
         sim_costs_print_line(&o->costs, o->costs_given, out);
         sim_workload_say_cold(o, out);
+        sim_engine_say(o, out);
         /* A cell's folder is renamed to --out once this returns. */
         fprintf(out, "traces and summary: %s\n", o->cell ? o->out_dir : dir);
     } else if (!o->quiet) {

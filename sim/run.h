@@ -305,6 +305,10 @@ int sim_workload_cold(const struct sim_options *o, int64_t *window_ns,
 /* The line a run or sweep prints when its workload file has its own cold
  * resumes (which replace the costs'), or nothing. */
 void sim_workload_say_cold(const struct sim_options *o, FILE *out);
+/* The line a run or sweep prints under --engine=virtual: the machine it
+ * simulated (--cores, whose default depends on where gilsim runs); nothing
+ * in real time. */
+void sim_engine_say(const struct sim_options *o, FILE *out);
 /* The file of built-in workload `name` (seed, cpu, convoy) in *path: 0,
  * or -ENOENT with one line in err saying where it was looked for. */
 int sim_workload_builtin_path(const char *name, char *path, size_t len,

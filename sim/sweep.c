@@ -497,6 +497,7 @@ sim_sweep_finish(const struct sim_options *o, const char *dir,
     if (o->formats & SIM_FORMAT_TEXT) {
         sim_costs_print_line(&o->costs, o->costs_given, out);
         sim_workload_say_cold(o, out);
+        sim_engine_say(o, out);
         fprintf(out, "sweep: %s/" TSV_NAME "\n", dir);
     } else if (!o->quiet) {
         /* Keep stdout pure JSON, TSV or Markdown. */
