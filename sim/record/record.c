@@ -300,8 +300,9 @@ say_probe_cost(const struct rec *r, int64_t wall_ns, FILE *err)
     fprintf(err,
             "gilsim: probe overhead (estimated): %lld event%s at ~%.2g us "
             "each, %.3g ms: %.2g%% of the %.3f s recorded%s\n",
-            (long long)events, events == 1 ? "" : "s", events > 0 ? cost_ns / (double)events / 1e3 : 0,
-            cost_ns / 1e6, wall_ns > 0 ? 100.0 * cost_ns / (double)wall_ns : 0,
+            (long long)events, events == 1 ? "" : "s",
+            events > 0 ? cost_ns / (double)events / 1e3 : 0, cost_ns / 1e6,
+            wall_ns > 0 ? 100.0 * cost_ns / (double)wall_ns : 0,
             (double)wall_ns / 1e9,
             silent > 0 ? " (processes that wrote no count not included)" : "");
 }
