@@ -589,6 +589,98 @@ a_thread_pool_program_is_recorded_whole(void **state)
     free(dir);
 }
 
+/* Processes come in the order their probes started, the program's own
+ * first, whatever order the folder lists their files in: here the
+ * parent's file is written first and its children's after, with pids
+ * below and above the parent's. */
+static void
+processes_are_in_the_order_they_started(void **state)
+{
+    static const int64_t pids[] = {300, 101, 999, 204, 7, 512};
+    char *dir = tf_make_dir("gilsim-record-order");
+    char path[4200], text[512], err[512] = "";
+    struct rec r;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+        (void)snprintf(path, sizeof(path), "%s/probe-%lld.tsv", dir,
+                       (long long)pids[i]);
+        (void)snprintf(text, sizeof(text),
+                       "gilsim-probe\t1\nP\t%lld\t%lld\t%lld\t3.11.7\t"
+                       "/usr/bin/python3\nT\t%lld\t%lld\t0\tstart\tMain\n"
+                       "Z\t%lld\texit\n",
+                       (long long)pids[i], i == 0 ? 1LL : 300LL,
+                       (long long)(1000000000 + 1000 * i), (long long)pids[i],
+                       (long long)(1000000000 + 1000 * i),
+                       (long long)(1000000000 + 1000 * i + 500));
+        tf_write(path, text);
+    }
+    assert_int_equal(rec_read_dir(dir, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.n_procs, 6);
+    for (i = 0; i < r.n_procs; i++) {
+        assert_int_equal(r.procs[i].pid, pids[i]);
+    }
+    rec_clear(&r);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
+/* A ProcessPoolExecutor of 3: the recording has 4 processes, whose files
+ * the folder lists in any order; the program's own comes first (the others
+ * are its children), and its pool is the recorded configuration, in the
+ * workload file and in gilsim predict. */
+static void
+a_process_pool_is_the_recorded_configuration(void **state)
+{
+    static const char script[] =
+        "import time\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "def work(i):\n"
+        "    time.sleep(0.01)\n"
+        "    n = 20000\n"
+        "    while n: n -= 1\n"
+        "    return i\n"
+        "if __name__ == '__main__':\n"
+        "    with ProcessPoolExecutor(max_workers=3) as ex:\n"
+        "        print(sum(ex.map(work, range(6))))\n";
+    char *dir = tf_make_dir("gilsim-record-procs");
+    char path[4200], err[512] = "";
+    struct rec r;
+    struct cmd c;
+    char *text;
+    size_t i;
+
+    (void)state;
+    if (python3[0] == '\0') {
+        skip();
+    }
+    record_script(dir, script, &c);
+    assert_int_equal(c.status, 0);
+    cmd_clear(&c);
+    (void)snprintf(path, sizeof(path), "%s/rec/raw", dir);
+    assert_int_equal(rec_read_dir(path, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.n_procs, 4);
+    for (i = 1; i < r.n_procs; i++) {
+        assert_int_equal(r.procs[i].ppid, r.procs[0].pid);
+    }
+    rec_clear(&r);
+    (void)snprintf(path, sizeof(path), "%s/rec/workload.json", dir);
+    text = tf_read(path, NULL);
+    assert_non_null(strstr(text, "recorded under processes with 3 processes"));
+    assert_non_null(strstr(text, "\"tasks\": 6"));
+    free(text);
+    (void)snprintf(path, sizeof(path), "%s/rec", dir);
+    run(&c, "predict", path, "--engine=virtual", "--cores=2", "--no-plots",
+        "--quiet", NULL);
+    assert_int_equal(c.status, 0);
+    assert_non_null(strstr(c.out, "recorded configuration: processes, 3 "
+                                  "processes, switch interval 5 ms"));
+    cmd_clear(&c);
+    tf_remove_tree(dir);
+    free(dir);
+}
+
 /* gilsim exits with the program's status, and the recording is there
  * whatever ended it: sys.exit(3), an uncaught exception (1), SIGTERM
  * (128 + 15), Ctrl-C (KeyboardInterrupt: 128 + 2), a fork whose child
@@ -662,6 +754,8 @@ main(void)
         cmocka_unit_test(a_pool_thread_s_start_holds_the_gil_alone),
         cmocka_unit_test(a_call_s_run_queue_delay_is_not_io),
         cmocka_unit_test(a_thread_pool_program_is_recorded_whole),
+        cmocka_unit_test(a_process_pool_is_the_recorded_configuration),
+        cmocka_unit_test(processes_are_in_the_order_they_started),
         cmocka_unit_test(the_program_s_status_passes_and_its_recording_stays),
     };
 

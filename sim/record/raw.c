@@ -38,7 +38,10 @@
  * leaves: it is dropped and counted. Files are read whole (each capped at
  * BASE_MAX_LARGE), threads are found by (pid, tid), and each thread's
  * items are sorted by time at the end (a thread's lines are in order
- * already, unless a fork's flush interleaved them).
+ * already, unless a fork's flush interleaved them). The processes are put
+ * in the order their probes started, whatever order the folder lists
+ * their files in: the program's own process first, which the rest of
+ * gilsim record takes as procs[0] (its main thread, its pools).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -794,6 +797,19 @@ close_threads(struct rec *r)
     return 0;
 }
 
+/* Processes by their probe's start (a forked child starts after its
+ * parent), then pid. */
+static int
+by_start(const void *a, const void *b)
+{
+    const struct rec_process *x = a, *y = b;
+
+    if (x->t_start != y->t_start) {
+        return x->t_start < y->t_start ? -1 : 1;
+    }
+    return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
 int
 rec_read_dir(const char *raw_dir, struct rec *r, char *err, size_t errlen)
 {
@@ -823,6 +839,9 @@ rec_read_dir(const char *raw_dir, struct rec *r, char *err, size_t errlen)
         rc = read_file(r, &caps, path, err, errlen);
     }
     closedir(d);
+    if (rc == 0 && r->n_procs > 1) {
+        qsort(r->procs, r->n_procs, sizeof(*r->procs), by_start);
+    }
     if (rc == 0 && r->n_procs == 0) {
         (void)snprintf(err, errlen,
                        "%.900s: the probe wrote nothing (did the program "

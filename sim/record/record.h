@@ -117,7 +117,8 @@ struct rec_sync {
 };
 
 struct rec {
-    struct rec_process *procs;
+    struct rec_process *procs; /* in the order they started: the program's
+                                  own process first */
     size_t n_procs;
     struct rec_thread *threads;
     size_t n_threads;
