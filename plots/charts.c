@@ -136,8 +136,8 @@ plot_timeline_cut(const struct sim_trace *t, const char *title, int64_t from_ns,
     struct gp_job job;
     struct window w;
     char lanes[32], xmin[48], xmax[48], cutfrom[48], cutto[48];
-    char agg_title[512], kinds[96];
-    size_t n;
+    char agg_title[512], kinds[96], namechars[24];
+    size_t n, i, longest = 0;
 
     if (t == NULL || out_base == NULL) {
         (void)snprintf(err, errlen, "no trace or no output path");
@@ -175,6 +175,14 @@ plot_timeline_cut(const struct sim_trace *t, const char *title, int64_t from_ns,
         job.vars[job.nvars++] =
             (struct gp_var){"title", title != NULL ? title : "gilsim", 1};
         job.vars[job.nvars++] = (struct gp_var){"lanes", lanes, 0};
+        /* The lanes' names set the left margin (QueueFeederThread). */
+        for (i = 0; i < n; i++) {
+            size_t len = strlen(sim_trace_thread(t, i)->name);
+
+            longest = len > longest ? len : longest;
+        }
+        (void)snprintf(namechars, sizeof(namechars), "%zu", longest);
+        job.vars[job.nvars++] = (struct gp_var){"namechars", namechars, 0};
     }
     job.vars[job.nvars++] = (struct gp_var){"xmin", xmin, 0};
     job.vars[job.nvars++] = (struct gp_var){"xmax", xmax, 0};

@@ -4,7 +4,7 @@
 #   gnuplot -e "datafile='...'; stepsfile='...'; markersfile='...';
 #               lanesfile='...'; output='...'; term='pngcairo'; title='...';
 #               lanes=N; xmin=A; xmax=B; stepkinds=' cpu fetch ';
-#               [cutfrom=C; cutto=D]" timeline.gp
+#               namechars=K; [cutfrom=C; cutto=D]" timeline.gp
 # and it can be run the same way by hand. Inputs (tab-separated):
 #   datafile     lane, begin_ms, end_ms, state, thread_name
 #                (plot_write_timeline_data: merged, no sub-pixel slivers)
@@ -43,8 +43,13 @@ set datafile separator "\t"
 set label 1 title at screen 0.5, screen 1.0 - 14.0 / H center font ',12'
 set border 3 lc rgb '#555555'
 
-# Fixed margins in pixels, so every lane gets its 28 px.
-set lmargin at screen 130.0 / W
+# Fixed margins in pixels, so every lane gets its 28 px; the left one
+# wide enough for the longest lane name (namechars, ~7.5 px a character).
+if (!exists("namechars")) namechars = 0
+L = 16.0 + 7.5 * namechars
+if (L < 130.0) L = 130.0
+if (L > 400.0) L = 400.0
+set lmargin at screen L / W
 set rmargin at screen 1.0 - 30.0 / W
 set tmargin at screen 1.0 - 84.0 / H
 set bmargin at screen 44.0 / H

@@ -628,8 +628,9 @@ processes_are_in_the_order_they_started(void **state)
 
 /* A ProcessPoolExecutor of 3: the recording has 4 processes, whose files
  * the folder lists in any order; the program's own comes first (the others
- * are its children), and its pool is the recorded configuration, in the
- * workload file and in gilsim predict. */
+ * are its children), its workers' lanes are proc-1 to proc-3, and its
+ * pool is the recorded configuration, in the workload file and in gilsim
+ * predict. */
 static void
 a_process_pool_is_the_recorded_configuration(void **state)
 {
@@ -646,6 +647,9 @@ a_process_pool_is_the_recorded_configuration(void **state)
         "        print(sum(ex.map(work, range(6))))\n";
     char *dir = tf_make_dir("gilsim-record-procs");
     char path[4200], err[512] = "";
+    struct sim_trace *t;
+    char *summary;
+    int workers = 0;
     struct rec r;
     struct cmd c;
     char *text;
@@ -665,6 +669,18 @@ a_process_pool_is_the_recorded_configuration(void **state)
         assert_int_equal(r.procs[i].ppid, r.procs[0].pid);
     }
     rec_clear(&r);
+    /* The workers' lanes are named as the processes model names its own:
+     * proc-1 to proc-3, each worker's main thread. */
+    t = recorded_trace(dir, &summary);
+    for (i = 0; i < sim_trace_thread_count(t); i++) {
+        const char *name = sim_trace_thread(t, i)->name;
+
+        workers += strncmp(name, "proc-", 5) == 0 && strlen(name) == 6 &&
+                   name[5] >= '1' && name[5] <= '3';
+    }
+    assert_int_equal(workers, 3);
+    sim_trace_free(t);
+    free(summary);
     (void)snprintf(path, sizeof(path), "%s/rec/workload.json", dir);
     text = tf_read(path, NULL);
     assert_non_null(strstr(text, "recorded under processes with 3 processes"));

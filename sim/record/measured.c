@@ -502,6 +502,24 @@ events_needed(const struct rec *r, const struct proc_plan *plans)
     return most;
 }
 
+/* A lane's name: the thread's; in a process other than the program's own
+ * (a pool's worker, a fork), "proc-P" before it, P the process's place in
+ * start order, as the processes model names its workers (a worker's main
+ * thread is "proc-P" alone). */
+static void
+lane_name(const struct rec_thread *th, size_t p, char *buf, size_t len)
+{
+    const char *name = th->name[0] ? th->name : "thread";
+
+    if (p == 0) {
+        (void)snprintf(buf, len, "%s", name);
+    } else if (strcmp(name, "MainThread") == 0) {
+        (void)snprintf(buf, len, "proc-%zu", p);
+    } else {
+        (void)snprintf(buf, len, "proc-%zu %s", p, name);
+    }
+}
+
 /* Process p's lanes into t, from its plan; *cpu_ns grows by their CPU. */
 static int
 emit_process(const struct rec *r, size_t p, const struct proc_plan *pl,
@@ -512,6 +530,7 @@ emit_process(const struct rec *r, size_t p, const struct proc_plan *pl,
 
     for (i = 0; rc == 0 && i < r->n_threads; i++) {
         const struct rec_thread *th = &r->threads[i];
+        char name[64];
         struct lane l;
 
         if (process_index(r, th->pid) != (int)p) {
@@ -519,8 +538,8 @@ emit_process(const struct rec *r, size_t p, const struct proc_plan *pl,
         }
         memset(&l, 0, sizeof(l));
         l.thread = (uint32_t)i;
-        rc = sim_trace_add_thread(t, th->name[0] ? th->name : "thread", (int)p,
-                                  (int)p, &l.b);
+        lane_name(th, p, name, sizeof(name));
+        rc = sim_trace_add_thread(t, name, (int)p, (int)p, &l.b);
         if (rc != 0) {
             break;
         }
