@@ -345,6 +345,89 @@ pool_text(const struct sim_sweep_cell *c, char *buf, size_t len)
                    c->pool);
 }
 
+/* The most cells a sweep's text output lists (the fastest, when there
+ * are more: it says so). */
+#define TEXT_ROWS 40
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* The slowest median listed: all of them, or the TEXT_ROWS-th fastest. */
+static int64_t
+text_cut(const struct sim_sweep_cell *cells, size_t n, size_t ran)
+{
+    int64_t *m, cut = INT64_MAX;
+    size_t i, k = 0;
+
+    if (ran <= TEXT_ROWS || (m = malloc(ran * sizeof(*m))) == NULL) {
+        return cut;
+    }
+    for (i = 0; i < n; i++) {
+        if (cells[i].reps > 0) {
+            m[k++] = cells[i].wall_ns_median;
+        }
+    }
+    qsort(m, k, sizeof(*m), cmp_i64);
+    cut = m[TEXT_ROWS - 1];
+    free(m);
+    return cut;
+}
+
+/* The cells as a table (a sweep's text output, before its
+ * recommendation), in the order they ran: each one's median wall, its
+ * repeats' range and its median over the best one's. */
+static void
+print_cells_text(const struct sim_sweep_cell *cells, size_t n, FILE *out)
+{
+    int64_t best = INT64_MAX, cut;
+    size_t i, ran = 0, shown = 0;
+    char pool[48];
+
+    for (i = 0; i < n; i++) {
+        if (cells[i].reps > 0) {
+            ran++;
+            best =
+                cells[i].wall_ns_median < best ? cells[i].wall_ns_median : best;
+        }
+    }
+    if (ran == 0 || best <= 0) {
+        return;
+    }
+    cut = text_cut(cells, n, ran);
+    fprintf(out, "%-10s %-17s %9s %7s %10s %15s %7s\n", "model", "pool",
+            "interval", "repeats", "median (s)", "min-max (s)", "/ best");
+    for (i = 0; i < n; i++) {
+        const struct sim_sweep_cell *c = &cells[i];
+
+        pool_text(c, pool, sizeof(pool));
+        if (c->reps <= 0) {
+            fprintf(out, "%-10s %-17s %6.4g ms %7s\n", sim_model_name(c->model),
+                    pool, (double)c->switch_interval_ns / 1e6, "not run");
+        } else if (c->wall_ns_median <= cut) {
+            fprintf(out,
+                    "%-10s %-17s %6.4g ms %7d %10.3f %7.3f-%-7.3f %6.2fx\n",
+                    sim_model_name(c->model), pool,
+                    (double)c->switch_interval_ns / 1e6, c->reps,
+                    (double)c->wall_ns_median / 1e9,
+                    (double)c->wall_ns_min / 1e9, (double)c->wall_ns_max / 1e9,
+                    (double)c->wall_ns_median / (double)best);
+            shown++;
+        }
+    }
+    if (shown < ran) {
+        fprintf(out,
+                "(%zu cells ran; the %zu fastest are listed; sweep.tsv and "
+                "index.html have them all)\n",
+                ran, shown);
+    }
+    fputc('\n', out);
+}
+
 /* "MODEL, switch interval SI ms" or "switch interval SI ms". */
 static void
 where_text(const struct sim_sweep_cell *c, int with_model, char *buf,
@@ -547,6 +630,7 @@ recommend_and_report(const char *dir, const char *command,
     }
     fclose(m);
     if (formats & SIM_FORMAT_TEXT) {
+        print_cells_text(cells, n, out);
         fputs(rec, out);
     }
     if (len > 0 && rec[len - 1] == '\n') {

@@ -298,6 +298,20 @@ plot_on_a_sweep_folder_repeats_its_recommendation(void **state)
     assert_non_null(r2);
     assert_int_equal(strcspn(r1, "\n"), strcspn(r2, "\n"));
     assert_memory_equal(r1, r2, strcspn(r1, "\n"));
+    /* Before the recommendation, the cells: a header and a row each, with
+     * its repeats (2) and its median over the best's (one is 1.00x). */
+    {
+        const char *head = strstr(out1, "median (s)");
+        const char *t1 = strstr(out1, "threads    threads=1 ");
+        const char *t2 = strstr(out1, "threads    threads=2 ");
+
+        assert_non_null(head);
+        assert_non_null(t1);
+        assert_non_null(t2);
+        assert_true(head < t1 && t1 < t2 && t2 < r1);
+        assert_non_null(strstr(t1, "       2 "));
+        assert_true(strstr(t1, "1.00x") != NULL);
+    }
     /* The folder's page has the command, the recommendation and the
      * cells' table. */
     {
