@@ -35,7 +35,11 @@ cpu_batch.py, service_mix.py) it:
    each round going through every configuration once, so that a noisy
    minute on this shared machine hits every configuration alike; each
    round also records the recorded configuration again, under the probe,
-   which measures the probe's overhead against the plain runs beside it.
+   which measures the probe's overhead against the plain runs beside it;
+5. for the examples with `--pool process`, the other way round: records
+   the example as a process pool of 2 and predicts it as thread pools of
+   1 and 4 (`--model=executor`) and process pools of 2 and 4, against the
+   same real runs: a second, smaller table.
 
 What is compared is the same span on both sides: the pool phase. Each
 example times it itself and prints `pool_wall_s=...` (time.perf_counter
@@ -131,6 +135,10 @@ THREADS = [1, 2, 4, 8, 16, 64]        # at the recorded switch interval
 THREADS_QUICK = [1, 2, 4, 8, 64]
 INTERVALS = [1, 20]                   # ms, at the recorded worker count
 PROCESSES = [2, 4]                    # process pools, at 5 ms
+# the other way round, for the POOLED examples: recorded as a process
+# pool, predicted as thread pools of BACK_THREADS and process pools
+RECORDED_PROC = ("process", 2, 5)
+BACK_THREADS = [1, 4]
 
 COMMANDS = []
 
@@ -223,7 +231,25 @@ def predict(a, rec, out, model, threads, intervals):
     return {k: statistics.median(v) for k, v in cells.items()}, recorded
 
 
-def one_example(a, name, tmp, rows, summaries):
+def predict_from_process_pool(a, name, url, tmp):
+    """The other way round: the example recorded as a process pool
+    (RECORDED_PROC), predicted as thread pools (the executor model) and
+    process pools at the recorded interval; {config: median wall s}."""
+    rec = os.path.join(tmp, name, "rec-proc")
+    cmd = [a.gilsim, "record", "--quiet", "--out=" + rec, "--"] + \
+        example_cmd(a, name, url, *RECORDED_PROC[:2])
+    note(cmd)
+    say("%s: recording its process pool, and predicting from it" % name)
+    run(cmd, "gilsim record")
+    back, _ = predict(a, rec, os.path.join(tmp, name, "p4"), "executor",
+                      BACK_THREADS, [RECORDED_PROC[2]])
+    p5, _ = predict(a, rec, os.path.join(tmp, name, "p5"), "processes",
+                    PROCESSES, [RECORDED_PROC[2]])
+    back.update(p5)
+    return back
+
+
+def one_example(a, name, tmp, rows, summaries, back_rows):
     serve_args = EXAMPLES[name][0]
     proc, url = start_server(a.gilsim, serve_args, tmp, name, a.server_nice)
     try:
@@ -301,9 +327,15 @@ def one_example(a, name, tmp, rows, summaries):
             p3, _ = predict(a, rec, os.path.join(tmp, name, "p3"),
                             "processes", PROCESSES, [RECORDED[2]])
             pred.update(p3)
+            back = predict_from_process_pool(a, name, url, tmp)
 
     finally:
         stop_server(proc)
+
+    if name in POOLED:
+        for c in sorted(back):
+            back_rows.append((name, c, statistics.median(real[c]),
+                              back[c]))
 
     for c in configs:
         med = statistics.median(real[c])
@@ -365,11 +397,11 @@ def main():
                            text=True, check=True).stdout.strip()
 
     tmp = tempfile.mkdtemp(prefix="gilsim-record-")
-    rows, summaries = [], []
+    rows, summaries, back_rows = [], [], []
     t0 = time.monotonic()
     try:
         for n in only:
-            one_example(a, n, tmp, rows, summaries)
+            one_example(a, n, tmp, rows, summaries, back_rows)
     finally:
         if a.keep:
             say("kept %s" % tmp)
@@ -397,6 +429,22 @@ def main():
             ratio, flag))
     print()
     print("(** = outside 0.85-1.15)")
+    if back_rows:
+        print()
+        print("the other way round: recorded as a process pool (%s), "
+              "predicted as thread pools and process pools:"
+              % conf_text(RECORDED_PROC))
+        print()
+        print("| example | configuration | real s (median) | predicted s "
+              "| predicted/real |")
+        print("|---|---|---:|---:|---:|")
+        for name, c, med, pr in back_rows:
+            ratio = pr / med if pr is not None else float("nan")
+            print("| %s | %s | %.3f | %s | %.2f%s |" % (
+                name, conf_text(c) + (" (recorded)" if c == RECORDED_PROC
+                                      else ""),
+                med, "%.3f" % pr if pr is not None else "-", ratio,
+                "" if 0.85 <= ratio <= 1.15 else " **"))
     print()
     print("best worker count at %d ms, real runs against gilsim predict, "
           "and the best of threads and processes:" % RECORDED[2])
