@@ -45,13 +45,10 @@ key_u64(FILE *f, const char *name, uint64_t v)
     fprintf(f, "%llu", (unsigned long long)v);
 }
 
+/* A run's settings: model, policy, workload, pools, interval, costs. */
 static void
-write_run(FILE *f, const struct sim_trace_summary *r)
+write_settings(FILE *f, const struct sim_trace_summary *r)
 {
-    const struct sim_trace_stats *s = &r->stats;
-    int first = 1;
-    int o;
-
     fputs("    {\n      \"model\": ", f);
     sim_trace_json_string(f, r->model, sizeof(r->model));
     key(f, "policy");
@@ -79,6 +76,14 @@ write_run(FILE *f, const struct sim_trace_summary *r)
         fputs("null", f);
     }
     key_i64(f, "repeat", r->repeat);
+}
+
+/* Its times and the GIL's counts. */
+static void
+write_counts(FILE *f, const struct sim_trace_summary *r)
+{
+    const struct sim_trace_stats *s = &r->stats;
+
     key_i64(f, "wall_ns", r->wall_ns);
     key_i64(f, "wall_ns_min", r->wall_ns_min);
     key_i64(f, "wall_ns_max", r->wall_ns_max);
@@ -107,6 +112,16 @@ write_run(FILE *f, const struct sim_trace_summary *r)
     key_u64(f, "tasks", s->tasks);
     key_u64(f, "steps_ok", s->steps_ok);
     key_u64(f, "steps_failed", s->steps_failed);
+}
+
+/* Its failed steps, by reason, and each reason's first failure. */
+static void
+write_failures(FILE *f, const struct sim_trace_summary *r)
+{
+    const struct sim_trace_stats *s = &r->stats;
+    int first = 1;
+    int o;
+
     key(f, "steps_failed_by");
     putc('{', f);
     for (o = 0; o < SIM_OUT_COUNT; o++) {
@@ -138,6 +153,14 @@ write_run(FILE *f, const struct sim_trace_summary *r)
         first = 0;
     }
     putc('}', f);
+}
+
+/* The server's counts, the trace's, and the virtual engine's. */
+static void
+write_tail(FILE *f, const struct sim_trace_summary *r)
+{
+    const struct sim_trace_stats *s = &r->stats;
+
     key(f, "server");
     if (r->has_server) {
         fprintf(f,
@@ -172,6 +195,15 @@ write_run(FILE *f, const struct sim_trace_summary *r)
     } else {
         fputs("null", f);
     }
+}
+
+static void
+write_run(FILE *f, const struct sim_trace_summary *r)
+{
+    write_settings(f, r);
+    write_counts(f, r);
+    write_failures(f, r);
+    write_tail(f, r);
     fputs("\n    }", f);
 }
 
