@@ -584,33 +584,16 @@ sim_run_cell(const struct sim_options *o, const char *command,
     return run_with_io(o, command, out, err, 0, NULL, io);
 }
 
-/* The run once its folder is made and locked; *wrote is 0 if nothing
- * was written into it. */
+/* Each model --model asks for, in enum order, into runs (*n of them),
+ * until one fails or the run is stopped; *failed when a step failed. A
+ * model that fails leaves nothing: its folder is removed. */
 static int
-run_locked(const struct sim_options *o, const char *command, FILE *out,
-           FILE *err, int handle_signals, struct sim_run_report *report,
-           const char *dir, struct sim_run_io *io_p, int *wrote)
+run_models(const struct sim_options *o, const char *dir,
+           struct sim_run_io *io_p, struct sim_trace_summary *runs, size_t *n,
+           int *failed, FILE *err)
 {
-    struct sim_trace_summary runs[SIM_MODEL_COUNT];
-    struct sim_stop stops;
-    struct summary_ctx sc;
-    char msg[SIM_ERR_LEN * 2];
-    size_t n = 0;
     int status = SIM_EXIT_OK;
-    int failed = 0;
     int m;
-    int rc;
-
-    *wrote = 0;
-    (void)snprintf(io_p->dir, sizeof(io_p->dir), "%s", dir);
-    if (report != NULL) {
-        (void)snprintf(report->dir, sizeof(report->dir), "%s", dir);
-    }
-    if (handle_signals) {
-        sim_stop_install(&stops);
-    }
-    /* Measure the machine once, before any clock starts. */
-    (void)wl_cpu_calibrate();
 
     for (m = 0; m < SIM_MODEL_COUNT; m++) {
         if (!(o->models & (1u << m))) {
@@ -619,7 +602,7 @@ run_locked(const struct sim_options *o, const char *command, FILE *out,
         if (sim_stop_requested()) {
             break;
         }
-        status = run_model(o, (enum sim_model)m, dir, io_p, &runs[n], err);
+        status = run_model(o, (enum sim_model)m, dir, io_p, &runs[*n], err);
         if (status != SIM_EXIT_OK) {
             /* The summary will not list it: nothing of it stays. */
             char mdir[4200];
@@ -629,49 +612,21 @@ run_locked(const struct sim_options *o, const char *command, FILE *out,
             base_remove_tree(mdir);
             break;
         }
-        if (runs[n].stats.steps_failed > 0) {
-            failed = 1;
+        if (runs[*n].stats.steps_failed > 0) {
+            *failed = 1;
         }
-        n++;
+        (*n)++;
     }
-    if (handle_signals) {
-        sim_stop_restore(&stops);
-    }
-    if (status != SIM_EXIT_OK && n == 0) {
-        return status;
-    }
-    *wrote = 1;
-    if (sim_stop_signal() != 0 && !o->quiet) {
-        fprintf(err, "gilsim: interrupted; the traces of what ran are in %s\n",
-                dir);
-    }
+    return status;
+}
 
-    sc.runs = runs;
-    sc.n = n;
-    sc.command = command;
-    sc.o = o;
-    rc = base_write_atomic(dir, "summary.json", write_summary_fn, &sc, msg,
-                           sizeof(msg));
-    if (rc != 0) {
-        fprintf(err, "gilsim: %s\n", msg);
-        return SIM_EXIT_ERROR;
-    }
-    base_sync_dir(dir);
-    plot_runs(dir, o, runs, n, err);
-    if (sim_report_write(dir, msg, sizeof(msg)) != 0) {
-        /* Like the pictures, the page never changes the exit status. */
-        fprintf(err, "gilsim: index.html skipped: %s\n", msg);
-    }
-    if (report != NULL) {
-        memcpy(report->runs, runs, n * sizeof(runs[0]));
-        report->n = n;
-    }
-    if (status != SIM_EXIT_OK) {
-        return status;
-    }
-
-    /* What --format asks for, in the order of SIM_FORMAT_*, a blank line
-     * between two. */
+/* What --format asks for on out, in the order of SIM_FORMAT_*, a blank
+ * line between two; then where the traces are. */
+static int
+print_formats(const struct sim_options *o, const char *command,
+              const struct sim_trace_summary *runs, size_t n, const char *dir,
+              FILE *out, FILE *err)
+{
     if (o->formats & SIM_FORMAT_TEXT) {
         sim_table_print(runs, n, out);
     }
@@ -679,9 +634,8 @@ run_locked(const struct sim_options *o, const char *command, FILE *out,
         if (o->formats & (SIM_FORMAT_JSON - 1u)) {
             fputc('\n', out);
         }
-        rc = sim_trace_write_summary_json_ex(runs, n, SIM_VERSION, command,
-                                             write_costs_fn, o, out);
-        if (rc != 0) {
+        if (sim_trace_write_summary_json_ex(runs, n, SIM_VERSION, command,
+                                            write_costs_fn, o, out) != 0) {
             fprintf(err, "gilsim: cannot print the summary\n");
             return SIM_EXIT_ERROR;
         }
@@ -710,6 +664,73 @@ run_locked(const struct sim_options *o, const char *command, FILE *out,
                 o->cell ? o->out_dir : dir);
     }
     fflush(out);
+    return SIM_EXIT_OK;
+}
+
+/* The run once its folder is made and locked; *wrote is 0 if nothing
+ * was written into it. */
+static int
+run_locked(const struct sim_options *o, const char *command, FILE *out,
+           FILE *err, int handle_signals, struct sim_run_report *report,
+           const char *dir, struct sim_run_io *io_p, int *wrote)
+{
+    struct sim_trace_summary runs[SIM_MODEL_COUNT];
+    struct sim_stop stops;
+    struct summary_ctx sc;
+    char msg[SIM_ERR_LEN * 2];
+    size_t n = 0;
+    int status;
+    int failed = 0;
+
+    *wrote = 0;
+    (void)snprintf(io_p->dir, sizeof(io_p->dir), "%s", dir);
+    if (report != NULL) {
+        (void)snprintf(report->dir, sizeof(report->dir), "%s", dir);
+    }
+    if (handle_signals) {
+        sim_stop_install(&stops);
+    }
+    /* Measure the machine once, before any clock starts. */
+    (void)wl_cpu_calibrate();
+    status = run_models(o, dir, io_p, runs, &n, &failed, err);
+    if (handle_signals) {
+        sim_stop_restore(&stops);
+    }
+    if (status != SIM_EXIT_OK && n == 0) {
+        return status;
+    }
+    *wrote = 1;
+    if (sim_stop_signal() != 0 && !o->quiet) {
+        fprintf(err, "gilsim: interrupted; the traces of what ran are in %s\n",
+                dir);
+    }
+
+    sc.runs = runs;
+    sc.n = n;
+    sc.command = command;
+    sc.o = o;
+    if (base_write_atomic(dir, "summary.json", write_summary_fn, &sc, msg,
+                          sizeof(msg)) != 0) {
+        fprintf(err, "gilsim: %s\n", msg);
+        return SIM_EXIT_ERROR;
+    }
+    base_sync_dir(dir);
+    plot_runs(dir, o, runs, n, err);
+    if (sim_report_write(dir, msg, sizeof(msg)) != 0) {
+        /* Like the pictures, the page never changes the exit status. */
+        fprintf(err, "gilsim: index.html skipped: %s\n", msg);
+    }
+    if (report != NULL) {
+        memcpy(report->runs, runs, n * sizeof(runs[0]));
+        report->n = n;
+    }
+    if (status != SIM_EXIT_OK) {
+        return status;
+    }
+    status = print_formats(o, command, runs, n, dir, out, err);
+    if (status != SIM_EXIT_OK) {
+        return status;
+    }
     if (failed) {
         print_failures(runs, n, dir, err);
     }
