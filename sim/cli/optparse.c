@@ -1080,6 +1080,124 @@ sim_opt_parse(int argc, char **argv, struct sim_options *o, enum sim_cmd *cmd,
     return sim_opt_parse_full(argc, argv, o, cmd, &help_of, err, errlen);
 }
 
+/* An operand (an argument that is not an option, or any after `--`),
+ * argv[i], to the command: plot's folder, predict's, the program of
+ * record (*rest: it and the arguments after it are the program's), the
+ * action and file of workload. 0, or SIM_EXIT_USAGE with err. */
+static int
+take_operand(int argc, char **argv, int i, int predict, struct sim_options *o,
+             enum sim_cmd cmd, int *rest, char *err, size_t errlen)
+{
+    const char *a = argv[i];
+
+    if (cmd == SIM_CMD_PLOT && o->out_dir[0] == '\0' && a[0] != '\0' &&
+        strlen(a) < sizeof(o->out_dir)) {
+        /* gilsim plot RUN_DIR: the folder to draw again. */
+        (void)snprintf(o->out_dir, sizeof(o->out_dir), "%s", a);
+        return 0;
+    }
+    if (predict && o->predict_dir[0] == '\0' && a[0] != '\0' &&
+        strlen(a) < sizeof(o->predict_dir) - 32) {
+        /* gilsim predict DIR: the recording. */
+        (void)snprintf(o->predict_dir, sizeof(o->predict_dir), "%s", a);
+        return 0;
+    }
+    if (cmd == SIM_CMD_RECORD) {
+        /* gilsim record [--] PROGRAM ARGS...: the rest is the program's,
+         * its own options included. */
+        o->record_argv = &argv[i];
+        o->record_argc = argc - i;
+        *rest = 1;
+        return 0;
+    }
+    if (cmd == SIM_CMD_WORKLOAD) {
+        /* gilsim workload check FILE: the action, then the file. */
+        return workload_operand(o, a, err, errlen);
+    }
+    (void)snprintf(err, errlen,
+                   "unexpected argument '%.64s' (see gilsim --help)", a);
+    return SIM_EXIT_USAGE;
+}
+
+/* A sweep's -j N and -jN, at argv[*i]: --jobs=N, as make and GNU parallel
+ * spell it (static: the parse keeps a pointer to the value). */
+static int
+parse_jobs_short(int argc, char **argv, int *i, struct sim_options *o,
+                 enum sim_cmd *cmd, struct seen *seen, char *err, size_t errlen)
+{
+    static char word[80];
+    const char *a = argv[*i];
+    char *one[2];
+    int k = 1;
+
+    (void)snprintf(word, sizeof(word), "--jobs=%.64s",
+                   a[2] != '\0'    ? a + 2
+                   : *i + 1 < argc ? argv[++*i]
+                                   : "");
+    one[0] = argv[0];
+    one[1] = word;
+    return parse_option(2, one, &k, o, cmd, seen, err, errlen);
+}
+
+/* What the command needs once every argument is read: its operands, its
+ * workload file or built-in, and the options that go together. */
+static int
+check_parsed(struct sim_options *o, enum sim_cmd cmd, int predict,
+             const struct seen *seen, char *err, size_t errlen)
+{
+    int rc;
+
+    if (cmd == SIM_CMD_WORKLOAD && o->workload_file[0] == '\0') {
+        (void)snprintf(err, errlen,
+                       "workload: missing %s (expected gilsim workload check "
+                       "FILE or new FILE, a workload file)",
+                       o->workload_action[0] == '\0' ? "check FILE" : "FILE");
+        return SIM_EXIT_USAGE;
+    }
+    if (predict) {
+        rc = predict_workload(o, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    if (cmd == SIM_CMD_RECORD && o->record_argc == 0) {
+        (void)snprintf(err, errlen,
+                       "record: missing the program (expected gilsim record "
+                       "[--out=DIR] -- python3 app.py ARGS...)");
+        return SIM_EXIT_USAGE;
+    }
+    if (cmd == SIM_CMD_PLOT && o->out_dir[0] == '\0') {
+        (void)snprintf(err, errlen,
+                       "plot: missing RUN_DIR (expected gilsim plot RUN_DIR "
+                       "[--window=FROM..TO], the folder of an earlier run)");
+        return SIM_EXIT_USAGE;
+    }
+    if (cmd != SIM_CMD_WORKLOAD && strcmp(o->workload, "file") == 0) {
+        rc = check_workload_file(o, err, errlen);
+        if (rc != 0) {
+            return rc;
+        }
+    } else if (cmd == SIM_CMD_RUN || cmd == SIM_CMD_SWEEP) {
+        /* A built-in is a file gilsim ships: missing, the install is
+         * broken; said before any folder is made. */
+        char path[4096];
+
+        if (sim_workload_builtin_path(o->workload, path, sizeof(path), err,
+                                      errlen) != 0) {
+            return SIM_EXIT_ERROR;
+        }
+    }
+    rc = check_convoy_loop(o, seen->model_value, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = check_engine(o, seen->virtual_only, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    return check_applies(o, cmd, seen, err, errlen);
+}
+
 int
 sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
                    enum sim_cmd *cmd, enum sim_cmd *help_of, char *err,
@@ -1088,6 +1206,7 @@ sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
     struct seen seen;
     int options_end = 0; /* after `--`, every argument is an operand */
     int predict = 0;     /* gilsim predict DIR */
+    int rest = 0;        /* record: the program and its arguments */
     int i = 1;
     int rc;
 
@@ -1110,7 +1229,7 @@ sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
             predict = 1;
         }
     }
-    for (; i < argc; i++) {
+    for (; i < argc && !rest; i++) {
         const char *a = argv[i];
 
         if (!options_end && strcmp(a, "--") == 0) {
@@ -1123,113 +1242,21 @@ sim_opt_parse_full(int argc, char **argv, struct sim_options *o,
             *cmd = SIM_CMD_HELP;
             return 0;
         }
-        if ((a[0] != '-' || options_end) && *cmd == SIM_CMD_PLOT &&
-            o->out_dir[0] == '\0' && a[0] != '\0' &&
-            strlen(a) < sizeof(o->out_dir)) {
-            /* gilsim plot RUN_DIR: the folder to draw again. */
-            (void)snprintf(o->out_dir, sizeof(o->out_dir), "%s", a);
-            continue;
-        }
-        if ((a[0] != '-' || options_end) && predict &&
-            o->predict_dir[0] == '\0' && a[0] != '\0' &&
-            strlen(a) < sizeof(o->predict_dir) - 32) {
-            /* gilsim predict DIR: the recording. */
-            (void)snprintf(o->predict_dir, sizeof(o->predict_dir), "%s", a);
-            continue;
-        }
-        if ((a[0] != '-' || options_end) && *cmd == SIM_CMD_RECORD) {
-            /* gilsim record [--] PROGRAM ARGS...: the rest is the
-             * program's, its own options included. */
-            o->record_argv = &argv[i];
-            o->record_argc = argc - i;
-            break;
-        }
-        if ((a[0] != '-' || options_end) && *cmd == SIM_CMD_WORKLOAD) {
-            /* gilsim workload check FILE: the action, then the file. */
-            rc = workload_operand(o, a, err, errlen);
-            if (rc != 0) {
-                return rc;
-            }
-            continue;
-        }
         if (a[0] != '-' || options_end) {
-            (void)snprintf(err, errlen,
-                           "unexpected argument '%.64s' (see gilsim --help)",
-                           a);
-            return SIM_EXIT_USAGE;
-        }
-        if (*cmd == SIM_CMD_SWEEP && strncmp(a, "-j", 2) == 0 &&
-            (a[2] == '\0' || (a[2] >= '0' && a[2] <= '9'))) {
-            /* -j N and -jN: --jobs=N, as make and GNU parallel spell it
-             * (static: the parse keeps a pointer to the value). */
-            static char word[80];
-            char *one[2];
-            int k = 1;
-
-            (void)snprintf(word, sizeof(word), "--jobs=%.64s",
-                           a[2] != '\0'   ? a + 2
-                           : i + 1 < argc ? argv[++i]
-                                          : "");
-            one[0] = argv[0];
-            one[1] = word;
-            rc = parse_option(2, one, &k, o, cmd, &seen, err, errlen);
-            if (rc != 0) {
-                return rc;
+            rc = take_operand(argc, argv, i, predict, o, *cmd, &rest, err,
+                              errlen);
+        } else if (*cmd == SIM_CMD_SWEEP && strncmp(a, "-j", 2) == 0 &&
+                   (a[2] == '\0' || (a[2] >= '0' && a[2] <= '9'))) {
+            rc = parse_jobs_short(argc, argv, &i, o, cmd, &seen, err, errlen);
+        } else {
+            rc = parse_option(argc, argv, &i, o, cmd, &seen, err, errlen);
+            if (rc == 0 && (*cmd == SIM_CMD_HELP || *cmd == SIM_CMD_VERSION)) {
+                return 0;
             }
-            continue;
         }
-        rc = parse_option(argc, argv, &i, o, cmd, &seen, err, errlen);
-        if (rc != 0 || *cmd == SIM_CMD_HELP || *cmd == SIM_CMD_VERSION) {
-            return rc;
-        }
-    }
-    if (*cmd == SIM_CMD_WORKLOAD && o->workload_file[0] == '\0') {
-        (void)snprintf(err, errlen,
-                       "workload: missing %s (expected gilsim workload check "
-                       "FILE or new FILE, a workload file)",
-                       o->workload_action[0] == '\0' ? "check FILE" : "FILE");
-        return SIM_EXIT_USAGE;
-    }
-    if (predict) {
-        rc = predict_workload(o, err, errlen);
         if (rc != 0) {
             return rc;
         }
     }
-    if (*cmd == SIM_CMD_RECORD && o->record_argc == 0) {
-        (void)snprintf(err, errlen,
-                       "record: missing the program (expected gilsim record "
-                       "[--out=DIR] -- python3 app.py ARGS...)");
-        return SIM_EXIT_USAGE;
-    }
-    if (*cmd == SIM_CMD_PLOT && o->out_dir[0] == '\0') {
-        (void)snprintf(err, errlen,
-                       "plot: missing RUN_DIR (expected gilsim plot RUN_DIR "
-                       "[--window=FROM..TO], the folder of an earlier run)");
-        return SIM_EXIT_USAGE;
-    }
-    if (*cmd != SIM_CMD_WORKLOAD && strcmp(o->workload, "file") == 0) {
-        rc = check_workload_file(o, err, errlen);
-        if (rc != 0) {
-            return rc;
-        }
-    } else if (*cmd == SIM_CMD_RUN || *cmd == SIM_CMD_SWEEP) {
-        /* A built-in is a file gilsim ships: missing, the install is
-         * broken; said before any folder is made. */
-        char path[4096];
-
-        if (sim_workload_builtin_path(o->workload, path, sizeof(path), err,
-                                      errlen) != 0) {
-            return SIM_EXIT_ERROR;
-        }
-    }
-    rc = check_convoy_loop(o, seen.model_value, err, errlen);
-    if (rc != 0) {
-        return rc;
-    }
-    rc = check_engine(o, seen.virtual_only, err, errlen);
-    if (rc != 0) {
-        return rc;
-    }
-    return check_applies(o, *cmd, &seen, err, errlen);
+    return check_parsed(o, *cmd, predict, &seen, err, errlen);
 }
