@@ -594,32 +594,42 @@ derive_quickening(struct cal_run *cr, const struct py_result *r,
     return measured(cr, SIM_COST_QUICKEN_CALLS, r->v[PY_QUICKEN_CALLS], note);
 }
 
-/* Turn the program's numbers into costs. 0, or -ERANGE naming the cost
- * in `bad`. */
+/* An instruction's cost: the warm countdown's speed times the factor
+ * measured beside it (derive_quickening), a bytecode an instruction, into
+ * *instr. 0, or -ERANGE. */
 static int
-derive(struct cal_run *cr, const struct py_result *r, const char **bad)
+derive_instr(struct cal_run *cr, const struct py_result *r, double *instr,
+             const char **bad)
 {
     const double *v = r->v;
-    double instr, speedup;
     double bytecodes = v[PY_COUNTDOWN_BYTECODES];
+    double speedup;
     char note[128];
-    int i;
 
     if (bytecodes < 1 || bytecodes > 64) {
         bytecodes = WL_COUNTDOWN_INSTRUCTIONS;
     }
-    /* An instruction is an unquickened one: the warm countdown's speed
-     * times the factor measured beside it (derive_quickening). */
     speedup = quickened_speedup(r);
-    instr = v[PY_COUNTDOWN_NS] * speedup / bytecodes;
+    *instr = v[PY_COUNTDOWN_NS] * speedup / bytecodes;
     (void)snprintf(note, sizeof(note),
                    "countdown: %.1f ns per iteration (%.1f quickened) of "
                    "%.0f bytecodes",
                    v[PY_COUNTDOWN_NS] * speedup, v[PY_COUNTDOWN_NS], bytecodes);
     *bad = "instr_ns";
-    if (instr <= 0.0 || measured(cr, SIM_COST_INSTR_NS, instr, note) != 0) {
+    if (*instr <= 0.0 || measured(cr, SIM_COST_INSTR_NS, *instr, note) != 0) {
         return -ERANGE;
     }
+    return 0;
+}
+
+/* The costs of decoding, encoding and the executor's hand-offs. */
+static int
+derive_core(struct cal_run *cr, const struct py_result *r, double instr,
+            const char **bad)
+{
+    const double *v = r->v;
+    char note[128];
+
     (void)snprintf(note, sizeof(note), "r.text: %.3f ns per byte",
                    v[PY_DECODE_NS]);
     *bad = "decode_instr_per_byte";
@@ -651,9 +661,17 @@ derive(struct cal_run *cr, const struct py_result *r, const char **bad)
     if (measured(cr, SIM_COST_SUBMIT, v[PY_SUBMIT_NS] / instr, note) != 0) {
         return -ERANGE;
     }
-    if (derive_quickening(cr, r, bad) != 0) {
-        return -ERANGE;
-    }
+    return 0;
+}
+
+/* The process pool's and ThreadPool's costs, where they were measured. */
+static int
+derive_pools(struct cal_run *cr, const struct py_result *r, double instr,
+             const char **bad)
+{
+    const double *v = r->v;
+    char note[128];
+
     if (r->have & (1u << PY_POOL_CPU_NS)) {
         *bad = "worker_start_ns";
         if (measured(cr, SIM_COST_WORKER_START, v[PY_POOL_CPU_NS],
@@ -694,6 +712,17 @@ derive(struct cal_run *cr, const struct py_result *r, const char **bad)
             return -ERANGE;
         }
     }
+    return 0;
+}
+
+/* requests' costs a request, and a process's first one. */
+static int
+derive_requests(struct cal_run *cr, const struct py_result *r, double instr,
+                const char **bad)
+{
+    const double *v = r->v;
+    char note[128];
+
     if (r->have & (1u << PY_REQUEST_NS)) {
         double ns = v[PY_REQUEST_NS] - (double)r->own_keep_ns;
 
@@ -707,9 +736,6 @@ derive(struct cal_run *cr, const struct py_result *r, const char **bad)
                      note) != 0) {
             return -ERANGE;
         }
-    }
-    if (derive_clients(cr, r, instr, bad) != 0) {
-        return -ERANGE;
     }
     if (r->have & (1u << PY_FIRST_FETCH_NS)) {
         (void)snprintf(note, sizeof(note),
@@ -731,6 +757,15 @@ derive(struct cal_run *cr, const struct py_result *r, const char **bad)
             return -ERANGE;
         }
     }
+    return 0;
+}
+
+/* Why each cost that was not measured was not. */
+static void
+note_unmeasured(struct cal_run *cr)
+{
+    int i;
+
     for (i = 0; i < SIM_COST_COUNT; i++) {
         if (!((cr->cal.measured >> i) & 1u)) {
             (void)snprintf(
@@ -746,6 +781,24 @@ derive(struct cal_run *cr, const struct py_result *r, const char **bad)
                     : "not measured");
         }
     }
+}
+
+/* Turn the program's numbers into costs. 0, or -ERANGE naming the cost
+ * in `bad`. */
+static int
+derive(struct cal_run *cr, const struct py_result *r, const char **bad)
+{
+    double instr = 0.0;
+
+    if (derive_instr(cr, r, &instr, bad) != 0 ||
+        derive_core(cr, r, instr, bad) != 0 ||
+        derive_quickening(cr, r, bad) != 0 ||
+        derive_pools(cr, r, instr, bad) != 0 ||
+        derive_requests(cr, r, instr, bad) != 0 ||
+        derive_clients(cr, r, instr, bad) != 0) {
+        return -ERANGE;
+    }
+    note_unmeasured(cr);
     return 0;
 }
 
