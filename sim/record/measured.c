@@ -512,11 +512,11 @@ lane_name(const struct rec_thread *th, size_t p, char *buf, size_t len)
     const char *name = th->name[0] ? th->name : "thread";
 
     if (p == 0) {
-        (void)snprintf(buf, len, "%s", name);
+        (void)snprintf(buf, len, "%.39s", name);
     } else if (strcmp(name, "MainThread") == 0) {
         (void)snprintf(buf, len, "proc-%zu", p);
     } else {
-        (void)snprintf(buf, len, "proc-%zu %s", p, name);
+        (void)snprintf(buf, len, "proc-%zu %.39s", p, name);
     }
 }
 
@@ -530,7 +530,7 @@ emit_process(const struct rec *r, size_t p, const struct proc_plan *pl,
 
     for (i = 0; rc == 0 && i < r->n_threads; i++) {
         const struct rec_thread *th = &r->threads[i];
-        char name[64];
+        char name[80];
         struct lane l;
 
         if (process_index(r, th->pid) != (int)p) {
