@@ -262,6 +262,36 @@ job_ended(const struct sim_options *o, const char *dir,
     progress(o, dir, j, t, err);
 }
 
+/* Job j's folder, DIR/cells/ID. */
+static void
+cell_dir(const char *dir, const struct sim_plan_job *j, char *buf, size_t len)
+{
+    (void)snprintf(buf, len, "%.4000s/cells/%s", dir, j->id);
+}
+
+/* Job j's options: its cell's, writing into its folder. */
+static void
+job_options(const struct sim_options *o, const char *dir,
+            const struct sim_plan_job *j, struct sim_options *co)
+{
+    char out[4400];
+
+    cell_dir(dir, j, out, sizeof(out));
+    sim_sweep_cell_options(o, &j->cell, out, co);
+}
+
+/* Whether job i finished before this run (t->had counts it): then it is
+ * done without running. */
+static int
+done_before(struct tally *t, size_t i)
+{
+    if (t->was_done == NULL || !t->was_done[i]) {
+        return 0;
+    }
+    t->done++;
+    return 1;
+}
+
 /* The jobs one after another, here. */
 static void
 run_here(const struct sim_options *o, const char *command, const char *dir,
@@ -269,16 +299,13 @@ run_here(const struct sim_options *o, const char *command, const char *dir,
          struct tally *t, FILE *err)
 {
     struct sim_options co;
-    char out[4400];
     size_t i;
 
     for (i = 0; i < t->n && !sim_stop_requested() && t->worst == 0; i++) {
-        if (t->was_done != NULL && t->was_done[i]) {
-            t->done++; /* counted in t->had */
+        if (done_before(t, i)) {
             continue;
         }
-        (void)snprintf(out, sizeof(out), "%.4000s/cells/%s", dir, jobs[i].id);
-        sim_sweep_cell_options(o, &jobs[i].cell, out, &co);
+        job_options(o, dir, &jobs[i], &co);
         job_ended(o, dir, &jobs[i], sim_run_cell(&co, command, io, quiet, err),
                   t, err);
     }
@@ -318,11 +345,9 @@ fork_job(const struct sim_options *o, const char *command, const char *dir,
          const struct sigaction *chld, FILE *quiet, FILE *out, FILE *err)
 {
     struct sim_options co;
-    char cell_out[4400];
     pid_t pid;
 
-    (void)snprintf(cell_out, sizeof(cell_out), "%.4000s/cells/%s", dir, j->id);
-    sim_sweep_cell_options(o, &j->cell, cell_out, &co);
+    job_options(o, dir, j, &co);
     fflush(out);
     fflush(err);
     pid = fork();
@@ -417,8 +442,7 @@ run_forked(const struct sim_options *o, const char *command, const char *dir,
             const struct sim_plan_job *j = &jobs[next++];
             pid_t pid;
 
-            if (t->was_done != NULL && t->was_done[j - jobs]) {
-                t->done++; /* counted in t->had */
+            if (done_before(t, (size_t)(j - jobs))) {
                 continue;
             }
             pid =
@@ -472,7 +496,7 @@ finished_before(const char *dir, const struct sim_plan_job *jobs,
 
     t->was_done = calloc(t->n > 0 ? t->n : 1, 1);
     for (i = 0; i < t->n && t->was_done != NULL; i++) {
-        (void)snprintf(out, sizeof(out), "%.4000s/cells/%s", dir, jobs[i].id);
+        cell_dir(dir, &jobs[i], out, sizeof(out));
         t->was_done[i] = (unsigned char)sim_cell_finished(out, &jobs[i].cell);
         t->had += t->was_done[i];
     }
