@@ -14,10 +14,13 @@
  * tightest taken; a level that is not there (inside a container, the path
  * is the host's and the mount shows only the container's part) is
  * skipped. The quota's cores are rounded up: 1.5 CPUs keep two threads
- * busy part of the time.
+ * busy part of the time. The count is worked out once a process: every
+ * parse of the options asks for it (a plan parses each cell's command
+ * again), and the cgroup files are a dozen opens.
  */
 #define _GNU_SOURCE
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,10 +185,17 @@ base_cgroup_cpu_limit(const char *sys_root, const char *proc_cgroup)
 int
 base_usable_cores(void)
 {
-    int n = base_host_cores();
+    /* 0 until worked out; two threads that both work it out store the
+     * same number. */
+    static atomic_int known;
+    int n = atomic_load(&known);
     cpu_set_t set;
     int quota;
 
+    if (n > 0) {
+        return n;
+    }
+    n = base_host_cores();
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof(set), &set) == 0) {
         int a = CPU_COUNT(&set);
@@ -198,5 +208,6 @@ base_usable_cores(void)
     if (quota > 0 && quota < n) {
         n = quota;
     }
+    atomic_store(&known, n);
     return n;
 }
